@@ -94,7 +94,8 @@ public final class EtcdMember {
       process =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()))
+              .redirectOutput(
+                  ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()))
               .start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start etcd member " + name, e);
@@ -185,7 +186,8 @@ public final class EtcdMember {
   private Optional<String> send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> response =
-          HTTP.send(request.timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+          HTTP.send(
+              request.timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
       return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();

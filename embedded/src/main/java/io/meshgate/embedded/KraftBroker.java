@@ -20,8 +20,8 @@ import org.apache.kafka.server.common.MetadataVersion;
  * A real single-node Kafka broker (KRaft, combined broker and controller) running inside this JVM.
  *
  * <p>Ports and data survive {@link #stop()} and {@link #start()}, so a test can take the broker
- * away and bring it back with its records. A broker built without a data directory owns a
- * temporary one and deletes it on {@link #close()}.
+ * away and bring it back with its records. A broker built without a data directory owns a temporary
+ * one and deletes it on {@link #close()}.
  *
  * <p>Not thread-safe for concurrent lifecycle calls from several threads other than through its
  * synchronized methods; clients may use it from any thread.
@@ -70,7 +70,8 @@ public final class KraftBroker implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("cannot format Kafka storage in " + logDir, e);
     }
-    KafkaRaftServer started = new KafkaRaftServer(KafkaConfig.fromProps(properties(logDir)), Time.SYSTEM);
+    KafkaRaftServer started =
+        new KafkaRaftServer(KafkaConfig.fromProps(properties(logDir)), Time.SYSTEM);
     started.startup();
     server = started;
     return this;

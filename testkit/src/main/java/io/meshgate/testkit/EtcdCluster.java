@@ -75,9 +75,7 @@ public final class EtcdCluster implements BeforeAllCallback, AfterAllCallback, A
     if (!externalEndpoints.isEmpty()) {
       return externalEndpoints;
     }
-    return requireLocal("endpoints").members().stream()
-        .map(m -> m.clientUrl().toString())
-        .toList();
+    return requireLocal("endpoints").members().stream().map(m -> m.clientUrl().toString()).toList();
   }
 
   /** The endpoints comma-separated, as {@code MESHGATE_ETCD} takes them. */

@@ -34,8 +34,8 @@ import org.testcontainers.kafka.KafkaContainer;
  * {@link #embedded()} always takes the in-JVM broker, the only one a test can stop and restart.
  *
  * <p>The broker accepts session timeouts down to 500 ms, and {@link #consumerConfig} asks for 3 s
- * with the classic group protocol, so tests that crash or rebalance consumers don't wait out the
- * 45 s default.
+ * with the classic group protocol, so tests that crash or rebalance consumers don't wait out the 45
+ * s default.
  */
 public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
   /** Where the broker runs. */

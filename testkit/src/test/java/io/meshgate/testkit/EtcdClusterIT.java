@@ -44,7 +44,9 @@ class EtcdClusterIT {
                 key,
                 WatchOption.builder().build(),
                 response ->
-                    response.getEvents().forEach(e -> watched.add(text(e.getKeyValue().getValue()))))) {
+                    response
+                        .getEvents()
+                        .forEach(e -> watched.add(text(e.getKeyValue().getValue()))))) {
 
       // when: put, then a compare-and-set on the mod revision that wins and one that loses
       long revision = kv.put(key, bytes("v1")).get(5, TimeUnit.SECONDS).getHeader().getRevision();
@@ -73,7 +75,8 @@ class EtcdClusterIT {
     // and a key bound to a lease disappears when the lease is revoked
     long lease = client.getLeaseClient().grant(30).get(5, TimeUnit.SECONDS).getID();
     ByteSequence leased = bytes("/it/basics/leased");
-    kv.put(leased, bytes("x"), PutOption.builder().withLeaseId(lease).build()).get(5, TimeUnit.SECONDS);
+    kv.put(leased, bytes("x"), PutOption.builder().withLeaseId(lease).build())
+        .get(5, TimeUnit.SECONDS);
     assertThat(kv.get(leased).get(5, TimeUnit.SECONDS).getCount()).isEqualTo(1);
     client.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
     assertThat(kv.get(leased).get(5, TimeUnit.SECONDS).getCount()).isZero();
@@ -127,7 +130,9 @@ class EtcdClusterIT {
     assertThat(etcd.members()).allMatch(EtcdMember::isHealthy);
   }
 
-  /** A put can fail while the cluster elects a new leader; the test's writer retries, as ours will. */
+  /**
+   * A put can fail while the cluster elects a new leader; the test's writer retries, as ours will.
+   */
   private static void putWithRetry(KV kv, ByteSequence key, ByteSequence value) throws Exception {
     Exception last = null;
     for (int attempt = 0; attempt < 50; attempt++) {

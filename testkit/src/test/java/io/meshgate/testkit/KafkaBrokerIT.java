@@ -66,15 +66,18 @@ class KafkaBrokerIT {
       for (int i = 0; i < count; i++) {
         // One key: the records land on one partition and keep their order.
         producer.send(
-            new ProducerRecord<>(topic, "same-key", ("value-" + i).getBytes(StandardCharsets.UTF_8)));
+            new ProducerRecord<>(
+                topic, "same-key", ("value-" + i).getBytes(StandardCharsets.UTF_8)));
       }
       producer.flush();
     }
   }
 
-  private static List<ConsumerRecord<String, byte[]>> consume(String topic, String group, int count) {
+  private static List<ConsumerRecord<String, byte[]>> consume(
+      String topic, String group, int count) {
     List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(kafka.consumerConfig(group))) {
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(kafka.consumerConfig(group))) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (records.size() < count && System.nanoTime() < deadline) {

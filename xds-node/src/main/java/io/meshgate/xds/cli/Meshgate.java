@@ -1,0 +1,41 @@
+package io.meshgate.xds.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code meshgate} command: entry point of the runnable jar. */
+@Command(
+    name = "meshgate",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "An Envoy control plane for gateways and sidecars outside Kubernetes.",
+    subcommands = {StandaloneCommand.class, CommandLine.HelpCommand.class})
+public final class Meshgate implements Runnable {
+  /** Exit codes shared by every command. */
+  public static final int EXIT_OK = 0;
+
+  public static final int EXIT_RUNTIME_ERROR = 1;
+  public static final int EXIT_USAGE = 2;
+  public static final int EXIT_INVALID = 3;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line, for main and for tests. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new Meshgate())
+        .setExecutionExceptionHandler(
+            (exception, commandLine, parseResult) -> {
+              commandLine.getErr().println("meshgate: " + exception.getMessage());
+              return EXIT_RUNTIME_ERROR;
+            });
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+}

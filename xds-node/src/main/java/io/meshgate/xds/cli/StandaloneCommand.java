@@ -1,0 +1,78 @@
+package io.meshgate.xds.cli;
+
+import io.meshgate.xds.standalone.Standalone;
+import io.meshgate.xds.standalone.StandaloneSettings;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code meshgate standalone}: a local meshgate on embedded defaults, until interrupted. */
+@Command(
+    name = "standalone",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a local meshgate: an embedded Kafka broker (KRaft) and an etcd process, on the"
+          + " addresses every other command assumes. Stops on Ctrl-C; data stays in --data-dir."
+    })
+final class StandaloneCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--data-dir",
+      defaultValue = "${env:MESHGATE_DATA_DIR:-${sys:user.home}/.meshgate/standalone}",
+      description = "Where Kafka and etcd keep their data (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(
+      names = "--kafka-port",
+      defaultValue = "9092",
+      description = "Kafka listener port (default: ${DEFAULT-VALUE}).")
+  int kafkaPort;
+
+  @Option(
+      names = "--kafka-controller-port",
+      defaultValue = "9093",
+      description = "KRaft controller port (default: ${DEFAULT-VALUE}).")
+  int kafkaControllerPort;
+
+  @Option(
+      names = "--etcd-port",
+      defaultValue = "2379",
+      description = "etcd client port (default: ${DEFAULT-VALUE}).")
+  int etcdPort;
+
+  @Option(
+      names = "--etcd-peer-port",
+      defaultValue = "2380",
+      description = "etcd peer port (default: ${DEFAULT-VALUE}).")
+  int etcdPeerPort;
+
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    StandaloneSettings settings =
+        new StandaloneSettings(dataDir, kafkaPort, kafkaControllerPort, etcdPort, etcdPeerPort);
+    Standalone standalone = Standalone.start(settings);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  standalone.close();
+                  stopped.countDown();
+                },
+                "standalone-shutdown"));
+    out.println("meshgate standalone is running (data in " + dataDir + ")");
+    out.println("  Kafka: " + standalone.kafkaBootstrapServers() + "   (MESHGATE_KAFKA)");
+    out.println("  etcd:  " + standalone.etcdEndpoints() + "   (MESHGATE_ETCD)");
+    out.println("Press Ctrl-C to stop.");
+    out.flush();
+    stopped.await();
+    return Meshgate.EXIT_OK;
+  }
+}

@@ -1,0 +1,33 @@
+package io.meshgate.xds.standalone;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+
+/**
+ * Where a standalone meshgate keeps its data and listens. Port 0 picks a free port (tests use it).
+ *
+ * @param dataDir holds {@code kafka/} and {@code etcd/}
+ */
+public record StandaloneSettings(
+    Path dataDir, int kafkaPort, int kafkaControllerPort, int etcdClientPort, int etcdPeerPort) {
+
+  /** The addresses every other command assumes: Kafka 127.0.0.1:9092, etcd 127.0.0.1:2379. */
+  public static StandaloneSettings defaults(Path dataDir) {
+    return new StandaloneSettings(dataDir, 9092, 9093, 2379, 2380);
+  }
+
+  public StandaloneSettings {
+    requireNonNull(dataDir, "dataDir");
+    checkPort("kafkaPort", kafkaPort);
+    checkPort("kafkaControllerPort", kafkaControllerPort);
+    checkPort("etcdClientPort", etcdClientPort);
+    checkPort("etcdPeerPort", etcdPeerPort);
+  }
+
+  private static void checkPort(String name, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(name + ": " + port + " (expected: 0..65535)");
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.meshgate.xds.standalone;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StandaloneIT {
+  @TempDir Path dataDir;
+
+  @Test
+  void servesKafkaAndEtcdAndKeepsTheirDataAcrossARestart() throws Exception {
+    // Fixed ports across both starts, as a user's restart would have.
+    StandaloneSettings settings =
+        new StandaloneSettings(dataDir, freePort(), freePort(), freePort(), freePort());
+    ByteSequence key = ByteSequence.from("/standalone/it", UTF_8);
+
+    // given: a standalone meshgate with a topic and a key written to it
+    try (Standalone standalone = Standalone.start(settings)) {
+      try (Admin admin = admin(standalone)) {
+        admin.createTopics(List.of(new NewTopic("standalone-it", 1, (short) 1))).all().get();
+      }
+      try (Client etcd = etcd(standalone)) {
+        etcd.getKVClient().put(key, ByteSequence.from("kept", UTF_8)).get(5, TimeUnit.SECONDS);
+      }
+    }
+
+    // when: it starts again on the same data directory
+    try (Standalone again = Standalone.start(settings)) {
+      // then: both are still there
+      try (Admin admin = admin(again)) {
+        assertThat(admin.listTopics().names().get()).contains("standalone-it");
+      }
+      try (Client etcd = etcd(again)) {
+        assertThat(
+                etcd.getKVClient()
+                    .get(key)
+                    .get(5, TimeUnit.SECONDS)
+                    .getKvs()
+                    .get(0)
+                    .getValue()
+                    .toString(UTF_8))
+            .isEqualTo("kept");
+      }
+      assertThat(again.dataDir()).isEqualTo(dataDir);
+    }
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static Admin admin(Standalone standalone) {
+    return Admin.create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, standalone.kafkaBootstrapServers()));
+  }
+
+  private static Client etcd(Standalone standalone) {
+    return Client.builder().endpoints(standalone.etcdEndpoints().split(",")).build();
+  }
+}
