@@ -1,0 +1,21 @@
+package io.meshgate.config.model;
+
+import static java.util.Objects.requireNonNull;
+
+import io.meshgate.config.model.Constraint.Doc;
+import io.meshgate.config.model.Constraint.Pattern;
+import io.meshgate.config.model.Constraint.Required;
+import io.meshgate.config.model.Constraint.Size;
+
+/** Consul Connect's CA, reached over Consul's HTTP API. */
+@Doc("Consul Connect's CA, reached over Consul's HTTP API.")
+public record ConsulCa(
+    @Required @Pattern(value = Patterns.HTTP_URL, maxLength = 1024) String address,
+    @Size(min = 1, max = 256) String datacenter,
+    @Doc("Key default: token.") SecretRef token,
+    @Size(min = 1, max = 256) String namespace,
+    @Size(min = 1, max = 256) String partition) {
+  public ConsulCa {
+    requireNonNull(address, "address");
+  }
+}

@@ -1,0 +1,18 @@
+package io.meshgate.config.model;
+
+import static java.util.Objects.requireNonNull;
+
+import io.meshgate.config.model.Constraint.Doc;
+import io.meshgate.config.model.Constraint.Required;
+import io.meshgate.config.model.Constraint.Size;
+
+/** Istio's CA (istiod's CSR API). */
+@Doc("Istio's CA (istiod's CSR API).")
+public record IstioCa(
+    @Required @Size(min = 1, max = 1024) @Doc("host:port of istiod.") String address,
+    @Size(min = 1, max = 256) String clusterID,
+    @Doc("Key default: token.") SecretRef token) {
+  public IstioCa {
+    requireNonNull(address, "address");
+  }
+}

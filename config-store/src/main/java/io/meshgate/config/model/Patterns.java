@@ -1,0 +1,63 @@
+package io.meshgate.config.model;
+
+/** Patterns of names and values, as Gateway API and Kubernetes define them. */
+public final class Patterns {
+  private Patterns() {}
+
+  /** RFC 1123 subdomain: resource and section names. */
+  public static final String NAME =
+      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+  /** RFC 1123 label: namespaces, port names. */
+  public static final String LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
+  /** Gateway API hostname: a DNS name, optionally with one leading wildcard label. */
+  public static final String HOSTNAME =
+      "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+  /** A DNS name without wildcard. */
+  public static final String PRECISE_HOSTNAME =
+      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+  /** Gateway API duration: up to four number-unit pairs, units h, m, s, ms (e.g. 1m30s). */
+  public static final String DURATION = "^([0-9]{1,5}(h|m|s|ms)){1,4}$";
+
+  /** An HTTP header name (RFC 7230 token). */
+  public static final String HEADER_NAME = "^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$";
+
+  /** An API group: empty (Kubernetes core) or a DNS name. */
+  public static final String GROUP =
+      "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+  /** A kind name. */
+  public static final String KIND = "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$";
+
+  /** An absolute HTTP path. */
+  public static final String PATH = "^/";
+
+  /** URI scheme of a redirect. */
+  public static final String SCHEME = "^(http|https)$";
+
+  /** An https URL. */
+  public static final String HTTPS_URL = "^https://[^\\s]+$";
+
+  /** An http or https URL. */
+  public static final String HTTP_URL = "^https?://[^\\s]+$";
+
+  /** A SPIFFE trust domain. */
+  public static final String TRUST_DOMAIN = "^[a-z0-9._-]+$";
+
+  /** A Kubernetes label or annotation key (optional DNS prefix, then a name). */
+  public static final String LABEL_KEY =
+      "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+          + "[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
+
+  /** A Kubernetes label value (may be empty). */
+  public static final String LABEL_VALUE = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
+
+  /** A Secret data key. */
+  public static final String SECRET_KEY = "^[-._a-zA-Z0-9]+$";
+
+  /** A CIDR block, IPv4 or IPv6 (the address itself is checked in Java). */
+  public static final String CIDR = "^[0-9a-fA-F:.]+/[0-9]{1,3}$";
+}

@@ -1,0 +1,231 @@
+package io.meshgate.config.validate;
+
+import io.meshgate.config.model.ApiKeyAuth;
+import io.meshgate.config.model.BackendTlsPolicySpec;
+import io.meshgate.config.model.BackendTlsValidation;
+import io.meshgate.config.model.ConsistentHash;
+import io.meshgate.config.model.FaultAbort;
+import io.meshgate.config.model.HealthCheck;
+import io.meshgate.config.model.HealthCheckType;
+import io.meshgate.config.model.IpAccess;
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.LoadBalancer;
+import io.meshgate.config.model.LoadBalancerType;
+import io.meshgate.config.model.PolicyTargetRef;
+import io.meshgate.config.model.SecurityPolicySpec;
+import io.meshgate.config.model.SubjectAltName;
+import io.meshgate.config.model.TrafficPolicySpec;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/** Policy targets, and the one-of and conditional fields of TrafficPolicy and SecurityPolicy. */
+final class PolicyRules {
+  private static final Set<String> ROUTE_TARGETS = Set.of("Gateway", "HTTPRoute", "GRPCRoute");
+
+  private PolicyRules() {}
+
+  static void check(TrafficPolicySpec policy, Problems problems) {
+    checkTargets(policy.targetRefs(), true, problems);
+    if (Arrays.asList(
+            policy.timeout(),
+            policy.retry(),
+            policy.circuitBreaker(),
+            policy.outlierDetection(),
+            policy.healthCheck(),
+            policy.loadBalancer(),
+            policy.rateLimit(),
+            policy.faultInjection())
+        .stream()
+        .allMatch(Objects::isNull)) {
+      problems.add(
+          "/spec",
+          "a TrafficPolicy sets nothing: add timeout, retry, circuitBreaker, outlierDetection, healthCheck, loadBalancer, rateLimit or faultInjection",
+          null);
+    }
+    LoadBalancer lb = policy.loadBalancer();
+    if (lb != null) {
+      boolean hashing =
+          lb.type() == LoadBalancerType.RING_HASH || lb.type() == LoadBalancerType.MAGLEV;
+      ConsistentHash hash = lb.consistentHash();
+      if (hash != null && !hashing) {
+        problems.add(
+            "/spec/loadBalancer/consistentHash", "only for types RingHash and Maglev", null);
+      }
+      if (hash != null) {
+        SpecRules.exactlyOne(
+            "/spec/loadBalancer/consistentHash",
+            "consistentHash",
+            List.of("header", "cookie", "sourceIP"),
+            Arrays.asList(
+                hash.header(), hash.cookie(), Boolean.TRUE.equals(hash.sourceIP()) ? true : null),
+            problems);
+      }
+    }
+    HealthCheck check = policy.healthCheck();
+    if (check != null) {
+      if (check.type() == HealthCheckType.HTTP && check.http() == null) {
+        problems.add("/spec/healthCheck/http", "is required when type is HTTP", null);
+      }
+      if (check.type() != HealthCheckType.HTTP && check.http() != null) {
+        problems.add("/spec/healthCheck/http", "only for type HTTP", null);
+      }
+      if (check.type() != HealthCheckType.GRPC && check.grpc() != null) {
+        problems.add("/spec/healthCheck/grpc", "only for type GRPC", null);
+      }
+    }
+    if (policy.rateLimit() != null && policy.rateLimit().local() == null) {
+      problems.add(
+          "/spec/rateLimit/local", "is required (the only kind of rate limit so far)", null);
+    }
+    if (policy.faultInjection() != null) {
+      if (policy.faultInjection().delay() == null && policy.faultInjection().abort() == null) {
+        problems.add("/spec/faultInjection", "needs a delay, an abort, or both", null);
+      }
+      FaultAbort abort = policy.faultInjection().abort();
+      if (abort != null) {
+        SpecRules.exactlyOne(
+            "/spec/faultInjection/abort",
+            "abort",
+            List.of("httpStatus", "grpcStatus"),
+            Arrays.asList(abort.httpStatus(), abort.grpcStatus()),
+            problems);
+      }
+    }
+    if (policy.retry() != null && policy.retry().backoff() != null) {
+      var backoff = policy.retry().backoff();
+      if (backoff.baseInterval() != null
+          && backoff.maxInterval() != null
+          && Durations.parse(backoff.baseInterval())
+                  .compareTo(Durations.parse(backoff.maxInterval()))
+              > 0) {
+        problems.add(
+            "/spec/retry/backoff/maxInterval",
+            "must not be shorter than baseInterval (" + backoff.baseInterval() + ")",
+            backoff.maxInterval());
+      }
+    }
+  }
+
+  static void check(SecurityPolicySpec policy, Problems problems) {
+    checkTargets(policy.targetRefs(), false, problems);
+    if (Arrays.asList(
+            policy.jwt(),
+            policy.oidc(),
+            policy.apiKeyAuth(),
+            policy.basicAuth(),
+            policy.hmac(),
+            policy.extAuth(),
+            policy.cors(),
+            policy.ipAccess())
+        .stream()
+        .allMatch(Objects::isNull)) {
+      problems.add(
+          "/spec",
+          "a SecurityPolicy sets nothing: add jwt, oidc, apiKeyAuth, basicAuth, hmac, extAuth, cors or ipAccess",
+          null);
+    }
+    if (policy.jwt() != null) {
+      Map<String, Integer> names = new HashMap<>();
+      for (int i = 0; i < policy.jwt().providers().size(); i++) {
+        String name = policy.jwt().providers().get(i).name();
+        Integer first = names.putIfAbsent(name, i);
+        if (first != null) {
+          problems.add(
+              "/spec/jwt/providers/" + i + "/name",
+              "duplicate provider name (also providers[" + first + "])",
+              name);
+        }
+      }
+    }
+    ApiKeyAuth apiKey = policy.apiKeyAuth();
+    if (apiKey != null) {
+      SpecRules.exactlyOne(
+          "/spec/apiKeyAuth",
+          "apiKeyAuth",
+          List.of("header", "query"),
+          Arrays.asList(apiKey.header(), apiKey.query()),
+          problems);
+    }
+    IpAccess ip = policy.ipAccess();
+    if (ip != null) {
+      if (ip.allow().isEmpty() && ip.deny().isEmpty()) {
+        problems.add("/spec/ipAccess", "needs allow or deny rules", null);
+      }
+      checkCidrs(ip.allow(), "/spec/ipAccess/allow", problems);
+      checkCidrs(ip.deny(), "/spec/ipAccess/deny", problems);
+    }
+  }
+
+  static void check(BackendTlsPolicySpec policy, Problems problems) {
+    for (int i = 0; i < policy.targetRefs().size(); i++) {
+      PolicyTargetRef target = policy.targetRefs().get(i);
+      if (!isBackendTarget(target)) {
+        problems.add(
+            "/spec/targetRefs/" + i,
+            "a BackendTLSPolicy targets a Backend (group meshgate.io) or a Service (group \"\") naming one",
+            target.group() + "/" + target.kind());
+      }
+    }
+    BackendTlsValidation validation = policy.validation();
+    SpecRules.exactlyOne(
+        "/spec/validation",
+        "validation",
+        List.of("caCertificateRefs", "wellKnownCACertificates"),
+        Arrays.asList(
+            validation.caCertificateRefs().isEmpty() ? null : validation.caCertificateRefs(),
+            validation.wellKnownCACertificates()),
+        problems);
+    for (int i = 0; i < validation.subjectAltNames().size(); i++) {
+      SubjectAltName san = validation.subjectAltNames().get(i);
+      String at = "/spec/validation/subjectAltNames/" + i;
+      boolean hostname = san.type().equals("Hostname");
+      if (hostname && san.hostname() == null) {
+        problems.add(at + "/hostname", "is required when type is Hostname", null);
+      }
+      if (!hostname && san.uri() == null) {
+        problems.add(at + "/uri", "is required when type is URI", null);
+      }
+      if (hostname && san.uri() != null) {
+        problems.add(at + "/uri", "not allowed when type is Hostname", san.uri());
+      }
+      if (!hostname && san.hostname() != null) {
+        problems.add(at + "/hostname", "not allowed when type is URI", san.hostname());
+      }
+    }
+  }
+
+  private static void checkTargets(
+      List<PolicyTargetRef> targets, boolean backendsToo, Problems problems) {
+    for (int i = 0; i < targets.size(); i++) {
+      PolicyTargetRef target = targets.get(i);
+      boolean route =
+          Kind.Groups.GATEWAY_API.equals(target.group()) && ROUTE_TARGETS.contains(target.kind());
+      boolean backend = backendsToo && isBackendTarget(target);
+      if (!route && !backend) {
+        problems.add(
+            "/spec/targetRefs/" + i,
+            "targets a Gateway, HTTPRoute or GRPCRoute (group gateway.networking.k8s.io)"
+                + (backendsToo ? ", or a Backend (group meshgate.io) or Service (group \"\")" : ""),
+            (target.group().isEmpty() ? "" : target.group() + "/") + target.kind());
+      }
+    }
+  }
+
+  private static boolean isBackendTarget(PolicyTargetRef target) {
+    return (Kind.Groups.MESHGATE.equals(target.group()) && "Backend".equals(target.kind()))
+        || (target.group().isEmpty() && "Service".equals(target.kind()));
+  }
+
+  private static void checkCidrs(List<String> cidrs, String at, Problems problems) {
+    for (int i = 0; i < cidrs.size(); i++) {
+      String problem = Addresses.cidrProblem(cidrs.get(i));
+      if (problem != null) {
+        problems.add(at + "/" + i, problem, cidrs.get(i));
+      }
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package io.meshgate.config.validate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshgate.config.model.SecretSpec;
+import io.meshgate.config.model.SecretType;
+import java.io.ByteArrayInputStream;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Secrets carry no plaintext private values: only certificates may be plain ({@code tls.crt},
+ * {@code ca.crt}); everything else is sealed by {@code meshgate seal}.
+ */
+final class SecretRules {
+  /** The only values a Secret may carry in plain form: they are public. */
+  static final Set<String> PUBLIC_KEYS = Set.of("tls.crt", "ca.crt");
+
+  private static final String HOW_TO_SEAL =
+      "seal the Secret with 'meshgate seal -f FILE' and apply its output";
+
+  private SecretRules() {}
+
+  /** Runs on the raw document, before the schema, so the refusal says how to seal. */
+  static List<Violation> checkPlaintext(JsonNode document) {
+    Problems problems = new Problems();
+    if (document.has("stringData")) {
+      problems.add("/stringData", "holds plaintext values; " + HOW_TO_SEAL, null);
+    }
+    JsonNode data = document.path("data");
+    if (data.isObject()) {
+      data.fieldNames()
+          .forEachRemaining(
+              key -> {
+                if (!PUBLIC_KEYS.contains(key)) {
+                  problems.add(
+                      "/data/" + key.replace("~", "~0").replace("/", "~1"),
+                      "'"
+                          + key
+                          + "' is private and must be sealed (only tls.crt and ca.crt may be plain); "
+                          + HOW_TO_SEAL,
+                      null);
+                }
+              });
+    }
+    return problems.violations();
+  }
+
+  static void check(SecretSpec secret, Problems problems) {
+    for (Map.Entry<String, String> entry : secret.data().entrySet()) {
+      String at = "/data/" + entry.getKey();
+      byte[] decoded = base64(entry.getValue(), at, problems);
+      if (decoded != null && !certificates(decoded)) {
+        problems.add(at, "must be base64 of PEM certificates", null);
+      }
+    }
+    if (secret.sealed() != null) {
+      for (Map.Entry<String, String> entry : secret.sealed().data().entrySet()) {
+        base64(entry.getValue(), "/sealed/data/" + entry.getKey(), problems);
+      }
+      base64(secret.sealed().wrappedKey(), "/sealed/wrappedKey", problems);
+    }
+    if (secret.type() == SecretType.TLS) {
+      if (!secret.data().containsKey("tls.crt")) {
+        problems.add("/data/tls.crt", "is required in a kubernetes.io/tls Secret", null);
+      }
+      if (secret.sealed() == null || !secret.sealed().data().containsKey("tls.key")) {
+        problems.add(
+            "/sealed/data/tls.key",
+            "is required in a kubernetes.io/tls Secret (sealed by meshgate seal)",
+            null);
+      }
+    }
+  }
+
+  private static byte[] base64(String value, String at, Problems problems) {
+    try {
+      return Base64.getDecoder().decode(value);
+    } catch (IllegalArgumentException e) {
+      problems.add(at, "must be base64 (" + e.getMessage() + ")", null);
+      return null;
+    }
+  }
+
+  private static boolean certificates(byte[] pem) {
+    try {
+      List<?> certificates =
+          new ArrayList<>(
+              CertificateFactory.getInstance("X.509")
+                  .generateCertificates(new ByteArrayInputStream(pem)));
+      return !certificates.isEmpty();
+    } catch (CertificateException e) {
+      return false;
+    }
+  }
+}

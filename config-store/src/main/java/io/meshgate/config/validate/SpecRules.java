@@ -1,0 +1,78 @@
+package io.meshgate.config.validate;
+
+import io.meshgate.config.model.BackendSpec;
+import io.meshgate.config.model.BackendTlsPolicySpec;
+import io.meshgate.config.model.GatewaySpec;
+import io.meshgate.config.model.GrpcRouteSpec;
+import io.meshgate.config.model.HttpRouteSpec;
+import io.meshgate.config.model.MeshBridgeSpec;
+import io.meshgate.config.model.ReferenceGrantSpec;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.SecretSpec;
+import io.meshgate.config.model.SecurityPolicySpec;
+import io.meshgate.config.model.SidecarSpec;
+import io.meshgate.config.model.Spec;
+import io.meshgate.config.model.TcpRouteSpec;
+import io.meshgate.config.model.TlsRouteSpec;
+import io.meshgate.config.model.TrafficPolicySpec;
+import io.meshgate.config.model.WorkloadSpec;
+import java.util.List;
+
+/** The Java rules of every kind: what a JSON Schema cannot express. Pure functions of the spec. */
+final class SpecRules {
+  private SpecRules() {}
+
+  static List<Violation> check(Resource resource) {
+    Problems problems = new Problems();
+    Spec spec = resource.spec();
+    if (spec instanceof GatewaySpec gateway) {
+      GatewayRules.check(gateway, problems);
+    } else if (spec instanceof HttpRouteSpec route) {
+      RouteRules.check(route, problems);
+    } else if (spec instanceof GrpcRouteSpec route) {
+      RouteRules.check(route, problems);
+    } else if (spec instanceof TlsRouteSpec route) {
+      RouteRules.check(route, problems);
+    } else if (spec instanceof TcpRouteSpec route) {
+      RouteRules.check(route, problems);
+    } else if (spec instanceof ReferenceGrantSpec) {
+      // The schema says all there is to say about a ReferenceGrant.
+    } else if (spec instanceof BackendTlsPolicySpec policy) {
+      PolicyRules.check(policy, problems);
+    } else if (spec instanceof TrafficPolicySpec policy) {
+      PolicyRules.check(policy, problems);
+    } else if (spec instanceof SecurityPolicySpec policy) {
+      PolicyRules.check(policy, problems);
+    } else if (spec instanceof BackendSpec backend) {
+      BackendRules.check(backend, problems);
+    } else if (spec instanceof WorkloadSpec workload) {
+      BackendRules.check(workload, problems);
+    } else if (spec instanceof SidecarSpec sidecar) {
+      BackendRules.check(sidecar, problems);
+    } else if (spec instanceof MeshBridgeSpec bridge) {
+      BackendRules.check(bridge, problems);
+    } else if (spec instanceof SecretSpec secret) {
+      SecretRules.check(secret, problems);
+    }
+    return problems.violations();
+  }
+
+  /** Reports each set field beyond the first of a group that allows exactly one. */
+  static void exactlyOne(
+      String path, String what, List<String> names, List<Object> values, Problems problems) {
+    List<String> set =
+        java.util.stream.IntStream.range(0, names.size())
+            .filter(i -> values.get(i) != null)
+            .mapToObj(names::get)
+            .toList();
+    if (set.size() != 1) {
+      problems.add(
+          path,
+          what
+              + " needs exactly one of "
+              + String.join(", ", names)
+              + (set.isEmpty() ? " (none is set)" : " (set: " + String.join(", ", set) + ")"),
+          null);
+    }
+  }
+}
