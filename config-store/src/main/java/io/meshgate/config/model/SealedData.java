@@ -16,7 +16,8 @@ import java.util.TreeMap;
  * @param wrappedKey base64 of the RSA-OAEP-256-wrapped AES key
  * @param data per key: base64 of nonce (12 bytes) followed by ciphertext and tag (16 bytes)
  */
-public record SealedData(String algorithm, String keyId, String wrappedKey, Map<String, String> data) {
+public record SealedData(
+    String algorithm, String keyId, String wrappedKey, Map<String, String> data) {
   public static final String ALGORITHM = "RSA-OAEP-256+A256GCM";
 
   public SealedData {
