@@ -1,0 +1,208 @@
+package io.meshgate.config.seal;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.interfaces.RSAKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.RSAPublicKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reading, writing and naming the cluster's sealing keys: PEM "PUBLIC KEY" (X.509
+ * SubjectPublicKeyInfo) and "PRIVATE KEY" (unencrypted PKCS#8), RSA of at least {@value #MIN_BITS}
+ * bits. Errors name the file and the expected form, never the key.
+ */
+public final class SealKeys {
+  /** Smaller RSA keys are refused wherever a key enters this package. */
+  public static final int MIN_BITS = 2048;
+
+  private static final String PUBLIC_LABEL = "PUBLIC KEY";
+  private static final String PRIVATE_LABEL = "PRIVATE KEY";
+  private static final Pattern ANY_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]{1,40})-----");
+  private static final Base64.Encoder PEM_BODY = Base64.getMimeEncoder(64, new byte[] {'\n'});
+
+  private SealKeys() {}
+
+  /** Reads a PEM "PUBLIC KEY" file. */
+  public static PublicKey readPublic(Path file) throws IOException {
+    requireNonNull(file, "file");
+    return parsePublic(read(file), file.toString());
+  }
+
+  /** Reads a PEM "PRIVATE KEY" (PKCS#8) file holding an RSA key with its CRT parameters. */
+  public static PrivateKey readPrivate(Path file) throws IOException {
+    requireNonNull(file, "file");
+    return parsePrivate(read(file), file.toString());
+  }
+
+  /** Parses a PEM "PUBLIC KEY", as published to etcd or printed by {@link #publicPem}. */
+  public static PublicKey parsePublicPem(String pem) {
+    requireNonNull(pem, "pem");
+    return parsePublic(pem, "public key PEM");
+  }
+
+  /** The PEM "PUBLIC KEY" form of {@code publicKey}: SubjectPublicKeyInfo, lines of 64. */
+  public static String publicPem(PublicKey publicKey) {
+    requireNonNull(publicKey, "publicKey");
+    return pem(PUBLIC_LABEL, publicKey.getEncoded());
+  }
+
+  /** The first 16 lowercase hex digits of the SHA-256 of the SubjectPublicKeyInfo DER. */
+  public static String keyId(PublicKey publicKey) {
+    requireNonNull(publicKey, "publicKey");
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(publicKey.getEncoded());
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is unavailable", e);
+    }
+  }
+
+  /**
+   * The public half of an RSA private key, so that a replica holding only {@code seal.key} knows
+   * its own key id.
+   */
+  public static PublicKey publicKeyOf(PrivateKey privateKey) {
+    requireNonNull(privateKey, "privateKey");
+    if (!(privateKey instanceof RSAPrivateCrtKey crt)) {
+      throw new IllegalArgumentException(
+          "privateKey: "
+              + privateKey.getAlgorithm()
+              + " key without CRT parameters (expected: an RSA private key with its public"
+              + " exponent, as PKCS#8 files from meshgate or openssl hold)");
+    }
+    try {
+      return rsaFactory()
+          .generatePublic(new RSAPublicKeySpec(crt.getModulus(), crt.getPublicExponent()));
+    } catch (InvalidKeySpecException e) {
+      throw new IllegalArgumentException("privateKey: cannot derive its public key", e);
+    }
+  }
+
+  /** PKCS#8 PEM; package-private because only {@link SealKeyPair#writeTo} writes private keys. */
+  static String privatePem(PrivateKey privateKey) {
+    requireNonNull(privateKey, "privateKey");
+    byte[] der = privateKey.getEncoded();
+    try {
+      return pem(PRIVATE_LABEL, der);
+    } finally {
+      Arrays.fill(der, (byte) 0);
+    }
+  }
+
+  /** Refuses anything but RSA keys of at least {@link #MIN_BITS} bits. */
+  static <K extends Key> K requireUsable(K key, String source) {
+    requireNonNull(key, source);
+    if (!(key instanceof RSAKey rsa)) {
+      throw new IllegalArgumentException(
+          source + ": " + key.getAlgorithm() + " key (expected: RSA)");
+    }
+    int bits = rsa.getModulus().bitLength();
+    if (bits < MIN_BITS) {
+      throw new IllegalArgumentException(
+          source + ": RSA key of " + bits + " bits (expected: at least " + MIN_BITS + ")");
+    }
+    return key;
+  }
+
+  private static PublicKey parsePublic(String pem, String source) {
+    byte[] der = pemBody(pem, PUBLIC_LABEL, "X.509 SubjectPublicKeyInfo", source);
+    PublicKey key;
+    try {
+      key = rsaFactory().generatePublic(new X509EncodedKeySpec(der));
+    } catch (InvalidKeySpecException e) {
+      throw new IllegalArgumentException(
+          source + ": the 'PUBLIC KEY' block is not an RSA public key (expected: RSA)", e);
+    }
+    return requireUsable(key, source);
+  }
+
+  private static PrivateKey parsePrivate(String pem, String source) {
+    byte[] der = pemBody(pem, PRIVATE_LABEL, "unencrypted PKCS#8", source);
+    PrivateKey key;
+    try {
+      key = rsaFactory().generatePrivate(new PKCS8EncodedKeySpec(der));
+    } catch (InvalidKeySpecException e) {
+      throw new IllegalArgumentException(
+          source + ": the 'PRIVATE KEY' block is not an RSA private key (expected: RSA)", e);
+    } finally {
+      Arrays.fill(der, (byte) 0);
+    }
+    requireUsable(key, source);
+    if (!(key instanceof RSAPrivateCrtKey)) {
+      throw new IllegalArgumentException(
+          source
+              + ": RSA private key without CRT parameters (expected: PKCS#8 with the public"
+              + " exponent, as meshgate and openssl write it)");
+    }
+    return key;
+  }
+
+  /** Decodes the first block labelled {@code label}; text around it is allowed (RFC 7468). */
+  private static byte[] pemBody(String text, String label, String form, String source) {
+    String expected = "a PEM '" + label + "' block, " + form;
+    String begin = "-----BEGIN " + label + "-----";
+    String end = "-----END " + label + "-----";
+    int start = text.indexOf(begin);
+    if (start < 0) {
+      Matcher other = ANY_BEGIN.matcher(text);
+      String found = other.find() ? "a PEM '" + other.group(1) + "' block" : "no PEM block";
+      throw new IllegalArgumentException(source + ": " + found + " (expected: " + expected + ")");
+    }
+    int stop = text.indexOf(end, start + begin.length());
+    if (stop < 0) {
+      throw new IllegalArgumentException(
+          source + ": the '" + label + "' block has no END line (expected: " + end + ")");
+    }
+    String body = text.substring(start + begin.length(), stop).replaceAll("\\s+", "");
+    try {
+      return Base64.getDecoder().decode(body);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          source + ": the '" + label + "' block is not valid base64 (expected: " + expected + ")",
+          e);
+    }
+  }
+
+  private static String pem(String label, byte[] der) {
+    return "-----BEGIN "
+        + label
+        + "-----\n"
+        + PEM_BODY.encodeToString(der)
+        + "\n-----END "
+        + label
+        + "-----\n";
+  }
+
+  private static String read(Path file) throws IOException {
+    // US-ASCII with replacement: a binary (DER) file then fails as "no PEM block", not as a
+    // charset error.
+    return new String(Files.readAllBytes(file), US_ASCII);
+  }
+
+  private static KeyFactory rsaFactory() {
+    try {
+      return KeyFactory.getInstance("RSA");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("RSA is unavailable", e);
+    }
+  }
+}
