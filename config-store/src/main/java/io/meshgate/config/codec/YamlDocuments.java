@@ -47,6 +47,15 @@ public final class YamlDocuments {
         location == null
             ? ""
             : "line " + location.getLineNr() + ", column " + location.getColumnNr() + ": ";
-    return "not valid YAML: " + where + e.getOriginalMessage();
+    // SnakeYAML's message spans lines with source excerpts; keep the statements, drop the echo.
+    String problem =
+        e.getOriginalMessage()
+            .lines()
+            .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
+            .filter(line -> !line.startsWith("in '"))
+            .map(String::strip)
+            .reduce((a, b) -> a + "; " + b)
+            .orElse("unreadable");
+    return "not valid YAML: " + where + problem;
   }
 }

@@ -15,9 +15,8 @@ public final class Patterns {
   public static final String HOSTNAME =
       "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 
-  /** A DNS name without wildcard. */
-  public static final String PRECISE_HOSTNAME =
-      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+  /** A DNS name without wildcard: the same rule as {@link #NAME}. */
+  public static final String PRECISE_HOSTNAME = NAME;
 
   /** Gateway API duration: up to four number-unit pairs, units h, m, s, ms (e.g. 1m30s). */
   public static final String DURATION = "^([0-9]{1,5}(h|m|s|ms)){1,4}$";

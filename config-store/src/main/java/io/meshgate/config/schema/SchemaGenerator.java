@@ -254,7 +254,8 @@ public final class SchemaGenerator {
   }
 
   private static String jsonName(RecordComponent component) {
-    JsonProperty property = component.getAnnotation(JsonProperty.class);
+    // @JsonProperty does not target record components; javac puts it on the accessor.
+    JsonProperty property = component.getAccessor().getAnnotation(JsonProperty.class);
     return property != null ? property.value() : component.getName();
   }
 

@@ -85,28 +85,20 @@ public final class ResourceValidator {
           kindNode);
     }
     List<Violation> violations = new ArrayList<>();
-    JsonNode apiVersion = document.get("apiVersion");
-    if (apiVersion != null && apiVersion.isTextual() && !kind.get().accepts(apiVersion.asText())) {
-      violations.add(
-          new Violation(
-              "/apiVersion",
-              "not an apiVersion of "
-                  + kind.get().wireName()
-                  + " (expected one of: "
-                  + String.join(", ", kind.get().apiVersions())
-                  + ")",
-              Problems.json(apiVersion),
-              Violation.Check.RULE));
-    }
     if (kind.get() == Kind.SECRET) {
       // Before the schema: a plaintext private value must be refused with the way to seal it,
       // not reported as an unknown field.
       violations.addAll(SecretRules.checkPlaintext(document));
     }
     KindSchemas schemas = KindSchemas.get();
-    violations.addAll(
-        SchemaMessages.describe(
-            schemas.compiled(kind.get()).validate(document), schemas.node(kind.get())));
+    java.util.Set<String> explained =
+        violations.stream().map(Violation::path).collect(java.util.stream.Collectors.toSet());
+    SchemaMessages.describe(
+            schemas.compiled(kind.get()).validate(document), schemas.node(kind.get()))
+        .stream()
+        // A rule that ran first already explained this path better.
+        .filter(v -> !explained.contains(v.path()))
+        .forEach(violations::add);
     if (!violations.isEmpty()) {
       return new Validation.Invalid(subject, violations);
     }

@@ -15,8 +15,8 @@ final class SchemaMessages {
       Map.ofEntries(
           Map.entry(
               Patterns.NAME,
-              "must be a lowercase RFC 1123 name: a-z, 0-9, '-' and '.', starting and ending with"
-                  + " a letter or digit"),
+              "must be a lowercase RFC 1123 name (DNS subdomain): a-z, 0-9, '-' and '.', starting and"
+                  + " ending with a letter or digit"),
           Map.entry(
               Patterns.LABEL,
               "must be a lowercase RFC 1123 label: a-z, 0-9 and '-', starting and ending with a"
@@ -25,7 +25,6 @@ final class SchemaMessages {
               Patterns.HOSTNAME,
               "must be a lowercase DNS name, optionally starting with '*.' (e.g. api.example.com,"
                   + " *.example.com)"),
-          Map.entry(Patterns.PRECISE_HOSTNAME, "must be a lowercase DNS name without wildcard"),
           Map.entry(
               Patterns.DURATION,
               "must be a duration: up to four number-unit pairs with units h, m, s, ms (e.g. 10s,"
@@ -69,6 +68,12 @@ final class SchemaMessages {
       case "additionalProperties" -> {
         path = path + "/" + error.getProperty();
         message = "unknown field '" + error.getProperty() + "'" + knownFields(error, schemaRoot);
+        value = null;
+      }
+      case "propertyNames" -> {
+        path = path + "/" + escape(error.getProperty());
+        String pattern = rule == null ? "" : rule.path("pattern").asText();
+        message = "not a valid key: " + PATTERNS.getOrDefault(pattern, "must match " + pattern);
         value = null;
       }
       case "pattern" -> {
@@ -120,6 +125,10 @@ final class SchemaMessages {
       pointer.append('/').append(name.replace("~", "~0").replace("/", "~1"));
     }
     return pointer.toString();
+  }
+
+  private static String escape(String name) {
+    return name == null ? "" : name.replace("~", "~0").replace("/", "~1");
   }
 
   private static String join(JsonNode values) {
