@@ -108,4 +108,21 @@ class EventEncoderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("changeset: a changeset holds at most 40");
   }
+
+  @Test
+  void thePrintedYamlReadsBackAsTheSameHeadersAndValue() {
+    ConfigEvent event = encoder.applied(backend("shop", "it's"), OptionalLong.of(7));
+
+    var tree =
+        io.meshgate.config.codec.YamlDocuments.read("-", EventPrinter.yaml(List.of(event)))
+            .get(0)
+            .tree();
+
+    assertThat(tree.path("key").asText()).isEqualTo("shop");
+    event
+        .headers()
+        .forEach(
+            (name, value) -> assertThat(tree.path("headers").path(name).asText()).isEqualTo(value));
+    assertThat(tree.path("value").asText()).isEqualTo(event.valueText());
+  }
 }

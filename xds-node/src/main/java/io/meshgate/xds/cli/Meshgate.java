@@ -9,7 +9,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "An Envoy control plane for gateways and sidecars outside Kubernetes.",
-    subcommands = {StandaloneCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      StandaloneCommand.class,
+      ValidateCommand.class,
+      ApplyCommand.class,
+      SealKeyCommand.class,
+      SealCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Meshgate implements Runnable {
   /** Exit codes shared by every command. */
   public static final int EXIT_OK = 0;
@@ -26,7 +33,13 @@ public final class Meshgate implements Runnable {
 
   /** The configured command line, for main and for tests. */
   public static CommandLine commandLine() {
+    return commandLine(ConfigDefaults.standard());
+  }
+
+  /** With another source of defaults (environment and config file), for tests. */
+  static CommandLine commandLine(ConfigDefaults defaults) {
     return new CommandLine(new Meshgate())
+        .setDefaultValueProvider(defaults)
         .setExecutionExceptionHandler(
             (exception, commandLine, parseResult) -> {
               commandLine.getErr().println("meshgate: " + exception.getMessage());

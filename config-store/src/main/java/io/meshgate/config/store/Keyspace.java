@@ -1,0 +1,107 @@
+package io.meshgate.config.store;
+
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.ResourceKey;
+
+/**
+ * Every etcd key meshgate uses, and nothing else does: docs/architecture.md lists them. Kinds are
+ * lowercased in keys ({@code /meshgate/v1/resources/httproute/default/web}).
+ */
+public final class Keyspace {
+  public static final String ROOT = "/meshgate/v1/";
+
+  /**
+   * The cluster's public sealing key (PEM), published by {@code meshgate seal-key create
+   * --publish}.
+   */
+  public static final String SEAL_PUBLIC = ROOT + "seal/public";
+
+  /** Election key for singleton work (status write-back). */
+  public static final String LEADER = ROOT + "leader";
+
+  private Keyspace() {}
+
+  /** The stored resource (JSON). */
+  public static String resource(ResourceKey key) {
+    return ROOT + "resources/" + path(key);
+  }
+
+  /** Every stored resource. */
+  public static String resourcesPrefix() {
+    return ROOT + "resources/";
+  }
+
+  /** Stored resources of one kind. */
+  public static String resourcesPrefix(Kind kind) {
+    return resourcesPrefix() + kind.lowerName() + "/";
+  }
+
+  /** Stored resources of one kind in one namespace. */
+  public static String resourcesPrefix(Kind kind, String namespace) {
+    return resourcesPrefix(kind) + namespace + "/";
+  }
+
+  /** The applier's status: Accepted and the outcomes of the last events. */
+  public static String status(ResourceKey key) {
+    return ROOT + "status/" + path(key);
+  }
+
+  public static String statusPrefix() {
+    return ROOT + "status/";
+  }
+
+  /** The serving leader's conditions: ResolvedRefs, Programmed. */
+  public static String conditions(ResourceKey key) {
+    return ROOT + "conditions/" + path(key);
+  }
+
+  /** The last applied offset of a partition (exactly-once). */
+  public static String offset(String topic, int partition) {
+    return ROOT + "offsets/" + topic + "/" + partition;
+  }
+
+  /** One generation of a resource's history. */
+  public static String history(ResourceKey key, String uid, long generation) {
+    return historyPrefix(key, uid) + String.format("%020d", generation);
+  }
+
+  /** The history of one life (uid) of a resource; generations sort numerically. */
+  public static String historyPrefix(ResourceKey key, String uid) {
+    return ROOT + "history/" + path(key) + "/" + uid + "/";
+  }
+
+  /** A proxy-token signing key. */
+  public static String tokenKey(String kid) {
+    return ROOT + "tokens/keys/" + kid;
+  }
+
+  /** A replica's lease-bound membership. */
+  public static String member(String replicaId) {
+    return ROOT + "members/" + replicaId;
+  }
+
+  /** A replica's lease-bound summary of one proxy group's ACKs and NACKs. */
+  public static String acks(String replicaId, String group) {
+    return ROOT + "acks/" + replicaId + "/" + group;
+  }
+
+  /** Reads a resource key back from a path under resources/, status/ or conditions/. */
+  public static ResourceKey parseResourceKey(String key) {
+    if (!key.startsWith(ROOT)) {
+      throw new IllegalArgumentException("key: " + key + " (expected: under " + ROOT + ")");
+    }
+    String[] parts = key.substring(ROOT.length()).split("/");
+    if (parts.length != 4) {
+      throw new IllegalArgumentException(
+          "key: " + key + " (expected: " + ROOT + "<area>/<kind>/<namespace>/<name>)");
+    }
+    Kind kind =
+        Kind.findIgnoringCase(parts[1])
+            .orElseThrow(() -> new IllegalArgumentException("key: " + key + " names no kind"));
+    return new ResourceKey(kind, parts[2], parts[3]);
+  }
+
+  private static String path(ResourceKey key) {
+    return key.kind().lowerName() + "/" + key.namespace() + "/" + key.name();
+  }
+}

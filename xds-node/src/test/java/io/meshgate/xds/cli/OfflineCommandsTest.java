@@ -1,0 +1,219 @@
+package io.meshgate.xds.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshgate.config.codec.YamlDocuments;
+import io.meshgate.config.model.SecretSpec;
+import io.meshgate.config.seal.SealKeys;
+import io.meshgate.config.seal.Unsealer;
+import io.meshgate.config.validate.ResourceValidator;
+import io.meshgate.config.validate.Validation;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * validate, apply --dry-run, seal-key create and seal: everything that needs no running cluster.
+ */
+class OfflineCommandsTest {
+  @TempDir Path dir;
+
+  private static final String VALID =
+      """
+      apiVersion: meshgate.io/v1alpha1
+      kind: Backend
+      metadata: {name: echo, namespace: shop}
+      spec:
+        protocol: GRPC
+        static: {endpoints: [{address: 10.0.0.5, port: 50051}]}
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {name: echo, namespace: shop}
+      spec:
+        parentRefs: [{group: meshgate.io, kind: Backend, name: echo}]
+        rules: [{backendRefs: [{name: echo}]}]
+      """;
+
+  private static final String INVALID =
+      """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {name: web}
+      spec:
+        rules:
+          - matches: [{path: {type: RegularExpression, value: "(?!x)"}}]
+            backendRefs: [{name: web, weight: 2000000}]
+      """;
+
+  private Path write(String name, String content) throws Exception {
+    Path file = dir.resolve(name);
+    Files.writeString(file, content);
+    return file;
+  }
+
+  @Test
+  void validateExitsZeroForValidFilesAndListsThem() throws Exception {
+    Path file = write("ok.yaml", VALID);
+
+    CliRun run = CliRun.run("validate", "-f", file.toString());
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.out())
+        .contains(file + "#0 Backend/shop/echo: valid")
+        .contains(file + "#1 HTTPRoute/shop/echo: valid")
+        .contains("2 documents: 2 valid, 0 invalid");
+  }
+
+  @Test
+  void validateExitsThreeAndPrintsEveryViolationWithFileIndexAndPointer() throws Exception {
+    write("a-ok.yaml", VALID);
+    write("b-bad.yaml", INVALID);
+    write("notes.txt", "not read: not yaml");
+
+    CliRun run = CliRun.run("validate", "-f", dir.toString());
+
+    assertThat(run.exit()).isEqualTo(3);
+    assertThat(run.out())
+        .contains(dir.resolve("b-bad.yaml") + "#0 HTTPRoute/default/web: invalid")
+        .contains("  /spec/rules/0/backendRefs/0/weight: must be at most 1000000 (value: 2000000)")
+        .contains("3 documents: 2 valid, 1 invalid");
+  }
+
+  @Test
+  void aMissingFileIsARuntimeError() {
+    CliRun run = CliRun.run("validate", "-f", dir.resolve("nope.yaml").toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).contains("no such file: " + dir.resolve("nope.yaml"));
+  }
+
+  @Test
+  void applyDryRunPrintsTheEventsAndPublishesNothing() throws Exception {
+    Path file = write("ok.yaml", VALID);
+
+    // Kafka at a closed port: a dry run must not need it.
+    CliRun run =
+        CliRun.run(
+            "apply",
+            "--dry-run",
+            "-f",
+            file.toString(),
+            "--kafka",
+            "127.0.0.1:1",
+            "--if-revision",
+            "0");
+
+    assertThat(run.exit()).isZero();
+    var events = YamlDocuments.read("-", run.out());
+    assertThat(events).hasSize(2);
+    assertThat(events.get(0).tree().path("key").asText()).isEqualTo("shop");
+    assertThat(events.get(0).tree().path("headers").path("ce_subject").asText())
+        .isEqualTo("Backend/shop/echo");
+    assertThat(events.get(0).tree().path("headers").path("ce_ifrevision").asText()).isEqualTo("0");
+    assertThat(events.get(1).tree().path("headers").path("ce_type").asText())
+        .isEqualTo("io.meshgate.resource.applied");
+    assertThat(events.get(1).tree().path("value").asText())
+        .startsWith("{\"apiVersion\":\"gateway.networking.k8s.io/v1\",\"kind\":\"HTTPRoute\"");
+  }
+
+  @Test
+  void applyDryRunAsJsonEmbedsTheValue() throws Exception {
+    Path file = write("ok.yaml", VALID);
+
+    CliRun run = CliRun.run("apply", "--dry-run", "-o", "json", "-f", file.toString());
+
+    assertThat(run.exit()).isZero();
+    var array = io.meshgate.config.codec.Mappers.json().readTree(run.out());
+    assertThat(array.size()).isEqualTo(2);
+    assertThat(array.get(0).path("value").path("spec").path("protocol").asText()).isEqualTo("GRPC");
+  }
+
+  @Test
+  void applyOfAnInvalidFileExitsThreeAndPublishesNothing() throws Exception {
+    Path file = write("bad.yaml", INVALID);
+
+    CliRun run = CliRun.run("apply", "-f", file.toString(), "--kafka", "127.0.0.1:1");
+
+    assertThat(run.exit()).isEqualTo(3);
+    assertThat(run.out())
+        .contains("not a valid RE2 regular expression")
+        .contains("nothing was published");
+  }
+
+  @Test
+  void sealKeyCreateThenSealGivesASecretOnlyTheClusterKeyOpens() throws Exception {
+    // given
+    Path keys = dir.resolve("keys");
+    CliRun created = CliRun.run("seal-key", "create", "--out", keys.toString());
+    assertThat(created.exit()).isZero();
+    assertThat(Files.getPosixFilePermissions(keys.resolve("seal.key")).toString())
+        .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    Path secret =
+        write(
+            "secret.yaml",
+            """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: hmac-keys, namespace: shop}
+            type: Opaque
+            stringData:
+              hmac-key: s3cr3t-value
+            """);
+
+    // when: the key comes from MESHGATE_SEAL_PUB
+    CliRun sealed =
+        CliRun.run(
+            Map.of("MESHGATE_SEAL_PUB", keys.resolve("seal.pub").toString()),
+            Path.of("/nonexistent"),
+            "seal",
+            "-f",
+            secret.toString());
+
+    // then
+    assertThat(sealed.exit()).as(sealed.err()).isZero();
+    assertThat(sealed.out())
+        .doesNotContain("s3cr3t-value")
+        .doesNotContain(
+            Base64.getEncoder().encodeToString("s3cr3t-value".getBytes(StandardCharsets.UTF_8)));
+    var tree = YamlDocuments.read("-", sealed.out()).get(0).tree();
+    Validation validation = ResourceValidator.get().validate(tree);
+    assertThat(validation).isInstanceOf(Validation.Valid.class);
+    SecretSpec spec = ((Validation.Valid) validation).resource().spec(SecretSpec.class);
+    Map<String, byte[]> opened =
+        new Unsealer(SealKeys.readPrivate(keys.resolve("seal.key")))
+            .unseal("shop", "hmac-keys", spec.sealed());
+    assertThat(new String(opened.get("hmac-key"), StandardCharsets.UTF_8))
+        .isEqualTo("s3cr3t-value");
+  }
+
+  @Test
+  void settingsComeFromFlagThenEnvironmentThenConfigFileThenDefault() throws Exception {
+    Path config = write("config.yaml", "kafka: from-file:9092\n");
+    ApplyCommand fromFile = parsedApply(Map.of(), config);
+    ApplyCommand fromEnv = parsedApply(Map.of("MESHGATE_KAFKA", "from-env:9092"), config);
+    ApplyCommand fromDefault = parsedApply(Map.of(), dir.resolve("none.yaml"));
+    ApplyCommand fromFlag =
+        parsedApply(Map.of("MESHGATE_KAFKA", "from-env:9092"), config, "--kafka", "from-flag:9092");
+
+    assertThat(fromFile.kafka).isEqualTo("from-file:9092");
+    assertThat(fromEnv.kafka).isEqualTo("from-env:9092");
+    assertThat(fromDefault.kafka).isEqualTo("127.0.0.1:9092");
+    assertThat(fromFlag.kafka).isEqualTo("from-flag:9092");
+  }
+
+  private static ApplyCommand parsedApply(Map<String, String> env, Path config, String... extra) {
+    var commandLine = Meshgate.commandLine(new ConfigDefaults(env, config));
+    String[] args = new String[extra.length + 3];
+    args[0] = "apply";
+    args[1] = "-f";
+    args[2] = "x.yaml";
+    System.arraycopy(extra, 0, args, 3, extra.length);
+    var parsed = commandLine.parseArgs(args);
+    return (ApplyCommand) parsed.subcommand().commandSpec().userObject();
+  }
+}
