@@ -42,7 +42,7 @@ class EtcdClusterIT {
             .getWatchClient()
             .watch(
                 key,
-                WatchOption.builder().build(),
+                WatchOption.builder().withRevision(startRevision(client) + 1).build(),
                 response ->
                     response
                         .getEvents()
@@ -89,17 +89,25 @@ class EtcdClusterIT {
     String prefix = "/it/leader-kill/";
     int writes = 200;
     Set<String> seen = ConcurrentHashMap.newKeySet();
+    List<String> watchErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
     EtcdMember leader = etcd.leader();
     try (Watch.Watcher watcher =
         client
             .getWatchClient()
             .watch(
                 bytes(prefix),
-                WatchOption.builder().isPrefix(true).build(),
-                response ->
-                    response.getEvents().stream()
-                        .filter(e -> e.getEventType() == WatchEvent.EventType.PUT)
-                        .forEach(e -> seen.add(text(e.getKeyValue().getKey()))))) {
+                // From a known revision: a watch is created asynchronously, and a put issued
+                // before the server registers it would otherwise be missed.
+                WatchOption.builder()
+                    .isPrefix(true)
+                    .withRevision(startRevision(client) + 1)
+                    .build(),
+                Watch.listener(
+                    response ->
+                        response.getEvents().stream()
+                            .filter(e -> e.getEventType() == WatchEvent.EventType.PUT)
+                            .forEach(e -> seen.add(text(e.getKeyValue().getKey()))),
+                    error -> watchErrors.add(String.valueOf(error))))) {
 
       // when: the leader is killed half-way through the writes
       for (int i = 0; i < writes; i++) {
@@ -121,13 +129,26 @@ class EtcdClusterIT {
                   .get(10, TimeUnit.SECONDS)
                   .getCount())
           .isEqualTo(writes);
-      await().atMost(Duration.ofSeconds(20)).until(() -> seen.containsAll(expected));
+      try {
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen.containsAll(expected));
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError(
+            "watch missed "
+                + expected.stream().filter(k -> !seen.contains(k)).toList()
+                + "; errors: "
+                + watchErrors,
+            e);
+      }
     } finally {
       // the killed member comes back with its data and rejoins
       leader.start();
       leader.awaitHealthy(Duration.ofSeconds(20));
     }
     assertThat(etcd.members()).allMatch(EtcdMember::isHealthy);
+  }
+
+  private static long startRevision(Client client) throws Exception {
+    return client.getKVClient().get(bytes("/")).get(5, TimeUnit.SECONDS).getHeader().getRevision();
   }
 
   /**
