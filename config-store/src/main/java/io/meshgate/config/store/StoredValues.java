@@ -1,0 +1,67 @@
+package io.meshgate.config.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.meshgate.config.codec.Mappers;
+import io.meshgate.config.codec.ResourceCodec;
+import io.meshgate.config.model.ApplierStatus;
+import io.meshgate.config.model.ObjectMeta;
+import io.meshgate.config.model.Resource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * How resources and statuses are written to etcd values. A stored resource carries its uid and
+ * generation but not its resourceVersion: that is the etcd mod revision, filled in when read.
+ */
+public final class StoredValues {
+  private StoredValues() {}
+
+  public static byte[] resource(Resource resource) {
+    ObjectMeta meta = resource.metadata();
+    ObjectMeta stored =
+        new ObjectMeta(
+            meta.name(),
+            meta.namespace(),
+            meta.labels(),
+            meta.annotations(),
+            meta.uid(),
+            meta.generation(),
+            null);
+    return ResourceCodec.toJson(resource.withMetadata(stored).withStatus(null));
+  }
+
+  /** A stored resource, with resourceVersion set to the key's mod revision. */
+  public static Resource resource(byte[] json, long modRevision) {
+    try {
+      Resource resource = ResourceCodec.fromTree(ResourceCodec.parseJson(json));
+      ObjectMeta meta = resource.metadata();
+      return resource.withMetadata(
+          new ObjectMeta(
+              meta.name(),
+              meta.namespace(),
+              meta.labels(),
+              meta.annotations(),
+              meta.uid(),
+              meta.generation(),
+              modRevision));
+    } catch (IOException e) {
+      throw new UncheckedIOException("stored resource is not JSON", e);
+    }
+  }
+
+  public static byte[] status(ApplierStatus status) {
+    try {
+      return Mappers.json().writeValueAsBytes(status);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static ApplierStatus status(byte[] json) {
+    try {
+      return Mappers.json().readValue(json, ApplierStatus.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException("stored status is not readable", e);
+    }
+  }
+}
