@@ -1,6 +1,5 @@
 package io.meshgate.config.schema;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -15,7 +14,6 @@ import io.meshgate.config.model.Constraint.Values;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Patterns;
 import io.meshgate.config.model.SecretSpec;
-import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.ArrayDeque;
@@ -45,7 +43,7 @@ public final class SchemaGenerator {
     root.put("$schema", DIALECT);
     root.put("$id", ID_PREFIX + kind.lowerName() + ".json");
     root.put("title", kind.wireName());
-    doc(kind.specType()).ifPresent(d -> root.put("description", d));
+    ModelReflection.doc(kind.specType()).ifPresent(d -> root.put("description", d));
     root.put("type", "object");
     ObjectNode properties = root.putObject("properties");
     ArrayNode apiVersions = properties.putObject("apiVersion").putArray("enum");
@@ -56,7 +54,7 @@ public final class SchemaGenerator {
     if (kind == Kind.SECRET) {
       // Secrets keep Kubernetes' shape: their fields stand beside metadata, not under spec.
       for (RecordComponent component : SecretSpec.class.getRecordComponents()) {
-        properties.set(jsonName(component), property(component, pending));
+        properties.set(ModelReflection.jsonName(component), property(component, pending));
       }
     } else {
       properties.set("spec", ref(kind.specType(), pending));
@@ -82,14 +80,14 @@ public final class SchemaGenerator {
 
   private static ObjectNode recordSchema(Class<?> type, Deque<Class<?>> pending) {
     ObjectNode schema = NODES.objectNode();
-    doc(type).ifPresent(d -> schema.put("description", d));
+    ModelReflection.doc(type).ifPresent(d -> schema.put("description", d));
     schema.put("type", "object");
     ObjectNode properties = schema.putObject("properties");
     ArrayNode required = NODES.arrayNode();
     for (RecordComponent component : type.getRecordComponents()) {
-      properties.set(jsonName(component), property(component, pending));
+      properties.set(ModelReflection.jsonName(component), property(component, pending));
       if (component.isAnnotationPresent(Required.class)) {
-        required.add(jsonName(component));
+        required.add(ModelReflection.jsonName(component));
       }
     }
     if (!required.isEmpty()) {
@@ -104,7 +102,7 @@ public final class SchemaGenerator {
     Class<?> raw = component.getType();
     ObjectNode schema;
     if (raw == List.class) {
-      Class<?> item = typeArgument(generic, 0);
+      Class<?> item = ModelReflection.typeArgument(generic, 0);
       schema = NODES.objectNode();
       schema.put("type", "array");
       ObjectNode items = valueSchema(item, pending);
@@ -122,7 +120,8 @@ public final class SchemaGenerator {
     } else if (raw == Map.class) {
       schema = NODES.objectNode();
       schema.put("type", "object");
-      schema.set("additionalProperties", valueSchema(typeArgument(generic, 1), pending));
+      schema.set(
+          "additionalProperties", valueSchema(ModelReflection.typeArgument(generic, 1), pending));
     } else {
       schema = valueSchema(raw, pending);
       applyScalarConstraints(component, raw, schema);
@@ -197,7 +196,7 @@ public final class SchemaGenerator {
       schema.put("type", "string");
       ArrayNode values = schema.putArray("enum");
       for (Object constant : type.getEnumConstants()) {
-        values.add(wireName((Enum<?>) constant));
+        values.add(ModelReflection.wireName((Enum<?>) constant));
       }
     } else if (type.isRecord()) {
       return ref(type, pending);
@@ -251,33 +250,6 @@ public final class SchemaGenerator {
     schema.putArray("required").add("name");
     schema.put("additionalProperties", false);
     return schema;
-  }
-
-  private static String jsonName(RecordComponent component) {
-    // @JsonProperty does not target record components; javac puts it on the accessor.
-    JsonProperty property = component.getAccessor().getAnnotation(JsonProperty.class);
-    return property != null ? property.value() : component.getName();
-  }
-
-  /** The name an enum constant has on the wire ({@code @JsonProperty}), else its Java name. */
-  static String wireName(Enum<?> constant) {
-    try {
-      JsonProperty property =
-          constant.getDeclaringClass().getField(constant.name()).getAnnotation(JsonProperty.class);
-      return property != null ? property.value() : constant.name();
-    } catch (NoSuchFieldException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static Class<?> typeArgument(Type generic, int index) {
-    Type argument = ((ParameterizedType) generic).getActualTypeArguments()[index];
-    return (Class<?>) argument;
-  }
-
-  private static java.util.Optional<String> doc(Class<?> type) {
-    Doc doc = type.getAnnotation(Doc.class);
-    return java.util.Optional.ofNullable(doc).map(Doc::value);
   }
 
   /** For tests and tools: the generated schema as a node. */

@@ -5,6 +5,6 @@ public final class Wire {
   private Wire() {}
 
   public static String name(Enum<?> constant) {
-    return SchemaGenerator.wireName(constant);
+    return ModelReflection.wireName(constant);
   }
 }
