@@ -242,11 +242,10 @@ public final class SchemaGenerator {
     properties
         .putObject("generation")
         .put("type", "integer")
-        .put("minimum", 0)
+        .put("minimum", 1)
         .put("description", bookkeeping);
     ObjectNode resourceVersion = properties.putObject("resourceVersion");
-    resourceVersion.putArray("type").add("integer").add("string");
-    resourceVersion.put("pattern", "^[0-9]+$").put("description", bookkeeping);
+    resourceVersion.put("type", "integer").put("minimum", 0).put("description", bookkeeping);
     schema.putArray("required").add("name");
     schema.put("additionalProperties", false);
     return schema;

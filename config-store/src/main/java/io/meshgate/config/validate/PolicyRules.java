@@ -141,6 +141,9 @@ final class PolicyRules {
         }
       }
     }
+    if (policy.extAuth() != null) {
+      RouteRules.checkBackend(policy.extAuth().backendRef(), "/spec/extAuth/backendRef", problems);
+    }
     ApiKeyAuth apiKey = policy.apiKeyAuth();
     if (apiKey != null) {
       SpecRules.exactlyOne(

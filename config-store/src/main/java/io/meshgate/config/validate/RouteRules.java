@@ -347,7 +347,7 @@ final class RouteRules {
     }
   }
 
-  private static void checkBackend(BackendRef ref, String at, Problems problems) {
+  static void checkBackend(BackendRef ref, String at, Problems problems) {
     boolean service = "Service".equals(ref.kind()) && ref.group().isEmpty();
     boolean backend = "Backend".equals(ref.kind()) && Kind.Groups.MESHGATE.equals(ref.group());
     if (!service && !backend) {

@@ -38,7 +38,7 @@ final class SecretRules {
               key -> {
                 if (!PUBLIC_KEYS.contains(key)) {
                   problems.add(
-                      "/data/" + key.replace("~", "~0").replace("/", "~1"),
+                      "/data/" + pointerSegment(key),
                       "'"
                           + key
                           + "' is private and must be sealed (only tls.crt and ca.crt may be plain); "
@@ -52,7 +52,7 @@ final class SecretRules {
 
   static void check(SecretSpec secret, Problems problems) {
     for (Map.Entry<String, String> entry : secret.data().entrySet()) {
-      String at = "/data/" + entry.getKey();
+      String at = "/data/" + pointerSegment(entry.getKey());
       byte[] decoded = base64(entry.getValue(), at, problems);
       if (decoded != null && !certificates(decoded)) {
         problems.add(at, "must be base64 of PEM certificates", null);
@@ -60,7 +60,7 @@ final class SecretRules {
     }
     if (secret.sealed() != null) {
       for (Map.Entry<String, String> entry : secret.sealed().data().entrySet()) {
-        base64(entry.getValue(), "/sealed/data/" + entry.getKey(), problems);
+        base64(entry.getValue(), "/sealed/data/" + pointerSegment(entry.getKey()), problems);
       }
       base64(secret.sealed().wrappedKey(), "/sealed/wrappedKey", problems);
     }
@@ -75,6 +75,11 @@ final class SecretRules {
             null);
       }
     }
+  }
+
+  /** A map key as one JSON pointer segment (RFC 6901 escapes). */
+  private static String pointerSegment(String key) {
+    return key.replace("~", "~0").replace("/", "~1");
   }
 
   private static byte[] base64(String value, String at, Problems problems) {
