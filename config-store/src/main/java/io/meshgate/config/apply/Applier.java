@@ -1,0 +1,410 @@
+package io.meshgate.config.apply;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.etcd.jetcd.Client;
+import io.meshgate.config.codec.Mappers;
+import io.meshgate.config.model.EventRecord;
+import io.meshgate.config.model.Outcome;
+import io.meshgate.config.model.ResourceKey;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes {@code meshgate.config} in the group {@code meshgate-appliers} and applies each event to
+ * etcd exactly once.
+ *
+ * <p>etcd, not Kafka, holds the truth about progress: each partition's last applied offset is
+ * written in the same transaction as the event's effect, and on assignment the applier seeks to
+ * that offset + 1. So redelivery, replays, rebalances and a crash between the etcd write and the
+ * Kafka commit all apply an event once. Kafka's committed offsets are kept only for lag metrics.
+ *
+ * <p>When etcd does not answer, the applier pauses every partition (nothing advances), keeps
+ * polling so it stays in the group, and retries with backoff; when etcd answers again it re-seeks
+ * from the stored offsets and carries on.
+ *
+ * <p>Threading: one thread, owned by the applier, does all the work; {@link #close()} may be called
+ * from any thread.
+ */
+public final class Applier implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Applier.class);
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+  /** Test seam: called after an event's transaction commits, before anything else. */
+  public interface Hooks {
+    Hooks NONE = record -> {};
+
+    void afterTransaction(IncomingRecord record);
+  }
+
+  private final ApplierSettings settings;
+  private final AppliedLog applied;
+  private final Planner planner;
+  private final Hooks hooks;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final KafkaProducer<String, byte[]> rejectedProducer;
+  private final Thread thread;
+  private final Set<TopicPartition> needsSeek = new HashSet<>();
+  private final Map<TopicPartition, OffsetAndMetadata> toCommit = new HashMap<>();
+  private volatile boolean running = true;
+  private volatile Throwable failure;
+  private Duration backoff = MIN_BACKOFF;
+  private long retryAtNanos;
+
+  public Applier(ApplierSettings settings, Client etcd, Planner planner, Hooks hooks) {
+    this.settings = requireNonNull(settings, "settings");
+    this.applied = new AppliedLog(requireNonNull(etcd, "etcd"), settings.etcdTimeout());
+    this.planner = requireNonNull(planner, "planner");
+    this.hooks = requireNonNull(hooks, "hooks");
+    this.consumer = new KafkaConsumer<>(consumerConfig(settings));
+    this.rejectedProducer = new KafkaProducer<>(producerConfig(settings));
+    this.thread = new Thread(this::run, "meshgate-applier-" + settings.clientId());
+  }
+
+  /** Creates the topics if missing, then starts consuming on the applier's thread. */
+  public Applier start() {
+    Topics.ensure(settings.bootstrapServers(), settings.topic(), settings.rejectedTopic());
+    thread.start();
+    return this;
+  }
+
+  /** The error that stopped the applier's thread, if one did. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  public boolean isRunning() {
+    return thread.isAlive();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    consumer.wakeup();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void run() {
+    try {
+      consumer.subscribe(List.of(settings.topic()), new Rebalance());
+      while (running) {
+        if (!needsSeek.isEmpty() && System.nanoTime() >= retryAtNanos) {
+          seekFromEtcd();
+        }
+        ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+        for (TopicPartition partition : records.partitions()) {
+          if (needsSeek.contains(partition)) {
+            continue;
+          }
+          for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
+            if (!applyOrPause(partition, record)) {
+              break;
+            }
+          }
+        }
+        commitProgress();
+      }
+    } catch (WakeupException e) {
+      if (running) {
+        failure = e;
+      }
+    } catch (RuntimeException | Error e) {
+      failure = e;
+      log.error("applier {} stopped", settings.clientId(), e);
+    } finally {
+      try {
+        commitProgress();
+      } catch (RuntimeException e) {
+        log.debug("final commit failed", e);
+      }
+      consumer.close(Duration.ofSeconds(5));
+      rejectedProducer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /**
+   * @return false when etcd failed and the partitions were paused
+   */
+  private boolean applyOrPause(TopicPartition partition, ConsumerRecord<String, byte[]> record) {
+    try {
+      apply(toIncoming(record));
+      toCommit.put(partition, new OffsetAndMetadata(record.offset() + 1));
+      backoff = MIN_BACKOFF;
+      return true;
+    } catch (EtcdUnavailableException e) {
+      log.warn(
+          "etcd unavailable while applying {}@{}: {}; pausing, retry in {} ms",
+          partition,
+          record.offset(),
+          e.getMessage(),
+          backoff.toMillis());
+      pauseEverything();
+      return false;
+    }
+  }
+
+  /**
+   * One event: decode, read, plan, copy if rejected, then the guarded transaction; retried until it
+   * lands.
+   */
+  void apply(IncomingRecord record) {
+    DecodedEvent event = EventDecoder.decode(record);
+    boolean copied = false;
+    while (true) {
+      AppliedLog.StoredOffset stored = applied.offset(record.topic(), record.partition());
+      if (stored.offset() >= record.offset()) {
+        return;
+      }
+      Map<ResourceKey, Current> current = applied.current(Planner.keysOf(event));
+      Plan plan = planner.plan(event, current);
+      if (plan.rejected() && !copied) {
+        // Before the transaction: if we crash after it, the copy is already made (at least once).
+        copyToRejected(record, plan);
+        copied = true;
+      }
+      if (applied.commit(
+          record.topic(), record.partition(), record.offset(), stored, current, plan)) {
+        report(record, event, plan);
+        hooks.afterTransaction(record);
+        return;
+      }
+      // A guard failed: another applier (during a rebalance) or a user's write moved something.
+    }
+  }
+
+  private void report(IncomingRecord record, DecodedEvent event, Plan plan) {
+    if (plan.duplicate()) {
+      log.debug(
+          "{} {}@{}: duplicate of an applied event",
+          event.meta().id(),
+          record.topic(),
+          record.offset());
+      return;
+    }
+    for (Map.Entry<ResourceKey, EventRecord> outcome : plan.outcomes().entrySet()) {
+      if (outcome.getValue().outcome() == Outcome.REJECTED) {
+        log.info(
+            "rejected {} (event {}): {}",
+            outcome.getKey(),
+            event.meta().id(),
+            outcome.getValue().reasons());
+      } else {
+        log.debug(
+            "{} {} (event {}, generation {})",
+            outcome.getValue().outcome(),
+            outcome.getKey(),
+            event.meta().id(),
+            outcome.getValue().generation());
+      }
+    }
+    if (plan.outcomes().isEmpty() && plan.rejected()) {
+      log.info(
+          "rejected record {}/{}@{} naming no resource: {}",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          ((DecodedEvent.Rejected) event).reasons());
+    }
+  }
+
+  private void copyToRejected(IncomingRecord record, Plan plan) {
+    ProducerRecord<String, byte[]> copy =
+        new ProducerRecord<>(settings.rejectedTopic(), record.key(), record.value());
+    record
+        .headers()
+        .forEach(
+            (k, v) -> copy.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+    List<Map<String, String>> reasons = new ArrayList<>();
+    plan.outcomes().values().stream()
+        .filter(o -> o.outcome() == Outcome.REJECTED)
+        .flatMap(o -> o.reasons().stream())
+        .distinct()
+        .forEach(r -> reasons.add(Map.of("path", r.path(), "message", r.message())));
+    copy.headers().add(new RecordHeader("meshgate_reasons", json(reasons)));
+    copy.headers()
+        .add(
+            new RecordHeader(
+                "meshgate_origin",
+                (record.topic() + "/" + record.partition() + "/" + record.offset())
+                    .getBytes(StandardCharsets.UTF_8)));
+    try {
+      rejectedProducer.send(copy).get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // The outcome is still recorded in etcd; the copy is a convenience for operators.
+      log.warn(
+          "cannot copy rejected record {}/{}@{} to {}: {}",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          settings.rejectedTopic(),
+          e.toString());
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void pauseEverything() {
+    Set<TopicPartition> assigned = consumer.assignment();
+    consumer.pause(assigned);
+    needsSeek.addAll(assigned);
+    retryAtNanos = System.nanoTime() + backoff.toNanos();
+    backoff =
+        backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+  }
+
+  /** Seeks every partition waiting for it to its stored offset + 1, and resumes it. */
+  private void seekFromEtcd() {
+    Set<TopicPartition> done = new HashSet<>();
+    try {
+      for (TopicPartition partition : needsSeek) {
+        if (!consumer.assignment().contains(partition)) {
+          done.add(partition);
+          continue;
+        }
+        AppliedLog.StoredOffset stored = applied.offset(partition.topic(), partition.partition());
+        consumer.seek(partition, stored.offset() + 1);
+        consumer.resume(List.of(partition));
+        done.add(partition);
+      }
+      backoff = MIN_BACKOFF;
+    } catch (EtcdUnavailableException e) {
+      log.warn(
+          "etcd unavailable reading stored offsets: {}; retry in {} ms",
+          e.getMessage(),
+          backoff.toMillis());
+      retryAtNanos = System.nanoTime() + backoff.toNanos();
+      backoff =
+          backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+              ? MAX_BACKOFF
+              : backoff.multipliedBy(2);
+    } finally {
+      needsSeek.removeAll(done);
+    }
+  }
+
+  private void commitProgress() {
+    if (toCommit.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>(toCommit);
+    toCommit.clear();
+    consumer.commitAsync(
+        offsets,
+        (o, e) -> {
+          if (e != null) {
+            log.debug("offset commit failed (advisory only): {}", e.toString());
+          }
+        });
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      // Paused until seeked from etcd, so no record is read from Kafka's committed offset.
+      consumer.pause(partitions);
+      needsSeek.addAll(partitions);
+      retryAtNanos = System.nanoTime();
+      seekFromEtcd();
+      log.info("applier {} assigned {}", settings.clientId(), partitions);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      needsSeek.removeAll(partitions);
+      partitions.forEach(toCommit::remove);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      onPartitionsRevoked(partitions);
+    }
+  }
+
+  private static IncomingRecord toIncoming(ConsumerRecord<String, byte[]> record) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (Header header : record.headers()) {
+      headers.put(
+          header.key(),
+          header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8));
+    }
+    return new IncomingRecord(
+        record.topic(), record.partition(), record.offset(), record.key(), headers, record.value());
+  }
+
+  private static byte[] json(Object value) {
+    try {
+      return Mappers.json().writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, Object> consumerConfig(ApplierSettings settings) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "meshgate-applier-" + settings.clientId());
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    settings
+        .kafkaOverrides()
+        .forEach(
+            (k, v) -> {
+              if (ConsumerConfig.configNames().contains(k)) {
+                config.put(k, v);
+              }
+            });
+    return config;
+  }
+
+  private static Map<String, Object> producerConfig(ApplierSettings settings) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, "meshgate-applier-rejects-" + settings.clientId());
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+    return config;
+  }
+}

@@ -1,0 +1,237 @@
+package io.meshgate.config.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshgate.config.model.ApplierStatus;
+import io.meshgate.config.model.BackendSpec;
+import io.meshgate.config.model.DnsSource;
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.ObjectMeta;
+import io.meshgate.config.model.Outcome;
+import io.meshgate.config.model.Reason;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.Keyspace;
+import io.meshgate.config.store.StoredValues;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The exactly-once rules, on an in-memory etcd: plans are applied to a map the way the applier's
+ * transaction applies them, with a revision counter standing in for etcd's.
+ */
+class PlannerTest {
+  private static final ResourceKey KEY = new ResourceKey(Kind.BACKEND, "shop", "api");
+
+  private final AtomicInteger uids = new AtomicInteger();
+  private final Planner planner =
+      new Planner(
+          Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC),
+          () -> "uid-" + uids.incrementAndGet());
+  private final Map<String, byte[]> etcd = new HashMap<>();
+  private final Map<String, Long> modRevisions = new HashMap<>();
+  private long revision;
+
+  private static Resource backend(String hostname, Map<String, String> labels) {
+    return Resource.of(
+        Kind.BACKEND,
+        new ObjectMeta("api", "shop", labels, null, null, null, null),
+        new BackendSpec(null, null, null, null, new DnsSource(hostname, 443), null));
+  }
+
+  private static DecodedEvent.Meta meta(String id) {
+    return new DecodedEvent.Meta(id, "test", OptionalLong.empty());
+  }
+
+  private Plan apply(DecodedEvent event) {
+    Map<ResourceKey, Current> current = new HashMap<>();
+    for (ResourceKey key : Planner.keysOf(event)) {
+      current.put(key, read(key));
+    }
+    Plan plan = planner.plan(event, current);
+    revision++;
+    for (Plan.Write write : plan.writes()) {
+      if (write instanceof Plan.Put put) {
+        etcd.put(put.key(), put.value());
+        modRevisions.put(put.key(), revision);
+      } else {
+        etcd.remove(write.key());
+        modRevisions.remove(write.key());
+      }
+    }
+    return plan;
+  }
+
+  private Current read(ResourceKey key) {
+    byte[] resource = etcd.get(Keyspace.resource(key));
+    byte[] status = etcd.get(Keyspace.status(key));
+    long rr = modRevisions.getOrDefault(Keyspace.resource(key), 0L);
+    return new Current(
+        key,
+        resource == null ? null : StoredValues.resource(resource, rr),
+        rr,
+        status == null ? null : StoredValues.status(status),
+        modRevisions.getOrDefault(Keyspace.status(key), 0L));
+  }
+
+  @Test
+  void aNewResourceGetsAUidAndGenerationOne() {
+    apply(new DecodedEvent.Applied(meta("e1"), backend("a.example.com", Map.of())));
+
+    Current stored = read(KEY);
+    assertThat(stored.resource().metadata().uid()).isEqualTo("uid-1");
+    assertThat(stored.resource().metadata().generation()).isEqualTo(1);
+    assertThat(stored.status().condition("Accepted").orElseThrow().status()).isEqualTo("True");
+    assertThat(stored.status().lastEvent().orElseThrow().outcome()).isEqualTo(Outcome.ACCEPTED);
+  }
+
+  @Test
+  void theGenerationGrowsOnlyWhenTheSpecChanges() {
+    apply(new DecodedEvent.Applied(meta("e1"), backend("a.example.com", Map.of())));
+    long firstRevision = read(KEY).resourceModRevision();
+
+    apply(new DecodedEvent.Applied(meta("e2"), backend("a.example.com", Map.of())));
+    assertThat(read(KEY).resource().metadata().generation()).isEqualTo(1);
+    assertThat(read(KEY).resourceModRevision())
+        .as("identical: not rewritten")
+        .isEqualTo(firstRevision);
+
+    apply(new DecodedEvent.Applied(meta("e3"), backend("a.example.com", Map.of("team", "x"))));
+    assertThat(read(KEY).resource().metadata().generation()).isEqualTo(1);
+    assertThat(read(KEY).resource().metadata().labels()).containsEntry("team", "x");
+
+    apply(new DecodedEvent.Applied(meta("e4"), backend("b.example.com", Map.of("team", "x"))));
+    assertThat(read(KEY).resource().metadata().generation()).isEqualTo(2);
+    assertThat(read(KEY).resource().metadata().uid()).isEqualTo("uid-1");
+    assertThat(read(KEY).status().events())
+        .extracting(e -> e.id())
+        .containsExactly("e1", "e2", "e3", "e4");
+  }
+
+  @Test
+  void anEventIdAlreadyRecordedIsANoOp() {
+    apply(new DecodedEvent.Applied(meta("e1"), backend("a.example.com", Map.of())));
+
+    Plan again =
+        apply(new DecodedEvent.Applied(meta("e1"), backend("changed.example.com", Map.of())));
+
+    assertThat(again.duplicate()).isTrue();
+    assertThat(read(KEY).resource().spec(BackendSpec.class).dns().hostname())
+        .isEqualTo("a.example.com");
+    assertThat(read(KEY).status().events()).hasSize(1);
+  }
+
+  @Test
+  void aStaleIfRevisionIsRejectedAndLeavesTheStoredResource() {
+    apply(new DecodedEvent.Applied(meta("e1"), backend("a.example.com", Map.of())));
+    long revisionNow = read(KEY).resourceModRevision();
+
+    Plan stale =
+        apply(
+            new DecodedEvent.Applied(
+                new DecodedEvent.Meta("e2", "test", OptionalLong.of(revisionNow - 1)),
+                backend("b.example.com", Map.of())));
+
+    assertThat(stale.rejected()).isTrue();
+    assertThat(read(KEY).resource().spec(BackendSpec.class).dns().hostname())
+        .isEqualTo("a.example.com");
+    assertThat(read(KEY).status().lastEvent().orElseThrow().reasons().get(0).message())
+        .startsWith("stale: expected resourceVersion " + (revisionNow - 1));
+
+    Plan fresh =
+        apply(
+            new DecodedEvent.Applied(
+                new DecodedEvent.Meta("e3", "test", OptionalLong.of(revisionNow)),
+                backend("b.example.com", Map.of())));
+    assertThat(fresh.rejected()).isFalse();
+    assertThat(read(KEY).resource().metadata().generation()).isEqualTo(2);
+  }
+
+  @Test
+  void ifRevisionZeroMeansOnlyIfAbsent() {
+    Plan created =
+        apply(
+            new DecodedEvent.Applied(
+                new DecodedEvent.Meta("e1", "t", OptionalLong.of(0)),
+                backend("a.example.com", Map.of())));
+    Plan again =
+        apply(
+            new DecodedEvent.Applied(
+                new DecodedEvent.Meta("e2", "t", OptionalLong.of(0)),
+                backend("b.example.com", Map.of())));
+
+    assertThat(created.rejected()).isFalse();
+    assertThat(again.rejected()).isTrue();
+  }
+
+  @Test
+  void aDeleteKeepsTheStatusAndARecreatedResourceStartsANewLife() {
+    apply(new DecodedEvent.Applied(meta("e1"), backend("a.example.com", Map.of())));
+    apply(new DecodedEvent.Applied(meta("e2"), backend("b.example.com", Map.of())));
+
+    apply(new DecodedEvent.Deleted(meta("e3"), KEY));
+    assertThat(read(KEY).resource()).isNull();
+    ApplierStatus afterDelete = read(KEY).status();
+    assertThat(afterDelete.lastEvent().orElseThrow().outcome()).isEqualTo(Outcome.DELETED);
+    assertThat(afterDelete.lastEvent().orElseThrow().generation()).isEqualTo(2);
+    assertThat(afterDelete.generation()).isNull();
+
+    apply(new DecodedEvent.Applied(meta("e4"), backend("c.example.com", Map.of())));
+    assertThat(read(KEY).resource().metadata().uid()).isEqualTo("uid-2");
+    assertThat(read(KEY).resource().metadata().generation()).isEqualTo(1);
+  }
+
+  @Test
+  void aRejectionOfANewResourceRecordsAcceptedFalse() {
+    apply(new DecodedEvent.Rejected(meta("e1"), List.of(KEY), List.of(new Reason("/spec", "bad"))));
+
+    assertThat(read(KEY).resource()).isNull();
+    assertThat(read(KEY).status().condition("Accepted").orElseThrow().status()).isEqualTo("False");
+    assertThat(read(KEY).status().lastEvent().orElseThrow().reasons())
+        .containsExactly(new Reason("/spec", "bad"));
+  }
+
+  @Test
+  void aChangesetAppliesEveryItemUnderOneEventId() {
+    Resource other =
+        Resource.of(
+            Kind.BACKEND,
+            ObjectMeta.of("shop", "other"),
+            new BackendSpec(null, null, null, null, new DnsSource("o.example.com", 80), null));
+    apply(new DecodedEvent.Applied(meta("e0"), other));
+
+    Plan plan =
+        apply(
+            new DecodedEvent.Changeset(
+                meta("cs1"), List.of(backend("a.example.com", Map.of())), List.of(other.key())));
+
+    assertThat(plan.outcomes()).containsOnlyKeys(KEY, other.key());
+    assertThat(read(KEY).status().lastEvent().orElseThrow().id()).isEqualTo("cs1");
+    assertThat(read(other.key()).resource()).isNull();
+    assertThat(
+            apply(
+                    new DecodedEvent.Changeset(
+                        meta("cs1"), List.of(backend("z.example.com", Map.of())), List.of()))
+                .duplicate())
+        .isTrue();
+  }
+
+  @Test
+  void aStatusKeepsTheLast32Events() {
+    for (int i = 0; i < 40; i++) {
+      apply(new DecodedEvent.Applied(meta("e" + i), backend("h" + i + ".example.com", Map.of())));
+    }
+
+    ApplierStatus status = read(KEY).status();
+    assertThat(status.events()).hasSize(ApplierStatus.MAX_EVENTS);
+    assertThat(status.events().get(0).id()).isEqualTo("e8");
+    assertThat(status.generation()).isEqualTo(40);
+  }
+}
