@@ -5,9 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.etcd.jetcd.Client;
 import io.meshgate.config.codec.Mappers;
-import io.meshgate.config.model.EventRecord;
-import io.meshgate.config.model.Outcome;
-import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.model.Reason;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,17 +59,20 @@ public final class Applier implements AutoCloseable {
   private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-  /** Test seam: called after an event's transaction commits, before anything else. */
+  /** Test seams; both run on the applier's thread. */
   public interface Hooks {
-    Hooks NONE = record -> {};
+    Hooks NONE = new Hooks() {};
 
-    void afterTransaction(IncomingRecord record);
+    /** After an event's transaction commits, before the Kafka commit. */
+    default void afterTransaction(IncomingRecord record) {}
+
+    /** For a record whose offset etcd already holds: applied before, skipped now. */
+    default void skipped(IncomingRecord record) {}
   }
 
   private final ApplierSettings settings;
   private final AppliedLog applied;
-  private final Planner planner;
-  private final Hooks hooks;
+  private final RecordApplier recordApplier;
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, byte[]> rejectedProducer;
   private final Thread thread;
@@ -85,10 +86,14 @@ public final class Applier implements AutoCloseable {
   public Applier(ApplierSettings settings, Client etcd, Planner planner, Hooks hooks) {
     this.settings = requireNonNull(settings, "settings");
     this.applied = new AppliedLog(requireNonNull(etcd, "etcd"), settings.etcdTimeout());
-    this.planner = requireNonNull(planner, "planner");
-    this.hooks = requireNonNull(hooks, "hooks");
     this.consumer = new KafkaConsumer<>(consumerConfig(settings));
     this.rejectedProducer = new KafkaProducer<>(producerConfig(settings));
+    this.recordApplier =
+        new RecordApplier(
+            applied,
+            requireNonNull(planner, "planner"),
+            requireNonNull(hooks, "hooks"),
+            this::copyToRejected);
     this.thread = new Thread(this::run, "meshgate-applier-" + settings.clientId());
   }
 
@@ -162,7 +167,7 @@ public final class Applier implements AutoCloseable {
    */
   private boolean applyOrPause(TopicPartition partition, ConsumerRecord<String, byte[]> record) {
     try {
-      apply(toIncoming(record));
+      recordApplier.apply(toIncoming(record));
       toCommit.put(partition, new OffsetAndMetadata(record.offset() + 1));
       backoff = MIN_BACKOFF;
       return true;
@@ -178,71 +183,7 @@ public final class Applier implements AutoCloseable {
     }
   }
 
-  /**
-   * One event: decode, read, plan, copy if rejected, then the guarded transaction; retried until it
-   * lands.
-   */
-  void apply(IncomingRecord record) {
-    DecodedEvent event = EventDecoder.decode(record);
-    boolean copied = false;
-    while (true) {
-      AppliedLog.StoredOffset stored = applied.offset(record.topic(), record.partition());
-      if (stored.offset() >= record.offset()) {
-        return;
-      }
-      Map<ResourceKey, Current> current = applied.current(Planner.keysOf(event));
-      Plan plan = planner.plan(event, current);
-      if (plan.rejected() && !copied) {
-        // Before the transaction: if we crash after it, the copy is already made (at least once).
-        copyToRejected(record, plan);
-        copied = true;
-      }
-      if (applied.commit(
-          record.topic(), record.partition(), record.offset(), stored, current, plan)) {
-        report(record, event, plan);
-        hooks.afterTransaction(record);
-        return;
-      }
-      // A guard failed: another applier (during a rebalance) or a user's write moved something.
-    }
-  }
-
-  private void report(IncomingRecord record, DecodedEvent event, Plan plan) {
-    if (plan.duplicate()) {
-      log.debug(
-          "{} {}@{}: duplicate of an applied event",
-          event.meta().id(),
-          record.topic(),
-          record.offset());
-      return;
-    }
-    for (Map.Entry<ResourceKey, EventRecord> outcome : plan.outcomes().entrySet()) {
-      if (outcome.getValue().outcome() == Outcome.REJECTED) {
-        log.info(
-            "rejected {} (event {}): {}",
-            outcome.getKey(),
-            event.meta().id(),
-            outcome.getValue().reasons());
-      } else {
-        log.debug(
-            "{} {} (event {}, generation {})",
-            outcome.getValue().outcome(),
-            outcome.getKey(),
-            event.meta().id(),
-            outcome.getValue().generation());
-      }
-    }
-    if (plan.outcomes().isEmpty() && plan.rejected()) {
-      log.info(
-          "rejected record {}/{}@{} naming no resource: {}",
-          record.topic(),
-          record.partition(),
-          record.offset(),
-          ((DecodedEvent.Rejected) event).reasons());
-    }
-  }
-
-  private void copyToRejected(IncomingRecord record, Plan plan) {
+  private void copyToRejected(IncomingRecord record, List<Reason> rejectedFor) {
     ProducerRecord<String, byte[]> copy =
         new ProducerRecord<>(settings.rejectedTopic(), record.key(), record.value());
     record
@@ -250,11 +191,7 @@ public final class Applier implements AutoCloseable {
         .forEach(
             (k, v) -> copy.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
     List<Map<String, String>> reasons = new ArrayList<>();
-    plan.outcomes().values().stream()
-        .filter(o -> o.outcome() == Outcome.REJECTED)
-        .flatMap(o -> o.reasons().stream())
-        .distinct()
-        .forEach(r -> reasons.add(Map.of("path", r.path(), "message", r.message())));
+    rejectedFor.forEach(r -> reasons.add(Map.of("path", r.path(), "message", r.message())));
     copy.headers().add(new RecordHeader("meshgate_reasons", json(reasons)));
     copy.headers()
         .add(
