@@ -68,11 +68,15 @@ public final class Applier implements AutoCloseable {
 
     /** For a record whose offset etcd already holds: applied before, skipped now. */
     default void skipped(IncomingRecord record) {}
+
+    /** When etcd failed and every partition was paused. */
+    default void paused() {}
   }
 
   private final ApplierSettings settings;
   private final AppliedLog applied;
   private final RecordApplier recordApplier;
+  private final Hooks hooks;
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, byte[]> rejectedProducer;
   private final Thread thread;
@@ -88,6 +92,7 @@ public final class Applier implements AutoCloseable {
     this.applied = new AppliedLog(requireNonNull(etcd, "etcd"), settings.etcdTimeout());
     this.consumer = new KafkaConsumer<>(consumerConfig(settings));
     this.rejectedProducer = new KafkaProducer<>(producerConfig(settings));
+    this.hooks = hooks;
     this.recordApplier =
         new RecordApplier(
             applied,
@@ -217,6 +222,7 @@ public final class Applier implements AutoCloseable {
   }
 
   private void pauseEverything() {
+    hooks.paused();
     Set<TopicPartition> assigned = consumer.assignment();
     consumer.pause(assigned);
     needsSeek.addAll(assigned);

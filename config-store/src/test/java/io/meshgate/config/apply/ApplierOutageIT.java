@@ -84,7 +84,17 @@ class ApplierOutageIT {
   @Test
   void withEtcdDownTheApplierPausesAndResumesByItself() {
     // given: the applier has applied one event
-    Applier applier = fixture.start("a");
+    java.util.concurrent.atomic.AtomicInteger pauses =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Applier applier =
+        fixture.start(
+            "a",
+            new Applier.Hooks() {
+              @Override
+              public void paused() {
+                pauses.incrementAndGet();
+              }
+            });
     ResourceKey key = new ResourceKey(Kind.BACKEND, fixture.ns, "api");
     ConfigEvent first =
         fixture.publish(
@@ -105,6 +115,7 @@ class ApplierOutageIT {
                       OptionalLong.empty()))
               .id());
     }
+    await().atMost(Duration.ofSeconds(30)).until(() -> pauses.get() > 0);
     etcd.members().forEach(EtcdMember::start);
 
     // then: it resumed by itself and applied each once, in order
