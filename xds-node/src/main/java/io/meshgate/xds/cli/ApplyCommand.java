@@ -1,20 +1,23 @@
 package io.meshgate.xds.cli;
 
+import io.etcd.jetcd.Client;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPrinter;
 import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,7 +30,8 @@ import picocli.CommandLine.Option;
     description = {
       "Validates resources, then publishes them as events to Kafka (topic meshgate.config, key ="
           + " namespace). Exit 3 with every violation if any document is invalid; nothing is"
-          + " published then."
+          + " published then. With --wait, waits for each event's outcome: exit 0 if all were"
+          + " accepted, 3 if any was rejected (with the reasons), 1 on timeout."
     })
 final class ApplyCommand implements Callable<Integer> {
   /** Output formats of --dry-run. */
@@ -36,7 +40,15 @@ final class ApplyCommand implements Callable<Integer> {
     json
   }
 
+  /** What --wait waits for. */
+  enum WaitFor {
+    accepted,
+    programmed
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Mixin ClusterOptions cluster;
 
   @Option(
       names = {"-f", "--filename"},
@@ -70,23 +82,23 @@ final class ApplyCommand implements Callable<Integer> {
               + " exist); otherwise the event is rejected as stale.")
   Long ifRevision;
 
-  @Option(
-      names = "--kafka",
-      descriptionKey = "kafka",
-      defaultValue = "127.0.0.1:9092",
-      description = "Kafka bootstrap servers (env MESHGATE_KAFKA; default ${DEFAULT-VALUE}).")
-  String kafka;
+  @Option(names = "--wait", description = "Wait until every event's outcome is recorded.")
+  boolean waitForOutcome;
 
   @Option(
-      names = "--timeout",
-      defaultValue = "30s",
-      converter = DurationConverter.class,
-      description = "How long to wait for Kafka (default ${DEFAULT-VALUE}).")
-  Duration timeout;
+      names = "--wait-for",
+      defaultValue = "accepted",
+      description = "What --wait waits for: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  WaitFor waitFor;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (waitFor == WaitFor.programmed) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--wait-for=programmed needs the serving side's status loop, which this version does not have yet; use --wait-for=accepted");
+    }
     CheckedDocuments checked = CheckedDocuments.check(InputFiles.read(files, recursive, System.in));
     if (!checked.allValid()) {
       checked.report(out, false);
@@ -102,14 +114,31 @@ final class ApplyCommand implements Callable<Integer> {
       out.flush();
       return Meshgate.EXIT_OK;
     }
-    try (EventPublisher publisher = new EventPublisher(kafka, timeout, Map.of())) {
+    return publish(spec, cluster, events, waitForOutcome);
+  }
+
+  /** Publishes, prints what was published, and waits for outcomes if asked. */
+  static int publish(
+      CommandLine.Model.CommandSpec spec,
+      ClusterOptions cluster,
+      List<ConfigEvent> events,
+      boolean wait) {
+    PrintWriter out = spec.commandLine().getOut();
+    try (EventPublisher publisher = new EventPublisher(cluster.kafka, cluster.timeout, Map.of())) {
       publisher.publish(events);
     }
-    for (ConfigEvent event : events) {
-      out.println(event.subject() + " published (event " + event.id() + ")");
+    if (!wait) {
+      for (ConfigEvent event : events) {
+        out.println(event.subject() + " published (event " + event.id() + ")");
+      }
+      out.flush();
+      return Meshgate.EXIT_OK;
     }
-    out.flush();
-    return Meshgate.EXIT_OK;
+    Map<ResourceKey, ConfigEvent> published = new LinkedHashMap<>();
+    events.forEach(e -> published.put(io.meshgate.config.model.ResourceKey.parse(e.subject()), e));
+    try (Client etcd = cluster.etcdClient()) {
+      return OutcomeWait.await(etcd, published, cluster.timeout, out);
+    }
   }
 
   /** {@code meshgate-cli/<user>@<host>}: who published, for status and history. */

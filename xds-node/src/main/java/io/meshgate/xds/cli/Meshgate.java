@@ -11,8 +11,12 @@ import picocli.CommandLine.Command;
     description = "An Envoy control plane for gateways and sidecars outside Kubernetes.",
     subcommands = {
       StandaloneCommand.class,
+      NodeCommand.class,
       ValidateCommand.class,
       ApplyCommand.class,
+      DeleteCommand.class,
+      GetCommand.class,
+      StatusCommand.class,
       SealKeyCommand.class,
       SealCommand.class,
       CommandLine.HelpCommand.class

@@ -198,10 +198,10 @@ class OfflineCommandsTest {
     ApplyCommand fromFlag =
         parsedApply(Map.of("MESHGATE_KAFKA", "from-env:9092"), config, "--kafka", "from-flag:9092");
 
-    assertThat(fromFile.kafka).isEqualTo("from-file:9092");
-    assertThat(fromEnv.kafka).isEqualTo("from-env:9092");
-    assertThat(fromDefault.kafka).isEqualTo("127.0.0.1:9092");
-    assertThat(fromFlag.kafka).isEqualTo("from-flag:9092");
+    assertThat(fromFile.cluster.kafka).isEqualTo("from-file:9092");
+    assertThat(fromEnv.cluster.kafka).isEqualTo("from-env:9092");
+    assertThat(fromDefault.cluster.kafka).isEqualTo("127.0.0.1:9092");
+    assertThat(fromFlag.cluster.kafka).isEqualTo("from-flag:9092");
   }
 
   private static ApplyCommand parsedApply(Map<String, String> env, Path config, String... extra) {

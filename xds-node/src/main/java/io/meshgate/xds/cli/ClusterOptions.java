@@ -1,0 +1,35 @@
+package io.meshgate.xds.cli;
+
+import io.etcd.jetcd.Client;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Where Kafka and etcd are: every command that talks to the cluster mixes these in. */
+final class ClusterOptions {
+  @Option(
+      names = "--kafka",
+      descriptionKey = "kafka",
+      defaultValue = "127.0.0.1:9092",
+      description =
+          "Kafka bootstrap servers, comma-separated (env MESHGATE_KAFKA; default ${DEFAULT-VALUE}).")
+  String kafka;
+
+  @Option(
+      names = "--etcd",
+      descriptionKey = "etcd",
+      defaultValue = "http://127.0.0.1:2379",
+      description =
+          "etcd endpoints, comma-separated (env MESHGATE_ETCD; default ${DEFAULT-VALUE}).")
+  String etcd;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      description = "How long to wait for Kafka, etcd and --wait (default ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  Client etcdClient() {
+    return Client.builder().endpoints(etcd.split("\\s*,\\s*")).build();
+  }
+}

@@ -1,0 +1,36 @@
+package io.meshgate.xds.cli;
+
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.ResourceKey;
+import picocli.CommandLine;
+
+/**
+ * {@code KIND[/NAME]} as kubectl takes it: the kind case-insensitive ({@code httproute/web}).
+ *
+ * @param name null when only the kind was given
+ */
+record KindName(Kind kind, String name) {
+  static KindName parse(CommandLine commandLine, String text, boolean nameRequired) {
+    String[] parts = text.split("/", -1);
+    if (parts.length > 2 || parts[0].isEmpty() || (parts.length == 2 && parts[1].isEmpty())) {
+      throw new CommandLine.ParameterException(
+          commandLine, "'" + text + "' (expected: KIND/NAME, e.g. httproute/web)");
+    }
+    Kind kind =
+        Kind.findIgnoringCase(parts[0])
+            .orElseThrow(
+                () ->
+                    new CommandLine.ParameterException(
+                        commandLine,
+                        "unknown kind '" + parts[0] + "' (expected one of: " + Kind.names() + ")"));
+    if (nameRequired && parts.length < 2) {
+      throw new CommandLine.ParameterException(
+          commandLine, "'" + text + "' names no resource (expected: KIND/NAME)");
+    }
+    return new KindName(kind, parts.length == 2 ? parts[1] : null);
+  }
+
+  ResourceKey key(String namespace) {
+    return new ResourceKey(kind, namespace, name);
+  }
+}

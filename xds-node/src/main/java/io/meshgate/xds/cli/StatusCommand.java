@@ -1,0 +1,151 @@
+package io.meshgate.xds.cli;
+
+import io.etcd.jetcd.Client;
+import io.meshgate.config.model.ApplierStatus;
+import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.EventRecord;
+import io.meshgate.config.model.ObjectMeta;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.StoreReader;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code meshgate status KIND/NAME}: the first line is the latest event's outcome in one word
+ * (Accepted, Rejected, Deleted, or Pending when an event is published but has no outcome yet) and
+ * the stored generation; then conditions and the recent events with their reasons.
+ */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description =
+        "Shows a resource's status: latest outcome, conditions and recent events with reasons.")
+final class StatusCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Mixin ClusterOptions cluster;
+
+  @Parameters(index = "0", paramLabel = "KIND/NAME")
+  String target;
+
+  @Option(
+      names = {"-n", "--namespace"},
+      defaultValue = ObjectMeta.DEFAULT_NAMESPACE,
+      description = "Namespace (default: ${DEFAULT-VALUE}).")
+  String namespace;
+
+  @Override
+  public Integer call() {
+    KindName kindName = KindName.parse(spec.commandLine(), target, true);
+    ResourceKey key = kindName.key(namespace);
+    PrintWriter out = spec.commandLine().getOut();
+    try (Client etcd = cluster.etcdClient()) {
+      StoreReader reader = new StoreReader(etcd, cluster.timeout);
+      Optional<ApplierStatus> status = reader.status(key);
+      Optional<Resource> resource = reader.resource(key);
+      List<String> pending = pending(key, reader);
+      if (status.isEmpty() && resource.isEmpty() && pending.isEmpty()) {
+        spec.commandLine()
+            .getErr()
+            .println(key + ": no resource and no events (never published, or not yet seen)");
+        return Meshgate.EXIT_RUNTIME_ERROR;
+      }
+      ApplierStatus applier = status.orElse(ApplierStatus.empty());
+      String word =
+          !pending.isEmpty()
+              ? "Pending"
+              : applier
+                  .lastEvent()
+                  .map(e -> OutcomeWait.describe(e).split(" ")[0])
+                  .orElse("Pending");
+      out.println(
+          word
+              + (resource.isPresent()
+                  ? " (generation "
+                      + resource.get().metadata().generation()
+                      + ", resourceVersion "
+                      + resource.get().metadata().resourceVersion()
+                      + ")"
+                  : " (not stored)"));
+      out.println("Resource: " + key);
+      List<Condition> conditions = new ArrayList<>(applier.conditions());
+      conditions.addAll(reader.conditions(key));
+      if (!conditions.isEmpty()) {
+        out.println("Conditions:");
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"  TYPE", "STATUS", "REASON", "OBSERVED", "SINCE", "MESSAGE"});
+        for (Condition c : conditions) {
+          rows.add(
+              new String[] {
+                "  " + c.type(),
+                c.status(),
+                nz(c.reason()),
+                c.observedGeneration() == null ? "-" : c.observedGeneration().toString(),
+                nz(c.lastTransitionTime()),
+                nz(c.message())
+              });
+        }
+        Table.print(out, rows);
+      }
+      if (!pending.isEmpty()) {
+        out.println("Pending events (published, not yet applied): " + String.join(", ", pending));
+      }
+      if (!applier.events().isEmpty()) {
+        out.println("Events (newest first):");
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"  ID", "OUTCOME", "GENERATION", "AT", "SOURCE"});
+        List<EventRecord> events = new ArrayList<>(applier.events());
+        java.util.Collections.reverse(events);
+        for (EventRecord e : events) {
+          rows.add(
+              new String[] {
+                "  " + e.id(),
+                OutcomeWait.describe(e).split(" ")[0],
+                e.generation() == null ? "-" : e.generation().toString(),
+                nz(e.at()),
+                nz(e.source())
+              });
+        }
+        Table.print(out, rows);
+        for (EventRecord e : events) {
+          if (!e.reasons().isEmpty()) {
+            out.println("Reasons for " + e.id() + ":");
+            e.reasons().forEach(r -> out.println("  " + r));
+          }
+        }
+      }
+      out.flush();
+      return Meshgate.EXIT_OK;
+    }
+  }
+
+  private List<String> pending(ResourceKey key, StoreReader reader) {
+    try {
+      return PendingEvents.find(
+          cluster.kafka,
+          key,
+          reader,
+          cluster.timeout.compareTo(java.time.Duration.ofSeconds(5)) > 0
+              ? java.time.Duration.ofSeconds(5)
+              : cluster.timeout);
+    } catch (RuntimeException e) {
+      spec.commandLine()
+          .getErr()
+          .println("(could not check Kafka for pending events: " + e.getMessage() + ")");
+      return List.of();
+    }
+  }
+
+  private static String nz(String text) {
+    return text == null || text.isEmpty() ? "-" : text;
+  }
+}
