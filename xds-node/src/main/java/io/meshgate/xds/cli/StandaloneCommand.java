@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
     name = "standalone",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a local meshgate: an embedded Kafka broker (KRaft) and an etcd process, on the"
-          + " addresses every other command assumes. Stops on Ctrl-C; data stays in --data-dir."
+      "Runs a local meshgate: an embedded Kafka broker (KRaft), an etcd process and an applier,"
+          + " on the addresses every other command assumes. Stops on Ctrl-C; data stays in"
+          + " --data-dir."
     })
 final class StandaloneCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -70,6 +71,13 @@ final class StandaloneCommand implements Callable<Integer> {
     out.println("meshgate standalone is running (data in " + dataDir + ")");
     out.println("  Kafka: " + standalone.kafkaBootstrapServers() + "   (MESHGATE_KAFKA)");
     out.println("  etcd:  " + standalone.etcdEndpoints() + "   (MESHGATE_ETCD)");
+    out.println("  applier: consuming meshgate.config into etcd");
+    out.println(
+        "  sealing key: "
+            + standalone.sealKey()
+            + "   (MESHGATE_SEAL_KEY; the public key is published)");
+    out.println(
+        "Try: bin/meshgate apply --wait -f deploy/examples/echo.yaml && bin/meshgate get backend -A");
     out.println("Press Ctrl-C to stop.");
     out.flush();
     stopped.await();

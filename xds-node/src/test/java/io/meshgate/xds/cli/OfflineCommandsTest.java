@@ -85,6 +85,14 @@ class OfflineCommandsTest {
   }
 
   @Test
+  void theShippedExamplesAreValid() {
+    CliRun run = CliRun.run("validate", "-R", "-f", "../deploy/examples");
+
+    assertThat(run.exit()).as(run.out()).isZero();
+    assertThat(run.out()).contains(" 0 invalid");
+  }
+
+  @Test
   void aMissingFileIsARuntimeError() {
     CliRun run = CliRun.run("validate", "-f", dir.resolve("nope.yaml").toString());
 

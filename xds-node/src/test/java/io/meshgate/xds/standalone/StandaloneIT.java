@@ -53,6 +53,7 @@ class StandaloneIT {
             .isEqualTo("kept");
       }
       assertThat(again.dataDir()).isEqualTo(dataDir);
+      assertThat(again.sealKey()).exists();
     }
   }
 
