@@ -111,7 +111,12 @@ public final class LocalEtcd implements AutoCloseable {
    * location; fails with the install command when there is none.
    */
   public static Path findBinary() {
-    String configured = System.getenv("MESHGATE_ETCD_BIN");
+    return findBinary(
+        System.getenv("MESHGATE_ETCD_BIN"), System.getenv("PATH"), Path.of("/usr/bin/etcd"));
+  }
+
+  /** {@link #findBinary()} with its inputs given, for tests. */
+  static Path findBinary(String configured, String pathVariable, Path debianLocation) {
     if (configured != null && !configured.isBlank()) {
       Path path = Path.of(configured);
       if (Files.isExecutable(path)) {
@@ -119,12 +124,12 @@ public final class LocalEtcd implements AutoCloseable {
       }
       throw new IllegalStateException("MESHGATE_ETCD_BIN=" + configured + " is not executable");
     }
-    String pathVariable = Optional.ofNullable(System.getenv("PATH")).orElse("");
+    String searchPath = pathVariable == null ? "" : pathVariable;
     return Stream.concat(
-            Stream.of(pathVariable.split(java.io.File.pathSeparator))
+            Stream.of(searchPath.split(java.io.File.pathSeparator))
                 .filter(dir -> !dir.isEmpty())
                 .map(dir -> Path.of(dir, "etcd")),
-            Stream.of(Path.of("/usr/bin/etcd")))
+            Stream.of(debianLocation))
         .filter(Files::isExecutable)
         .findFirst()
         .orElseThrow(
