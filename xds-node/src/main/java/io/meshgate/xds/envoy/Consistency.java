@@ -1,0 +1,108 @@
+package io.meshgate.xds.envoy;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Checks that a group's resources refer only to each other: every route table a listener (port or
+ * API listener) names exists, every cluster a route names exists, every EDS cluster has its
+ * assignment — and nothing is left unreferenced. java-control-plane's {@code
+ * Snapshot.ensureConsistent} knows only the legacy filter name {@code
+ * envoy.http_connection_manager} and ignores API listeners, so it cannot check what we serve; this
+ * one can.
+ */
+public final class Consistency {
+  private Consistency() {}
+
+  /** What is inconsistent, as sentences; empty when the group is consistent. */
+  public static List<String> problems(GroupResources group) {
+    List<String> problems = new ArrayList<>();
+    Set<String> routeNames =
+        group.routes().stream().map(RouteConfiguration::getName).collect(Collectors.toSet());
+    Set<String> clusterNames =
+        group.clusters().stream().map(Cluster::getName).collect(Collectors.toSet());
+    Set<String> assignments =
+        group.endpoints().stream()
+            .map(ClusterLoadAssignment::getClusterName)
+            .collect(Collectors.toSet());
+    Set<String> referencedRoutes = new java.util.TreeSet<>();
+    for (Listener listener : group.listeners()) {
+      for (HttpConnectionManager hcm : connectionManagers(listener)) {
+        if (hcm.hasRds()) {
+          referencedRoutes.add(hcm.getRds().getRouteConfigName());
+        }
+      }
+    }
+    referencedRoutes.stream()
+        .filter(r -> !routeNames.contains(r))
+        .forEach(r -> problems.add("route table " + r + " is named by a listener but missing"));
+    routeNames.stream()
+        .filter(r -> !referencedRoutes.contains(r))
+        .sorted()
+        .forEach(r -> problems.add("route table " + r + " is named by no listener"));
+    Set<String> referencedClusters = new java.util.TreeSet<>();
+    for (RouteConfiguration table : group.routes()) {
+      for (VirtualHost host : table.getVirtualHostsList()) {
+        for (Route route : host.getRoutesList()) {
+          if (!route.hasRoute()) {
+            continue;
+          }
+          if (!route.getRoute().getCluster().isEmpty()) {
+            referencedClusters.add(route.getRoute().getCluster());
+          }
+          for (WeightedCluster.ClusterWeight weight :
+              route.getRoute().getWeightedClusters().getClustersList()) {
+            referencedClusters.add(weight.getName());
+          }
+        }
+      }
+    }
+    referencedClusters.stream()
+        .filter(c -> !clusterNames.contains(c))
+        .forEach(c -> problems.add("cluster " + c + " is named by a route but missing"));
+    for (Cluster cluster : group.clusters()) {
+      if (cluster.getType() == Cluster.DiscoveryType.EDS
+          && !assignments.contains(cluster.getEdsClusterConfig().getServiceName())) {
+        problems.add(
+            "EDS cluster "
+                + cluster.getName()
+                + " has no assignment "
+                + cluster.getEdsClusterConfig().getServiceName());
+      }
+    }
+    return problems;
+  }
+
+  private static List<HttpConnectionManager> connectionManagers(Listener listener) {
+    List<HttpConnectionManager> found = new ArrayList<>();
+    try {
+      if (listener.hasApiListener()) {
+        found.add(listener.getApiListener().getApiListener().unpack(HttpConnectionManager.class));
+      }
+      for (FilterChain chain : listener.getFilterChainsList()) {
+        for (Filter filter : chain.getFiltersList()) {
+          if (filter.getTypedConfig().is(HttpConnectionManager.class)) {
+            found.add(filter.getTypedConfig().unpack(HttpConnectionManager.class));
+          }
+        }
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(
+          "listener " + listener.getName() + " holds an unreadable connection manager", e);
+    }
+    return found;
+  }
+}

@@ -1,0 +1,40 @@
+package io.meshgate.xds.envoy;
+
+import io.meshgate.xds.ir.ProxyGroupIr;
+import io.meshgate.xds.ir.ResolvedIr;
+import java.util.Comparator;
+import java.util.List;
+
+/** The IR of each group to its Envoy resources: the entry point of the envoy stage. */
+public final class EnvoyTranslator {
+  private EnvoyTranslator() {}
+
+  public static List<GroupResources> translate(ResolvedIr ir) {
+    return ir.groups().stream().map(EnvoyTranslator::translate).toList();
+  }
+
+  public static GroupResources translate(ProxyGroupIr group) {
+    return new GroupResources(
+        group.name(),
+        group.listeners().stream()
+            .map(l -> Listeners.of(l, group.kind()))
+            .sorted(Comparator.comparing(io.envoyproxy.envoy.config.listener.v3.Listener::getName))
+            .toList(),
+        group.routeTables().stream()
+            .map(t -> Routes.of(t, group.kind()))
+            .sorted(
+                Comparator.comparing(
+                    io.envoyproxy.envoy.config.route.v3.RouteConfiguration::getName))
+            .toList(),
+        group.clusters().stream()
+            .map(Clusters::eds)
+            .sorted(Comparator.comparing(io.envoyproxy.envoy.config.cluster.v3.Cluster::getName))
+            .toList(),
+        group.clusters().stream()
+            .map(Endpoints::assignment)
+            .sorted(
+                Comparator.comparing(
+                    io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment::getClusterName))
+            .toList());
+  }
+}

@@ -1,0 +1,28 @@
+package io.meshgate.xds.envoy;
+
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+
+/**
+ * Every message type meshgate packs into an Any, for printing and parsing JSON like a config dump.
+ */
+public final class EnvoyTypes {
+  public static final JsonFormat.TypeRegistry REGISTRY =
+      JsonFormat.TypeRegistry.newBuilder()
+          .add(Listener.getDescriptor())
+          .add(RouteConfiguration.getDescriptor())
+          .add(Cluster.getDescriptor())
+          .add(ClusterLoadAssignment.getDescriptor())
+          .add(HttpConnectionManager.getDescriptor())
+          .add(Router.getDescriptor())
+          .add(HttpProtocolOptions.getDescriptor())
+          .build();
+
+  private EnvoyTypes() {}
+}

@@ -1,0 +1,60 @@
+package io.meshgate.xds.envoy;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Message;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Versions are content hashes, never counters, so replicas that translate the same input agree
+ * without talking to each other. Serialisation is deterministic (map fields in key order).
+ */
+public final class Versions {
+  private Versions() {}
+
+  /** The version of one resource: the first 16 hex digits of SHA-256 over its bytes. */
+  public static String of(Message resource) {
+    MessageDigest digest = sha256();
+    digest.update(bytes(resource));
+    return HexFormat.of().formatHex(digest.digest(), 0, 8);
+  }
+
+  /** The version of a set of resources of one type: a hash over their names' versions, in order. */
+  public static String of(List<? extends Message> resources) {
+    MessageDigest digest = sha256();
+    for (Message resource : resources) {
+      byte[] bytes = bytes(resource);
+      digest.update(
+          Integer.toString(bytes.length).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      digest.update((byte) ':');
+      digest.update(bytes);
+    }
+    return HexFormat.of().formatHex(digest.digest(), 0, 8);
+  }
+
+  static byte[] bytes(Message message) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(message.getSerializedSize());
+      CodedOutputStream coded = CodedOutputStream.newInstance(out);
+      coded.useDeterministicSerialization();
+      message.writeTo(coded);
+      coded.flush();
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.meshgate.xds.resolve;
+
+import io.meshgate.config.model.BackendProtocol;
+import io.meshgate.config.model.BackendRef;
+import io.meshgate.config.model.BackendSpec;
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.discovery.DiscoveredEndpoint;
+import io.meshgate.xds.ir.ClusterIr;
+import io.meshgate.xds.ir.EndpointIr;
+import io.meshgate.xds.ir.LocalityIr;
+import io.meshgate.xds.ir.UpstreamProtocol;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Resolves backendRefs to clusters of one group, collecting each cluster once. A backendRef of kind
+ * Service (group "") names the meshgate Backend of the same name; one of kind Backend (group
+ * meshgate.io) names it directly.
+ */
+final class Clusters {
+  private final Context context;
+  private final Map<String, ClusterIr> clusters = new TreeMap<>();
+
+  Clusters(Context context) {
+    this.context = context;
+  }
+
+  /**
+   * The cluster name for a backendRef of {@code route}, or empty (with a Problem) when it does not
+   * resolve.
+   */
+  Optional<String> resolve(Resource route, BackendRef ref, String path) {
+    String namespace = ref.namespace() == null ? route.metadata().namespace() : ref.namespace();
+    ResourceKey key = new ResourceKey(Kind.BACKEND, namespace, ref.name());
+    String group = ref.group();
+    String kind = ref.kind();
+    if (!ReferenceGrants.allows(context.config, route, group, kind, namespace, ref.name())) {
+      context.problem(
+          route,
+          path,
+          "reference to "
+              + kind
+              + " "
+              + namespace
+              + "/"
+              + ref.name()
+              + " in another namespace needs a ReferenceGrant in namespace "
+              + namespace
+              + " (RefNotPermitted)");
+      return Optional.empty();
+    }
+    Optional<Resource> backend = context.get(key);
+    if (backend.isEmpty()) {
+      context.problem(
+          route,
+          path,
+          "backend '"
+              + ref.name()
+              + "' not found in namespace "
+              + namespace
+              + " (BackendNotFound)");
+      return Optional.empty();
+    }
+    return Optional.of(cluster(backend.get(), ref.port(), route, path));
+  }
+
+  /** The cluster of a Backend (all its endpoints, or those on {@code port}). */
+  String cluster(Resource backend, Integer port, Resource referrer, String path) {
+    String name = Names.cluster(backend.key(), port);
+    if (clusters.containsKey(name)) {
+      return name;
+    }
+    List<DiscoveredEndpoint> endpoints = context.endpoints.endpoints(backend.key());
+    if (port != null) {
+      List<DiscoveredEndpoint> onPort = endpoints.stream().filter(e -> e.port() == port).toList();
+      if (onPort.isEmpty() && !endpoints.isEmpty()) {
+        context.problem(
+            referrer,
+            path + "/port",
+            "no endpoint of Backend "
+                + backend.key().namespace()
+                + "/"
+                + backend.key().name()
+                + " listens on port "
+                + port);
+      }
+      endpoints = onPort;
+    }
+    BackendProtocol protocol = backend.spec(BackendSpec.class).protocol();
+    UpstreamProtocol upstream =
+        protocol == BackendProtocol.GRPC || protocol == BackendProtocol.HTTP2
+            ? UpstreamProtocol.HTTP2
+            : UpstreamProtocol.HTTP1;
+    clusters.put(
+        name,
+        new ClusterIr(name, upstream, localities(endpoints), List.of(Context.source(backend))));
+    return name;
+  }
+
+  /** Endpoints grouped by region and zone; a locality's weight is the sum of its endpoints'. */
+  private static List<LocalityIr> localities(List<DiscoveredEndpoint> endpoints) {
+    Map<String, List<DiscoveredEndpoint>> byLocality = new TreeMap<>();
+    for (DiscoveredEndpoint e : endpoints) {
+      byLocality.computeIfAbsent(e.region() + "\u0000" + e.zone(), k -> new ArrayList<>()).add(e);
+    }
+    List<LocalityIr> localities = new ArrayList<>();
+    for (List<DiscoveredEndpoint> group : byLocality.values()) {
+      List<EndpointIr> ir =
+          group.stream()
+              .map(e -> new EndpointIr(e.address(), e.port(), e.weight()))
+              .distinct()
+              .sorted(Comparator.comparing(EndpointIr::address).thenComparingInt(EndpointIr::port))
+              .toList();
+      int weight = ir.stream().mapToInt(EndpointIr::weight).sum();
+      localities.add(new LocalityIr(group.get(0).region(), group.get(0).zone(), weight, ir));
+    }
+    return localities;
+  }
+
+  List<ClusterIr> all() {
+    return List.copyOf(clusters.values());
+  }
+}

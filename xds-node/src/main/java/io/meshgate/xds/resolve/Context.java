@@ -1,0 +1,46 @@
+package io.meshgate.xds.resolve;
+
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.EndpointSnapshot;
+import io.meshgate.xds.ir.Problem;
+import io.meshgate.xds.ir.SourceRef;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** The inputs of one resolution, and the problems it collects (deduplicated, in order found). */
+final class Context {
+  final ConfigSnapshot config;
+  final EndpointSnapshot endpoints;
+  private final Set<Problem> problems = new LinkedHashSet<>();
+
+  Context(ConfigSnapshot config, EndpointSnapshot endpoints) {
+    this.config = config;
+    this.endpoints = endpoints;
+  }
+
+  Optional<Resource> get(ResourceKey key) {
+    return config.get(key);
+  }
+
+  void problem(Resource resource, String path, String message) {
+    problems.add(new Problem(source(resource), path, message));
+  }
+
+  List<Problem> problems() {
+    return new ArrayList<>(problems);
+  }
+
+  static SourceRef source(Resource resource) {
+    Long generation = resource.metadata().generation();
+    return new SourceRef(
+        resource.kind().wireName(),
+        resource.metadata().namespace(),
+        resource.metadata().name(),
+        generation == null ? 0 : generation);
+  }
+}

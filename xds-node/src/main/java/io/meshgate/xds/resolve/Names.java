@@ -1,0 +1,54 @@
+package io.meshgate.xds.resolve;
+
+import io.meshgate.config.model.ResourceKey;
+
+/** Every generated name, in one place (docs/naming.md lists them). */
+final class Names {
+  static final String PROXYLESS_GROUP = "proxyless";
+
+  private Names() {}
+
+  /** {@code gateway/NS/NAME}: the group of a Gateway's Envoys. */
+  static String gatewayGroup(ResourceKey gateway) {
+    return "gateway/" + gateway.namespace() + "/" + gateway.name();
+  }
+
+  /** {@code NS/GATEWAY/PORT}: a Gateway's listener on a port, and its route table. */
+  static String httpListener(ResourceKey gateway, int port) {
+    return gateway.namespace() + "/" + gateway.name() + "/" + port;
+  }
+
+  /**
+   * {@code NAME.NS}: the API listener (and route table) proxyless clients dial as {@code
+   * xds:///NAME.NS}.
+   */
+  static String apiListener(ResourceKey backend) {
+    return backend.name() + "." + backend.namespace();
+  }
+
+  /** {@code NS/NAME}, or {@code NS/NAME:PORT} when a backendRef picks a port. */
+  static String cluster(ResourceKey backend, Integer port) {
+    return backend.namespace() + "/" + backend.name() + (port == null ? "" : ":" + port);
+  }
+
+  /** {@code httproute/NS/NAME/rule/I/match/J}. */
+  static String route(ResourceKey route, int rule, int match) {
+    return route.kind().lowerName()
+        + "/"
+        + route.namespace()
+        + "/"
+        + route.name()
+        + "/rule/"
+        + rule
+        + "/match/"
+        + match;
+  }
+
+  /**
+   * {@code backend/NS/NAME/default}: the route proxyless clients get when no route attaches to a
+   * Backend.
+   */
+  static String defaultRoute(ResourceKey backend) {
+    return "backend/" + backend.namespace() + "/" + backend.name() + "/default";
+  }
+}

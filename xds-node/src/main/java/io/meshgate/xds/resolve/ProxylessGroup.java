@@ -1,0 +1,94 @@
+package io.meshgate.xds.resolve;
+
+import io.meshgate.config.model.GrpcRouteSpec;
+import io.meshgate.config.model.HttpRouteSpec;
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.ParentRef;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.xds.ir.ApiListenerIr;
+import io.meshgate.xds.ir.HeaderOpsIr;
+import io.meshgate.xds.ir.ListenerIr;
+import io.meshgate.xds.ir.PathMatchIr;
+import io.meshgate.xds.ir.ProxyGroupIr;
+import io.meshgate.xds.ir.ProxyKind;
+import io.meshgate.xds.ir.RouteActionIr;
+import io.meshgate.xds.ir.RouteIr;
+import io.meshgate.xds.ir.RouteMatchIr;
+import io.meshgate.xds.ir.RouteTableIr;
+import io.meshgate.xds.ir.SourceRef;
+import io.meshgate.xds.ir.VirtualHostIr;
+import io.meshgate.xds.ir.WeightedClusterIr;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The group of proxyless gRPC clients: one API listener per Backend, named {@code NAME.NAMESPACE},
+ * so a client dials {@code xds:///NAME.NAMESPACE}. Routes attached to the Backend (mesh style:
+ * parentRefs of kind Backend) steer its traffic; without one, a default route sends everything to
+ * the Backend itself.
+ */
+final class ProxylessGroup {
+  private final Context context;
+
+  ProxylessGroup(Context context) {
+    this.context = context;
+  }
+
+  ProxyGroupIr resolve() {
+    Clusters clusters = new Clusters(context);
+    RouteRules rules = new RouteRules(context, clusters, ProxyKind.PROXYLESS);
+    List<ListenerIr> listeners = new ArrayList<>();
+    List<RouteTableIr> tables = new ArrayList<>();
+    for (Resource backend : context.config.ofKind(Kind.BACKEND)) {
+      String name = Names.apiListener(backend.key());
+      List<Candidate> candidates = new ArrayList<>();
+      for (Resource route : context.config.ofKind(Kind.HTTP_ROUTE)) {
+        if (attachesTo(route, route.spec(HttpRouteSpec.class).parentRefs(), backend.key())) {
+          candidates.addAll(rules.http(route));
+        }
+      }
+      for (Resource route : context.config.ofKind(Kind.GRPC_ROUTE)) {
+        if (attachesTo(route, route.spec(GrpcRouteSpec.class).parentRefs(), backend.key())) {
+          candidates.addAll(rules.grpc(route));
+        }
+      }
+      List<RouteIr> routes =
+          new ArrayList<>(
+              candidates.stream().sorted(Candidate.PRECEDENCE).map(Candidate::route).toList());
+      List<SourceRef> sources = new ArrayList<>();
+      sources.add(Context.source(backend));
+      routes.stream().map(RouteIr::source).filter(s -> !sources.contains(s)).forEach(sources::add);
+      if (routes.isEmpty()) {
+        String cluster = clusters.cluster(backend, null, backend, "/spec");
+        routes.add(
+            new RouteIr(
+                Names.defaultRoute(backend.key()),
+                new RouteMatchIr(new PathMatchIr.Prefix("/"), List.of(), List.of()),
+                new RouteActionIr.Forward(List.of(new WeightedClusterIr(cluster, 1))),
+                HeaderOpsIr.NONE,
+                HeaderOpsIr.NONE,
+                null,
+                null,
+                Context.source(backend)));
+      }
+      listeners.add(new ApiListenerIr(name, name, sources));
+      tables.add(new RouteTableIr(name, List.of(new VirtualHostIr(name, List.of(name), routes))));
+    }
+    return new ProxyGroupIr(
+        Names.PROXYLESS_GROUP, ProxyKind.PROXYLESS, listeners, tables, clusters.all());
+  }
+
+  private static boolean attachesTo(Resource route, List<ParentRef> parents, ResourceKey backend) {
+    for (ParentRef parent : parents) {
+      String namespace =
+          parent.namespace() == null ? route.metadata().namespace() : parent.namespace();
+      if (parent.isBackend()
+          && parent.name().equals(backend.name())
+          && namespace.equals(backend.namespace())) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

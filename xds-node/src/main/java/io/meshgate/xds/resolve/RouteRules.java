@@ -1,0 +1,279 @@
+package io.meshgate.xds.resolve;
+
+import io.meshgate.config.model.BackendRef;
+import io.meshgate.config.model.GrpcMethodMatch;
+import io.meshgate.config.model.GrpcRouteMatch;
+import io.meshgate.config.model.GrpcRouteRule;
+import io.meshgate.config.model.GrpcRouteSpec;
+import io.meshgate.config.model.HeaderModifier;
+import io.meshgate.config.model.HttpRouteMatch;
+import io.meshgate.config.model.HttpRouteRule;
+import io.meshgate.config.model.HttpRouteSpec;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.RouteFilter;
+import io.meshgate.config.model.RouteFilterType;
+import io.meshgate.config.model.StringMatchType;
+import io.meshgate.config.model.ValueMatch;
+import io.meshgate.config.schema.Wire;
+import io.meshgate.xds.ir.HeaderMatchIr;
+import io.meshgate.xds.ir.HeaderOpsIr;
+import io.meshgate.xds.ir.HeaderValueIr;
+import io.meshgate.xds.ir.PathMatchIr;
+import io.meshgate.xds.ir.ProxyKind;
+import io.meshgate.xds.ir.RetryIr;
+import io.meshgate.xds.ir.RouteActionIr;
+import io.meshgate.xds.ir.RouteIr;
+import io.meshgate.xds.ir.RouteMatchIr;
+import io.meshgate.xds.ir.StringMatchIr;
+import io.meshgate.xds.ir.WeightedClusterIr;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * HTTPRoute and GRPCRoute rules to routes: one route per match (a rule without matches matches the
+ * prefix /), all sharing the rule's action. A rule whose backends all fail to resolve, or that uses
+ * a filter not translated yet, answers 500: failing closed beats routing somewhere unintended.
+ */
+final class RouteRules {
+  /** How proxyless gRPC clients name the HTTP statuses a retry may name (gRPC's retry_on). */
+  private static final Map<Integer, String> GRPC_RETRY_ON =
+      Map.of(
+          500, "internal", 503, "unavailable", 504, "deadline-exceeded", 429, "resource-exhausted");
+
+  private static final Pattern DURATION_PART = Pattern.compile("([0-9]+)(ms|h|m|s)");
+
+  private final Context context;
+  private final Clusters clusters;
+  private final ProxyKind kind;
+
+  RouteRules(Context context, Clusters clusters, ProxyKind kind) {
+    this.context = context;
+    this.clusters = clusters;
+    this.kind = kind;
+  }
+
+  List<Candidate> http(Resource route) {
+    HttpRouteSpec spec = route.spec(HttpRouteSpec.class);
+    List<Candidate> candidates = new ArrayList<>();
+    for (int r = 0; r < spec.rules().size(); r++) {
+      HttpRouteRule rule = spec.rules().get(r);
+      String at = "/spec/rules/" + r;
+      RouteActionIr action = action(route, rule.backendRefs(), rule.filters(), at);
+      HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
+      HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
+      Long timeout =
+          rule.timeouts() == null || rule.timeouts().request() == null
+              ? null
+              : millis(rule.timeouts().request());
+      Long perTry =
+          rule.timeouts() == null || rule.timeouts().backendRequest() == null
+              ? null
+              : millis(rule.timeouts().backendRequest());
+      RetryIr retry = retry(rule, perTry);
+      List<HttpRouteMatch> matches =
+          rule.matches().isEmpty()
+              ? List.of(new HttpRouteMatch(null, null, null, null))
+              : rule.matches();
+      for (int m = 0; m < matches.size(); m++) {
+        HttpRouteMatch match = matches.get(m);
+        PathMatchIr path =
+            match.path() == null
+                ? new PathMatchIr.Prefix("/")
+                : switch (match.path().type()) {
+                  case EXACT -> new PathMatchIr.Exact(match.path().value());
+                  case PATH_PREFIX -> new PathMatchIr.Prefix(match.path().value());
+                  case REGULAR_EXPRESSION -> new PathMatchIr.Regex(match.path().value());
+                };
+        List<HeaderMatchIr> headers = new ArrayList<>(values(match.headers(), true));
+        if (match.method() != null) {
+          headers.add(new HeaderMatchIr(":method", new StringMatchIr.Exact(match.method().name())));
+        }
+        RouteMatchIr routeMatch =
+            new RouteMatchIr(path, headers, values(match.queryParams(), false));
+        RouteIr ir =
+            new RouteIr(
+                Names.route(route.key(), r, m),
+                routeMatch,
+                action,
+                request,
+                response,
+                timeout,
+                retry,
+                Context.source(route));
+        candidates.add(new Candidate(ir, route.key(), r, m, match.method() != null));
+      }
+    }
+    return candidates;
+  }
+
+  List<Candidate> grpc(Resource route) {
+    GrpcRouteSpec spec = route.spec(GrpcRouteSpec.class);
+    List<Candidate> candidates = new ArrayList<>();
+    for (int r = 0; r < spec.rules().size(); r++) {
+      GrpcRouteRule rule = spec.rules().get(r);
+      String at = "/spec/rules/" + r;
+      RouteActionIr action = action(route, rule.backendRefs(), rule.filters(), at);
+      HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
+      HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
+      List<GrpcRouteMatch> matches =
+          rule.matches().isEmpty() ? List.of(new GrpcRouteMatch(null, null)) : rule.matches();
+      for (int m = 0; m < matches.size(); m++) {
+        GrpcRouteMatch match = matches.get(m);
+        RouteMatchIr routeMatch =
+            new RouteMatchIr(grpcPath(match.method()), values(match.headers(), true), List.of());
+        RouteIr ir =
+            new RouteIr(
+                Names.route(route.key(), r, m),
+                routeMatch,
+                action,
+                request,
+                response,
+                null,
+                null,
+                Context.source(route));
+        candidates.add(new Candidate(ir, route.key(), r, m, false));
+      }
+    }
+    return candidates;
+  }
+
+  /** gRPC calls are POSTs to {@code /package.Service/Method}. */
+  private static PathMatchIr grpcPath(GrpcMethodMatch method) {
+    if (method == null) {
+      return new PathMatchIr.Prefix("/");
+    }
+    if (method.type() == StringMatchType.REGULAR_EXPRESSION) {
+      return new PathMatchIr.Regex(
+          "/"
+              + (method.service() == null ? "[^/]+" : method.service())
+              + "/"
+              + (method.method() == null ? "[^/]+" : method.method()));
+    }
+    if (method.service() != null && method.method() != null) {
+      return new PathMatchIr.Exact("/" + method.service() + "/" + method.method());
+    }
+    if (method.service() != null) {
+      return new PathMatchIr.Prefix("/" + method.service() + "/");
+    }
+    // Method names are identifiers (the validator checks), so they need no escaping.
+    return new PathMatchIr.Regex("/[^/]+/" + method.method());
+  }
+
+  private RouteActionIr action(
+      Resource route, List<BackendRef> refs, List<RouteFilter> filters, String at) {
+    for (int f = 0; f < filters.size(); f++) {
+      RouteFilterType type = filters.get(f).type();
+      if (type != RouteFilterType.REQUEST_HEADER_MODIFIER
+          && type != RouteFilterType.RESPONSE_HEADER_MODIFIER) {
+        context.problem(
+            route,
+            at + "/filters/" + f,
+            "filter "
+                + Wire.name(type)
+                + " is not translated yet; the rule answers 500 until it is (UnsupportedValue)");
+        return new RouteActionIr.DirectResponse(500, "");
+      }
+    }
+    List<WeightedClusterIr> weighted = new ArrayList<>();
+    for (int b = 0; b < refs.size(); b++) {
+      BackendRef ref = refs.get(b);
+      Optional<String> cluster = clusters.resolve(route, ref, at + "/backendRefs/" + b);
+      if (cluster.isPresent() && ref.weight() > 0) {
+        weighted.add(new WeightedClusterIr(cluster.get(), ref.weight()));
+      }
+    }
+    if (weighted.isEmpty()) {
+      if (refs.isEmpty()) {
+        context.problem(route, at, "the rule has no backendRefs; it answers 500");
+      }
+      return new RouteActionIr.DirectResponse(500, "");
+    }
+    return new RouteActionIr.Forward(weighted);
+  }
+
+  private static HeaderOpsIr headerOps(List<RouteFilter> filters, RouteFilterType type) {
+    List<HeaderValueIr> set = new ArrayList<>();
+    List<HeaderValueIr> add = new ArrayList<>();
+    List<String> remove = new ArrayList<>();
+    for (RouteFilter filter : filters) {
+      if (filter.type() != type) {
+        continue;
+      }
+      HeaderModifier modifier =
+          type == RouteFilterType.REQUEST_HEADER_MODIFIER
+              ? filter.requestHeaderModifier()
+              : filter.responseHeaderModifier();
+      modifier
+          .set()
+          .forEach(h -> set.add(new HeaderValueIr(h.name().toLowerCase(Locale.ROOT), h.value())));
+      modifier
+          .add()
+          .forEach(h -> add.add(new HeaderValueIr(h.name().toLowerCase(Locale.ROOT), h.value())));
+      modifier.remove().forEach(h -> remove.add(h.toLowerCase(Locale.ROOT)));
+    }
+    return new HeaderOpsIr(set, add, remove);
+  }
+
+  private static List<HeaderMatchIr> values(List<ValueMatch> matches, boolean lowercaseNames) {
+    return matches.stream()
+        .map(
+            m ->
+                new HeaderMatchIr(
+                    lowercaseNames ? m.name().toLowerCase(Locale.ROOT) : m.name(),
+                    m.type() == StringMatchType.EXACT
+                        ? new StringMatchIr.Exact(m.value())
+                        : new StringMatchIr.Regex(m.value())))
+        .toList();
+  }
+
+  private RetryIr retry(HttpRouteRule rule, Long perTryMillis) {
+    if (rule.retry() == null) {
+      return null;
+    }
+    int attempts = rule.retry().attempts() == null ? 1 : rule.retry().attempts();
+    Long backoff = rule.retry().backoff() == null ? null : millis(rule.retry().backoff());
+    if (kind == ProxyKind.PROXYLESS) {
+      // gRPC retries on status names, not HTTP codes; map the HTTP codes that have a gRPC twin.
+      List<String> on =
+          rule.retry().codes().stream()
+              .map(GRPC_RETRY_ON::get)
+              .filter(java.util.Objects::nonNull)
+              .distinct()
+              .sorted()
+              .toList();
+      return new RetryIr(
+          attempts, on.isEmpty() ? List.of("unavailable") : on, List.of(), backoff, perTryMillis);
+    }
+    List<Integer> codes = rule.retry().codes();
+    return new RetryIr(
+        attempts,
+        codes.isEmpty() ? List.of("5xx") : List.of("retriable-status-codes"),
+        codes,
+        backoff,
+        perTryMillis);
+  }
+
+  /** Gateway API durations (validated upstream) in milliseconds. */
+  static long millis(String duration) {
+    Matcher matcher = DURATION_PART.matcher(duration);
+    Duration total = Duration.ZERO;
+    while (matcher.find()) {
+      long amount = Long.parseLong(matcher.group(1));
+      total =
+          total.plus(
+              switch (matcher.group(2)) {
+                case "h" -> Duration.ofHours(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                default -> Duration.ofMillis(amount);
+              });
+    }
+    return total.toMillis();
+  }
+}
