@@ -1,0 +1,117 @@
+package io.meshgate.xds.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The holdoff on a manual clock: deterministic, no waiting. */
+class HoldoffTest {
+  /** A scheduler whose time moves only when the test says so. */
+  static final class ManualScheduler implements Scheduler {
+    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    private final List<Task> tasks = new ArrayList<>();
+
+    private record Task(Instant at, Runnable run, boolean[] cancelled) {}
+
+    @Override
+    public Instant now() {
+      return now;
+    }
+
+    @Override
+    public Cancellable schedule(Runnable task, Duration delay) {
+      boolean[] cancelled = {false};
+      tasks.add(new Task(now.plus(delay), task, cancelled));
+      return () -> cancelled[0] = true;
+    }
+
+    void advance(Duration by) {
+      Instant until = now.plus(by);
+      while (true) {
+        Task next =
+            tasks.stream()
+                .filter(t -> !t.cancelled[0] && !t.at.isAfter(until))
+                .min(Comparator.comparing(Task::at))
+                .orElse(null);
+        if (next == null) {
+          break;
+        }
+        tasks.remove(next);
+        now = next.at;
+        next.run.run();
+      }
+      now = until;
+    }
+  }
+
+  private final ManualScheduler scheduler = new ManualScheduler();
+  private final List<Instant> rebuilds = new ArrayList<>();
+  private final Holdoff holdoff =
+      new Holdoff(
+          Duration.ofMillis(100),
+          Duration.ofSeconds(1),
+          scheduler,
+          () -> rebuilds.add(scheduler.now()));
+
+  @Test
+  void aChangeAfterAQuietPeriodRebuildsAtOnce() {
+    holdoff.changed();
+
+    assertThat(rebuilds).containsExactly(scheduler.now());
+  }
+
+  @Test
+  void changesInsideOneWindowCoalesceIntoOneRebuild() {
+    // given: a first change rebuilds at once
+    holdoff.changed();
+    Instant start = scheduler.now();
+
+    // when: 50 changes 10 ms apart follow
+    for (int i = 0; i < 50; i++) {
+      scheduler.advance(Duration.ofMillis(10));
+      holdoff.changed();
+    }
+    scheduler.advance(Duration.ofSeconds(2));
+
+    // then: the burst (500 ms) gave one rebuild, 100 ms after its last change
+    assertThat(rebuilds).hasSize(2);
+    assertThat(rebuilds.get(1)).isEqualTo(start.plusMillis(500 + 100));
+  }
+
+  @Test
+  void aSteadyStreamStillRebuildsAtLeastEveryMaxDelay() {
+    holdoff.changed();
+    Instant start = scheduler.now();
+
+    // 3 s of changes every 50 ms: never quiet for 100 ms
+    for (int i = 0; i < 60; i++) {
+      scheduler.advance(Duration.ofMillis(50));
+      holdoff.changed();
+    }
+    scheduler.advance(Duration.ofSeconds(2));
+
+    assertThat(rebuilds.get(1)).isEqualTo(start.plusMillis(50 + 1000));
+    for (int i = 2; i < rebuilds.size(); i++) {
+      assertThat(Duration.between(rebuilds.get(i - 1), rebuilds.get(i)))
+          .isLessThanOrEqualTo(Duration.ofMillis(1100));
+    }
+    assertThat(rebuilds.size()).isBetween(3, 6);
+  }
+
+  @Test
+  void aChangeRightAfterARebuildWaitsForTheQuietPeriod() {
+    holdoff.changed();
+    scheduler.advance(Duration.ofMillis(30));
+
+    holdoff.changed();
+
+    assertThat(rebuilds).hasSize(1);
+    scheduler.advance(Duration.ofMillis(100));
+    assertThat(rebuilds).hasSize(2);
+  }
+}
