@@ -1,0 +1,237 @@
+package io.meshgate.xds.serve;
+
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.grpc.stub.StreamObserver;
+import io.meshgate.xds.snapshot.GroupSnapshot;
+import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.snapshot.TypeResources;
+import io.meshgate.xds.snapshot.TypeUrls;
+import io.meshgate.xds.snapshot.VersionedResource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One delta (incremental) ADS stream. Per type it knows which version of each resource the proxy
+ * holds — starting from the request's {@code initial_resource_versions}, so a proxy that fails over
+ * from another replica with identical versions gets nothing — and sends only what differs, plus the
+ * names removed. The next push waits for the previous one's ACK or NACK; a NACKed set is not sent
+ * again.
+ */
+final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Streams.Stream {
+  private static final Logger log = LoggerFactory.getLogger(DeltaStream.class);
+  private static final AtomicLong IDS = new AtomicLong(1_000_000);
+
+  private static final class TypeState {
+    boolean subscribed;
+    boolean wildcard;
+    final Set<String> names = new HashSet<>();
+
+    /** What the proxy holds: name → version. */
+    final Map<String, String> known = new HashMap<>();
+
+    /** What the pending response would add to known (null version: removed). */
+    Map<String, String> pendingChanges = Map.of();
+
+    String pendingNonce;
+    String pendingTypeVersion;
+    String sentVersion;
+    String ackedVersion;
+    String nackedVersion;
+    String nackDetail;
+    boolean dirty;
+    int responses;
+  }
+
+  private final long id = IDS.incrementAndGet();
+  private final StreamObserver<DeltaDiscoveryResponse> responses;
+  private final SnapshotStore store;
+  private final Streams streams;
+  private final Map<String, TypeState> types = new TreeMap<>();
+  private String group;
+  private String nodeId = "";
+  private long nonces;
+  private boolean closed;
+
+  DeltaStream(
+      StreamObserver<DeltaDiscoveryResponse> responses, SnapshotStore store, Streams streams) {
+    this.responses = responses;
+    this.store = store;
+    this.streams = streams;
+  }
+
+  @Override
+  public synchronized void onNext(DeltaDiscoveryRequest request) {
+    if (closed) {
+      return;
+    }
+    if (group == null) {
+      group = ProxyGroups.of(request.getNode());
+      nodeId = request.getNode().getId();
+      streams.add(group, this);
+      log.info("stream {} opened: node {} in group {} (delta)", id, nodeId, group);
+    }
+    String typeUrl = request.getTypeUrl();
+    TypeState state = types.get(typeUrl);
+    if (state == null) {
+      state = new TypeState();
+      types.put(typeUrl, state);
+      state.known.putAll(request.getInitialResourceVersionsMap());
+      boolean wildcardType = typeUrl.equals(TypeUrls.LISTENER) || typeUrl.equals(TypeUrls.CLUSTER);
+      state.wildcard =
+          request.getResourceNamesSubscribeList().contains("*")
+              || (wildcardType && request.getResourceNamesSubscribeList().isEmpty());
+    }
+    String nonce = request.getResponseNonce();
+    if (!nonce.isEmpty() && nonce.equals(state.pendingNonce)) {
+      if (request.hasErrorDetail()) {
+        state.nackedVersion = state.pendingTypeVersion;
+        state.nackDetail = request.getErrorDetail().getMessage();
+        log.warn(
+            "node {} ({}) rejected {} version {}: {}",
+            nodeId,
+            group,
+            typeUrl,
+            state.pendingTypeVersion,
+            state.nackDetail);
+      } else {
+        for (Map.Entry<String, String> change : state.pendingChanges.entrySet()) {
+          if (change.getValue() == null) {
+            state.known.remove(change.getKey());
+          } else {
+            state.known.put(change.getKey(), change.getValue());
+          }
+        }
+        state.ackedVersion = state.pendingTypeVersion;
+      }
+      state.pendingNonce = null;
+      state.pendingChanges = Map.of();
+    }
+    state.subscribed = true;
+    for (String name : request.getResourceNamesSubscribeList()) {
+      if (!name.equals("*")) {
+        state.names.add(name);
+      }
+    }
+    for (String name : request.getResourceNamesUnsubscribeList()) {
+      if (name.equals("*")) {
+        state.wildcard = false;
+      }
+      state.names.remove(name);
+      state.known.remove(name);
+    }
+    send(typeUrl, state);
+  }
+
+  @Override
+  public synchronized void groupChanged() {
+    types.forEach(this::send);
+  }
+
+  private void send(String typeUrl, TypeState state) {
+    if (closed || !state.subscribed) {
+      return;
+    }
+    if (state.pendingNonce != null) {
+      state.dirty = true;
+      return;
+    }
+    GroupSnapshot snapshot = store.get(group).orElse(null);
+    if (snapshot == null) {
+      return;
+    }
+    TypeResources type = snapshot.type(typeUrl);
+    if (type.version().equals(state.nackedVersion)) {
+      state.dirty = false;
+      return;
+    }
+    List<Resource> updated = new ArrayList<>();
+    List<String> removed = new ArrayList<>();
+    Map<String, String> changes = new HashMap<>();
+    for (VersionedResource resource : type.select(state.wildcard ? Set.of() : state.names)) {
+      if (!state.wildcard && state.names.isEmpty()) {
+        break;
+      }
+      if (!resource.version().equals(state.known.get(resource.name()))) {
+        updated.add(
+            Resource.newBuilder()
+                .setName(resource.name())
+                .setVersion(resource.version())
+                .setResource(resource.resource())
+                .build());
+        changes.put(resource.name(), resource.version());
+      }
+    }
+    for (String name : state.known.keySet()) {
+      boolean wanted = state.wildcard || state.names.contains(name);
+      if (!type.resources().containsKey(name) && wanted) {
+        removed.add(name);
+        changes.put(name, null);
+      }
+    }
+    state.dirty = false;
+    if (updated.isEmpty() && removed.isEmpty()) {
+      return;
+    }
+    removed.sort(null);
+    DeltaDiscoveryResponse response =
+        DeltaDiscoveryResponse.newBuilder()
+            .setTypeUrl(typeUrl)
+            .setSystemVersionInfo(type.version())
+            .setNonce(Long.toString(++nonces))
+            .addAllResources(updated)
+            .addAllRemovedResources(removed)
+            .build();
+    state.pendingNonce = response.getNonce();
+    state.pendingTypeVersion = type.version();
+    state.pendingChanges = changes;
+    state.sentVersion = type.version();
+    state.responses++;
+    responses.onNext(response);
+  }
+
+  @Override
+  public synchronized void onError(Throwable t) {
+    close();
+  }
+
+  @Override
+  public synchronized void onCompleted() {
+    close();
+    responses.onCompleted();
+  }
+
+  private void close() {
+    closed = true;
+    if (group != null) {
+      streams.remove(group, this);
+      log.info("stream {} closed: node {} in group {}", id, nodeId, group);
+    }
+  }
+
+  @Override
+  public synchronized StreamStatus status() {
+    List<TypeStatus> statuses = new ArrayList<>();
+    types.forEach(
+        (t, s) ->
+            statuses.add(
+                new TypeStatus(
+                    t,
+                    s.sentVersion,
+                    s.pendingNonce,
+                    s.ackedVersion,
+                    s.nackedVersion,
+                    s.nackDetail,
+                    s.responses)));
+    return new StreamStatus(id, nodeId, group, true, statuses);
+  }
+}

@@ -1,0 +1,44 @@
+package io.meshgate.xds.serve;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
+
+/**
+ * Which group a proxy belongs to, from its node metadata: {@code meshgate.io/gateway:
+ * [NAMESPACE/]NAME}, {@code meshgate.io/sidecar: [NAMESPACE/]NAME} or {@code meshgate.io/proxyless:
+ * "true"}; otherwise the node's cluster. (The xDS security issue derives it from credentials.)
+ */
+public final class ProxyGroups {
+  public static final String GATEWAY = "meshgate.io/gateway";
+  public static final String SIDECAR = "meshgate.io/sidecar";
+  public static final String PROXYLESS = "meshgate.io/proxyless";
+
+  private ProxyGroups() {}
+
+  public static String of(Node node) {
+    Struct metadata = node.getMetadata();
+    String gateway = text(metadata, GATEWAY);
+    if (!gateway.isEmpty()) {
+      return "gateway/" + qualified(gateway);
+    }
+    String sidecar = text(metadata, SIDECAR);
+    if (!sidecar.isEmpty()) {
+      return "sidecar/" + qualified(sidecar);
+    }
+    Value proxyless = metadata.getFieldsOrDefault(PROXYLESS, Value.getDefaultInstance());
+    if (proxyless.getBoolValue() || "true".equalsIgnoreCase(proxyless.getStringValue())) {
+      return "proxyless";
+    }
+    return node.getCluster();
+  }
+
+  private static String text(Struct metadata, String key) {
+    return metadata.getFieldsOrDefault(key, Value.getDefaultInstance()).getStringValue().trim();
+  }
+
+  /** {@code NAME} → {@code default/NAME}; {@code NS/NAME} stays. */
+  private static String qualified(String name) {
+    return name.contains("/") ? name : "default/" + name;
+  }
+}

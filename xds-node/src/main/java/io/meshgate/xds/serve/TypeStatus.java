@@ -1,0 +1,19 @@
+package io.meshgate.xds.serve;
+
+/**
+ * What one stream knows of one type, for /debug and the status loop.
+ *
+ * @param sentVersion the last version sent (null before the first response)
+ * @param pendingNonce the nonce awaiting an ACK or NACK (null when none)
+ * @param ackedVersion the last version the proxy ACKed
+ * @param nackedVersion the last version the proxy NACKed; never sent to this stream again
+ * @param nackDetail the NACK's error_detail message
+ */
+public record TypeStatus(
+    String typeUrl,
+    String sentVersion,
+    String pendingNonce,
+    String ackedVersion,
+    String nackedVersion,
+    String nackDetail,
+    int responses) {}

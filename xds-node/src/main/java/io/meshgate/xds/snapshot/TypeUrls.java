@@ -1,0 +1,17 @@
+package io.meshgate.xds.snapshot;
+
+import java.util.List;
+
+/** The resource types served, in the order a proxy should apply them (clusters before routes). */
+public final class TypeUrls {
+  public static final String CLUSTER = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+  public static final String ENDPOINT =
+      "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+  public static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
+  public static final String ROUTE = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+
+  /** Envoy's recommended order: CDS, EDS, LDS, RDS. */
+  public static final List<String> ALL = List.of(CLUSTER, ENDPOINT, LISTENER, ROUTE);
+
+  private TypeUrls() {}
+}
