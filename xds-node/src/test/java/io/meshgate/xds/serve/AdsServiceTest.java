@@ -1,0 +1,331 @@
+package io.meshgate.xds.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.rpc.Status;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.xds.envoy.EnvoyTranslator;
+import io.meshgate.xds.envoy.GroupResources;
+import io.meshgate.xds.resolve.Resolver;
+import io.meshgate.xds.snapshot.GroupSnapshot;
+import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.snapshot.TypeUrls;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The ADS streams against simulated clients over an in-process channel. */
+class AdsServiceTest {
+  private static final String GATEWAY =
+      """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata: {name: edge}
+      spec: {listeners: [{name: http, port: 80, protocol: HTTP}]}
+      ---
+      apiVersion: meshgate.io/v1alpha1
+      kind: Backend
+      metadata: {name: a}
+      spec: {static: {endpoints: [{address: 10.0.0.1, port: 80}]}}
+      ---
+      apiVersion: meshgate.io/v1alpha1
+      kind: Backend
+      metadata: {name: b}
+      spec: {static: {endpoints: [{address: 10.0.0.2, port: 80}]}}
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {name: web}
+      spec:
+        parentRefs: [{name: edge}]
+        rules: [{backendRefs: [{name: a, weight: WEIGHT_A}, {name: b, weight: 10}]}]
+      """;
+
+  private final SnapshotStore store = new SnapshotStore();
+  private Server server;
+  private ManagedChannel channel;
+  private String name;
+
+  @BeforeEach
+  void start() throws Exception {
+    name = "ads-" + System.nanoTime();
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(new AdsService(store))
+            .build()
+            .start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.shutdownNow();
+  }
+
+  private void publish(int weightA) {
+    ConfigSnapshot config =
+        io.meshgate.xds.translate.TestConfigs.snapshot(
+            GATEWAY.replace("WEIGHT_A", Integer.toString(weightA)));
+    List<GroupResources> groups =
+        EnvoyTranslator.translate(Resolver.resolve(config, StaticEndpointSource.from(config)));
+    store.replaceAll(groups.stream().map(g -> GroupSnapshot.of(g, config.revision())).toList());
+  }
+
+  private static Node gatewayNode(String id) {
+    return Node.newBuilder()
+        .setId(id)
+        .setMetadata(
+            Struct.newBuilder()
+                .putFields(ProxyGroups.GATEWAY, Value.newBuilder().setStringValue("edge").build()))
+        .build();
+  }
+
+  /** A state-of-the-world client that records what it receives. */
+  private final class SotwClient implements StreamObserver<DiscoveryResponse> {
+    final BlockingQueue<DiscoveryResponse> received = new LinkedBlockingQueue<>();
+    final StreamObserver<DiscoveryRequest> requests =
+        AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(this);
+
+    void request(
+        Node node, String typeUrl, List<String> names, String version, String nonce, boolean nack) {
+      DiscoveryRequest.Builder request =
+          DiscoveryRequest.newBuilder()
+              .setNode(node)
+              .setTypeUrl(typeUrl)
+              .addAllResourceNames(names)
+              .setVersionInfo(version)
+              .setResponseNonce(nonce);
+      if (nack) {
+        request.setErrorDetail(Status.newBuilder().setCode(3).setMessage("rejected by test"));
+      }
+      requests.onNext(request.build());
+    }
+
+    DiscoveryResponse next() throws InterruptedException {
+      DiscoveryResponse response = received.poll(5, TimeUnit.SECONDS);
+      assertThat(response).as("a response").isNotNull();
+      return response;
+    }
+
+    @Override
+    public void onNext(DiscoveryResponse value) {
+      received.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {}
+
+    @Override
+    public void onCompleted() {}
+  }
+
+  /** A delta client that records what it receives. */
+  private final class DeltaClient implements StreamObserver<DeltaDiscoveryResponse> {
+    final BlockingQueue<DeltaDiscoveryResponse> received = new LinkedBlockingQueue<>();
+    final StreamObserver<DeltaDiscoveryRequest> requests =
+        AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(this);
+
+    DeltaDiscoveryResponse next() throws InterruptedException {
+      DeltaDiscoveryResponse response = received.poll(5, TimeUnit.SECONDS);
+      assertThat(response).as("a response").isNotNull();
+      return response;
+    }
+
+    @Override
+    public void onNext(DeltaDiscoveryResponse value) {
+      received.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {}
+
+    @Override
+    public void onCompleted() {}
+  }
+
+  @Test
+  void aSotwClientGetsTheResourcesItNamesAndTheWholeTypeOnAChange() throws Exception {
+    // given
+    publish(90);
+    SotwClient client = new SotwClient();
+    Node node = gatewayNode("envoy-1");
+
+    // when: it asks for listeners (wildcard) and then the route its listener names
+    client.request(node, TypeUrls.LISTENER, List.of(), "", "", false);
+    DiscoveryResponse listeners = client.next();
+    client.request(
+        node,
+        TypeUrls.LISTENER,
+        List.of(),
+        listeners.getVersionInfo(),
+        listeners.getNonce(),
+        false);
+    client.request(node, TypeUrls.ROUTE, List.of("default/edge/80"), "", "", false);
+    DiscoveryResponse routes = client.next();
+    client.request(
+        node,
+        TypeUrls.ROUTE,
+        List.of("default/edge/80"),
+        routes.getVersionInfo(),
+        routes.getNonce(),
+        false);
+
+    // then
+    assertThat(listeners.getResourcesCount()).isEqualTo(1);
+    assertThat(routes.getResourcesCount()).isEqualTo(1);
+
+    // and a route change sends the route type again, in full, and nothing for listeners
+    publish(50);
+    DiscoveryResponse changed = client.next();
+    assertThat(changed.getTypeUrl()).isEqualTo(TypeUrls.ROUTE);
+    assertThat(changed.getResourcesCount()).isEqualTo(1);
+    assertThat(changed.getVersionInfo()).isNotEqualTo(routes.getVersionInfo());
+    assertThat(client.received.poll(200, TimeUnit.MILLISECONDS)).isNull();
+  }
+
+  @Test
+  void aClientThatKeepsNackingGetsNothingMoreUntilTheConfigChanges() throws Exception {
+    // given
+    publish(90);
+    SotwClient client = new SotwClient();
+    Node node = gatewayNode("envoy-nack");
+    client.request(node, TypeUrls.ROUTE, List.of("default/edge/80"), "", "", false);
+    DiscoveryResponse first = client.next();
+
+    // when: it NACKs, and asks again and again with the rejection
+    for (int i = 0; i < 5; i++) {
+      client.request(node, TypeUrls.ROUTE, List.of("default/edge/80"), "", first.getNonce(), true);
+    }
+
+    // then: the rejected version is not sent again
+    assertThat(client.received.poll(300, TimeUnit.MILLISECONDS)).isNull();
+
+    // and the next version is
+    publish(50);
+    DiscoveryResponse next = client.next();
+    assertThat(next.getVersionInfo()).isNotEqualTo(first.getVersionInfo());
+    assertThat(client.received).isEmpty();
+  }
+
+  @Test
+  void theNextPushWaitsForTheAckOfThePreviousOne() throws Exception {
+    publish(90);
+    SotwClient client = new SotwClient();
+    Node node = gatewayNode("envoy-slow");
+    client.request(node, TypeUrls.ROUTE, List.of("default/edge/80"), "", "", false);
+    DiscoveryResponse first = client.next();
+
+    // two changes while the first response is not yet ACKed
+    publish(70);
+    publish(30);
+    assertThat(client.received.poll(300, TimeUnit.MILLISECONDS))
+        .as("nothing before the ACK")
+        .isNull();
+
+    // the ACK releases one push, of the latest version
+    client.request(
+        node,
+        TypeUrls.ROUTE,
+        List.of("default/edge/80"),
+        first.getVersionInfo(),
+        first.getNonce(),
+        false);
+    DiscoveryResponse latest = client.next();
+    assertThat(
+            latest
+                .getResources(0)
+                .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
+                .getVirtualHosts(0)
+                .getRoutes(0)
+                .getRoute()
+                .getWeightedClusters()
+                .getClusters(0)
+                .getWeight()
+                .getValue())
+        .isEqualTo(30);
+    assertThat(client.received.poll(300, TimeUnit.MILLISECONDS)).isNull();
+  }
+
+  @Test
+  void aDeltaClientGetsOnlyTheChangedResource() throws Exception {
+    publish(90);
+    DeltaClient client = new DeltaClient();
+    Node node = gatewayNode("envoy-delta");
+    client.requests.onNext(
+        DeltaDiscoveryRequest.newBuilder().setNode(node).setTypeUrl(TypeUrls.CLUSTER).build());
+    DeltaDiscoveryResponse clusters = client.next();
+    client.requests.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setNode(node)
+            .setTypeUrl(TypeUrls.CLUSTER)
+            .setResponseNonce(clusters.getNonce())
+            .build());
+    client.requests.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setNode(node)
+            .setTypeUrl(TypeUrls.ROUTE)
+            .addResourceNamesSubscribe("default/edge/80")
+            .build());
+    DeltaDiscoveryResponse routes = client.next();
+    client.requests.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setNode(node)
+            .setTypeUrl(TypeUrls.ROUTE)
+            .setResponseNonce(routes.getNonce())
+            .build());
+    assertThat(clusters.getResourcesCount()).isEqualTo(2);
+
+    // when: one route changes
+    publish(50);
+
+    // then: only the route is sent; the clusters, unchanged, are not
+    DeltaDiscoveryResponse changed = client.next();
+    assertThat(changed.getTypeUrl()).isEqualTo(TypeUrls.ROUTE);
+    assertThat(changed.getResourcesList())
+        .extracting(r -> r.getName())
+        .containsExactly("default/edge/80");
+    assertThat(client.received.poll(300, TimeUnit.MILLISECONDS)).isNull();
+  }
+
+  @Test
+  void aDeltaClientThatAlreadyHoldsTheVersionsGetsNoPush() throws Exception {
+    // given: what another replica with the same config served
+    publish(90);
+    GroupSnapshot snapshot = store.get("gateway/default/edge").orElseThrow();
+    Map<String, String> held = new java.util.HashMap<>();
+    snapshot.type(TypeUrls.CLUSTER).resources().forEach((n, r) -> held.put(n, r.version()));
+
+    // when: it fails over to this replica
+    DeltaClient client = new DeltaClient();
+    client.requests.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setNode(gatewayNode("moved"))
+            .setTypeUrl(TypeUrls.CLUSTER)
+            .putAllInitialResourceVersions(held)
+            .build());
+
+    // then
+    assertThat(client.received.poll(300, TimeUnit.MILLISECONDS)).isNull();
+  }
+}
