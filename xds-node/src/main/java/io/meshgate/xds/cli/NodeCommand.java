@@ -1,12 +1,9 @@
 package io.meshgate.xds.cli;
 
-import io.etcd.jetcd.Client;
-import io.meshgate.config.apply.Applier;
-import io.meshgate.config.apply.ApplierSettings;
-import io.meshgate.config.apply.Planner;
+import io.meshgate.xds.ingest.Holdoff;
+import io.meshgate.xds.node.NodeSettings;
+import io.meshgate.xds.node.XdsNode;
 import java.net.InetAddress;
-import java.time.Clock;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -16,16 +13,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/**
- * {@code meshgate node}: one xds-node replica. Today it runs the applier (Kafka → etcd); serving
- * xDS joins it with the serving issue.
- */
+/** {@code meshgate node}: one xds-node replica. */
 @Command(
     name = "node",
     mixinStandardHelpOptions = true,
     description = {
       "Runs an xds-node replica: applies config events from Kafka to etcd (consumer group"
-          + " meshgate-appliers; creates the topics if missing). Stops on SIGTERM or Ctrl-C."
+          + " meshgate-appliers; creates the topics if missing), translates what etcd holds, and"
+          + " serves it over ADS (state of the world and delta). Stops on SIGTERM or Ctrl-C."
     })
 final class NodeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
@@ -37,48 +32,74 @@ final class NodeCommand implements Callable<Integer> {
   @Option(
       names = "--replica-id",
       descriptionKey = "replica-id",
-      description =
-          "This replica's name in the cluster (env MESHGATE_REPLICA_ID; default: hostname:18000).")
+      description = "This replica's name (env MESHGATE_REPLICA_ID; default: hostname:xds-port).")
   String replicaId;
+
+  @Option(
+      names = "--xds-addr",
+      descriptionKey = "xds-addr",
+      defaultValue = "127.0.0.1:18000",
+      description =
+          "Where ADS is served (env MESHGATE_XDS_ADDR; default ${DEFAULT-VALUE}). Plaintext for now: a non-loopback address prints a warning.")
+  String xdsAddress;
+
+  @Option(
+      names = "--admin-addr",
+      descriptionKey = "admin-addr",
+      defaultValue = "127.0.0.1:19000",
+      description =
+          "Where /healthz, /readyz and /debug are served (env MESHGATE_ADMIN_ADDR; default ${DEFAULT-VALUE}).")
+  String adminAddress;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   @Override
   public Integer call() throws Exception {
-    String id = replicaId != null ? replicaId : InetAddress.getLocalHost().getHostName() + ":18000";
+    NodeSettings settings =
+        new NodeSettings(
+            cluster.kafka,
+            cluster.etcd,
+            replicaId != null
+                ? replicaId
+                : InetAddress.getLocalHost().getHostName()
+                    + ":"
+                    + NodeSettings.address(xdsAddress).getPort(),
+            NodeSettings.address(xdsAddress),
+            NodeSettings.address(adminAddress),
+            Holdoff.DEFAULT_QUIET,
+            Holdoff.DEFAULT_MAX);
     log.info(
-        "meshgate node {} starting: kafka={} etcd={} replica-id={}",
+        "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",
         VersionProvider.version(),
-        cluster.kafka,
-        cluster.etcd,
-        id);
-    Client etcd = cluster.etcdClient();
-    Applier applier =
-        new Applier(
-            ApplierSettings.defaults(cluster.kafka, id),
-            etcd,
-            new Planner(Clock.systemUTC(), () -> UUID.randomUUID().toString()),
-            Applier.Hooks.NONE);
+        settings.kafka(),
+        settings.etcd(),
+        settings.replicaId(),
+        xdsAddress,
+        adminAddress);
+    XdsNode node = XdsNode.start(settings);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  log.info("meshgate node {} stopping", id);
-                  applier.close();
-                  etcd.close();
+                  log.info("meshgate node {} stopping", settings.replicaId());
+                  node.close();
                   stopped.countDown();
                 },
                 "node-shutdown"));
-    applier.start();
     spec.commandLine()
         .getOut()
         .println(
             "meshgate node "
-                + id
+                + settings.replicaId()
                 + " is applying events from "
-                + cluster.kafka
+                + settings.kafka()
                 + " to "
-                + cluster.etcd);
+                + settings.etcd()
+                + " and serving xDS on "
+                + node.xdsAddress()
+                + " (admin "
+                + node.adminAddress()
+                + ")");
     spec.commandLine().getOut().flush();
     stopped.await();
     return Meshgate.EXIT_OK;

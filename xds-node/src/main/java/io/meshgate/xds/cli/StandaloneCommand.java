@@ -52,13 +52,36 @@ final class StandaloneCommand implements Callable<Integer> {
       description = "etcd peer port (default: ${DEFAULT-VALUE}).")
   int etcdPeerPort;
 
+  @Option(
+      names = "--xds-port",
+      defaultValue = "18000",
+      description = "ADS port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  int xdsPort;
+
+  @Option(
+      names = "--admin-port",
+      defaultValue = "19000",
+      description = "Admin HTTP port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(names = "--no-examples", description = "Do not apply deploy/examples on first start.")
+  boolean noExamples;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     StandaloneSettings settings =
-        new StandaloneSettings(dataDir, kafkaPort, kafkaControllerPort, etcdPort, etcdPeerPort);
+        new StandaloneSettings(
+            dataDir,
+            kafkaPort,
+            kafkaControllerPort,
+            etcdPort,
+            etcdPeerPort,
+            xdsPort,
+            adminPort,
+            !noExamples);
     Standalone standalone = Standalone.start(settings);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -71,7 +94,16 @@ final class StandaloneCommand implements Callable<Integer> {
     out.println("meshgate standalone is running (data in " + dataDir + ")");
     out.println("  Kafka: " + standalone.kafkaBootstrapServers() + "   (MESHGATE_KAFKA)");
     out.println("  etcd:  " + standalone.etcdEndpoints() + "   (MESHGATE_ETCD)");
-    out.println("  applier: consuming meshgate.config into etcd");
+    out.println(
+        "  xDS:   "
+            + standalone.xdsAddress().getHostString()
+            + ":"
+            + standalone.xdsAddress().getPort()
+            + "   (ADS, state of the world and delta; plaintext on loopback)");
+    out.println(
+        "  admin: http://127.0.0.1:"
+            + standalone.adminAddress().getPort()
+            + "/readyz, /debug/snapshots, /debug/streams");
     out.println(
         "  sealing key: "
             + standalone.sealKey()

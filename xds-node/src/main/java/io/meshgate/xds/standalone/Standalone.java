@@ -4,51 +4,62 @@ import static java.util.Objects.requireNonNull;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.meshgate.config.apply.Applier;
-import io.meshgate.config.apply.ApplierSettings;
-import io.meshgate.config.apply.Planner;
+import io.meshgate.config.codec.Document;
+import io.meshgate.config.codec.YamlDocuments;
+import io.meshgate.config.event.ConfigEvent;
+import io.meshgate.config.event.EventEncoder;
+import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.seal.SealKeyPair;
 import io.meshgate.config.seal.SealKeys;
 import io.meshgate.config.store.Keyspace;
+import io.meshgate.config.validate.ResourceValidator;
+import io.meshgate.config.validate.Validation;
 import io.meshgate.embedded.KraftBroker;
 import io.meshgate.embedded.LocalEtcd;
+import io.meshgate.xds.ingest.Holdoff;
+import io.meshgate.xds.node.NodeSettings;
+import io.meshgate.xds.node.XdsNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * A local meshgate on embedded defaults: a KRaft Kafka broker in this JVM, one etcd process, and
- * one replica's applier, all keeping their data under one directory so a restart finds the state it
- * left. On first start it creates the cluster's sealing key pair in {@code seal/} and publishes the
- * public key, so {@code meshgate seal} works at once.
+ * one xds-node replica (applier, translation, ADS on 127.0.0.1:18000, admin on 127.0.0.1:19000),
+ * all keeping their data under one directory so a restart finds the state it left. On first start
+ * it creates the cluster's sealing key pair in {@code seal/}, publishes the public key, and applies
+ * the examples of {@code deploy/examples/} (a proxyless echo service and a gateway).
  */
 public final class Standalone implements AutoCloseable {
   private final KraftBroker kafka;
   private final LocalEtcd etcd;
   private final Client etcdClient;
-  private final Applier applier;
+  private final XdsNode node;
   private final Path sealDir;
 
   private Standalone(
-      KraftBroker kafka, LocalEtcd etcd, Client etcdClient, Applier applier, Path sealDir) {
+      KraftBroker kafka, LocalEtcd etcd, Client etcdClient, XdsNode node, Path sealDir) {
     this.kafka = kafka;
     this.etcd = etcd;
     this.etcdClient = etcdClient;
-    this.applier = applier;
+    this.node = node;
     this.sealDir = sealDir;
   }
 
   /**
-   * Starts etcd, Kafka and the applier; whatever started is stopped again if a later part fails.
+   * Starts etcd, Kafka and the replica; whatever started is stopped again if a later part fails.
    */
   public static Standalone start(StandaloneSettings settings) {
     requireNonNull(settings, "settings");
@@ -74,14 +85,22 @@ public final class Standalone implements AutoCloseable {
       started.add(client);
       Path sealDir = settings.dataDir().resolve("seal");
       ensureSealKey(sealDir, client);
-      Applier applier =
-          new Applier(
-                  ApplierSettings.defaults(kafka.bootstrapServers(), "standalone"),
-                  client,
-                  new Planner(Clock.systemUTC(), () -> UUID.randomUUID().toString()),
-                  Applier.Hooks.NONE)
-              .start();
-      return new Standalone(kafka, etcd, client, applier, sealDir);
+      boolean firstStart = isEmpty(client);
+      XdsNode node =
+          XdsNode.start(
+              new NodeSettings(
+                  kafka.bootstrapServers(),
+                  etcd.endpoints(),
+                  "standalone",
+                  new InetSocketAddress("127.0.0.1", settings.xdsPort()),
+                  new InetSocketAddress("127.0.0.1", settings.adminPort()),
+                  Holdoff.DEFAULT_QUIET,
+                  Holdoff.DEFAULT_MAX));
+      started.add(node);
+      if (settings.examples() && firstStart) {
+        publishExamples(kafka.bootstrapServers());
+      }
+      return new Standalone(kafka, etcd, client, node, sealDir);
     } catch (RuntimeException e) {
       closeAll(started);
       throw e;
@@ -102,6 +121,18 @@ public final class Standalone implements AutoCloseable {
     return etcd.dataDir().getParent();
   }
 
+  public InetSocketAddress xdsAddress() {
+    return node.xdsAddress();
+  }
+
+  public InetSocketAddress adminAddress() {
+    return node.adminAddress();
+  }
+
+  public XdsNode node() {
+    return node;
+  }
+
   /** The private sealing key, for {@code MESHGATE_SEAL_KEY}. */
   public Path sealKey() {
     return sealDir.resolve(SealKeyPair.PRIVATE_FILE);
@@ -109,7 +140,7 @@ public final class Standalone implements AutoCloseable {
 
   @Override
   public void close() {
-    closeAll(List.of(etcd, kafka, etcdClient, applier));
+    closeAll(List.of(etcd, kafka, etcdClient, node));
   }
 
   /** Closes in reverse order of starting, each even if another fails. */
@@ -126,6 +157,54 @@ public final class Standalone implements AutoCloseable {
     }
     if (first != null) {
       throw first;
+    }
+  }
+
+  /** The examples shipped in the jar (copied from deploy/examples at build time). */
+  static final String EXAMPLES = "/io/meshgate/xds/standalone/examples/echo.yaml";
+
+  private static boolean isEmpty(Client client) {
+    try {
+      return client
+              .getKVClient()
+              .get(
+                  ByteSequence.from(Keyspace.resourcesPrefix(), StandardCharsets.UTF_8),
+                  io.etcd.jetcd.options.GetOption.builder()
+                      .isPrefix(true)
+                      .withCountOnly(true)
+                      .build())
+              .get(30, TimeUnit.SECONDS)
+              .getCount()
+          == 0;
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot read etcd: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted reading etcd", e);
+    }
+  }
+
+  private static void publishExamples(String bootstrapServers) {
+    String yaml;
+    try (InputStream in = Standalone.class.getResourceAsStream(EXAMPLES)) {
+      if (in == null) {
+        throw new IllegalStateException("the examples are missing from the jar: " + EXAMPLES);
+      }
+      yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    EventEncoder encoder = EventEncoder.forSource("meshgate-standalone/examples");
+    List<ConfigEvent> events = new ArrayList<>();
+    for (Document document : YamlDocuments.read(EXAMPLES, yaml)) {
+      Validation validation = ResourceValidator.get().validate(document.tree());
+      if (validation instanceof Validation.Valid valid) {
+        events.add(encoder.applied(valid.resource(), OptionalLong.empty()));
+      }
+    }
+    try (EventPublisher publisher =
+        new EventPublisher(bootstrapServers, Duration.ofSeconds(30), Map.of())) {
+      publisher.publish(events);
     }
   }
 

@@ -5,16 +5,24 @@ import static java.util.Objects.requireNonNull;
 import java.nio.file.Path;
 
 /**
- * Where a standalone meshgate keeps its data and listens. Port 0 picks a free port (tests use it).
+ * Where a standalone meshgate keeps its data and listens, and whether it loads the examples on
+ * first start. Port 0 picks a free port (tests use it).
  *
  * @param dataDir holds {@code kafka/} and {@code etcd/}
  */
 public record StandaloneSettings(
-    Path dataDir, int kafkaPort, int kafkaControllerPort, int etcdClientPort, int etcdPeerPort) {
+    Path dataDir,
+    int kafkaPort,
+    int kafkaControllerPort,
+    int etcdClientPort,
+    int etcdPeerPort,
+    int xdsPort,
+    int adminPort,
+    boolean examples) {
 
   /** The addresses every other command assumes: Kafka 127.0.0.1:9092, etcd 127.0.0.1:2379. */
   public static StandaloneSettings defaults(Path dataDir) {
-    return new StandaloneSettings(dataDir, 9092, 9093, 2379, 2380);
+    return new StandaloneSettings(dataDir, 9092, 9093, 2379, 2380, 18000, 19000, true);
   }
 
   public StandaloneSettings {
@@ -23,6 +31,8 @@ public record StandaloneSettings(
     checkPort("kafkaControllerPort", kafkaControllerPort);
     checkPort("etcdClientPort", etcdClientPort);
     checkPort("etcdPeerPort", etcdPeerPort);
+    checkPort("xdsPort", xdsPort);
+    checkPort("adminPort", adminPort);
   }
 
   private static void checkPort(String name, int port) {

@@ -22,7 +22,7 @@ class StandaloneIT {
   void servesKafkaAndEtcdAndKeepsTheirDataAcrossARestart() throws Exception {
     // Fixed ports across both starts, as a user's restart would have.
     StandaloneSettings settings =
-        new StandaloneSettings(dataDir, freePort(), freePort(), freePort(), freePort());
+        new StandaloneSettings(dataDir, freePort(), freePort(), freePort(), freePort(), 0, 0, true);
     ByteSequence key = ByteSequence.from("/standalone/it", UTF_8);
 
     // given: a standalone meshgate with a topic and a key written to it

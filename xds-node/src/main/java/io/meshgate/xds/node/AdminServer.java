@@ -1,0 +1,107 @@
+package io.meshgate.xds.node;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.meshgate.config.codec.Mappers;
+import io.meshgate.xds.serve.AdsService;
+import io.meshgate.xds.serve.StreamStatus;
+import io.meshgate.xds.snapshot.GroupSnapshot;
+import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.snapshot.TypeUrls;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Admin HTTP: {@code /healthz} (the process runs), {@code /readyz} (the first full load from etcd
+ * has been translated), {@code /debug/snapshots} (groups and their per-type versions) and {@code
+ * /debug/streams} (each ADS stream's per-type state). No resource bodies: nothing here can leak a
+ * key. Binds to loopback unless told otherwise.
+ */
+final class AdminServer implements AutoCloseable {
+  private final HttpServer server;
+
+  AdminServer(
+      InetSocketAddress address, BooleanSupplier ready, SnapshotStore store, AdsService ads) {
+    try {
+      server = HttpServer.create(address, 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind admin HTTP to " + address, e);
+    }
+    server.createContext("/healthz", exchange -> reply(exchange, 200, "ok\n", "text/plain"));
+    server.createContext(
+        "/readyz",
+        exchange ->
+            reply(
+                exchange,
+                ready.getAsBoolean() ? 200 : 503,
+                ready.getAsBoolean() ? "ready\n" : "not ready\n",
+                "text/plain"));
+    server.createContext(
+        "/debug/snapshots", exchange -> reply(exchange, 200, snapshots(store), "application/json"));
+    server.createContext(
+        "/debug/streams", exchange -> reply(exchange, 200, streams(ads), "application/json"));
+    server.start();
+  }
+
+  InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  private static String snapshots(SnapshotStore store) {
+    ObjectNode root = Mappers.json().createObjectNode();
+    ArrayNode groups = root.putArray("groups");
+    store.groups().stream()
+        .sorted()
+        .forEach(
+            name -> {
+              GroupSnapshot snapshot = store.get(name).orElseThrow();
+              ObjectNode group = groups.addObject();
+              group.put("name", name);
+              group.put("revision", snapshot.revision());
+              ObjectNode versions = group.putObject("versions");
+              for (String type : TypeUrls.ALL) {
+                versions.put(
+                    type.substring(type.lastIndexOf('.') + 1), snapshot.type(type).version());
+              }
+            });
+    return pretty(root);
+  }
+
+  private static String streams(AdsService ads) {
+    ObjectNode root = Mappers.json().createObjectNode();
+    ArrayNode streams = root.putArray("streams");
+    for (StreamStatus status : ads.streams()) {
+      streams.add(Mappers.json().valueToTree(status));
+    }
+    return pretty(root);
+  }
+
+  private static String pretty(Object value) {
+    try {
+      return Mappers.json().writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void reply(HttpExchange exchange, int status, String body, String contentType)
+      throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

@@ -1,0 +1,43 @@
+package io.meshgate.xds.node;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * One replica's settings.
+ *
+ * @param xdsAddress where ADS is served (default 127.0.0.1:18000; plaintext until the xDS security
+ *     issue)
+ * @param adminAddress where /healthz, /readyz and /debug are served (default 127.0.0.1:19000)
+ */
+public record NodeSettings(
+    String kafka,
+    String etcd,
+    String replicaId,
+    InetSocketAddress xdsAddress,
+    InetSocketAddress adminAddress,
+    Duration quiet,
+    Duration max) {
+  public NodeSettings {
+    requireNonNull(kafka, "kafka");
+    requireNonNull(etcd, "etcd");
+    requireNonNull(replicaId, "replicaId");
+    requireNonNull(xdsAddress, "xdsAddress");
+    requireNonNull(adminAddress, "adminAddress");
+    requireNonNull(quiet, "quiet");
+    requireNonNull(max, "max");
+  }
+
+  /** {@code host:port} → an address; {@code :port} means 127.0.0.1. */
+  public static InetSocketAddress address(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("address: '" + hostPort + "' (expected: host:port)");
+    }
+    String host = colon == 0 ? "127.0.0.1" : hostPort.substring(0, colon);
+    int port = Integer.parseInt(hostPort.substring(colon + 1));
+    return new InetSocketAddress(host, port);
+  }
+}

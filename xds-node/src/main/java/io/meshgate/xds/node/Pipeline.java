@@ -1,0 +1,127 @@
+package io.meshgate.xds.node;
+
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.EndpointSnapshot;
+import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.xds.envoy.EnvoyTranslator;
+import io.meshgate.xds.ingest.Holdoff;
+import io.meshgate.xds.ingest.Scheduler;
+import io.meshgate.xds.ir.ProxyGroupIr;
+import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.resolve.Resolver;
+import io.meshgate.xds.snapshot.GroupSnapshot;
+import io.meshgate.xds.snapshot.SnapshotStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Config snapshots in, group snapshots out, on one thread. A new config snapshot goes through the
+ * holdoff; a rebuild resolves the latest one, and only groups whose IR changed are translated and
+ * packed again (unchanged groups keep their snapshot, and their proxies get no push).
+ */
+public final class Pipeline implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+
+  private final SnapshotStore store;
+  private final ScheduledExecutorService thread =
+      Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "meshgate-pipeline"));
+  private final Holdoff holdoff;
+  private final Map<String, ProxyGroupIr> lastIr = new HashMap<>();
+  private final Map<String, GroupSnapshot> lastSnapshots = new HashMap<>();
+  private volatile ConfigSnapshot latest;
+  private volatile long builtRevision = -1;
+  private volatile ResolvedIr lastResolved;
+  private volatile long rebuilds;
+
+  public Pipeline(SnapshotStore store, Duration quiet, Duration max) {
+    this.store = store;
+    this.holdoff = new Holdoff(quiet, max, scheduler(), this::rebuild);
+  }
+
+  /** Takes a config snapshot (any thread); the rebuild follows on the pipeline's thread. */
+  public void accept(ConfigSnapshot snapshot) {
+    latest = snapshot;
+    thread.execute(holdoff::changed);
+  }
+
+  /** The etcd revision of the config the current snapshots were built from; -1 before the first. */
+  public long builtRevision() {
+    return builtRevision;
+  }
+
+  public long rebuilds() {
+    return rebuilds;
+  }
+
+  /** The last resolution's IR and problems (for /debug and, later, the status loop). */
+  public ResolvedIr lastResolved() {
+    return lastResolved;
+  }
+
+  private void rebuild() {
+    ConfigSnapshot config = latest;
+    if (config == null) {
+      return;
+    }
+    long started = System.nanoTime();
+    EndpointSnapshot endpoints = StaticEndpointSource.from(config);
+    ResolvedIr resolved = Resolver.resolve(config, endpoints);
+    List<GroupSnapshot> snapshots = new ArrayList<>();
+    int translated = 0;
+    for (ProxyGroupIr group : resolved.groups()) {
+      GroupSnapshot previous = lastSnapshots.get(group.name());
+      if (previous != null && group.equals(lastIr.get(group.name()))) {
+        snapshots.add(new GroupSnapshot(previous.group(), config.revision(), previous.types()));
+        continue;
+      }
+      GroupSnapshot snapshot =
+          GroupSnapshot.of(EnvoyTranslator.translate(group), config.revision());
+      translated++;
+      lastIr.put(group.name(), group);
+      lastSnapshots.put(group.name(), snapshot);
+      snapshots.add(snapshot);
+    }
+    lastIr.keySet().retainAll(resolved.groups().stream().map(ProxyGroupIr::name).toList());
+    lastSnapshots.keySet().retainAll(lastIr.keySet());
+    store.replaceAll(snapshots);
+    lastResolved = resolved;
+    builtRevision = config.revision();
+    rebuilds++;
+    log.debug(
+        "rebuilt revision {} in {} ms: {} groups, {} translated, {} problems",
+        config.revision(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        snapshots.size(),
+        translated,
+        resolved.problems().size());
+  }
+
+  private Scheduler scheduler() {
+    return new Scheduler() {
+      @Override
+      public Instant now() {
+        return Instant.now();
+      }
+
+      @Override
+      public Cancellable schedule(Runnable task, Duration delay) {
+        var future = thread.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        return () -> future.cancel(false);
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+  }
+}

@@ -1,0 +1,111 @@
+package io.meshgate.xds.node;
+
+import static java.util.Objects.requireNonNull;
+
+import io.etcd.jetcd.Client;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.meshgate.config.apply.Applier;
+import io.meshgate.config.apply.ApplierSettings;
+import io.meshgate.config.apply.Planner;
+import io.meshgate.config.store.ConfigView;
+import io.meshgate.xds.serve.AdsService;
+import io.meshgate.xds.snapshot.SnapshotStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One xds-node replica: the applier (Kafka → etcd), the read view (etcd → config snapshots), the
+ * pipeline (config → group snapshots), the ADS server and the admin endpoints. Every replica is
+ * equal; replicas at the same etcd revision serve identical versions.
+ */
+public final class XdsNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(XdsNode.class);
+
+  private final Client etcd;
+  private final Applier applier;
+  private final SnapshotStore store = new SnapshotStore();
+  private final Pipeline pipeline;
+  private final ConfigView view;
+  private final AdsService ads;
+  private final Server xds;
+  private final AdminServer admin;
+
+  private XdsNode(NodeSettings settings, boolean runApplier) {
+    this.etcd = Client.builder().endpoints(settings.etcd().split("\\s*,\\s*")).build();
+    this.applier =
+        runApplier
+            ? new Applier(
+                ApplierSettings.defaults(settings.kafka(), settings.replicaId()),
+                etcd,
+                new Planner(Clock.systemUTC(), () -> UUID.randomUUID().toString()),
+                Applier.Hooks.NONE)
+            : null;
+    this.pipeline = new Pipeline(store, settings.quiet(), settings.max());
+    this.ads = new AdsService(store);
+    try {
+      this.xds =
+          NettyServerBuilder.forAddress(settings.xdsAddress()).addService(ads).build().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serve xDS on " + settings.xdsAddress(), e);
+    }
+    this.admin = new AdminServer(settings.adminAddress(), this::ready, store, ads);
+    this.view = ConfigView.open(etcd, pipeline::accept);
+    if (applier != null) {
+      applier.start();
+    }
+    if (!settings.xdsAddress().getAddress().isLoopbackAddress()) {
+      log.warn(
+          "xDS is served in plaintext on {}, a non-loopback address: proxies are not authenticated until TLS is configured",
+          settings.xdsAddress());
+    }
+  }
+
+  /** A full replica: applier, view, pipeline, ADS and admin. */
+  public static XdsNode start(NodeSettings settings) {
+    return new XdsNode(requireNonNull(settings, "settings"), true);
+  }
+
+  /** Serving only, without an applier (tests that run several replicas on one etcd). */
+  public static XdsNode startServingOnly(NodeSettings settings) {
+    return new XdsNode(requireNonNull(settings, "settings"), false);
+  }
+
+  /** Ready once the first full load from etcd has been translated into snapshots. */
+  public boolean ready() {
+    return pipeline.builtRevision() >= 0;
+  }
+
+  public InetSocketAddress xdsAddress() {
+    return (InetSocketAddress) xds.getListenSockets().get(0);
+  }
+
+  public InetSocketAddress adminAddress() {
+    return admin.address();
+  }
+
+  public SnapshotStore snapshots() {
+    return store;
+  }
+
+  public Pipeline pipeline() {
+    return pipeline;
+  }
+
+  @Override
+  public void close() {
+    view.close();
+    if (applier != null) {
+      applier.close();
+    }
+    pipeline.close();
+    xds.shutdownNow();
+    admin.close();
+    etcd.close();
+  }
+}
