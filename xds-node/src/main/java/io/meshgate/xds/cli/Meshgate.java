@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       StandaloneCommand.class,
       NodeCommand.class,
+      BootstrapCommand.class,
       ValidateCommand.class,
       ApplyCommand.class,
       DeleteCommand.class,

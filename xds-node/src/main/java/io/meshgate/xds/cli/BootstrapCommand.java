@@ -1,0 +1,160 @@
+package io.meshgate.xds.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshgate.config.codec.Mappers;
+import io.meshgate.config.model.ObjectMeta;
+import io.meshgate.xds.node.NodeSettings;
+import io.meshgate.xds.serve.ProxyGroups;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code meshgate bootstrap}: prints the bootstrap a proxy needs to find its group on the replicas
+ * — Envoy's (YAML: one {@code xds_cluster} listing every replica, ADS over delta gRPC) or, with
+ * {@code --proxyless}, gRPC's (JSON, for {@code GRPC_XDS_BOOTSTRAP}).
+ */
+@Command(
+    name = "bootstrap",
+    mixinStandardHelpOptions = true,
+    description =
+        "Prints an Envoy bootstrap (--gateway) or a gRPC xDS bootstrap (--proxyless) pointing at the replicas.")
+final class BootstrapCommand implements Callable<Integer> {
+  static final String XDS_CLUSTER = "xds_cluster";
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  static final class Kind {
+    @Option(names = "--gateway", paramLabel = "NAME", description = "An Envoy for this Gateway.")
+    String gateway;
+
+    @Option(names = "--proxyless", description = "A proxyless gRPC client.")
+    boolean proxyless;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Kind kind;
+
+  @Option(
+      names = {"-n", "--namespace"},
+      defaultValue = ObjectMeta.DEFAULT_NAMESPACE,
+      description = "The Gateway's namespace (default: ${DEFAULT-VALUE}).")
+  String namespace;
+
+  @Option(
+      names = "--node-id",
+      required = true,
+      description = "The proxy's node id (unique per proxy).")
+  String nodeId;
+
+  @Option(
+      names = "--xds",
+      descriptionKey = "xds-addr",
+      defaultValue = "127.0.0.1:18000",
+      split = ",",
+      description =
+          "Replicas' xDS addresses, host:port, comma-separated (default: ${DEFAULT-VALUE}).")
+  List<String> xds;
+
+  @Option(names = "--zone", description = "The proxy's zone (its locality).")
+  String zone;
+
+  @Option(
+      names = "--envoy-admin-port",
+      defaultValue = "9901",
+      description = "Envoy's admin port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  int envoyAdminPort;
+
+  @Override
+  public Integer call() throws Exception {
+    ObjectNode bootstrap = kind.proxyless ? grpc() : envoy();
+    String text =
+        kind.proxyless
+            ? Mappers.json().writerWithDefaultPrettyPrinter().writeValueAsString(bootstrap) + "\n"
+            : Mappers.yaml().writeValueAsString(bootstrap);
+    spec.commandLine().getOut().print(text);
+    spec.commandLine().getOut().flush();
+    return Meshgate.EXIT_OK;
+  }
+
+  /**
+   * gRPC's bootstrap: the first replica serves, the others are fallbacks; the locality is set, as
+   * some gRPC clients require.
+   */
+  ObjectNode grpc() {
+    ObjectNode root = Mappers.json().createObjectNode();
+    ArrayNode servers = root.putArray("xds_servers");
+    for (String address : xds) {
+      ObjectNode server = servers.addObject();
+      server.put("server_uri", address.trim());
+      server.putArray("channel_creds").addObject().put("type", "insecure");
+      server.putArray("server_features").add("xds_v3");
+    }
+    ObjectNode node = root.putObject("node");
+    node.put("id", nodeId);
+    node.put("cluster", "proxyless");
+    node.putObject("metadata").put(ProxyGroups.PROXYLESS, "true");
+    node.putObject("locality").put("zone", zone == null ? "" : zone);
+    return root;
+  }
+
+  /** Envoy's bootstrap: ADS over delta gRPC to an xds_cluster that lists every replica. */
+  ObjectNode envoy() {
+    ObjectNode root = Mappers.json().createObjectNode();
+    ObjectNode node = root.putObject("node");
+    node.put("id", nodeId);
+    node.put("cluster", "gateway/" + namespace + "/" + kind.gateway);
+    node.putObject("metadata").put(ProxyGroups.GATEWAY, namespace + "/" + kind.gateway);
+    if (zone != null) {
+      node.putObject("locality").put("zone", zone);
+    }
+    ObjectNode dynamic = root.putObject("dynamic_resources");
+    ObjectNode ads = dynamic.putObject("ads_config");
+    ads.put("api_type", "DELTA_GRPC");
+    ads.put("transport_api_version", "V3");
+    ads.putArray("grpc_services")
+        .addObject()
+        .putObject("envoy_grpc")
+        .put("cluster_name", XDS_CLUSTER);
+    ads.put("set_node_on_first_message_only", true);
+    for (String config : List.of("cds_config", "lds_config")) {
+      ObjectNode source = dynamic.putObject(config);
+      source.putObject("ads");
+      source.put("resource_api_version", "V3");
+    }
+    ObjectNode cluster = root.putObject("static_resources").putArray("clusters").addObject();
+    cluster.put("name", XDS_CLUSTER);
+    cluster.put("type", "STRICT_DNS");
+    cluster.put("connect_timeout", "5s");
+    ObjectNode options =
+        cluster
+            .putObject("typed_extension_protocol_options")
+            .putObject("envoy.extensions.upstreams.http.v3.HttpProtocolOptions");
+    options.put(
+        "@type", "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions");
+    options.putObject("explicit_http_config").putObject("http2_protocol_options");
+    ObjectNode assignment = cluster.putObject("load_assignment");
+    assignment.put("cluster_name", XDS_CLUSTER);
+    ArrayNode endpoints = assignment.putArray("endpoints").addObject().putArray("lb_endpoints");
+    for (String address : xds) {
+      InetSocketAddress replica = NodeSettings.address(address.trim());
+      ObjectNode socket =
+          endpoints
+              .addObject()
+              .putObject("endpoint")
+              .putObject("address")
+              .putObject("socket_address");
+      socket.put("address", replica.getHostString());
+      socket.put("port_value", replica.getPort());
+    }
+    ObjectNode admin = root.putObject("admin").putObject("address").putObject("socket_address");
+    admin.put("address", "127.0.0.1");
+    admin.put("port_value", envoyAdminPort);
+    return root;
+  }
+}

@@ -1,0 +1,87 @@
+package io.meshgate.xds.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.meshgate.config.codec.Mappers;
+import org.junit.jupiter.api.Test;
+
+class BootstrapCommandTest {
+  @Test
+  void anEnvoyBootstrapIsAValidBootstrapListingEveryReplica() throws Exception {
+    CliRun run =
+        CliRun.run(
+            "bootstrap",
+            "--gateway",
+            "edge",
+            "-n",
+            "infra",
+            "--node-id",
+            "edge-1",
+            "--xds",
+            "10.0.0.1:18000,xds-2.internal:18000",
+            "--zone",
+            "z1");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    JsonNode yaml = Mappers.yaml().readTree(run.out());
+    // Envoy's own schema: unknown fields fail.
+    Bootstrap.Builder bootstrap = Bootstrap.newBuilder();
+    JsonFormat.parser()
+        .usingTypeRegistry(
+            JsonFormat.TypeRegistry.newBuilder().add(HttpProtocolOptions.getDescriptor()).build())
+        .merge(Mappers.json().writeValueAsString(yaml), bootstrap);
+    assertThat(bootstrap.getNode().getId()).isEqualTo("edge-1");
+    assertThat(
+            bootstrap
+                .getNode()
+                .getMetadata()
+                .getFieldsOrThrow("meshgate.io/gateway")
+                .getStringValue())
+        .isEqualTo("infra/edge");
+    assertThat(bootstrap.getDynamicResources().getAdsConfig().getApiType().name())
+        .isEqualTo("DELTA_GRPC");
+    assertThat(
+            bootstrap
+                .getStaticResources()
+                .getClusters(0)
+                .getLoadAssignment()
+                .getEndpoints(0)
+                .getLbEndpointsList())
+        .extracting(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress())
+        .containsExactly("10.0.0.1", "xds-2.internal");
+    assertThat(bootstrap.getAdmin().getAddress().getSocketAddress().getAddress())
+        .isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void aProxylessBootstrapNamesTheServersAndTheLocality() throws Exception {
+    CliRun run =
+        CliRun.run(
+            "bootstrap",
+            "--proxyless",
+            "--node-id",
+            "client-1",
+            "--xds",
+            "127.0.0.1:18000",
+            "--zone",
+            "z1");
+
+    JsonNode json = Mappers.json().readTree(run.out());
+    assertThat(json.path("xds_servers").get(0).path("server_uri").asText())
+        .isEqualTo("127.0.0.1:18000");
+    assertThat(json.path("xds_servers").get(0).path("server_features").get(0).asText())
+        .isEqualTo("xds_v3");
+    assertThat(json.path("node").path("metadata").path("meshgate.io/proxyless").asText())
+        .isEqualTo("true");
+    assertThat(json.path("node").path("locality").path("zone").asText()).isEqualTo("z1");
+  }
+
+  @Test
+  void oneKindOfProxyMustBeChosen() {
+    assertThat(CliRun.run("bootstrap", "--node-id", "x").exit()).isEqualTo(2);
+  }
+}
