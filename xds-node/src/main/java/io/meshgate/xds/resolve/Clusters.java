@@ -123,6 +123,14 @@ final class Clusters {
     return localities;
   }
 
+  /** The cluster without endpoints that proxyless routes which must fail are sent to. */
+  String unavailable() {
+    clusters.putIfAbsent(
+        Names.UNAVAILABLE_CLUSTER,
+        new ClusterIr(Names.UNAVAILABLE_CLUSTER, UpstreamProtocol.HTTP2, List.of(), List.of()));
+    return Names.UNAVAILABLE_CLUSTER;
+  }
+
   List<ClusterIr> all() {
     return List.copyOf(clusters.values());
   }

@@ -6,6 +6,12 @@ import io.meshgate.config.model.ResourceKey;
 final class Names {
   static final String PROXYLESS_GROUP = "proxyless";
 
+  /**
+   * A cluster without endpoints: where proxyless clients are sent when a route must fail. gRPC
+   * rejects a whole route table that holds a direct response, so failing closed takes this.
+   */
+  static final String UNAVAILABLE_CLUSTER = "meshgate/unavailable";
+
   private Names() {}
 
   /** {@code gateway/NS/NAME}: the group of a Gateway's Envoys. */

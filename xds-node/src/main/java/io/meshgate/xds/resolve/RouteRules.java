@@ -165,7 +165,21 @@ final class RouteRules {
     return new PathMatchIr.Regex("/[^/]+/" + method.method());
   }
 
+  /**
+   * Envoy answers a failing route itself (500); a proxyless gRPC client cannot be told to (it
+   * rejects the whole route table), so its calls go to a cluster without endpoints and fail with
+   * UNAVAILABLE: closed either way.
+   */
   private RouteActionIr action(
+      Resource route, List<BackendRef> refs, List<RouteFilter> filters, String at) {
+    RouteActionIr action = decide(route, refs, filters, at);
+    if (kind == ProxyKind.PROXYLESS && action instanceof RouteActionIr.DirectResponse) {
+      return new RouteActionIr.Forward(List.of(new WeightedClusterIr(clusters.unavailable(), 1)));
+    }
+    return action;
+  }
+
+  private RouteActionIr decide(
       Resource route, List<BackendRef> refs, List<RouteFilter> filters, String at) {
     for (int f = 0; f < filters.size(); f++) {
       RouteFilterType type = filters.get(f).type();

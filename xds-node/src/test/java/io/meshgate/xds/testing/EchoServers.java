@@ -92,7 +92,15 @@ public final class EchoServers implements BeforeAllCallback, AfterAllCallback, A
                   IDENTIFY,
                   ServerCalls.asyncUnaryCall(
                       (request, response) -> {
-                        served.incrementAndGet();
+                        int call = served.incrementAndGet();
+                        // A server named flaky-* fails every other call: what retries are for.
+                        if (name.startsWith("flaky") && call % 2 == 1) {
+                          response.onError(
+                              io.grpc.Status.UNAVAILABLE
+                                  .withDescription(name + " flaked")
+                                  .asRuntimeException());
+                          return;
+                        }
                         response.onNext(name);
                         response.onCompleted();
                       }))
