@@ -108,7 +108,11 @@ public final class EchoServers implements BeforeAllCallback, AfterAllCallback, A
       // Port 0: the kernel picks a free port, so there is no probe-then-bind race.
       Server server =
           NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-              .addService(service)
+              .addService(
+                  name.startsWith("flaky")
+                      ? io.grpc.ServerInterceptors.intercept(
+                          service, new FirstAttemptFails(name, served))
+                      : service)
               .build();
       try {
         server.start();
@@ -217,6 +221,39 @@ public final class EchoServers implements BeforeAllCallback, AfterAllCallback, A
       } catch (IOException e) {
         throw new UncheckedIOException("reading an echo message", e);
       }
+    }
+  }
+
+  /**
+   * For servers named {@code flaky-*}: the first attempt of every call fails with UNAVAILABLE, a
+   * retried attempt (gRPC marks it with {@code grpc-previous-rpc-attempts}) succeeds — what a retry
+   * policy is for, deterministically.
+   */
+  private static final class FirstAttemptFails implements io.grpc.ServerInterceptor {
+    private static final io.grpc.Metadata.Key<String> PREVIOUS_ATTEMPTS =
+        io.grpc.Metadata.Key.of(
+            "grpc-previous-rpc-attempts", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    private final String name;
+    private final AtomicInteger attempts;
+
+    FirstAttemptFails(String name, AtomicInteger attempts) {
+      this.name = name;
+      this.attempts = attempts;
+    }
+
+    @Override
+    public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
+        io.grpc.ServerCall<Q, R> call,
+        io.grpc.Metadata headers,
+        io.grpc.ServerCallHandler<Q, R> next) {
+      if (headers.get(PREVIOUS_ATTEMPTS) == null) {
+        attempts.incrementAndGet();
+        call.close(
+            io.grpc.Status.UNAVAILABLE.withDescription(name + " fails first attempts"),
+            new io.grpc.Metadata());
+        return new io.grpc.ServerCall.Listener<>() {};
+      }
+      return next.startCall(call, headers);
     }
   }
 }
