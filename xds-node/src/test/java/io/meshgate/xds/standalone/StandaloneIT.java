@@ -54,6 +54,22 @@ class StandaloneIT {
       }
       assertThat(again.dataDir()).isEqualTo(dataDir);
       assertThat(again.sealKey()).exists();
+      // the examples, applied on the first start, are translated and served
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(
+              () ->
+                  again
+                      .node()
+                      .snapshots()
+                      .get("proxyless")
+                      .map(
+                          s ->
+                              s.type(io.meshgate.xds.snapshot.TypeUrls.LISTENER)
+                                  .resources()
+                                  .containsKey("echo.default"))
+                      .orElse(false));
+      assertThat(again.node().snapshots().get("gateway/default/edge")).isPresent();
     }
   }
 
