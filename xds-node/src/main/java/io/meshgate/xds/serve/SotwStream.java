@@ -33,6 +33,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
     Set<String> names = Set.of();
     boolean subscribed;
     String sentVersion;
+    String sentNonce;
     Set<String> sentNames = Set.of();
     String pendingNonce;
     String ackedVersion;
@@ -71,10 +72,21 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
     }
     TypeState state = types.computeIfAbsent(request.getTypeUrl(), t -> new TypeState());
     String nonce = request.getResponseNonce();
-    if (!nonce.isEmpty()) {
-      if (!nonce.equals(state.pendingNonce)) {
-        return; // superseded by a later response: the proxy will answer that one
-      }
+    log.debug(
+        "stream {} request {} names={} version={} nonce={} (pending {}){}",
+        id,
+        shortType(request.getTypeUrl()),
+        request.getResourceNamesList(),
+        request.getVersionInfo(),
+        nonce,
+        state.pendingNonce,
+        request.hasErrorDetail() ? " NACK" : "");
+    if (!nonce.isEmpty() && !nonce.equals(state.sentNonce)) {
+      return; // answers an older response; the proxy will answer the latest one too
+    }
+    if (!nonce.isEmpty() && nonce.equals(state.pendingNonce)) {
+      // The answer to the pending response: an ACK or a NACK. A later request with the same
+      // nonce is a subscription change, handled below.
       state.pendingNonce = null;
       if (request.hasErrorDetail()) {
         state.nackedVersion = state.sentVersion;
@@ -138,10 +150,22 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
     selected.forEach(r -> response.addResources(r.resource()));
     state.sentVersion = type.version();
     state.sentNames = state.names;
+    state.sentNonce = response.getNonce();
     state.pendingNonce = response.getNonce();
     state.dirty = false;
     state.responses++;
+    log.debug(
+        "stream {} response {} version={} nonce={} resources={}",
+        id,
+        shortType(typeUrl),
+        type.version(),
+        response.getNonce(),
+        response.getResourcesCount());
     responses.onNext(response.build());
+  }
+
+  private static String shortType(String typeUrl) {
+    return typeUrl.substring(typeUrl.lastIndexOf('.') + 1);
   }
 
   /** Listeners and clusters: no names means all of them. Routes and endpoints are always named. */

@@ -205,6 +205,35 @@ class AdsServiceTest {
   }
 
   @Test
+  void aSubscriptionChangeCarryingTheLatestAckedNonceIsServed() throws Exception {
+    // given: one cluster asked for and ACKed
+    publish(90);
+    SotwClient client = new SotwClient();
+    Node node = gatewayNode("grpc-like");
+    client.request(node, TypeUrls.CLUSTER, List.of("default/a"), "", "", false);
+    DiscoveryResponse first = client.next();
+    client.request(
+        node,
+        TypeUrls.CLUSTER,
+        List.of("default/a"),
+        first.getVersionInfo(),
+        first.getNonce(),
+        false);
+
+    // when: it asks for one more name, with the nonce it already ACKed (as grpc-java does)
+    client.request(
+        node,
+        TypeUrls.CLUSTER,
+        List.of("default/a", "default/b"),
+        first.getVersionInfo(),
+        first.getNonce(),
+        false);
+
+    // then
+    assertThat(client.next().getResourcesCount()).isEqualTo(2);
+  }
+
+  @Test
   void aClientThatKeepsNackingGetsNothingMoreUntilTheConfigChanges() throws Exception {
     // given
     publish(90);
