@@ -1,7 +1,15 @@
 package io.meshgate.xds.envoy;
 
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.meshgate.xds.ir.ClusterIr;
+import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.ProxyGroupIr;
+import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.ir.RouteTableIr;
 import java.util.Comparator;
 import java.util.List;
 
@@ -11,6 +19,22 @@ public final class EnvoyTranslator {
 
   public static List<GroupResources> translate(ResolvedIr ir) {
     return ir.groups().stream().map(EnvoyTranslator::translate).toList();
+  }
+
+  public static Listener listener(ListenerIr listener, ProxyKind kind) {
+    return Listeners.of(listener, kind);
+  }
+
+  public static RouteConfiguration routeTable(RouteTableIr table, ProxyKind kind) {
+    return Routes.of(table, kind);
+  }
+
+  public static Cluster cluster(ClusterIr cluster) {
+    return Clusters.eds(cluster);
+  }
+
+  public static ClusterLoadAssignment assignment(ClusterIr cluster) {
+    return Endpoints.assignment(cluster);
   }
 
   public static GroupResources translate(ProxyGroupIr group) {

@@ -3,13 +3,13 @@ package io.meshgate.xds.node;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
-import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.ingest.Scheduler;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.resolve.Resolver;
 import io.meshgate.xds.snapshot.GroupSnapshot;
+import io.meshgate.xds.snapshot.ResourceCache;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +37,7 @@ public final class Pipeline implements AutoCloseable {
   private final Holdoff holdoff;
   private final Map<String, ProxyGroupIr> lastIr = new HashMap<>();
   private final Map<String, GroupSnapshot> lastSnapshots = new HashMap<>();
+  private final ResourceCache cache = new ResourceCache();
   private volatile ConfigSnapshot latest;
   private volatile long builtRevision = -1;
   private volatile ResolvedIr lastResolved;
@@ -62,6 +63,11 @@ public final class Pipeline implements AutoCloseable {
     return rebuilds;
   }
 
+  /** Resources reused from the previous build, and translated anew. */
+  public ResourceCache cache() {
+    return cache;
+  }
+
   /** The last resolution's IR and problems (for /debug and, later, the status loop). */
   public ResolvedIr lastResolved() {
     return lastResolved;
@@ -83,12 +89,14 @@ public final class Pipeline implements AutoCloseable {
         snapshots.add(new GroupSnapshot(previous.group(), config.revision(), previous.types()));
         continue;
       }
-      GroupSnapshot snapshot =
-          GroupSnapshot.of(EnvoyTranslator.translate(group), config.revision());
+      GroupSnapshot snapshot = GroupSnapshot.of(group, config.revision(), cache);
       translated++;
       lastIr.put(group.name(), group);
       lastSnapshots.put(group.name(), snapshot);
       snapshots.add(snapshot);
+    }
+    if (translated > 0) {
+      cache.endBuild();
     }
     lastIr.keySet().retainAll(resolved.groups().stream().map(ProxyGroupIr::name).toList());
     lastSnapshots.keySet().retainAll(lastIr.keySet());

@@ -8,8 +8,14 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.envoy.Versions;
+import io.meshgate.xds.ir.ClusterIr;
+import io.meshgate.xds.ir.ListenerIr;
+import io.meshgate.xds.ir.ProxyGroupIr;
+import io.meshgate.xds.ir.ProxyKind;
+import io.meshgate.xds.ir.RouteTableIr;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -44,13 +50,69 @@ public record GroupSnapshot(String group, long revision, Map<String, TypeResourc
     TypeResources type = types.get(typeUrl);
     return type != null
         ? type
-        : new TypeResources(typeUrl, Versions.of(List.of()), new TreeMap<>());
+        : new TypeResources(typeUrl, Versions.ofVersions(List.of()), new TreeMap<>());
   }
 
   /** Same content for every type (the revision may differ). */
   public boolean sameContentAs(GroupSnapshot other) {
     return other != null
         && TypeUrls.ALL.stream().allMatch(t -> type(t).version().equals(other.type(t).version()));
+  }
+
+  /**
+   * Builds a group's snapshot from its IR, translating only the elements the cache has not seen.
+   * Equal to {@code of(EnvoyTranslator.translate(group), revision)} in content and versions.
+   */
+  public static GroupSnapshot of(ProxyGroupIr group, long revision, ResourceCache cache) {
+    ProxyKind kind = group.kind();
+    TreeMap<String, VersionedResource> listeners = new TreeMap<>();
+    for (ListenerIr listener : group.listeners()) {
+      listeners.put(
+          listener.name(),
+          cache.get(
+              List.of(kind, listener),
+              listener.name(),
+              () -> EnvoyTranslator.listener(listener, kind)));
+    }
+    TreeMap<String, VersionedResource> routes = new TreeMap<>();
+    for (RouteTableIr table : group.routeTables()) {
+      routes.put(
+          table.name(),
+          cache.get(
+              List.of(kind, table), table.name(), () -> EnvoyTranslator.routeTable(table, kind)));
+    }
+    TreeMap<String, VersionedResource> clusters = new TreeMap<>();
+    TreeMap<String, VersionedResource> endpoints = new TreeMap<>();
+    for (ClusterIr cluster : group.clusters()) {
+      // Endpoints and the cluster are cached apart: an endpoint change leaves the cluster as it
+      // was.
+      clusters.put(
+          cluster.name(),
+          cache.get(
+              List.of("cluster", cluster.name(), cluster.protocol()),
+              cluster.name(),
+              () -> EnvoyTranslator.cluster(cluster)));
+      endpoints.put(
+          cluster.name(),
+          cache.get(
+              List.of("endpoints", cluster),
+              cluster.name(),
+              () -> EnvoyTranslator.assignment(cluster)));
+    }
+    Map<String, TypeResources> types = new TreeMap<>();
+    types.put(TypeUrls.CLUSTER, type(TypeUrls.CLUSTER, clusters));
+    types.put(TypeUrls.ENDPOINT, type(TypeUrls.ENDPOINT, endpoints));
+    types.put(TypeUrls.LISTENER, type(TypeUrls.LISTENER, listeners));
+    types.put(TypeUrls.ROUTE, type(TypeUrls.ROUTE, routes));
+    return new GroupSnapshot(group.name(), revision, types);
+  }
+
+  private static TypeResources type(String typeUrl, TreeMap<String, VersionedResource> byName) {
+    return new TypeResources(
+        typeUrl,
+        Versions.ofVersions(
+            byName.values().stream().map(r -> r.name() + "=" + r.version()).toList()),
+        byName);
   }
 
   private static <M extends Message> TypeResources type(
@@ -61,6 +123,6 @@ public record GroupSnapshot(String group, long revision, Map<String, TypeResourc
           name.apply(resource),
           new VersionedResource(name.apply(resource), Versions.of(resource), Any.pack(resource)));
     }
-    return new TypeResources(typeUrl, Versions.of(resources), byName);
+    return type(typeUrl, byName);
   }
 }
