@@ -71,8 +71,8 @@ final class NodeCommand implements Callable<Integer> {
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",
         VersionProvider.version(),
-        settings.kafka(),
-        settings.etcd(),
+        NodeSettings.redacted(settings.kafka()),
+        NodeSettings.redacted(settings.etcd()),
         settings.replicaId(),
         xdsAddress,
         adminAddress);
@@ -92,9 +92,9 @@ final class NodeCommand implements Callable<Integer> {
             "meshgate node "
                 + settings.replicaId()
                 + " is applying events from "
-                + settings.kafka()
+                + NodeSettings.redacted(settings.kafka())
                 + " to "
-                + settings.etcd()
+                + NodeSettings.redacted(settings.etcd())
                 + " and serving xDS on "
                 + node.xdsAddress()
                 + " (admin "

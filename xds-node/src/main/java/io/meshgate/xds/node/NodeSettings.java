@@ -30,6 +30,11 @@ public record NodeSettings(
     requireNonNull(max, "max");
   }
 
+  /** Kafka and etcd addresses as logged: a password in a URL's user info becomes {@code ***}. */
+  public static String redacted(String addresses) {
+    return addresses.replaceAll("//([^:/@,]+):[^@/,]*@", "//$1:***@");
+  }
+
   /** {@code host:port} → an address; {@code :port} means 127.0.0.1. */
   public static InetSocketAddress address(String hostPort) {
     int colon = hostPort.lastIndexOf(':');

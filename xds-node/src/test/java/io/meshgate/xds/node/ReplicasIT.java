@@ -167,7 +167,7 @@ class ReplicasIT {
   }
 
   @Test
-  void aBurstOfEventsEndsInTheFinalStateOnEveryReplica() {
+  void aBurstOfEventsEndsInTheFinalStateOnEveryReplica() throws Exception {
     // when: 500 updates of the split in a burst
     publish(CONFIG);
     StringBuilder burst = new StringBuilder();
