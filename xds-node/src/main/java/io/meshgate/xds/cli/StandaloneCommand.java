@@ -109,7 +109,13 @@ final class StandaloneCommand implements Callable<Integer> {
             + standalone.sealKey()
             + "   (MESHGATE_SEAL_KEY; the public key is published)");
     out.println(
-        "Try: bin/meshgate apply --wait -f deploy/examples/echo.yaml && bin/meshgate get backend -A");
+        "deploy/examples is applied on first start; see it with: bin/meshgate get backend -A");
+    out.println(
+        "A proxyless gRPC client: bin/meshgate bootstrap --proxyless --node-id demo > bootstrap.json,"
+            + " then GRPC_XDS_BOOTSTRAP=bootstrap.json and dial xds:///echo.default");
+    out.println(
+        "An Envoy for Gateway edge: bin/meshgate bootstrap --gateway edge --node-id edge-1 > envoy.yaml,"
+            + " then envoy -c envoy.yaml");
     out.println("Press Ctrl-C to stop.");
     out.flush();
     stopped.await();
