@@ -4,6 +4,8 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.stub.StreamObserver;
+import io.meshgate.xds.security.Authorizer;
+import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeResources;
@@ -56,17 +58,26 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
   private final StreamObserver<DeltaDiscoveryResponse> responses;
   private final SnapshotStore store;
   private final Streams streams;
+  private final Authorizer authorizer;
+  private final PeerIdentity peer;
   private final Map<String, TypeState> types = new TreeMap<>();
   private String group;
   private String nodeId = "";
+  private String credential = "";
   private long nonces;
   private boolean closed;
 
   DeltaStream(
-      StreamObserver<DeltaDiscoveryResponse> responses, SnapshotStore store, Streams streams) {
+      StreamObserver<DeltaDiscoveryResponse> responses,
+      SnapshotStore store,
+      Streams streams,
+      Authorizer authorizer,
+      PeerIdentity peer) {
     this.responses = responses;
     this.store = store;
     this.streams = streams;
+    this.authorizer = authorizer;
+    this.peer = peer;
   }
 
   @Override
@@ -75,10 +86,20 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
       return;
     }
     if (group == null) {
-      group = ProxyGroups.of(request.getNode());
       nodeId = request.getNode().getId();
+      Authorizer.Decision decision =
+          authorizer.decide(peer, nodeId, ProxyGroups.claimed(request.getNode()));
+      if (decision instanceof Authorizer.Decision.Denied denied) {
+        log.warn("stream {} refused: {}", id, denied.status().getDescription());
+        closed = true;
+        responses.onError(denied.status().asRuntimeException());
+        return;
+      }
+      Authorizer.Decision.Allowed allowed = (Authorizer.Decision.Allowed) decision;
+      group = allowed.anonymous() ? ProxyGroups.of(request.getNode()) : allowed.group();
+      credential = allowed.credential();
       streams.add(group, this);
-      log.info("stream {} opened: node {} in group {} (delta)", id, nodeId, group);
+      log.info("stream {} opened: node {} in group {} (delta, {})", id, nodeId, group, credential);
     }
     String typeUrl = request.getTypeUrl();
     TypeState state = types.get(typeUrl);

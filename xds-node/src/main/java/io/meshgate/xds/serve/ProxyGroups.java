@@ -16,6 +16,20 @@ public final class ProxyGroups {
 
   private ProxyGroups() {}
 
+  /**
+   * The group the node's metadata names; empty when it names none (then the credential decides).
+   */
+  public static String claimed(Node node) {
+    Struct metadata = node.getMetadata();
+    if (!text(metadata, GATEWAY).isEmpty()
+        || !text(metadata, SIDECAR).isEmpty()
+        || metadata.containsFields(PROXYLESS)) {
+      String group = of(node);
+      return group.equals(node.getCluster()) && !metadata.containsFields(PROXYLESS) ? "" : group;
+    }
+    return "";
+  }
+
   public static String of(Node node) {
     Struct metadata = node.getMetadata();
     String gateway = text(metadata, GATEWAY);

@@ -3,6 +3,8 @@ package io.meshgate.xds.serve;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.stub.StreamObserver;
+import io.meshgate.xds.security.Authorizer;
+import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeResources;
@@ -47,16 +49,26 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
   private final StreamObserver<DiscoveryResponse> responses;
   private final SnapshotStore store;
   private final Streams streams;
+  private final Authorizer authorizer;
+  private final PeerIdentity peer;
   private final Map<String, TypeState> types = new TreeMap<>();
   private String group;
   private String nodeId = "";
+  private String credential = "";
   private long nonces;
   private boolean closed;
 
-  SotwStream(StreamObserver<DiscoveryResponse> responses, SnapshotStore store, Streams streams) {
+  SotwStream(
+      StreamObserver<DiscoveryResponse> responses,
+      SnapshotStore store,
+      Streams streams,
+      Authorizer authorizer,
+      PeerIdentity peer) {
     this.responses = responses;
     this.store = store;
     this.streams = streams;
+    this.authorizer = authorizer;
+    this.peer = peer;
   }
 
   @Override
@@ -65,10 +77,25 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
       return;
     }
     if (group == null) {
-      group = ProxyGroups.of(request.getNode());
       nodeId = request.getNode().getId();
+      Authorizer.Decision decision =
+          authorizer.decide(peer, nodeId, ProxyGroups.claimed(request.getNode()));
+      if (decision instanceof Authorizer.Decision.Denied denied) {
+        log.warn("stream {} refused: {}", id, denied.status().getDescription());
+        closed = true;
+        responses.onError(denied.status().asRuntimeException());
+        return;
+      }
+      Authorizer.Decision.Allowed allowed = (Authorizer.Decision.Allowed) decision;
+      group = allowed.anonymous() ? ProxyGroups.of(request.getNode()) : allowed.group();
+      credential = allowed.credential();
       streams.add(group, this);
-      log.info("stream {} opened: node {} in group {} (state of the world)", id, nodeId, group);
+      log.info(
+          "stream {} opened: node {} in group {} (state of the world, {})",
+          id,
+          nodeId,
+          group,
+          credential);
     }
     TypeState state = types.computeIfAbsent(request.getTypeUrl(), t -> new TypeState());
     String nonce = request.getResponseNonce();

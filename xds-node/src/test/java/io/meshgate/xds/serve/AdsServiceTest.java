@@ -357,4 +357,104 @@ class AdsServiceTest {
     // then
     assertThat(client.received.poll(300, TimeUnit.MILLISECONDS)).isNull();
   }
+
+  @Test
+  void aStreamGetsTheGroupOfItsCredentialAndIsRefusedWhenItClaimsAnother() throws Exception {
+    // given: a strict server whose streams carry a certificate for the edge gateway
+    publish(90);
+    String strictName = name + "-strict";
+    io.grpc.ServerInterceptor certificate =
+        new io.grpc.ServerInterceptor() {
+          @Override
+          public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
+              io.grpc.ServerCall<Q, R> call,
+              io.grpc.Metadata headers,
+              io.grpc.ServerCallHandler<Q, R> next) {
+            io.grpc.Context context =
+                io.grpc.Context.current()
+                    .withValue(
+                        io.meshgate.xds.security.ProxyAuthenticator.PEER,
+                        new io.meshgate.xds.security.PeerIdentity(
+                            java.util.Optional.of("gateway/default/edge"),
+                            java.util.Optional.empty()));
+            return io.grpc.Contexts.interceptCall(context, call, headers, next);
+          }
+        };
+    Server strict =
+        InProcessServerBuilder.forName(strictName)
+            .directExecutor()
+            .addService(
+                io.grpc.ServerInterceptors.intercept(
+                    new AdsService(
+                        store,
+                        new io.meshgate.xds.security.Authorizer(
+                            io.meshgate.xds.security.TokenCheck.NONE, false)),
+                    certificate))
+            .build()
+            .start();
+    ManagedChannel strictChannel =
+        InProcessChannelBuilder.forName(strictName).directExecutor().build();
+    try {
+      // when: one stream claims nothing, another claims the proxyless group
+      BlockingQueue<DiscoveryResponse> fine = new LinkedBlockingQueue<>();
+      BlockingQueue<Throwable> refused = new LinkedBlockingQueue<>();
+      AggregatedDiscoveryServiceGrpc.newStub(strictChannel)
+          .streamAggregatedResources(recorder(fine, new LinkedBlockingQueue<>()))
+          .onNext(
+              DiscoveryRequest.newBuilder()
+                  .setNode(Node.newBuilder().setId("edge-1"))
+                  .setTypeUrl(TypeUrls.LISTENER)
+                  .build());
+      AggregatedDiscoveryServiceGrpc.newStub(strictChannel)
+          .streamAggregatedResources(recorder(new LinkedBlockingQueue<>(), refused))
+          .onNext(
+              DiscoveryRequest.newBuilder()
+                  .setNode(
+                      Node.newBuilder()
+                          .setId("sneaky")
+                          .setMetadata(
+                              Struct.newBuilder()
+                                  .putFields(
+                                      ProxyGroups.PROXYLESS,
+                                      Value.newBuilder().setStringValue("true").build())))
+                  .setTypeUrl(TypeUrls.LISTENER)
+                  .build());
+
+      // then: the first gets the edge gateway's listeners, the second is refused
+      DiscoveryResponse listeners = fine.poll(5, TimeUnit.SECONDS);
+      assertThat(listeners).isNotNull();
+      assertThat(
+              listeners
+                  .getResources(0)
+                  .unpack(io.envoyproxy.envoy.config.listener.v3.Listener.class)
+                  .getName())
+          .isEqualTo("default/edge/80");
+      Throwable error = refused.poll(5, TimeUnit.SECONDS);
+      assertThat(io.grpc.Status.fromThrowable(error).getCode())
+          .isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+      assertThat(io.grpc.Status.fromThrowable(error).getDescription())
+          .contains("claims group proxyless");
+    } finally {
+      strictChannel.shutdownNow();
+      strict.shutdownNow();
+    }
+  }
+
+  private static StreamObserver<DiscoveryResponse> recorder(
+      BlockingQueue<DiscoveryResponse> responses, BlockingQueue<Throwable> errors) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(DiscoveryResponse value) {
+        responses.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        errors.add(t);
+      }
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
 }

@@ -1,0 +1,76 @@
+package io.meshgate.xds.security;
+
+import static java.util.Objects.requireNonNull;
+
+import io.grpc.Status;
+
+/**
+ * Decides a stream's group from its credential, never from what the proxy says about itself: a
+ * client certificate's group, else a token's; node metadata naming another group is refused
+ * (PERMISSION_DENIED), a bad token is refused (UNAUTHENTICATED). A stream without credentials is
+ * served the group its metadata names only when anonymous streams are allowed (the default only
+ * when xDS binds to loopback), and is marked anonymous so it never receives a secret.
+ */
+public final class Authorizer {
+  private final TokenCheck tokens;
+  private final boolean allowAnonymous;
+
+  public Authorizer(TokenCheck tokens, boolean allowAnonymous) {
+    this.tokens = requireNonNull(tokens, "tokens");
+    this.allowAnonymous = allowAnonymous;
+  }
+
+  /** Anything goes, as on a loopback-only xDS port without TLS. */
+  public static Authorizer anonymousAllowed() {
+    return new Authorizer(TokenCheck.NONE, true);
+  }
+
+  /** The outcome for one stream. */
+  public sealed interface Decision permits Decision.Allowed, Decision.Denied {
+    /** Serve {@code group}; {@code anonymous} streams never receive secrets. */
+    record Allowed(String group, boolean anonymous, String credential) implements Decision {}
+
+    record Denied(Status status) implements Decision {}
+  }
+
+  /**
+   * @param claimedGroup the group the node's metadata (or cluster) names; may be empty
+   */
+  public Decision decide(PeerIdentity peer, String nodeId, String claimedGroup) {
+    if (peer.certificateGroup().isPresent()) {
+      String group = peer.certificateGroup().get();
+      return check(group, nodeId, claimedGroup, "client certificate for group " + group);
+    }
+    if (peer.bearerToken().isPresent()) {
+      TokenCheck.Result result = tokens.check(peer.bearerToken().get(), nodeId);
+      if (result instanceof TokenCheck.Result.Invalid invalid) {
+        return new Decision.Denied(
+            Status.UNAUTHENTICATED.withDescription(
+                "node " + nodeId + ": proxy token refused: " + invalid.reason()));
+      }
+      String group = ((TokenCheck.Result.Valid) result).group();
+      return check(group, nodeId, claimedGroup, "proxy token for group " + group);
+    }
+    if (!allowAnonymous) {
+      return new Decision.Denied(
+          Status.UNAUTHENTICATED.withDescription(
+              "node " + nodeId + ": credentials required (a client certificate or a proxy token)"));
+    }
+    return new Decision.Allowed(claimedGroup, true, "anonymous");
+  }
+
+  private static Decision check(
+      String group, String nodeId, String claimedGroup, String credential) {
+    if (!claimedGroup.isEmpty() && !claimedGroup.equals(group)) {
+      return new Decision.Denied(
+          Status.PERMISSION_DENIED.withDescription(
+              "node "
+                  + nodeId
+                  + " claims group "
+                  + claimedGroup
+                  + " but presented a "
+                  + credential));
+    }
+    return new Decision.Allowed(group, false, credential);
+  }
+}
