@@ -19,7 +19,8 @@ public record NodeSettings(
     InetSocketAddress xdsAddress,
     InetSocketAddress adminAddress,
     Duration quiet,
-    Duration max) {
+    Duration max,
+    XdsSecurity security) {
   public NodeSettings {
     requireNonNull(kafka, "kafka");
     requireNonNull(etcd, "etcd");
@@ -28,6 +29,28 @@ public record NodeSettings(
     requireNonNull(adminAddress, "adminAddress");
     requireNonNull(quiet, "quiet");
     requireNonNull(max, "max");
+    requireNonNull(security, "security");
+  }
+
+  /** Plaintext xDS, anonymous streams allowed only on a loopback address. */
+  public NodeSettings(
+      String kafka,
+      String etcd,
+      String replicaId,
+      InetSocketAddress xdsAddress,
+      InetSocketAddress adminAddress,
+      Duration quiet,
+      Duration max) {
+    this(
+        kafka,
+        etcd,
+        replicaId,
+        xdsAddress,
+        adminAddress,
+        quiet,
+        max,
+        XdsSecurity.plaintext(
+            xdsAddress.getAddress() != null && xdsAddress.getAddress().isLoopbackAddress()));
   }
 
   /** Kafka and etcd addresses as logged: a password in a URL's user info becomes {@code ***}. */

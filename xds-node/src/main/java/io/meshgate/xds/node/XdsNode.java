@@ -4,13 +4,20 @@ import static java.util.Objects.requireNonNull;
 
 import io.etcd.jetcd.Client;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.meshgate.config.apply.Applier;
 import io.meshgate.config.apply.ApplierSettings;
 import io.meshgate.config.apply.Planner;
 import io.meshgate.config.store.ConfigView;
+import io.meshgate.xds.security.Authorizer;
+import io.meshgate.xds.security.ProxyAuthenticator;
+import io.meshgate.xds.security.TokenCheck;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.snapshot.SnapshotStore;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -47,10 +54,24 @@ public final class XdsNode implements AutoCloseable {
                 Applier.Hooks.NONE)
             : null;
     this.pipeline = new Pipeline(store, settings.quiet(), settings.max());
-    this.ads = new AdsService(store);
+    XdsSecurity security = settings.security();
+    this.ads = new AdsService(store, new Authorizer(TokenCheck.NONE, security.allowAnonymous()));
     try {
-      this.xds =
-          NettyServerBuilder.forAddress(settings.xdsAddress()).addService(ads).build().start();
+      NettyServerBuilder builder =
+          NettyServerBuilder.forAddress(settings.xdsAddress())
+              .addService(ServerInterceptors.intercept(ads, new ProxyAuthenticator()));
+      if (security.tls()) {
+        SslContextBuilder tls =
+            GrpcSslContexts.forServer(
+                security.certificate().get().toFile(), security.privateKey().get().toFile());
+        if (security.clientCa().isPresent()) {
+          // OPTIONAL: a proxy may present a token instead; the Authorizer refuses streams with
+          // neither.
+          tls.trustManager(security.clientCa().get().toFile()).clientAuth(ClientAuth.OPTIONAL);
+        }
+        builder.sslContext(tls.build());
+      }
+      this.xds = builder.build().start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot serve xDS on " + settings.xdsAddress(), e);
     }
@@ -59,7 +80,7 @@ public final class XdsNode implements AutoCloseable {
     if (applier != null) {
       applier.start();
     }
-    if (!settings.xdsAddress().getAddress().isLoopbackAddress()) {
+    if (!security.tls() && !settings.xdsAddress().getAddress().isLoopbackAddress()) {
       log.warn(
           "xDS is served in plaintext on {}, a non-loopback address: proxies are not authenticated until TLS is configured",
           settings.xdsAddress());
