@@ -3,6 +3,7 @@ package io.meshgate.xds.cli;
 import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.XdsNode;
+import io.meshgate.xds.node.XdsSecurity;
 import java.net.InetAddress;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -51,6 +52,32 @@ final class NodeCommand implements Callable<Integer> {
           "Where /healthz, /readyz and /debug are served (env MESHGATE_ADMIN_ADDR; default ${DEFAULT-VALUE}).")
   String adminAddress;
 
+  @Option(
+      names = "--xds-tls-cert",
+      descriptionKey = "xds-tls-cert",
+      description = "PEM certificate chain for TLS on the xDS port (env MESHGATE_XDS_TLS_CERT).")
+  java.nio.file.Path tlsCert;
+
+  @Option(
+      names = "--xds-tls-key",
+      descriptionKey = "xds-tls-key",
+      description = "PEM private key for TLS on the xDS port (env MESHGATE_XDS_TLS_KEY).")
+  java.nio.file.Path tlsKey;
+
+  @Option(
+      names = "--xds-client-ca",
+      descriptionKey = "xds-client-ca",
+      description =
+          "The proxy CA (meshgate ca init) whose client certificates name proxy groups (env MESHGATE_XDS_CLIENT_CA).")
+  java.nio.file.Path clientCa;
+
+  @Option(
+      names = "--xds-allow-anonymous",
+      descriptionKey = "xds-allow-anonymous",
+      description =
+          "Serve streams without a client certificate or token (env MESHGATE_XDS_ALLOW_ANONYMOUS; default: true only when xDS binds to loopback).")
+  Boolean allowAnonymous;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   @Override
@@ -67,7 +94,14 @@ final class NodeCommand implements Callable<Integer> {
             NodeSettings.address(xdsAddress),
             NodeSettings.address(adminAddress),
             Holdoff.DEFAULT_QUIET,
-            Holdoff.DEFAULT_MAX);
+            Holdoff.DEFAULT_MAX,
+            new XdsSecurity(
+                java.util.Optional.ofNullable(tlsCert),
+                java.util.Optional.ofNullable(tlsKey),
+                java.util.Optional.ofNullable(clientCa),
+                allowAnonymous != null
+                    ? allowAnonymous
+                    : NodeSettings.address(xdsAddress).getAddress().isLoopbackAddress()));
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",
         VersionProvider.version(),
