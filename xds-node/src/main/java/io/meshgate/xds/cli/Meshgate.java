@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       SealKeyCommand.class,
       SealCommand.class,
+      CaCommand.class,
+      CertCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Meshgate implements Runnable {
