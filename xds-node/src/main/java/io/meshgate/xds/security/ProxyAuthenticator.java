@@ -8,10 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -25,7 +22,6 @@ public final class ProxyAuthenticator implements ServerInterceptor {
   public static final Context.Key<PeerIdentity> PEER = Context.key("meshgate-peer-identity");
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  private static final int URI_SAN = 6;
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
@@ -51,28 +47,8 @@ public final class ProxyAuthenticator implements ServerInterceptor {
       if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
         return Optional.empty();
       }
-      return groupOf(leaf);
+      return ProxyCa.groupOf(leaf);
     } catch (SSLPeerUnverifiedException e) {
-      return Optional.empty();
-    }
-  }
-
-  static Optional<String> groupOf(X509Certificate certificate) {
-    try {
-      Collection<List<?>> names = certificate.getSubjectAlternativeNames();
-      if (names == null) {
-        return Optional.empty();
-      }
-      for (List<?> name : names) {
-        if (((Integer) name.get(0)) == URI_SAN) {
-          Optional<String> group = Spiffe.group((String) name.get(1));
-          if (group.isPresent()) {
-            return group;
-          }
-        }
-      }
-      return Optional.empty();
-    } catch (CertificateParsingException e) {
       return Optional.empty();
     }
   }

@@ -1,0 +1,206 @@
+package io.meshgate.xds.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.meshgate.config.codec.YamlDocuments;
+import io.meshgate.config.event.ConfigEvent;
+import io.meshgate.config.event.EventEncoder;
+import io.meshgate.config.event.EventPublisher;
+import io.meshgate.config.validate.ResourceValidator;
+import io.meshgate.config.validate.Validation;
+import io.meshgate.testkit.EtcdCluster;
+import io.meshgate.testkit.KafkaBroker;
+import io.meshgate.xds.ingest.Holdoff;
+import io.meshgate.xds.security.ProxyCa;
+import io.meshgate.xds.serve.ProxyGroups;
+import io.meshgate.xds.snapshot.TypeUrls;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** TLS on the xDS port with client certificates: a stream's group is its certificate's. */
+class SecureXdsIT {
+  @RegisterExtension static KafkaBroker kafka = KafkaBroker.create();
+  @RegisterExtension static EtcdCluster etcd = EtcdCluster.of(1);
+  @TempDir static Path dir;
+
+  private static XdsNode node;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ProxyCa ca = ProxyCa.init(dir.resolve("ca"));
+    ca.issueServer(List.of("localhost"), List.of("127.0.0.1"), Duration.ofHours(1))
+        .writeTo(dir.resolve("server"));
+    ca.issueClient("gateway/default/edge", Duration.ofHours(1)).writeTo(dir.resolve("edge"));
+    ca.issueClient("proxyless", Duration.ofHours(1)).writeTo(dir.resolve("proxyless"));
+    node =
+        XdsNode.start(
+            new NodeSettings(
+                kafka.bootstrapServers(),
+                etcd.endpointList(),
+                "secure",
+                new InetSocketAddress("127.0.0.1", 0),
+                new InetSocketAddress("127.0.0.1", 0),
+                Holdoff.DEFAULT_QUIET,
+                Holdoff.DEFAULT_MAX,
+                new XdsSecurity(
+                    Optional.of(dir.resolve("server/tls.crt")),
+                    Optional.of(dir.resolve("server/tls.key")),
+                    Optional.of(dir.resolve("ca/ca.crt")),
+                    false)));
+    EventEncoder encoder = EventEncoder.forSource("secure-it");
+    List<ConfigEvent> events = new ArrayList<>();
+    String yaml =
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: edge}
+        spec: {listeners: [{name: http, port: 80, protocol: HTTP}]}
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: echo}
+        spec: {static: {endpoints: [{address: 127.0.0.1, port: 8080}]}}
+        """;
+    for (var document : YamlDocuments.read("-", yaml)) {
+      events.add(
+          encoder.applied(
+              ((Validation.Valid) ResourceValidator.get().validate(document.tree())).resource(),
+              OptionalLong.empty()));
+    }
+    try (EventPublisher publisher =
+        new EventPublisher(kafka.bootstrapServers(), Duration.ofSeconds(30), Map.of())) {
+      publisher.publish(events);
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> node.snapshots().get("gateway/default/edge").isPresent());
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  /** Opens a TLS channel, with a client certificate when {@code certDir} is given. */
+  private static ManagedChannel channel(String certDir) throws Exception {
+    SslContextBuilder tls =
+        GrpcSslContexts.forClient().trustManager(dir.resolve("ca/ca.crt").toFile());
+    if (certDir != null) {
+      tls.keyManager(
+          dir.resolve(certDir + "/tls.crt").toFile(), dir.resolve(certDir + "/tls.key").toFile());
+    }
+    return NettyChannelBuilder.forAddress("127.0.0.1", node.xdsAddress().getPort())
+        .sslContext(tls.build())
+        .build();
+  }
+
+  private static Node node(String id, String metadataKey, String value) {
+    Node.Builder node = Node.newBuilder().setId(id);
+    if (metadataKey != null) {
+      node.setMetadata(
+          Struct.newBuilder()
+              .putFields(metadataKey, Value.newBuilder().setStringValue(value).build()));
+    }
+    return node.build();
+  }
+
+  /** Sends one LDS request; returns the first response or the stream's error. */
+  private static Object ask(ManagedChannel channel, Node node) throws InterruptedException {
+    BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+    StreamObserver<DiscoveryRequest> requests =
+        AggregatedDiscoveryServiceGrpc.newStub(channel)
+            .streamAggregatedResources(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(DiscoveryResponse value) {
+                    outcome.add(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    outcome.add(Status.fromThrowable(t));
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(
+        DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(TypeUrls.LISTENER).build());
+    Object first = outcome.poll(10, TimeUnit.SECONDS);
+    assertThat(first).as("an answer").isNotNull();
+    return first;
+  }
+
+  @Test
+  void aClientCertificateForTheGatewayGetsTheGatewaysListeners() throws Exception {
+    ManagedChannel channel = channel("edge");
+    try {
+      Object answer = ask(channel, node("edge-1", ProxyGroups.GATEWAY, "default/edge"));
+
+      assertThat(answer).isInstanceOf(DiscoveryResponse.class);
+      assertThat(
+              ((DiscoveryResponse) answer)
+                  .getResources(0)
+                  .unpack(io.envoyproxy.envoy.config.listener.v3.Listener.class)
+                  .getName())
+          .isEqualTo("default/edge/80");
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void aCertificateForAnotherGroupIsPermissionDenied() throws Exception {
+    ManagedChannel channel = channel("proxyless");
+    try {
+      Object answer = ask(channel, node("sneaky", ProxyGroups.GATEWAY, "default/edge"));
+
+      assertThat(answer).isInstanceOf(Status.class);
+      assertThat(((Status) answer).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(((Status) answer).getDescription())
+          .contains("client certificate for group proxyless");
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void withoutCredentialsAStreamIsUnauthenticated() throws Exception {
+    ManagedChannel channel = channel(null);
+    try {
+      Object answer = ask(channel, node("nobody", ProxyGroups.GATEWAY, "default/edge"));
+
+      assertThat(answer).isInstanceOf(Status.class);
+      assertThat(((Status) answer).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+}
