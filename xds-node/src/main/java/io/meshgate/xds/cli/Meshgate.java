@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       SealKeyCommand.class,
       SealCommand.class,
+      TokenCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Meshgate implements Runnable {
