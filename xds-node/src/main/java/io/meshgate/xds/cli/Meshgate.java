@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       SealCommand.class,
       CaCommand.class,
       CertCommand.class,
+      TokenCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Meshgate implements Runnable {

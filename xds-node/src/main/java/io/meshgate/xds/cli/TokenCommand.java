@@ -1,0 +1,174 @@
+package io.meshgate.xds.cli;
+
+import io.etcd.jetcd.Client;
+import io.meshgate.config.seal.SealKeys;
+import io.meshgate.config.seal.Sealer;
+import io.meshgate.config.seal.Unsealer;
+import io.meshgate.config.store.Keyspace;
+import io.meshgate.xds.security.SigningKey;
+import io.meshgate.xds.security.TokenIssuer;
+import io.meshgate.xds.security.TokenKey;
+import io.meshgate.xds.security.TokenKeys;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code meshgate token create --group G} and {@code meshgate token rotate-key}: proxy tokens, the
+ * alternative to client certificates (docs/security.md, "Proxy tokens").
+ */
+@Command(
+    name = "token",
+    mixinStandardHelpOptions = true,
+    description = "Creates proxy tokens and manages the keys that sign them.",
+    subcommands = {TokenCommand.Create.class, TokenCommand.RotateKey.class})
+final class TokenCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "a subcommand is required: create, rotate-key");
+  }
+
+  /** Options both subcommands share. */
+  static final class KeyOptions {
+    @Option(
+        names = "--seal-key",
+        descriptionKey = "seal-key",
+        description =
+            "The cluster's private sealing key (seal.key), to open the signing key (env"
+                + " MESHGATE_SEAL_KEY).")
+    Path sealKey;
+
+    @Option(
+        names = "--etcd",
+        descriptionKey = "etcd",
+        defaultValue = "http://127.0.0.1:2379",
+        description =
+            "etcd endpoints, comma-separated (env MESHGATE_ETCD; default ${DEFAULT-VALUE}).")
+    String etcd;
+
+    Client etcdClient() {
+      return Client.builder().endpoints(etcd.split("\\s*,\\s*")).build();
+    }
+  }
+
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Prints a signed token for a proxy group on standard output, and nothing else. Proxies send"
+            + " it as 'authorization: Bearer <token>' on their ADS stream. Signing needs the"
+            + " private sealing key; the first call creates the signing key in etcd ("
+            + "/meshgate/v1/tokens/keys/<kid>)."
+      })
+  static final class Create implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin KeyOptions keys;
+
+    @Option(
+        names = "--group",
+        required = true,
+        description = "The proxy group the token grants, e.g. gateway/default/edge.")
+    String group;
+
+    @Option(
+        names = "--node-id-prefix",
+        description = "Only proxies whose node id starts with this may use the token.")
+    String nodeIdPrefix;
+
+    @Option(
+        names = "--ttl",
+        defaultValue = "24h",
+        converter = DurationConverter.class,
+        description = "How long the token is valid (default ${DEFAULT-VALUE}).")
+    Duration ttl;
+
+    @Override
+    public Integer call() throws Exception {
+      PrivateKey sealPrivate = readSealKey(spec, keys.sealKey);
+      Unsealer unsealer = new Unsealer(sealPrivate);
+      PrintWriter err = spec.commandLine().getErr();
+      String token;
+      try (Client client = keys.etcdClient()) {
+        TokenKeys tokenKeys = new TokenKeys(client, Clock.systemUTC());
+        Optional<SigningKey> current = tokenKeys.currentSigningKey(unsealer);
+        if (current.isEmpty()) {
+          TokenKey created = tokenKeys.create(new Sealer(SealKeys.publicKeyOf(sealPrivate)));
+          err.println(
+              "created the first token signing key kid="
+                  + created.kid()
+                  + " at "
+                  + Keyspace.tokenKey(created.kid()));
+          current = tokenKeys.currentSigningKey(unsealer);
+        }
+        SigningKey signingKey =
+            current.orElseThrow(
+                () -> new IllegalStateException("no token signing key in etcd after creating one"));
+        token =
+            new TokenIssuer(signingKey, Clock.systemUTC())
+                .create(group, Optional.ofNullable(nodeIdPrefix), ttl);
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(token);
+      out.flush();
+      err.flush();
+      return Meshgate.EXIT_OK;
+    }
+  }
+
+  @Command(
+      name = "rotate-key",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Adds a new token signing key that signs from now on. The previous keys are marked retired"
+            + " and still verify the tokens they signed until those expire."
+      })
+  static final class RotateKey implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin KeyOptions keys;
+
+    @Override
+    public Integer call() throws Exception {
+      // Sealing needs only the public half, but taking the private key means the new signing key
+      // is sealed for the key the replicas and 'token create' actually hold.
+      PrivateKey sealPrivate = readSealKey(spec, keys.sealKey);
+      PrintWriter out = spec.commandLine().getOut();
+      try (Client client = keys.etcdClient()) {
+        TokenKeys tokenKeys = new TokenKeys(client, Clock.systemUTC());
+        TokenKey fresh = tokenKeys.rotate(new Sealer(SealKeys.publicKeyOf(sealPrivate)));
+        List<String> retired =
+            tokenKeys.keys().stream().filter(TokenKey::isRetired).map(TokenKey::kid).toList();
+        out.println("new signing key kid=" + fresh.kid() + " at " + Keyspace.tokenKey(fresh.kid()));
+        if (!retired.isEmpty()) {
+          out.println(
+              "retired (still verify tokens until they expire): " + String.join(", ", retired));
+        }
+      }
+      out.flush();
+      return Meshgate.EXIT_OK;
+    }
+  }
+
+  private static PrivateKey readSealKey(CommandLine.Model.CommandSpec spec, Path sealKey)
+      throws IOException {
+    if (sealKey == null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "the private sealing key is required: --seal-key seal.key (or set MESHGATE_SEAL_KEY)");
+    }
+    return SealKeys.readPrivate(sealKey);
+  }
+}
