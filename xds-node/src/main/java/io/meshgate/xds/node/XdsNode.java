@@ -14,6 +14,8 @@ import io.meshgate.config.store.ConfigView;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.security.TokenCheck;
+import io.meshgate.xds.security.TokenKeys;
+import io.meshgate.xds.security.TokenVerifier;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.netty.handler.ssl.ClientAuth;
@@ -55,7 +57,9 @@ public final class XdsNode implements AutoCloseable {
             : null;
     this.pipeline = new Pipeline(store, settings.quiet(), settings.max());
     XdsSecurity security = settings.security();
-    this.ads = new AdsService(store, new Authorizer(TokenCheck.NONE, security.allowAnonymous()));
+    TokenCheck tokens =
+        TokenCheck.of(new TokenVerifier(new TokenKeys(etcd, Clock.systemUTC()), Clock.systemUTC()));
+    this.ads = new AdsService(store, new Authorizer(tokens, security.allowAnonymous()));
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(settings.xdsAddress())

@@ -133,24 +133,36 @@ class SecureXdsIT {
 
   /** Sends one LDS request; returns the first response or the stream's error. */
   private static Object ask(ManagedChannel channel, Node node) throws InterruptedException {
+    return ask(channel, node, null);
+  }
+
+  private static Object ask(ManagedChannel channel, Node node, String token)
+      throws InterruptedException {
     BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+    var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
+    if (token != null) {
+      io.grpc.Metadata headers = new io.grpc.Metadata();
+      headers.put(
+          io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+          "Bearer " + token);
+      stub = stub.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
     StreamObserver<DiscoveryRequest> requests =
-        AggregatedDiscoveryServiceGrpc.newStub(channel)
-            .streamAggregatedResources(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(DiscoveryResponse value) {
-                    outcome.add(value);
-                  }
+        stub.streamAggregatedResources(
+            new StreamObserver<>() {
+              @Override
+              public void onNext(DiscoveryResponse value) {
+                outcome.add(value);
+              }
 
-                  @Override
-                  public void onError(Throwable t) {
-                    outcome.add(Status.fromThrowable(t));
-                  }
+              @Override
+              public void onError(Throwable t) {
+                outcome.add(Status.fromThrowable(t));
+              }
 
-                  @Override
-                  public void onCompleted() {}
-                });
+              @Override
+              public void onCompleted() {}
+            });
     requests.onNext(
         DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(TypeUrls.LISTENER).build());
     Object first = outcome.poll(10, TimeUnit.SECONDS);
@@ -199,6 +211,46 @@ class SecureXdsIT {
 
       assertThat(answer).isInstanceOf(Status.class);
       assertThat(((Status) answer).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void aProxyTokenGrantsItsGroupAndAForgedOneIsUnauthenticated() throws Exception {
+    // given: a signing key in etcd, sealed with a cluster key, and a token for the edge gateway
+    io.meshgate.config.seal.SealKeyPair seal = io.meshgate.config.seal.SealKeyPair.generate();
+    io.meshgate.xds.security.TokenKeys keys =
+        new io.meshgate.xds.security.TokenKeys(etcd.client(), java.time.Clock.systemUTC());
+    keys.create(new io.meshgate.config.seal.Sealer(seal.publicKey()));
+    io.meshgate.xds.security.SigningKey signing =
+        keys.currentSigningKey(new io.meshgate.config.seal.Unsealer(seal.privateKey()))
+            .orElseThrow();
+    String token =
+        new io.meshgate.xds.security.TokenIssuer(signing, java.time.Clock.systemUTC())
+            .create("gateway/default/edge", Optional.of("edge-"), Duration.ofMinutes(10));
+
+    // when / then: over TLS without a client certificate
+    ManagedChannel channel = channel(null);
+    try {
+      Object granted =
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(
+                  () -> ask(channel, node("edge-7", ProxyGroups.GATEWAY, "default/edge"), token),
+                  a -> a instanceof DiscoveryResponse);
+      assertThat(granted).isInstanceOf(DiscoveryResponse.class);
+
+      Object wrongNode = ask(channel, node("other-1", ProxyGroups.GATEWAY, "default/edge"), token);
+      assertThat(((Status) wrongNode).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(((Status) wrongNode).getDescription()).contains("node id").doesNotContain(token);
+
+      Object forged =
+          ask(
+              channel,
+              node("edge-8", ProxyGroups.GATEWAY, "default/edge"),
+              token.substring(0, token.length() - 4) + "AAAA");
+      assertThat(((Status) forged).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
     } finally {
       channel.shutdownNow();
     }
