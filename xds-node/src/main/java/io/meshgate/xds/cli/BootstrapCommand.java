@@ -65,6 +65,24 @@ final class BootstrapCommand implements Callable<Integer> {
   String zone;
 
   @Option(
+      names = "--tls-ca",
+      description =
+          "CA certificate (PEM) that signed the replicas' xDS server certificate: the proxy uses TLS.")
+  java.nio.file.Path tlsCa;
+
+  @Option(
+      names = "--cert-dir",
+      description =
+          "Directory with the proxy's client certificate (tls.crt, tls.key from meshgate cert issue): mutual TLS.")
+  java.nio.file.Path certDir;
+
+  @Option(
+      names = "--token-file",
+      description =
+          "File holding a proxy token (meshgate token create), sent as authorization: Bearer.")
+  java.nio.file.Path tokenFile;
+
+  @Option(
       names = "--envoy-admin-port",
       defaultValue = "9901",
       description = "Envoy's admin port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
@@ -72,6 +90,11 @@ final class BootstrapCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if ((certDir != null || tokenFile != null) && tlsCa == null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--cert-dir and --token-file need --tls-ca: credentials are only sent over TLS");
+    }
     ObjectNode bootstrap = kind.proxyless ? grpc() : envoy();
     String text =
         kind.proxyless
@@ -92,7 +115,28 @@ final class BootstrapCommand implements Callable<Integer> {
     for (String address : xds) {
       ObjectNode server = servers.addObject();
       server.put("server_uri", address.trim());
-      server.putArray("channel_creds").addObject().put("type", "insecure");
+      ObjectNode creds = server.putArray("channel_creds").addObject();
+      if (tlsCa == null) {
+        creds.put("type", "insecure");
+      } else {
+        creds.put("type", "tls");
+        ObjectNode config = creds.putObject("config");
+        config.put("ca_certificate_file", tlsCa.toAbsolutePath().toString());
+        if (certDir != null) {
+          config.put("certificate_file", certDir.resolve("tls.crt").toAbsolutePath().toString());
+          config.put("private_key_file", certDir.resolve("tls.key").toAbsolutePath().toString());
+        }
+      }
+      if (tokenFile != null) {
+        // gRPC's xDS client reads call credentials from the bootstrap only in newer releases;
+        // the token file is named so such clients (and wrappers) can attach it.
+        server
+            .putArray("call_creds")
+            .addObject()
+            .put("type", "jwt_token_file")
+            .putObject("config")
+            .put("jwt_token_file", tokenFile.toAbsolutePath().toString());
+      }
       server.putArray("server_features").add("xds_v3");
     }
     ObjectNode node = root.putObject("node");
@@ -101,6 +145,14 @@ final class BootstrapCommand implements Callable<Integer> {
     node.putObject("metadata").put(ProxyGroups.PROXYLESS, "true");
     node.putObject("locality").put("zone", zone == null ? "" : zone);
     return root;
+  }
+
+  private String readToken() {
+    try {
+      return java.nio.file.Files.readString(tokenFile).trim();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read --token-file " + tokenFile, e);
+    }
   }
 
   /** Envoy's bootstrap: ADS over delta gRPC to an xds_cluster that lists every replica. */
@@ -117,10 +169,13 @@ final class BootstrapCommand implements Callable<Integer> {
     ObjectNode ads = dynamic.putObject("ads_config");
     ads.put("api_type", "DELTA_GRPC");
     ads.put("transport_api_version", "V3");
-    ads.putArray("grpc_services")
-        .addObject()
-        .putObject("envoy_grpc")
-        .put("cluster_name", XDS_CLUSTER);
+    ObjectNode grpcService = ads.putArray("grpc_services").addObject();
+    grpcService.putObject("envoy_grpc").put("cluster_name", XDS_CLUSTER);
+    if (tokenFile != null) {
+      ObjectNode metadata = grpcService.putArray("initial_metadata").addObject();
+      metadata.put("key", "authorization");
+      metadata.put("value", "Bearer " + readToken());
+    }
     ads.put("set_node_on_first_message_only", true);
     for (String config : List.of("cds_config", "lds_config")) {
       ObjectNode source = dynamic.putObject(config);
@@ -151,6 +206,28 @@ final class BootstrapCommand implements Callable<Integer> {
               .putObject("socket_address");
       socket.put("address", replica.getHostString());
       socket.put("port_value", replica.getPort());
+    }
+    if (tlsCa != null) {
+      ObjectNode socket = cluster.putObject("transport_socket");
+      socket.put("name", "envoy.transport_sockets.tls");
+      ObjectNode tls = socket.putObject("typed_config");
+      tls.put(
+          "@type",
+          "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext");
+      ObjectNode common = tls.putObject("common_tls_context");
+      common
+          .putObject("validation_context")
+          .putObject("trusted_ca")
+          .put("filename", tlsCa.toAbsolutePath().toString());
+      if (certDir != null) {
+        ObjectNode certificate = common.putArray("tls_certificates").addObject();
+        certificate
+            .putObject("certificate_chain")
+            .put("filename", certDir.resolve("tls.crt").toAbsolutePath().toString());
+        certificate
+            .putObject("private_key")
+            .put("filename", certDir.resolve("tls.key").toAbsolutePath().toString());
+      }
     }
     ObjectNode admin = root.putObject("admin").putObject("address").putObject("socket_address");
     admin.put("address", "127.0.0.1");

@@ -84,4 +84,84 @@ class BootstrapCommandTest {
   void oneKindOfProxyMustBeChosen() {
     assertThat(CliRun.run("bootstrap", "--node-id", "x").exit()).isEqualTo(2);
   }
+
+  @Test
+  void anEnvoyBootstrapWithTlsClientCertificateAndTokenIsStillAValidBootstrap(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("token"), "header.payload.signature\n");
+
+    CliRun run =
+        CliRun.run(
+            "bootstrap",
+            "--gateway",
+            "edge",
+            "--node-id",
+            "edge-1",
+            "--tls-ca",
+            dir.resolve("ca.crt").toString(),
+            "--cert-dir",
+            dir.toString(),
+            "--token-file",
+            dir.resolve("token").toString());
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    Bootstrap.Builder bootstrap = Bootstrap.newBuilder();
+    JsonFormat.parser()
+        .usingTypeRegistry(
+            JsonFormat.TypeRegistry.newBuilder()
+                .add(HttpProtocolOptions.getDescriptor())
+                .add(
+                    io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                        .getDescriptor())
+                .build())
+        .merge(Mappers.json().writeValueAsString(Mappers.yaml().readTree(run.out())), bootstrap);
+    var tls =
+        bootstrap
+            .getStaticResources()
+            .getClusters(0)
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class);
+    assertThat(tls.getCommonTlsContext().getValidationContext().getTrustedCa().getFilename())
+        .endsWith("ca.crt");
+    assertThat(tls.getCommonTlsContext().getTlsCertificates(0).getPrivateKey().getFilename())
+        .endsWith("tls.key");
+    assertThat(
+            bootstrap
+                .getDynamicResources()
+                .getAdsConfig()
+                .getGrpcServices(0)
+                .getInitialMetadata(0)
+                .getValue())
+        .isEqualTo("Bearer header.payload.signature");
+  }
+
+  @Test
+  void aProxylessBootstrapWithTlsNamesTheCertificateFiles(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    CliRun run =
+        CliRun.run(
+            "bootstrap",
+            "--proxyless",
+            "--node-id",
+            "c1",
+            "--tls-ca",
+            dir.resolve("ca.crt").toString(),
+            "--cert-dir",
+            dir.toString());
+
+    JsonNode creds =
+        Mappers.json().readTree(run.out()).path("xds_servers").get(0).path("channel_creds").get(0);
+    assertThat(creds.path("type").asText()).isEqualTo("tls");
+    assertThat(creds.path("config").path("certificate_file").asText()).endsWith("tls.crt");
+  }
+
+  @Test
+  void credentialsWithoutTlsAreAUsageError() {
+    assertThat(
+            CliRun.run("bootstrap", "--gateway", "edge", "--node-id", "e", "--cert-dir", "/tmp")
+                .exit())
+        .isEqualTo(2);
+  }
 }
