@@ -189,6 +189,42 @@ class SecureXdsIT {
   }
 
   @Test
+  void askingForAnotherGroupsClusterByNameReturnsNothing() throws Exception {
+    ManagedChannel channel = channel("edge");
+    try {
+      BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
+      StreamObserver<DiscoveryRequest> requests =
+          AggregatedDiscoveryServiceGrpc.newStub(channel)
+              .streamAggregatedResources(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(DiscoveryResponse value) {
+                      responses.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {}
+
+                    @Override
+                    public void onCompleted() {}
+                  });
+      // default/echo is a cluster of the proxyless group only
+      requests.onNext(
+          DiscoveryRequest.newBuilder()
+              .setNode(node("edge-2", ProxyGroups.GATEWAY, "default/edge"))
+              .setTypeUrl(TypeUrls.CLUSTER)
+              .addResourceNames("default/echo")
+              .build());
+
+      DiscoveryResponse response = responses.poll(10, TimeUnit.SECONDS);
+      assertThat(response).isNotNull();
+      assertThat(response.getResourcesCount()).isZero();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
   void aCertificateForAnotherGroupIsPermissionDenied() throws Exception {
     ManagedChannel channel = channel("proxyless");
     try {
