@@ -51,9 +51,11 @@ class SecureXdsIT {
   @TempDir static Path dir;
 
   private static XdsNode node;
+  private static final CapturedLogs LOGS = new CapturedLogs();
 
   @BeforeAll
   static void start() throws Exception {
+    LOGS.start();
     ProxyCa ca = ProxyCa.init(dir.resolve("ca"));
     ca.issueServer(List.of("localhost"), List.of("127.0.0.1"), Duration.ofHours(1))
         .writeTo(dir.resolve("server"));
@@ -106,6 +108,46 @@ class SecureXdsIT {
   @AfterAll
   static void stop() {
     node.close();
+    LOGS.stop();
+  }
+
+  /** Everything logged (any level) while the test class runs. */
+  static final class CapturedLogs
+      extends ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> {
+    private final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    protected void append(ch.qos.logback.classic.spi.ILoggingEvent event) {
+      lines.add(
+          event.getFormattedMessage()
+              + (event.getThrowableProxy() == null
+                  ? ""
+                  : " " + event.getThrowableProxy().getMessage()));
+    }
+
+    @Override
+    public void start() {
+      ch.qos.logback.classic.Logger root =
+          (ch.qos.logback.classic.Logger)
+              org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+      setContext(root.getLoggerContext());
+      super.start();
+      root.addAppender(this);
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.meshgate"))
+          .setLevel(ch.qos.logback.classic.Level.DEBUG);
+    }
+
+    @Override
+    public void stop() {
+      ((ch.qos.logback.classic.Logger)
+              org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+          .detachAppender(this);
+      super.stop();
+    }
+
+    List<String> lines() {
+      return List.copyOf(lines);
+    }
   }
 
   /** Opens a TLS channel, with a client certificate when {@code certDir} is given. */

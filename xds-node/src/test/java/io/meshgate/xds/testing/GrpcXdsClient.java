@@ -90,6 +90,7 @@ public final class GrpcXdsClient implements AutoCloseable {
     private String zone = "zone-a";
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private final List<String> serverFeatures = new ArrayList<>();
+    private Map<String, Object> channelCredentials = Map.of("type", "insecure");
 
     private Builder(InetSocketAddress xdsServer) {
       this.xdsServer = xdsServer;
@@ -126,6 +127,24 @@ public final class GrpcXdsClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * TLS to the control plane, trusting {@code ca}, presenting {@code certificate}/{@code key}
+     * (gRPC's "tls" channel creds).
+     */
+    public Builder tls(
+        java.nio.file.Path ca, java.nio.file.Path certificate, java.nio.file.Path key) {
+      channelCredentials =
+          Map.of(
+              "type",
+              "tls",
+              "config",
+              Map.of(
+                  "ca_certificate_file", ca.toString(),
+                  "certificate_file", certificate.toString(),
+                  "private_key_file", key.toString()));
+      return this;
+    }
+
     public GrpcXdsClient build() {
       if (nodeId == null || nodeId.isBlank()) {
         throw new IllegalStateException("nodeId: " + nodeId + " (expected: set, not blank)");
@@ -134,7 +153,7 @@ public final class GrpcXdsClient implements AutoCloseable {
       String serverUri = (host.contains(":") ? "[" + host + "]" : host) + ":" + xdsServer.getPort();
       Map<String, Object> server = new LinkedHashMap<>();
       server.put("server_uri", serverUri);
-      server.put("channel_creds", List.of(Map.of("type", "insecure")));
+      server.put("channel_creds", List.of(channelCredentials));
       server.put("server_features", List.copyOf(serverFeatures));
       Map<String, Object> node = new LinkedHashMap<>();
       node.put("id", nodeId);
