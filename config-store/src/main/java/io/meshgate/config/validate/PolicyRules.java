@@ -4,6 +4,7 @@ import io.meshgate.config.model.ApiKeyAuth;
 import io.meshgate.config.model.BackendTlsPolicySpec;
 import io.meshgate.config.model.BackendTlsValidation;
 import io.meshgate.config.model.ConsistentHash;
+import io.meshgate.config.model.Durations;
 import io.meshgate.config.model.FaultAbort;
 import io.meshgate.config.model.HealthCheck;
 import io.meshgate.config.model.HealthCheckType;

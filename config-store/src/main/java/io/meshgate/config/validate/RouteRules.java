@@ -2,6 +2,7 @@ package io.meshgate.config.validate;
 
 import io.meshgate.config.model.BackendRef;
 import io.meshgate.config.model.BackendRule;
+import io.meshgate.config.model.Durations;
 import io.meshgate.config.model.GrpcMethodMatch;
 import io.meshgate.config.model.GrpcRouteMatch;
 import io.meshgate.config.model.GrpcRouteRule;

@@ -1,6 +1,7 @@
 package io.meshgate.xds.resolve;
 
 import io.meshgate.config.model.BackendRef;
+import io.meshgate.config.model.Durations;
 import io.meshgate.config.model.GrpcMethodMatch;
 import io.meshgate.config.model.GrpcRouteMatch;
 import io.meshgate.config.model.GrpcRouteRule;
@@ -26,14 +27,11 @@ import io.meshgate.xds.ir.RouteIr;
 import io.meshgate.xds.ir.RouteMatchIr;
 import io.meshgate.xds.ir.StringMatchIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * HTTPRoute and GRPCRoute rules to routes: one route per match (a rule without matches matches the
@@ -45,8 +43,6 @@ final class RouteRules {
   private static final Map<Integer, String> GRPC_RETRY_ON =
       Map.of(
           500, "internal", 503, "unavailable", 504, "deadline-exceeded", 429, "resource-exhausted");
-
-  private static final Pattern DURATION_PART = Pattern.compile("([0-9]+)(ms|h|m|s)");
 
   private final Context context;
   private final Clusters clusters;
@@ -275,19 +271,6 @@ final class RouteRules {
 
   /** Gateway API durations (validated upstream) in milliseconds. */
   static long millis(String duration) {
-    Matcher matcher = DURATION_PART.matcher(duration);
-    Duration total = Duration.ZERO;
-    while (matcher.find()) {
-      long amount = Long.parseLong(matcher.group(1));
-      total =
-          total.plus(
-              switch (matcher.group(2)) {
-                case "h" -> Duration.ofHours(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                default -> Duration.ofMillis(amount);
-              });
-    }
-    return total.toMillis();
+    return Durations.parse(duration).toMillis();
   }
 }
