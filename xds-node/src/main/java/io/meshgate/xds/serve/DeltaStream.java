@@ -18,9 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One delta (incremental) ADS stream. Per type it knows which version of each resource the proxy
@@ -30,11 +27,8 @@ import org.slf4j.LoggerFactory;
  * again.
  */
 final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Streams.Stream {
-  private static final Logger log = LoggerFactory.getLogger(DeltaStream.class);
-  private static final AtomicLong IDS = new AtomicLong(1_000_000);
 
-  private static final class TypeState {
-    boolean subscribed;
+  private static final class TypeState extends TypeProgress {
     boolean wildcard;
     final Set<String> names = new HashSet<>();
 
@@ -44,62 +38,30 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     /** What the pending response would add to known (null version: removed). */
     Map<String, String> pendingChanges = Map.of();
 
-    String pendingNonce;
     String pendingTypeVersion;
-    String sentVersion;
-    String ackedVersion;
-    String nackedVersion;
-    String nackDetail;
-    boolean dirty;
-    int responses;
   }
 
-  private final long id = IDS.incrementAndGet();
   private final StreamObserver<DeltaDiscoveryResponse> responses;
   private final SnapshotStore store;
-  private final Streams streams;
-  private final Authorizer authorizer;
-  private final PeerIdentity peer;
+  private final StreamPeer peer;
   private final Map<String, TypeState> types = new TreeMap<>();
-  private String group;
-  private String nodeId = "";
-  private String credential = "";
   private long nonces;
-  private boolean closed;
 
   DeltaStream(
       StreamObserver<DeltaDiscoveryResponse> responses,
       SnapshotStore store,
       Streams streams,
       Authorizer authorizer,
-      PeerIdentity peer) {
+      PeerIdentity identity) {
     this.responses = responses;
     this.store = store;
-    this.streams = streams;
-    this.authorizer = authorizer;
-    this.peer = peer;
+    this.peer = new StreamPeer(streams, authorizer, identity, true);
   }
 
   @Override
   public synchronized void onNext(DeltaDiscoveryRequest request) {
-    if (closed) {
+    if (!peer.admit(request.getNode(), this, responses)) {
       return;
-    }
-    if (group == null) {
-      nodeId = request.getNode().getId();
-      Authorizer.Decision decision =
-          authorizer.decide(peer, nodeId, ProxyGroups.claimed(request.getNode()));
-      if (decision instanceof Authorizer.Decision.Denied denied) {
-        log.warn("stream {} refused: {}", id, denied.status().getDescription());
-        closed = true;
-        responses.onError(denied.status().asRuntimeException());
-        return;
-      }
-      Authorizer.Decision.Allowed allowed = (Authorizer.Decision.Allowed) decision;
-      group = allowed.anonymous() ? ProxyGroups.of(request.getNode()) : allowed.group();
-      credential = allowed.credential();
-      streams.add(group, this);
-      log.info("stream {} opened: node {} in group {} (delta, {})", id, nodeId, group, credential);
     }
     String typeUrl = request.getTypeUrl();
     TypeState state = types.get(typeUrl);
@@ -117,13 +79,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
       if (request.hasErrorDetail()) {
         state.nackedVersion = state.pendingTypeVersion;
         state.nackDetail = request.getErrorDetail().getMessage();
-        log.warn(
-            "node {} ({}) rejected {} version {}: {}",
-            nodeId,
-            group,
-            typeUrl,
-            state.pendingTypeVersion,
-            state.nackDetail);
+        peer.rejected(typeUrl, state.pendingTypeVersion, state.nackDetail);
       } else {
         for (Map.Entry<String, String> change : state.pendingChanges.entrySet()) {
           if (change.getValue() == null) {
@@ -159,14 +115,14 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
   }
 
   private void send(String typeUrl, TypeState state) {
-    if (closed || !state.subscribed) {
+    if (peer.closed() || !state.subscribed) {
       return;
     }
     if (state.pendingNonce != null) {
       state.dirty = true;
       return;
     }
-    GroupSnapshot snapshot = store.get(group).orElse(null);
+    GroupSnapshot snapshot = store.get(peer.group()).orElse(null);
     if (snapshot == null) {
       return;
     }
@@ -222,37 +178,17 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
 
   @Override
   public synchronized void onError(Throwable t) {
-    close();
+    peer.close(this);
   }
 
   @Override
   public synchronized void onCompleted() {
-    close();
+    peer.close(this);
     responses.onCompleted();
-  }
-
-  private void close() {
-    closed = true;
-    if (group != null) {
-      streams.remove(group, this);
-      log.info("stream {} closed: node {} in group {}", id, nodeId, group);
-    }
   }
 
   @Override
   public synchronized StreamStatus status() {
-    List<TypeStatus> statuses = new ArrayList<>();
-    types.forEach(
-        (t, s) ->
-            statuses.add(
-                new TypeStatus(
-                    t,
-                    s.sentVersion,
-                    s.pendingNonce,
-                    s.ackedVersion,
-                    s.nackedVersion,
-                    s.nackDetail,
-                    s.responses)));
-    return new StreamStatus(id, nodeId, group, true, statuses);
+    return peer.status(types);
   }
 }

@@ -10,12 +10,10 @@ import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeResources;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.snapshot.VersionedResource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,80 +26,41 @@ import org.slf4j.LoggerFactory;
  */
 final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stream {
   private static final Logger log = LoggerFactory.getLogger(SotwStream.class);
-  private static final AtomicLong IDS = new AtomicLong();
 
   /** Per type URL. */
-  private static final class TypeState {
+  private static final class TypeState extends TypeProgress {
     Set<String> names = Set.of();
-    boolean subscribed;
-    String sentVersion;
     String sentNonce;
     Set<String> sentNames = Set.of();
-    String pendingNonce;
-    String ackedVersion;
-    String nackedVersion;
-    String nackDetail;
-    boolean dirty;
-    int responses;
   }
 
-  private final long id = IDS.incrementAndGet();
   private final StreamObserver<DiscoveryResponse> responses;
   private final SnapshotStore store;
-  private final Streams streams;
-  private final Authorizer authorizer;
-  private final PeerIdentity peer;
+  private final StreamPeer peer;
   private final Map<String, TypeState> types = new TreeMap<>();
-  private String group;
-  private String nodeId = "";
-  private String credential = "";
   private long nonces;
-  private boolean closed;
 
   SotwStream(
       StreamObserver<DiscoveryResponse> responses,
       SnapshotStore store,
       Streams streams,
       Authorizer authorizer,
-      PeerIdentity peer) {
+      PeerIdentity identity) {
     this.responses = responses;
     this.store = store;
-    this.streams = streams;
-    this.authorizer = authorizer;
-    this.peer = peer;
+    this.peer = new StreamPeer(streams, authorizer, identity, false);
   }
 
   @Override
   public synchronized void onNext(DiscoveryRequest request) {
-    if (closed) {
+    if (!peer.admit(request.getNode(), this, responses)) {
       return;
-    }
-    if (group == null) {
-      nodeId = request.getNode().getId();
-      Authorizer.Decision decision =
-          authorizer.decide(peer, nodeId, ProxyGroups.claimed(request.getNode()));
-      if (decision instanceof Authorizer.Decision.Denied denied) {
-        log.warn("stream {} refused: {}", id, denied.status().getDescription());
-        closed = true;
-        responses.onError(denied.status().asRuntimeException());
-        return;
-      }
-      Authorizer.Decision.Allowed allowed = (Authorizer.Decision.Allowed) decision;
-      group = allowed.anonymous() ? ProxyGroups.of(request.getNode()) : allowed.group();
-      credential = allowed.credential();
-      streams.add(group, this);
-      log.info(
-          "stream {} opened: node {} in group {} (state of the world, {})",
-          id,
-          nodeId,
-          group,
-          credential);
     }
     TypeState state = types.computeIfAbsent(request.getTypeUrl(), t -> new TypeState());
     String nonce = request.getResponseNonce();
     log.debug(
         "stream {} request {} names={} version={} nonce={} (pending {}){}",
-        id,
+        peer.id(),
         shortType(request.getTypeUrl()),
         request.getResourceNamesList(),
         request.getVersionInfo(),
@@ -118,13 +77,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
       if (request.hasErrorDetail()) {
         state.nackedVersion = state.sentVersion;
         state.nackDetail = request.getErrorDetail().getMessage();
-        log.warn(
-            "node {} ({}) rejected {} version {}: {}",
-            nodeId,
-            group,
-            request.getTypeUrl(),
-            state.sentVersion,
-            state.nackDetail);
+        peer.rejected(request.getTypeUrl(), state.sentVersion, state.nackDetail);
       } else {
         state.ackedVersion = request.getVersionInfo();
       }
@@ -142,14 +95,14 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
   }
 
   private void send(String typeUrl, TypeState state, boolean force) {
-    if (closed || !state.subscribed) {
+    if (peer.closed() || !state.subscribed) {
       return;
     }
     if (state.pendingNonce != null) {
       state.dirty = true;
       return;
     }
-    GroupSnapshot snapshot = store.get(group).orElse(null);
+    GroupSnapshot snapshot = store.get(peer.group()).orElse(null);
     if (snapshot == null) {
       return;
     }
@@ -183,7 +136,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
     state.responses++;
     log.debug(
         "stream {} response {} version={} nonce={} resources={}",
-        id,
+        peer.id(),
         shortType(typeUrl),
         type.version(),
         response.getNonce(),
@@ -203,37 +156,17 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
 
   @Override
   public synchronized void onError(Throwable t) {
-    close();
+    peer.close(this);
   }
 
   @Override
   public synchronized void onCompleted() {
-    close();
+    peer.close(this);
     responses.onCompleted();
-  }
-
-  private void close() {
-    closed = true;
-    if (group != null) {
-      streams.remove(group, this);
-      log.info("stream {} closed: node {} in group {}", id, nodeId, group);
-    }
   }
 
   @Override
   public synchronized StreamStatus status() {
-    List<TypeStatus> statuses = new ArrayList<>();
-    types.forEach(
-        (t, s) ->
-            statuses.add(
-                new TypeStatus(
-                    t,
-                    s.sentVersion,
-                    s.pendingNonce,
-                    s.ackedVersion,
-                    s.nackedVersion,
-                    s.nackDetail,
-                    s.responses)));
-    return new StreamStatus(id, nodeId, group, false, statuses);
+    return peer.status(types);
   }
 }
