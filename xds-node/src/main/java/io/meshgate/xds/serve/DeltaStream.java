@@ -115,7 +115,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
   }
 
   private void send(String typeUrl, TypeState state) {
-    if (peer.closed() || !state.subscribed) {
+    if (peer.closed() || !state.subscribed || !peer.mayReceive(typeUrl)) {
       return;
     }
     if (state.pendingNonce != null) {

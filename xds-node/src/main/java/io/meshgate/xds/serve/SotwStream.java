@@ -95,7 +95,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
   }
 
   private void send(String typeUrl, TypeState state, boolean force) {
-    if (peer.closed() || !state.subscribed) {
+    if (peer.closed() || !state.subscribed || !peer.mayReceive(typeUrl)) {
       return;
     }
     if (state.pendingNonce != null) {

@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
+import io.meshgate.xds.snapshot.TypeUrls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,8 @@ final class StreamPeer {
   private final boolean delta;
   private String nodeId = "";
   private String group;
+  private boolean anonymous;
+  private boolean secretsRefused;
   private boolean closed;
 
   StreamPeer(Streams streams, Authorizer authorizer, PeerIdentity identity, boolean delta) {
@@ -56,7 +59,8 @@ final class StreamPeer {
       return false;
     }
     Authorizer.Decision.Allowed allowed = (Authorizer.Decision.Allowed) decision;
-    group = allowed.anonymous() ? ProxyGroups.of(node) : allowed.group();
+    anonymous = allowed.anonymous();
+    group = anonymous ? ProxyGroups.of(node) : allowed.group();
     streams.add(group, stream);
     log.info(
         "stream {} opened: node {} in group {} ({}, {})",
@@ -66,6 +70,21 @@ final class StreamPeer {
         delta ? "delta" : "state of the world",
         allowed.credential());
     return true;
+  }
+
+  /**
+   * Whether this stream may be sent resources of {@code typeUrl}: anything but secrets, and secrets
+   * only with a credential. The first refusal is logged.
+   */
+  boolean mayReceive(String typeUrl) {
+    if (!anonymous || !typeUrl.equals(TypeUrls.SECRET)) {
+      return true;
+    }
+    if (!secretsRefused) {
+      secretsRefused = true;
+      log.warn("stream {}: node {} asked for secrets without a credential; none sent", id, nodeId);
+    }
+    return false;
   }
 
   boolean closed() {
