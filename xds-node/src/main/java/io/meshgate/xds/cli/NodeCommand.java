@@ -5,6 +5,7 @@ import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.XdsNode;
 import io.meshgate.xds.node.XdsSecurity;
 import java.net.InetAddress;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -95,13 +96,12 @@ final class NodeCommand implements Callable<Integer> {
             NodeSettings.address(adminAddress),
             Holdoff.DEFAULT_QUIET,
             Holdoff.DEFAULT_MAX,
-            new XdsSecurity(
-                java.util.Optional.ofNullable(tlsCert),
-                java.util.Optional.ofNullable(tlsKey),
-                java.util.Optional.ofNullable(clientCa),
-                allowAnonymous != null
-                    ? allowAnonymous
-                    : NodeSettings.address(xdsAddress).getAddress().isLoopbackAddress()));
+            XdsSecurity.of(
+                Optional.ofNullable(tlsCert),
+                Optional.ofNullable(tlsKey),
+                Optional.ofNullable(clientCa),
+                Optional.ofNullable(allowAnonymous),
+                NodeSettings.address(xdsAddress)));
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",
         VersionProvider.version(),

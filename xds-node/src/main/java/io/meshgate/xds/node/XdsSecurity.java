@@ -2,6 +2,7 @@ package io.meshgate.xds.node;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -34,6 +35,24 @@ public record XdsSecurity(
   /** No TLS; anonymous streams are served when the port is loopback-only, as standalone is. */
   public static XdsSecurity plaintext(boolean loopback) {
     return new XdsSecurity(Optional.empty(), Optional.empty(), Optional.empty(), loopback);
+  }
+
+  /**
+   * The settings from the command line or environment. Without an explicit choice, anonymous
+   * streams are served only when xDS binds to a loopback address: nothing off the host can reach
+   * it.
+   */
+  public static XdsSecurity of(
+      Optional<Path> certificate,
+      Optional<Path> privateKey,
+      Optional<Path> clientCa,
+      Optional<Boolean> allowAnonymous,
+      InetSocketAddress xds) {
+    return new XdsSecurity(
+        certificate,
+        privateKey,
+        clientCa,
+        allowAnonymous.orElseGet(() -> xds.getAddress().isLoopbackAddress()));
   }
 
   public boolean tls() {

@@ -2,6 +2,8 @@ package io.meshgate.xds.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class NodeSettingsTest {
@@ -18,5 +20,28 @@ class NodeSettingsTest {
   void anAddressWithoutHostMeansLoopback() {
     assertThat(NodeSettings.address(":18000").getHostString()).isEqualTo("127.0.0.1");
     assertThat(NodeSettings.address("0.0.0.0:18000").getPort()).isEqualTo(18000);
+  }
+
+  @Test
+  void anonymousStreamsAreServedByDefaultOnlyOnALoopbackXdsPort() {
+    Optional<Path> none = Optional.empty();
+    assertThat(
+            XdsSecurity.of(none, none, none, Optional.empty(), NodeSettings.address(":18000"))
+                .allowAnonymous())
+        .isTrue();
+    assertThat(
+            XdsSecurity.of(
+                    none, none, none, Optional.empty(), NodeSettings.address("0.0.0.0:18000"))
+                .allowAnonymous())
+        .isFalse();
+    assertThat(
+            XdsSecurity.of(
+                    none, none, none, Optional.of(true), NodeSettings.address("0.0.0.0:18000"))
+                .allowAnonymous())
+        .isTrue();
+    assertThat(
+            XdsSecurity.of(none, none, none, Optional.of(false), NodeSettings.address(":18000"))
+                .allowAnonymous())
+        .isFalse();
   }
 }
