@@ -1,22 +1,13 @@
 package io.meshgate.xds.node;
 
 import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.discovery.EndpointSnapshot;
-import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.ingest.Scheduler;
-import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
-import io.meshgate.xds.resolve.Resolver;
-import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.ResourceCache;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,9 +26,7 @@ public final class Pipeline implements AutoCloseable {
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "meshgate-pipeline"));
   private final Holdoff holdoff;
-  private final Map<String, ProxyGroupIr> lastIr = new HashMap<>();
-  private final Map<String, GroupSnapshot> lastSnapshots = new HashMap<>();
-  private final ResourceCache cache = new ResourceCache();
+  private final SnapshotBuilder builder = new SnapshotBuilder();
   private volatile ConfigSnapshot latest;
   private volatile long builtRevision = -1;
   private volatile ResolvedIr lastResolved;
@@ -65,7 +54,7 @@ public final class Pipeline implements AutoCloseable {
 
   /** Resources reused from the previous build, and translated anew. */
   public ResourceCache cache() {
-    return cache;
+    return builder.cache();
   }
 
   /** The last resolution's IR and problems (for /debug and, later, the status loop). */
@@ -79,38 +68,18 @@ public final class Pipeline implements AutoCloseable {
       return;
     }
     long started = System.nanoTime();
-    EndpointSnapshot endpoints = StaticEndpointSource.from(config);
-    ResolvedIr resolved = Resolver.resolve(config, endpoints);
-    List<GroupSnapshot> snapshots = new ArrayList<>();
-    int translated = 0;
-    for (ProxyGroupIr group : resolved.groups()) {
-      GroupSnapshot previous = lastSnapshots.get(group.name());
-      if (previous != null && group.equals(lastIr.get(group.name()))) {
-        snapshots.add(new GroupSnapshot(previous.group(), config.revision(), previous.types()));
-        continue;
-      }
-      GroupSnapshot snapshot = GroupSnapshot.of(group, config.revision(), cache);
-      translated++;
-      lastIr.put(group.name(), group);
-      lastSnapshots.put(group.name(), snapshot);
-      snapshots.add(snapshot);
-    }
-    if (translated > 0) {
-      cache.endBuild();
-    }
-    lastIr.keySet().retainAll(resolved.groups().stream().map(ProxyGroupIr::name).toList());
-    lastSnapshots.keySet().retainAll(lastIr.keySet());
-    store.replaceAll(snapshots);
-    lastResolved = resolved;
+    SnapshotBuilder.Build build = builder.build(config);
+    store.replaceAll(build.snapshots());
+    lastResolved = build.resolved();
     builtRevision = config.revision();
     rebuilds++;
     log.debug(
         "rebuilt revision {} in {} ms: {} groups, {} translated, {} problems",
         config.revision(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
-        snapshots.size(),
-        translated,
-        resolved.problems().size());
+        build.snapshots().size(),
+        build.translated(),
+        build.resolved().problems().size());
   }
 
   private Scheduler scheduler() {
