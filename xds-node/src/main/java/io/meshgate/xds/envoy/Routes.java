@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -14,12 +15,14 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.HeaderValueIr;
 import io.meshgate.xds.ir.PathMatchIr;
+import io.meshgate.xds.ir.PathRewriteIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RetryIr;
 import io.meshgate.xds.ir.RouteActionIr;
@@ -52,6 +55,8 @@ final class Routes {
     Route.Builder builder = Route.newBuilder().setName(route.name()).setMatch(match(route, kind));
     if (route.action() instanceof RouteActionIr.Forward forward) {
       builder.setRoute(action(route, forward, kind));
+    } else if (route.action() instanceof RouteActionIr.Redirect redirect) {
+      builder.setRedirect(redirect(route, redirect));
     } else {
       RouteActionIr.DirectResponse direct = (RouteActionIr.DirectResponse) route.action();
       builder.setDirectResponse(DirectResponseAction.newBuilder().setStatus(direct.status()));
@@ -114,6 +119,14 @@ final class Routes {
       }
       action.setWeightedClusters(weighted);
     }
+    if (forward.hostRewrite() != null) {
+      action.setHostRewriteLiteral(forward.hostRewrite());
+    }
+    if (forward.pathRewrite() instanceof PathRewriteIr.Full full) {
+      action.setRegexRewrite(wholePath(full.path()));
+    } else if (forward.pathRewrite() instanceof PathRewriteIr.Prefix prefix) {
+      action.setRegexRewrite(prefix(route, prefix));
+    }
     if (route.timeoutMillis() != null) {
       if (kind == ProxyKind.PROXYLESS) {
         // gRPC reads max_stream_duration, not timeout.
@@ -128,6 +141,90 @@ final class Routes {
       action.setRetryPolicy(retry(route.retry()));
     }
     return action.build();
+  }
+
+  private static RedirectAction redirect(RouteIr route, RouteActionIr.Redirect redirect) {
+    RedirectAction.Builder action =
+        RedirectAction.newBuilder().setResponseCode(responseCode(redirect.status()));
+    if (redirect.scheme() != null) {
+      action.setSchemeRedirect(redirect.scheme());
+    }
+    if (redirect.host() != null) {
+      action.setHostRedirect(redirect.host());
+    }
+    if (redirect.port() != null) {
+      action.setPortRedirect(redirect.port());
+    }
+    if (redirect.path() instanceof PathRewriteIr.Full full) {
+      action.setPathRedirect(full.path());
+    } else if (redirect.path() instanceof PathRewriteIr.Prefix prefix) {
+      action.setRegexRewrite(prefix(route, prefix));
+    }
+    return action.build();
+  }
+
+  private static RedirectAction.RedirectResponseCode responseCode(int status) {
+    return switch (status) {
+      case 301 -> RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY;
+      case 302 -> RedirectAction.RedirectResponseCode.FOUND;
+      case 303 -> RedirectAction.RedirectResponseCode.SEE_OTHER;
+      case 307 -> RedirectAction.RedirectResponseCode.TEMPORARY_REDIRECT;
+      case 308 -> RedirectAction.RedirectResponseCode.PERMANENT_REDIRECT;
+      default -> throw new IllegalArgumentException("not a redirect status: " + status);
+    };
+  }
+
+  /** The whole path (the query string is kept: Envoy rewrites the path only). */
+  private static RegexMatchAndSubstitute wholePath(String path) {
+    return RegexMatchAndSubstitute.newBuilder()
+        .setPattern(RegexMatcher.newBuilder().setRegex("^/.*$"))
+        .setSubstitution(path)
+        .build();
+  }
+
+  /**
+   * Gateway API's ReplacePrefixMatch, which works on whole segments and ignores trailing slashes on
+   * either side: with prefix {@code /foo}, replacement {@code /xyz} turns {@code /foo/bar} into
+   * {@code /xyz/bar} and {@code /foo} into {@code /xyz}; an empty or {@code /} replacement turns
+   * both {@code /foo/bar} and {@code /foo} into {@code /bar} and {@code /}. The route's match
+   * guarantees the prefix is there, ending at a segment boundary.
+   */
+  private static RegexMatchAndSubstitute prefix(RouteIr route, PathRewriteIr.Prefix rewrite) {
+    if (!(route.match().path() instanceof PathMatchIr.Prefix matched)) {
+      throw new IllegalArgumentException(
+          "route " + route.name() + ": a prefix rewrite needs a PathPrefix match");
+    }
+    String prefix = trimTrailingSlashes(matched.value());
+    String replacement = trimTrailingSlashes(rewrite.replacement());
+    RegexMatchAndSubstitute.Builder regex = RegexMatchAndSubstitute.newBuilder();
+    if (replacement.isEmpty()) {
+      regex.setPattern(RegexMatcher.newBuilder().setRegex("^" + quote(prefix) + "/*"));
+      regex.setSubstitution("/");
+    } else {
+      regex.setPattern(RegexMatcher.newBuilder().setRegex("^" + quote(prefix)));
+      regex.setSubstitution(replacement);
+    }
+    return regex.build();
+  }
+
+  private static String trimTrailingSlashes(String path) {
+    int end = path.length();
+    while (end > 0 && path.charAt(end - 1) == '/') {
+      end--;
+    }
+    return path.substring(0, end);
+  }
+
+  /** RE2 escaping for a literal path. */
+  private static String quote(String literal) {
+    StringBuilder quoted = new StringBuilder();
+    for (char c : literal.toCharArray()) {
+      if ("\\.+*?()|[]{}^$".indexOf(c) >= 0) {
+        quoted.append('\\');
+      }
+      quoted.append(c);
+    }
+    return quoted.toString();
   }
 
   private static RetryPolicy retry(RetryIr retry) {

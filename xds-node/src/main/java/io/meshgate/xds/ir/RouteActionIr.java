@@ -4,23 +4,45 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.List;
 
-/** What a matched request gets: forwarded to clusters by weight, or answered directly. */
+/**
+ * What a matched request gets: forwarded to clusters by weight, redirected, or answered directly.
+ */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = RouteActionIr.Forward.class, name = "forward"),
+  @JsonSubTypes.Type(value = RouteActionIr.Redirect.class, name = "redirect"),
   @JsonSubTypes.Type(value = RouteActionIr.DirectResponse.class, name = "direct")
 })
 public sealed interface RouteActionIr {
 
-  /** Forwards to clusters in proportion to their weights (all weights positive). */
-  record Forward(List<WeightedClusterIr> clusters) implements RouteActionIr {
+  /**
+   * Forwards to clusters in proportion to their weights (all weights positive), optionally with a
+   * new Host header and path.
+   *
+   * @param hostRewrite the Host (authority) sent upstream; null keeps the request's
+   * @param pathRewrite the path sent upstream; null keeps the request's
+   */
+  record Forward(List<WeightedClusterIr> clusters, String hostRewrite, PathRewriteIr pathRewrite)
+      implements RouteActionIr {
     public Forward {
       clusters = Lists.copy(clusters);
       if (clusters.isEmpty()) {
         throw new IllegalArgumentException("a forward needs at least one cluster");
       }
     }
+
+    public Forward(List<WeightedClusterIr> clusters) {
+      this(clusters, null, null);
+    }
   }
+
+  /**
+   * Answers with a redirect; every null part keeps the request's.
+   *
+   * @param status 301, 302, 303, 307 or 308
+   */
+  record Redirect(String scheme, String host, Integer port, PathRewriteIr path, int status)
+      implements RouteActionIr {}
 
   /** Answers without an upstream, e.g. 500 for a route whose backends cannot be resolved. */
   record DirectResponse(int status, String body) implements RouteActionIr {

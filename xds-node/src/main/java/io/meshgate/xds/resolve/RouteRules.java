@@ -10,16 +10,20 @@ import io.meshgate.config.model.HeaderModifier;
 import io.meshgate.config.model.HttpRouteMatch;
 import io.meshgate.config.model.HttpRouteRule;
 import io.meshgate.config.model.HttpRouteSpec;
+import io.meshgate.config.model.PathModifier;
+import io.meshgate.config.model.RequestRedirect;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.RouteFilter;
 import io.meshgate.config.model.RouteFilterType;
 import io.meshgate.config.model.StringMatchType;
+import io.meshgate.config.model.UrlRewrite;
 import io.meshgate.config.model.ValueMatch;
 import io.meshgate.config.schema.Wire;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.HeaderValueIr;
 import io.meshgate.xds.ir.PathMatchIr;
+import io.meshgate.xds.ir.PathRewriteIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RetryIr;
 import io.meshgate.xds.ir.RouteActionIr;
@@ -170,24 +174,54 @@ final class RouteRules {
       Resource route, List<BackendRef> refs, List<RouteFilter> filters, String at) {
     RouteActionIr action = decide(route, refs, filters, at);
     if (kind == ProxyKind.PROXYLESS && action instanceof RouteActionIr.DirectResponse) {
-      return new RouteActionIr.Forward(List.of(new WeightedClusterIr(clusters.unavailable(), 1)));
+      return unavailable();
     }
     return action;
   }
 
+  private RouteActionIr unavailable() {
+    return new RouteActionIr.Forward(List.of(new WeightedClusterIr(clusters.unavailable(), 1)));
+  }
+
   private RouteActionIr decide(
       Resource route, List<BackendRef> refs, List<RouteFilter> filters, String at) {
+    UrlRewrite rewrite = null;
     for (int f = 0; f < filters.size(); f++) {
-      RouteFilterType type = filters.get(f).type();
-      if (type != RouteFilterType.REQUEST_HEADER_MODIFIER
-          && type != RouteFilterType.RESPONSE_HEADER_MODIFIER) {
-        context.problem(
-            route,
-            at + "/filters/" + f,
-            "filter "
-                + Wire.name(type)
-                + " is not translated yet; the rule answers 500 until it is (UnsupportedValue)");
-        return new RouteActionIr.DirectResponse(500, "");
+      RouteFilter filter = filters.get(f);
+      switch (filter.type()) {
+        case REQUEST_HEADER_MODIFIER, RESPONSE_HEADER_MODIFIER -> {}
+        case REQUEST_REDIRECT, URL_REWRITE -> {
+          if (kind == ProxyKind.PROXYLESS) {
+            // gRPC's xDS client neither redirects nor rewrites: failing beats calling the wrong
+            // method.
+            context.problem(
+                route,
+                at + "/filters/" + f,
+                "proxyless gRPC clients cannot apply "
+                    + Wire.name(filter.type())
+                    + "; their calls on this rule fail with UNAVAILABLE (UnsupportedValue)");
+            return unavailable();
+          }
+          if (filter.type() == RouteFilterType.REQUEST_REDIRECT) {
+            RequestRedirect redirect = filter.requestRedirect();
+            return new RouteActionIr.Redirect(
+                redirect.scheme(),
+                redirect.hostname(),
+                redirect.port(),
+                pathRewrite(redirect.path()),
+                redirect.statusCode());
+          }
+          rewrite = filter.urlRewrite();
+        }
+        default -> {
+          context.problem(
+              route,
+              at + "/filters/" + f,
+              "filter "
+                  + Wire.name(filter.type())
+                  + " is not translated yet; the rule answers 500 until it is (UnsupportedValue)");
+          return new RouteActionIr.DirectResponse(500, "");
+        }
       }
     }
     List<WeightedClusterIr> weighted = new ArrayList<>();
@@ -204,7 +238,19 @@ final class RouteRules {
       }
       return new RouteActionIr.DirectResponse(500, "");
     }
-    return new RouteActionIr.Forward(weighted);
+    return rewrite == null
+        ? new RouteActionIr.Forward(weighted)
+        : new RouteActionIr.Forward(weighted, rewrite.hostname(), pathRewrite(rewrite.path()));
+  }
+
+  private static PathRewriteIr pathRewrite(PathModifier path) {
+    if (path == null) {
+      return null;
+    }
+    return switch (path.type()) {
+      case REPLACE_FULL_PATH -> new PathRewriteIr.Full(path.replaceFullPath());
+      case REPLACE_PREFIX_MATCH -> new PathRewriteIr.Prefix(path.replacePrefixMatch());
+    };
   }
 
   private static HeaderOpsIr headerOps(List<RouteFilter> filters, RouteFilterType type) {
