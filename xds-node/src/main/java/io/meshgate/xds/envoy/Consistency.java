@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
@@ -67,6 +68,9 @@ public final class Consistency {
               route.getRoute().getWeightedClusters().getClustersList()) {
             referencedClusters.add(weight.getName());
           }
+          route.getRoute().getRequestMirrorPoliciesList().stream()
+              .map(RouteAction.RequestMirrorPolicy::getCluster)
+              .forEach(referencedClusters::add);
         }
       }
     }

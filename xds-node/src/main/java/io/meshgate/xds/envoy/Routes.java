@@ -4,6 +4,7 @@ import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
@@ -18,9 +19,11 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.HeaderValueIr;
+import io.meshgate.xds.ir.MirrorIr;
 import io.meshgate.xds.ir.PathMatchIr;
 import io.meshgate.xds.ir.PathRewriteIr;
 import io.meshgate.xds.ir.ProxyKind;
@@ -119,6 +122,15 @@ final class Routes {
       }
       action.setWeightedClusters(weighted);
     }
+    for (MirrorIr mirror : forward.mirrors()) {
+      RouteAction.RequestMirrorPolicy.Builder policy =
+          RouteAction.RequestMirrorPolicy.newBuilder().setCluster(mirror.cluster());
+      if (!mirror.all()) {
+        policy.setRuntimeFraction(
+            RuntimeFractionalPercent.newBuilder().setDefaultValue(share(mirror)));
+      }
+      action.addRequestMirrorPolicies(policy);
+    }
     if (forward.hostRewrite() != null) {
       action.setHostRewriteLiteral(forward.hostRewrite());
     }
@@ -141,6 +153,31 @@ final class Routes {
       action.setRetryPolicy(retry(route.retry()));
     }
     return action.build();
+  }
+
+  /**
+   * The share in the smallest of Envoy's denominators (100, 10,000, 1,000,000) that holds it
+   * exactly, or rounded down to millionths.
+   */
+  private static FractionalPercent share(MirrorIr mirror) {
+    long numerator = mirror.numerator();
+    long denominator = mirror.denominator();
+    if (numerator * 100 % denominator == 0) {
+      return percent(numerator * 100 / denominator, FractionalPercent.DenominatorType.HUNDRED);
+    }
+    if (numerator * 10_000 % denominator == 0) {
+      return percent(
+          numerator * 10_000 / denominator, FractionalPercent.DenominatorType.TEN_THOUSAND);
+    }
+    return percent(numerator * 1_000_000 / denominator, FractionalPercent.DenominatorType.MILLION);
+  }
+
+  private static FractionalPercent percent(
+      long numerator, FractionalPercent.DenominatorType denominator) {
+    return FractionalPercent.newBuilder()
+        .setNumerator((int) numerator)
+        .setDenominator(denominator)
+        .build();
   }
 
   private static RedirectAction redirect(RouteIr route, RouteActionIr.Redirect redirect) {

@@ -21,18 +21,24 @@ public sealed interface RouteActionIr {
    *
    * @param hostRewrite the Host (authority) sent upstream; null keeps the request's
    * @param pathRewrite the path sent upstream; null keeps the request's
+   * @param mirrors where copies of the requests go (shadow traffic)
    */
-  record Forward(List<WeightedClusterIr> clusters, String hostRewrite, PathRewriteIr pathRewrite)
+  record Forward(
+      List<WeightedClusterIr> clusters,
+      String hostRewrite,
+      PathRewriteIr pathRewrite,
+      List<MirrorIr> mirrors)
       implements RouteActionIr {
     public Forward {
       clusters = Lists.copy(clusters);
+      mirrors = Lists.copy(mirrors);
       if (clusters.isEmpty()) {
         throw new IllegalArgumentException("a forward needs at least one cluster");
       }
     }
 
     public Forward(List<WeightedClusterIr> clusters) {
-      this(clusters, null, null);
+      this(clusters, null, null, List.of());
     }
   }
 

@@ -11,6 +11,7 @@ import io.meshgate.config.model.HttpRouteMatch;
 import io.meshgate.config.model.HttpRouteRule;
 import io.meshgate.config.model.HttpRouteSpec;
 import io.meshgate.config.model.PathModifier;
+import io.meshgate.config.model.RequestMirror;
 import io.meshgate.config.model.RequestRedirect;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.RouteFilter;
@@ -22,6 +23,7 @@ import io.meshgate.config.schema.Wire;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.HeaderValueIr;
+import io.meshgate.xds.ir.MirrorIr;
 import io.meshgate.xds.ir.PathMatchIr;
 import io.meshgate.xds.ir.PathRewriteIr;
 import io.meshgate.xds.ir.ProxyKind;
@@ -186,10 +188,13 @@ final class RouteRules {
   private RouteActionIr decide(
       Resource route, List<BackendRef> refs, List<RouteFilter> filters, String at) {
     UrlRewrite rewrite = null;
+    List<MirrorIr> mirrors = new ArrayList<>();
     for (int f = 0; f < filters.size(); f++) {
       RouteFilter filter = filters.get(f);
       switch (filter.type()) {
         case REQUEST_HEADER_MODIFIER, RESPONSE_HEADER_MODIFIER -> {}
+        case REQUEST_MIRROR ->
+            mirror(route, filter.requestMirror(), at + "/filters/" + f).ifPresent(mirrors::add);
         case REQUEST_REDIRECT, URL_REWRITE -> {
           if (kind == ProxyKind.PROXYLESS) {
             // gRPC's xDS client neither redirects nor rewrites: failing beats calling the wrong
@@ -239,8 +244,37 @@ final class RouteRules {
       return new RouteActionIr.DirectResponse(500, "");
     }
     return rewrite == null
-        ? new RouteActionIr.Forward(weighted)
-        : new RouteActionIr.Forward(weighted, rewrite.hostname(), pathRewrite(rewrite.path()));
+        ? new RouteActionIr.Forward(weighted, null, null, mirrors)
+        : new RouteActionIr.Forward(
+            weighted, rewrite.hostname(), pathRewrite(rewrite.path()), mirrors);
+  }
+
+  /**
+   * A mirror whose backend resolves; otherwise the rule forwards without it and the problem says
+   * why. Proxyless gRPC clients do not mirror, so they get none.
+   */
+  private Optional<MirrorIr> mirror(Resource route, RequestMirror mirror, String at) {
+    if (kind == ProxyKind.PROXYLESS) {
+      context.problem(
+          route,
+          at,
+          "proxyless gRPC clients do not mirror requests; they forward without the shadow copy"
+              + " (UnsupportedValue)");
+      return Optional.empty();
+    }
+    int numerator = 100;
+    int denominator = 100;
+    if (mirror.percent() != null) {
+      numerator = mirror.percent();
+    } else if (mirror.fraction() != null) {
+      numerator = mirror.fraction().numerator();
+      denominator = mirror.fraction().denominator();
+    }
+    int n = numerator;
+    int d = denominator;
+    return clusters
+        .resolve(route, mirror.backendRef(), at + "/requestMirror/backendRef")
+        .map(cluster -> new MirrorIr(cluster, n, d));
   }
 
   private static PathRewriteIr pathRewrite(PathModifier path) {

@@ -49,7 +49,8 @@ class PathRewriteTest {
       String request, String prefix, String replacement, String expected) {
     PathRewriteIr rewrite = new PathRewriteIr.Prefix(replacement);
     RouteActionIr forward =
-        new RouteActionIr.Forward(List.of(new WeightedClusterIr("default/api", 1)), null, rewrite);
+        new RouteActionIr.Forward(
+            List.of(new WeightedClusterIr("default/api", 1)), null, rewrite, List.of());
     RouteActionIr redirect = new RouteActionIr.Redirect(null, null, null, rewrite, 302);
 
     assertThat(apply(translate(prefix, forward).getRoute().getRegexRewrite(), request))
