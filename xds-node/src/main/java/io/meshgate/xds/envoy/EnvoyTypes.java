@@ -21,6 +21,9 @@ public final class EnvoyTypes {
           .add(ClusterLoadAssignment.getDescriptor())
           .add(HttpConnectionManager.getDescriptor())
           .add(Router.getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
+                  .getDescriptor())
           .add(HttpProtocolOptions.getDescriptor())
           .build();
 

@@ -33,6 +33,7 @@ final class Listeners {
             // Hosts are matched without their port: "shop.example.com:8080" reaches
             // "shop.example.com".
             .setStripAnyHostPort(true)
+            .addAccessLog(AccessLogs.STDOUT_JSON)
             .build();
     return Listener.newBuilder()
         .setName(listener.name())
