@@ -69,10 +69,10 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
       state = new TypeState();
       types.put(typeUrl, state);
       state.known.putAll(request.getInitialResourceVersionsMap());
-      boolean wildcardType = typeUrl.equals(TypeUrls.LISTENER) || typeUrl.equals(TypeUrls.CLUSTER);
       state.wildcard =
           request.getResourceNamesSubscribeList().contains("*")
-              || (wildcardType && request.getResourceNamesSubscribeList().isEmpty());
+              || (TypeUrls.allowsWildcard(typeUrl)
+                  && request.getResourceNamesSubscribeList().isEmpty());
     }
     String nonce = request.getResponseNonce();
     if (!nonce.isEmpty() && nonce.equals(state.pendingNonce)) {

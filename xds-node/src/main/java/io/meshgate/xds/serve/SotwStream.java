@@ -148,10 +148,8 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
     return typeUrl.substring(typeUrl.lastIndexOf('.') + 1);
   }
 
-  /** Listeners and clusters: no names means all of them. Routes and endpoints are always named. */
   private static boolean wildcard(String typeUrl, Set<String> names) {
-    return (names.isEmpty() || names.contains("*"))
-        && (typeUrl.equals(TypeUrls.LISTENER) || typeUrl.equals(TypeUrls.CLUSTER));
+    return (names.isEmpty() || names.contains("*")) && TypeUrls.allowsWildcard(typeUrl);
   }
 
   @Override

@@ -21,4 +21,12 @@ public final class TypeUrls {
   public static final List<String> ALL = List.of(CLUSTER, ENDPOINT, LISTENER, ROUTE);
 
   private TypeUrls() {}
+
+  /**
+   * Whether a request naming no resources of this type means all of them: listeners and clusters;
+   * routes, endpoints and secrets are always asked for by name.
+   */
+  public static boolean allowsWildcard(String typeUrl) {
+    return typeUrl.equals(LISTENER) || typeUrl.equals(CLUSTER);
+  }
 }

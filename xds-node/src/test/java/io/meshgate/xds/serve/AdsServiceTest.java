@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import com.google.rpc.Status;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -15,7 +13,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.StreamObserver;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.envoy.EnvoyTranslator;
@@ -26,8 +23,6 @@ import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,74 +96,11 @@ class AdsServiceTest {
         .build();
   }
 
-  /** A state-of-the-world client that records what it receives. */
-  private final class SotwClient implements StreamObserver<DiscoveryResponse> {
-    final BlockingQueue<DiscoveryResponse> received = new LinkedBlockingQueue<>();
-    final StreamObserver<DiscoveryRequest> requests =
-        AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(this);
-
-    void request(
-        Node node, String typeUrl, List<String> names, String version, String nonce, boolean nack) {
-      DiscoveryRequest.Builder request =
-          DiscoveryRequest.newBuilder()
-              .setNode(node)
-              .setTypeUrl(typeUrl)
-              .addAllResourceNames(names)
-              .setVersionInfo(version)
-              .setResponseNonce(nonce);
-      if (nack) {
-        request.setErrorDetail(Status.newBuilder().setCode(3).setMessage("rejected by test"));
-      }
-      requests.onNext(request.build());
-    }
-
-    DiscoveryResponse next() throws InterruptedException {
-      DiscoveryResponse response = received.poll(5, TimeUnit.SECONDS);
-      assertThat(response).as("a response").isNotNull();
-      return response;
-    }
-
-    @Override
-    public void onNext(DiscoveryResponse value) {
-      received.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {}
-
-    @Override
-    public void onCompleted() {}
-  }
-
-  /** A delta client that records what it receives. */
-  private final class DeltaClient implements StreamObserver<DeltaDiscoveryResponse> {
-    final BlockingQueue<DeltaDiscoveryResponse> received = new LinkedBlockingQueue<>();
-    final StreamObserver<DeltaDiscoveryRequest> requests =
-        AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(this);
-
-    DeltaDiscoveryResponse next() throws InterruptedException {
-      DeltaDiscoveryResponse response = received.poll(5, TimeUnit.SECONDS);
-      assertThat(response).as("a response").isNotNull();
-      return response;
-    }
-
-    @Override
-    public void onNext(DeltaDiscoveryResponse value) {
-      received.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {}
-
-    @Override
-    public void onCompleted() {}
-  }
-
   @Test
   void aSotwClientGetsTheResourcesItNamesAndTheWholeTypeOnAChange() throws Exception {
     // given
     publish(90);
-    SotwClient client = new SotwClient();
+    AdsClients.Sotw client = new AdsClients.Sotw(channel);
     Node node = gatewayNode("envoy-1");
 
     // when: it asks for listeners (wildcard) and then the route its listener names
@@ -208,7 +140,7 @@ class AdsServiceTest {
   void aSubscriptionChangeCarryingTheLatestAckedNonceIsServed() throws Exception {
     // given: one cluster asked for and ACKed
     publish(90);
-    SotwClient client = new SotwClient();
+    AdsClients.Sotw client = new AdsClients.Sotw(channel);
     Node node = gatewayNode("grpc-like");
     client.request(node, TypeUrls.CLUSTER, List.of("default/a"), "", "", false);
     DiscoveryResponse first = client.next();
@@ -237,7 +169,7 @@ class AdsServiceTest {
   void aClientThatKeepsNackingGetsNothingMoreUntilTheConfigChanges() throws Exception {
     // given
     publish(90);
-    SotwClient client = new SotwClient();
+    AdsClients.Sotw client = new AdsClients.Sotw(channel);
     Node node = gatewayNode("envoy-nack");
     client.request(node, TypeUrls.ROUTE, List.of("default/edge/80"), "", "", false);
     DiscoveryResponse first = client.next();
@@ -260,7 +192,7 @@ class AdsServiceTest {
   @Test
   void theNextPushWaitsForTheAckOfThePreviousOne() throws Exception {
     publish(90);
-    SotwClient client = new SotwClient();
+    AdsClients.Sotw client = new AdsClients.Sotw(channel);
     Node node = gatewayNode("envoy-slow");
     client.request(node, TypeUrls.ROUTE, List.of("default/edge/80"), "", "", false);
     DiscoveryResponse first = client.next();
@@ -299,7 +231,7 @@ class AdsServiceTest {
   @Test
   void aDeltaClientGetsOnlyTheChangedResource() throws Exception {
     publish(90);
-    DeltaClient client = new DeltaClient();
+    AdsClients.Delta client = new AdsClients.Delta(channel);
     Node node = gatewayNode("envoy-delta");
     client.requests.onNext(
         DeltaDiscoveryRequest.newBuilder().setNode(node).setTypeUrl(TypeUrls.CLUSTER).build());
@@ -346,7 +278,7 @@ class AdsServiceTest {
     snapshot.type(TypeUrls.CLUSTER).resources().forEach((n, r) -> held.put(n, r.version()));
 
     // when: it fails over to this replica
-    DeltaClient client = new DeltaClient();
+    AdsClients.Delta client = new AdsClients.Delta(channel);
     client.requests.onNext(
         DeltaDiscoveryRequest.newBuilder()
             .setNode(gatewayNode("moved"))
@@ -364,22 +296,9 @@ class AdsServiceTest {
     publish(90);
     String strictName = name + "-strict";
     io.grpc.ServerInterceptor certificate =
-        new io.grpc.ServerInterceptor() {
-          @Override
-          public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
-              io.grpc.ServerCall<Q, R> call,
-              io.grpc.Metadata headers,
-              io.grpc.ServerCallHandler<Q, R> next) {
-            io.grpc.Context context =
-                io.grpc.Context.current()
-                    .withValue(
-                        io.meshgate.xds.security.ProxyAuthenticator.PEER,
-                        new io.meshgate.xds.security.PeerIdentity(
-                            java.util.Optional.of("gateway/default/edge"),
-                            java.util.Optional.empty()));
-            return io.grpc.Contexts.interceptCall(context, call, headers, next);
-          }
-        };
+        AdsClients.presenting(
+            new io.meshgate.xds.security.PeerIdentity(
+                java.util.Optional.of("gateway/default/edge"), java.util.Optional.empty()));
     Server strict =
         InProcessServerBuilder.forName(strictName)
             .directExecutor()
@@ -396,32 +315,28 @@ class AdsServiceTest {
         InProcessChannelBuilder.forName(strictName).directExecutor().build();
     try {
       // when: one stream claims nothing, another claims the proxyless group
-      BlockingQueue<DiscoveryResponse> fine = new LinkedBlockingQueue<>();
-      BlockingQueue<Throwable> refused = new LinkedBlockingQueue<>();
-      AggregatedDiscoveryServiceGrpc.newStub(strictChannel)
-          .streamAggregatedResources(recorder(fine, new LinkedBlockingQueue<>()))
-          .onNext(
-              DiscoveryRequest.newBuilder()
-                  .setNode(Node.newBuilder().setId("edge-1"))
-                  .setTypeUrl(TypeUrls.LISTENER)
-                  .build());
-      AggregatedDiscoveryServiceGrpc.newStub(strictChannel)
-          .streamAggregatedResources(recorder(new LinkedBlockingQueue<>(), refused))
-          .onNext(
-              DiscoveryRequest.newBuilder()
-                  .setNode(
-                      Node.newBuilder()
-                          .setId("sneaky")
-                          .setMetadata(
-                              Struct.newBuilder()
-                                  .putFields(
-                                      ProxyGroups.PROXYLESS,
-                                      Value.newBuilder().setStringValue("true").build())))
-                  .setTypeUrl(TypeUrls.LISTENER)
-                  .build());
+      AdsClients.Sotw fine = new AdsClients.Sotw(strictChannel);
+      AdsClients.Sotw sneaky = new AdsClients.Sotw(strictChannel);
+      fine.requests.onNext(
+          DiscoveryRequest.newBuilder()
+              .setNode(Node.newBuilder().setId("edge-1"))
+              .setTypeUrl(TypeUrls.LISTENER)
+              .build());
+      sneaky.requests.onNext(
+          DiscoveryRequest.newBuilder()
+              .setNode(
+                  Node.newBuilder()
+                      .setId("sneaky")
+                      .setMetadata(
+                          Struct.newBuilder()
+                              .putFields(
+                                  ProxyGroups.PROXYLESS,
+                                  Value.newBuilder().setStringValue("true").build())))
+              .setTypeUrl(TypeUrls.LISTENER)
+              .build());
 
       // then: the first gets the edge gateway's listeners, the second is refused
-      DiscoveryResponse listeners = fine.poll(5, TimeUnit.SECONDS);
+      DiscoveryResponse listeners = fine.received.poll(5, TimeUnit.SECONDS);
       assertThat(listeners).isNotNull();
       assertThat(
               listeners
@@ -429,7 +344,7 @@ class AdsServiceTest {
                   .unpack(io.envoyproxy.envoy.config.listener.v3.Listener.class)
                   .getName())
           .isEqualTo("default/edge/80");
-      Throwable error = refused.poll(5, TimeUnit.SECONDS);
+      Throwable error = sneaky.errors.poll(5, TimeUnit.SECONDS);
       assertThat(io.grpc.Status.fromThrowable(error).getCode())
           .isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
       assertThat(io.grpc.Status.fromThrowable(error).getDescription())
@@ -438,23 +353,5 @@ class AdsServiceTest {
       strictChannel.shutdownNow();
       strict.shutdownNow();
     }
-  }
-
-  private static StreamObserver<DiscoveryResponse> recorder(
-      BlockingQueue<DiscoveryResponse> responses, BlockingQueue<Throwable> errors) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(DiscoveryResponse value) {
-        responses.add(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        errors.add(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    };
   }
 }

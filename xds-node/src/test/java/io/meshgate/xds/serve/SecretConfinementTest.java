@@ -8,27 +8,16 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
-import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.grpc.Context;
-import io.grpc.Contexts;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.envoy.Versions;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
-import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.security.TokenCheck;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.SnapshotStore;
@@ -40,9 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,8 +63,8 @@ class SecretConfinementTest {
   void anAnonymousStreamGetsConfigButNeverASecret() throws Exception {
     // given: a server that lets anonymous streams in
     ManagedChannel channel = serve(Authorizer.anonymousAllowed(), PeerIdentity.NONE);
-    Sotw sotw = new Sotw(channel);
-    Delta delta = new Delta(channel);
+    AdsClients.Sotw sotw = new AdsClients.Sotw(channel);
+    AdsClients.Delta delta = new AdsClients.Delta(channel);
 
     // when: each asks for its group's secret by name, then for listeners
     sotw.ask(gatewayNode("anon-1", "edge"), TypeUrls.SECRET, List.of("edge-cert"));
@@ -100,9 +86,9 @@ class SecretConfinementTest {
         serve(
             new Authorizer(TokenCheck.NONE, false),
             new PeerIdentity(Optional.of(EDGE), Optional.empty()));
-    Sotw own = new Sotw(channel);
-    Sotw foreign = new Sotw(channel);
-    Delta deltaForeign = new Delta(channel);
+    AdsClients.Sotw own = new AdsClients.Sotw(channel);
+    AdsClients.Sotw foreign = new AdsClients.Sotw(channel);
+    AdsClients.Delta deltaForeign = new AdsClients.Delta(channel);
     Node node = Node.newBuilder().setId("edge-1").build();
 
     // when
@@ -132,19 +118,12 @@ class SecretConfinementTest {
 
   private ManagedChannel serve(Authorizer authorizer, PeerIdentity identity) throws Exception {
     String name = "secrets-" + System.nanoTime();
-    ServerInterceptor credential =
-        new ServerInterceptor() {
-          @Override
-          public <Q, R> ServerCall.Listener<Q> interceptCall(
-              ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-            Context context = Context.current().withValue(ProxyAuthenticator.PEER, identity);
-            return Contexts.interceptCall(context, call, headers, next);
-          }
-        };
     servers.add(
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(ServerInterceptors.intercept(new AdsService(store, authorizer), credential))
+            .addService(
+                ServerInterceptors.intercept(
+                    new AdsService(store, authorizer), AdsClients.presenting(identity)))
             .build()
             .start());
     ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -187,77 +166,5 @@ class SecretConfinementTest {
                     ProxyGroups.GATEWAY,
                     com.google.protobuf.Value.newBuilder().setStringValue(gateway).build()))
         .build();
-  }
-
-  /** A state-of-the-world stream that records its responses. */
-  private static final class Sotw implements StreamObserver<DiscoveryResponse> {
-    final BlockingQueue<DiscoveryResponse> received = new LinkedBlockingQueue<>();
-    final StreamObserver<DiscoveryRequest> requests;
-
-    Sotw(ManagedChannel channel) {
-      requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(this);
-    }
-
-    void ask(Node node, String typeUrl, List<String> names) {
-      requests.onNext(
-          DiscoveryRequest.newBuilder()
-              .setNode(node)
-              .setTypeUrl(typeUrl)
-              .addAllResourceNames(names)
-              .build());
-    }
-
-    DiscoveryResponse next() throws InterruptedException {
-      DiscoveryResponse response = received.poll(5, TimeUnit.SECONDS);
-      assertThat(response).as("a response").isNotNull();
-      return response;
-    }
-
-    @Override
-    public void onNext(DiscoveryResponse value) {
-      received.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {}
-
-    @Override
-    public void onCompleted() {}
-  }
-
-  /** A delta stream that records its responses. */
-  private static final class Delta implements StreamObserver<DeltaDiscoveryResponse> {
-    final BlockingQueue<DeltaDiscoveryResponse> received = new LinkedBlockingQueue<>();
-    final StreamObserver<DeltaDiscoveryRequest> requests;
-
-    Delta(ManagedChannel channel) {
-      requests = AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(this);
-    }
-
-    void ask(Node node, String typeUrl, List<String> names) {
-      requests.onNext(
-          DeltaDiscoveryRequest.newBuilder()
-              .setNode(node)
-              .setTypeUrl(typeUrl)
-              .addAllResourceNamesSubscribe(names)
-              .build());
-    }
-
-    DeltaDiscoveryResponse next() throws InterruptedException {
-      DeltaDiscoveryResponse response = received.poll(5, TimeUnit.SECONDS);
-      assertThat(response).as("a response").isNotNull();
-      return response;
-    }
-
-    @Override
-    public void onNext(DeltaDiscoveryResponse value) {
-      received.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {}
-
-    @Override
-    public void onCompleted() {}
   }
 }
