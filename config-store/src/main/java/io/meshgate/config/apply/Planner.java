@@ -145,13 +145,16 @@ public final class Planner {
       ObjectMeta in = incoming.metadata();
       String uid;
       long generation;
+      String created;
       boolean write;
       if (stored == null) {
         uid = uids.get();
         generation = 1;
+        created = now;
         write = true;
       } else {
         uid = stored.metadata().uid();
+        created = stored.metadata().creationTimestamp();
         boolean specChanged = !stored.spec().equals(incoming.spec());
         generation = stored.metadata().generation() + (specChanged ? 1 : 0);
         write =
@@ -170,6 +173,7 @@ public final class Planner {
                       in.annotations(),
                       uid,
                       generation,
+                      created,
                       null))
               .withStatus(null);
       resources.put(key, next);

@@ -16,6 +16,7 @@ public record ObjectMeta(
     Map<String, String> annotations,
     String uid,
     Long generation,
+    String creationTimestamp,
     Long resourceVersion) {
   public static final String DEFAULT_NAMESPACE = "default";
 
@@ -27,15 +28,22 @@ public record ObjectMeta(
   }
 
   public static ObjectMeta of(String namespace, String name) {
-    return new ObjectMeta(name, namespace, null, null, null, null, null);
+    return new ObjectMeta(name, namespace, null, null, null, null, null, null);
   }
 
   /** The same identity and labels without the applier's bookkeeping. */
   public ObjectMeta withoutBookkeeping() {
-    return new ObjectMeta(name, namespace, labels, annotations, null, null, null);
+    return new ObjectMeta(name, namespace, labels, annotations, null, null, null, null);
   }
 
   public ObjectMeta withBookkeeping(String uid, long generation, long resourceVersion) {
-    return new ObjectMeta(name, namespace, labels, annotations, uid, generation, resourceVersion);
+    return new ObjectMeta(
+        name, namespace, labels, annotations, uid, generation, creationTimestamp, resourceVersion);
+  }
+
+  /** The same metadata with another resourceVersion (null: none, as stored). */
+  public ObjectMeta withResourceVersion(Long resourceVersion) {
+    return new ObjectMeta(
+        name, namespace, labels, annotations, uid, generation, creationTimestamp, resourceVersion);
   }
 }

@@ -59,19 +59,27 @@ public final class ReferenceDoc {
   /** What each metadata field means; the schema gives the types and constraints. */
   private static final Map<String, String> METADATA_FIELDS =
       Map.of(
-          "name", "Unique among the resources of one kind in one namespace.",
-          "namespace", "Groups resources; references without a namespace stay inside it.",
-          "labels", "Matched by label selectors, e.g. a Backend's workloads.selector.",
-          "annotations", "Free-form notes for people and tools.",
+          "name",
+          "Unique among the resources of one kind in one namespace.",
+          "namespace",
+          "Groups resources; references without a namespace stay inside it.",
+          "labels",
+          "Matched by label selectors, e.g. a Backend's workloads.selector.",
+          "annotations",
+          "Free-form notes for people and tools.",
           "uid",
-              "Written by meshgate when the resource is created; a deleted and re-created resource"
-                  + " gets a new one. A value sent is replaced.",
+          "Written by meshgate when the resource is created; a deleted and re-created resource"
+              + " gets a new one. A value sent is replaced.",
           "generation",
-              "Written by meshgate: 1 on creation, and grows only when the spec changes; restarts at"
-                  + " 1 when the resource is re-created. A value sent is replaced.",
+          "Written by meshgate: 1 on creation, and grows only when the spec changes; restarts at"
+              + " 1 when the resource is re-created. A value sent is replaced.",
+          "creationTimestamp",
+          "Written by meshgate when the resource is created (RFC 3339, UTC) and kept on"
+              + " updates; where two resources claim the same thing, the older one wins. A"
+              + " value sent is replaced.",
           "resourceVersion",
-              "Written by meshgate: the etcd mod revision of the resource's last write. A number, or"
-                  + " a string of digits as Kubernetes writes it. A value sent is replaced.");
+          "Written by meshgate: the etcd mod revision of the resource's last write. A number, or"
+              + " a string of digits as Kubernetes writes it. A value sent is replaced.");
 
   /** What each of {@link Patterns}' expressions accepts, in words. */
   private static final Map<String, String> PATTERN_MEANINGS =

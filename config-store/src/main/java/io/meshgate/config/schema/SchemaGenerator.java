@@ -244,6 +244,7 @@ public final class SchemaGenerator {
         .put("type", "integer")
         .put("minimum", 1)
         .put("description", bookkeeping);
+    properties.putObject("creationTimestamp").put("type", "string").put("description", bookkeeping);
     ObjectNode resourceVersion = properties.putObject("resourceVersion");
     resourceVersion.put("type", "integer").put("minimum", 0).put("description", bookkeeping);
     schema.putArray("required").add("name");

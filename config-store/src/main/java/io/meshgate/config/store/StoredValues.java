@@ -18,15 +18,7 @@ public final class StoredValues {
 
   public static byte[] resource(Resource resource) {
     ObjectMeta meta = resource.metadata();
-    ObjectMeta stored =
-        new ObjectMeta(
-            meta.name(),
-            meta.namespace(),
-            meta.labels(),
-            meta.annotations(),
-            meta.uid(),
-            meta.generation(),
-            null);
+    ObjectMeta stored = meta.withResourceVersion(null);
     return ResourceCodec.toJson(resource.withMetadata(stored).withStatus(null));
   }
 
@@ -35,15 +27,7 @@ public final class StoredValues {
     try {
       Resource resource = ResourceCodec.fromTree(ResourceCodec.parseJson(json));
       ObjectMeta meta = resource.metadata();
-      return resource.withMetadata(
-          new ObjectMeta(
-              meta.name(),
-              meta.namespace(),
-              meta.labels(),
-              meta.annotations(),
-              meta.uid(),
-              meta.generation(),
-              modRevision));
+      return resource.withMetadata(meta.withResourceVersion(modRevision));
     } catch (IOException e) {
       throw new UncheckedIOException("stored resource is not JSON", e);
     }

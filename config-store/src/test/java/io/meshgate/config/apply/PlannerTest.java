@@ -42,7 +42,7 @@ class PlannerTest {
   private static Resource backend(String hostname, Map<String, String> labels) {
     return Resource.of(
         Kind.BACKEND,
-        new ObjectMeta("api", "shop", labels, null, null, null, null),
+        new ObjectMeta("api", "shop", labels, null, null, null, null, null),
         new BackendSpec(null, null, null, null, new DnsSource(hostname, 443), null));
   }
 
@@ -113,6 +113,38 @@ class PlannerTest {
     assertThat(read(KEY).status().events())
         .extracting(e -> e.id())
         .containsExactly("e1", "e2", "e3", "e4");
+  }
+
+  @Test
+  void theCreationTimestampIsWrittenOnCreationAndKeptOnUpdates() {
+    Resource sent =
+        backend("a.example.com", Map.of())
+            .withMetadata(
+                new ObjectMeta(
+                    "api", "shop", null, null, null, null, "1999-01-01T00:00:00Z", null));
+    apply(new DecodedEvent.Applied(meta("e1"), sent));
+    assertThat(read(KEY).resource().metadata().creationTimestamp())
+        .as("a value sent is replaced")
+        .isEqualTo("2026-11-26T10:00:00Z");
+
+    Planner later =
+        new Planner(
+            Clock.fixed(Instant.parse("2026-11-27T10:00:00Z"), ZoneOffset.UTC),
+            () -> "uid-" + uids.incrementAndGet());
+    ResourceKey key = KEY;
+    Map<ResourceKey, Current> current = Map.of(key, read(key));
+    Plan plan =
+        later.plan(
+            new DecodedEvent.Applied(meta("e2"), backend("b.example.com", Map.of())), current);
+    Plan.Put put =
+        plan.writes().stream()
+            .filter(w -> w.key().equals(Keyspace.resource(key)))
+            .map(Plan.Put.class::cast)
+            .findFirst()
+            .orElseThrow();
+    Resource updated = StoredValues.resource(put.value(), 9);
+    assertThat(updated.metadata().generation()).isEqualTo(2);
+    assertThat(updated.metadata().creationTimestamp()).isEqualTo("2026-11-26T10:00:00Z");
   }
 
   @Test
