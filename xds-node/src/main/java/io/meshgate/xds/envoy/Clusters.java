@@ -1,21 +1,46 @@
 package io.meshgate.xds.envoy;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.HealthCheck;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.v3.Int64Range;
 import io.meshgate.xds.ir.ClusterIr;
+import io.meshgate.xds.ir.ClusterPolicyIr;
+import io.meshgate.xds.ir.ClusterPolicyIr.HealthCheckIr;
 import io.meshgate.xds.ir.UpstreamProtocol;
+import java.util.function.Consumer;
 
-/** Clusters: always EDS over ADS, the service name equal to the cluster name (gRPC insists). */
+/**
+ * Clusters: always EDS over ADS, the service name equal to the cluster name (gRPC insists), with
+ * the balancing, health, limits and upstream TLS of the Backend's policies.
+ */
 final class Clusters {
   static final String HTTP_PROTOCOL_OPTIONS =
       "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+  static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
+
+  /** Debian's and most distributions' CA bundle: where Envoy finds the system's trust store. */
+  static final String SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
+  private static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 5_000;
 
   private Clusters() {}
 
   static Cluster eds(ClusterIr cluster) {
+    ClusterPolicyIr policy = cluster.policy() == null ? ClusterPolicyIr.NONE : cluster.policy();
     Cluster.Builder builder =
         Cluster.newBuilder()
             .setName(cluster.name())
@@ -24,8 +49,12 @@ final class Clusters {
                 Cluster.EdsClusterConfig.newBuilder()
                     .setEdsConfig(ConfigSources.ADS)
                     .setServiceName(cluster.name()))
-            .setConnectTimeout(Durations.fromSeconds(5))
-            .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
+            .setConnectTimeout(
+                Durations.fromMillis(
+                    policy.connectTimeoutMillis() == null
+                        ? DEFAULT_CONNECT_TIMEOUT_MILLIS
+                        : policy.connectTimeoutMillis()))
+            .setLbPolicy(lbPolicy(policy.loadBalancing()));
     if (cluster.protocol() == UpstreamProtocol.HTTP2) {
       builder.putTypedExtensionProtocolOptions(
           HTTP_PROTOCOL_OPTIONS,
@@ -36,6 +65,114 @@ final class Clusters {
                           .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
                   .build()));
     }
+    if (policy.healthCheck() != null) {
+      builder.addHealthChecks(healthCheck(policy.healthCheck(), cluster.protocol()));
+    }
+    if (policy.circuitBreaker() != null) {
+      ClusterPolicyIr.CircuitBreakerIr limits = policy.circuitBreaker();
+      CircuitBreakers.Thresholds.Builder thresholds = CircuitBreakers.Thresholds.newBuilder();
+      ifSet(limits.maxConnections(), v -> thresholds.setMaxConnections(UInt32Value.of(v)));
+      ifSet(limits.maxPendingRequests(), v -> thresholds.setMaxPendingRequests(UInt32Value.of(v)));
+      ifSet(limits.maxRequests(), v -> thresholds.setMaxRequests(UInt32Value.of(v)));
+      ifSet(limits.maxRetries(), v -> thresholds.setMaxRetries(UInt32Value.of(v)));
+      builder.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(thresholds));
+    }
+    if (policy.outlier() != null) {
+      ClusterPolicyIr.OutlierIr outlier = policy.outlier();
+      OutlierDetection.Builder detection = OutlierDetection.newBuilder();
+      ifSet(outlier.consecutive5xx(), v -> detection.setConsecutive5Xx(UInt32Value.of(v)));
+      ifSet(
+          outlier.consecutiveGatewayErrors(),
+          v -> detection.setConsecutiveGatewayFailure(UInt32Value.of(v)));
+      ifSet(outlier.intervalMillis(), v -> detection.setInterval(Durations.fromMillis(v)));
+      ifSet(
+          outlier.baseEjectionMillis(),
+          v -> detection.setBaseEjectionTime(Durations.fromMillis(v)));
+      ifSet(outlier.maxEjectionPercent(), v -> detection.setMaxEjectionPercent(UInt32Value.of(v)));
+      builder.setOutlierDetection(detection);
+    }
+    if (policy.tls() != null) {
+      builder.setTransportSocket(
+          TransportSocket.newBuilder()
+              .setName(TLS_TRANSPORT_SOCKET)
+              .setTypedConfig(Any.pack(upstreamTls(policy.tls()))));
+    }
     return builder.build();
+  }
+
+  private static Cluster.LbPolicy lbPolicy(ClusterPolicyIr.LoadBalancing lb) {
+    if (lb == null) {
+      return Cluster.LbPolicy.ROUND_ROBIN;
+    }
+    return switch (lb) {
+      case ROUND_ROBIN -> Cluster.LbPolicy.ROUND_ROBIN;
+      case LEAST_REQUEST -> Cluster.LbPolicy.LEAST_REQUEST;
+      case RANDOM -> Cluster.LbPolicy.RANDOM;
+      case RING_HASH -> Cluster.LbPolicy.RING_HASH;
+      case MAGLEV -> Cluster.LbPolicy.MAGLEV;
+    };
+  }
+
+  private static HealthCheck healthCheck(HealthCheckIr check, UpstreamProtocol protocol) {
+    HealthCheck.Builder builder =
+        HealthCheck.newBuilder()
+            .setInterval(Durations.fromMillis(check.intervalMillis()))
+            .setTimeout(Durations.fromMillis(check.timeoutMillis()))
+            .setUnhealthyThreshold(UInt32Value.of(check.unhealthyThreshold()))
+            .setHealthyThreshold(UInt32Value.of(check.healthyThreshold()));
+    if (check.http() != null) {
+      HealthCheck.HttpHealthCheck.Builder http =
+          HealthCheck.HttpHealthCheck.newBuilder().setPath(check.http().path());
+      if (check.http().host() != null) {
+        http.setHost(check.http().host());
+      }
+      // Envoy's ranges are half-open: [status, status + 1).
+      check
+          .http()
+          .expectedStatuses()
+          .forEach(
+              s -> http.addExpectedStatuses(Int64Range.newBuilder().setStart(s).setEnd(s + 1)));
+      if (protocol == UpstreamProtocol.HTTP2) {
+        http.setCodecClientType(io.envoyproxy.envoy.type.v3.CodecClientType.HTTP2);
+      }
+      builder.setHttpHealthCheck(http);
+    } else if (check.grpc()) {
+      builder.setGrpcHealthCheck(
+          HealthCheck.GrpcHealthCheck.newBuilder().setServiceName(check.grpcService()));
+    } else {
+      // No payload: a check passes when the TCP connection is established.
+      builder.setTcpHealthCheck(HealthCheck.TcpHealthCheck.getDefaultInstance());
+    }
+    return builder.build();
+  }
+
+  private static UpstreamTlsContext upstreamTls(ClusterPolicyIr.UpstreamTlsIr tls) {
+    CertificateValidationContext.Builder validation = CertificateValidationContext.newBuilder();
+    validation.setTrustedCa(
+        tls.caPem() == null
+            ? DataSource.newBuilder().setFilename(SYSTEM_CA_BUNDLE).build()
+            : DataSource.newBuilder().setInlineString(tls.caPem()).build());
+    for (String dns : tls.dnsNames()) {
+      validation.addMatchTypedSubjectAltNames(
+          SubjectAltNameMatcher.newBuilder()
+              .setSanType(SubjectAltNameMatcher.SanType.DNS)
+              .setMatcher(StringMatcher.newBuilder().setExact(dns)));
+    }
+    for (String uri : tls.uris()) {
+      validation.addMatchTypedSubjectAltNames(
+          SubjectAltNameMatcher.newBuilder()
+              .setSanType(SubjectAltNameMatcher.SanType.URI)
+              .setMatcher(StringMatcher.newBuilder().setExact(uri)));
+    }
+    return UpstreamTlsContext.newBuilder()
+        .setSni(tls.sni())
+        .setCommonTlsContext(CommonTlsContext.newBuilder().setValidationContext(validation))
+        .build();
+  }
+
+  private static <T> void ifSet(T value, Consumer<T> setter) {
+    if (value != null) {
+      setter.accept(value);
+    }
   }
 }

@@ -25,6 +25,21 @@ public final class EnvoyTypes {
               io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
                   .getDescriptor())
           .add(HttpProtocolOptions.getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                  .getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                  .getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                  .getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
+                  .getDescriptor())
           .build();
 
   private EnvoyTypes() {}

@@ -1,37 +1,145 @@
 package io.meshgate.xds.envoy;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.util.Durations;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.XRateLimitHeadersRFCVersion;
+import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.envoyproxy.envoy.type.v3.TokenBucket;
+import io.meshgate.xds.ir.FaultIr;
+import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.ProxyKind;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The one place that lists the HTTP filters, in order, and says why.
  *
- * <p>Today the chain is the router alone; filters of the translation-breadth and security issues
- * join here in this order: CORS before authentication (a preflight must be answered without
- * credentials), authentication before rate limiting (count callers, not anonymous noise), fault
- * injection late, the router always last (Envoy and gRPC both require it).
+ * <p>Envoy gets: local rate limit, fault injection, router. Rate limiting comes before faults so a
+ * limited request is answered 429 at once and never waits out an injected delay; the router is
+ * always last (Envoy and gRPC both require it). Filters of the security issue join in this order:
+ * CORS before authentication (a preflight must be answered without credentials), authentication
+ * before rate limiting (count callers, not anonymous noise).
+ *
+ * <p>Every filter is in the chain whether or not a route uses it, configured per route (or per
+ * virtual host) through {@code typed_per_filter_config}: the listener then never changes when a
+ * policy does, so Envoy never drains connections for a policy change.
  *
  * <p>Proxyless gRPC clients reject a non-optional filter they do not know, so they only ever get
- * filters gRPC implements (router, fault, RBAC); any other is left out of their chain.
+ * filters gRPC implements: fault injection and the router.
  */
 final class HttpFilters {
+  static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
+  static final String FAULT = "envoy.filters.http.fault";
   static final String ROUTER = "envoy.filters.http.router";
 
   private HttpFilters() {}
 
-  static List<HttpFilter> chain(ProxyKind kind) {
-    // The same chain for both kinds today; the kinds diverge when the first non-router filter
-    // lands.
-    return List.of(router());
+  /**
+   * The chain of a listener.
+   *
+   * @param rateLimit the bucket every request on the listener shares; null: none (routes and hosts
+   *     may still have their own)
+   */
+  static List<HttpFilter> chain(ProxyKind kind, String statPrefix, LocalRateLimitIr rateLimit) {
+    List<HttpFilter> chain = new ArrayList<>();
+    if (kind == ProxyKind.ENVOY) {
+      LocalRateLimit config =
+          rateLimit == null
+              // No bucket and filter_enabled unset: off unless a route or host turns it on.
+              ? LocalRateLimit.newBuilder().setStatPrefix(statPrefix).build()
+              : rateLimit(rateLimit, statPrefix);
+      chain.add(filter(LOCAL_RATE_LIMIT, Any.pack(config)));
+    }
+    chain.add(filter(FAULT, Any.pack(HTTPFault.getDefaultInstance())));
+    chain.add(filter(ROUTER, Any.pack(Router.getDefaultInstance())));
+    return chain;
   }
 
-  private static HttpFilter router() {
-    return HttpFilter.newBuilder()
-        .setName(ROUTER)
-        .setTypedConfig(Any.pack(Router.getDefaultInstance()))
+  private static HttpFilter filter(String name, Any config) {
+    return HttpFilter.newBuilder().setName(name).setTypedConfig(config).build();
+  }
+
+  /**
+   * A token bucket, enforced for every request it sees, answering 429 with the IETF draft's
+   * RateLimit-* headers (limit, remaining, reset) on every response.
+   */
+  static LocalRateLimit rateLimit(LocalRateLimitIr bucket, String statPrefix) {
+    RuntimeFractionalPercent all =
+        RuntimeFractionalPercent.newBuilder()
+            .setDefaultValue(
+                FractionalPercent.newBuilder()
+                    .setNumerator(100)
+                    .setDenominator(FractionalPercent.DenominatorType.HUNDRED))
+            .setRuntimeKey(statPrefix.replace('/', '_') + "_enabled")
+            .build();
+    return LocalRateLimit.newBuilder()
+        .setStatPrefix(statPrefix)
+        .setTokenBucket(
+            TokenBucket.newBuilder()
+                .setMaxTokens((int) Math.min(bucket.maxTokens(), Integer.MAX_VALUE))
+                .setTokensPerFill(
+                    UInt32Value.of((int) Math.min(bucket.tokensPerFill(), Integer.MAX_VALUE)))
+                .setFillInterval(Durations.fromMillis(bucket.fillIntervalMillis())))
+        .setFilterEnabled(all)
+        .setFilterEnforced(
+            all.toBuilder().setRuntimeKey(statPrefix.replace('/', '_') + "_enforced"))
+        .setEnableXRatelimitHeaders(XRateLimitHeadersRFCVersion.DRAFT_VERSION_03)
+        .addResponseHeadersToAdd(
+            HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder().setKey("x-meshgate-ratelimited").setValue("1"))
+                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+        .build();
+  }
+
+  /** Delays and aborts, each for its share in parts per million. */
+  static HTTPFault fault(FaultIr fault) {
+    HTTPFault.Builder builder = HTTPFault.newBuilder();
+    if (fault.delays()) {
+      builder.setDelay(
+          FaultDelay.newBuilder()
+              .setFixedDelay(Durations.fromMillis(fault.delayMillis()))
+              .setPercentage(perMillion(fault.delayPerMillion())));
+    }
+    if (fault.aborts()) {
+      FaultAbort.Builder abort =
+          FaultAbort.newBuilder().setPercentage(perMillion(fault.abortPerMillion()));
+      if (fault.abortHttpStatus() != null) {
+        abort.setHttpStatus(fault.abortHttpStatus());
+      } else {
+        abort.setGrpcStatus(fault.abortGrpcStatus());
+      }
+      builder.setAbort(abort);
+    }
+    return builder.build();
+  }
+
+  private static FractionalPercent perMillion(int numerator) {
+    // The smallest exact denominator keeps the config readable: 50 % is 50/100, not 500000/10^6.
+    if (numerator % 10_000 == 0) {
+      return FractionalPercent.newBuilder()
+          .setNumerator(numerator / 10_000)
+          .setDenominator(FractionalPercent.DenominatorType.HUNDRED)
+          .build();
+    }
+    if (numerator % 100 == 0) {
+      return FractionalPercent.newBuilder()
+          .setNumerator(numerator / 100)
+          .setDenominator(FractionalPercent.DenominatorType.TEN_THOUSAND)
+          .build();
+    }
+    return FractionalPercent.newBuilder()
+        .setNumerator(numerator)
+        .setDenominator(FractionalPercent.DenominatorType.MILLION)
         .build();
   }
 }

@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.meshgate.xds.ir.ApiListenerIr;
 import io.meshgate.xds.ir.HttpListenerIr;
 import io.meshgate.xds.ir.ListenerIr;
+import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.ProxyKind;
 
 /** Listeners: a port with an HTTP connection manager, or an API listener for proxyless gRPC. */
@@ -29,7 +30,8 @@ final class Listeners {
 
   static Listener http(HttpListenerIr listener, ProxyKind kind) {
     HttpConnectionManager hcm =
-        connectionManager(listener.name(), listener.routeTable(), kind).toBuilder()
+        connectionManager(listener.name(), listener.routeTable(), kind, listener.rateLimit())
+            .toBuilder()
             // Hosts are matched without their port: "shop.example.com:8080" reaches
             // "shop.example.com".
             .setStripAnyHostPort(true)
@@ -62,16 +64,17 @@ final class Listeners {
         .setApiListener(
             ApiListener.newBuilder()
                 .setApiListener(
-                    Any.pack(connectionManager(listener.name(), listener.routeTable(), kind))))
+                    Any.pack(
+                        connectionManager(listener.name(), listener.routeTable(), kind, null))))
         .build();
   }
 
   private static HttpConnectionManager connectionManager(
-      String statPrefix, String routeTable, ProxyKind kind) {
+      String statPrefix, String routeTable, ProxyKind kind, LocalRateLimitIr rateLimit) {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
-        .addAllHttpFilters(HttpFilters.chain(kind))
+        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit))
         .build();
   }
 }

@@ -1,5 +1,6 @@
 package io.meshgate.xds.envoy;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -20,6 +21,7 @@ import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.HeaderValueIr;
@@ -30,6 +32,7 @@ import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RetryIr;
 import io.meshgate.xds.ir.RouteActionIr;
 import io.meshgate.xds.ir.RouteIr;
+import io.meshgate.xds.ir.RoutePolicyIr;
 import io.meshgate.xds.ir.RouteTableIr;
 import io.meshgate.xds.ir.StringMatchIr;
 import io.meshgate.xds.ir.VirtualHostIr;
@@ -48,6 +51,11 @@ final class Routes {
     for (VirtualHostIr host : table.virtualHosts()) {
       VirtualHost.Builder vhost =
           VirtualHost.newBuilder().setName(host.name()).addAllDomains(host.domains());
+      if (host.rateLimit() != null && kind == ProxyKind.ENVOY) {
+        vhost.putTypedPerFilterConfig(
+            HttpFilters.LOCAL_RATE_LIMIT,
+            Any.pack(HttpFilters.rateLimit(host.rateLimit(), table.name() + "/" + host.name())));
+      }
       host.routes().forEach(r -> vhost.addRoutes(route(r, kind)));
       config.addVirtualHosts(vhost);
     }
@@ -66,6 +74,16 @@ final class Routes {
     }
     headerOps(builder, route.requestHeaders(), true);
     headerOps(builder, route.responseHeaders(), false);
+    RoutePolicyIr policy = route.policy();
+    if (policy != null && policy.rateLimit() != null && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(
+          HttpFilters.LOCAL_RATE_LIMIT,
+          Any.pack(HttpFilters.rateLimit(policy.rateLimit(), route.name())));
+    }
+    if (policy != null && policy.fault() != null) {
+      builder.putTypedPerFilterConfig(
+          HttpFilters.FAULT, Any.pack(HttpFilters.fault(policy.fault())));
+    }
     return builder.build();
   }
 
@@ -151,6 +169,25 @@ final class Routes {
     }
     if (route.retry() != null) {
       action.setRetryPolicy(retry(route.retry()));
+    }
+    if (route.policy() != null
+        && route.policy().idleTimeoutMillis() != null
+        && kind == ProxyKind.ENVOY) {
+      action.setIdleTimeout(Durations.fromMillis(route.policy().idleTimeoutMillis()));
+    }
+    HashOnIr hash = forward.hashOn();
+    if (hash != null) {
+      RouteAction.HashPolicy.Builder policy = RouteAction.HashPolicy.newBuilder();
+      if (hash.header() != null) {
+        policy.setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName(hash.header()));
+      } else if (hash.cookie() != null) {
+        // No TTL: Envoy hashes an existing cookie and never sets one.
+        policy.setCookie(RouteAction.HashPolicy.Cookie.newBuilder().setName(hash.cookie()));
+      } else {
+        policy.setConnectionProperties(
+            RouteAction.HashPolicy.ConnectionProperties.newBuilder().setSourceIp(true));
+      }
+      action.addHashPolicy(policy);
     }
     return action.build();
   }
@@ -270,11 +307,14 @@ final class Routes {
             .setRetryOn(String.join(",", retry.retryOn()))
             .setNumRetries(UInt32Value.of(retry.attempts()));
     policy.addAllRetriableStatusCodes(retry.statusCodes());
-    if (retry.backoffMillis() != null) {
+    if (retry.backoffMillis() != null || retry.maxBackoffMillis() != null) {
+      // Envoy's defaults: a 25 ms base, and a maximum of ten times the base.
+      long base = retry.backoffMillis() != null ? retry.backoffMillis() : 25;
+      long max = retry.maxBackoffMillis() != null ? retry.maxBackoffMillis() : base * 10;
       policy.setRetryBackOff(
           RetryPolicy.RetryBackOff.newBuilder()
-              .setBaseInterval(Durations.fromMillis(retry.backoffMillis()))
-              .setMaxInterval(Durations.fromMillis(retry.backoffMillis() * 10)));
+              .setBaseInterval(Durations.fromMillis(base))
+              .setMaxInterval(Durations.fromMillis(max)));
     }
     if (retry.perTryTimeoutMillis() != null) {
       policy.setPerTryTimeout(Durations.fromMillis(retry.perTryTimeoutMillis()));

@@ -7,9 +7,15 @@ import java.util.List;
 /**
  * A cluster with its endpoints by locality; served as an EDS cluster whose service name is its
  * name.
+ *
+ * @param policy connection, balancing and TLS settings; null: the defaults
  */
 public record ClusterIr(
-    String name, UpstreamProtocol protocol, List<LocalityIr> localities, List<SourceRef> sources) {
+    String name,
+    UpstreamProtocol protocol,
+    List<LocalityIr> localities,
+    ClusterPolicyIr policy,
+    List<SourceRef> sources) {
   public ClusterIr {
     requireNonNull(name, "name");
     requireNonNull(protocol, "protocol");

@@ -8,6 +8,7 @@ public record RetryIr(
     List<String> retryOn,
     List<Integer> statusCodes,
     Long backoffMillis,
+    Long maxBackoffMillis,
     Long perTryTimeoutMillis) {
   public RetryIr {
     retryOn = Lists.copy(retryOn);

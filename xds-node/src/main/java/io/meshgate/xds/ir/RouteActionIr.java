@@ -22,12 +22,14 @@ public sealed interface RouteActionIr {
    * @param hostRewrite the Host (authority) sent upstream; null keeps the request's
    * @param pathRewrite the path sent upstream; null keeps the request's
    * @param mirrors where copies of the requests go (shadow traffic)
+   * @param hashOn what the clusters' consistent hash uses (ring hash, maglev); null: none
    */
   record Forward(
       List<WeightedClusterIr> clusters,
       String hostRewrite,
       PathRewriteIr pathRewrite,
-      List<MirrorIr> mirrors)
+      List<MirrorIr> mirrors,
+      HashOnIr hashOn)
       implements RouteActionIr {
     public Forward {
       clusters = Lists.copy(clusters);
@@ -38,7 +40,7 @@ public sealed interface RouteActionIr {
     }
 
     public Forward(List<WeightedClusterIr> clusters) {
-      this(clusters, null, null, List.of());
+      this(clusters, null, null, List.of(), null);
     }
   }
 

@@ -2,7 +2,11 @@ package io.meshgate.xds.ir;
 
 import static java.util.Objects.requireNonNull;
 
-/** One route: what it matches, what it does, and the resource it came from. */
+/**
+ * One route: what it matches, what it does, and the resource it came from.
+ *
+ * @param policy idle timeout, rate limit and faults from TrafficPolicies; null: none
+ */
 public record RouteIr(
     String name,
     RouteMatchIr match,
@@ -11,6 +15,7 @@ public record RouteIr(
     HeaderOpsIr responseHeaders,
     Long timeoutMillis,
     RetryIr retry,
+    RoutePolicyIr policy,
     SourceRef source) {
   public RouteIr {
     requireNonNull(name, "name");

@@ -8,8 +8,11 @@ import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.xds.ir.ClusterIr;
+import io.meshgate.xds.ir.ClusterPolicyIr;
 import io.meshgate.xds.ir.EndpointIr;
+import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.LocalityIr;
+import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.UpstreamProtocol;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,10 +28,63 @@ import java.util.TreeMap;
  */
 final class Clusters {
   private final Context context;
+  private final ProxyKind kind;
   private final Map<String, ClusterIr> clusters = new TreeMap<>();
 
-  Clusters(Context context) {
+  Clusters(Context context, ProxyKind kind) {
     this.context = context;
+    this.kind = kind;
+  }
+
+  /** What a resolved cluster's consistent hash uses, or null. */
+  HashOnIr hashOn(String cluster) {
+    ClusterIr ir = clusters.get(cluster);
+    return ir == null || ir.policy() == null ? null : ir.policy().hashOn();
+  }
+
+  /**
+   * What gRPC's xDS client cannot take, adapted with a Problem on the policy's Backend: maglev
+   * becomes ring hash and random round robin (gRPC rejects both), active health checks are left
+   * out, and upstream TLS fails closed (gRPC takes TLS from its xDS credentials). The Problems are
+   * raised only for Backends that routes address as mesh parents: every Backend is offered to
+   * proxyless clients, and one only a Gateway uses should not carry warnings about them.
+   */
+  private ClusterPolicyIr proxyless(Resource backend, ClusterPolicyIr policy, boolean say) {
+    ClusterPolicyIr.LoadBalancing lb = policy.loadBalancing();
+    if (lb == ClusterPolicyIr.LoadBalancing.MAGLEV || lb == ClusterPolicyIr.LoadBalancing.RANDOM) {
+      ClusterPolicyIr.LoadBalancing instead =
+          lb == ClusterPolicyIr.LoadBalancing.MAGLEV
+              ? ClusterPolicyIr.LoadBalancing.RING_HASH
+              : ClusterPolicyIr.LoadBalancing.ROUND_ROBIN;
+      context.problemIf(
+          say,
+          backend,
+          "/spec",
+          "proxyless gRPC clients do not know "
+              + lb
+              + " load balancing; they use "
+              + instead
+              + " for this Backend (UnsupportedValue)");
+      lb = instead;
+    }
+    // Active health checks are left out without a Problem: gRPC clients watch connection state
+    // instead, which is what a user of them expects.
+    if (policy.tls() != null) {
+      context.problemIf(
+          say,
+          backend,
+          "/spec",
+          "proxyless gRPC clients take upstream TLS from their xDS credentials, not from a"
+              + " BackendTLSPolicy; their calls to this Backend fail closed (UnsupportedValue)");
+    }
+    return new ClusterPolicyIr(
+        policy.connectTimeoutMillis(),
+        lb,
+        policy.hashOn(),
+        null,
+        policy.circuitBreaker(),
+        policy.outlier(),
+        policy.tls());
   }
 
   /**
@@ -92,6 +148,17 @@ final class Clusters {
       }
       endpoints = onPort;
     }
+    Policies.BackendSettings settings = context.policies().backend(backend);
+    ClusterPolicyIr policy = settings.policy();
+    if (settings.failClosed()) {
+      endpoints = List.of();
+    }
+    if (policy != null && kind == ProxyKind.PROXYLESS) {
+      policy = proxyless(backend, policy, ProxylessGroup.isMeshTarget(context, backend.key()));
+      if (policy.tls() != null) {
+        endpoints = List.of();
+      }
+    }
     BackendProtocol protocol = backend.spec(BackendSpec.class).protocol();
     UpstreamProtocol upstream =
         protocol == BackendProtocol.GRPC || protocol == BackendProtocol.HTTP2
@@ -99,7 +166,8 @@ final class Clusters {
             : UpstreamProtocol.HTTP1;
     clusters.put(
         name,
-        new ClusterIr(name, upstream, localities(endpoints), List.of(Context.source(backend))));
+        new ClusterIr(
+            name, upstream, localities(endpoints), policy, List.of(Context.source(backend))));
     return name;
   }
 
@@ -127,7 +195,8 @@ final class Clusters {
   String unavailable() {
     clusters.putIfAbsent(
         Names.UNAVAILABLE_CLUSTER,
-        new ClusterIr(Names.UNAVAILABLE_CLUSTER, UpstreamProtocol.HTTP2, List.of(), List.of()));
+        new ClusterIr(
+            Names.UNAVAILABLE_CLUSTER, UpstreamProtocol.HTTP2, List.of(), null, List.of()));
     return Names.UNAVAILABLE_CLUSTER;
   }
 

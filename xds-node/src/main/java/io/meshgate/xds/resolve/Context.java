@@ -17,6 +17,7 @@ final class Context {
   final ConfigSnapshot config;
   final EndpointSnapshot endpoints;
   private final Set<Problem> problems = new LinkedHashSet<>();
+  private Policies policies;
 
   Context(ConfigSnapshot config, EndpointSnapshot endpoints) {
     this.config = config;
@@ -25,6 +26,20 @@ final class Context {
 
   Optional<Resource> get(ResourceKey key) {
     return config.get(key);
+  }
+
+  /** The policies by target, indexed on first use (their Problems are found once). */
+  Policies policies() {
+    if (policies == null) {
+      policies = new Policies(this);
+    }
+    return policies;
+  }
+
+  void problemIf(boolean condition, Resource resource, String path, String message) {
+    if (condition) {
+      problem(resource, path, message);
+    }
   }
 
   void problem(Resource resource, String path, String message) {

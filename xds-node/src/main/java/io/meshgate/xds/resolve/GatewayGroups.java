@@ -47,11 +47,17 @@ final class GatewayGroups {
 
   private ProxyGroupIr group(Resource gateway) {
     GatewaySpec spec = gateway.spec(GatewaySpec.class);
-    Clusters clusters = new Clusters(context);
+    Clusters clusters = new Clusters(context, ProxyKind.ENVOY);
     RouteRules rules = new RouteRules(context, clusters, ProxyKind.ENVOY);
     // port → hostname → candidates; TreeMaps keep the output sorted.
     Map<Integer, Map<String, List<Candidate>>> ports = new TreeMap<>();
     Map<Integer, TreeSet<String>> listenerNames = new TreeMap<>();
+    // port → hostname → the first listener (in spec order) that brought the hostname.
+    Map<Integer, Map<String, String>> hostListeners = new TreeMap<>();
+    Policies policies = context.policies();
+    // A route is fine if its hostnames fit at least one listener it names (Gateway API).
+    Map<Resource, List<GatewayListener>> unfitting = new java.util.LinkedHashMap<>();
+    java.util.Set<Resource> attachedSomewhere = new java.util.HashSet<>();
     List<Resource> routes = new ArrayList<>(context.config.ofKind(Kind.HTTP_ROUTE));
     routes.addAll(context.config.ofKind(Kind.GRPC_ROUTE));
     for (int l = 0; l < spec.listeners().size(); l++) {
@@ -88,27 +94,39 @@ final class GatewayGroups {
                 : route.spec(GrpcRouteSpec.class).hostnames();
         List<String> effective = Hostnames.effective(listener.hostname(), routeHostnames);
         if (effective.isEmpty()) {
-          context.problem(
-              route,
-              "/spec/hostnames",
-              "no hostname fits listener '"
-                  + listener.name()
-                  + "' of Gateway "
-                  + gateway.key().namespace()
-                  + "/"
-                  + gateway.key().name()
-                  + " ("
-                  + listener.hostname()
-                  + "); not attached there (NoMatchingListenerHostname)");
+          unfitting.computeIfAbsent(route, r -> new ArrayList<>()).add(listener);
           continue;
         }
+        attachedSomewhere.add(route);
         List<Candidate> candidates =
-            route.kind() == Kind.HTTP_ROUTE ? rules.http(route) : rules.grpc(route);
+            route.kind() == Kind.HTTP_ROUTE
+                ? rules.http(route, gateway, listener.name())
+                : rules.grpc(route, gateway, listener.name());
         for (String host : effective) {
           hosts.computeIfAbsent(host, h -> new ArrayList<>()).addAll(candidates);
+          hostListeners
+              .computeIfAbsent(listener.port(), p -> new TreeMap<>())
+              .putIfAbsent(host, listener.name());
         }
       }
     }
+    unfitting.forEach(
+        (route, tried) -> {
+          if (!attachedSomewhere.contains(route)) {
+            context.problem(
+                route,
+                "/spec/hostnames",
+                "no hostname fits any listener of Gateway "
+                    + gateway.key().namespace()
+                    + "/"
+                    + gateway.key().name()
+                    + " it attaches to ("
+                    + tried.stream()
+                        .map(l -> l.name() + ": " + l.hostname())
+                        .collect(java.util.stream.Collectors.joining(", "))
+                    + "); not attached (NoMatchingListenerHostname)");
+          }
+        });
     List<ListenerIr> listeners = new ArrayList<>();
     List<RouteTableIr> tables = new ArrayList<>();
     for (Map.Entry<Integer, Map<String, List<Candidate>>> port : ports.entrySet()) {
@@ -123,13 +141,26 @@ final class GatewayGroups {
                 .sorted(Candidate.PRECEDENCE)
                 .map(Candidate::route)
                 .toList();
-        hosts.add(new VirtualHostIr(host.getKey(), List.of(host.getKey()), ordered));
+        String from = hostListeners.get(port.getKey()).get(host.getKey());
+        hosts.add(
+            new VirtualHostIr(
+                host.getKey(),
+                List.of(host.getKey()),
+                ordered,
+                policies.gatewayRateLimit(gateway.key(), from)));
         ordered.stream()
             .map(RouteIr::source)
             .filter(s -> !sources.contains(s))
             .forEach(sources::add);
       }
-      listeners.add(new HttpListenerIr(name, "0.0.0.0", port.getKey(), name, sources));
+      listeners.add(
+          new HttpListenerIr(
+              name,
+              "0.0.0.0",
+              port.getKey(),
+              name,
+              policies.gatewayRateLimit(gateway.key(), null),
+              sources));
       tables.add(new RouteTableIr(name, hosts));
     }
     return new ProxyGroupIr(

@@ -36,7 +36,7 @@ final class ProxylessGroup {
   }
 
   ProxyGroupIr resolve() {
-    Clusters clusters = new Clusters(context);
+    Clusters clusters = new Clusters(context, ProxyKind.PROXYLESS);
     RouteRules rules = new RouteRules(context, clusters, ProxyKind.PROXYLESS);
     List<ListenerIr> listeners = new ArrayList<>();
     List<RouteTableIr> tables = new ArrayList<>();
@@ -45,12 +45,12 @@ final class ProxylessGroup {
       List<Candidate> candidates = new ArrayList<>();
       for (Resource route : context.config.ofKind(Kind.HTTP_ROUTE)) {
         if (attachesTo(route, route.spec(HttpRouteSpec.class).parentRefs(), backend.key())) {
-          candidates.addAll(rules.http(route));
+          candidates.addAll(rules.http(route, null, null));
         }
       }
       for (Resource route : context.config.ofKind(Kind.GRPC_ROUTE)) {
         if (attachesTo(route, route.spec(GrpcRouteSpec.class).parentRefs(), backend.key())) {
-          candidates.addAll(rules.grpc(route));
+          candidates.addAll(rules.grpc(route, null, null));
         }
       }
       List<RouteIr> routes =
@@ -70,6 +70,7 @@ final class ProxylessGroup {
                 HeaderOpsIr.NONE,
                 null,
                 null,
+                null,
                 Context.source(backend)));
       }
       listeners.add(new ApiListenerIr(name, name, sources));
@@ -77,6 +78,21 @@ final class ProxylessGroup {
     }
     return new ProxyGroupIr(
         Names.PROXYLESS_GROUP, ProxyKind.PROXYLESS, listeners, tables, clusters.all());
+  }
+
+  /** Whether any HTTPRoute or GRPCRoute names this Backend as its parent (mesh style). */
+  static boolean isMeshTarget(Context context, ResourceKey backend) {
+    for (Resource route : context.config.ofKind(Kind.HTTP_ROUTE)) {
+      if (attachesTo(route, route.spec(HttpRouteSpec.class).parentRefs(), backend)) {
+        return true;
+      }
+    }
+    for (Resource route : context.config.ofKind(Kind.GRPC_ROUTE)) {
+      if (attachesTo(route, route.spec(GrpcRouteSpec.class).parentRefs(), backend)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean attachesTo(Resource route, List<ParentRef> parents, ResourceKey backend) {

@@ -11,18 +11,24 @@ import io.meshgate.config.model.HttpRouteMatch;
 import io.meshgate.config.model.HttpRouteRule;
 import io.meshgate.config.model.HttpRouteSpec;
 import io.meshgate.config.model.PathModifier;
+import io.meshgate.config.model.PolicyTimeouts;
 import io.meshgate.config.model.RequestMirror;
 import io.meshgate.config.model.RequestRedirect;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.RetryPolicy;
 import io.meshgate.config.model.RouteFilter;
 import io.meshgate.config.model.RouteFilterType;
 import io.meshgate.config.model.StringMatchType;
+import io.meshgate.config.model.TrafficPolicySpec;
 import io.meshgate.config.model.UrlRewrite;
 import io.meshgate.config.model.ValueMatch;
 import io.meshgate.config.schema.Wire;
+import io.meshgate.xds.ir.FaultIr;
+import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.HeaderValueIr;
+import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.MirrorIr;
 import io.meshgate.xds.ir.PathMatchIr;
 import io.meshgate.xds.ir.PathRewriteIr;
@@ -31,6 +37,7 @@ import io.meshgate.xds.ir.RetryIr;
 import io.meshgate.xds.ir.RouteActionIr;
 import io.meshgate.xds.ir.RouteIr;
 import io.meshgate.xds.ir.RouteMatchIr;
+import io.meshgate.xds.ir.RoutePolicyIr;
 import io.meshgate.xds.ir.StringMatchIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
@@ -38,6 +45,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * HTTPRoute and GRPCRoute rules to routes: one route per match (a rule without matches matches the
@@ -60,24 +68,33 @@ final class RouteRules {
     this.kind = kind;
   }
 
-  List<Candidate> http(Resource route) {
+  /**
+   * The routes of an HTTPRoute's rules.
+   *
+   * @param gateway the Gateway whose listener they attach to; null for proxyless clients
+   * @param listener that listener's name
+   */
+  List<Candidate> http(Resource route, Resource gateway, String listener) {
     HttpRouteSpec spec = route.spec(HttpRouteSpec.class);
     List<Candidate> candidates = new ArrayList<>();
     for (int r = 0; r < spec.rules().size(); r++) {
       HttpRouteRule rule = spec.rules().get(r);
       String at = "/spec/rules/" + r;
+      Policies.Chain chain = context.policies().chain(gateway, listener, route, rule.name());
       RouteActionIr action = action(route, rule.backendRefs(), rule.filters(), at);
       HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
       HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
+      // The route's own Gateway API fields are the most specific of all.
       Long timeout =
           rule.timeouts() == null || rule.timeouts().request() == null
-              ? null
-              : millis(rule.timeouts().request());
+              ? policyTimeout(chain, PolicyTimeouts::request)
+              : Long.valueOf(millis(rule.timeouts().request()));
       Long perTry =
           rule.timeouts() == null || rule.timeouts().backendRequest() == null
               ? null
               : millis(rule.timeouts().backendRequest());
-      RetryIr retry = retry(rule, perTry);
+      RetryIr retry = rule.retry() != null ? retry(rule, perTry) : retry(chain, perTry);
+      RoutePolicyIr policy = policy(route, chain, at);
       List<HttpRouteMatch> matches =
           rule.matches().isEmpty()
               ? List.of(new HttpRouteMatch(null, null, null, null))
@@ -107,6 +124,7 @@ final class RouteRules {
                 response,
                 timeout,
                 retry,
+                policy,
                 Context.source(route));
         candidates.add(new Candidate(ir, route.key(), r, m, match.method() != null));
       }
@@ -114,12 +132,17 @@ final class RouteRules {
     return candidates;
   }
 
-  List<Candidate> grpc(Resource route) {
+  /** The routes of a GRPCRoute's rules; {@code gateway} and {@code listener} as for HTTP. */
+  List<Candidate> grpc(Resource route, Resource gateway, String listener) {
     GrpcRouteSpec spec = route.spec(GrpcRouteSpec.class);
     List<Candidate> candidates = new ArrayList<>();
     for (int r = 0; r < spec.rules().size(); r++) {
       GrpcRouteRule rule = spec.rules().get(r);
       String at = "/spec/rules/" + r;
+      Policies.Chain chain = context.policies().chain(gateway, listener, route, rule.name());
+      Long timeout = policyTimeout(chain, PolicyTimeouts::request);
+      RetryIr retry = retry(chain, null);
+      RoutePolicyIr policy = policy(route, chain, at);
       RouteActionIr action = action(route, rule.backendRefs(), rule.filters(), at);
       HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
       HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
@@ -136,8 +159,9 @@ final class RouteRules {
                 action,
                 request,
                 response,
-                null,
-                null,
+                timeout,
+                retry,
+                policy,
                 Context.source(route));
         candidates.add(new Candidate(ir, route.key(), r, m, false));
       }
@@ -243,10 +267,11 @@ final class RouteRules {
       }
       return new RouteActionIr.DirectResponse(500, "");
     }
+    HashOnIr hashOn = clusters.hashOn(weighted.get(0).cluster());
     return rewrite == null
-        ? new RouteActionIr.Forward(weighted, null, null, mirrors)
+        ? new RouteActionIr.Forward(weighted, null, null, mirrors, hashOn)
         : new RouteActionIr.Forward(
-            weighted, rewrite.hostname(), pathRewrite(rewrite.path()), mirrors);
+            weighted, rewrite.hostname(), pathRewrite(rewrite.path()), mirrors, hashOn);
   }
 
   /**
@@ -338,7 +363,12 @@ final class RouteRules {
               .sorted()
               .toList();
       return new RetryIr(
-          attempts, on.isEmpty() ? List.of("unavailable") : on, List.of(), backoff, perTryMillis);
+          attempts,
+          on.isEmpty() ? List.of("unavailable") : on,
+          List.of(),
+          backoff,
+          null,
+          perTryMillis);
     }
     List<Integer> codes = rule.retry().codes();
     return new RetryIr(
@@ -346,7 +376,73 @@ final class RouteRules {
         codes.isEmpty() ? List.of("5xx") : List.of("retriable-status-codes"),
         codes,
         backoff,
+        null,
         perTryMillis);
+  }
+
+  /** Retries from the most specific TrafficPolicy that sets them; null when none does. */
+  private RetryIr retry(Policies.Chain chain, Long perTryMillis) {
+    RetryPolicy retry = chain.mostSpecific(TrafficPolicySpec::retry);
+    if (retry == null) {
+      return null;
+    }
+    int attempts = retry.attempts() == null ? 1 : retry.attempts();
+    Long perTry = perTryMillis != null ? perTryMillis : millisOrNull(retry.perTryTimeout());
+    Long base = retry.backoff() == null ? null : millisOrNull(retry.backoff().baseInterval());
+    Long max = retry.backoff() == null ? null : millisOrNull(retry.backoff().maxInterval());
+    List<String> on = new ArrayList<>(retry.retryOn());
+    if (!retry.retriableStatusCodes().isEmpty() && !on.contains("retriable-status-codes")) {
+      on.add("retriable-status-codes");
+    }
+    if (kind == ProxyKind.PROXYLESS) {
+      // gRPC retries on status names only; HTTP codes with a gRPC twin are mapped.
+      List<String> grpc = new ArrayList<>();
+      on.stream().filter(GRPC_RETRY_ON::containsValue).forEach(grpc::add);
+      retry.retriableStatusCodes().stream()
+          .map(GRPC_RETRY_ON::get)
+          .filter(java.util.Objects::nonNull)
+          .forEach(grpc::add);
+      List<String> sorted = grpc.stream().distinct().sorted().toList();
+      return new RetryIr(
+          attempts,
+          sorted.isEmpty() ? List.of("unavailable") : sorted,
+          List.of(),
+          base,
+          max,
+          perTry);
+    }
+    if (on.isEmpty()) {
+      on.add("5xx");
+    }
+    return new RetryIr(attempts, on, retry.retriableStatusCodes(), base, max, perTry);
+  }
+
+  private static Long policyTimeout(Policies.Chain chain, Function<PolicyTimeouts, String> field) {
+    String value = chain.mostSpecific(p -> p.timeout() == null ? null : field.apply(p.timeout()));
+    return millisOrNull(value);
+  }
+
+  /** Idle timeout, the route's own bucket and faults; null when no policy sets any. */
+  private RoutePolicyIr policy(Resource route, Policies.Chain chain, String at) {
+    Long idle = policyTimeout(chain, PolicyTimeouts::idle);
+    LocalRateLimitIr rateLimit = chain.routeRateLimit();
+    if (rateLimit != null && kind == ProxyKind.PROXYLESS) {
+      context.problem(
+          route,
+          at,
+          "proxyless gRPC clients do not rate-limit; the TrafficPolicy's rateLimit is not applied"
+              + " to their calls (UnsupportedValue)");
+      rateLimit = null;
+    }
+    FaultIr fault = chain.fault();
+    if (idle == null && rateLimit == null && fault == null) {
+      return null;
+    }
+    return new RoutePolicyIr(idle, rateLimit, fault);
+  }
+
+  private static Long millisOrNull(String duration) {
+    return duration == null ? null : millis(duration);
   }
 
   /** Gateway API durations (validated upstream) in milliseconds. */

@@ -16,6 +16,7 @@ import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RouteTableIr;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -89,7 +90,7 @@ public record GroupSnapshot(String group, long revision, Map<String, TypeResourc
       clusters.put(
           cluster.name(),
           cache.get(
-              List.of("cluster", cluster.name(), cluster.protocol()),
+              Arrays.asList("cluster", cluster.name(), cluster.protocol(), cluster.policy()),
               cluster.name(),
               () -> EnvoyTranslator.cluster(cluster)));
       endpoints.put(

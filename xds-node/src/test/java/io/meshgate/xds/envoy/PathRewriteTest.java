@@ -50,7 +50,7 @@ class PathRewriteTest {
     PathRewriteIr rewrite = new PathRewriteIr.Prefix(replacement);
     RouteActionIr forward =
         new RouteActionIr.Forward(
-            List.of(new WeightedClusterIr("default/api", 1)), null, rewrite, List.of());
+            List.of(new WeightedClusterIr("default/api", 1)), null, rewrite, List.of(), null);
     RouteActionIr redirect = new RouteActionIr.Redirect(null, null, null, rewrite, 302);
 
     assertThat(apply(translate(prefix, forward).getRoute().getRegexRewrite(), request))
@@ -67,6 +67,7 @@ class PathRewriteTest {
             action,
             HeaderOpsIr.NONE,
             HeaderOpsIr.NONE,
+            null,
             null,
             null,
             new SourceRef("HTTPRoute", "default", "r", 1));

@@ -11,20 +11,24 @@ import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.Consistency;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
+import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ResolvedIr;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * envoy golden cases: {@code golden/envoy/<case>/ir.yaml} → {@code listeners.yaml}, {@code
- * routes.yaml}, {@code clusters.yaml}, {@code endpoints.yaml}, each a map of group to resources as
- * a config dump shows them. Every output must parse back with the Envoy type registry (unknown
- * fields fail) and every group must be consistent.
+ * envoy golden cases: {@code golden/envoy/<case>/ir.yaml}, or {@code input.yaml} (resources, which
+ * then also give {@code ir.yaml} and {@code problems.txt} as goldens) → {@code listeners.yaml},
+ * {@code routes.yaml}, {@code clusters.yaml}, {@code endpoints.yaml}, each a map of group to
+ * resources as a config dump shows them. Every output must parse back with the Envoy type registry
+ * (unknown fields fail) and every group must be consistent.
  */
 class EnvoyGoldenTest {
   static final Path ROOT = Path.of("src/test/resources/golden/envoy");
@@ -36,7 +40,20 @@ class EnvoyGoldenTest {
   }
 
   private static void check(Path dir) throws Exception {
-    ResolvedIr ir = Cases.readIr(GoldenFiles.read(dir.resolve("ir.yaml")));
+    ResolvedIr ir;
+    if (Files.exists(dir.resolve("input.yaml"))) {
+      // A whole-pipeline case: resources in, the IR and problems as goldens too.
+      ir = Cases.resolve(GoldenFiles.read(dir.resolve("input.yaml")));
+      GoldenFiles.assertMatches(dir.resolve("ir.yaml"), Cases.irYaml(ir), "xds-node");
+      GoldenFiles.assertMatches(
+          dir.resolve("problems.txt"),
+          ir.problems().stream()
+              .map(Problem::toString)
+              .collect(Collectors.joining("\n", "", ir.problems().isEmpty() ? "" : "\n")),
+          "xds-node");
+    } else {
+      ir = Cases.readIr(GoldenFiles.read(dir.resolve("ir.yaml")));
+    }
     List<GroupResources> groups = EnvoyTranslator.translate(ir);
     write(dir, "listeners.yaml", groups, GroupResources::listeners);
     write(dir, "routes.yaml", groups, GroupResources::routes);
@@ -45,7 +62,13 @@ class EnvoyGoldenTest {
     GoldenFiles.checkNoStaleOutputs(
         dir,
         ".yaml",
-        Set.of("ir.yaml", "listeners.yaml", "routes.yaml", "clusters.yaml", "endpoints.yaml"),
+        Set.of(
+            "input.yaml",
+            "ir.yaml",
+            "listeners.yaml",
+            "routes.yaml",
+            "clusters.yaml",
+            "endpoints.yaml"),
         "xds-node");
     for (GroupResources group : groups) {
       assertThat(Consistency.problems(group)).as("consistency of %s", group.group()).isEmpty();

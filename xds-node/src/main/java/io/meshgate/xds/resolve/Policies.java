@@ -1,0 +1,433 @@
+package io.meshgate.xds.resolve;
+
+import io.meshgate.config.model.BackendTlsPolicySpec;
+import io.meshgate.config.model.BackendTlsValidation;
+import io.meshgate.config.model.GatewaySpec;
+import io.meshgate.config.model.GrpcRouteSpec;
+import io.meshgate.config.model.HttpRouteSpec;
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.LocalRateLimit;
+import io.meshgate.config.model.ObjectRef;
+import io.meshgate.config.model.PolicyTargetRef;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.model.SecretSpec;
+import io.meshgate.config.model.SubjectAltName;
+import io.meshgate.config.model.TrafficPolicySpec;
+import io.meshgate.xds.ir.ClusterPolicyIr;
+import io.meshgate.xds.ir.ClusterPolicyIr.UpstreamTlsIr;
+import io.meshgate.xds.ir.FaultIr;
+import io.meshgate.xds.ir.HashOnIr;
+import io.meshgate.xds.ir.LocalRateLimitIr;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * TrafficPolicies and BackendTLSPolicies by what they attach to.
+ *
+ * <p>A target is a Gateway, one of its listeners (sectionName), an HTTPRoute or GRPCRoute, one of
+ * its named rules (sectionName), or a Backend. Where several policies of one kind attach to the
+ * same target, the oldest (creationTimestamp, then namespace/name) holds it and the others are left
+ * out there with a Problem (Conflicted), as Gateway API's policy attachment says. Field by field,
+ * the most specific attachment wins: rule over route over listener over Gateway; docs/traffic-
+ * policy.md spells it out.
+ */
+final class Policies {
+  /** Oldest first; equal (or absent) timestamps fall back to namespace/name. */
+  static final Comparator<Resource> AGE =
+      Comparator.comparing(
+              (Resource r) ->
+                  r.metadata().creationTimestamp() == null ? "" : r.metadata().creationTimestamp())
+          .thenComparing(r -> r.metadata().namespace())
+          .thenComparing(r -> r.metadata().name());
+
+  private final Context context;
+  private final Map<String, Resource> traffic = new HashMap<>();
+  private final Map<String, Resource> backendTls = new HashMap<>();
+
+  Policies(Context context) {
+    this.context = context;
+    index(Kind.TRAFFIC_POLICY, traffic);
+    index(Kind.BACKEND_TLS_POLICY, backendTls);
+  }
+
+  private void index(Kind kind, Map<String, Resource> byTarget) {
+    List<Resource> policies = new ArrayList<>(context.config.ofKind(kind));
+    policies.sort(AGE);
+    for (Resource policy : policies) {
+      List<PolicyTargetRef> targets =
+          kind == Kind.TRAFFIC_POLICY
+              ? policy.spec(TrafficPolicySpec.class).targetRefs()
+              : policy.spec(BackendTlsPolicySpec.class).targetRefs();
+      for (int i = 0; i < targets.size(); i++) {
+        PolicyTargetRef target = targets.get(i);
+        String at = "/spec/targetRefs/" + i;
+        Optional<String> key = targetKey(policy, target, at);
+        if (key.isEmpty()) {
+          continue;
+        }
+        Resource holder = byTarget.putIfAbsent(key.get(), policy);
+        if (holder != null) {
+          context.problem(
+              policy,
+              at,
+              "the older "
+                  + kind.wireName()
+                  + " "
+                  + holder.metadata().namespace()
+                  + "/"
+                  + holder.metadata().name()
+                  + " already attaches to "
+                  + describe(target)
+                  + "; this one is left out there (Conflicted)");
+          continue;
+        }
+        if (kind == Kind.TRAFFIC_POLICY) {
+          checkFields(policy, key.get().startsWith("Backend/"));
+        }
+      }
+    }
+  }
+
+  /** The target's key, or empty with a Problem when it does not exist. */
+  private Optional<String> targetKey(Resource policy, PolicyTargetRef target, String at) {
+    String namespace = policy.metadata().namespace();
+    String kind = "Service".equals(target.kind()) ? "Backend" : target.kind();
+    Kind resolved =
+        switch (kind) {
+          case "Gateway" -> Kind.GATEWAY;
+          case "HTTPRoute" -> Kind.HTTP_ROUTE;
+          case "GRPCRoute" -> Kind.GRPC_ROUTE;
+          default -> Kind.BACKEND;
+        };
+    Optional<Resource> resource = context.get(new ResourceKey(resolved, namespace, target.name()));
+    if (resource.isEmpty()) {
+      context.problem(
+          policy,
+          at,
+          describe(target) + " not found in namespace " + namespace + " (TargetNotFound)");
+      return Optional.empty();
+    }
+    String section = target.sectionName();
+    if (section != null && !sections(resource.get()).contains(section)) {
+      context.problem(
+          policy,
+          at + "/sectionName",
+          describe(target)
+              + " has no "
+              + (resolved == Kind.GATEWAY ? "listener" : "rule")
+              + " named '"
+              + section
+              + "' (TargetNotFound)");
+      return Optional.empty();
+    }
+    return Optional.of(key(resolved, namespace, target.name(), section));
+  }
+
+  private static List<String> sections(Resource resource) {
+    if (resource.kind() == Kind.GATEWAY) {
+      return resource.spec(GatewaySpec.class).listeners().stream().map(l -> l.name()).toList();
+    }
+    if (resource.kind() == Kind.HTTP_ROUTE) {
+      return resource.spec(HttpRouteSpec.class).rules().stream()
+          .map(r -> r.name())
+          .filter(Objects::nonNull)
+          .toList();
+    }
+    if (resource.kind() == Kind.GRPC_ROUTE) {
+      return resource.spec(GrpcRouteSpec.class).rules().stream()
+          .map(r -> r.name())
+          .filter(Objects::nonNull)
+          .toList();
+    }
+    return List.of();
+  }
+
+  private static String key(Kind kind, String namespace, String name, String section) {
+    String base =
+        (kind == Kind.BACKEND ? "Backend" : kind.wireName()) + "/" + namespace + "/" + name;
+    return section == null ? base : base + "#" + section;
+  }
+
+  private static String describe(PolicyTargetRef target) {
+    return target.kind()
+        + " '"
+        + target.name()
+        + "'"
+        + (target.sectionName() == null ? "" : " (section '" + target.sectionName() + "')");
+  }
+
+  /** Fields that do not apply where the policy attaches get a Problem; they are ignored there. */
+  private void checkFields(Resource policy, boolean backend) {
+    TrafficPolicySpec spec = policy.spec(TrafficPolicySpec.class);
+    Map<String, Object> routeFields = new java.util.LinkedHashMap<>();
+    routeFields.put("retry", spec.retry());
+    routeFields.put("rateLimit", spec.rateLimit());
+    routeFields.put("faultInjection", spec.faultInjection());
+    if (spec.timeout() != null) {
+      routeFields.put("timeout/request", spec.timeout().request());
+      routeFields.put("timeout/idle", spec.timeout().idle());
+    }
+    Map<String, Object> backendFields = new java.util.LinkedHashMap<>();
+    backendFields.put("circuitBreaker", spec.circuitBreaker());
+    backendFields.put("outlierDetection", spec.outlierDetection());
+    backendFields.put("healthCheck", spec.healthCheck());
+    backendFields.put("loadBalancer", spec.loadBalancer());
+    if (spec.timeout() != null) {
+      backendFields.put("timeout/connect", spec.timeout().connect());
+    }
+    Map<String, Object> misplaced = backend ? routeFields : backendFields;
+    misplaced.forEach(
+        (field, value) -> {
+          if (value != null) {
+            context.problem(
+                policy,
+                "/spec/" + field,
+                backend
+                    ? "applies to Gateways and routes, not to a Backend; ignored here"
+                    : "applies to Backends (target a Backend or Service); ignored on a Gateway or"
+                        + " route");
+          }
+        });
+  }
+
+  private Optional<TrafficPolicySpec> traffic(String key) {
+    return Optional.ofNullable(traffic.get(key)).map(r -> r.spec(TrafficPolicySpec.class));
+  }
+
+  /**
+   * The TrafficPolicies that shape a route of {@code route}'s rule {@code ruleName}, least specific
+   * first: the Gateway, the listener, the route, the rule. {@code gateway} is null for proxyless
+   * clients.
+   */
+  Chain chain(Resource gateway, String listener, Resource route, String ruleName) {
+    List<TrafficPolicySpec> levels = new ArrayList<>();
+    if (gateway != null) {
+      ResourceKey g = gateway.key();
+      traffic(key(Kind.GATEWAY, g.namespace(), g.name(), null)).ifPresent(levels::add);
+      traffic(key(Kind.GATEWAY, g.namespace(), g.name(), listener)).ifPresent(levels::add);
+    }
+    int routeLevel = levels.size();
+    ResourceKey r = route.key();
+    traffic(key(route.kind(), r.namespace(), r.name(), null)).ifPresent(levels::add);
+    if (ruleName != null) {
+      traffic(key(route.kind(), r.namespace(), r.name(), ruleName)).ifPresent(levels::add);
+    }
+    return new Chain(levels, routeLevel);
+  }
+
+  /** The rate limit of a Gateway (one bucket per port) or of one of its listeners (per host). */
+  LocalRateLimitIr gatewayRateLimit(ResourceKey gateway, String listener) {
+    return traffic(key(Kind.GATEWAY, gateway.namespace(), gateway.name(), listener))
+        .map(p -> p.rateLimit() == null ? null : bucket(p.rateLimit().local()))
+        .orElse(null);
+  }
+
+  /**
+   * Policies from least to most specific.
+   *
+   * @param routeLevel the index of the first route-level policy: rate limits below it are the
+   *     Gateway's shared buckets, not the route's own
+   */
+  record Chain(List<TrafficPolicySpec> levels, int routeLevel) {
+    /** The most specific value of a field, or null. */
+    <T> T mostSpecific(Function<TrafficPolicySpec, T> field) {
+      T value = null;
+      for (TrafficPolicySpec level : levels) {
+        T v = field.apply(level);
+        value = v == null ? value : v;
+      }
+      return value;
+    }
+
+    /** The route's own token bucket: from a policy on the route or rule only. */
+    LocalRateLimitIr routeRateLimit() {
+      LocalRateLimit limit = null;
+      for (TrafficPolicySpec level : levels.subList(routeLevel, levels.size())) {
+        limit = level.rateLimit() == null ? limit : level.rateLimit().local();
+      }
+      return limit == null ? null : bucket(limit);
+    }
+
+    FaultIr fault() {
+      var fault = mostSpecific(TrafficPolicySpec::faultInjection);
+      if (fault == null) {
+        return null;
+      }
+      var delay = fault.delay();
+      var abort = fault.abort();
+      return new FaultIr(
+          delay == null ? null : RouteRules.millis(delay.fixedDelay()),
+          delay == null ? 0 : FaultIr.perMillion(delay.percentage()),
+          abort == null ? null : abort.httpStatus(),
+          abort == null ? null : abort.grpcStatus(),
+          abort == null ? 0 : FaultIr.perMillion(abort.percentage()));
+    }
+  }
+
+  /** A burst above the rate fills the bucket beyond one period's tokens. */
+  static LocalRateLimitIr bucket(LocalRateLimit limit) {
+    long period =
+        switch (limit.unit()) {
+          case SECOND -> 1_000L;
+          case MINUTE -> 60_000L;
+          case HOUR -> 3_600_000L;
+        };
+    long burst = limit.burst() == null ? 0 : limit.burst();
+    return new LocalRateLimitIr(limit.requests() + burst, limit.requests(), period);
+  }
+
+  /**
+   * A Backend's cluster settings: TrafficPolicy fields for Backends, and upstream TLS from its
+   * BackendTLSPolicy. {@code failClosed} is set when TLS is asked for but its CA cannot be loaded:
+   * the cluster then gets no endpoints rather than an unverified connection.
+   */
+  record BackendSettings(ClusterPolicyIr policy, boolean failClosed) {}
+
+  BackendSettings backend(Resource backend) {
+    ResourceKey b = backend.key();
+    String key = key(Kind.BACKEND, b.namespace(), b.name(), null);
+    Optional<TrafficPolicySpec> spec = traffic(key);
+    boolean[] failClosed = {false};
+    UpstreamTlsIr tls =
+        Optional.ofNullable(backendTls.get(key))
+            .map(
+                p -> {
+                  UpstreamTlsIr t = tls(p);
+                  failClosed[0] = t == null;
+                  return t;
+                })
+            .orElse(null);
+    if (spec.isEmpty() && tls == null && !failClosed[0]) {
+      return new BackendSettings(null, false);
+    }
+    TrafficPolicySpec p = spec.orElse(null);
+    ClusterPolicyIr policy =
+        new ClusterPolicyIr(
+            p == null || p.timeout() == null || p.timeout().connect() == null
+                ? null
+                : RouteRules.millis(p.timeout().connect()),
+            p == null || p.loadBalancer() == null
+                ? null
+                : ClusterPolicyIr.LoadBalancing.valueOf(p.loadBalancer().type().name()),
+            p == null || p.loadBalancer() == null || p.loadBalancer().consistentHash() == null
+                ? null
+                : hashOn(p.loadBalancer().consistentHash()),
+            p == null ? null : healthCheck(p.healthCheck()),
+            p == null || p.circuitBreaker() == null
+                ? null
+                : new ClusterPolicyIr.CircuitBreakerIr(
+                    p.circuitBreaker().maxConnections(),
+                    p.circuitBreaker().maxPendingRequests(),
+                    p.circuitBreaker().maxRequests(),
+                    p.circuitBreaker().maxRetries()),
+            p == null || p.outlierDetection() == null
+                ? null
+                : new ClusterPolicyIr.OutlierIr(
+                    p.outlierDetection().consecutive5xx(),
+                    p.outlierDetection().consecutiveGatewayErrors(),
+                    millisOrNull(p.outlierDetection().interval()),
+                    millisOrNull(p.outlierDetection().baseEjectionTime()),
+                    p.outlierDetection().maxEjectionPercent()),
+            tls);
+    return new BackendSettings(policy, failClosed[0]);
+  }
+
+  private static HashOnIr hashOn(io.meshgate.config.model.ConsistentHash hash) {
+    return new HashOnIr(
+        hash.header() == null ? null : hash.header().toLowerCase(java.util.Locale.ROOT),
+        hash.cookie(),
+        Boolean.TRUE.equals(hash.sourceIP()));
+  }
+
+  /** Defaults as Envoy Gateway's: every 3 s, 1 s timeout, 3 failures out, 1 success back. */
+  private static ClusterPolicyIr.HealthCheckIr healthCheck(
+      io.meshgate.config.model.HealthCheck check) {
+    if (check == null) {
+      return null;
+    }
+    ClusterPolicyIr.HealthCheckIr.Http http =
+        check.http() == null
+            ? null
+            : new ClusterPolicyIr.HealthCheckIr.Http(
+                check.http().path(),
+                check.http().host(),
+                check.http().expectedStatuses().isEmpty()
+                    ? List.of(200)
+                    : check.http().expectedStatuses());
+    String grpc =
+        switch (check.type()) {
+          case GRPC ->
+              check.grpc() == null || check.grpc().service() == null ? "" : check.grpc().service();
+          default -> null;
+        };
+    return new ClusterPolicyIr.HealthCheckIr(
+        check.interval() == null ? 3_000 : RouteRules.millis(check.interval()),
+        check.timeout() == null ? 1_000 : RouteRules.millis(check.timeout()),
+        check.unhealthyThreshold() == null ? 3 : check.unhealthyThreshold(),
+        check.healthyThreshold() == null ? 1 : check.healthyThreshold(),
+        http,
+        grpc);
+  }
+
+  /** Upstream TLS, or null with a Problem when a CA Secret is missing or holds no ca.crt. */
+  private UpstreamTlsIr tls(Resource policy) {
+    BackendTlsValidation validation = policy.spec(BackendTlsPolicySpec.class).validation();
+    String caPem = null;
+    if (!validation.caCertificateRefs().isEmpty()) {
+      StringBuilder pem = new StringBuilder();
+      for (int i = 0; i < validation.caCertificateRefs().size(); i++) {
+        ObjectRef ref = validation.caCertificateRefs().get(i);
+        String at = "/spec/validation/caCertificateRefs/" + i;
+        Optional<Resource> secret =
+            "Secret".equals(ref.kind()) && ref.group().isEmpty()
+                ? context.get(
+                    new ResourceKey(Kind.SECRET, policy.metadata().namespace(), ref.name()))
+                : Optional.empty();
+        String ca = secret.map(s -> s.spec(SecretSpec.class).data().get("ca.crt")).orElse(null);
+        if (ca == null) {
+          context.problem(
+              policy,
+              at,
+              secret.isEmpty()
+                  ? "Secret '"
+                      + ref.name()
+                      + "' not found; the backend gets no traffic until it exists"
+                      + " (InvalidCACertificateRef)"
+                  : "Secret '"
+                      + ref.name()
+                      + "' has no ca.crt; the backend gets no traffic until it does"
+                      + " (InvalidCACertificateRef)");
+          return null;
+        }
+        pem.append(new String(Base64.getDecoder().decode(ca), StandardCharsets.UTF_8));
+      }
+      caPem = pem.toString();
+    }
+    List<String> dns = new ArrayList<>();
+    List<String> uris = new ArrayList<>();
+    for (SubjectAltName san : validation.subjectAltNames()) {
+      if ("Hostname".equals(san.type())) {
+        dns.add(san.hostname());
+      } else {
+        uris.add(san.uri());
+      }
+    }
+    if (dns.isEmpty() && uris.isEmpty()) {
+      dns.add(validation.hostname());
+    }
+    return new UpstreamTlsIr(validation.hostname(), caPem, dns, uris);
+  }
+
+  private static Long millisOrNull(String duration) {
+    return duration == null ? null : RouteRules.millis(duration);
+  }
+}
