@@ -79,6 +79,13 @@ final class NodeCommand implements Callable<Integer> {
           "Serve streams without a client certificate or token (env MESHGATE_XDS_ALLOW_ANONYMOUS; default: true only when xDS binds to loopback).")
   Boolean allowAnonymous;
 
+  @Option(
+      names = "--seal-key",
+      descriptionKey = "seal-key",
+      description =
+          "The cluster's private seal key (meshgate seal-key create), to unseal listener certificates (env MESHGATE_SEAL_KEY).")
+  java.nio.file.Path sealKey;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   @Override
@@ -101,7 +108,8 @@ final class NodeCommand implements Callable<Integer> {
                 Optional.ofNullable(tlsKey),
                 Optional.ofNullable(clientCa),
                 Optional.ofNullable(allowAnonymous),
-                NodeSettings.address(xdsAddress)));
+                NodeSettings.address(xdsAddress)),
+            sealKey);
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",
         VersionProvider.version(),

@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Access logs of gateway HTTP listeners: one JSON object per request on Envoy's stdout, where
- * container runtimes, journald and Nomad collect it. The fields are what an operator needs to
- * follow a request: who, what, which route and upstream, how it ended and how long it took.
+ * Access logs of gateway listeners: one JSON object per request (or TCP connection) on Envoy's
+ * stdout, where container runtimes, journald and Nomad collect it. The fields are what an operator
+ * needs to follow a request: who, what, which route and upstream, how it ended and how long it
+ * took.
  */
 final class AccessLogs {
   static final String STDOUT = "envoy.access_loggers.stdout";
@@ -41,13 +42,28 @@ final class AccessLogs {
               Map.entry("upstream_host", "%UPSTREAM_HOST%"),
               Map.entry("downstream_remote_address", "%DOWNSTREAM_REMOTE_ADDRESS%")));
 
-  static final AccessLog STDOUT_JSON = stdoutJson();
+  /** For TCP proxies: the connection, where it went, and how it ended. */
+  private static final Map<String, String> TCP_FIELDS =
+      new TreeMap<>(
+          Map.ofEntries(
+              Map.entry("start_time", "%START_TIME%"),
+              Map.entry("server_name", "%REQUESTED_SERVER_NAME%"),
+              Map.entry("response_flags", "%RESPONSE_FLAGS%"),
+              Map.entry("bytes_received", "%BYTES_RECEIVED%"),
+              Map.entry("bytes_sent", "%BYTES_SENT%"),
+              Map.entry("duration_ms", "%DURATION%"),
+              Map.entry("upstream_cluster", "%UPSTREAM_CLUSTER%"),
+              Map.entry("upstream_host", "%UPSTREAM_HOST%"),
+              Map.entry("downstream_remote_address", "%DOWNSTREAM_REMOTE_ADDRESS%")));
+
+  static final AccessLog STDOUT_JSON = stdoutJson(FIELDS);
+  static final AccessLog TCP_JSON = stdoutJson(TCP_FIELDS);
 
   private AccessLogs() {}
 
-  private static AccessLog stdoutJson() {
+  private static AccessLog stdoutJson(Map<String, String> fields) {
     Struct.Builder json = Struct.newBuilder();
-    FIELDS.forEach(
+    fields.forEach(
         (field, operator) ->
             json.putFields(field, Value.newBuilder().setStringValue(operator).build()));
     StdoutAccessLog stdout =

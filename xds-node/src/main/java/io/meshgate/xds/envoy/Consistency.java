@@ -12,6 +12,8 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -77,6 +79,39 @@ public final class Consistency {
     referencedClusters.stream()
         .filter(c -> !clusterNames.contains(c))
         .forEach(c -> problems.add("cluster " + c + " is named by a route but missing"));
+    Set<String> secretNames =
+        group.secrets().stream()
+            .map(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret::getName)
+            .collect(Collectors.toSet());
+    Set<String> referencedSecrets = new java.util.TreeSet<>();
+    for (Listener listener : group.listeners()) {
+      for (FilterChain chain : listener.getFilterChainsList()) {
+        for (Filter filter : chain.getFiltersList()) {
+          if (filter.getTypedConfig().is(TcpProxy.class)) {
+            TcpProxy proxy = unpack(filter.getTypedConfig(), TcpProxy.class, listener);
+            if (!proxy.getCluster().isEmpty()) {
+              checkCluster(proxy.getCluster(), clusterNames, listener, problems);
+            }
+            proxy.getWeightedClusters().getClustersList().stream()
+                .map(TcpProxy.WeightedCluster.ClusterWeight::getName)
+                .forEach(c -> checkCluster(c, clusterNames, listener, problems));
+          }
+        }
+        if (chain.hasTransportSocket()) {
+          unpack(chain.getTransportSocket().getTypedConfig(), DownstreamTlsContext.class, listener)
+              .getCommonTlsContext()
+              .getTlsCertificateSdsSecretConfigsList()
+              .forEach(sds -> referencedSecrets.add(sds.getName()));
+        }
+      }
+    }
+    referencedSecrets.stream()
+        .filter(s -> !secretNames.contains(s))
+        .forEach(s -> problems.add("secret " + s + " is named by a listener but missing"));
+    secretNames.stream()
+        .filter(s -> !referencedSecrets.contains(s))
+        .sorted()
+        .forEach(s -> problems.add("secret " + s + " is named by no listener"));
     for (Cluster cluster : group.clusters()) {
       if (cluster.getType() == Cluster.DiscoveryType.EDS
           && !assignments.contains(cluster.getEdsClusterConfig().getServiceName())) {
@@ -88,6 +123,24 @@ public final class Consistency {
       }
     }
     return problems;
+  }
+
+  private static void checkCluster(
+      String cluster, Set<String> clusterNames, Listener listener, List<String> problems) {
+    if (!clusterNames.contains(cluster)) {
+      problems.add(
+          "cluster " + cluster + " is named by listener " + listener.getName() + " but missing");
+    }
+  }
+
+  private static <T extends com.google.protobuf.Message> T unpack(
+      com.google.protobuf.Any any, Class<T> type, Listener listener) {
+    try {
+      return any.unpack(type);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(
+          "listener " + listener.getName() + " holds an unreadable " + type.getSimpleName(), e);
+    }
   }
 
   private static List<HttpConnectionManager> connectionManagers(Listener listener) {

@@ -4,21 +4,30 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.ir.RouteTableIr;
+import io.meshgate.xds.keys.PrivateKeys;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 /** The IR of each group to its Envoy resources: the entry point of the envoy stage. */
 public final class EnvoyTranslator {
   private EnvoyTranslator() {}
 
-  public static List<GroupResources> translate(ResolvedIr ir) {
-    return ir.groups().stream().map(EnvoyTranslator::translate).toList();
+  public static List<GroupResources> translate(ResolvedIr ir, PrivateKeys keys) {
+    return ir.groups().stream().map(g -> translate(g, keys)).toList();
+  }
+
+  /** A certificate's SDS Secret, or empty when its key cannot be opened (logged). */
+  public static Optional<Secret> secret(CertificateIr certificate, PrivateKeys keys) {
+    return Secrets.of(certificate, keys);
   }
 
   public static Listener listener(ListenerIr listener, ProxyKind kind) {
@@ -37,7 +46,7 @@ public final class EnvoyTranslator {
     return Endpoints.assignment(cluster);
   }
 
-  public static GroupResources translate(ProxyGroupIr group) {
+  public static GroupResources translate(ProxyGroupIr group, PrivateKeys keys) {
     return new GroupResources(
         group.name(),
         group.listeners().stream()
@@ -59,6 +68,11 @@ public final class EnvoyTranslator {
             .sorted(
                 Comparator.comparing(
                     io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment::getClusterName))
+            .toList(),
+        group.certificates().stream()
+            .map(c -> Secrets.of(c, keys))
+            .flatMap(Optional::stream)
+            .sorted(Comparator.comparing(Secret::getName))
             .toList());
   }
 }

@@ -3,55 +3,127 @@ package io.meshgate.xds.envoy;
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.meshgate.xds.ir.ApiListenerIr;
-import io.meshgate.xds.ir.HttpListenerIr;
+import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
+import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProxyKind;
+import io.meshgate.xds.ir.WeightedClusterIr;
 
-/** Listeners: a port with an HTTP connection manager, or an API listener for proxyless gRPC. */
+/**
+ * Listeners: a port with its filter chains (HTTP or TCP, plaintext or TLS by SNI), or an API
+ * listener for proxyless gRPC.
+ */
 final class Listeners {
   static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
+  static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
+  static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
 
   private Listeners() {}
 
   static Listener of(ListenerIr listener, ProxyKind kind) {
-    if (listener instanceof HttpListenerIr http) {
-      return http(http, kind);
+    if (listener instanceof PortListenerIr port) {
+      return port(port, kind);
     }
     return api((ApiListenerIr) listener, kind);
   }
 
-  static Listener http(HttpListenerIr listener, ProxyKind kind) {
-    HttpConnectionManager hcm =
-        connectionManager(listener.name(), listener.routeTable(), kind, listener.rateLimit())
-            .toBuilder()
-            // Hosts are matched without their port: "shop.example.com:8080" reaches
-            // "shop.example.com".
-            .setStripAnyHostPort(true)
-            .addAccessLog(AccessLogs.STDOUT_JSON)
-            .build();
-    return Listener.newBuilder()
-        .setName(listener.name())
-        .setAddress(
-            Address.newBuilder()
-                .setSocketAddress(
-                    SocketAddress.newBuilder()
-                        .setAddress(listener.address())
-                        .setPortValue(listener.port())))
-        .addFilterChains(
-            FilterChain.newBuilder()
-                .addFilters(
-                    Filter.newBuilder()
-                        .setName(HTTP_CONNECTION_MANAGER)
-                        .setTypedConfig(Any.pack(hcm))))
-        .build();
+  static Listener port(PortListenerIr listener, ProxyKind kind) {
+    Listener.Builder builder =
+        Listener.newBuilder()
+            .setName(listener.name())
+            .setAddress(
+                Address.newBuilder()
+                    .setSocketAddress(
+                        SocketAddress.newBuilder()
+                            .setAddress(listener.address())
+                            .setPortValue(listener.port())));
+    if (listener.inspectsTls()) {
+      builder.addListenerFilters(
+          ListenerFilter.newBuilder()
+              .setName(TLS_INSPECTOR)
+              .setTypedConfig(Any.pack(TlsInspector.getDefaultInstance())));
+    }
+    for (FilterChainIr chain : listener.chains()) {
+      builder.addFilterChains(chain(chain, kind));
+    }
+    return builder.build();
+  }
+
+  private static FilterChain chain(FilterChainIr chain, ProxyKind kind) {
+    FilterChain.Builder builder = FilterChain.newBuilder().setName(chain.name());
+    if (!chain.serverNames().isEmpty()) {
+      builder.setFilterChainMatch(
+          FilterChainMatch.newBuilder().addAllServerNames(chain.serverNames()));
+    }
+    boolean http = chain.target() instanceof FilterChainIr.Target.Http;
+    if (chain.terminatesTls()) {
+      CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
+      chain
+          .certificates()
+          .forEach(
+              name ->
+                  common.addTlsCertificateSdsSecretConfigs(
+                      SdsSecretConfig.newBuilder().setName(name).setSdsConfig(ConfigSources.ADS)));
+      if (http) {
+        // HTTP/2 where the client offers it (gRPC needs it), HTTP/1.1 otherwise.
+        common.addAlpnProtocols("h2").addAlpnProtocols("http/1.1");
+      }
+      builder.setTransportSocket(
+          TransportSocket.newBuilder()
+              .setName(Clusters.TLS_TRANSPORT_SOCKET)
+              .setTypedConfig(
+                  Any.pack(DownstreamTlsContext.newBuilder().setCommonTlsContext(common).build())));
+    }
+    if (chain.target() instanceof FilterChainIr.Target.Http target) {
+      HttpConnectionManager hcm =
+          connectionManager(chain.name(), target.routeTable(), kind, target.rateLimit()).toBuilder()
+              // Hosts are matched without their port: "shop.example.com:8080" reaches
+              // "shop.example.com".
+              .setStripAnyHostPort(true)
+              .addAccessLog(AccessLogs.STDOUT_JSON)
+              .build();
+      builder.addFilters(
+          Filter.newBuilder().setName(HTTP_CONNECTION_MANAGER).setTypedConfig(Any.pack(hcm)));
+    } else {
+      FilterChainIr.Target.Tcp target = (FilterChainIr.Target.Tcp) chain.target();
+      builder.addFilters(
+          Filter.newBuilder().setName(TCP_PROXY).setTypedConfig(Any.pack(tcpProxy(target))));
+    }
+    return builder.build();
+  }
+
+  private static TcpProxy tcpProxy(FilterChainIr.Target.Tcp target) {
+    TcpProxy.Builder proxy =
+        TcpProxy.newBuilder().setStatPrefix(target.statPrefix()).addAccessLog(AccessLogs.TCP_JSON);
+    if (target.clusters().size() == 1) {
+      proxy.setCluster(target.clusters().get(0).cluster());
+    } else {
+      TcpProxy.WeightedCluster.Builder weighted = TcpProxy.WeightedCluster.newBuilder();
+      for (WeightedClusterIr cluster : target.clusters()) {
+        weighted.addClusters(
+            TcpProxy.WeightedCluster.ClusterWeight.newBuilder()
+                .setName(cluster.cluster())
+                .setWeight(cluster.weight()));
+      }
+      proxy.setWeightedClusters(weighted);
+    }
+    return proxy.build();
   }
 
   /**

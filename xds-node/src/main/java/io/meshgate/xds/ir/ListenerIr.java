@@ -7,13 +7,11 @@ import java.util.List;
 /** A listener: a port Envoy binds, or an API listener a proxyless gRPC client resolves by name. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
-  @JsonSubTypes.Type(value = HttpListenerIr.class, name = "http"),
+  @JsonSubTypes.Type(value = PortListenerIr.class, name = "port"),
   @JsonSubTypes.Type(value = ApiListenerIr.class, name = "api")
 })
-public sealed interface ListenerIr permits HttpListenerIr, ApiListenerIr {
+public sealed interface ListenerIr permits PortListenerIr, ApiListenerIr {
   String name();
-
-  String routeTable();
 
   List<SourceRef> sources();
 }

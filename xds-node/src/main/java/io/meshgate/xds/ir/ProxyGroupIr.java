@@ -13,12 +13,14 @@ public record ProxyGroupIr(
     ProxyKind kind,
     List<ListenerIr> listeners,
     List<RouteTableIr> routeTables,
-    List<ClusterIr> clusters) {
+    List<ClusterIr> clusters,
+    List<CertificateIr> certificates) {
   public ProxyGroupIr {
     requireNonNull(name, "name");
     requireNonNull(kind, "kind");
     listeners = Lists.copy(listeners);
     routeTables = Lists.copy(routeTables);
     clusters = Lists.copy(clusters);
+    certificates = Lists.copy(certificates);
   }
 }

@@ -3,6 +3,7 @@ package io.meshgate.xds.node;
 import static java.util.Objects.requireNonNull;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -11,6 +12,8 @@ import java.time.Duration;
  * @param xdsAddress where ADS is served (default 127.0.0.1:18000; plaintext until the xDS security
  *     issue)
  * @param adminAddress where /healthz, /readyz and /debug are served (default 127.0.0.1:19000)
+ * @param sealKey the cluster's private seal key (PEM file), to unseal listener certificates; null:
+ *     listeners with sealed certificates are left out, with a Problem
  */
 public record NodeSettings(
     String kafka,
@@ -20,7 +23,8 @@ public record NodeSettings(
     InetSocketAddress adminAddress,
     Duration quiet,
     Duration max,
-    XdsSecurity security) {
+    XdsSecurity security,
+    Path sealKey) {
   public NodeSettings {
     requireNonNull(kafka, "kafka");
     requireNonNull(etcd, "etcd");
@@ -30,6 +34,24 @@ public record NodeSettings(
     requireNonNull(quiet, "quiet");
     requireNonNull(max, "max");
     requireNonNull(security, "security");
+  }
+
+  /** Without a seal key. */
+  public NodeSettings(
+      String kafka,
+      String etcd,
+      String replicaId,
+      InetSocketAddress xdsAddress,
+      InetSocketAddress adminAddress,
+      Duration quiet,
+      Duration max,
+      XdsSecurity security) {
+    this(kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, null);
+  }
+
+  public NodeSettings withSealKey(Path sealKey) {
+    return new NodeSettings(
+        kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, sealKey);
   }
 
   /** Plaintext xDS, anonymous streams allowed only on a loopback address. */

@@ -4,6 +4,7 @@ import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.ingest.Scheduler;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.keys.PrivateKeys;
 import io.meshgate.xds.snapshot.ResourceCache;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import java.time.Duration;
@@ -26,14 +27,19 @@ public final class Pipeline implements AutoCloseable {
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "meshgate-pipeline"));
   private final Holdoff holdoff;
-  private final SnapshotBuilder builder = new SnapshotBuilder();
+  private final SnapshotBuilder builder;
   private volatile ConfigSnapshot latest;
   private volatile long builtRevision = -1;
   private volatile ResolvedIr lastResolved;
   private volatile long rebuilds;
 
   public Pipeline(SnapshotStore store, Duration quiet, Duration max) {
+    this(store, quiet, max, PrivateKeys.withoutSealKey());
+  }
+
+  public Pipeline(SnapshotStore store, Duration quiet, Duration max, PrivateKeys keys) {
     this.store = store;
+    this.builder = new SnapshotBuilder(keys);
     this.holdoff = new Holdoff(quiet, max, scheduler(), this::rebuild);
   }
 

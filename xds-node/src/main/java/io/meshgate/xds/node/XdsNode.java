@@ -10,7 +10,10 @@ import io.grpc.netty.NettyServerBuilder;
 import io.meshgate.config.apply.Applier;
 import io.meshgate.config.apply.ApplierSettings;
 import io.meshgate.config.apply.Planner;
+import io.meshgate.config.seal.SealKeys;
+import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigView;
+import io.meshgate.xds.keys.PrivateKeys;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.security.TokenCheck;
@@ -55,7 +58,7 @@ public final class XdsNode implements AutoCloseable {
                 new Planner(Clock.systemUTC(), () -> UUID.randomUUID().toString()),
                 Applier.Hooks.NONE)
             : null;
-    this.pipeline = new Pipeline(store, settings.quiet(), settings.max());
+    this.pipeline = new Pipeline(store, settings.quiet(), settings.max(), privateKeys(settings));
     XdsSecurity security = settings.security();
     TokenCheck tokens =
         TokenCheck.of(new TokenVerifier(new TokenKeys(etcd, Clock.systemUTC()), Clock.systemUTC()));
@@ -88,6 +91,19 @@ public final class XdsNode implements AutoCloseable {
       log.warn(
           "xDS is served in plaintext on {}, a non-loopback address: proxies are not authenticated until TLS is configured",
           settings.xdsAddress());
+    }
+  }
+
+  private static PrivateKeys privateKeys(NodeSettings settings) {
+    if (settings.sealKey() == null) {
+      log.warn(
+          "no seal key (MESHGATE_SEAL_KEY): listeners whose certificates are sealed Secrets are left out");
+      return PrivateKeys.withoutSealKey();
+    }
+    try {
+      return PrivateKeys.unsealingWith(new Unsealer(SealKeys.readPrivate(settings.sealKey())));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the seal key " + settings.sealKey(), e);
     }
   }
 

@@ -6,6 +6,7 @@ import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.SourceRef;
+import io.meshgate.xds.keys.PrivateKeys;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,12 +17,14 @@ import java.util.Set;
 final class Context {
   final ConfigSnapshot config;
   final EndpointSnapshot endpoints;
+  final PrivateKeys keys;
   private final Set<Problem> problems = new LinkedHashSet<>();
   private Policies policies;
 
-  Context(ConfigSnapshot config, EndpointSnapshot endpoints) {
+  Context(ConfigSnapshot config, EndpointSnapshot endpoints, PrivateKeys keys) {
     this.config = config;
     this.endpoints = endpoints;
+    this.keys = keys;
   }
 
   Optional<Resource> get(ResourceKey key) {

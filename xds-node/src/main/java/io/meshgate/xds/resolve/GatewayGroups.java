@@ -1,6 +1,9 @@
 package io.meshgate.xds.resolve;
 
+import io.meshgate.config.model.BackendRef;
+import io.meshgate.config.model.BackendRule;
 import io.meshgate.config.model.FromNamespaces;
+import io.meshgate.config.model.GatewayAddress;
 import io.meshgate.config.model.GatewayListener;
 import io.meshgate.config.model.GatewaySpec;
 import io.meshgate.config.model.GrpcRouteSpec;
@@ -10,25 +13,49 @@ import io.meshgate.config.model.ListenerProtocol;
 import io.meshgate.config.model.ParentRef;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.RouteGroupKind;
+import io.meshgate.config.model.TcpRouteSpec;
+import io.meshgate.config.model.TlsMode;
+import io.meshgate.config.model.TlsRouteSpec;
 import io.meshgate.config.schema.Wire;
-import io.meshgate.xds.ir.HttpListenerIr;
+import io.meshgate.xds.ir.CertificateIr;
+import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.ListenerIr;
+import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RouteIr;
 import io.meshgate.xds.ir.RouteTableIr;
 import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.VirtualHostIr;
+import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
- * One group per Gateway: an HTTP listener per port, a virtual host per effective hostname, and the
- * routes of every HTTPRoute and GRPCRoute attached to a listener on that port. Listeners of other
- * protocols are left out with a Problem until their translation lands.
+ * One group per Gateway, one Envoy listener per port:
+ *
+ * <ul>
+ *   <li>HTTP: one plaintext chain and one route table for the port, a virtual host per effective
+ *       hostname;
+ *   <li>HTTPS: a chain per Gateway listener, chosen by SNI, terminating TLS with the listener's
+ *       certificates, with a route table of its own (a request's Host never reaches another
+ *       listener's routes);
+ *   <li>TLS: a chain per attached TLSRoute, chosen by SNI, passing TLS through (or terminating it)
+ *       to the route's backends;
+ *   <li>TCP: one chain to the backends of the oldest TCPRoute.
+ * </ul>
+ *
+ * HTTPS and TLS listeners share a port when their server names differ. Conflicts stay local: a
+ * server name two chains of a port claim goes to the first (listener order, then the older route);
+ * a port of an address two Gateways claim goes to the older Gateway. The others get a Problem.
  */
 final class GatewayGroups {
   private final Context context;
@@ -38,54 +65,307 @@ final class GatewayGroups {
   }
 
   List<ProxyGroupIr> resolve() {
+    Set<String> portsLeftOut = portConflicts();
     List<ProxyGroupIr> groups = new ArrayList<>();
     for (Resource gateway : context.config.ofKind(Kind.GATEWAY)) {
-      groups.add(group(gateway));
+      groups.add(new GatewayGroup(gateway, portsLeftOut).resolve());
     }
     return groups;
   }
 
-  private ProxyGroupIr group(Resource gateway) {
-    GatewaySpec spec = gateway.spec(GatewaySpec.class);
-    Clusters clusters = new Clusters(context, ProxyKind.ENVOY);
-    RouteRules rules = new RouteRules(context, clusters, ProxyKind.ENVOY);
-    // port → hostname → candidates; TreeMaps keep the output sorted.
-    Map<Integer, Map<String, List<Candidate>>> ports = new TreeMap<>();
-    Map<Integer, TreeSet<String>> listenerNames = new TreeMap<>();
-    // port → hostname → the first listener (in spec order) that brought the hostname.
-    Map<Integer, Map<String, String>> hostListeners = new TreeMap<>();
-    Policies policies = context.policies();
+  /**
+   * {@code NS/GATEWAY/PORT} of every listener port on an address an older Gateway already binds;
+   * Gateways without addresses claim nothing (they run on Envoys of their own).
+   */
+  private Set<String> portConflicts() {
+    List<Resource> gateways = new ArrayList<>(context.config.ofKind(Kind.GATEWAY));
+    gateways.sort(Policies.AGE);
+    Map<String, Resource> claims = new HashMap<>();
+    Set<String> leftOut = new HashSet<>();
+    for (Resource gateway : gateways) {
+      GatewaySpec spec = gateway.spec(GatewaySpec.class);
+      for (int l = 0; l < spec.listeners().size(); l++) {
+        GatewayListener listener = spec.listeners().get(l);
+        for (GatewayAddress address : spec.addresses()) {
+          String claim = address.value() + ":" + listener.port();
+          Resource holder = claims.putIfAbsent(claim, gateway);
+          if (holder != null && holder != gateway) {
+            leftOut.add(Names.httpListener(gateway.key(), listener.port()));
+            context.problem(
+                gateway,
+                "/spec/listeners/" + l + "/port",
+                "the older Gateway "
+                    + holder.key().namespace()
+                    + "/"
+                    + holder.key().name()
+                    + " already binds "
+                    + claim
+                    + "; listener '"
+                    + listener.name()
+                    + "' is left out (Conflicted)");
+          }
+        }
+      }
+    }
+    return leftOut;
+  }
+
+  /** The resolution of one Gateway. */
+  private final class GatewayGroup {
+    private final Resource gateway;
+    private final GatewaySpec spec;
+    private final Set<String> portsLeftOut;
+    private final Clusters clusters = new Clusters(context, ProxyKind.ENVOY);
+    private final RouteRules rules = new RouteRules(context, clusters, ProxyKind.ENVOY);
+    private final Policies policies = context.policies();
+    private final Map<String, CertificateIr> certificates = new TreeMap<>();
+    private final Map<Integer, Port> ports = new TreeMap<>();
+    private final List<RouteTableIr> tables = new ArrayList<>();
     // A route is fine if its hostnames fit at least one listener it names (Gateway API).
-    Map<Resource, List<GatewayListener>> unfitting = new java.util.LinkedHashMap<>();
-    java.util.Set<Resource> attachedSomewhere = new java.util.HashSet<>();
-    List<Resource> routes = new ArrayList<>(context.config.ofKind(Kind.HTTP_ROUTE));
-    routes.addAll(context.config.ofKind(Kind.GRPC_ROUTE));
-    for (int l = 0; l < spec.listeners().size(); l++) {
-      GatewayListener listener = spec.listeners().get(l);
-      if (listener.protocol() != ListenerProtocol.HTTP) {
-        context.problem(
-            gateway,
-            "/spec/listeners/" + l + "/protocol",
-            "protocol "
-                + Wire.name(listener.protocol())
-                + " is not translated yet; listener '"
-                + listener.name()
-                + "' is left out (UnsupportedProtocol)");
-        continue;
+    private final Map<Resource, List<GatewayListener>> unfitting = new LinkedHashMap<>();
+    private final Set<Resource> attachedSomewhere = new HashSet<>();
+
+    GatewayGroup(Resource gateway, Set<String> portsLeftOut) {
+      this.gateway = gateway;
+      this.spec = gateway.spec(GatewaySpec.class);
+      this.portsLeftOut = portsLeftOut;
+    }
+
+    /** One Envoy listener: its chains by server name ("" for none), and the plaintext hosts. */
+    private final class Port {
+      final int number;
+      final Map<String, FilterChainIr> bySni = new LinkedHashMap<>();
+      // Plaintext HTTP: hostname → candidates, and the listener that first brought each hostname.
+      final Map<String, List<Candidate>> hosts = new TreeMap<>();
+      final Map<String, String> hostListeners = new HashMap<>();
+      boolean plainHttp;
+      final List<SourceRef> sources = new ArrayList<>(List.of(Context.source(gateway)));
+
+      Port(int number) {
+        this.number = number;
       }
-      if (listener.allowedRoutes() != null
-          && listener.allowedRoutes().namespaces() != null
-          && listener.allowedRoutes().namespaces().from() == FromNamespaces.SELECTOR) {
-        context.problem(
-            gateway,
-            "/spec/listeners/" + l + "/allowedRoutes/namespaces/from",
-            "Selector needs namespace labels, which meshgate does not have outside Kubernetes; only routes of the Gateway's namespace attach (use All or Same)");
+
+      /** Adds a chain unless a server name of it is taken; returns whether it was added. */
+      boolean claim(FilterChainIr chain, Resource claimant, String at) {
+        List<String> names = chain.serverNames().isEmpty() ? List.of("") : chain.serverNames();
+        for (String name : names) {
+          FilterChainIr holder = bySni.get(name);
+          if (holder != null) {
+            String where =
+                "port "
+                    + number
+                    + " of Gateway "
+                    + gateway.key().namespace()
+                    + "/"
+                    + gateway.key().name();
+            context.problem(
+                claimant,
+                at,
+                (name.isEmpty()
+                        ? where + " already sends connections without a server name to "
+                        : "server name " + name + " on " + where + " already goes to ")
+                    + holder.name()
+                    + "; left out there (Conflicted)");
+            return false;
+          }
+        }
+        names.forEach(n -> bySni.put(n, chain));
+        return true;
       }
-      Map<String, List<Candidate>> hosts =
-          ports.computeIfAbsent(listener.port(), p -> new TreeMap<>());
-      listenerNames.computeIfAbsent(listener.port(), p -> new TreeSet<>()).add(listener.name());
+
+      void addSource(SourceRef source) {
+        if (!sources.contains(source)) {
+          sources.add(source);
+        }
+      }
+    }
+
+    ProxyGroupIr resolve() {
+      List<Resource> httpRoutes = new ArrayList<>(context.config.ofKind(Kind.HTTP_ROUTE));
+      httpRoutes.addAll(context.config.ofKind(Kind.GRPC_ROUTE));
+      for (int l = 0; l < spec.listeners().size(); l++) {
+        GatewayListener listener = spec.listeners().get(l);
+        String at = "/spec/listeners/" + l;
+        if (portsLeftOut.contains(Names.httpListener(gateway.key(), listener.port()))) {
+          continue;
+        }
+        if (listener.allowedRoutes() != null
+            && listener.allowedRoutes().namespaces() != null
+            && listener.allowedRoutes().namespaces().from() == FromNamespaces.SELECTOR) {
+          context.problem(
+              gateway,
+              at + "/allowedRoutes/namespaces/from",
+              "Selector needs namespace labels, which meshgate does not have outside Kubernetes; only routes of the Gateway's namespace attach (use All or Same)");
+        }
+        Port port = ports.computeIfAbsent(listener.port(), Port::new);
+        switch (listener.protocol()) {
+          case HTTP -> plainHttp(port, listener, httpRoutes);
+          case HTTPS -> https(port, listener, at, httpRoutes);
+          case TLS -> tls(port, listener, at);
+          case TCP -> tcp(port, listener, at);
+        }
+      }
+      reportUnfitting();
+      List<ListenerIr> listeners = new ArrayList<>();
+      for (Port port : ports.values()) {
+        String name = Names.httpListener(gateway.key(), port.number);
+        List<FilterChainIr> chains = new ArrayList<>();
+        if (port.plainHttp) {
+          tables.add(new RouteTableIr(name, virtualHosts(port, port.hosts, port.hostListeners)));
+          chains.add(
+              new FilterChainIr(
+                  name,
+                  List.of(),
+                  List.of(),
+                  new FilterChainIr.Target.Http(
+                      name, policies.gatewayRateLimit(gateway.key(), null))));
+        }
+        port.bySni.values().stream().distinct().forEach(chains::add);
+        if (chains.isEmpty()) {
+          continue;
+        }
+        listeners.add(new PortListenerIr(name, "0.0.0.0", port.number, chains, port.sources));
+      }
+      tables.sort(java.util.Comparator.comparing(RouteTableIr::name));
+      return new ProxyGroupIr(
+          Names.gatewayGroup(gateway.key()),
+          ProxyKind.ENVOY,
+          listeners,
+          tables,
+          clusters.all(),
+          List.copyOf(certificates.values()));
+    }
+
+    private void plainHttp(Port port, GatewayListener listener, List<Resource> routes) {
+      port.plainHttp = true;
+      collectHttp(port, listener, routes, port.hosts, port.hostListeners);
+    }
+
+    /** A chain of its own, by SNI, with the listener's certificates and route table. */
+    private void https(Port port, GatewayListener listener, String at, List<Resource> routes) {
+      List<String> certs = certificates(listener, at);
+      if (certs.isEmpty()) {
+        return;
+      }
+      Map<String, List<Candidate>> hosts = new TreeMap<>();
+      Map<String, String> hostListeners = new HashMap<>();
+      collectHttp(port, listener, routes, hosts, hostListeners);
+      String name = Names.listenerRouteTable(gateway.key(), listener.port(), listener.name());
+      FilterChainIr chain =
+          new FilterChainIr(
+              name,
+              serverNames(listener.hostname()),
+              certs,
+              new FilterChainIr.Target.Http(name, policies.gatewayRateLimit(gateway.key(), null)));
+      if (port.claim(chain, gateway, at + "/hostname")) {
+        tables.add(new RouteTableIr(name, virtualHosts(port, hosts, hostListeners)));
+      }
+    }
+
+    /** A chain per attached TLSRoute, by the SNI names it serves. */
+    private void tls(Port port, GatewayListener listener, String at) {
+      boolean terminate = listener.tls() != null && listener.tls().mode() == TlsMode.TERMINATE;
+      List<String> certs = terminate ? certificates(listener, at) : List.of();
+      if (terminate && certs.isEmpty()) {
+        return;
+      }
+      for (Resource route : byAge(Kind.TLS_ROUTE)) {
+        TlsRouteSpec routeSpec = route.spec(TlsRouteSpec.class);
+        if (!attaches(listener, route, routeSpec.parentRefs())) {
+          continue;
+        }
+        List<String> effective = Hostnames.effective(listener.hostname(), routeSpec.hostnames());
+        if (effective.isEmpty()) {
+          unfitting.computeIfAbsent(route, r -> new ArrayList<>()).add(listener);
+          continue;
+        }
+        attachedSomewhere.add(route);
+        String name = chainName(listener, route);
+        FilterChainIr chain =
+            new FilterChainIr(
+                name,
+                effective.contains(Hostnames.ANY) ? List.of() : effective,
+                certs,
+                new FilterChainIr.Target.Tcp(name, backends(route, routeSpec.rules())));
+        if (port.claim(chain, route, "/spec/hostnames")) {
+          port.addSource(Context.source(route));
+        }
+      }
+    }
+
+    /** One chain: the oldest attached TCPRoute's backends; later ones are left out. */
+    private void tcp(Port port, GatewayListener listener, String at) {
+      for (Resource route : byAge(Kind.TCP_ROUTE)) {
+        TcpRouteSpec routeSpec = route.spec(TcpRouteSpec.class);
+        if (!attaches(listener, route, routeSpec.parentRefs())) {
+          continue;
+        }
+        attachedSomewhere.add(route);
+        String name = chainName(listener, route);
+        FilterChainIr chain =
+            new FilterChainIr(
+                name,
+                List.of(),
+                List.of(),
+                new FilterChainIr.Target.Tcp(name, backends(route, routeSpec.rules())));
+        if (port.claim(chain, route, "/spec/parentRefs")) {
+          port.addSource(Context.source(route));
+        }
+      }
+    }
+
+    private String chainName(GatewayListener listener, Resource route) {
+      return Names.listenerRouteTable(gateway.key(), listener.port(), listener.name())
+          + "/"
+          + route.kind().lowerName()
+          + "/"
+          + route.key().namespace()
+          + "/"
+          + route.key().name();
+    }
+
+    /**
+     * TLSRoute and TCPRoute backends: every rule's refs, by weight (Gateway API allows one rule
+     * with backends in practice; several are merged).
+     */
+    private List<WeightedClusterIr> backends(Resource route, List<BackendRule> routeRules) {
+      List<WeightedClusterIr> weighted = new ArrayList<>();
+      for (int r = 0; r < routeRules.size(); r++) {
+        List<BackendRef> refs = routeRules.get(r).backendRefs();
+        for (int b = 0; b < refs.size(); b++) {
+          BackendRef ref = refs.get(b);
+          Optional<String> cluster =
+              clusters.resolve(route, ref, "/spec/rules/" + r + "/backendRefs/" + b);
+          if (cluster.isPresent() && ref.weight() > 0) {
+            weighted.add(new WeightedClusterIr(cluster.get(), ref.weight()));
+          }
+        }
+      }
+      if (weighted.isEmpty()) {
+        context.problem(
+            route, "/spec/rules", "no backend resolves; connections are closed (BackendNotFound)");
+      }
+      return weighted;
+    }
+
+    private List<Resource> byAge(Kind kind) {
+      List<Resource> routes = new ArrayList<>(context.config.ofKind(kind));
+      routes.sort(Policies.AGE);
+      return routes;
+    }
+
+    private void collectHttp(
+        Port port,
+        GatewayListener listener,
+        List<Resource> routes,
+        Map<String, List<Candidate>> hosts,
+        Map<String, String> hostListeners) {
       for (Resource route : routes) {
-        if (!attaches(gateway, listener, route)) {
+        List<ParentRef> parents =
+            route.kind() == Kind.HTTP_ROUTE
+                ? route.spec(HttpRouteSpec.class).parentRefs()
+                : route.spec(GrpcRouteSpec.class).parentRefs();
+        if (!attaches(listener, route, parents)) {
           continue;
         }
         List<String> routeHostnames =
@@ -104,129 +384,170 @@ final class GatewayGroups {
                 : rules.grpc(route, gateway, listener.name());
         for (String host : effective) {
           hosts.computeIfAbsent(host, h -> new ArrayList<>()).addAll(candidates);
-          hostListeners
-              .computeIfAbsent(listener.port(), p -> new TreeMap<>())
-              .putIfAbsent(host, listener.name());
+          hostListeners.putIfAbsent(host, listener.name());
         }
       }
     }
-    unfitting.forEach(
-        (route, tried) -> {
-          if (!attachedSomewhere.contains(route)) {
-            context.problem(
-                route,
-                "/spec/hostnames",
-                "no hostname fits any listener of Gateway "
-                    + gateway.key().namespace()
-                    + "/"
-                    + gateway.key().name()
-                    + " it attaches to ("
-                    + tried.stream()
-                        .map(l -> l.name() + ": " + l.hostname())
-                        .collect(java.util.stream.Collectors.joining(", "))
-                    + "); not attached (NoMatchingListenerHostname)");
-          }
-        });
-    List<ListenerIr> listeners = new ArrayList<>();
-    List<RouteTableIr> tables = new ArrayList<>();
-    for (Map.Entry<Integer, Map<String, List<Candidate>>> port : ports.entrySet()) {
-      String name = Names.httpListener(gateway.key(), port.getKey());
-      List<VirtualHostIr> hosts = new ArrayList<>();
-      List<SourceRef> sources = new ArrayList<>();
-      sources.add(Context.source(gateway));
-      for (Map.Entry<String, List<Candidate>> host : port.getValue().entrySet()) {
+
+    private List<VirtualHostIr> virtualHosts(
+        Port port, Map<String, List<Candidate>> hosts, Map<String, String> hostListeners) {
+      List<VirtualHostIr> result = new ArrayList<>();
+      for (Map.Entry<String, List<Candidate>> host : hosts.entrySet()) {
         List<RouteIr> ordered =
             host.getValue().stream()
                 .distinct()
                 .sorted(Candidate.PRECEDENCE)
                 .map(Candidate::route)
                 .toList();
-        String from = hostListeners.get(port.getKey()).get(host.getKey());
-        hosts.add(
+        result.add(
             new VirtualHostIr(
                 host.getKey(),
                 List.of(host.getKey()),
                 ordered,
-                policies.gatewayRateLimit(gateway.key(), from)));
-        ordered.stream()
-            .map(RouteIr::source)
-            .filter(s -> !sources.contains(s))
-            .forEach(sources::add);
+                policies.gatewayRateLimit(gateway.key(), hostListeners.get(host.getKey()))));
+        ordered.stream().map(RouteIr::source).forEach(port::addSource);
       }
-      listeners.add(
-          new HttpListenerIr(
-              name,
-              "0.0.0.0",
-              port.getKey(),
-              name,
-              policies.gatewayRateLimit(gateway.key(), null),
-              sources));
-      tables.add(new RouteTableIr(name, hosts));
+      return result;
     }
-    return new ProxyGroupIr(
-        Names.gatewayGroup(gateway.key()), ProxyKind.ENVOY, listeners, tables, clusters.all());
-  }
 
-  /** Whether a route's parentRefs name this listener, and the listener lets it attach. */
-  private boolean attaches(Resource gateway, GatewayListener listener, Resource route) {
-    List<ParentRef> parents =
-        route.kind() == Kind.HTTP_ROUTE
-            ? route.spec(HttpRouteSpec.class).parentRefs()
-            : route.spec(GrpcRouteSpec.class).parentRefs();
-    boolean named = false;
-    for (ParentRef parent : parents) {
-      String namespace =
-          parent.namespace() == null ? route.metadata().namespace() : parent.namespace();
-      named |=
-          Kind.Groups.GATEWAY_API.equals(parent.group())
-              && "Gateway".equals(parent.kind())
-              && parent.name().equals(gateway.metadata().name())
-              && namespace.equals(gateway.metadata().namespace())
-              && (parent.sectionName() == null || parent.sectionName().equals(listener.name()))
-              && (parent.port() == null || parent.port().equals(listener.port()));
+    private void reportUnfitting() {
+      unfitting.forEach(
+          (route, tried) -> {
+            if (!attachedSomewhere.contains(route)) {
+              context.problem(
+                  route,
+                  "/spec/hostnames",
+                  "no hostname fits any listener of Gateway "
+                      + gateway.key().namespace()
+                      + "/"
+                      + gateway.key().name()
+                      + " it attaches to ("
+                      + tried.stream()
+                          .map(l -> l.name() + ": " + l.hostname())
+                          .collect(Collectors.joining(", "))
+                      + "); not attached (NoMatchingListenerHostname)");
+            }
+          });
     }
-    if (!named) {
-      return false;
+
+    /** A listener's hostname as SNI names: none for a listener without one (any name). */
+    private static List<String> serverNames(String hostname) {
+      return hostname == null ? List.of() : List.of(hostname);
     }
-    FromNamespaces from =
-        listener.allowedRoutes() == null || listener.allowedRoutes().namespaces() == null
-            ? FromNamespaces.SAME
-            : listener.allowedRoutes().namespaces().from();
-    boolean sameNamespace = route.metadata().namespace().equals(gateway.metadata().namespace());
-    if (from != FromNamespaces.ALL && !sameNamespace) {
-      context.problem(
-          route,
-          "/spec/parentRefs",
-          "listener '"
-              + listener.name()
-              + "' of Gateway "
-              + gateway.key().namespace()
-              + "/"
-              + gateway.key().name()
-              + " does not allow routes from namespace "
-              + route.metadata().namespace()
-              + " (NotAllowedByListeners)");
-      return false;
-    }
-    if (listener.allowedRoutes() != null && !listener.allowedRoutes().kinds().isEmpty()) {
-      boolean kindAllowed = false;
-      for (RouteGroupKind kind : listener.allowedRoutes().kinds()) {
-        kindAllowed |=
-            kind.kind().equals(route.kind().wireName())
-                && kind.group().equals(route.kind().group());
+
+    /**
+     * The SDS names of a listener's certificates that resolve and whose keys open; each that does
+     * not gets a Problem, and a listener left with none is left out.
+     */
+    private List<String> certificates(GatewayListener listener, String at) {
+      List<String> names = new ArrayList<>();
+      var refs = listener.tls().certificateRefs();
+      for (int c = 0; c < refs.size(); c++) {
+        Certificates.resolve(context, gateway, refs.get(c), at + "/tls/certificateRefs/" + c)
+            .ifPresent(
+                cert -> {
+                  certificates.putIfAbsent(cert.name(), cert);
+                  names.add(cert.name());
+                });
       }
-      if (!kindAllowed) {
+      if (names.isEmpty()) {
+        context.problem(
+            gateway,
+            at + "/tls/certificateRefs",
+            "no certificate of listener '"
+                + listener.name()
+                + "' can be used; the listener is left out (InvalidCertificateRef)");
+      }
+      return names;
+    }
+
+    /**
+     * Whether a route's parentRefs name this listener, its kind fits the listener's protocol, and
+     * the listener lets it attach.
+     */
+    private boolean attaches(GatewayListener listener, Resource route, List<ParentRef> parents) {
+      boolean named = false;
+      boolean bySection = false;
+      for (ParentRef parent : parents) {
+        String namespace =
+            parent.namespace() == null ? route.metadata().namespace() : parent.namespace();
+        boolean here =
+            Kind.Groups.GATEWAY_API.equals(parent.group())
+                && "Gateway".equals(parent.kind())
+                && parent.name().equals(gateway.metadata().name())
+                && namespace.equals(gateway.metadata().namespace())
+                && (parent.sectionName() == null || parent.sectionName().equals(listener.name()))
+                && (parent.port() == null || parent.port().equals(listener.port()));
+        named |= here;
+        bySection |= here && parent.sectionName() != null;
+      }
+      if (!named) {
+        return false;
+      }
+      if (!fits(listener.protocol(), route.kind())) {
+        if (bySection) {
+          context.problem(
+              route,
+              "/spec/parentRefs",
+              "listener '"
+                  + listener.name()
+                  + "' is "
+                  + Wire.name(listener.protocol())
+                  + " and takes no "
+                  + route.kind().wireName()
+                  + " (NotAllowedByListeners)");
+        }
+        return false;
+      }
+      FromNamespaces from =
+          listener.allowedRoutes() == null || listener.allowedRoutes().namespaces() == null
+              ? FromNamespaces.SAME
+              : listener.allowedRoutes().namespaces().from();
+      boolean sameNamespace = route.metadata().namespace().equals(gateway.metadata().namespace());
+      if (from != FromNamespaces.ALL && !sameNamespace) {
         context.problem(
             route,
             "/spec/parentRefs",
             "listener '"
                 + listener.name()
-                + "' does not allow "
-                + route.kind().wireName()
+                + "' of Gateway "
+                + gateway.key().namespace()
+                + "/"
+                + gateway.key().name()
+                + " does not allow routes from namespace "
+                + route.metadata().namespace()
                 + " (NotAllowedByListeners)");
         return false;
       }
+      if (listener.allowedRoutes() != null && !listener.allowedRoutes().kinds().isEmpty()) {
+        boolean kindAllowed = false;
+        for (RouteGroupKind kind : listener.allowedRoutes().kinds()) {
+          kindAllowed |=
+              kind.kind().equals(route.kind().wireName())
+                  && kind.group().equals(route.kind().group());
+        }
+        if (!kindAllowed) {
+          context.problem(
+              route,
+              "/spec/parentRefs",
+              "listener '"
+                  + listener.name()
+                  + "' does not allow "
+                  + route.kind().wireName()
+                  + " (NotAllowedByListeners)");
+          return false;
+        }
+      }
+      return true;
     }
-    return true;
+  }
+
+  /** Gateway API's route kinds per listener protocol. */
+  static boolean fits(ListenerProtocol protocol, Kind route) {
+    return switch (protocol) {
+      case HTTP, HTTPS -> route == Kind.HTTP_ROUTE || route == Kind.GRPC_ROUTE;
+      case TLS -> route == Kind.TLS_ROUTE;
+      case TCP -> route == Kind.TCP_ROUTE;
+    };
   }
 }

@@ -25,6 +25,24 @@ final class Names {
   }
 
   /**
+   * {@code NS/GATEWAY/PORT/LISTENER}: the filter chain (and, for HTTPS, the route table) of one
+   * Gateway listener on a port that TLS listeners share.
+   */
+  static String listenerRouteTable(ResourceKey gateway, int port, String listener) {
+    return httpListener(gateway, port) + "/" + listener;
+  }
+
+  /** {@code secret/NS/NAME}: the SDS Secret of a kubernetes.io/tls Secret. */
+  static String secretCertificate(ResourceKey secret) {
+    return "secret/" + secret.namespace() + "/" + secret.name();
+  }
+
+  /** {@code file:PATH}: the SDS Secret of a PEM file on the replicas. */
+  static String fileCertificate(String path) {
+    return "file:" + path;
+  }
+
+  /**
    * {@code NAME.NS}: the API listener (and route table) proxyless clients dial as {@code
    * xds:///NAME.NS}.
    */

@@ -1,5 +1,7 @@
 package io.meshgate.xds.resolve;
 
+import io.meshgate.config.model.BackendProtocol;
+import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.GrpcRouteSpec;
 import io.meshgate.config.model.HttpRouteSpec;
 import io.meshgate.config.model.Kind;
@@ -41,6 +43,10 @@ final class ProxylessGroup {
     List<ListenerIr> listeners = new ArrayList<>();
     List<RouteTableIr> tables = new ArrayList<>();
     for (Resource backend : context.config.ofKind(Kind.BACKEND)) {
+      if (backend.spec(BackendSpec.class).protocol() == BackendProtocol.TCP) {
+        // A gRPC client speaks HTTP/2: a TCP backend is not one it can call.
+        continue;
+      }
       String name = Names.apiListener(backend.key());
       List<Candidate> candidates = new ArrayList<>();
       for (Resource route : context.config.ofKind(Kind.HTTP_ROUTE)) {
@@ -77,7 +83,7 @@ final class ProxylessGroup {
       tables.add(new RouteTableIr(name, List.of(new VirtualHostIr(name, List.of(name), routes))));
     }
     return new ProxyGroupIr(
-        Names.PROXYLESS_GROUP, ProxyKind.PROXYLESS, listeners, tables, clusters.all());
+        Names.PROXYLESS_GROUP, ProxyKind.PROXYLESS, listeners, tables, clusters.all(), List.of());
   }
 
   /** Whether any HTTPRoute or GRPCRoute names this Backend as its parent (mesh style). */

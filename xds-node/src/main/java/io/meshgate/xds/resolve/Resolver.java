@@ -4,6 +4,7 @@ import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.keys.PrivateKeys;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -12,8 +13,18 @@ import java.util.List;
 public final class Resolver {
   private Resolver() {}
 
+  /** Without a seal key: listeners with sealed certificates are left out, with a Problem. */
   public static ResolvedIr resolve(ConfigSnapshot config, EndpointSnapshot endpoints) {
-    Context context = new Context(config, endpoints);
+    return resolve(config, endpoints, PrivateKeys.withoutSealKey());
+  }
+
+  /**
+   * @param keys opens certificate keys, so a certificate this replica cannot serve is a Problem
+   *     here rather than a listener Envoy waits on forever
+   */
+  public static ResolvedIr resolve(
+      ConfigSnapshot config, EndpointSnapshot endpoints, PrivateKeys keys) {
+    Context context = new Context(config, endpoints, keys);
     List<ProxyGroupIr> groups = new ArrayList<>(new GatewayGroups(context).resolve());
     groups.add(new ProxylessGroup(context).resolve());
     groups.sort(Comparator.comparing(ProxyGroupIr::name));

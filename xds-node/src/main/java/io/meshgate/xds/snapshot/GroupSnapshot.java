@@ -8,17 +8,21 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.envoy.Versions;
+import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RouteTableIr;
+import io.meshgate.xds.keys.PrivateKeys;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -44,6 +48,7 @@ public record GroupSnapshot(String group, long revision, Map<String, TypeResourc
     types.put(TypeUrls.LISTENER, type(TypeUrls.LISTENER, resources.listeners(), Listener::getName));
     types.put(
         TypeUrls.ROUTE, type(TypeUrls.ROUTE, resources.routes(), RouteConfiguration::getName));
+    types.put(TypeUrls.SECRET, type(TypeUrls.SECRET, resources.secrets(), Secret::getName));
     return new GroupSnapshot(resources.group(), revision, types);
   }
 
@@ -62,9 +67,10 @@ public record GroupSnapshot(String group, long revision, Map<String, TypeResourc
 
   /**
    * Builds a group's snapshot from its IR, translating only the elements the cache has not seen.
-   * Equal to {@code of(EnvoyTranslator.translate(group), revision)} in content and versions.
+   * Equal to {@code of(EnvoyTranslator.translate(group, keys), revision)} in content and versions.
    */
-  public static GroupSnapshot of(ProxyGroupIr group, long revision, ResourceCache cache) {
+  public static GroupSnapshot of(
+      ProxyGroupIr group, long revision, ResourceCache cache, PrivateKeys keys) {
     ProxyKind kind = group.kind();
     TreeMap<String, VersionedResource> listeners = new TreeMap<>();
     for (ListenerIr listener : group.listeners()) {
@@ -100,8 +106,20 @@ public record GroupSnapshot(String group, long revision, Map<String, TypeResourc
               cluster.name(),
               () -> EnvoyTranslator.assignment(cluster)));
     }
+    TreeMap<String, VersionedResource> secrets = new TreeMap<>();
+    for (CertificateIr certificate : group.certificates()) {
+      // Keyed by the IR, which holds the sealed key or the file's fingerprint: a new certificate
+      // is a new key, and only the Secret changes, so Envoy gets an SDS-only push.
+      Optional<VersionedResource> secret =
+          cache.find(
+              List.of("secret", certificate),
+              certificate.name(),
+              () -> EnvoyTranslator.secret(certificate, keys));
+      secret.ifPresent(s -> secrets.put(certificate.name(), s));
+    }
     Map<String, TypeResources> types = new TreeMap<>();
     types.put(TypeUrls.CLUSTER, type(TypeUrls.CLUSTER, clusters));
+    types.put(TypeUrls.SECRET, type(TypeUrls.SECRET, secrets));
     types.put(TypeUrls.ENDPOINT, type(TypeUrls.ENDPOINT, endpoints));
     types.put(TypeUrls.LISTENER, type(TypeUrls.LISTENER, listeners));
     types.put(TypeUrls.ROUTE, type(TypeUrls.ROUTE, routes));

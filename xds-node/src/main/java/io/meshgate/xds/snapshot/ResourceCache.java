@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import io.meshgate.xds.envoy.Versions;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +34,30 @@ public final class ResourceCache {
       current.put(key, cached);
     }
     return cached;
+  }
+
+  /**
+   * Like {@link #get} for a translation that may yield nothing (a Secret whose key cannot be opened
+   * now); nothing is not cached, so the next build tries again.
+   */
+  Optional<VersionedResource> find(
+      Object key, String name, Supplier<? extends Optional<? extends Message>> translate) {
+    VersionedResource cached = current.get(key);
+    if (cached == null) {
+      cached = previous.get(key);
+      if (cached != null) {
+        hits++;
+      } else {
+        Optional<? extends Message> resource = translate.get();
+        if (resource.isEmpty()) {
+          return Optional.empty();
+        }
+        cached = new VersionedResource(name, Versions.of(resource.get()), Any.pack(resource.get()));
+        misses++;
+      }
+      current.put(key, cached);
+    }
+    return Optional.of(cached);
   }
 
   /** Ends a build: what it used is what the next build may reuse. */

@@ -10,15 +10,15 @@ public final class TypeUrls {
   public static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
   public static final String ROUTE = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
 
-  /**
-   * Served only to streams with a credential, and only their own group's; not in {@link #ALL} while
-   * translation makes none.
-   */
+  /** Served only to streams with a credential, and only their own group's. */
   public static final String SECRET =
       "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
 
-  /** Envoy's recommended order: CDS, EDS, LDS, RDS. */
-  public static final List<String> ALL = List.of(CLUSTER, ENDPOINT, LISTENER, ROUTE);
+  /**
+   * Envoy's recommended order: CDS, EDS, LDS, RDS; secrets after endpoints, so a listener's
+   * certificates are there when it arrives (it would wait for them otherwise).
+   */
+  public static final List<String> ALL = List.of(CLUSTER, ENDPOINT, SECRET, LISTENER, ROUTE);
 
   private TypeUrls() {}
 

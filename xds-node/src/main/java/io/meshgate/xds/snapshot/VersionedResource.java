@@ -11,4 +11,10 @@ public record VersionedResource(String name, String version, Any resource) {
     requireNonNull(version, "version");
     requireNonNull(resource, "resource");
   }
+
+  /** Name, type and version only: the body may be a Secret holding a private key. */
+  @Override
+  public String toString() {
+    return "VersionedResource[" + name + ", " + resource.getTypeUrl() + ", " + version + "]";
+  }
 }

@@ -89,13 +89,14 @@ public final class Standalone implements AutoCloseable {
       XdsNode node =
           XdsNode.start(
               new NodeSettings(
-                  kafka.bootstrapServers(),
-                  etcd.endpoints(),
-                  "standalone",
-                  new InetSocketAddress("127.0.0.1", settings.xdsPort()),
-                  new InetSocketAddress("127.0.0.1", settings.adminPort()),
-                  Holdoff.DEFAULT_QUIET,
-                  Holdoff.DEFAULT_MAX));
+                      kafka.bootstrapServers(),
+                      etcd.endpoints(),
+                      "standalone",
+                      new InetSocketAddress("127.0.0.1", settings.xdsPort()),
+                      new InetSocketAddress("127.0.0.1", settings.adminPort()),
+                      Holdoff.DEFAULT_QUIET,
+                      Holdoff.DEFAULT_MAX)
+                  .withSealKey(sealDir.resolve(SealKeyPair.PRIVATE_FILE)));
       started.add(node);
       if (settings.examples() && firstStart) {
         publishExamples(kafka.bootstrapServers());

@@ -17,6 +17,7 @@ import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
+import io.meshgate.xds.keys.PrivateKeys;
 import io.meshgate.xds.resolve.Resolver;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.SnapshotStore;
@@ -83,7 +84,9 @@ class AdsServiceTest {
         io.meshgate.xds.translate.TestConfigs.snapshot(
             GATEWAY.replace("WEIGHT_A", Integer.toString(weightA)));
     List<GroupResources> groups =
-        EnvoyTranslator.translate(Resolver.resolve(config, StaticEndpointSource.from(config)));
+        EnvoyTranslator.translate(
+            Resolver.resolve(config, StaticEndpointSource.from(config)),
+            PrivateKeys.withoutSealKey());
     store.replaceAll(groups.stream().map(g -> GroupSnapshot.of(g, config.revision())).toList());
   }
 

@@ -6,6 +6,7 @@ import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.keys.PrivateKeys;
 import io.meshgate.xds.translate.TestConfigs;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -24,8 +25,9 @@ class GroupSnapshotTest {
   void theCachedBuildEqualsTheFullTranslation() {
     ResourceCache cache = new ResourceCache();
     for (ProxyGroupIr group : resolve(GoldenFiles.read(CASE)).groups()) {
-      GroupSnapshot cached = GroupSnapshot.of(group, 7, cache);
-      GroupSnapshot full = GroupSnapshot.of(EnvoyTranslator.translate(group), 7);
+      GroupSnapshot cached = GroupSnapshot.of(group, 7, cache, PrivateKeys.withoutSealKey());
+      GroupSnapshot full =
+          GroupSnapshot.of(EnvoyTranslator.translate(group, PrivateKeys.withoutSealKey()), 7);
 
       assertThat(cached).isEqualTo(full);
     }
@@ -37,13 +39,13 @@ class GroupSnapshotTest {
     ResourceCache cache = new ResourceCache();
     String input = GoldenFiles.read(CASE);
     ProxyGroupIr before = gateway(resolve(input));
-    GroupSnapshot first = GroupSnapshot.of(before, 1, cache);
+    GroupSnapshot first = GroupSnapshot.of(before, 1, cache, PrivateKeys.withoutSealKey());
     cache.endBuild();
     long translatedFirst = cache.misses();
 
     // when: only a weight changes
     ProxyGroupIr after = gateway(resolve(input.replace("weight: 90", "weight: 60")));
-    GroupSnapshot second = GroupSnapshot.of(after, 2, cache);
+    GroupSnapshot second = GroupSnapshot.of(after, 2, cache, PrivateKeys.withoutSealKey());
 
     // then: one resource (the route table) was translated again; everything else was reused
     assertThat(cache.misses() - translatedFirst).isEqualTo(1);

@@ -10,6 +10,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.envoy.EnvoyTranslator;
+import io.meshgate.xds.keys.PrivateKeys;
 import io.meshgate.xds.resolve.Resolver;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.snapshot.GroupSnapshot;
@@ -118,7 +119,9 @@ class ProxylessAcceptanceIT {
             .replace("WEIGHT2", Integer.toString(100 - v1Weight));
     ConfigSnapshot config = TestConfigs.snapshot(yaml);
     store.replaceAll(
-        EnvoyTranslator.translate(Resolver.resolve(config, StaticEndpointSource.from(config)))
+        EnvoyTranslator.translate(
+                Resolver.resolve(config, StaticEndpointSource.from(config)),
+                PrivateKeys.withoutSealKey())
             .stream()
             .map(g -> GroupSnapshot.of(g, config.revision()))
             .toList());

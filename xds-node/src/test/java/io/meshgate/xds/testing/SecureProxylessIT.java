@@ -10,6 +10,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.envoy.EnvoyTranslator;
+import io.meshgate.xds.keys.PrivateKeys;
 import io.meshgate.xds.resolve.Resolver;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.ProxyAuthenticator;
@@ -70,7 +71,9 @@ class SecureProxylessIT {
             + ", zone: z1}]}}\n";
     ConfigSnapshot config = TestConfigs.snapshot(yaml);
     store.replaceAll(
-        EnvoyTranslator.translate(Resolver.resolve(config, StaticEndpointSource.from(config)))
+        EnvoyTranslator.translate(
+                Resolver.resolve(config, StaticEndpointSource.from(config)),
+                PrivateKeys.withoutSealKey())
             .stream()
             .map(g -> GroupSnapshot.of(g, 1))
             .toList());

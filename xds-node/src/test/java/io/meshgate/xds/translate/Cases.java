@@ -10,12 +10,15 @@ import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.codec.YamlDocuments;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.seal.SealKeys;
+import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.envoy.EnvoyTypes;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.keys.PrivateKeys;
 import io.meshgate.xds.resolve.Resolver;
 import java.util.List;
 import java.util.TreeMap;
@@ -24,11 +27,25 @@ import java.util.TreeMap;
  * Shared by the translation tests: case inputs to snapshots, IR to YAML, protos to config-dump
  * YAML.
  */
-final class Cases {
+public final class Cases {
+  /** The test seal key's unsealer (test-keys/README.md): golden Secrets are sealed for it. */
+  public static final PrivateKeys KEYS = testKeys();
+
   private Cases() {}
 
+  private static PrivateKeys testKeys() {
+    try {
+      return PrivateKeys.unsealingWith(
+          new Unsealer(SealKeys.readPrivate(java.nio.file.Path.of(TEST_KEYS, "seal.key"))));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  public static final String TEST_KEYS = "src/test/resources/test-keys";
+
   /** Validates every document (a case must be valid input) and stores it as generation 1. */
-  static ConfigSnapshot snapshot(String yaml) {
+  public static ConfigSnapshot snapshot(String yaml) {
     TreeMap<ResourceKey, Resource> resources = new TreeMap<>();
     long revision = 0;
     for (Document document : YamlDocuments.read("input.yaml", yaml)) {
@@ -54,7 +71,7 @@ final class Cases {
 
   static ResolvedIr resolve(String yaml) {
     ConfigSnapshot snapshot = snapshot(yaml);
-    return Resolver.resolve(snapshot, StaticEndpointSource.from(snapshot));
+    return Resolver.resolve(snapshot, StaticEndpointSource.from(snapshot), KEYS);
   }
 
   static String irYaml(ResolvedIr ir) {

@@ -35,8 +35,8 @@ class DeterminismTest {
           .as("%s (seed %d)", dir.getFileName(), seed)
           .isEqualTo(Cases.irYaml(a));
       assertThat(b.problems()).isEqualTo(a.problems());
-      List<GroupResources> ea = EnvoyTranslator.translate(a);
-      List<GroupResources> eb = EnvoyTranslator.translate(b);
+      List<GroupResources> ea = EnvoyTranslator.translate(a, Cases.KEYS);
+      List<GroupResources> eb = EnvoyTranslator.translate(b, Cases.KEYS);
       for (int g = 0; g < ea.size(); g++) {
         assertThat(Versions.of(eb.get(g).listeners()))
             .isEqualTo(Versions.of(ea.get(g).listeners()));
@@ -62,7 +62,7 @@ class DeterminismTest {
   }
 
   private static GroupResources gateway(String input) {
-    return EnvoyTranslator.translate(Cases.resolve(input)).stream()
+    return EnvoyTranslator.translate(Cases.resolve(input), Cases.KEYS).stream()
         .filter(g -> g.group().startsWith("gateway/"))
         .findFirst()
         .orElseThrow();

@@ -11,6 +11,7 @@ import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.Consistency;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
+import io.meshgate.xds.envoy.Secrets;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ResolvedIr;
 import java.nio.file.Files;
@@ -54,11 +55,15 @@ class EnvoyGoldenTest {
     } else {
       ir = Cases.readIr(GoldenFiles.read(dir.resolve("ir.yaml")));
     }
-    List<GroupResources> groups = EnvoyTranslator.translate(ir);
+    List<GroupResources> groups = EnvoyTranslator.translate(ir, Cases.KEYS);
     write(dir, "listeners.yaml", groups, GroupResources::listeners);
     write(dir, "routes.yaml", groups, GroupResources::routes);
     write(dir, "clusters.yaml", groups, GroupResources::clusters);
     write(dir, "endpoints.yaml", groups, GroupResources::endpoints);
+    if (groups.stream().anyMatch(g -> !g.secrets().isEmpty())) {
+      // Golden files never hold a private key: the Secrets are written redacted.
+      write(dir, "secrets.yaml", groups, g -> g.secrets().stream().map(Secrets::redacted).toList());
+    }
     GoldenFiles.checkNoStaleOutputs(
         dir,
         ".yaml",
@@ -68,7 +73,8 @@ class EnvoyGoldenTest {
             "listeners.yaml",
             "routes.yaml",
             "clusters.yaml",
-            "endpoints.yaml"),
+            "endpoints.yaml",
+            "secrets.yaml"),
         "xds-node");
     for (GroupResources group : groups) {
       assertThat(Consistency.problems(group)).as("consistency of %s", group.group()).isEmpty();

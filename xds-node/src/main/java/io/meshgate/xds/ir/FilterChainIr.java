@@ -1,0 +1,55 @@
+package io.meshgate.xds.ir;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
+
+/**
+ * One filter chain of a port: the server names (SNI) it takes (none: any), the certificates it
+ * terminates TLS with (by SDS name; none: no termination), and where the traffic goes.
+ */
+public record FilterChainIr(
+    String name, List<String> serverNames, List<String> certificates, Target target) {
+  public FilterChainIr {
+    requireNonNull(name, "name");
+    serverNames = Lists.copy(serverNames);
+    certificates = Lists.copy(certificates);
+    requireNonNull(target, "target");
+  }
+
+  @JsonIgnore
+  public boolean terminatesTls() {
+    return !certificates.isEmpty();
+  }
+
+  /** HTTP to a route table, or TCP straight to clusters. */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = Target.Http.class, name = "http"),
+    @JsonSubTypes.Type(value = Target.Tcp.class, name = "tcp")
+  })
+  public sealed interface Target {
+    /**
+     * An HTTP connection manager on the route table.
+     *
+     * @param rateLimit a token bucket shared by every request of the chain (from a TrafficPolicy on
+     *     the Gateway); null: none
+     */
+    record Http(String routeTable, LocalRateLimitIr rateLimit) implements Target {
+      public Http {
+        requireNonNull(routeTable, "routeTable");
+      }
+    }
+
+    /** A TCP proxy to the clusters, by weight; with no cluster, connections are closed. */
+    record Tcp(String statPrefix, List<WeightedClusterIr> clusters) implements Target {
+      public Tcp {
+        requireNonNull(statPrefix, "statPrefix");
+        clusters = Lists.copy(clusters);
+      }
+    }
+  }
+}

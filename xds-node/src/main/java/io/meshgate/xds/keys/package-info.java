@@ -1,0 +1,6 @@
+/**
+ * Listener private keys: unsealed from Secrets with the replica's seal key, or read from PEM files.
+ * Key bytes leave this package only inside the SDS Secrets built for authenticated streams; every
+ * message and string form here names a key without showing it.
+ */
+package io.meshgate.xds.keys;

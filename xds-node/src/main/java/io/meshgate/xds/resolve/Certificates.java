@@ -1,0 +1,92 @@
+package io.meshgate.xds.resolve;
+
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.model.SecretObjectRef;
+import io.meshgate.config.model.SecretSpec;
+import io.meshgate.config.model.SecretType;
+import io.meshgate.xds.ir.CertificateIr;
+import io.meshgate.xds.keys.PrivateKeys;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * A listener's certificateRef to a certificate the replica can serve: a kubernetes.io/tls Secret
+ * (another namespace's needs a ReferenceGrant) whose key this replica can unseal, or a PEM file it
+ * can read. Anything else is a Problem naming the reference, and the certificate is left out.
+ */
+final class Certificates {
+  private Certificates() {}
+
+  static Optional<CertificateIr> resolve(
+      Context context, Resource gateway, SecretObjectRef ref, String at) {
+    if (ref.isFile()) {
+      try {
+        String fingerprint = context.keys.fingerprint(ref.name());
+        return Optional.of(
+            new CertificateIr.FromFile(Names.fileCertificate(ref.name()), ref.name(), fingerprint));
+      } catch (PrivateKeys.KeyUnavailable e) {
+        context.problem(gateway, at, e.getMessage() + " (InvalidCertificateRef)");
+        return Optional.empty();
+      }
+    }
+    String namespace = ref.namespace() == null ? gateway.metadata().namespace() : ref.namespace();
+    if (!ReferenceGrants.allows(context.config, gateway, "", "Secret", namespace, ref.name())) {
+      context.problem(
+          gateway,
+          at,
+          "Secret "
+              + namespace
+              + "/"
+              + ref.name()
+              + " is in another namespace and needs a ReferenceGrant there (RefNotPermitted)");
+      return Optional.empty();
+    }
+    Optional<Resource> secret = context.get(new ResourceKey(Kind.SECRET, namespace, ref.name()));
+    if (secret.isEmpty()) {
+      context.problem(
+          gateway,
+          at,
+          "Secret " + namespace + "/" + ref.name() + " not found (InvalidCertificateRef)");
+      return Optional.empty();
+    }
+    SecretSpec spec = secret.get().spec(SecretSpec.class);
+    if (spec.type() != SecretType.TLS) {
+      context.problem(
+          gateway,
+          at,
+          "Secret "
+              + namespace
+              + "/"
+              + ref.name()
+              + " is not of type kubernetes.io/tls (InvalidCertificateRef)");
+      return Optional.empty();
+    }
+    CertificateIr.FromSecret certificate =
+        new CertificateIr.FromSecret(
+            Names.secretCertificate(secret.get().key()),
+            namespace,
+            ref.name(),
+            new String(
+                Base64.getDecoder().decode(spec.data().get("tls.crt")), StandardCharsets.UTF_8),
+            spec.sealed());
+    try {
+      context.keys.open(certificate);
+    } catch (PrivateKeys.KeyUnavailable e) {
+      context.problem(
+          gateway,
+          at,
+          "Secret "
+              + namespace
+              + "/"
+              + ref.name()
+              + ": "
+              + e.getMessage()
+              + " (InvalidCertificateRef)");
+      return Optional.empty();
+    }
+    return Optional.of(certificate);
+  }
+}

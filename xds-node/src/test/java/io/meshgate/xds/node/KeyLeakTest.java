@@ -1,0 +1,174 @@
+package io.meshgate.xds.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.xds.envoy.EnvoyTranslator;
+import io.meshgate.xds.ir.IrYaml;
+import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.serve.AdsService;
+import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.snapshot.TypeUrls;
+import io.meshgate.xds.snapshot.VersionedResource;
+import io.meshgate.xds.translate.Cases;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Private keys reach Envoy and nowhere else: not the logs (at any level), not the golden outputs,
+ * not {@code /debug}. The fixtures are the test keys of {@code test-keys/} (README there); each
+ * check first proves it would see a key where one is.
+ */
+class KeyLeakTest {
+  private static final Path TEST_KEYS = Path.of(Cases.TEST_KEYS);
+  private static final Path GOLDEN = Path.of("src/test/resources/golden");
+
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  private Level rootLevel;
+
+  @BeforeEach
+  void captureEveryLogLine() {
+    rootLevel = root.getLevel();
+    root.setLevel(Level.TRACE);
+    logs.start();
+    root.addAppender(logs);
+  }
+
+  @AfterEach
+  void restoreLogging() {
+    root.detachAppender(logs);
+    root.setLevel(rootLevel);
+  }
+
+  /** The base64 lines of every test private key: any one of them in a text is a leak. */
+  private static List<String> keyLines() throws IOException {
+    List<String> lines = new ArrayList<>();
+    try (Stream<Path> files = Files.list(TEST_KEYS)) {
+      for (Path key : files.filter(f -> f.toString().endsWith(".key")).toList()) {
+        Files.readAllLines(key).stream()
+            .filter(l -> !l.startsWith("-----") && l.length() >= 16)
+            .forEach(lines::add);
+      }
+    }
+    assertThat(lines).as("test keys to look for").hasSizeGreaterThan(10);
+    return lines;
+  }
+
+  private static List<String> leaksIn(String text, List<String> keyLines) {
+    return keyLines.stream().filter(text::contains).toList();
+  }
+
+  private static ConfigSnapshot gatewayWithSealedCertificates() throws IOException {
+    String yaml =
+        Files.readString(GOLDEN.resolve("envoy/gateway-https-certificates-by-sni/input.yaml"));
+    return Cases.snapshot(yaml);
+  }
+
+  @Test
+  void noGoldenOutputHoldsATestPrivateKey() throws IOException {
+    List<String> keyLines = keyLines();
+    assertThat(leaksIn(Files.readString(TEST_KEYS.resolve("edge.example.com.key")), keyLines))
+        .as("the check sees a key where one is")
+        .isNotEmpty();
+    List<String> leaks = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(GOLDEN)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        leaksIn(Files.readString(file), keyLines).forEach(l -> leaks.add(file + ": " + l));
+      }
+    }
+    assertThat(leaks).isEmpty();
+  }
+
+  @Test
+  void theKeyReachesTheSecretButNotTheLogsTheIrOrDebug() throws Exception {
+    List<String> keyLines = keyLines();
+    SnapshotStore store = new SnapshotStore();
+    SnapshotBuilder builder = new SnapshotBuilder(Cases.KEYS);
+
+    // when: a build with sealed certificates; the pipeline's own run (it logs each rebuild); and
+    // a translation on a replica without the seal key (it logs each certificate it leaves out)
+    SnapshotBuilder.Build build = builder.build(gatewayWithSealedCertificates());
+    store.replaceAll(build.snapshots());
+    try (Pipeline pipeline =
+        new Pipeline(new SnapshotStore(), Duration.ZERO, Duration.ofMillis(10), Cases.KEYS)) {
+      pipeline.accept(gatewayWithSealedCertificates());
+      await().until(() -> pipeline.builtRevision() > 0);
+    }
+    EnvoyTranslator.translate(build.resolved(), PrivateKeys.withoutSealKey());
+
+    // then: the Secret served to Envoy holds the private key...
+    VersionedResource served =
+        store
+            .get("gateway/default/edge")
+            .orElseThrow()
+            .type(TypeUrls.SECRET)
+            .resources()
+            .values()
+            .stream()
+            .filter(r -> r.name().equals("secret/default/edge.example.com"))
+            .findFirst()
+            .orElseThrow();
+    String secretText = served.resource().unpack(Secret.class).toString();
+    assertThat(leaksIn(secretText, keyLines)).as("the served Secret carries the key").isNotEmpty();
+
+    // ...and nothing else does: log lines (with their arguments and stack traces), the IR...
+    assertThat(logs.list).as("log lines captured").isNotEmpty();
+    StringBuilder logged = new StringBuilder();
+    for (ILoggingEvent event : logs.list) {
+      logged.append(event.getFormattedMessage()).append('\n');
+      if (event.getThrowableProxy() != null) {
+        logged.append(event.getThrowableProxy().getMessage()).append('\n');
+      }
+    }
+    assertThat(logged).contains("certificate").contains("left out");
+    assertThat(leaksIn(logged.toString(), keyLines)).as("log output").isEmpty();
+    assertThat(leaksIn(IrYaml.write(build.resolved().groups()), keyLines)).as("IR").isEmpty();
+    assertThat(leaksIn(build.resolved().toString(), keyLines)).as("IR toString").isEmpty();
+    assertThat(leaksIn(build.snapshots().toString(), keyLines)).as("snapshot toString").isEmpty();
+    assertThat(leaksIn(Cases.KEYS.toString(), keyLines)).isEmpty();
+    String translated = EnvoyTranslator.translate(build.resolved(), Cases.KEYS).toString();
+    assertThat(translated).contains("2 secrets");
+    assertThat(leaksIn(translated, keyLines)).as("translation toString").isEmpty();
+
+    // ...and /debug, on every path it serves
+    try (AdminServer admin =
+        new AdminServer(
+            new InetSocketAddress("127.0.0.1", 0), () -> true, store, new AdsService(store))) {
+      HttpClient http = HttpClient.newHttpClient();
+      for (String path : List.of("/debug/snapshots", "/debug/streams", "/healthz", "/readyz")) {
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + admin.address().getPort() + path))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path).isEqualTo(200);
+        assertThat(leaksIn(response.body(), keyLines)).as(path).isEmpty();
+      }
+    } catch (UncheckedIOException e) {
+      throw e;
+    }
+  }
+}
