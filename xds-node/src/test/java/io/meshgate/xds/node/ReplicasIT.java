@@ -147,7 +147,7 @@ class ReplicasIT {
 
     // then: identical versions on every replica
     Map<String, String> first = versions(replicas.get(0), "proxyless");
-    assertThat(first).hasSize(4);
+    assertThat(first).hasSize(TypeUrls.ALL.size());
     for (XdsNode replica : replicas) {
       assertThat(versions(replica, "proxyless")).isEqualTo(first);
     }
