@@ -160,10 +160,7 @@ final class Clusters {
       }
     }
     BackendProtocol protocol = backend.spec(BackendSpec.class).protocol();
-    UpstreamProtocol upstream =
-        protocol == BackendProtocol.GRPC || protocol == BackendProtocol.HTTP2
-            ? UpstreamProtocol.HTTP2
-            : UpstreamProtocol.HTTP1;
+    UpstreamProtocol upstream = upstream(protocol);
     clusters.put(
         name,
         new ClusterIr(
@@ -189,6 +186,25 @@ final class Clusters {
       localities.add(new LocalityIr(group.get(0).region(), group.get(0).zone(), weight, ir));
     }
     return localities;
+  }
+
+  /** A cluster of one fixed endpoint: a sidecar's local application. */
+  String local(String name, String address, int port, UpstreamProtocol protocol, Resource source) {
+    clusters.putIfAbsent(
+        name,
+        new ClusterIr(
+            name,
+            protocol,
+            List.of(new LocalityIr("", "", 1, List.of(new EndpointIr(address, port, 1)))),
+            null,
+            List.of(Context.source(source))));
+    return name;
+  }
+
+  static UpstreamProtocol upstream(BackendProtocol protocol) {
+    return protocol == BackendProtocol.GRPC || protocol == BackendProtocol.HTTP2
+        ? UpstreamProtocol.HTTP2
+        : UpstreamProtocol.HTTP1;
   }
 
   /** The cluster without endpoints that proxyless routes which must fail are sent to. */

@@ -42,6 +42,35 @@ final class Names {
     return "file:" + path;
   }
 
+  /** {@code sidecar/NS/NAME}: the group of a Sidecar's Envoys. */
+  static String sidecarGroup(ResourceKey sidecar) {
+    return "sidecar/" + sidecar.namespace() + "/" + sidecar.name();
+  }
+
+  /** {@code NS/NAME/inbound}: a sidecar's inbound listener, route table and route. */
+  static String sidecarInbound(ResourceKey sidecar) {
+    return sidecar.namespace() + "/" + sidecar.name() + "/inbound";
+  }
+
+  /** {@code local/NS/NAME}: the cluster of a sidecar's own application. */
+  static String sidecarLocal(ResourceKey sidecar) {
+    return "local/" + sidecar.namespace() + "/" + sidecar.name();
+  }
+
+  /**
+   * {@code NS/NAME/outbound/BACKEND_NS/BACKEND}: a sidecar's listener (and route table) for one
+   * upstream.
+   */
+  static String sidecarOutbound(ResourceKey sidecar, ResourceKey backend) {
+    return sidecar.namespace()
+        + "/"
+        + sidecar.name()
+        + "/outbound/"
+        + backend.namespace()
+        + "/"
+        + backend.name();
+  }
+
   /**
    * {@code NAME.NS}: the API listener (and route table) proxyless clients dial as {@code
    * xds:///NAME.NS}.

@@ -26,6 +26,7 @@ public final class Resolver {
       ConfigSnapshot config, EndpointSnapshot endpoints, PrivateKeys keys) {
     Context context = new Context(config, endpoints, keys);
     List<ProxyGroupIr> groups = new ArrayList<>(new GatewayGroups(context).resolve());
+    groups.addAll(new SidecarGroups(context).resolve());
     groups.add(new ProxylessGroup(context).resolve());
     groups.sort(Comparator.comparing(ProxyGroupIr::name));
     return new ResolvedIr(
