@@ -19,6 +19,7 @@ public record TrafficPolicySpec(
     OutlierDetection outlierDetection,
     HealthCheck healthCheck,
     LoadBalancer loadBalancer,
+    Failover failover,
     RateLimit rateLimit,
     FaultInjection faultInjection)
     implements Spec {

@@ -38,13 +38,14 @@ final class PolicyRules {
             policy.outlierDetection(),
             policy.healthCheck(),
             policy.loadBalancer(),
+            policy.failover(),
             policy.rateLimit(),
             policy.faultInjection())
         .stream()
         .allMatch(Objects::isNull)) {
       problems.add(
           "/spec",
-          "a TrafficPolicy sets nothing: add timeout, retry, circuitBreaker, outlierDetection, healthCheck, loadBalancer, rateLimit or faultInjection",
+          "a TrafficPolicy sets nothing: add timeout, retry, circuitBreaker, outlierDetection, healthCheck, loadBalancer, failover, rateLimit or faultInjection",
           null);
     }
     LoadBalancer lb = policy.loadBalancer();

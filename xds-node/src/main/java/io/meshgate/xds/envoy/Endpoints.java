@@ -24,7 +24,8 @@ final class Endpoints {
           LocalityLbEndpoints.newBuilder()
               .setLocality(
                   Locality.newBuilder().setRegion(locality.region()).setZone(locality.zone()))
-              .setLoadBalancingWeight(UInt32Value.of(locality.weight()));
+              .setLoadBalancingWeight(UInt32Value.of(locality.weight()))
+              .setPriority(locality.priority());
       for (EndpointIr endpoint : locality.endpoints()) {
         endpoints.addLbEndpoints(
             LbEndpoint.newBuilder()

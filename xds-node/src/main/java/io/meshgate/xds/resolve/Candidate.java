@@ -9,10 +9,11 @@ import java.util.Comparator;
  * A route before ordering, with what Gateway API's precedence needs. Order: exact paths first; then
  * prefix and regular-expression paths by length, longest first (a regex before a prefix of the same
  * length); then routes matching a method; then more header matches; then more query matches; then
- * by route namespace/name, rule index and match index, so equal inputs give equal order on every
- * replica.
+ * the older route (creationTimestamp), then route namespace/name, rule index and match index — as
+ * Gateway API orders ties — so equal inputs give equal order on every replica.
  */
-record Candidate(RouteIr route, ResourceKey source, int rule, int match, boolean method) {
+record Candidate(
+    RouteIr route, ResourceKey source, String created, int rule, int match, boolean method) {
   static final Comparator<Candidate> PRECEDENCE =
       Comparator.comparingInt(
               (Candidate c) -> c.route.match().path() instanceof PathMatchIr.Exact ? 0 : 1)
@@ -26,6 +27,7 @@ record Candidate(RouteIr route, ResourceKey source, int rule, int match, boolean
           .thenComparing(
               Comparator.comparingInt((Candidate c) -> c.route.match().queryParams().size())
                   .reversed())
+          .thenComparing(c -> c.created == null ? "" : c.created)
           .thenComparing(c -> c.source.namespace())
           .thenComparing(c -> c.source.name())
           .thenComparing(c -> c.source.kind())

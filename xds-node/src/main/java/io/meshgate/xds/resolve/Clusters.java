@@ -164,12 +164,21 @@ final class Clusters {
     clusters.put(
         name,
         new ClusterIr(
-            name, upstream, localities(endpoints), policy, List.of(Context.source(backend))));
+            name,
+            upstream,
+            localities(endpoints, settings.failoverZones()),
+            policy,
+            List.of(Context.source(backend))));
     return name;
   }
 
-  /** Endpoints grouped by region and zone; a locality's weight is the sum of its endpoints'. */
-  private static List<LocalityIr> localities(List<DiscoveredEndpoint> endpoints) {
+  /**
+   * Endpoints grouped by region and zone; a locality's weight is the sum of its endpoints'. With
+   * failover zones, a listed zone's priority is its place in the list and every other zone comes
+   * after them; localities are ordered by priority, then region and zone.
+   */
+  private static List<LocalityIr> localities(
+      List<DiscoveredEndpoint> endpoints, List<String> failoverZones) {
     Map<String, List<DiscoveredEndpoint>> byLocality = new TreeMap<>();
     for (DiscoveredEndpoint e : endpoints) {
       byLocality.computeIfAbsent(e.region() + "\u0000" + e.zone(), k -> new ArrayList<>()).add(e);
@@ -183,8 +192,14 @@ final class Clusters {
               .sorted(Comparator.comparing(EndpointIr::address).thenComparingInt(EndpointIr::port))
               .toList();
       int weight = ir.stream().mapToInt(EndpointIr::weight).sum();
-      localities.add(new LocalityIr(group.get(0).region(), group.get(0).zone(), weight, ir));
+      String zone = group.get(0).zone();
+      int priority =
+          failoverZones.isEmpty()
+              ? 0
+              : failoverZones.contains(zone) ? failoverZones.indexOf(zone) : failoverZones.size();
+      localities.add(new LocalityIr(group.get(0).region(), zone, weight, priority, ir));
     }
+    localities.sort(Comparator.comparingInt(LocalityIr::priority));
     return localities;
   }
 
@@ -195,7 +210,7 @@ final class Clusters {
         new ClusterIr(
             name,
             protocol,
-            List.of(new LocalityIr("", "", 1, List.of(new EndpointIr(address, port, 1)))),
+            List.of(new LocalityIr("", "", 1, 0, List.of(new EndpointIr(address, port, 1)))),
             null,
             List.of(Context.source(source))));
     return name;

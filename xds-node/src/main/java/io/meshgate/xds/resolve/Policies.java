@@ -181,6 +181,7 @@ final class Policies {
     backendFields.put("outlierDetection", spec.outlierDetection());
     backendFields.put("healthCheck", spec.healthCheck());
     backendFields.put("loadBalancer", spec.loadBalancer());
+    backendFields.put("failover", spec.failover());
     if (spec.timeout() != null) {
       backendFields.put("timeout/connect", spec.timeout().connect());
     }
@@ -290,7 +291,7 @@ final class Policies {
    * BackendTLSPolicy. {@code failClosed} is set when TLS is asked for but its CA cannot be loaded:
    * the cluster then gets no endpoints rather than an unverified connection.
    */
-  record BackendSettings(ClusterPolicyIr policy, boolean failClosed) {}
+  record BackendSettings(ClusterPolicyIr policy, boolean failClosed, List<String> failoverZones) {}
 
   BackendSettings backend(Resource backend) {
     ResourceKey b = backend.key();
@@ -306,10 +307,21 @@ final class Policies {
                   return t;
                 })
             .orElse(null);
-    if (spec.isEmpty() && tls == null && !failClosed[0]) {
-      return new BackendSettings(null, false);
-    }
     TrafficPolicySpec p = spec.orElse(null);
+    List<String> zones = p == null || p.failover() == null ? List.of() : p.failover().zones();
+    if (p != null
+        && p.failover() == null
+        && p.healthCheck() == null
+        && p.outlierDetection() == null
+        && p.circuitBreaker() == null
+        && p.loadBalancer() == null
+        && (p.timeout() == null || p.timeout().connect() == null)) {
+      // Only route-level fields: nothing for the cluster.
+      p = null;
+    }
+    if (p == null && tls == null && !failClosed[0]) {
+      return new BackendSettings(null, false, zones);
+    }
     ClusterPolicyIr policy =
         new ClusterPolicyIr(
             p == null || p.timeout() == null || p.timeout().connect() == null
@@ -338,7 +350,7 @@ final class Policies {
                     millisOrNull(p.outlierDetection().baseEjectionTime()),
                     p.outlierDetection().maxEjectionPercent()),
             tls);
-    return new BackendSettings(policy, failClosed[0]);
+    return new BackendSettings(policy, failClosed[0], zones);
   }
 
   private static HashOnIr hashOn(io.meshgate.config.model.ConsistentHash hash) {

@@ -126,7 +126,14 @@ final class RouteRules {
                 retry,
                 policy,
                 Context.source(route));
-        candidates.add(new Candidate(ir, route.key(), r, m, match.method() != null));
+        candidates.add(
+            new Candidate(
+                ir,
+                route.key(),
+                route.metadata().creationTimestamp(),
+                r,
+                m,
+                match.method() != null));
       }
     }
     return candidates;
@@ -163,7 +170,8 @@ final class RouteRules {
                 retry,
                 policy,
                 Context.source(route));
-        candidates.add(new Candidate(ir, route.key(), r, m, false));
+        candidates.add(
+            new Candidate(ir, route.key(), route.metadata().creationTimestamp(), r, m, false));
       }
     }
     return candidates;
