@@ -20,6 +20,7 @@ final class Context {
   final PrivateKeys keys;
   private final Set<Problem> problems = new LinkedHashSet<>();
   private Policies policies;
+  private final java.util.Map<String, Object> memos = new java.util.HashMap<>();
 
   Context(ConfigSnapshot config, EndpointSnapshot endpoints, PrivateKeys keys) {
     this.config = config;
@@ -37,6 +38,12 @@ final class Context {
       policies = new Policies(this);
     }
     return policies;
+  }
+
+  /** A value computed once per resolution (indexes several stages share). */
+  @SuppressWarnings("unchecked")
+  <T> T memo(String name, java.util.function.Supplier<T> compute) {
+    return (T) memos.computeIfAbsent(name, n -> compute.get());
   }
 
   void problemIf(boolean condition, Resource resource, String path, String message) {

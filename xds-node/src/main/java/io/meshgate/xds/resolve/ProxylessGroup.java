@@ -22,7 +22,9 @@ import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The group of proxyless gRPC clients: one API listener per Backend, named {@code NAME.NAMESPACE},
@@ -49,15 +51,11 @@ final class ProxylessGroup {
       }
       String name = Names.apiListener(backend.key());
       List<Candidate> candidates = new ArrayList<>();
-      for (Resource route : context.config.ofKind(Kind.HTTP_ROUTE)) {
-        if (attachesTo(route, route.spec(HttpRouteSpec.class).parentRefs(), backend.key())) {
-          candidates.addAll(rules.http(route, null, null));
-        }
-      }
-      for (Resource route : context.config.ofKind(Kind.GRPC_ROUTE)) {
-        if (attachesTo(route, route.spec(GrpcRouteSpec.class).parentRefs(), backend.key())) {
-          candidates.addAll(rules.grpc(route, null, null));
-        }
+      for (Resource route : meshRoutes(context).getOrDefault(backend.key(), List.of())) {
+        candidates.addAll(
+            route.kind() == Kind.HTTP_ROUTE
+                ? rules.http(route, null, null)
+                : rules.grpc(route, null, null));
       }
       List<RouteIr> routes =
           new ArrayList<>(
@@ -88,29 +86,37 @@ final class ProxylessGroup {
 
   /** Whether any HTTPRoute or GRPCRoute names this Backend as its parent (mesh style). */
   static boolean isMeshTarget(Context context, ResourceKey backend) {
-    for (Resource route : context.config.ofKind(Kind.HTTP_ROUTE)) {
-      if (attachesTo(route, route.spec(HttpRouteSpec.class).parentRefs(), backend)) {
-        return true;
-      }
-    }
-    for (Resource route : context.config.ofKind(Kind.GRPC_ROUTE)) {
-      if (attachesTo(route, route.spec(GrpcRouteSpec.class).parentRefs(), backend)) {
-        return true;
-      }
-    }
-    return false;
+    return meshRoutes(context).containsKey(backend);
   }
 
-  private static boolean attachesTo(Resource route, List<ParentRef> parents, ResourceKey backend) {
-    for (ParentRef parent : parents) {
-      String namespace =
-          parent.namespace() == null ? route.metadata().namespace() : parent.namespace();
-      if (parent.isBackend()
-          && parent.name().equals(backend.name())
-          && namespace.equals(backend.namespace())) {
-        return true;
-      }
-    }
-    return false;
+  /**
+   * HTTPRoutes, then GRPCRoutes, by the Backend they name as a parent (kind Backend, or Service):
+   * one pass over the routes instead of one per Backend.
+   */
+  private static Map<ResourceKey, List<Resource>> meshRoutes(Context context) {
+    return context.memo(
+        "meshRoutes",
+        () -> {
+          Map<ResourceKey, List<Resource>> byBackend = new HashMap<>();
+          List<Resource> routes = new ArrayList<>(context.config.ofKind(Kind.HTTP_ROUTE));
+          routes.addAll(context.config.ofKind(Kind.GRPC_ROUTE));
+          for (Resource route : routes) {
+            List<ParentRef> parents =
+                route.kind() == Kind.HTTP_ROUTE
+                    ? route.spec(HttpRouteSpec.class).parentRefs()
+                    : route.spec(GrpcRouteSpec.class).parentRefs();
+            parents.stream()
+                .filter(ParentRef::isBackend)
+                .map(
+                    p ->
+                        new ResourceKey(
+                            Kind.BACKEND,
+                            p.namespace() == null ? route.metadata().namespace() : p.namespace(),
+                            p.name()))
+                .distinct()
+                .forEach(key -> byBackend.computeIfAbsent(key, k -> new ArrayList<>()).add(route));
+          }
+          return byBackend;
+        });
   }
 }
