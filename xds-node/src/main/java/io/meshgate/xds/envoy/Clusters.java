@@ -83,7 +83,11 @@ final class Clusters {
       ifSet(outlier.consecutive5xx(), v -> detection.setConsecutive5Xx(UInt32Value.of(v)));
       ifSet(
           outlier.consecutiveGatewayErrors(),
-          v -> detection.setConsecutiveGatewayFailure(UInt32Value.of(v)));
+          v ->
+              detection
+                  .setConsecutiveGatewayFailure(UInt32Value.of(v))
+                  // Envoy enforces gateway-failure ejection at 0 % unless told otherwise.
+                  .setEnforcingConsecutiveGatewayFailure(UInt32Value.of(100)));
       ifSet(outlier.intervalMillis(), v -> detection.setInterval(Durations.fromMillis(v)));
       ifSet(
           outlier.baseEjectionMillis(),

@@ -69,6 +69,14 @@ final class Clusters {
     }
     // Active health checks are left out without a Problem: gRPC clients watch connection state
     // instead, which is what a user of them expects.
+    if (policy.outlier() != null) {
+      context.problemIf(
+          say,
+          backend,
+          "/spec",
+          "proxyless gRPC clients eject endpoints by success rate and failure percentage only, not"
+              + " by consecutive errors; outlier detection is left out for them (UnsupportedValue)");
+    }
     if (policy.tls() != null) {
       context.problemIf(
           say,
@@ -77,14 +85,16 @@ final class Clusters {
           "proxyless gRPC clients take upstream TLS from their xDS credentials, not from a"
               + " BackendTLSPolicy; their calls to this Backend fail closed (UnsupportedValue)");
     }
+    // No TLS context either: grpc-java would NACK it (it wants certificate providers), and a NACK
+    // rejects every cluster of the update. The cluster has no endpoints instead: closed.
     return new ClusterPolicyIr(
         policy.connectTimeoutMillis(),
         lb,
         policy.hashOn(),
         null,
         policy.circuitBreaker(),
-        policy.outlier(),
-        policy.tls());
+        null,
+        null);
   }
 
   /**
@@ -154,10 +164,10 @@ final class Clusters {
       endpoints = List.of();
     }
     if (policy != null && kind == ProxyKind.PROXYLESS) {
-      policy = proxyless(backend, policy, ProxylessGroup.isMeshTarget(context, backend.key()));
       if (policy.tls() != null) {
         endpoints = List.of();
       }
+      policy = proxyless(backend, policy, ProxylessGroup.isMeshTarget(context, backend.key()));
     }
     BackendProtocol protocol = backend.spec(BackendSpec.class).protocol();
     UpstreamProtocol upstream = upstream(protocol);
