@@ -139,7 +139,8 @@ final class GatewayGroups {
       final Map<String, List<Candidate>> hosts = new TreeMap<>();
       final Map<String, String> hostListeners = new HashMap<>();
       boolean plainHttp;
-      final List<SourceRef> sources = new ArrayList<>(List.of(Context.source(gateway)));
+      final Set<SourceRef> sources =
+          new java.util.LinkedHashSet<>(List.of(Context.source(gateway)));
 
       Port(int number) {
         this.number = number;
@@ -174,9 +175,7 @@ final class GatewayGroups {
       }
 
       void addSource(SourceRef source) {
-        if (!sources.contains(source)) {
-          sources.add(source);
-        }
+        sources.add(source);
       }
     }
 
@@ -224,7 +223,8 @@ final class GatewayGroups {
         if (chains.isEmpty()) {
           continue;
         }
-        listeners.add(new PortListenerIr(name, "0.0.0.0", port.number, chains, port.sources));
+        listeners.add(
+            new PortListenerIr(name, "0.0.0.0", port.number, chains, List.copyOf(port.sources)));
       }
       tables.sort(java.util.Comparator.comparing(RouteTableIr::name));
       return new ProxyGroupIr(
@@ -393,9 +393,12 @@ final class GatewayGroups {
         Port port, Map<String, List<Candidate>> hosts, Map<String, String> hostListeners) {
       List<VirtualHostIr> result = new ArrayList<>();
       for (Map.Entry<String, List<Candidate>> host : hosts.entrySet()) {
+        // A route on two listeners that bring the same host is there twice; the first listener's
+        // (spec order) stays. Route names are unique per route, rule and match.
+        Set<String> seen = new HashSet<>();
         List<RouteIr> ordered =
             host.getValue().stream()
-                .distinct()
+                .filter(c -> seen.add(c.route().name()))
                 .sorted(Candidate.PRECEDENCE)
                 .map(Candidate::route)
                 .toList();
