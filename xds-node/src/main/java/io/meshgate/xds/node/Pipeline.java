@@ -32,6 +32,8 @@ public final class Pipeline implements AutoCloseable {
   private volatile long builtRevision = -1;
   private volatile ResolvedIr lastResolved;
   private volatile long rebuilds;
+  private final java.util.List<java.util.function.BiConsumer<ConfigSnapshot, ResolvedIr>>
+      builtListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public Pipeline(SnapshotStore store, Duration quiet, Duration max) {
     this(store, quiet, max, PrivateKeys.withoutSealKey());
@@ -47,6 +49,14 @@ public final class Pipeline implements AutoCloseable {
   public void accept(ConfigSnapshot snapshot) {
     latest = snapshot;
     thread.execute(holdoff::changed);
+  }
+
+  /**
+   * Called on the pipeline's thread after each build with its config and resolution (for the status
+   * writer); must not block.
+   */
+  public void onBuilt(java.util.function.BiConsumer<ConfigSnapshot, ResolvedIr> listener) {
+    builtListeners.add(listener);
   }
 
   /** The etcd revision of the config the current snapshots were built from; -1 before the first. */
@@ -79,6 +89,7 @@ public final class Pipeline implements AutoCloseable {
     lastResolved = build.resolved();
     builtRevision = config.revision();
     rebuilds++;
+    builtListeners.forEach(l -> l.accept(config, build.resolved()));
     log.debug(
         "rebuilt revision {} in {} ms: {} groups, {} translated, {} problems",
         config.revision(),

@@ -13,6 +13,7 @@ import io.meshgate.config.apply.Planner;
 import io.meshgate.config.seal.SealKeys;
 import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigView;
+import io.meshgate.config.store.Keyspace;
 import io.meshgate.xds.keys.PrivateKeys;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.ProxyAuthenticator;
@@ -21,12 +22,15 @@ import io.meshgate.xds.security.TokenKeys;
 import io.meshgate.xds.security.TokenVerifier;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.status.Leadership;
+import io.meshgate.xds.status.StatusWriter;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +51,8 @@ public final class XdsNode implements AutoCloseable {
   private final AdsService ads;
   private final Server xds;
   private final AdminServer admin;
+  private final Leadership leadership;
+  private final StatusWriter status;
 
   private XdsNode(NodeSettings settings, boolean runApplier) {
     this.etcd = Client.builder().endpoints(settings.etcd().split("\\s*,\\s*")).build();
@@ -83,6 +89,10 @@ public final class XdsNode implements AutoCloseable {
       throw new UncheckedIOException("cannot serve xDS on " + settings.xdsAddress(), e);
     }
     this.admin = new AdminServer(settings.adminAddress(), this::ready, store, ads);
+    this.leadership =
+        new Leadership(etcd, Keyspace.LEADER, settings.replicaId(), LEADER_TTL).start();
+    this.status = new StatusWriter(etcd, leadership, Clock.systemUTC());
+    pipeline.onBuilt(status::offer);
     this.view = ConfigView.open(etcd, pipeline::accept);
     if (applier != null) {
       applier.start();
@@ -93,6 +103,9 @@ public final class XdsNode implements AutoCloseable {
           settings.xdsAddress());
     }
   }
+
+  /** How long a status leader holds its term without renewing it. */
+  static final Duration LEADER_TTL = Duration.ofSeconds(5);
 
   private static PrivateKeys privateKeys(NodeSettings settings) {
     if (settings.sealKey() == null) {
@@ -138,8 +151,15 @@ public final class XdsNode implements AutoCloseable {
     return pipeline;
   }
 
+  /** Whether this replica writes status now (one replica does, elected through etcd). */
+  public boolean leadsStatus() {
+    return leadership.leading();
+  }
+
   @Override
   public void close() {
+    status.close();
+    leadership.close();
     view.close();
     if (applier != null) {
       applier.close();

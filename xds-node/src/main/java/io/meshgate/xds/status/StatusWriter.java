@@ -1,0 +1,185 @@
+package io.meshgate.xds.status;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.meshgate.config.codec.Mappers;
+import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.config.store.Keyspace;
+import io.meshgate.xds.ir.ResolvedIr;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the serving side's conditions while this replica leads: after each build, ResolvedRefs of
+ * every resource under {@code /meshgate/v1/conditions/<kind>/<ns>/<name>}, only where it changed,
+ * keeping a condition's transition time while its status holds, and deleting the conditions of
+ * resources that are gone. Conditions of other types in the same key are kept. Every write is
+ * fenced by the leadership term. The latest build wins: a burst of builds is one reconciliation; a
+ * failed one is retried, and a new leader reconciles what its predecessor left.
+ */
+public final class StatusWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
+  private static final int OPS_PER_TXN = 100;
+
+  private final Client etcd;
+  private final Leadership leadership;
+  private final Clock clock;
+  private final ScheduledExecutorService thread =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "meshgate-status");
+            t.setDaemon(true);
+            return t;
+          });
+  private final AtomicReference<Input> pending = new AtomicReference<>();
+  private volatile Input lastWritten;
+  private volatile long lastWrittenTerm = -1;
+
+  private record Input(ConfigSnapshot config, ResolvedIr resolved) {}
+
+  public StatusWriter(Client etcd, Leadership leadership, Clock clock) {
+    this.etcd = requireNonNull(etcd, "etcd");
+    this.leadership = requireNonNull(leadership, "leadership");
+    this.clock = requireNonNull(clock, "clock");
+    // Also reconcile on a timer: a replica that becomes leader writes without waiting for a build.
+    thread.scheduleWithFixedDelay(this::reconcileIfNeeded, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** Takes a build's outcome (any thread); the write follows on the writer's thread. */
+  public void offer(ConfigSnapshot config, ResolvedIr resolved) {
+    pending.set(new Input(config, resolved));
+    thread.execute(this::reconcileIfNeeded);
+  }
+
+  private void reconcileIfNeeded() {
+    Input input = pending.get();
+    if (input == null || !leadership.leading()) {
+      return;
+    }
+    long term = leadershipTerm();
+    if (input == lastWritten && term == lastWrittenTerm) {
+      return;
+    }
+    try {
+      reconcile(input);
+      lastWritten = input;
+      lastWrittenTerm = term;
+    } catch (Exception e) {
+      log.warn("writing conditions failed, retrying: {}", e.toString());
+    }
+  }
+
+  private long leadershipTerm() {
+    return leadership.term();
+  }
+
+  private void reconcile(Input input) throws Exception {
+    Map<ResourceKey, Conditions.Desired> desired =
+        Conditions.resolvedRefs(input.config().resources().values(), input.resolved().problems());
+    Map<ResourceKey, List<Condition>> stored = readAll();
+    String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+    List<Op> ops = new ArrayList<>();
+    for (Map.Entry<ResourceKey, Conditions.Desired> entry : desired.entrySet()) {
+      List<Condition> current = stored.getOrDefault(entry.getKey(), List.of());
+      Conditions.Desired want = entry.getValue();
+      Condition existing =
+          current.stream().filter(c -> c.type().equals(want.type())).findFirst().orElse(null);
+      if (want.sameAs(existing)) {
+        continue;
+      }
+      String since =
+          existing != null && existing.status().equals(want.status())
+              ? existing.lastTransitionTime()
+              : now;
+      List<Condition> next = new ArrayList<>();
+      current.stream().filter(c -> !c.type().equals(want.type())).forEach(next::add);
+      next.add(want.at(since));
+      next.sort(java.util.Comparator.comparing(Condition::type));
+      ops.add(Op.put(bytes(Keyspace.conditions(entry.getKey())), json(next), PutOption.DEFAULT));
+    }
+    for (ResourceKey gone : stored.keySet()) {
+      if (!desired.containsKey(gone)) {
+        ops.add(Op.delete(bytes(Keyspace.conditions(gone)), DeleteOption.DEFAULT));
+      }
+    }
+    for (int i = 0; i < ops.size(); i += OPS_PER_TXN) {
+      List<Op> batch = ops.subList(i, Math.min(ops.size(), i + OPS_PER_TXN));
+      TxnResponse response =
+          etcd.getKVClient()
+              .txn()
+              .If(leadership.fence())
+              .Then(batch.toArray(Op[]::new))
+              .commit()
+              .get(10, TimeUnit.SECONDS);
+      if (!response.isSucceeded()) {
+        throw new IllegalStateException("no longer the leader; conditions not written");
+      }
+    }
+    if (!ops.isEmpty()) {
+      log.debug("wrote {} condition changes at revision {}", ops.size(), input.config().revision());
+    }
+  }
+
+  private Map<ResourceKey, List<Condition>> readAll() throws Exception {
+    String prefix = Keyspace.ROOT + "conditions/";
+    List<KeyValue> kvs =
+        etcd.getKVClient()
+            .get(bytes(prefix), GetOption.builder().isPrefix(true).build())
+            .get(10, TimeUnit.SECONDS)
+            .getKvs();
+    Map<ResourceKey, List<Condition>> stored = new HashMap<>();
+    for (KeyValue kv : kvs) {
+      ResourceKey key = Keyspace.parseResourceKey(kv.getKey().toString(StandardCharsets.UTF_8));
+      stored.put(key, parse(kv.getValue().getBytes()));
+    }
+    return stored;
+  }
+
+  static List<Condition> parse(byte[] json) throws IOException {
+    List<Condition> conditions = new ArrayList<>();
+    for (JsonNode c : Mappers.json().readTree(json).path("conditions")) {
+      conditions.add(Mappers.json().treeToValue(c, Condition.class));
+    }
+    return conditions;
+  }
+
+  private static ByteSequence json(List<Condition> conditions) throws IOException {
+    ObjectNode root = Mappers.json().createObjectNode();
+    root.set("conditions", Mappers.json().valueToTree(conditions));
+    return ByteSequence.from(Mappers.json().writeValueAsBytes(root));
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Status from the serving side: one replica, elected through an etcd lease, writes the conditions
+ * that translation and the proxies decide (ResolvedRefs, Programmed) under {@code
+ * /meshgate/v1/conditions/}; the applier's status key is never written here.
+ */
+package io.meshgate.xds.status;
