@@ -94,11 +94,6 @@ final class ApplyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    if (waitFor == WaitFor.programmed) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(),
-          "--wait-for=programmed needs the serving side's status loop, which this version does not have yet; use --wait-for=accepted");
-    }
     CheckedDocuments checked = CheckedDocuments.check(InputFiles.read(files, recursive, System.in));
     if (!checked.allValid()) {
       checked.report(out, false);
@@ -114,7 +109,7 @@ final class ApplyCommand implements Callable<Integer> {
       out.flush();
       return Meshgate.EXIT_OK;
     }
-    return publish(spec, cluster, events, waitForOutcome);
+    return publish(spec, cluster, events, waitForOutcome, waitFor == WaitFor.programmed);
   }
 
   /** Publishes, prints what was published, and waits for outcomes if asked. */
@@ -122,7 +117,8 @@ final class ApplyCommand implements Callable<Integer> {
       CommandLine.Model.CommandSpec spec,
       ClusterOptions cluster,
       List<ConfigEvent> events,
-      boolean wait) {
+      boolean wait,
+      boolean programmed) {
     PrintWriter out = spec.commandLine().getOut();
     try (EventPublisher publisher = new EventPublisher(cluster.kafka, cluster.timeout, Map.of())) {
       publisher.publish(events);
@@ -137,7 +133,11 @@ final class ApplyCommand implements Callable<Integer> {
     Map<ResourceKey, ConfigEvent> published = new LinkedHashMap<>();
     events.forEach(e -> published.put(io.meshgate.config.model.ResourceKey.parse(e.subject()), e));
     try (Client etcd = cluster.etcdClient()) {
-      return OutcomeWait.await(etcd, published, cluster.timeout, out);
+      int accepted = OutcomeWait.await(etcd, published, cluster.timeout, out);
+      if (accepted != Meshgate.EXIT_OK || !programmed) {
+        return accepted;
+      }
+      return OutcomeWait.awaitProgrammed(etcd, published, cluster.timeout, out);
     }
   }
 

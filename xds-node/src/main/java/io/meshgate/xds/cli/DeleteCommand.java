@@ -49,6 +49,6 @@ final class DeleteCommand implements Callable<Integer> {
                 kindName.kind().preferredApiVersion(),
                 kindName.key(namespace),
                 ifRevision == null ? OptionalLong.empty() : OptionalLong.of(ifRevision));
-    return ApplyCommand.publish(spec, cluster, List.of(event), waitForOutcome);
+    return ApplyCommand.publish(spec, cluster, List.of(event), waitForOutcome, false);
   }
 }

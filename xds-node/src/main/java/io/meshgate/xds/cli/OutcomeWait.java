@@ -3,6 +3,7 @@ package io.meshgate.xds.cli;
 import io.etcd.jetcd.Client;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.model.ApplierStatus;
+import io.meshgate.config.model.Condition;
 import io.meshgate.config.model.EventRecord;
 import io.meshgate.config.model.Outcome;
 import io.meshgate.config.model.ResourceKey;
@@ -68,6 +69,77 @@ final class OutcomeWait {
       return Meshgate.EXIT_RUNTIME_ERROR;
     }
     return rejected ? Meshgate.EXIT_INVALID : Meshgate.EXIT_OK;
+  }
+
+  /**
+   * {@code --wait-for=programmed}, after every event was accepted: polls the serving leader's
+   * Programmed condition of each applied resource until it is True for the accepted generation.
+   * Exit 0 when all are, 3 when a proxy rejected one (its error is printed), 1 on timeout.
+   */
+  static int awaitProgrammed(
+      Client etcd, Map<ResourceKey, ConfigEvent> published, Duration timeout, PrintWriter out) {
+    StoreReader reader = new StoreReader(etcd, timeout);
+    Map<ResourceKey, Long> generations = new LinkedHashMap<>();
+    for (Map.Entry<ResourceKey, ConfigEvent> entry : published.entrySet()) {
+      reader
+          .status(entry.getKey())
+          .flatMap(s -> s.event(entry.getValue().id()))
+          .filter(o -> o.outcome() == Outcome.ACCEPTED && o.generation() != null)
+          .ifPresent(o -> generations.put(entry.getKey(), o.generation()));
+    }
+    Map<ResourceKey, Condition> settled = new LinkedHashMap<>();
+    Map<ResourceKey, Condition> latest = new LinkedHashMap<>();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (settled.size() < generations.size() && System.nanoTime() < deadline) {
+      for (Map.Entry<ResourceKey, Long> entry : generations.entrySet()) {
+        if (settled.containsKey(entry.getKey())) {
+          continue;
+        }
+        reader.conditions(entry.getKey()).stream()
+            .filter(c -> c.type().equals("Programmed"))
+            .filter(c -> c.observedGeneration() != null)
+            .filter(c -> c.observedGeneration() >= entry.getValue())
+            .findFirst()
+            .ifPresent(
+                c -> {
+                  latest.put(entry.getKey(), c);
+                  if (c.status().equals("True") || "Invalid".equals(c.reason())) {
+                    settled.put(entry.getKey(), c);
+                  }
+                });
+      }
+      if (settled.size() < generations.size()) {
+        try {
+          Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    boolean invalid = false;
+    for (ResourceKey key : generations.keySet()) {
+      Condition c = settled.get(key);
+      if (c == null) {
+        Condition last = latest.get(key);
+        out.println(
+            key
+                + ": not Programmed within "
+                + timeout.toSeconds()
+                + " s"
+                + (last == null ? "" : " (" + last.reason() + ": " + last.message() + ")"));
+      } else if (c.status().equals("True")) {
+        out.println(key + ": Programmed (" + c.message() + ")");
+      } else {
+        invalid = true;
+        out.println(key + ": not Programmed (" + c.reason() + "): " + c.message());
+      }
+    }
+    out.flush();
+    if (settled.size() < generations.size()) {
+      return Meshgate.EXIT_RUNTIME_ERROR;
+    }
+    return invalid ? Meshgate.EXIT_INVALID : Meshgate.EXIT_OK;
   }
 
   static String describe(EventRecord outcome) {

@@ -22,6 +22,7 @@ import io.meshgate.xds.security.TokenKeys;
 import io.meshgate.xds.security.TokenVerifier;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.status.AckReporter;
 import io.meshgate.xds.status.Leadership;
 import io.meshgate.xds.status.StatusWriter;
 import io.netty.handler.ssl.ClientAuth;
@@ -53,6 +54,7 @@ public final class XdsNode implements AutoCloseable {
   private final AdminServer admin;
   private final Leadership leadership;
   private final StatusWriter status;
+  private final AckReporter acks;
 
   private XdsNode(NodeSettings settings, boolean runApplier) {
     this.etcd = Client.builder().endpoints(settings.etcd().split("\\s*,\\s*")).build();
@@ -93,6 +95,15 @@ public final class XdsNode implements AutoCloseable {
         new Leadership(etcd, Keyspace.LEADER, settings.replicaId(), LEADER_TTL).start();
     this.status = new StatusWriter(etcd, leadership, Clock.systemUTC());
     pipeline.onBuilt(status::offer);
+    this.acks =
+        new AckReporter(
+            etcd,
+            settings.replicaId(),
+            store,
+            ads::streams,
+            pipeline::builtRevision,
+            Duration.ofMillis(500),
+            Duration.ofSeconds(10));
     this.view = ConfigView.open(etcd, pipeline::accept);
     if (applier != null) {
       applier.start();
@@ -158,6 +169,7 @@ public final class XdsNode implements AutoCloseable {
 
   @Override
   public void close() {
+    acks.close();
     status.close();
     leadership.close();
     view.close();

@@ -89,6 +89,8 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
           }
         }
         state.ackedVersion = state.pendingTypeVersion;
+        state.ackedRevision = state.sentRevision;
+        state.syncedVersion = state.pendingTypeVersion;
       }
       state.pendingNonce = null;
       state.pendingChanges = Map.of();
@@ -157,6 +159,8 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     }
     state.dirty = false;
     if (updated.isEmpty() && removed.isEmpty()) {
+      // Nothing this proxy holds changed: it is in sync with this version too.
+      state.syncedVersion = type.version();
       return;
     }
     removed.sort(null);
@@ -172,6 +176,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     state.pendingTypeVersion = type.version();
     state.pendingChanges = changes;
     state.sentVersion = type.version();
+    state.sentRevision = snapshot.revision();
     state.responses++;
     responses.onNext(response);
   }

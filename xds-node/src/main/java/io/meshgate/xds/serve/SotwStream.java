@@ -80,6 +80,8 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
         peer.rejected(request.getTypeUrl(), state.sentVersion, state.nackDetail);
       } else {
         state.ackedVersion = request.getVersionInfo();
+        state.ackedRevision = state.sentRevision;
+        state.syncedVersion = state.sentVersion;
       }
     }
     Set<String> names = Set.copyOf(request.getResourceNamesList());
@@ -129,6 +131,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
             .setNonce(Long.toString(++nonces));
     selected.forEach(r -> response.addResources(r.resource()));
     state.sentVersion = type.version();
+    state.sentRevision = snapshot.revision();
     state.sentNames = state.names;
     state.sentNonce = response.getNonce();
     state.pendingNonce = response.getNonce();

@@ -8,6 +8,8 @@ package io.meshgate.xds.serve;
  * @param ackedVersion the last version the proxy ACKed
  * @param nackedVersion the last version the proxy NACKed; never sent to this stream again
  * @param nackDetail the NACK's error_detail message
+ * @param syncedVersion the type version the proxy holds everything it asked for of (null: none)
+ * @param ackedRevision the etcd revision of the snapshot whose response the proxy last ACKed
  */
 public record TypeStatus(
     String typeUrl,
@@ -16,4 +18,6 @@ public record TypeStatus(
     String ackedVersion,
     String nackedVersion,
     String nackDetail,
-    int responses) {}
+    int responses,
+    String syncedVersion,
+    long ackedRevision) {}

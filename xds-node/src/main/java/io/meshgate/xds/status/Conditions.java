@@ -92,6 +92,162 @@ public final class Conditions {
         RESOLVED_REFS, "False", reason(problems.get(0).message()), message.toString(), generation);
   }
 
+  /** One proxy as a replica reports it (AckReporter). */
+  public record ProxyAck(
+      String replica,
+      String group,
+      String node,
+      String state,
+      long ackedRevision,
+      String typeUrl,
+      String errorDetail) {}
+
+  /** What every replica reports: its built revision, and its proxies by group. */
+  public record Fleet(Map<String, Long> builtRevisions, Map<String, List<ProxyAck>> byGroup) {}
+
+  /** The proxy groups each resource reaches, by {@code Kind/namespace/name}. */
+  public static Map<String, java.util.Set<String>> groupsOf(
+      io.meshgate.xds.ir.ResolvedIr resolved, Iterable<Resource> resources) {
+    Map<String, java.util.Set<String>> groups = new java.util.HashMap<>();
+    for (io.meshgate.xds.ir.ProxyGroupIr group : resolved.groups()) {
+      java.util.function.Consumer<io.meshgate.xds.ir.SourceRef> add =
+          s ->
+              groups
+                  .computeIfAbsent(
+                      s.kind() + "/" + s.namespace() + "/" + s.name(),
+                      k -> new java.util.TreeSet<>())
+                  .add(group.name());
+      group.listeners().forEach(l -> l.sources().forEach(add));
+      group.clusters().forEach(c -> c.sources().forEach(add));
+      group.routeTables().stream()
+          .flatMap(t -> t.virtualHosts().stream())
+          .flatMap(h -> h.routes().stream())
+          .forEach(r -> add.accept(r.source()));
+    }
+    // Policies reach what their targets reach.
+    for (Resource resource : resources) {
+      List<io.meshgate.config.model.PolicyTargetRef> targets =
+          resource.kind() == Kind.TRAFFIC_POLICY
+              ? resource.spec(io.meshgate.config.model.TrafficPolicySpec.class).targetRefs()
+              : resource.kind() == Kind.BACKEND_TLS_POLICY
+                  ? resource.spec(io.meshgate.config.model.BackendTlsPolicySpec.class).targetRefs()
+                  : List.of();
+      for (var target : targets) {
+        String kind = "Service".equals(target.kind()) ? "Backend" : target.kind();
+        java.util.Set<String> reached =
+            groups.getOrDefault(
+                kind + "/" + resource.metadata().namespace() + "/" + target.name(),
+                java.util.Set.of());
+        if (!reached.isEmpty()) {
+          groups
+              .computeIfAbsent(sourceKey(resource), k -> new java.util.TreeSet<>())
+              .addAll(reached);
+        }
+      }
+    }
+    return groups;
+  }
+
+  /**
+   * Programmed for every resource that reaches proxies (all but Secrets and ReferenceGrants): True
+   * once every connected proxy of its groups holds a snapshot built from a revision at or after the
+   * resource's last write; False/Invalid when one rejected such a snapshot; False/Pending
+   * otherwise, including when no proxy of its groups is connected.
+   */
+  public static Map<ResourceKey, Desired> programmed(
+      Iterable<Resource> resources, Map<String, java.util.Set<String>> groups, Fleet fleet) {
+    Map<ResourceKey, Desired> desired = new LinkedHashMap<>();
+    for (Resource resource : resources) {
+      if (resource.kind() == Kind.SECRET || resource.kind() == Kind.REFERENCE_GRANT) {
+        continue;
+      }
+      long generation =
+          resource.metadata().generation() == null ? 0 : resource.metadata().generation();
+      long written =
+          resource.metadata().resourceVersion() == null ? 0 : resource.metadata().resourceVersion();
+      java.util.Set<String> reached = groups.getOrDefault(sourceKey(resource), java.util.Set.of());
+      List<ProxyAck> proxies =
+          reached.stream()
+              .flatMap(g -> fleet.byGroup().getOrDefault(g, List.of()).stream())
+              .toList();
+      desired.put(resource.key(), programmed(reached, proxies, fleet, written, generation));
+    }
+    return desired;
+  }
+
+  static Desired programmed(
+      java.util.Set<String> groups,
+      List<ProxyAck> proxies,
+      Fleet fleet,
+      long written,
+      long generation) {
+    if (groups.isEmpty()) {
+      return new Desired(
+          PROGRAMMED, "False", "Pending", "no proxy group uses this resource", generation);
+    }
+    if (proxies.isEmpty()) {
+      return new Desired(
+          PROGRAMMED,
+          "False",
+          "Pending",
+          "no proxy of " + String.join(", ", groups) + " is connected",
+          generation);
+    }
+    int done = 0;
+    for (ProxyAck proxy : proxies) {
+      long built = fleet.builtRevisions().getOrDefault(proxy.replica(), -1L);
+      boolean holds =
+          proxy.ackedRevision() >= written
+              || (proxy.state().equals(AckReporter.SYNCED) && built >= written);
+      if (holds) {
+        done++;
+      } else if (proxy.state().equals(AckReporter.REJECTED) && built >= written) {
+        return new Desired(
+            PROGRAMMED,
+            "False",
+            "Invalid",
+            "proxy "
+                + proxy.node()
+                + " of "
+                + proxy.group()
+                + " (replica "
+                + proxy.replica()
+                + ") rejected "
+                + proxy.typeUrl().substring(proxy.typeUrl().lastIndexOf('.') + 1)
+                + ": "
+                + proxy.errorDetail(),
+            generation);
+      }
+    }
+    if (done == proxies.size()) {
+      return new Desired(
+          PROGRAMMED,
+          "True",
+          "Programmed",
+          "all " + done + " connected proxies of " + String.join(", ", groups) + " hold it",
+          generation);
+    }
+    return new Desired(
+        PROGRAMMED,
+        "False",
+        "Pending",
+        (proxies.size() - done)
+            + " of "
+            + proxies.size()
+            + " connected proxies of "
+            + String.join(", ", groups)
+            + " do not hold it yet",
+        generation);
+  }
+
+  private static String sourceKey(Resource resource) {
+    return resource.kind().wireName()
+        + "/"
+        + resource.metadata().namespace()
+        + "/"
+        + resource.metadata().name();
+  }
+
   static String reason(String message) {
     Matcher m = REASON.matcher(message);
     return m.find() ? m.group(1) : "Invalid";

@@ -35,12 +35,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the serving side's conditions while this replica leads: after each build, ResolvedRefs of
- * every resource under {@code /meshgate/v1/conditions/<kind>/<ns>/<name>}, only where it changed,
- * keeping a condition's transition time while its status holds, and deleting the conditions of
- * resources that are gone. Conditions of other types in the same key are kept. Every write is
- * fenced by the leadership term. The latest build wins: a burst of builds is one reconciliation; a
- * failed one is retried, and a new leader reconciles what its predecessor left.
+ * Writes the serving side's conditions while this replica leads: after each build and every second,
+ * ResolvedRefs and Programmed (from the replicas' ACK summaries) of every resource under {@code
+ * /meshgate/v1/conditions/<kind>/<ns>/<name>}, only where it changed, keeping a condition's
+ * transition time while its status holds, and deleting the conditions of resources that are gone.
+ * Conditions of other types in the same key are kept. Every write is fenced by the leadership term.
+ * The latest build wins: a burst of builds is one reconciliation; a failed one is retried, and a
+ * new leader reconciles what its predecessor left.
  */
 public final class StatusWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
@@ -76,51 +77,51 @@ public final class StatusWriter implements AutoCloseable {
     thread.execute(this::reconcileIfNeeded);
   }
 
+  /** Runs on every build and every second: proxies' ACKs change without a build. */
   private void reconcileIfNeeded() {
     Input input = pending.get();
     if (input == null || !leadership.leading()) {
       return;
     }
-    long term = leadershipTerm();
-    if (input == lastWritten && term == lastWrittenTerm) {
-      return;
-    }
     try {
       reconcile(input);
-      lastWritten = input;
-      lastWrittenTerm = term;
     } catch (Exception e) {
       log.warn("writing conditions failed, retrying: {}", e.toString());
     }
   }
 
-  private long leadershipTerm() {
-    return leadership.term();
-  }
-
   private void reconcile(Input input) throws Exception {
-    Map<ResourceKey, Conditions.Desired> desired =
-        Conditions.resolvedRefs(input.config().resources().values(), input.resolved().problems());
+    var resources = input.config().resources().values();
+    Map<ResourceKey, List<Conditions.Desired>> desired = new java.util.LinkedHashMap<>();
+    Conditions.resolvedRefs(resources, input.resolved().problems())
+        .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
+    Conditions.programmed(resources, Conditions.groupsOf(input.resolved(), resources), readFleet())
+        .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
     Map<ResourceKey, List<Condition>> stored = readAll();
     String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
     List<Op> ops = new ArrayList<>();
-    for (Map.Entry<ResourceKey, Conditions.Desired> entry : desired.entrySet()) {
+    for (Map.Entry<ResourceKey, List<Conditions.Desired>> entry : desired.entrySet()) {
       List<Condition> current = stored.getOrDefault(entry.getKey(), List.of());
-      Conditions.Desired want = entry.getValue();
-      Condition existing =
-          current.stream().filter(c -> c.type().equals(want.type())).findFirst().orElse(null);
-      if (want.sameAs(existing)) {
-        continue;
+      List<Condition> next = new ArrayList<>(current);
+      boolean changed = false;
+      for (Conditions.Desired want : entry.getValue()) {
+        Condition existing =
+            current.stream().filter(c -> c.type().equals(want.type())).findFirst().orElse(null);
+        if (want.sameAs(existing)) {
+          continue;
+        }
+        String since =
+            existing != null && existing.status().equals(want.status())
+                ? existing.lastTransitionTime()
+                : now;
+        next.removeIf(c -> c.type().equals(want.type()));
+        next.add(want.at(since));
+        changed = true;
       }
-      String since =
-          existing != null && existing.status().equals(want.status())
-              ? existing.lastTransitionTime()
-              : now;
-      List<Condition> next = new ArrayList<>();
-      current.stream().filter(c -> !c.type().equals(want.type())).forEach(next::add);
-      next.add(want.at(since));
-      next.sort(java.util.Comparator.comparing(Condition::type));
-      ops.add(Op.put(bytes(Keyspace.conditions(entry.getKey())), json(next), PutOption.DEFAULT));
+      if (changed) {
+        next.sort(java.util.Comparator.comparing(Condition::type));
+        ops.add(Op.put(bytes(Keyspace.conditions(entry.getKey())), json(next), PutOption.DEFAULT));
+      }
     }
     for (ResourceKey gone : stored.keySet()) {
       if (!desired.containsKey(gone)) {
@@ -143,6 +144,42 @@ public final class StatusWriter implements AutoCloseable {
     if (!ops.isEmpty()) {
       log.debug("wrote {} condition changes at revision {}", ops.size(), input.config().revision());
     }
+  }
+
+  /** Every replica's built revision and proxies, as their AckReporters wrote them. */
+  private Conditions.Fleet readFleet() throws Exception {
+    Map<String, Long> built = new HashMap<>();
+    for (KeyValue kv : range(Keyspace.ROOT + "members/")) {
+      JsonNode member = Mappers.json().readTree(kv.getValue().getBytes());
+      built.put(member.path("replica").asText(), member.path("builtRevision").asLong(-1));
+    }
+    Map<String, List<Conditions.ProxyAck>> byGroup = new HashMap<>();
+    for (KeyValue kv : range(Keyspace.ROOT + "acks/")) {
+      JsonNode summary = Mappers.json().readTree(kv.getValue().getBytes());
+      String replica = summary.path("replica").asText();
+      String group = summary.path("group").asText();
+      for (JsonNode proxy : summary.path("proxies")) {
+        byGroup
+            .computeIfAbsent(group, g -> new ArrayList<>())
+            .add(
+                new Conditions.ProxyAck(
+                    replica,
+                    group,
+                    proxy.path("node").asText(),
+                    proxy.path("state").asText(),
+                    proxy.path("ackedRevision").asLong(-1),
+                    proxy.path("typeUrl").asText(""),
+                    proxy.path("errorDetail").asText("")));
+      }
+    }
+    return new Conditions.Fleet(built, byGroup);
+  }
+
+  private List<KeyValue> range(String prefix) throws Exception {
+    return etcd.getKVClient()
+        .get(bytes(prefix), GetOption.builder().isPrefix(true).build())
+        .get(10, TimeUnit.SECONDS)
+        .getKvs();
   }
 
   private Map<ResourceKey, List<Condition>> readAll() throws Exception {
