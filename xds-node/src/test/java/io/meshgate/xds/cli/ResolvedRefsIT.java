@@ -142,4 +142,35 @@ class ResolvedRefsIT {
     assertThat(List.of(cli("status", "httproute/shop", "-n", ns).out()))
         .allMatch(out -> out.contains("ResolvedRefs") && out.contains("True"));
   }
+
+  @Test
+  void waitForProgrammedSaysWhatItWaitsForWhenNoProxyIsConnected() throws Exception {
+    await().atMost(Duration.ofSeconds(15)).until(node::leadsStatus);
+
+    // when: a Backend no proxy holds, waited for until Programmed
+    CliRun applied =
+        cli(
+            "apply",
+            "--wait",
+            "--wait-for=programmed",
+            "--timeout",
+            "4s",
+            "-f",
+            file(
+                    "lonely.yaml",
+                    """
+                    apiVersion: meshgate.io/v1alpha1
+                    kind: Backend
+                    metadata: {name: lonely, namespace: NS}
+                    spec: {static: {endpoints: [{address: 10.0.0.3, port: 8080}]}}
+                    """)
+                .toString());
+
+    // then: accepted, not programmed in time, and the reason says why
+    assertThat(applied.exit()).as(applied.out() + applied.err()).isEqualTo(1);
+    assertThat(applied.out())
+        .contains("Backend/" + ns + "/lonely: Accepted (generation 1)")
+        .contains("Backend/" + ns + "/lonely: not Programmed within 4 s")
+        .contains("no proxy of proxyless is connected");
+  }
 }
