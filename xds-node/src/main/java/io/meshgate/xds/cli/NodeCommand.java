@@ -2,6 +2,7 @@ package io.meshgate.xds.cli;
 
 import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.node.NodeSettings;
+import io.meshgate.xds.node.ServingLimits;
 import io.meshgate.xds.node.XdsNode;
 import io.meshgate.xds.node.XdsSecurity;
 import java.net.InetAddress;
@@ -86,6 +87,23 @@ final class NodeCommand implements Callable<Integer> {
           "The cluster's private seal key (meshgate seal-key create), to unseal listener certificates (env MESHGATE_SEAL_KEY).")
   java.nio.file.Path sealKey;
 
+  @Option(
+      names = "--max-new-streams-per-second",
+      descriptionKey = "max-new-streams-per-second",
+      defaultValue = "1000",
+      description =
+          "New ADS streams taken per second; more are refused with UNAVAILABLE and retried by the proxies (env MESHGATE_MAX_NEW_STREAMS_PER_SECOND; default ${DEFAULT-VALUE}).")
+  int newStreamsPerSecond;
+
+  @Option(
+      names = "--max-connection-age",
+      descriptionKey = "max-connection-age",
+      defaultValue = "30m",
+      converter = DurationConverter.class,
+      description =
+          "Proxies are asked to reconnect after about this long (±10 % jitter), so they spread over replicas (env MESHGATE_MAX_CONNECTION_AGE; default ${DEFAULT-VALUE}).")
+  java.time.Duration maxConnectionAge;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   @Override
@@ -109,7 +127,9 @@ final class NodeCommand implements Callable<Integer> {
                 Optional.ofNullable(clientCa),
                 Optional.ofNullable(allowAnonymous),
                 NodeSettings.address(xdsAddress)),
-            sealKey);
+            sealKey,
+            new ServingLimits(
+                newStreamsPerSecond, maxConnectionAge, ServingLimits.DEFAULTS.shutdownGrace()));
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",
         VersionProvider.version(),

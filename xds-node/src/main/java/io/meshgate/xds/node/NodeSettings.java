@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param xdsAddress where ADS is served (default 127.0.0.1:18000; plaintext until the xDS security
  *     issue)
  * @param adminAddress where /healthz, /readyz and /debug are served (default 127.0.0.1:19000)
+ * @param limits stream admission, connection age and shutdown grace (null: the defaults)
  * @param sealKey the cluster's private seal key (PEM file), to unseal listener certificates; null:
  *     listeners with sealed certificates are left out, with a Problem
  */
@@ -24,8 +25,10 @@ public record NodeSettings(
     Duration quiet,
     Duration max,
     XdsSecurity security,
-    Path sealKey) {
+    Path sealKey,
+    ServingLimits limits) {
   public NodeSettings {
+    limits = limits == null ? ServingLimits.DEFAULTS : limits;
     requireNonNull(kafka, "kafka");
     requireNonNull(etcd, "etcd");
     requireNonNull(replicaId, "replicaId");
@@ -46,12 +49,17 @@ public record NodeSettings(
       Duration quiet,
       Duration max,
       XdsSecurity security) {
-    this(kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, null);
+    this(kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, null, null);
   }
 
   public NodeSettings withSealKey(Path sealKey) {
     return new NodeSettings(
-        kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, sealKey);
+        kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, sealKey, limits);
+  }
+
+  public NodeSettings withLimits(ServingLimits limits) {
+    return new NodeSettings(
+        kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, sealKey, limits);
   }
 
   /** Plaintext xDS, anonymous streams allowed only on a loopback address. */

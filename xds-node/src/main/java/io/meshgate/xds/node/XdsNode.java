@@ -21,6 +21,7 @@ import io.meshgate.xds.security.TokenCheck;
 import io.meshgate.xds.security.TokenKeys;
 import io.meshgate.xds.security.TokenVerifier;
 import io.meshgate.xds.serve.AdsService;
+import io.meshgate.xds.serve.StreamAdmission;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.status.AckReporter;
 import io.meshgate.xds.status.Leadership;
@@ -33,6 +34,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,8 @@ public final class XdsNode implements AutoCloseable {
   private final AdsService ads;
   private final Server xds;
   private final AdminServer admin;
+  private final ServingLimits limits;
+  private final EtcdHealth etcdHealth;
   private final Leadership leadership;
   private final StatusWriter status;
   private final AckReporter acks;
@@ -70,11 +74,19 @@ public final class XdsNode implements AutoCloseable {
     XdsSecurity security = settings.security();
     TokenCheck tokens =
         TokenCheck.of(new TokenVerifier(new TokenKeys(etcd, Clock.systemUTC()), Clock.systemUTC()));
-    this.ads = new AdsService(store, new Authorizer(tokens, security.allowAnonymous()));
+    this.limits = settings.limits();
+    this.ads =
+        new AdsService(
+            store,
+            new Authorizer(tokens, security.allowAnonymous()),
+            new StreamAdmission(limits.newStreamsPerSecond()));
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(settings.xdsAddress())
-              .addService(ServerInterceptors.intercept(ads, new ProxyAuthenticator()));
+              .addService(ServerInterceptors.intercept(ads, new ProxyAuthenticator()))
+              // grpc-java adds ±10 % jitter to the age, so proxies do not all reconnect at once.
+              .maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+              .maxConnectionAgeGrace(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
       if (security.tls()) {
         SslContextBuilder tls =
             GrpcSslContexts.forServer(
@@ -90,6 +102,7 @@ public final class XdsNode implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot serve xDS on " + settings.xdsAddress(), e);
     }
+    this.etcdHealth = new EtcdHealth(etcd, Duration.ofSeconds(1));
     this.admin = new AdminServer(settings.adminAddress(), this::ready, store, ads);
     this.leadership =
         new Leadership(etcd, Keyspace.LEADER, settings.replicaId(), LEADER_TTL).start();
@@ -141,9 +154,12 @@ public final class XdsNode implements AutoCloseable {
     return new XdsNode(requireNonNull(settings, "settings"), false);
   }
 
-  /** Ready once the first full load from etcd has been translated into snapshots. */
+  /**
+   * Ready once the first full load from etcd has been translated into snapshots, and while etcd
+   * answers. Not ready is not down: proxies keep being served the current snapshots.
+   */
   public boolean ready() {
-    return pipeline.builtRevision() >= 0;
+    return pipeline.builtRevision() >= 0 && etcdHealth.reachable();
   }
 
   public InetSocketAddress xdsAddress() {
@@ -168,7 +184,14 @@ public final class XdsNode implements AutoCloseable {
   }
 
   @Override
+  /**
+   * Stops gracefully: GOAWAY first (no new streams; proxies open their next stream elsewhere), the
+   * status term handed over, then after the shutdown grace the streams still open are ended with
+   * UNAVAILABLE, which proxies answer by reconnecting to another replica.
+   */
   public void close() {
+    xds.shutdown();
+    etcdHealth.close();
     acks.close();
     status.close();
     leadership.close();
@@ -177,6 +200,12 @@ public final class XdsNode implements AutoCloseable {
       applier.close();
     }
     pipeline.close();
+    try {
+      xds.awaitTermination(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    ads.endAllStreams();
     xds.shutdownNow();
     admin.close();
     etcd.close();

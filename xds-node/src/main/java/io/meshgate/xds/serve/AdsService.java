@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
@@ -18,6 +19,8 @@ public final class AdsService
   private final SnapshotStore store;
   private final Authorizer authorizer;
   private final Streams streams = new Streams();
+  private final StreamAdmission admission;
+  private volatile long refused;
 
   /** Every stream allowed, its group from its metadata: a loopback-only port without TLS. */
   public AdsService(SnapshotStore store) {
@@ -25,9 +28,46 @@ public final class AdsService
   }
 
   public AdsService(SnapshotStore store, Authorizer authorizer) {
+    this(store, authorizer, new StreamAdmission(StreamAdmission.DEFAULT_PER_SECOND));
+  }
+
+  public AdsService(SnapshotStore store, Authorizer authorizer, StreamAdmission admission) {
     this.store = store;
     this.authorizer = authorizer;
+    this.admission = admission;
     store.onChange(streams::groupChanged);
+  }
+
+  /** Ends every open stream with UNAVAILABLE: this replica is stopping. */
+  public void endAllStreams() {
+    streams.endAll(Status.UNAVAILABLE.withDescription("this xDS replica is shutting down"));
+  }
+
+  /** Streams refused by the admission limit since start. */
+  public long refused() {
+    return refused;
+  }
+
+  /** Refuses a stream over the admission limit; null when it may open. */
+  private <Q> StreamObserver<Q> refuse(StreamObserver<?> responses) {
+    if (admission.tryAdmit()) {
+      return null;
+    }
+    refused++;
+    responses.onError(
+        Status.UNAVAILABLE
+            .withDescription("too many new streams on this replica; retry with backoff")
+            .asRuntimeException());
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(Q value) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
   }
 
   private static PeerIdentity peer() {
@@ -38,12 +78,20 @@ public final class AdsService
   @Override
   public StreamObserver<DiscoveryRequest> streamAggregatedResources(
       StreamObserver<DiscoveryResponse> responses) {
+    StreamObserver<DiscoveryRequest> refusal = refuse(responses);
+    if (refusal != null) {
+      return refusal;
+    }
     return new SotwStream(responses, store, streams, authorizer, peer());
   }
 
   @Override
   public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
       StreamObserver<DeltaDiscoveryResponse> responses) {
+    StreamObserver<DeltaDiscoveryRequest> refusal = refuse(responses);
+    if (refusal != null) {
+      return refusal;
+    }
     return new DeltaStream(responses, store, streams, authorizer, peer());
   }
 

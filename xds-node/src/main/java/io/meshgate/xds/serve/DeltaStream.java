@@ -187,6 +187,15 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
   }
 
   @Override
+  public synchronized void end(io.grpc.Status status) {
+    if (peer.closed()) {
+      return;
+    }
+    peer.close(this);
+    responses.onError(status.asRuntimeException());
+  }
+
+  @Override
   public synchronized void onCompleted() {
     peer.close(this);
     responses.onCompleted();

@@ -161,6 +161,15 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
   }
 
   @Override
+  public synchronized void end(io.grpc.Status status) {
+    if (peer.closed()) {
+      return;
+    }
+    peer.close(this);
+    responses.onError(status.asRuntimeException());
+  }
+
+  @Override
   public synchronized void onCompleted() {
     peer.close(this);
     responses.onCompleted();

@@ -12,6 +12,9 @@ final class Streams {
     void groupChanged();
 
     StreamStatus status();
+
+    /** Ends the stream with this status (the proxy reconnects, elsewhere if it can). */
+    void end(io.grpc.Status status);
   }
 
   private final Map<String, Set<Stream>> byGroup = new ConcurrentHashMap<>();
@@ -32,6 +35,11 @@ final class Streams {
     if (streams != null) {
       streams.forEach(Stream::groupChanged);
     }
+  }
+
+  /** Ends every open stream: a stopping replica sends its proxies elsewhere. */
+  void endAll(io.grpc.Status status) {
+    byGroup.values().stream().flatMap(Set::stream).toList().forEach(s -> s.end(status));
   }
 
   List<StreamStatus> statuses() {
