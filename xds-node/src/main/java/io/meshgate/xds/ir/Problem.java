@@ -17,4 +17,12 @@ public record Problem(SourceRef source, String path, String message) {
   public String toString() {
     return source.key() + " " + path + ": " + message;
   }
+
+  /** The message of a group whose translation failed as a whole (a bug; the group is kept). */
+  public static String translationFailed(Throwable e) {
+    return "translation failed ("
+        + e.getClass().getSimpleName()
+        + (e.getMessage() == null ? "" : ": " + e.getMessage())
+        + "); its proxies keep the last good config (TranslationFailed)";
+  }
 }

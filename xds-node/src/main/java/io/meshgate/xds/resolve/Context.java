@@ -19,6 +19,7 @@ final class Context {
   final EndpointSnapshot endpoints;
   final PrivateKeys keys;
   private final Set<Problem> problems = new LinkedHashSet<>();
+  private final List<String> failed = new ArrayList<>();
   private Policies policies;
   private final java.util.Map<String, Object> memos = new java.util.HashMap<>();
 
@@ -54,6 +55,28 @@ final class Context {
 
   void problem(Resource resource, String path, String message) {
     problems.add(new Problem(source(resource), path, message));
+  }
+
+  /**
+   * Resolves one group, or — when it fails as a whole, which is a bug — records the failure on its
+   * owner and returns null: the group keeps its last good snapshot and the rest translates.
+   */
+  <T> T isolated(String group, Resource owner, java.util.function.Supplier<T> resolution) {
+    try {
+      return resolution.get();
+    } catch (RuntimeException e) {
+      failed.add(group);
+      if (owner != null) {
+        problem(owner, "", Problem.translationFailed(e));
+      }
+      org.slf4j.LoggerFactory.getLogger(Context.class)
+          .error("resolving group {} failed; its proxies keep the last good config", group, e);
+      return null;
+    }
+  }
+
+  List<String> failed() {
+    return List.copyOf(failed);
   }
 
   List<Problem> problems() {

@@ -68,7 +68,14 @@ final class GatewayGroups {
     Set<String> portsLeftOut = portConflicts();
     List<ProxyGroupIr> groups = new ArrayList<>();
     for (Resource gateway : context.config.ofKind(Kind.GATEWAY)) {
-      groups.add(new GatewayGroup(gateway, portsLeftOut).resolve());
+      ProxyGroupIr group =
+          context.isolated(
+              Names.gatewayGroup(gateway.key()),
+              gateway,
+              () -> new GatewayGroup(gateway, portsLeftOut).resolve());
+      if (group != null) {
+        groups.add(group);
+      }
     }
     return groups;
   }

@@ -27,10 +27,15 @@ public final class Resolver {
     Context context = new Context(config, endpoints, keys);
     List<ProxyGroupIr> groups = new ArrayList<>(new GatewayGroups(context).resolve());
     groups.addAll(new SidecarGroups(context).resolve());
-    groups.add(new ProxylessGroup(context).resolve());
+    ProxyGroupIr proxyless =
+        context.isolated(Names.PROXYLESS_GROUP, null, () -> new ProxylessGroup(context).resolve());
+    if (proxyless != null) {
+      groups.add(proxyless);
+    }
     groups.sort(Comparator.comparing(ProxyGroupIr::name));
     return new ResolvedIr(
         groups,
-        context.problems().stream().sorted(Comparator.comparing(Object::toString)).toList());
+        context.problems().stream().sorted(Comparator.comparing(Object::toString)).toList(),
+        context.failed());
   }
 }

@@ -46,7 +46,11 @@ final class SidecarGroups {
   List<ProxyGroupIr> resolve() {
     List<ProxyGroupIr> groups = new ArrayList<>();
     for (Resource sidecar : context.config.ofKind(Kind.SIDECAR)) {
-      groups.add(group(sidecar));
+      ProxyGroupIr group =
+          context.isolated(Names.sidecarGroup(sidecar.key()), sidecar, () -> group(sidecar));
+      if (group != null) {
+        groups.add(group);
+      }
     }
     return groups;
   }

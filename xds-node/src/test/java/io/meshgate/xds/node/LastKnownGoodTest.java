@@ -1,0 +1,90 @@
+package io.meshgate.xds.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.snapshot.GroupSnapshot;
+import io.meshgate.xds.snapshot.TypeUrls;
+import io.meshgate.xds.status.Conditions;
+import io.meshgate.xds.translate.Cases;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** A group whose translation fails keeps its last good snapshot; the others move on. */
+class LastKnownGoodTest {
+  private static String config(String path) {
+    return """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: edge}
+        spec: {listeners: [{name: http, port: 80, protocol: HTTP}]}
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: web}
+        spec: {static: {endpoints: [{address: 10.0.0.1, port: 8080}]}}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: web}
+        spec:
+          parentRefs: [{name: edge}, {group: meshgate.io, kind: Backend, name: web}]
+          rules: [{matches: [{path: {type: PathPrefix, value: PATH}}], backendRefs: [{name: web}]}]
+        """
+        .replace("PATH", path);
+  }
+
+  private static GroupSnapshot group(SnapshotBuilder.Build build, String name) {
+    return build.snapshots().stream().filter(s -> s.group().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aGroupThatFailsToTranslateKeepsItsLastGoodSnapshotAndItsGatewaySaysSo() {
+    AtomicBoolean broken = new AtomicBoolean();
+    SnapshotBuilder builder =
+        new SnapshotBuilder(
+            PrivateKeys.withoutSealKey(),
+            (group, revision, cache, keys) -> {
+              if (broken.get() && group.name().equals("gateway/default/edge")) {
+                throw new IllegalStateException("simulated translator bug");
+              }
+              return GroupSnapshot.of(group, revision, cache, keys);
+            });
+    SnapshotBuilder.Build good = builder.build(Cases.snapshot(config("/v1")));
+    GroupSnapshot lastGood = group(good, "gateway/default/edge");
+
+    // when: the gateway's translation fails on the next config
+    broken.set(true);
+    SnapshotBuilder.Build failed = builder.build(Cases.snapshot(config("/v2")));
+
+    // then: its proxies keep the last good snapshot, versions and revision...
+    GroupSnapshot kept = group(failed, "gateway/default/edge");
+    assertThat(kept.type(TypeUrls.ROUTE).version())
+        .isEqualTo(lastGood.type(TypeUrls.ROUTE).version());
+    assertThat(kept.revision()).isEqualTo(lastGood.revision());
+    // ...the other groups move on...
+    assertThat(group(failed, "proxyless").type(TypeUrls.ROUTE).version())
+        .isNotEqualTo(group(good, "proxyless").type(TypeUrls.ROUTE).version());
+    // ...and the Gateway's ResolvedRefs says what happened
+    assertThat(failed.resolved().failed()).containsExactly("gateway/default/edge");
+    var gateway =
+        Conditions.resolvedRefs(
+                Cases.snapshot(config("/v2")).resources().values(), failed.resolved().problems())
+            .entrySet()
+            .stream()
+            .filter(e -> e.getKey().name().equals("edge"))
+            .findFirst()
+            .orElseThrow()
+            .getValue();
+    assertThat(gateway.status()).isEqualTo("False");
+    assertThat(gateway.reason()).isEqualTo("TranslationFailed");
+    assertThat(gateway.message()).contains("simulated translator bug").contains("last good config");
+
+    // when the bug is gone: it translates again
+    broken.set(false);
+    SnapshotBuilder.Build fixed = builder.build(Cases.snapshot(config("/v3")));
+    assertThat(fixed.resolved().failed()).isEmpty();
+    assertThat(group(fixed, "gateway/default/edge").type(TypeUrls.ROUTE).version())
+        .isNotEqualTo(lastGood.type(TypeUrls.ROUTE).version());
+  }
+}
