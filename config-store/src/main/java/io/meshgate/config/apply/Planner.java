@@ -10,6 +10,7 @@ import io.meshgate.config.model.Outcome;
 import io.meshgate.config.model.Reason;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.HistoryEntry;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.config.store.StoredValues;
 import java.time.Clock;
@@ -39,10 +40,26 @@ public final class Planner {
 
   private final Clock clock;
   private final Supplier<String> uids;
+  private final int historyLimit;
+
+  /** The default history: the last {@value #DEFAULT_HISTORY} generations of each resource. */
+  public static final int DEFAULT_HISTORY = 10;
 
   public Planner(Clock clock, Supplier<String> uids) {
+    this(clock, uids, DEFAULT_HISTORY);
+  }
+
+  /**
+   * @param historyLimit how many generations of each resource's current life are kept under {@code
+   *     /meshgate/v1/history/} (at least 1)
+   */
+  public Planner(Clock clock, Supplier<String> uids, int historyLimit) {
     this.clock = requireNonNull(clock, "clock");
     this.uids = requireNonNull(uids, "uids");
+    if (historyLimit < 1) {
+      throw new IllegalArgumentException("historyLimit: " + historyLimit + " (expected: >= 1)");
+    }
+    this.historyLimit = historyLimit;
   }
 
   /** The keys whose current state {@link #plan} needs. */
@@ -122,6 +139,7 @@ public final class Planner {
     private final Map<ResourceKey, Boolean> resourceWritten = new LinkedHashMap<>();
     private final Map<ResourceKey, ApplierStatus> statuses = new LinkedHashMap<>();
     private final Map<ResourceKey, EventRecord> outcomes = new LinkedHashMap<>();
+    private final List<Plan.Write> history = new ArrayList<>();
 
     State(Map<ResourceKey, Current> current) {
       this.current = current;
@@ -180,6 +198,17 @@ public final class Planner {
       if (write) {
         resourceWritten.put(key, true);
       }
+      boolean newGeneration = stored == null || generation != stored.metadata().generation();
+      if (newGeneration) {
+        history.add(
+            new Plan.Put(
+                Keyspace.history(key, uid, generation),
+                StoredValues.history(
+                    new HistoryEntry(generation, meta.id(), now, meta.source(), next))));
+        if (generation > historyLimit) {
+          history.add(new Plan.Delete(Keyspace.history(key, uid, generation - historyLimit)));
+        }
+      }
       ApplierStatus status = statusNow(key);
       Condition accepted = accepted(status, generation, now);
       EventRecord record =
@@ -193,6 +222,11 @@ public final class Planner {
       if (stored != null) {
         resources.put(key, null);
         resourceWritten.put(key, true);
+        // The life ends with its history: a re-created resource starts a new line at 1.
+        long last = stored.metadata().generation();
+        for (long g = Math.max(1, last - historyLimit + 1); g <= last; g++) {
+          history.add(new Plan.Delete(Keyspace.history(key, stored.metadata().uid(), g)));
+        }
       }
       Long generation = stored == null ? null : stored.metadata().generation();
       EventRecord record =
@@ -241,6 +275,9 @@ public final class Planner {
       statuses.forEach(
           (key, status) ->
               writes.add(new Plan.Put(Keyspace.status(key), StoredValues.status(status))));
+      if (!rejected) {
+        writes.addAll(history);
+      }
       return new Plan(writes, outcomes, rejected);
     }
 

@@ -103,6 +103,24 @@ public final class StoreReader {
         .orElse(-1L);
   }
 
+  /**
+   * The kept generations of the resource's current life (its uid now), oldest first; empty when it
+   * does not exist.
+   */
+  public List<HistoryEntry> history(ResourceKey key) {
+    Optional<Resource> current = resource(key);
+    if (current.isEmpty() || current.get().metadata().uid() == null) {
+      return List.of();
+    }
+    String prefix = Keyspace.historyPrefix(key, current.get().metadata().uid());
+    GetResponse response =
+        await(client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()));
+    // Keys end in zero-padded generations, so etcd's key order is generation order.
+    return response.getKvs().stream()
+        .map(kv -> StoredValues.history(kv.getValue().getBytes()))
+        .toList();
+  }
+
   private Optional<KeyValue> first(String key) {
     GetResponse response = await(client.getKVClient().get(bytes(key)));
     return response.getKvs().isEmpty() ? Optional.empty() : Optional.of(response.getKvs().get(0));

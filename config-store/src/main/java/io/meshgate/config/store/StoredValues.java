@@ -48,4 +48,33 @@ public final class StoredValues {
       throw new UncheckedIOException("stored status is not readable", e);
     }
   }
+
+  /** A history entry: its fields, and the resource as stored. */
+  public static byte[] history(HistoryEntry entry) {
+    try {
+      var root = Mappers.json().createObjectNode();
+      root.put("generation", entry.generation())
+          .put("eventId", entry.eventId())
+          .put("time", entry.time())
+          .put("source", entry.source());
+      root.set("resource", ResourceCodec.parseJson(resource(entry.resource())));
+      return Mappers.json().writeValueAsBytes(root);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static HistoryEntry history(byte[] json) {
+    try {
+      var root = Mappers.json().readTree(json);
+      return new HistoryEntry(
+          root.path("generation").asLong(),
+          root.path("eventId").asText(),
+          root.path("time").asText(),
+          root.path("source").asText(),
+          ResourceCodec.fromTree(root.path("resource")));
+    } catch (IOException e) {
+      throw new UncheckedIOException("stored history entry is not readable", e);
+    }
+  }
 }

@@ -147,6 +147,69 @@ class PlannerTest {
     assertThat(updated.metadata().creationTimestamp()).isEqualTo("2026-11-26T10:00:00Z");
   }
 
+  private List<String> historyKeys() {
+    return etcd.keySet().stream().filter(k -> k.contains("/history/")).sorted().toList();
+  }
+
+  @Test
+  void historyKeepsTheLastGenerationsOfTheCurrentLifeOnly() {
+    Planner limited =
+        new Planner(
+            Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC),
+            () -> "uid-" + uids.incrementAndGet(),
+            3);
+    java.util.function.Consumer<DecodedEvent> apply =
+        event -> {
+          Map<ResourceKey, Current> current = new HashMap<>();
+          for (ResourceKey key : Planner.keysOf(event)) {
+            current.put(key, read(key));
+          }
+          revision++;
+          for (Plan.Write write : limited.plan(event, current).writes()) {
+            if (write instanceof Plan.Put put) {
+              etcd.put(put.key(), put.value());
+              modRevisions.put(put.key(), revision);
+            } else {
+              etcd.remove(write.key());
+            }
+          }
+        };
+
+    // five spec changes and a label-only change: generations 1..5, the last 3 kept
+    for (int i = 1; i <= 5; i++) {
+      apply.accept(new DecodedEvent.Applied(meta("e" + i), backend(i + ".example.com", Map.of())));
+    }
+    apply.accept(
+        new DecodedEvent.Applied(meta("labels"), backend("5.example.com", Map.of("team", "x"))));
+    assertThat(historyKeys())
+        .hasSize(3)
+        .allMatch(k -> k.contains("/backend/shop/api/uid-1/"))
+        .last()
+        .satisfies(k -> assertThat(k).endsWith(String.format("%020d", 5)));
+    var entry = io.meshgate.config.store.StoredValues.history(etcd.get(historyKeys().get(0)));
+    assertThat(entry.generation()).isEqualTo(3);
+    assertThat(entry.eventId()).isEqualTo("e3");
+    assertThat(entry.source()).isEqualTo("test");
+    assertThat(entry.resource().spec()).isEqualTo(backend("3.example.com", Map.of()).spec());
+
+    // a delete ends the life and its history; a re-created resource starts over at 1
+    apply.accept(new DecodedEvent.Deleted(meta("d"), KEY));
+    assertThat(historyKeys()).isEmpty();
+    apply.accept(new DecodedEvent.Applied(meta("again"), backend("a.example.com", Map.of())));
+    assertThat(historyKeys()).singleElement().satisfies(k -> assertThat(k).contains("/uid-2/"));
+  }
+
+  @Test
+  void aRejectedEventWritesNoHistory() {
+    apply(new DecodedEvent.Applied(meta("e1"), backend("a.example.com", Map.of())));
+    apply(
+        new DecodedEvent.Applied(
+            new DecodedEvent.Meta("e2", "test", java.util.OptionalLong.of(999)),
+            backend("b.example.com", Map.of())));
+
+    assertThat(historyKeys()).hasSize(1);
+  }
+
   @Test
   void anEventIdAlreadyRecordedIsANoOp() {
     apply(new DecodedEvent.Applied(meta("e1"), backend("a.example.com", Map.of())));

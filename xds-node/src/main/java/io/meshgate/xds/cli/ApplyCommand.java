@@ -82,6 +82,13 @@ final class ApplyCommand implements Callable<Integer> {
               + " exist); otherwise the event is rejected as stale.")
   Long ifRevision;
 
+  @Option(
+      names = "--atomic",
+      description =
+          "Publish every document as one changeset event: all applied or none. The documents must"
+              + " all be in one namespace; a changeset holds at most 40 items and 1 MiB.")
+  boolean atomic;
+
   @Option(names = "--wait", description = "Wait until every event's outcome is recorded.")
   boolean waitForOutcome;
 
@@ -103,13 +110,49 @@ final class ApplyCommand implements Callable<Integer> {
     EventEncoder encoder = EventEncoder.forSource(source());
     OptionalLong revision = ifRevision == null ? OptionalLong.empty() : OptionalLong.of(ifRevision);
     List<Resource> resources = checked.resources();
-    List<ConfigEvent> events = resources.stream().map(r -> encoder.applied(r, revision)).toList();
+    List<ConfigEvent> events =
+        atomic
+            ? List.of(changeset(encoder, resources))
+            : resources.stream().map(r -> encoder.applied(r, revision)).toList();
     if (dryRun) {
       out.print(output == Format.json ? EventPrinter.json(events) : EventPrinter.yaml(events));
       out.flush();
       return Meshgate.EXIT_OK;
     }
+    if (atomic) {
+      Map<ResourceKey, ConfigEvent> published = new LinkedHashMap<>();
+      resources.forEach(r -> published.put(r.key(), events.get(0)));
+      return publish(
+          spec, cluster, events, published, waitForOutcome, waitFor == WaitFor.programmed);
+    }
     return publish(spec, cluster, events, waitForOutcome, waitFor == WaitFor.programmed);
+  }
+
+  /** One changeset of every document, or a usage error saying why it cannot be one. */
+  private ConfigEvent changeset(EventEncoder encoder, List<Resource> resources) {
+    if (ifRevision != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--if-revision applies to single resources, not to --atomic");
+    }
+    java.util.SortedSet<String> namespaces = new java.util.TreeSet<>();
+    resources.forEach(r -> namespaces.add(r.metadata().namespace()));
+    if (namespaces.size() != 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--atomic publishes one namespace's documents as one changeset; these are in "
+              + namespaces.size()
+              + " namespaces: "
+              + String.join(", ", namespaces)
+              + " (apply each namespace on its own)");
+    }
+    String namespace = namespaces.first();
+    List<String> problems =
+        io.meshgate.config.event.Changesets.problems(namespace, resources, List.of());
+    if (!problems.isEmpty()) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--atomic: " + String.join("; ", problems));
+    }
+    return encoder.changeset(namespace, resources, List.of());
   }
 
   /** Publishes, prints what was published, and waits for outcomes if asked. */
@@ -117,6 +160,24 @@ final class ApplyCommand implements Callable<Integer> {
       CommandLine.Model.CommandSpec spec,
       ClusterOptions cluster,
       List<ConfigEvent> events,
+      boolean wait,
+      boolean programmed) {
+    Map<ResourceKey, ConfigEvent> published = new LinkedHashMap<>();
+    events.forEach(e -> published.put(ResourceKey.parse(e.subject()), e));
+    return publish(spec, cluster, events, published, wait, programmed);
+  }
+
+  /**
+   * Publishes, prints what was published, and waits for outcomes if asked.
+   *
+   * @param published each resource the events touch, with the event that carries it (a changeset
+   *     carries several)
+   */
+  static int publish(
+      CommandLine.Model.CommandSpec spec,
+      ClusterOptions cluster,
+      List<ConfigEvent> events,
+      Map<ResourceKey, ConfigEvent> published,
       boolean wait,
       boolean programmed) {
     PrintWriter out = spec.commandLine().getOut();
@@ -130,8 +191,6 @@ final class ApplyCommand implements Callable<Integer> {
       out.flush();
       return Meshgate.EXIT_OK;
     }
-    Map<ResourceKey, ConfigEvent> published = new LinkedHashMap<>();
-    events.forEach(e -> published.put(io.meshgate.config.model.ResourceKey.parse(e.subject()), e));
     try (Client etcd = cluster.etcdClient()) {
       int accepted = OutcomeWait.await(etcd, published, cluster.timeout, out);
       if (accepted != Meshgate.EXIT_OK || !programmed) {
