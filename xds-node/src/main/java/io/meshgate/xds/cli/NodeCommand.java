@@ -104,6 +104,14 @@ final class NodeCommand implements Callable<Integer> {
           "Proxies are asked to reconnect after about this long (±10 % jitter), so they spread over replicas (env MESHGATE_MAX_CONNECTION_AGE; default ${DEFAULT-VALUE}).")
   java.time.Duration maxConnectionAge;
 
+  @Option(
+      names = "--history-limit",
+      descriptionKey = "history-limit",
+      defaultValue = "10",
+      description =
+          "Generations kept per resource for history, diff and rollback (env MESHGATE_HISTORY_LIMIT; default ${DEFAULT-VALUE}).")
+  int historyLimit;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   @Override
@@ -129,7 +137,8 @@ final class NodeCommand implements Callable<Integer> {
                 NodeSettings.address(xdsAddress)),
             sealKey,
             new ServingLimits(
-                newStreamsPerSecond, maxConnectionAge, ServingLimits.DEFAULTS.shutdownGrace()));
+                newStreamsPerSecond, maxConnectionAge, ServingLimits.DEFAULTS.shutdownGrace()),
+            historyLimit);
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",
         VersionProvider.version(),

@@ -2,6 +2,7 @@ package io.meshgate.xds.node;
 
 import static java.util.Objects.requireNonNull;
 
+import io.meshgate.config.apply.Planner;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.time.Duration;
  * @param xdsAddress where ADS is served (default 127.0.0.1:18000; plaintext until the xDS security
  *     issue)
  * @param adminAddress where /healthz, /readyz and /debug are served (default 127.0.0.1:19000)
+ * @param historyLimit generations kept per resource by this replica's applier (null: 10)
  * @param limits stream admission, connection age and shutdown grace (null: the defaults)
  * @param sealKey the cluster's private seal key (PEM file), to unseal listener certificates; null:
  *     listeners with sealed certificates are left out, with a Problem
@@ -26,8 +28,10 @@ public record NodeSettings(
     Duration max,
     XdsSecurity security,
     Path sealKey,
-    ServingLimits limits) {
+    ServingLimits limits,
+    Integer historyLimit) {
   public NodeSettings {
+    historyLimit = historyLimit == null ? Planner.DEFAULT_HISTORY : historyLimit;
     limits = limits == null ? ServingLimits.DEFAULTS : limits;
     requireNonNull(kafka, "kafka");
     requireNonNull(etcd, "etcd");
@@ -49,17 +53,37 @@ public record NodeSettings(
       Duration quiet,
       Duration max,
       XdsSecurity security) {
-    this(kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, null, null);
+    this(kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, null, null, null);
   }
 
   public NodeSettings withSealKey(Path sealKey) {
     return new NodeSettings(
-        kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, sealKey, limits);
+        kafka,
+        etcd,
+        replicaId,
+        xdsAddress,
+        adminAddress,
+        quiet,
+        max,
+        security,
+        sealKey,
+        limits,
+        historyLimit);
   }
 
   public NodeSettings withLimits(ServingLimits limits) {
     return new NodeSettings(
-        kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, sealKey, limits);
+        kafka,
+        etcd,
+        replicaId,
+        xdsAddress,
+        adminAddress,
+        quiet,
+        max,
+        security,
+        sealKey,
+        limits,
+        historyLimit);
   }
 
   /** Plaintext xDS, anonymous streams allowed only on a loopback address. */

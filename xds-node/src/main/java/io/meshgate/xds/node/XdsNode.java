@@ -67,7 +67,8 @@ public final class XdsNode implements AutoCloseable {
             ? new Applier(
                 ApplierSettings.defaults(settings.kafka(), settings.replicaId()),
                 etcd,
-                new Planner(Clock.systemUTC(), () -> UUID.randomUUID().toString()),
+                new Planner(
+                    Clock.systemUTC(), () -> UUID.randomUUID().toString(), settings.historyLimit()),
                 Applier.Hooks.NONE)
             : null;
     this.pipeline = new Pipeline(store, settings.quiet(), settings.max(), privateKeys(settings));
