@@ -90,7 +90,8 @@ public final class LargeConfig {
     return parse(yaml.toString(), changedRoute >= 0 ? 2 : 1);
   }
 
-  private static ConfigSnapshot parse(String yaml, long revision) {
+  /** Validates every document, as the applier would, and stores it at {@code revision}. */
+  public static ConfigSnapshot parse(String yaml, long revision) {
     TreeMap<ResourceKey, Resource> resources = new TreeMap<>();
     for (Document document : YamlDocuments.read("bench.yaml", yaml)) {
       Validation validation = ResourceValidator.get().validate(document.tree());

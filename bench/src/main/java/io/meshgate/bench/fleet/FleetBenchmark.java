@@ -1,0 +1,370 @@
+package io.meshgate.bench.fleet;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.meshgate.bench.LargeConfig;
+import io.meshgate.config.event.ConfigEvent;
+import io.meshgate.config.event.EventEncoder;
+import io.meshgate.config.model.Resource;
+import io.meshgate.embedded.KraftBroker;
+import io.meshgate.embedded.LocalEtcd;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Scenario 1 (propagation) and 2 (capacity) of issue 11: N simulated clients connected to a real
+ * xds-node (its own JVM, fed through a real KRaft broker and etcd) and, as the floor, to a bare
+ * java-control-plane SimpleCache server (its own JVM) holding the same snapshots. One route change
+ * is published — to Kafka for meshgate, by setting the snapshot for the floor — and the time from
+ * the Kafka record's timestamp (the floor: the snapshot set) to each client's ACK of the changed
+ * route table is recorded. Clients share connections, 100 streams per connection.
+ *
+ * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta]}; results to stdout and {@code
+ * bench/results/fleet-DATE.json}.
+ */
+public final class FleetBenchmark {
+  private static final int STREAMS_PER_CONNECTION = 100;
+  private static final Pattern USED = Pattern.compile("used (\\d+)K");
+
+  private FleetBenchmark() {}
+
+  record Row(
+      String target,
+      String protocol,
+      int clients,
+      double p50Ms,
+      double p99Ms,
+      double maxMs,
+      double cpuSeconds,
+      long heapPerClientBytes) {}
+
+  public static void main(String[] args) throws Exception {
+    List<Integer> sizes = new ArrayList<>();
+    for (String n : (args.length > 0 ? args[0] : "100,1000").split(",")) {
+      sizes.add(Integer.parseInt(n.trim()));
+    }
+    List<String> protocols = List.of((args.length > 1 ? args[1] : "sotw,delta").split(","));
+    String classpath = System.getProperty("java.class.path");
+    List<Row> rows = new ArrayList<>();
+    try (KraftBroker kafka = KraftBroker.startOnFreePorts();
+        LocalEtcd etcd = LocalEtcd.start(1)) {
+      int oursPort = freePort();
+      int adminPort = freePort();
+      int floorPort = freePort();
+      Process ours =
+          new ProcessBuilder(
+                  "java",
+                  "-Xmx1g",
+                  "-cp",
+                  classpath,
+                  "io.meshgate.xds.cli.Meshgate",
+                  "node",
+                  "--kafka",
+                  kafka.bootstrapServers(),
+                  "--etcd",
+                  etcd.endpoints(),
+                  "--replica-id",
+                  "bench",
+                  "--xds-addr",
+                  "127.0.0.1:" + oursPort,
+                  "--admin-addr",
+                  "127.0.0.1:" + adminPort,
+                  "--max-new-streams-per-second",
+                  "100000")
+              .redirectErrorStream(true)
+              .redirectOutput(Path.of("bench/target/fleet-xds-node.log").toFile())
+              .start();
+      Process floor =
+          new ProcessBuilder(
+                  "java",
+                  "-Xmx1g",
+                  "-cp",
+                  classpath,
+                  "io.meshgate.bench.fleet.FloorServer",
+                  Integer.toString(floorPort))
+              .redirectErrorStream(false)
+              .start();
+      BufferedReader floorOut =
+          new BufferedReader(new InputStreamReader(floor.getInputStream(), StandardCharsets.UTF_8));
+      BufferedWriter floorIn =
+          new BufferedWriter(
+              new OutputStreamWriter(floor.getOutputStream(), StandardCharsets.UTF_8));
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(
+              Map.of(
+                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  kafka.bootstrapServers(),
+                  ProducerConfig.ACKS_CONFIG,
+                  "all"),
+              new StringSerializer(),
+              new ByteArraySerializer())) {
+        awaitReady(adminPort);
+        expectLine(floorOut, "ready");
+        int version = 0;
+        publish(producer, version, true);
+        setFloor(floorIn, floorOut, version);
+        for (int n : sizes) {
+          for (String protocol : protocols) {
+            boolean delta = protocol.equals("delta");
+            long heapBefore = heapUsedBytes(ours.pid());
+            Fleet fleet = new Fleet(oursPort, n, delta);
+            fleet.awaitMarker("bench-v" + version, 180);
+            long heapAfter = heapUsedBytes(ours.pid());
+            version++;
+            long cpuBefore = cpuTicks(ours.pid());
+            long publishedMicros = publish(producer, version, false);
+            List<Long> latency = fleet.awaitMarker("bench-v" + version, 120);
+            double cpu = (cpuTicks(ours.pid()) - cpuBefore) / 100.0;
+            rows.add(
+                row(
+                    "meshgate",
+                    protocol,
+                    n,
+                    latency,
+                    publishedMicros,
+                    cpu,
+                    (heapAfter - heapBefore) / n));
+            setFloor(floorIn, floorOut, version);
+            fleet.close();
+
+            Fleet floorFleet = new Fleet(floorPort, n, delta);
+            floorFleet.awaitMarker("bench-v" + version, 180);
+            version++;
+            long floorCpuBefore = cpuTicks(floor.pid());
+            long set = setFloor(floorIn, floorOut, version);
+            List<Long> floorLatency = floorFleet.awaitMarker("bench-v" + version, 120);
+            double floorCpu = (cpuTicks(floor.pid()) - floorCpuBefore) / 100.0;
+            rows.add(row("floor", protocol, n, floorLatency, set, floorCpu, -1));
+            publish(producer, version, false);
+            floorFleet.close();
+            System.out.println(rows.get(rows.size() - 2));
+            System.out.println(rows.get(rows.size() - 1));
+          }
+        }
+      } finally {
+        ours.destroy();
+        floor.destroy();
+        ours.waitFor(10, TimeUnit.SECONDS);
+        floor.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    write(rows);
+  }
+
+  private static Row row(
+      String target,
+      String protocol,
+      int n,
+      List<Long> acks,
+      long publishedMicros,
+      double cpu,
+      long heapPerClient) {
+    Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+    // A Kafka timestamp has millisecond resolution: an ACK can look up to 1 ms early.
+    acks.forEach(a -> latency.recordValue(Math.max(0, a - publishedMicros)));
+    return new Row(
+        target,
+        protocol,
+        n,
+        latency.getValueAtPercentile(50) / 1000.0,
+        latency.getValueAtPercentile(99) / 1000.0,
+        latency.getMaxValue() / 1000.0,
+        cpu,
+        heapPerClient);
+  }
+
+  /** Publishes the Backend (first time) and the GRPCRoute with marker N; the record's timestamp. */
+  private static long publish(KafkaProducer<String, byte[]> producer, int version, boolean all)
+      throws Exception {
+    EventEncoder encoder = EventEncoder.forSource("bench-fleet");
+    long timestamp = 0;
+    for (Resource resource : LargeConfig.parse(FleetConfig.yaml(version), 1).resources().values()) {
+      if (!all && !resource.kind().wireName().equals("GRPCRoute")) {
+        continue;
+      }
+      ConfigEvent event =
+          encoder.applied(
+              resource.withMetadata(resource.metadata().withoutBookkeeping()),
+              OptionalLong.empty());
+      ProducerRecord<String, byte[]> record =
+          new ProducerRecord<>(ConfigEvent.TOPIC, event.key(), event.value());
+      event
+          .headers()
+          .forEach(
+              (k, v) ->
+                  record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+      RecordMetadata metadata = producer.send(record).get(30, TimeUnit.SECONDS);
+      timestamp = metadata.timestamp() * 1000;
+    }
+    return timestamp;
+  }
+
+  private static long setFloor(BufferedWriter in, BufferedReader out, int version)
+      throws Exception {
+    in.write("set " + version + "\n");
+    in.flush();
+    String line = expectLine(out, "set " + version);
+    return Long.parseLong(line.split(" ")[2]);
+  }
+
+  private static String expectLine(BufferedReader out, String prefix) throws Exception {
+    String line;
+    while ((line = out.readLine()) != null) {
+      if (line.startsWith(prefix)) {
+        return line;
+      }
+    }
+    throw new IllegalStateException("the floor server ended before '" + prefix + "'");
+  }
+
+  private static void awaitReady(int adminPort) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200) {
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException(
+        "xds-node did not get ready; see bench/target/fleet-xds-node.log");
+  }
+
+  /** Heap in use after a full GC, by {@code jcmd PID GC.run} then {@code GC.heap_info}. */
+  private static long heapUsedBytes(long pid) throws Exception {
+    run("jcmd", Long.toString(pid), "GC.run");
+    String info = run("jcmd", Long.toString(pid), "GC.heap_info");
+    Matcher used = USED.matcher(info);
+    return used.find() ? Long.parseLong(used.group(1)) * 1024 : -1;
+  }
+
+  /** User + system CPU ticks (1/100 s) of a process, from /proc. */
+  private static long cpuTicks(long pid) throws Exception {
+    String[] stat = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
+    return Long.parseLong(stat[11]) + Long.parseLong(stat[12]);
+  }
+
+  private static String run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    process.waitFor(30, TimeUnit.SECONDS);
+    return out;
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static void write(List<Row> rows) throws Exception {
+    Path dir = Path.of("bench/results");
+    Files.createDirectories(dir);
+    StringBuilder json = new StringBuilder("{\n  \"date\": \"" + LocalDate.now() + "\",\n");
+    json.append("  \"cpus\": ").append(Runtime.getRuntime().availableProcessors()).append(",\n");
+    json.append("  \"streamsPerConnection\": ").append(STREAMS_PER_CONNECTION).append(",\n");
+    json.append("  \"rows\": [\n");
+    for (int i = 0; i < rows.size(); i++) {
+      Row r = rows.get(i);
+      json.append(
+          String.format(
+              "    {\"target\": \"%s\", \"protocol\": \"%s\", \"clients\": %d, \"p50Ms\": %.1f,"
+                  + " \"p99Ms\": %.1f, \"maxMs\": %.1f, \"cpuSeconds\": %.2f,"
+                  + " \"heapPerClientBytes\": %d}%s%n",
+              r.target(),
+              r.protocol(),
+              r.clients(),
+              r.p50Ms(),
+              r.p99Ms(),
+              r.maxMs(),
+              r.cpuSeconds(),
+              r.heapPerClientBytes(),
+              i == rows.size() - 1 ? "" : ","));
+    }
+    json.append("  ]\n}\n");
+    Path file = dir.resolve("fleet-" + LocalDate.now() + ".json");
+    Files.writeString(file, json);
+    System.out.println("results: " + file);
+  }
+
+  /** N clients over connections of {@value #STREAMS_PER_CONNECTION} streams each. */
+  private static final class Fleet {
+    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final List<FleetClient> clients = new ArrayList<>();
+
+    Fleet(int port, int n, boolean delta) {
+      for (int i = 0; i < n; i++) {
+        if (i % STREAMS_PER_CONNECTION == 0) {
+          channels.add(
+              NettyChannelBuilder.forAddress("127.0.0.1", port)
+                  .usePlaintext()
+                  .maxInboundMessageSize(16 << 20)
+                  .build());
+        }
+        FleetClient client = new FleetClient("fleet-" + i, delta);
+        client.connect(channels.get(channels.size() - 1));
+        clients.add(client);
+      }
+    }
+
+    /** Waits until every client ACKed the marker; their ACK times (epoch micros). */
+    List<Long> awaitMarker(String marker, int timeoutSeconds) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+      while (clients.stream().anyMatch(c -> c.acked(marker) == null)) {
+        if (System.nanoTime() > deadline) {
+          long missing = clients.stream().filter(c -> c.acked(marker) == null).count();
+          Throwable error =
+              clients.stream()
+                  .map(FleetClient::error)
+                  .filter(e -> e != null)
+                  .findFirst()
+                  .orElse(null);
+          throw new IllegalStateException(
+              missing + " clients never got " + marker + (error == null ? "" : ": " + error));
+        }
+        Thread.sleep(5);
+      }
+      return clients.stream().map(c -> c.acked(marker)).toList();
+    }
+
+    void close() {
+      clients.forEach(FleetClient::close);
+      channels.forEach(ManagedChannel::shutdownNow);
+    }
+  }
+}

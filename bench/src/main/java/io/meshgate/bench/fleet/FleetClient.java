@@ -1,0 +1,189 @@
+package io.meshgate.bench.fleet;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Channel;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One simulated proxy of the proxyless group: subscribes to the listener, route table, cluster and
+ * assignment of one Backend, ACKs every response at once, and records when a route table holding a
+ * marker string first arrived (and was ACKed). Thread-safe.
+ */
+final class FleetClient {
+  static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
+  static final String ROUTE = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+  static final String CLUSTER = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+  static final String ENDPOINT =
+      "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+
+  private static final Map<String, List<String>> NAMES =
+      Map.of(
+          LISTENER, List.of("echo.default"),
+          ROUTE, List.of("echo.default"),
+          CLUSTER, List.of("default/echo"),
+          ENDPOINT, List.of("default/echo"));
+
+  private final Node node;
+  private final boolean delta;
+  private final Map<String, Long> markerAckedNanos = new ConcurrentHashMap<>();
+  private volatile long bytesReceived;
+  private volatile int nacks;
+  private StreamObserver<DiscoveryRequest> sotw;
+  private StreamObserver<DeltaDiscoveryRequest> deltaRequests;
+  private volatile Throwable error;
+
+  FleetClient(String nodeId, boolean delta) {
+    this.node =
+        Node.newBuilder()
+            .setId(nodeId)
+            .setCluster("proxyless")
+            .setMetadata(
+                Struct.newBuilder()
+                    .putFields(
+                        "meshgate.io/proxyless", Value.newBuilder().setStringValue("true").build()))
+            .build();
+    this.delta = delta;
+  }
+
+  void connect(Channel channel) {
+    var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
+    if (delta) {
+      deltaRequests = stub.deltaAggregatedResources(new DeltaObserver());
+      for (String type : List.of(CLUSTER, ENDPOINT, LISTENER, ROUTE)) {
+        synchronized (this) {
+          deltaRequests.onNext(
+              DeltaDiscoveryRequest.newBuilder()
+                  .setNode(node)
+                  .setTypeUrl(type)
+                  .addAllResourceNamesSubscribe(NAMES.get(type))
+                  .build());
+        }
+      }
+    } else {
+      sotw = stub.streamAggregatedResources(new SotwObserver());
+      for (String type : List.of(CLUSTER, ENDPOINT, LISTENER, ROUTE)) {
+        synchronized (this) {
+          sotw.onNext(
+              DiscoveryRequest.newBuilder()
+                  .setNode(node)
+                  .setTypeUrl(type)
+                  .addAllResourceNames(NAMES.get(type))
+                  .build());
+        }
+      }
+    }
+  }
+
+  static long nowMicros() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+  }
+
+  /** When a route table holding {@code marker} was ACKed (epoch microseconds), or null. */
+  Long acked(String marker) {
+    return markerAckedNanos.get(marker);
+  }
+
+  long bytesReceived() {
+    return bytesReceived;
+  }
+
+  int nacks() {
+    return nacks;
+  }
+
+  Throwable error() {
+    return error;
+  }
+
+  void close() {
+    synchronized (this) {
+      if (sotw != null) {
+        sotw.onCompleted();
+      }
+      if (deltaRequests != null) {
+        deltaRequests.onCompleted();
+      }
+    }
+  }
+
+  private void markers(String typeUrl, List<com.google.protobuf.Any> resources, long ackedAt) {
+    if (!typeUrl.equals(ROUTE)) {
+      return;
+    }
+    for (com.google.protobuf.Any resource : resources) {
+      String text = resource.getValue().toStringUtf8();
+      int at = text.indexOf("bench-v");
+      if (at >= 0) {
+        int end = at + "bench-v".length();
+        while (end < text.length() && Character.isDigit(text.charAt(end))) {
+          end++;
+        }
+        markerAckedNanos.putIfAbsent(text.substring(at, end), ackedAt);
+      }
+    }
+  }
+
+  private final class SotwObserver implements StreamObserver<DiscoveryResponse> {
+    @Override
+    public void onNext(DiscoveryResponse response) {
+      bytesReceived += response.getSerializedSize();
+      synchronized (FleetClient.this) {
+        sotw.onNext(
+            DiscoveryRequest.newBuilder()
+                .setNode(node)
+                .setTypeUrl(response.getTypeUrl())
+                .addAllResourceNames(NAMES.get(response.getTypeUrl()))
+                .setVersionInfo(response.getVersionInfo())
+                .setResponseNonce(response.getNonce())
+                .build());
+      }
+      markers(response.getTypeUrl(), response.getResourcesList(), nowMicros());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      error = t;
+    }
+
+    @Override
+    public void onCompleted() {}
+  }
+
+  private final class DeltaObserver implements StreamObserver<DeltaDiscoveryResponse> {
+    @Override
+    public void onNext(DeltaDiscoveryResponse response) {
+      bytesReceived += response.getSerializedSize();
+      synchronized (FleetClient.this) {
+        deltaRequests.onNext(
+            DeltaDiscoveryRequest.newBuilder()
+                .setNode(node)
+                .setTypeUrl(response.getTypeUrl())
+                .setResponseNonce(response.getNonce())
+                .build());
+      }
+      markers(
+          response.getTypeUrl(),
+          response.getResourcesList().stream().map(r -> r.getResource()).toList(),
+          nowMicros());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      error = t;
+    }
+
+    @Override
+    public void onCompleted() {}
+  }
+}
