@@ -45,7 +45,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * the Kafka record's timestamp (the floor: the snapshot set) to each client's ACK of the changed
  * route table is recorded. Clients share connections, 100 streams per connection.
  *
- * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta]}; results to stdout and {@code
+ * <p>With a third argument {@code storm}, also scenario 4: the largest N of delta clients
+ * reconnecting at once to one replica with the default stream admission limit (and to the floor);
+ * {@code refusedStreams} counts the streams refused (and retried with backoff).
+ *
+ * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm]}; results to stdout and {@code
  * bench/results/fleet-DATE.json}.
  */
 public final class FleetBenchmark {
@@ -62,7 +66,8 @@ public final class FleetBenchmark {
       double p99Ms,
       double maxMs,
       double cpuSeconds,
-      long heapPerClientBytes) {}
+      long heapPerClientBytes,
+      int refusedStreams) {}
 
   public static void main(String[] args) throws Exception {
     List<Integer> sizes = new ArrayList<>();
@@ -149,7 +154,8 @@ public final class FleetBenchmark {
                     latency,
                     publishedMicros,
                     cpu,
-                    (heapAfter - heapBefore) / n));
+                    (heapAfter - heapBefore) / n,
+                    -1));
             setFloor(floorIn, floorOut, version);
             fleet.close();
 
@@ -160,12 +166,47 @@ public final class FleetBenchmark {
             long set = setFloor(floorIn, floorOut, version);
             List<Long> floorLatency = floorFleet.awaitMarker("bench-v" + version, 120);
             double floorCpu = (cpuTicks(floor.pid()) - floorCpuBefore) / 100.0;
-            rows.add(row("floor", protocol, n, floorLatency, set, floorCpu, -1));
+            rows.add(row("floor", protocol, n, floorLatency, set, floorCpu, -1, -1));
             publish(producer, version, false);
             floorFleet.close();
             System.out.println(rows.get(rows.size() - 2));
             System.out.println(rows.get(rows.size() - 1));
           }
+        }
+        if (args.length > 2 && args[2].equals("storm")) {
+          int n = sizes.get(sizes.size() - 1);
+          rows.add(storm("floor", floorPort, floor.pid(), n, "bench-v" + version));
+          // A second replica with the default stream admission limit takes the storm.
+          int stormPort = freePort();
+          Process limited =
+              new ProcessBuilder(
+                      "java",
+                      "-Xmx1g",
+                      "-cp",
+                      classpath,
+                      "io.meshgate.xds.cli.Meshgate",
+                      "node",
+                      "--kafka",
+                      kafka.bootstrapServers(),
+                      "--etcd",
+                      etcd.endpoints(),
+                      "--replica-id",
+                      "bench-storm",
+                      "--xds-addr",
+                      "127.0.0.1:" + stormPort,
+                      "--admin-addr",
+                      "127.0.0.1:" + freePort())
+                  .redirectErrorStream(true)
+                  .redirectOutput(Path.of("bench/target/fleet-xds-node-storm.log").toFile())
+                  .start();
+          try {
+            awaitListening(stormPort);
+            rows.add(storm("meshgate", stormPort, limited.pid(), n, "bench-v" + version));
+          } finally {
+            limited.destroy();
+            limited.waitFor(10, TimeUnit.SECONDS);
+          }
+          rows.subList(rows.size() - 2, rows.size()).forEach(System.out::println);
         }
       } finally {
         ours.destroy();
@@ -177,6 +218,39 @@ public final class FleetBenchmark {
     write(rows);
   }
 
+  /**
+   * Scenario 4: N delta clients open their streams at once against one server; the time until all
+   * hold the current config, how many streams were refused (and retried with backoff), the server's
+   * CPU, and whether it survived. Reported as a row: p50/p99/max of the time each client got there.
+   */
+  private static Row storm(String target, int port, long pid, int n, String marker)
+      throws Exception {
+    long start = FleetClient.nowMicros();
+    long cpuBefore = cpuTicks(pid);
+    Fleet fleet = new Fleet(port, n, true);
+    List<Long> synced = fleet.awaitMarker(marker, 300);
+    double cpu = (cpuTicks(pid) - cpuBefore) / 100.0;
+    int refusals = fleet.refusals();
+    int nacks = fleet.nacks();
+    fleet.close();
+    Row row = row(target + "-storm", "delta", n, synced, start, cpu, -1, refusals);
+    System.out.println(
+        target + " storm: " + refusals + " streams refused and retried, " + nacks + " NACKs");
+    return row;
+  }
+
+  private static void awaitListening(int port) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+        return;
+      } catch (java.io.IOException e) {
+        Thread.sleep(200);
+      }
+    }
+    throw new IllegalStateException("nothing listens on " + port);
+  }
+
   private static Row row(
       String target,
       String protocol,
@@ -184,7 +258,8 @@ public final class FleetBenchmark {
       List<Long> acks,
       long publishedMicros,
       double cpu,
-      long heapPerClient) {
+      long heapPerClient,
+      int refused) {
     Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
     // A Kafka timestamp has millisecond resolution: an ACK can look up to 1 ms early.
     acks.forEach(a -> latency.recordValue(Math.max(0, a - publishedMicros)));
@@ -196,7 +271,8 @@ public final class FleetBenchmark {
         latency.getValueAtPercentile(99) / 1000.0,
         latency.getMaxValue() / 1000.0,
         cpu,
-        heapPerClient);
+        heapPerClient,
+        refused);
   }
 
   /** Publishes the Backend (first time) and the GRPCRoute with marker N; the record's timestamp. */
@@ -305,7 +381,7 @@ public final class FleetBenchmark {
           String.format(
               "    {\"target\": \"%s\", \"protocol\": \"%s\", \"clients\": %d, \"p50Ms\": %.1f,"
                   + " \"p99Ms\": %.1f, \"maxMs\": %.1f, \"cpuSeconds\": %.2f,"
-                  + " \"heapPerClientBytes\": %d}%s%n",
+                  + " \"heapPerClientBytes\": %d, \"refusedStreams\": %d}%s%n",
               r.target(),
               r.protocol(),
               r.clients(),
@@ -314,6 +390,7 @@ public final class FleetBenchmark {
               r.maxMs(),
               r.cpuSeconds(),
               r.heapPerClientBytes(),
+              r.refusedStreams(),
               i == rows.size() - 1 ? "" : ","));
     }
     json.append("  ]\n}\n");
@@ -360,6 +437,14 @@ public final class FleetBenchmark {
         Thread.sleep(5);
       }
       return clients.stream().map(c -> c.acked(marker)).toList();
+    }
+
+    int refusals() {
+      return clients.stream().mapToInt(FleetClient::refusals).sum();
+    }
+
+    int nacks() {
+      return clients.stream().mapToInt(FleetClient::nacks).sum();
     }
 
     void close() {

@@ -41,6 +41,10 @@ final class FleetClient {
   private StreamObserver<DiscoveryRequest> sotw;
   private StreamObserver<DeltaDiscoveryRequest> deltaRequests;
   private volatile Throwable error;
+  private volatile int refusals;
+  private volatile boolean closed;
+  private Channel channel;
+  private int attempt;
 
   FleetClient(String nodeId, boolean delta) {
     this.node =
@@ -55,7 +59,12 @@ final class FleetClient {
     this.delta = delta;
   }
 
+  /**
+   * Opens the stream; when it fails, opens it again after a jittered exponential backoff (250 ms
+   * doubling to 4 s), as Envoy and gRPC do.
+   */
   void connect(Channel channel) {
+    this.channel = channel;
     var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
     if (delta) {
       deltaRequests = stub.deltaAggregatedResources(new DeltaObserver());
@@ -102,11 +111,37 @@ final class FleetClient {
     return nacks;
   }
 
+  /** Streams refused or ended with UNAVAILABLE (each retried). */
+  int refusals() {
+    return refusals;
+  }
+
+  private void retry(Throwable t) {
+    error = t;
+    if (closed) {
+      return;
+    }
+    refusals++;
+    long base = Math.min(4_000, 250L << Math.min(attempt++, 4));
+    long delay = base / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(base / 2 + 1);
+    RETRIES.schedule(() -> connect(channel), delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private static final java.util.concurrent.ScheduledExecutorService RETRIES =
+      java.util.concurrent.Executors.newScheduledThreadPool(
+          1,
+          r -> {
+            Thread t = new Thread(r, "fleet-retries");
+            t.setDaemon(true);
+            return t;
+          });
+
   Throwable error() {
     return error;
   }
 
   void close() {
+    closed = true;
     synchronized (this) {
       if (sotw != null) {
         sotw.onCompleted();
@@ -137,6 +172,7 @@ final class FleetClient {
   private final class SotwObserver implements StreamObserver<DiscoveryResponse> {
     @Override
     public void onNext(DiscoveryResponse response) {
+      attempt = 0;
       bytesReceived += response.getSerializedSize();
       synchronized (FleetClient.this) {
         sotw.onNext(
@@ -153,7 +189,7 @@ final class FleetClient {
 
     @Override
     public void onError(Throwable t) {
-      error = t;
+      retry(t);
     }
 
     @Override
@@ -163,6 +199,7 @@ final class FleetClient {
   private final class DeltaObserver implements StreamObserver<DeltaDiscoveryResponse> {
     @Override
     public void onNext(DeltaDiscoveryResponse response) {
+      attempt = 0;
       bytesReceived += response.getSerializedSize();
       synchronized (FleetClient.this) {
         deltaRequests.onNext(
@@ -180,7 +217,7 @@ final class FleetClient {
 
     @Override
     public void onError(Throwable t) {
-      error = t;
+      retry(t);
     }
 
     @Override
