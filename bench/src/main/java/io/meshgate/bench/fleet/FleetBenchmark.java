@@ -67,7 +67,8 @@ public final class FleetBenchmark {
       double maxMs,
       double cpuSeconds,
       long heapPerClientBytes,
-      int refusedStreams) {}
+      int refusedStreams,
+      long bytesPerClientPerSecond) {}
 
   public static void main(String[] args) throws Exception {
     List<Integer> sizes = new ArrayList<>();
@@ -131,6 +132,27 @@ public final class FleetBenchmark {
               new ByteArraySerializer())) {
         awaitReady(adminPort);
         expectLine(floorOut, "ready");
+        if (args.length > 2 && args[2].equals("churn")) {
+          for (String protocol : protocols) {
+            rows.add(
+                churn(
+                    "meshgate", oursPort, sizes.get(0), protocol, t -> publishChurn(producer, t)));
+            rows.add(
+                churn(
+                    "floor",
+                    floorPort,
+                    sizes.get(0),
+                    protocol,
+                    t -> {
+                      floorIn.write("churn " + t + "\n");
+                      floorIn.flush();
+                      expectLine(floorOut, "churn " + t);
+                    }));
+            rows.subList(rows.size() - 2, rows.size()).forEach(System.out::println);
+          }
+          write(rows);
+          return;
+        }
         int version = 0;
         publish(producer, version, true);
         setFloor(floorIn, floorOut, version);
@@ -239,6 +261,97 @@ public final class FleetBenchmark {
     return row;
   }
 
+  interface Tick {
+    void apply(int tick) throws Exception;
+  }
+
+  private static final int CHURN_SECONDS = 20;
+
+  /**
+   * Scenario 3: N clients holding the 1,000 assignments of the churn config; then one tick per
+   * second for {@value #CHURN_SECONDS} s, each changing 1 % of the 20,000 endpoints. Reported: the
+   * bytes each client received per second.
+   */
+  private static Row churn(String target, int port, int n, String protocol, Tick tick)
+      throws Exception {
+    Map<String, List<String>> names =
+        Map.of(
+            FleetClient.ENDPOINT,
+            java.util.stream.IntStream.range(0, FleetConfig.CHURN_BACKENDS)
+                .mapToObj(b -> "default/svc-" + b)
+                .toList());
+    tick.apply(0);
+    List<FleetClient> clients = new ArrayList<>();
+    List<ManagedChannel> channels = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (i % STREAMS_PER_CONNECTION == 0) {
+        channels.add(
+            NettyChannelBuilder.forAddress("127.0.0.1", port)
+                .usePlaintext()
+                .maxInboundMessageSize(64 << 20)
+                .build());
+      }
+      FleetClient client = new FleetClient("churn-" + i, protocol.equals("delta"), names);
+      client.connect(channels.get(channels.size() - 1));
+      clients.add(client);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+    while (clients.stream().anyMatch(c -> c.endpointsHeld() < FleetConfig.CHURN_BACKENDS)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("churn clients never held all 1,000 assignments");
+      }
+      Thread.sleep(50);
+    }
+    Thread.sleep(2_000);
+    long before = clients.stream().mapToLong(FleetClient::bytesReceived).sum();
+    long start = System.nanoTime();
+    for (int t = 1; t <= CHURN_SECONDS; t++) {
+      tick.apply(t);
+      long next = start + TimeUnit.SECONDS.toNanos(t);
+      while (System.nanoTime() < next) {
+        Thread.sleep(10);
+      }
+    }
+    Thread.sleep(3_000); // the last tick's pushes
+    long bytes = clients.stream().mapToLong(FleetClient::bytesReceived).sum() - before;
+    clients.forEach(FleetClient::close);
+    channels.forEach(ManagedChannel::shutdownNow);
+    long perClientPerSecond = bytes / n / CHURN_SECONDS;
+    System.out.println(
+        target + " " + protocol + " churn: " + perClientPerSecond + " bytes per client per second");
+    return new Row(target + "-churn", protocol, n, 0, 0, 0, 0, -1, -1, perClientPerSecond);
+  }
+
+  /** Tick 0: every churn Backend; tick t: the 200 that change. */
+  private static void publishChurn(KafkaProducer<String, byte[]> producer, int tick)
+      throws Exception {
+    EventEncoder encoder = EventEncoder.forSource("bench-churn");
+    StringBuilder yaml = new StringBuilder();
+    for (int b = 0; b < FleetConfig.CHURN_BACKENDS; b++) {
+      if (tick == 0 || FleetConfig.changedAt(b, tick)) {
+        yaml.append(FleetConfig.churnBackend(b, tick)).append("---\n");
+      }
+    }
+    List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
+    for (Resource resource : LargeConfig.parse(yaml.toString(), 1).resources().values()) {
+      ConfigEvent event =
+          encoder.applied(
+              resource.withMetadata(resource.metadata().withoutBookkeeping()),
+              OptionalLong.empty());
+      ProducerRecord<String, byte[]> record =
+          new ProducerRecord<>(ConfigEvent.TOPIC, event.key(), event.value());
+      event
+          .headers()
+          .forEach(
+              (k, v) ->
+                  record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+      sent.add(producer.send(record));
+    }
+    for (var future : sent) {
+      future.get(30, TimeUnit.SECONDS);
+    }
+  }
+
   private static void awaitListening(int port) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < deadline) {
@@ -272,7 +385,8 @@ public final class FleetBenchmark {
         latency.getMaxValue() / 1000.0,
         cpu,
         heapPerClient,
-        refused);
+        refused,
+        -1);
   }
 
   /** Publishes the Backend (first time) and the GRPCRoute with marker N; the record's timestamp. */
@@ -381,7 +495,7 @@ public final class FleetBenchmark {
           String.format(
               "    {\"target\": \"%s\", \"protocol\": \"%s\", \"clients\": %d, \"p50Ms\": %.1f,"
                   + " \"p99Ms\": %.1f, \"maxMs\": %.1f, \"cpuSeconds\": %.2f,"
-                  + " \"heapPerClientBytes\": %d, \"refusedStreams\": %d}%s%n",
+                  + " \"heapPerClientBytes\": %d, \"refusedStreams\": %d, \"bytesPerClientPerSecond\": %d}%s%n",
               r.target(),
               r.protocol(),
               r.clients(),
@@ -391,6 +505,7 @@ public final class FleetBenchmark {
               r.cpuSeconds(),
               r.heapPerClientBytes(),
               r.refusedStreams(),
+              r.bytesPerClientPerSecond(),
               i == rows.size() - 1 ? "" : ","));
     }
     json.append("  ]\n}\n");

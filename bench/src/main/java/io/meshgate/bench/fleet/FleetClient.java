@@ -35,8 +35,11 @@ final class FleetClient {
 
   private final Node node;
   private final boolean delta;
+  private final Map<String, List<String>> names;
   private final Map<String, Long> markerAckedNanos = new ConcurrentHashMap<>();
   private volatile long bytesReceived;
+  private final java.util.Set<String> endpointNames = ConcurrentHashMap.newKeySet();
+  private volatile int lastSotwEndpoints;
   private volatile int nacks;
   private StreamObserver<DiscoveryRequest> sotw;
   private StreamObserver<DeltaDiscoveryRequest> deltaRequests;
@@ -47,6 +50,12 @@ final class FleetClient {
   private int attempt;
 
   FleetClient(String nodeId, boolean delta) {
+    this(nodeId, delta, NAMES);
+  }
+
+  /** A client subscribing to these names per type (and only to these types). */
+  FleetClient(String nodeId, boolean delta, Map<String, List<String>> names) {
+    this.names = names;
     this.node =
         Node.newBuilder()
             .setId(nodeId)
@@ -69,24 +78,30 @@ final class FleetClient {
     if (delta) {
       deltaRequests = stub.deltaAggregatedResources(new DeltaObserver());
       for (String type : List.of(CLUSTER, ENDPOINT, LISTENER, ROUTE)) {
+        if (!names.containsKey(type)) {
+          continue;
+        }
         synchronized (this) {
           deltaRequests.onNext(
               DeltaDiscoveryRequest.newBuilder()
                   .setNode(node)
                   .setTypeUrl(type)
-                  .addAllResourceNamesSubscribe(NAMES.get(type))
+                  .addAllResourceNamesSubscribe(names.get(type))
                   .build());
         }
       }
     } else {
       sotw = stub.streamAggregatedResources(new SotwObserver());
       for (String type : List.of(CLUSTER, ENDPOINT, LISTENER, ROUTE)) {
+        if (!names.containsKey(type)) {
+          continue;
+        }
         synchronized (this) {
           sotw.onNext(
               DiscoveryRequest.newBuilder()
                   .setNode(node)
                   .setTypeUrl(type)
-                  .addAllResourceNames(NAMES.get(type))
+                  .addAllResourceNames(names.get(type))
                   .build());
         }
       }
@@ -105,6 +120,11 @@ final class FleetClient {
 
   long bytesReceived() {
     return bytesReceived;
+  }
+
+  /** How many of its assignments the client holds. */
+  int endpointsHeld() {
+    return delta ? endpointNames.size() : lastSotwEndpoints;
   }
 
   int nacks() {
@@ -179,12 +199,15 @@ final class FleetClient {
             DiscoveryRequest.newBuilder()
                 .setNode(node)
                 .setTypeUrl(response.getTypeUrl())
-                .addAllResourceNames(NAMES.get(response.getTypeUrl()))
+                .addAllResourceNames(names.get(response.getTypeUrl()))
                 .setVersionInfo(response.getVersionInfo())
                 .setResponseNonce(response.getNonce())
                 .build());
       }
       markers(response.getTypeUrl(), response.getResourcesList(), nowMicros());
+      if (response.getTypeUrl().equals(ENDPOINT)) {
+        lastSotwEndpoints = response.getResourcesCount();
+      }
     }
 
     @Override
@@ -208,6 +231,9 @@ final class FleetClient {
                 .setTypeUrl(response.getTypeUrl())
                 .setResponseNonce(response.getNonce())
                 .build());
+      }
+      if (response.getTypeUrl().equals(ENDPOINT)) {
+        response.getResourcesList().forEach(r -> endpointNames.add(r.getName()));
       }
       markers(
           response.getTypeUrl(),

@@ -45,7 +45,20 @@ public final class FloorServer {
     System.out.flush();
     String line;
     while ((line = in.readLine()) != null) {
-      if (line.startsWith("set ")) {
+      if (line.startsWith("churn ")) {
+        int tick = Integer.parseInt(line.substring(6).trim());
+        GroupSnapshot group =
+            builder
+                .build(LargeConfig.parse(FleetConfig.churnYaml(tick), tick + 1_000_000))
+                .snapshots()
+                .stream()
+                .filter(s -> s.group().equals("proxyless"))
+                .findFirst()
+                .orElseThrow();
+        cache.setSnapshot("proxyless", convert(group, "c" + tick));
+        System.out.println("churn " + tick);
+        System.out.flush();
+      } else if (line.startsWith("set ")) {
         int version = Integer.parseInt(line.substring(4).trim());
         GroupSnapshot group =
             builder
