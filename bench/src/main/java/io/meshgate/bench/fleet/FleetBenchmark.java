@@ -326,14 +326,15 @@ public final class FleetBenchmark {
   private static void publishChurn(KafkaProducer<String, byte[]> producer, int tick)
       throws Exception {
     EventEncoder encoder = EventEncoder.forSource("bench-churn");
-    StringBuilder yaml = new StringBuilder();
+    List<String> documents = new ArrayList<>();
     for (int b = 0; b < FleetConfig.CHURN_BACKENDS; b++) {
       if (tick == 0 || FleetConfig.changedAt(b, tick)) {
-        yaml.append(FleetConfig.churnBackend(b, tick)).append("---\n");
+        documents.add(FleetConfig.churnBackend(b, tick));
       }
     }
+    String yaml = String.join("---\n", documents);
     List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
-    for (Resource resource : LargeConfig.parse(yaml.toString(), 1).resources().values()) {
+    for (Resource resource : LargeConfig.parse(yaml, 1).resources().values()) {
       ConfigEvent event =
           encoder.applied(
               resource.withMetadata(resource.metadata().withoutBookkeeping()),

@@ -1,5 +1,8 @@
 package io.meshgate.bench.fleet;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The config the fleet is served: one gRPC Backend with 20 endpoints and one GRPCRoute attached to
  * it (mesh style, so every proxyless client gets it), whose request header carries the marker
@@ -50,11 +53,11 @@ final class FleetConfig {
    * (so 1 % of the endpoints change per tick).
    */
   static String churnYaml(int tick) {
-    StringBuilder yaml = new StringBuilder();
+    List<String> documents = new ArrayList<>();
     for (int b = 0; b < CHURN_BACKENDS; b++) {
-      yaml.append(churnBackend(b, tick)).append("---\n");
+      documents.add(churnBackend(b, tick));
     }
-    return yaml.toString();
+    return String.join("---\n", documents);
   }
 
   static String churnBackend(int backend, int tick) {
