@@ -132,6 +132,11 @@ public final class FleetBenchmark {
               new ByteArraySerializer())) {
         awaitReady(adminPort);
         expectLine(floorOut, "ready");
+        if (args.length > 2 && args[2].equals("tls")) {
+          rows.addAll(tlsComparison(classpath, kafka, etcd, oursPort, producer, sizes));
+          write(rows);
+          return;
+        }
         if (args.length > 2 && args[2].equals("churn")) {
           for (String protocol : protocols) {
             rows.add(
@@ -259,6 +264,117 @@ public final class FleetBenchmark {
     System.out.println(
         target + " storm: " + refusals + " streams refused and retried, " + nacks + " NACKs");
     return row;
+  }
+
+  /**
+   * TLS on versus off: the plaintext replica and a second replica with TLS and client certificates
+   * (a CA, a server certificate and one proxyless client certificate made with the meshgate CLI),
+   * the same change propagated to N delta clients of each, and the CPU each spent.
+   */
+  private static List<Row> tlsComparison(
+      String classpath,
+      KraftBroker kafka,
+      LocalEtcd etcd,
+      int plainPort,
+      KafkaProducer<String, byte[]> producer,
+      List<Integer> sizes)
+      throws Exception {
+    Path pki = Files.createTempDirectory("bench-pki");
+    cli(classpath, "ca", "init", "--out", pki.resolve("ca").toString());
+    cli(
+        classpath,
+        "cert",
+        "issue",
+        "--ca",
+        pki.resolve("ca").toString(),
+        "--server",
+        "--ip",
+        "127.0.0.1",
+        "--out",
+        pki.resolve("server").toString());
+    cli(
+        classpath,
+        "cert",
+        "issue",
+        "--ca",
+        pki.resolve("ca").toString(),
+        "--group",
+        "proxyless",
+        "--out",
+        pki.resolve("client").toString());
+    int tlsPort = freePort();
+    int tlsAdmin = freePort();
+    Process secure =
+        new ProcessBuilder(
+                "java",
+                "-Xmx1g",
+                "-cp",
+                classpath,
+                "io.meshgate.xds.cli.Meshgate",
+                "node",
+                "--kafka",
+                kafka.bootstrapServers(),
+                "--etcd",
+                etcd.endpoints(),
+                "--replica-id",
+                "bench-tls",
+                "--xds-addr",
+                "127.0.0.1:" + tlsPort,
+                "--admin-addr",
+                "127.0.0.1:" + tlsAdmin,
+                "--max-new-streams-per-second",
+                "100000",
+                "--xds-tls-cert",
+                pki.resolve("server/tls.crt").toString(),
+                "--xds-tls-key",
+                pki.resolve("server/tls.key").toString(),
+                "--xds-client-ca",
+                pki.resolve("ca/ca.crt").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(Path.of("bench/target/fleet-xds-node-tls.log").toFile())
+            .start();
+    List<Row> rows = new ArrayList<>();
+    try {
+      awaitReady(tlsAdmin);
+      io.netty.handler.ssl.SslContext tls =
+          io.grpc.netty.GrpcSslContexts.forClient()
+              .trustManager(pki.resolve("client/ca.crt").toFile())
+              .keyManager(
+                  pki.resolve("client/tls.crt").toFile(), pki.resolve("client/tls.key").toFile())
+              .build();
+      int version = 0;
+      publish(producer, version, true);
+      for (int n : sizes) {
+        Fleet plain = new Fleet(plainPort, n, true);
+        Fleet secured = new Fleet(tlsPort, n, true, tls);
+        plain.awaitMarker("bench-v" + version, 300);
+        secured.awaitMarker("bench-v" + version, 300);
+        version++;
+        long published = publish(producer, version, false);
+        List<Long> plainAcks = plain.awaitMarker("bench-v" + version, 120);
+        List<Long> tlsAcks = secured.awaitMarker("bench-v" + version, 120);
+        rows.add(row("meshgate-plaintext", "delta", n, plainAcks, published, -1, -1, -1));
+        rows.add(row("meshgate-tls", "delta", n, tlsAcks, published, -1, -1, -1));
+        rows.subList(rows.size() - 2, rows.size()).forEach(System.out::println);
+        plain.close();
+        secured.close();
+      }
+    } finally {
+      secure.destroy();
+      secure.waitFor(10, TimeUnit.SECONDS);
+    }
+    return rows;
+  }
+
+  private static void cli(String classpath, String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("java", "-cp", classpath, "io.meshgate.xds.cli.Meshgate"));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (process.waitFor() != 0) {
+      throw new IllegalStateException(String.join(" ", args) + " failed: " + out);
+    }
   }
 
   interface Tick {
@@ -521,13 +637,16 @@ public final class FleetBenchmark {
     private final List<FleetClient> clients = new ArrayList<>();
 
     Fleet(int port, int n, boolean delta) {
+      this(port, n, delta, null);
+    }
+
+    /** With {@code tls}, each connection presents the group's client certificate. */
+    Fleet(int port, int n, boolean delta, io.netty.handler.ssl.SslContext tls) {
       for (int i = 0; i < n; i++) {
         if (i % STREAMS_PER_CONNECTION == 0) {
-          channels.add(
-              NettyChannelBuilder.forAddress("127.0.0.1", port)
-                  .usePlaintext()
-                  .maxInboundMessageSize(16 << 20)
-                  .build());
+          NettyChannelBuilder builder =
+              NettyChannelBuilder.forAddress("127.0.0.1", port).maxInboundMessageSize(16 << 20);
+          channels.add((tls == null ? builder.usePlaintext() : builder.sslContext(tls)).build());
         }
         FleetClient client = new FleetClient("fleet-" + i, delta);
         client.connect(channels.get(channels.size() - 1));
