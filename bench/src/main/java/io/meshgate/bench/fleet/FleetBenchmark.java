@@ -87,6 +87,10 @@ public final class FleetBenchmark {
           new ProcessBuilder(
                   "java",
                   "-Xmx1g",
+                  // BENCH_JFR=1 records a profile of the replica to bench/target/xds-node.jfr.
+                  System.getenv("BENCH_JFR") == null
+                      ? "-Dmeshgate.bench=1"
+                      : "-XX:StartFlightRecording=filename=bench/target/xds-node.jfr,settings=profile",
                   "-cp",
                   classpath,
                   "io.meshgate.xds.cli.Meshgate",
