@@ -58,6 +58,7 @@ public final class FleetBenchmark {
 
   private FleetBenchmark() {}
 
+  /** One measured row; -1 where a column does not apply. */
   record Row(
       String target,
       String protocol,
@@ -68,7 +69,23 @@ public final class FleetBenchmark {
       double cpuSeconds,
       long heapPerClientBytes,
       int refusedStreams,
-      long bytesPerClientPerSecond) {}
+      long bytesPerClientPerSecond,
+      double steadyCpuPercent) {
+    Row withSteadyCpu(double percent) {
+      return new Row(
+          target,
+          protocol,
+          clients,
+          p50Ms,
+          p99Ms,
+          maxMs,
+          cpuSeconds,
+          heapPerClientBytes,
+          refusedStreams,
+          bytesPerClientPerSecond,
+          percent);
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     List<Integer> sizes = new ArrayList<>();
@@ -172,6 +189,10 @@ public final class FleetBenchmark {
             Fleet fleet = new Fleet(oursPort, n, delta);
             fleet.awaitMarker("bench-v" + version, 180);
             long heapAfter = heapUsedBytes(ours.pid());
+            // Steady state: CPU over 10 s with every client connected and nothing changing.
+            long idleBefore = cpuTicks(ours.pid());
+            Thread.sleep(10_000);
+            double steady = (cpuTicks(ours.pid()) - idleBefore) / 100.0 / 10 * 100;
             version++;
             long cpuBefore = cpuTicks(ours.pid());
             long publishedMicros = publish(producer, version, false);
@@ -179,14 +200,15 @@ public final class FleetBenchmark {
             double cpu = (cpuTicks(ours.pid()) - cpuBefore) / 100.0;
             rows.add(
                 row(
-                    "meshgate",
-                    protocol,
-                    n,
-                    latency,
-                    publishedMicros,
-                    cpu,
-                    (heapAfter - heapBefore) / n,
-                    -1));
+                        "meshgate",
+                        protocol,
+                        n,
+                        latency,
+                        publishedMicros,
+                        cpu,
+                        (heapAfter - heapBefore) / n,
+                        -1)
+                    .withSteadyCpu(steady));
             setFloor(floorIn, floorOut, version);
             fleet.close();
 
@@ -439,7 +461,7 @@ public final class FleetBenchmark {
     long perClientPerSecond = bytes / n / CHURN_SECONDS;
     System.out.println(
         target + " " + protocol + " churn: " + perClientPerSecond + " bytes per client per second");
-    return new Row(target + "-churn", protocol, n, 0, 0, 0, 0, -1, -1, perClientPerSecond);
+    return new Row(target + "-churn", protocol, n, 0, 0, 0, 0, -1, -1, perClientPerSecond, -1);
   }
 
   /** Tick 0: every churn Backend; tick t: the 200 that change. */
@@ -507,6 +529,7 @@ public final class FleetBenchmark {
         cpu,
         heapPerClient,
         refused,
+        -1,
         -1);
   }
 
@@ -616,7 +639,7 @@ public final class FleetBenchmark {
           String.format(
               "    {\"target\": \"%s\", \"protocol\": \"%s\", \"clients\": %d, \"p50Ms\": %.1f,"
                   + " \"p99Ms\": %.1f, \"maxMs\": %.1f, \"cpuSeconds\": %.2f,"
-                  + " \"heapPerClientBytes\": %d, \"refusedStreams\": %d, \"bytesPerClientPerSecond\": %d}%s%n",
+                  + " \"heapPerClientBytes\": %d, \"refusedStreams\": %d, \"bytesPerClientPerSecond\": %d, \"steadyCpuPercent\": %.1f}%s%n",
               r.target(),
               r.protocol(),
               r.clients(),
@@ -627,6 +650,7 @@ public final class FleetBenchmark {
               r.heapPerClientBytes(),
               r.refusedStreams(),
               r.bytesPerClientPerSecond(),
+              r.steadyCpuPercent(),
               i == rows.size() - 1 ? "" : ","));
     }
     json.append("  ]\n}\n");
