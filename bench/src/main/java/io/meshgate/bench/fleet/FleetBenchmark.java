@@ -54,6 +54,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class FleetBenchmark {
   private static final int STREAMS_PER_CONNECTION = 100;
+
+  /** Changes measured per row (env BENCH_SAMPLES, default 1), each reported as its own row. */
+  private static final int SAMPLES =
+      Integer.parseInt(System.getenv().getOrDefault("BENCH_SAMPLES", "1"));
+
   private static final Pattern USED = Pattern.compile("used (\\d+)K");
 
   private FleetBenchmark() {}
@@ -193,37 +198,45 @@ public final class FleetBenchmark {
             long idleBefore = cpuTicks(ours.pid());
             Thread.sleep(10_000);
             double steady = (cpuTicks(ours.pid()) - idleBefore) / 100.0 / 10 * 100;
-            version++;
-            long cpuBefore = cpuTicks(ours.pid());
-            long publishedMicros = publish(producer, version, false);
-            List<Long> latency = fleet.awaitMarker("bench-v" + version, 120);
-            double cpu = (cpuTicks(ours.pid()) - cpuBefore) / 100.0;
-            rows.add(
-                row(
-                        "meshgate",
-                        protocol,
-                        n,
-                        latency,
-                        publishedMicros,
-                        cpu,
-                        (heapAfter - heapBefore) / n,
-                        -1)
-                    .withSteadyCpu(steady));
+            // BENCH_SAMPLES changes in a row on the same fleet, each a row of its own.
+            for (int sample = 0; sample < SAMPLES; sample++) {
+              version++;
+              long cpuBefore = cpuTicks(ours.pid());
+              long publishedMicros = publish(producer, version, false);
+              List<Long> latency = fleet.awaitMarker("bench-v" + version, 120);
+              double cpu = (cpuTicks(ours.pid()) - cpuBefore) / 100.0;
+              rows.add(
+                  row(
+                          "meshgate",
+                          protocol,
+                          n,
+                          latency,
+                          publishedMicros,
+                          cpu,
+                          (heapAfter - heapBefore) / n,
+                          -1)
+                      .withSteadyCpu(steady));
+              System.out.println(rows.get(rows.size() - 1));
+              Thread.sleep(1_000);
+            }
             setFloor(floorIn, floorOut, version);
             fleet.close();
 
             Fleet floorFleet = new Fleet(floorPort, n, delta);
             floorFleet.awaitMarker("bench-v" + version, 180);
-            version++;
-            long floorCpuBefore = cpuTicks(floor.pid());
-            long set = setFloor(floorIn, floorOut, version);
-            List<Long> floorLatency = floorFleet.awaitMarker("bench-v" + version, 120);
-            double floorCpu = (cpuTicks(floor.pid()) - floorCpuBefore) / 100.0;
-            rows.add(row("floor", protocol, n, floorLatency, set, floorCpu, -1, -1));
+            for (int sample = 0; sample < SAMPLES; sample++) {
+              version++;
+              long floorCpuBefore = cpuTicks(floor.pid());
+              long set = setFloor(floorIn, floorOut, version);
+              List<Long> floorLatency = floorFleet.awaitMarker("bench-v" + version, 120);
+              double floorCpu = (cpuTicks(floor.pid()) - floorCpuBefore) / 100.0;
+              rows.add(row("floor", protocol, n, floorLatency, set, floorCpu, -1, -1));
+              System.out.println(rows.get(rows.size() - 1));
+              Thread.sleep(1_000);
+            }
+            // Both servers end on the same version, for the next row's first wait.
             publish(producer, version, false);
             floorFleet.close();
-            System.out.println(rows.get(rows.size() - 2));
-            System.out.println(rows.get(rows.size() - 1));
           }
         }
         if (args.length > 2 && args[2].equals("storm")) {
