@@ -30,10 +30,21 @@ final class Clusters {
   private final Context context;
   private final ProxyKind kind;
   private final Map<String, ClusterIr> clusters = new TreeMap<>();
+  // Clusters left without endpoints on purpose (TLS that cannot be verified or, for gRPC, done).
+  private final java.util.Set<String> closed = new java.util.HashSet<>();
 
   Clusters(Context context, ProxyKind kind) {
     this.context = context;
     this.kind = kind;
+  }
+
+  /**
+   * The cluster a route should send to: itself, or for proxyless clients {@link #unavailable()}
+   * when it is closed on purpose — a gRPC client keeps calling a cluster's last endpoints when they
+   * go away (testing/README.md), so only a route to another cluster stops its calls.
+   */
+  String usable(String cluster) {
+    return kind == ProxyKind.PROXYLESS && closed.contains(cluster) ? unavailable() : cluster;
   }
 
   /** What a resolved cluster's consistent hash uses, or null. */
@@ -162,10 +173,12 @@ final class Clusters {
     ClusterPolicyIr policy = settings.policy();
     if (settings.failClosed()) {
       endpoints = List.of();
+      closed.add(name);
     }
     if (policy != null && kind == ProxyKind.PROXYLESS) {
       if (policy.tls() != null) {
         endpoints = List.of();
+        closed.add(name);
       }
       policy = proxyless(backend, policy, ProxylessGroup.isMeshTarget(context, backend.key()));
     }

@@ -64,7 +64,7 @@ final class ProxylessGroup {
       sources.add(Context.source(backend));
       routes.stream().map(RouteIr::source).filter(s -> !sources.contains(s)).forEach(sources::add);
       if (routes.isEmpty()) {
-        String cluster = clusters.cluster(backend, null, backend, "/spec");
+        String cluster = clusters.usable(clusters.cluster(backend, null, backend, "/spec"));
         routes.add(
             new RouteIr(
                 Names.defaultRoute(backend.key()),

@@ -261,14 +261,17 @@ final class RouteRules {
         }
       }
     }
-    List<WeightedClusterIr> weighted = new ArrayList<>();
+    // Weights by cluster: two refs may end on the same cluster (e.g. both closed for gRPC).
+    Map<String, Integer> weights = new java.util.LinkedHashMap<>();
     for (int b = 0; b < refs.size(); b++) {
       BackendRef ref = refs.get(b);
       Optional<String> cluster = clusters.resolve(route, ref, at + "/backendRefs/" + b);
       if (cluster.isPresent() && ref.weight() > 0) {
-        weighted.add(new WeightedClusterIr(cluster.get(), ref.weight()));
+        weights.merge(clusters.usable(cluster.get()), ref.weight(), Integer::sum);
       }
     }
+    List<WeightedClusterIr> weighted = new ArrayList<>();
+    weights.forEach((cluster, weight) -> weighted.add(new WeightedClusterIr(cluster, weight)));
     if (weighted.isEmpty()) {
       if (refs.isEmpty()) {
         context.problem(route, at, "the rule has no backendRefs; it answers 500");
