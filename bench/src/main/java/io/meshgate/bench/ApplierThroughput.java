@@ -9,6 +9,7 @@ import io.meshgate.config.apply.ApplierSettings;
 import io.meshgate.config.apply.Planner;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
+import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.model.ApplierStatus;
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.DnsSource;
@@ -37,7 +38,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -175,12 +175,8 @@ public final class ApplierThroughput {
 
     private long send(ConfigEvent event) throws Exception {
       ProducerRecord<String, byte[]> record =
-          new ProducerRecord<>(topic, event.key(), event.value());
-      event
-          .headers()
-          .forEach(
-              (k, v) ->
-                  record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+          EventPublisher.record(
+              new ConfigEvent(topic, event.key(), event.headers(), event.value()));
       CountDownLatch sent = new CountDownLatch(1);
       long[] at = new long[1];
       producer.send(
@@ -204,12 +200,8 @@ public final class ApplierThroughput {
         ConfigEvent event = event(i);
         ids.add(event.id());
         ProducerRecord<String, byte[]> record =
-            new ProducerRecord<>(topic, event.key(), event.value());
-        event
-            .headers()
-            .forEach(
-                (k, v) ->
-                    record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+            EventPublisher.record(
+                new ConfigEvent(topic, event.key(), event.headers(), event.value()));
         producer.send(record);
       }
       producer.flush();
@@ -239,12 +231,8 @@ public final class ApplierThroughput {
         ConfigEvent event = event(1_000_000 + i);
         ids.add(event.id());
         ProducerRecord<String, byte[]> record =
-            new ProducerRecord<>(topic, event.key(), event.value());
-        event
-            .headers()
-            .forEach(
-                (k, v) ->
-                    record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+            EventPublisher.record(
+                new ConfigEvent(topic, event.key(), event.headers(), event.value()));
         producer.send(record, (metadata, error) -> sentAt.put(event.id(), System.nanoTime()));
       }
       producer.flush();

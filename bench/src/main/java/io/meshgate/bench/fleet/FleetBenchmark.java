@@ -5,6 +5,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.meshgate.bench.LargeConfig;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
+import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.model.Resource;
 import io.meshgate.embedded.KraftBroker;
 import io.meshgate.embedded.LocalEtcd;
@@ -33,7 +34,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -106,32 +106,15 @@ public final class FleetBenchmark {
       int adminPort = freePort();
       int floorPort = freePort();
       Process ours =
-          new ProcessBuilder(
-                  "java",
-                  "-Xmx1g",
-                  // BENCH_JFR=1 records a profile of the replica to bench/target/xds-node.jfr.
-                  System.getenv("BENCH_JFR") == null
-                      ? "-Dmeshgate.bench=1"
-                      : "-XX:StartFlightRecording=filename=bench/target/xds-node.jfr,settings=profile",
-                  "-cp",
-                  classpath,
-                  "io.meshgate.xds.cli.Meshgate",
-                  "node",
-                  "--kafka",
-                  kafka.bootstrapServers(),
-                  "--etcd",
-                  etcd.endpoints(),
-                  "--replica-id",
-                  "bench",
-                  "--xds-addr",
-                  "127.0.0.1:" + oursPort,
-                  "--admin-addr",
-                  "127.0.0.1:" + adminPort,
-                  "--max-new-streams-per-second",
-                  "100000")
-              .redirectErrorStream(true)
-              .redirectOutput(Path.of("bench/target/fleet-xds-node.log").toFile())
-              .start();
+          startNode(
+              classpath,
+              kafka,
+              etcd,
+              "bench",
+              oursPort,
+              adminPort,
+              "--max-new-streams-per-second",
+              "100000");
       Process floor =
           new ProcessBuilder(
                   "java",
@@ -244,27 +227,7 @@ public final class FleetBenchmark {
           rows.add(storm("floor", floorPort, floor.pid(), n, "bench-v" + version));
           // A second replica with the default stream admission limit takes the storm.
           int stormPort = freePort();
-          Process limited =
-              new ProcessBuilder(
-                      "java",
-                      "-Xmx1g",
-                      "-cp",
-                      classpath,
-                      "io.meshgate.xds.cli.Meshgate",
-                      "node",
-                      "--kafka",
-                      kafka.bootstrapServers(),
-                      "--etcd",
-                      etcd.endpoints(),
-                      "--replica-id",
-                      "bench-storm",
-                      "--xds-addr",
-                      "127.0.0.1:" + stormPort,
-                      "--admin-addr",
-                      "127.0.0.1:" + freePort())
-                  .redirectErrorStream(true)
-                  .redirectOutput(Path.of("bench/target/fleet-xds-node-storm.log").toFile())
-                  .start();
+          Process limited = startNode(classpath, kafka, etcd, "bench-storm", stormPort, freePort());
           try {
             awaitListening(stormPort);
             rows.add(storm("meshgate", stormPort, limited.pid(), n, "bench-v" + version));
@@ -344,34 +307,21 @@ public final class FleetBenchmark {
     int tlsPort = freePort();
     int tlsAdmin = freePort();
     Process secure =
-        new ProcessBuilder(
-                "java",
-                "-Xmx1g",
-                "-cp",
-                classpath,
-                "io.meshgate.xds.cli.Meshgate",
-                "node",
-                "--kafka",
-                kafka.bootstrapServers(),
-                "--etcd",
-                etcd.endpoints(),
-                "--replica-id",
-                "bench-tls",
-                "--xds-addr",
-                "127.0.0.1:" + tlsPort,
-                "--admin-addr",
-                "127.0.0.1:" + tlsAdmin,
-                "--max-new-streams-per-second",
-                "100000",
-                "--xds-tls-cert",
-                pki.resolve("server/tls.crt").toString(),
-                "--xds-tls-key",
-                pki.resolve("server/tls.key").toString(),
-                "--xds-client-ca",
-                pki.resolve("ca/ca.crt").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(Path.of("bench/target/fleet-xds-node-tls.log").toFile())
-            .start();
+        startNode(
+            classpath,
+            kafka,
+            etcd,
+            "bench-tls",
+            tlsPort,
+            tlsAdmin,
+            "--max-new-streams-per-second",
+            "100000",
+            "--xds-tls-cert",
+            pki.resolve("server/tls.crt").toString(),
+            "--xds-tls-key",
+            pki.resolve("server/tls.key").toString(),
+            "--xds-client-ca",
+            pki.resolve("ca/ca.crt").toString());
     List<Row> rows = new ArrayList<>();
     try {
       awaitReady(tlsAdmin);
@@ -409,11 +359,50 @@ public final class FleetBenchmark {
     List<String> command =
         new ArrayList<>(List.of("java", "-cp", classpath, "io.meshgate.xds.cli.Meshgate"));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (process.waitFor() != 0) {
-      throw new IllegalStateException(String.join(" ", args) + " failed: " + out);
+    run(true, command.toArray(String[]::new));
+  }
+
+  /**
+   * A replica in its own JVM ({@code -Xmx1g}), logging to {@code bench/target/xds-node-ID.log};
+   * with {@code BENCH_JFR=1} it also records a profile to {@code bench/target/xds-node-ID.jfr}.
+   */
+  private static Process startNode(
+      String classpath,
+      KraftBroker kafka,
+      LocalEtcd etcd,
+      String replicaId,
+      int xdsPort,
+      int adminPort,
+      String... options)
+      throws Exception {
+    List<String> command = new ArrayList<>(List.of("java", "-Xmx1g"));
+    if (System.getenv("BENCH_JFR") != null) {
+      command.add(
+          "-XX:StartFlightRecording=filename=bench/target/xds-node-"
+              + replicaId
+              + ".jfr,settings=profile");
     }
+    command.addAll(
+        List.of(
+            "-cp",
+            classpath,
+            "io.meshgate.xds.cli.Meshgate",
+            "node",
+            "--kafka",
+            kafka.bootstrapServers(),
+            "--etcd",
+            etcd.endpoints(),
+            "--replica-id",
+            replicaId,
+            "--xds-addr",
+            "127.0.0.1:" + xdsPort,
+            "--admin-addr",
+            "127.0.0.1:" + adminPort));
+    command.addAll(List.of(options));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(Path.of("bench/target/xds-node-" + replicaId + ".log").toFile())
+        .start();
   }
 
   interface Tick {
@@ -494,13 +483,7 @@ public final class FleetBenchmark {
           encoder.applied(
               resource.withMetadata(resource.metadata().withoutBookkeeping()),
               OptionalLong.empty());
-      ProducerRecord<String, byte[]> record =
-          new ProducerRecord<>(ConfigEvent.TOPIC, event.key(), event.value());
-      event
-          .headers()
-          .forEach(
-              (k, v) ->
-                  record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+      ProducerRecord<String, byte[]> record = EventPublisher.record(event);
       sent.add(producer.send(record));
     }
     for (var future : sent) {
@@ -559,13 +542,7 @@ public final class FleetBenchmark {
           encoder.applied(
               resource.withMetadata(resource.metadata().withoutBookkeeping()),
               OptionalLong.empty());
-      ProducerRecord<String, byte[]> record =
-          new ProducerRecord<>(ConfigEvent.TOPIC, event.key(), event.value());
-      event
-          .headers()
-          .forEach(
-              (k, v) ->
-                  record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+      ProducerRecord<String, byte[]> record = EventPublisher.record(event);
       RecordMetadata metadata = producer.send(record).get(30, TimeUnit.SECONDS);
       timestamp = metadata.timestamp() * 1000;
     }
@@ -609,13 +586,13 @@ public final class FleetBenchmark {
       Thread.sleep(200);
     }
     throw new IllegalStateException(
-        "xds-node did not get ready; see bench/target/fleet-xds-node.log");
+        "xds-node did not get ready; see bench/target/xds-node-bench.log");
   }
 
   /** Heap in use after a full GC, by {@code jcmd PID GC.run} then {@code GC.heap_info}. */
   private static long heapUsedBytes(long pid) throws Exception {
-    run("jcmd", Long.toString(pid), "GC.run");
-    String info = run("jcmd", Long.toString(pid), "GC.heap_info");
+    run(false, "jcmd", Long.toString(pid), "GC.run");
+    String info = run(false, "jcmd", Long.toString(pid), "GC.heap_info");
     Matcher used = USED.matcher(info);
     return used.find() ? Long.parseLong(used.group(1)) * 1024 : -1;
   }
@@ -626,10 +603,14 @@ public final class FleetBenchmark {
     return Long.parseLong(stat[11]) + Long.parseLong(stat[12]);
   }
 
-  private static String run(String... command) throws Exception {
+  /** Runs a command and returns its output; with {@code check}, a non-zero exit fails. */
+  private static String run(boolean check, String... command) throws Exception {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    process.waitFor(30, TimeUnit.SECONDS);
+    boolean ended = process.waitFor(30, TimeUnit.SECONDS);
+    if (check && (!ended || process.exitValue() != 0)) {
+      throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+    }
     return out;
   }
 

@@ -57,16 +57,7 @@ public final class EventPublisher implements AutoCloseable {
     List<Future<RecordMetadata>> sent = new ArrayList<>();
     try {
       for (ConfigEvent event : events) {
-        ProducerRecord<String, byte[]> record =
-            new ProducerRecord<>(event.topic(), event.key(), event.value());
-        event
-            .headers()
-            .forEach(
-                (name, value) ->
-                    record
-                        .headers()
-                        .add(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8))));
-        sent.add(producer.send(record));
+        sent.add(producer.send(record(event)));
       }
       producer.flush();
       List<RecordMetadata> landed = new ArrayList<>();
@@ -110,5 +101,19 @@ public final class EventPublisher implements AutoCloseable {
     PublishException(String message, Throwable cause) {
       super(message, cause);
     }
+  }
+
+  /** The Kafka record of an event: its topic, key, value and headers (UTF-8). */
+  public static ProducerRecord<String, byte[]> record(ConfigEvent event) {
+    ProducerRecord<String, byte[]> record =
+        new ProducerRecord<>(event.topic(), event.key(), event.value());
+    event
+        .headers()
+        .forEach(
+            (name, value) ->
+                record
+                    .headers()
+                    .add(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8))));
+    return record;
   }
 }

@@ -86,6 +86,17 @@ final class ApplierFixture implements AutoCloseable {
         new BackendSpec(null, null, null, null, new DnsSource(hostname, 443), null));
   }
 
+  /** A record read back from Kafka, as the applier receives it (for replays). */
+  static IncomingRecord incoming(
+      org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> record) {
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    record
+        .headers()
+        .forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
+    return new IncomingRecord(
+        record.topic(), record.partition(), record.offset(), record.key(), headers, record.value());
+  }
+
   ConfigEvent publish(ConfigEvent event) {
     send(event.key(), event.headers(), event.value());
     return event;

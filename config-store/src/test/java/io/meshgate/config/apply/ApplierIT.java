@@ -106,18 +106,7 @@ class ApplierIT {
               throw new AssertionError("nothing is rejected on replay");
             });
     for (ConsumerRecord<String, byte[]> record : readFromStart(3)) {
-      Map<String, String> headers = new java.util.LinkedHashMap<>();
-      record
-          .headers()
-          .forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
-      replayer.apply(
-          new IncomingRecord(
-              record.topic(),
-              record.partition(),
-              record.offset(),
-              record.key(),
-              headers,
-              record.value()));
+      replayer.apply(ApplierFixture.incoming(record));
     }
     assertThat(skipped).hasValue(3);
     // ... and the same records (same ce_id) are produced again

@@ -16,7 +16,6 @@ import io.meshgate.config.store.HistoryEntry;
 import io.meshgate.embedded.EtcdMember;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -200,18 +199,7 @@ class RandomizedHistoryIT {
               });
       List<ConsumerRecord<String, byte[]>> all = readAll(fixture.topic);
       for (ConsumerRecord<String, byte[]> record : all) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        record
-            .headers()
-            .forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
-        replayer.apply(
-            new IncomingRecord(
-                record.topic(),
-                record.partition(),
-                record.offset(),
-                record.key(),
-                headers,
-                record.value()));
+        replayer.apply(ApplierFixture.incoming(record));
       }
       assertThat(skipped.get()).as("seed %d: replayed records skipped", seed).isEqualTo(all.size());
       assertThat(versions(fixture, eventsOf))

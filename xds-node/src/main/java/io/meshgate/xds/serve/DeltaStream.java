@@ -188,11 +188,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
 
   @Override
   public synchronized void end(io.grpc.Status status) {
-    if (peer.closed()) {
-      return;
-    }
-    peer.close(this);
-    responses.onError(status.asRuntimeException());
+    peer.end(this, responses, status);
   }
 
   @Override

@@ -162,11 +162,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
 
   @Override
   public synchronized void end(io.grpc.Status status) {
-    if (peer.closed()) {
-      return;
-    }
-    peer.close(this);
-    responses.onError(status.asRuntimeException());
+    peer.end(this, responses, status);
   }
 
   @Override

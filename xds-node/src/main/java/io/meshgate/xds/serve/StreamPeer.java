@@ -109,6 +109,15 @@ final class StreamPeer {
     }
   }
 
+  /** Ends an open stream from the server's side with this status; the proxy reconnects. */
+  void end(Streams.Stream stream, io.grpc.stub.StreamObserver<?> responses, io.grpc.Status status) {
+    if (closed) {
+      return;
+    }
+    close(stream);
+    responses.onError(status.asRuntimeException());
+  }
+
   void rejected(String typeUrl, String version, String detail) {
     log.warn("node {} ({}) rejected {} version {}: {}", nodeId, group, typeUrl, version, detail);
   }

@@ -63,6 +63,11 @@ public final class StatusWriter implements AutoCloseable {
 
   private record Input(ConfigSnapshot config, ResolvedIr resolved) {}
 
+  /** What the last successful reconciliation saw: the same again needs no work. */
+  private record Seen(Input input, Conditions.Fleet fleet, long term) {}
+
+  private Seen seen;
+
   public StatusWriter(Client etcd, Leadership leadership, Clock clock) {
     this.etcd = requireNonNull(etcd, "etcd");
     this.leadership = requireNonNull(leadership, "leadership");
@@ -91,14 +96,19 @@ public final class StatusWriter implements AutoCloseable {
   }
 
   private void reconcile(Input input) throws Exception {
+    Conditions.Fleet fleet = readFleet();
+    Seen now = new Seen(input, fleet, leadership.term());
+    if (now.equals(seen)) {
+      return; // nothing changed since the conditions were last written by this term
+    }
     var resources = input.config().resources().values();
     Map<ResourceKey, List<Conditions.Desired>> desired = new java.util.LinkedHashMap<>();
     Conditions.resolvedRefs(resources, input.resolved().problems())
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
-    Conditions.programmed(resources, Conditions.groupsOf(input.resolved(), resources), readFleet())
+    Conditions.programmed(resources, Conditions.groupsOf(input.resolved(), resources), fleet)
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
     Map<ResourceKey, List<Condition>> stored = readAll();
-    String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+    String at = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
     List<Op> ops = new ArrayList<>();
     for (Map.Entry<ResourceKey, List<Conditions.Desired>> entry : desired.entrySet()) {
       List<Condition> current = stored.getOrDefault(entry.getKey(), List.of());
@@ -113,7 +123,7 @@ public final class StatusWriter implements AutoCloseable {
         String since =
             existing != null && existing.status().equals(want.status())
                 ? existing.lastTransitionTime()
-                : now;
+                : at;
         next.removeIf(c -> c.type().equals(want.type()));
         next.add(want.at(since));
         changed = true;
@@ -144,6 +154,7 @@ public final class StatusWriter implements AutoCloseable {
     if (!ops.isEmpty()) {
       log.debug("wrote {} condition changes at revision {}", ops.size(), input.config().revision());
     }
+    seen = now;
   }
 
   /** Every replica's built revision and proxies, as their AckReporters wrote them. */
