@@ -34,12 +34,17 @@ final class AppliedLog {
     static final StoredOffset NONE = new StoredOffset(-1, 0);
   }
 
+  /** At most this many keys per read: 4 × 512 KiB stays under gRPC's 4 MiB response limit. */
+  private static final int READ_CHUNK = 4;
+
   private final Client client;
   private final Duration timeout;
+  private final EtcdLimits limits;
 
-  AppliedLog(Client client, Duration timeout) {
+  AppliedLog(Client client, Duration timeout, EtcdLimits limits) {
     this.client = client;
     this.timeout = timeout;
+    this.limits = limits;
   }
 
   StoredOffset offset(String topic, int partition) {
@@ -53,81 +58,68 @@ final class AppliedLog {
         Long.parseLong(kv.getValue().toString(StandardCharsets.UTF_8)), kv.getModRevision());
   }
 
-  /** Resource and status of each key, read in one transaction so they are of one revision. */
+  /**
+   * Resource and status of each key. Read a few keys per request, so that neither etcd's operation
+   * limit nor gRPC's 4 MiB response limit (four resources of at most 512 KiB and their statuses) is
+   * reached; the commit's guards catch anything that moves between the reads.
+   */
   Map<ResourceKey, Current> current(List<ResourceKey> keys) {
     Map<ResourceKey, Current> current = new LinkedHashMap<>();
-    if (keys.isEmpty()) {
-      return current;
-    }
-    List<Op> gets = new ArrayList<>();
-    for (ResourceKey key : keys) {
-      gets.add(Op.get(bytes(Keyspace.resource(key)), GetOption.DEFAULT));
-      gets.add(Op.get(bytes(Keyspace.status(key)), GetOption.DEFAULT));
-    }
-    TxnResponse response = await(client.getKVClient().txn().Then(gets.toArray(Op[]::new)).commit());
-    List<GetResponse> results = response.getGetResponses();
-    for (int i = 0; i < keys.size(); i++) {
-      GetResponse resource = results.get(2 * i);
-      GetResponse status = results.get(2 * i + 1);
-      KeyValue r = resource.getKvs().isEmpty() ? null : resource.getKvs().get(0);
-      KeyValue s = status.getKvs().isEmpty() ? null : status.getKvs().get(0);
-      current.put(
-          keys.get(i),
-          new Current(
-              keys.get(i),
-              r == null ? null : StoredValues.resource(r.getValue().getBytes(), r.getModRevision()),
-              r == null ? 0 : r.getModRevision(),
-              s == null ? null : StoredValues.status(s.getValue().getBytes()),
-              s == null ? 0 : s.getModRevision()));
+    int chunk = Math.max(1, Math.min(READ_CHUNK, limits.maxTxnOps() / 2));
+    for (int from = 0; from < keys.size(); from += chunk) {
+      List<ResourceKey> some = keys.subList(from, Math.min(keys.size(), from + chunk));
+      List<Op> gets = new ArrayList<>();
+      for (ResourceKey key : some) {
+        gets.add(Op.get(bytes(Keyspace.resource(key)), GetOption.DEFAULT));
+        gets.add(Op.get(bytes(Keyspace.status(key)), GetOption.DEFAULT));
+      }
+      TxnResponse response =
+          await(client.getKVClient().txn().Then(gets.toArray(Op[]::new)).commit());
+      List<GetResponse> results = response.getGetResponses();
+      for (int i = 0; i < some.size(); i++) {
+        KeyValue r = first(results.get(2 * i));
+        KeyValue s = first(results.get(2 * i + 1));
+        current.put(
+            some.get(i),
+            new Current(
+                some.get(i),
+                r == null
+                    ? null
+                    : StoredValues.resource(r.getValue().getBytes(), r.getModRevision()),
+                r == null ? 0 : r.getModRevision(),
+                s == null ? null : StoredValues.status(s.getValue().getBytes()),
+                s == null ? 0 : s.getModRevision()));
+      }
     }
     return current;
   }
 
   /**
-   * Writes the plan and the offset if nothing read has changed since: the stored offset (so an
-   * offset is applied once) and every read resource and status (so a concurrent applier of the same
+   * Runs the plan's transaction: its writes, if every guard still holds (the stored offset, so an
+   * offset is applied once, and what the planner read, so a concurrent applier of the same
    * partition, during a rebalance, cannot interleave).
    *
    * @return false when a guard failed; read again and replan
+   * @throws EtcdRefusedException when etcd refuses the transaction as such
    */
-  boolean commit(
-      String topic,
-      int partition,
-      long offset,
-      StoredOffset stored,
-      Map<ResourceKey, Current> read,
-      Plan plan) {
+  boolean commit(Plan plan) {
     List<Cmp> guards = new ArrayList<>();
-    guards.add(
-        new Cmp(
-            bytes(Keyspace.offset(topic, partition)),
-            Cmp.Op.EQUAL,
-            CmpTarget.modRevision(stored.modRevision())));
-    for (Current current : read.values()) {
+    for (Plan.Guard guard : plan.guards()) {
       guards.add(
-          new Cmp(
-              bytes(Keyspace.resource(current.key())),
-              Cmp.Op.EQUAL,
-              CmpTarget.modRevision(current.resourceModRevision())));
-      guards.add(
-          new Cmp(
-              bytes(Keyspace.status(current.key())),
-              Cmp.Op.EQUAL,
-              CmpTarget.modRevision(current.statusModRevision())));
+          new Cmp(bytes(guard.key()), Cmp.Op.EQUAL, CmpTarget.modRevision(guard.modRevision())));
     }
     List<Op> writes = new ArrayList<>();
     for (Plan.Write write : plan.writes()) {
       if (write instanceof Plan.Put put) {
         writes.add(Op.put(bytes(put.key()), ByteSequence.from(put.value()), PutOption.DEFAULT));
+      } else if (write instanceof Plan.DeleteRange range) {
+        writes.add(
+            Op.delete(
+                bytes(range.key()), DeleteOption.builder().withRange(bytes(range.end())).build()));
       } else {
         writes.add(Op.delete(bytes(write.key()), DeleteOption.DEFAULT));
       }
     }
-    writes.add(
-        Op.put(
-            bytes(Keyspace.offset(topic, partition)),
-            bytes(Long.toString(offset)),
-            PutOption.DEFAULT));
     TxnResponse response =
         await(
             client
@@ -139,11 +131,15 @@ final class AppliedLog {
     return response.isSucceeded();
   }
 
+  private static KeyValue first(GetResponse response) {
+    return response.getKvs().isEmpty() ? null : response.getKvs().get(0);
+  }
+
   private <T> T await(java.util.concurrent.CompletableFuture<T> future) {
     try {
       return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      throw new EtcdUnavailableException("etcd request failed: " + e.getCause(), e.getCause());
+      throw EtcdAnswers.classify(e.getCause());
     } catch (TimeoutException e) {
       future.cancel(true);
       throw new EtcdUnavailableException(

@@ -89,7 +89,11 @@ public final class Applier implements AutoCloseable {
 
   public Applier(ApplierSettings settings, Client etcd, Planner planner, Hooks hooks) {
     this.settings = requireNonNull(settings, "settings");
-    this.applied = new AppliedLog(requireNonNull(etcd, "etcd"), settings.etcdTimeout());
+    this.applied =
+        new AppliedLog(
+            requireNonNull(etcd, "etcd"),
+            settings.etcdTimeout(),
+            requireNonNull(planner, "planner").limits());
     this.consumer = new KafkaConsumer<>(consumerConfig(settings));
     this.rejectedProducer = new KafkaProducer<>(producerConfig(settings));
     this.hooks = hooks;

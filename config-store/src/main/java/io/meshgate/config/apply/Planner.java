@@ -33,6 +33,9 @@ import java.util.function.Supplier;
  *       annotations alone rewrite the resource under the same generation.
  *   <li>A stale {@code ce_ifrevision} is rejected; a rejected update leaves the stored resource.
  *   <li>A changeset is planned item by item on the state the earlier items leave.
+ *   <li>A plan whose transaction etcd would refuse (too many operations, too many bytes: {@link
+ *       EtcdLimits}) is replaced by a rejection that names the numbers: a retry cannot make it fit,
+ *       and the partition must move on.
  * </ul>
  */
 public final class Planner {
@@ -41,25 +44,33 @@ public final class Planner {
   private final Clock clock;
   private final Supplier<String> uids;
   private final int historyLimit;
+  private final EtcdLimits limits;
 
   /** The default history: the last {@value #DEFAULT_HISTORY} generations of each resource. */
   public static final int DEFAULT_HISTORY = 10;
 
+  /** With the default history and etcd's default limits. */
   public Planner(Clock clock, Supplier<String> uids) {
-    this(clock, uids, DEFAULT_HISTORY);
+    this(clock, uids, DEFAULT_HISTORY, EtcdLimits.defaults());
   }
 
   /**
    * @param historyLimit how many generations of each resource's current life are kept under {@code
    *     /meshgate/v1/history/} (at least 1)
+   * @param limits what etcd takes in one transaction
    */
-  public Planner(Clock clock, Supplier<String> uids, int historyLimit) {
+  public Planner(Clock clock, Supplier<String> uids, int historyLimit, EtcdLimits limits) {
     this.clock = requireNonNull(clock, "clock");
     this.uids = requireNonNull(uids, "uids");
     if (historyLimit < 1) {
       throw new IllegalArgumentException("historyLimit: " + historyLimit + " (expected: >= 1)");
     }
     this.historyLimit = historyLimit;
+    this.limits = requireNonNull(limits, "limits");
+  }
+
+  public EtcdLimits limits() {
+    return limits;
   }
 
   /** The keys whose current state {@link #plan} needs. */
@@ -78,37 +89,142 @@ public final class Planner {
     }
   }
 
-  public Plan plan(DecodedEvent event, Map<ResourceKey, Current> current) {
-    String now = Instant.now(clock).truncatedTo(ChronoUnit.MILLIS).toString();
+  /**
+   * The transaction that applies {@code event} at {@code at}, given what etcd holds for {@link
+   * #keysOf the event's keys}. It always fits {@link #limits()}: an event whose effect does not is
+   * planned as a rejection that says why.
+   */
+  public Plan plan(DecodedEvent event, Map<ResourceKey, Current> current, PartitionOffset at) {
+    Plan plan = effect(event, current, at);
+    if (plan.rejected() || plan.duplicate()) {
+      return plan;
+    }
+    List<Reason> tooLarge = plan.cost().problems(limits, subject(event));
+    return tooLarge.isEmpty() ? plan : refuse(event, current, at, tooLarge);
+  }
+
+  /**
+   * Why {@link #plan} would reject the event for etcd's limits; empty when its transaction fits,
+   * and when it is rejected for another reason or a duplicate. What {@code meshgate apply --atomic}
+   * checks before publishing.
+   */
+  public List<Reason> limitProblems(
+      DecodedEvent event, Map<ResourceKey, Current> current, PartitionOffset at) {
+    Plan plan = effect(event, current, at);
+    if (plan.rejected() || plan.duplicate()) {
+      return List.of();
+    }
+    return plan.cost().problems(limits, subject(event));
+  }
+
+  /** The event's effect, before etcd's limits are considered. */
+  private Plan effect(DecodedEvent event, Map<ResourceKey, Current> current, PartitionOffset at) {
+    String now = now();
     State state = new State(current);
     DecodedEvent.Meta meta = event.meta();
     if (keysOf(event).stream().anyMatch(k -> state.get(k).statusOrEmpty().hasEvent(meta.id()))) {
-      return new Plan(List.of(), Map.of(), false);
+      return state.plan(false, at);
     }
     if (event instanceof DecodedEvent.Rejected rejected) {
       rejected.subjects().forEach(k -> state.reject(k, meta, rejected.reasons(), now));
-      return state.plan(true);
+      return fitting(state.plan(true, at), event, current, at, rejected.reasons());
     }
     if (event instanceof DecodedEvent.Applied applied) {
       Resource resource = applied.resource();
       List<Reason> stale = stale(meta, state.get(resource.key()));
       if (!stale.isEmpty()) {
-        state.reject(resource.key(), meta, stale, now);
-        return state.plan(true);
+        return refuse(event, current, at, stale);
       }
       state.apply(resource, meta, now);
     } else if (event instanceof DecodedEvent.Deleted deleted) {
       List<Reason> stale = stale(meta, state.get(deleted.key()));
       if (!stale.isEmpty()) {
-        state.reject(deleted.key(), meta, stale, now);
-        return state.plan(true);
+        return refuse(event, current, at, stale);
       }
       state.delete(deleted.key(), meta, now);
     } else if (event instanceof DecodedEvent.Changeset changeset) {
       changeset.resources().forEach(r -> state.apply(r, meta, now));
       changeset.deletes().forEach(k -> state.delete(k, meta, now));
     }
-    return state.plan(false);
+    return state.plan(false, at);
+  }
+
+  /**
+   * The event ends Rejected for {@code reasons}, recorded on the status of each resource it names.
+   * Used for stale revisions, for effects too large for etcd, and when etcd itself refused the
+   * event's transaction. The rejection always fits {@link #limits()}: when even the statuses do
+   * not, it is recorded on as many resources as fit (the reasons say so), down to none (then the
+   * rejected topic and the log keep it).
+   */
+  public Plan refuse(
+      DecodedEvent event,
+      Map<ResourceKey, Current> current,
+      PartitionOffset at,
+      List<Reason> reasons) {
+    State state = new State(current);
+    keysOf(event).forEach(k -> state.reject(k, event.meta(), reasons, now()));
+    return fitting(state.plan(true, at), event, current, at, reasons);
+  }
+
+  /**
+   * A rejection recorded on no status, only the partition's offset: for an event whose resources
+   * cannot even be read or whose statuses etcd refuses. The rejected topic and the log keep it.
+   */
+  public Plan unrecorded(PartitionOffset at) {
+    return new State(Map.of()).plan(true, at);
+  }
+
+  /** The rejection plan if it fits; otherwise the same rejection recorded on fewer resources. */
+  private Plan fitting(
+      Plan rejection,
+      DecodedEvent event,
+      Map<ResourceKey, Current> current,
+      PartitionOffset at,
+      List<Reason> reasons) {
+    if (rejection.cost().fits(limits)) {
+      return rejection;
+    }
+    List<ResourceKey> subjects = keysOf(event);
+    String now = now();
+    for (int recorded = subjects.size() - 1; recorded > 0; recorded--) {
+      List<Reason> noted = new ArrayList<>(reasons);
+      noted.add(
+          new Reason(
+              "",
+              "recorded on the status of "
+                  + recorded
+                  + " of its "
+                  + subjects.size()
+                  + " resources: the statuses of all of them exceed etcd's limits too"));
+      State state = new State(current);
+      subjects.subList(0, recorded).forEach(k -> state.reject(k, event.meta(), noted, now));
+      Plan plan = state.plan(true, at);
+      if (plan.cost().fits(limits)) {
+        return plan;
+      }
+    }
+    // The offset alone always fits: EtcdLimits asks for at least 4 operations and 64 KiB.
+    return unrecorded(at);
+  }
+
+  private String now() {
+    return Instant.now(clock).truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
+  /** What the user sent, as the subject of a sentence. */
+  static String subject(DecodedEvent event) {
+    if (event instanceof DecodedEvent.Changeset changeset) {
+      return "this changeset of "
+          + changeset.resources().size()
+          + " resources and "
+          + changeset.deletes().size()
+          + " deletes";
+    } else if (event instanceof DecodedEvent.Deleted deleted) {
+      return "the delete of " + deleted.key();
+    } else if (event instanceof DecodedEvent.Applied applied) {
+      return applied.resource().key().toString();
+    }
+    return "this event";
   }
 
   private static List<Reason> stale(DecodedEvent.Meta meta, Current current) {
@@ -206,7 +322,12 @@ public final class Planner {
                 StoredValues.history(
                     new HistoryEntry(generation, meta.id(), now, meta.source(), next))));
         if (generation > historyLimit) {
-          history.add(new Plan.Delete(Keyspace.history(key, uid, generation - historyLimit)));
+          // Every generation the limit leaves behind, in one operation (older ones too, should the
+          // limit have been lowered since they were written).
+          history.add(
+              new Plan.DeleteRange(
+                  Keyspace.historyPrefix(key, uid),
+                  Keyspace.history(key, uid, generation - historyLimit + 1)));
         }
       }
       ApplierStatus status = statusNow(key);
@@ -222,11 +343,9 @@ public final class Planner {
       if (stored != null) {
         resources.put(key, null);
         resourceWritten.put(key, true);
-        // The life ends with its history: a re-created resource starts a new line at 1.
-        long last = stored.metadata().generation();
-        for (long g = Math.max(1, last - historyLimit + 1); g <= last; g++) {
-          history.add(new Plan.Delete(Keyspace.history(key, stored.metadata().uid(), g)));
-        }
+        // The life ends with its history, in one operation: a re-created resource starts a new
+        // line at 1.
+        history.add(Plan.DeleteRange.prefix(Keyspace.historyPrefix(key, stored.metadata().uid())));
       }
       Long generation = stored == null ? null : stored.metadata().generation();
       EventRecord record =
@@ -260,7 +379,20 @@ public final class Planner {
       outcomes.put(key, record);
     }
 
-    Plan plan(boolean rejected) {
+    /**
+     * The transaction: guarded on the offset and on what was read (on a rejection, on what it
+     * records), writing resources, statuses, history (unless rejected) and the offset last.
+     */
+    Plan plan(boolean rejected, PartitionOffset at) {
+      List<Plan.Guard> guards = new ArrayList<>();
+      guards.add(at.guard());
+      List<ResourceKey> guarded =
+          rejected ? List.copyOf(statuses.keySet()) : List.copyOf(current.keySet());
+      for (ResourceKey key : guarded) {
+        Current read = get(key);
+        guards.add(new Plan.Guard(Keyspace.resource(key), read.resourceModRevision()));
+        guards.add(new Plan.Guard(Keyspace.status(key), read.statusModRevision()));
+      }
       List<Plan.Write> writes = new ArrayList<>();
       resourceWritten
           .keySet()
@@ -278,7 +410,8 @@ public final class Planner {
       if (!rejected) {
         writes.addAll(history);
       }
-      return new Plan(writes, outcomes, rejected);
+      writes.add(at.write());
+      return new Plan(guards, writes, outcomes, rejected);
     }
 
     /** Accepted=True for the stored generation, keeping the transition time while it stays True. */

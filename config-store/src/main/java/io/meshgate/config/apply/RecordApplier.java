@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies one record: decode, read, plan, set a rejected record aside, then the guarded
  * transaction, retried until it lands. A record whose offset etcd already holds is skipped: that is
- * what makes redelivery, replays and rebalances harmless.
+ * what makes redelivery, replays and rebalances harmless. An outage of etcd escapes as {@link
+ * EtcdUnavailableException} (the applier pauses and retries); a request etcd refuses as such ends
+ * the event Rejected, since a retry would be refused too.
  */
 final class RecordApplier {
   private static final Logger log = LoggerFactory.getLogger(RecordApplier.class);
@@ -45,21 +47,119 @@ final class RecordApplier {
         hooks.skipped(record);
         return;
       }
-      Map<ResourceKey, Current> current = applied.current(Planner.keysOf(event));
-      Plan plan = planner.plan(event, current);
-      if (plan.rejected() && !copied) {
-        // Before the transaction: if we crash after it, the copy is already made (at least once).
-        rejected.copy(record, reasons(event, plan));
-        copied = true;
+      PartitionOffset at =
+          new PartitionOffset(
+              record.topic(), record.partition(), record.offset(), stored.modRevision());
+      Map<ResourceKey, Current> current = Map.of();
+      Plan plan = null;
+      Plan landed;
+      try {
+        current = applied.current(Planner.keysOf(event));
+        plan = planner.plan(event, current, at);
+        copied |= copyIfRejected(record, event, plan, copied);
+        landed = applied.commit(plan) ? plan : null;
+      } catch (EtcdRefusedException refusal) {
+        // etcd refused the request itself: the same request would be refused again, so the event
+        // ends Rejected, with etcd's answer, and the partition moves on.
+        List<Reason> reasons = List.of(reason(event, plan, refusal));
+        log.warn(
+            "etcd refused a request for event {} ({}/{}@{}): {}",
+            event.meta().id(),
+            record.topic(),
+            record.partition(),
+            record.offset(),
+            refusal.getMessage());
+        Plan rejection =
+            plan == null
+                ? planner.unrecorded(at) // the refused request was a read: nothing was read
+                : planner.refuse(event, current, at, reasons);
+        copied |= copyIfRejected(record, event, rejection, copied, reasons);
+        landed = commitRejection(rejection, at);
       }
-      if (applied.commit(
-          record.topic(), record.partition(), record.offset(), stored, current, plan)) {
-        report(record, event, plan);
+      if (landed != null) {
+        report(record, event, landed);
         hooks.afterTransaction(record);
         return;
       }
       // A guard failed: another applier (during a rebalance) or a user's write moved something.
     }
+  }
+
+  /**
+   * Commits a rejection; if etcd refuses that too (its limits are below the planner's), records the
+   * offset alone, which any etcd takes. An etcd that refuses even that cannot apply anything: that
+   * is treated as an outage, paused and retried, and logged for the operator.
+   *
+   * @return the plan that landed, or null when a guard failed
+   */
+  private Plan commitRejection(Plan rejection, PartitionOffset at) {
+    Plan attempt = rejection;
+    while (true) {
+      try {
+        return applied.commit(attempt) ? attempt : null;
+      } catch (EtcdRefusedException again) {
+        if (attempt.writes().size() == 1) {
+          throw new EtcdUnavailableException(
+              "etcd refuses even a transaction that writes one partition offset ("
+                  + again.getMessage()
+                  + "); check etcd's --max-txn-ops and --max-request-bytes",
+              again);
+        }
+        log.warn(
+            "etcd refused the rejection too ({}); recording the offset only", again.getMessage());
+        attempt = planner.unrecorded(at);
+      }
+    }
+  }
+
+  private static Reason reason(DecodedEvent event, Plan refusedPlan, EtcdRefusedException e) {
+    String subject = Planner.subject(event);
+    String needs = "";
+    if (refusedPlan != null) {
+      TxnCost cost = refusedPlan.cost();
+      needs =
+          " (it needs "
+              + cost.operations()
+              + " operations, "
+              + cost.comparisons()
+              + " comparisons and "
+              + TxnCost.size(cost.bytes())
+              + ")";
+    }
+    String advice =
+        switch (e.why()) {
+          case TOO_MANY_OPERATIONS ->
+              "; etcd's --max-txn-ops is lower than meshgate's "
+                  + EtcdLimits.MAX_TXN_OPS_ENV
+                  + ": split the changeset, and set "
+                  + EtcdLimits.MAX_TXN_OPS_ENV
+                  + " to etcd's value";
+          case TOO_LARGE ->
+              "; etcd's --max-request-bytes is lower than meshgate's "
+                  + EtcdLimits.MAX_REQUEST_BYTES_ENV
+                  + ": make it smaller, and set "
+                  + EtcdLimits.MAX_REQUEST_BYTES_ENV
+                  + " to etcd's value";
+          case OTHER -> "";
+        };
+    return new Reason(
+        "", "etcd refused the transaction for " + subject + needs + ": " + e.getMessage() + advice);
+  }
+
+  /** Copies a rejected record to the rejected topic once, before its transaction. */
+  private boolean copyIfRejected(
+      IncomingRecord record, DecodedEvent event, Plan plan, boolean copied) {
+    return copyIfRejected(record, event, plan, copied, reasons(event, plan));
+  }
+
+  private boolean copyIfRejected(
+      IncomingRecord record, DecodedEvent event, Plan plan, boolean copied, List<Reason> reasons) {
+    if (!plan.rejected() || copied) {
+      return false;
+    }
+    // Before the transaction: if we crash after it, the copy is already made (at least once).
+    rejected.copy(record, reasons);
+    return true;
   }
 
   private static List<Reason> reasons(DecodedEvent event, Plan plan) {
@@ -100,11 +200,12 @@ final class RecordApplier {
     }
     if (plan.outcomes().isEmpty() && plan.rejected()) {
       log.info(
-          "rejected record {}/{}@{} naming no resource: {}",
+          "rejected record {}/{}@{} (event {}), recorded on no resource: {}",
           record.topic(),
           record.partition(),
           record.offset(),
-          ((DecodedEvent.Rejected) event).reasons());
+          event.meta().id(),
+          event instanceof DecodedEvent.Rejected r ? r.reasons() : "see the warning above");
     }
   }
 }

@@ -94,7 +94,7 @@ class ApplierIT {
     AtomicInteger skipped = new AtomicInteger();
     RecordApplier replayer =
         new RecordApplier(
-            new AppliedLog(fixture.etcd, Duration.ofSeconds(5)),
+            new AppliedLog(fixture.etcd, Duration.ofSeconds(5), EtcdLimits.defaults()),
             new Planner(java.time.Clock.systemUTC(), () -> "never-used"),
             new Applier.Hooks() {
               @Override

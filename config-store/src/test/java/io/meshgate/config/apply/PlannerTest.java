@@ -16,7 +16,6 @@ import io.meshgate.config.store.StoredValues;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -35,9 +34,7 @@ class PlannerTest {
       new Planner(
           Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC),
           () -> "uid-" + uids.incrementAndGet());
-  private final Map<String, byte[]> etcd = new HashMap<>();
-  private final Map<String, Long> modRevisions = new HashMap<>();
-  private long revision;
+  private final MemoryEtcd etcd = new MemoryEtcd();
 
   private static Resource backend(String hostname, Map<String, String> labels) {
     return Resource.of(
@@ -51,34 +48,11 @@ class PlannerTest {
   }
 
   private Plan apply(DecodedEvent event) {
-    Map<ResourceKey, Current> current = new HashMap<>();
-    for (ResourceKey key : Planner.keysOf(event)) {
-      current.put(key, read(key));
-    }
-    Plan plan = planner.plan(event, current);
-    revision++;
-    for (Plan.Write write : plan.writes()) {
-      if (write instanceof Plan.Put put) {
-        etcd.put(put.key(), put.value());
-        modRevisions.put(put.key(), revision);
-      } else {
-        etcd.remove(write.key());
-        modRevisions.remove(write.key());
-      }
-    }
-    return plan;
+    return etcd.apply(planner, event);
   }
 
   private Current read(ResourceKey key) {
-    byte[] resource = etcd.get(Keyspace.resource(key));
-    byte[] status = etcd.get(Keyspace.status(key));
-    long rr = modRevisions.getOrDefault(Keyspace.resource(key), 0L);
-    return new Current(
-        key,
-        resource == null ? null : StoredValues.resource(resource, rr),
-        rr,
-        status == null ? null : StoredValues.status(status),
-        modRevisions.getOrDefault(Keyspace.status(key), 0L));
+    return etcd.read(key);
   }
 
   @Test
@@ -135,7 +109,9 @@ class PlannerTest {
     Map<ResourceKey, Current> current = Map.of(key, read(key));
     Plan plan =
         later.plan(
-            new DecodedEvent.Applied(meta("e2"), backend("b.example.com", Map.of())), current);
+            new DecodedEvent.Applied(meta("e2"), backend("b.example.com", Map.of())),
+            current,
+            etcd.next("t"));
     Plan.Put put =
         plan.writes().stream()
             .filter(w -> w.key().equals(Keyspace.resource(key)))
@@ -148,7 +124,7 @@ class PlannerTest {
   }
 
   private List<String> historyKeys() {
-    return etcd.keySet().stream().filter(k -> k.contains("/history/")).sorted().toList();
+    return etcd.keysUnder(Keyspace.ROOT + "history/");
   }
 
   @Test
@@ -157,23 +133,9 @@ class PlannerTest {
         new Planner(
             Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC),
             () -> "uid-" + uids.incrementAndGet(),
-            3);
-    java.util.function.Consumer<DecodedEvent> apply =
-        event -> {
-          Map<ResourceKey, Current> current = new HashMap<>();
-          for (ResourceKey key : Planner.keysOf(event)) {
-            current.put(key, read(key));
-          }
-          revision++;
-          for (Plan.Write write : limited.plan(event, current).writes()) {
-            if (write instanceof Plan.Put put) {
-              etcd.put(put.key(), put.value());
-              modRevisions.put(put.key(), revision);
-            } else {
-              etcd.remove(write.key());
-            }
-          }
-        };
+            3,
+            EtcdLimits.defaults());
+    java.util.function.Consumer<DecodedEvent> apply = event -> etcd.apply(limited, event);
 
     // five spec changes and a label-only change: generations 1..5, the last 3 kept
     for (int i = 1; i <= 5; i++) {
@@ -186,7 +148,7 @@ class PlannerTest {
         .allMatch(k -> k.contains("/backend/shop/api/uid-1/"))
         .last()
         .satisfies(k -> assertThat(k).endsWith(String.format("%020d", 5)));
-    var entry = io.meshgate.config.store.StoredValues.history(etcd.get(historyKeys().get(0)));
+    var entry = StoredValues.history(etcd.get(historyKeys().get(0)));
     assertThat(entry.generation()).isEqualTo(3);
     assertThat(entry.eventId()).isEqualTo("e3");
     assertThat(entry.source()).isEqualTo("test");

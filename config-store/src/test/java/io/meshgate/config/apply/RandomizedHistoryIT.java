@@ -186,7 +186,7 @@ class RandomizedHistoryIT {
       AtomicInteger skipped = new AtomicInteger();
       RecordApplier replayer =
           new RecordApplier(
-              new AppliedLog(fixture.etcd, Duration.ofSeconds(5)),
+              new AppliedLog(fixture.etcd, Duration.ofSeconds(5), EtcdLimits.defaults()),
               new Planner(java.time.Clock.systemUTC(), () -> "never-used"),
               new Applier.Hooks() {
                 @Override

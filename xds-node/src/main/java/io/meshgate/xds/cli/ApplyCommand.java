@@ -1,19 +1,24 @@
 package io.meshgate.xds.cli;
 
 import io.etcd.jetcd.Client;
+import io.meshgate.config.apply.Planner;
+import io.meshgate.config.apply.TransactionCheck;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPrinter;
 import io.meshgate.config.event.EventPublisher;
+import io.meshgate.config.model.Reason;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -89,6 +94,16 @@ final class ApplyCommand implements Callable<Integer> {
               + " all be in one namespace; a changeset holds at most 40 items and 1 MiB.")
   boolean atomic;
 
+  @Mixin EtcdLimitOptions etcdLimits;
+
+  @Option(
+      names = "--history-limit",
+      descriptionKey = "history-limit",
+      defaultValue = "" + Planner.DEFAULT_HISTORY,
+      description =
+          "The nodes' --history-limit, for checking an --atomic changeset against etcd's limits (env MESHGATE_HISTORY_LIMIT; default ${DEFAULT-VALUE}).")
+  int historyLimit;
+
   @Option(names = "--wait", description = "Wait until every event's outcome is recorded.")
   boolean waitForOutcome;
 
@@ -120,12 +135,43 @@ final class ApplyCommand implements Callable<Integer> {
       return Meshgate.EXIT_OK;
     }
     if (atomic) {
+      List<Reason> tooLarge = limitProblems(events.get(0));
+      if (!tooLarge.isEmpty()) {
+        tooLarge.forEach(r -> out.println("--atomic: " + r.message()));
+        out.println("nothing was published");
+        out.flush();
+        return Meshgate.EXIT_INVALID;
+      }
       Map<ResourceKey, ConfigEvent> published = new LinkedHashMap<>();
       resources.forEach(r -> published.put(r.key(), events.get(0)));
       return publish(
           spec, cluster, events, published, waitForOutcome, waitFor == WaitFor.programmed);
     }
     return publish(spec, cluster, events, waitForOutcome, waitFor == WaitFor.programmed);
+  }
+
+  /**
+   * Why the applier would reject the changeset for etcd's limits, planned on what etcd holds now as
+   * the applier will plan it. When etcd cannot be read, says so and lets the applier decide.
+   */
+  private List<Reason> limitProblems(ConfigEvent changeset) {
+    Planner planner =
+        new Planner(
+            Clock.systemUTC(),
+            () -> UUID.randomUUID().toString(),
+            historyLimit,
+            etcdLimits.limits());
+    try (Client etcd = cluster.etcdClient()) {
+      return TransactionCheck.limitProblems(etcd, cluster.timeout, planner, changeset);
+    } catch (RuntimeException e) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "warning: cannot check the changeset against etcd's limits ("
+              + e.getMessage()
+              + "); publishing it: the applier checks it too");
+      err.flush();
+      return List.of();
+    }
   }
 
   /** One changeset of every document, or a usage error saying why it cannot be one. */

@@ -112,6 +112,8 @@ final class NodeCommand implements Callable<Integer> {
           "Generations kept per resource for history, diff and rollback (env MESHGATE_HISTORY_LIMIT; default ${DEFAULT-VALUE}).")
   int historyLimit;
 
+  @Mixin EtcdLimitOptions etcdLimits;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   @Override
@@ -138,7 +140,8 @@ final class NodeCommand implements Callable<Integer> {
             sealKey,
             new ServingLimits(
                 newStreamsPerSecond, maxConnectionAge, ServingLimits.DEFAULTS.shutdownGrace()),
-            historyLimit);
+            historyLimit,
+            etcdLimits.limits());
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",
         VersionProvider.version(),

@@ -2,6 +2,7 @@ package io.meshgate.xds.node;
 
 import static java.util.Objects.requireNonNull;
 
+import io.meshgate.config.apply.EtcdLimits;
 import io.meshgate.config.apply.Planner;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -14,6 +15,8 @@ import java.time.Duration;
  *     issue)
  * @param adminAddress where /healthz, /readyz and /debug are served (default 127.0.0.1:19000)
  * @param historyLimit generations kept per resource by this replica's applier (null: 10)
+ * @param etcdLimits what etcd takes in one transaction, as its --max-txn-ops and
+ *     --max-request-bytes (null: etcd's defaults)
  * @param limits stream admission, connection age and shutdown grace (null: the defaults)
  * @param sealKey the cluster's private seal key (PEM file), to unseal listener certificates; null:
  *     listeners with sealed certificates are left out, with a Problem
@@ -29,9 +32,11 @@ public record NodeSettings(
     XdsSecurity security,
     Path sealKey,
     ServingLimits limits,
-    Integer historyLimit) {
+    Integer historyLimit,
+    EtcdLimits etcdLimits) {
   public NodeSettings {
     historyLimit = historyLimit == null ? Planner.DEFAULT_HISTORY : historyLimit;
+    etcdLimits = etcdLimits == null ? EtcdLimits.defaults() : etcdLimits;
     limits = limits == null ? ServingLimits.DEFAULTS : limits;
     requireNonNull(kafka, "kafka");
     requireNonNull(etcd, "etcd");
@@ -53,7 +58,19 @@ public record NodeSettings(
       Duration quiet,
       Duration max,
       XdsSecurity security) {
-    this(kafka, etcd, replicaId, xdsAddress, adminAddress, quiet, max, security, null, null, null);
+    this(
+        kafka,
+        etcd,
+        replicaId,
+        xdsAddress,
+        adminAddress,
+        quiet,
+        max,
+        security,
+        null,
+        null,
+        null,
+        null);
   }
 
   public NodeSettings withSealKey(Path sealKey) {
@@ -68,7 +85,8 @@ public record NodeSettings(
         security,
         sealKey,
         limits,
-        historyLimit);
+        historyLimit,
+        etcdLimits);
   }
 
   public NodeSettings withLimits(ServingLimits limits) {
@@ -83,7 +101,8 @@ public record NodeSettings(
         security,
         sealKey,
         limits,
-        historyLimit);
+        historyLimit,
+        etcdLimits);
   }
 
   /** Plaintext xDS, anonymous streams allowed only on a loopback address. */

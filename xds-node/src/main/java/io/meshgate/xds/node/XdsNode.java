@@ -68,7 +68,10 @@ public final class XdsNode implements AutoCloseable {
                 ApplierSettings.defaults(settings.kafka(), settings.replicaId()),
                 etcd,
                 new Planner(
-                    Clock.systemUTC(), () -> UUID.randomUUID().toString(), settings.historyLimit()),
+                    Clock.systemUTC(),
+                    () -> UUID.randomUUID().toString(),
+                    settings.historyLimit(),
+                    settings.etcdLimits()),
                 Applier.Hooks.NONE)
             : null;
     this.pipeline = new Pipeline(store, settings.quiet(), settings.max(), privateKeys(settings));
