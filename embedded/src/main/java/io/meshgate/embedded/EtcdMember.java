@@ -34,17 +34,26 @@ public final class EtcdMember {
   private final int peerPort;
   private final Path dataDir;
   private final Path binary;
+  private final List<String> flags;
   private List<String> initialCluster = List.of();
   private String clusterToken = "meshgate";
   private Process process;
 
-  EtcdMember(String name, String host, int clientPort, int peerPort, Path dataDir, Path binary) {
+  EtcdMember(
+      String name,
+      String host,
+      int clientPort,
+      int peerPort,
+      Path dataDir,
+      Path binary,
+      List<String> flags) {
     this.name = requireNonNull(name, "name");
     this.host = requireNonNull(host, "host");
     this.clientPort = clientPort;
     this.peerPort = peerPort;
     this.dataDir = requireNonNull(dataDir, "dataDir");
     this.binary = requireNonNull(binary, "binary");
+    this.flags = List.copyOf(flags);
   }
 
   void joinCluster(List<String> initialCluster, String clusterToken) {
@@ -91,6 +100,7 @@ public final class EtcdMember {
               "--initial-cluster-token", clusterToken,
               "--logger", "zap",
               "--log-level", "warn"));
+      command.addAll(flags);
       process =
           new ProcessBuilder(command)
               .redirectErrorStream(true)

@@ -37,7 +37,13 @@ public final class LocalEtcd implements AutoCloseable {
       int peerPort = first ? FreePorts.orPick(builder.peerPort) : FreePorts.pick();
       created.add(
           new EtcdMember(
-              "m" + i, builder.host, clientPort, peerPort, dataDir.resolve("m" + i), binary));
+              "m" + i,
+              builder.host,
+              clientPort,
+              peerPort,
+              dataDir.resolve("m" + i),
+              binary,
+              builder.flags));
     }
     List<String> initialCluster =
         created.stream().map(m -> m.name() + "=" + m.peerUrl()).collect(Collectors.toList());
@@ -145,8 +151,21 @@ public final class LocalEtcd implements AutoCloseable {
     private int clientPort;
     private int peerPort;
     private Path dataDir;
+    private final List<String> flags = new ArrayList<>();
 
     private Builder() {}
+
+    /** etcd's {@code --max-txn-ops} (etcd's default: 128). */
+    public Builder maxTxnOps(int ops) {
+      flags.addAll(List.of("--max-txn-ops", Integer.toString(ops)));
+      return this;
+    }
+
+    /** etcd's {@code --max-request-bytes} (etcd's default: 1.5 MiB). */
+    public Builder maxRequestBytes(long bytes) {
+      flags.addAll(List.of("--max-request-bytes", Long.toString(bytes)));
+      return this;
+    }
 
     /** Number of members: 1 or more (3 for fault tests). */
     public Builder members(int members) {

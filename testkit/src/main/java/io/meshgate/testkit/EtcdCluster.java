@@ -24,29 +24,35 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class EtcdCluster implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
   static final String EXTERNAL_ENV = "MESHGATE_TEST_ETCD";
 
-  private final int size;
   private final List<String> externalEndpoints;
+  private final LocalEtcd.Builder builder;
   private final List<Client> clients = new ArrayList<>();
   private LocalEtcd local;
   private Client client;
 
-  private EtcdCluster(int size, List<String> externalEndpoints) {
-    this.size = size;
+  private EtcdCluster(List<String> externalEndpoints, LocalEtcd.Builder builder) {
     this.externalEndpoints = List.copyOf(externalEndpoints);
+    this.builder = builder;
   }
 
   /** An etcd of {@code members} processes, or the external one named by MESHGATE_TEST_ETCD. */
   public static EtcdCluster of(int members) {
     String external = System.getenv(EXTERNAL_ENV);
     if (external != null && !external.isBlank()) {
-      return new EtcdCluster(members, Arrays.asList(external.trim().split("\\s*,\\s*")));
+      return new EtcdCluster(
+          Arrays.asList(external.trim().split("\\s*,\\s*")), LocalEtcd.builder());
     }
     return local(members);
   }
 
   /** Local processes whose members can be stopped, killed and restarted. */
   public static EtcdCluster local(int members) {
-    return new EtcdCluster(members, List.of());
+    return local(LocalEtcd.builder().members(members));
+  }
+
+  /** Local processes as the builder says, e.g. with etcd's limits lowered. */
+  public static EtcdCluster local(LocalEtcd.Builder builder) {
+    return new EtcdCluster(List.of(), builder);
   }
 
   @Override
@@ -61,7 +67,7 @@ public final class EtcdCluster implements BeforeAllCallback, AfterAllCallback, A
 
   public synchronized EtcdCluster start() {
     if (externalEndpoints.isEmpty() && local == null) {
-      local = LocalEtcd.start(size);
+      local = builder.build().start();
     }
     return this;
   }

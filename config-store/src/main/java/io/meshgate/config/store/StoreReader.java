@@ -113,12 +113,20 @@ public final class StoreReader {
       return List.of();
     }
     String prefix = Keyspace.historyPrefix(key, current.get().metadata().uid());
-    GetResponse response =
-        await(client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()));
-    // Keys end in zero-padded generations, so etcd's key order is generation order.
-    return response.getKvs().stream()
-        .map(kv -> StoredValues.history(kv.getValue().getBytes()))
-        .toList();
+    // Keys first, then one entry per request: ten entries of a 512 KiB resource would pass gRPC's
+    // 4 MiB response limit in one. Keys end in zero-padded generations, so etcd's key order is
+    // generation order.
+    GetResponse keys =
+        await(
+            client
+                .getKVClient()
+                .get(bytes(prefix), GetOption.builder().isPrefix(true).withKeysOnly(true).build()));
+    List<HistoryEntry> entries = new java.util.ArrayList<>();
+    for (KeyValue kv : keys.getKvs()) {
+      first(kv.getKey().toString(StandardCharsets.UTF_8))
+          .ifPresent(entry -> entries.add(StoredValues.history(entry.getValue().getBytes())));
+    }
+    return entries;
   }
 
   private Optional<KeyValue> first(String key) {

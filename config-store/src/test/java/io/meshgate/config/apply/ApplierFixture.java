@@ -65,14 +65,23 @@ final class ApplierFixture implements AutoCloseable {
   }
 
   Applier start(String clientId, Applier.Hooks hooks) {
-    Applier applier =
-        new Applier(
-            settings(clientId),
-            etcd,
-            new Planner(Clock.systemUTC(), () -> UUID.randomUUID().toString()),
-            hooks);
+    return start(clientId, hooks, planner(EtcdLimits.defaults()));
+  }
+
+  /** An applier that plans within these limits. */
+  Applier start(String clientId, EtcdLimits limits) {
+    return start(clientId, Applier.Hooks.NONE, planner(limits));
+  }
+
+  private Applier start(String clientId, Applier.Hooks hooks, Planner planner) {
+    Applier applier = new Applier(settings(clientId), etcd, planner, hooks);
     appliers.add(applier);
     return applier.start();
+  }
+
+  static Planner planner(EtcdLimits limits) {
+    return new Planner(
+        Clock.systemUTC(), () -> UUID.randomUUID().toString(), Planner.DEFAULT_HISTORY, limits);
   }
 
   Applier start(String clientId) {
