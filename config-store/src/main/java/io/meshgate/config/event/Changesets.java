@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The limits of a changeset. It is applied in one etcd transaction (each item writes the resource
- * and its status, plus one offset write: 40 items stay under etcd's default of 128 operations) and
- * published as one Kafka record (1 MiB by default).
+ * The limits of a changeset that need no reading of etcd: it is published as one Kafka record (1 MiB
+ * by default) and applied in one etcd transaction, which the applier's planner measures against
+ * etcd's limits with what etcd holds ({@code apply.TxnCost}; 40 new resources fit, 40 with full
+ * histories do not).
  */
 public final class Changesets {
   public static final int MAX_ITEMS = 40;
