@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The limits of a changeset that need no reading of etcd: it is published as one Kafka record (1 MiB
- * by default) and applied in one etcd transaction, which the applier's planner measures against
+ * The limits of a changeset that need no reading of etcd: it is published as one Kafka record (1
+ * MiB by default) and applied in one etcd transaction, which the applier's planner measures against
  * etcd's limits with what etcd holds ({@code apply.TxnCost}; 40 new resources fit, 40 with full
  * histories do not).
  */

@@ -156,4 +156,37 @@ class HistoryLoopIT {
     assertThat(refused.exit()).isEqualTo(2);
     assertThat(refused.err()).contains("2 namespaces: " + ns + ", " + ns + "x");
   }
+
+  @Test
+  void applyAtomicRefusesAChangesetTooLargeForOneEtcdTransactionBeforePublishing()
+      throws Exception {
+    // given: 35 Backends with 10 generations each, applied as changesets (3 operations each)
+    Path set = dir.resolve("set");
+    Files.createDirectories(set);
+    for (int g = 1; g <= 11; g++) {
+      for (int i = 0; i < 35; i++) {
+        Files.writeString(
+            set.resolve("b" + i + ".yaml"), backend("b" + i, ns, "g" + g + ".example.com"));
+      }
+      CliRun run = cli("apply", "--atomic", "--wait", "-f", set.toString());
+
+      if (g <= 10) {
+        assertThat(run.exit()).as(run.out() + run.err()).isZero();
+        continue;
+      }
+      // then: the 11th generation needs a prune per resource: 141 operations, refused by the CLI
+      assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(3);
+      assertThat(run.out())
+          .contains(
+              "--atomic: this changeset of 35 resources and 0 deletes needs 141 etcd operations and"
+                  + " 71 comparisons in one transaction; etcd allows 128 of each")
+          .contains("nothing was published");
+    }
+    var reader =
+        new io.meshgate.config.store.StoreReader(etcd.client(), java.time.Duration.ofSeconds(5));
+    var b0 = reader.resource(new ResourceKey(Kind.BACKEND, ns, "b0")).orElseThrow();
+    assertThat(b0.metadata().generation()).as("nothing of the 11th published").isEqualTo(10);
+    assertThat(reader.status(new ResourceKey(Kind.BACKEND, ns, "b0")).orElseThrow().events())
+        .hasSize(10);
+  }
 }
