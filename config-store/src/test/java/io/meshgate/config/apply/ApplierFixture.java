@@ -73,7 +73,7 @@ final class ApplierFixture implements AutoCloseable {
     return start(clientId, Applier.Hooks.NONE, planner(limits));
   }
 
-  private Applier start(String clientId, Applier.Hooks hooks, Planner planner) {
+  Applier start(String clientId, Applier.Hooks hooks, Planner planner) {
     Applier applier = new Applier(settings(clientId), etcd, planner, hooks);
     appliers.add(applier);
     return applier.start();

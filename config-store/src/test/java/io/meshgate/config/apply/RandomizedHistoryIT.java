@@ -44,6 +44,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * each run etcd must equal a simple model, every event must have exactly one recorded outcome per
  * resource it touched, and generations must only grow within one life.
  *
+ * <p>The appliers plan within {@link #LIMITS}, 10 etcd operations per transaction, so changesets of
+ * three or four items land on both sides of the limit: the model counts each changeset's operations
+ * the way docs/events.md describes them, and one that does not fit must end Rejected with nothing
+ * of it applied.
+ *
  * <p>Each run is a dynamic test named by its seed; rerun one with {@code
  * -Dmeshgate.random.seed=SEED -Dmeshgate.random.runs=1}. The suite runs 50; the long run is {@code
  * mvn -o verify -pl config-store -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
@@ -56,6 +61,7 @@ class RandomizedHistoryIT {
   private static final int KEYS_PER_NAMESPACE = 4;
   private static final int NAMESPACES = 3;
   private static final int OPERATIONS = 40;
+  private static final EtcdLimits LIMITS = new EtcdLimits(10, EtcdLimits.DEFAULT_MAX_REQUEST_BYTES);
   private static final List<String> HOSTS =
       List.of("a.example.com", "b.example.com", "c.example.com");
 
@@ -83,6 +89,7 @@ class RandomizedHistoryIT {
       }
       Map<ResourceKey, Expected> model = new TreeMap<>();
       Map<ResourceKey, List<String>> eventsOf = new LinkedHashMap<>();
+      java.util.Set<String> overLimit = new java.util.HashSet<>();
       List<ConfigEvent> published = new ArrayList<>();
 
       // faults: a crash after the c-th transaction, a rebalance, an etcd member kill
@@ -100,12 +107,13 @@ class RandomizedHistoryIT {
                     throw new SimulatedCrash();
                   }
                 }
-              });
+              },
+              ApplierFixture.planner(LIMITS));
       EtcdMember killed = null;
 
       for (int op = 0; op < OPERATIONS; op++) {
         if (rebalance && op == OPERATIONS / 3) {
-          fixture.start("second");
+          fixture.start("second", LIMITS);
         }
         if (rebalance && op == 2 * OPERATIONS / 3) {
           first.close();
@@ -150,10 +158,15 @@ class RandomizedHistoryIT {
             upserts.add(backend(ns, "r0", HOSTS.get(0)));
           }
           event = fixture.encoder.changeset(ns, upserts, deletes);
-          for (Resource r : upserts) {
-            upsert(model, r.key(), r.spec(BackendSpec.class).dns().hostname());
+          if (operations(model, upserts, deletes) <= LIMITS.maxTxnOps()) {
+            for (Resource r : upserts) {
+              upsert(model, r.key(), r.spec(BackendSpec.class).dns().hostname());
+            }
+            deletes.forEach(model::remove);
+          } else {
+            overLimit.add(event.id()); // rejected, nothing of it applied
           }
-          deletes.forEach(model::remove);
+
           for (ResourceKey key : touched) {
             eventsOf.computeIfAbsent(key, k -> new ArrayList<>()).add(event.id());
           }
@@ -171,7 +184,7 @@ class RandomizedHistoryIT {
           .until(() -> first.failure() instanceof SimulatedCrash || allRecorded(fixture, eventsOf));
       if (first.failure() instanceof SimulatedCrash) {
         first.close();
-        fixture.start("successor");
+        fixture.start("successor", LIMITS);
       }
       if (killed != null) {
         killed.start();
@@ -179,7 +192,7 @@ class RandomizedHistoryIT {
       }
       await().atMost(Duration.ofSeconds(90)).until(() -> allRecorded(fixture, eventsOf));
 
-      check(fixture, model, eventsOf, seed);
+      check(fixture, model, eventsOf, overLimit, seed);
 
       // replays: every record read again from offset 0 is skipped, and nothing changes
       Map<ResourceKey, Long> versions = versions(fixture, eventsOf);
@@ -212,6 +225,32 @@ class RandomizedHistoryIT {
     return new ResourceKey(Kind.BACKEND, ns, "r" + random.nextInt(KEYS_PER_NAMESPACE));
   }
 
+  /**
+   * The etcd operations of a changeset's transaction: per upsert the resource (when it changes),
+   * its status, a history entry (for a new generation) and a prune (past the history limit); per
+   * delete the resource, its status and its history (only the status when it is absent); and the
+   * offset.
+   */
+  private static int operations(
+      Map<ResourceKey, Expected> model, List<Resource> upserts, List<ResourceKey> deletes) {
+    int operations = 1;
+    for (Resource r : upserts) {
+      Expected before = model.get(r.key());
+      String host = r.spec(BackendSpec.class).dns().hostname();
+      if (before == null) {
+        operations += 3;
+      } else if (!before.hostname().equals(host)) {
+        operations += before.generation() + 1 > Planner.DEFAULT_HISTORY ? 4 : 3;
+      } else {
+        operations += 1;
+      }
+    }
+    for (ResourceKey key : deletes) {
+      operations += model.containsKey(key) ? 3 : 1;
+    }
+    return operations;
+  }
+
   private static void upsert(Map<ResourceKey, Expected> model, ResourceKey key, String host) {
     Expected before = model.get(key);
     if (before == null) {
@@ -240,6 +279,7 @@ class RandomizedHistoryIT {
       ApplierFixture fixture,
       Map<ResourceKey, Expected> model,
       Map<ResourceKey, List<String>> eventsOf,
+      java.util.Set<String> overLimit,
       long seed) {
     for (Map.Entry<ResourceKey, List<String>> entry : eventsOf.entrySet()) {
       ResourceKey key = entry.getKey();
@@ -273,6 +313,22 @@ class RandomizedHistoryIT {
           .extracting(EventRecord::id)
           .as(at + " outcomes")
           .containsExactlyElementsOf(entry.getValue());
+      // the changesets over the limit, and only those, are rejected, with the numbers
+      for (EventRecord record : status.events()) {
+        if (overLimit.contains(record.id())) {
+          assertThat(record.outcome())
+              .as(at + " over the limit: " + record.id())
+              .isEqualTo(Outcome.REJECTED);
+          assertThat(record.reasons().get(0).message())
+              .as(at + " reason")
+              .contains("etcd operations")
+              .contains("etcd allows 10 of each");
+        } else {
+          assertThat(record.outcome())
+              .as(at + " within the limit: " + record.id())
+              .isNotEqualTo(Outcome.REJECTED);
+        }
+      }
       long generation = 0;
       for (EventRecord record : status.events()) {
         if (record.outcome() == Outcome.DELETED) {
