@@ -8,6 +8,7 @@ import io.meshgate.config.model.ObjectMeta;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.StoreReader;
+import io.meshgate.xds.serve.ErrorDetails;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,20 +82,7 @@ final class StatusCommand implements Callable<Integer> {
       conditions.addAll(reader.conditions(key));
       if (!conditions.isEmpty()) {
         out.println("Conditions:");
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"  TYPE", "STATUS", "REASON", "OBSERVED", "SINCE", "MESSAGE"});
-        for (Condition c : conditions) {
-          rows.add(
-              new String[] {
-                "  " + c.type(),
-                c.status(),
-                nz(c.reason()),
-                c.observedGeneration() == null ? "-" : c.observedGeneration().toString(),
-                nz(c.lastTransitionTime()),
-                nz(c.message())
-              });
-        }
-        Table.print(out, rows);
+        Table.print(out, conditionRows(conditions));
       }
       if (!pending.isEmpty()) {
         out.println("Pending events (published, not yet applied): " + String.join(", ", pending));
@@ -143,6 +131,31 @@ final class StatusCommand implements Callable<Integer> {
           .println("(could not check Kafka for pending events: " + e.getMessage() + ")");
       return List.of();
     }
+  }
+
+  /**
+   * The most bytes of a condition message printed. A Programmed message carries at most one proxy's
+   * error detail, cut to {@link ErrorDetails#MAX_BYTES} by the status leader, and the names around
+   * it; this bounds messages written by older leaders too.
+   */
+  static final int MAX_MESSAGE_BYTES = 2 * ErrorDetails.MAX_BYTES;
+
+  /** The conditions table: a header, then one row per condition. */
+  static List<String[]> conditionRows(List<Condition> conditions) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"  TYPE", "STATUS", "REASON", "OBSERVED", "SINCE", "MESSAGE"});
+    for (Condition c : conditions) {
+      rows.add(
+          new String[] {
+            "  " + c.type(),
+            c.status(),
+            nz(c.reason()),
+            c.observedGeneration() == null ? "-" : c.observedGeneration().toString(),
+            nz(c.lastTransitionTime()),
+            nz(ErrorDetails.cut(c.message(), MAX_MESSAGE_BYTES))
+          });
+    }
+    return rows;
   }
 
   private static String nz(String text) {

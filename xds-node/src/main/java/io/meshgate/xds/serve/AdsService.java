@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
@@ -13,12 +14,18 @@ import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import java.util.List;
 
-/** The ADS service: one state machine per stream, fed by the snapshot store's change notices. */
+/**
+ * The ADS service: one state machine per stream, fed by the snapshot store's change notices. A
+ * stream leaves the registry the moment its proxy cancels, and sends nothing while its proxy does
+ * not read (gRPC's ready handler resumes it with the newest state). What proxies NACKed is
+ * remembered per node on this replica (Rejections), so a reconnect does not bring it back.
+ */
 public final class AdsService
     extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
   private final SnapshotStore store;
   private final Authorizer authorizer;
   private final Streams streams = new Streams();
+  private final Rejections rejections = new Rejections();
   private final StreamAdmission admission;
   private volatile long refused;
 
@@ -82,7 +89,14 @@ public final class AdsService
     if (refusal != null) {
       return refusal;
     }
-    return new SotwStream(responses, store, streams, authorizer, peer());
+    ServerCallStreamObserver<DiscoveryResponse> call =
+        (ServerCallStreamObserver<DiscoveryResponse>) responses;
+    SotwStream stream = new SotwStream(call, store, streams, authorizer, peer(), rejections);
+    // Both handlers are set before this method returns, as gRPC requires. With a cancel handler,
+    // a send to a cancelled call is dropped instead of throwing CANCELLED.
+    call.setOnCancelHandler(stream::cancelled);
+    call.setOnReadyHandler(stream::resume);
+    return stream;
   }
 
   @Override
@@ -92,7 +106,12 @@ public final class AdsService
     if (refusal != null) {
       return refusal;
     }
-    return new DeltaStream(responses, store, streams, authorizer, peer());
+    ServerCallStreamObserver<DeltaDiscoveryResponse> call =
+        (ServerCallStreamObserver<DeltaDiscoveryResponse>) responses;
+    DeltaStream stream = new DeltaStream(call, store, streams, authorizer, peer(), rejections);
+    call.setOnCancelHandler(stream::cancelled);
+    call.setOnReadyHandler(stream::resume);
+    return stream;
   }
 
   /** Every open stream's state, for /debug and the status loop. */

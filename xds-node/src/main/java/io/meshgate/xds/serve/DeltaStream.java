@@ -3,6 +3,8 @@ package io.meshgate.xds.serve;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
@@ -23,13 +25,16 @@ import java.util.TreeMap;
  * One delta (incremental) ADS stream. Per type it knows which version of each resource the proxy
  * holds — starting from the request's {@code initial_resource_versions}, so a proxy that fails over
  * from another replica with identical versions gets nothing — and sends only what differs, plus the
- * names removed. The next push waits for the previous one's ACK or NACK; a NACKed set is not sent
- * again.
+ * names removed. The next push waits for the previous one's ACK or NACK. While the version the
+ * proxy NACKed is current, the resources it rejected are held back and everything else it asks for
+ * is sent.
  */
 final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Streams.Stream {
 
   private static final class TypeState extends TypeProgress {
+    /** Every resource of the type asked for (listeners and clusters only). */
     boolean wildcard;
+
     final Set<String> names = new HashSet<>();
 
     /** What the proxy holds: name → version. */
@@ -37,25 +42,24 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
 
     /** What the pending response would add to known (null version: removed). */
     Map<String, String> pendingChanges = Map.of();
-
-    String pendingTypeVersion;
   }
 
-  private final StreamObserver<DeltaDiscoveryResponse> responses;
+  private final ServerCallStreamObserver<DeltaDiscoveryResponse> responses;
   private final SnapshotStore store;
   private final StreamPeer peer;
   private final Map<String, TypeState> types = new TreeMap<>();
   private long nonces;
 
   DeltaStream(
-      StreamObserver<DeltaDiscoveryResponse> responses,
+      ServerCallStreamObserver<DeltaDiscoveryResponse> responses,
       SnapshotStore store,
       Streams streams,
       Authorizer authorizer,
-      PeerIdentity identity) {
+      PeerIdentity identity,
+      Rejections rejections) {
     this.responses = responses;
     this.store = store;
-    this.peer = new StreamPeer(streams, authorizer, identity, true);
+    this.peer = StreamPeer.delta(streams, authorizer, identity, rejections);
   }
 
   @Override
@@ -69,17 +73,20 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
       state = new TypeState();
       types.put(typeUrl, state);
       state.known.putAll(request.getInitialResourceVersionsMap());
+      // The legacy wildcard: a first request that names nothing asks for all (where "all"
+      // exists).
       state.wildcard =
-          request.getResourceNamesSubscribeList().contains("*")
-              || (TypeUrls.allowsWildcard(typeUrl)
-                  && request.getResourceNamesSubscribeList().isEmpty());
+          TypeUrls.allowsWildcard(typeUrl) && request.getResourceNamesSubscribeList().isEmpty();
+      if (!state.known.isEmpty()) {
+        // It holds config from an earlier stream: what it rejected there, it rejects still. A
+        // proxy that starts empty (a new process) may accept it, and is sent it.
+        peer.rejectedBefore(typeUrl).ifPresent(state::remember);
+      }
     }
     String nonce = request.getResponseNonce();
     if (!nonce.isEmpty() && nonce.equals(state.pendingNonce)) {
       if (request.hasErrorDetail()) {
-        state.nackedVersion = state.pendingTypeVersion;
-        state.nackDetail = request.getErrorDetail().getMessage();
-        peer.rejected(typeUrl, state.pendingTypeVersion, state.nackDetail);
+        peer.rejected(typeUrl, state.nacked(request.getErrorDetail().getMessage()));
       } else {
         for (Map.Entry<String, String> change : state.pendingChanges.entrySet()) {
           if (change.getValue() == null) {
@@ -88,16 +95,17 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
             state.known.put(change.getKey(), change.getValue());
           }
         }
-        state.ackedVersion = state.pendingTypeVersion;
-        state.ackedRevision = state.sentRevision;
-        state.syncedVersion = state.pendingTypeVersion;
+        if (state.acked()) {
+          peer.accepted(typeUrl, state.sentVersion);
+        }
       }
-      state.pendingNonce = null;
       state.pendingChanges = Map.of();
     }
     state.subscribed = true;
     for (String name : request.getResourceNamesSubscribeList()) {
-      if (!name.equals("*")) {
+      if (name.equals("*")) {
+        state.wildcard = TypeUrls.allowsWildcard(typeUrl);
+      } else {
         state.names.add(name);
       }
     }
@@ -113,7 +121,23 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
 
   @Override
   public synchronized void groupChanged() {
-    types.forEach(this::send);
+    sendAll();
+  }
+
+  /** gRPC's ready handler: the proxy reads again; it gets the newest of what it missed. */
+  synchronized void resume() {
+    sendAll();
+  }
+
+  /** gRPC's cancel handler: the proxy went away; the stream leaves the registry now. */
+  synchronized void cancelled() {
+    peer.close(this);
+  }
+
+  private void sendAll() {
+    for (String typeUrl : List.copyOf(types.keySet())) {
+      send(typeUrl, types.get(typeUrl));
+    }
   }
 
   private void send(String typeUrl, TypeState state) {
@@ -121,64 +145,71 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
       return;
     }
     if (state.pendingNonce != null) {
-      state.dirty = true;
-      return;
+      return; // its ACK or NACK sends whatever changed meanwhile
+    }
+    if (!responses.isReady()) {
+      return; // the proxy does not read: resume() sends the newest state once it does
     }
     GroupSnapshot snapshot = store.get(peer.group()).orElse(null);
     if (snapshot == null) {
       return;
     }
     TypeResources type = snapshot.type(typeUrl);
-    if (type.version().equals(state.nackedVersion)) {
-      state.dirty = false;
-      return;
-    }
+    String version = type.version();
     List<Resource> updated = new ArrayList<>();
     List<String> removed = new ArrayList<>();
     Map<String, String> changes = new HashMap<>();
-    for (VersionedResource resource : type.select(state.wildcard ? Set.of() : state.names)) {
-      if (!state.wildcard && state.names.isEmpty()) {
-        break;
+    boolean complete = true;
+    List<VersionedResource> wanted =
+        state.wildcard
+            ? type.select(Set.of())
+            : state.names.isEmpty() ? List.of() : type.select(state.names);
+    for (VersionedResource resource : wanted) {
+      if (resource.version().equals(state.known.get(resource.name()))) {
+        continue;
       }
-      if (!resource.version().equals(state.known.get(resource.name()))) {
-        updated.add(
-            Resource.newBuilder()
-                .setName(resource.name())
-                .setVersion(resource.version())
-                .setResource(resource.resource())
-                .build());
-        changes.put(resource.name(), resource.version());
+      if (state.rejected(version, resource.name())) {
+        complete = false;
+        continue;
       }
+      updated.add(
+          Resource.newBuilder()
+              .setName(resource.name())
+              .setVersion(resource.version())
+              .setResource(resource.resource())
+              .build());
+      changes.put(resource.name(), resource.version());
     }
     for (String name : state.known.keySet()) {
-      boolean wanted = state.wildcard || state.names.contains(name);
-      if (!type.resources().containsKey(name) && wanted) {
+      boolean asked = state.wildcard || state.names.contains(name);
+      if (asked && !type.resources().containsKey(name)) {
+        if (state.rejected(version, name)) {
+          complete = false;
+          continue;
+        }
         removed.add(name);
         changes.put(name, null);
       }
     }
-    state.dirty = false;
     if (updated.isEmpty() && removed.isEmpty()) {
-      // Nothing this proxy holds changed: it is in sync with this version too.
-      state.syncedVersion = type.version();
+      if (complete) {
+        // Nothing this proxy holds changed: it is in sync with this version too.
+        state.syncedVersion = version;
+      }
       return;
     }
     removed.sort(null);
     DeltaDiscoveryResponse response =
         DeltaDiscoveryResponse.newBuilder()
             .setTypeUrl(typeUrl)
-            .setSystemVersionInfo(type.version())
+            .setSystemVersionInfo(version)
             .setNonce(Long.toString(++nonces))
             .addAllResources(updated)
             .addAllRemovedResources(removed)
             .build();
-    state.pendingNonce = response.getNonce();
-    state.pendingTypeVersion = type.version();
+    state.sent(version, snapshot.revision(), response.getNonce(), changes.keySet(), complete);
     state.pendingChanges = changes;
-    state.sentVersion = type.version();
-    state.sentRevision = snapshot.revision();
-    state.responses++;
-    responses.onNext(response);
+    peer.deliver(responses, response, this);
   }
 
   @Override
@@ -187,7 +218,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
   }
 
   @Override
-  public synchronized void end(io.grpc.Status status) {
+  public synchronized void end(Status status) {
     peer.end(this, responses, status);
   }
 
@@ -195,6 +226,11 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
   public synchronized void onCompleted() {
     peer.close(this);
     responses.onCompleted();
+  }
+
+  @Override
+  public long id() {
+    return peer.id();
   }
 
   @Override

@@ -2,6 +2,8 @@ package io.meshgate.xds.serve;
 
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
@@ -10,45 +12,67 @@ import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeResources;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.snapshot.VersionedResource;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One state-of-the-world ADS stream. Per type: the names asked for, the response awaiting its
- * ACK/NACK (the next push waits for it), and the version the proxy NACKed (never sent again: it
- * gets the next new version). All methods are synchronized: gRPC's request callbacks and the
- * pipeline's change notices may come from different threads, and a StreamObserver is not
- * thread-safe.
+ * ACK/NACK (the next push waits for it), and what the proxy rejected (never sent again while it is
+ * current). Listeners and clusters are answered with everything asked for; routes, endpoints and
+ * secrets with what is new to the proxy: the resources of a new version, or newly asked names at
+ * the same version. All methods are synchronized: gRPC's callbacks and the pipeline's change
+ * notices come from different threads, and a StreamObserver is not thread-safe.
  */
 final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stream {
   private static final Logger log = LoggerFactory.getLogger(SotwStream.class);
 
   /** Per type URL. */
   private static final class TypeState extends TypeProgress {
+    /** The names asked for, "*" left out. */
     Set<String> names = Set.of();
+
+    /** Every resource of the type asked for (listeners and clusters only). */
+    boolean wildcard;
+
+    /**
+     * A request for this type named resources: from then on an empty list means none, not all (the
+     * xDS protocol's rule for the legacy wildcard).
+     */
+    boolean named;
+
     String sentNonce;
-    Set<String> sentNames = Set.of();
+
+    /**
+     * Listeners and clusters: the names the last response answered. Other types: the names answered
+     * at {@code sentVersion}.
+     */
+    Set<String> answered = Set.of();
+
+    boolean answeredWildcard;
   }
 
-  private final StreamObserver<DiscoveryResponse> responses;
+  private final ServerCallStreamObserver<DiscoveryResponse> responses;
   private final SnapshotStore store;
   private final StreamPeer peer;
   private final Map<String, TypeState> types = new TreeMap<>();
   private long nonces;
 
   SotwStream(
-      StreamObserver<DiscoveryResponse> responses,
+      ServerCallStreamObserver<DiscoveryResponse> responses,
       SnapshotStore store,
       Streams streams,
       Authorizer authorizer,
-      PeerIdentity identity) {
+      PeerIdentity identity,
+      Rejections rejections) {
     this.responses = responses;
     this.store = store;
-    this.peer = new StreamPeer(streams, authorizer, identity, false);
+    this.peer = StreamPeer.sotw(streams, authorizer, identity, rejections);
   }
 
   @Override
@@ -56,103 +80,166 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
     if (!peer.admit(request.getNode(), this, responses)) {
       return;
     }
-    TypeState state = types.computeIfAbsent(request.getTypeUrl(), t -> new TypeState());
+    String typeUrl = request.getTypeUrl();
+    TypeState state = types.get(typeUrl);
+    if (state == null) {
+      state = new TypeState();
+      types.put(typeUrl, state);
+      if (!request.getVersionInfo().isEmpty()) {
+        // It holds config from an earlier stream: what it rejected there, it rejects still. A
+        // proxy that starts empty (a new process) may accept it, and is sent it.
+        peer.rejectedBefore(typeUrl).ifPresent(state::remember);
+      }
+    }
     String nonce = request.getResponseNonce();
     log.debug(
         "stream {} request {} names={} version={} nonce={} (pending {}){}",
         peer.id(),
-        shortType(request.getTypeUrl()),
+        shortType(typeUrl),
         request.getResourceNamesList(),
         request.getVersionInfo(),
         nonce,
         state.pendingNonce,
         request.hasErrorDetail() ? " NACK" : "");
-    if (!nonce.isEmpty() && !nonce.equals(state.sentNonce)) {
+    if (!nonce.isEmpty() && state.sentNonce != null && !nonce.equals(state.sentNonce)) {
       return; // answers an older response; the proxy will answer the latest one too
     }
     if (!nonce.isEmpty() && nonce.equals(state.pendingNonce)) {
       // The answer to the pending response: an ACK or a NACK. A later request with the same
       // nonce is a subscription change, handled below.
-      state.pendingNonce = null;
       if (request.hasErrorDetail()) {
-        state.nackedVersion = state.sentVersion;
-        state.nackDetail = request.getErrorDetail().getMessage();
-        peer.rejected(request.getTypeUrl(), state.sentVersion, state.nackDetail);
-      } else {
-        state.ackedVersion = request.getVersionInfo();
-        state.ackedRevision = state.sentRevision;
-        state.syncedVersion = state.sentVersion;
+        peer.rejected(typeUrl, state.nacked(request.getErrorDetail().getMessage()));
+      } else if (state.acked()) {
+        peer.accepted(typeUrl, state.sentVersion);
       }
     }
-    Set<String> names = Set.copyOf(request.getResourceNamesList());
-    boolean namesChanged = !state.subscribed || !names.equals(state.names);
+    subscribe(typeUrl, state, request.getResourceNamesList());
+    send(typeUrl, state);
+  }
+
+  private static void subscribe(String typeUrl, TypeState state, List<String> requested) {
+    Set<String> names = new HashSet<>(requested);
+    boolean star = names.remove("*");
+    state.named |= !requested.isEmpty();
+    state.wildcard = TypeUrls.allowsWildcard(typeUrl) && (star || !state.named);
+    state.names = Set.copyOf(names);
+    if (!TypeUrls.allowsWildcard(typeUrl)) {
+      // A name dropped and asked for again is answered again.
+      Set<String> kept = new HashSet<>(state.answered);
+      kept.retainAll(state.names);
+      state.answered = Set.copyOf(kept);
+    }
     state.subscribed = true;
-    state.names = names;
-    send(request.getTypeUrl(), state, namesChanged || state.dirty);
   }
 
   @Override
   public synchronized void groupChanged() {
-    types.forEach((typeUrl, state) -> send(typeUrl, state, false));
+    sendAll();
   }
 
-  private void send(String typeUrl, TypeState state, boolean force) {
+  /** gRPC's ready handler: the proxy reads again; it gets the newest of what it missed. */
+  synchronized void resume() {
+    sendAll();
+  }
+
+  /** gRPC's cancel handler: the proxy went away; the stream leaves the registry now. */
+  synchronized void cancelled() {
+    peer.close(this);
+  }
+
+  private void sendAll() {
+    for (String typeUrl : List.copyOf(types.keySet())) {
+      send(typeUrl, types.get(typeUrl));
+    }
+  }
+
+  private void send(String typeUrl, TypeState state) {
     if (peer.closed() || !state.subscribed || !peer.mayReceive(typeUrl)) {
       return;
     }
     if (state.pendingNonce != null) {
-      state.dirty = true;
-      return;
+      return; // its ACK or NACK sends whatever changed meanwhile
+    }
+    if (!responses.isReady()) {
+      return; // the proxy does not read: resume() sends the newest state once it does
     }
     GroupSnapshot snapshot = store.get(peer.group()).orElse(null);
     if (snapshot == null) {
       return;
     }
     TypeResources type = snapshot.type(typeUrl);
-    boolean sameAsSent =
-        type.version().equals(state.sentVersion) && state.names.equals(state.sentNames);
-    if (sameAsSent && !force) {
-      state.dirty = false;
-      return;
-    }
-    if (type.version().equals(state.nackedVersion) && state.names.equals(state.sentNames)) {
-      state.dirty = false;
-      return;
-    }
-    List<VersionedResource> selected =
-        type.select(wildcard(typeUrl, state.names) ? Set.of() : state.names);
-    if (selected.isEmpty() && state.names.isEmpty() && !wildcard(typeUrl, state.names)) {
-      return;
+    String version = type.version();
+    boolean sameVersion = version.equals(state.sentVersion);
+    List<VersionedResource> selected;
+    boolean complete = true;
+    Set<String> answered;
+    if (TypeUrls.allowsWildcard(typeUrl)) {
+      // Listeners and clusters: a response holds everything asked for; what it leaves out, the
+      // proxy deletes.
+      if (sameVersion
+          && state.wildcard == state.answeredWildcard
+          && state.names.equals(state.answered)) {
+        return;
+      }
+      selected =
+          state.wildcard
+              ? type.select(Set.of())
+              : state.names.isEmpty() ? List.of() : type.select(state.names);
+      if (!selected.isEmpty()
+          && selected.stream().allMatch(r -> state.rejected(version, r.name()))) {
+        return; // nothing in it the proxy has not rejected already
+      }
+      answered = state.names;
+    } else {
+      // Routes, endpoints, secrets: what the proxy does not hold of this version, less what it
+      // rejected of it. An empty list asks for nothing and is not answered.
+      Set<String> wanted = new TreeSet<>(state.names);
+      if (sameVersion) {
+        wanted.removeAll(state.answered);
+      }
+      for (String name : state.names) {
+        if (state.rejected(version, name)) {
+          wanted.remove(name);
+          complete = false;
+        }
+      }
+      if (wanted.isEmpty()) {
+        return;
+      }
+      selected = type.select(wanted);
+      Set<String> all = new HashSet<>(wanted);
+      if (sameVersion) {
+        all.addAll(state.answered);
+      }
+      answered = Set.copyOf(all);
     }
     DiscoveryResponse.Builder response =
         DiscoveryResponse.newBuilder()
             .setTypeUrl(typeUrl)
-            .setVersionInfo(type.version())
+            .setVersionInfo(version)
             .setNonce(Long.toString(++nonces));
     selected.forEach(r -> response.addResources(r.resource()));
-    state.sentVersion = type.version();
-    state.sentRevision = snapshot.revision();
-    state.sentNames = state.names;
+    state.sent(
+        version,
+        snapshot.revision(),
+        response.getNonce(),
+        selected.stream().map(VersionedResource::name).toList(),
+        complete);
     state.sentNonce = response.getNonce();
-    state.pendingNonce = response.getNonce();
-    state.dirty = false;
-    state.responses++;
+    state.answered = answered;
+    state.answeredWildcard = state.wildcard;
     log.debug(
         "stream {} response {} version={} nonce={} resources={}",
         peer.id(),
         shortType(typeUrl),
-        type.version(),
+        version,
         response.getNonce(),
         response.getResourcesCount());
-    responses.onNext(response.build());
+    peer.deliver(responses, response.build(), this);
   }
 
   private static String shortType(String typeUrl) {
     return typeUrl.substring(typeUrl.lastIndexOf('.') + 1);
-  }
-
-  private static boolean wildcard(String typeUrl, Set<String> names) {
-    return (names.isEmpty() || names.contains("*")) && TypeUrls.allowsWildcard(typeUrl);
   }
 
   @Override
@@ -161,7 +248,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
   }
 
   @Override
-  public synchronized void end(io.grpc.Status status) {
+  public synchronized void end(Status status) {
     peer.end(this, responses, status);
   }
 
@@ -169,6 +256,11 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
   public synchronized void onCompleted() {
     peer.close(this);
     responses.onCompleted();
+  }
+
+  @Override
+  public long id() {
+    return peer.id();
   }
 
   @Override

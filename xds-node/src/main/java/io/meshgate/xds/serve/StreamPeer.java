@@ -1,30 +1,37 @@
 package io.meshgate.xds.serve;
 
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.snapshot.TypeUrls;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The proxy at the other end of one ADS stream, state of the world or delta alike: admitted (or
- * refused) on its first request, registered under its group until the stream ends. Not thread-safe:
- * the owning stream's synchronized methods call it.
+ * refused) on its first request, registered under its group until the stream ends; what it rejected
+ * is remembered past the stream. Not thread-safe: the owning stream's synchronized methods call it.
  */
 final class StreamPeer {
   private static final Logger log = LoggerFactory.getLogger(StreamPeer.class);
   private static final AtomicLong IDS = new AtomicLong();
 
+  /** The longest node id taken, in UTF-8 bytes: it is logged and written to etcd. */
+  static final int MAX_NODE_ID_BYTES = 256;
+
   private final long id = IDS.incrementAndGet();
   private final Streams streams;
   private final Authorizer authorizer;
   private final PeerIdentity identity;
+  private final Rejections rejections;
   private final boolean delta;
   private String nodeId = "";
   private String group;
@@ -32,11 +39,27 @@ final class StreamPeer {
   private boolean secretsRefused;
   private boolean closed;
 
-  StreamPeer(Streams streams, Authorizer authorizer, PeerIdentity identity, boolean delta) {
+  private StreamPeer(
+      Streams streams,
+      Authorizer authorizer,
+      PeerIdentity identity,
+      Rejections rejections,
+      boolean delta) {
     this.streams = streams;
     this.authorizer = authorizer;
     this.identity = identity;
+    this.rejections = rejections;
     this.delta = delta;
+  }
+
+  static StreamPeer sotw(
+      Streams streams, Authorizer authorizer, PeerIdentity identity, Rejections rejections) {
+    return new StreamPeer(streams, authorizer, identity, rejections, false);
+  }
+
+  static StreamPeer delta(
+      Streams streams, Authorizer authorizer, PeerIdentity identity, Rejections rejections) {
+    return new StreamPeer(streams, authorizer, identity, rejections, true);
   }
 
   /**
@@ -49,6 +72,21 @@ final class StreamPeer {
     }
     if (group != null) {
       return true;
+    }
+    int idBytes = node.getId().getBytes(StandardCharsets.UTF_8).length;
+    if (idBytes > MAX_NODE_ID_BYTES) {
+      log.warn("stream {} refused: a node id of {} bytes", id, idBytes);
+      closed = true;
+      responses.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription(
+                  "node.id: "
+                      + idBytes
+                      + " bytes (expected: at most "
+                      + MAX_NODE_ID_BYTES
+                      + " bytes of UTF-8)")
+              .asRuntimeException());
+      return false;
     }
     nodeId = node.getId();
     Authorizer.Decision decision = authorizer.decide(identity, nodeId, ProxyGroups.claimed(node));
@@ -87,6 +125,22 @@ final class StreamPeer {
     return false;
   }
 
+  /**
+   * Writes one response. A stream that fails on it (the proxy went away between the check and the
+   * write, or the call is already closed) is closed here: the failure never reaches the caller,
+   * which may be the pipeline pushing to a whole group.
+   */
+  <R> boolean deliver(StreamObserver<R> responses, R response, Streams.Stream stream) {
+    try {
+      responses.onNext(response);
+      return true;
+    } catch (RuntimeException e) {
+      log.info("stream {} (node {}) failed on a send and is closed: {}", id, nodeId, e.toString());
+      close(stream);
+      return false;
+    }
+  }
+
   boolean closed() {
     return closed;
   }
@@ -102,6 +156,9 @@ final class StreamPeer {
 
   /** The stream ended, by either side: it gets no more changes. */
   void close(Streams.Stream stream) {
+    if (closed) {
+      return;
+    }
     closed = true;
     if (group != null) {
       streams.remove(group, stream);
@@ -110,16 +167,38 @@ final class StreamPeer {
   }
 
   /** Ends an open stream from the server's side with this status; the proxy reconnects. */
-  void end(Streams.Stream stream, io.grpc.stub.StreamObserver<?> responses, io.grpc.Status status) {
+  void end(Streams.Stream stream, StreamObserver<?> responses, Status status) {
     if (closed) {
       return;
     }
     close(stream);
-    responses.onError(status.asRuntimeException());
+    try {
+      responses.onError(status.asRuntimeException());
+    } catch (RuntimeException e) {
+      log.debug("stream {} was already over when ended: {}", id, e.toString());
+    }
   }
 
-  void rejected(String typeUrl, String version, String detail) {
-    log.warn("node {} ({}) rejected {} version {}: {}", nodeId, group, typeUrl, version, detail);
+  /** The proxy NACKed: logged, and remembered past this stream. */
+  void rejected(String typeUrl, Rejections.Rejection rejection) {
+    log.warn(
+        "node {} ({}) rejected {} version {}: {}",
+        nodeId,
+        group,
+        typeUrl,
+        rejection.version(),
+        ErrorDetails.cut(rejection.detail()));
+    rejections.remember(group, nodeId, typeUrl, rejection);
+  }
+
+  /** The proxy holds all it asked for of {@code version}: an earlier rejection of it is void. */
+  void accepted(String typeUrl, String version) {
+    rejections.accepted(group, nodeId, typeUrl, version);
+  }
+
+  /** What this node rejected of the type on an earlier stream to this replica, if anything. */
+  Optional<Rejections.Rejection> rejectedBefore(String typeUrl) {
+    return rejections.find(group, nodeId, typeUrl);
   }
 
   StreamStatus status(Map<String, ? extends TypeProgress> types) {

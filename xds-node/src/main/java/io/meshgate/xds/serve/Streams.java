@@ -1,52 +1,98 @@
 package io.meshgate.xds.serve;
 
+import io.grpc.Status;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The open streams, by group, so a group's change reaches exactly its streams. */
+/**
+ * The open streams, by group, so a group's change reaches exactly its streams. Thread-safe: streams
+ * come and go on gRPC's threads while the pipeline pushes.
+ */
 final class Streams {
+  private static final Logger log = LoggerFactory.getLogger(Streams.class);
+
   /** A stream that can be told its group changed. */
   interface Stream {
+    /** Unique and increasing: a group's streams are told of a change oldest first. */
+    long id();
+
+    /**
+     * The group's snapshot changed. Must not block on the proxy: a stream whose proxy does not read
+     * sends nothing now and the newest state once it reads.
+     */
     void groupChanged();
 
     StreamStatus status();
 
     /** Ends the stream with this status (the proxy reconnects, elsewhere if it can). */
-    void end(io.grpc.Status status);
+    void end(Status status);
   }
 
-  private final Map<String, Set<Stream>> byGroup = new ConcurrentHashMap<>();
+  private final Map<String, ConcurrentSkipListMap<Long, Stream>> byGroup =
+      new ConcurrentHashMap<>();
 
   void add(String group, Stream stream) {
-    byGroup.computeIfAbsent(group, g -> ConcurrentHashMap.newKeySet()).add(stream);
+    byGroup.compute(
+        group,
+        (g, streams) -> {
+          ConcurrentSkipListMap<Long, Stream> map =
+              streams == null ? new ConcurrentSkipListMap<>() : streams;
+          map.put(stream.id(), stream);
+          return map;
+        });
   }
 
   void remove(String group, Stream stream) {
-    Set<Stream> streams = byGroup.get(group);
-    if (streams != null) {
-      streams.remove(stream);
-    }
+    byGroup.computeIfPresent(
+        group,
+        (g, streams) -> {
+          streams.remove(stream.id(), stream);
+          return streams.isEmpty() ? null : streams;
+        });
   }
 
+  /**
+   * Tells each stream of the group, each on its own: one that fails is ended and dropped, and the
+   * others are told all the same. Nothing a stream throws reaches the caller (the pipeline).
+   */
   void groupChanged(String group) {
-    Set<Stream> streams = byGroup.get(group);
-    if (streams != null) {
-      streams.forEach(Stream::groupChanged);
+    ConcurrentSkipListMap<Long, Stream> streams = byGroup.get(group);
+    if (streams == null) {
+      return;
+    }
+    for (Stream stream : streams.values()) {
+      try {
+        stream.groupChanged();
+      } catch (RuntimeException e) {
+        log.warn("a stream of group {} failed on a change and is ended", group, e);
+        remove(group, stream);
+        try {
+          stream.end(Status.INTERNAL.withDescription("this stream failed on an update"));
+        } catch (RuntimeException again) {
+          log.debug("the failed stream could not be ended: {}", again.toString());
+        }
+      }
     }
   }
 
   /** Ends every open stream: a stopping replica sends its proxies elsewhere. */
-  void endAll(io.grpc.Status status) {
-    byGroup.values().stream().flatMap(Set::stream).toList().forEach(s -> s.end(status));
+  void endAll(Status status) {
+    byGroup.values().stream()
+        .flatMap(streams -> streams.values().stream())
+        .toList()
+        .forEach(s -> s.end(status));
   }
 
   List<StreamStatus> statuses() {
     return byGroup.values().stream()
-        .flatMap(Set::stream)
+        .flatMap(streams -> streams.values().stream())
         .map(Stream::status)
-        .sorted(java.util.Comparator.comparingLong(StreamStatus::id))
+        .sorted(Comparator.comparingLong(StreamStatus::id))
         .toList();
   }
 }

@@ -1,20 +1,39 @@
 package io.meshgate.xds.serve;
 
-/** What both stream kinds track per type URL for /debug and the status loop. */
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The ACK/NACK bookkeeping both stream kinds keep per type URL: the response in flight, what the
+ * proxy ACKed, and what it rejected. Content the proxy rejected is a type version and the names of
+ * the resources its rejected responses carried: at that version, those resources are never sent to
+ * it again; any other name it asks for is.
+ */
 abstract class TypeProgress {
   boolean subscribed;
+
+  /** The version of the last response sent (null before the first). */
   String sentVersion;
-  String pendingNonce;
-  String ackedVersion;
-  String nackedVersion;
-  String nackDetail;
-  boolean dirty;
-  int responses;
 
   /** The snapshot revision of the last response sent. */
   long sentRevision = -1;
 
-  /** The snapshot revision of the last response ACKed. */
+  /** The nonce awaiting an ACK or NACK; null when none. */
+  String pendingNonce;
+
+  /** The names of the resources the pending response carries (added, changed or removed). */
+  Set<String> pendingNames = Set.of();
+
+  /**
+   * Whether the pending response, once ACKed, leaves the proxy holding all it asked for of its
+   * version: false when rejected content was held back from it.
+   */
+  boolean pendingComplete;
+
+  String ackedVersion;
+
+  /** The snapshot revision of the last complete response ACKed. */
   long ackedRevision = -1;
 
   /**
@@ -22,6 +41,73 @@ abstract class TypeProgress {
    * needed nothing sent to this stream.
    */
   String syncedVersion;
+
+  /** The version the proxy last NACKed; null when none, or once it accepted that version. */
+  String nackedVersion;
+
+  /** The NACK's error detail, cut (ErrorDetails). */
+  String nackDetail;
+
+  /** The names of the resources at {@link #nackedVersion} the proxy rejected. */
+  Set<String> rejectedNames = Set.of();
+
+  int responses;
+
+  /** A response went out; the next one of this type waits for its ACK or NACK. */
+  final void sent(
+      String version, long revision, String nonce, Collection<String> names, boolean complete) {
+    sentVersion = version;
+    sentRevision = revision;
+    pendingNonce = nonce;
+    pendingNames = Set.copyOf(names);
+    pendingComplete = complete;
+    responses++;
+  }
+
+  /**
+   * The pending response was ACKed. Returns whether the proxy now holds all it asked for of its
+   * version; then a rejection of that very version no longer holds either.
+   */
+  final boolean acked() {
+    pendingNonce = null;
+    ackedVersion = sentVersion;
+    if (!pendingComplete) {
+      return false;
+    }
+    ackedRevision = sentRevision;
+    syncedVersion = sentVersion;
+    if (sentVersion.equals(nackedVersion)) {
+      nackedVersion = null;
+      nackDetail = null;
+      rejectedNames = Set.of();
+    }
+    return true;
+  }
+
+  /** The pending response was NACKed: what the proxy rejected, to remember past this stream. */
+  final Rejections.Rejection nacked(String detail) {
+    pendingNonce = null;
+    Set<String> rejected = new HashSet<>(pendingNames);
+    if (sentVersion.equals(nackedVersion)) {
+      rejected.addAll(rejectedNames); // a second NACK at the same version adds to the first
+    }
+    nackedVersion = sentVersion;
+    nackDetail = ErrorDetails.cut(detail);
+    rejectedNames = Set.copyOf(rejected);
+    return new Rejections.Rejection(nackedVersion, rejectedNames, nackDetail);
+  }
+
+  /** A new stream of a proxy that rejected content on an earlier stream and holds older config. */
+  final void remember(Rejections.Rejection rejection) {
+    nackedVersion = rejection.version();
+    nackDetail = rejection.detail();
+    rejectedNames = rejection.names();
+  }
+
+  /** Whether the proxy rejected resource {@code name} as it is at type version {@code version}. */
+  final boolean rejected(String version, String name) {
+    return version.equals(nackedVersion) && rejectedNames.contains(name);
+  }
 
   final TypeStatus status(String typeUrl) {
     return new TypeStatus(

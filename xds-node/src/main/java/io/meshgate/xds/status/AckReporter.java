@@ -9,6 +9,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.store.Keyspace;
+import io.meshgate.xds.serve.ErrorDetails;
 import io.meshgate.xds.serve.StreamStatus;
 import io.meshgate.xds.serve.TypeStatus;
 import io.meshgate.xds.snapshot.GroupSnapshot;
@@ -94,7 +95,7 @@ public final class AckReporter implements AutoCloseable {
       ObjectNode member = Mappers.json().createObjectNode();
       member.put("replica", replicaId).put("builtRevision", builtRevision.getAsLong());
       next.put(Keyspace.member(replicaId), member.toString());
-      summaries(streams.get())
+      summaries(replicaId, store, streams.get())
           .forEach((group, json) -> next.put(Keyspace.acks(replicaId, group), json));
       for (Map.Entry<String, String> entry : next.entrySet()) {
         if (!entry.getValue().equals(written.get(entry.getKey()))) {
@@ -120,8 +121,9 @@ public final class AckReporter implements AutoCloseable {
     }
   }
 
-  /** Group → summary JSON, for every group with a connected proxy. */
-  Map<String, String> summaries(List<StreamStatus> statuses) {
+  /** Group → summary JSON, for every group with a connected proxy. Pure. */
+  static Map<String, String> summaries(
+      String replicaId, SnapshotStore store, List<StreamStatus> statuses) {
     Map<String, List<StreamStatus>> byGroup = new TreeMap<>();
     for (StreamStatus stream : statuses) {
       byGroup.computeIfAbsent(stream.group(), g -> new ArrayList<>()).add(stream);
@@ -153,8 +155,13 @@ public final class AckReporter implements AutoCloseable {
     long acked = Long.MAX_VALUE;
     TypeStatus rejected = null;
     for (TypeStatus type : stream.types()) {
-      if (type.responses() == 0 && type.pendingNonce() == null && type.syncedVersion() == null) {
-        continue; // nothing was ever sent for it: nothing to hold
+      if (type.responses() == 0
+          && type.pendingNonce() == null
+          && type.syncedVersion() == null
+          && type.nackedVersion() == null) {
+        // Nothing was ever sent for it, and it rejected nothing on an earlier stream: nothing to
+        // hold.
+        continue;
       }
       acked = Math.min(acked, type.ackedRevision());
       if (snapshot == null) {
@@ -170,7 +177,7 @@ public final class AckReporter implements AutoCloseable {
     if (rejected != null) {
       state = REJECTED;
       proxy.put("typeUrl", rejected.typeUrl());
-      proxy.put("errorDetail", rejected.nackDetail());
+      proxy.put("errorDetail", ErrorDetails.cut(rejected.nackDetail()));
     }
     proxy.put("state", state);
     proxy.put("ackedRevision", acked == Long.MAX_VALUE ? -1 : acked);

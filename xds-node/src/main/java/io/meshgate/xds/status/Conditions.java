@@ -5,6 +5,7 @@ import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.xds.ir.Problem;
+import io.meshgate.xds.serve.ErrorDetails;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -215,7 +216,7 @@ public final class Conditions {
                 + ") rejected "
                 + proxy.typeUrl().substring(proxy.typeUrl().lastIndexOf('.') + 1)
                 + ": "
-                + proxy.errorDetail(),
+                + ErrorDetails.cut(proxy.errorDetail()),
             generation);
       }
     }

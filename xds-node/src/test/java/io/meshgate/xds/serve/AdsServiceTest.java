@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
@@ -23,13 +21,15 @@ import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The ADS streams against simulated clients over an in-process channel. */
+/**
+ * The ADS service with a translated config and with credentials, over an in-process channel. What
+ * every stream does, either protocol, is AdsStreamContract's (SotwStreamTest, DeltaStreamTest).
+ */
 class AdsServiceTest {
   private static final String GATEWAY =
       """
@@ -137,160 +137,6 @@ class AdsServiceTest {
     assertThat(changed.getResourcesCount()).isEqualTo(1);
     assertThat(changed.getVersionInfo()).isNotEqualTo(routes.getVersionInfo());
     assertThat(client.received.poll(200, TimeUnit.MILLISECONDS)).isNull();
-  }
-
-  @Test
-  void aSubscriptionChangeCarryingTheLatestAckedNonceIsServed() throws Exception {
-    // given: one cluster asked for and ACKed
-    publish(90);
-    AdsClients.Sotw client = new AdsClients.Sotw(channel);
-    Node node = gatewayNode("grpc-like");
-    client.request(node, TypeUrls.CLUSTER, List.of("default/a"), "", "", false);
-    DiscoveryResponse first = client.next();
-    client.request(
-        node,
-        TypeUrls.CLUSTER,
-        List.of("default/a"),
-        first.getVersionInfo(),
-        first.getNonce(),
-        false);
-
-    // when: it asks for one more name, with the nonce it already ACKed (as grpc-java does)
-    client.request(
-        node,
-        TypeUrls.CLUSTER,
-        List.of("default/a", "default/b"),
-        first.getVersionInfo(),
-        first.getNonce(),
-        false);
-
-    // then
-    assertThat(client.next().getResourcesCount()).isEqualTo(2);
-  }
-
-  @Test
-  void aClientThatKeepsNackingGetsNothingMoreUntilTheConfigChanges() throws Exception {
-    // given
-    publish(90);
-    AdsClients.Sotw client = new AdsClients.Sotw(channel);
-    Node node = gatewayNode("envoy-nack");
-    client.request(node, TypeUrls.ROUTE, List.of("default/edge/80"), "", "", false);
-    DiscoveryResponse first = client.next();
-
-    // when: it NACKs, and asks again and again with the rejection
-    for (int i = 0; i < 5; i++) {
-      client.request(node, TypeUrls.ROUTE, List.of("default/edge/80"), "", first.getNonce(), true);
-    }
-
-    // then: the rejected version is not sent again
-    assertThat(client.received.poll(300, TimeUnit.MILLISECONDS)).isNull();
-
-    // and the next version is
-    publish(50);
-    DiscoveryResponse next = client.next();
-    assertThat(next.getVersionInfo()).isNotEqualTo(first.getVersionInfo());
-    assertThat(client.received).isEmpty();
-  }
-
-  @Test
-  void theNextPushWaitsForTheAckOfThePreviousOne() throws Exception {
-    publish(90);
-    AdsClients.Sotw client = new AdsClients.Sotw(channel);
-    Node node = gatewayNode("envoy-slow");
-    client.request(node, TypeUrls.ROUTE, List.of("default/edge/80"), "", "", false);
-    DiscoveryResponse first = client.next();
-
-    // two changes while the first response is not yet ACKed
-    publish(70);
-    publish(30);
-    assertThat(client.received.poll(300, TimeUnit.MILLISECONDS))
-        .as("nothing before the ACK")
-        .isNull();
-
-    // the ACK releases one push, of the latest version
-    client.request(
-        node,
-        TypeUrls.ROUTE,
-        List.of("default/edge/80"),
-        first.getVersionInfo(),
-        first.getNonce(),
-        false);
-    DiscoveryResponse latest = client.next();
-    assertThat(
-            latest
-                .getResources(0)
-                .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
-                .getVirtualHosts(0)
-                .getRoutes(0)
-                .getRoute()
-                .getWeightedClusters()
-                .getClusters(0)
-                .getWeight()
-                .getValue())
-        .isEqualTo(30);
-    assertThat(client.received.poll(300, TimeUnit.MILLISECONDS)).isNull();
-  }
-
-  @Test
-  void aDeltaClientGetsOnlyTheChangedResource() throws Exception {
-    publish(90);
-    AdsClients.Delta client = new AdsClients.Delta(channel);
-    Node node = gatewayNode("envoy-delta");
-    client.requests.onNext(
-        DeltaDiscoveryRequest.newBuilder().setNode(node).setTypeUrl(TypeUrls.CLUSTER).build());
-    DeltaDiscoveryResponse clusters = client.next();
-    client.requests.onNext(
-        DeltaDiscoveryRequest.newBuilder()
-            .setNode(node)
-            .setTypeUrl(TypeUrls.CLUSTER)
-            .setResponseNonce(clusters.getNonce())
-            .build());
-    client.requests.onNext(
-        DeltaDiscoveryRequest.newBuilder()
-            .setNode(node)
-            .setTypeUrl(TypeUrls.ROUTE)
-            .addResourceNamesSubscribe("default/edge/80")
-            .build());
-    DeltaDiscoveryResponse routes = client.next();
-    client.requests.onNext(
-        DeltaDiscoveryRequest.newBuilder()
-            .setNode(node)
-            .setTypeUrl(TypeUrls.ROUTE)
-            .setResponseNonce(routes.getNonce())
-            .build());
-    assertThat(clusters.getResourcesCount()).isEqualTo(2);
-
-    // when: one route changes
-    publish(50);
-
-    // then: only the route is sent; the clusters, unchanged, are not
-    DeltaDiscoveryResponse changed = client.next();
-    assertThat(changed.getTypeUrl()).isEqualTo(TypeUrls.ROUTE);
-    assertThat(changed.getResourcesList())
-        .extracting(r -> r.getName())
-        .containsExactly("default/edge/80");
-    assertThat(client.received.poll(300, TimeUnit.MILLISECONDS)).isNull();
-  }
-
-  @Test
-  void aDeltaClientThatAlreadyHoldsTheVersionsGetsNoPush() throws Exception {
-    // given: what another replica with the same config served
-    publish(90);
-    GroupSnapshot snapshot = store.get("gateway/default/edge").orElseThrow();
-    Map<String, String> held = new java.util.HashMap<>();
-    snapshot.type(TypeUrls.CLUSTER).resources().forEach((n, r) -> held.put(n, r.version()));
-
-    // when: it fails over to this replica
-    AdsClients.Delta client = new AdsClients.Delta(channel);
-    client.requests.onNext(
-        DeltaDiscoveryRequest.newBuilder()
-            .setNode(gatewayNode("moved"))
-            .setTypeUrl(TypeUrls.CLUSTER)
-            .putAllInitialResourceVersions(held)
-            .build());
-
-    // then
-    assertThat(client.received.poll(300, TimeUnit.MILLISECONDS)).isNull();
   }
 
   @Test

@@ -87,4 +87,36 @@ class ConditionsTest {
     assertThat(desired.message()).endsWith("/spec/rules/7: odd; and 3 more");
     assertThat(desired.generation()).isEqualTo(3);
   }
+
+  @Test
+  void aRejectingProxysErrorDetailIsCutTo1KiBInProgrammed() {
+    // given: a proxy that rejected the current config with 20 KiB of detail (an older replica's
+    // summary, not cut yet)
+    Conditions.ProxyAck proxy =
+        new Conditions.ProxyAck(
+            "r1",
+            "gateway/shop/edge",
+            "edge-2",
+            AckReporter.REJECTED,
+            10,
+            "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+            "ü".repeat(10_240));
+    Conditions.Fleet fleet =
+        new Conditions.Fleet(Map.of("r1", 30L), Map.of("gateway/shop/edge", List.of(proxy)));
+
+    // when
+    Conditions.Desired programmed =
+        Conditions.programmed(java.util.Set.of("gateway/shop/edge"), List.of(proxy), fleet, 20, 2);
+
+    // then
+    assertThat(programmed.reason()).isEqualTo("Invalid");
+    String prefix = "proxy edge-2 of gateway/shop/edge (replica r1) rejected RouteConfiguration: ";
+    assertThat(programmed.message()).startsWith(prefix).endsWith("… (cut, 20480 bytes)");
+    assertThat(
+            programmed
+                .message()
+                .substring(prefix.length())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .hasSizeLessThanOrEqualTo(1024);
+  }
 }
