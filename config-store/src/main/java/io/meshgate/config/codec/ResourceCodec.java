@@ -1,6 +1,7 @@
 package io.meshgate.config.codec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshgate.config.model.Kind;
@@ -26,22 +27,39 @@ public final class ResourceCodec {
   /**
    * Binds a document that passed validation.
    *
-   * @throws IllegalArgumentException if it does not bind (validate first to learn why)
+   * @throws BindingException if it does not bind (validate first to learn why)
    */
   public static Resource fromTree(JsonNode document) {
+    Kind kind = kind(document);
+    ObjectMeta metadata = bind(document.get("metadata"), ObjectMeta.class, "/metadata");
+    Spec spec = specFromTree(kind, document);
+    ResourceStatus status =
+        document.hasNonNull("status")
+            ? bind(document.get("status"), ResourceStatus.class, "/status")
+            : null;
     try {
-      Kind kind = Kind.fromWireName(document.path("kind").asText());
-      ObjectMeta metadata = Mappers.json().treeToValue(document.get("metadata"), ObjectMeta.class);
-      JsonNode specNode = kind == Kind.SECRET ? secretSpec(document) : document.get("spec");
-      Spec spec = Mappers.json().treeToValue(specNode, kind.specType());
-      ResourceStatus status =
-          document.hasNonNull("status")
-              ? Mappers.json().treeToValue(document.get("status"), ResourceStatus.class)
-              : null;
       return new Resource(document.path("apiVersion").asText(), kind, metadata, spec, status);
-    } catch (JsonProcessingException | RuntimeException e) {
-      throw new IllegalArgumentException("document does not bind: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new BindingException("", e);
     }
+  }
+
+  /**
+   * Binds only the spec of a document — for a Secret, its top-level {@code type}, {@code data} and
+   * {@code sealed} — so that the rules of the spec can run while its metadata is still wrong.
+   *
+   * @throws BindingException if the spec does not bind, with where
+   */
+  public static Spec specFromTree(Kind kind, JsonNode document) {
+    if (kind == Kind.SECRET) {
+      // The lifted fields keep their names, so a path into the spec is one into the document.
+      return bind(secretSpec(document), kind.specType(), "");
+    }
+    JsonNode spec = document.get("spec");
+    if (spec == null || !spec.isObject()) {
+      throw new BindingException("/spec", new IllegalArgumentException("spec: expected an object"));
+    }
+    return bind(spec, kind.specType(), "/spec");
   }
 
   public static JsonNode toTree(Resource resource) {
@@ -86,6 +104,43 @@ public final class ResourceCodec {
   /** Parses JSON bytes into a tree, e.g. a Kafka record value. */
   public static JsonNode parseJson(byte[] json) throws IOException {
     return Mappers.json().readTree(json);
+  }
+
+  private static Kind kind(JsonNode document) {
+    try {
+      return Kind.fromWireName(document.path("kind").asText());
+    } catch (RuntimeException e) {
+      throw new BindingException("/kind", e);
+    }
+  }
+
+  private static <T> T bind(JsonNode node, Class<T> type, String at) {
+    try {
+      T value = Mappers.json().treeToValue(node, type);
+      if (value == null) {
+        throw new BindingException(at, new IllegalArgumentException("absent"));
+      }
+      return value;
+    } catch (JsonMappingException e) {
+      throw new BindingException(at + pointer(e.getPath()), e);
+    } catch (JsonProcessingException | RuntimeException e) {
+      throw new BindingException(at, e);
+    }
+  }
+
+  /** Jackson's path of a failure as a JSON pointer. */
+  private static String pointer(List<JsonMappingException.Reference> path) {
+    StringBuilder pointer = new StringBuilder();
+    for (JsonMappingException.Reference reference : path) {
+      String name = reference.getFieldName();
+      pointer
+          .append('/')
+          .append(
+              name != null
+                  ? name.replace("~", "~0").replace("/", "~1")
+                  : String.valueOf(reference.getIndex()));
+    }
+    return pointer.toString();
   }
 
   private static JsonNode secretSpec(JsonNode document) {

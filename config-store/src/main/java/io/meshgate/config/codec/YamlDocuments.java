@@ -1,14 +1,19 @@
 package io.meshgate.config.codec;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads multi-document YAML (or JSON) streams, as {@code kubectl apply -f} does. */
+/**
+ * Reads multi-document YAML (or JSON) streams, as {@code kubectl apply -f} does: documents that
+ * hold nothing — a trailing {@code ---}, only comments, {@code ~} or {@code null} — are skipped;
+ * every other document is returned, mappings or not, for the validator to judge.
+ */
 public final class YamlDocuments {
   private YamlDocuments() {}
 
@@ -18,14 +23,18 @@ public final class YamlDocuments {
    */
   public static List<Document> read(String source, String text) {
     List<Document> documents = new ArrayList<>();
-    try (MappingIterator<JsonNode> iterator =
-        Mappers.yaml().readerFor(JsonNode.class).readValues(text)) {
+    try (JsonParser parser = Mappers.yaml().createParser(text)) {
       while (true) {
         try {
-          if (!iterator.hasNextValue()) {
+          // Each value at the top level of the stream is one document.
+          JsonToken token = parser.nextToken();
+          if (token == null) {
             break;
           }
-          JsonNode node = iterator.nextValue();
+          if (isEmpty(parser)) {
+            continue;
+          }
+          JsonNode node = Mappers.yaml().readTree(parser);
           if (node == null || node.isMissingNode() || node.isNull()) {
             continue;
           }
@@ -39,6 +48,20 @@ public final class YamlDocuments {
       documents.add(new Document(source, documents.size(), null, e.getMessage()));
     }
     return documents;
+  }
+
+  /**
+   * Whether the parser stands on a document with no content. SnakeYAML reads one as an empty plain
+   * scalar, which Jackson hands on as the string {@code ""}, just as it does a quoted {@code ''};
+   * only the empty one spans no characters. {@code ''} is a document, and not a resource.
+   */
+  private static boolean isEmpty(JsonParser parser) throws IOException {
+    if (parser.currentToken() != JsonToken.VALUE_STRING || !parser.getText().isEmpty()) {
+      return false;
+    }
+    JsonLocation start = parser.currentTokenLocation();
+    JsonLocation end = parser.currentLocation();
+    return start.getCharOffset() == end.getCharOffset();
   }
 
   private static String describe(JsonProcessingException e) {

@@ -46,9 +46,9 @@ final class BackendRules {
                   + endpoint.address()
                   + ":"
                   + endpoint.port()
-                  + " (also endpoints["
-                  + first
-                  + "])",
+                  + " (also "
+                  + problems.item("/spec/static/endpoints/" + first)
+                  + ")",
               null);
         }
       }
@@ -67,14 +67,14 @@ final class BackendRules {
       if (sameName != null) {
         problems.add(
             "/spec/ports/" + i + "/name",
-            "duplicate port name (also ports[" + sameName + "])",
+            "duplicate port name (also " + problems.item("/spec/ports/" + sameName) + ")",
             port.name());
       }
       Integer sameNumber = numbers.putIfAbsent(port.port(), i);
       if (sameNumber != null) {
         problems.add(
             "/spec/ports/" + i + "/port",
-            "duplicate port (also ports[" + sameNumber + "])",
+            "duplicate port (also " + problems.item("/spec/ports/" + sameNumber) + ")",
             port.port());
       }
     }
@@ -126,9 +126,9 @@ final class BackendRules {
                 + upstream.localBindAddress()
                 + ":"
                 + port
-                + " (also upstreams["
-                + first
-                + "])",
+                + " (also "
+                + problems.item("/spec/upstreams/" + first)
+                + ")",
             port);
       }
     }

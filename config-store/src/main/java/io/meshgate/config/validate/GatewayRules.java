@@ -28,7 +28,7 @@ final class GatewayRules {
       if (sameName != null) {
         problems.add(
             at + "/name",
-            "duplicate listener name (also listeners[" + sameName + "])",
+            "duplicate listener name (also " + problems.item("/spec/listeners/" + sameName) + ")",
             listener.name());
       }
       String hostname = listener.hostname() == null ? "*" : listener.hostname();
@@ -40,9 +40,9 @@ final class GatewayRules {
                 + listener.port()
                 + "/"
                 + hostname
-                + " (also listeners["
-                + samePortHostname
-                + "])",
+                + " (also "
+                + problems.item("/spec/listeners/" + samePortHostname)
+                + ")",
             null);
       }
       Integer portOwner = portOwners.putIfAbsent(listener.port(), i);
@@ -52,9 +52,9 @@ final class GatewayRules {
             at + "/protocol",
             "port "
                 + listener.port()
-                + " is also used by listeners["
-                + portOwner
-                + "] ("
+                + " is also used by "
+                + problems.item("/spec/listeners/" + portOwner)
+                + " ("
                 + listeners.get(portOwner).protocol()
                 + "); HTTP, HTTPS/TLS and TCP listeners cannot share a port",
             listener.protocol());

@@ -4,7 +4,6 @@ import io.meshgate.config.model.ApiKeyAuth;
 import io.meshgate.config.model.BackendTlsPolicySpec;
 import io.meshgate.config.model.BackendTlsValidation;
 import io.meshgate.config.model.ConsistentHash;
-import io.meshgate.config.model.Durations;
 import io.meshgate.config.model.FaultAbort;
 import io.meshgate.config.model.HealthCheck;
 import io.meshgate.config.model.HealthCheckType;
@@ -101,9 +100,7 @@ final class PolicyRules {
       var backoff = policy.retry().backoff();
       if (backoff.baseInterval() != null
           && backoff.maxInterval() != null
-          && Durations.parse(backoff.baseInterval())
-                  .compareTo(Durations.parse(backoff.maxInterval()))
-              > 0) {
+          && SpecRules.longer(backoff.baseInterval(), backoff.maxInterval())) {
         problems.add(
             "/spec/retry/backoff/maxInterval",
             "must not be shorter than baseInterval (" + backoff.baseInterval() + ")",
@@ -138,7 +135,9 @@ final class PolicyRules {
         if (first != null) {
           problems.add(
               "/spec/jwt/providers/" + i + "/name",
-              "duplicate provider name (also providers[" + first + "])",
+              "duplicate provider name (also "
+                  + problems.item("/spec/jwt/providers/" + first)
+                  + ")",
               name);
         }
       }

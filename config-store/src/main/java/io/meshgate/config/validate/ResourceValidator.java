@@ -2,6 +2,7 @@ package io.meshgate.config.validate;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.Error;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.codec.ResourceCodec;
 import io.meshgate.config.model.Kind;
@@ -12,12 +13,16 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Validates documents: the one code path for {@code meshgate validate}, {@code meshgate apply} and
- * the applier. Order: shape (an object with a known kind and apiVersion), size, the kind's JSON
- * Schema, then Java rules. Java rules run only on documents the schema accepts, so a document with
- * schema violations may show more after they are fixed. Thread-safe.
+ * the applier. Order: shape (an object with a known kind), size, the kind's JSON Schema, then Java
+ * rules. A document that fails its shape, size or kind is reported with that alone; otherwise every
+ * violation is reported in one pass: the Java rules run on what the schema left readable (see
+ * {@link PrunedDocument}), so fixing the schema's findings brings no new ones to light.
+ * Thread-safe.
  */
 public final class ResourceValidator {
   /** Largest resource accepted, as compact JSON: far below etcd's 1.5 MiB request limit. */
@@ -91,23 +96,26 @@ public final class ResourceValidator {
       violations.addAll(SecretRules.checkPlaintext(document));
     }
     KindSchemas schemas = KindSchemas.get();
-    java.util.Set<String> explained =
-        violations.stream().map(Violation::path).collect(java.util.stream.Collectors.toSet());
-    SchemaMessages.describe(
-            schemas.compiled(kind.get()).validate(document), schemas.node(kind.get()))
-        .stream()
+    Set<String> explained = paths(violations);
+    List<Error> schemaErrors = schemas.compiled(kind.get()).validate(document);
+    SchemaMessages.describe(schemaErrors, schemas.node(kind.get())).stream()
         // A rule that ran first already explained this path better.
         .filter(v -> !explained.contains(v.path()))
         .forEach(violations::add);
-    if (!violations.isEmpty()) {
-      return new Validation.Invalid(subject, violations);
+    if (violations.isEmpty()) {
+      Resource resource = ResourceCodec.fromTree(document);
+      List<Violation> ruleViolations = SpecRules.check(resource.spec(), new Problems());
+      return ruleViolations.isEmpty()
+          ? new Validation.Valid(resource)
+          : new Validation.Invalid(subject, ruleViolations);
     }
-    Resource resource = ResourceCodec.fromTree(document);
-    List<Violation> ruleViolations = SpecRules.check(resource);
-    if (!ruleViolations.isEmpty()) {
-      return new Validation.Invalid(subject, ruleViolations);
-    }
-    return new Validation.Valid(resource);
+    PrunedDocument pruned = PrunedDocument.of(document, schemaErrors, paths(violations));
+    pruned
+        .spec(kind.get())
+        .map(spec -> SpecRules.check(spec, new Problems(pruned::original)))
+        .map(pruned::independent)
+        .ifPresent(violations::addAll);
+    return new Validation.Invalid(subject, violations);
   }
 
   /** Validates a resource built in code, through its JSON form. */
@@ -133,6 +141,10 @@ public final class ResourceValidator {
             ? namespace.asText()
             : ObjectMeta.DEFAULT_NAMESPACE;
     return kind.get().wireName() + "/" + ns + "/" + name.asText();
+  }
+
+  private static Set<String> paths(List<Violation> violations) {
+    return violations.stream().map(Violation::path).collect(Collectors.toSet());
   }
 
   private static int size(JsonNode document) {

@@ -2,7 +2,6 @@ package io.meshgate.config.validate;
 
 import io.meshgate.config.model.BackendRef;
 import io.meshgate.config.model.BackendRule;
-import io.meshgate.config.model.Durations;
 import io.meshgate.config.model.GrpcMethodMatch;
 import io.meshgate.config.model.GrpcRouteMatch;
 import io.meshgate.config.model.GrpcRouteRule;
@@ -61,9 +60,7 @@ final class RouteRules {
       if (rule.timeouts() != null
           && rule.timeouts().request() != null
           && rule.timeouts().backendRequest() != null
-          && Durations.parse(rule.timeouts().backendRequest())
-                  .compareTo(Durations.parse(rule.timeouts().request()))
-              > 0) {
+          && SpecRules.longer(rule.timeouts().backendRequest(), rule.timeouts().request())) {
         problems.add(
             at + "/timeouts/backendRequest",
             "must not be longer than timeouts.request (" + rule.timeouts().request() + ")",

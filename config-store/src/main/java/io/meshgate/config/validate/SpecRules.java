@@ -2,12 +2,12 @@ package io.meshgate.config.validate;
 
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.BackendTlsPolicySpec;
+import io.meshgate.config.model.Durations;
 import io.meshgate.config.model.GatewaySpec;
 import io.meshgate.config.model.GrpcRouteSpec;
 import io.meshgate.config.model.HttpRouteSpec;
 import io.meshgate.config.model.MeshBridgeSpec;
 import io.meshgate.config.model.ReferenceGrantSpec;
-import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.SecretSpec;
 import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.config.model.SidecarSpec;
@@ -22,9 +22,8 @@ import java.util.List;
 final class SpecRules {
   private SpecRules() {}
 
-  static List<Violation> check(Resource resource) {
-    Problems problems = new Problems();
-    Spec spec = resource.spec();
+  /** Runs the rules of the spec's kind, collecting into {@code problems}, and returns them all. */
+  static List<Violation> check(Spec spec, Problems problems) {
     if (spec instanceof GatewaySpec gateway) {
       GatewayRules.check(gateway, problems);
     } else if (spec instanceof HttpRouteSpec route) {
@@ -55,6 +54,18 @@ final class SpecRules {
       SecretRules.check(secret, problems);
     }
     return problems.violations();
+  }
+
+  /**
+   * Whether duration {@code a} is longer than {@code b}. False when either is no duration: the
+   * schema reports that, and the rules may run on a document it refused.
+   */
+  static boolean longer(String a, String b) {
+    try {
+      return Durations.parse(a).compareTo(Durations.parse(b)) > 0;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** Reports each set field beyond the first of a group that allows exactly one. */

@@ -16,6 +16,8 @@ import java.util.stream.Stream;
 /**
  * The documents named by {@code -f}: files, directories (their *.yaml, *.yml and *.json files,
  * sorted by name; with {@code recursive}, subdirectories too), or {@code -} for standard input.
+ * Empty documents (a trailing {@code ---}, only comments) are skipped, as kubectl skips them, so
+ * validate, apply and seal see the same documents with the same indexes.
  */
 final class InputFiles {
   private InputFiles() {}

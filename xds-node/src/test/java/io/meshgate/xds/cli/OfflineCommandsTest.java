@@ -50,6 +50,10 @@ class OfflineCommandsTest {
             backendRefs: [{name: web, weight: 2000000}]
       """;
 
+  /** The two VALID documents with empty ones around them, each spelled another way. */
+  private static final String VALID_WITH_EMPTY_DOCUMENTS =
+      "---\n" + VALID.replace("---\n", "--- \n# a document of only comments\n---\n") + "---\n";
+
   private Path write(String name, String content) throws Exception {
     Path file = dir.resolve(name);
     Files.writeString(file, content);
@@ -81,7 +85,67 @@ class OfflineCommandsTest {
     assertThat(run.out())
         .contains(dir.resolve("b-bad.yaml") + "#0 HTTPRoute/default/web: invalid")
         .contains("  /spec/rules/0/backendRefs/0/weight: must be at most 1000000 (value: 2000000)")
+        .contains("  /spec/rules/0/matches/0/path/value: not a valid RE2 regular expression")
         .contains("3 documents: 2 valid, 1 invalid");
+  }
+
+  @Test
+  void validateSkipsEmptyDocuments() throws Exception {
+    Path file = write("ok.yaml", VALID_WITH_EMPTY_DOCUMENTS);
+
+    CliRun run = CliRun.run("validate", "-f", file.toString());
+
+    assertThat(run.exit()).as(run.out()).isZero();
+    assertThat(run.out())
+        .contains(file + "#0 Backend/shop/echo: valid")
+        .contains(file + "#1 HTTPRoute/shop/echo: valid")
+        .contains("2 documents: 2 valid, 0 invalid");
+  }
+
+  @Test
+  void applySkipsEmptyDocumentsOneEventEachOrOneChangeset() throws Exception {
+    Path file = write("ok.yaml", VALID_WITH_EMPTY_DOCUMENTS);
+
+    CliRun each = CliRun.run("apply", "--dry-run", "-f", file.toString());
+    CliRun atomic = CliRun.run("apply", "--dry-run", "--atomic", "-f", file.toString());
+
+    assertThat(each.exit()).as(each.out()).isZero();
+    assertThat(YamlDocuments.read("-", each.out()))
+        .extracting(d -> d.tree().path("headers").path("ce_subject").asText())
+        .containsExactly("Backend/shop/echo", "HTTPRoute/shop/echo");
+    assertThat(atomic.exit()).as(atomic.out() + atomic.err()).isZero();
+    var changesets = YamlDocuments.read("-", atomic.out());
+    assertThat(changesets).hasSize(1);
+    var value =
+        io.meshgate.config.codec.Mappers.json()
+            .readTree(changesets.get(0).tree().path("value").asText());
+    assertThat(value.path("resources").size()).isEqualTo(2);
+  }
+
+  @Test
+  void aDocumentThatIsNotAMappingIsRefusedWithItsFileAndIndex() throws Exception {
+    // given: a list between two resources, after an empty document that does not count
+    Path file =
+        write(
+            "mixed.yaml",
+            VALID.replace("---\n", "---\n---\n- kind: Backend\n- kind: HTTPRoute\n---\n"));
+
+    // when
+    CliRun validate = CliRun.run("validate", "-f", file.toString());
+    CliRun apply = CliRun.run("apply", "--dry-run", "-f", file.toString());
+
+    // then
+    assertThat(validate.exit()).isEqualTo(3);
+    assertThat(validate.out())
+        .contains(
+            file
+                + "#1 (unnamed): invalid\n"
+                + "  (document): a resource is an object with apiVersion, kind, metadata and spec")
+        .contains("3 documents: 2 valid, 1 invalid");
+    assertThat(apply.exit()).isEqualTo(3);
+    assertThat(apply.out())
+        .contains(file + "#1 (unnamed): invalid")
+        .contains("nothing was published");
   }
 
   @Test
@@ -148,7 +212,10 @@ class OfflineCommandsTest {
     CliRun run = CliRun.run("apply", "-f", file.toString(), "--kafka", "127.0.0.1:1");
 
     assertThat(run.exit()).isEqualTo(3);
-    assertThat(run.out()).contains("must be at most 1000000").contains("nothing was published");
+    assertThat(run.out())
+        .contains("must be at most 1000000")
+        .contains("not a valid RE2 regular expression")
+        .contains("nothing was published");
   }
 
   @Test
@@ -195,6 +262,36 @@ class OfflineCommandsTest {
             .unseal("shop", "hmac-keys", spec.sealed());
     assertThat(new String(opened.get("hmac-key"), StandardCharsets.UTF_8))
         .isEqualTo("s3cr3t-value");
+  }
+
+  @Test
+  void sealSkipsEmptyDocumentsAndRefusesOneThatIsNotASecretMapping() throws Exception {
+    // given
+    Path keys = dir.resolve("keys");
+    assertThat(CliRun.run("seal-key", "create", "--out", keys.toString()).exit()).isZero();
+    Map<String, String> env = Map.of("MESHGATE_SEAL_PUB", keys.resolve("seal.pub").toString());
+    String secret =
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: hmac-keys, namespace: shop}
+        type: Opaque
+        stringData: {hmac-key: s3cr3t-value}
+        """;
+    Path withEmpty = write("secret.yaml", "---\n" + secret + "--- \n# later\n---\n");
+    Path withScalar = write("scalar.yaml", secret + "---\njust words\n");
+
+    // when
+    CliRun sealed = CliRun.run(env, Path.of("/nonexistent"), "seal", "-f", withEmpty.toString());
+    CliRun refused = CliRun.run(env, Path.of("/nonexistent"), "seal", "-f", withScalar.toString());
+
+    // then
+    assertThat(sealed.exit()).as(sealed.err()).isZero();
+    assertThat(YamlDocuments.read("-", sealed.out()))
+        .singleElement()
+        .satisfies(d -> assertThat(d.tree().path("sealed").path("data").has("hmac-key")).isTrue());
+    assertThat(refused.exit()).isEqualTo(3);
+    assertThat(refused.err()).startsWith(withScalar + "#1: ");
   }
 
   @Test
