@@ -125,6 +125,12 @@ final class ApplyCommand implements Callable<Integer> {
     EventEncoder encoder = EventEncoder.forSource(source());
     OptionalLong revision = ifRevision == null ? OptionalLong.empty() : OptionalLong.of(ifRevision);
     List<Resource> resources = checked.resources();
+    if (resources.isEmpty()) {
+      // As kubectl: files of nothing but empty documents are a mistake worth saying.
+      spec.commandLine().getErr().println("no objects passed to apply (every document was empty)");
+      spec.commandLine().getErr().flush();
+      return Meshgate.EXIT_USAGE;
+    }
     List<ConfigEvent> events =
         atomic
             ? List.of(changeset(encoder, resources))

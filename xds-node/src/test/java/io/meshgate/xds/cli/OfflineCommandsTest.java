@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,6 +101,20 @@ class OfflineCommandsTest {
         .contains(file + "#0 Backend/shop/echo: valid")
         .contains(file + "#1 HTTPRoute/shop/echo: valid")
         .contains("2 documents: 2 valid, 0 invalid");
+  }
+
+  @Test
+  void applyOfOnlyEmptyDocumentsIsAUsageError() throws Exception {
+    Path file = write("empty.yaml", "---\n# nothing here yet\n---\n");
+
+    CliRun each = CliRun.run("apply", "--dry-run", "-f", file.toString());
+    CliRun atomic = CliRun.run("apply", "--dry-run", "--atomic", "-f", file.toString());
+
+    for (CliRun run : List.of(each, atomic)) {
+      assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(2);
+      assertThat(run.err()).contains("no objects passed to apply (every document was empty)");
+      assertThat(run.out()).isEmpty();
+    }
   }
 
   @Test
