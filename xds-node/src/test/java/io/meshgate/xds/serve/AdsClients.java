@@ -55,6 +55,25 @@ final class AdsClients {
       request(node, typeUrl, names, "", "", false);
     }
 
+    /** A NACK of the response with {@code nonce}, with this error detail. */
+    void nack(
+        Node node,
+        String typeUrl,
+        List<String> names,
+        String version,
+        String nonce,
+        String detail) {
+      requests.onNext(
+          DiscoveryRequest.newBuilder()
+              .setNode(node)
+              .setTypeUrl(typeUrl)
+              .addAllResourceNames(names)
+              .setVersionInfo(version)
+              .setResponseNonce(nonce)
+              .setErrorDetail(Status.newBuilder().setCode(3).setMessage(detail))
+              .build());
+    }
+
     void request(
         Node node, String typeUrl, List<String> names, String version, String nonce, boolean nack) {
       DiscoveryRequest.Builder request =

@@ -176,23 +176,27 @@ class ProgrammedIT {
             false);
         await().atMost(Duration.ofSeconds(20)).until(() -> programmedIs("True", "Programmed", 1));
 
-        // when: a change the scripted proxy rejects
+        // when: a change the scripted proxy rejects, with 20 KiB of error detail
         publish(config("v2"));
         DiscoveryResponse second = held.next();
-        held.request(
+        held.nack(
             scripted(),
             TypeUrls.ROUTE,
             List.of("echo.default"),
             first.getVersionInfo(),
             second.getNonce(),
-            true);
+            "rejected by test: " + "x".repeat(20_000));
 
-        // then: Invalid, with the proxy's error and its node id, for generation 2
+        // then: Invalid, with the proxy's error (cut to 1 KiB) and its node id, for generation 2
         await().atMost(Duration.ofSeconds(20)).until(() -> programmedIs("False", "Invalid", 2));
-        assertThat(programmed().orElseThrow().message())
+        String message = programmed().orElseThrow().message();
+        assertThat(message)
             .contains("scripted-1")
             .contains("rejected by test")
-            .contains("RouteConfiguration");
+            .contains("RouteConfiguration")
+            .endsWith("… (cut, 20018 bytes)");
+        assertThat(message.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+            .isLessThan(ErrorDetails.MAX_BYTES + 200);
 
         // when: the next valid change, which it ACKs
         publish(config("v3"));
