@@ -27,7 +27,8 @@ public final class AdsService
   private final Streams streams = new Streams();
   private final Rejections rejections = new Rejections();
   private final StreamAdmission admission;
-  private volatile long refused;
+  private final java.util.concurrent.atomic.AtomicLong refused =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** Every stream allowed, its group from its metadata: a loopback-only port without TLS. */
   public AdsService(SnapshotStore store) {
@@ -52,7 +53,7 @@ public final class AdsService
 
   /** Streams refused by the admission limit since start. */
   public long refused() {
-    return refused;
+    return refused.get();
   }
 
   /** Refuses a stream over the admission limit; null when it may open. */
@@ -60,7 +61,7 @@ public final class AdsService
     if (admission.tryAdmit()) {
       return null;
     }
-    refused++;
+    refused.incrementAndGet();
     responses.onError(
         Status.UNAVAILABLE
             .withDescription("too many new streams on this replica; retry with backoff")
