@@ -8,8 +8,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
@@ -36,12 +34,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The watchable read view of every stored resource: every reader of config reads through one.
  *
- * <p>It lists everything under {@link Keyspace#resourcesPrefix()} in one range read at revision R,
- * delivers a snapshot at R, then watches the prefix from R + 1 and delivers a new snapshot after
- * each watch response. It never gives up: a watch error is taken as a reason to verify, not as a
- * dead watch, so the view drops that watch, lists again and watches from the new list's revision
- * (backing off while etcd is unreachable); a watch whose start revision was compacted is replaced
- * the same way. A value that does not decode is logged and left out.
+ * <p>It lists everything under {@link Keyspace#resourcesPrefix()} as it was at one revision R (in
+ * pages, see {@link PagedRead}), delivers a snapshot at R, then watches the prefix from R + 1 and
+ * delivers a new snapshot after each watch response. It never gives up: a watch error is taken as a
+ * reason to verify, not as a dead watch, so the view drops that watch, lists again and watches from
+ * the new list's revision (backing off while etcd is unreachable); a watch whose start revision was
+ * compacted is replaced the same way. A value that does not decode is logged and left out.
  *
  * <p>Threading contract: listener calls run on the view's one thread, in revision order, never
  * concurrently, and only when the revision grew. {@link #current()} and {@link #awaitRevision} see
@@ -51,7 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class ConfigView implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigView.class);
   private static final ByteSequence PREFIX = ByteSequence.from(Keyspace.resourcesPrefix(), UTF_8);
-  private static final Duration LIST_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration PAGE_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
@@ -70,6 +68,7 @@ public final class ConfigView implements AutoCloseable {
   // session; callbacks that carry an older session's number are dropped, so a closed watch
   // cannot touch the state.
   private long session;
+  private CompletableFuture<PagedRead.Listing> pendingList;
   private Watch.Watcher watcher;
   private int failures;
   private boolean suspended;
@@ -222,28 +221,27 @@ public final class ConfigView implements AutoCloseable {
       return;
     }
     long listing = newSession();
-    CompletableFuture<GetResponse> read;
     try {
-      read = client.getKVClient().get(PREFIX, GetOption.builder().isPrefix(true).build());
+      pendingList = PagedRead.all(client.getKVClient(), Keyspace.resourcesPrefix(), PAGE_TIMEOUT);
     } catch (RuntimeException e) {
       retry("cannot list " + Keyspace.resourcesPrefix(), e);
       return;
     }
-    read.orTimeout(LIST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete((response, error) -> run(() -> onListed(listing, response, error)));
+    pendingList.whenComplete((result, error) -> run(() -> onListed(listing, result, error)));
   }
 
-  private void onListed(long listing, GetResponse response, Throwable error) {
+  private void onListed(long listing, PagedRead.Listing result, Throwable error) {
     if (listing != session) {
       return;
     }
+    pendingList = null;
     if (error != null) {
       retry("cannot list " + Keyspace.resourcesPrefix(), error);
       return;
     }
-    long revision = response.getHeader().getRevision();
+    long revision = result.revision();
     resources.clear();
-    response.getKvs().forEach(this::put);
+    result.kvs().forEach(this::put);
     stateRevision = revision;
     log.debug("listed {} resources at revision {}", resources.size(), revision);
     publish();
@@ -344,9 +342,15 @@ public final class ConfigView implements AutoCloseable {
     }
   }
 
-  /** Starts a new session: the current watch, if any, is closed and its callbacks dropped. */
+  /**
+   * Starts a new session: the current list or watch, if any, is stopped and its callbacks dropped.
+   */
   private long newSession() {
     session++;
+    if (pendingList != null) {
+      pendingList.cancel(false);
+      pendingList = null;
+    }
     Watch.Watcher previous = watcher;
     watcher = null;
     if (previous != null) {

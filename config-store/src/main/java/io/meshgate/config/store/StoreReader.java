@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -70,9 +71,7 @@ public final class StoreReader {
         namespace == null
             ? Keyspace.resourcesPrefix(kind)
             : Keyspace.resourcesPrefix(kind, namespace);
-    GetResponse response =
-        await(client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()));
-    return response.getKvs().stream()
+    return listing(PagedRead.all(client.getKVClient(), prefix, timeout)).kvs().stream()
         .map(kv -> StoredValues.resource(kv.getValue().getBytes(), kv.getModRevision()))
         .sorted(java.util.Comparator.comparing(Resource::key))
         .toList();
@@ -85,12 +84,7 @@ public final class StoreReader {
             + kind.lowerName()
             + "/"
             + (namespace == null ? "" : namespace + "/");
-    GetResponse response =
-        await(
-            client
-                .getKVClient()
-                .get(bytes(prefix), GetOption.builder().isPrefix(true).withKeysOnly(true).build()));
-    return response.getKvs().stream()
+    return listing(PagedRead.keys(client.getKVClient(), prefix, timeout)).kvs().stream()
         .map(kv -> Keyspace.parseResourceKey(kv.getKey().toString(StandardCharsets.UTF_8)))
         .sorted()
         .toList();
@@ -132,6 +126,20 @@ public final class StoreReader {
   private Optional<KeyValue> first(String key) {
     GetResponse response = await(client.getKVClient().get(bytes(key)));
     return response.getKvs().isEmpty() ? Optional.empty() : Optional.of(response.getKvs().get(0));
+  }
+
+  /** A prefix read in pages: the timeout bounds each page, not the whole read. */
+  private PagedRead.Listing listing(CompletableFuture<PagedRead.Listing> read) {
+    try {
+      return read.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(
+          "etcd request failed: " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      read.cancel(false);
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for etcd", e);
+    }
   }
 
   private <T> T await(java.util.concurrent.CompletableFuture<T> future) {

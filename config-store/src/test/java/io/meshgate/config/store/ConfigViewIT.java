@@ -304,6 +304,57 @@ class ConfigViewIT {
         .anyMatch(m -> m.contains(Keyspace.resource(a.key())) && m.contains("does not decode"));
   }
 
+  @Test
+  void aStoreOfMoreThanFourMebibytesIsListedAndThenWatched() throws Exception {
+    // given: 5.3 MiB of Backends, more than one gRPC response may carry
+    LargeConfig large = new LargeConfig(kv(), "large");
+    TreeMap<ResourceKey, Resource> stored = large.write();
+
+    // when
+    view = open();
+    ConfigSnapshot listed = view.awaitRevision(1, WAIT);
+
+    // then
+    assertResources(listed, stored);
+
+    // and when the store changes
+    Resource after = backend("large", "after", 1);
+    long revision = put(after);
+
+    // then the watch brings it
+    TreeMap<ResourceKey, Resource> expected = new TreeMap<>(stored);
+    expected.put(after.key(), stored(after, revision));
+    assertResources(view.awaitRevision(revision, WAIT), expected);
+  }
+
+  @Test
+  void aListOfSeveralPagesIsOneRevisionAndAChangeBetweenPagesComesByWatch() throws Exception {
+    // given
+    LargeConfig large = new LargeConfig(kv(), "large");
+    TreeMap<ResourceKey, Resource> stored = large.write();
+    BetweenPages change =
+        new BetweenPages(
+            Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build(),
+            large::change);
+
+    // when: the last Backends change between the first page of the view's list and the second
+    view = open(change.client());
+    ConfigSnapshot listed = view.awaitRevision(1, WAIT);
+
+    // then: the first snapshot is the store before the change, and none of it
+    assertThat(change.written()).as("the change between two pages").isCompleted();
+    long changedAt = change.written().join();
+    assertThat(listed.revision()).isLessThan(changedAt);
+    assertResources(listed, stored);
+    // and the change comes next, whole, from the watch
+    ConfigSnapshot changed = view.awaitRevision(changedAt, WAIT);
+    assertThat(changed.revision()).isEqualTo(changedAt);
+    assertResources(changed, large.changed(changedAt));
+    assertThat(delivered)
+        .extracting(ConfigSnapshot::revision)
+        .containsExactly(listed.revision(), changedAt);
+  }
+
   // ---- helpers
 
   private ConfigView open() {
@@ -322,6 +373,15 @@ class ConfigViewIT {
           delivered.add(snapshot);
           inListener.decrementAndGet();
         });
+  }
+
+  /** Names and resourceVersions first: a failure then prints those, not MiBs of resources. */
+  private static void assertResources(
+      ConfigSnapshot snapshot, Map<ResourceKey, Resource> expected) {
+    assertThat(LargeConfig.versions(snapshot.resources().values()))
+        .as("names and resourceVersions at revision %d", snapshot.revision())
+        .containsExactlyEntriesOf(LargeConfig.versions(expected.values()));
+    assertThat(snapshot.resources()).isEqualTo(expected);
   }
 
   /** The view ends where a fresh list of the store is. */
