@@ -10,23 +10,25 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
-import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.Condition;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.store.Keyspace;
+import io.meshgate.config.store.PagedRead;
 import io.meshgate.xds.ir.ResolvedIr;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class StatusWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
   private static final int OPS_PER_TXN = 100;
+  private static final Duration PAGE_TIMEOUT = Duration.ofSeconds(10);
 
   private final Client etcd;
   private final Leadership leadership;
@@ -186,22 +189,23 @@ public final class StatusWriter implements AutoCloseable {
     return new Conditions.Fleet(built, byGroup);
   }
 
+  /**
+   * Read in pages: one summary per replica and group lists every proxy, so a fleet's summaries (and
+   * a large config's conditions) can pass gRPC's 4 MiB limit on a response.
+   */
   private List<KeyValue> range(String prefix) throws Exception {
-    return etcd.getKVClient()
-        .get(bytes(prefix), GetOption.builder().isPrefix(true).build())
-        .get(10, TimeUnit.SECONDS)
-        .getKvs();
+    CompletableFuture<PagedRead.Listing> read =
+        PagedRead.all(etcd.getKVClient(), prefix, PAGE_TIMEOUT);
+    try {
+      return read.get().kvs();
+    } finally {
+      read.cancel(false); // when interrupted by close(): no further pages
+    }
   }
 
   private Map<ResourceKey, List<Condition>> readAll() throws Exception {
-    String prefix = Keyspace.ROOT + "conditions/";
-    List<KeyValue> kvs =
-        etcd.getKVClient()
-            .get(bytes(prefix), GetOption.builder().isPrefix(true).build())
-            .get(10, TimeUnit.SECONDS)
-            .getKvs();
     Map<ResourceKey, List<Condition>> stored = new HashMap<>();
-    for (KeyValue kv : kvs) {
+    for (KeyValue kv : range(Keyspace.ROOT + "conditions/")) {
       ResourceKey key = Keyspace.parseResourceKey(kv.getKey().toString(StandardCharsets.UTF_8));
       stored.put(key, parse(kv.getValue().getBytes()));
     }

@@ -1,0 +1,153 @@
+package io.meshgate.xds.status;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.meshgate.config.codec.Mappers;
+import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.config.store.Keyspace;
+import io.meshgate.testkit.EtcdCluster;
+import io.meshgate.xds.ir.ResolvedIr;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The status leader on a real etcd, reading more than gRPC's 4 MiB limit on one response. */
+class StatusWriterIT {
+  // Local: the writer reads and deletes under the whole acks/ and conditions/ prefixes.
+  @RegisterExtension static EtcdCluster etcd = EtcdCluster.local(1);
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String CONDITIONS = Keyspace.ROOT + "conditions/";
+  private static final long GRPC_LIMIT = 4 * 1024 * 1024;
+
+  private Leadership leadership;
+  private StatusWriter writer;
+
+  @BeforeEach
+  void startClean() throws Exception {
+    kv().delete(bytes(Keyspace.ROOT), DeleteOption.builder().isPrefix(true).build())
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() {
+    if (writer != null) {
+      writer.close();
+    }
+    if (leadership != null) {
+      leadership.close();
+    }
+  }
+
+  @Test
+  void theLeaderReconcilesWhenTheFleetsAckSummariesPassTheLimit() throws Exception {
+    // given: four replicas' summaries of 12,000 proxies each, and the conditions of a resource
+    // that is gone
+    long bytes = 0;
+    for (int r = 0; r < 4; r++) {
+      bytes += put(Keyspace.acks("replica-" + r, "default"), summary("replica-" + r, 12_000));
+    }
+    assertThat(bytes).as("the summaries' bytes").isGreaterThan(GRPC_LIMIT);
+    put(Keyspace.conditions(backend("gone")), conditions(""));
+
+    // when
+    leadAndOfferAnEmptyConfig();
+
+    // then: the gone resource's conditions are deleted
+    await().atMost(WAIT).until(() -> storedConditions() == 0);
+  }
+
+  @Test
+  void theLeaderReconcilesWhenTheStoredConditionsPassTheLimit() throws Exception {
+    // given: the conditions of twelve resources that are gone, with 450 KiB messages
+    long bytes = 0;
+    for (int i = 0; i < 12; i++) {
+      bytes += put(Keyspace.conditions(backend("gone-" + i)), conditions("x".repeat(450 * 1024)));
+    }
+    assertThat(bytes).as("the conditions' bytes").isGreaterThan(GRPC_LIMIT);
+
+    // when
+    leadAndOfferAnEmptyConfig();
+
+    // then: they are all deleted
+    await().atMost(WAIT).until(() -> storedConditions() == 0);
+  }
+
+  private void leadAndOfferAnEmptyConfig() {
+    leadership = new Leadership(etcd.client(), Keyspace.LEADER, "a", Duration.ofSeconds(10));
+    leadership.start();
+    await().atMost(WAIT).until(leadership::leading);
+    writer = new StatusWriter(etcd.client(), leadership, Clock.systemUTC());
+    writer.offer(ConfigSnapshot.empty(), new ResolvedIr(List.of(), List.of()));
+  }
+
+  private static ResourceKey backend(String name) {
+    return new ResourceKey(Kind.BACKEND, "shop", name);
+  }
+
+  /** An AckReporter's summary of one group with {@code proxies} proxies, all ACKed. */
+  private static String summary(String replica, int proxies) {
+    ObjectNode root = Mappers.json().createObjectNode();
+    root.put("replica", replica).put("group", "default").put("connected", proxies);
+    ArrayNode list = root.putArray("proxies");
+    for (int i = 0; i < proxies; i++) {
+      list.addObject()
+          .put("node", String.format("%s-proxy-%05d", replica, i))
+          .put("state", "ACKED")
+          .put("ackedRevision", 1)
+          .put("typeUrl", "")
+          .put("errorDetail", "");
+    }
+    return root.toString();
+  }
+
+  private static String conditions(String message) throws Exception {
+    ObjectNode root = Mappers.json().createObjectNode();
+    root.set(
+        "conditions",
+        Mappers.json()
+            .valueToTree(
+                List.of(
+                    new Condition(
+                        "Programmed", "False", "Pending", message, 1L, "2024-01-01T00:00:00Z"))));
+    return root.toString();
+  }
+
+  private static long storedConditions() throws Exception {
+    return kv().get(
+            bytes(CONDITIONS), GetOption.builder().isPrefix(true).withCountOnly(true).build())
+        .get(10, TimeUnit.SECONDS)
+        .getCount();
+  }
+
+  /** Puts a value; returns its size. */
+  private static long put(String key, String value) throws Exception {
+    ByteSequence bytes = bytes(value);
+    kv().put(bytes(key), bytes).get(10, TimeUnit.SECONDS);
+    return bytes.size();
+  }
+
+  private static KV kv() {
+    return etcd.client().getKVClient();
+  }
+
+  private static ByteSequence bytes(String text) {
+    return ByteSequence.from(text, UTF_8);
+  }
+}
