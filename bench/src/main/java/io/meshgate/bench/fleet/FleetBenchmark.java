@@ -1,5 +1,7 @@
 package io.meshgate.bench.fleet;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.meshgate.bench.LargeConfig;
@@ -49,8 +51,16 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * reconnecting at once to one replica with the default stream admission limit (and to the floor);
  * {@code refusedStreams} counts the streams refused (and retried with backoff).
  *
- * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm]}; results to stdout and {@code
- * bench/results/fleet-DATE.json}.
+ * <p>With {@code nack}, N clients of which every {@value #REJECTING_EVERY}th refuses the next
+ * change (an injected, deterministic rejection), against each server in turn; see {@link
+ * #nackScenario}.
+ *
+ * <p>Every client unpacks every resource it gets and NACKs a response it cannot; each row counts
+ * the NACKs the clients sent and, from the server, the streams it holds a NACK for (meshgate's
+ * {@code /debug/streams}, the floor's request callback).
+ *
+ * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm|churn|tls|nack]}; results to stdout and
+ * {@code bench/results/fleet-DATE.json}.
  */
 public final class FleetBenchmark {
   private static final int STREAMS_PER_CONNECTION = 100;
@@ -62,6 +72,33 @@ public final class FleetBenchmark {
   private static final Pattern USED = Pattern.compile("used (\\d+)K");
 
   private FleetBenchmark() {}
+
+  /**
+   * The NACKs of a row; -1 where a figure does not apply.
+   *
+   * @param sent NACKs the clients sent, counted where each is sent
+   * @param resent responses that carried a change the client had already NACKed
+   * @param serverStreams streams the server holds a NACK for (meshgate: {@code /debug/streams}
+   *     entries with a {@code nackedVersion}; the floor: streams its request callback saw NACK)
+   * @param serverReceived NACKs the server received (the floor's callback; meshgate exposes no
+   *     count)
+   */
+  record Nacks(int sent, int resent, int serverStreams, long serverReceived) {
+    static final Nacks NONE = new Nacks(-1, -1, -1, -1);
+  }
+
+  /** What a server reports of NACKs, at one moment; -1 where it reports nothing. */
+  record ServerNacks(int streams, long received) {
+    ServerNacks since(ServerNacks before) {
+      return new ServerNacks(
+          streams - before.streams, received < 0 ? -1 : received - before.received);
+    }
+  }
+
+  /** Reads a server's NACK figures; meshgate's only for streams whose node id has this prefix. */
+  interface ServerSide {
+    ServerNacks read(String nodePrefix) throws Exception;
+  }
 
   /** One measured row; -1 where a column does not apply. */
   record Row(
@@ -75,7 +112,24 @@ public final class FleetBenchmark {
       long heapPerClientBytes,
       int refusedStreams,
       long bytesPerClientPerSecond,
-      double steadyCpuPercent) {
+      double steadyCpuPercent,
+      Nacks nacks) {
+    Row withNacks(Nacks figures) {
+      return new Row(
+          target,
+          protocol,
+          clients,
+          p50Ms,
+          p99Ms,
+          maxMs,
+          cpuSeconds,
+          heapPerClientBytes,
+          refusedStreams,
+          bytesPerClientPerSecond,
+          steadyCpuPercent,
+          figures);
+    }
+
     Row withSteadyCpu(double percent) {
       return new Row(
           target,
@@ -88,7 +142,8 @@ public final class FleetBenchmark {
           heapPerClientBytes,
           refusedStreams,
           bytesPerClientPerSecond,
-          percent);
+          percent,
+          nacks);
     }
   }
 
@@ -123,7 +178,7 @@ public final class FleetBenchmark {
                   classpath,
                   "io.meshgate.bench.fleet.FloorServer",
                   Integer.toString(floorPort))
-              .redirectErrorStream(false)
+              .redirectError(Path.of("bench/target/floor.log").toFile())
               .start();
       BufferedReader floorOut =
           new BufferedReader(new InputStreamReader(floor.getInputStream(), StandardCharsets.UTF_8));
@@ -170,9 +225,46 @@ public final class FleetBenchmark {
         int version = 0;
         publish(producer, version, true);
         setFloor(floorIn, floorOut, version);
+        ServerSide oursNacks = prefix -> nackedStreams(adminPort, prefix);
+        ServerSide floorNacks = prefix -> floorNacks(floorIn, floorOut);
+        if (args.length > 2 && args[2].equals("nack")) {
+          for (int n : sizes) {
+            for (String protocol : protocols) {
+              rows.addAll(
+                  nackScenario(
+                      "meshgate",
+                      oursPort,
+                      ours.pid(),
+                      n,
+                      protocol,
+                      version,
+                      v -> publish(producer, v, false),
+                      oursNacks));
+              version += 2;
+              setFloor(floorIn, floorOut, version);
+              rows.addAll(
+                  nackScenario(
+                      "floor",
+                      floorPort,
+                      floor.pid(),
+                      n,
+                      protocol,
+                      version,
+                      v -> setFloor(floorIn, floorOut, v),
+                      floorNacks));
+              version += 2;
+              publish(producer, version, false);
+            }
+          }
+          write(rows);
+          return;
+        }
         for (int n : sizes) {
           for (String protocol : protocols) {
             boolean delta = protocol.equals("delta");
+            // NACK figures cover the fleet's whole life: read before it connects, and outside the
+            // heap measurement (a /debug/streams answer is built in the replica's heap).
+            ServerNacks oursBefore = oursNacks.read(Fleet.NODE_PREFIX);
             long heapBefore = heapUsedBytes(ours.pid());
             Fleet fleet = new Fleet(oursPort, n, delta);
             fleet.awaitMarker("bench-v" + version, 180);
@@ -182,6 +274,7 @@ public final class FleetBenchmark {
             Thread.sleep(10_000);
             double steady = (cpuTicks(ours.pid()) - idleBefore) / 100.0 / 10 * 100;
             // BENCH_SAMPLES changes in a row on the same fleet, each a row of its own.
+            int oursFirst = rows.size();
             for (int sample = 0; sample < SAMPLES; sample++) {
               version++;
               long cpuBefore = cpuTicks(ours.pid());
@@ -202,11 +295,14 @@ public final class FleetBenchmark {
               System.out.println(rows.get(rows.size() - 1));
               Thread.sleep(1_000);
             }
+            withNacks(rows, oursFirst, fleet, oursNacks.read(Fleet.NODE_PREFIX).since(oursBefore));
             setFloor(floorIn, floorOut, version);
             fleet.close();
 
+            ServerNacks floorBefore = floorNacks.read(Fleet.NODE_PREFIX);
             Fleet floorFleet = new Fleet(floorPort, n, delta);
             floorFleet.awaitMarker("bench-v" + version, 180);
+            int floorFirst = rows.size();
             for (int sample = 0; sample < SAMPLES; sample++) {
               version++;
               long floorCpuBefore = cpuTicks(floor.pid());
@@ -217,6 +313,11 @@ public final class FleetBenchmark {
               System.out.println(rows.get(rows.size() - 1));
               Thread.sleep(1_000);
             }
+            withNacks(
+                rows,
+                floorFirst,
+                floorFleet,
+                floorNacks.read(Fleet.NODE_PREFIX).since(floorBefore));
             // Both servers end on the same version, for the next row's first wait.
             publish(producer, version, false);
             floorFleet.close();
@@ -224,13 +325,21 @@ public final class FleetBenchmark {
         }
         if (args.length > 2 && args[2].equals("storm")) {
           int n = sizes.get(sizes.size() - 1);
-          rows.add(storm("floor", floorPort, floor.pid(), n, "bench-v" + version));
+          rows.add(storm("floor", floorPort, floor.pid(), n, "bench-v" + version, floorNacks));
           // A second replica with the default stream admission limit takes the storm.
           int stormPort = freePort();
-          Process limited = startNode(classpath, kafka, etcd, "bench-storm", stormPort, freePort());
+          int stormAdmin = freePort();
+          Process limited = startNode(classpath, kafka, etcd, "bench-storm", stormPort, stormAdmin);
           try {
             awaitListening(stormPort);
-            rows.add(storm("meshgate", stormPort, limited.pid(), n, "bench-v" + version));
+            rows.add(
+                storm(
+                    "meshgate",
+                    stormPort,
+                    limited.pid(),
+                    n,
+                    "bench-v" + version,
+                    prefix -> nackedStreams(stormAdmin, prefix)));
           } finally {
             limited.destroy();
             limited.waitFor(10, TimeUnit.SECONDS);
@@ -252,20 +361,121 @@ public final class FleetBenchmark {
    * hold the current config, how many streams were refused (and retried with backoff), the server's
    * CPU, and whether it survived. Reported as a row: p50/p99/max of the time each client got there.
    */
-  private static Row storm(String target, int port, long pid, int n, String marker)
-      throws Exception {
+  private static Row storm(
+      String target, int port, long pid, int n, String marker, ServerSide server) throws Exception {
+    ServerNacks before = server.read(Fleet.NODE_PREFIX);
     long start = FleetClient.nowMicros();
     long cpuBefore = cpuTicks(pid);
     Fleet fleet = new Fleet(port, n, true);
     List<Long> synced = fleet.awaitMarker(marker, 300);
     double cpu = (cpuTicks(pid) - cpuBefore) / 100.0;
     int refusals = fleet.refusals();
-    int nacks = fleet.nacks();
+    ServerNacks seen = server.read(Fleet.NODE_PREFIX).since(before);
+    Nacks nacks =
+        new Nacks(fleet.nacks(), fleet.resentAfterNack(), seen.streams(), seen.received());
     fleet.close();
-    Row row = row(target + "-storm", "delta", n, synced, start, cpu, -1, refusals);
-    System.out.println(
-        target + " storm: " + refusals + " streams refused and retried, " + nacks + " NACKs");
+    Row row = row(target + "-storm", "delta", n, synced, start, cpu, -1, refusals).withNacks(nacks);
+    System.out.println(target + " storm: " + refusals + " streams refused and retried, " + nacks);
     return row;
+  }
+
+  /** Sets the NACK figures of one fleet on its rows, from {@code first} on. */
+  private static void withNacks(List<Row> rows, int first, Fleet fleet, ServerNacks server) {
+    Nacks nacks =
+        new Nacks(fleet.nacks(), fleet.resentAfterNack(), server.streams(), server.received());
+    for (int i = first; i < rows.size(); i++) {
+      rows.set(i, rows.get(i).withNacks(nacks));
+    }
+    System.out.println("  " + nacks);
+  }
+
+  interface Change {
+    /** Publishes the change with marker {@code bench-vVERSION}; its publish time (epoch micros). */
+    long apply(int version) throws Exception;
+  }
+
+  private static final int NACK_WINDOW_SECONDS = 5;
+
+  /** In the nack scenario, clients 0, 10, 20, ... refuse the change: 10 % of the fleet. */
+  private static final int REJECTING_EVERY = 10;
+
+  /**
+   * Scenario "nack": N clients holding version V, of which every {@value #REJECTING_EVERY}th
+   * refuses the route table of V+1 (a proxy rejecting a config, injected deterministically). V+1 is
+   * published; once every client has ACKed or NACKed it, the NACKs and re-sends go on being counted
+   * for {@value #NACK_WINDOW_SECONDS} s more; then V+2, which every client accepts, must reach all.
+   * Two rows: {@code TARGET-nack} (latency to each client's ACK or NACK of V+1, the server's CPU
+   * from the publish to the window's end, the NACK figures) and {@code TARGET-nack-recovered}
+   * (latency to each client's ACK of V+2).
+   */
+  private static List<Row> nackScenario(
+      String target,
+      int port,
+      long pid,
+      int n,
+      String protocol,
+      int version,
+      Change change,
+      ServerSide server)
+      throws Exception {
+    String refused = "bench-v" + (version + 1);
+    Fleet fleet = new Fleet(port, n, protocol.equals("delta"), null, refused);
+    fleet.awaitMarker("bench-v" + version, 180);
+    ServerNacks before = server.read(Fleet.REJECTING_PREFIX);
+    long cpuBefore = cpuTicks(pid);
+    long published = change.apply(version + 1);
+    List<Long> answers = fleet.awaitAnswer(refused, 120);
+    Thread.sleep(NACK_WINDOW_SECONDS * 1_000L);
+    double cpu = (cpuTicks(pid) - cpuBefore) / 100.0;
+    int sent = fleet.nacks();
+    int resent = fleet.resentAfterNack();
+    ServerNacks seen = server.read(Fleet.REJECTING_PREFIX).since(before);
+    long fixed = change.apply(version + 2);
+    List<Long> recovered = fleet.awaitMarker("bench-v" + (version + 2), 120);
+    fleet.close();
+    Nacks nacks = new Nacks(sent, resent, seen.streams(), seen.received());
+    List<Row> rows =
+        List.of(
+            row(target + "-nack", protocol, n, answers, published, cpu, -1, -1).withNacks(nacks),
+            row(target + "-nack-recovered", protocol, n, recovered, fixed, -1, -1, -1));
+    rows.forEach(System.out::println);
+    return rows;
+  }
+
+  /** Streams of meshgate's /debug/streams whose node id has the prefix and that hold a NACK. */
+  private static ServerNacks nackedStreams(int adminPort, String nodePrefix) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + adminPort + "/debug/streams"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "/debug/streams answered " + response.statusCode() + " (expected: 200)");
+    }
+    int nacked = 0;
+    for (JsonNode stream : new ObjectMapper().readTree(response.body()).path("streams")) {
+      if (!stream.path("nodeId").asText().startsWith(nodePrefix)) {
+        continue;
+      }
+      for (JsonNode type : stream.path("types")) {
+        if (!type.path("nackedVersion").isNull() && !type.path("nackedVersion").isMissingNode()) {
+          nacked++;
+          break;
+        }
+      }
+    }
+    return new ServerNacks(nacked, -1);
+  }
+
+  /** The floor's NACK counts since it started. */
+  private static ServerNacks floorNacks(BufferedWriter in, BufferedReader out) throws Exception {
+    in.write("nacks\n");
+    in.flush();
+    String[] line = expectLine(out, "nacks ").split(" ");
+    return new ServerNacks(Integer.parseInt(line[2]), Long.parseLong(line[1]));
   }
 
   /**
@@ -463,7 +673,8 @@ public final class FleetBenchmark {
     long perClientPerSecond = bytes / n / CHURN_SECONDS;
     System.out.println(
         target + " " + protocol + " churn: " + perClientPerSecond + " bytes per client per second");
-    return new Row(target + "-churn", protocol, n, 0, 0, 0, 0, -1, -1, perClientPerSecond, -1);
+    return new Row(
+        target + "-churn", protocol, n, 0, 0, 0, 0, -1, -1, perClientPerSecond, -1, Nacks.NONE);
   }
 
   /** Tick 0: every churn Backend; tick t: the 200 that change. */
@@ -526,7 +737,8 @@ public final class FleetBenchmark {
         heapPerClient,
         refused,
         -1,
-        -1);
+        -1,
+        Nacks.NONE);
   }
 
   /** Publishes the Backend (first time) and the GRPCRoute with marker N; the record's timestamp. */
@@ -633,7 +845,8 @@ public final class FleetBenchmark {
           String.format(
               "    {\"target\": \"%s\", \"protocol\": \"%s\", \"clients\": %d, \"p50Ms\": %.1f,"
                   + " \"p99Ms\": %.1f, \"maxMs\": %.1f, \"cpuSeconds\": %.2f,"
-                  + " \"heapPerClientBytes\": %d, \"refusedStreams\": %d, \"bytesPerClientPerSecond\": %d, \"steadyCpuPercent\": %.1f}%s%n",
+                  + " \"heapPerClientBytes\": %d, \"refusedStreams\": %d, \"bytesPerClientPerSecond\": %d, \"steadyCpuPercent\": %.1f,"
+                  + " \"nacks\": %d, \"resentAfterNack\": %d, \"serverNackedStreams\": %d, \"serverNacks\": %d}%s%n",
               r.target(),
               r.protocol(),
               r.clients(),
@@ -645,6 +858,10 @@ public final class FleetBenchmark {
               r.refusedStreams(),
               r.bytesPerClientPerSecond(),
               r.steadyCpuPercent(),
+              r.nacks().sent(),
+              r.nacks().resent(),
+              r.nacks().serverStreams(),
+              r.nacks().serverReceived(),
               i == rows.size() - 1 ? "" : ","));
     }
     json.append("  ]\n}\n");
@@ -655,6 +872,12 @@ public final class FleetBenchmark {
 
   /** N clients over connections of {@value #STREAMS_PER_CONNECTION} streams each. */
   private static final class Fleet {
+    /** Node ids are this prefix and the client's index. */
+    static final String NODE_PREFIX = "fleet-";
+
+    /** The node id prefix of a fleet some of whose clients refuse a change. */
+    static final String REJECTING_PREFIX = "nack-";
+
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final List<FleetClient> clients = new ArrayList<>();
 
@@ -664,16 +887,51 @@ public final class FleetBenchmark {
 
     /** With {@code tls}, each connection presents the group's client certificate. */
     Fleet(int port, int n, boolean delta, io.netty.handler.ssl.SslContext tls) {
+      this(port, n, delta, tls, null);
+    }
+
+    /**
+     * With {@code refusedMarker}, clients 0, {@value #REJECTING_EVERY}, ... refuse the route table
+     * carrying it, and node ids start with {@value #REJECTING_PREFIX}.
+     */
+    Fleet(
+        int port, int n, boolean delta, io.netty.handler.ssl.SslContext tls, String refusedMarker) {
+      String prefix = refusedMarker == null ? NODE_PREFIX : REJECTING_PREFIX;
       for (int i = 0; i < n; i++) {
         if (i % STREAMS_PER_CONNECTION == 0) {
           NettyChannelBuilder builder =
               NettyChannelBuilder.forAddress("127.0.0.1", port).maxInboundMessageSize(16 << 20);
           channels.add((tls == null ? builder.usePlaintext() : builder.sslContext(tls)).build());
         }
-        FleetClient client = new FleetClient("fleet-" + i, delta);
+        FleetClient client = new FleetClient(prefix + i, delta);
+        if (refusedMarker != null && i % REJECTING_EVERY == 0) {
+          client.rejects(refusedMarker);
+        }
         client.connect(channels.get(channels.size() - 1));
         clients.add(client);
       }
+    }
+
+    /** Waits until every client ACKed or NACKed the marker; the times it did (epoch micros). */
+    List<Long> awaitAnswer(String marker, int timeoutSeconds) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+      while (clients.stream().anyMatch(c -> answer(c, marker) == null)) {
+        if (System.nanoTime() > deadline) {
+          long missing = clients.stream().filter(c -> answer(c, marker) == null).count();
+          throw new IllegalStateException(missing + " clients never answered " + marker);
+        }
+        Thread.sleep(5);
+      }
+      return clients.stream().map(c -> answer(c, marker)).toList();
+    }
+
+    private static Long answer(FleetClient client, String marker) {
+      Long acked = client.acked(marker);
+      return acked != null ? acked : client.nacked(marker);
+    }
+
+    int resentAfterNack() {
+      return clients.stream().mapToInt(FleetClient::resentAfterNack).sum();
     }
 
     /** Waits until every client ACKed the marker; their ACK times (epoch micros). */

@@ -1,8 +1,17 @@
 package io.meshgate.bench.fleet;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import com.google.rpc.Code;
+import com.google.rpc.Status;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
@@ -10,14 +19,19 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One simulated proxy of the proxyless group: subscribes to the listener, route table, cluster and
- * assignment of one Backend, ACKs every response at once, and records when a route table holding a
- * marker string first arrived (and was ACKed). Thread-safe.
+ * assignment of one Backend, checks every response by unpacking each resource into its type, ACKs
+ * it at once or NACKs it (with the previously accepted version and an error detail, as Envoy does),
+ * and records when a route table holding a marker string first arrived and was ACKed or NACKed. A
+ * client made with {@link #rejects} also refuses the route table carrying one marker: the injected
+ * rejection of the {@code nack} scenario. Thread-safe.
  */
 final class FleetClient {
   static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
@@ -33,14 +47,29 @@ final class FleetClient {
           CLUSTER, List.of("default/echo"),
           ENDPOINT, List.of("default/echo"));
 
+  private static final Map<String, Class<? extends Message>> TYPES =
+      Map.of(
+          LISTENER, Listener.class,
+          ROUTE, RouteConfiguration.class,
+          CLUSTER, Cluster.class,
+          ENDPOINT, ClusterLoadAssignment.class);
+
   private final Node node;
   private final boolean delta;
   private final Map<String, List<String>> names;
-  private final Map<String, Long> markerAckedNanos = new ConcurrentHashMap<>();
+  private final Map<String, Long> markerAckedMicros = new ConcurrentHashMap<>();
+  private final Map<String, Long> markerNackedMicros = new ConcurrentHashMap<>();
+
+  /** The last version accepted per type (state of the world): what a NACK reports holding. */
+  private final Map<String, String> acceptedVersions = new ConcurrentHashMap<>();
+
+  private volatile String rejectedMarker;
   private volatile long bytesReceived;
   private final java.util.Set<String> endpointNames = ConcurrentHashMap.newKeySet();
   private volatile int lastSotwEndpoints;
+  // Written only by the stream's callbacks, which gRPC runs one at a time.
   private volatile int nacks;
+  private volatile int resentAfterNack;
   private StreamObserver<DiscoveryRequest> sotw;
   private StreamObserver<DeltaDiscoveryRequest> deltaRequests;
   private volatile Throwable error;
@@ -66,6 +95,12 @@ final class FleetClient {
                         "meshgate.io/proxyless", Value.newBuilder().setStringValue("true").build()))
             .build();
     this.delta = delta;
+  }
+
+  /** This client also refuses any route table carrying {@code marker}. Call before connecting. */
+  FleetClient rejects(String marker) {
+    this.rejectedMarker = marker;
+    return this;
   }
 
   /**
@@ -115,7 +150,7 @@ final class FleetClient {
 
   /** When a route table holding {@code marker} was ACKed (epoch microseconds), or null. */
   Long acked(String marker) {
-    return markerAckedNanos.get(marker);
+    return markerAckedMicros.get(marker);
   }
 
   long bytesReceived() {
@@ -127,8 +162,19 @@ final class FleetClient {
     return delta ? endpointNames.size() : lastSotwEndpoints;
   }
 
+  /** When a route table holding {@code marker} was first NACKed (epoch microseconds), or null. */
+  Long nacked(String marker) {
+    return markerNackedMicros.get(marker);
+  }
+
+  /** NACKs this client sent. */
   int nacks() {
     return nacks;
+  }
+
+  /** Responses that carried a marker this client had already NACKed: the server sent it again. */
+  int resentAfterNack() {
+    return resentAfterNack;
   }
 
   /** Streams refused or ended with UNAVAILABLE (each retried). */
@@ -172,11 +218,13 @@ final class FleetClient {
     }
   }
 
-  private void markers(String typeUrl, List<com.google.protobuf.Any> resources, long ackedAt) {
+  /** The markers ({@code bench-vN}) the route tables among {@code resources} carry. */
+  private static Set<String> markers(String typeUrl, List<Any> resources) {
+    Set<String> found = new HashSet<>();
     if (!typeUrl.equals(ROUTE)) {
-      return;
+      return found;
     }
-    for (com.google.protobuf.Any resource : resources) {
+    for (Any resource : resources) {
       String text = resource.getValue().toStringUtf8();
       int at = text.indexOf("bench-v");
       if (at >= 0) {
@@ -184,9 +232,54 @@ final class FleetClient {
         while (end < text.length() && Character.isDigit(text.charAt(end))) {
           end++;
         }
-        markerAckedNanos.putIfAbsent(text.substring(at, end), ackedAt);
+        found.add(text.substring(at, end));
       }
     }
+    return found;
+  }
+
+  /**
+   * Why the client refuses a response, or null when it accepts it: every resource must be of the
+   * response's type and unpack into it; and a client made with {@link #rejects} refuses its marker.
+   */
+  private String rejection(String typeUrl, List<Any> resources, Set<String> markers) {
+    Class<? extends Message> type = TYPES.get(typeUrl);
+    if (type == null) {
+      return "unexpected type " + typeUrl;
+    }
+    for (Any resource : resources) {
+      if (!resource.getTypeUrl().equals(typeUrl)) {
+        return "a " + resource.getTypeUrl() + " in a response of " + typeUrl;
+      }
+      try {
+        resource.unpack(type);
+      } catch (InvalidProtocolBufferException e) {
+        return "cannot unpack a " + typeUrl + ": " + e.getMessage();
+      }
+    }
+    String refused = rejectedMarker;
+    if (refused != null && markers.contains(refused)) {
+      return "the bench refuses the route table carrying " + refused;
+    }
+    return null;
+  }
+
+  /** Records what a response's markers and the client's answer to it tell. */
+  private void answered(Set<String> markers, String refusal, long at) {
+    if (refusal == null) {
+      markers.forEach(m -> markerAckedMicros.putIfAbsent(m, at));
+      return;
+    }
+    nacks++;
+    for (String marker : markers) {
+      if (markerNackedMicros.putIfAbsent(marker, at) != null) {
+        resentAfterNack++;
+      }
+    }
+  }
+
+  private static Status errorDetail(String refusal) {
+    return Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(refusal).build();
   }
 
   private final class SotwObserver implements StreamObserver<DiscoveryResponse> {
@@ -194,18 +287,28 @@ final class FleetClient {
     public void onNext(DiscoveryResponse response) {
       attempt = 0;
       bytesReceived += response.getSerializedSize();
-      synchronized (FleetClient.this) {
-        sotw.onNext(
-            DiscoveryRequest.newBuilder()
-                .setNode(node)
-                .setTypeUrl(response.getTypeUrl())
-                .addAllResourceNames(names.get(response.getTypeUrl()))
-                .setVersionInfo(response.getVersionInfo())
-                .setResponseNonce(response.getNonce())
-                .build());
+      String typeUrl = response.getTypeUrl();
+      Set<String> markers = markers(typeUrl, response.getResourcesList());
+      String refusal = rejection(typeUrl, response.getResourcesList(), markers);
+      DiscoveryRequest.Builder answer =
+          DiscoveryRequest.newBuilder()
+              .setNode(node)
+              .setTypeUrl(typeUrl)
+              .addAllResourceNames(names.get(typeUrl))
+              .setResponseNonce(response.getNonce());
+      if (refusal == null) {
+        acceptedVersions.put(typeUrl, response.getVersionInfo());
+        answer.setVersionInfo(response.getVersionInfo());
+      } else {
+        answer
+            .setVersionInfo(acceptedVersions.getOrDefault(typeUrl, ""))
+            .setErrorDetail(errorDetail(refusal));
       }
-      markers(response.getTypeUrl(), response.getResourcesList(), nowMicros());
-      if (response.getTypeUrl().equals(ENDPOINT)) {
+      synchronized (FleetClient.this) {
+        sotw.onNext(answer.build());
+      }
+      answered(markers, refusal, nowMicros());
+      if (refusal == null && typeUrl.equals(ENDPOINT)) {
         lastSotwEndpoints = response.getResourcesCount();
       }
     }
@@ -224,21 +327,25 @@ final class FleetClient {
     public void onNext(DeltaDiscoveryResponse response) {
       attempt = 0;
       bytesReceived += response.getSerializedSize();
-      synchronized (FleetClient.this) {
-        deltaRequests.onNext(
-            DeltaDiscoveryRequest.newBuilder()
-                .setNode(node)
-                .setTypeUrl(response.getTypeUrl())
-                .setResponseNonce(response.getNonce())
-                .build());
+      String typeUrl = response.getTypeUrl();
+      List<Any> resources = response.getResourcesList().stream().map(r -> r.getResource()).toList();
+      Set<String> markers = markers(typeUrl, resources);
+      String refusal = rejection(typeUrl, resources, markers);
+      DeltaDiscoveryRequest.Builder answer =
+          DeltaDiscoveryRequest.newBuilder()
+              .setNode(node)
+              .setTypeUrl(typeUrl)
+              .setResponseNonce(response.getNonce());
+      if (refusal != null) {
+        answer.setErrorDetail(errorDetail(refusal));
       }
-      if (response.getTypeUrl().equals(ENDPOINT)) {
+      synchronized (FleetClient.this) {
+        deltaRequests.onNext(answer.build());
+      }
+      answered(markers, refusal, nowMicros());
+      if (refusal == null && typeUrl.equals(ENDPOINT)) {
         response.getResourcesList().forEach(r -> endpointNames.add(r.getName()));
       }
-      markers(
-          response.getTypeUrl(),
-          response.getResourcesList().stream().map(r -> r.getResource()).toList(),
-          nowMicros());
     }
 
     @Override
