@@ -121,7 +121,34 @@ public final class AckReporter implements AutoCloseable {
     }
   }
 
-  /** Group → summary JSON, for every group with a connected proxy. Pure. */
+  /**
+   * At most this many entries per summary: with three sample node ids of 256 bytes and a detail of
+   * 1 KiB each, a summary stays under {@link #MAX_SUMMARY_BYTES} however many proxies a group has.
+   */
+  static final int MAX_ENTRIES = 200;
+
+  /** Far below etcd's 1.5 MiB request limit; checked before every write. */
+  static final int MAX_SUMMARY_BYTES = 512 * 1024;
+
+  /** Sample node ids kept per entry, for messages that name a proxy. */
+  static final int SAMPLE_NODES = 3;
+
+  /** What one proxy holds, as the leader needs it. */
+  private record ProxyState(
+      String node, String state, long ackedRevision, String typeUrl, String errorDetail) {
+    /** Proxies alike in all but their node id share an entry. */
+    List<Object> shape() {
+      return List.of(state, ackedRevision, typeUrl, errorDetail);
+    }
+  }
+
+  /**
+   * Group → summary JSON, for every group with a connected proxy. Pure. Proxies in the same state
+   * share an entry (a count and a few sample node ids), so a summary's size depends on how many
+   * different states the group's proxies are in, not on how many proxies there are; past {@link
+   * #MAX_ENTRIES} the rest fold into one conservative entry (the lowest revision, Pending unless
+   * all are Synced), so the leader may say Pending a little longer, never Programmed too early.
+   */
   static Map<String, String> summaries(
       String replicaId, SnapshotStore store, List<StreamStatus> statuses) {
     Map<String, List<StreamStatus>> byGroup = new TreeMap<>();
@@ -132,15 +159,74 @@ public final class AckReporter implements AutoCloseable {
     byGroup.forEach(
         (group, groupStreams) -> {
           GroupSnapshot snapshot = store.get(group).orElse(null);
+          Map<List<Object>, List<ProxyState>> alike = new java.util.LinkedHashMap<>();
+          groupStreams.stream()
+              .map(s -> proxy(s, snapshot))
+              .sorted(
+                  Comparator.comparingInt((ProxyState p) -> severity(p.state()))
+                      .reversed()
+                      .thenComparingLong(ProxyState::ackedRevision)
+                      .thenComparing(ProxyState::typeUrl)
+                      .thenComparing(ProxyState::errorDetail)
+                      .thenComparing(ProxyState::node))
+              .forEach(p -> alike.computeIfAbsent(p.shape(), k -> new ArrayList<>()).add(p));
+          List<List<ProxyState>> entries = new ArrayList<>(alike.values());
+          if (entries.size() > MAX_ENTRIES) {
+            List<ProxyState> rest = new ArrayList<>();
+            entries.subList(MAX_ENTRIES - 1, entries.size()).forEach(rest::addAll);
+            entries = new ArrayList<>(entries.subList(0, MAX_ENTRIES - 1));
+            entries.add(folded(rest));
+          }
           ObjectNode root = Mappers.json().createObjectNode();
           root.put("replica", replicaId).put("group", group).put("connected", groupStreams.size());
           ArrayNode proxies = root.putArray("proxies");
-          groupStreams.stream()
-              .sorted(Comparator.comparing(StreamStatus::nodeId).thenComparing(StreamStatus::id))
-              .forEach(s -> proxies.add(proxy(s, snapshot)));
-          summaries.put(group, root.toString());
+          entries.forEach(e -> proxies.add(entry(e)));
+          String json = root.toString();
+          if (json.getBytes(StandardCharsets.UTF_8).length > MAX_SUMMARY_BYTES) {
+            throw new IllegalStateException(
+                "ACK summary of "
+                    + group
+                    + ": "
+                    + json.length()
+                    + " bytes (expected: at most "
+                    + MAX_SUMMARY_BYTES
+                    + ")");
+          }
+          summaries.put(group, json);
         });
     return summaries;
+  }
+
+  private static int severity(String state) {
+    return switch (state) {
+      case REJECTED -> 2;
+      case PENDING -> 1;
+      default -> 0;
+    };
+  }
+
+  /** Proxies past the entry limit as one entry that claims no more than all of them hold. */
+  private static List<ProxyState> folded(List<ProxyState> rest) {
+    boolean allSynced = rest.stream().allMatch(p -> p.state().equals(SYNCED));
+    long lowest = rest.stream().mapToLong(ProxyState::ackedRevision).min().orElse(-1);
+    return rest.stream()
+        .map(p -> new ProxyState(p.node(), allSynced ? SYNCED : PENDING, lowest, "", ""))
+        .toList();
+  }
+
+  private static ObjectNode entry(List<ProxyState> alike) {
+    ProxyState first = alike.get(0);
+    ObjectNode entry = Mappers.json().createObjectNode();
+    entry.put("state", first.state());
+    entry.put("ackedRevision", first.ackedRevision());
+    if (!first.typeUrl().isEmpty()) {
+      entry.put("typeUrl", first.typeUrl());
+      entry.put("errorDetail", first.errorDetail());
+    }
+    entry.put("count", alike.size());
+    ArrayNode nodes = entry.putArray("nodes");
+    alike.stream().limit(SAMPLE_NODES).forEach(p -> nodes.add(p.node()));
+    return entry;
   }
 
   /**
@@ -148,9 +234,7 @@ public final class AckReporter implements AutoCloseable {
    * nothing), Rejected when it NACKed a current version, else Pending; and the lowest revision it
    * ACKed over its types.
    */
-  private static ObjectNode proxy(StreamStatus stream, GroupSnapshot snapshot) {
-    ObjectNode proxy = Mappers.json().createObjectNode();
-    proxy.put("node", stream.nodeId());
+  private static ProxyState proxy(StreamStatus stream, GroupSnapshot snapshot) {
     String state = snapshot == null ? PENDING : SYNCED;
     long acked = Long.MAX_VALUE;
     TypeStatus rejected = null;
@@ -174,14 +258,12 @@ public final class AckReporter implements AutoCloseable {
         state = state.equals(SYNCED) ? PENDING : state;
       }
     }
-    if (rejected != null) {
-      state = REJECTED;
-      proxy.put("typeUrl", rejected.typeUrl());
-      proxy.put("errorDetail", ErrorDetails.cut(rejected.nackDetail()));
-    }
-    proxy.put("state", state);
-    proxy.put("ackedRevision", acked == Long.MAX_VALUE ? -1 : acked);
-    return proxy;
+    return new ProxyState(
+        stream.nodeId(),
+        rejected != null ? REJECTED : state,
+        acked == Long.MAX_VALUE ? -1 : acked,
+        rejected != null ? rejected.typeUrl() : "",
+        rejected != null ? ErrorDetails.cut(rejected.nackDetail()) : "");
   }
 
   private static ByteSequence bytes(String s) {

@@ -93,7 +93,10 @@ public final class Conditions {
         RESOLVED_REFS, "False", reason(problems.get(0).message()), message.toString(), generation);
   }
 
-  /** One proxy as a replica reports it (AckReporter). */
+  /**
+   * Proxies in one state as a replica reports them (AckReporter): {@code count} of them, {@code
+   * node} one of them.
+   */
   public record ProxyAck(
       String replica,
       String group,
@@ -101,7 +104,8 @@ public final class Conditions {
       String state,
       long ackedRevision,
       String typeUrl,
-      String errorDetail) {}
+      String errorDetail,
+      int count) {}
 
   /** What every replica reports: its built revision, and its proxies by group. */
   public record Fleet(Map<String, Long> builtRevisions, Map<String, List<ProxyAck>> byGroup) {}
@@ -195,13 +199,14 @@ public final class Conditions {
           generation);
     }
     int done = 0;
+    int connected = proxies.stream().mapToInt(ProxyAck::count).sum();
     for (ProxyAck proxy : proxies) {
       long built = fleet.builtRevisions().getOrDefault(proxy.replica(), -1L);
       boolean holds =
           proxy.ackedRevision() >= written
               || (proxy.state().equals(AckReporter.SYNCED) && built >= written);
       if (holds) {
-        done++;
+        done += proxy.count();
       } else if (proxy.state().equals(AckReporter.REJECTED) && built >= written) {
         return new Desired(
             PROGRAMMED,
@@ -220,7 +225,7 @@ public final class Conditions {
             generation);
       }
     }
-    if (done == proxies.size()) {
+    if (done == connected) {
       return new Desired(
           PROGRAMMED,
           "True",
@@ -232,9 +237,9 @@ public final class Conditions {
         PROGRAMMED,
         "False",
         "Pending",
-        (proxies.size() - done)
+        (connected - done)
             + " of "
-            + proxies.size()
+            + connected
             + " connected proxies of "
             + String.join(", ", groups)
             + " do not hold it yet",

@@ -160,6 +160,30 @@ public final class StatusWriter implements AutoCloseable {
     seen = now;
   }
 
+  /**
+   * The proxies of one ACK summary. An entry stands for {@code count} proxies alike, {@code nodes}
+   * a sample of them; a replica of an earlier release writes one entry per proxy, with its {@code
+   * node}.
+   */
+  static List<Conditions.ProxyAck> proxies(JsonNode summary) {
+    String replica = summary.path("replica").asText();
+    String group = summary.path("group").asText();
+    List<Conditions.ProxyAck> proxies = new ArrayList<>();
+    for (JsonNode proxy : summary.path("proxies")) {
+      proxies.add(
+          new Conditions.ProxyAck(
+              replica,
+              group,
+              proxy.path("nodes").path(0).asText(proxy.path("node").asText()),
+              proxy.path("state").asText(),
+              proxy.path("ackedRevision").asLong(-1),
+              proxy.path("typeUrl").asText(""),
+              proxy.path("errorDetail").asText(""),
+              proxy.path("count").asInt(1)));
+    }
+    return proxies;
+  }
+
   /** Every replica's built revision and proxies, as their AckReporters wrote them. */
   private Conditions.Fleet readFleet() throws Exception {
     Map<String, Long> built = new HashMap<>();
@@ -170,21 +194,8 @@ public final class StatusWriter implements AutoCloseable {
     Map<String, List<Conditions.ProxyAck>> byGroup = new HashMap<>();
     for (KeyValue kv : range(Keyspace.ROOT + "acks/")) {
       JsonNode summary = Mappers.json().readTree(kv.getValue().getBytes());
-      String replica = summary.path("replica").asText();
       String group = summary.path("group").asText();
-      for (JsonNode proxy : summary.path("proxies")) {
-        byGroup
-            .computeIfAbsent(group, g -> new ArrayList<>())
-            .add(
-                new Conditions.ProxyAck(
-                    replica,
-                    group,
-                    proxy.path("node").asText(),
-                    proxy.path("state").asText(),
-                    proxy.path("ackedRevision").asLong(-1),
-                    proxy.path("typeUrl").asText(""),
-                    proxy.path("errorDetail").asText("")));
-      }
+      byGroup.computeIfAbsent(group, g -> new ArrayList<>()).addAll(proxies(summary));
     }
     return new Conditions.Fleet(built, byGroup);
   }

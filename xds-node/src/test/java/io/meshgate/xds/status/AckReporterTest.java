@@ -70,4 +70,99 @@ class AckReporterTest {
     assertThat(proxy.path("state").asText()).isEqualTo(AckReporter.REJECTED);
     assertThat(proxy.path("errorDetail").asText()).isEqualTo("bad route");
   }
+
+  private static StreamStatus synced(long id, String node, long revision) {
+    return new StreamStatus(
+        id,
+        node,
+        GROUP,
+        false,
+        List.of(new TypeStatus(TypeUrls.ROUTE, "v2", null, "v2", null, null, 1, "v2", revision)));
+  }
+
+  private static StreamStatus pending(long id, String node, long revision) {
+    return new StreamStatus(
+        id,
+        node,
+        GROUP,
+        false,
+        List.of(new TypeStatus(TypeUrls.ROUTE, "v2", "n", "v1", null, null, 2, "v1", revision)));
+  }
+
+  private static StreamStatus rejecting(long id, String node, String detail) {
+    return new StreamStatus(
+        id,
+        node,
+        GROUP,
+        false,
+        List.of(new TypeStatus(TypeUrls.ROUTE, "v2", null, "v1", "v2", detail, 2, "v1", 3)));
+  }
+
+  private static String node(int i) {
+    // node ids as long as a stream may have them: 256 bytes
+    return String.format("%05d-", i) + "n".repeat(250);
+  }
+
+  @Test
+  void aSummaryOfTenThousandProxiesHoldsOneEntryPerStateAndStaysSmall() throws Exception {
+    // given: 10,000 proxies with 256-byte node ids; 500 of them reject with 1 KiB details of
+    // their own, so there are more states than entries
+    List<StreamStatus> streams = new java.util.ArrayList<>();
+    for (int i = 0; i < 9_000; i++) {
+      streams.add(synced(i, node(i), 7));
+    }
+    for (int i = 9_000; i < 9_500; i++) {
+      streams.add(pending(i, node(i), 5));
+    }
+    for (int i = 9_500; i < 10_000; i++) {
+      streams.add(rejecting(i, node(i), i + ":" + "x".repeat(2_000)));
+    }
+
+    // when
+    String json = AckReporter.summaries("r1", storeAt("v2"), streams).get(GROUP);
+
+    // then: under the limit, every proxy counted, rejections first
+    assertThat(json.getBytes(StandardCharsets.UTF_8))
+        .hasSizeLessThanOrEqualTo(AckReporter.MAX_SUMMARY_BYTES);
+    JsonNode summary = Mappers.json().readTree(json);
+    assertThat(summary.path("connected").asInt()).isEqualTo(10_000);
+    JsonNode entries = summary.path("proxies");
+    assertThat(entries.size()).isEqualTo(AckReporter.MAX_ENTRIES);
+    int counted = 0;
+    for (JsonNode entry : entries) {
+      counted += entry.path("count").asInt();
+      assertThat(entry.path("nodes").size()).isBetween(1, AckReporter.SAMPLE_NODES);
+    }
+    assertThat(counted).isEqualTo(10_000);
+    assertThat(entries.get(0).path("state").asText()).isEqualTo(AckReporter.REJECTED);
+  }
+
+  @Test
+  void proxiesFoldedPastTheEntryLimitAreNeverReportedAsHoldingWhatTheyDoNot() throws Exception {
+    // given: 250 pending proxies at revisions 1..250 and 1,000 synced at 300: 251 states
+    List<StreamStatus> streams = new java.util.ArrayList<>();
+    for (int i = 1; i <= 250; i++) {
+      streams.add(pending(i, "p" + i, i));
+    }
+    for (int i = 0; i < 1_000; i++) {
+      streams.add(synced(1_000 + i, "s" + i, 300));
+    }
+    JsonNode summary =
+        Mappers.json().readTree(AckReporter.summaries("r1", storeAt("v2"), streams).get(GROUP));
+    List<Conditions.ProxyAck> proxies = StatusWriter.proxies(summary);
+    Conditions.Fleet fleet = new Conditions.Fleet(Map.of("r1", 300L), Map.of(GROUP, proxies));
+
+    for (long written : new long[] {100, 220, 260}) {
+      // when
+      Conditions.Desired programmed =
+          Conditions.programmed(java.util.Set.of(GROUP), proxies, fleet, written, 1);
+
+      // then: at least as many not holding it as truly do not (revisions below it), never fewer
+      long exact = Math.min(written - 1, 250);
+      assertThat(programmed.status()).as("written at %d", written).isEqualTo("False");
+      long reported = Long.parseLong(programmed.message().split(" ")[0]);
+      assertThat(reported).as("written at %d", written).isBetween(exact, 1_250L);
+      assertThat(programmed.message()).contains(" of 1250 connected proxies");
+    }
+  }
 }

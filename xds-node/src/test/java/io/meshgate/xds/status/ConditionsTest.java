@@ -100,7 +100,8 @@ class ConditionsTest {
             AckReporter.REJECTED,
             10,
             "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
-            "ü".repeat(10_240));
+            "ü".repeat(10_240),
+            1);
     Conditions.Fleet fleet =
         new Conditions.Fleet(Map.of("r1", 30L), Map.of("gateway/shop/edge", List.of(proxy)));
 
