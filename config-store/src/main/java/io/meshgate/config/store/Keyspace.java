@@ -85,6 +85,19 @@ public final class Keyspace {
     return ROOT + "acks/" + replicaId + "/" + group;
   }
 
+  /**
+   * What a replica's proxies rejected, for the other replicas: under a lease that outlives the
+   * replica by its TTL (docs/status.md, "What a NACK holds back").
+   */
+  public static String rejections(String replicaId) {
+    return rejectionsPrefix() + replicaId;
+  }
+
+  /** Every replica's published rejections. */
+  public static String rejectionsPrefix() {
+    return ROOT + "rejections/";
+  }
+
   /** Reads a resource key back from a path under resources/, status/ or conditions/. */
   public static ResourceKey parseResourceKey(String key) {
     if (!key.startsWith(ROOT)) {

@@ -25,6 +25,7 @@ import io.meshgate.xds.serve.StreamAdmission;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.status.AckReporter;
 import io.meshgate.xds.status.Leadership;
+import io.meshgate.xds.status.SharedRejections;
 import io.meshgate.xds.status.StatusWriter;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -59,6 +60,7 @@ public final class XdsNode implements AutoCloseable {
   private final Leadership leadership;
   private final StatusWriter status;
   private final AckReporter acks;
+  private final SharedRejections rejections;
 
   private XdsNode(NodeSettings settings, boolean runApplier) {
     this.etcd = Client.builder().endpoints(settings.etcd().split("\\s*,\\s*")).build();
@@ -79,11 +81,13 @@ public final class XdsNode implements AutoCloseable {
     TokenCheck tokens =
         TokenCheck.of(new TokenVerifier(new TokenKeys(etcd, Clock.systemUTC()), Clock.systemUTC()));
     this.limits = settings.limits();
+    this.rejections = SharedRejections.start(etcd, settings.replicaId(), Clock.systemUTC());
     this.ads =
         new AdsService(
             store,
             new Authorizer(tokens, security.allowAnonymous()),
-            new StreamAdmission(limits.newStreamsPerSecond()));
+            new StreamAdmission(limits.newStreamsPerSecond()),
+            rejections.rejections());
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(settings.xdsAddress())
@@ -210,6 +214,8 @@ public final class XdsNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     ads.endAllStreams();
+    // After the streams: a NACK in the grace is published too. The key outlives this replica.
+    rejections.close();
     xds.shutdownNow();
     admin.close();
     etcd.close();

@@ -18,14 +18,15 @@ import java.util.List;
  * The ADS service: one state machine per stream, fed by the snapshot store's change notices. A
  * stream leaves the registry the moment its proxy cancels, and sends nothing while its proxy does
  * not read (gRPC's ready handler resumes it with the newest state). What proxies NACKed is
- * remembered per node on this replica (Rejections), so a reconnect does not bring it back.
+ * remembered per node (Rejections), on this replica and, when wired to them, from the other
+ * replicas, so a reconnect to any replica does not bring it back.
  */
 public final class AdsService
     extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
   private final SnapshotStore store;
   private final Authorizer authorizer;
   private final Streams streams = new Streams();
-  private final Rejections rejections = new Rejections();
+  private final Rejections rejections;
   private final StreamAdmission admission;
   private final java.util.concurrent.atomic.AtomicLong refused =
       new java.util.concurrent.atomic.AtomicLong();
@@ -39,10 +40,23 @@ public final class AdsService
     this(store, authorizer, new StreamAdmission(StreamAdmission.DEFAULT_PER_SECOND));
   }
 
+  /** What proxies rejected is remembered on this replica only. */
   public AdsService(SnapshotStore store, Authorizer authorizer, StreamAdmission admission) {
+    this(store, authorizer, admission, new Rejections());
+  }
+
+  /**
+   * What proxies rejected is kept in {@code rejections}, which a replica shares with the others.
+   */
+  public AdsService(
+      SnapshotStore store,
+      Authorizer authorizer,
+      StreamAdmission admission,
+      Rejections rejections) {
     this.store = store;
     this.authorizer = authorizer;
     this.admission = admission;
+    this.rejections = rejections;
     store.onChange(streams::groupChanged);
   }
 

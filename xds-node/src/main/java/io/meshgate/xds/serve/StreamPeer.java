@@ -196,9 +196,12 @@ final class StreamPeer {
     rejections.accepted(group, nodeId, typeUrl, version);
   }
 
-  /** What this node rejected of the type on an earlier stream to this replica, if anything. */
+  /**
+   * What this node rejected of the type on an earlier stream, to this replica or another, if
+   * anything; the later of the two. Reads memory only.
+   */
   Optional<Rejections.Rejection> rejectedBefore(String typeUrl) {
-    return rejections.find(group, nodeId, typeUrl);
+    return rejections.inherited(group, nodeId, typeUrl);
   }
 
   StreamStatus status(Map<String, ? extends TypeProgress> types) {

@@ -6,16 +6,23 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.serve.SimulatedProxy.Answer;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
+import io.meshgate.xds.status.PublishedRejections;
+import io.meshgate.xds.status.RejectionIndex;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,10 +30,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every ADS stream does, state of the world and delta alike: names as asked, the legacy
- * wildcard, ACK gating, NACKs (not re-sent while current, not even across a reconnect, but new
- * names still answered), flow control, cancellation, and bounded input. One subclass per stream
- * kind. Client and server run on direct executors over an in-process channel, so a response to a
- * request or a publish has arrived by the time the call returns.
+ * wildcard, ACK gating, NACKs (not re-sent while current, not even across a reconnect to this
+ * replica or from another one, but new names still answered), flow control, cancellation, and
+ * bounded input. One subclass per stream kind. Client and server run on direct executors over an
+ * in-process channel, so a response to a request or a publish has arrived by the time the call
+ * returns.
  */
 abstract class AdsStreamContract {
   static final String GROUP = "gateway/default/edge";
@@ -37,8 +45,19 @@ abstract class AdsStreamContract {
   private Server server;
   ManagedChannel channel;
 
+  /** What the other replicas published, as this one's view of them holds it. */
+  private volatile PeerRejections peers = PeerRejections.NONE;
+
+  private final List<Server> otherServers = new ArrayList<>();
+  private final List<ManagedChannel> otherChannels = new ArrayList<>();
+
   /** A stream of this kind for {@code node}. */
-  abstract SimulatedProxy open(Node node);
+  final SimulatedProxy open(Node node) {
+    return open(node, channel);
+  }
+
+  /** A stream of this kind for {@code node}, to the replica at the end of {@code to}. */
+  abstract SimulatedProxy open(Node node, Channel to);
 
   /** A stream of this kind whose proxy reads nothing until told to. */
   abstract SimulatedProxy openNotReading(Node node);
@@ -46,7 +65,12 @@ abstract class AdsStreamContract {
   @BeforeEach
   void start() throws Exception {
     String name = "contract-" + System.nanoTime();
-    ads = new AdsService(store);
+    ads =
+        new AdsService(
+            store,
+            Authorizer.anonymousAllowed(),
+            new StreamAdmission(StreamAdmission.DEFAULT_PER_SECOND),
+            new Rejections(Clock.systemUTC(), (g, n, t) -> peers.find(g, n, t)));
     server = InProcessServerBuilder.forName(name).directExecutor().addService(ads).build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     config
@@ -64,6 +88,36 @@ abstract class AdsStreamContract {
   void stop() {
     channel.shutdownNow();
     server.shutdownNow();
+    otherChannels.forEach(ManagedChannel::shutdownNow);
+    otherServers.forEach(Server::shutdownNow);
+  }
+
+  /** Another replica serving the same snapshots, with a memory of its own. */
+  record OtherReplica(String id, Rejections rejections, ManagedChannel channel) {}
+
+  OtherReplica otherReplica(String id) throws Exception {
+    String name = "contract-" + id + "-" + System.nanoTime();
+    Rejections rejections = new Rejections();
+    AdsService other =
+        new AdsService(
+            store,
+            Authorizer.anonymousAllowed(),
+            new StreamAdmission(StreamAdmission.DEFAULT_PER_SECOND),
+            rejections);
+    otherServers.add(
+        InProcessServerBuilder.forName(name).directExecutor().addService(other).build().start());
+    ManagedChannel otherChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    otherChannels.add(otherChannel);
+    return new OtherReplica(id, rejections, otherChannel);
+  }
+
+  /** This replica reads what {@code other} publishes, as the value in etcd carries it. */
+  void readPublished(OtherReplica other) {
+    String value =
+        PublishedRejections.encode(other.rejections().recent(PublishedRejections.MAX_ENTRIES))
+            .json();
+    peers =
+        RejectionIndex.of("this-replica", Map.of(other.id(), PublishedRejections.decode(value)));
   }
 
   static Node node(String id) {
@@ -243,6 +297,41 @@ abstract class AdsStreamContract {
     assertThat(answer.tags()).isEqualTo(Map.of("r1", "b"));
     restarted.ack(answer);
     assertThat(status(TypeUrls.ROUTE).nackedVersion()).isNull();
+  }
+
+  @Test
+  void aProxyThatNackedOnAnotherReplicaAndReconnectsHoldingConfigIsNotSentItButOneStartingEmptyIs()
+      throws Exception {
+    // given: a proxy holding every cluster at replica A that rejects c1=b there, and loses its
+    // stream; this replica has read what A published
+    OtherReplica a = otherReplica("replica-a");
+    SimulatedProxy proxy = open(node("envoy-moved"), a.channel());
+    proxy.ask(TypeUrls.CLUSTER);
+    proxy.ack(proxy.next());
+    change(TypeUrls.CLUSTER, "c1", "b");
+    Answer rejected = proxy.next();
+    proxy.nack(rejected, "c1 is bad");
+    proxy.cancel();
+    readPublished(a);
+
+    // when: it reconnects to this replica, saying what it holds
+    SimulatedProxy back = proxy.reconnect(channel);
+
+    // then: nothing of the rejected version is sent; the new stream shows A's rejection
+    back.receivedNothingMore();
+    TypeStatus clusters = status(TypeUrls.CLUSTER);
+    assertThat(clusters.nackedVersion()).isEqualTo(rejected.version());
+    assertThat(clusters.responses()).isZero();
+    assertThat(clusters.nackDetail()).contains("replica-a");
+    assertThat(back.holds(TypeUrls.CLUSTER)).isEqualTo(Map.of("c1", "a", "c2", "a"));
+
+    // and a new process with the same node id, starting empty, is sent it
+    SimulatedProxy restarted = proxy.restart(channel);
+    assertThat(restarted.next().tags()).isEqualTo(Map.of("c1", "b", "c2", "a"));
+
+    // and the next version reaches the one that held on
+    change(TypeUrls.CLUSTER, "c1", "c");
+    assertThat(back.next().tags()).containsEntry("c1", "c");
   }
 
   @Test

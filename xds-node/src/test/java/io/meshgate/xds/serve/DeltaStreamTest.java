@@ -3,6 +3,7 @@ package io.meshgate.xds.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.grpc.Channel;
 import io.meshgate.xds.serve.SimulatedProxy.Answer;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.util.Map;
@@ -11,8 +12,8 @@ import org.junit.jupiter.api.Test;
 /** The contract over delta streams, and what only they do. */
 class DeltaStreamTest extends AdsStreamContract {
   @Override
-  SimulatedProxy open(Node node) {
-    return SimulatedProxy.Delta.open(channel, node);
+  SimulatedProxy open(Node node, Channel to) {
+    return SimulatedProxy.Delta.open(to, node);
   }
 
   @Override

@@ -70,10 +70,20 @@ abstract class SimulatedProxy {
   abstract void nack(Answer answer, String detail);
 
   /** A new stream for the same node that says what it holds and asks again for what it asked. */
-  abstract SimulatedProxy reconnect();
+  SimulatedProxy reconnect() {
+    return reconnect(channel);
+  }
+
+  /** {@link #reconnect()}, to the replica at the end of {@code to}. */
+  abstract SimulatedProxy reconnect(Channel to);
 
   /** A new stream for the same node from a new process: it holds nothing and asks again. */
-  abstract SimulatedProxy restart();
+  SimulatedProxy restart() {
+    return restart(channel);
+  }
+
+  /** {@link #restart()}, to the replica at the end of {@code to}. */
+  abstract SimulatedProxy restart(Channel to);
 
   Map<String, String> holds(String typeUrl) {
     return Map.copyOf(held.getOrDefault(typeUrl, Map.of()));
@@ -212,8 +222,8 @@ abstract class SimulatedProxy {
     }
 
     @Override
-    SimulatedProxy reconnect() {
-      Sotw next = new Sotw(channel, node, true);
+    SimulatedProxy reconnect(Channel to) {
+      Sotw next = new Sotw(to, node, true);
       held.forEach((type, holds) -> next.held.put(type, new TreeMap<>(holds)));
       next.ackedVersions.putAll(ackedVersions);
       asked.forEach((type, names) -> next.ask(type, names.toArray(String[]::new)));
@@ -221,8 +231,8 @@ abstract class SimulatedProxy {
     }
 
     @Override
-    SimulatedProxy restart() {
-      Sotw next = new Sotw(channel, node, true);
+    SimulatedProxy restart(Channel to) {
+      Sotw next = new Sotw(to, node, true);
       asked.forEach((type, names) -> next.ask(type, names.toArray(String[]::new)));
       return next;
     }
@@ -328,8 +338,8 @@ abstract class SimulatedProxy {
     }
 
     @Override
-    SimulatedProxy reconnect() {
-      Delta next = new Delta(channel, node, true);
+    SimulatedProxy reconnect(Channel to) {
+      Delta next = new Delta(to, node, true);
       held.forEach((type, holds) -> next.held.put(type, new TreeMap<>(holds)));
       versions.forEach((type, holds) -> next.versions.put(type, new TreeMap<>(holds)));
       asked.forEach((type, names) -> next.ask(type, names.toArray(String[]::new)));
@@ -337,8 +347,8 @@ abstract class SimulatedProxy {
     }
 
     @Override
-    SimulatedProxy restart() {
-      Delta next = new Delta(channel, node, true);
+    SimulatedProxy restart(Channel to) {
+      Delta next = new Delta(to, node, true);
       asked.forEach((type, names) -> next.ask(type, names.toArray(String[]::new)));
       return next;
     }
