@@ -26,7 +26,10 @@ public final class LocalEtcd implements AutoCloseable {
   private final boolean ownsDataDir;
   private final Thread shutdownHook = new Thread(this::killAll, "etcd-shutdown");
 
+  private final boolean killAtExit;
+
   private LocalEtcd(Builder builder) {
+    this.killAtExit = !builder.stoppedByOwner;
     this.ownsDataDir = builder.dataDir == null;
     this.dataDir = ownsDataDir ? Directories.temp("meshgate-etcd-") : builder.dataDir;
     Path binary = findBinary();
@@ -63,8 +66,10 @@ public final class LocalEtcd implements AutoCloseable {
 
   /** Starts every member and waits until all are healthy. */
   public LocalEtcd start() {
-    Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    if (killAtExit) {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
     members.forEach(EtcdMember::start);
     members.forEach(m -> m.awaitHealthy(START_TIMEOUT));
     return this;
@@ -152,8 +157,19 @@ public final class LocalEtcd implements AutoCloseable {
     private int peerPort;
     private Path dataDir;
     private final List<String> flags = new ArrayList<>();
+    private boolean stoppedByOwner;
 
     private Builder() {}
+
+    /**
+     * The owner stops the cluster itself, after whatever uses it ({@code meshgate standalone} stops
+     * its replica first, so the replica's last etcd writes land). Without this, the JVM's exit
+     * kills the members at once: the safety net for tests.
+     */
+    public Builder stoppedByOwner() {
+      this.stoppedByOwner = true;
+      return this;
+    }
 
     /** etcd's {@code --max-txn-ops} (etcd's default: 128). */
     public Builder maxTxnOps(int ops) {

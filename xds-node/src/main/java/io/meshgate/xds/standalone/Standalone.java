@@ -70,6 +70,7 @@ public final class Standalone implements AutoCloseable {
               .dataDir(settings.dataDir().resolve("etcd"))
               .clientPort(settings.etcdClientPort())
               .peerPort(settings.etcdPeerPort())
+              .stoppedByOwner() // after the replica: StandaloneCommand's shutdown hook closes all
               .build()
               .start();
       started.add(etcd);
