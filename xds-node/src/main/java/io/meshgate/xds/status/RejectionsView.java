@@ -8,12 +8,11 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.meshgate.config.store.Keyspace;
+import io.meshgate.config.store.PagedRead;
 import io.meshgate.xds.serve.NodeRejection;
 import io.meshgate.xds.serve.PeerRejections;
 import java.time.Duration;
@@ -120,21 +119,14 @@ public final class RejectionsView implements PeerRejections, AutoCloseable {
     Map<String, List<NodeRejection>> read = new TreeMap<>();
     long revision;
     try {
-      GetResponse keys =
-          etcd.getKVClient()
-              .get(PREFIX, GetOption.builder().isPrefix(true).withKeysOnly(true).build())
-              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      revision = keys.getHeader().getRevision();
-      for (KeyValue key : keys.getKvs()) {
-        String replica = replicaOf(key);
-        if (replica.equals(replicaId)) {
-          continue;
-        }
-        GetResponse value =
-            etcd.getKVClient()
-                .get(key.getKey(), GetOption.builder().withRevision(revision).build())
-                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        for (KeyValue kv : value.getKvs()) {
+      // In pages at one revision: a few replicas' keys of up to 512 KiB pass gRPC's 4 MiB.
+      PagedRead.Listing listed =
+          PagedRead.all(etcd.getKVClient(), Keyspace.rejectionsPrefix(), TIMEOUT)
+              .get(4 * TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      revision = listed.revision();
+      for (KeyValue kv : listed.kvs()) {
+        String replica = replicaOf(kv);
+        if (!replica.equals(replicaId)) {
           read.put(replica, decode(replica, kv));
         }
       }
