@@ -186,13 +186,19 @@ class EtcdLimitsIT {
   }
 
   @Test
-  void aResourceOf500KiBIsAppliedWithItsHistory() {
+  void aResourceAtTheSizeLimitIsAppliedWithItsHistory() {
     ApplierFixture fixture = fixture(etcd);
     fixture.start("a");
     Resource last = null;
     String lastId = null;
     for (int g = 1; g <= 12; g++) {
-      last = sized(fixture.ns, "large", 500 * 1024, g + ".example.com");
+      // the largest a resource may be: 512 KiB as JSON, less room for its metadata and spec
+      last =
+          sized(
+              fixture.ns,
+              "large",
+              io.meshgate.config.validate.ResourceValidator.MAX_RESOURCE_BYTES - 1024,
+              g + ".example.com");
       lastId = fixture.publish(fixture.encoder.applied(last, OptionalLong.empty())).id();
     }
 

@@ -145,9 +145,13 @@ class TxnLimitsTest {
   }
 
   @Test
-  void aResourceOf500KiBWithItsHistoryFits() {
+  void aResourceAtTheSizeLimitWithItsHistoryFits() {
     for (int g = 1; g <= 12; g++) {
-      Resource r = big("large", 500 * 1024, g + ".example.com");
+      Resource r =
+          big(
+              "large",
+              io.meshgate.config.validate.ResourceValidator.MAX_RESOURCE_BYTES - 1024,
+              g + ".example.com");
       Plan plan = etcd.apply(planner, new DecodedEvent.Applied(meta("g" + g), r));
       assertThat(plan.rejected()).as("generation %d", g).isFalse();
     }
