@@ -1,6 +1,5 @@
 package io.meshgate.xds.cli;
 
-import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.ServingLimits;
 import io.meshgate.xds.node.XdsNode;
@@ -118,30 +117,33 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    NodeSettings settings =
-        new NodeSettings(
-            cluster.kafka,
-            cluster.etcd,
-            replicaId != null
-                ? replicaId
-                : InetAddress.getLocalHost().getHostName()
-                    + ":"
-                    + NodeSettings.address(xdsAddress).getPort(),
-            NodeSettings.address(xdsAddress),
-            NodeSettings.address(adminAddress),
-            Holdoff.DEFAULT_QUIET,
-            Holdoff.DEFAULT_MAX,
-            XdsSecurity.of(
-                Optional.ofNullable(tlsCert),
-                Optional.ofNullable(tlsKey),
-                Optional.ofNullable(clientCa),
-                Optional.ofNullable(allowAnonymous),
-                NodeSettings.address(xdsAddress)),
-            sealKey,
-            new ServingLimits(
-                newStreamsPerSecond, maxConnectionAge, ServingLimits.DEFAULTS.shutdownGrace()),
-            historyLimit,
-            etcdLimits.limits());
+    NodeSettings.Builder builder =
+        NodeSettings.builder(
+                cluster.kafka,
+                cluster.etcd,
+                replicaId != null
+                    ? replicaId
+                    : InetAddress.getLocalHost().getHostName()
+                        + ":"
+                        + NodeSettings.address(xdsAddress).getPort())
+            .xdsAddress(NodeSettings.address(xdsAddress))
+            .adminAddress(NodeSettings.address(adminAddress))
+            .security(
+                XdsSecurity.of(
+                    Optional.ofNullable(tlsCert),
+                    Optional.ofNullable(tlsKey),
+                    Optional.ofNullable(clientCa),
+                    Optional.ofNullable(allowAnonymous),
+                    NodeSettings.address(xdsAddress)))
+            .limits(
+                new ServingLimits(
+                    newStreamsPerSecond, maxConnectionAge, ServingLimits.DEFAULTS.shutdownGrace()))
+            .historyLimit(historyLimit)
+            .etcdLimits(etcdLimits.limits());
+    if (sealKey != null) {
+      builder.sealKey(sealKey);
+    }
+    NodeSettings settings = builder.build();
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",
         VersionProvider.version(),

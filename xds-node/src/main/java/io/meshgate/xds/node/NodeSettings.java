@@ -4,22 +4,31 @@ import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.apply.EtcdLimits;
 import io.meshgate.config.apply.Planner;
+import io.meshgate.xds.ingest.Holdoff;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
- * One replica's settings.
+ * One replica's settings. Build them with {@link #builder}: every setting but the three that name
+ * the replica and its services has a default.
  *
- * @param xdsAddress where ADS is served (default 127.0.0.1:18000; plaintext until the xDS security
- *     issue)
+ * @param kafka Kafka's bootstrap servers, comma-separated
+ * @param etcd etcd's endpoints, comma-separated
+ * @param replicaId names this replica in etcd and in Kafka's consumer group
+ * @param xdsAddress where ADS is served (default 127.0.0.1:18000)
  * @param adminAddress where /healthz, /readyz and /debug are served (default 127.0.0.1:19000)
- * @param historyLimit generations kept per resource by this replica's applier (null: 10)
- * @param etcdLimits what etcd takes in one transaction, as its --max-txn-ops and
- *     --max-request-bytes (null: etcd's defaults)
- * @param limits stream admission, connection age and shutdown grace (null: the defaults)
- * @param sealKey the cluster's private seal key (PEM file), to unseal listener certificates; null:
+ * @param quiet the holdoff's quiet time before a rebuild
+ * @param max the holdoff's longest delay under a stream of changes
+ * @param security TLS and proxy credentials on the xDS port (default: plaintext, anonymous streams
+ *     allowed only when the xDS address is a loopback one)
+ * @param sealKey the cluster's private seal key (PEM file), to unseal listener certificates; empty:
  *     listeners with sealed certificates are left out, with a Problem
+ * @param limits stream admission, connection age and shutdown grace
+ * @param historyLimit generations kept per resource by this replica's applier
+ * @param etcdLimits what etcd takes in one transaction, as its --max-txn-ops and
+ *     --max-request-bytes
  */
 public record NodeSettings(
     String kafka,
@@ -30,14 +39,11 @@ public record NodeSettings(
     Duration quiet,
     Duration max,
     XdsSecurity security,
-    Path sealKey,
+    Optional<Path> sealKey,
     ServingLimits limits,
-    Integer historyLimit,
+    int historyLimit,
     EtcdLimits etcdLimits) {
   public NodeSettings {
-    historyLimit = historyLimit == null ? Planner.DEFAULT_HISTORY : historyLimit;
-    etcdLimits = etcdLimits == null ? EtcdLimits.defaults() : etcdLimits;
-    limits = limits == null ? ServingLimits.DEFAULTS : limits;
     requireNonNull(kafka, "kafka");
     requireNonNull(etcd, "etcd");
     requireNonNull(replicaId, "replicaId");
@@ -46,84 +52,107 @@ public record NodeSettings(
     requireNonNull(quiet, "quiet");
     requireNonNull(max, "max");
     requireNonNull(security, "security");
+    requireNonNull(sealKey, "sealKey");
+    requireNonNull(limits, "limits");
+    requireNonNull(etcdLimits, "etcdLimits");
+    if (historyLimit < 1) {
+      throw new IllegalArgumentException("historyLimit: " + historyLimit + " (expected: >= 1)");
+    }
   }
 
-  /** Without a seal key. */
-  public NodeSettings(
-      String kafka,
-      String etcd,
-      String replicaId,
-      InetSocketAddress xdsAddress,
-      InetSocketAddress adminAddress,
-      Duration quiet,
-      Duration max,
-      XdsSecurity security) {
-    this(
-        kafka,
-        etcd,
-        replicaId,
-        xdsAddress,
-        adminAddress,
-        quiet,
-        max,
-        security,
-        null,
-        null,
-        null,
-        null);
+  /** Settings for the replica {@code replicaId} of the Kafka and etcd at these addresses. */
+  public static Builder builder(String kafka, String etcd, String replicaId) {
+    return new Builder(kafka, etcd, replicaId);
   }
 
-  public NodeSettings withSealKey(Path sealKey) {
-    return new NodeSettings(
-        kafka,
-        etcd,
-        replicaId,
-        xdsAddress,
-        adminAddress,
-        quiet,
-        max,
-        security,
-        sealKey,
-        limits,
-        historyLimit,
-        etcdLimits);
-  }
+  /** The settings with their defaults; each setter replaces one. */
+  public static final class Builder {
+    private final String kafka;
+    private final String etcd;
+    private final String replicaId;
+    private InetSocketAddress xdsAddress = new InetSocketAddress("127.0.0.1", 18000);
+    private InetSocketAddress adminAddress = new InetSocketAddress("127.0.0.1", 19000);
+    private Duration quiet = Holdoff.DEFAULT_QUIET;
+    private Duration max = Holdoff.DEFAULT_MAX;
+    private XdsSecurity security;
+    private Path sealKey;
+    private ServingLimits limits = ServingLimits.DEFAULTS;
+    private int historyLimit = Planner.DEFAULT_HISTORY;
+    private EtcdLimits etcdLimits = EtcdLimits.defaults();
 
-  public NodeSettings withLimits(ServingLimits limits) {
-    return new NodeSettings(
-        kafka,
-        etcd,
-        replicaId,
-        xdsAddress,
-        adminAddress,
-        quiet,
-        max,
-        security,
-        sealKey,
-        limits,
-        historyLimit,
-        etcdLimits);
-  }
+    private Builder(String kafka, String etcd, String replicaId) {
+      this.kafka = requireNonNull(kafka, "kafka");
+      this.etcd = requireNonNull(etcd, "etcd");
+      this.replicaId = requireNonNull(replicaId, "replicaId");
+    }
 
-  /** Plaintext xDS, anonymous streams allowed only on a loopback address. */
-  public NodeSettings(
-      String kafka,
-      String etcd,
-      String replicaId,
-      InetSocketAddress xdsAddress,
-      InetSocketAddress adminAddress,
-      Duration quiet,
-      Duration max) {
-    this(
-        kafka,
-        etcd,
-        replicaId,
-        xdsAddress,
-        adminAddress,
-        quiet,
-        max,
-        XdsSecurity.plaintext(
-            xdsAddress.getAddress() != null && xdsAddress.getAddress().isLoopbackAddress()));
+    public Builder xdsAddress(InetSocketAddress address) {
+      this.xdsAddress = requireNonNull(address, "address");
+      return this;
+    }
+
+    public Builder adminAddress(InetSocketAddress address) {
+      this.adminAddress = requireNonNull(address, "address");
+      return this;
+    }
+
+    /** Both on loopback, on ports the system picks: for tests and several replicas on one host. */
+    public Builder anyLoopbackPorts() {
+      return xdsAddress(new InetSocketAddress("127.0.0.1", 0))
+          .adminAddress(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    public Builder holdoff(Duration quiet, Duration max) {
+      this.quiet = requireNonNull(quiet, "quiet");
+      this.max = requireNonNull(max, "max");
+      return this;
+    }
+
+    public Builder security(XdsSecurity security) {
+      this.security = requireNonNull(security, "security");
+      return this;
+    }
+
+    public Builder sealKey(Path sealKey) {
+      this.sealKey = requireNonNull(sealKey, "sealKey");
+      return this;
+    }
+
+    public Builder limits(ServingLimits limits) {
+      this.limits = requireNonNull(limits, "limits");
+      return this;
+    }
+
+    public Builder historyLimit(int historyLimit) {
+      this.historyLimit = historyLimit;
+      return this;
+    }
+
+    public Builder etcdLimits(EtcdLimits etcdLimits) {
+      this.etcdLimits = requireNonNull(etcdLimits, "etcdLimits");
+      return this;
+    }
+
+    public NodeSettings build() {
+      XdsSecurity chosen =
+          security != null
+              ? security
+              : XdsSecurity.plaintext(
+                  xdsAddress.getAddress() != null && xdsAddress.getAddress().isLoopbackAddress());
+      return new NodeSettings(
+          kafka,
+          etcd,
+          replicaId,
+          xdsAddress,
+          adminAddress,
+          quiet,
+          max,
+          chosen,
+          Optional.ofNullable(sealKey),
+          limits,
+          historyLimit,
+          etcdLimits);
+    }
   }
 
   /** Kafka and etcd addresses as logged: a password in a URL's user info becomes {@code ***}. */

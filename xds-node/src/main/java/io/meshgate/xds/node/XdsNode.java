@@ -140,15 +140,16 @@ public final class XdsNode implements AutoCloseable {
   static final Duration LEADER_TTL = Duration.ofSeconds(5);
 
   private static PrivateKeys privateKeys(NodeSettings settings) {
-    if (settings.sealKey() == null) {
+    if (settings.sealKey().isEmpty()) {
       log.warn(
           "no seal key (MESHGATE_SEAL_KEY): listeners whose certificates are sealed Secrets are left out");
       return PrivateKeys.withoutSealKey();
     }
     try {
-      return PrivateKeys.unsealingWith(new Unsealer(SealKeys.readPrivate(settings.sealKey())));
+      return PrivateKeys.unsealingWith(
+          new Unsealer(SealKeys.readPrivate(settings.sealKey().get())));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the seal key " + settings.sealKey(), e);
+      throw new UncheckedIOException("cannot read the seal key " + settings.sealKey().get(), e);
     }
   }
 

@@ -16,7 +16,6 @@ import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
 import io.meshgate.embedded.KraftBroker;
 import io.meshgate.embedded.LocalEtcd;
-import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.XdsNode;
 import java.io.IOException;
@@ -89,15 +88,11 @@ public final class Standalone implements AutoCloseable {
       boolean firstStart = isEmpty(client);
       XdsNode node =
           XdsNode.start(
-              new NodeSettings(
-                      kafka.bootstrapServers(),
-                      etcd.endpoints(),
-                      "standalone",
-                      new InetSocketAddress("127.0.0.1", settings.xdsPort()),
-                      new InetSocketAddress("127.0.0.1", settings.adminPort()),
-                      Holdoff.DEFAULT_QUIET,
-                      Holdoff.DEFAULT_MAX)
-                  .withSealKey(sealDir.resolve(SealKeyPair.PRIVATE_FILE)));
+              NodeSettings.builder(kafka.bootstrapServers(), etcd.endpoints(), "standalone")
+                  .xdsAddress(new InetSocketAddress("127.0.0.1", settings.xdsPort()))
+                  .adminAddress(new InetSocketAddress("127.0.0.1", settings.adminPort()))
+                  .sealKey(sealDir.resolve(SealKeyPair.PRIVATE_FILE))
+                  .build());
       started.add(node);
       if (settings.examples() && firstStart) {
         publishExamples(kafka.bootstrapServers());

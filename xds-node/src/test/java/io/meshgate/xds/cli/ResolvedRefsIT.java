@@ -9,10 +9,8 @@ import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.StoreReader;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
-import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.XdsNode;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,14 +40,9 @@ class ResolvedRefsIT {
   static void startReplica() {
     node =
         XdsNode.start(
-            new NodeSettings(
-                kafka.bootstrapServers(),
-                etcd.endpointList(),
-                "status-it",
-                new InetSocketAddress("127.0.0.1", 0),
-                new InetSocketAddress("127.0.0.1", 0),
-                Holdoff.DEFAULT_QUIET,
-                Holdoff.DEFAULT_MAX));
+            NodeSettings.builder(kafka.bootstrapServers(), etcd.endpointList(), "status-it")
+                .anyLoopbackPorts()
+                .build());
   }
 
   @AfterAll

@@ -21,7 +21,6 @@ import io.meshgate.config.validate.Validation;
 import io.meshgate.embedded.EtcdMember;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
-import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.testing.EchoServers;
 import io.meshgate.xds.testing.GrpcXdsClient;
 import java.net.InetSocketAddress;
@@ -90,15 +89,10 @@ class OutageIT {
   }
 
   private static NodeSettings settings(String id) {
-    return new NodeSettings(
-            kafka.bootstrapServers(),
-            etcd.endpointList(),
-            id,
-            new InetSocketAddress("127.0.0.1", 0),
-            new InetSocketAddress("127.0.0.1", 0),
-            Holdoff.DEFAULT_QUIET,
-            Holdoff.DEFAULT_MAX)
-        .withLimits(new ServingLimits(1_000, Duration.ofMinutes(30), Duration.ofMillis(500)));
+    return NodeSettings.builder(kafka.bootstrapServers(), etcd.endpointList(), id)
+        .anyLoopbackPorts()
+        .limits(new ServingLimits(1_000, Duration.ofMinutes(30), Duration.ofMillis(500)))
+        .build();
   }
 
   private static int readyz(XdsNode node) throws Exception {

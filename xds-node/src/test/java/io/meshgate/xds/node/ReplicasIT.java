@@ -21,11 +21,9 @@ import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
-import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.serve.ProxyGroups;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -73,14 +71,9 @@ class ReplicasIT {
   static void startReplicas() {
     for (int i = 0; i < 3; i++) {
       NodeSettings settings =
-          new NodeSettings(
-              kafka.bootstrapServers(),
-              etcd.endpointList(),
-              "replica-" + i,
-              new InetSocketAddress("127.0.0.1", 0),
-              new InetSocketAddress("127.0.0.1", 0),
-              Holdoff.DEFAULT_QUIET,
-              Holdoff.DEFAULT_MAX);
+          NodeSettings.builder(kafka.bootstrapServers(), etcd.endpointList(), "replica-" + i)
+              .anyLoopbackPorts()
+              .build();
       replicas.add(i == 0 ? XdsNode.start(settings) : XdsNode.startServingOnly(settings));
     }
   }

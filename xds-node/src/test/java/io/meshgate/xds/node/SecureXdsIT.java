@@ -22,12 +22,10 @@ import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
-import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.security.ProxyCa;
 import io.meshgate.xds.serve.ProxyGroups;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.netty.handler.ssl.SslContextBuilder;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,19 +61,15 @@ class SecureXdsIT {
     ca.issueClient("proxyless", Duration.ofHours(1)).writeTo(dir.resolve("proxyless"));
     node =
         XdsNode.start(
-            new NodeSettings(
-                kafka.bootstrapServers(),
-                etcd.endpointList(),
-                "secure",
-                new InetSocketAddress("127.0.0.1", 0),
-                new InetSocketAddress("127.0.0.1", 0),
-                Holdoff.DEFAULT_QUIET,
-                Holdoff.DEFAULT_MAX,
-                new XdsSecurity(
-                    Optional.of(dir.resolve("server/tls.crt")),
-                    Optional.of(dir.resolve("server/tls.key")),
-                    Optional.of(dir.resolve("ca/ca.crt")),
-                    false)));
+            NodeSettings.builder(kafka.bootstrapServers(), etcd.endpointList(), "secure")
+                .anyLoopbackPorts()
+                .security(
+                    new XdsSecurity(
+                        Optional.of(dir.resolve("server/tls.crt")),
+                        Optional.of(dir.resolve("server/tls.key")),
+                        Optional.of(dir.resolve("ca/ca.crt")),
+                        false))
+                .build());
     EventEncoder encoder = EventEncoder.forSource("secure-it");
     List<ConfigEvent> events = new ArrayList<>();
     String yaml =

@@ -22,7 +22,6 @@ import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
-import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.XdsNode;
 import io.meshgate.xds.snapshot.TypeUrls;
@@ -57,14 +56,9 @@ class ProgrammedIT {
   static void startReplica() {
     node =
         XdsNode.start(
-            new NodeSettings(
-                kafka.bootstrapServers(),
-                etcd.endpointList(),
-                "programmed-it",
-                new InetSocketAddress("127.0.0.1", 0),
-                new InetSocketAddress("127.0.0.1", 0),
-                Holdoff.DEFAULT_QUIET,
-                Holdoff.DEFAULT_MAX));
+            NodeSettings.builder(kafka.bootstrapServers(), etcd.endpointList(), "programmed-it")
+                .anyLoopbackPorts()
+                .build());
   }
 
   @AfterAll

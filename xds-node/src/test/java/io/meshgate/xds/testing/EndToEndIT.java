@@ -12,7 +12,6 @@ import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
-import io.meshgate.xds.ingest.Holdoff;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.XdsNode;
 import java.net.InetSocketAddress;
@@ -46,14 +45,9 @@ class EndToEndIT {
   static void start() {
     node =
         XdsNode.start(
-            new NodeSettings(
-                kafka.bootstrapServers(),
-                etcd.endpointList(),
-                "e2e",
-                new InetSocketAddress("127.0.0.1", 0),
-                new InetSocketAddress("127.0.0.1", 0),
-                Holdoff.DEFAULT_QUIET,
-                Holdoff.DEFAULT_MAX));
+            NodeSettings.builder(kafka.bootstrapServers(), etcd.endpointList(), "e2e")
+                .anyLoopbackPorts()
+                .build());
     client =
         GrpcXdsClient.connectTo(new InetSocketAddress("127.0.0.1", node.xdsAddress().getPort()))
             .nodeId("e2e-client")
