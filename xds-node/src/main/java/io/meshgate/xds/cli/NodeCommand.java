@@ -95,6 +95,14 @@ final class NodeCommand implements Callable<Integer> {
   int newStreamsPerSecond;
 
   @Option(
+      names = "--max-streams",
+      descriptionKey = "max-streams",
+      defaultValue = "20000",
+      description =
+          "ADS streams open at once; more are refused with RESOURCE_EXHAUSTED and the proxies retry, elsewhere if they can (env MESHGATE_MAX_STREAMS; default ${DEFAULT-VALUE}).")
+  int maxStreams;
+
+  @Option(
       names = "--max-connection-age",
       descriptionKey = "max-connection-age",
       defaultValue = "30m",
@@ -126,6 +134,7 @@ final class NodeCommand implements Callable<Integer> {
                     : InetAddress.getLocalHost().getHostName()
                         + ":"
                         + NodeSettings.address(xdsAddress).getPort())
+            .kafkaClient(cluster.kafkaClient())
             .xdsAddress(NodeSettings.address(xdsAddress))
             .adminAddress(NodeSettings.address(adminAddress))
             .security(
@@ -137,9 +146,13 @@ final class NodeCommand implements Callable<Integer> {
                     NodeSettings.address(xdsAddress)))
             .limits(
                 new ServingLimits(
-                    newStreamsPerSecond, maxConnectionAge, ServingLimits.DEFAULTS.shutdownGrace()))
+                    newStreamsPerSecond,
+                    maxStreams,
+                    maxConnectionAge,
+                    ServingLimits.DEFAULTS.shutdownGrace()))
             .historyLimit(historyLimit)
-            .etcdLimits(etcdLimits.limits());
+            .etcdLimits(etcdLimits.limits())
+            .etcdConnection(cluster.etcdConnection());
     if (sealKey != null) {
       builder.sealKey(sealKey);
     }

@@ -63,11 +63,13 @@ public final class XdsNode implements AutoCloseable {
   private final SharedRejections rejections;
 
   private XdsNode(NodeSettings settings, boolean runApplier) {
-    this.etcd = Client.builder().endpoints(settings.etcd().split("\\s*,\\s*")).build();
+    settings.etcdConnection().notes().forEach(log::warn);
+    this.etcd = settings.etcdConnection().connect();
     this.applier =
         runApplier
             ? new Applier(
-                ApplierSettings.defaults(settings.kafka(), settings.replicaId()),
+                ApplierSettings.defaults(settings.kafka(), settings.replicaId())
+                    .withKafkaClient(settings.kafkaClient()),
                 etcd,
                 new Planner(
                     Clock.systemUTC(),
@@ -86,7 +88,7 @@ public final class XdsNode implements AutoCloseable {
         new AdsService(
             store,
             new Authorizer(tokens, security.allowAnonymous()),
-            new StreamAdmission(limits.newStreamsPerSecond()),
+            new StreamAdmission(limits.newStreamsPerSecond(), limits.maxStreams()),
             rejections.rejections());
     try {
       NettyServerBuilder builder =

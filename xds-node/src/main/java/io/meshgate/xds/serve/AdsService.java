@@ -25,11 +25,9 @@ public final class AdsService
     extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
   private final SnapshotStore store;
   private final Authorizer authorizer;
-  private final Streams streams = new Streams();
+  private final Streams streams;
   private final Rejections rejections;
   private final StreamAdmission admission;
-  private final java.util.concurrent.atomic.AtomicLong refused =
-      new java.util.concurrent.atomic.AtomicLong();
 
   /** Every stream allowed, its group from its metadata: a loopback-only port without TLS. */
   public AdsService(SnapshotStore store) {
@@ -56,6 +54,7 @@ public final class AdsService
     this.store = store;
     this.authorizer = authorizer;
     this.admission = admission;
+    this.streams = new Streams(admission);
     this.rejections = rejections;
     store.onChange(streams::groupChanged);
   }
@@ -65,31 +64,9 @@ public final class AdsService
     streams.endAll(Status.UNAVAILABLE.withDescription("this xDS replica is shutting down"));
   }
 
-  /** Streams refused by the admission limit since start. */
+  /** Streams refused by the admission limits since start. */
   public long refused() {
-    return refused.get();
-  }
-
-  /** Refuses a stream over the admission limit; null when it may open. */
-  private <Q> StreamObserver<Q> refuse(StreamObserver<?> responses) {
-    if (admission.tryAdmit()) {
-      return null;
-    }
-    refused.incrementAndGet();
-    responses.onError(
-        Status.UNAVAILABLE
-            .withDescription("too many new streams on this replica; retry with backoff")
-            .asRuntimeException());
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(Q value) {}
-
-      @Override
-      public void onError(Throwable t) {}
-
-      @Override
-      public void onCompleted() {}
-    };
+    return admission.refused();
   }
 
   private static PeerIdentity peer() {
@@ -100,10 +77,6 @@ public final class AdsService
   @Override
   public StreamObserver<DiscoveryRequest> streamAggregatedResources(
       StreamObserver<DiscoveryResponse> responses) {
-    StreamObserver<DiscoveryRequest> refusal = refuse(responses);
-    if (refusal != null) {
-      return refusal;
-    }
     ServerCallStreamObserver<DiscoveryResponse> call =
         (ServerCallStreamObserver<DiscoveryResponse>) responses;
     SotwStream stream = new SotwStream(call, store, streams, authorizer, peer(), rejections);
@@ -117,10 +90,6 @@ public final class AdsService
   @Override
   public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
       StreamObserver<DeltaDiscoveryResponse> responses) {
-    StreamObserver<DeltaDiscoveryRequest> refusal = refuse(responses);
-    if (refusal != null) {
-      return refusal;
-    }
     ServerCallStreamObserver<DeltaDiscoveryResponse> call =
         (ServerCallStreamObserver<DeltaDiscoveryResponse>) responses;
     DeltaStream stream = new DeltaStream(call, store, streams, authorizer, peer(), rejections);

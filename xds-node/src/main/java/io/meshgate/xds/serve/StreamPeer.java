@@ -97,9 +97,23 @@ final class StreamPeer {
       return false;
     }
     Authorizer.Decision.Allowed allowed = (Authorizer.Decision.Allowed) decision;
+    String admittedGroup = allowed.anonymous() ? ProxyGroups.of(node) : allowed.group();
+    StreamAdmission.Outcome outcome = streams.open(admittedGroup, stream);
+    if (outcome != StreamAdmission.Outcome.ADMITTED) {
+      Status refusal =
+          outcome == StreamAdmission.Outcome.FULL
+              ? Status.RESOURCE_EXHAUSTED.withDescription(
+                  "this xDS replica serves as many streams as it may; retry with backoff, or"
+                      + " another replica")
+              : Status.UNAVAILABLE.withDescription(
+                  "too many new streams on this replica; retry with backoff");
+      log.debug("stream {} refused: {}", id, refusal.getDescription());
+      closed = true;
+      responses.onError(refusal.asRuntimeException());
+      return false;
+    }
     anonymous = allowed.anonymous();
-    group = anonymous ? ProxyGroups.of(node) : allowed.group();
-    streams.add(group, stream);
+    group = admittedGroup;
     log.info(
         "stream {} opened: node {} in group {} ({}, {})",
         id,

@@ -35,8 +35,25 @@ final class Streams {
 
   private final Map<String, ConcurrentSkipListMap<Long, Stream>> byGroup =
       new ConcurrentHashMap<>();
+  private final StreamAdmission admission;
 
-  void add(String group, Stream stream) {
+  Streams(StreamAdmission admission) {
+    this.admission = admission;
+  }
+
+  /**
+   * Registers a stream whose proxy was authorized, if the replica's admission takes it; it counts
+   * against the admission until {@link #remove}.
+   */
+  StreamAdmission.Outcome open(String group, Stream stream) {
+    StreamAdmission.Outcome outcome = admission.open();
+    if (outcome == StreamAdmission.Outcome.ADMITTED) {
+      add(group, stream);
+    }
+    return outcome;
+  }
+
+  private void add(String group, Stream stream) {
     byGroup.compute(
         group,
         (g, streams) -> {
@@ -48,12 +65,16 @@ final class Streams {
   }
 
   void remove(String group, Stream stream) {
+    boolean[] removed = new boolean[1];
     byGroup.computeIfPresent(
         group,
         (g, streams) -> {
-          streams.remove(stream.id(), stream);
+          removed[0] = streams.remove(stream.id(), stream);
           return streams.isEmpty() ? null : streams;
         });
+    if (removed[0]) {
+      admission.closed();
+    }
   }
 
   /**

@@ -91,7 +91,7 @@ class OutageIT {
   private static NodeSettings settings(String id) {
     return NodeSettings.builder(kafka.bootstrapServers(), etcd.endpointList(), id)
         .anyLoopbackPorts()
-        .limits(new ServingLimits(1_000, Duration.ofMinutes(30), Duration.ofMillis(500)))
+        .limits(new ServingLimits(1_000, 20_000, Duration.ofMinutes(30), Duration.ofMillis(500)))
         .build();
   }
 

@@ -55,6 +55,11 @@ final class AdsClients {
       request(node, typeUrl, names, "", "", false);
     }
 
+    /** The proxy goes away: the client cancels its call. */
+    void cancel() {
+      requests.onError(io.grpc.Status.CANCELLED.asRuntimeException());
+    }
+
     /** A NACK of the response with {@code nonce}, with this error detail. */
     void nack(
         Node node,

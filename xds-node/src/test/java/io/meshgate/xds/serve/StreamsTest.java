@@ -113,14 +113,15 @@ class StreamsTest {
   @Test
   void aStreamThatThrowsOnAChangeIsEndedAndDroppedAndNothingReachesThePipeline() {
     // given: a registry holding a good stream, a broken one, and a good one
-    Streams streams = new Streams();
+    StreamAdmission admission = new StreamAdmission(1_000);
+    Streams streams = new Streams(admission);
     List<String> told = new ArrayList<>();
     TestStream good1 = new TestStream(1, told, false);
     TestStream broken = new TestStream(2, told, true);
     TestStream good2 = new TestStream(3, told, false);
-    streams.add(GROUP, good2);
-    streams.add(GROUP, broken);
-    streams.add(GROUP, good1);
+    streams.open(GROUP, good2);
+    streams.open(GROUP, broken);
+    streams.open(GROUP, good1);
 
     // when
     assertThatCode(() -> streams.groupChanged(GROUP)).doesNotThrowAnyException();
@@ -130,6 +131,7 @@ class StreamsTest {
     assertThat(broken.ended.getCode()).isEqualTo(Status.Code.INTERNAL);
     assertThat(good1.ended).isNull();
     assertThat(streams.statuses()).extracting(StreamStatus::id).containsExactly(1L, 3L);
+    assertThat(admission.openStreams()).as("the dropped stream made room").isEqualTo(2);
   }
 
   /** A stream that records being told, and may throw as a bug would. */
