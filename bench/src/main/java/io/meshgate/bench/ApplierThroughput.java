@@ -10,6 +10,7 @@ import io.meshgate.config.apply.Planner;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPublisher;
+import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.config.model.ApplierStatus;
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.DnsSource;
@@ -147,7 +148,8 @@ public final class ApplierThroughput {
                       topic + ".rejected",
                       "bench",
                       Map.of(),
-                      Duration.ofSeconds(5)),
+                      Duration.ofSeconds(5),
+                      KafkaClientConfig.none()),
                   etcd,
                   new Planner(Clock.systemUTC(), () -> UUID.randomUUID().toString()),
                   Applier.Hooks.NONE)

@@ -108,7 +108,11 @@ public final class Applier implements AutoCloseable {
 
   /** Creates the topics if missing, then starts consuming on the applier's thread. */
   public Applier start() {
-    Topics.ensure(settings.bootstrapServers(), settings.topic(), settings.rejectedTopic());
+    Topics.ensure(
+        settings.bootstrapServers(),
+        settings.kafkaClient(),
+        settings.topic(),
+        settings.rejectedTopic());
     thread.start();
     return this;
   }
@@ -340,7 +344,7 @@ public final class Applier implements AutoCloseable {
                 config.put(k, v);
               }
             });
-    return config;
+    return settings.kafkaClient().over(config);
   }
 
   private static Map<String, Object> producerConfig(ApplierSettings settings) {
@@ -352,6 +356,6 @@ public final class Applier implements AutoCloseable {
     config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-    return config;
+    return settings.kafkaClient().over(config);
   }
 }

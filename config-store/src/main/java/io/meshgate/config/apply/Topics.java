@@ -1,5 +1,6 @@
 package io.meshgate.config.apply;
 
+import io.meshgate.config.event.KafkaClientConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,16 +13,22 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Creates the config topic (6 partitions) and the rejected topic when they are missing. */
+/**
+ * Creates the config topic (6 partitions) and the rejected topic when they are missing. A principal
+ * that may read or write both topics sees them and creates nothing; creating them needs CREATE on
+ * each topic (or on the cluster).
+ */
 public final class Topics {
   public static final int PARTITIONS = 6;
 
   private Topics() {}
 
   /** Replication is min(3, brokers): three where there are three, one on a laptop. */
-  public static void ensure(String bootstrapServers, String topic, String rejectedTopic) {
+  public static void ensure(
+      String bootstrapServers, KafkaClientConfig client, String topic, String rejectedTopic) {
     try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        Admin.create(
+            client.over(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)))) {
       int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
       short replication = (short) Math.max(1, Math.min(3, brokers));
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);

@@ -28,7 +28,25 @@ public final class EventPublisher implements AutoCloseable {
   private final Duration timeout;
 
   public EventPublisher(String bootstrapServers, Duration timeout, Map<String, Object> overrides) {
+    this(bootstrapServers, KafkaClientConfig.none(), timeout, overrides);
+  }
+
+  /**
+   * A publisher that connects with {@code client}'s properties (security, SASL, TLS); meshgate's
+   * bootstrap servers, serialisers, idempotence and {@code acks=all} win over them.
+   */
+  public static EventPublisher connect(
+      String bootstrapServers, KafkaClientConfig client, Duration timeout) {
+    return new EventPublisher(bootstrapServers, client, timeout, Map.of());
+  }
+
+  private EventPublisher(
+      String bootstrapServers,
+      KafkaClientConfig client,
+      Duration timeout,
+      Map<String, Object> overrides) {
     requireNonNull(bootstrapServers, "bootstrapServers");
+    requireNonNull(client, "client");
     this.timeout = requireNonNull(timeout, "timeout");
     Map<String, Object> config = new java.util.HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -43,7 +61,7 @@ public final class EventPublisher implements AutoCloseable {
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(millis, 30_000));
     config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     config.putAll(overrides);
-    this.producer = new KafkaProducer<>(config);
+    this.producer = new KafkaProducer<>(client.over(config));
   }
 
   /**

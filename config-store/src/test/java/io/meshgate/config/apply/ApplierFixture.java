@@ -3,6 +3,7 @@ package io.meshgate.config.apply;
 import io.etcd.jetcd.Client;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
+import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.DnsSource;
 import io.meshgate.config.model.Kind;
@@ -56,7 +57,8 @@ final class ApplierFixture implements AutoCloseable {
             rejectedTopic,
             clientId,
             Map.of(),
-            Duration.ofSeconds(3))
+            Duration.ofSeconds(3),
+            KafkaClientConfig.none())
         .withKafkaOverrides(
             Map.of(
                 ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic",
