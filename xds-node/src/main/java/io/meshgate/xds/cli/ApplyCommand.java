@@ -233,7 +233,8 @@ final class ApplyCommand implements Callable<Integer> {
       boolean wait,
       boolean programmed) {
     PrintWriter out = spec.commandLine().getOut();
-    try (EventPublisher publisher = new EventPublisher(cluster.kafka, cluster.timeout, Map.of())) {
+    try (EventPublisher publisher =
+        EventPublisher.connect(cluster.kafka, cluster.kafkaClient(), cluster.timeout)) {
       publisher.publish(events);
     }
     if (!wait) {

@@ -1,6 +1,8 @@
 package io.meshgate.xds.cli;
 
 import io.etcd.jetcd.Client;
+import io.meshgate.config.event.KafkaClientConfig;
+import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -13,6 +15,13 @@ final class ClusterOptions {
       description =
           "Kafka bootstrap servers, comma-separated (env MESHGATE_KAFKA; default ${DEFAULT-VALUE}).")
   String kafka;
+
+  @Option(
+      names = "--kafka-config",
+      descriptionKey = "kafka-config",
+      description =
+          "A Kafka client properties file (security.protocol, sasl.*, ssl.*), as kafka-console-producer --producer.config takes (env MESHGATE_KAFKA_CONFIG).")
+  Path kafkaConfig;
 
   @Option(
       names = "--etcd",
@@ -28,6 +37,11 @@ final class ClusterOptions {
       converter = DurationConverter.class,
       description = "How long to wait for Kafka, etcd and --wait (default ${DEFAULT-VALUE}).")
   Duration timeout;
+
+  /** The --kafka-config file's properties, or none. */
+  KafkaClientConfig kafkaClient() {
+    return kafkaConfig == null ? KafkaClientConfig.none() : KafkaClientConfig.load(kafkaConfig);
+  }
 
   Client etcdClient() {
     return Client.builder().endpoints(etcd.split("\\s*,\\s*")).build();

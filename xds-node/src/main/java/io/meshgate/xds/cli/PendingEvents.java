@@ -1,6 +1,7 @@
 package io.meshgate.xds.cli;
 
 import io.meshgate.config.event.ConfigEvent;
+import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.StoreReader;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,11 @@ final class PendingEvents {
 
   /** The ids of pending events for {@code key}, oldest first. */
   static List<String> find(
-      String bootstrapServers, ResourceKey key, StoreReader reader, Duration timeout) {
+      String bootstrapServers,
+      KafkaClientConfig client,
+      ResourceKey key,
+      StoreReader reader,
+      Duration timeout) {
     Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -38,7 +43,7 @@ final class PendingEvents {
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     List<String> pending = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(client.over(config))) {
       List<PartitionInfo> partitions = consumer.partitionsFor(ConfigEvent.TOPIC, timeout);
       if (partitions == null || partitions.isEmpty()) {
         return pending;

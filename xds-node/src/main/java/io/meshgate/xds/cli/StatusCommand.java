@@ -120,6 +120,7 @@ final class StatusCommand implements Callable<Integer> {
     try {
       return PendingEvents.find(
           cluster.kafka,
+          cluster.kafkaClient(),
           key,
           reader,
           cluster.timeout.compareTo(java.time.Duration.ofSeconds(5)) > 0

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.apply.EtcdLimits;
 import io.meshgate.config.apply.Planner;
+import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.xds.ingest.Holdoff;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -15,6 +16,8 @@ import java.util.Optional;
  * the replica and its services has a default.
  *
  * @param kafka Kafka's bootstrap servers, comma-separated
+ * @param kafkaClient Kafka client properties (security, SASL, TLS) for the applier's clients
+ *     (default: none, PLAINTEXT)
  * @param etcd etcd's endpoints, comma-separated
  * @param replicaId names this replica in etcd and in Kafka's consumer group
  * @param xdsAddress where ADS is served (default 127.0.0.1:18000)
@@ -32,6 +35,7 @@ import java.util.Optional;
  */
 public record NodeSettings(
     String kafka,
+    KafkaClientConfig kafkaClient,
     String etcd,
     String replicaId,
     InetSocketAddress xdsAddress,
@@ -45,6 +49,7 @@ public record NodeSettings(
     EtcdLimits etcdLimits) {
   public NodeSettings {
     requireNonNull(kafka, "kafka");
+    requireNonNull(kafkaClient, "kafkaClient");
     requireNonNull(etcd, "etcd");
     requireNonNull(replicaId, "replicaId");
     requireNonNull(xdsAddress, "xdsAddress");
@@ -68,6 +73,7 @@ public record NodeSettings(
   /** The settings with their defaults; each setter replaces one. */
   public static final class Builder {
     private final String kafka;
+    private KafkaClientConfig kafkaClient = KafkaClientConfig.none();
     private final String etcd;
     private final String replicaId;
     private InetSocketAddress xdsAddress = new InetSocketAddress("127.0.0.1", 18000);
@@ -84,6 +90,12 @@ public record NodeSettings(
       this.kafka = requireNonNull(kafka, "kafka");
       this.etcd = requireNonNull(etcd, "etcd");
       this.replicaId = requireNonNull(replicaId, "replicaId");
+    }
+
+    /** Kafka client properties from {@code MESHGATE_KAFKA_CONFIG}. */
+    public Builder kafkaClient(KafkaClientConfig kafkaClient) {
+      this.kafkaClient = requireNonNull(kafkaClient, "kafkaClient");
+      return this;
     }
 
     public Builder xdsAddress(InetSocketAddress address) {
@@ -141,6 +153,7 @@ public record NodeSettings(
                   xdsAddress.getAddress() != null && xdsAddress.getAddress().isLoopbackAddress());
       return new NodeSettings(
           kafka,
+          kafkaClient,
           etcd,
           replicaId,
           xdsAddress,
