@@ -39,11 +39,15 @@ public sealed interface CertificateIr {
   /**
    * A PEM file on every replica holding the chain and the key.
    *
+   * @param namespace the namespace of the referring Gateway: with per-namespace cert dirs, the file
+   *     must be below its subdirectory
    * @param fingerprint SHA-256 of the file when resolved, so a changed file is a changed IR
    */
-  record FromFile(String name, String path, String fingerprint) implements CertificateIr {
+  record FromFile(String name, String namespace, String path, String fingerprint)
+      implements CertificateIr {
     public FromFile {
       requireNonNull(name, "name");
+      requireNonNull(namespace, "namespace");
       requireNonNull(path, "path");
     }
   }

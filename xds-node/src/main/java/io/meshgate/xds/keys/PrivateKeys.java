@@ -3,10 +3,7 @@ package io.meshgate.xds.keys;
 import io.meshgate.config.seal.SealException;
 import io.meshgate.config.seal.Unsealer;
 import io.meshgate.xds.ir.CertificateIr;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -17,8 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * Opens listener certificates' private keys: a Secret's with this replica's seal key, a file's from
- * disk. Opened keys are kept (at most {@value #CACHED}) so a rebuild does not unseal again. Thread-
- * safe.
+ * disk, only from the node's {@link CertificateDirs} (none unless configured). Opened keys are kept
+ * (at most {@value #CACHED}) so a rebuild does not unseal again. Thread- safe.
  */
 public final class PrivateKeys {
   static final int CACHED = 1024;
@@ -26,6 +23,7 @@ public final class PrivateKeys {
       Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----[^-]+-----END \\1-----\\r?\\n?");
 
   private final Unsealer unsealer;
+  private final CertificateDirs files;
   private final Map<CertificateIr, KeyPairPem> opened =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -34,17 +32,28 @@ public final class PrivateKeys {
         }
       };
 
-  private PrivateKeys(Unsealer unsealer) {
+  private PrivateKeys(Unsealer unsealer, CertificateDirs files) {
     this.unsealer = unsealer;
+    this.files = java.util.Objects.requireNonNull(files, "files");
   }
 
-  /** A replica without a seal key: sealed keys cannot be opened, files can. */
+  /**
+   * A replica without a seal key and without cert dirs: neither sealed keys nor files can be
+   * opened.
+   */
   public static PrivateKeys withoutSealKey() {
-    return new PrivateKeys(null);
+    return new PrivateKeys(null, CertificateDirs.none());
   }
 
+  /** A replica that unseals with this key; files are refused until {@link #readingFilesFrom}. */
   public static PrivateKeys unsealingWith(Unsealer unsealer) {
-    return new PrivateKeys(java.util.Objects.requireNonNull(unsealer, "unsealer"));
+    return new PrivateKeys(
+        java.util.Objects.requireNonNull(unsealer, "unsealer"), CertificateDirs.none());
+  }
+
+  /** The same seal key, reading certificate files only from these directories. */
+  public PrivateKeys readingFilesFrom(CertificateDirs files) {
+    return new PrivateKeys(unsealer, files);
   }
 
   /**
@@ -57,10 +66,34 @@ public final class PrivateKeys {
     }
   }
 
-  /** Thrown when a key cannot be opened; the message says why and never holds key material. */
+  /**
+   * Thrown when a key cannot be opened; the message says why and never holds key material, and
+   * {@link #reason} is the Gateway API reason of the refused reference.
+   */
   public static final class KeyUnavailable extends Exception {
+    /** The reference names something that exists but cannot be served. */
+    public static final String INVALID = "InvalidCertificateRef";
+
+    /** The reference names something this replica is not permitted to read. */
+    public static final String NOT_PERMITTED = "RefNotPermitted";
+
+    private final String reason;
+
     public KeyUnavailable(String message) {
+      this(message, INVALID);
+    }
+
+    private KeyUnavailable(String message, String reason) {
       super(message);
+      this.reason = reason;
+    }
+
+    static KeyUnavailable notPermitted(String message) {
+      return new KeyUnavailable(message, NOT_PERMITTED);
+    }
+
+    public String reason() {
+      return reason;
     }
   }
 
@@ -100,30 +133,24 @@ public final class PrivateKeys {
       return new KeyPairPem(secret.chainPem(), keyPem);
     }
     CertificateIr.FromFile file = (CertificateIr.FromFile) certificate;
-    return splitPem(file.path(), read(file.path()));
+    return splitPem(file.path(), files.read(file.namespace(), file.path()));
   }
 
   /**
-   * The SHA-256 of a certificate file, so a changed file changes the IR.
+   * The SHA-256 of a certificate file referred to from a resource in {@code namespace}, so a
+   * changed file changes the IR.
    *
-   * @throws KeyUnavailable if it cannot be read or lacks a certificate or a key
+   * @throws KeyUnavailable if it is not permitted (reason RefNotPermitted: outside the cert dirs,
+   *     not a regular file, too large, unreadable; the message never says which) or lacks a
+   *     certificate or a key (InvalidCertificateRef)
    */
-  public String fingerprint(String path) throws KeyUnavailable {
-    byte[] bytes = read(path);
+  public String fingerprint(String namespace, String path) throws KeyUnavailable {
+    byte[] bytes = files.read(namespace, path);
     splitPem(path, bytes);
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JDK", e);
-    }
-  }
-
-  private static byte[] read(String path) throws KeyUnavailable {
-    try {
-      return Files.readAllBytes(Path.of(path));
-    } catch (IOException e) {
-      throw new KeyUnavailable(
-          "cannot read " + path + " on this replica: " + e.getClass().getSimpleName());
     }
   }
 
@@ -156,6 +183,8 @@ public final class PrivateKeys {
   public String toString() {
     return "PrivateKeys["
         + (unsealer == null ? "no seal key" : "seal key " + unsealer.keyId())
+        + ", "
+        + files
         + "]";
   }
 }

@@ -14,8 +14,9 @@ import java.util.Optional;
 
 /**
  * A listener's certificateRef to a certificate the replica can serve: a kubernetes.io/tls Secret
- * (another namespace's needs a ReferenceGrant) whose key this replica can unseal, or a PEM file it
- * can read. Anything else is a Problem naming the reference, and the certificate is left out.
+ * (another namespace's needs a ReferenceGrant) whose key this replica can unseal, or a PEM file
+ * below the node's cert dirs (RefNotPermitted elsewhere). Anything else is a Problem naming the
+ * reference, and the certificate is left out.
  */
 final class Certificates {
   private Certificates() {}
@@ -23,12 +24,16 @@ final class Certificates {
   static Optional<CertificateIr> resolve(
       Context context, Resource gateway, SecretObjectRef ref, String at) {
     if (ref.isFile()) {
+      // keys reads the file, and only from the node's cert dirs; what reaches here is a fingerprint
+      // or a refusal with its reason.
+      String from = gateway.metadata().namespace();
       try {
-        String fingerprint = context.keys.fingerprint(ref.name());
+        String fingerprint = context.keys.fingerprint(from, ref.name());
         return Optional.of(
-            new CertificateIr.FromFile(Names.fileCertificate(ref.name()), ref.name(), fingerprint));
+            new CertificateIr.FromFile(
+                Names.fileCertificate(ref.name()), from, ref.name(), fingerprint));
       } catch (PrivateKeys.KeyUnavailable e) {
-        context.problem(gateway, at, e.getMessage() + " (InvalidCertificateRef)");
+        context.problem(gateway, at, e.getMessage() + " (" + e.reason() + ")");
         return Optional.empty();
       }
     }
@@ -84,7 +89,9 @@ final class Certificates {
               + ref.name()
               + ": "
               + e.getMessage()
-              + " (InvalidCertificateRef)");
+              + " ("
+              + e.reason()
+              + ")");
       return Optional.empty();
     }
     return Optional.of(certificate);
