@@ -35,6 +35,8 @@ public final class EtcdMember {
   private final Path dataDir;
   private final Path binary;
   private final List<String> flags;
+  private final Tls tls;
+  private final int metricsPort;
   private List<String> initialCluster = List.of();
   private String clusterToken = "meshgate";
   private Process process;
@@ -46,7 +48,8 @@ public final class EtcdMember {
       int peerPort,
       Path dataDir,
       Path binary,
-      List<String> flags) {
+      List<String> flags,
+      Tls tls) {
     this.name = requireNonNull(name, "name");
     this.host = requireNonNull(host, "host");
     this.clientPort = clientPort;
@@ -54,7 +57,15 @@ public final class EtcdMember {
     this.dataDir = requireNonNull(dataDir, "dataDir");
     this.binary = requireNonNull(binary, "binary");
     this.flags = List.copyOf(flags);
+    this.tls = tls;
+    this.metricsPort = tls == null ? 0 : FreePorts.pick();
   }
+
+  /**
+   * TLS towards clients: etcd's server certificate and key, and (optionally, may be null) the CA
+   * whose client certificates it requires.
+   */
+  record Tls(Path certificate, Path privateKey, Path clientCa) {}
 
   void joinCluster(List<String> initialCluster, String clusterToken) {
     this.initialCluster = List.copyOf(initialCluster);
@@ -65,9 +76,14 @@ public final class EtcdMember {
     return name;
   }
 
-  /** {@code http://host:port} clients connect to. */
+  /** {@code http://host:port} (or {@code https://} with TLS) clients connect to. */
   public URI clientUrl() {
-    return URI.create("http://" + host + ":" + clientPort);
+    return URI.create((tls == null ? "http://" : "https://") + host + ":" + clientPort);
+  }
+
+  /** Where /health is probed: the client URL, or with TLS the plaintext metrics URL. */
+  private URI probeUrl() {
+    return tls == null ? clientUrl() : URI.create("http://" + host + ":" + metricsPort);
   }
 
   String peerUrl() {
@@ -100,6 +116,17 @@ public final class EtcdMember {
               "--initial-cluster-token", clusterToken,
               "--logger", "zap",
               "--log-level", "warn"));
+      if (tls != null) {
+        command.addAll(
+            List.of(
+                "--cert-file", tls.certificate().toString(),
+                "--key-file", tls.privateKey().toString(),
+                "--listen-metrics-urls", probeUrl().toString()));
+        if (tls.clientCa() != null) {
+          command.addAll(
+              List.of("--trusted-ca-file", tls.clientCa().toString(), "--client-cert-auth"));
+        }
+      }
       command.addAll(flags);
       process =
           new ProcessBuilder(command)
@@ -147,8 +174,14 @@ public final class EtcdMember {
         "etcd member " + name + " not healthy after " + timeout + ": " + logTail());
   }
 
-  /** Whether this member is the Raft leader, as it reports itself; empty if it does not answer. */
+  /**
+   * Whether this member is the Raft leader, as it reports itself; empty if it does not answer (and
+   * always with TLS: the status is asked over plaintext HTTP).
+   */
   public Optional<Boolean> isLeader() {
+    if (tls != null) {
+      return Optional.empty();
+    }
     return post("/v3/maintenance/status", "{}")
         .flatMap(
             body -> {
@@ -184,7 +217,7 @@ public final class EtcdMember {
   }
 
   private Optional<String> get(String path) {
-    return send(HttpRequest.newBuilder(clientUrl().resolve(path)).GET());
+    return send(HttpRequest.newBuilder(probeUrl().resolve(path)).GET());
   }
 
   private Optional<String> post(String path, String body) {

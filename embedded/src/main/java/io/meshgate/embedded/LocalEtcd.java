@@ -46,7 +46,8 @@ public final class LocalEtcd implements AutoCloseable {
               peerPort,
               dataDir.resolve("m" + i),
               binary,
-              builder.flags));
+              builder.flags,
+              builder.tls));
     }
     List<String> initialCluster =
         created.stream().map(m -> m.name() + "=" + m.peerUrl()).collect(Collectors.toList());
@@ -158,8 +159,36 @@ public final class LocalEtcd implements AutoCloseable {
     private Path dataDir;
     private final List<String> flags = new ArrayList<>();
     private boolean stoppedByOwner;
+    private EtcdMember.Tls tls;
 
     private Builder() {}
+
+    /**
+     * Clients reach etcd over TLS ({@code https://} client URLs, etcd's {@code --cert-file} and
+     * {@code --key-file}); peers still talk plaintext on loopback. The members' health is then
+     * probed on a plaintext metrics URL ({@code --listen-metrics-urls}), which serves {@code
+     * /health} without a client certificate.
+     */
+    public Builder serverCertificate(Path certificate, Path privateKey) {
+      this.tls =
+          new EtcdMember.Tls(
+              requireNonNull(certificate, "certificate"),
+              requireNonNull(privateKey, "privateKey"),
+              tls == null ? null : tls.clientCa());
+      return this;
+    }
+
+    /**
+     * etcd's {@code --client-cert-auth} with {@code --trusted-ca-file}: only clients presenting a
+     * certificate signed by {@code ca} are served. Needs {@link #serverCertificate}.
+     */
+    public Builder clientCertificatesFrom(Path ca) {
+      if (tls == null) {
+        throw new IllegalStateException("clientCertificatesFrom needs serverCertificate first");
+      }
+      this.tls = new EtcdMember.Tls(tls.certificate(), tls.privateKey(), requireNonNull(ca, "ca"));
+      return this;
+    }
 
     /**
      * The owner stops the cluster itself, after whatever uses it ({@code meshgate standalone} stops

@@ -2,8 +2,10 @@ package io.meshgate.xds.cli;
 
 import io.etcd.jetcd.Client;
 import io.meshgate.config.event.KafkaClientConfig;
+import io.meshgate.config.store.EtcdConnection;
 import java.nio.file.Path;
 import java.time.Duration;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Where Kafka and etcd are: every command that talks to the cluster mixes these in. */
@@ -38,12 +40,18 @@ final class ClusterOptions {
       description = "How long to wait for Kafka, etcd and --wait (default ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Mixin EtcdAccessOptions etcdAccess;
+
+  EtcdConnection etcdConnection() {
+    return etcdAccess.connection(etcd);
+  }
+
   /** The --kafka-config file's properties, or none. */
   KafkaClientConfig kafkaClient() {
     return kafkaConfig == null ? KafkaClientConfig.none() : KafkaClientConfig.load(kafkaConfig);
   }
 
   Client etcdClient() {
-    return Client.builder().endpoints(etcd.split("\\s*,\\s*")).build();
+    return etcdConnection().connect();
   }
 }

@@ -56,6 +56,8 @@ final class SealCommand implements Callable<Integer> {
           "etcd endpoints, to read the published key when --pub is not given (env MESHGATE_ETCD).")
   String etcd;
 
+  @CommandLine.Mixin EtcdAccessOptions etcdAccess;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -91,7 +93,7 @@ final class SealCommand implements Callable<Integer> {
     if (publicKeyFile != null) {
       return SealKeys.readPublic(publicKeyFile);
     }
-    try (Client client = Client.builder().endpoints(etcd.split(",")).build()) {
+    try (Client client = etcdAccess.connection(etcd).connect()) {
       GetResponse response =
           client
               .getKVClient()

@@ -60,6 +60,8 @@ final class SealKeyCommand implements Runnable {
             "etcd endpoints, comma-separated (env MESHGATE_ETCD; default ${DEFAULT-VALUE}).")
     String etcd;
 
+    @CommandLine.Mixin EtcdAccessOptions etcdAccess;
+
     @Override
     public Integer call() throws IOException, Exception {
       PrintWriter stdout = spec.commandLine().getOut();
@@ -74,7 +76,7 @@ final class SealKeyCommand implements Runnable {
               + pair.keyId()
               + ")");
       if (publish) {
-        try (Client client = Client.builder().endpoints(etcd.split(",")).build()) {
+        try (Client client = etcdAccess.connection(etcd).connect()) {
           client
               .getKVClient()
               .put(

@@ -58,8 +58,10 @@ final class TokenCommand implements Runnable {
             "etcd endpoints, comma-separated (env MESHGATE_ETCD; default ${DEFAULT-VALUE}).")
     String etcd;
 
+    @CommandLine.Mixin EtcdAccessOptions etcdAccess;
+
     Client etcdClient() {
-      return Client.builder().endpoints(etcd.split("\\s*,\\s*")).build();
+      return etcdAccess.connection(etcd).connect();
     }
   }
 

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.meshgate.config.apply.EtcdLimits;
 import io.meshgate.config.apply.Planner;
 import io.meshgate.config.event.KafkaClientConfig;
+import io.meshgate.config.store.EtcdConnection;
 import io.meshgate.xds.ingest.Holdoff;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -32,6 +33,8 @@ import java.util.Optional;
  * @param historyLimit generations kept per resource by this replica's applier
  * @param etcdLimits what etcd takes in one transaction, as its --max-txn-ops and
  *     --max-request-bytes
+ * @param etcdConnection how the replica's etcd client connects (default: {@code etcd} in plaintext,
+ *     anonymous); its endpoints are {@code etcd}'s
  */
 public record NodeSettings(
     String kafka,
@@ -46,7 +49,8 @@ public record NodeSettings(
     Optional<Path> sealKey,
     ServingLimits limits,
     int historyLimit,
-    EtcdLimits etcdLimits) {
+    EtcdLimits etcdLimits,
+    EtcdConnection etcdConnection) {
   public NodeSettings {
     requireNonNull(kafka, "kafka");
     requireNonNull(kafkaClient, "kafkaClient");
@@ -60,6 +64,15 @@ public record NodeSettings(
     requireNonNull(sealKey, "sealKey");
     requireNonNull(limits, "limits");
     requireNonNull(etcdLimits, "etcdLimits");
+    requireNonNull(etcdConnection, "etcdConnection");
+    if (!etcdConnection.endpoints().equals(EtcdConnection.parse(etcd))) {
+      throw new IllegalArgumentException(
+          "etcdConnection: "
+              + etcdConnection.endpointList()
+              + " (expected: the endpoints of etcd, "
+              + etcd
+              + ")");
+    }
     if (historyLimit < 1) {
       throw new IllegalArgumentException("historyLimit: " + historyLimit + " (expected: >= 1)");
     }
@@ -85,6 +98,7 @@ public record NodeSettings(
     private ServingLimits limits = ServingLimits.DEFAULTS;
     private int historyLimit = Planner.DEFAULT_HISTORY;
     private EtcdLimits etcdLimits = EtcdLimits.defaults();
+    private EtcdConnection etcdConnection;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -145,6 +159,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** TLS and an etcd user for the replica's etcd client, on the same endpoints. */
+    public Builder etcdConnection(EtcdConnection etcdConnection) {
+      this.etcdConnection = requireNonNull(etcdConnection, "etcdConnection");
+      return this;
+    }
+
     public NodeSettings build() {
       XdsSecurity chosen =
           security != null
@@ -164,7 +184,8 @@ public record NodeSettings(
           Optional.ofNullable(sealKey),
           limits,
           historyLimit,
-          etcdLimits);
+          etcdLimits,
+          etcdConnection != null ? etcdConnection : EtcdConnection.plaintext(etcd));
     }
   }
 

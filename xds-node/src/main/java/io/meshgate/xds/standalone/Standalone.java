@@ -11,6 +11,7 @@ import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.seal.SealKeyPair;
 import io.meshgate.config.seal.SealKeys;
+import io.meshgate.config.store.EtcdConnection;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
@@ -81,7 +82,8 @@ public final class Standalone implements AutoCloseable {
               .build()
               .start();
       started.add(kafka);
-      Client client = Client.builder().endpoints(etcd.endpoints().split(",")).build();
+      // Its own etcd is plaintext on loopback: MESHGATE_ETCD_CA and the like are for a cluster's.
+      Client client = EtcdConnection.plaintext(etcd.endpoints()).connect();
       started.add(client);
       Path sealDir = settings.dataDir().resolve("seal");
       ensureSealKey(sealDir, client);

@@ -1,0 +1,56 @@
+package io.meshgate.xds.cli;
+
+import io.meshgate.config.store.EtcdConnection;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * TLS and an etcd user for whatever etcd endpoints a command is given: every command that reaches
+ * etcd mixes these in (through {@link ClusterOptions} or beside its own {@code --etcd}).
+ */
+final class EtcdAccessOptions {
+  @Option(
+      names = "--etcd-ca",
+      descriptionKey = "etcd-ca",
+      description =
+          "CA (PEM) that signed etcd's server certificate, for https:// endpoints (env"
+              + " MESHGATE_ETCD_CA; default: the system trust store).")
+  Path ca;
+
+  @Option(
+      names = "--etcd-cert",
+      descriptionKey = "etcd-cert",
+      description =
+          "Client certificate (PEM) for an etcd with --client-cert-auth (env MESHGATE_ETCD_CERT).")
+  Path certificate;
+
+  @Option(
+      names = "--etcd-key",
+      descriptionKey = "etcd-key",
+      description = "Private key (PEM) of --etcd-cert (env MESHGATE_ETCD_KEY).")
+  Path privateKey;
+
+  @Option(
+      names = "--etcd-user",
+      descriptionKey = "etcd-user",
+      description = "etcd user, for an etcd with auth enabled (env MESHGATE_ETCD_USER).")
+  String user;
+
+  @Option(
+      names = "--etcd-password-file",
+      descriptionKey = "etcd-password-file",
+      description = "File holding the etcd user's password (env MESHGATE_ETCD_PASSWORD_FILE).")
+  Path passwordFile;
+
+  /** The connection to {@code endpoints} with these settings; a bad combination fails here. */
+  EtcdConnection connection(String endpoints) {
+    return new EtcdConnection(
+        EtcdConnection.parse(endpoints),
+        Optional.ofNullable(ca),
+        Optional.ofNullable(certificate),
+        Optional.ofNullable(privateKey),
+        Optional.ofNullable(user),
+        Optional.ofNullable(passwordFile));
+  }
+}
