@@ -3,6 +3,8 @@ package io.meshgate.xds.security;
 import static java.util.Objects.requireNonNull;
 
 import io.grpc.Status;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Decides a stream's group from its credential, never from what the proxy says about itself: a
@@ -27,8 +29,15 @@ public final class Authorizer {
 
   /** The outcome for one stream. */
   public sealed interface Decision permits Decision.Allowed, Decision.Denied {
-    /** Serve {@code group}; {@code anonymous} streams never receive secrets. */
-    record Allowed(String group, boolean anonymous, String credential) implements Decision {}
+    /**
+     * Serve {@code group}; {@code anonymous} streams never receive secrets.
+     *
+     * @param validUntil when the credential stops being valid (a token's expiry): the stream is
+     *     ended then; empty for certificates, whose expiry ends the TLS connection's use at the
+     *     next handshake, and for anonymous streams
+     */
+    record Allowed(String group, boolean anonymous, String credential, Optional<Instant> validUntil)
+        implements Decision {}
 
     record Denied(Status status) implements Decision {}
   }
@@ -39,7 +48,8 @@ public final class Authorizer {
   public Decision decide(PeerIdentity peer, String nodeId, String claimedGroup) {
     if (peer.certificateGroup().isPresent()) {
       String group = peer.certificateGroup().get();
-      return check(group, nodeId, claimedGroup, "client certificate for group " + group);
+      return check(
+          group, nodeId, claimedGroup, "client certificate for group " + group, Optional.empty());
     }
     if (peer.bearerToken().isPresent()) {
       TokenCheck.Result result = tokens.check(peer.bearerToken().get(), nodeId);
@@ -48,19 +58,28 @@ public final class Authorizer {
             Status.UNAUTHENTICATED.withDescription(
                 "node " + nodeId + ": proxy token refused: " + invalid.reason()));
       }
-      String group = ((TokenCheck.Result.Valid) result).group();
-      return check(group, nodeId, claimedGroup, "proxy token for group " + group);
+      TokenCheck.Result.Valid valid = (TokenCheck.Result.Valid) result;
+      return check(
+          valid.group(),
+          nodeId,
+          claimedGroup,
+          "proxy token for group " + valid.group(),
+          Optional.of(valid.validUntil()));
     }
     if (!allowAnonymous) {
       return new Decision.Denied(
           Status.UNAUTHENTICATED.withDescription(
               "node " + nodeId + ": credentials required (a client certificate or a proxy token)"));
     }
-    return new Decision.Allowed(claimedGroup, true, "anonymous");
+    return new Decision.Allowed(claimedGroup, true, "anonymous", Optional.empty());
   }
 
   private static Decision check(
-      String group, String nodeId, String claimedGroup, String credential) {
+      String group,
+      String nodeId,
+      String claimedGroup,
+      String credential,
+      Optional<Instant> validUntil) {
     if (!claimedGroup.isEmpty() && !claimedGroup.equals(group)) {
       return new Decision.Denied(
           Status.PERMISSION_DENIED.withDescription(
@@ -71,6 +90,6 @@ public final class Authorizer {
                   + " but presented a "
                   + credential));
     }
-    return new Decision.Allowed(group, false, credential);
+    return new Decision.Allowed(group, false, credential, validUntil);
   }
 }

@@ -13,14 +13,18 @@ public interface TokenCheck {
     return (token, nodeId) -> {
       Verified verified = verifier.verify(token, nodeId);
       return verified instanceof Verified.Accepted accepted
-          ? new Result.Valid(accepted.group())
+          ? new Result.Valid(accepted.group(), accepted.expiresAt().plus(TokenVerifier.CLOCK_SKEW))
           : new Result.Invalid(((Verified.Rejected) verified).reason());
     };
   }
 
   /** The outcome of a check. */
   sealed interface Result permits Result.Valid, Result.Invalid {
-    record Valid(String group) implements Result {}
+    /**
+     * @param validUntil when the token stops being accepted (its expiry plus the clock skew the
+     *     verifier allows); a stream it opened ends then
+     */
+    record Valid(String group, java.time.Instant validUntil) implements Result {}
 
     record Invalid(String reason) implements Result {}
   }

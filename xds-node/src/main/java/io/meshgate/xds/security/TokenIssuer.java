@@ -30,14 +30,27 @@ public final class TokenIssuer {
   /** The node ids a token may be used by: only those that start with this. */
   public static final String NODE_ID_PREFIX_CLAIM = "meshgate.io/node-id-prefix";
 
+  /** The longest a token may live, unless the operator sets another maximum. */
+  public static final Duration DEFAULT_MAX_TTL = Duration.ofHours(24);
+
   private final SigningKey key;
   private final ECDSASigner signer;
   private final Clock clock;
+  private final Duration maxTtl;
   private final SecureRandom random = new SecureRandom();
 
+  /** Tokens of at most {@link #DEFAULT_MAX_TTL}. */
   public TokenIssuer(SigningKey key, Clock clock) {
+    this(key, clock, DEFAULT_MAX_TTL);
+  }
+
+  /**
+   * @param maxTtl the longest lifetime a token may be given (the verifiers refuse longer ones too)
+   */
+  public TokenIssuer(SigningKey key, Clock clock, Duration maxTtl) {
     this.key = requireNonNull(key, "key");
     this.clock = requireNonNull(clock, "clock");
+    this.maxTtl = requireNonNull(maxTtl, "maxTtl");
     try {
       this.signer = new ECDSASigner(key.privateKey());
     } catch (JOSEException e) {
@@ -49,7 +62,7 @@ public final class TokenIssuer {
    * A token for {@code group} that expires {@code ttl} from now.
    *
    * @throws IllegalArgumentException if the group is not a group name (see {@link Spiffe}), the
-   *     prefix is empty or the ttl is not positive
+   *     prefix is empty or the ttl is not positive or longer than the maximum
    */
   public String create(String group, Optional<String> nodeIdPrefix, Duration ttl) {
     Spiffe.forGroup(group);
@@ -57,6 +70,10 @@ public final class TokenIssuer {
     requireNonNull(ttl, "ttl");
     if (ttl.isNegative() || ttl.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new IllegalArgumentException("ttl: " + ttl + " (expected: at least 1s)");
+    }
+    if (ttl.compareTo(maxTtl) > 0) {
+      throw new IllegalArgumentException(
+          "ttl: " + ttl + " (expected: at most " + maxTtl + ", MESHGATE_TOKEN_MAX_TTL)");
     }
     if (nodeIdPrefix.filter(String::isEmpty).isPresent()) {
       throw new IllegalArgumentException("nodeIdPrefix: '' (expected: not empty, or absent)");

@@ -44,15 +44,26 @@ public final class TokenVerifier {
 
   private final PublicKeySource source;
   private final Clock clock;
+  private final Duration maxTtl;
 
   private volatile Map<String, PublicKeyEntry> keys = Map.of();
 
   // Written under this lock only; Instant.MIN means never loaded.
   private volatile Instant lastRefresh = Instant.MIN;
 
+  /** Tokens of at most {@link TokenIssuer#DEFAULT_MAX_TTL}. */
   public TokenVerifier(PublicKeySource source, Clock clock) {
+    this(source, clock, TokenIssuer.DEFAULT_MAX_TTL);
+  }
+
+  /**
+   * @param maxTtl tokens whose lifetime ({@code exp - iat}) is longer are refused, whoever signed
+   *     them
+   */
+  public TokenVerifier(PublicKeySource source, Clock clock, Duration maxTtl) {
     this.source = requireNonNull(source, "source");
     this.clock = requireNonNull(clock, "clock");
+    this.maxTtl = requireNonNull(maxTtl, "maxTtl");
   }
 
   /**
@@ -121,8 +132,16 @@ public final class TokenVerifier {
       return new Verified.Rejected("expired at " + expiresAt);
     }
     Date iat = claims.getIssueTime();
-    if (iat != null && iat.toInstant().isAfter(now.plus(CLOCK_SKEW))) {
+    if (iat == null) {
+      return new Verified.Rejected("no issue time (iat)");
+    }
+    if (iat.toInstant().isAfter(now.plus(CLOCK_SKEW))) {
       return new Verified.Rejected("issued in the future, at " + iat.toInstant());
+    }
+    Duration lifetime = Duration.between(iat.toInstant(), expiresAt);
+    if (lifetime.compareTo(maxTtl) > 0) {
+      return new Verified.Rejected(
+          "a lifetime of " + lifetime + " (expected: at most " + maxTtl + ")");
     }
     Date nbf = claims.getNotBeforeTime();
     if (nbf != null && nbf.toInstant().isAfter(now.plus(CLOCK_SKEW))) {

@@ -64,6 +64,16 @@ public final class AdsService
     streams.endAll(Status.UNAVAILABLE.withDescription("this xDS replica is shutting down"));
   }
 
+  /**
+   * Ends every stream whose credential (a proxy token) is no longer valid at {@code now}; a replica
+   * calls it every second.
+   *
+   * @return how many were ended
+   */
+  public int endExpiredCredentials(java.time.Instant now) {
+    return streams.endExpired(now);
+  }
+
   /** Streams refused by the admission limits since start. */
   public long refused() {
     return admission.refused();

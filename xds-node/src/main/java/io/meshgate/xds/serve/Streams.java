@@ -1,9 +1,11 @@
 package io.meshgate.xds.serve;
 
 import io.grpc.Status;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.slf4j.Logger;
@@ -41,16 +43,52 @@ final class Streams {
     this.admission = admission;
   }
 
+  /** A stream whose credential stops being valid at {@code until}. */
+  private record Expiring(String group, Stream stream, Instant until) {}
+
+  private final Map<Long, Expiring> expiring = new ConcurrentHashMap<>();
+
   /**
    * Registers a stream whose proxy was authorized, if the replica's admission takes it; it counts
    * against the admission until {@link #remove}.
+   *
+   * @param validUntil when its credential stops being valid: {@link #endExpired} ends it then
    */
-  StreamAdmission.Outcome open(String group, Stream stream) {
+  StreamAdmission.Outcome open(String group, Stream stream, Optional<Instant> validUntil) {
     StreamAdmission.Outcome outcome = admission.open();
     if (outcome == StreamAdmission.Outcome.ADMITTED) {
       add(group, stream);
+      validUntil.ifPresent(until -> expiring.put(stream.id(), new Expiring(group, stream, until)));
     }
     return outcome;
+  }
+
+  /**
+   * Ends, with UNAUTHENTICATED, every stream whose credential is no longer valid at {@code now}: a
+   * credential is checked for the stream's whole life, not only when it opens.
+   *
+   * @return how many were ended
+   */
+  int endExpired(Instant now) {
+    int ended = 0;
+    for (Expiring entry : List.copyOf(expiring.values())) {
+      if (now.isBefore(entry.until())) {
+        continue;
+      }
+      try {
+        entry.stream()
+            .end(
+                Status.UNAUTHENTICATED.withDescription(
+                    "the proxy token expired at "
+                        + entry.until()
+                        + " (with the allowed clock skew); reconnect with a new token"));
+      } catch (RuntimeException e) {
+        log.warn("stream {} failed to end: {}", entry.stream().id(), e.toString());
+      }
+      remove(entry.group(), entry.stream());
+      ended++;
+    }
+    return ended;
   }
 
   private void add(String group, Stream stream) {
@@ -72,6 +110,7 @@ final class Streams {
           removed[0] = streams.remove(stream.id(), stream);
           return streams.isEmpty() ? null : streams;
         });
+    expiring.remove(stream.id());
     if (removed[0]) {
       admission.closed();
     }

@@ -8,10 +8,11 @@ import org.junit.jupiter.api.Test;
 
 class AuthorizerTest {
   private static final String TOKEN = "eyJhbGciOiJFUzI1NiJ9.secret-token.sig";
+  private static final java.time.Instant UNTIL = java.time.Instant.parse("2026-12-06T12:00:30Z");
   private final TokenCheck tokens =
       (token, nodeId) ->
           token.equals(TOKEN)
-              ? new TokenCheck.Result.Valid("gateway/default/edge")
+              ? new TokenCheck.Result.Valid("gateway/default/edge", UNTIL)
               : new TokenCheck.Result.Invalid("bad signature");
   private final Authorizer strict = new Authorizer(tokens, false);
 
@@ -30,7 +31,8 @@ class AuthorizerTest {
             new Authorizer.Decision.Allowed(
                 "gateway/default/edge",
                 false,
-                "client certificate for group gateway/default/edge"));
+                "client certificate for group gateway/default/edge",
+                Optional.empty()));
   }
 
   @Test
@@ -73,11 +75,20 @@ class AuthorizerTest {
     assertThat(((Authorizer.Decision.Denied) refused).status().getCode())
         .isEqualTo(Status.Code.UNAUTHENTICATED);
     assertThat(allowed)
-        .isEqualTo(new Authorizer.Decision.Allowed("gateway/default/edge", true, "anonymous"));
+        .isEqualTo(
+            new Authorizer.Decision.Allowed(
+                "gateway/default/edge", true, "anonymous", Optional.empty()));
   }
 
   @Test
   void thePeerIdentityNeverPrintsItsToken() {
     assertThat(token(TOKEN).toString()).doesNotContain(TOKEN).contains("present");
+  }
+
+  @Test
+  void aTokenStreamIsAllowedUntilTheTokenStopsBeingValid() {
+    Authorizer.Decision decision = strict.decide(token(TOKEN), "edge-1", "");
+
+    assertThat(((Authorizer.Decision.Allowed) decision).validUntil()).contains(UNTIL);
   }
 }

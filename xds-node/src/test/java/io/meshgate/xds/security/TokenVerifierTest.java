@@ -100,6 +100,31 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aTokenLongerLivedThanTheMaximumIsRefusedAtCreationAndAtVerification() throws Exception {
+    // at creation
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> issuer.create(GROUP, Optional.empty(), Duration.ofHours(25)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("ttl: PT25H (expected: at most PT24H, MESHGATE_TOKEN_MAX_TTL)");
+
+    // at verification, whoever signed it: a token of 48 h our key signed
+    String longLived =
+        sign(
+            key,
+            claims().expirationTime(java.util.Date.from(T0.plus(Duration.ofHours(48)))).build(),
+            new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.kid()).build());
+    assertRejected(longLived, "n", "a lifetime of PT48H (expected: at most PT24H)");
+
+    // and one without an issue time, whose lifetime cannot be told
+    String noIat =
+        sign(
+            key,
+            claims().issueTime(null).build(),
+            new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.kid()).build());
+    assertRejected(noIat, "n", "no issue time (iat)");
+  }
+
+  @Test
   void aTokenIssuedInTheFutureIsRejected() {
     // given a token from an issuer whose clock runs ahead
     String token =

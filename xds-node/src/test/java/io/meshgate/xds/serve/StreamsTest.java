@@ -12,6 +12,7 @@ import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -119,9 +120,9 @@ class StreamsTest {
     TestStream good1 = new TestStream(1, told, false);
     TestStream broken = new TestStream(2, told, true);
     TestStream good2 = new TestStream(3, told, false);
-    streams.open(GROUP, good2);
-    streams.open(GROUP, broken);
-    streams.open(GROUP, good1);
+    streams.open(GROUP, good2, Optional.empty());
+    streams.open(GROUP, broken, Optional.empty());
+    streams.open(GROUP, good1, Optional.empty());
 
     // when
     assertThatCode(() -> streams.groupChanged(GROUP)).doesNotThrowAnyException();
