@@ -1,10 +1,14 @@
 package io.meshgate.xds.cli;
 
+import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.ServingLimits;
 import io.meshgate.xds.node.XdsNode;
 import io.meshgate.xds.node.XdsSecurity;
 import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -87,6 +91,20 @@ final class NodeCommand implements Callable<Integer> {
   java.nio.file.Path sealKey;
 
   @Option(
+      names = "--cert-dirs",
+      descriptionKey = "cert-dirs",
+      description =
+          "Absolute directories, comma-separated, that certificate File references (group meshgate.io, kind File) may name files below; none by default, so every File reference is refused with RefNotPermitted (env MESHGATE_CERT_DIRS).")
+  String certDirs;
+
+  @Option(
+      names = "--cert-dirs-per-namespace",
+      descriptionKey = "cert-dirs-per-namespace",
+      description =
+          "A File reference from namespace N reaches only files below <dir>/N/ of each --cert-dirs directory (env MESHGATE_CERT_DIRS_PER_NAMESPACE; default false).")
+  boolean certDirsPerNamespace;
+
+  @Option(
       names = "--max-new-streams-per-second",
       descriptionKey = "max-new-streams-per-second",
       defaultValue = "1000",
@@ -123,6 +141,23 @@ final class NodeCommand implements Callable<Integer> {
 
   private final CountDownLatch stopped = new CountDownLatch(1);
 
+  /** --cert-dirs and --cert-dirs-per-namespace. */
+  CertificateDirs certificateDirs() {
+    List<Path> dirs = new ArrayList<>();
+    for (String dir : certDirs == null ? new String[0] : certDirs.split(",")) {
+      if (dir.isBlank()) {
+        continue;
+      }
+      Path path = Path.of(dir.strip());
+      if (!path.isAbsolute()) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--cert-dirs: " + dir + " (expected: absolute directories)");
+      }
+      dirs.add(path);
+    }
+    return certDirsPerNamespace ? CertificateDirs.perNamespace(dirs) : CertificateDirs.shared(dirs);
+  }
+
   @Override
   public Integer call() throws Exception {
     NodeSettings.Builder builder =
@@ -152,7 +187,8 @@ final class NodeCommand implements Callable<Integer> {
                     ServingLimits.DEFAULTS.shutdownGrace()))
             .historyLimit(historyLimit)
             .etcdLimits(etcdLimits.limits())
-            .etcdConnection(cluster.etcdConnection());
+            .etcdConnection(cluster.etcdConnection())
+            .certificateDirs(certificateDirs());
     if (sealKey != null) {
       builder.sealKey(sealKey);
     }

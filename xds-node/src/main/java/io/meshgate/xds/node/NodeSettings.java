@@ -7,6 +7,7 @@ import io.meshgate.config.apply.Planner;
 import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.config.store.EtcdConnection;
 import io.meshgate.xds.ingest.Holdoff;
+import io.meshgate.xds.keys.CertificateDirs;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +36,8 @@ import java.util.Optional;
  *     --max-request-bytes
  * @param etcdConnection how the replica's etcd client connects (default: {@code etcd} in plaintext,
  *     anonymous); its endpoints are {@code etcd}'s
+ * @param certificateDirs where certificate File references may be read from (default: nowhere, so
+ *     every File reference is RefNotPermitted)
  */
 public record NodeSettings(
     String kafka,
@@ -50,7 +53,8 @@ public record NodeSettings(
     ServingLimits limits,
     int historyLimit,
     EtcdLimits etcdLimits,
-    EtcdConnection etcdConnection) {
+    EtcdConnection etcdConnection,
+    CertificateDirs certificateDirs) {
   public NodeSettings {
     requireNonNull(kafka, "kafka");
     requireNonNull(kafkaClient, "kafkaClient");
@@ -65,6 +69,7 @@ public record NodeSettings(
     requireNonNull(limits, "limits");
     requireNonNull(etcdLimits, "etcdLimits");
     requireNonNull(etcdConnection, "etcdConnection");
+    requireNonNull(certificateDirs, "certificateDirs");
     if (!etcdConnection.endpoints().equals(EtcdConnection.parse(etcd))) {
       throw new IllegalArgumentException(
           "etcdConnection: "
@@ -98,6 +103,7 @@ public record NodeSettings(
     private ServingLimits limits = ServingLimits.DEFAULTS;
     private int historyLimit = Planner.DEFAULT_HISTORY;
     private EtcdLimits etcdLimits = EtcdLimits.defaults();
+    private CertificateDirs certificateDirs = CertificateDirs.none();
     private EtcdConnection etcdConnection;
 
     private Builder(String kafka, String etcd, String replicaId) {
@@ -165,6 +171,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** The directories certificate files may be read from ({@code --cert-dirs}). */
+    public Builder certificateDirs(CertificateDirs certificateDirs) {
+      this.certificateDirs = requireNonNull(certificateDirs, "certificateDirs");
+      return this;
+    }
+
     public NodeSettings build() {
       XdsSecurity chosen =
           security != null
@@ -185,7 +197,8 @@ public record NodeSettings(
           limits,
           historyLimit,
           etcdLimits,
-          etcdConnection != null ? etcdConnection : EtcdConnection.plaintext(etcd));
+          etcdConnection != null ? etcdConnection : EtcdConnection.plaintext(etcd),
+          certificateDirs);
     }
   }
 

@@ -34,6 +34,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -142,14 +143,18 @@ public final class XdsNode implements AutoCloseable {
   static final Duration LEADER_TTL = Duration.ofSeconds(5);
 
   private static PrivateKeys privateKeys(NodeSettings settings) {
+    if (settings.certificateDirs().isEmpty()) {
+      log.info(
+          "no cert dirs (MESHGATE_CERT_DIRS): certificate File references are refused (RefNotPermitted)");
+    }
     if (settings.sealKey().isEmpty()) {
       log.warn(
           "no seal key (MESHGATE_SEAL_KEY): listeners whose certificates are sealed Secrets are left out");
-      return PrivateKeys.withoutSealKey();
+      return PrivateKeys.withoutSealKey().readingFilesFrom(settings.certificateDirs());
     }
     try {
-      return PrivateKeys.unsealingWith(
-          new Unsealer(SealKeys.readPrivate(settings.sealKey().get())));
+      return PrivateKeys.unsealingWith(new Unsealer(SealKeys.readPrivate(settings.sealKey().get())))
+          .readingFilesFrom(settings.certificateDirs());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the seal key " + settings.sealKey().get(), e);
     }
@@ -166,11 +171,26 @@ public final class XdsNode implements AutoCloseable {
   }
 
   /**
-   * Ready once the first full load from etcd has been translated into snapshots, and while etcd
-   * answers. Not ready is not down: proxies keep being served the current snapshots.
+   * Ready once the first full load from etcd has been translated into snapshots, while etcd answers
+   * and while Kafka accepts the applier's credentials. Not ready is not down: proxies keep being
+   * served the current snapshots.
    */
   public boolean ready() {
-    return pipeline.builtRevision() >= 0 && etcdHealth.reachable();
+    return notReadyReason().isEmpty();
+  }
+
+  /** Why this replica is not {@link #ready()}; empty when it is. */
+  public Optional<String> notReadyReason() {
+    if (pipeline.builtRevision() < 0) {
+      return Optional.of("the first load from etcd is not translated yet");
+    }
+    if (!etcdHealth.reachable()) {
+      return Optional.of("etcd does not answer");
+    }
+    if (applier != null) {
+      return applier.kafkaProblem().map(p -> "Kafka refuses the applier: " + p);
+    }
+    return Optional.empty();
   }
 
   public InetSocketAddress xdsAddress() {
