@@ -24,7 +24,8 @@ public record SecretObjectRef(
         String kind,
     @Required
         @Size(min = 1, max = 1024)
-        @Doc("The Secret's name, or for a File the absolute path of the PEM file on every replica.")
+        @Doc(
+            "The Secret's name, or for a File the absolute path of the PEM file on every replica, below the node's --cert-dirs (else RefNotPermitted).")
         String name,
     @Pattern(value = Patterns.LABEL, maxLength = 63)
         @Doc("The Secret's namespace; another namespace needs a ReferenceGrant there.")
