@@ -170,8 +170,24 @@ public record EtcdConnection(
     return notes;
   }
 
-  /** A new client; the caller closes it. Files are read now: a missing one fails here. */
+  /**
+   * A new client for a long-running process; the caller closes it. Its calls wait while etcd is
+   * unreachable (up to their own timeouts). Files are read now: a missing one fails here.
+   */
   public Client connect() {
+    return builder().build();
+  }
+
+  /**
+   * A new client for a command run once: a call fails at once with the transport's reason (a TLS
+   * handshake etcd refused, a refused connection) instead of waiting for etcd to become reachable
+   * until its timeout says only that it did not answer.
+   */
+  public Client connectFailingFast() {
+    return builder().waitForReady(false).build();
+  }
+
+  private ClientBuilder builder() {
     ClientBuilder builder = Client.builder().endpoints(endpoints.toArray(URI[]::new));
     if (tls()) {
       try {
@@ -192,7 +208,7 @@ public record EtcdConnection(
           .user(ByteSequence.from(user.get(), StandardCharsets.UTF_8))
           .password(ByteSequence.from(readPassword(passwordFile.get()), StandardCharsets.UTF_8));
     }
-    return builder.build();
+    return builder;
   }
 
   private static String readPassword(Path file) {

@@ -52,6 +52,6 @@ final class ClusterOptions {
   }
 
   Client etcdClient() {
-    return etcdConnection().connect();
+    return etcdConnection().connectFailingFast();
   }
 }

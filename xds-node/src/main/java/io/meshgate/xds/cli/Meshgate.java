@@ -53,9 +53,27 @@ public final class Meshgate implements Runnable {
         .setDefaultValueProvider(defaults)
         .setExecutionExceptionHandler(
             (exception, commandLine, parseResult) -> {
-              commandLine.getErr().println("meshgate: " + exception.getMessage());
+              commandLine.getErr().println("meshgate: " + reason(exception));
               return EXIT_RUNTIME_ERROR;
             });
+  }
+
+  /**
+   * The message with the messages of its causes that it does not already say: gRPC's "UNAVAILABLE:
+   * ssl exception" alone hides what etcd's TLS handshake answered ("certificate_required").
+   */
+  static String reason(Throwable exception) {
+    StringBuilder reason = new StringBuilder(String.valueOf(exception.getMessage()));
+    int depth = 0;
+    for (Throwable cause = exception.getCause();
+        cause != null && cause != exception && depth < 8;
+        cause = cause.getCause(), depth++) {
+      String message = cause.getMessage();
+      if (message != null && !message.isBlank() && reason.indexOf(message) < 0) {
+        reason.append(": ").append(message);
+      }
+    }
+    return reason.toString();
   }
 
   @Override

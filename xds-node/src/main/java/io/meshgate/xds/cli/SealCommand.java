@@ -93,7 +93,7 @@ final class SealCommand implements Callable<Integer> {
     if (publicKeyFile != null) {
       return SealKeys.readPublic(publicKeyFile);
     }
-    try (Client client = etcdAccess.connection(etcd).connect()) {
+    try (Client client = etcdAccess.connection(etcd).connectFailingFast()) {
       GetResponse response =
           client
               .getKVClient()

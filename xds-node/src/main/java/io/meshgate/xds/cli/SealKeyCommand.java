@@ -76,7 +76,7 @@ final class SealKeyCommand implements Runnable {
               + pair.keyId()
               + ")");
       if (publish) {
-        try (Client client = etcdAccess.connection(etcd).connect()) {
+        try (Client client = etcdAccess.connection(etcd).connectFailingFast()) {
           client
               .getKVClient()
               .put(

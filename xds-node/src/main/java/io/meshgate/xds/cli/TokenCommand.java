@@ -61,7 +61,7 @@ final class TokenCommand implements Runnable {
     @CommandLine.Mixin EtcdAccessOptions etcdAccess;
 
     Client etcdClient() {
-      return etcdAccess.connection(etcd).connect();
+      return etcdAccess.connection(etcd).connectFailingFast();
     }
   }
 
