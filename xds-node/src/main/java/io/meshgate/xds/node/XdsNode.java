@@ -64,7 +64,7 @@ public final class XdsNode implements AutoCloseable {
   private final SharedRejections rejections;
 
   private XdsNode(NodeSettings settings, boolean runApplier) {
-    settings.etcdConnection().notes().forEach(log::warn);
+    StartWarnings.of(settings).forEach(log::warn);
     this.etcd = settings.etcdConnection().connect();
     this.applier =
         runApplier
