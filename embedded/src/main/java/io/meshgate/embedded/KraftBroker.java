@@ -35,6 +35,7 @@ public final class KraftBroker implements AutoCloseable {
   private final int brokerPort;
   private final int controllerPort;
   private final Map<String, String> extraProperties;
+  private final Map<String, Listener> extraListeners;
 
   private KafkaRaftServer server;
 
@@ -45,7 +46,14 @@ public final class KraftBroker implements AutoCloseable {
     this.brokerPort = FreePorts.orPick(builder.brokerPort);
     this.controllerPort = FreePorts.orPick(builder.controllerPort);
     this.extraProperties = Map.copyOf(builder.properties);
+    Map<String, Listener> listeners = new LinkedHashMap<>();
+    builder.listeners.forEach(
+        (name, protocol) -> listeners.put(name, new Listener(name, protocol, FreePorts.orPick(0))));
+    this.extraListeners = java.util.Collections.unmodifiableMap(listeners);
   }
+
+  /** A listener besides PLAINTEXT and CONTROLLER, on a port picked when the broker is built. */
+  private record Listener(String name, String securityProtocol, int port) {}
 
   public static Builder builder() {
     return new Builder();
@@ -99,6 +107,20 @@ public final class KraftBroker implements AutoCloseable {
     return host + ":" + brokerPort;
   }
 
+  /**
+   * {@code host:port} of a listener added with {@link Builder#listener}.
+   *
+   * @throws IllegalArgumentException when the broker has no such listener
+   */
+  public String bootstrapServers(String listenerName) {
+    Listener listener = extraListeners.get(listenerName);
+    if (listener == null) {
+      throw new IllegalArgumentException(
+          "listener: " + listenerName + " (expected: one of " + extraListeners.keySet() + ")");
+    }
+    return host + ":" + listener.port();
+  }
+
   public int port() {
     return brokerPort;
   }
@@ -144,12 +166,18 @@ public final class KraftBroker implements AutoCloseable {
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");
     props.put("controller.quorum.voters", "1@" + host + ":" + controllerPort);
-    props.put(
-        "listeners",
-        "PLAINTEXT://" + host + ":" + brokerPort + ",CONTROLLER://" + host + ":" + controllerPort);
-    props.put("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort);
+    StringBuilder listeners = new StringBuilder("PLAINTEXT://" + host + ":" + brokerPort);
+    StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    for (Listener listener : extraListeners.values()) {
+      listeners.append(',').append(listener.name()).append("://").append(host);
+      listeners.append(':').append(listener.port());
+      protocols.append(',').append(listener.name()).append(':');
+      protocols.append(listener.securityProtocol());
+    }
+    props.put("listeners", listeners + ",CONTROLLER://" + host + ":" + controllerPort);
+    props.put("advertised.listeners", listeners.toString());
     props.put("controller.listener.names", "CONTROLLER");
-    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("listener.security.protocol.map", protocols.toString());
     props.put("inter.broker.listener.name", "PLAINTEXT");
     props.put("log.dirs", logDir.toString());
     props.put("offsets.topic.replication.factor", "1");
@@ -172,8 +200,25 @@ public final class KraftBroker implements AutoCloseable {
     private int brokerPort;
     private int controllerPort;
     private final Map<String, String> properties = new LinkedHashMap<>();
+    private final Map<String, String> listeners = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /**
+     * Another listener, on a free port, e.g. {@code listener("SASL_SSL", "SASL_SSL")}; give its
+     * settings as {@code listener.name.<name lower-case>.*} properties. The broker and controller
+     * keep talking to each other over PLAINTEXT on loopback.
+     */
+    public Builder listener(String name, String securityProtocol) {
+      requireNonNull(name, "name");
+      requireNonNull(securityProtocol, "securityProtocol");
+      if (name.equals("PLAINTEXT") || name.equals("CONTROLLER")) {
+        throw new IllegalArgumentException(
+            "listener: " + name + " (expected: a name other than PLAINTEXT and CONTROLLER)");
+      }
+      listeners.put(name, securityProtocol);
+      return this;
+    }
 
     /** A data directory the broker keeps; without one it uses a temporary directory. */
     public Builder dataDir(Path dataDir) {

@@ -9,9 +9,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -48,13 +53,25 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
   static final String EXTERNAL_ENV = "MESHGATE_TEST_KAFKA";
   private static final String CONTAINER_IMAGE = "apache/kafka:4.1.1";
 
+  /** The SSL listener of {@link #secured}: client certificates required, their CN the principal. */
+  public static final String SSL = "SSL";
+
+  /** The SASL_SSL listener of {@link #secured}: SCRAM-SHA-512 users ({@link #createScramUser}). */
+  public static final String SASL_SSL = "SASL_SSL";
+
   private final Kind kind;
+  private final UnaryOperator<KraftBroker.Builder> configure;
   private KraftBroker inJvm;
   private KafkaContainer container;
   private String bootstrapServers;
 
   private KafkaBroker(Kind kind) {
+    this(kind, builder -> builder);
+  }
+
+  private KafkaBroker(Kind kind, UnaryOperator<KraftBroker.Builder> configure) {
     this.kind = kind;
+    this.configure = configure;
   }
 
   /** The best broker this machine offers; see the class comment. */
@@ -71,6 +88,89 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
   /** A KRaft broker inside this JVM, which {@link #stop()} and {@link #start()} can cycle. */
   public static KafkaBroker embedded() {
     return new KafkaBroker(Kind.IN_JVM);
+  }
+
+  /**
+   * An in-JVM broker with ACLs ({@code StandardAuthorizer}) and, besides PLAINTEXT, two listeners
+   * using a server certificate from {@code pki}: {@link #SSL}, which requires a client certificate
+   * signed by {@code pki} and takes its CN as the principal ({@code User:<CN>}), and {@link
+   * #SASL_SSL} with SCRAM-SHA-512. The PLAINTEXT listener (loopback; the broker and controller talk
+   * over it) is the super user {@code User:ANONYMOUS}, so {@link #admin()} may do anything.
+   */
+  public static KafkaBroker secured(TestPki pki) {
+    TestPki.Issued server = pki.server("kafka", "127.0.0.1", "localhost");
+    String chain = read(server.certificate());
+    String key = read(server.privateKey());
+    String ca = read(pki.caCertificate());
+    return new KafkaBroker(
+        Kind.IN_JVM,
+        builder ->
+            builder
+                .listener(SSL, "SSL")
+                .listener(SASL_SSL, "SASL_SSL")
+                .property("ssl.keystore.type", "PEM")
+                .property("ssl.keystore.certificate.chain", chain)
+                .property("ssl.keystore.key", key)
+                .property("ssl.truststore.type", "PEM")
+                .property("ssl.truststore.certificates", ca)
+                .property("listener.name.ssl.ssl.client.auth", "required")
+                .property("ssl.principal.mapping.rules", "RULE:^CN=([^,]+)$/$1/,DEFAULT")
+                .property("sasl.enabled.mechanisms", "SCRAM-SHA-512")
+                .property(
+                    "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+                .property(
+                    "authorizer.class.name",
+                    "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+                .property("super.users", "User:ANONYMOUS"));
+  }
+
+  /** {@code host:port} of a listener of {@link #secured}: {@link #SSL} or {@link #SASL_SSL}. */
+  public String bootstrapServers(String listener) {
+    requireInJvm("bootstrapServers(listener)");
+    return inJvm.bootstrapServers(listener);
+  }
+
+  /**
+   * Creates or replaces a SCRAM-SHA-512 user, and returns once the broker knows it (so a client may
+   * authenticate as it at once).
+   */
+  public void createScramUser(String user, String password) {
+    try (Admin admin = admin()) {
+      admin
+          .alterUserScramCredentials(
+              List.of(
+                  new UserScramCredentialUpsertion(
+                      user, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!admin
+          .describeUserScramCredentials(List.of(user))
+          .all()
+          .get(30, TimeUnit.SECONDS)
+          .containsKey(user)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("SCRAM user " + user + " not visible after 30 s");
+        }
+        Thread.onSpinWait();
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create SCRAM user " + user, e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot create SCRAM user " + user, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted creating SCRAM user " + user, e);
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   public Kind kind() {
@@ -93,7 +193,10 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
       case EXTERNAL -> {}
       case IN_JVM -> {
         if (inJvm == null) {
-          inJvm = KraftBroker.builder().property("group.min.session.timeout.ms", "500").build();
+          inJvm =
+              configure
+                  .apply(KraftBroker.builder().property("group.min.session.timeout.ms", "500"))
+                  .build();
         }
         inJvm.start();
         bootstrapServers = inJvm.bootstrapServers();

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -27,6 +28,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -84,6 +87,7 @@ public final class Applier implements AutoCloseable {
   private final Map<TopicPartition, OffsetAndMetadata> toCommit = new HashMap<>();
   private volatile boolean running = true;
   private volatile Throwable failure;
+  private volatile String kafkaProblem;
   private Duration backoff = MIN_BACKOFF;
   private long retryAtNanos;
 
@@ -106,15 +110,35 @@ public final class Applier implements AutoCloseable {
     this.thread = new Thread(this::run, "meshgate-applier-" + settings.clientId());
   }
 
-  /** Creates the topics if missing, then starts consuming on the applier's thread. */
+  /**
+   * Creates the topics if missing, then starts consuming on the applier's thread. When Kafka
+   * refuses the applier's credentials or permissions, it starts anyway, reports {@link
+   * #kafkaProblem()} and keeps trying, so the credentials can be fixed on the broker's side.
+   */
   public Applier start() {
-    Topics.ensure(
-        settings.bootstrapServers(),
-        settings.kafkaClient(),
-        settings.topic(),
-        settings.rejectedTopic());
+    try {
+      Topics.ensure(
+          settings.bootstrapServers(),
+          settings.kafkaClient(),
+          settings.topic(),
+          settings.rejectedTopic());
+    } catch (IllegalStateException e) {
+      Throwable refused = refusal(e);
+      if (refused == null) {
+        throw e;
+      }
+      kafkaRefused(refused);
+    }
     thread.start();
     return this;
+  }
+
+  /**
+   * Why Kafka refuses this applier (failed authentication, or a missing ACL), while it does; empty
+   * once a poll succeeds.
+   */
+  public Optional<String> kafkaProblem() {
+    return Optional.ofNullable(kafkaProblem);
   }
 
   /** The error that stopped the applier's thread, if one did. */
@@ -144,7 +168,19 @@ public final class Applier implements AutoCloseable {
         if (!needsSeek.isEmpty() && System.nanoTime() >= retryAtNanos) {
           seekFromEtcd();
         }
-        ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+        ConsumerRecords<String, byte[]> records;
+        try {
+          records = consumer.poll(POLL);
+        } catch (AuthenticationException | AuthorizationException e) {
+          kafkaRefused(e);
+          // The consumer reconnects with its own backoff; this only keeps the loop from spinning.
+          Thread.sleep(MIN_BACKOFF.toMillis());
+          continue;
+        }
+        if (kafkaProblem != null) {
+          log.info("applier {}: Kafka accepts its credentials again", settings.clientId());
+          kafkaProblem = null;
+        }
         for (TopicPartition partition : records.partitions()) {
           if (needsSeek.contains(partition)) {
             continue;
@@ -161,6 +197,8 @@ public final class Applier implements AutoCloseable {
       if (running) {
         failure = e;
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (RuntimeException | Error e) {
       failure = e;
       log.error("applier {} stopped", settings.clientId(), e);
@@ -227,6 +265,24 @@ public final class Applier implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  private void kafkaRefused(Throwable e) {
+    String problem = e.getClass().getSimpleName() + ": " + e.getMessage();
+    if (!problem.equals(kafkaProblem)) {
+      log.warn("applier {}: Kafka refuses it: {}", settings.clientId(), problem);
+    }
+    kafkaProblem = problem;
+  }
+
+  /** The authentication or authorization error in {@code e}'s causes, if any. */
+  private static Throwable refusal(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof AuthenticationException || t instanceof AuthorizationException) {
+        return t;
+      }
+    }
+    return null;
   }
 
   private void pauseEverything() {

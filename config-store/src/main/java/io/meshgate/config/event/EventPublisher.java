@@ -15,6 +15,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -86,6 +88,16 @@ public final class EventPublisher implements AutoCloseable {
           landed.add(sent.get(i).get(left, TimeUnit.NANOSECONDS));
         } catch (ExecutionException | TimeoutException e) {
           Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+          if (cause instanceof AuthenticationException || cause instanceof AuthorizationException) {
+            throw new PublishException(
+                "Kafka refused event "
+                    + events.get(i).subject()
+                    + " ("
+                    + events.get(i).id()
+                    + "): "
+                    + cause.getMessage(),
+                cause);
+          }
           throw new PublishException(
               "event "
                   + events.get(i).subject()
