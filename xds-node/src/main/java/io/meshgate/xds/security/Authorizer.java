@@ -46,6 +46,11 @@ public final class Authorizer {
    * @param claimedGroup the group the node's metadata (or cluster) names; may be empty
    */
   public Decision decide(PeerIdentity peer, String nodeId, String claimedGroup) {
+    if (peer.refusedCredential().isPresent()) {
+      return new Decision.Denied(
+          Status.UNAUTHENTICATED.withDescription(
+              "node " + nodeId + ": " + peer.refusedCredential().get()));
+    }
     if (peer.certificateGroup().isPresent()) {
       String group = peer.certificateGroup().get();
       return check(

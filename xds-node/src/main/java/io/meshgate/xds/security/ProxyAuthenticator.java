@@ -7,6 +7,8 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
@@ -33,8 +35,39 @@ public final class ProxyAuthenticator implements ServerInterceptor {
         authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
             ? Optional.of(authorization.substring(7).trim())
             : Optional.empty();
-    Context context = Context.current().withValue(PEER, new PeerIdentity(certificateGroup, token));
+    Optional<String> refusal =
+        token.isPresent()
+            ? tokenRefusal(
+                call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION),
+                call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR))
+            : Optional.empty();
+    PeerIdentity peer =
+        refusal.isPresent()
+            ? PeerIdentity.refused(refusal.get())
+            : new PeerIdentity(certificateGroup, token);
+    Context context = Context.current().withValue(PEER, peer);
     return Contexts.interceptCall(context, call, headers, next);
+  }
+
+  /**
+   * Why a token may not be taken on this connection: it came in the clear from another host, where
+   * anyone on the way could read and replay it. Over TLS, or from this host (loopback, in-process),
+   * it is taken.
+   */
+  static Optional<String> tokenRefusal(SSLSession session, SocketAddress remote) {
+    if (session != null) {
+      return Optional.empty();
+    }
+    if (!(remote instanceof InetSocketAddress inet)
+        || (inet.getAddress() != null && inet.getAddress().isLoopbackAddress())) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "a proxy token sent without TLS from "
+            + (inet.getAddress() == null
+                ? inet.getHostString()
+                : inet.getAddress().getHostAddress())
+            + " is refused: it could be read on the way; serve xDS with TLS");
   }
 
   /** The group named by the SPIFFE URI SAN of the verified client certificate, if any. */

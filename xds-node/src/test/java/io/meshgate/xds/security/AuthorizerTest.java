@@ -91,4 +91,30 @@ class AuthorizerTest {
 
     assertThat(((Authorizer.Decision.Allowed) decision).validUntil()).contains(UNTIL);
   }
+
+  @Test
+  void aTokenSentInTheClearFromAnotherHostIsRefusedNeverServedAsAnonymous() throws Exception {
+    // given: the interceptor's verdict on a token over plaintext from another host, and from here
+    java.util.Optional<String> remote =
+        ProxyAuthenticator.tokenRefusal(null, new java.net.InetSocketAddress("10.1.2.3", 40000));
+    java.util.Optional<String> local =
+        ProxyAuthenticator.tokenRefusal(
+            null, new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 40000));
+
+    // when: even a replica that allows anonymous streams decides on it
+    Authorizer.Decision decision =
+        new Authorizer(tokens, true)
+            .decide(PeerIdentity.refused(remote.orElseThrow()), "edge-1", "");
+
+    // then
+    assertThat(remote)
+        .contains(
+            "a proxy token sent without TLS from 10.1.2.3 is refused: it could be read on the way;"
+                + " serve xDS with TLS");
+    assertThat(local).isEmpty();
+    assertThat(decision).isInstanceOf(Authorizer.Decision.Denied.class);
+    Status status = ((Authorizer.Decision.Denied) decision).status();
+    assertThat(status.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(status.getDescription()).startsWith("node edge-1: a proxy token sent without TLS");
+  }
 }
