@@ -15,19 +15,24 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.function.BooleanSupplier;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Admin HTTP: {@code /healthz} (the process runs), {@code /readyz} (the first full load from etcd
- * has been translated), {@code /debug/snapshots} (groups and their per-type versions) and {@code
- * /debug/streams} (each ADS stream's per-type state). No resource bodies: nothing here can leak a
- * key. Binds to loopback unless told otherwise.
+ * has been translated, etcd answers and Kafka accepts the applier; else 503 with the reason),
+ * {@code /debug/snapshots} (groups and their per-type versions) and {@code /debug/streams} (each
+ * ADS stream's per-type state). No resource bodies: nothing here can leak a key. Binds to loopback
+ * unless told otherwise.
  */
 final class AdminServer implements AutoCloseable {
   private final HttpServer server;
 
   AdminServer(
-      InetSocketAddress address, BooleanSupplier ready, SnapshotStore store, AdsService ads) {
+      InetSocketAddress address,
+      Supplier<Optional<String>> notReadyReason,
+      SnapshotStore store,
+      AdsService ads) {
     try {
       server = HttpServer.create(address, 0);
     } catch (IOException e) {
@@ -36,12 +41,14 @@ final class AdminServer implements AutoCloseable {
     server.createContext("/healthz", exchange -> reply(exchange, 200, "ok\n", "text/plain"));
     server.createContext(
         "/readyz",
-        exchange ->
-            reply(
-                exchange,
-                ready.getAsBoolean() ? 200 : 503,
-                ready.getAsBoolean() ? "ready\n" : "not ready\n",
-                "text/plain"));
+        exchange -> {
+          Optional<String> reason = notReadyReason.get();
+          reply(
+              exchange,
+              reason.isEmpty() ? 200 : 503,
+              reason.map(r -> "not ready: " + r + "\n").orElse("ready\n"),
+              "text/plain");
+        });
     server.createContext(
         "/debug/snapshots", exchange -> reply(exchange, 200, snapshots(store), "application/json"));
     server.createContext(

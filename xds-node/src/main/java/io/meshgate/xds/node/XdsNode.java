@@ -114,7 +114,7 @@ public final class XdsNode implements AutoCloseable {
       throw new UncheckedIOException("cannot serve xDS on " + settings.xdsAddress(), e);
     }
     this.etcdHealth = new EtcdHealth(etcd, Duration.ofSeconds(1));
-    this.admin = new AdminServer(settings.adminAddress(), this::ready, store, ads);
+    this.admin = new AdminServer(settings.adminAddress(), this::notReadyReason, store, ads);
     this.leadership =
         new Leadership(etcd, Keyspace.LEADER, settings.replicaId(), LEADER_TTL).start();
     this.status = new StatusWriter(etcd, leadership, Clock.systemUTC());

@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,7 +156,7 @@ class KeyLeakTest {
     // ...and /debug, on every path it serves
     try (AdminServer admin =
         new AdminServer(
-            new InetSocketAddress("127.0.0.1", 0), () -> true, store, new AdsService(store))) {
+            new InetSocketAddress("127.0.0.1", 0), Optional::empty, store, new AdsService(store))) {
       HttpClient http = HttpClient.newHttpClient();
       for (String path : List.of("/debug/snapshots", "/debug/streams", "/healthz", "/readyz")) {
         HttpResponse<String> response =
