@@ -143,8 +143,23 @@ class KafkaSecurityIT {
     try (XdsNode node = node("ssl", kafka.bootstrapServers(KafkaBroker.SSL), sslApplier)) {
       await().atMost(Duration.ofSeconds(20)).until(node::ready);
 
-      // when
-      CliRun run = apply(kafka.bootstrapServers(KafkaBroker.SSL), sslPublisher, backend("ssl"));
+      // when: the properties file from the environment this time, not --kafka-config
+      CliRun run =
+          CliRun.run(
+              Map.of(
+                  "MESHGATE_KAFKA",
+                  kafka.bootstrapServers(KafkaBroker.SSL),
+                  "MESHGATE_KAFKA_CONFIG",
+                  sslPublisher.toString(),
+                  "MESHGATE_ETCD",
+                  etcd.endpointList()),
+              DIR.resolve("no-config.yaml"),
+              "apply",
+              "-f",
+              backend("ssl").toString(),
+              "--timeout",
+              "15s",
+              "--wait");
 
       // then
       assertThat(run.exit()).as(run.out() + run.err()).isZero();
