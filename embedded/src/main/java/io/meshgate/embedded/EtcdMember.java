@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 public final class EtcdMember {
   private static final Pattern MEMBER_ID = Pattern.compile("\"member_id\"\\s*:\\s*\"?(\\d+)");
   private static final Pattern LEADER = Pattern.compile("\"leader\"\\s*:\\s*\"?(\\d+)");
+  private static final Pattern IS_LEADER_METRIC =
+      Pattern.compile("(?m)^etcd_server_is_leader\\s+([01])");
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
@@ -174,13 +176,16 @@ public final class EtcdMember {
         "etcd member " + name + " not healthy after " + timeout + ": " + logTail());
   }
 
-  /**
-   * Whether this member is the Raft leader, as it reports itself; empty if it does not answer (and
-   * always with TLS: the status is asked over plaintext HTTP).
-   */
+  /** Whether this member is the Raft leader, as it reports itself; empty if it does not answer. */
   public Optional<Boolean> isLeader() {
     if (tls != null) {
-      return Optional.empty();
+      // The client URL wants a client certificate; the plaintext metrics URL says it too.
+      return get("/metrics")
+          .flatMap(
+              body -> {
+                Matcher gauge = IS_LEADER_METRIC.matcher(body);
+                return gauge.find() ? Optional.of(gauge.group(1).equals("1")) : Optional.empty();
+              });
     }
     return post("/v3/maintenance/status", "{}")
         .flatMap(

@@ -134,6 +134,12 @@ class EtcdClientCertificateIT {
   }
 
   @Test
+  void theTlsMemberIsHealthyAndReportsItselfLeaderWithoutAClientCertificate() {
+    assertThat(etcd.member(0).isHealthy()).isTrue();
+    assertThat(etcd.leader().name()).isEqualTo("m1");
+  }
+
+  @Test
   void aNodeWithoutAClientCertificateIsNotReady() throws Exception {
     EtcdConnection caOnly =
         EtcdConnection.plaintext(etcd.endpointList()).withCa(pki.caCertificate());
