@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.meshgate.config.apply.Applier;
 import io.meshgate.config.apply.ApplierSettings;
+import io.meshgate.config.apply.Planner;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.testkit.EtcdCluster;
@@ -21,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -263,6 +266,58 @@ class KafkaSecurityIT {
                                   .contains("invalid credentials")));
       assertThat(node.ready()).isFalse();
       assertThat(readyz(node)).startsWith("503 not ready: Kafka refuses the applier: ");
+    }
+  }
+
+  @Test
+  void anApplierGrantedCreateCreatesTheMissingTopics() throws Exception {
+    // given: a user that may create, read and write two topics that do not exist yet
+    String topic = "created-" + uuid();
+    String rejected = topic + ".rejected";
+    String group = "group-" + uuid();
+    kafka.createScramUser("creator", "creator-secret");
+    List<AclBinding> acls =
+        List.of(
+            allow("creator", ResourceType.TOPIC, topic, AclOperation.CREATE),
+            allow("creator", ResourceType.TOPIC, topic, AclOperation.READ),
+            allow("creator", ResourceType.TOPIC, rejected, AclOperation.CREATE),
+            allow("creator", ResourceType.TOPIC, rejected, AclOperation.WRITE),
+            allow("creator", ResourceType.GROUP, group, AclOperation.READ));
+    try (Admin admin = kafka.admin()) {
+      admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> admin.describeAcls(AclBindingFilter.ANY).values().get().containsAll(acls));
+    }
+    Path config =
+        properties(
+            "creator",
+            sasl("creator", "creator-secret")
+                + "ssl.truststore.type=PEM\nssl.truststore.location="
+                + PKI.caCertificate());
+    ApplierSettings settings =
+        new ApplierSettings(
+            kafka.bootstrapServers(KafkaBroker.SASL_SSL),
+            group,
+            topic,
+            rejected,
+            "creator",
+            Map.of(),
+            Duration.ofSeconds(5),
+            KafkaClientConfig.load(config));
+
+    // when
+    try (Applier applier =
+        new Applier(
+                settings,
+                etcd.client(),
+                new Planner(Clock.systemUTC(), () -> UUID.randomUUID().toString()),
+                Applier.Hooks.NONE)
+            .start()) {
+
+      // then
+      assertThat(applier.kafkaProblem()).isEmpty();
+      assertThat(kafka.topics()).contains(topic, rejected);
     }
   }
 
