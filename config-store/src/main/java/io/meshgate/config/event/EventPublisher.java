@@ -106,7 +106,11 @@ public final class EventPublisher implements AutoCloseable {
                   + ") was not acknowledged by Kafka within "
                   + timeout.toSeconds()
                   + " s: "
-                  + cause.getMessage(),
+                  + cause.getMessage()
+                  + (cause instanceof org.apache.kafka.common.errors.TimeoutException
+                      ? " (check the bootstrap servers, and that the client's security.protocol"
+                          + " is the listener's: a plaintext client gets no answer from a TLS port)"
+                      : ""),
               cause);
         }
       }

@@ -209,6 +209,30 @@ class KafkaSecurityIT {
   }
 
   @Test
+  void aPlaintextPublisherAtTheTlsPortExitsOneSayingWhatToCheck() throws Exception {
+    // when: no --kafka-config at all
+    CliRun run =
+        CliRun.run(
+            Map.of(
+                "MESHGATE_KAFKA",
+                kafka.bootstrapServers(KafkaBroker.SSL),
+                "MESHGATE_ETCD",
+                etcd.endpointList()),
+            DIR.resolve("no-config.yaml"),
+            "apply",
+            "-f",
+            backend("plain").toString(),
+            "--timeout",
+            "3s");
+
+    // then
+    assertThat(run.exit()).isEqualTo(Meshgate.EXIT_RUNTIME_ERROR);
+    assertThat(run.err())
+        .contains("was not acknowledged by Kafka within 3 s")
+        .contains("security.protocol is the listener's");
+  }
+
+  @Test
   void thePublisherPrincipalMayNotReadTheTopic() {
     // given
     Map<String, Object> config =
