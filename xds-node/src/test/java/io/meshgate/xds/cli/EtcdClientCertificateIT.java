@@ -130,7 +130,7 @@ class EtcdClientCertificateIT {
     CliRun run = cli(withCaOnly(), "get", "backend", "-A", "--timeout", "5s");
 
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err()).containsIgnoringCase("certificate");
+    assertThat(run.err()).contains("Received fatal alert: bad_certificate");
   }
 
   @Test
