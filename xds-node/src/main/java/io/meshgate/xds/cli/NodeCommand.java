@@ -113,6 +113,15 @@ final class NodeCommand implements Callable<Integer> {
   int newStreamsPerSecond;
 
   @Option(
+      names = "--token-max-ttl",
+      descriptionKey = "token-max-ttl",
+      defaultValue = "24h",
+      converter = DurationConverter.class,
+      description =
+          "Proxy tokens that live longer are refused, whoever signed them (env MESHGATE_TOKEN_MAX_TTL; default ${DEFAULT-VALUE}).")
+  java.time.Duration tokenMaxTtl;
+
+  @Option(
       names = "--max-streams",
       descriptionKey = "max-streams",
       defaultValue = "20000",
@@ -186,6 +195,7 @@ final class NodeCommand implements Callable<Integer> {
                     maxConnectionAge,
                     ServingLimits.DEFAULTS.shutdownGrace()))
             .historyLimit(historyLimit)
+            .tokenMaxTtl(tokenMaxTtl)
             .etcdLimits(etcdLimits.limits())
             .etcdConnection(cluster.etcdConnection())
             .certificateDirs(certificateDirs());

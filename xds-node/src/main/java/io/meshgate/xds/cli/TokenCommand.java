@@ -97,8 +97,26 @@ final class TokenCommand implements Runnable {
         description = "How long the token is valid (default ${DEFAULT-VALUE}).")
     Duration ttl;
 
+    @Option(
+        names = "--max-ttl",
+        descriptionKey = "token-max-ttl",
+        defaultValue = "24h",
+        converter = DurationConverter.class,
+        description =
+            "The longest --ttl allowed, as the nodes' setting: they refuse longer tokens (env MESHGATE_TOKEN_MAX_TTL; default ${DEFAULT-VALUE}).")
+    Duration maxTtl;
+
     @Override
     public Integer call() throws Exception {
+      if (ttl.compareTo(maxTtl) > 0) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--ttl "
+                + ttl
+                + " is longer than the maximum "
+                + maxTtl
+                + " (--max-ttl, MESHGATE_TOKEN_MAX_TTL): the nodes refuse longer tokens");
+      }
       PrivateKey sealPrivate = readSealKey(spec, keys.sealKey);
       Unsealer unsealer = new Unsealer(sealPrivate);
       PrintWriter err = spec.commandLine().getErr();
@@ -119,7 +137,7 @@ final class TokenCommand implements Runnable {
             current.orElseThrow(
                 () -> new IllegalStateException("no token signing key in etcd after creating one"));
         token =
-            new TokenIssuer(signingKey, Clock.systemUTC())
+            new TokenIssuer(signingKey, Clock.systemUTC(), maxTtl)
                 .create(group, Optional.ofNullable(nodeIdPrefix), ttl);
       }
       PrintWriter out = spec.commandLine().getOut();

@@ -32,6 +32,7 @@ import java.util.Optional;
  *     listeners with sealed certificates are left out, with a Problem
  * @param limits stream admission, connection age and shutdown grace
  * @param historyLimit generations kept per resource by this replica's applier
+ * @param tokenMaxTtl proxy tokens whose lifetime is longer are refused
  * @param etcdLimits what etcd takes in one transaction, as its --max-txn-ops and
  *     --max-request-bytes
  * @param etcdConnection how the replica's etcd client connects (default: {@code etcd} in plaintext,
@@ -54,8 +55,10 @@ public record NodeSettings(
     int historyLimit,
     EtcdLimits etcdLimits,
     EtcdConnection etcdConnection,
-    CertificateDirs certificateDirs) {
+    CertificateDirs certificateDirs,
+    Duration tokenMaxTtl) {
   public NodeSettings {
+    requireNonNull(tokenMaxTtl, "tokenMaxTtl");
     requireNonNull(kafka, "kafka");
     requireNonNull(kafkaClient, "kafkaClient");
     requireNonNull(etcd, "etcd");
@@ -103,6 +106,7 @@ public record NodeSettings(
     private ServingLimits limits = ServingLimits.DEFAULTS;
     private int historyLimit = Planner.DEFAULT_HISTORY;
     private EtcdLimits etcdLimits = EtcdLimits.defaults();
+    private Duration tokenMaxTtl = io.meshgate.xds.security.TokenIssuer.DEFAULT_MAX_TTL;
     private CertificateDirs certificateDirs = CertificateDirs.none();
     private EtcdConnection etcdConnection;
 
@@ -160,6 +164,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** Proxy tokens that live longer are refused (default 24 h). */
+    public Builder tokenMaxTtl(Duration tokenMaxTtl) {
+      this.tokenMaxTtl = requireNonNull(tokenMaxTtl, "tokenMaxTtl");
+      return this;
+    }
+
     public Builder etcdLimits(EtcdLimits etcdLimits) {
       this.etcdLimits = requireNonNull(etcdLimits, "etcdLimits");
       return this;
@@ -198,7 +208,8 @@ public record NodeSettings(
           historyLimit,
           etcdLimits,
           etcdConnection != null ? etcdConnection : EtcdConnection.plaintext(etcd),
-          certificateDirs);
+          certificateDirs,
+          tokenMaxTtl);
     }
   }
 

@@ -63,6 +63,15 @@ public final class XdsNode implements AutoCloseable {
   private final AckReporter acks;
   private final SharedRejections rejections;
 
+  /** Ends streams whose proxy token stopped being valid, every second. */
+  private final java.util.concurrent.ScheduledExecutorService credentialSweep =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "meshgate-credential-sweep");
+            t.setDaemon(true);
+            return t;
+          });
+
   private XdsNode(NodeSettings settings, boolean runApplier) {
     StartWarnings.of(settings).forEach(log::warn);
     this.etcd = settings.etcdConnection().connect();
@@ -82,7 +91,9 @@ public final class XdsNode implements AutoCloseable {
     this.pipeline = new Pipeline(store, settings.quiet(), settings.max(), privateKeys(settings));
     XdsSecurity security = settings.security();
     TokenCheck tokens =
-        TokenCheck.of(new TokenVerifier(new TokenKeys(etcd, Clock.systemUTC()), Clock.systemUTC()));
+        TokenCheck.of(
+            new TokenVerifier(
+                new TokenKeys(etcd, Clock.systemUTC()), Clock.systemUTC(), settings.tokenMaxTtl()));
     this.limits = settings.limits();
     this.rejections = SharedRejections.start(etcd, settings.replicaId(), Clock.systemUTC());
     this.ads =
@@ -129,6 +140,16 @@ public final class XdsNode implements AutoCloseable {
             Duration.ofMillis(500),
             Duration.ofSeconds(10));
     this.view = ConfigView.open(etcd, pipeline::accept);
+    credentialSweep.scheduleWithFixedDelay(
+        () -> {
+          int ended = ads.endExpiredCredentials(Clock.systemUTC().instant());
+          if (ended > 0) {
+            log.info("ended {} streams whose proxy token expired", ended);
+          }
+        },
+        1,
+        1,
+        TimeUnit.SECONDS);
     if (applier != null) {
       applier.start();
     }
@@ -221,6 +242,7 @@ public final class XdsNode implements AutoCloseable {
    * UNAVAILABLE, which proxies answer by reconnecting to another replica.
    */
   public void close() {
+    credentialSweep.shutdownNow();
     xds.shutdown();
     etcdHealth.close();
     acks.close();

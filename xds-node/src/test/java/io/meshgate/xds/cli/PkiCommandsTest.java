@@ -189,4 +189,28 @@ class PkiCommandsTest {
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err()).contains("a subcommand is required: init");
   }
+
+  @Test
+  void aTokenLongerLivedThanTheMaximumIsRefusedBeforeAnythingIsRead() {
+    CliRun longer =
+        CliRun.run("token", "create", "--group", "gateway/default/edge", "--ttl", "48h");
+    CliRun raised =
+        CliRun.run(
+            "token",
+            "create",
+            "--group",
+            "gateway/default/edge",
+            "--ttl",
+            "48h",
+            "--max-ttl",
+            "12h");
+
+    assertThat(longer.exit()).isEqualTo(2);
+    assertThat(longer.err())
+        .contains(
+            "--ttl PT48H is longer than the maximum PT24H (--max-ttl, MESHGATE_TOKEN_MAX_TTL): the"
+                + " nodes refuse longer tokens");
+    assertThat(raised.exit()).isEqualTo(2);
+    assertThat(raised.err()).contains("the maximum PT12H");
+  }
 }
