@@ -235,8 +235,9 @@ public final class Applier implements AutoCloseable {
   }
 
   private void copyToRejected(IncomingRecord record, List<Reason> rejectedFor) {
+    RejectedCopy scrubbed = RejectedCopy.of(record);
     ProducerRecord<String, byte[]> copy =
-        new ProducerRecord<>(settings.rejectedTopic(), record.key(), record.value());
+        new ProducerRecord<>(settings.rejectedTopic(), record.key(), scrubbed.value());
     record
         .headers()
         .forEach(
@@ -244,6 +245,10 @@ public final class Applier implements AutoCloseable {
     List<Map<String, String>> reasons = new ArrayList<>();
     rejectedFor.forEach(r -> reasons.add(Map.of("path", r.path(), "message", r.message())));
     copy.headers().add(new RecordHeader("meshgate_reasons", json(reasons)));
+    if (!scrubbed.removed().isEmpty()) {
+      // What was taken out: plaintext private values of a Secret never travel on.
+      copy.headers().add(new RecordHeader("meshgate_removed", json(scrubbed.removed())));
+    }
     copy.headers()
         .add(
             new RecordHeader(

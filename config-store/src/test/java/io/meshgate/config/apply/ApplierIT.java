@@ -352,6 +352,41 @@ class ApplierIT {
   /**
    * Sends the template's headers (with a fresh id and overrides) and another value; returns the id.
    */
+  @Test
+  void anUnsealedSecretIsRejectedAndCopiedWithoutItsPrivateValues() {
+    // given: a Secret whose private key and password are in plain form
+    fixture.start("a");
+    String certificate = "bm90IGEgY2VydA==";
+    String privateKey = "c2VjcmV0LWtleS1tYXRlcmlhbA==";
+    String secret =
+        "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"cert\",\"namespace\":\""
+            + fixture.ns
+            + "\"},\"type\":\"kubernetes.io/tls\",\"data\":{\"tls.crt\":\""
+            + certificate
+            + "\",\"tls.key\":\""
+            + privateKey
+            + "\"},\"stringData\":{\"password\":\"hunter2\"}}";
+    ConfigEvent template =
+        fixture.encoder.applied(
+            backend(fixture.ns, "api", "api.example.com"), OptionalLong.empty());
+
+    // when
+    String id =
+        sendVariant(
+            template,
+            secret.getBytes(StandardCharsets.UTF_8),
+            Map.of("ce_subject", "Secret/" + fixture.ns + "/cert"));
+
+    // then: rejected, and the copy holds the public certificate but neither private value
+    ResourceKey key = new ResourceKey(io.meshgate.config.model.Kind.SECRET, fixture.ns, "cert");
+    assertThat(statusOnceRecorded(key, id).event(id).orElseThrow().outcome())
+        .isEqualTo(Outcome.REJECTED);
+    ConsumerRecord<String, byte[]> copy = rejectedCopies(1).get(0);
+    String copied = new String(copy.value(), StandardCharsets.UTF_8);
+    assertThat(copied).contains(certificate).doesNotContain(privateKey).doesNotContain("hunter2");
+    assertThat(header(copy, "meshgate_removed")).isEqualTo("[\"/stringData\",\"/data/tls.key\"]");
+  }
+
   private String sendVariant(ConfigEvent template, byte[] value, Map<String, String> overrides) {
     Map<String, String> headers = new java.util.LinkedHashMap<>(template.headers());
     String id = java.util.UUID.randomUUID().toString();
