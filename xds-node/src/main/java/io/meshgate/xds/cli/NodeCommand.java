@@ -58,6 +58,13 @@ final class NodeCommand implements Callable<Integer> {
   String adminAddress;
 
   @Option(
+      names = "--admin-token-file",
+      descriptionKey = "admin-token-file",
+      description =
+          "A file whose one line is the bearer token /debug requires; /healthz and /readyz stay open (env MESHGATE_ADMIN_TOKEN_FILE). Required when --admin-addr is not a loopback address.")
+  java.nio.file.Path adminTokenFile;
+
+  @Option(
       names = "--xds-tls-cert",
       descriptionKey = "xds-tls-cert",
       description = "PEM certificate chain for TLS on the xDS port (env MESHGATE_XDS_TLS_CERT).")
@@ -201,6 +208,9 @@ final class NodeCommand implements Callable<Integer> {
             .certificateDirs(certificateDirs());
     if (sealKey != null) {
       builder.sealKey(sealKey);
+    }
+    if (adminTokenFile != null) {
+      builder.adminTokenFile(adminTokenFile);
     }
     NodeSettings settings = builder.build();
     log.info(

@@ -1,8 +1,11 @@
 package io.meshgate.xds.node;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.xds.serve.AdsService;
@@ -24,15 +27,31 @@ import java.util.function.Supplier;
  * {@code /debug/snapshots} (groups and their per-type versions) and {@code /debug/streams} (each
  * ADS stream's per-type state). No resource bodies: nothing here can leak a key. Binds to loopback
  * unless told otherwise.
+ *
+ * <p>With an {@link AdminToken}, {@code /debug} answers only requests that carry {@code
+ * Authorization: Bearer <token>}, else 401 with {@code WWW-Authenticate: Bearer} and no detail.
+ * {@code /healthz} and {@code /readyz} stay open: orchestrators probe without tokens, and they show
+ * only up/down and the not-ready reason (docs/security.md).
  */
 final class AdminServer implements AutoCloseable {
   private final HttpServer server;
 
+  /** Open: every path answers without a token (loopback only). */
   AdminServer(
       InetSocketAddress address,
       Supplier<Optional<String>> notReadyReason,
       SnapshotStore store,
       AdsService ads) {
+    this(address, notReadyReason, store, ads, Optional.empty());
+  }
+
+  AdminServer(
+      InetSocketAddress address,
+      Supplier<Optional<String>> notReadyReason,
+      SnapshotStore store,
+      AdsService ads,
+      Optional<AdminToken> token) {
+    requireNonNull(token, "token");
     try {
       server = HttpServer.create(address, 0);
     } catch (IOException e) {
@@ -50,10 +69,27 @@ final class AdminServer implements AutoCloseable {
               "text/plain");
         });
     server.createContext(
-        "/debug/snapshots", exchange -> reply(exchange, 200, snapshots(store), "application/json"));
+        "/debug/snapshots",
+        guarded(token, exchange -> reply(exchange, 200, snapshots(store), "application/json")));
     server.createContext(
-        "/debug/streams", exchange -> reply(exchange, 200, streams(ads), "application/json"));
+        "/debug/streams",
+        guarded(token, exchange -> reply(exchange, 200, streams(ads), "application/json")));
     server.start();
+  }
+
+  private static HttpHandler guarded(Optional<AdminToken> token, HttpHandler handler) {
+    if (token.isEmpty()) {
+      return handler;
+    }
+    return exchange -> {
+      if (token.get().admits(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        handler.handle(exchange);
+      } else {
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        exchange.sendResponseHeaders(401, -1);
+        exchange.close();
+      }
+    };
   }
 
   InetSocketAddress address() {

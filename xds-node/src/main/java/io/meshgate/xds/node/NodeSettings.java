@@ -39,6 +39,8 @@ import java.util.Optional;
  *     anonymous); its endpoints are {@code etcd}'s
  * @param certificateDirs where certificate File references may be read from (default: nowhere, so
  *     every File reference is RefNotPermitted)
+ * @param adminTokenFile a file whose one line is the bearer token {@code /debug} requires (default:
+ *     none, allowed only when the admin address is a loopback one); the path, never the token
  */
 public record NodeSettings(
     String kafka,
@@ -56,8 +58,10 @@ public record NodeSettings(
     EtcdLimits etcdLimits,
     EtcdConnection etcdConnection,
     CertificateDirs certificateDirs,
-    Duration tokenMaxTtl) {
+    Duration tokenMaxTtl,
+    Optional<Path> adminTokenFile) {
   public NodeSettings {
+    requireNonNull(adminTokenFile, "adminTokenFile");
     requireNonNull(tokenMaxTtl, "tokenMaxTtl");
     requireNonNull(kafka, "kafka");
     requireNonNull(kafkaClient, "kafkaClient");
@@ -109,6 +113,7 @@ public record NodeSettings(
     private Duration tokenMaxTtl = io.meshgate.xds.security.TokenIssuer.DEFAULT_MAX_TTL;
     private CertificateDirs certificateDirs = CertificateDirs.none();
     private EtcdConnection etcdConnection;
+    private Path adminTokenFile;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -187,6 +192,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
+    public Builder adminTokenFile(Path adminTokenFile) {
+      this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
+      return this;
+    }
+
     public NodeSettings build() {
       XdsSecurity chosen =
           security != null
@@ -209,7 +220,8 @@ public record NodeSettings(
           etcdLimits,
           etcdConnection != null ? etcdConnection : EtcdConnection.plaintext(etcd),
           certificateDirs,
-          tokenMaxTtl);
+          tokenMaxTtl,
+          Optional.ofNullable(adminTokenFile));
     }
   }
 

@@ -73,6 +73,7 @@ public final class XdsNode implements AutoCloseable {
           });
 
   private XdsNode(NodeSettings settings, boolean runApplier) {
+    Optional<AdminToken> adminToken = adminToken(settings);
     StartWarnings.of(settings).forEach(log::warn);
     this.etcd = settings.etcdConnection().connect();
     this.applier =
@@ -125,7 +126,8 @@ public final class XdsNode implements AutoCloseable {
       throw new UncheckedIOException("cannot serve xDS on " + settings.xdsAddress(), e);
     }
     this.etcdHealth = new EtcdHealth(etcd, Duration.ofSeconds(1));
-    this.admin = new AdminServer(settings.adminAddress(), this::notReadyReason, store, ads);
+    this.admin =
+        new AdminServer(settings.adminAddress(), this::notReadyReason, store, ads, adminToken);
     this.leadership =
         new Leadership(etcd, Keyspace.LEADER, settings.replicaId(), LEADER_TTL).start();
     this.status = new StatusWriter(etcd, leadership, Clock.systemUTC());
@@ -158,6 +160,25 @@ public final class XdsNode implements AutoCloseable {
           "xDS is served in plaintext on {}, a non-loopback address: proxies are not authenticated until TLS is configured",
           settings.xdsAddress());
     }
+  }
+
+  /**
+   * Read before anything starts: /debug shows every proxy's streams, so off loopback it must not be
+   * open to whoever reaches the port.
+   */
+  private static Optional<AdminToken> adminToken(NodeSettings settings) {
+    InetSocketAddress address = settings.adminAddress();
+    if (settings.adminTokenFile().isEmpty()) {
+      if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
+        throw new IllegalStateException(
+            "admin address "
+                + address
+                + " is not a loopback one: set an admin token file (--admin-token-file,"
+                + " MESHGATE_ADMIN_TOKEN_FILE) or bind the admin port to 127.0.0.1");
+      }
+      return Optional.empty();
+    }
+    return Optional.of(AdminToken.read(settings.adminTokenFile().get(), log::warn));
   }
 
   /** How long a status leader holds its term without renewing it. */
