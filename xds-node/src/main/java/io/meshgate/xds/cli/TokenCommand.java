@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -153,12 +155,22 @@ final class TokenCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "Adds a new token signing key that signs from now on. The previous keys are marked retired"
-            + " and still verify the tokens they signed until those expire."
+            + " and still verify the tokens they signed until those expire, unless revoked with"
+            + " --revoke: a revoked key is deleted, its tokens are refused and the streams they"
+            + " opened end within a second, on every replica."
       })
   static final class RotateKey implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin KeyOptions keys;
+
+    @Option(
+        names = "--revoke",
+        paramLabel = "KID",
+        description =
+            "After rotating, delete this key (repeatable): its tokens are refused and the streams"
+                + " they opened end within a second, on every replica.")
+    List<String> revoke = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -168,13 +180,30 @@ final class TokenCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       try (Client client = keys.etcdClient()) {
         TokenKeys tokenKeys = new TokenKeys(client, Clock.systemUTC());
+        List<String> stored = tokenKeys.keys().stream().map(TokenKey::kid).toList();
+        for (String kid : revoke) {
+          // Checked before rotating, so that a mistyped kid changes nothing.
+          if (!stored.contains(kid)) {
+            throw new CommandLine.ParameterException(
+                spec.commandLine(),
+                "--revoke " + kid + ": no such token key (expected one of: " + stored + ")");
+          }
+        }
         TokenKey fresh = tokenKeys.rotate(new Sealer(SealKeys.publicKeyOf(sealPrivate)));
+        if (!revoke.isEmpty()) {
+          tokenKeys.revoke(List.copyOf(new LinkedHashSet<>(revoke)), fresh.kid());
+        }
         List<String> retired =
             tokenKeys.keys().stream().filter(TokenKey::isRetired).map(TokenKey::kid).toList();
         out.println("new signing key kid=" + fresh.kid() + " at " + Keyspace.tokenKey(fresh.kid()));
         if (!retired.isEmpty()) {
           out.println(
               "retired (still verify tokens until they expire): " + String.join(", ", retired));
+        }
+        if (!revoke.isEmpty()) {
+          out.println(
+              "revoked (deleted; their tokens are refused and their streams end within a second): "
+                  + String.join(", ", new LinkedHashSet<>(revoke)));
         }
       }
       out.flush();

@@ -18,7 +18,7 @@ import io.meshgate.xds.keys.PrivateKeys;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.security.TokenCheck;
-import io.meshgate.xds.security.TokenKeys;
+import io.meshgate.xds.security.TokenKeysView;
 import io.meshgate.xds.security.TokenVerifier;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.serve.StreamAdmission;
@@ -53,6 +53,7 @@ public final class XdsNode implements AutoCloseable {
   private final SnapshotStore store = new SnapshotStore();
   private final Pipeline pipeline;
   private final ConfigView view;
+  private final TokenKeysView tokenKeys;
   private final AdsService ads;
   private final Server xds;
   private final AdminServer admin;
@@ -91,10 +92,10 @@ public final class XdsNode implements AutoCloseable {
             : null;
     this.pipeline = new Pipeline(store, settings.quiet(), settings.max(), privateKeys(settings));
     XdsSecurity security = settings.security();
+    // Watched, so a key deleted by 'token rotate-key --revoke' is refused within a second.
+    this.tokenKeys = TokenKeysView.open(etcd);
     TokenCheck tokens =
-        TokenCheck.of(
-            new TokenVerifier(
-                new TokenKeys(etcd, Clock.systemUTC()), Clock.systemUTC(), settings.tokenMaxTtl()));
+        TokenCheck.of(new TokenVerifier(tokenKeys, Clock.systemUTC(), settings.tokenMaxTtl()));
     this.limits = settings.limits();
     this.rejections = SharedRejections.start(etcd, settings.replicaId(), Clock.systemUTC());
     this.ads =
@@ -147,6 +148,10 @@ public final class XdsNode implements AutoCloseable {
           int ended = ads.endExpiredCredentials(Clock.systemUTC().instant());
           if (ended > 0) {
             log.info("ended {} streams whose proxy token expired", ended);
+          }
+          int revoked = ads.endRevokedCredentials(tokenKeys::isLive);
+          if (revoked > 0) {
+            log.info("ended {} streams whose proxy token's signing key was revoked", revoked);
           }
         },
         1,
@@ -270,6 +275,7 @@ public final class XdsNode implements AutoCloseable {
     status.close();
     leadership.close();
     view.close();
+    tokenKeys.close();
     if (applier != null) {
       applier.close();
     }

@@ -35,9 +35,20 @@ public final class Authorizer {
      * @param validUntil when the credential stops being valid (a token's expiry): the stream is
      *     ended then; empty for certificates, whose expiry ends the TLS connection's use at the
      *     next handshake, and for anonymous streams
+     * @param kid the signing key of the stream's token: the stream is ended when it is revoked
      */
-    record Allowed(String group, boolean anonymous, String credential, Optional<Instant> validUntil)
-        implements Decision {}
+    record Allowed(
+        String group,
+        boolean anonymous,
+        String credential,
+        Optional<Instant> validUntil,
+        Optional<String> kid)
+        implements Decision {
+      public Allowed(
+          String group, boolean anonymous, String credential, Optional<Instant> validUntil) {
+        this(group, anonymous, credential, validUntil, Optional.empty());
+      }
+    }
 
     record Denied(Status status) implements Decision {}
   }
@@ -54,7 +65,12 @@ public final class Authorizer {
     if (peer.certificateGroup().isPresent()) {
       String group = peer.certificateGroup().get();
       return check(
-          group, nodeId, claimedGroup, "client certificate for group " + group, Optional.empty());
+          group,
+          nodeId,
+          claimedGroup,
+          "client certificate for group " + group,
+          Optional.empty(),
+          Optional.empty());
     }
     if (peer.bearerToken().isPresent()) {
       TokenCheck.Result result = tokens.check(peer.bearerToken().get(), nodeId);
@@ -69,7 +85,8 @@ public final class Authorizer {
           nodeId,
           claimedGroup,
           "proxy token for group " + valid.group(),
-          Optional.of(valid.validUntil()));
+          Optional.of(valid.validUntil()),
+          valid.kid());
     }
     if (!allowAnonymous) {
       return new Decision.Denied(
@@ -84,7 +101,8 @@ public final class Authorizer {
       String nodeId,
       String claimedGroup,
       String credential,
-      Optional<Instant> validUntil) {
+      Optional<Instant> validUntil,
+      Optional<String> kid) {
     if (!claimedGroup.isEmpty() && !claimedGroup.equals(group)) {
       return new Decision.Denied(
           Status.PERMISSION_DENIED.withDescription(
@@ -95,6 +113,6 @@ public final class Authorizer {
                   + " but presented a "
                   + credential));
     }
-    return new Decision.Allowed(group, false, credential, validUntil);
+    return new Decision.Allowed(group, false, credential, validUntil, kid);
   }
 }

@@ -1,5 +1,7 @@
 package io.meshgate.xds.security;
 
+import java.util.Optional;
+
 /** Verifies a proxy token for a node: the group it grants, or why not (never echoing the token). */
 @FunctionalInterface
 public interface TokenCheck {
@@ -13,7 +15,10 @@ public interface TokenCheck {
     return (token, nodeId) -> {
       Verified verified = verifier.verify(token, nodeId);
       return verified instanceof Verified.Accepted accepted
-          ? new Result.Valid(accepted.group(), accepted.expiresAt().plus(TokenVerifier.CLOCK_SKEW))
+          ? new Result.Valid(
+              accepted.group(),
+              accepted.expiresAt().plus(TokenVerifier.CLOCK_SKEW),
+              Optional.of(accepted.kid()))
           : new Result.Invalid(((Verified.Rejected) verified).reason());
     };
   }
@@ -23,8 +28,15 @@ public interface TokenCheck {
     /**
      * @param validUntil when the token stops being accepted (its expiry plus the clock skew the
      *     verifier allows); a stream it opened ends then
+     * @param kid the key that signed it: a stream it opened ends when that key is revoked
      */
-    record Valid(String group, java.time.Instant validUntil) implements Result {}
+    record Valid(String group, java.time.Instant validUntil, Optional<String> kid)
+        implements Result {
+      /** A token whose signing key is not tracked (tests). */
+      public Valid(String group, java.time.Instant validUntil) {
+        this(group, validUntil, Optional.empty());
+      }
+    }
 
     record Invalid(String reason) implements Result {}
   }

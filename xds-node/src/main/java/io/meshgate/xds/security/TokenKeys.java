@@ -10,6 +10,7 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.meshgate.config.seal.SealException;
@@ -39,8 +40,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The proxy-token signing keys in etcd ({@code Keyspace.tokenKey(kid)}, see {@link TokenKey}). The
  * newest key that is not retired signs; every stored key verifies, so a rotation never invalidates
- * tokens already handed out. Keys are never deleted here: an operator deletes one to revoke every
- * token it signed (docs/security.md). Thread-safe; every call is one etcd round trip.
+ * tokens already handed out. {@link #revoke} deletes keys: every token they signed is refused, and
+ * the replicas end the streams those tokens opened (docs/security.md). Thread-safe; every call is
+ * one etcd round trip.
  */
 public final class TokenKeys implements PublicKeySource {
   /** The Secret namespace a private key is sealed for; the name is its kid. */
@@ -119,6 +121,48 @@ public final class TokenKeys implements PublicKeySource {
     }
     log.info("rotated proxy-token signing keys: kid={} signs, retired {}", fresh.kid(), retired);
     return fresh;
+  }
+
+  /**
+   * Deletes the keys {@code kids}, at once: the replicas watch the keys, refuse their tokens and
+   * end the streams those tokens opened within a second. Refuses to delete {@code signing} (the key
+   * that signs from now on) and a kid that is not stored; then nothing is deleted.
+   *
+   * @throws IllegalArgumentException naming the kid refused
+   */
+  public void revoke(List<String> kids, String signing) {
+    requireNonNull(signing, "signing");
+    List<String> stored = keys().stream().map(TokenKey::kid).toList();
+    for (String kid : kids) {
+      if (kid.equals(signing)) {
+        throw new IllegalArgumentException(
+            "kid " + kid + " signs from now on and cannot be revoked (expected: a retired key)");
+      }
+      if (!stored.contains(kid)) {
+        throw new IllegalArgumentException(
+            "kid " + kid + " is not a stored token key (expected one of: " + stored + ")");
+      }
+    }
+    List<Cmp> present = new ArrayList<>();
+    List<Op> deletes = new ArrayList<>();
+    for (String kid : kids) {
+      present.add(new Cmp(bytes(Keyspace.tokenKey(kid)), Cmp.Op.GREATER, CmpTarget.version(0)));
+      deletes.add(Op.delete(bytes(Keyspace.tokenKey(kid)), DeleteOption.DEFAULT));
+    }
+    TxnResponse response =
+        await(
+            client
+                .getKVClient()
+                .txn()
+                .If(present.toArray(Cmp[]::new))
+                .Then(deletes.toArray(Op[]::new))
+                .commit(),
+            "revoking token keys " + kids);
+    if (!response.isSucceeded()) {
+      throw new IllegalStateException(
+          "a token key to revoke was deleted meanwhile; nothing was deleted, run it again");
+    }
+    log.info("revoked proxy-token signing keys {}", kids);
   }
 
   /** Every stored key, current and retired, oldest first; unreadable entries are skipped. */

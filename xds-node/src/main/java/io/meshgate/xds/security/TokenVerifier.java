@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * and when it is older than {@link #MAX_CACHE_AGE}, so that a key deleted to revoke its tokens
  * stops verifying within that time. Thread-safe; verifications with a known kid never wait for a
  * refresh in progress unless the cache is stale.
+ *
+ * <p>A {@link LivePublicKeys} source (the replica's watched view of etcd) is asked on every token
+ * once it has loaded, without the cache: a key deleted to revoke it is refused at once.
  */
 public final class TokenVerifier {
   public static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
@@ -182,6 +185,9 @@ public final class TokenVerifier {
   }
 
   private Optional<PublicKeyEntry> key(String kid) {
+    if (source instanceof LivePublicKeys live && live.loaded()) {
+      return live.find(kid);
+    }
     if (clock.instant().isBefore(lastRefresh.plus(MAX_CACHE_AGE))) {
       PublicKeyEntry cached = keys.get(kid);
       if (cached != null) {

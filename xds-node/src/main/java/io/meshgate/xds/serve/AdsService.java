@@ -74,6 +74,16 @@ public final class AdsService
     return streams.endExpired(now);
   }
 
+  /**
+   * Ends every stream whose proxy token was signed by a key {@code liveKid} no longer accepts (a
+   * revoked key); a replica calls it every second.
+   *
+   * @return how many were ended
+   */
+  public int endRevokedCredentials(java.util.function.Predicate<String> liveKid) {
+    return streams.endRevoked(liveKid);
+  }
+
   /** Streams refused by the admission limits since start. */
   public long refused() {
     return admission.refused();

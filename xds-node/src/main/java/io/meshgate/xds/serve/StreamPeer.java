@@ -98,7 +98,8 @@ final class StreamPeer {
     }
     Authorizer.Decision.Allowed allowed = (Authorizer.Decision.Allowed) decision;
     String admittedGroup = allowed.anonymous() ? ProxyGroups.of(node) : allowed.group();
-    StreamAdmission.Outcome outcome = streams.open(admittedGroup, stream, allowed.validUntil());
+    StreamAdmission.Outcome outcome =
+        streams.open(admittedGroup, stream, allowed.validUntil(), allowed.kid());
     if (outcome != StreamAdmission.Outcome.ADMITTED) {
       Status refusal =
           outcome == StreamAdmission.Outcome.FULL

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,8 +44,8 @@ final class Streams {
     this.admission = admission;
   }
 
-  /** A stream whose credential stops being valid at {@code until}. */
-  private record Expiring(String group, Stream stream, Instant until) {}
+  /** A stream whose credential stops being valid at {@code until}, signed by key {@code kid}. */
+  private record Expiring(String group, Stream stream, Instant until, Optional<String> kid) {}
 
   private final Map<Long, Expiring> expiring = new ConcurrentHashMap<>();
 
@@ -55,12 +56,53 @@ final class Streams {
    * @param validUntil when its credential stops being valid: {@link #endExpired} ends it then
    */
   StreamAdmission.Outcome open(String group, Stream stream, Optional<Instant> validUntil) {
+    return open(group, stream, validUntil, Optional.empty());
+  }
+
+  /**
+   * As {@link #open(String, Stream, Optional)}, for a token signed by {@code kid}: {@link
+   * #endRevoked} ends it once that key is no longer live.
+   */
+  StreamAdmission.Outcome open(
+      String group, Stream stream, Optional<Instant> validUntil, Optional<String> kid) {
     StreamAdmission.Outcome outcome = admission.open();
     if (outcome == StreamAdmission.Outcome.ADMITTED) {
       add(group, stream);
-      validUntil.ifPresent(until -> expiring.put(stream.id(), new Expiring(group, stream, until)));
+      validUntil.ifPresent(
+          until -> expiring.put(stream.id(), new Expiring(group, stream, until, kid)));
     }
     return outcome;
+  }
+
+  /**
+   * Ends, with UNAUTHENTICATED, every stream whose token was signed by a key that is no longer
+   * live: revoking a key ends the streams it let in, not only new ones.
+   *
+   * @return how many were ended
+   */
+  int endRevoked(Predicate<String> liveKid) {
+    int ended = 0;
+    for (Expiring entry : List.copyOf(expiring.values())) {
+      if (entry.kid().isEmpty() || liveKid.test(entry.kid().get())) {
+        continue;
+      }
+      end(
+          entry,
+          "the proxy token's signing key "
+              + entry.kid().get()
+              + " was revoked; reconnect with a token from the current key");
+      ended++;
+    }
+    return ended;
+  }
+
+  private void end(Expiring entry, String why) {
+    try {
+      entry.stream().end(Status.UNAUTHENTICATED.withDescription(why));
+    } catch (RuntimeException e) {
+      log.warn("stream {} failed to end: {}", entry.stream().id(), e.toString());
+    }
+    remove(entry.group(), entry.stream());
   }
 
   /**
@@ -75,17 +117,11 @@ final class Streams {
       if (now.isBefore(entry.until())) {
         continue;
       }
-      try {
-        entry.stream()
-            .end(
-                Status.UNAUTHENTICATED.withDescription(
-                    "the proxy token expired at "
-                        + entry.until()
-                        + " (with the allowed clock skew); reconnect with a new token"));
-      } catch (RuntimeException e) {
-        log.warn("stream {} failed to end: {}", entry.stream().id(), e.toString());
-      }
-      remove(entry.group(), entry.stream());
+      end(
+          entry,
+          "the proxy token expired at "
+              + entry.until()
+              + " (with the allowed clock skew); reconnect with a new token");
       ended++;
     }
     return ended;
