@@ -36,6 +36,12 @@ public record SealKeyPair(PublicKey publicKey, PrivateKey privateKey) {
   public static final String PUBLIC_FILE = "seal.pub";
   public static final String PRIVATE_FILE = "seal.key";
 
+  /** Where {@link #retire} moves a replaced pair, beside {@value #PRIVATE_FILE}. */
+  public static final String RETIRED_DIR = "retired";
+
+  /** The retired private keys in {@value #RETIRED_DIR}: {@code seal-<key id>.key}. */
+  public static final String RETIRED_GLOB = "seal-*.key";
+
   private static final Set<OpenOption> CREATE_ONLY = Set.of(CREATE_NEW, WRITE);
   private static final Set<PosixFilePermission> OWNER_READ_WRITE =
       EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
@@ -107,6 +113,32 @@ public record SealKeyPair(PublicKey publicKey, PrivateKey privateKey) {
       deleteQuietly(privateFile, e);
       throw e;
     }
+  }
+
+  /**
+   * Moves the pair in {@code dir} to {@code dir/retired/seal-<key id>.key} (mode 0600) and {@code
+   * .pub}, so that {@link #writeTo} can write its successor while replicas keep opening what was
+   * sealed for it ({@link Unsealer#readKeyFile}). An already retired key is never overwritten.
+   *
+   * @return the retired private key file
+   */
+  public static Path retire(Path dir) throws IOException {
+    requireNonNull(dir, "dir");
+    Path privateFile = dir.resolve(PRIVATE_FILE);
+    String keyId = SealKeys.keyId(SealKeys.publicKeyOf(SealKeys.readPrivate(privateFile)));
+    Path retiredDir = dir.resolve(RETIRED_DIR);
+    Files.createDirectories(retiredDir);
+    Path retiredPrivate = retiredDir.resolve("seal-" + keyId + ".key");
+    refuseExisting(retiredPrivate);
+    Files.move(privateFile, retiredPrivate);
+    if (retiredPrivate.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.setPosixFilePermissions(retiredPrivate, OWNER_READ_WRITE);
+    }
+    Path publicFile = dir.resolve(PUBLIC_FILE);
+    if (Files.exists(publicFile)) {
+      Files.move(publicFile, retiredDir.resolve("seal-" + keyId + ".pub"));
+    }
+    return retiredPrivate;
   }
 
   @Override

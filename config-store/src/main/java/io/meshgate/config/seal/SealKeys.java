@@ -22,6 +22,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,6 +38,8 @@ public final class SealKeys {
   private static final String PUBLIC_LABEL = "PUBLIC KEY";
   private static final String PRIVATE_LABEL = "PRIVATE KEY";
   private static final Pattern ANY_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]{1,40})-----");
+  private static final String FINGERPRINT_PREFIX = "sha256:";
+  private static final Pattern FINGERPRINT = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final Base64.Encoder PEM_BODY = Base64.getMimeEncoder(64, new byte[] {'\n'});
 
   private SealKeys() {}
@@ -65,12 +68,43 @@ public final class SealKeys {
     return pem(PUBLIC_LABEL, publicKey.getEncoded());
   }
 
+  /**
+   * {@code sha256:} and the 64 lowercase hex digits of the SHA-256 of the SubjectPublicKeyInfo DER:
+   * what {@code meshgate seal-key create} prints and {@code MESHGATE_SEAL_FINGERPRINT} pins. The
+   * {@link #keyId key id} in envelopes is its first 16 hex digits.
+   */
+  public static String fingerprint(PublicKey publicKey) {
+    requireNonNull(publicKey, "publicKey");
+    return FINGERPRINT_PREFIX + HexFormat.of().formatHex(sha256(publicKey.getEncoded()));
+  }
+
+  /**
+   * A fingerprint as a user typed it, in the form of {@link #fingerprint}; hex digits in either
+   * case.
+   *
+   * @throws IllegalArgumentException naming the value and the expected form
+   */
+  public static String parseFingerprint(String text) {
+    requireNonNull(text, "text");
+    String normalized = text.strip().toLowerCase(Locale.ROOT);
+    if (!FINGERPRINT.matcher(normalized).matches()) {
+      throw new IllegalArgumentException(
+          "fingerprint: '"
+              + text
+              + "' (expected: sha256: and 64 hex digits, as 'meshgate seal-key create' prints)");
+    }
+    return normalized;
+  }
+
   /** The first 16 lowercase hex digits of the SHA-256 of the SubjectPublicKeyInfo DER. */
   public static String keyId(PublicKey publicKey) {
     requireNonNull(publicKey, "publicKey");
+    return HexFormat.of().formatHex(sha256(publicKey.getEncoded()), 0, 8);
+  }
+
+  private static byte[] sha256(byte[] bytes) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(publicKey.getEncoded());
-      return HexFormat.of().formatHex(digest, 0, 8);
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is unavailable", e);
     }

@@ -3,11 +3,18 @@ package io.meshgate.config.seal;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.model.SealedData;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
@@ -16,14 +23,60 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Opens sealed values in memory with the cluster's private key (see {@link Envelope}). The result
  * is plaintext: callers hand it to Envoy and must never log or persist it. Thread-safe.
+ *
+ * <p>Besides the current key it may hold retired ones (a small key ring): after {@code meshgate
+ * seal-key create --rotate}, values sealed before the rotation still open. Each envelope is opened
+ * with the key its key id names.
  */
 public final class Unsealer {
-  private final PrivateKey privateKey;
   private final String keyId;
+  private final Map<String, PrivateKey> keysById;
 
   public Unsealer(PrivateKey privateKey) {
-    this.privateKey = SealKeys.requireUsable(privateKey, "privateKey");
-    this.keyId = SealKeys.keyId(SealKeys.publicKeyOf(privateKey));
+    this(privateKey, List.of());
+  }
+
+  private Unsealer(PrivateKey current, List<PrivateKey> retired) {
+    SealKeys.requireUsable(current, "privateKey");
+    this.keyId = SealKeys.keyId(SealKeys.publicKeyOf(current));
+    Map<String, PrivateKey> keys = new TreeMap<>();
+    for (PrivateKey key : retired) {
+      SealKeys.requireUsable(key, "retired");
+      keys.put(SealKeys.keyId(SealKeys.publicKeyOf(key)), key);
+    }
+    keys.put(keyId, current);
+    this.keysById = Collections.unmodifiableMap(keys);
+  }
+
+  /** Opens with {@code current} and, for envelopes that name them, the {@code retired} keys. */
+  public static Unsealer withRetired(PrivateKey current, List<PrivateKey> retired) {
+    requireNonNull(current, "current");
+    return new Unsealer(current, List.copyOf(retired));
+  }
+
+  /**
+   * The unsealer of a replica given {@code --seal-key keyFile}: that key, and the retired keys
+   * beside it ({@code retired/seal-*.key}, as {@link SealKeyPair#retire} leaves them).
+   */
+  public static Unsealer readKeyFile(Path keyFile) throws IOException {
+    requireNonNull(keyFile, "keyFile");
+    PrivateKey current = SealKeys.readPrivate(keyFile);
+    Path retiredDir = keyFile.toAbsolutePath().resolveSibling(SealKeyPair.RETIRED_DIR);
+    List<PrivateKey> retired = new ArrayList<>();
+    if (Files.isDirectory(retiredDir)) {
+      try (DirectoryStream<Path> files =
+          Files.newDirectoryStream(retiredDir, SealKeyPair.RETIRED_GLOB)) {
+        for (Path file : files) {
+          retired.add(SealKeys.readPrivate(file));
+        }
+      }
+    }
+    return new Unsealer(current, retired);
+  }
+
+  /** The ids of every key held, current and retired, sorted. */
+  public Set<String> keyIds() {
+    return keysById.keySet();
   }
 
   /** The id of the key this replica holds, to compare with {@link SealedData#keyId()}. */
@@ -51,16 +104,18 @@ public final class Unsealer {
               + SealedData.ALGORITHM
               + ")");
     }
-    if (!keyId.equals(sealed.keyId())) {
+    PrivateKey privateKey = keysById.get(sealed.keyId());
+    if (privateKey == null) {
       throw new SealException(
           secret
               + ": sealed for key "
               + sealed.keyId()
               + ", this replica holds key "
               + keyId
+              + retiredIds()
               + ": seal it again with this cluster's public key (meshgate seal)");
     }
-    SecretKey dataKey = unwrap(secret, sealed.wrappedKey());
+    SecretKey dataKey = unwrap(secret, sealed.wrappedKey(), privateKey);
     Map<String, byte[]> values = new TreeMap<>();
     try {
       for (Map.Entry<String, String> entry : sealed.data().entrySet()) {
@@ -76,7 +131,16 @@ public final class Unsealer {
     return Collections.unmodifiableMap(values);
   }
 
-  private SecretKey unwrap(String secret, String wrappedKey) {
+  private String retiredIds() {
+    if (keysById.size() == 1) {
+      return "";
+    }
+    List<String> retired = new ArrayList<>(keysById.keySet());
+    retired.remove(keyId);
+    return " (and retired " + String.join(", ", retired) + ")";
+  }
+
+  private static SecretKey unwrap(String secret, String wrappedKey, PrivateKey privateKey) {
     byte[] wrapped;
     try {
       wrapped = Envelope.BASE64_DECODER.decode(wrappedKey);

@@ -133,4 +133,41 @@ class SealKeysTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("publicKey: EC key (expected: RSA)");
   }
+
+  @Test
+  void theFingerprintIsTheSha256OfThePublicKeyDerAndTheKeyIdItsFirst16Hex() throws Exception {
+    // given
+    byte[] der = TestKeys.CLUSTER.publicKey().getEncoded();
+    String expectedHex =
+        java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(der));
+
+    // when
+    String fingerprint = SealKeys.fingerprint(TestKeys.CLUSTER.publicKey());
+
+    // then
+    assertThat(fingerprint).isEqualTo("sha256:" + expectedHex);
+    assertThat(SealKeys.keyId(TestKeys.CLUSTER.publicKey()))
+        .isEqualTo(expectedHex.substring(0, 16));
+    assertThat(SealKeys.fingerprint(TestKeys.OTHER.publicKey())).isNotEqualTo(fingerprint);
+    assertThat(
+            SealKeys.fingerprint(
+                SealKeys.parsePublicPem(SealKeys.publicPem(TestKeys.CLUSTER.publicKey()))))
+        .isEqualTo(fingerprint);
+  }
+
+  @Test
+  void aTypedFingerprintIsNormalizedOrRefusedWithTheExpectedForm() {
+    String fingerprint = SealKeys.fingerprint(TestKeys.CLUSTER.publicKey());
+
+    assertThat(
+            SealKeys.parseFingerprint(" " + fingerprint.toUpperCase(java.util.Locale.ROOT) + "\n"))
+        .isEqualTo(fingerprint);
+    assertThatThrownBy(() -> SealKeys.parseFingerprint(TestKeys.CLUSTER.keyId()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "fingerprint: '"
+                + TestKeys.CLUSTER.keyId()
+                + "' (expected: sha256: and 64 hex digits, as 'meshgate seal-key create' prints)");
+  }
 }
