@@ -10,7 +10,6 @@ import io.grpc.netty.NettyServerBuilder;
 import io.meshgate.config.apply.Applier;
 import io.meshgate.config.apply.ApplierSettings;
 import io.meshgate.config.apply.Planner;
-import io.meshgate.config.seal.SealKeys;
 import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigView;
 import io.meshgate.config.store.Keyspace;
@@ -200,7 +199,9 @@ public final class XdsNode implements AutoCloseable {
       return PrivateKeys.withoutSealKey().readingFilesFrom(settings.certificateDirs());
     }
     try {
-      return PrivateKeys.unsealingWith(new Unsealer(SealKeys.readPrivate(settings.sealKey().get())))
+      // The retired keys beside it (retired/seal-*.key) still open what was sealed before a
+      // rotation.
+      return PrivateKeys.unsealingWith(Unsealer.readKeyFile(settings.sealKey().get()))
           .readingFilesFrom(settings.certificateDirs());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the seal key " + settings.sealKey().get(), e);
