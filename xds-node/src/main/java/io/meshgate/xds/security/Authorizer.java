@@ -44,6 +44,7 @@ public final class Authorizer {
         Optional<Instant> validUntil,
         Optional<String> kid)
         implements Decision {
+      /** A stream whose credential is not a token, or whose token's key is not tracked. */
       public Allowed(
           String group, boolean anonymous, String credential, Optional<Instant> validUntil) {
         this(group, anonymous, credential, validUntil, Optional.empty());

@@ -1,6 +1,7 @@
 package io.meshgate.xds.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -31,6 +32,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -155,6 +157,19 @@ class TokenRevocationIT {
     assertThat(run.exit()).isEqualTo(Meshgate.EXIT_USAGE);
     assertThat(run.err()).contains("--revoke no-such-kid: no such token key");
     assertThat(keys.keys()).hasSize(before);
+  }
+
+  @Test
+  void theKeyThatSignsCannotBeRevoked() {
+    // given
+    TokenKeys keys = new TokenKeys(etcd.client(), Clock.systemUTC());
+    TokenKey signing = keys.rotate(new Sealer(seal.publicKey()));
+
+    // then
+    assertThatThrownBy(() -> keys.revoke(List.of(signing.kid()), signing.kid()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("kid " + signing.kid() + " signs from now on and cannot be revoked");
+    assertThat(keys.keys()).extracting(TokenKey::kid).contains(signing.kid());
   }
 
   /** Opens an ADS stream presenting {@code token}; the queue receives the stream's end. */
