@@ -31,7 +31,11 @@ import picocli.CommandLine.Option;
       "Seals Kubernetes-style Secrets (data in base64, stringData in plain text) with the cluster's"
           + " public key and prints them, ready for meshgate apply. tls.crt and ca.crt stay"
           + " readable; every other value is sealed. The public key comes from --pub"
-          + " (env MESHGATE_SEAL_PUB) or, without it, from etcd."
+          + " (env MESHGATE_SEAL_PUB) or, without it, from etcd.",
+      "With --fingerprint (env MESHGATE_SEAL_FINGERPRINT) the key must have that fingerprint, as"
+          + " 'meshgate seal-key create' printed it; another key is refused with exit 3, so whoever"
+          + " can write etcd cannot make you seal for their key. Without it, the fingerprint used"
+          + " is printed on stderr."
     })
 final class SealCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -49,6 +53,13 @@ final class SealCommand implements Callable<Integer> {
   Path publicKeyFile;
 
   @Option(
+      names = "--fingerprint",
+      descriptionKey = "seal-fingerprint",
+      description =
+          "The fingerprint the key must have, sha256:<64 hex> (env MESHGATE_SEAL_FINGERPRINT).")
+  String fingerprint;
+
+  @Option(
       names = "--etcd",
       descriptionKey = "etcd",
       defaultValue = "http://127.0.0.1:2379",
@@ -62,7 +73,33 @@ final class SealCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     List<Document> documents = InputFiles.read(files, false, System.in);
-    Sealer sealer = new Sealer(publicKey());
+    PublicKey publicKey = publicKey();
+    String actual = SealKeys.fingerprint(publicKey);
+    String source =
+        publicKeyFile != null ? publicKeyFile.toString() : "etcd " + Keyspace.SEAL_PUBLIC;
+    if (fingerprint != null && !fingerprint.isBlank()) {
+      String expected;
+      try {
+        expected = SealKeys.parseFingerprint(fingerprint);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
+      }
+      if (!expected.equals(actual)) {
+        spec.commandLine()
+            .getErr()
+            .println(
+                "meshgate: the key from "
+                    + source
+                    + " has fingerprint "
+                    + actual
+                    + " (expected: "
+                    + expected
+                    + ", MESHGATE_SEAL_FINGERPRINT or --fingerprint); nothing was sealed. If the"
+                    + " key was rotated, pin the new fingerprint; otherwise someone replaced it");
+        return Meshgate.EXIT_INVALID;
+      }
+    }
+    Sealer sealer = new Sealer(publicKey);
     for (Document document : documents) {
       if (document.tree() == null) {
         spec.commandLine().getErr().println(document.location() + ": " + document.parseError());
@@ -86,6 +123,20 @@ final class SealCommand implements Callable<Integer> {
       out.print("---\n" + Mappers.yaml().writeValueAsString(sealed));
     }
     out.flush();
+    // After the output, so that a refused document stays the first line of stderr.
+    if (fingerprint == null || fingerprint.isBlank()) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "meshgate: sealed for key "
+                  + actual
+                  + " from "
+                  + source
+                  + ", not pinned: check it with whoever made the key, then pin it with"
+                  + " MESHGATE_SEAL_FINGERPRINT="
+                  + actual
+                  + " (or --fingerprint)");
+    }
     return Meshgate.EXIT_OK;
   }
 
