@@ -120,7 +120,8 @@ final class TokenCommand implements Runnable {
                 + " (--max-ttl, MESHGATE_TOKEN_MAX_TTL): the nodes refuse longer tokens");
       }
       PrivateKey sealPrivate = readSealKey(spec, keys.sealKey);
-      Unsealer unsealer = new Unsealer(sealPrivate);
+      // With the retired sealing keys beside it: signing keys sealed before a rotation still open.
+      Unsealer unsealer = Unsealer.readKeyFile(keys.sealKey);
       PrintWriter err = spec.commandLine().getErr();
       String token;
       try (Client client = keys.etcdClient()) {
