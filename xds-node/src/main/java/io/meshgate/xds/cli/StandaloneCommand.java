@@ -67,6 +67,13 @@ final class StandaloneCommand implements Callable<Integer> {
   @Option(names = "--no-examples", description = "Do not apply deploy/examples on first start.")
   boolean noExamples;
 
+  @Option(
+      names = "--etcd-tls",
+      description =
+          "Serve its own etcd over TLS with client certificates, from a CA of its own in the data"
+              + " directory, and print the MESHGATE_ETCD_CA, _CERT and _KEY the CLI then needs.")
+  boolean etcdTls;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   @Override
@@ -81,7 +88,10 @@ final class StandaloneCommand implements Callable<Integer> {
             etcdPeerPort,
             xdsPort,
             adminPort,
-            !noExamples);
+            !noExamples,
+            etcdTls
+                ? StandaloneSettings.EtcdAccess.MUTUAL_TLS
+                : StandaloneSettings.EtcdAccess.PLAINTEXT);
     Standalone standalone = Standalone.start(settings);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -94,6 +104,21 @@ final class StandaloneCommand implements Callable<Integer> {
     out.println("meshgate standalone is running (data in " + dataDir + ")");
     out.println("  Kafka: " + standalone.kafkaBootstrapServers() + "   (MESHGATE_KAFKA)");
     out.println("  etcd:  " + standalone.etcdEndpoints() + "   (MESHGATE_ETCD)");
+    standalone
+        .etcdConnection()
+        .ca()
+        .ifPresent(ca -> out.println("         CA " + ca + "   (MESHGATE_ETCD_CA)"));
+    standalone
+        .etcdConnection()
+        .certificate()
+        .ifPresent(
+            certificate ->
+                out.println(
+                    "         client certificate "
+                        + certificate
+                        + "   (MESHGATE_ETCD_CERT; its key: MESHGATE_ETCD_KEY="
+                        + standalone.etcdConnection().privateKey().orElseThrow()
+                        + ")"));
     out.println(
         "  xDS:   "
             + standalone.xdsAddress().getHostString()

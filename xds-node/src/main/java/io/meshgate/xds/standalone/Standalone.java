@@ -48,14 +48,21 @@ public final class Standalone implements AutoCloseable {
   private final Client etcdClient;
   private final XdsNode node;
   private final Path sealDir;
+  private final EtcdConnection etcdConnection;
 
   private Standalone(
-      KraftBroker kafka, LocalEtcd etcd, Client etcdClient, XdsNode node, Path sealDir) {
+      KraftBroker kafka,
+      LocalEtcd etcd,
+      Client etcdClient,
+      XdsNode node,
+      Path sealDir,
+      EtcdConnection etcdConnection) {
     this.kafka = kafka;
     this.etcd = etcd;
     this.etcdClient = etcdClient;
     this.node = node;
     this.sealDir = sealDir;
+    this.etcdConnection = etcdConnection;
   }
 
   /**
@@ -65,15 +72,26 @@ public final class Standalone implements AutoCloseable {
     requireNonNull(settings, "settings");
     List<AutoCloseable> started = new ArrayList<>();
     try {
-      LocalEtcd etcd =
+      LocalEtcd.Builder etcdBuilder =
           LocalEtcd.builder()
               .dataDir(settings.dataDir().resolve("etcd"))
               .clientPort(settings.etcdClientPort())
               .peerPort(settings.etcdPeerPort())
-              .stoppedByOwner() // after the replica: StandaloneCommand's shutdown hook closes all
-              .build()
-              .start();
+              .stoppedByOwner(); // after the replica: StandaloneCommand's shutdown hook closes all
+      EtcdPki pki = null;
+      if (settings.etcdAccess() == StandaloneSettings.EtcdAccess.MUTUAL_TLS) {
+        pki = EtcdPki.ensure(settings.dataDir().resolve("etcd-pki"));
+        etcdBuilder.serverCertificate(pki.serverCertificate(), pki.serverKey());
+        etcdBuilder.clientCertificatesFrom(pki.ca());
+      }
+      LocalEtcd etcd = etcdBuilder.build().start();
       started.add(etcd);
+      EtcdConnection connection =
+          pki == null
+              ? EtcdConnection.plaintext(etcd.endpoints())
+              : EtcdConnection.plaintext(etcd.endpoints())
+                  .withCa(pki.ca())
+                  .withClientCertificate(pki.clientCertificate(), pki.clientKey());
       KraftBroker kafka =
           KraftBroker.builder()
               .dataDir(settings.dataDir().resolve("kafka"))
@@ -82,8 +100,7 @@ public final class Standalone implements AutoCloseable {
               .build()
               .start();
       started.add(kafka);
-      // Its own etcd is plaintext on loopback: MESHGATE_ETCD_CA and the like are for a cluster's.
-      Client client = EtcdConnection.plaintext(etcd.endpoints()).connect();
+      Client client = connection.connect();
       started.add(client);
       Path sealDir = settings.dataDir().resolve("seal");
       ensureSealKey(sealDir, client);
@@ -94,12 +111,13 @@ public final class Standalone implements AutoCloseable {
                   .xdsAddress(new InetSocketAddress("127.0.0.1", settings.xdsPort()))
                   .adminAddress(new InetSocketAddress("127.0.0.1", settings.adminPort()))
                   .sealKey(sealDir.resolve(SealKeyPair.PRIVATE_FILE))
+                  .etcdConnection(connection)
                   .build());
       started.add(node);
       if (settings.examples() && firstStart) {
         publishExamples(kafka.bootstrapServers());
       }
-      return new Standalone(kafka, etcd, client, node, sealDir);
+      return new Standalone(kafka, etcd, client, node, sealDir, connection);
     } catch (RuntimeException e) {
       closeAll(started);
       throw e;
@@ -111,7 +129,12 @@ public final class Standalone implements AutoCloseable {
     return kafka.bootstrapServers();
   }
 
-  /** {@code http://host:port} for {@code MESHGATE_ETCD}. */
+  /** How the CLI reaches this etcd: its endpoints, and with TLS the CA and a client certificate. */
+  public EtcdConnection etcdConnection() {
+    return etcdConnection;
+  }
+
+  /** {@code http://host:port} (or {@code https://}) for {@code MESHGATE_ETCD}. */
   public String etcdEndpoints() {
     return etcd.endpoints();
   }

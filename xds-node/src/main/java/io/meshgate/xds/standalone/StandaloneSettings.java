@@ -9,6 +9,7 @@ import java.nio.file.Path;
  * first start. Port 0 picks a free port (tests use it).
  *
  * @param dataDir holds {@code kafka/} and {@code etcd/}
+ * @param etcdAccess how its own etcd is reached
  */
 public record StandaloneSettings(
     Path dataDir,
@@ -18,15 +19,29 @@ public record StandaloneSettings(
     int etcdPeerPort,
     int xdsPort,
     int adminPort,
-    boolean examples) {
+    boolean examples,
+    EtcdAccess etcdAccess) {
+
+  /** How a standalone meshgate's own etcd is reached. */
+  public enum EtcdAccess {
+    /** Plaintext on loopback, as a developer's machine needs. */
+    PLAINTEXT,
+    /**
+     * TLS with client certificates, from a CA of its own under {@code <dataDir>/etcd-pki/}: to try
+     * meshgate's etcd settings ({@code MESHGATE_ETCD_CA}, {@code _CERT}, {@code _KEY}) locally.
+     */
+    MUTUAL_TLS
+  }
 
   /** The addresses every other command assumes: Kafka 127.0.0.1:9092, etcd 127.0.0.1:2379. */
   public static StandaloneSettings defaults(Path dataDir) {
-    return new StandaloneSettings(dataDir, 9092, 9093, 2379, 2380, 18000, 19000, true);
+    return new StandaloneSettings(
+        dataDir, 9092, 9093, 2379, 2380, 18000, 19000, true, EtcdAccess.PLAINTEXT);
   }
 
   public StandaloneSettings {
     requireNonNull(dataDir, "dataDir");
+    requireNonNull(etcdAccess, "etcdAccess");
     checkPort("kafkaPort", kafkaPort);
     checkPort("kafkaControllerPort", kafkaControllerPort);
     checkPort("etcdClientPort", etcdClientPort);

@@ -22,7 +22,16 @@ class StandaloneIT {
   void servesKafkaAndEtcdAndKeepsTheirDataAcrossARestart() throws Exception {
     // Fixed ports across both starts, as a user's restart would have.
     StandaloneSettings settings =
-        new StandaloneSettings(dataDir, freePort(), freePort(), freePort(), freePort(), 0, 0, true);
+        new StandaloneSettings(
+            dataDir,
+            freePort(),
+            freePort(),
+            freePort(),
+            freePort(),
+            0,
+            0,
+            true,
+            StandaloneSettings.EtcdAccess.PLAINTEXT);
     ByteSequence key = ByteSequence.from("/standalone/it", UTF_8);
 
     // given: a standalone meshgate with a topic and a key written to it
@@ -70,6 +79,52 @@ class StandaloneIT {
                                   .containsKey("echo.default"))
                       .orElse(false));
       assertThat(again.node().snapshots().get("gateway/default/edge")).isPresent();
+    }
+  }
+
+  @Test
+  void itsOwnEtcdServesTlsWithClientCertificatesWhenAsked() throws Exception {
+    StandaloneSettings settings =
+        new StandaloneSettings(
+            dataDir,
+            freePort(),
+            freePort(),
+            freePort(),
+            freePort(),
+            0,
+            0,
+            true,
+            StandaloneSettings.EtcdAccess.MUTUAL_TLS);
+
+    try (Standalone standalone = Standalone.start(settings)) {
+      // then: served over https, the replica works through it (the examples are translated) ...
+      assertThat(standalone.etcdEndpoints()).startsWith("https://127.0.0.1:");
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> standalone.node().snapshots().get("gateway/default/edge").isPresent());
+      // ... the CLI's settings it prints reach it ...
+      try (Client client = standalone.etcdConnection().connectFailingFast()) {
+        assertThat(
+                client
+                    .getKVClient()
+                    .get(ByteSequence.from("/meshgate/v1/seal/public", UTF_8))
+                    .get(5, TimeUnit.SECONDS)
+                    .getKvs())
+            .hasSize(1);
+      }
+      // ... and a client without a certificate is refused
+      io.meshgate.config.store.EtcdConnection withoutCertificate =
+          io.meshgate.config.store.EtcdConnection.plaintext(standalone.etcdEndpoints())
+              .withCa(standalone.etcdConnection().ca().orElseThrow());
+      try (Client client = withoutCertificate.connectFailingFast()) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () ->
+                    client
+                        .getKVClient()
+                        .get(ByteSequence.from("/meshgate/v1/seal/public", UTF_8))
+                        .get(10, TimeUnit.SECONDS))
+            .isInstanceOf(java.util.concurrent.ExecutionException.class);
+      }
     }
   }
 
