@@ -19,14 +19,8 @@ import io.meshgate.config.model.ObjectMeta;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.config.store.StoredValues;
-import io.meshgate.embedded.KraftBroker;
 import io.meshgate.embedded.LocalEtcd;
-import io.meshgate.testkit.KafkaBroker;
-import io.meshgate.testkit.TestPki;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,14 +38,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.acl.AccessControlEntry;
-import org.apache.kafka.common.acl.AclBinding;
-import org.apache.kafka.common.acl.AclBindingFilter;
-import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.acl.AclPermissionType;
-import org.apache.kafka.common.resource.PatternType;
-import org.apache.kafka.common.resource.ResourcePattern;
-import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -82,9 +68,7 @@ public final class ApplierThroughput {
     int events = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
     int rate = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-    boolean secured =
-        "sasl_ssl".equalsIgnoreCase(System.getenv().getOrDefault("BENCH_KAFKA_SECURITY", ""));
-    try (Broker kafka = secured ? Broker.saslSsl() : Broker.plaintext();
+    try (BenchKafka kafka = BenchKafka.fromEnvironment();
         LocalEtcd etcd = LocalEtcd.start(1);
         Client client = Client.builder().endpoints(etcd.endpoints().split(",")).build()) {
       System.out.printf(
@@ -92,7 +76,7 @@ public final class ApplierThroughput {
           Runtime.getRuntime().availableProcessors(),
           Runtime.getRuntime().maxMemory() >> 20,
           System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
-          secured ? "SASL_SSL (SCRAM-SHA-512, ACLs)" : "PLAINTEXT");
+          kafka.describe());
       for (int partitions : new int[] {1, 6}) {
         Run run = new Run(kafka, client, partitions);
         try {
@@ -102,60 +86,6 @@ public final class ApplierThroughput {
           run.close();
         }
       }
-    }
-  }
-
-  /** The broker the bench runs against, and the client properties its clients take. */
-  private record Broker(String bootstrapServers, KafkaClientConfig client, AutoCloseable running)
-      implements AutoCloseable {
-    static Broker plaintext() {
-      KraftBroker kafka = KraftBroker.startOnFreePorts();
-      return new Broker(kafka.bootstrapServers(), KafkaClientConfig.none(), kafka);
-    }
-
-    /** A broker with a SASL_SSL listener; the bench's user may do anything but administer it. */
-    static Broker saslSsl() throws Exception {
-      Path dir = Files.createTempDirectory("meshgate-bench-kafka-");
-      TestPki pki = TestPki.create(dir);
-      KafkaBroker kafka = KafkaBroker.secured(pki).start();
-      kafka.createScramUser("bench", "bench-secret");
-      List<AclBinding> acls = new ArrayList<>();
-      for (ResourceType type : List.of(ResourceType.TOPIC, ResourceType.GROUP)) {
-        acls.add(
-            new AclBinding(
-                new ResourcePattern(type, "*", PatternType.LITERAL),
-                new AccessControlEntry(
-                    "User:bench", "*", AclOperation.ALL, AclPermissionType.ALLOW)));
-      }
-      try (Admin admin = kafka.admin()) {
-        admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (admin.describeAcls(AclBindingFilter.ANY).values().get().size() < acls.size()) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("the bench's ACLs are not in force after 30 s");
-          }
-          Thread.onSpinWait();
-        }
-      }
-      Path properties = dir.resolve("kafka.properties");
-      Files.writeString(
-          properties,
-          "security.protocol=SASL_SSL\n"
-              + "sasl.mechanism=SCRAM-SHA-512\n"
-              + "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required"
-              + " username=\"bench\" password=\"bench-secret\";\n"
-              + "ssl.truststore.type=PEM\n"
-              + "ssl.truststore.location="
-              + pki.caCertificate()
-              + "\n");
-      Files.setPosixFilePermissions(properties, PosixFilePermissions.fromString("rw-------"));
-      return new Broker(
-          kafka.bootstrapServers(KafkaBroker.SASL_SSL), KafkaClientConfig.load(properties), kafka);
-    }
-
-    @Override
-    public void close() throws Exception {
-      running.close();
     }
   }
 
@@ -170,7 +100,7 @@ public final class ApplierThroughput {
     private final Map<String, Long> acceptedNanos = new ConcurrentHashMap<>();
     private final String padding = "x".repeat(700);
 
-    Run(Broker kafka, Client etcd, int partitions) throws Exception {
+    Run(BenchKafka kafka, Client etcd, int partitions) throws Exception {
       this.partitions = partitions;
       try (Admin admin =
           Admin.create(

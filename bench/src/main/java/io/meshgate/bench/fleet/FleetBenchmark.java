@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.meshgate.bench.BenchKafka;
 import io.meshgate.bench.LargeConfig;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.model.Resource;
-import io.meshgate.embedded.KraftBroker;
 import io.meshgate.embedded.LocalEtcd;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -58,6 +58,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>Every client unpacks every resource it gets and NACKs a response it cannot; each row counts
  * the NACKs the clients sent and, from the server, the streams it holds a NACK for (meshgate's
  * {@code /debug/streams}, the floor's request callback).
+ *
+ * <p>{@code BENCH_KAFKA_SECURITY=sasl_ssl} feeds the replicas through a SASL_SSL listener with
+ * ACLs, see {@link BenchKafka}.
  *
  * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm|churn|tls|nack]}; results to stdout and
  * {@code bench/results/fleet-DATE.json}.
@@ -155,7 +158,7 @@ public final class FleetBenchmark {
     List<String> protocols = List.of((args.length > 1 ? args[1] : "sotw,delta").split(","));
     String classpath = System.getProperty("java.class.path");
     List<Row> rows = new ArrayList<>();
-    try (KraftBroker kafka = KraftBroker.startOnFreePorts();
+    try (BenchKafka kafka = BenchKafka.fromEnvironment();
         LocalEtcd etcd = LocalEtcd.start(1)) {
       int oursPort = freePort();
       int adminPort = freePort();
@@ -185,13 +188,17 @@ public final class FleetBenchmark {
       BufferedWriter floorIn =
           new BufferedWriter(
               new OutputStreamWriter(floor.getOutputStream(), StandardCharsets.UTF_8));
+      System.out.println("Kafka " + kafka.describe());
       try (KafkaProducer<String, byte[]> producer =
           new KafkaProducer<>(
-              Map.of(
-                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                  kafka.bootstrapServers(),
-                  ProducerConfig.ACKS_CONFIG,
-                  "all"),
+              kafka
+                  .client()
+                  .over(
+                      Map.of(
+                          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                          kafka.bootstrapServers(),
+                          ProducerConfig.ACKS_CONFIG,
+                          "all")),
               new StringSerializer(),
               new ByteArraySerializer())) {
         awaitReady(adminPort);
@@ -485,7 +492,7 @@ public final class FleetBenchmark {
    */
   private static List<Row> tlsComparison(
       String classpath,
-      KraftBroker kafka,
+      BenchKafka kafka,
       LocalEtcd etcd,
       int plainPort,
       KafkaProducer<String, byte[]> producer,
@@ -578,7 +585,7 @@ public final class FleetBenchmark {
    */
   private static Process startNode(
       String classpath,
-      KraftBroker kafka,
+      BenchKafka kafka,
       LocalEtcd etcd,
       String replicaId,
       int xdsPort,
@@ -608,6 +615,9 @@ public final class FleetBenchmark {
             "127.0.0.1:" + xdsPort,
             "--admin-addr",
             "127.0.0.1:" + adminPort));
+    kafka
+        .propertiesFile()
+        .ifPresent(file -> command.addAll(List.of("--kafka-config", file.toString())));
     command.addAll(List.of(options));
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
