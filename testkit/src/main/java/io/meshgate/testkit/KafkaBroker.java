@@ -94,8 +94,10 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
    * An in-JVM broker with ACLs ({@code StandardAuthorizer}) and, besides PLAINTEXT, two listeners
    * using a server certificate from {@code pki}: {@link #SSL}, which requires a client certificate
    * signed by {@code pki} and takes its CN as the principal ({@code User:<CN>}), and {@link
-   * #SASL_SSL} with SCRAM-SHA-512. The PLAINTEXT listener (loopback; the broker and controller talk
-   * over it) is the super user {@code User:ANONYMOUS}, so {@link #admin()} may do anything.
+   * #SASL_SSL} with SCRAM-SHA-512, PLAIN (one user, {@link #PLAIN_USER}) and OAUTHBEARER (Kafka's
+   * unsecured JWS tokens: the principal is the token's {@code sub}, no signature checked, for tests
+   * only). The PLAINTEXT listener (loopback; the broker and controller talk over it) is the super
+   * user {@code User:ANONYMOUS}, so {@link #admin()} may do anything.
    */
   public static KafkaBroker secured(TestPki pki) {
     TestPki.Issued server = pki.server("kafka", "127.0.0.1", "localhost");
@@ -115,15 +117,32 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
                 .property("ssl.truststore.certificates", ca)
                 .property("listener.name.ssl.ssl.client.auth", "required")
                 .property("ssl.principal.mapping.rules", "RULE:^CN=([^,]+)$/$1/,DEFAULT")
-                .property("sasl.enabled.mechanisms", "SCRAM-SHA-512")
+                .property("sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN,OAUTHBEARER")
                 .property(
                     "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
                     "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+                .property(
+                    "listener.name.sasl_ssl.plain.sasl.jaas.config",
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                        + " user_"
+                        + PLAIN_USER
+                        + "=\""
+                        + PLAIN_PASSWORD
+                        + "\";")
+                .property(
+                    "listener.name.sasl_ssl.oauthbearer.sasl.jaas.config",
+                    "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule"
+                        + " required;")
                 .property(
                     "authorizer.class.name",
                     "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
                 .property("super.users", "User:ANONYMOUS"));
   }
+
+  /** The one PLAIN user of {@link #secured}'s SASL_SSL listener, and its password. */
+  public static final String PLAIN_USER = "publisher-plain";
+
+  public static final String PLAIN_PASSWORD = "plain-secret";
 
   /** {@code host:port} of a listener of {@link #secured}: {@link #SSL} or {@link #SASL_SSL}. */
   public String bootstrapServers(String listener) {

@@ -3,6 +3,8 @@ package io.meshgate.testkit;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -11,8 +13,11 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -21,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -32,6 +38,8 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -112,6 +120,68 @@ public final class TestPki {
   /** A client certificate whose subject is {@code CN=<commonName>}. */
   public Issued client(String commonName) {
     return issue(commonName, commonName, List.of(), KeyPurposeId.id_kp_clientAuth);
+  }
+
+  /**
+   * {@code issued}'s private key with its certificate and the CA as the chain, in a key store of
+   * {@code type} ({@code PKCS12} or {@code JKS}) protected by {@code password}, written next to the
+   * PEM files as {@code <name>.<type>}.
+   */
+  public Path keyStore(Issued issued, String type, char[] password) {
+    try {
+      KeyStore store = KeyStore.getInstance(type);
+      store.load(null, null);
+      store.setKeyEntry(
+          "meshgate",
+          readPrivateKey(issued.privateKey()),
+          password,
+          new Certificate[] {readCertificate(issued.certificate()), caCertificate});
+      return write(store, storeFile(issued.certificate(), type), password);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The CA certificate in a trust store of {@code type} ({@code PKCS12} or {@code JKS}). */
+  public Path trustStore(String type, char[] password) {
+    try {
+      KeyStore store = KeyStore.getInstance(type);
+      store.load(null, null);
+      store.setCertificateEntry("ca", caCertificate);
+      return write(store, storeFile(caFile, type), password);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Path storeFile(Path pem, String type) {
+    String name = pem.getFileName().toString().replaceFirst("\\.[a-z]+$", "");
+    return pem.resolveSibling(name + "." + type.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  private static Path write(KeyStore store, Path file, char[] password)
+      throws IOException, GeneralSecurityException {
+    try (OutputStream out = Files.newOutputStream(file)) {
+      store.store(out, password);
+    }
+    return file;
+  }
+
+  private static PrivateKey readPrivateKey(Path pem) throws IOException {
+    try (PEMParser parser = new PEMParser(Files.newBufferedReader(pem))) {
+      return new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) parser.readObject());
+    }
+  }
+
+  private static X509Certificate readCertificate(Path pem)
+      throws IOException, GeneralSecurityException {
+    try (InputStream in = Files.newInputStream(pem)) {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
   }
 
   private Issued issue(

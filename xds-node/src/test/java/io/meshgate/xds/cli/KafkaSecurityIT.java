@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -49,6 +50,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * meshgate against a broker that authenticates and authorizes: SASL_SSL with SCRAM-SHA-512 users,
@@ -64,6 +68,9 @@ class KafkaSecurityIT {
   @RegisterExtension static KafkaBroker kafka = KafkaBroker.secured(PKI);
   @RegisterExtension static EtcdCluster etcd = EtcdCluster.of(1);
 
+  private static Path plainPublisher;
+  private static Path oauthPublisher;
+  private static Path storesPublisher;
   private static Path saslApplier;
   private static Path saslPublisher;
   private static Path sslApplier;
@@ -81,7 +88,8 @@ class KafkaSecurityIT {
       acls.add(allow(applier, ResourceType.GROUP, ApplierSettings.GROUP, AclOperation.READ));
       acls.add(allow(applier, ResourceType.TOPIC, ConfigEvent.REJECTED_TOPIC, AclOperation.WRITE));
     }
-    for (String publisher : List.of("publisher", "meshgate-publisher")) {
+    for (String publisher :
+        List.of("publisher", "meshgate-publisher", KafkaBroker.PLAIN_USER, "publisher-oauth")) {
       acls.add(allow(publisher, ResourceType.TOPIC, ConfigEvent.TOPIC, AclOperation.WRITE));
     }
     try (Admin admin = kafka.admin()) {
@@ -111,7 +119,36 @@ class KafkaSecurityIT {
                 + applierPem
                 + "\n"
                 + truststore);
+    plainPublisher =
+        properties(
+            "plain-publisher",
+            "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\n"
+                + "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
+                + " username=\""
+                + KafkaBroker.PLAIN_USER
+                + "\" password=\""
+                + KafkaBroker.PLAIN_PASSWORD
+                + "\";\n"
+                + truststore);
+    oauthPublisher =
+        properties(
+            "oauth-publisher",
+            "security.protocol=SASL_SSL\nsasl.mechanism=OAUTHBEARER\n"
+                + "sasl.jaas.config="
+                + "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
+                + " unsecuredLoginStringClaim_sub=\"publisher-oauth\";\n"
+                + truststore);
     TestPki.Issued publisherCert = PKI.client("meshgate-publisher");
+    char[] storePassword = "store-secret".toCharArray();
+    storesPublisher =
+        properties(
+            "stores-publisher",
+            "security.protocol=SSL\nssl.keystore.type=PKCS12\nssl.keystore.location="
+                + PKI.keyStore(publisherCert, "PKCS12", storePassword)
+                + "\nssl.keystore.password=store-secret\nssl.key.password=store-secret\n"
+                + "ssl.truststore.type=JKS\nssl.truststore.location="
+                + PKI.trustStore("JKS", storePassword)
+                + "\nssl.truststore.password=store-secret\n");
     sslPublisher =
         properties(
             "ssl-publisher",
@@ -166,6 +203,31 @@ class KafkaSecurityIT {
 
       // then
       assertThat(run.exit()).as(run.out() + run.err()).isZero();
+      assertThat(run.out()).contains("Accepted");
+    }
+  }
+
+  /** Mechanisms and store formats besides SCRAM and PEM, each as a publisher's properties file. */
+  static Stream<Arguments> otherPublishers() {
+    return Stream.of(
+        Arguments.of("SASL PLAIN", KafkaBroker.SASL_SSL, plainPublisher),
+        Arguments.of("SASL OAUTHBEARER (unsecured JWS)", KafkaBroker.SASL_SSL, oauthPublisher),
+        Arguments.of("SSL, PKCS12 key store, JKS trust store", KafkaBroker.SSL, storesPublisher));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("otherPublishers")
+  void aPublisherWithAnotherMechanismOrStoreFormatGetsItsEventApplied(
+      String how, String listener, Path publisher) throws Exception {
+    // given
+    try (XdsNode node = node("other", kafka.bootstrapServers(KafkaBroker.SASL_SSL), saslApplier)) {
+      await().atMost(Duration.ofSeconds(20)).until(node::ready);
+
+      // when
+      CliRun run = apply(kafka.bootstrapServers(listener), publisher, backend("other"));
+
+      // then
+      assertThat(run.exit()).as(how + ": " + run.out() + run.err()).isZero();
       assertThat(run.out()).contains("Accepted");
     }
   }
