@@ -3,7 +3,8 @@ package io.meshgate.bench;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.ir.ResolvedIr;
-import io.meshgate.xds.node.SnapshotBuilder;
+import io.meshgate.xds.pipeline.Inputs;
+import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.resolve.Resolver;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -49,18 +50,18 @@ public class TranslationBenchmark {
     config = large.snapshot();
     changed = large.withChangedRoute(0);
     warm = new SnapshotBuilder();
-    warm.build(config);
+    warm.build(Inputs.withoutKeys(config));
   }
 
   @Benchmark
   public SnapshotBuilder.Build full() {
-    return new SnapshotBuilder().build(config);
+    return new SnapshotBuilder().build(Inputs.withoutKeys(config));
   }
 
   @Benchmark
   public SnapshotBuilder.Build oneChangedRoute() {
     flip = !flip;
-    return warm.build(flip ? changed : config);
+    return warm.build(Inputs.withoutKeys(flip ? changed : config));
   }
 
   @Benchmark

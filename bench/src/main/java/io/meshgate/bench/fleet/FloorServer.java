@@ -14,7 +14,8 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.meshgate.bench.LargeConfig;
-import io.meshgate.xds.node.SnapshotBuilder;
+import io.meshgate.xds.pipeline.Inputs;
+import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.io.BufferedReader;
@@ -62,7 +63,9 @@ public final class FloorServer {
         int tick = Integer.parseInt(line.substring(6).trim());
         GroupSnapshot group =
             builder
-                .build(LargeConfig.parse(FleetConfig.churnYaml(tick), tick + 1_000_000))
+                .build(
+                    Inputs.withoutKeys(
+                        LargeConfig.parse(FleetConfig.churnYaml(tick), tick + 1_000_000)))
                 .snapshots()
                 .stream()
                 .filter(s -> s.group().equals("proxyless"))
@@ -75,7 +78,8 @@ public final class FloorServer {
         int version = Integer.parseInt(line.substring(4).trim());
         GroupSnapshot group =
             builder
-                .build(LargeConfig.parse(FleetConfig.yaml(version), version + 1))
+                .build(
+                    Inputs.withoutKeys(LargeConfig.parse(FleetConfig.yaml(version), version + 1)))
                 .snapshots()
                 .stream()
                 .filter(s -> s.group().equals("proxyless"))

@@ -10,69 +10,66 @@ import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
-import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.ir.RouteTableIr;
-import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.keys.KeyMaterial;
+import io.meshgate.xds.keys.KeyRing;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 
-/** The IR of each group to its Envoy resources: the entry point of the envoy stage. */
+/**
+ * One group's IR to its Envoy resources: the one entry of the envoy stage, for production and for
+ * every test. Pure: the key material comes in the ring, and equal inputs give equal resources.
+ */
 public final class EnvoyTranslator {
   private EnvoyTranslator() {}
 
-  public static List<GroupResources> translate(ResolvedIr ir, PrivateKeys keys) {
-    return ir.groups().stream().map(g -> translate(g, keys)).toList();
+  /**
+   * @param keys the material of the group's certificates; a certificate whose material is not
+   *     opened is left out (resolve has reported it)
+   * @param cache the previous build's resources, reused for equal IR
+   */
+  public static GroupResources translate(ProxyGroupIr group, KeyRing keys, TranslationCache cache) {
+    ProxyKind kind = group.kind();
+    List<Listener> listeners = new ArrayList<>();
+    for (ListenerIr listener : group.listeners()) {
+      listeners.add(cache.get(Listener.class, kind, listener, () -> Listeners.of(listener, kind)));
+    }
+    List<RouteConfiguration> routes = new ArrayList<>();
+    for (RouteTableIr table : group.routeTables()) {
+      routes.add(cache.get(RouteConfiguration.class, kind, table, () -> Routes.of(table, kind)));
+    }
+    List<Cluster> clusters = new ArrayList<>();
+    List<ClusterLoadAssignment> endpoints = new ArrayList<>();
+    for (ClusterIr cluster : group.clusters()) {
+      // A Cluster is made from all but the endpoints: an endpoint change leaves it as it was.
+      ClusterIr withoutEndpoints = cluster.withoutEndpoints();
+      clusters.add(
+          cache.get(Cluster.class, kind, withoutEndpoints, () -> Clusters.eds(withoutEndpoints)));
+      endpoints.add(
+          cache.get(
+              ClusterLoadAssignment.class, kind, cluster, () -> Endpoints.assignment(cluster)));
+    }
+    List<Secret> secrets = new ArrayList<>();
+    for (CertificateIr certificate : group.certificates()) {
+      // Keyed by the certificate and its material: a rotated file or key is a new Secret only.
+      if (keys.get(Secrets.keyRef(certificate)) instanceof KeyMaterial.Opened material) {
+        secrets.add(
+            cache.get(
+                Secret.class,
+                kind,
+                new SecretInput(certificate, material),
+                () -> Secrets.of(certificate, material)));
+      }
+    }
+    listeners.sort(Comparator.comparing(Listener::getName));
+    routes.sort(Comparator.comparing(RouteConfiguration::getName));
+    clusters.sort(Comparator.comparing(Cluster::getName));
+    endpoints.sort(Comparator.comparing(ClusterLoadAssignment::getClusterName));
+    secrets.sort(Comparator.comparing(Secret::getName));
+    return new GroupResources(group.name(), listeners, routes, clusters, endpoints, secrets);
   }
 
-  /** A certificate's SDS Secret, or empty when its key cannot be opened (logged). */
-  public static Optional<Secret> secret(CertificateIr certificate, PrivateKeys keys) {
-    return Secrets.of(certificate, keys);
-  }
-
-  public static Listener listener(ListenerIr listener, ProxyKind kind) {
-    return Listeners.of(listener, kind);
-  }
-
-  public static RouteConfiguration routeTable(RouteTableIr table, ProxyKind kind) {
-    return Routes.of(table, kind);
-  }
-
-  public static Cluster cluster(ClusterIr cluster) {
-    return Clusters.eds(cluster);
-  }
-
-  public static ClusterLoadAssignment assignment(ClusterIr cluster) {
-    return Endpoints.assignment(cluster);
-  }
-
-  public static GroupResources translate(ProxyGroupIr group, PrivateKeys keys) {
-    return new GroupResources(
-        group.name(),
-        group.listeners().stream()
-            .map(l -> Listeners.of(l, group.kind()))
-            .sorted(Comparator.comparing(io.envoyproxy.envoy.config.listener.v3.Listener::getName))
-            .toList(),
-        group.routeTables().stream()
-            .map(t -> Routes.of(t, group.kind()))
-            .sorted(
-                Comparator.comparing(
-                    io.envoyproxy.envoy.config.route.v3.RouteConfiguration::getName))
-            .toList(),
-        group.clusters().stream()
-            .map(Clusters::eds)
-            .sorted(Comparator.comparing(io.envoyproxy.envoy.config.cluster.v3.Cluster::getName))
-            .toList(),
-        group.clusters().stream()
-            .map(Endpoints::assignment)
-            .sorted(
-                Comparator.comparing(
-                    io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment::getClusterName))
-            .toList(),
-        group.certificates().stream()
-            .map(c -> Secrets.of(c, keys))
-            .flatMap(Optional::stream)
-            .sorted(Comparator.comparing(Secret::getName))
-            .toList());
-  }
+  /** What a Secret is made from. */
+  private record SecretInput(CertificateIr certificate, KeyMaterial.Opened material) {}
 }

@@ -4,10 +4,8 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.meshgate.xds.ir.CertificateIr;
-import io.meshgate.xds.keys.PrivateKeys;
-import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.meshgate.xds.keys.KeyMaterial;
+import io.meshgate.xds.keys.KeyRef;
 
 /**
  * SDS Secrets: a listener certificate's chain and private key, inline. They are served only to
@@ -15,30 +13,30 @@ import org.slf4j.LoggerFactory;
  * appears through {@link #redacted}.
  */
 public final class Secrets {
-  private static final Logger log = LoggerFactory.getLogger(Secrets.class);
-
   /** What stands where a private key was. */
   public static final String REDACTED = "[redacted]";
 
   private Secrets() {}
 
-  /** The Secret, or empty (logged, without key material) when its key cannot be opened now. */
-  static Optional<Secret> of(CertificateIr certificate, PrivateKeys keys) {
-    PrivateKeys.KeyPairPem pair;
-    try {
-      pair = keys.open(certificate);
-    } catch (PrivateKeys.KeyUnavailable e) {
-      log.warn("certificate {} left out: {}", certificate.name(), e.getMessage());
-      return Optional.empty();
+  /** Where a certificate's material is in the key ring. */
+  static KeyRef keyRef(CertificateIr certificate) {
+    if (certificate instanceof CertificateIr.FromSecret secret) {
+      return new KeyRef.Sealed(
+          secret.namespace(), secret.secretName(), secret.chainPem(), secret.sealedKey());
     }
-    return Optional.of(
-        Secret.newBuilder()
-            .setName(certificate.name())
-            .setTlsCertificate(
-                TlsCertificate.newBuilder()
-                    .setCertificateChain(DataSource.newBuilder().setInlineString(pair.chainPem()))
-                    .setPrivateKey(DataSource.newBuilder().setInlineString(pair.keyPem())))
-            .build());
+    CertificateIr.FromFile file = (CertificateIr.FromFile) certificate;
+    return new KeyRef.File(file.namespace(), file.path());
+  }
+
+  /** The Secret of a certificate, with its opened material. */
+  static Secret of(CertificateIr certificate, KeyMaterial.Opened material) {
+    return Secret.newBuilder()
+        .setName(certificate.name())
+        .setTlsCertificate(
+            TlsCertificate.newBuilder()
+                .setCertificateChain(DataSource.newBuilder().setInlineString(material.chainPem()))
+                .setPrivateKey(DataSource.newBuilder().setInlineString(material.keyPem())))
+        .build();
   }
 
   /** The same Secret with its private key replaced by {@value #REDACTED}. */

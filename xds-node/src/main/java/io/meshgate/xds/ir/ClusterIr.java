@@ -22,4 +22,9 @@ public record ClusterIr(
     localities = Lists.copy(localities);
     sources = Lists.copy(sources);
   }
+
+  /** The same cluster without its endpoints: all an Envoy Cluster is made from. */
+  public ClusterIr withoutEndpoints() {
+    return localities.isEmpty() ? this : new ClusterIr(name, protocol, List.of(), policy, sources);
+  }
 }

@@ -2,11 +2,16 @@ package io.meshgate.xds.ir;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything one group of proxies receives: a Gateway's Envoys ({@code gateway/NS/NAME}) or
  * proxyless gRPC clients ({@code proxyless}).
+ *
+ * @param owner the Gateway or Sidecar the group is made for; null for the proxyless group, which no
+ *     one resource owns. Not in the IR's YAML: it is where the group came from, not what it is.
  */
 public record ProxyGroupIr(
     String name,
@@ -14,7 +19,8 @@ public record ProxyGroupIr(
     List<ListenerIr> listeners,
     List<RouteTableIr> routeTables,
     List<ClusterIr> clusters,
-    List<CertificateIr> certificates) {
+    List<CertificateIr> certificates,
+    @JsonIgnore SourceRef owner) {
   public ProxyGroupIr {
     requireNonNull(name, "name");
     requireNonNull(kind, "kind");
@@ -22,5 +28,10 @@ public record ProxyGroupIr(
     routeTables = Lists.copy(routeTables);
     clusters = Lists.copy(clusters);
     certificates = Lists.copy(certificates);
+  }
+
+  /** The owner, if the group has one. */
+  public Optional<SourceRef> ownedBy() {
+    return Optional.ofNullable(owner);
   }
 }

@@ -105,10 +105,10 @@ public final class CertificateDirs {
   /**
    * The bytes of the file at {@code path} referred to from {@code namespace}.
    *
-   * @throws PrivateKeys.KeyUnavailable with reason RefNotPermitted if the file is not permitted,
-   *     not a regular file, too large, unreadable or slow to read
+   * @throws Refused if the file is not permitted, not a regular file, too large, unreadable or slow
+   *     to read; its message is the same whichever it was
    */
-  byte[] read(String namespace, String path) throws PrivateKeys.KeyUnavailable {
+  byte[] read(String namespace, String path) throws Refused {
     requireNonNull(namespace, "namespace");
     requireNonNull(path, "path");
     Path real = permitted(namespace, path);
@@ -129,7 +129,7 @@ public final class CertificateDirs {
   }
 
   /** The real path of a permitted regular file, checked without opening it. */
-  private Path permitted(String namespace, String path) throws PrivateKeys.KeyUnavailable {
+  private Path permitted(String namespace, String path) throws Refused {
     if (dirs.isEmpty() || !path.startsWith("/")) {
       throw refused();
     }
@@ -186,8 +186,15 @@ public final class CertificateDirs {
     }
   }
 
-  private PrivateKeys.KeyUnavailable refused() {
-    return PrivateKeys.KeyUnavailable.notPermitted(refusal());
+  private Refused refused() {
+    return new Refused(refusal());
+  }
+
+  /** A file reference refused; the message names the setting, never the file. */
+  static final class Refused extends Exception {
+    Refused(String message) {
+      super(message, null, false, false);
+    }
   }
 
   @Override

@@ -1,7 +1,9 @@
 /**
- * Listener private keys: unsealed from Secrets with the replica's seal key, or read from PEM files
- * below the node's cert dirs ({@link io.meshgate.xds.keys.CertificateDirs}, the one place the node
- * reads a file a resource names). Key bytes leave this package only inside the SDS Secrets built
- * for authenticated streams; every message and string form here names a key without showing it.
+ * keys: the pipeline's key-material input. {@link io.meshgate.xds.keys.KeyLoader} is the only code
+ * that reads or unseals key material — a Secret's sealed key with the replica's seal key, a PEM
+ * file only below the node's {@link io.meshgate.xds.keys.CertificateDirs} — and it watches the
+ * files it read. What it opened reaches the pure stages as data, an immutable {@link
+ * io.meshgate.xds.keys.KeyRing}. Key bytes leave this package only inside the SDS Secrets built for
+ * authenticated streams; every message and string form here names a key without showing it.
  */
 package io.meshgate.xds.keys;

@@ -13,7 +13,8 @@ import io.meshgate.config.apply.Planner;
 import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigView;
 import io.meshgate.config.store.Keyspace;
-import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.keys.KeyLoader;
+import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.security.TokenCheck;
@@ -89,7 +90,7 @@ public final class XdsNode implements AutoCloseable {
                     settings.etcdLimits()),
                 Applier.Hooks.NONE)
             : null;
-    this.pipeline = new Pipeline(store, settings.quiet(), settings.max(), privateKeys(settings));
+    this.pipeline = new Pipeline(store, settings.quiet(), settings.max(), keyLoader(settings));
     XdsSecurity security = settings.security();
     // Watched, so a key deleted by 'token rotate-key --revoke' is refused within a second.
     this.tokenKeys = TokenKeysView.open(etcd);
@@ -188,7 +189,7 @@ public final class XdsNode implements AutoCloseable {
   /** How long a status leader holds its term without renewing it. */
   static final Duration LEADER_TTL = Duration.ofSeconds(5);
 
-  private static PrivateKeys privateKeys(NodeSettings settings) {
+  private static KeyLoader keyLoader(NodeSettings settings) {
     if (settings.certificateDirs().isEmpty()) {
       log.info(
           "no cert dirs (MESHGATE_CERT_DIRS): certificate File references are refused (RefNotPermitted)");
@@ -196,13 +197,13 @@ public final class XdsNode implements AutoCloseable {
     if (settings.sealKey().isEmpty()) {
       log.warn(
           "no seal key (MESHGATE_SEAL_KEY): listeners whose certificates are sealed Secrets are left out");
-      return PrivateKeys.withoutSealKey().readingFilesFrom(settings.certificateDirs());
+      return KeyLoader.of(null, settings.certificateDirs());
     }
     try {
       // The retired keys beside it (retired/seal-*.key) still open what was sealed before a
       // rotation.
-      return PrivateKeys.unsealingWith(Unsealer.readKeyFile(settings.sealKey().get()))
-          .readingFilesFrom(settings.certificateDirs());
+      return KeyLoader.of(
+          Unsealer.readKeyFile(settings.sealKey().get()), settings.certificateDirs());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the seal key " + settings.sealKey().get(), e);
     }

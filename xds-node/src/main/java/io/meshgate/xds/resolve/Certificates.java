@@ -7,7 +7,8 @@ import io.meshgate.config.model.SecretObjectRef;
 import io.meshgate.config.model.SecretSpec;
 import io.meshgate.config.model.SecretType;
 import io.meshgate.xds.ir.CertificateIr;
-import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.keys.KeyMaterial;
+import io.meshgate.xds.keys.KeyRef;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
@@ -16,7 +17,8 @@ import java.util.Optional;
  * A listener's certificateRef to a certificate the replica can serve: a kubernetes.io/tls Secret
  * (another namespace's needs a ReferenceGrant) whose key this replica can unseal, or a PEM file
  * below the node's cert dirs (RefNotPermitted elsewhere). Anything else is a Problem naming the
- * reference, and the certificate is left out.
+ * reference, and the certificate is left out. The key material comes from the {@code KeyRing}:
+ * nothing here reads a file or unseals.
  */
 final class Certificates {
   private Certificates() {}
@@ -24,18 +26,21 @@ final class Certificates {
   static Optional<CertificateIr> resolve(
       Context context, Resource gateway, SecretObjectRef ref, String at) {
     if (ref.isFile()) {
-      // keys reads the file, and only from the node's cert dirs; what reaches here is a fingerprint
-      // or a refusal with its reason.
+      // The key loader read the file, only from the node's cert dirs; the ring holds its
+      // fingerprint or the refusal with its reason.
       String from = gateway.metadata().namespace();
-      try {
-        String fingerprint = context.keys.fingerprint(from, ref.name());
-        return Optional.of(
-            new CertificateIr.FromFile(
-                Names.fileCertificate(ref.name()), from, ref.name(), fingerprint));
-      } catch (PrivateKeys.KeyUnavailable e) {
-        context.problem(gateway, at, e.getMessage() + " (" + e.reason() + ")");
+      KeyMaterial material = context.keys.get(new KeyRef.File(from, ref.name()));
+      if (material instanceof KeyMaterial.Unavailable unavailable) {
+        context.problem(
+            gateway, at, unavailable.message() + " (" + unavailable.reason().wireName() + ")");
         return Optional.empty();
       }
+      return Optional.of(
+          new CertificateIr.FromFile(
+              Names.fileCertificate(ref.name()),
+              from,
+              ref.name(),
+              ((KeyMaterial.Opened) material).fingerprint()));
     }
     String namespace = ref.namespace() == null ? gateway.metadata().namespace() : ref.namespace();
     if (!ReferenceGrants.allows(context.config, gateway, "", "Secret", namespace, ref.name())) {
@@ -77,9 +82,10 @@ final class Certificates {
             new String(
                 Base64.getDecoder().decode(spec.data().get("tls.crt")), StandardCharsets.UTF_8),
             spec.sealed());
-    try {
-      context.keys.open(certificate);
-    } catch (PrivateKeys.KeyUnavailable e) {
+    KeyMaterial material =
+        context.keys.get(
+            new KeyRef.Sealed(namespace, ref.name(), certificate.chainPem(), spec.sealed()));
+    if (material instanceof KeyMaterial.Unavailable unavailable) {
       context.problem(
           gateway,
           at,
@@ -88,9 +94,9 @@ final class Certificates {
               + "/"
               + ref.name()
               + ": "
-              + e.getMessage()
+              + unavailable.message()
               + " ("
-              + e.reason()
+              + unavailable.reason().wireName()
               + ")");
       return Optional.empty();
     }

@@ -6,7 +6,7 @@ import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.SourceRef;
-import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.keys.KeyRing;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,13 +17,13 @@ import java.util.Set;
 final class Context {
   final ConfigSnapshot config;
   final EndpointSnapshot endpoints;
-  final PrivateKeys keys;
+  final KeyRing keys;
   private final Set<Problem> problems = new LinkedHashSet<>();
   private final List<String> failed = new ArrayList<>();
   private Policies policies;
   private final java.util.Map<String, Object> memos = new java.util.HashMap<>();
 
-  Context(ConfigSnapshot config, EndpointSnapshot endpoints, PrivateKeys keys) {
+  Context(ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys) {
     this.config = config;
     this.endpoints = endpoints;
     this.keys = keys;

@@ -240,7 +240,8 @@ final class GatewayGroups {
           listeners,
           tables,
           clusters.all(),
-          List.copyOf(certificates.values()));
+          List.copyOf(certificates.values()),
+          Context.source(gateway));
     }
 
     private void plainHttp(Port port, GatewayListener listener, List<Resource> routes) {

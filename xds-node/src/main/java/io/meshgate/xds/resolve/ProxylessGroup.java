@@ -81,7 +81,13 @@ final class ProxylessGroup {
       tables.add(new RouteTableIr(name, List.of(new VirtualHostIr(name, List.of(name), routes))));
     }
     return new ProxyGroupIr(
-        Names.PROXYLESS_GROUP, ProxyKind.PROXYLESS, listeners, tables, clusters.all(), List.of());
+        Names.PROXYLESS_GROUP,
+        ProxyKind.PROXYLESS,
+        listeners,
+        tables,
+        clusters.all(),
+        List.of(),
+        null);
   }
 
   /** Whether any HTTPRoute or GRPCRoute names this Backend as its parent (mesh style). */

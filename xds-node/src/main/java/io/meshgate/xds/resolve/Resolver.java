@@ -4,7 +4,7 @@ import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
-import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.keys.KeyRing;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,17 +13,17 @@ import java.util.List;
 public final class Resolver {
   private Resolver() {}
 
-  /** Without a seal key: listeners with sealed certificates are left out, with a Problem. */
+  /** Without key material: listeners with certificates are left out, with a Problem. */
   public static ResolvedIr resolve(ConfigSnapshot config, EndpointSnapshot endpoints) {
-    return resolve(config, endpoints, PrivateKeys.withoutSealKey());
+    return resolve(config, endpoints, KeyRing.empty());
   }
 
   /**
-   * @param keys opens certificate keys, so a certificate this replica cannot serve is a Problem
-   *     here rather than a listener Envoy waits on forever
+   * @param keys the material of the config's certificate references, so a certificate this replica
+   *     cannot serve is a Problem here rather than a listener Envoy waits on forever
    */
   public static ResolvedIr resolve(
-      ConfigSnapshot config, EndpointSnapshot endpoints, PrivateKeys keys) {
+      ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys) {
     Context context = new Context(config, endpoints, keys);
     List<ProxyGroupIr> groups = new ArrayList<>(new GatewayGroups(context).resolve());
     groups.addAll(new SidecarGroups(context).resolve());

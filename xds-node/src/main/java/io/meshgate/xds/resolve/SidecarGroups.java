@@ -121,7 +121,13 @@ final class SidecarGroups {
               tables));
     }
     return new ProxyGroupIr(
-        Names.sidecarGroup(key), ProxyKind.ENVOY, listeners, tables, clusters.all(), List.of());
+        Names.sidecarGroup(key),
+        ProxyKind.ENVOY,
+        listeners,
+        tables,
+        clusters.all(),
+        List.of(),
+        Context.source(sidecar));
   }
 
   /** A plaintext listener forwarding everything to one cluster, over HTTP or TCP. */

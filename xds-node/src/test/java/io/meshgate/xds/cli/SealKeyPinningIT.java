@@ -11,13 +11,17 @@ import io.meshgate.config.seal.SealKeys;
 import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.testkit.EtcdCluster;
-import io.meshgate.xds.ir.CertificateIr;
-import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.keys.CertificateDirs;
+import io.meshgate.xds.keys.KeyLoader;
+import io.meshgate.xds.keys.KeyMaterial;
+import io.meshgate.xds.keys.KeyRef;
+import io.meshgate.xds.keys.KeyRing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -203,12 +207,17 @@ class SealKeyPinningIT {
     Path retired = dir.resolve("keys/retired/seal-" + firstId + ".key");
     assertThat(Files.getPosixFilePermissions(retired))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
-    // as XdsNode.privateKeys builds it from --seal-key
-    PrivateKeys replica =
-        PrivateKeys.unsealingWith(Unsealer.readKeyFile(dir.resolve("keys/seal.key")));
+    // as XdsNode.keyLoader builds it from --seal-key
+    KeyLoader replica =
+        KeyLoader.of(Unsealer.readKeyFile(dir.resolve("keys/seal.key")), CertificateDirs.none());
     String key = Files.readString(TEST_KEYS.resolve("edge.example.com.key"));
-    assertThat(replica.open(edgeCert(before)).keyPem()).isEqualTo(key);
-    assertThat(replica.open(edgeCert(after)).keyPem()).isEqualTo(key);
+    KeyRing ring = replica.ringFor(Set.of(edgeKey(before), edgeKey(after)));
+    assertThat(ring.get(edgeKey(before)))
+        .isInstanceOfSatisfying(
+            KeyMaterial.Opened.class, opened -> assertThat(opened.keyPem()).isEqualTo(key));
+    assertThat(ring.get(edgeKey(after)))
+        .isInstanceOfSatisfying(
+            KeyMaterial.Opened.class, opened -> assertThat(opened.keyPem()).isEqualTo(key));
   }
 
   private SealedData sealTls(String fingerprint) throws Exception {
@@ -233,12 +242,8 @@ class SealKeyPinningIT {
     return Mappers.json().treeToValue(tree.path("sealed"), SealedData.class);
   }
 
-  private static CertificateIr.FromSecret edgeCert(SealedData sealed) throws Exception {
-    return new CertificateIr.FromSecret(
-        "secret/infra/edge-cert",
-        "infra",
-        "edge-cert",
-        Files.readString(TEST_KEYS.resolve("edge.example.com.crt")),
-        sealed);
+  private static KeyRef edgeKey(SealedData sealed) throws Exception {
+    return new KeyRef.Sealed(
+        "infra", "edge-cert", Files.readString(TEST_KEYS.resolve("edge.example.com.crt")), sealed);
   }
 }

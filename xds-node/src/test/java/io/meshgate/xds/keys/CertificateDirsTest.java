@@ -1,14 +1,13 @@
 package io.meshgate.xds.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.meshgate.xds.ir.CertificateIr;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,15 +38,31 @@ class CertificateDirsTest {
             + Files.readString(KEYS.resolve("edge.example.com.key"));
   }
 
-  private static PrivateKeys keys(CertificateDirs dirs) {
-    return PrivateKeys.withoutSealKey().readingFilesFrom(dirs);
+  /** A key loader as one file reference at a time sees it. */
+  private record Keys(KeyLoader loader) {
+    KeyMaterial load(String namespace, String path) {
+      KeyRef ref = new KeyRef.File(namespace, path);
+      return loader.ringFor(Set.of(ref)).get(ref);
+    }
+
+    String fingerprint(String namespace, String path) {
+      if (load(namespace, path) instanceof KeyMaterial.Opened opened) {
+        return opened.fingerprint();
+      }
+      throw new AssertionError(path + " was refused, but should have been read");
+    }
   }
 
-  private static PrivateKeys.KeyUnavailable refusal(PrivateKeys keys, String namespace, Path path) {
-    try {
-      keys.fingerprint(namespace, path.toString());
-    } catch (PrivateKeys.KeyUnavailable e) {
-      return e;
+  /** A refusal's Gateway API reason and message. */
+  private record Refusal(String reason, String getMessage) {}
+
+  private static Keys keys(CertificateDirs dirs) {
+    return new Keys(KeyLoader.of(null, dirs));
+  }
+
+  private static Refusal refusal(Keys keys, String namespace, Path path) {
+    if (keys.load(namespace, path.toString()) instanceof KeyMaterial.Unavailable unavailable) {
+      return new Refusal(unavailable.reason().wireName(), unavailable.message());
     }
     throw new AssertionError(path + " was read, but should have been refused");
   }
@@ -56,13 +71,10 @@ class CertificateDirsTest {
   void aFileInsideAnAllowedDirectoryIsServed() throws Exception {
     // given
     Path file = Files.writeString(certs.resolve("edge.pem"), pem);
-    PrivateKeys keys = keys(CertificateDirs.shared(List.of(certs)));
+    Keys keys = keys(CertificateDirs.shared(List.of(certs)));
 
     // when
-    String fingerprint = keys.fingerprint("default", file.toString());
-    PrivateKeys.KeyPairPem pair =
-        keys.open(
-            new CertificateIr.FromFile("file:" + file, "default", file.toString(), fingerprint));
+    KeyMaterial.Opened pair = (KeyMaterial.Opened) keys.load("default", file.toString());
 
     // then
     assertThat(pair.chainPem()).isEqualTo(Files.readString(KEYS.resolve("edge.example.com.crt")));
@@ -74,13 +86,13 @@ class CertificateDirsTest {
     // given
     Path existing = Files.writeString(elsewhere.resolve("edge.pem"), pem);
     Path absent = elsewhere.resolve("absent.pem");
-    PrivateKeys keys = keys(CertificateDirs.shared(List.of(certs)));
+    Keys keys = keys(CertificateDirs.shared(List.of(certs)));
 
     // when
-    PrivateKeys.KeyUnavailable forExisting = refusal(keys, "default", existing);
-    PrivateKeys.KeyUnavailable forAbsent = refusal(keys, "default", absent);
-    PrivateKeys.KeyUnavailable forShadow = refusal(keys, "default", Path.of("/etc/shadow"));
-    PrivateKeys.KeyUnavailable forAbsentInside = refusal(keys, "default", certs.resolve("no.pem"));
+    Refusal forExisting = refusal(keys, "default", existing);
+    Refusal forAbsent = refusal(keys, "default", absent);
+    Refusal forShadow = refusal(keys, "default", Path.of("/etc/shadow"));
+    Refusal forAbsentInside = refusal(keys, "default", certs.resolve("no.pem"));
 
     // then
     assertThat(forExisting.reason()).isEqualTo("RefNotPermitted");
@@ -92,15 +104,8 @@ class CertificateDirsTest {
         .isEqualTo(forShadow.getMessage())
         .isEqualTo(forAbsentInside.getMessage());
     assertThat(List.of(forAbsent, forShadow, forAbsentInside))
-        .extracting(PrivateKeys.KeyUnavailable::reason)
+        .extracting(Refusal::reason)
         .containsOnly("RefNotPermitted");
-    // An IR naming a file outside (an old snapshot, a hand-written IR) is refused when opened too.
-    assertThatThrownBy(
-            () ->
-                keys.open(
-                    new CertificateIr.FromFile(
-                        "file:" + existing, "default", existing.toString(), "0")))
-        .hasMessage(forExisting.getMessage());
   }
 
   @Test
@@ -111,10 +116,10 @@ class CertificateDirsTest {
     Path escaping = Files.createSymbolicLink(certs.resolve("escaping.pem"), outside);
     Path staying = Files.createSymbolicLink(certs.resolve("staying.pem"), inside);
     Path dotDot = certs.resolve("../elsewhere/edge.pem");
-    PrivateKeys keys = keys(CertificateDirs.shared(List.of(certs)));
+    Keys keys = keys(CertificateDirs.shared(List.of(certs)));
 
     // when
-    PrivateKeys.KeyUnavailable refused = refusal(keys, "default", escaping);
+    Refusal refused = refusal(keys, "default", escaping);
 
     // then
     assertThat(refused.reason()).isEqualTo("RefNotPermitted");
@@ -131,13 +136,11 @@ class CertificateDirsTest {
     assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS)).isTrue();
     assertThat(mkfifo.exitValue()).isZero();
     Path link = Files.createSymbolicLink(certs.resolve("link-to-stall.pem"), fifo);
-    PrivateKeys keys = keys(CertificateDirs.shared(List.of(certs)));
+    Keys keys = keys(CertificateDirs.shared(List.of(certs)));
 
     // when
-    PrivateKeys.KeyUnavailable refused =
-        assertTimeoutPreemptively(GUARD, () -> refusal(keys, "default", fifo));
-    PrivateKeys.KeyUnavailable viaLink =
-        assertTimeoutPreemptively(GUARD, () -> refusal(keys, "default", link));
+    Refusal refused = assertTimeoutPreemptively(GUARD, () -> refusal(keys, "default", fifo));
+    Refusal viaLink = assertTimeoutPreemptively(GUARD, () -> refusal(keys, "default", link));
 
     // then
     assertThat(refused.reason()).isEqualTo("RefNotPermitted");
@@ -148,13 +151,13 @@ class CertificateDirsTest {
   void aDeviceIsRefusedEvenInsideAnAllowedDirectory() throws Exception {
     // given: /dev allowed outright, and a link to /dev/zero in an allowed directory
     Path zeroLink = Files.createSymbolicLink(certs.resolve("zero.pem"), Path.of("/dev/zero"));
-    PrivateKeys devAllowed = keys(CertificateDirs.shared(List.of(Path.of("/dev"), certs)));
+    Keys devAllowed = keys(CertificateDirs.shared(List.of(Path.of("/dev"), certs)));
 
     // when
-    PrivateKeys.KeyUnavailable zero =
+    Refusal zero =
         assertTimeoutPreemptively(
             GUARD, () -> refusal(devAllowed, "default", Path.of("/dev/zero")));
-    PrivateKeys.KeyUnavailable viaLink =
+    Refusal viaLink =
         assertTimeoutPreemptively(GUARD, () -> refusal(devAllowed, "default", zeroLink));
 
     // then
@@ -167,10 +170,10 @@ class CertificateDirsTest {
     // given: a valid chain and key, padded to 2 MiB
     Path large = certs.resolve("large.pem");
     Files.writeString(large, pem + "#".repeat(2 * 1024 * 1024));
-    PrivateKeys keys = keys(CertificateDirs.shared(List.of(certs)));
+    Keys keys = keys(CertificateDirs.shared(List.of(certs)));
 
     // when
-    PrivateKeys.KeyUnavailable refused = refusal(keys, "default", large);
+    Refusal refused = refusal(keys, "default", large);
 
     // then
     assertThat(refused.reason()).isEqualTo("RefNotPermitted");
@@ -186,7 +189,7 @@ class CertificateDirsTest {
     Path others = Files.writeString(otherDir.resolve("edge.pem"), pem);
     Path shared = Files.writeString(certs.resolve("shared.pem"), pem);
     Path linkToOthers = Files.createSymbolicLink(ownDir.resolve("borrowed.pem"), others);
-    PrivateKeys keys = keys(CertificateDirs.perNamespace(List.of(certs)));
+    Keys keys = keys(CertificateDirs.perNamespace(List.of(certs)));
 
     // when
     String ownFingerprint = keys.fingerprint("tenant-a", own.toString());
@@ -200,7 +203,7 @@ class CertificateDirsTest {
                 refusal(keys, "tenant-a", linkToOthers),
                 refusal(keys, "tenant-a", ownDir.resolve("../tenant-b/edge.pem")),
                 refusal(keys, "tenant-b", own)))
-        .extracting(PrivateKeys.KeyUnavailable::reason)
+        .extracting(Refusal::reason)
         .containsOnly("RefNotPermitted");
     assertThat(keys.fingerprint("tenant-b", others.toString())).isEqualTo(ownFingerprint);
   }
@@ -209,10 +212,10 @@ class CertificateDirsTest {
   void withoutCertDirsEveryFileReferenceIsRefused() throws Exception {
     // given
     Path file = Files.writeString(certs.resolve("edge.pem"), pem);
-    PrivateKeys unconfigured = PrivateKeys.withoutSealKey();
+    Keys unconfigured = keys(CertificateDirs.none());
 
     // when
-    PrivateKeys.KeyUnavailable refused = refusal(unconfigured, "default", file);
+    Refusal refused = refusal(unconfigured, "default", file);
 
     // then
     assertThat(refused.reason()).isEqualTo("RefNotPermitted");

@@ -9,9 +9,12 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.ir.IrYaml;
-import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.keys.CertificateDirs;
+import io.meshgate.xds.keys.KeyLoader;
+import io.meshgate.xds.keys.KeyRing;
+import io.meshgate.xds.pipeline.Pipeline;
+import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
@@ -106,18 +109,22 @@ class KeyLeakTest {
   void theKeyReachesTheSecretButNotTheLogsTheIrOrDebug() throws Exception {
     List<String> keyLines = keyLines();
     SnapshotStore store = new SnapshotStore();
-    SnapshotBuilder builder = new SnapshotBuilder(Cases.KEYS);
+    SnapshotBuilder builder = new SnapshotBuilder();
 
     // when: a build with sealed certificates; the pipeline's own run (it logs each rebuild); and
-    // a translation on a replica without the seal key (it logs each certificate it leaves out)
-    SnapshotBuilder.Build build = builder.build(gatewayWithSealedCertificates());
+    // a key loader without the seal key (it logs each certificate it leaves out)
+    SnapshotBuilder.Build build = builder.build(Cases.inputs(gatewayWithSealedCertificates()));
     store.replaceAll(build.snapshots());
     try (Pipeline pipeline =
-        new Pipeline(new SnapshotStore(), Duration.ZERO, Duration.ofMillis(10), Cases.KEYS)) {
+        new Pipeline(
+            new SnapshotStore(),
+            Duration.ZERO,
+            Duration.ofMillis(10),
+            KeyLoader.of(Cases.testUnsealer(), CertificateDirs.none()))) {
       pipeline.accept(gatewayWithSealedCertificates());
       await().until(() -> pipeline.builtRevision() > 0);
     }
-    EnvoyTranslator.translate(build.resolved(), PrivateKeys.withoutSealKey());
+    KeyRing withoutSealKey = KeyLoader.none().ringFor(gatewayWithSealedCertificates());
 
     // then: the Secret served to Envoy holds the private key...
     VersionedResource served =
@@ -149,7 +156,12 @@ class KeyLeakTest {
     assertThat(leaksIn(build.resolved().toString(), keyLines)).as("IR toString").isEmpty();
     assertThat(leaksIn(build.snapshots().toString(), keyLines)).as("snapshot toString").isEmpty();
     assertThat(leaksIn(Cases.KEYS.toString(), keyLines)).isEmpty();
-    String translated = EnvoyTranslator.translate(build.resolved(), Cases.KEYS).toString();
+    assertThat(leaksIn(Cases.inputs(gatewayWithSealedCertificates()).toString(), keyLines))
+        .as("inputs and key ring toString")
+        .isEmpty();
+    assertThat(withoutSealKey.toString()).contains("0 opened");
+    String translated =
+        Cases.translate(Cases.inputs(gatewayWithSealedCertificates())).groups().toString();
     assertThat(translated).contains("2 secrets");
     assertThat(leaksIn(translated, keyLines)).as("translation toString").isEmpty();
 

@@ -133,6 +133,16 @@ final class AdsClients {
               .build());
     }
 
+    /** An ACK of the response with {@code nonce}. */
+    void ack(Node node, String typeUrl, String nonce) {
+      requests.onNext(
+          DeltaDiscoveryRequest.newBuilder()
+              .setNode(node)
+              .setTypeUrl(typeUrl)
+              .setResponseNonce(nonce)
+              .build());
+    }
+
     DeltaDiscoveryResponse next() throws InterruptedException {
       DeltaDiscoveryResponse response = received.poll(5, TimeUnit.SECONDS);
       assertThat(response).as("a response").isNotNull();

@@ -12,14 +12,12 @@ import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.discovery.StaticEndpointSource;
-import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
-import io.meshgate.xds.keys.PrivateKeys;
-import io.meshgate.xds.resolve.Resolver;
+import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
+import io.meshgate.xds.translate.Cases;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -83,10 +81,7 @@ class AdsServiceTest {
     ConfigSnapshot config =
         io.meshgate.xds.translate.TestConfigs.snapshot(
             GATEWAY.replace("WEIGHT_A", Integer.toString(weightA)));
-    List<GroupResources> groups =
-        EnvoyTranslator.translate(
-            Resolver.resolve(config, StaticEndpointSource.from(config)),
-            PrivateKeys.withoutSealKey());
+    List<GroupResources> groups = Cases.translate(Inputs.withoutKeys(config)).groups();
     store.replaceAll(groups.stream().map(g -> GroupSnapshot.of(g, config.revision())).toList());
   }
 

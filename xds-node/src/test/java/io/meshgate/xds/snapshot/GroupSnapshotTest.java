@@ -2,50 +2,70 @@ package io.meshgate.xds.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.EnvoyTranslator;
+import io.meshgate.xds.envoy.TranslationCache;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
-import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.keys.KeyRing;
+import io.meshgate.xds.resolve.Resolver;
 import io.meshgate.xds.translate.TestConfigs;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
+/** Packing and versioning, with the translation cache and the packer warm as in production. */
 class GroupSnapshotTest {
   private static final Path CASE =
       Path.of("src/test/resources/golden/resolve/http-route-weighted-backends/input.yaml");
 
   private static ResolvedIr resolve(String yaml) {
     var config = TestConfigs.snapshot(yaml);
-    return io.meshgate.xds.resolve.Resolver.resolve(
-        config, io.meshgate.discovery.StaticEndpointSource.from(config));
+    return Resolver.resolve(config, StaticEndpointSource.from(config));
   }
 
   @Test
-  void theCachedBuildEqualsTheFullTranslation() {
-    ResourceCache cache = new ResourceCache();
-    for (ProxyGroupIr group : resolve(GoldenFiles.read(CASE)).groups()) {
-      GroupSnapshot cached = GroupSnapshot.of(group, 7, cache, PrivateKeys.withoutSealKey());
-      GroupSnapshot full =
-          GroupSnapshot.of(EnvoyTranslator.translate(group, PrivateKeys.withoutSealKey()), 7);
+  void aWarmBuildEqualsAColdOne() {
+    // given: a cache and a packer warm from one config
+    TranslationCache cache = new TranslationCache();
+    ResourcePacker packer = new ResourcePacker();
+    String input = GoldenFiles.read(CASE);
+    for (ProxyGroupIr group : resolve(input).groups()) {
+      GroupSnapshot.of(EnvoyTranslator.translate(group, KeyRing.empty(), cache), 1, packer);
+    }
+    cache.endBuild();
+    packer.endBuild();
 
-      assertThat(cached).isEqualTo(full);
+    // when: the next config, built warm and cold
+    for (ProxyGroupIr group : resolve(input.replace("weight: 90", "weight: 60")).groups()) {
+      GroupSnapshot warm =
+          GroupSnapshot.of(EnvoyTranslator.translate(group, KeyRing.empty(), cache), 7, packer);
+      GroupSnapshot cold =
+          GroupSnapshot.of(
+              EnvoyTranslator.translate(group, KeyRing.empty(), new TranslationCache()), 7);
+
+      // then
+      assertThat(warm).as(group.name()).isEqualTo(cold);
     }
   }
 
   @Test
   void aChangedRouteTranslatesOnlyTheRoute() {
     // given: a first build
-    ResourceCache cache = new ResourceCache();
+    TranslationCache cache = new TranslationCache();
+    ResourcePacker packer = new ResourcePacker();
     String input = GoldenFiles.read(CASE);
     ProxyGroupIr before = gateway(resolve(input));
-    GroupSnapshot first = GroupSnapshot.of(before, 1, cache, PrivateKeys.withoutSealKey());
+    GroupSnapshot first =
+        GroupSnapshot.of(EnvoyTranslator.translate(before, KeyRing.empty(), cache), 1, packer);
     cache.endBuild();
+    packer.endBuild();
     long translatedFirst = cache.misses();
 
     // when: only a weight changes
     ProxyGroupIr after = gateway(resolve(input.replace("weight: 90", "weight: 60")));
-    GroupSnapshot second = GroupSnapshot.of(after, 2, cache, PrivateKeys.withoutSealKey());
+    GroupSnapshot second =
+        GroupSnapshot.of(EnvoyTranslator.translate(after, KeyRing.empty(), cache), 2, packer);
 
     // then: one resource (the route table) was translated again; everything else was reused
     assertThat(cache.misses() - translatedFirst).isEqualTo(1);

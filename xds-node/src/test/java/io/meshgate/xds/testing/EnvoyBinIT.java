@@ -18,10 +18,12 @@ import io.meshgate.config.codec.Mappers;
 import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.EnvoyTypes;
+import io.meshgate.xds.envoy.TranslationCache;
 import io.meshgate.xds.ir.IrYaml;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
-import io.meshgate.xds.node.SnapshotBuilder;
+import io.meshgate.xds.keys.KeyRing;
+import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.snapshot.VersionedResource;
@@ -96,15 +98,18 @@ class EnvoyBinIT {
     List<GroupSnapshot> snapshots;
     if (Files.exists(caseDir.resolve("input.yaml"))) {
       SnapshotBuilder.Build build =
-          new SnapshotBuilder(Cases.KEYS)
-              .build(Cases.snapshot(GoldenFiles.read(caseDir.resolve("input.yaml"))));
+          new SnapshotBuilder()
+              .build(Cases.inputs(Cases.snapshot(GoldenFiles.read(caseDir.resolve("input.yaml")))));
       groups = build.resolved().groups();
       snapshots = build.snapshots();
     } else {
       groups = IrYaml.read(GoldenFiles.read(caseDir.resolve("ir.yaml")));
       snapshots =
           groups.stream()
-              .map(g -> GroupSnapshot.of(EnvoyTranslator.translate(g, Cases.KEYS), 1))
+              .map(
+                  g ->
+                      GroupSnapshot.of(
+                          EnvoyTranslator.translate(g, KeyRing.empty(), new TranslationCache()), 1))
               .toList();
     }
     Set<String> envoyGroups = new TreeSet<>();

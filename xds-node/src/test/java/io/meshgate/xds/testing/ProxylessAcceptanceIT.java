@@ -8,13 +8,11 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.discovery.StaticEndpointSource;
-import io.meshgate.xds.envoy.EnvoyTranslator;
-import io.meshgate.xds.keys.PrivateKeys;
-import io.meshgate.xds.resolve.Resolver;
+import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.translate.Cases;
 import io.meshgate.xds.translate.TestConfigs;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -119,10 +117,7 @@ class ProxylessAcceptanceIT {
             .replace("WEIGHT2", Integer.toString(100 - v1Weight));
     ConfigSnapshot config = TestConfigs.snapshot(yaml);
     store.replaceAll(
-        EnvoyTranslator.translate(
-                Resolver.resolve(config, StaticEndpointSource.from(config)),
-                PrivateKeys.withoutSealKey())
-            .stream()
+        Cases.translate(Inputs.withoutKeys(config)).groups().stream()
             .map(g -> GroupSnapshot.of(g, config.revision()))
             .toList());
   }

@@ -10,7 +10,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyServerBuilder;
 import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.xds.node.SnapshotBuilder;
+import io.meshgate.xds.pipeline.Inputs;
+import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.serve.StreamStatus;
 import io.meshgate.xds.serve.TypeStatus;
@@ -55,7 +56,7 @@ class ProxylessFaultIT {
             .addService(adsService)
             .build()
             .start();
-    SnapshotBuilder.Build build = new SnapshotBuilder().build(config());
+    SnapshotBuilder.Build build = new SnapshotBuilder().build(Inputs.withoutKeys(config()));
     assertThat(build.resolved().problems()).as("the config translates whole").isEmpty();
     store.replaceAll(build.snapshots());
     client =

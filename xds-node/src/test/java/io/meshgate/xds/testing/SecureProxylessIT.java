@@ -8,10 +8,7 @@ import io.grpc.Server;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.discovery.StaticEndpointSource;
-import io.meshgate.xds.envoy.EnvoyTranslator;
-import io.meshgate.xds.keys.PrivateKeys;
-import io.meshgate.xds.resolve.Resolver;
+import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.security.ProxyCa;
@@ -19,6 +16,7 @@ import io.meshgate.xds.security.TokenCheck;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.translate.Cases;
 import io.meshgate.xds.translate.TestConfigs;
 import io.netty.handler.ssl.ClientAuth;
 import java.net.InetAddress;
@@ -71,10 +69,7 @@ class SecureProxylessIT {
             + ", zone: z1}]}}\n";
     ConfigSnapshot config = TestConfigs.snapshot(yaml);
     store.replaceAll(
-        EnvoyTranslator.translate(
-                Resolver.resolve(config, StaticEndpointSource.from(config)),
-                PrivateKeys.withoutSealKey())
-            .stream()
+        Cases.translate(Inputs.withoutKeys(config)).groups().stream()
             .map(g -> GroupSnapshot.of(g, 1))
             .toList());
   }

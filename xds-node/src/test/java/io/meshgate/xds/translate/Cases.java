@@ -15,11 +15,20 @@ import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
-import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.EnvoyTypes;
+import io.meshgate.xds.envoy.GroupResources;
+import io.meshgate.xds.envoy.TranslationCache;
+import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
-import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.keys.CertificateDirs;
+import io.meshgate.xds.keys.KeyLoader;
+import io.meshgate.xds.keys.KeyRing;
+import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.resolve.Resolver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -28,18 +37,51 @@ import java.util.TreeMap;
  * YAML.
  */
 public final class Cases {
-  /** The test seal key's unsealer (test-keys/README.md): golden Secrets are sealed for it. */
-  public static final PrivateKeys KEYS = testKeys();
+  /**
+   * A key loader with the test seal key (test-keys/README.md; golden Secrets are sealed for it) and
+   * no cert dirs.
+   */
+  public static final KeyLoader KEYS = testKeys();
 
   private Cases() {}
 
-  private static PrivateKeys testKeys() {
+  /** The test seal key's unsealer. */
+  public static Unsealer testUnsealer() {
     try {
-      return PrivateKeys.unsealingWith(
-          new Unsealer(SealKeys.readPrivate(java.nio.file.Path.of(TEST_KEYS, "seal.key"))));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      return new Unsealer(SealKeys.readPrivate(Path.of(TEST_KEYS, "seal.key")));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
+  }
+
+  private static KeyLoader testKeys() {
+    return KeyLoader.of(testUnsealer(), CertificateDirs.none());
+  }
+
+  /** A case's input as the pipeline sees it: config, the endpoints it lists, the test keys. */
+  public static Inputs inputs(ConfigSnapshot snapshot) {
+    return Inputs.of(snapshot, KEYS.ringFor(snapshot));
+  }
+
+  /**
+   * A case through resolve and the envoy stage's one entry, as the pipeline's builder runs them (a
+   * fresh translation cache: a first build).
+   */
+  public record Translated(Inputs inputs, ResolvedIr ir, List<GroupResources> groups) {}
+
+  public static Translated translate(String yaml) {
+    return translate(inputs(snapshot(yaml)));
+  }
+
+  public static Translated translate(Inputs inputs) {
+    ResolvedIr ir = Resolver.resolve(inputs.config(), inputs.endpoints(), inputs.keys());
+    return new Translated(inputs, ir, envoy(ir, inputs.keys()));
+  }
+
+  /** Every group of an IR through {@link EnvoyTranslator#translate}. */
+  public static List<GroupResources> envoy(ResolvedIr ir, KeyRing keys) {
+    TranslationCache cache = new TranslationCache();
+    return ir.groups().stream().map(g -> EnvoyTranslator.translate(g, keys, cache)).toList();
   }
 
   public static final String TEST_KEYS = "src/test/resources/test-keys";
@@ -70,12 +112,23 @@ public final class Cases {
   }
 
   static ResolvedIr resolve(String yaml) {
-    ConfigSnapshot snapshot = snapshot(yaml);
-    return Resolver.resolve(snapshot, StaticEndpointSource.from(snapshot), KEYS);
+    return translate(yaml).ir();
   }
 
   static String irYaml(ResolvedIr ir) {
     return io.meshgate.xds.ir.IrYaml.write(ir.groups());
+  }
+
+  /** A group as its YAML holds it: without the owner. */
+  static ProxyGroupIr withoutOwner(ProxyGroupIr group) {
+    return new ProxyGroupIr(
+        group.name(),
+        group.kind(),
+        group.listeners(),
+        group.routeTables(),
+        group.clusters(),
+        group.certificates(),
+        null);
   }
 
   static ResolvedIr readIr(String yaml) {

@@ -6,13 +6,11 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.discovery.StaticEndpointSource;
-import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.CertificateDirs;
-import io.meshgate.xds.keys.PrivateKeys;
-import io.meshgate.xds.resolve.Resolver;
+import io.meshgate.xds.keys.KeyLoader;
+import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.status.Conditions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,31 +73,29 @@ class CertificateFileRefsTest {
         .get(new ResourceKey(Kind.GATEWAY, namespace, "edge"));
   }
 
-  private static List<Secret> secrets(ResolvedIr resolved, PrivateKeys keys) {
-    return EnvoyTranslator.translate(resolved, keys).stream()
-        .map(GroupResources::secrets)
-        .flatMap(List::stream)
-        .toList();
+  private static List<Secret> secrets(Cases.Translated translated) {
+    return translated.groups().stream().map(GroupResources::secrets).flatMap(List::stream).toList();
   }
 
   @Test
   void aTenantsOwnFileIsServedAndAnotherTenantsIsNotPermitted() throws Exception {
     // given
     Path tenantA = certificate("tenant-a");
-    PrivateKeys keys =
-        PrivateKeys.withoutSealKey().readingFilesFrom(CertificateDirs.perNamespace(List.of(certs)));
+    KeyLoader keys = KeyLoader.of(null, CertificateDirs.perNamespace(List.of(certs)));
     ConfigSnapshot own = Cases.snapshot(gateway("tenant-a", tenantA));
     ConfigSnapshot borrowed = Cases.snapshot(gateway("tenant-b", tenantA));
 
     // when
-    ResolvedIr ownResolved = Resolver.resolve(own, StaticEndpointSource.from(own), keys);
-    ResolvedIr borrowedResolved =
-        Resolver.resolve(borrowed, StaticEndpointSource.from(borrowed), keys);
+    Cases.Translated ownTranslated = Cases.translate(Inputs.of(own, keys.ringFor(own)));
+    Cases.Translated borrowedTranslated =
+        Cases.translate(Inputs.of(borrowed, keys.ringFor(borrowed)));
+    ResolvedIr ownResolved = ownTranslated.ir();
+    ResolvedIr borrowedResolved = borrowedTranslated.ir();
 
     // then
     assertThat(ownResolved.problems()).isEmpty();
     assertThat(resolvedRefs(own, ownResolved, "tenant-a").status()).isEqualTo("True");
-    assertThat(secrets(ownResolved, keys))
+    assertThat(secrets(ownTranslated))
         .singleElement()
         .satisfies(
             s ->
@@ -111,7 +107,7 @@ class CertificateFileRefsTest {
     assertThat(refused.message())
         .startsWith("/spec/listeners/0/tls/certificateRefs/0: certificate file references are")
         .doesNotContain(tenantA.toString());
-    assertThat(secrets(borrowedResolved, keys)).isEmpty();
+    assertThat(secrets(borrowedTranslated)).isEmpty();
   }
 
   @Test
@@ -122,10 +118,8 @@ class CertificateFileRefsTest {
     ConfigSnapshot toAbsent = Cases.snapshot(gateway("default", certs.resolve("absent.pem")));
 
     // when
-    ResolvedIr existingResolved =
-        Resolver.resolve(toExisting, StaticEndpointSource.from(toExisting), Cases.KEYS);
-    ResolvedIr absentResolved =
-        Resolver.resolve(toAbsent, StaticEndpointSource.from(toAbsent), Cases.KEYS);
+    ResolvedIr existingResolved = Cases.translate(Cases.inputs(toExisting)).ir();
+    ResolvedIr absentResolved = Cases.translate(Cases.inputs(toAbsent)).ir();
 
     // then
     Conditions.Desired forExisting = resolvedRefs(toExisting, existingResolved, "default");

@@ -2,50 +2,76 @@ package io.meshgate.xds.translate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
 import io.meshgate.testkit.GoldenFiles;
-import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.envoy.Versions;
-import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.snapshot.GroupSnapshot;
+import io.meshgate.xds.snapshot.TypeUrls;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** The same input in any order gives byte-identical output and identical versions. */
+/**
+ * The same input in any order gives byte-identical output and identical versions, for every golden
+ * input, through the entries production uses.
+ */
 class DeterminismTest {
-  @Test
-  void shuffledInputGivesIdenticalOutputAndVersions() {
-    for (Path dir : GoldenFiles.cases(ResolveGoldenTest.ROOT)) {
-      // given: the case's documents, and the same documents shuffled (seeded, printed on failure)
-      String input = GoldenFiles.read(dir.resolve("input.yaml"));
-      List<String> documents = new ArrayList<>(List.of(input.split("(?m)^---\\s*$")));
-      long seed = dir.getFileName().toString().hashCode();
-      Collections.shuffle(documents, new Random(seed));
-      String shuffled = String.join("---\n", documents);
+  /** Every golden case with resources as input: the resolve goldens' and the envoy goldens'. */
+  static Stream<Path> everyGoldenInput() {
+    return Stream.of(ResolveGoldenTest.ROOT, EnvoyGoldenTest.ROOT)
+        .flatMap(root -> GoldenFiles.cases(root).stream())
+        .filter(dir -> Files.exists(dir.resolve("input.yaml")));
+  }
 
-      // when
-      ResolvedIr a = Cases.resolve(input);
-      ResolvedIr b = Cases.resolve(shuffled);
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("everyGoldenInput")
+  void shuffledInputGivesByteIdenticalOutputAndVersions(Path dir) {
+    // given: the case's documents, and the same documents shuffled (seeded, printed on failure)
+    String input = GoldenFiles.read(dir.resolve("input.yaml"));
+    List<String> documents = new ArrayList<>(List.of(input.split("(?m)^---\\s*$")));
+    long seed = dir.getFileName().toString().hashCode();
+    Collections.shuffle(documents, new Random(seed));
+    String shuffled = String.join("---\n", documents);
 
-      // then
-      assertThat(Cases.irYaml(b))
-          .as("%s (seed %d)", dir.getFileName(), seed)
-          .isEqualTo(Cases.irYaml(a));
-      assertThat(b.problems()).isEqualTo(a.problems());
-      List<GroupResources> ea = EnvoyTranslator.translate(a, Cases.KEYS);
-      List<GroupResources> eb = EnvoyTranslator.translate(b, Cases.KEYS);
-      for (int g = 0; g < ea.size(); g++) {
-        assertThat(Versions.of(eb.get(g).listeners()))
-            .isEqualTo(Versions.of(ea.get(g).listeners()));
-        assertThat(Versions.of(eb.get(g).routes())).isEqualTo(Versions.of(ea.get(g).routes()));
-        assertThat(Versions.of(eb.get(g).clusters())).isEqualTo(Versions.of(ea.get(g).clusters()));
-        assertThat(Versions.of(eb.get(g).endpoints()))
-            .isEqualTo(Versions.of(ea.get(g).endpoints()));
+    // when
+    Cases.Translated a = Cases.translate(input);
+    Cases.Translated b = Cases.translate(shuffled);
+
+    // then
+    String at = dir.getFileName() + " (seed " + seed + ")";
+    assertThat(Cases.irYaml(b.ir())).as(at).isEqualTo(Cases.irYaml(a.ir()));
+    assertThat(b.ir().problems()).as(at).isEqualTo(a.ir().problems());
+    assertThat(b.groups()).as(at).hasSameSizeAs(a.groups());
+    for (int g = 0; g < a.groups().size(); g++) {
+      GroupResources ea = a.groups().get(g);
+      GroupResources eb = b.groups().get(g);
+      assertThat(bytes(eb)).as("%s %s", at, ea.group()).isEqualTo(bytes(ea));
+      GroupSnapshot sa = GroupSnapshot.of(ea, 1);
+      GroupSnapshot sb = GroupSnapshot.of(eb, 1);
+      for (String type : TypeUrls.ALL) {
+        assertThat(sb.type(type).version())
+            .as("%s %s %s", at, ea.group(), type)
+            .isEqualTo(sa.type(type).version());
       }
     }
+  }
+
+  /** Every resource of a group, serialized, in the group's order. */
+  private static List<ByteString> bytes(GroupResources group) {
+    return Stream.of(
+            group.listeners(), group.routes(), group.clusters(), group.endpoints(), group.secrets())
+        .flatMap(List::stream)
+        .map(Message::toByteString)
+        .toList();
   }
 
   @Test
@@ -62,7 +88,7 @@ class DeterminismTest {
   }
 
   private static GroupResources gateway(String input) {
-    return EnvoyTranslator.translate(Cases.resolve(input), Cases.KEYS).stream()
+    return Cases.translate(input).groups().stream()
         .filter(g -> g.group().startsWith("gateway/"))
         .findFirst()
         .orElseThrow();

@@ -9,11 +9,11 @@ import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.Consistency;
-import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.envoy.Secrets;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.keys.KeyRing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,9 +42,12 @@ class EnvoyGoldenTest {
 
   private static void check(Path dir) throws Exception {
     ResolvedIr ir;
+    KeyRing keys;
     if (Files.exists(dir.resolve("input.yaml"))) {
       // A whole-pipeline case: resources in, the IR and problems as goldens too.
-      ir = Cases.resolve(GoldenFiles.read(dir.resolve("input.yaml")));
+      Cases.Translated translated = Cases.translate(GoldenFiles.read(dir.resolve("input.yaml")));
+      ir = translated.ir();
+      keys = translated.inputs().keys();
       GoldenFiles.assertMatches(dir.resolve("ir.yaml"), Cases.irYaml(ir), "xds-node");
       GoldenFiles.assertMatches(
           dir.resolve("problems.txt"),
@@ -53,9 +56,11 @@ class EnvoyGoldenTest {
               .collect(Collectors.joining("\n", "", ir.problems().isEmpty() ? "" : "\n")),
           "xds-node");
     } else {
+      // An IR-only case: no certificates, so no key material.
       ir = Cases.readIr(GoldenFiles.read(dir.resolve("ir.yaml")));
+      keys = KeyRing.empty();
     }
-    List<GroupResources> groups = EnvoyTranslator.translate(ir, Cases.KEYS);
+    List<GroupResources> groups = Cases.envoy(ir, keys);
     write(dir, "listeners.yaml", groups, GroupResources::listeners);
     write(dir, "routes.yaml", groups, GroupResources::routes);
     write(dir, "clusters.yaml", groups, GroupResources::clusters);

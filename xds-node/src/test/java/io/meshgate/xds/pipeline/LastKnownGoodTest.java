@@ -1,8 +1,8 @@
-package io.meshgate.xds.node;
+package io.meshgate.xds.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshgate.xds.keys.PrivateKeys;
+import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.status.Conditions;
@@ -43,19 +43,18 @@ class LastKnownGoodTest {
     AtomicBoolean broken = new AtomicBoolean();
     SnapshotBuilder builder =
         new SnapshotBuilder(
-            PrivateKeys.withoutSealKey(),
-            (group, revision, cache, keys) -> {
+            (group, keys, cache) -> {
               if (broken.get() && group.name().equals("gateway/default/edge")) {
                 throw new IllegalStateException("simulated translator bug");
               }
-              return GroupSnapshot.of(group, revision, cache, keys);
+              return EnvoyTranslator.translate(group, keys, cache);
             });
-    SnapshotBuilder.Build good = builder.build(Cases.snapshot(config("/v1")));
+    SnapshotBuilder.Build good = builder.build(Inputs.withoutKeys(Cases.snapshot(config("/v1"))));
     GroupSnapshot lastGood = group(good, "gateway/default/edge");
 
     // when: the gateway's translation fails on the next config
     broken.set(true);
-    SnapshotBuilder.Build failed = builder.build(Cases.snapshot(config("/v2")));
+    SnapshotBuilder.Build failed = builder.build(Inputs.withoutKeys(Cases.snapshot(config("/v2"))));
 
     // then: its proxies keep the last good snapshot, versions and revision...
     GroupSnapshot kept = group(failed, "gateway/default/edge");
@@ -82,7 +81,7 @@ class LastKnownGoodTest {
 
     // when the bug is gone: it translates again
     broken.set(false);
-    SnapshotBuilder.Build fixed = builder.build(Cases.snapshot(config("/v3")));
+    SnapshotBuilder.Build fixed = builder.build(Inputs.withoutKeys(Cases.snapshot(config("/v3"))));
     assertThat(fixed.resolved().failed()).isEmpty();
     assertThat(group(fixed, "gateway/default/edge").type(TypeUrls.ROUTE).version())
         .isNotEqualTo(lastGood.type(TypeUrls.ROUTE).version());

@@ -1,4 +1,4 @@
-package io.meshgate.xds.node;
+package io.meshgate.xds.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,11 +46,13 @@ class CertificateRotationTest {
 
   @Test
   void aRotatedCertificateChangesOnlyTheSecretsVersion() throws Exception {
-    SnapshotBuilder builder = new SnapshotBuilder(Cases.KEYS);
+    SnapshotBuilder builder = new SnapshotBuilder();
     GroupSnapshot before =
-        group(builder.build(Cases.snapshot(config("edge.example.com.sealed.yaml"))));
+        group(builder.build(Cases.inputs(Cases.snapshot(config("edge.example.com.sealed.yaml")))));
     GroupSnapshot after =
-        group(builder.build(Cases.snapshot(config("edge.example.com.rotated.sealed.yaml"))));
+        group(
+            builder.build(
+                Cases.inputs(Cases.snapshot(config("edge.example.com.rotated.sealed.yaml")))));
 
     for (String type :
         new String[] {TypeUrls.CLUSTER, TypeUrls.ENDPOINT, TypeUrls.LISTENER, TypeUrls.ROUTE}) {

@@ -1,4 +1,4 @@
-package io.meshgate.xds.ingest;
+package io.meshgate.xds.pipeline;
 
 import static java.util.Objects.requireNonNull;
 

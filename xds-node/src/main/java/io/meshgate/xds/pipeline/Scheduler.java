@@ -1,4 +1,4 @@
-package io.meshgate.xds.ingest;
+package io.meshgate.xds.pipeline;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,0 +1,32 @@
+package io.meshgate.xds.pipeline;
+
+import static java.util.Objects.requireNonNull;
+
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.EndpointSnapshot;
+import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.xds.keys.KeyRing;
+
+/**
+ * What one build is made from, each an immutable snapshot: the config (etcd view), the endpoints
+ * (today those the config lists itself — static endpoints and Workloads; discovery sources join
+ * them) and the key material of the config's certificate references. Equal inputs give equal
+ * snapshots on every replica.
+ */
+public record Inputs(ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys) {
+  public Inputs {
+    requireNonNull(config, "config");
+    requireNonNull(endpoints, "endpoints");
+    requireNonNull(keys, "keys");
+  }
+
+  /** A config with the endpoints it lists itself and the given key material. */
+  public static Inputs of(ConfigSnapshot config, KeyRing keys) {
+    return new Inputs(config, StaticEndpointSource.from(config), keys);
+  }
+
+  /** A config with the endpoints it lists itself and no key material (certificates left out). */
+  public static Inputs withoutKeys(ConfigSnapshot config) {
+    return of(config, KeyRing.empty());
+  }
+}

@@ -1,0 +1,150 @@
+package io.meshgate.xds.pipeline;
+
+import static java.util.Objects.requireNonNull;
+
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.EndpointSnapshot;
+import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.xds.envoy.TranslationCache;
+import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.keys.KeyLoader;
+import io.meshgate.xds.keys.KeyRing;
+import io.meshgate.xds.snapshot.SnapshotStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The conductor: inputs in, group snapshots out, on one thread. Its inputs are the config snapshot
+ * (with the endpoints it lists itself) and the key material of the config's certificate references;
+ * a change of either wakes the holdoff, and a rebuild takes the latest of each. The key loader is
+ * asked for the ring at each rebuild (it opens only what it has not opened, or what changed on
+ * disk), so resolve and envoy get it as data. Only groups whose IR changed are translated and
+ * packed again (unchanged groups keep their snapshot, and their proxies get no push).
+ */
+public final class Pipeline implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+
+  /** How often the key loader checks the certificate files it read. */
+  static final Duration KEY_FILE_CHECK = Duration.ofMillis(250);
+
+  private final SnapshotStore store;
+  private final KeyLoader keys;
+  private final ScheduledExecutorService thread =
+      Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "meshgate-pipeline"));
+  private final Holdoff holdoff;
+  private final SnapshotBuilder builder = new SnapshotBuilder();
+  private final List<BiConsumer<ConfigSnapshot, ResolvedIr>> builtListeners =
+      new CopyOnWriteArrayList<>();
+
+  /** The latest config and the endpoints it lists, replaced together. */
+  private record ConfigInput(ConfigSnapshot config, EndpointSnapshot endpoints) {}
+
+  private volatile ConfigInput latest;
+  private volatile long builtRevision = -1;
+  private volatile ResolvedIr lastResolved;
+  private volatile long rebuilds;
+
+  /** Without key material: listeners with certificates are left out, with a Problem. */
+  public Pipeline(SnapshotStore store, Duration quiet, Duration max) {
+    this(store, quiet, max, KeyLoader.none());
+  }
+
+  /** Owns {@code keys} from here: closing the pipeline closes it. */
+  public Pipeline(SnapshotStore store, Duration quiet, Duration max, KeyLoader keys) {
+    this.store = requireNonNull(store, "store");
+    this.keys = requireNonNull(keys, "keys");
+    this.holdoff = new Holdoff(quiet, max, scheduler(), this::rebuild);
+    keys.watchFiles(KEY_FILE_CHECK, this::keysChanged);
+  }
+
+  /** Takes a config snapshot (any thread); the rebuild follows on the pipeline's thread. */
+  public void accept(ConfigSnapshot snapshot) {
+    latest = new ConfigInput(snapshot, StaticEndpointSource.from(snapshot));
+    thread.execute(holdoff::changed);
+  }
+
+  /** A certificate file changed on disk: the next rebuild reads it again. */
+  private void keysChanged() {
+    thread.execute(holdoff::changed);
+  }
+
+  /**
+   * Called on the pipeline's thread after each build with its config and resolution (for the status
+   * writer); must not block.
+   */
+  public void onBuilt(BiConsumer<ConfigSnapshot, ResolvedIr> listener) {
+    builtListeners.add(listener);
+  }
+
+  /** The etcd revision of the config the current snapshots were built from; -1 before the first. */
+  public long builtRevision() {
+    return builtRevision;
+  }
+
+  public long rebuilds() {
+    return rebuilds;
+  }
+
+  /** Envoy resources reused from the previous build, and translated anew. */
+  public TranslationCache cache() {
+    return builder.cache();
+  }
+
+  /** The last resolution's IR and problems (for /debug and the status writer). */
+  public ResolvedIr lastResolved() {
+    return lastResolved;
+  }
+
+  private void rebuild() {
+    ConfigInput input = latest;
+    if (input == null) {
+      return;
+    }
+    long started = System.nanoTime();
+    KeyRing ring = keys.ringFor(input.config());
+    SnapshotBuilder.Build build =
+        builder.build(new Inputs(input.config(), input.endpoints(), ring));
+    store.replaceAll(build.snapshots());
+    lastResolved = build.resolved();
+    builtRevision = input.config().revision();
+    rebuilds++;
+    builtListeners.forEach(l -> l.accept(input.config(), build.resolved()));
+    log.debug(
+        "rebuilt revision {} in {} ms: {} groups, {} translated, {} problems, {}",
+        input.config().revision(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        build.snapshots().size(),
+        build.translated(),
+        build.resolved().problems().size(),
+        ring);
+  }
+
+  private Scheduler scheduler() {
+    return new Scheduler() {
+      @Override
+      public Instant now() {
+        return Instant.now();
+      }
+
+      @Override
+      public Cancellable schedule(Runnable task, Duration delay) {
+        var future = thread.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        return () -> future.cancel(false);
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+    keys.close();
+  }
+}

@@ -1,0 +1,115 @@
+package io.meshgate.xds.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.meshgate.config.model.SealedData;
+import io.meshgate.xds.translate.Cases;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KeyLoaderTest {
+  private static final Path KEYS = Path.of(Cases.TEST_KEYS);
+
+  @TempDir Path dir;
+
+  private static KeyMaterial only(KeyLoader loader, KeyRef ref) {
+    return loader.ringFor(Set.of(ref)).get(ref);
+  }
+
+  @Test
+  void aCertificateFileGivesItsChainAndKeyAndAFingerprintThatFollowsItsContent() throws Exception {
+    String chain = Files.readString(KEYS.resolve("edge.example.com.crt"));
+    String key = Files.readString(KEYS.resolve("edge.example.com.key"));
+    Path file = Files.writeString(dir.resolve("edge.pem"), chain + key);
+    KeyRef ref = new KeyRef.File("default", file.toString());
+    KeyLoader loader = KeyLoader.of(null, CertificateDirs.shared(List.of(dir)));
+
+    KeyMaterial.Opened first = (KeyMaterial.Opened) only(loader, ref);
+
+    assertThat(first.chainPem()).isEqualTo(chain);
+    assertThat(first.keyPem()).isEqualTo(key);
+    String keyLine = key.lines().skip(1).findFirst().orElseThrow();
+    assertThat(first.toString()).doesNotContain(keyLine);
+    assertThat(loader.ringFor(Set.of(ref)).toString())
+        .isEqualTo("KeyRing[1 opened, 0 unavailable]");
+
+    // when the file is rewritten: the check notices, and the next ring reads it again
+    Files.writeString(file, Files.readString(KEYS.resolve("edge.example.com.rotated.crt")) + key);
+    assertThat(loader.checkFiles()).isTrue();
+    KeyMaterial.Opened second = (KeyMaterial.Opened) only(loader, ref);
+    assertThat(second.fingerprint()).isNotEqualTo(first.fingerprint());
+    assertThat(loader.checkFiles()).as("nothing changed since").isFalse();
+  }
+
+  @Test
+  void aWatchedFileThatChangesRunsTheListener() throws Exception {
+    Path file =
+        Files.writeString(
+            dir.resolve("edge.pem"),
+            Files.readString(KEYS.resolve("edge.example.com.crt"))
+                + Files.readString(KEYS.resolve("edge.example.com.key")));
+    KeyRef ref = new KeyRef.File("default", file.toString());
+    AtomicInteger changes = new AtomicInteger();
+    try (KeyLoader loader = KeyLoader.of(null, CertificateDirs.shared(List.of(dir)))) {
+      loader.watchFiles(Duration.ofMillis(20), changes::incrementAndGet);
+      only(loader, ref);
+
+      // when
+      Files.writeString(file, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+
+      // then
+      await().atMost(Duration.ofSeconds(5)).until(() -> changes.get() == 1);
+      assertThat(only(loader, ref))
+          .isInstanceOfSatisfying(
+              KeyMaterial.Unavailable.class,
+              u -> assertThat(u.message()).contains("must hold a PEM certificate chain"));
+    }
+  }
+
+  @Test
+  void aFileWithoutAKeyOrASealedKeyWithoutASealKeyIsUnavailableWithAReason() throws Exception {
+    Path file = dir.resolve("chain-only.pem");
+    Files.writeString(file, Files.readString(KEYS.resolve("edge.example.com.crt")));
+    KeyLoader loader = KeyLoader.of(null, CertificateDirs.shared(List.of(dir)));
+
+    assertThat(only(loader, new KeyRef.File("default", file.toString())))
+        .isEqualTo(
+            new KeyMaterial.Unavailable(
+                KeyMaterial.Reason.INVALID_CERTIFICATE_REF,
+                file + " must hold a PEM certificate chain and one PEM private key"));
+    assertThat(only(loader, new KeyRef.File("default", dir.resolve("absent.pem").toString())))
+        .isInstanceOfSatisfying(
+            KeyMaterial.Unavailable.class,
+            u -> {
+              assertThat(u.reason()).isEqualTo(KeyMaterial.Reason.REF_NOT_PERMITTED);
+              assertThat(u.message()).contains("--cert-dirs");
+            });
+    KeyRef sealed =
+        new KeyRef.Sealed(
+            "default",
+            "x",
+            "chain",
+            new SealedData("RSA-OAEP-256+A256GCM", "0123456789abcdef", "AAAA", null));
+    assertThat(only(loader, sealed))
+        .isInstanceOfSatisfying(
+            KeyMaterial.Unavailable.class,
+            u -> assertThat(u.message()).contains("no seal key (MESHGATE_SEAL_KEY)"));
+  }
+
+  @Test
+  void aRingNeverShowsKeyMaterialAndAnUnknownReferenceIsUnavailable() {
+    KeyRing ring = KeyRing.of(Map.of());
+
+    assertThat(ring.get(new KeyRef.File("default", "/x.pem")))
+        .isInstanceOf(KeyMaterial.Unavailable.class);
+    assertThat(KeyRing.empty()).isEqualTo(ring);
+  }
+}
