@@ -10,7 +10,9 @@ import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.StoreReader;
 import io.meshgate.xds.serve.ErrorDetails;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -92,7 +94,7 @@ final class StatusCommand implements Callable<Integer> {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"  ID", "OUTCOME", "GENERATION", "AT", "SOURCE"});
         List<EventRecord> events = new ArrayList<>(applier.events());
-        java.util.Collections.reverse(events);
+        Collections.reverse(events);
         for (EventRecord e : events) {
           rows.add(
               new String[] {
@@ -123,8 +125,8 @@ final class StatusCommand implements Callable<Integer> {
           cluster.kafkaClient(),
           key,
           reader,
-          cluster.timeout.compareTo(java.time.Duration.ofSeconds(5)) > 0
-              ? java.time.Duration.ofSeconds(5)
+          cluster.timeout.compareTo(Duration.ofSeconds(5)) > 0
+              ? Duration.ofSeconds(5)
               : cluster.timeout);
     } catch (RuntimeException e) {
       spec.commandLine()
@@ -149,7 +151,7 @@ final class StatusCommand implements Callable<Integer> {
       rows.add(
           new String[] {
             "  " + c.type(),
-            c.status(),
+            c.status().wireName(),
             nz(c.reason()),
             c.observedGeneration() == null ? "-" : c.observedGeneration().toString(),
             nz(c.lastTransitionTime()),

@@ -12,13 +12,16 @@ import io.meshgate.xds.ir.ClusterPolicyIr;
 import io.meshgate.xds.ir.EndpointIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.LocalityIr;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.UpstreamProtocol;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -31,7 +34,7 @@ final class Clusters {
   private final ProxyKind kind;
   private final Map<String, ClusterIr> clusters = new TreeMap<>();
   // Clusters left without endpoints on purpose (TLS that cannot be verified or, for gRPC, done).
-  private final java.util.Set<String> closed = new java.util.HashSet<>();
+  private final Set<String> closed = new HashSet<>();
 
   Clusters(Context context, ProxyKind kind) {
     this.context = context;
@@ -67,34 +70,40 @@ final class Clusters {
           lb == ClusterPolicyIr.LoadBalancing.MAGLEV
               ? ClusterPolicyIr.LoadBalancing.RING_HASH
               : ClusterPolicyIr.LoadBalancing.ROUND_ROBIN;
-      context.problemIf(
+      Problems.reportIf(
+          context,
           say,
           backend,
           "/spec",
+          ProblemReason.UNSUPPORTED_VALUE,
           "proxyless gRPC clients do not know "
               + lb
               + " load balancing; they use "
               + instead
-              + " for this Backend (UnsupportedValue)");
+              + " for this Backend");
       lb = instead;
     }
     // Active health checks are left out without a Problem: gRPC clients watch connection state
     // instead, which is what a user of them expects.
     if (policy.outlier() != null) {
-      context.problemIf(
+      Problems.reportIf(
+          context,
           say,
           backend,
           "/spec",
+          ProblemReason.UNSUPPORTED_VALUE,
           "proxyless gRPC clients eject endpoints by success rate and failure percentage only, not"
-              + " by consecutive errors; outlier detection is left out for them (UnsupportedValue)");
+              + " by consecutive errors; outlier detection is left out for them");
     }
     if (policy.tls() != null) {
-      context.problemIf(
+      Problems.reportIf(
+          context,
           say,
           backend,
           "/spec",
+          ProblemReason.UNSUPPORTED_VALUE,
           "proxyless gRPC clients take upstream TLS from their xDS credentials, not from a"
-              + " BackendTLSPolicy; their calls to this Backend fail closed (UnsupportedValue)");
+              + " BackendTLSPolicy; their calls to this Backend fail closed");
     }
     // No TLS context either: grpc-java would NACK it (it wants certificate providers), and a NACK
     // rejects every cluster of the update. The cluster has no endpoints instead: closed.
@@ -118,9 +127,11 @@ final class Clusters {
     String group = ref.group();
     String kind = ref.kind();
     if (!ReferenceGrants.allows(context.config, route, group, kind, namespace, ref.name())) {
-      context.problem(
+      Problems.report(
+          context,
           route,
           path,
+          ProblemReason.REF_NOT_PERMITTED,
           "reference to "
               + kind
               + " "
@@ -128,20 +139,17 @@ final class Clusters {
               + "/"
               + ref.name()
               + " in another namespace needs a ReferenceGrant in namespace "
-              + namespace
-              + " (RefNotPermitted)");
+              + namespace);
       return Optional.empty();
     }
     Optional<Resource> backend = context.get(key);
     if (backend.isEmpty()) {
-      context.problem(
+      Problems.report(
+          context,
           route,
           path,
-          "backend '"
-              + ref.name()
-              + "' not found in namespace "
-              + namespace
-              + " (BackendNotFound)");
+          ProblemReason.BACKEND_NOT_FOUND,
+          "backend '" + ref.name() + "' not found in namespace " + namespace);
       return Optional.empty();
     }
     return Optional.of(cluster(backend.get(), ref.port(), route, path));
@@ -157,9 +165,11 @@ final class Clusters {
     if (port != null) {
       List<DiscoveredEndpoint> onPort = endpoints.stream().filter(e -> e.port() == port).toList();
       if (onPort.isEmpty() && !endpoints.isEmpty()) {
-        context.problem(
+        Problems.report(
+            context,
             referrer,
             path + "/port",
+            ProblemReason.INVALID,
             "no endpoint of Backend "
                 + backend.key().namespace()
                 + "/"

@@ -21,6 +21,7 @@ import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.PortListenerIr;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RouteIr;
@@ -29,9 +30,11 @@ import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,9 +101,11 @@ final class GatewayGroups {
           Resource holder = claims.putIfAbsent(claim, gateway);
           if (holder != null && holder != gateway) {
             leftOut.add(Names.httpListener(gateway.key(), listener.port()));
-            context.problem(
+            Problems.report(
+                context,
                 gateway,
                 "/spec/listeners/" + l + "/port",
+                ProblemReason.CONFLICTED,
                 "the older Gateway "
                     + holder.key().namespace()
                     + "/"
@@ -109,7 +114,7 @@ final class GatewayGroups {
                     + claim
                     + "; listener '"
                     + listener.name()
-                    + "' is left out (Conflicted)");
+                    + "' is left out");
           }
         }
       }
@@ -146,8 +151,7 @@ final class GatewayGroups {
       final Map<String, List<Candidate>> hosts = new TreeMap<>();
       final Map<String, String> hostListeners = new HashMap<>();
       boolean plainHttp;
-      final Set<SourceRef> sources =
-          new java.util.LinkedHashSet<>(List.of(Context.source(gateway)));
+      final Set<SourceRef> sources = new LinkedHashSet<>(List.of(Context.source(gateway)));
 
       Port(int number) {
         this.number = number;
@@ -166,14 +170,16 @@ final class GatewayGroups {
                     + gateway.key().namespace()
                     + "/"
                     + gateway.key().name();
-            context.problem(
+            Problems.report(
+                context,
                 claimant,
                 at,
+                ProblemReason.CONFLICTED,
                 (name.isEmpty()
                         ? where + " already sends connections without a server name to "
                         : "server name " + name + " on " + where + " already goes to ")
                     + holder.name()
-                    + "; left out there (Conflicted)");
+                    + "; left out there");
             return false;
           }
         }
@@ -198,9 +204,11 @@ final class GatewayGroups {
         if (listener.allowedRoutes() != null
             && listener.allowedRoutes().namespaces() != null
             && listener.allowedRoutes().namespaces().from() == FromNamespaces.SELECTOR) {
-          context.problem(
+          Problems.report(
+              context,
               gateway,
               at + "/allowedRoutes/namespaces/from",
+              ProblemReason.INVALID,
               "Selector needs namespace labels, which meshgate does not have outside Kubernetes; only routes of the Gateway's namespace attach (use All or Same)");
         }
         Port port = ports.computeIfAbsent(listener.port(), Port::new);
@@ -233,7 +241,7 @@ final class GatewayGroups {
         listeners.add(
             new PortListenerIr(name, "0.0.0.0", port.number, chains, List.copyOf(port.sources)));
       }
-      tables.sort(java.util.Comparator.comparing(RouteTableIr::name));
+      tables.sort(Comparator.comparing(RouteTableIr::name));
       return new ProxyGroupIr(
           Names.gatewayGroup(gateway.key()),
           ProxyKind.ENVOY,
@@ -349,8 +357,12 @@ final class GatewayGroups {
         }
       }
       if (weighted.isEmpty()) {
-        context.problem(
-            route, "/spec/rules", "no backend resolves; connections are closed (BackendNotFound)");
+        Problems.report(
+            context,
+            route,
+            "/spec/rules",
+            ProblemReason.BACKEND_NOT_FOUND,
+            "no backend resolves; connections are closed");
       }
       return weighted;
     }
@@ -424,9 +436,11 @@ final class GatewayGroups {
       unfitting.forEach(
           (route, tried) -> {
             if (!attachedSomewhere.contains(route)) {
-              context.problem(
+              Problems.report(
+                  context,
                   route,
                   "/spec/hostnames",
+                  ProblemReason.NO_MATCHING_LISTENER_HOSTNAME,
                   "no hostname fits any listener of Gateway "
                       + gateway.key().namespace()
                       + "/"
@@ -435,7 +449,7 @@ final class GatewayGroups {
                       + tried.stream()
                           .map(l -> l.name() + ": " + l.hostname())
                           .collect(Collectors.joining(", "))
-                      + "); not attached (NoMatchingListenerHostname)");
+                      + "); not attached");
             }
           });
     }
@@ -461,12 +475,14 @@ final class GatewayGroups {
                 });
       }
       if (names.isEmpty()) {
-        context.problem(
+        Problems.report(
+            context,
             gateway,
             at + "/tls/certificateRefs",
+            ProblemReason.INVALID_CERTIFICATE_REF,
             "no certificate of listener '"
                 + listener.name()
-                + "' can be used; the listener is left out (InvalidCertificateRef)");
+                + "' can be used; the listener is left out");
       }
       return names;
     }
@@ -496,16 +512,17 @@ final class GatewayGroups {
       }
       if (!fits(listener.protocol(), route.kind())) {
         if (bySection) {
-          context.problem(
+          Problems.report(
+              context,
               route,
               "/spec/parentRefs",
+              ProblemReason.NOT_ALLOWED_BY_LISTENERS,
               "listener '"
                   + listener.name()
                   + "' is "
                   + Wire.name(listener.protocol())
                   + " and takes no "
-                  + route.kind().wireName()
-                  + " (NotAllowedByListeners)");
+                  + route.kind().wireName());
         }
         return false;
       }
@@ -515,9 +532,11 @@ final class GatewayGroups {
               : listener.allowedRoutes().namespaces().from();
       boolean sameNamespace = route.metadata().namespace().equals(gateway.metadata().namespace());
       if (from != FromNamespaces.ALL && !sameNamespace) {
-        context.problem(
+        Problems.report(
+            context,
             route,
             "/spec/parentRefs",
+            ProblemReason.NOT_ALLOWED_BY_LISTENERS,
             "listener '"
                 + listener.name()
                 + "' of Gateway "
@@ -525,8 +544,7 @@ final class GatewayGroups {
                 + "/"
                 + gateway.key().name()
                 + " does not allow routes from namespace "
-                + route.metadata().namespace()
-                + " (NotAllowedByListeners)");
+                + route.metadata().namespace());
         return false;
       }
       if (listener.allowedRoutes() != null && !listener.allowedRoutes().kinds().isEmpty()) {
@@ -537,14 +555,12 @@ final class GatewayGroups {
                   && kind.group().equals(route.kind().group());
         }
         if (!kindAllowed) {
-          context.problem(
+          Problems.report(
+              context,
               route,
               "/spec/parentRefs",
-              "listener '"
-                  + listener.name()
-                  + "' does not allow "
-                  + route.kind().wireName()
-                  + " (NotAllowedByListeners)");
+              ProblemReason.NOT_ALLOWED_BY_LISTENERS,
+              "listener '" + listener.name() + "' does not allow " + route.kind().wireName());
           return false;
         }
       }

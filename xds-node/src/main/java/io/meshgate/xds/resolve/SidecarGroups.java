@@ -13,6 +13,7 @@ import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.PathMatchIr;
 import io.meshgate.xds.ir.PortListenerIr;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RouteActionIr;
@@ -65,14 +66,16 @@ final class SidecarGroups {
     Optional<Resource> service =
         context.get(new ResourceKey(Kind.BACKEND, key.namespace(), spec.service()));
     if (service.isEmpty()) {
-      context.problem(
+      Problems.report(
+          context,
           sidecar,
           "/spec/service",
+          ProblemReason.BACKEND_NOT_FOUND,
           "Backend '"
               + spec.service()
               + "' not found in namespace "
               + key.namespace()
-              + "; the sidecar still forwards inbound traffic to its application (BackendNotFound)");
+              + "; the sidecar still forwards inbound traffic to its application");
     }
     SidecarInbound inbound = spec.inbound();
     String local =
@@ -94,9 +97,11 @@ final class SidecarGroups {
       ResourceKey backendKey = new ResourceKey(Kind.BACKEND, namespace, upstream.backend());
       Optional<Resource> backend = context.get(backendKey);
       if (backend.isEmpty()) {
-        context.problem(
+        Problems.report(
+            context,
             sidecar,
             at + "/backend",
+            ProblemReason.BACKEND_NOT_FOUND,
             "Backend '"
                 + upstream.backend()
                 + "' not found in namespace "
@@ -104,8 +109,7 @@ final class SidecarGroups {
                 + "; no listener on "
                 + upstream.localBindAddress()
                 + ":"
-                + upstream.localBindPort()
-                + " (BackendNotFound)");
+                + upstream.localBindPort());
         continue;
       }
       String cluster = clusters.cluster(backend.get(), null, sidecar, at);

@@ -2,6 +2,7 @@ package io.meshgate.xds.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.xds.keys.PrivateKeys;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
@@ -76,7 +77,7 @@ class LastKnownGoodTest {
             .findFirst()
             .orElseThrow()
             .getValue();
-    assertThat(gateway.status()).isEqualTo("False");
+    assertThat(gateway.status()).isEqualTo(ConditionStatus.FALSE);
     assertThat(gateway.reason()).isEqualTo("TranslationFailed");
     assertThat(gateway.message()).contains("simulated translator bug").contains("last good config");
 
