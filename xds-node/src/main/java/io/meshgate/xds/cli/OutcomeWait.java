@@ -144,16 +144,21 @@ final class OutcomeWait {
     return invalid ? Meshgate.EXIT_INVALID : Meshgate.EXIT_OK;
   }
 
+  /** The outcome and, when it has one, the generation: {@code Accepted (generation 3)}. */
   static String describe(EventRecord outcome) {
-    String word =
-        switch (outcome.outcome()) {
-          case ACCEPTED -> "Accepted";
-          case REJECTED -> "Rejected";
-          case DELETED -> "Deleted";
-        };
+    String word = word(outcome.outcome());
     return outcome.generation() == null
         ? word
         : word + " (generation " + outcome.generation() + ")";
+  }
+
+  /** The outcome as a word, e.g. {@code Accepted}. */
+  static String word(Outcome outcome) {
+    return switch (outcome) {
+      case ACCEPTED -> "Accepted";
+      case REJECTED -> "Rejected";
+      case DELETED -> "Deleted";
+    };
   }
 
   static Optional<EventRecord> last(ApplierStatus status) {

@@ -66,10 +66,7 @@ final class StatusCommand implements Callable<Integer> {
       String word =
           !pending.isEmpty()
               ? "Pending"
-              : applier
-                  .lastEvent()
-                  .map(e -> OutcomeWait.describe(e).split(" ")[0])
-                  .orElse("Pending");
+              : applier.lastEvent().map(e -> OutcomeWait.word(e.outcome())).orElse("Pending");
       out.println(
           word
               + (resource.isPresent()
@@ -99,7 +96,7 @@ final class StatusCommand implements Callable<Integer> {
           rows.add(
               new String[] {
                 "  " + e.id(),
-                OutcomeWait.describe(e).split(" ")[0],
+                OutcomeWait.word(e.outcome()),
                 e.generation() == null ? "-" : e.generation().toString(),
                 nz(e.at()),
                 nz(e.source())

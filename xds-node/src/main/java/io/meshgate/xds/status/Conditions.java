@@ -65,7 +65,7 @@ public final class Conditions {
       Iterable<Resource> resources, List<Problem> problems) {
     Map<String, List<Problem>> bySource = new LinkedHashMap<>();
     for (Problem problem : problems) {
-      bySource.computeIfAbsent(sourceKey(problem), k -> new ArrayList<>()).add(problem);
+      bySource.computeIfAbsent(problem.source().key(), k -> new ArrayList<>()).add(problem);
     }
     Map<ResourceKey, Desired> desired = new LinkedHashMap<>();
     for (Resource resource : resources) {
@@ -137,11 +137,7 @@ public final class Conditions {
     Map<String, Set<String>> groups = new HashMap<>();
     for (ProxyGroupIr group : resolved.groups()) {
       Consumer<SourceRef> add =
-          s ->
-              groups
-                  .computeIfAbsent(
-                      s.kind() + "/" + s.namespace() + "/" + s.name(), k -> new TreeSet<>())
-                  .add(group.name());
+          s -> groups.computeIfAbsent(s.key(), k -> new TreeSet<>()).add(group.name());
       group.listeners().forEach(l -> l.sources().forEach(add));
       group.clusters().forEach(c -> c.sources().forEach(add));
       group.routeTables().stream()
@@ -269,13 +265,5 @@ public final class Conditions {
         + resource.metadata().namespace()
         + "/"
         + resource.metadata().name();
-  }
-
-  private static String sourceKey(Problem problem) {
-    return problem.source().kind()
-        + "/"
-        + problem.source().namespace()
-        + "/"
-        + problem.source().name();
   }
 }
