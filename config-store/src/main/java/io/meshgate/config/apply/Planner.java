@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.model.ApplierStatus;
 import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.EventRecord;
 import io.meshgate.config.model.ObjectMeta;
 import io.meshgate.config.model.Outcome;
@@ -369,7 +370,13 @@ public final class Planner {
       if (stored == null) {
         conditions =
             List.of(
-                new Condition(ACCEPTED, "False", "Invalid", reasons.get(0).toString(), null, now));
+                new Condition(
+                    ACCEPTED,
+                    ConditionStatus.FALSE,
+                    "Invalid",
+                    reasons.get(0).toString(),
+                    null,
+                    now));
       }
       EventRecord record =
           new EventRecord(
@@ -419,12 +426,17 @@ public final class Planner {
       String since =
           status
               .condition(ACCEPTED)
-              .filter(c -> "True".equals(c.status()))
+              .filter(c -> c.status() == ConditionStatus.TRUE)
               .map(Condition::lastTransitionTime)
               .filter(Objects::nonNull)
               .orElse(now);
       return new Condition(
-          ACCEPTED, "True", ACCEPTED, "stored as generation " + generation, generation, since);
+          ACCEPTED,
+          ConditionStatus.TRUE,
+          ACCEPTED,
+          "stored as generation " + generation,
+          generation,
+          since);
     }
   }
 }

@@ -5,12 +5,11 @@ import static java.util.Objects.requireNonNull;
 /**
  * One condition, as Gateway API writes them.
  *
- * @param status {@code True}, {@code False} or {@code Unknown}
  * @param lastTransitionTime RFC 3339
  */
 public record Condition(
     String type,
-    String status,
+    ConditionStatus status,
     String reason,
     String message,
     Long observedGeneration,

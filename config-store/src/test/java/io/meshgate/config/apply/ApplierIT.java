@@ -7,19 +7,24 @@ import static org.awaitility.Awaitility.await;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.model.ApplierStatus;
 import io.meshgate.config.model.BackendSpec;
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.EventRecord;
+import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Outcome;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -65,7 +70,7 @@ class ApplierIT {
     // then
     ApplierStatus status = statusOnceRecorded(api.key(), event.id());
     assertThat(status.event(event.id()).orElseThrow().outcome()).isEqualTo(Outcome.ACCEPTED);
-    assertThat(status.condition("Accepted").orElseThrow().status()).isEqualTo("True");
+    assertThat(status.condition("Accepted").orElseThrow().status()).isEqualTo(ConditionStatus.TRUE);
     Resource stored = fixture.reader.resource(api.key()).orElseThrow();
     assertThat(stored.spec()).isEqualTo(api.spec());
     assertThat(stored.metadata().generation()).isEqualTo(1);
@@ -84,9 +89,7 @@ class ApplierIT {
                   backend(fixture.ns, "r" + i, "h" + i + ".example.com"), OptionalLong.empty())));
     }
     for (int i = 0; i < 3; i++) {
-      statusOnceRecorded(
-          new ResourceKey(io.meshgate.config.model.Kind.BACKEND, fixture.ns, "r" + i),
-          events.get(i).id());
+      statusOnceRecorded(new ResourceKey(Kind.BACKEND, fixture.ns, "r" + i), events.get(i).id());
     }
     Map<ResourceKey, Long> versions = versions(3);
 
@@ -95,7 +98,7 @@ class ApplierIT {
     RecordApplier replayer =
         new RecordApplier(
             new AppliedLog(fixture.etcd, Duration.ofSeconds(5), EtcdLimits.defaults()),
-            new Planner(java.time.Clock.systemUTC(), () -> "never-used"),
+            new Planner(Clock.systemUTC(), () -> "never-used"),
             new Applier.Hooks() {
               @Override
               public void skipped(IncomingRecord record) {
@@ -119,10 +122,7 @@ class ApplierIT {
     assertThat(versions(3)).isEqualTo(versions);
     for (int i = 0; i < 3; i++) {
       ApplierStatus status =
-          fixture
-              .reader
-              .status(new ResourceKey(io.meshgate.config.model.Kind.BACKEND, fixture.ns, "r" + i))
-              .orElseThrow();
+          fixture.reader.status(new ResourceKey(Kind.BACKEND, fixture.ns, "r" + i)).orElseThrow();
       assertThat(status.events()).extracting(EventRecord::id).containsExactly(events.get(i).id());
     }
   }
@@ -158,7 +158,7 @@ class ApplierIT {
     fixture.start("successor");
 
     // then: all four applied, each once, in order
-    ResourceKey key = new ResourceKey(io.meshgate.config.model.Kind.BACKEND, fixture.ns, "api");
+    ResourceKey key = new ResourceKey(Kind.BACKEND, fixture.ns, "api");
     ApplierStatus status = statusOnceRecorded(key, events.get(3).id());
     assertThat(status.events())
         .extracting(EventRecord::id)
@@ -196,7 +196,7 @@ class ApplierIT {
     // then: every namespace's resource went through every update exactly once, in publish order
     for (int n = 0; n < namespaces; n++) {
       String ns = fixture.ns + "-" + n;
-      ResourceKey key = new ResourceKey(io.meshgate.config.model.Kind.BACKEND, ns, "api");
+      ResourceKey key = new ResourceKey(Kind.BACKEND, ns, "api");
       ApplierStatus status = statusOnceRecorded(key, ids.get(ns).get(updates - 1));
       assertThat(status.events())
           .extracting(EventRecord::id)
@@ -378,7 +378,7 @@ class ApplierIT {
             Map.of("ce_subject", "Secret/" + fixture.ns + "/cert"));
 
     // then: rejected, and the copy holds the public certificate but neither private value
-    ResourceKey key = new ResourceKey(io.meshgate.config.model.Kind.SECRET, fixture.ns, "cert");
+    ResourceKey key = new ResourceKey(Kind.SECRET, fixture.ns, "cert");
     assertThat(statusOnceRecorded(key, id).event(id).orElseThrow().outcome())
         .isEqualTo(Outcome.REJECTED);
     ConsumerRecord<String, byte[]> copy = rejectedCopies(1).get(0);
@@ -388,8 +388,8 @@ class ApplierIT {
   }
 
   private String sendVariant(ConfigEvent template, byte[] value, Map<String, String> overrides) {
-    Map<String, String> headers = new java.util.LinkedHashMap<>(template.headers());
-    String id = java.util.UUID.randomUUID().toString();
+    Map<String, String> headers = new LinkedHashMap<>(template.headers());
+    String id = UUID.randomUUID().toString();
     headers.put("ce_id", id);
     headers.putAll(overrides);
     fixture.send(template.key(), headers, value);
@@ -399,7 +399,7 @@ class ApplierIT {
   private Map<ResourceKey, Long> versions(int count) {
     Map<ResourceKey, Long> versions = new HashMap<>();
     for (int i = 0; i < count; i++) {
-      ResourceKey key = new ResourceKey(io.meshgate.config.model.Kind.BACKEND, fixture.ns, "r" + i);
+      ResourceKey key = new ResourceKey(Kind.BACKEND, fixture.ns, "r" + i);
       Resource resource = fixture.reader.resource(key).orElseThrow();
       versions.put(
           key, resource.metadata().resourceVersion() * 1000 + resource.metadata().generation());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshgate.config.model.ApplierStatus;
 import io.meshgate.config.model.BackendSpec;
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.DnsSource;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ObjectMeta;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,7 +64,8 @@ class PlannerTest {
     Current stored = read(KEY);
     assertThat(stored.resource().metadata().uid()).isEqualTo("uid-1");
     assertThat(stored.resource().metadata().generation()).isEqualTo(1);
-    assertThat(stored.status().condition("Accepted").orElseThrow().status()).isEqualTo("True");
+    assertThat(stored.status().condition("Accepted").orElseThrow().status())
+        .isEqualTo(ConditionStatus.TRUE);
     assertThat(stored.status().lastEvent().orElseThrow().outcome()).isEqualTo(Outcome.ACCEPTED);
   }
 
@@ -135,7 +138,7 @@ class PlannerTest {
             () -> "uid-" + uids.incrementAndGet(),
             3,
             EtcdLimits.defaults());
-    java.util.function.Consumer<DecodedEvent> apply = event -> etcd.apply(limited, event);
+    Consumer<DecodedEvent> apply = event -> etcd.apply(limited, event);
 
     // five spec changes and a label-only change: generations 1..5, the last 3 kept
     for (int i = 1; i <= 5; i++) {
@@ -166,7 +169,7 @@ class PlannerTest {
     apply(new DecodedEvent.Applied(meta("e1"), backend("a.example.com", Map.of())));
     apply(
         new DecodedEvent.Applied(
-            new DecodedEvent.Meta("e2", "test", java.util.OptionalLong.of(999)),
+            new DecodedEvent.Meta("e2", "test", OptionalLong.of(999)),
             backend("b.example.com", Map.of())));
 
     assertThat(historyKeys()).hasSize(1);
@@ -250,7 +253,8 @@ class PlannerTest {
     apply(new DecodedEvent.Rejected(meta("e1"), List.of(KEY), List.of(new Reason("/spec", "bad"))));
 
     assertThat(read(KEY).resource()).isNull();
-    assertThat(read(KEY).status().condition("Accepted").orElseThrow().status()).isEqualTo("False");
+    assertThat(read(KEY).status().condition("Accepted").orElseThrow().status())
+        .isEqualTo(ConditionStatus.FALSE);
     assertThat(read(KEY).status().lastEvent().orElseThrow().reasons())
         .containsExactly(new Reason("/spec", "bad"));
   }

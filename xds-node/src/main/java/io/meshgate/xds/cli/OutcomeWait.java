@@ -4,10 +4,12 @@ import io.etcd.jetcd.Client;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.model.ApplierStatus;
 import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.EventRecord;
 import io.meshgate.config.model.Outcome;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.StoreReader;
+import io.meshgate.xds.status.Conditions;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -96,14 +98,14 @@ final class OutcomeWait {
           continue;
         }
         reader.conditions(entry.getKey()).stream()
-            .filter(c -> c.type().equals("Programmed"))
+            .filter(c -> c.type().equals(Conditions.PROGRAMMED))
             .filter(c -> c.observedGeneration() != null)
             .filter(c -> c.observedGeneration() >= entry.getValue())
             .findFirst()
             .ifPresent(
                 c -> {
                   latest.put(entry.getKey(), c);
-                  if (c.status().equals("True") || "Invalid".equals(c.reason())) {
+                  if (c.status() == ConditionStatus.TRUE || Conditions.INVALID.equals(c.reason())) {
                     settled.put(entry.getKey(), c);
                   }
                 });
@@ -128,7 +130,7 @@ final class OutcomeWait {
                 + timeout.toSeconds()
                 + " s"
                 + (last == null ? "" : " (" + last.reason() + ": " + last.message() + ")"));
-      } else if (c.status().equals("True")) {
+      } else if (c.status() == ConditionStatus.TRUE) {
         out.println(key + ": Programmed (" + c.message() + ")");
       } else {
         invalid = true;
@@ -142,16 +144,21 @@ final class OutcomeWait {
     return invalid ? Meshgate.EXIT_INVALID : Meshgate.EXIT_OK;
   }
 
+  /** The outcome and, when it has one, the generation: {@code Accepted (generation 3)}. */
   static String describe(EventRecord outcome) {
-    String word =
-        switch (outcome.outcome()) {
-          case ACCEPTED -> "Accepted";
-          case REJECTED -> "Rejected";
-          case DELETED -> "Deleted";
-        };
+    String word = word(outcome.outcome());
     return outcome.generation() == null
         ? word
         : word + " (generation " + outcome.generation() + ")";
+  }
+
+  /** The outcome as a word, e.g. {@code Accepted}. */
+  static String word(Outcome outcome) {
+    return switch (outcome) {
+      case ACCEPTED -> "Accepted";
+      case REJECTED -> "Rejected";
+      case DELETED -> "Deleted";
+    };
   }
 
   static Optional<EventRecord> last(ApplierStatus status) {

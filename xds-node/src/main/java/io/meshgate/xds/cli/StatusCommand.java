@@ -10,7 +10,9 @@ import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.StoreReader;
 import io.meshgate.xds.serve.ErrorDetails;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -64,10 +66,7 @@ final class StatusCommand implements Callable<Integer> {
       String word =
           !pending.isEmpty()
               ? "Pending"
-              : applier
-                  .lastEvent()
-                  .map(e -> OutcomeWait.describe(e).split(" ")[0])
-                  .orElse("Pending");
+              : applier.lastEvent().map(e -> OutcomeWait.word(e.outcome())).orElse("Pending");
       out.println(
           word
               + (resource.isPresent()
@@ -92,12 +91,12 @@ final class StatusCommand implements Callable<Integer> {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"  ID", "OUTCOME", "GENERATION", "AT", "SOURCE"});
         List<EventRecord> events = new ArrayList<>(applier.events());
-        java.util.Collections.reverse(events);
+        Collections.reverse(events);
         for (EventRecord e : events) {
           rows.add(
               new String[] {
                 "  " + e.id(),
-                OutcomeWait.describe(e).split(" ")[0],
+                OutcomeWait.word(e.outcome()),
                 e.generation() == null ? "-" : e.generation().toString(),
                 nz(e.at()),
                 nz(e.source())
@@ -123,8 +122,8 @@ final class StatusCommand implements Callable<Integer> {
           cluster.kafkaClient(),
           key,
           reader,
-          cluster.timeout.compareTo(java.time.Duration.ofSeconds(5)) > 0
-              ? java.time.Duration.ofSeconds(5)
+          cluster.timeout.compareTo(Duration.ofSeconds(5)) > 0
+              ? Duration.ofSeconds(5)
               : cluster.timeout);
     } catch (RuntimeException e) {
       spec.commandLine()
@@ -149,7 +148,7 @@ final class StatusCommand implements Callable<Integer> {
       rows.add(
           new String[] {
             "  " + c.type(),
-            c.status(),
+            c.status().wireName(),
             nz(c.reason()),
             c.observedGeneration() == null ? "-" : c.observedGeneration().toString(),
             nz(c.lastTransitionTime()),

@@ -82,7 +82,7 @@ public final class SnapshotBuilder {
         failed.add(group.name());
         group
             .ownedBy()
-            .ifPresent(owner -> problems.add(new Problem(owner, "", Problem.translationFailed(e))));
+            .ifPresent(owner -> problems.add(Problem.translationFailed(owner, e)));
         continue;
       }
       translated++;

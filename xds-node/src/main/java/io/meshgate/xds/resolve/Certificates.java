@@ -7,6 +7,7 @@ import io.meshgate.config.model.SecretObjectRef;
 import io.meshgate.config.model.SecretSpec;
 import io.meshgate.config.model.SecretType;
 import io.meshgate.xds.ir.CertificateIr;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.keys.KeyMaterial;
 import io.meshgate.xds.keys.KeyRef;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +32,7 @@ final class Certificates {
       String from = gateway.metadata().namespace();
       KeyMaterial material = context.keys.get(new KeyRef.File(from, ref.name()));
       if (material instanceof KeyMaterial.Unavailable unavailable) {
-        context.problem(
-            gateway, at, unavailable.message() + " (" + unavailable.reason().wireName() + ")");
+        context.problem(gateway, at, reasonOf(unavailable), unavailable.message());
         return Optional.empty();
       }
       return Optional.of(
@@ -47,11 +47,12 @@ final class Certificates {
       context.problem(
           gateway,
           at,
+          ProblemReason.REF_NOT_PERMITTED,
           "Secret "
               + namespace
               + "/"
               + ref.name()
-              + " is in another namespace and needs a ReferenceGrant there (RefNotPermitted)");
+              + " is in another namespace and needs a ReferenceGrant there");
       return Optional.empty();
     }
     Optional<Resource> secret = context.get(new ResourceKey(Kind.SECRET, namespace, ref.name()));
@@ -59,7 +60,8 @@ final class Certificates {
       context.problem(
           gateway,
           at,
-          "Secret " + namespace + "/" + ref.name() + " not found (InvalidCertificateRef)");
+          ProblemReason.INVALID_CERTIFICATE_REF,
+          "Secret " + namespace + "/" + ref.name() + " not found");
       return Optional.empty();
     }
     SecretSpec spec = secret.get().spec(SecretSpec.class);
@@ -67,11 +69,8 @@ final class Certificates {
       context.problem(
           gateway,
           at,
-          "Secret "
-              + namespace
-              + "/"
-              + ref.name()
-              + " is not of type kubernetes.io/tls (InvalidCertificateRef)");
+          ProblemReason.INVALID_CERTIFICATE_REF,
+          "Secret " + namespace + "/" + ref.name() + " is not of type kubernetes.io/tls");
       return Optional.empty();
     }
     CertificateIr.FromSecret certificate =
@@ -89,17 +88,18 @@ final class Certificates {
       context.problem(
           gateway,
           at,
-          "Secret "
-              + namespace
-              + "/"
-              + ref.name()
-              + ": "
-              + unavailable.message()
-              + " ("
-              + unavailable.reason().wireName()
-              + ")");
+          reasonOf(unavailable),
+          "Secret " + namespace + "/" + ref.name() + ": " + unavailable.message());
       return Optional.empty();
     }
     return Optional.of(certificate);
+  }
+
+  /** The Gateway API reason of a reference whose key material is unavailable. */
+  private static ProblemReason reasonOf(KeyMaterial.Unavailable unavailable) {
+    return switch (unavailable.reason()) {
+      case INVALID_CERTIFICATE_REF -> ProblemReason.INVALID_CERTIFICATE_REF;
+      case REF_NOT_PERMITTED -> ProblemReason.REF_NOT_PERMITTED;
+    };
   }
 }

@@ -12,13 +12,16 @@ import io.meshgate.xds.ir.ClusterPolicyIr;
 import io.meshgate.xds.ir.EndpointIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.LocalityIr;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.UpstreamProtocol;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -31,7 +34,7 @@ final class Clusters {
   private final ProxyKind kind;
   private final Map<String, ClusterIr> clusters = new TreeMap<>();
   // Clusters left without endpoints on purpose (TLS that cannot be verified or, for gRPC, done).
-  private final java.util.Set<String> closed = new java.util.HashSet<>();
+  private final Set<String> closed = new HashSet<>();
 
   Clusters(Context context, ProxyKind kind) {
     this.context = context;
@@ -71,11 +74,12 @@ final class Clusters {
           say,
           backend,
           "/spec",
+          ProblemReason.UNSUPPORTED_VALUE,
           "proxyless gRPC clients do not know "
               + lb
               + " load balancing; they use "
               + instead
-              + " for this Backend (UnsupportedValue)");
+              + " for this Backend");
       lb = instead;
     }
     // Active health checks are left out without a Problem: gRPC clients watch connection state
@@ -85,16 +89,18 @@ final class Clusters {
           say,
           backend,
           "/spec",
+          ProblemReason.UNSUPPORTED_VALUE,
           "proxyless gRPC clients eject endpoints by success rate and failure percentage only, not"
-              + " by consecutive errors; outlier detection is left out for them (UnsupportedValue)");
+              + " by consecutive errors; outlier detection is left out for them");
     }
     if (policy.tls() != null) {
       context.problemIf(
           say,
           backend,
           "/spec",
+          ProblemReason.UNSUPPORTED_VALUE,
           "proxyless gRPC clients take upstream TLS from their xDS credentials, not from a"
-              + " BackendTLSPolicy; their calls to this Backend fail closed (UnsupportedValue)");
+              + " BackendTLSPolicy; their calls to this Backend fail closed");
     }
     // No TLS context either: grpc-java would NACK it (it wants certificate providers), and a NACK
     // rejects every cluster of the update. The cluster has no endpoints instead: closed.
@@ -121,6 +127,7 @@ final class Clusters {
       context.problem(
           route,
           path,
+          ProblemReason.REF_NOT_PERMITTED,
           "reference to "
               + kind
               + " "
@@ -128,8 +135,7 @@ final class Clusters {
               + "/"
               + ref.name()
               + " in another namespace needs a ReferenceGrant in namespace "
-              + namespace
-              + " (RefNotPermitted)");
+              + namespace);
       return Optional.empty();
     }
     Optional<Resource> backend = context.get(key);
@@ -137,11 +143,8 @@ final class Clusters {
       context.problem(
           route,
           path,
-          "backend '"
-              + ref.name()
-              + "' not found in namespace "
-              + namespace
-              + " (BackendNotFound)");
+          ProblemReason.BACKEND_NOT_FOUND,
+          "backend '" + ref.name() + "' not found in namespace " + namespace);
       return Optional.empty();
     }
     return Optional.of(cluster(backend.get(), ref.port(), route, path));
@@ -160,6 +163,7 @@ final class Clusters {
         context.problem(
             referrer,
             path + "/port",
+            ProblemReason.INVALID,
             "no endpoint of Backend "
                 + backend.key().namespace()
                 + "/"

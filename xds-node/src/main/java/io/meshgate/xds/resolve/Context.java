@@ -5,6 +5,7 @@ import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.xds.ir.Problem;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.keys.KeyRing;
 import java.util.ArrayList;
@@ -47,14 +48,16 @@ final class Context {
     return (T) memos.computeIfAbsent(name, n -> compute.get());
   }
 
-  void problemIf(boolean condition, Resource resource, String path, String message) {
+  void problemIf(
+      boolean condition, Resource resource, String path, ProblemReason reason, String message) {
     if (condition) {
-      problem(resource, path, message);
+      problem(resource, path, reason, message);
     }
   }
 
-  void problem(Resource resource, String path, String message) {
-    problems.add(new Problem(source(resource), path, message));
+  /** A problem with a resource: a JSON pointer into it, the reason, and what is wrong. */
+  void problem(Resource resource, String path, ProblemReason reason, String message) {
+    problems.add(Problem.of(source(resource), path, reason, message));
   }
 
   /**
@@ -67,7 +70,7 @@ final class Context {
     } catch (RuntimeException e) {
       failed.add(group);
       if (owner != null) {
-        problem(owner, "", Problem.translationFailed(e));
+        problems.add(Problem.translationFailed(source(owner), e));
       }
       org.slf4j.LoggerFactory.getLogger(Context.class)
           .error("resolving group {} failed; its proxies keep the last good config", group, e);

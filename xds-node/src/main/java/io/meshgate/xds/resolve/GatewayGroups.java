@@ -21,6 +21,7 @@ import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.PortListenerIr;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RouteIr;
@@ -29,9 +30,11 @@ import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -101,6 +104,7 @@ final class GatewayGroups {
             context.problem(
                 gateway,
                 "/spec/listeners/" + l + "/port",
+                ProblemReason.CONFLICTED,
                 "the older Gateway "
                     + holder.key().namespace()
                     + "/"
@@ -109,7 +113,7 @@ final class GatewayGroups {
                     + claim
                     + "; listener '"
                     + listener.name()
-                    + "' is left out (Conflicted)");
+                    + "' is left out");
           }
         }
       }
@@ -146,8 +150,7 @@ final class GatewayGroups {
       final Map<String, List<Candidate>> hosts = new TreeMap<>();
       final Map<String, String> hostListeners = new HashMap<>();
       boolean plainHttp;
-      final Set<SourceRef> sources =
-          new java.util.LinkedHashSet<>(List.of(Context.source(gateway)));
+      final Set<SourceRef> sources = new LinkedHashSet<>(List.of(Context.source(gateway)));
 
       Port(int number) {
         this.number = number;
@@ -169,11 +172,12 @@ final class GatewayGroups {
             context.problem(
                 claimant,
                 at,
+                ProblemReason.CONFLICTED,
                 (name.isEmpty()
                         ? where + " already sends connections without a server name to "
                         : "server name " + name + " on " + where + " already goes to ")
                     + holder.name()
-                    + "; left out there (Conflicted)");
+                    + "; left out there");
             return false;
           }
         }
@@ -201,6 +205,7 @@ final class GatewayGroups {
           context.problem(
               gateway,
               at + "/allowedRoutes/namespaces/from",
+              ProblemReason.INVALID,
               "Selector needs namespace labels, which meshgate does not have outside Kubernetes; only routes of the Gateway's namespace attach (use All or Same)");
         }
         Port port = ports.computeIfAbsent(listener.port(), Port::new);
@@ -233,7 +238,7 @@ final class GatewayGroups {
         listeners.add(
             new PortListenerIr(name, "0.0.0.0", port.number, chains, List.copyOf(port.sources)));
       }
-      tables.sort(java.util.Comparator.comparing(RouteTableIr::name));
+      tables.sort(Comparator.comparing(RouteTableIr::name));
       return new ProxyGroupIr(
           Names.gatewayGroup(gateway.key()),
           ProxyKind.ENVOY,
@@ -351,7 +356,10 @@ final class GatewayGroups {
       }
       if (weighted.isEmpty()) {
         context.problem(
-            route, "/spec/rules", "no backend resolves; connections are closed (BackendNotFound)");
+            route,
+            "/spec/rules",
+            ProblemReason.BACKEND_NOT_FOUND,
+            "no backend resolves; connections are closed");
       }
       return weighted;
     }
@@ -428,6 +436,7 @@ final class GatewayGroups {
               context.problem(
                   route,
                   "/spec/hostnames",
+                  ProblemReason.NO_MATCHING_LISTENER_HOSTNAME,
                   "no hostname fits any listener of Gateway "
                       + gateway.key().namespace()
                       + "/"
@@ -436,7 +445,7 @@ final class GatewayGroups {
                       + tried.stream()
                           .map(l -> l.name() + ": " + l.hostname())
                           .collect(Collectors.joining(", "))
-                      + "); not attached (NoMatchingListenerHostname)");
+                      + "); not attached");
             }
           });
     }
@@ -465,9 +474,10 @@ final class GatewayGroups {
         context.problem(
             gateway,
             at + "/tls/certificateRefs",
+            ProblemReason.INVALID_CERTIFICATE_REF,
             "no certificate of listener '"
                 + listener.name()
-                + "' can be used; the listener is left out (InvalidCertificateRef)");
+                + "' can be used; the listener is left out");
       }
       return names;
     }
@@ -500,13 +510,13 @@ final class GatewayGroups {
           context.problem(
               route,
               "/spec/parentRefs",
+              ProblemReason.NOT_ALLOWED_BY_LISTENERS,
               "listener '"
                   + listener.name()
                   + "' is "
                   + Wire.name(listener.protocol())
                   + " and takes no "
-                  + route.kind().wireName()
-                  + " (NotAllowedByListeners)");
+                  + route.kind().wireName());
         }
         return false;
       }
@@ -519,6 +529,7 @@ final class GatewayGroups {
         context.problem(
             route,
             "/spec/parentRefs",
+            ProblemReason.NOT_ALLOWED_BY_LISTENERS,
             "listener '"
                 + listener.name()
                 + "' of Gateway "
@@ -526,8 +537,7 @@ final class GatewayGroups {
                 + "/"
                 + gateway.key().name()
                 + " does not allow routes from namespace "
-                + route.metadata().namespace()
-                + " (NotAllowedByListeners)");
+                + route.metadata().namespace());
         return false;
       }
       if (listener.allowedRoutes() != null && !listener.allowedRoutes().kinds().isEmpty()) {
@@ -541,11 +551,8 @@ final class GatewayGroups {
           context.problem(
               route,
               "/spec/parentRefs",
-              "listener '"
-                  + listener.name()
-                  + "' does not allow "
-                  + route.kind().wireName()
-                  + " (NotAllowedByListeners)");
+              ProblemReason.NOT_ALLOWED_BY_LISTENERS,
+              "listener '" + listener.name() + "' does not allow " + route.kind().wireName());
           return false;
         }
       }

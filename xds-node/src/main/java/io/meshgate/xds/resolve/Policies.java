@@ -2,8 +2,10 @@ package io.meshgate.xds.resolve;
 
 import io.meshgate.config.model.BackendTlsPolicySpec;
 import io.meshgate.config.model.BackendTlsValidation;
+import io.meshgate.config.model.ConsistentHash;
 import io.meshgate.config.model.GatewaySpec;
 import io.meshgate.config.model.GrpcRouteSpec;
+import io.meshgate.config.model.HealthCheck;
 import io.meshgate.config.model.HttpRouteSpec;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.LocalRateLimit;
@@ -19,12 +21,15 @@ import io.meshgate.xds.ir.ClusterPolicyIr.UpstreamTlsIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
+import io.meshgate.xds.ir.ProblemReason;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -79,6 +84,7 @@ final class Policies {
           context.problem(
               policy,
               at,
+              ProblemReason.CONFLICTED,
               "the older "
                   + kind.wireName()
                   + " "
@@ -87,7 +93,7 @@ final class Policies {
                   + holder.metadata().name()
                   + " already attaches to "
                   + describe(target)
-                  + "; this one is left out there (Conflicted)");
+                  + "; this one is left out there");
           continue;
         }
         if (kind == Kind.TRAFFIC_POLICY) {
@@ -113,7 +119,8 @@ final class Policies {
       context.problem(
           policy,
           at,
-          describe(target) + " not found in namespace " + namespace + " (TargetNotFound)");
+          ProblemReason.TARGET_NOT_FOUND,
+          describe(target) + " not found in namespace " + namespace);
       return Optional.empty();
     }
     String section = target.sectionName();
@@ -121,12 +128,13 @@ final class Policies {
       context.problem(
           policy,
           at + "/sectionName",
+          ProblemReason.TARGET_NOT_FOUND,
           describe(target)
               + " has no "
               + (resolved == Kind.GATEWAY ? "listener" : "rule")
               + " named '"
               + section
-              + "' (TargetNotFound)");
+              + "'");
       return Optional.empty();
     }
     return Optional.of(key(resolved, namespace, target.name(), section));
@@ -168,7 +176,7 @@ final class Policies {
   /** Fields that do not apply where the policy attaches get a Problem; they are ignored there. */
   private void checkFields(Resource policy, boolean backend) {
     TrafficPolicySpec spec = policy.spec(TrafficPolicySpec.class);
-    Map<String, Object> routeFields = new java.util.LinkedHashMap<>();
+    Map<String, Object> routeFields = new LinkedHashMap<>();
     routeFields.put("retry", spec.retry());
     routeFields.put("rateLimit", spec.rateLimit());
     routeFields.put("faultInjection", spec.faultInjection());
@@ -176,7 +184,7 @@ final class Policies {
       routeFields.put("timeout/request", spec.timeout().request());
       routeFields.put("timeout/idle", spec.timeout().idle());
     }
-    Map<String, Object> backendFields = new java.util.LinkedHashMap<>();
+    Map<String, Object> backendFields = new LinkedHashMap<>();
     backendFields.put("circuitBreaker", spec.circuitBreaker());
     backendFields.put("outlierDetection", spec.outlierDetection());
     backendFields.put("healthCheck", spec.healthCheck());
@@ -192,6 +200,7 @@ final class Policies {
             context.problem(
                 policy,
                 "/spec/" + field,
+                ProblemReason.INVALID,
                 backend
                     ? "applies to Gateways and routes, not to a Backend; ignored here"
                     : "applies to Backends (target a Backend or Service); ignored on a Gateway or"
@@ -353,16 +362,15 @@ final class Policies {
     return new BackendSettings(policy, failClosed[0], zones);
   }
 
-  private static HashOnIr hashOn(io.meshgate.config.model.ConsistentHash hash) {
+  private static HashOnIr hashOn(ConsistentHash hash) {
     return new HashOnIr(
-        hash.header() == null ? null : hash.header().toLowerCase(java.util.Locale.ROOT),
+        hash.header() == null ? null : hash.header().toLowerCase(Locale.ROOT),
         hash.cookie(),
         Boolean.TRUE.equals(hash.sourceIP()));
   }
 
   /** Defaults as Envoy Gateway's: every 3 s, 1 s timeout, 3 failures out, 1 success back. */
-  private static ClusterPolicyIr.HealthCheckIr healthCheck(
-      io.meshgate.config.model.HealthCheck check) {
+  private static ClusterPolicyIr.HealthCheckIr healthCheck(HealthCheck check) {
     if (check == null) {
       return null;
     }
@@ -409,15 +417,14 @@ final class Policies {
           context.problem(
               policy,
               at,
+              ProblemReason.INVALID_CA_CERTIFICATE_REF,
               secret.isEmpty()
                   ? "Secret '"
                       + ref.name()
                       + "' not found; the backend gets no traffic until it exists"
-                      + " (InvalidCACertificateRef)"
                   : "Secret '"
                       + ref.name()
-                      + "' has no ca.crt; the backend gets no traffic until it does"
-                      + " (InvalidCACertificateRef)");
+                      + "' has no ca.crt; the backend gets no traffic until it does");
           return null;
         }
         pem.append(new String(Base64.getDecoder().decode(ca), StandardCharsets.UTF_8));

@@ -32,6 +32,7 @@ import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.MirrorIr;
 import io.meshgate.xds.ir.PathMatchIr;
 import io.meshgate.xds.ir.PathRewriteIr;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RetryIr;
 import io.meshgate.xds.ir.RouteActionIr;
@@ -41,9 +42,11 @@ import io.meshgate.xds.ir.RoutePolicyIr;
 import io.meshgate.xds.ir.StringMatchIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -234,9 +237,10 @@ final class RouteRules {
             context.problem(
                 route,
                 at + "/filters/" + f,
+                ProblemReason.UNSUPPORTED_VALUE,
                 "proxyless gRPC clients cannot apply "
                     + Wire.name(filter.type())
-                    + "; their calls on this rule fail with UNAVAILABLE (UnsupportedValue)");
+                    + "; their calls on this rule fail with UNAVAILABLE");
             return unavailable();
           }
           if (filter.type() == RouteFilterType.REQUEST_REDIRECT) {
@@ -254,15 +258,16 @@ final class RouteRules {
           context.problem(
               route,
               at + "/filters/" + f,
+              ProblemReason.UNSUPPORTED_VALUE,
               "filter "
                   + Wire.name(filter.type())
-                  + " is not translated yet; the rule answers 500 until it is (UnsupportedValue)");
+                  + " is not translated yet; the rule answers 500 until it is");
           return new RouteActionIr.DirectResponse(500, "");
         }
       }
     }
     // Weights by cluster: two refs may end on the same cluster (e.g. both closed for gRPC).
-    Map<String, Integer> weights = new java.util.LinkedHashMap<>();
+    Map<String, Integer> weights = new LinkedHashMap<>();
     for (int b = 0; b < refs.size(); b++) {
       BackendRef ref = refs.get(b);
       Optional<String> cluster = clusters.resolve(route, ref, at + "/backendRefs/" + b);
@@ -274,7 +279,11 @@ final class RouteRules {
     weights.forEach((cluster, weight) -> weighted.add(new WeightedClusterIr(cluster, weight)));
     if (weighted.isEmpty()) {
       if (refs.isEmpty()) {
-        context.problem(route, at, "the rule has no backendRefs; it answers 500");
+        context.problem(
+            route,
+            at,
+            ProblemReason.INVALID,
+            "the rule has no backendRefs; it answers 500");
       }
       return new RouteActionIr.DirectResponse(500, "");
     }
@@ -294,8 +303,8 @@ final class RouteRules {
       context.problem(
           route,
           at,
-          "proxyless gRPC clients do not mirror requests; they forward without the shadow copy"
-              + " (UnsupportedValue)");
+          ProblemReason.UNSUPPORTED_VALUE,
+          "proxyless gRPC clients do not mirror requests; they forward without the shadow copy");
       return Optional.empty();
     }
     int numerator = 100;
@@ -369,7 +378,7 @@ final class RouteRules {
       List<String> on =
           rule.retry().codes().stream()
               .map(GRPC_RETRY_ON::get)
-              .filter(java.util.Objects::nonNull)
+              .filter(Objects::nonNull)
               .distinct()
               .sorted()
               .toList();
@@ -411,7 +420,7 @@ final class RouteRules {
       on.stream().filter(GRPC_RETRY_ON::containsValue).forEach(grpc::add);
       retry.retriableStatusCodes().stream()
           .map(GRPC_RETRY_ON::get)
-          .filter(java.util.Objects::nonNull)
+          .filter(Objects::nonNull)
           .forEach(grpc::add);
       List<String> sorted = grpc.stream().distinct().sorted().toList();
       return new RetryIr(
@@ -441,8 +450,9 @@ final class RouteRules {
       context.problem(
           route,
           at,
+          ProblemReason.UNSUPPORTED_VALUE,
           "proxyless gRPC clients do not rate-limit; the TrafficPolicy's rateLimit is not applied"
-              + " to their calls (UnsupportedValue)");
+              + " to their calls");
       rateLimit = null;
     }
     FaultIr fault = chain.fault();

@@ -13,6 +13,7 @@ import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.PathMatchIr;
 import io.meshgate.xds.ir.PortListenerIr;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RouteActionIr;
@@ -68,11 +69,12 @@ final class SidecarGroups {
       context.problem(
           sidecar,
           "/spec/service",
+          ProblemReason.BACKEND_NOT_FOUND,
           "Backend '"
               + spec.service()
               + "' not found in namespace "
               + key.namespace()
-              + "; the sidecar still forwards inbound traffic to its application (BackendNotFound)");
+              + "; the sidecar still forwards inbound traffic to its application");
     }
     SidecarInbound inbound = spec.inbound();
     String local =
@@ -97,6 +99,7 @@ final class SidecarGroups {
         context.problem(
             sidecar,
             at + "/backend",
+            ProblemReason.BACKEND_NOT_FOUND,
             "Backend '"
                 + upstream.backend()
                 + "' not found in namespace "
@@ -104,8 +107,7 @@ final class SidecarGroups {
                 + "; no listener on "
                 + upstream.localBindAddress()
                 + ":"
-                + upstream.localBindPort()
-                + " (BackendNotFound)");
+                + upstream.localBindPort());
         continue;
       }
       String cluster = clusters.cluster(backend.get(), null, sidecar, at);

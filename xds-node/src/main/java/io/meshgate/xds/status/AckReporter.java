@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.PutOption;
+import io.grpc.stub.StreamObserver;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.xds.serve.ErrorDetails;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -39,15 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AckReporter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AckReporter.class);
-
-  /** A proxy holds the current snapshot of its group. */
-  public static final String SYNCED = "Synced";
-
-  /** A proxy has not (yet) taken the current snapshot. */
-  public static final String PENDING = "Pending";
-
-  /** A proxy rejected the current snapshot. */
-  public static final String REJECTED = "Rejected";
 
   private final Client etcd;
   private final String replicaId;
@@ -135,7 +129,7 @@ public final class AckReporter implements AutoCloseable {
 
   /** What one proxy holds, as the leader needs it. */
   private record ProxyState(
-      String node, String state, long ackedRevision, String typeUrl, String errorDetail) {
+      String node, AckState state, long ackedRevision, String typeUrl, String errorDetail) {
     /** Proxies alike in all but their node id share an entry. */
     List<Object> shape() {
       return List.of(state, ackedRevision, typeUrl, errorDetail);
@@ -159,7 +153,7 @@ public final class AckReporter implements AutoCloseable {
     byGroup.forEach(
         (group, groupStreams) -> {
           GroupSnapshot snapshot = store.get(group).orElse(null);
-          Map<List<Object>, List<ProxyState>> alike = new java.util.LinkedHashMap<>();
+          Map<List<Object>, List<ProxyState>> alike = new LinkedHashMap<>();
           groupStreams.stream()
               .map(s -> proxy(s, snapshot))
               .sorted(
@@ -197,27 +191,30 @@ public final class AckReporter implements AutoCloseable {
     return summaries;
   }
 
-  private static int severity(String state) {
+  private static int severity(AckState state) {
     return switch (state) {
       case REJECTED -> 2;
       case PENDING -> 1;
-      default -> 0;
+      case SYNCED -> 0;
     };
   }
 
   /** Proxies past the entry limit as one entry that claims no more than all of them hold. */
   private static List<ProxyState> folded(List<ProxyState> rest) {
-    boolean allSynced = rest.stream().allMatch(p -> p.state().equals(SYNCED));
+    boolean allSynced = rest.stream().allMatch(p -> p.state() == AckState.SYNCED);
     long lowest = rest.stream().mapToLong(ProxyState::ackedRevision).min().orElse(-1);
     return rest.stream()
-        .map(p -> new ProxyState(p.node(), allSynced ? SYNCED : PENDING, lowest, "", ""))
+        .map(
+            p ->
+                new ProxyState(
+                    p.node(), allSynced ? AckState.SYNCED : AckState.PENDING, lowest, "", ""))
         .toList();
   }
 
   private static ObjectNode entry(List<ProxyState> alike) {
     ProxyState first = alike.get(0);
     ObjectNode entry = Mappers.json().createObjectNode();
-    entry.put("state", first.state());
+    entry.put("state", first.state().wireName());
     entry.put("ackedRevision", first.ackedRevision());
     if (!first.typeUrl().isEmpty()) {
       entry.put("typeUrl", first.typeUrl());
@@ -235,7 +232,7 @@ public final class AckReporter implements AutoCloseable {
    * ACKed over its types.
    */
   private static ProxyState proxy(StreamStatus stream, GroupSnapshot snapshot) {
-    String state = snapshot == null ? PENDING : SYNCED;
+    AckState state = snapshot == null ? AckState.PENDING : AckState.SYNCED;
     long acked = Long.MAX_VALUE;
     TypeStatus rejected = null;
     for (TypeStatus type : stream.types()) {
@@ -255,12 +252,12 @@ public final class AckReporter implements AutoCloseable {
       if (current.equals(type.nackedVersion())) {
         rejected = type;
       } else if (type.pendingNonce() != null || !current.equals(type.syncedVersion())) {
-        state = state.equals(SYNCED) ? PENDING : state;
+        state = state == AckState.SYNCED ? AckState.PENDING : state;
       }
     }
     return new ProxyState(
         stream.nodeId(),
-        rejected != null ? REJECTED : state,
+        rejected != null ? AckState.REJECTED : state,
         acked == Long.MAX_VALUE ? -1 : acked,
         rejected != null ? rejected.typeUrl() : "",
         rejected != null ? ErrorDetails.cut(rejected.nackDetail()) : "");
@@ -271,12 +268,11 @@ public final class AckReporter implements AutoCloseable {
   }
 
   /** Keep-alive responses need no handling: a lost lease shows as a failed write. */
-  private enum NoOpObserver
-      implements io.grpc.stub.StreamObserver<io.etcd.jetcd.lease.LeaseKeepAliveResponse> {
+  private enum NoOpObserver implements StreamObserver<LeaseKeepAliveResponse> {
     INSTANCE;
 
     @Override
-    public void onNext(io.etcd.jetcd.lease.LeaseKeepAliveResponse value) {}
+    public void onNext(LeaseKeepAliveResponse value) {}
 
     @Override
     public void onError(Throwable t) {}

@@ -1,29 +1,42 @@
 package io.meshgate.xds.status;
 
+import io.meshgate.config.model.BackendTlsPolicySpec;
 import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.PolicyTargetRef;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.model.TrafficPolicySpec;
 import io.meshgate.xds.ir.Problem;
+import io.meshgate.xds.ir.ProxyGroupIr;
+import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.serve.ErrorDetails;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * The ResolvedRefs condition of every resource from one resolution's problems: True when none names
- * the resource, else False with the first problem's reason and every problem's path and message.
- * Pure: the writer adds transition times.
+ * the resource, else False with the first problem's reason and every problem's path and text. And
+ * the Programmed condition from the replicas' ACK summaries. Pure: the writer adds transition
+ * times.
  */
 public final class Conditions {
   public static final String RESOLVED_REFS = "ResolvedRefs";
   public static final String PROGRAMMED = "Programmed";
 
-  /** Problems end with a Gateway API style reason in parentheses, e.g. "(BackendNotFound)". */
-  private static final Pattern REASON = Pattern.compile("\\(([A-Z][A-Za-z]+)\\)\\s*$");
+  /** Programmed=False's reason while proxies have not taken the resource (or none is connected). */
+  public static final String PENDING = "Pending";
+
+  /** Programmed=False's reason when a proxy rejected the resource: waiting will not help. */
+  public static final String INVALID = "Invalid";
 
   private static final int MAX_LISTED = 8;
 
@@ -31,7 +44,7 @@ public final class Conditions {
 
   /** A condition without its transition time, which the writer keeps or sets. */
   public record Desired(
-      String type, String status, String reason, String message, long generation) {
+      String type, ConditionStatus status, String reason, String message, long generation) {
     Condition at(String lastTransitionTime) {
       return new Condition(type, status, reason, message, generation, lastTransitionTime);
     }
@@ -39,7 +52,7 @@ public final class Conditions {
     boolean sameAs(Condition c) {
       return c != null
           && type.equals(c.type())
-          && status.equals(c.status())
+          && status == c.status()
           && reason.equals(c.reason())
           && message.equals(c.message())
           && c.observedGeneration() != null
@@ -52,7 +65,7 @@ public final class Conditions {
       Iterable<Resource> resources, List<Problem> problems) {
     Map<String, List<Problem>> bySource = new LinkedHashMap<>();
     for (Problem problem : problems) {
-      bySource.computeIfAbsent(sourceKey(problem), k -> new ArrayList<>()).add(problem);
+      bySource.computeIfAbsent(problem.source().key(), k -> new ArrayList<>()).add(problem);
     }
     Map<ResourceKey, Desired> desired = new LinkedHashMap<>();
     for (Resource resource : resources) {
@@ -77,20 +90,28 @@ public final class Conditions {
   static Desired resolvedRefs(List<Problem> problems, long generation) {
     if (problems.isEmpty()) {
       return new Desired(
-          RESOLVED_REFS, "True", "ResolvedRefs", "every reference resolved", generation);
+          RESOLVED_REFS,
+          ConditionStatus.TRUE,
+          RESOLVED_REFS,
+          "every reference resolved",
+          generation);
     }
     StringBuilder message = new StringBuilder();
     for (int i = 0; i < problems.size() && i < MAX_LISTED; i++) {
       if (i > 0) {
         message.append("; ");
       }
-      message.append(problems.get(i).path()).append(": ").append(problems.get(i).message());
+      message.append(problems.get(i).path()).append(": ").append(problems.get(i).text());
     }
     if (problems.size() > MAX_LISTED) {
       message.append("; and ").append(problems.size() - MAX_LISTED).append(" more");
     }
     return new Desired(
-        RESOLVED_REFS, "False", reason(problems.get(0).message()), message.toString(), generation);
+        RESOLVED_REFS,
+        ConditionStatus.FALSE,
+        problems.get(0).reason().wireName(),
+        message.toString(),
+        generation);
   }
 
   /**
@@ -101,7 +122,7 @@ public final class Conditions {
       String replica,
       String group,
       String node,
-      String state,
+      AckState state,
       long ackedRevision,
       String typeUrl,
       String errorDetail,
@@ -111,17 +132,12 @@ public final class Conditions {
   public record Fleet(Map<String, Long> builtRevisions, Map<String, List<ProxyAck>> byGroup) {}
 
   /** The proxy groups each resource reaches, by {@code Kind/namespace/name}. */
-  public static Map<String, java.util.Set<String>> groupsOf(
-      io.meshgate.xds.ir.ResolvedIr resolved, Iterable<Resource> resources) {
-    Map<String, java.util.Set<String>> groups = new java.util.HashMap<>();
-    for (io.meshgate.xds.ir.ProxyGroupIr group : resolved.groups()) {
-      java.util.function.Consumer<io.meshgate.xds.ir.SourceRef> add =
-          s ->
-              groups
-                  .computeIfAbsent(
-                      s.kind() + "/" + s.namespace() + "/" + s.name(),
-                      k -> new java.util.TreeSet<>())
-                  .add(group.name());
+  public static Map<String, Set<String>> groupsOf(
+      ResolvedIr resolved, Iterable<Resource> resources) {
+    Map<String, Set<String>> groups = new HashMap<>();
+    for (ProxyGroupIr group : resolved.groups()) {
+      Consumer<SourceRef> add =
+          s -> groups.computeIfAbsent(s.key(), k -> new TreeSet<>()).add(group.name());
       group.listeners().forEach(l -> l.sources().forEach(add));
       group.clusters().forEach(c -> c.sources().forEach(add));
       group.routeTables().stream()
@@ -131,22 +147,19 @@ public final class Conditions {
     }
     // Policies reach what their targets reach.
     for (Resource resource : resources) {
-      List<io.meshgate.config.model.PolicyTargetRef> targets =
+      List<PolicyTargetRef> targets =
           resource.kind() == Kind.TRAFFIC_POLICY
-              ? resource.spec(io.meshgate.config.model.TrafficPolicySpec.class).targetRefs()
+              ? resource.spec(TrafficPolicySpec.class).targetRefs()
               : resource.kind() == Kind.BACKEND_TLS_POLICY
-                  ? resource.spec(io.meshgate.config.model.BackendTlsPolicySpec.class).targetRefs()
+                  ? resource.spec(BackendTlsPolicySpec.class).targetRefs()
                   : List.of();
       for (var target : targets) {
         String kind = "Service".equals(target.kind()) ? "Backend" : target.kind();
-        java.util.Set<String> reached =
+        Set<String> reached =
             groups.getOrDefault(
-                kind + "/" + resource.metadata().namespace() + "/" + target.name(),
-                java.util.Set.of());
+                kind + "/" + resource.metadata().namespace() + "/" + target.name(), Set.of());
         if (!reached.isEmpty()) {
-          groups
-              .computeIfAbsent(sourceKey(resource), k -> new java.util.TreeSet<>())
-              .addAll(reached);
+          groups.computeIfAbsent(sourceKey(resource), k -> new TreeSet<>()).addAll(reached);
         }
       }
     }
@@ -160,7 +173,7 @@ public final class Conditions {
    * otherwise, including when no proxy of its groups is connected.
    */
   public static Map<ResourceKey, Desired> programmed(
-      Iterable<Resource> resources, Map<String, java.util.Set<String>> groups, Fleet fleet) {
+      Iterable<Resource> resources, Map<String, Set<String>> groups, Fleet fleet) {
     Map<ResourceKey, Desired> desired = new LinkedHashMap<>();
     for (Resource resource : resources) {
       if (resource.kind() == Kind.SECRET || resource.kind() == Kind.REFERENCE_GRANT) {
@@ -170,7 +183,7 @@ public final class Conditions {
           resource.metadata().generation() == null ? 0 : resource.metadata().generation();
       long written =
           resource.metadata().resourceVersion() == null ? 0 : resource.metadata().resourceVersion();
-      java.util.Set<String> reached = groups.getOrDefault(sourceKey(resource), java.util.Set.of());
+      Set<String> reached = groups.getOrDefault(sourceKey(resource), Set.of());
       List<ProxyAck> proxies =
           reached.stream()
               .flatMap(g -> fleet.byGroup().getOrDefault(g, List.of()).stream())
@@ -181,20 +194,20 @@ public final class Conditions {
   }
 
   static Desired programmed(
-      java.util.Set<String> groups,
-      List<ProxyAck> proxies,
-      Fleet fleet,
-      long written,
-      long generation) {
+      Set<String> groups, List<ProxyAck> proxies, Fleet fleet, long written, long generation) {
     if (groups.isEmpty()) {
       return new Desired(
-          PROGRAMMED, "False", "Pending", "no proxy group uses this resource", generation);
+          PROGRAMMED,
+          ConditionStatus.FALSE,
+          PENDING,
+          "no proxy group uses this resource",
+          generation);
     }
     if (proxies.isEmpty()) {
       return new Desired(
           PROGRAMMED,
-          "False",
-          "Pending",
+          ConditionStatus.FALSE,
+          PENDING,
           "no proxy of " + String.join(", ", groups) + " is connected",
           generation);
     }
@@ -204,14 +217,14 @@ public final class Conditions {
       long built = fleet.builtRevisions().getOrDefault(proxy.replica(), -1L);
       boolean holds =
           proxy.ackedRevision() >= written
-              || (proxy.state().equals(AckReporter.SYNCED) && built >= written);
+              || (proxy.state() == AckState.SYNCED && built >= written);
       if (holds) {
         done += proxy.count();
-      } else if (proxy.state().equals(AckReporter.REJECTED) && built >= written) {
+      } else if (proxy.state() == AckState.REJECTED && built >= written) {
         return new Desired(
             PROGRAMMED,
-            "False",
-            "Invalid",
+            ConditionStatus.FALSE,
+            INVALID,
             "proxy "
                 + proxy.node()
                 + " of "
@@ -228,15 +241,15 @@ public final class Conditions {
     if (done == connected) {
       return new Desired(
           PROGRAMMED,
-          "True",
-          "Programmed",
+          ConditionStatus.TRUE,
+          PROGRAMMED,
           "all " + done + " connected proxies of " + String.join(", ", groups) + " hold it",
           generation);
     }
     return new Desired(
         PROGRAMMED,
-        "False",
-        "Pending",
+        ConditionStatus.FALSE,
+        PENDING,
         (connected - done)
             + " of "
             + connected
@@ -252,18 +265,5 @@ public final class Conditions {
         + resource.metadata().namespace()
         + "/"
         + resource.metadata().name();
-  }
-
-  static String reason(String message) {
-    Matcher m = REASON.matcher(message);
-    return m.find() ? m.group(1) : "Invalid";
-  }
-
-  private static String sourceKey(Problem problem) {
-    return problem.source().kind()
-        + "/"
-        + problem.source().namespace()
-        + "/"
-        + problem.source().name();
   }
 }

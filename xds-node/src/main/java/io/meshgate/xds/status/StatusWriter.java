@@ -25,7 +25,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -105,7 +107,7 @@ public final class StatusWriter implements AutoCloseable {
       return; // nothing changed since the conditions were last written by this term
     }
     var resources = input.config().resources().values();
-    Map<ResourceKey, List<Conditions.Desired>> desired = new java.util.LinkedHashMap<>();
+    Map<ResourceKey, List<Conditions.Desired>> desired = new LinkedHashMap<>();
     Conditions.resolvedRefs(resources, input.resolved().problems())
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
     Conditions.programmed(resources, Conditions.groupsOf(input.resolved(), resources), fleet)
@@ -124,7 +126,7 @@ public final class StatusWriter implements AutoCloseable {
           continue;
         }
         String since =
-            existing != null && existing.status().equals(want.status())
+            existing != null && existing.status() == want.status()
                 ? existing.lastTransitionTime()
                 : at;
         next.removeIf(c -> c.type().equals(want.type()));
@@ -132,7 +134,7 @@ public final class StatusWriter implements AutoCloseable {
         changed = true;
       }
       if (changed) {
-        next.sort(java.util.Comparator.comparing(Condition::type));
+        next.sort(Comparator.comparing(Condition::type));
         ops.add(Op.put(bytes(Keyspace.conditions(entry.getKey())), json(next), PutOption.DEFAULT));
       }
     }
@@ -175,7 +177,7 @@ public final class StatusWriter implements AutoCloseable {
               replica,
               group,
               proxy.path("nodes").path(0).asText(proxy.path("node").asText()),
-              proxy.path("state").asText(),
+              AckState.fromWireName(proxy.path("state").asText()),
               proxy.path("ackedRevision").asLong(-1),
               proxy.path("typeUrl").asText(""),
               proxy.path("errorDetail").asText(""),

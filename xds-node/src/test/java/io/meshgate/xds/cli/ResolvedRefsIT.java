@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.StoreReader;
@@ -100,7 +101,8 @@ class ResolvedRefsIT {
     // then: ResolvedRefs=False, naming the Backend, with the route's generation
     await()
         .atMost(Duration.ofSeconds(15))
-        .until(() -> resolvedRefs(route).filter(c -> c.status().equals("False")).isPresent());
+        .until(
+            () -> resolvedRefs(route).filter(c -> c.status() == ConditionStatus.FALSE).isPresent());
     Condition missing = resolvedRefs(route).orElseThrow();
     assertThat(missing.reason()).isEqualTo("BackendNotFound");
     assertThat(missing.message()).contains("backend 'cart' not found in namespace " + ns);
@@ -128,10 +130,11 @@ class ResolvedRefsIT {
     // then: True again, and the Backend has its own condition
     await()
         .atMost(Duration.ofSeconds(15))
-        .until(() -> resolvedRefs(route).filter(c -> c.status().equals("True")).isPresent());
+        .until(
+            () -> resolvedRefs(route).filter(c -> c.status() == ConditionStatus.TRUE).isPresent());
     assertThat(resolvedRefs(new ResourceKey(Kind.BACKEND, ns, "cart")))
         .map(Condition::status)
-        .contains("True");
+        .contains(ConditionStatus.TRUE);
     assertThat(List.of(cli("status", "httproute/shop", "-n", ns).out()))
         .allMatch(out -> out.contains("ResolvedRefs") && out.contains("True"));
   }

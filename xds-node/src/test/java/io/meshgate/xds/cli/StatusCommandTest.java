@@ -3,6 +3,7 @@ package io.meshgate.xds.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.ConditionStatus;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ class StatusCommandTest {
     Condition programmed =
         new Condition(
             "Programmed",
-            "False",
+            ConditionStatus.FALSE,
             "Invalid",
             message + "z".repeat(100_000),
             2L,
@@ -38,7 +39,13 @@ class StatusCommandTest {
   @Test
   void aShortMessageIsPrintedWhole() {
     Condition resolved =
-        new Condition("ResolvedRefs", "True", "ResolvedRefs", "every reference resolved", 1L, "t");
+        new Condition(
+            "ResolvedRefs",
+            ConditionStatus.TRUE,
+            "ResolvedRefs",
+            "every reference resolved",
+            1L,
+            "t");
 
     assertThat(StatusCommand.conditionRows(List.of(resolved)).get(1)[5])
         .isEqualTo("every reference resolved");

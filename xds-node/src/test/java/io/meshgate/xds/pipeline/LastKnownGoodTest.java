@@ -2,6 +2,7 @@ package io.meshgate.xds.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
@@ -75,7 +76,7 @@ class LastKnownGoodTest {
             .findFirst()
             .orElseThrow()
             .getValue();
-    assertThat(gateway.status()).isEqualTo("False");
+    assertThat(gateway.status()).isEqualTo(ConditionStatus.FALSE);
     assertThat(gateway.reason()).isEqualTo("TranslationFailed");
     assertThat(gateway.message()).contains("simulated translator bug").contains("last good config");
 

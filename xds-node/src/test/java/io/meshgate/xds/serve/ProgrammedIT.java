@@ -14,6 +14,7 @@ import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
@@ -28,6 +29,7 @@ import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.testing.EchoServers;
 import io.meshgate.xds.testing.GrpcXdsClient;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,9 +109,9 @@ class ProgrammedIT {
         .conditions(ROUTE).stream().filter(c -> c.type().equals("Programmed")).findFirst();
   }
 
-  private static boolean programmedIs(String status, String reason, long generation) {
+  private static boolean programmedIs(ConditionStatus status, String reason, long generation) {
     return programmed()
-        .filter(c -> c.status().equals(status))
+        .filter(c -> c.status() == status)
         .filter(c -> c.reason().equals(reason))
         .filter(c -> c.observedGeneration() == generation)
         .isPresent();
@@ -129,7 +131,9 @@ class ProgrammedIT {
   void programmedFollowsWhatTheConnectedProxiesHold() throws Exception {
     // given: no proxy yet
     publish(config("v1"));
-    await().atMost(Duration.ofSeconds(20)).until(() -> programmedIs("False", "Pending", 1));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> programmedIs(ConditionStatus.FALSE, "Pending", 1));
     assertThat(programmed().orElseThrow().message()).contains("no proxy of proxyless is connected");
 
     // when: a gRPC client takes its config (and calls through it)
@@ -143,7 +147,9 @@ class ProgrammedIT {
       assertThat(EchoServers.identify(grpc.channel("echo.default"))).isEqualTo("echo");
 
       // then: Programmed=True for generation 1
-      await().atMost(Duration.ofSeconds(20)).until(() -> programmedIs("True", "Programmed", 1));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> programmedIs(ConditionStatus.TRUE, "Programmed", 1));
 
       // when: a second proxy receives the route table but does not answer yet
       ManagedChannel channel =
@@ -156,7 +162,9 @@ class ProgrammedIT {
         DiscoveryResponse first = held.next();
 
         // then: Pending, naming how many have not taken it
-        await().atMost(Duration.ofSeconds(20)).until(() -> programmedIs("False", "Pending", 1));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> programmedIs(ConditionStatus.FALSE, "Pending", 1));
         assertThat(programmed().orElseThrow().message())
             .contains("1 of 2 connected proxies of proxyless do not hold it yet");
 
@@ -168,7 +176,9 @@ class ProgrammedIT {
             first.getVersionInfo(),
             first.getNonce(),
             false);
-        await().atMost(Duration.ofSeconds(20)).until(() -> programmedIs("True", "Programmed", 1));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> programmedIs(ConditionStatus.TRUE, "Programmed", 1));
 
         // when: a change the scripted proxy rejects, with 20 KiB of error detail
         publish(config("v2"));
@@ -182,14 +192,16 @@ class ProgrammedIT {
             "rejected by test: " + "x".repeat(20_000));
 
         // then: Invalid, with the proxy's error (cut to 1 KiB) and its node id, for generation 2
-        await().atMost(Duration.ofSeconds(20)).until(() -> programmedIs("False", "Invalid", 2));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> programmedIs(ConditionStatus.FALSE, "Invalid", 2));
         String message = programmed().orElseThrow().message();
         assertThat(message)
             .contains("scripted-1")
             .contains("rejected by test")
             .contains("RouteConfiguration")
             .endsWith("… (cut, 20018 bytes)");
-        assertThat(message.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+        assertThat(message.getBytes(StandardCharsets.UTF_8).length)
             .isLessThan(ErrorDetails.MAX_BYTES + 200);
 
         // when: the next valid change, which it ACKs
@@ -204,7 +216,9 @@ class ProgrammedIT {
             false);
 
         // then: True for generation 3
-        await().atMost(Duration.ofSeconds(20)).until(() -> programmedIs("True", "Programmed", 3));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> programmedIs(ConditionStatus.TRUE, "Programmed", 3));
       } finally {
         channel.shutdownNow();
       }

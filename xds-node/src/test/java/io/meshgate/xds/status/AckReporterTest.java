@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshgate.config.codec.Mappers;
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.xds.serve.StreamStatus;
 import io.meshgate.xds.serve.TypeStatus;
 import io.meshgate.xds.snapshot.GroupSnapshot;
@@ -11,8 +12,10 @@ import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeResources;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +52,7 @@ class AckReporterTest {
     JsonNode proxy = proxy(storeAt("v2"), stream);
 
     // then
-    assertThat(proxy.path("state").asText()).isEqualTo(AckReporter.REJECTED);
+    assertThat(proxy.path("state").asText()).isEqualTo(AckState.REJECTED.wireName());
     String detail = proxy.path("errorDetail").asText();
     assertThat(detail.getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(1024);
     assertThat(detail).endsWith("… (cut, 50000 bytes)");
@@ -67,7 +70,7 @@ class AckReporterTest {
     JsonNode proxy = proxy(storeAt("v2"), stream);
 
     // then
-    assertThat(proxy.path("state").asText()).isEqualTo(AckReporter.REJECTED);
+    assertThat(proxy.path("state").asText()).isEqualTo(AckState.REJECTED.wireName());
     assertThat(proxy.path("errorDetail").asText()).isEqualTo("bad route");
   }
 
@@ -107,7 +110,7 @@ class AckReporterTest {
   void aSummaryOfTenThousandProxiesHoldsOneEntryPerStateAndStaysSmall() throws Exception {
     // given: 10,000 proxies with 256-byte node ids; 500 of them reject with 1 KiB details of
     // their own, so there are more states than entries
-    List<StreamStatus> streams = new java.util.ArrayList<>();
+    List<StreamStatus> streams = new ArrayList<>();
     for (int i = 0; i < 9_000; i++) {
       streams.add(synced(i, node(i), 7));
     }
@@ -134,13 +137,13 @@ class AckReporterTest {
       assertThat(entry.path("nodes").size()).isBetween(1, AckReporter.SAMPLE_NODES);
     }
     assertThat(counted).isEqualTo(10_000);
-    assertThat(entries.get(0).path("state").asText()).isEqualTo(AckReporter.REJECTED);
+    assertThat(entries.get(0).path("state").asText()).isEqualTo(AckState.REJECTED.wireName());
   }
 
   @Test
   void proxiesFoldedPastTheEntryLimitAreNeverReportedAsHoldingWhatTheyDoNot() throws Exception {
     // given: 250 pending proxies at revisions 1..250 and 1,000 synced at 300: 251 states
-    List<StreamStatus> streams = new java.util.ArrayList<>();
+    List<StreamStatus> streams = new ArrayList<>();
     for (int i = 1; i <= 250; i++) {
       streams.add(pending(i, "p" + i, i));
     }
@@ -155,11 +158,11 @@ class AckReporterTest {
     for (long written : new long[] {100, 220, 260}) {
       // when
       Conditions.Desired programmed =
-          Conditions.programmed(java.util.Set.of(GROUP), proxies, fleet, written, 1);
+          Conditions.programmed(Set.of(GROUP), proxies, fleet, written, 1);
 
       // then: at least as many not holding it as truly do not (revisions below it), never fewer
       long exact = Math.min(written - 1, 250);
-      assertThat(programmed.status()).as("written at %d", written).isEqualTo("False");
+      assertThat(programmed.status()).as("written at %d", written).isEqualTo(ConditionStatus.FALSE);
       long reported = Long.parseLong(programmed.message().split(" ")[0]);
       assertThat(reported).as("written at %d", written).isBetween(exact, 1_250L);
       assertThat(programmed.message()).contains(" of 1250 connected proxies");

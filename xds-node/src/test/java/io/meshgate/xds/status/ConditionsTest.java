@@ -2,12 +2,16 @@ package io.meshgate.xds.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.xds.ir.Problem;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.translate.Cases;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +46,7 @@ class ConditionsTest {
     assertThat(desired.keySet())
         .extracting(k -> k.kind().wireName() + "/" + k.name())
         .containsExactlyInAnyOrder("Backend/api", "HTTPRoute/shop");
-    assertThat(desired.values()).allMatch(d -> d.status().equals("True"));
+    assertThat(desired.values()).allMatch(d -> d.status() == ConditionStatus.TRUE);
     assertThat(desired.values()).allMatch(d -> d.generation() == 1);
   }
 
@@ -52,11 +56,16 @@ class ConditionsTest {
     SourceRef shop = new SourceRef("HTTPRoute", "default", "shop", 1);
     List<Problem> problems =
         List.of(
-            new Problem(
+            Problem.of(
                 shop,
                 "/spec/rules/0/backendRefs/0",
-                "backend 'cart' not found in namespace default (BackendNotFound)"),
-            new Problem(shop, "/spec/rules/1", "the rule has no backendRefs; it answers 500"));
+                ProblemReason.BACKEND_NOT_FOUND,
+                "backend 'cart' not found in namespace default"),
+            Problem.of(
+                shop,
+                "/spec/rules/1",
+                ProblemReason.INVALID,
+                "the rule has no backendRefs; it answers 500"));
 
     Conditions.Desired route =
         Conditions.resolvedRefs(config.resources().values(), problems).entrySet().stream()
@@ -65,7 +74,7 @@ class ConditionsTest {
             .orElseThrow()
             .getValue();
 
-    assertThat(route.status()).isEqualTo("False");
+    assertThat(route.status()).isEqualTo(ConditionStatus.FALSE);
     assertThat(route.reason()).isEqualTo("BackendNotFound");
     assertThat(route.message())
         .isEqualTo(
@@ -74,11 +83,11 @@ class ConditionsTest {
   }
 
   @Test
-  void aProblemWithoutAReasonIsInvalidAndLongListsAreCut() {
+  void aProblemWithNoSpecificReasonIsInvalidAndLongListsAreCut() {
     SourceRef source = new SourceRef("HTTPRoute", "default", "shop", 3);
     List<Problem> many =
         IntStream.range(0, 11)
-            .mapToObj(i -> new Problem(source, "/spec/rules/" + i, "odd"))
+            .mapToObj(i -> Problem.of(source, "/spec/rules/" + i, ProblemReason.INVALID, "odd"))
             .toList();
 
     Conditions.Desired desired = Conditions.resolvedRefs(many, 3);
@@ -97,7 +106,7 @@ class ConditionsTest {
             "r1",
             "gateway/shop/edge",
             "edge-2",
-            AckReporter.REJECTED,
+            AckState.REJECTED,
             10,
             "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
             "ü".repeat(10_240),
@@ -107,17 +116,13 @@ class ConditionsTest {
 
     // when
     Conditions.Desired programmed =
-        Conditions.programmed(java.util.Set.of("gateway/shop/edge"), List.of(proxy), fleet, 20, 2);
+        Conditions.programmed(Set.of("gateway/shop/edge"), List.of(proxy), fleet, 20, 2);
 
     // then
     assertThat(programmed.reason()).isEqualTo("Invalid");
     String prefix = "proxy edge-2 of gateway/shop/edge (replica r1) rejected RouteConfiguration: ";
     assertThat(programmed.message()).startsWith(prefix).endsWith("… (cut, 20480 bytes)");
-    assertThat(
-            programmed
-                .message()
-                .substring(prefix.length())
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8))
+    assertThat(programmed.message().substring(prefix.length()).getBytes(StandardCharsets.UTF_8))
         .hasSizeLessThanOrEqualTo(1024);
   }
 }

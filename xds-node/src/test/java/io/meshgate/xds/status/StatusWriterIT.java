@@ -12,6 +12,7 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
@@ -125,7 +126,12 @@ class StatusWriterIT {
             .valueToTree(
                 List.of(
                     new Condition(
-                        "Programmed", "False", "Pending", message, 1L, "2024-01-01T00:00:00Z"))));
+                        "Programmed",
+                        ConditionStatus.FALSE,
+                        "Pending",
+                        message,
+                        1L,
+                        "2024-01-01T00:00:00Z"))));
     return root.toString();
   }
 

@@ -3,6 +3,7 @@ package io.meshgate.xds.translate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
@@ -94,7 +95,7 @@ class CertificateFileRefsTest {
 
     // then
     assertThat(ownResolved.problems()).isEmpty();
-    assertThat(resolvedRefs(own, ownResolved, "tenant-a").status()).isEqualTo("True");
+    assertThat(resolvedRefs(own, ownResolved, "tenant-a").status()).isEqualTo(ConditionStatus.TRUE);
     assertThat(secrets(ownTranslated))
         .singleElement()
         .satisfies(
@@ -102,7 +103,7 @@ class CertificateFileRefsTest {
                 assertThat(s.getTlsCertificate().getCertificateChain().getInlineString())
                     .isEqualTo(Files.readString(KEYS.resolve("edge.example.com.crt"))));
     Conditions.Desired refused = resolvedRefs(borrowed, borrowedResolved, "tenant-b");
-    assertThat(refused.status()).isEqualTo("False");
+    assertThat(refused.status()).isEqualTo(ConditionStatus.FALSE);
     assertThat(refused.reason()).isEqualTo("RefNotPermitted");
     assertThat(refused.message())
         .startsWith("/spec/listeners/0/tls/certificateRefs/0: certificate file references are")

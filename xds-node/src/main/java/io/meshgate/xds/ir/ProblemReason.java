@@ -1,0 +1,58 @@
+package io.meshgate.xds.ir;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Why a resource could not be translated as written: a reason of Gateway API's ResolvedRefs (and
+ * Accepted) conditions, which becomes the reason of the resource's ResolvedRefs=False. Only the
+ * reasons meshgate reports; add one when a new problem needs it.
+ */
+public enum ProblemReason {
+  /**
+   * Nothing more specific fits. A problem's text does not name this reason (it never has): the text
+   * ends with a reason in parentheses only when the reason says more than "invalid".
+   */
+  INVALID("Invalid"),
+  /** A backendRef (or a Sidecar's service or upstream) names a Backend that does not exist. */
+  BACKEND_NOT_FOUND("BackendNotFound"),
+  /** An older resource already holds the port, server name or policy target. */
+  CONFLICTED("Conflicted"),
+  /** A BackendTLSPolicy's CA Secret is missing or holds no ca.crt. */
+  INVALID_CA_CERTIFICATE_REF("InvalidCACertificateRef"),
+  /** A listener's certificateRef cannot be served. */
+  INVALID_CERTIFICATE_REF("InvalidCertificateRef"),
+  /** None of a route's hostnames fits a listener it attaches to. */
+  NO_MATCHING_LISTENER_HOSTNAME("NoMatchingListenerHostname"),
+  /** A listener does not take the route (protocol, namespace or kind). */
+  NOT_ALLOWED_BY_LISTENERS("NotAllowedByListeners"),
+  /** A reference into another namespace (or outside the cert dirs) that nothing permits. */
+  REF_NOT_PERMITTED("RefNotPermitted"),
+  /** A policy's targetRef names nothing that exists. */
+  TARGET_NOT_FOUND("TargetNotFound"),
+  /** A resolution failed as a whole (a bug); its proxies keep the last good config. */
+  TRANSLATION_FAILED("TranslationFailed"),
+  /** Valid, but not something the proxy kind can do; the part is left out or fails closed. */
+  UNSUPPORTED_VALUE("UnsupportedValue");
+
+  private final String wireName;
+
+  ProblemReason(String wireName) {
+    this.wireName = wireName;
+  }
+
+  /** The reason as a condition carries it, e.g. {@code BackendNotFound}. */
+  public String wireName() {
+    return wireName;
+  }
+
+  /** By exact wire name ({@code BackendNotFound}). */
+  public static Optional<ProblemReason> find(String wireName) {
+    return Arrays.stream(values()).filter(r -> r.wireName.equals(wireName)).findFirst();
+  }
+
+  @Override
+  public String toString() {
+    return wireName;
+  }
+}
