@@ -51,6 +51,16 @@ final class ApplyCommand implements Callable<Integer> {
     programmed
   }
 
+  /** What {@link #publish} waits for once the events are on Kafka. */
+  enum Wait {
+    /** Nothing: print what was published and return. */
+    NONE,
+    /** Every event's outcome (Accepted, Rejected or Deleted) recorded by the applier. */
+    OUTCOME,
+    /** Every outcome, and then every accepted resource Programmed by the proxies. */
+    PROGRAMMED
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Mixin ClusterOptions cluster;
@@ -150,10 +160,16 @@ final class ApplyCommand implements Callable<Integer> {
       }
       Map<ResourceKey, ConfigEvent> published = new LinkedHashMap<>();
       resources.forEach(r -> published.put(r.key(), events.get(0)));
-      return publish(
-          spec, cluster, events, published, waitForOutcome, waitFor == WaitFor.programmed);
+      return publish(spec, cluster, events, published, waiting());
     }
-    return publish(spec, cluster, events, waitForOutcome, waitFor == WaitFor.programmed);
+    return publish(spec, cluster, events, waiting());
+  }
+
+  private Wait waiting() {
+    if (!waitForOutcome) {
+      return Wait.NONE;
+    }
+    return waitFor == WaitFor.programmed ? Wait.PROGRAMMED : Wait.OUTCOME;
   }
 
   /**
@@ -212,11 +228,10 @@ final class ApplyCommand implements Callable<Integer> {
       CommandLine.Model.CommandSpec spec,
       ClusterOptions cluster,
       List<ConfigEvent> events,
-      boolean wait,
-      boolean programmed) {
+      Wait wait) {
     Map<ResourceKey, ConfigEvent> published = new LinkedHashMap<>();
     events.forEach(e -> published.put(ResourceKey.parse(e.subject()), e));
-    return publish(spec, cluster, events, published, wait, programmed);
+    return publish(spec, cluster, events, published, wait);
   }
 
   /**
@@ -230,14 +245,13 @@ final class ApplyCommand implements Callable<Integer> {
       ClusterOptions cluster,
       List<ConfigEvent> events,
       Map<ResourceKey, ConfigEvent> published,
-      boolean wait,
-      boolean programmed) {
+      Wait wait) {
     PrintWriter out = spec.commandLine().getOut();
     try (EventPublisher publisher =
         EventPublisher.connect(cluster.kafka, cluster.kafkaClient(), cluster.timeout)) {
       publisher.publish(events);
     }
-    if (!wait) {
+    if (wait == Wait.NONE) {
       for (ConfigEvent event : events) {
         out.println(event.subject() + " published (event " + event.id() + ")");
       }
@@ -246,7 +260,7 @@ final class ApplyCommand implements Callable<Integer> {
     }
     try (Client etcd = cluster.etcdClient()) {
       int accepted = OutcomeWait.await(etcd, published, cluster.timeout, out);
-      if (accepted != Meshgate.EXIT_OK || !programmed) {
+      if (accepted != Meshgate.EXIT_OK || wait != Wait.PROGRAMMED) {
         return accepted;
       }
       return OutcomeWait.awaitProgrammed(etcd, published, cluster.timeout, out);

@@ -3,6 +3,7 @@ package io.meshgate.xds.cli;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.model.ObjectMeta;
+import io.meshgate.xds.cli.ApplyCommand.Wait;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -49,6 +50,7 @@ final class DeleteCommand implements Callable<Integer> {
                 kindName.kind().preferredApiVersion(),
                 kindName.key(namespace),
                 ifRevision == null ? OptionalLong.empty() : OptionalLong.of(ifRevision));
-    return ApplyCommand.publish(spec, cluster, List.of(event), waitForOutcome, false);
+    return ApplyCommand.publish(
+        spec, cluster, List.of(event), waitForOutcome ? Wait.OUTCOME : Wait.NONE);
   }
 }

@@ -32,7 +32,7 @@ final class StreamPeer {
   private final Authorizer authorizer;
   private final PeerIdentity identity;
   private final Rejections rejections;
-  private final boolean delta;
+  private final Protocol protocol;
   private String nodeId = "";
   private String group;
   private boolean anonymous;
@@ -44,22 +44,34 @@ final class StreamPeer {
       Authorizer authorizer,
       PeerIdentity identity,
       Rejections rejections,
-      boolean delta) {
+      Protocol protocol) {
     this.streams = streams;
     this.authorizer = authorizer;
     this.identity = identity;
     this.rejections = rejections;
-    this.delta = delta;
+    this.protocol = protocol;
+  }
+
+  /** The two flavours of ADS a peer may speak. */
+  private enum Protocol {
+    SOTW("state of the world"),
+    DELTA("delta");
+
+    private final String description;
+
+    Protocol(String description) {
+      this.description = description;
+    }
   }
 
   static StreamPeer sotw(
       Streams streams, Authorizer authorizer, PeerIdentity identity, Rejections rejections) {
-    return new StreamPeer(streams, authorizer, identity, rejections, false);
+    return new StreamPeer(streams, authorizer, identity, rejections, Protocol.SOTW);
   }
 
   static StreamPeer delta(
       Streams streams, Authorizer authorizer, PeerIdentity identity, Rejections rejections) {
-    return new StreamPeer(streams, authorizer, identity, rejections, true);
+    return new StreamPeer(streams, authorizer, identity, rejections, Protocol.DELTA);
   }
 
   /**
@@ -120,7 +132,7 @@ final class StreamPeer {
         id,
         nodeId,
         group,
-        delta ? "delta" : "state of the world",
+        protocol.description,
         allowed.credential());
     return true;
   }
@@ -222,7 +234,7 @@ final class StreamPeer {
   StreamStatus status(Map<String, ? extends TypeProgress> types) {
     List<TypeStatus> statuses = new ArrayList<>();
     types.forEach((typeUrl, progress) -> statuses.add(progress.status(typeUrl)));
-    return new StreamStatus(id, nodeId, group, delta, statuses);
+    return new StreamStatus(id, nodeId, group, protocol == Protocol.DELTA, statuses);
   }
 
   long id() {
