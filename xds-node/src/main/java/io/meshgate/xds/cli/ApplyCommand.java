@@ -3,6 +3,7 @@ package io.meshgate.xds.cli;
 import io.etcd.jetcd.Client;
 import io.meshgate.config.apply.Planner;
 import io.meshgate.config.apply.TransactionCheck;
+import io.meshgate.config.event.Changesets;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPrinter;
@@ -18,8 +19,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -95,7 +99,7 @@ final class ApplyCommand implements Callable<Integer> {
       description =
           "Apply only if the stored resource's resourceVersion equals N (0: only if it does not"
               + " exist); otherwise the event is rejected as stale.")
-  Long ifRevision;
+  @Nullable Long ifRevision;
 
   @Option(
       names = "--atomic",
@@ -202,7 +206,7 @@ final class ApplyCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--if-revision applies to single resources, not to --atomic");
     }
-    java.util.SortedSet<String> namespaces = new java.util.TreeSet<>();
+    SortedSet<String> namespaces = new TreeSet<>();
     resources.forEach(r -> namespaces.add(r.metadata().namespace()));
     if (namespaces.size() != 1) {
       throw new CommandLine.ParameterException(
@@ -214,8 +218,7 @@ final class ApplyCommand implements Callable<Integer> {
               + " (apply each namespace on its own)");
     }
     String namespace = namespaces.first();
-    List<String> problems =
-        io.meshgate.config.event.Changesets.problems(namespace, resources, List.of());
+    List<String> problems = Changesets.problems(namespace, resources, List.of());
     if (!problems.isEmpty()) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--atomic: " + String.join("; ", problems));

@@ -7,6 +7,7 @@ import io.meshgate.xds.cli.ApplyCommand.Wait;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,7 +37,7 @@ final class DeleteCommand implements Callable<Integer> {
   @Option(
       names = "--if-revision",
       description = "Delete only if the stored resourceVersion equals N.")
-  Long ifRevision;
+  @Nullable Long ifRevision;
 
   @Option(names = "--wait", description = "Wait until the delete's outcome is recorded.")
   boolean waitForOutcome;

@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,7 +43,7 @@ final class DiffCommand implements Callable<Integer> {
   long from;
 
   @Option(names = "--to", paramLabel = "G2", description = "Generation (default: the current one).")
-  Long to;
+  @Nullable Long to;
 
   @Override
   public Integer call() {

@@ -2,6 +2,7 @@ package io.meshgate.xds.cli;
 
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ResourceKey;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /**
@@ -9,7 +10,7 @@ import picocli.CommandLine;
  *
  * @param name null when only the kind was given
  */
-record KindName(Kind kind, String name) {
+record KindName(Kind kind, @Nullable String name) {
   static KindName parse(CommandLine commandLine, String text, boolean nameRequired) {
     String[] parts = text.split("/", -1);
     if (parts.length > 2 || parts[0].isEmpty() || (parts.length == 2 && parts[1].isEmpty())) {

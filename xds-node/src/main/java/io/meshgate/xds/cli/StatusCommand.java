@@ -10,10 +10,13 @@ import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.StoreReader;
 import io.meshgate.xds.serve.ErrorDetails;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -92,7 +95,7 @@ final class StatusCommand implements Callable<Integer> {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"  ID", "OUTCOME", "GENERATION", "AT", "SOURCE"});
         List<EventRecord> events = new ArrayList<>(applier.events());
-        java.util.Collections.reverse(events);
+        Collections.reverse(events);
         for (EventRecord e : events) {
           rows.add(
               new String[] {
@@ -123,8 +126,8 @@ final class StatusCommand implements Callable<Integer> {
           cluster.kafkaClient(),
           key,
           reader,
-          cluster.timeout.compareTo(java.time.Duration.ofSeconds(5)) > 0
-              ? java.time.Duration.ofSeconds(5)
+          cluster.timeout.compareTo(Duration.ofSeconds(5)) > 0
+              ? Duration.ofSeconds(5)
               : cluster.timeout);
     } catch (RuntimeException e) {
       spec.commandLine()
@@ -159,7 +162,7 @@ final class StatusCommand implements Callable<Integer> {
     return rows;
   }
 
-  private static String nz(String text) {
+  private static String nz(@Nullable String text) {
     return text == null || text.isEmpty() ? "-" : text;
   }
 }

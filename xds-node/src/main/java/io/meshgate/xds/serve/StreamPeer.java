@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ final class StreamPeer {
   private final Rejections rejections;
   private final Protocol protocol;
   private String nodeId = "";
-  private String group;
+  private @Nullable String group;
   private boolean anonymous;
   private boolean secretsRefused;
   private boolean closed;
@@ -173,7 +174,7 @@ final class StreamPeer {
   }
 
   /** The admitted group; null before the first request. */
-  String group() {
+  @Nullable String group() {
     return group;
   }
 
