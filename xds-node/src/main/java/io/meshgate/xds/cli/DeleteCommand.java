@@ -44,7 +44,7 @@ final class DeleteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    KindName kindName = KindName.parse(spec.commandLine(), target, true);
+    KindName kindName = KindName.named(spec.commandLine(), target);
     ConfigEvent event =
         EventEncoder.forSource(ApplyCommand.source())
             .deleted(

@@ -51,7 +51,7 @@ final class RollbackCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ResourceKey key = KindName.parse(spec.commandLine(), target, true).key(namespace);
+    ResourceKey key = KindName.named(spec.commandLine(), target).key(namespace);
     Resource restored;
     long revision;
     try (Client etcd = cluster.etcdClient()) {

@@ -49,7 +49,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    KindName kindName = KindName.parse(spec.commandLine(), target, true);
+    KindName kindName = KindName.named(spec.commandLine(), target);
     ResourceKey key = kindName.key(namespace);
     PrintWriter out = spec.commandLine().getOut();
     try (Client etcd = cluster.etcdClient()) {
