@@ -1,10 +1,14 @@
 package io.meshgate.xds;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.syntax.ArchRuleDefinition;
+import java.time.Instant;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +21,27 @@ class LayeringTest {
   private static final String[] INFRASTRUCTURE = {
     "io.envoyproxy..", "io.etcd..", "org.apache.kafka..", "io.grpc..", "com.google.protobuf.."
   };
+
+  // The stages of xds-node, in the order a change flows through them (docs/architecture.md).
+  private static final String PIPELINE = "io.meshgate.xds.pipeline..";
+  // ingest is being renamed to pipeline (issue 17); until then both names follow pipeline's rules.
+  private static final String INGEST = "io.meshgate.xds.ingest..";
+  private static final String RESOLVE = "io.meshgate.xds.resolve..";
+  private static final String IR = "io.meshgate.xds.ir..";
+  private static final String ENVOY = "io.meshgate.xds.envoy..";
+  private static final String SNAPSHOT = "io.meshgate.xds.snapshot..";
+  private static final String SERVE = "io.meshgate.xds.serve..";
+  private static final String NODE = "io.meshgate.xds.node..";
+  private static final String CLI = "io.meshgate.xds.cli..";
+  private static final String STANDALONE = "io.meshgate.xds.standalone..";
+
+  // The stages that promise pure translation: same input, same bytes, on every replica.
+  private static final String[] PURE = {RESOLVE, ENVOY, IR};
+
+  // What reads key material from files or unseals it, nested types included; by name, as KeyLoader
+  // is still being written (issue 17).
+  private static final String KEY_LOADING =
+      "io\\.meshgate\\.xds\\.keys\\.(KeyLoader|CertificateDirs|PrivateKeys)(\\$.*)?";
 
   private static JavaClasses classes;
 
@@ -112,6 +137,176 @@ class LayeringTest {
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.envoyproxy..")
+        .check(classes);
+  }
+
+  @Test
+  void theIrDependsOnNoOtherStage() {
+    ArchRuleDefinition.classes()
+        .that()
+        .resideInAPackage(IR)
+        .should()
+        .onlyDependOnClassesThat()
+        .resideInAnyPackage(
+            IR,
+            "io.meshgate.config.model..",
+            "java..",
+            "com.fasterxml.jackson..",
+            "org.jspecify.annotations..")
+        .because("the IR is the plain contract between resolve and envoy")
+        .check(classes);
+  }
+
+  @Test
+  void theResolveStageNeverReachesDownstream() {
+    noClasses()
+        .that()
+        .resideInAPackage(RESOLVE)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(ENVOY, SNAPSHOT, SERVE, PIPELINE, INGEST, NODE)
+        .check(classes);
+  }
+
+  @Test
+  void theEnvoyStageNeverReachesUpstreamOrDownstream() {
+    noClasses()
+        .that()
+        .resideInAPackage(ENVOY)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(RESOLVE, SNAPSHOT, SERVE, PIPELINE, INGEST, NODE)
+        .check(classes);
+  }
+
+  @Test
+  void theSnapshotStageNeverReachesUpstreamOrDownstream() {
+    noClasses()
+        .that()
+        .resideInAPackage(SNAPSHOT)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(RESOLVE, SERVE, PIPELINE, INGEST, NODE)
+        .check(classes);
+  }
+
+  @Test
+  void theServeStageSeesOnlySnapshots() {
+    // serve reads what snapshot packed; it never translates (envoy) or resolves itself.
+    noClasses()
+        .that()
+        .resideInAPackage(SERVE)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(RESOLVE, ENVOY, PIPELINE, INGEST, NODE)
+        .check(classes);
+  }
+
+  @Test
+  void thePipelineNeverDependsOnServingOrWiring() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(PIPELINE, INGEST)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(SERVE, NODE, CLI, STANDALONE)
+        .allowEmptyShould(true)
+        .check(classes);
+  }
+
+  @Test
+  void onlyTheEntryPointsDependOnTheNode() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.meshgate..")
+        .and()
+        .resideOutsideOfPackages(NODE, CLI, STANDALONE)
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage(NODE)
+        .because("node wires one replica together; stages are wired, they do not wire")
+        .check(classes);
+  }
+
+  @Test
+  void theStagesHaveNoCycles() {
+    slices().matching("io.meshgate.xds.(*)..").should().beFreeOfCycles().check(classes);
+  }
+
+  @Test
+  void translationDoesNoIoAndReadsNoClockOrRandomness() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(PURE)
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("java.nio.file..")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.io.File")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.io.FileInputStream")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.io.FileOutputStream")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.io.FileReader")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.io.RandomAccessFile")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.time.Clock")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.util.Random")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.security.SecureRandom")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.util.concurrent.ThreadLocalRandom")
+        .orShould()
+        .callMethod(System.class, "currentTimeMillis")
+        .orShould()
+        .callMethod(System.class, "nanoTime")
+        .orShould()
+        .callMethod(Instant.class, "now")
+        .orShould()
+        .callMethod(UUID.class, "randomUUID")
+        .orShould()
+        .callMethod(Math.class, "random")
+        .because("translation is pure: replicas must produce the same bytes from the same input")
+        .check(classes);
+  }
+
+  @Test
+  void translationNeverLoadsKeyMaterial() {
+    // Key material is an input, loaded once at the edge; the stages see only its data types.
+    // PrivateKeys reads files today and is called from resolve and envoy: this rule passes once
+    // issue 17 turns it into KeyLoader (at the edge) plus plain data.
+    noClasses()
+        .that()
+        .resideInAnyPackage(PURE)
+        .should()
+        .dependOnClassesThat()
+        .haveNameMatching(KEY_LOADING)
+        .because("translation is pure: key material is loaded at the edge and passed in as data")
+        .check(classes);
+  }
+
+  @Test
+  void meshBridgeNeverImportsTheServer() {
+    // discovery has this rule in its own module; mesh-bridge gets its own with its first class.
+    noClasses()
+        .that()
+        .resideInAPackage("io.meshgate.meshbridge..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.meshgate.xds..")
+        .allowEmptyShould(true)
         .check(classes);
   }
 }

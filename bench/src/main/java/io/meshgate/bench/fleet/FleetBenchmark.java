@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
@@ -230,7 +231,7 @@ public final class FleetBenchmark {
           return;
         }
         int version = 0;
-        publish(producer, version, true);
+        publishAll(producer, version);
         setFloor(floorIn, floorOut, version);
         ServerSide oursNacks = prefix -> nackedStreams(adminPort, prefix);
         ServerSide floorNacks = prefix -> floorNacks(floorIn, floorOut);
@@ -245,7 +246,7 @@ public final class FleetBenchmark {
                       n,
                       protocol,
                       version,
-                      v -> publish(producer, v, false),
+                      v -> publishRoutes(producer, v),
                       oursNacks));
               version += 2;
               setFloor(floorIn, floorOut, version);
@@ -260,7 +261,7 @@ public final class FleetBenchmark {
                       v -> setFloor(floorIn, floorOut, v),
                       floorNacks));
               version += 2;
-              publish(producer, version, false);
+              publishRoutes(producer, version);
             }
           }
           write(rows);
@@ -285,7 +286,7 @@ public final class FleetBenchmark {
             for (int sample = 0; sample < SAMPLES; sample++) {
               version++;
               long cpuBefore = cpuTicks(ours.pid());
-              long publishedMicros = publish(producer, version, false);
+              long publishedMicros = publishRoutes(producer, version);
               List<Long> latency = fleet.awaitMarker("bench-v" + version, 120);
               double cpu = (cpuTicks(ours.pid()) - cpuBefore) / 100.0;
               rows.add(
@@ -326,7 +327,7 @@ public final class FleetBenchmark {
                 floorFleet,
                 floorNacks.read(Fleet.NODE_PREFIX).since(floorBefore));
             // Both servers end on the same version, for the next row's first wait.
-            publish(producer, version, false);
+            publishRoutes(producer, version);
             floorFleet.close();
           }
         }
@@ -549,14 +550,14 @@ public final class FleetBenchmark {
                   pki.resolve("client/tls.crt").toFile(), pki.resolve("client/tls.key").toFile())
               .build();
       int version = 0;
-      publish(producer, version, true);
+      publishAll(producer, version);
       for (int n : sizes) {
         Fleet plain = new Fleet(plainPort, n, true);
         Fleet secured = new Fleet(tlsPort, n, true, tls);
         plain.awaitMarker("bench-v" + version, 300);
         secured.awaitMarker("bench-v" + version, 300);
         version++;
-        long published = publish(producer, version, false);
+        long published = publishRoutes(producer, version);
         List<Long> plainAcks = plain.awaitMarker("bench-v" + version, 120);
         List<Long> tlsAcks = secured.awaitMarker("bench-v" + version, 120);
         rows.add(row("meshgate-plaintext", "delta", n, plainAcks, published, -1, -1, -1));
@@ -752,12 +753,25 @@ public final class FleetBenchmark {
   }
 
   /** Publishes the Backend (first time) and the GRPCRoute with marker N; the record's timestamp. */
-  private static long publish(KafkaProducer<String, byte[]> producer, int version, boolean all)
+  /** Publishes every resource of the fleet's config at this version: the first publication. */
+  private static long publishAll(KafkaProducer<String, byte[]> producer, int version)
+      throws Exception {
+    return publish(producer, version, resource -> true);
+  }
+
+  /** Publishes only the GRPCRoutes at this version: the change each sample measures. */
+  private static long publishRoutes(KafkaProducer<String, byte[]> producer, int version)
+      throws Exception {
+    return publish(producer, version, resource -> resource.kind().wireName().equals("GRPCRoute"));
+  }
+
+  private static long publish(
+      KafkaProducer<String, byte[]> producer, int version, Predicate<Resource> which)
       throws Exception {
     EventEncoder encoder = EventEncoder.forSource("bench-fleet");
     long timestamp = 0;
     for (Resource resource : LargeConfig.parse(FleetConfig.yaml(version), 1).resources().values()) {
-      if (!all && !resource.kind().wireName().equals("GRPCRoute")) {
+      if (!which.test(resource)) {
         continue;
       }
       ConfigEvent event =

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -135,7 +136,7 @@ final class AppliedLog {
     return response.getKvs().isEmpty() ? null : response.getKvs().get(0);
   }
 
-  private <T> T await(java.util.concurrent.CompletableFuture<T> future) {
+  private <T> T await(CompletableFuture<T> future) {
     try {
       return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {

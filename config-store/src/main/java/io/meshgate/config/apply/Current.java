@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.meshgate.config.model.ApplierStatus;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What etcd holds for one resource when the applier reads it. Mod revisions are 0 for absent keys,
@@ -15,9 +16,9 @@ import io.meshgate.config.model.ResourceKey;
  */
 public record Current(
     ResourceKey key,
-    Resource resource,
+    @Nullable Resource resource,
     long resourceModRevision,
-    ApplierStatus status,
+    @Nullable ApplierStatus status,
     long statusModRevision) {
   public Current {
     requireNonNull(key, "key");

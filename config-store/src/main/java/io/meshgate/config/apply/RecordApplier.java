@@ -8,6 +8,7 @@ import io.meshgate.config.model.Reason;
 import io.meshgate.config.model.ResourceKey;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +93,7 @@ final class RecordApplier {
    *
    * @return the plan that landed, or null when a guard failed
    */
-  private Plan commitRejection(Plan rejection, PartitionOffset at) {
+  private @Nullable Plan commitRejection(Plan rejection, PartitionOffset at) {
     Plan attempt = rejection;
     while (true) {
       try {

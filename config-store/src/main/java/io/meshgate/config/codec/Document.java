@@ -3,6 +3,7 @@ package io.meshgate.config.codec;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One document of a YAML stream, or the error that stopped reading it.
@@ -12,7 +13,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param tree the parsed document, or null if it did not parse
  * @param parseError why it did not parse (with line and column), or null
  */
-public record Document(String source, int index, JsonNode tree, String parseError) {
+public record Document(
+    String source, int index, @Nullable JsonNode tree, @Nullable String parseError) {
   public Document {
     requireNonNull(source, "source");
     if ((tree == null) == (parseError == null)) {

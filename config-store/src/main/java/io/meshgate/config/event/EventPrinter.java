@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshgate.config.codec.Mappers;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 
@@ -64,7 +65,7 @@ public final class EventPrinter {
     event.headers().forEach(headers::put);
     try {
       node.set("value", Mappers.json().readTree(event.value()));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return node;

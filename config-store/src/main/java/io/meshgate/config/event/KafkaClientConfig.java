@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -121,7 +123,7 @@ public final class KafkaClientConfig {
    * #ENFORCED} settings from {@code defaults}.
    */
   public Map<String, Object> over(Map<String, Object> defaults) {
-    Map<String, Object> merged = new java.util.HashMap<>(defaults);
+    Map<String, Object> merged = new HashMap<>(defaults);
     merged.putAll(properties);
     defaults.forEach(
         (k, v) -> {
@@ -176,14 +178,14 @@ public final class KafkaClientConfig {
   }
 
   /** The file's mode as {@code rw-r--r--} when others may read it. */
-  private static java.util.Optional<String> worldReadable(Path file) {
+  private static Optional<String> worldReadable(Path file) {
     try {
       Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
       return mode.contains(PosixFilePermission.OTHERS_READ)
-          ? java.util.Optional.of(PosixFilePermissions.toString(mode))
-          : java.util.Optional.empty();
+          ? Optional.of(PosixFilePermissions.toString(mode))
+          : Optional.empty();
     } catch (UnsupportedOperationException | IOException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 }

@@ -3,6 +3,7 @@ package io.meshgate.config.model;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A resource's identity and bookkeeping. {@code uid}, {@code generation} and {@code
@@ -42,7 +43,7 @@ public record ObjectMeta(
   }
 
   /** The same metadata with another resourceVersion (null: none, as stored). */
-  public ObjectMeta withResourceVersion(Long resourceVersion) {
+  public ObjectMeta withResourceVersion(@Nullable Long resourceVersion) {
     return new ObjectMeta(
         name, namespace, labels, annotations, uid, generation, creationTimestamp, resourceVersion);
   }

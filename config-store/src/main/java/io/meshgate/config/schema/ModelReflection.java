@@ -6,6 +6,7 @@ import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +38,7 @@ final class ModelReflection {
 
   /** The wire names of an enum's constants, in declaration order. */
   static List<String> wireNames(Class<?> enumType) {
-    return java.util.Arrays.stream(enumType.getEnumConstants())
+    return Arrays.stream(enumType.getEnumConstants())
         .map(constant -> wireName((Enum<?>) constant))
         .toList();
   }

@@ -8,6 +8,7 @@ import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.ObjectMeta;
 import io.meshgate.config.model.SealedData;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.Map;
@@ -88,7 +89,7 @@ public final class SecretSealing {
     }
     if (!privateData.isEmpty()) {
       SealedData envelope = sealer.seal(namespace, name, privateData);
-      privateData.values().forEach(v -> java.util.Arrays.fill(v, (byte) 0));
+      privateData.values().forEach(v -> Arrays.fill(v, (byte) 0));
       sealed.set("sealed", Mappers.json().valueToTree(envelope));
     }
     return sealed;

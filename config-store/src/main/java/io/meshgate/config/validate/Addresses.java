@@ -1,6 +1,10 @@
 package io.meshgate.config.validate;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** IP addresses, CIDR blocks and host names, checked without any DNS lookup. */
 final class Addresses {
@@ -25,8 +29,8 @@ final class Addresses {
     }
     try {
       // A literal never triggers a lookup.
-      return java.net.InetAddress.getByName(text) instanceof java.net.Inet6Address;
-    } catch (java.net.UnknownHostException e) {
+      return InetAddress.getByName(text) instanceof Inet6Address;
+    } catch (UnknownHostException e) {
       return false;
     }
   }
@@ -49,7 +53,7 @@ final class Addresses {
   }
 
   /** Null when valid, else what is wrong. */
-  static String cidrProblem(String cidr) {
+  static @Nullable String cidrProblem(String cidr) {
     int slash = cidr.indexOf('/');
     if (slash < 0) {
       return "must be a CIDR block (address/prefix)";

@@ -2,12 +2,14 @@ package io.meshgate.config.validate;
 
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.CaSource;
+import io.meshgate.config.model.HealthCheckType;
 import io.meshgate.config.model.MeshBridgeSpec;
 import io.meshgate.config.model.SidecarSpec;
 import io.meshgate.config.model.SidecarUpstream;
 import io.meshgate.config.model.StaticEndpoint;
 import io.meshgate.config.model.WorkloadPort;
 import io.meshgate.config.model.WorkloadSpec;
+import io.meshgate.config.schema.Wire;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -88,7 +90,7 @@ final class BackendRules {
                 + ")",
             check.port());
       }
-      if (check.path() != null && check.type() != io.meshgate.config.model.HealthCheckType.HTTP) {
+      if (check.path() != null && check.type() != HealthCheckType.HTTP) {
         problems.add("/spec/health/check/path", "only for type HTTP", check.path());
       }
     }
@@ -156,9 +158,7 @@ final class BackendRules {
         };
     if (chosen == null) {
       problems.add(
-          "/spec/ca/" + expected,
-          "is required for mesh " + io.meshgate.config.schema.Wire.name(bridge.mesh()),
-          null);
+          "/spec/ca/" + expected, "is required for mesh " + Wire.name(bridge.mesh()), null);
     }
   }
 }

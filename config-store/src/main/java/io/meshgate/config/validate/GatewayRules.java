@@ -6,6 +6,7 @@ import io.meshgate.config.model.GatewaySpec;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ListenerProtocol;
 import io.meshgate.config.model.ListenerTls;
+import io.meshgate.config.model.Patterns;
 import io.meshgate.config.model.SecretObjectRef;
 import io.meshgate.config.model.TlsMode;
 import java.util.HashMap;
@@ -158,8 +159,7 @@ final class GatewayRules {
       if (!ref.group().isEmpty()) {
         problems.add(at + "/group", "must be empty (core) for kind Secret", ref.group());
       }
-      if (!ref.name().matches(io.meshgate.config.model.Patterns.NAME)
-          || ref.name().length() > 253) {
+      if (!ref.name().matches(Patterns.NAME) || ref.name().length() > 253) {
         problems.add(at + "/name", "must be a Secret name (lowercase RFC 1123)", ref.name());
       }
     } else {

@@ -7,6 +7,7 @@ import io.meshgate.config.codec.Mappers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Collects the violations that Java rules find, each at a JSON pointer. Rules may run on a pruned
@@ -30,7 +31,7 @@ final class Problems {
   }
 
   /** Records a violation at {@code path} with the offending value (null when absent). */
-  void add(String path, String message, Object value) {
+  void add(String path, String message, @Nullable Object value) {
     violations.add(
         new Violation(toDocument.apply(path), message, json(value), Violation.Check.RULE));
   }

@@ -1,5 +1,6 @@
 package io.meshgate.config.validate;
 
+import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 
 /**
@@ -11,7 +12,7 @@ final class Re2 {
 
   static void check(String regex, String path, Problems problems) {
     try {
-      com.google.re2j.Pattern.compile(regex);
+      Pattern.compile(regex);
     } catch (PatternSyntaxException e) {
       problems.add(
           path,

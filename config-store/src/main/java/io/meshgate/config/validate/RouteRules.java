@@ -24,6 +24,7 @@ import io.meshgate.config.model.StringMatchType;
 import io.meshgate.config.model.TcpRouteSpec;
 import io.meshgate.config.model.TlsRouteSpec;
 import io.meshgate.config.model.ValueMatch;
+import io.meshgate.config.schema.Wire;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
@@ -358,6 +359,6 @@ final class RouteRules {
   }
 
   private static String wire(RouteFilterType type) {
-    return io.meshgate.config.schema.Wire.name(type);
+    return Wire.name(type);
   }
 }

@@ -6,6 +6,7 @@ import com.networknt.schema.path.NodePath;
 import io.meshgate.config.model.Patterns;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Turns the schema library's errors into violations a user can act on. */
@@ -175,6 +176,6 @@ final class SchemaMessages {
     if (node.isBoolean()) {
       return "a boolean";
     }
-    return node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+    return node.getNodeType().toString().toLowerCase(Locale.ROOT);
   }
 }

@@ -17,6 +17,7 @@ import io.meshgate.config.model.TlsRouteSpec;
 import io.meshgate.config.model.TrafficPolicySpec;
 import io.meshgate.config.model.WorkloadSpec;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /** The Java rules of every kind: what a JSON Schema cannot express. Pure functions of the spec. */
 final class SpecRules {
@@ -72,7 +73,7 @@ final class SpecRules {
   static void exactlyOne(
       String path, String what, List<String> names, List<Object> values, Problems problems) {
     List<String> set =
-        java.util.stream.IntStream.range(0, names.size())
+        IntStream.range(0, names.size())
             .filter(i -> values.get(i) != null)
             .mapToObj(names::get)
             .toList();

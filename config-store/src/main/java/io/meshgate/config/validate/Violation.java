@@ -2,6 +2,8 @@ package io.meshgate.config.validate;
 
 import static java.util.Objects.requireNonNull;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One thing wrong with a document.
  *
@@ -11,7 +13,7 @@ import static java.util.Objects.requireNonNull;
  * @param value the offending value as JSON, shortened; null when the value is absent
  * @param check whether the JSON Schema or a Java rule found it
  */
-public record Violation(String path, String message, String value, Check check) {
+public record Violation(String path, String message, @Nullable String value, Check check) {
   private static final int MAX_VALUE_LENGTH = 80;
 
   /** Which layer of validation reports a violation; docs/config-reference.md marks rules so. */

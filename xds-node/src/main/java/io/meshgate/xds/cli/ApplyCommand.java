@@ -3,6 +3,7 @@ package io.meshgate.xds.cli;
 import io.etcd.jetcd.Client;
 import io.meshgate.config.apply.Planner;
 import io.meshgate.config.apply.TransactionCheck;
+import io.meshgate.config.event.Changesets;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPrinter;
@@ -18,8 +19,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,6 +53,16 @@ final class ApplyCommand implements Callable<Integer> {
   enum WaitFor {
     accepted,
     programmed
+  }
+
+  /** What {@link #publish} waits for once the events are on Kafka. */
+  enum Wait {
+    /** Nothing: print what was published and return. */
+    NONE,
+    /** Every event's outcome (Accepted, Rejected or Deleted) recorded by the applier. */
+    OUTCOME,
+    /** Every outcome, and then every accepted resource Programmed by the proxies. */
+    PROGRAMMED
   }
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -85,7 +99,7 @@ final class ApplyCommand implements Callable<Integer> {
       description =
           "Apply only if the stored resource's resourceVersion equals N (0: only if it does not"
               + " exist); otherwise the event is rejected as stale.")
-  Long ifRevision;
+  @Nullable Long ifRevision;
 
   @Option(
       names = "--atomic",
@@ -150,10 +164,16 @@ final class ApplyCommand implements Callable<Integer> {
       }
       Map<ResourceKey, ConfigEvent> published = new LinkedHashMap<>();
       resources.forEach(r -> published.put(r.key(), events.get(0)));
-      return publish(
-          spec, cluster, events, published, waitForOutcome, waitFor == WaitFor.programmed);
+      return publish(spec, cluster, events, published, waiting());
     }
-    return publish(spec, cluster, events, waitForOutcome, waitFor == WaitFor.programmed);
+    return publish(spec, cluster, events, waiting());
+  }
+
+  private Wait waiting() {
+    if (!waitForOutcome) {
+      return Wait.NONE;
+    }
+    return waitFor == WaitFor.programmed ? Wait.PROGRAMMED : Wait.OUTCOME;
   }
 
   /**
@@ -186,7 +206,7 @@ final class ApplyCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--if-revision applies to single resources, not to --atomic");
     }
-    java.util.SortedSet<String> namespaces = new java.util.TreeSet<>();
+    SortedSet<String> namespaces = new TreeSet<>();
     resources.forEach(r -> namespaces.add(r.metadata().namespace()));
     if (namespaces.size() != 1) {
       throw new CommandLine.ParameterException(
@@ -198,8 +218,7 @@ final class ApplyCommand implements Callable<Integer> {
               + " (apply each namespace on its own)");
     }
     String namespace = namespaces.first();
-    List<String> problems =
-        io.meshgate.config.event.Changesets.problems(namespace, resources, List.of());
+    List<String> problems = Changesets.problems(namespace, resources, List.of());
     if (!problems.isEmpty()) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--atomic: " + String.join("; ", problems));
@@ -212,11 +231,10 @@ final class ApplyCommand implements Callable<Integer> {
       CommandLine.Model.CommandSpec spec,
       ClusterOptions cluster,
       List<ConfigEvent> events,
-      boolean wait,
-      boolean programmed) {
+      Wait wait) {
     Map<ResourceKey, ConfigEvent> published = new LinkedHashMap<>();
     events.forEach(e -> published.put(ResourceKey.parse(e.subject()), e));
-    return publish(spec, cluster, events, published, wait, programmed);
+    return publish(spec, cluster, events, published, wait);
   }
 
   /**
@@ -230,14 +248,13 @@ final class ApplyCommand implements Callable<Integer> {
       ClusterOptions cluster,
       List<ConfigEvent> events,
       Map<ResourceKey, ConfigEvent> published,
-      boolean wait,
-      boolean programmed) {
+      Wait wait) {
     PrintWriter out = spec.commandLine().getOut();
     try (EventPublisher publisher =
         EventPublisher.connect(cluster.kafka, cluster.kafkaClient(), cluster.timeout)) {
       publisher.publish(events);
     }
-    if (!wait) {
+    if (wait == Wait.NONE) {
       for (ConfigEvent event : events) {
         out.println(event.subject() + " published (event " + event.id() + ")");
       }
@@ -246,7 +263,7 @@ final class ApplyCommand implements Callable<Integer> {
     }
     try (Client etcd = cluster.etcdClient()) {
       int accepted = OutcomeWait.await(etcd, published, cluster.timeout, out);
-      if (accepted != Meshgate.EXIT_OK || !programmed) {
+      if (accepted != Meshgate.EXIT_OK || wait != Wait.PROGRAMMED) {
         return accepted;
       }
       return OutcomeWait.awaitProgrammed(etcd, published, cluster.timeout, out);

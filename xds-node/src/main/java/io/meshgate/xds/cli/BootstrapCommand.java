@@ -6,9 +6,14 @@ import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.ObjectMeta;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.serve.ProxyGroups;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -62,25 +67,25 @@ final class BootstrapCommand implements Callable<Integer> {
   List<String> xds;
 
   @Option(names = "--zone", description = "The proxy's zone (its locality).")
-  String zone;
+  @Nullable String zone;
 
   @Option(
       names = "--tls-ca",
       description =
           "CA certificate (PEM) that signed the replicas' xDS server certificate: the proxy uses TLS.")
-  java.nio.file.Path tlsCa;
+  @Nullable Path tlsCa;
 
   @Option(
       names = "--cert-dir",
       description =
           "Directory with the proxy's client certificate (tls.crt, tls.key from meshgate cert issue): mutual TLS.")
-  java.nio.file.Path certDir;
+  @Nullable Path certDir;
 
   @Option(
       names = "--token-file",
       description =
           "File holding a proxy token (meshgate token create), sent as authorization: Bearer.")
-  java.nio.file.Path tokenFile;
+  @Nullable Path tokenFile;
 
   @Option(
       names = "--envoy-admin-port",
@@ -149,9 +154,9 @@ final class BootstrapCommand implements Callable<Integer> {
 
   private String readToken() {
     try {
-      return java.nio.file.Files.readString(tokenFile).trim();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read --token-file " + tokenFile, e);
+      return Files.readString(tokenFile).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read --token-file " + tokenFile, e);
     }
   }
 

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,7 +56,7 @@ final class CertCommand implements Runnable {
         paramLabel = "GROUP",
         description =
             "Proxy group of a client certificate, e.g. gateway/default/edge or proxyless.")
-    String group;
+    @Nullable String group;
 
     @Option(names = "--server", description = "Issue the xDS server's certificate instead.")
     boolean server;

@@ -5,6 +5,7 @@ import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.config.store.EtcdConnection;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -23,7 +24,7 @@ final class ClusterOptions {
       descriptionKey = "kafka-config",
       description =
           "A Kafka client properties file (security.protocol, sasl.*, ssl.*), as kafka-console-producer --producer.config takes (env MESHGATE_KAFKA_CONFIG).")
-  Path kafkaConfig;
+  @Nullable Path kafkaConfig;
 
   @Option(
       names = "--etcd",

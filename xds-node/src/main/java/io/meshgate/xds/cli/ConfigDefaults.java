@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -33,7 +34,7 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
   }
 
   @Override
-  public String defaultValue(ArgSpec argSpec) {
+  public @Nullable String defaultValue(ArgSpec argSpec) {
     if (!(argSpec instanceof OptionSpec option) || option.descriptionKey().isEmpty()) {
       return null;
     }

@@ -3,9 +3,11 @@ package io.meshgate.xds.cli;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.model.ObjectMeta;
+import io.meshgate.xds.cli.ApplyCommand.Wait;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,20 +37,21 @@ final class DeleteCommand implements Callable<Integer> {
   @Option(
       names = "--if-revision",
       description = "Delete only if the stored resourceVersion equals N.")
-  Long ifRevision;
+  @Nullable Long ifRevision;
 
   @Option(names = "--wait", description = "Wait until the delete's outcome is recorded.")
   boolean waitForOutcome;
 
   @Override
   public Integer call() {
-    KindName kindName = KindName.parse(spec.commandLine(), target, true);
+    KindName kindName = KindName.named(spec.commandLine(), target);
     ConfigEvent event =
         EventEncoder.forSource(ApplyCommand.source())
             .deleted(
                 kindName.kind().preferredApiVersion(),
                 kindName.key(namespace),
                 ifRevision == null ? OptionalLong.empty() : OptionalLong.of(ifRevision));
-    return ApplyCommand.publish(spec, cluster, List.of(event), waitForOutcome, false);
+    return ApplyCommand.publish(
+        spec, cluster, List.of(event), waitForOutcome ? Wait.OUTCOME : Wait.NONE);
   }
 }

@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,11 +43,11 @@ final class DiffCommand implements Callable<Integer> {
   long from;
 
   @Option(names = "--to", paramLabel = "G2", description = "Generation (default: the current one).")
-  Long to;
+  @Nullable Long to;
 
   @Override
   public Integer call() {
-    ResourceKey key = KindName.parse(spec.commandLine(), target, true).key(namespace);
+    ResourceKey key = KindName.named(spec.commandLine(), target).key(namespace);
     PrintWriter out = spec.commandLine().getOut();
     try (Client etcd = cluster.etcdClient()) {
       List<HistoryEntry> history = new StoreReader(etcd, cluster.timeout).history(key);

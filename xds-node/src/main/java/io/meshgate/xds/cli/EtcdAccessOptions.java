@@ -3,6 +3,7 @@ package io.meshgate.xds.cli;
 import io.meshgate.config.store.EtcdConnection;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,32 +17,32 @@ final class EtcdAccessOptions {
       description =
           "CA (PEM) that signed etcd's server certificate, for https:// endpoints (env"
               + " MESHGATE_ETCD_CA; default: the system trust store).")
-  Path ca;
+  @Nullable Path ca;
 
   @Option(
       names = "--etcd-cert",
       descriptionKey = "etcd-cert",
       description =
           "Client certificate (PEM) for an etcd with --client-cert-auth (env MESHGATE_ETCD_CERT).")
-  Path certificate;
+  @Nullable Path certificate;
 
   @Option(
       names = "--etcd-key",
       descriptionKey = "etcd-key",
       description = "Private key (PEM) of --etcd-cert (env MESHGATE_ETCD_KEY).")
-  Path privateKey;
+  @Nullable Path privateKey;
 
   @Option(
       names = "--etcd-user",
       descriptionKey = "etcd-user",
       description = "etcd user, for an etcd with auth enabled (env MESHGATE_ETCD_USER).")
-  String user;
+  @Nullable String user;
 
   @Option(
       names = "--etcd-password-file",
       descriptionKey = "etcd-password-file",
       description = "File holding the etcd user's password (env MESHGATE_ETCD_PASSWORD_FILE).")
-  Path passwordFile;
+  @Nullable Path passwordFile;
 
   /** The connection to {@code endpoints} with these settings; a bad combination fails here. */
   EtcdConnection connection(String endpoints) {

@@ -61,7 +61,7 @@ final class GetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    KindName kindName = KindName.parse(spec.commandLine(), target, false);
+    KindName kindName = KindName.kindOrNamed(spec.commandLine(), target);
     PrintWriter out = spec.commandLine().getOut();
     try (Client etcd = cluster.etcdClient()) {
       StoreReader reader = new StoreReader(etcd, cluster.timeout);

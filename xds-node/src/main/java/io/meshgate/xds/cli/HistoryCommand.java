@@ -38,7 +38,7 @@ final class HistoryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ResourceKey key = KindName.parse(spec.commandLine(), target, true).key(namespace);
+    ResourceKey key = KindName.named(spec.commandLine(), target).key(namespace);
     PrintWriter out = spec.commandLine().getOut();
     try (Client etcd = cluster.etcdClient()) {
       List<HistoryEntry> history = new StoreReader(etcd, cluster.timeout).history(key);

@@ -2,6 +2,7 @@ package io.meshgate.xds.cli;
 
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ResourceKey;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /**
@@ -9,8 +10,19 @@ import picocli.CommandLine;
  *
  * @param name null when only the kind was given
  */
-record KindName(Kind kind, String name) {
-  static KindName parse(CommandLine commandLine, String text, boolean nameRequired) {
+record KindName(Kind kind, @Nullable String name) {
+  /** {@code KIND/NAME}: one resource. */
+  static KindName named(CommandLine commandLine, String text) {
+    KindName parsed = kindOrNamed(commandLine, text);
+    if (parsed.name() == null) {
+      throw new CommandLine.ParameterException(
+          commandLine, "'" + text + "' names no resource (expected: KIND/NAME)");
+    }
+    return parsed;
+  }
+
+  /** {@code KIND} (every resource of the kind) or {@code KIND/NAME}. */
+  static KindName kindOrNamed(CommandLine commandLine, String text) {
     String[] parts = text.split("/", -1);
     if (parts.length > 2 || parts[0].isEmpty() || (parts.length == 2 && parts[1].isEmpty())) {
       throw new CommandLine.ParameterException(
@@ -23,10 +35,6 @@ record KindName(Kind kind, String name) {
                     new CommandLine.ParameterException(
                         commandLine,
                         "unknown kind '" + parts[0] + "' (expected one of: " + Kind.names() + ")"));
-    if (nameRequired && parts.length < 2) {
-      throw new CommandLine.ParameterException(
-          commandLine, "'" + text + "' names no resource (expected: KIND/NAME)");
-    }
     return new KindName(kind, parts.length == 2 ? parts[1] : null);
   }
 

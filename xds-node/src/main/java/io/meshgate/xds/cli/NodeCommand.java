@@ -7,11 +7,13 @@ import io.meshgate.xds.node.XdsNode;
 import io.meshgate.xds.node.XdsSecurity;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -39,7 +41,7 @@ final class NodeCommand implements Callable<Integer> {
       names = "--replica-id",
       descriptionKey = "replica-id",
       description = "This replica's name (env MESHGATE_REPLICA_ID; default: hostname:xds-port).")
-  String replicaId;
+  @Nullable String replicaId;
 
   @Option(
       names = "--xds-addr",
@@ -62,47 +64,47 @@ final class NodeCommand implements Callable<Integer> {
       descriptionKey = "admin-token-file",
       description =
           "A file whose one line is the bearer token /debug requires; /healthz and /readyz stay open (env MESHGATE_ADMIN_TOKEN_FILE). Required when --admin-addr is not a loopback address.")
-  java.nio.file.Path adminTokenFile;
+  @Nullable Path adminTokenFile;
 
   @Option(
       names = "--xds-tls-cert",
       descriptionKey = "xds-tls-cert",
       description = "PEM certificate chain for TLS on the xDS port (env MESHGATE_XDS_TLS_CERT).")
-  java.nio.file.Path tlsCert;
+  @Nullable Path tlsCert;
 
   @Option(
       names = "--xds-tls-key",
       descriptionKey = "xds-tls-key",
       description = "PEM private key for TLS on the xDS port (env MESHGATE_XDS_TLS_KEY).")
-  java.nio.file.Path tlsKey;
+  @Nullable Path tlsKey;
 
   @Option(
       names = "--xds-client-ca",
       descriptionKey = "xds-client-ca",
       description =
           "The proxy CA (meshgate ca init) whose client certificates name proxy groups (env MESHGATE_XDS_CLIENT_CA).")
-  java.nio.file.Path clientCa;
+  @Nullable Path clientCa;
 
   @Option(
       names = "--xds-allow-anonymous",
       descriptionKey = "xds-allow-anonymous",
       description =
           "Serve streams without a client certificate or token (env MESHGATE_XDS_ALLOW_ANONYMOUS; default: true only when xDS binds to loopback).")
-  Boolean allowAnonymous;
+  @Nullable Boolean allowAnonymous;
 
   @Option(
       names = "--seal-key",
       descriptionKey = "seal-key",
       description =
           "The cluster's private seal key (meshgate seal-key create), to unseal listener certificates (env MESHGATE_SEAL_KEY).")
-  java.nio.file.Path sealKey;
+  @Nullable Path sealKey;
 
   @Option(
       names = "--cert-dirs",
       descriptionKey = "cert-dirs",
       description =
           "Absolute directories, comma-separated, that certificate File references (group meshgate.io, kind File) may name files below; none by default, so every File reference is refused with RefNotPermitted (env MESHGATE_CERT_DIRS).")
-  String certDirs;
+  @Nullable String certDirs;
 
   @Option(
       names = "--cert-dirs-per-namespace",
@@ -126,7 +128,7 @@ final class NodeCommand implements Callable<Integer> {
       converter = DurationConverter.class,
       description =
           "Proxy tokens that live longer are refused, whoever signed them (env MESHGATE_TOKEN_MAX_TTL; default ${DEFAULT-VALUE}).")
-  java.time.Duration tokenMaxTtl;
+  Duration tokenMaxTtl;
 
   @Option(
       names = "--max-streams",
@@ -143,7 +145,7 @@ final class NodeCommand implements Callable<Integer> {
       converter = DurationConverter.class,
       description =
           "Proxies are asked to reconnect after about this long (±10 % jitter), so they spread over replicas (env MESHGATE_MAX_CONNECTION_AGE; default ${DEFAULT-VALUE}).")
-  java.time.Duration maxConnectionAge;
+  Duration maxConnectionAge;
 
   @Option(
       names = "--history-limit",

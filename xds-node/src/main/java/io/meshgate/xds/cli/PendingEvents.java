@@ -18,6 +18,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Events published for a resource but not yet applied: the records of its namespace's partition
@@ -77,7 +78,7 @@ final class PendingEvents {
     return pending;
   }
 
-  private static String header(ConsumerRecord<String, byte[]> record, String name) {
+  private static @Nullable String header(ConsumerRecord<String, byte[]> record, String name) {
     var header = record.headers().lastHeader(name);
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }

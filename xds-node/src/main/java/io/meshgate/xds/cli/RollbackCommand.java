@@ -8,6 +8,7 @@ import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.HistoryEntry;
 import io.meshgate.config.store.StoreReader;
+import io.meshgate.xds.cli.ApplyCommand.Wait;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -50,7 +51,7 @@ final class RollbackCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ResourceKey key = KindName.parse(spec.commandLine(), target, true).key(namespace);
+    ResourceKey key = KindName.named(spec.commandLine(), target).key(namespace);
     Resource restored;
     long revision;
     try (Client etcd = cluster.etcdClient()) {
@@ -81,6 +82,7 @@ final class RollbackCommand implements Callable<Integer> {
     ConfigEvent event =
         EventEncoder.forSource(ApplyCommand.source() + "#rollback-to-generation-" + generation)
             .applied(restored, OptionalLong.of(revision));
-    return ApplyCommand.publish(spec, cluster, List.of(event), waitForOutcome, false);
+    return ApplyCommand.publish(
+        spec, cluster, List.of(event), waitForOutcome ? Wait.OUTCOME : Wait.NONE);
   }
 }

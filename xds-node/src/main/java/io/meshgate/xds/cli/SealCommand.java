@@ -19,6 +19,7 @@ import java.security.PublicKey;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,14 +51,14 @@ final class SealCommand implements Callable<Integer> {
       names = "--pub",
       descriptionKey = "seal-pub",
       description = "The cluster's public key (seal.pub).")
-  Path publicKeyFile;
+  @Nullable Path publicKeyFile;
 
   @Option(
       names = "--fingerprint",
       descriptionKey = "seal-fingerprint",
       description =
           "The fingerprint the key must have, sha256:<64 hex> (env MESHGATE_SEAL_FINGERPRINT).")
-  String fingerprint;
+  @Nullable String fingerprint;
 
   @Option(
       names = "--etcd",

@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +49,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    KindName kindName = KindName.parse(spec.commandLine(), target, true);
+    KindName kindName = KindName.named(spec.commandLine(), target);
     ResourceKey key = kindName.key(namespace);
     PrintWriter out = spec.commandLine().getOut();
     try (Client etcd = cluster.etcdClient()) {
@@ -158,7 +159,7 @@ final class StatusCommand implements Callable<Integer> {
     return rows;
   }
 
-  private static String nz(String text) {
+  private static String nz(@Nullable String text) {
     return text == null || text.isEmpty() ? "-" : text;
   }
 }

@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,7 +51,7 @@ final class TokenCommand implements Runnable {
         description =
             "The cluster's private sealing key (seal.key), to open the signing key (env"
                 + " MESHGATE_SEAL_KEY).")
-    Path sealKey;
+    @Nullable Path sealKey;
 
     @Option(
         names = "--etcd",
@@ -90,7 +91,7 @@ final class TokenCommand implements Runnable {
     @Option(
         names = "--node-id-prefix",
         description = "Only proxies whose node id starts with this may use the token.")
-    String nodeIdPrefix;
+    @Nullable String nodeIdPrefix;
 
     @Option(
         names = "--ttl",
@@ -212,7 +213,7 @@ final class TokenCommand implements Runnable {
     }
   }
 
-  private static PrivateKey readSealKey(CommandLine.Model.CommandSpec spec, Path sealKey)
+  private static PrivateKey readSealKey(CommandLine.Model.CommandSpec spec, @Nullable Path sealKey)
       throws IOException {
     if (sealKey == null) {
       throw new CommandLine.ParameterException(

@@ -37,6 +37,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+import org.jspecify.annotations.Nullable;
 
 /**
  * PEM files of certificates and private keys. New files are created, never overwritten; a private
@@ -166,7 +167,7 @@ final class PemFiles {
     }
   }
 
-  private static Object firstKeyObject(Path file, String content) throws IOException {
+  private static @Nullable Object firstKeyObject(Path file, String content) throws IOException {
     try (PEMParser parser = new PEMParser(new StringReader(content))) {
       for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
         if (object instanceof PrivateKeyInfo

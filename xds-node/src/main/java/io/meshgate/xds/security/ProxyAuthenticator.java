@@ -14,6 +14,7 @@ import java.security.cert.X509Certificate;
 import java.util.Optional;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Captures what the peer presented — the group of its TLS client certificate (verified by the TLS
@@ -54,7 +55,7 @@ public final class ProxyAuthenticator implements ServerInterceptor {
    * anyone on the way could read and replay it. Over TLS, or from this host (loopback, in-process),
    * it is taken.
    */
-  static Optional<String> tokenRefusal(SSLSession session, SocketAddress remote) {
+  static Optional<String> tokenRefusal(@Nullable SSLSession session, SocketAddress remote) {
     if (session != null) {
       return Optional.empty();
     }
@@ -71,7 +72,7 @@ public final class ProxyAuthenticator implements ServerInterceptor {
   }
 
   /** The group named by the SPIFFE URI SAN of the verified client certificate, if any. */
-  static Optional<String> certificateGroup(SSLSession session) {
+  static Optional<String> certificateGroup(@Nullable SSLSession session) {
     if (session == null) {
       return Optional.empty();
     }

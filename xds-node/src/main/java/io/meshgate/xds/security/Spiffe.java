@@ -2,6 +2,7 @@ package io.meshgate.xds.security;
 
 import java.net.URI;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SPIFFE IDs that name proxy groups: {@code spiffe://meshgate/group/<group>}, e.g. {@code
@@ -26,7 +27,7 @@ public final class Spiffe {
   }
 
   /** The group a SPIFFE ID names, if it is one of ours. */
-  public static Optional<String> group(String uri) {
+  public static Optional<String> group(@Nullable String uri) {
     if (uri == null || !uri.startsWith(PREFIX) || uri.length() == PREFIX.length()) {
       return Optional.empty();
     }

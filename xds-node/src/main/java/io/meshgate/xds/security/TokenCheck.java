@@ -1,5 +1,6 @@
 package io.meshgate.xds.security;
 
+import java.time.Instant;
 import java.util.Optional;
 
 /** Verifies a proxy token for a node: the group it grants, or why not (never echoing the token). */
@@ -30,10 +31,9 @@ public interface TokenCheck {
      *     verifier allows); a stream it opened ends then
      * @param kid the key that signed it: a stream it opened ends when that key is revoked
      */
-    record Valid(String group, java.time.Instant validUntil, Optional<String> kid)
-        implements Result {
+    record Valid(String group, Instant validUntil, Optional<String> kid) implements Result {
       /** A token whose signing key is not tracked (tests). */
-      public Valid(String group, java.time.Instant validUntil) {
+      public Valid(String group, Instant validUntil) {
         this(group, validUntil, Optional.empty());
       }
     }

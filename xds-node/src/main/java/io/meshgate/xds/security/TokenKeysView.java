@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,7 @@ public final class TokenKeysView implements LivePublicKeys, AutoCloseable {
   private int failures;
 
   // Null until the first list.
-  private volatile Map<String, PublicKeyEntry> keys;
+  private volatile @Nullable Map<String, PublicKeyEntry> keys;
   private volatile boolean closed;
 
   private TokenKeysView(Client etcd) {

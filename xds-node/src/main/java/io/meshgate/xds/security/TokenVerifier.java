@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +75,7 @@ public final class TokenVerifier {
    *
    * @param token the compact JWS, without "Bearer "
    */
-  public Verified verify(String token, String nodeId) {
+  public Verified verify(@Nullable String token, String nodeId) {
     requireNonNull(nodeId, "nodeId");
     if (token == null || token.isBlank()) {
       return new Verified.Rejected("not a JWT (empty)");

@@ -12,7 +12,9 @@ import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.snapshot.SnapshotStore;
+import java.time.Instant;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The ADS service: one state machine per stream, fed by the snapshot store's change notices. A
@@ -70,7 +72,7 @@ public final class AdsService
    *
    * @return how many were ended
    */
-  public int endExpiredCredentials(java.time.Instant now) {
+  public int endExpiredCredentials(Instant now) {
     return streams.endExpired(now);
   }
 
@@ -80,7 +82,7 @@ public final class AdsService
    *
    * @return how many were ended
    */
-  public int endRevokedCredentials(java.util.function.Predicate<String> liveKid) {
+  public int endRevokedCredentials(Predicate<String> liveKid) {
     return streams.endRevoked(liveKid);
   }
 

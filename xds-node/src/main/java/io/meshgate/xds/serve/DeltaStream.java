@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One delta (incremental) ADS stream. Per type it knows which version of each resource the proxy
@@ -41,7 +42,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     final Map<String, String> known = new HashMap<>();
 
     /** What the pending response would add to known (null version: removed). */
-    Map<String, String> pendingChanges = Map.of();
+    Map<String, @Nullable String> pendingChanges = Map.of();
   }
 
   private final ServerCallStreamObserver<DeltaDiscoveryResponse> responses;

@@ -5,6 +5,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Bounds text a proxy sends us — a NACK's {@code error_detail} message — before it is kept, logged,
@@ -19,7 +20,7 @@ public final class ErrorDetails {
   private ErrorDetails() {}
 
   /** {@code text} cut to {@link #MAX_BYTES}; unchanged when it fits (so cutting twice is once). */
-  public static String cut(String text) {
+  public static String cut(@Nullable String text) {
     return cut(text, MAX_BYTES);
   }
 
@@ -28,7 +29,7 @@ public final class ErrorDetails {
    * prefix that ends on a whole character, followed by "… (cut, N bytes)" with N the original size,
    * the whole within {@code maxBytes}. Null is empty.
    */
-  public static String cut(String text, int maxBytes) {
+  public static String cut(@Nullable String text, int maxBytes) {
     if (text == null) {
       return "";
     }

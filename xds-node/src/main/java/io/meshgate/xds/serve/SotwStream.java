@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +47,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
      */
     boolean named;
 
-    String sentNonce;
+    @Nullable String sentNonce;
 
     /**
      * Listeners and clusters: the names the last response answered. Other types: the names answered

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +33,9 @@ final class StreamPeer {
   private final Authorizer authorizer;
   private final PeerIdentity identity;
   private final Rejections rejections;
-  private final boolean delta;
+  private final Protocol protocol;
   private String nodeId = "";
-  private String group;
+  private @Nullable String group;
   private boolean anonymous;
   private boolean secretsRefused;
   private boolean closed;
@@ -44,22 +45,34 @@ final class StreamPeer {
       Authorizer authorizer,
       PeerIdentity identity,
       Rejections rejections,
-      boolean delta) {
+      Protocol protocol) {
     this.streams = streams;
     this.authorizer = authorizer;
     this.identity = identity;
     this.rejections = rejections;
-    this.delta = delta;
+    this.protocol = protocol;
+  }
+
+  /** The two flavours of ADS a peer may speak. */
+  private enum Protocol {
+    SOTW("state of the world"),
+    DELTA("delta");
+
+    private final String description;
+
+    Protocol(String description) {
+      this.description = description;
+    }
   }
 
   static StreamPeer sotw(
       Streams streams, Authorizer authorizer, PeerIdentity identity, Rejections rejections) {
-    return new StreamPeer(streams, authorizer, identity, rejections, false);
+    return new StreamPeer(streams, authorizer, identity, rejections, Protocol.SOTW);
   }
 
   static StreamPeer delta(
       Streams streams, Authorizer authorizer, PeerIdentity identity, Rejections rejections) {
-    return new StreamPeer(streams, authorizer, identity, rejections, true);
+    return new StreamPeer(streams, authorizer, identity, rejections, Protocol.DELTA);
   }
 
   /**
@@ -120,7 +133,7 @@ final class StreamPeer {
         id,
         nodeId,
         group,
-        delta ? "delta" : "state of the world",
+        protocol.description,
         allowed.credential());
     return true;
   }
@@ -161,7 +174,7 @@ final class StreamPeer {
   }
 
   /** The admitted group; null before the first request. */
-  String group() {
+  @Nullable String group() {
     return group;
   }
 
@@ -222,7 +235,7 @@ final class StreamPeer {
   StreamStatus status(Map<String, ? extends TypeProgress> types) {
     List<TypeStatus> statuses = new ArrayList<>();
     types.forEach((typeUrl, progress) -> statuses.add(progress.status(typeUrl)));
-    return new StreamStatus(id, nodeId, group, delta, statuses);
+    return new StreamStatus(id, nodeId, group, protocol == Protocol.DELTA, statuses);
   }
 
   long id() {

@@ -3,6 +3,7 @@ package io.meshgate.xds.serve;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The ACK/NACK bookkeeping both stream kinds keep per type URL: the response in flight, what the
@@ -14,13 +15,13 @@ abstract class TypeProgress {
   boolean subscribed;
 
   /** The version of the last response sent (null before the first). */
-  String sentVersion;
+  @Nullable String sentVersion;
 
   /** The snapshot revision of the last response sent. */
   long sentRevision = -1;
 
   /** The nonce awaiting an ACK or NACK; null when none. */
-  String pendingNonce;
+  @Nullable String pendingNonce;
 
   /** The names of the resources the pending response carries (added, changed or removed). */
   Set<String> pendingNames = Set.of();
@@ -31,7 +32,7 @@ abstract class TypeProgress {
    */
   boolean pendingComplete;
 
-  String ackedVersion;
+  @Nullable String ackedVersion;
 
   /** The snapshot revision of the last complete response ACKed. */
   long ackedRevision = -1;
@@ -40,13 +41,13 @@ abstract class TypeProgress {
    * The type version the proxy holds all it asked for of: set on an ACK, and when a new version
    * needed nothing sent to this stream.
    */
-  String syncedVersion;
+  @Nullable String syncedVersion;
 
   /** The version the proxy last NACKed; null when none, or once it accepted that version. */
-  String nackedVersion;
+  @Nullable String nackedVersion;
 
   /** The NACK's error detail, cut (ErrorDetails). */
-  String nackDetail;
+  @Nullable String nackDetail;
 
   /** The names of the resources at {@link #nackedVersion} the proxy rejected. */
   Set<String> rejectedNames = Set.of();

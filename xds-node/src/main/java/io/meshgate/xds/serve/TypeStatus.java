@@ -1,5 +1,7 @@
 package io.meshgate.xds.serve;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What one stream knows of one type, for /debug and the status loop.
  *
@@ -13,11 +15,11 @@ package io.meshgate.xds.serve;
  */
 public record TypeStatus(
     String typeUrl,
-    String sentVersion,
-    String pendingNonce,
-    String ackedVersion,
-    String nackedVersion,
-    String nackDetail,
+    @Nullable String sentVersion,
+    @Nullable String pendingNonce,
+    @Nullable String ackedVersion,
+    @Nullable String nackedVersion,
+    @Nullable String nackDetail,
     int responses,
-    String syncedVersion,
+    @Nullable String syncedVersion,
     long ackedRevision) {}

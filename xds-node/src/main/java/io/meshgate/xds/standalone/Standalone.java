@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
 import io.meshgate.config.codec.Document;
 import io.meshgate.config.codec.YamlDocuments;
 import io.meshgate.config.event.ConfigEvent;
@@ -191,10 +192,7 @@ public final class Standalone implements AutoCloseable {
               .getKVClient()
               .get(
                   ByteSequence.from(Keyspace.resourcesPrefix(), StandardCharsets.UTF_8),
-                  io.etcd.jetcd.options.GetOption.builder()
-                      .isPrefix(true)
-                      .withCountOnly(true)
-                      .build())
+                  GetOption.builder().isPrefix(true).withCountOnly(true).build())
               .get(30, TimeUnit.SECONDS)
               .getCount()
           == 0;
