@@ -24,8 +24,6 @@ class LayeringTest {
 
   // The stages of xds-node, in the order a change flows through them (docs/architecture.md).
   private static final String PIPELINE = "io.meshgate.xds.pipeline..";
-  // ingest is being renamed to pipeline (issue 17); until then both names follow pipeline's rules.
-  private static final String INGEST = "io.meshgate.xds.ingest..";
   private static final String RESOLVE = "io.meshgate.xds.resolve..";
   private static final String IR = "io.meshgate.xds.ir..";
   private static final String ENVOY = "io.meshgate.xds.envoy..";
@@ -164,7 +162,7 @@ class LayeringTest {
         .resideInAPackage(RESOLVE)
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage(ENVOY, SNAPSHOT, SERVE, PIPELINE, INGEST, NODE)
+        .resideInAnyPackage(ENVOY, SNAPSHOT, SERVE, PIPELINE, NODE)
         .check(classes);
   }
 
@@ -175,7 +173,7 @@ class LayeringTest {
         .resideInAPackage(ENVOY)
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage(RESOLVE, SNAPSHOT, SERVE, PIPELINE, INGEST, NODE)
+        .resideInAnyPackage(RESOLVE, SNAPSHOT, SERVE, PIPELINE, NODE)
         .check(classes);
   }
 
@@ -186,7 +184,7 @@ class LayeringTest {
         .resideInAPackage(SNAPSHOT)
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage(RESOLVE, SERVE, PIPELINE, INGEST, NODE)
+        .resideInAnyPackage(RESOLVE, SERVE, PIPELINE, NODE)
         .check(classes);
   }
 
@@ -198,7 +196,7 @@ class LayeringTest {
         .resideInAPackage(SERVE)
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage(RESOLVE, ENVOY, PIPELINE, INGEST, NODE)
+        .resideInAnyPackage(RESOLVE, ENVOY, PIPELINE, NODE)
         .check(classes);
   }
 
@@ -206,7 +204,7 @@ class LayeringTest {
   void thePipelineNeverDependsOnServingOrWiring() {
     noClasses()
         .that()
-        .resideInAnyPackage(PIPELINE, INGEST)
+        .resideInAnyPackage(PIPELINE)
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(SERVE, NODE, CLI, STANDALONE)

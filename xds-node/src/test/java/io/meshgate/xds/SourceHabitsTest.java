@@ -10,9 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -40,33 +38,6 @@ class SourceHabitsTest {
   private static final Pattern IMPORT =
       Pattern.compile("^import\\s+(?!static\\s)([\\w.]+)\\.(\\w+)\\s*;", Pattern.MULTILINE);
 
-  /**
-   * Files that still write qualified names inline, in packages being rewritten by others (issue
-   * 17). Remove a file once it is clean; the test fails while a listed file has nothing left.
-   */
-  private static final Set<String> NOT_CLEANED_YET =
-      Set.of(
-          "config-store/src/main/java/io/meshgate/config/store/StoreReader.java",
-          "xds-node/src/main/java/io/meshgate/xds/envoy/Clusters.java",
-          "xds-node/src/main/java/io/meshgate/xds/envoy/EnvoyTranslator.java",
-          "xds-node/src/main/java/io/meshgate/xds/envoy/EnvoyTypes.java",
-          "xds-node/src/main/java/io/meshgate/xds/envoy/Versions.java",
-          "xds-node/src/main/java/io/meshgate/xds/ir/HeaderOpsIr.java",
-          "xds-node/src/main/java/io/meshgate/xds/keys/PrivateKeys.java",
-          "xds-node/src/main/java/io/meshgate/xds/node/NodeSettings.java",
-          "xds-node/src/main/java/io/meshgate/xds/node/Pipeline.java",
-          "xds-node/src/main/java/io/meshgate/xds/node/SnapshotBuilder.java",
-          "xds-node/src/main/java/io/meshgate/xds/node/XdsNode.java",
-          "xds-node/src/main/java/io/meshgate/xds/resolve/Clusters.java",
-          "xds-node/src/main/java/io/meshgate/xds/resolve/Context.java",
-          "xds-node/src/main/java/io/meshgate/xds/resolve/GatewayGroups.java",
-          "xds-node/src/main/java/io/meshgate/xds/resolve/Policies.java",
-          "xds-node/src/main/java/io/meshgate/xds/resolve/RouteRules.java",
-          "xds-node/src/main/java/io/meshgate/xds/status/AckReporter.java",
-          "xds-node/src/main/java/io/meshgate/xds/status/Conditions.java",
-          "xds-node/src/main/java/io/meshgate/xds/status/Leadership.java",
-          "xds-node/src/main/java/io/meshgate/xds/status/StatusWriter.java");
-
   @Test
   void typesAreImportedNotQualifiedInline() {
     // given every main source file
@@ -78,17 +49,12 @@ class SourceHabitsTest {
         found.put(REPOSITORY.relativize(file).toString().replace('\\', '/'), names);
       }
     }
-    // then it is a file not cleaned yet, and every listed file still needs its place on the list
-    Map<String, List<String>> unexpected = new TreeMap<>(found);
-    unexpected.keySet().removeAll(NOT_CLEANED_YET);
-    assertThat(unexpected)
+    // then there is none
+    assertThat(new TreeMap<>(found))
         .as(
             "inline qualified names: import the type (a clash with another import of the same"
                 + " simple name is the one excuse)")
         .isEmpty();
-    Set<String> clean = new TreeSet<>(NOT_CLEANED_YET);
-    clean.removeAll(found.keySet());
-    assertThat(clean).as("clean now: remove from SourceHabitsTest.NOT_CLEANED_YET").isEmpty();
   }
 
   @Test

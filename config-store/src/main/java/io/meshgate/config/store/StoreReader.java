@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -73,7 +74,7 @@ public final class StoreReader {
             : Keyspace.resourcesPrefix(kind, namespace);
     return listing(PagedRead.all(client.getKVClient(), prefix, timeout)).kvs().stream()
         .map(kv -> StoredValues.resource(kv.getValue().getBytes(), kv.getModRevision()))
-        .sorted(java.util.Comparator.comparing(Resource::key))
+        .sorted(Comparator.comparing(Resource::key))
         .toList();
   }
 
@@ -115,7 +116,7 @@ public final class StoreReader {
             client
                 .getKVClient()
                 .get(bytes(prefix), GetOption.builder().isPrefix(true).withKeysOnly(true).build()));
-    List<HistoryEntry> entries = new java.util.ArrayList<>();
+    List<HistoryEntry> entries = new ArrayList<>();
     for (KeyValue kv : keys.getKvs()) {
       first(kv.getKey().toString(StandardCharsets.UTF_8))
           .ifPresent(entry -> entries.add(StoredValues.history(entry.getValue().getBytes())));
@@ -142,7 +143,7 @@ public final class StoreReader {
     }
   }
 
-  private <T> T await(java.util.concurrent.CompletableFuture<T> future) {
+  private <T> T await(CompletableFuture<T> future) {
     try {
       return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {

@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMat
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.v3.CodecClientType;
 import io.envoyproxy.envoy.type.v3.Int64Range;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.ClusterPolicyIr;
@@ -137,7 +138,7 @@ final class Clusters {
           .forEach(
               s -> http.addExpectedStatuses(Int64Range.newBuilder().setStart(s).setEnd(s + 1)));
       if (protocol == UpstreamProtocol.HTTP2) {
-        http.setCodecClientType(io.envoyproxy.envoy.type.v3.CodecClientType.HTTP2);
+        http.setCodecClientType(CodecClientType.HTTP2);
       }
       builder.setHttpHealthCheck(http);
     } else if (check.grpc()) {

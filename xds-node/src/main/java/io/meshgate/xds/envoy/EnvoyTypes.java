@@ -5,8 +5,16 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 
 /**
@@ -21,25 +29,15 @@ public final class EnvoyTypes {
           .add(ClusterLoadAssignment.getDescriptor())
           .add(HttpConnectionManager.getDescriptor())
           .add(Router.getDescriptor())
-          .add(
-              io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
-                  .getDescriptor())
+          .add(StdoutAccessLog.getDescriptor())
           .add(HttpProtocolOptions.getDescriptor())
-          .add(
-              io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
-                  .getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
-          .add(
-              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                  .getDescriptor())
-          .add(
-              io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-                  .getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor())
-          .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())
-          .add(
-              io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
-                  .getDescriptor())
+          .add(LocalRateLimit.getDescriptor())
+          .add(HTTPFault.getDescriptor())
+          .add(UpstreamTlsContext.getDescriptor())
+          .add(DownstreamTlsContext.getDescriptor())
+          .add(Secret.getDescriptor())
+          .add(TcpProxy.getDescriptor())
+          .add(TlsInspector.getDescriptor())
           .build();
 
   private EnvoyTypes() {}

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -29,8 +30,7 @@ public final class Versions {
     MessageDigest digest = sha256();
     for (Message resource : resources) {
       byte[] bytes = bytes(resource);
-      digest.update(
-          Integer.toString(bytes.length).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      digest.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
       digest.update((byte) ':');
       digest.update(bytes);
     }
@@ -44,7 +44,7 @@ public final class Versions {
   public static String ofVersions(List<String> namesAndVersions) {
     MessageDigest digest = sha256();
     for (String entry : namesAndVersions) {
-      digest.update(entry.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      digest.update(entry.getBytes(StandardCharsets.UTF_8));
       digest.update((byte) '\n');
     }
     return HexFormat.of().formatHex(digest.digest(), 0, 8);

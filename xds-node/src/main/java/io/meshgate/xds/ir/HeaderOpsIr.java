@@ -1,5 +1,6 @@
 package io.meshgate.xds.ir;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 
 /** Headers to set (replace), add (append) and remove. */
@@ -12,7 +13,7 @@ public record HeaderOpsIr(List<HeaderValueIr> set, List<HeaderValueIr> add, List
     remove = Lists.copy(remove);
   }
 
-  @com.fasterxml.jackson.annotation.JsonIgnore
+  @JsonIgnore
   public boolean isEmpty() {
     return set.isEmpty() && add.isEmpty() && remove.isEmpty();
   }

@@ -2,7 +2,6 @@ package io.meshgate.xds.ir;
 
 import static java.util.Objects.requireNonNull;
 
-
 /**
  * Something in a resource that could not be translated as written: the resource, a JSON pointer
  * into it, why (the reason of the resource's ResolvedRefs=False) and what is wrong. The message

@@ -8,6 +8,7 @@ import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.config.store.EtcdConnection;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.pipeline.Holdoff;
+import io.meshgate.xds.security.TokenIssuer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,7 +111,7 @@ public record NodeSettings(
     private ServingLimits limits = ServingLimits.DEFAULTS;
     private int historyLimit = Planner.DEFAULT_HISTORY;
     private EtcdLimits etcdLimits = EtcdLimits.defaults();
-    private Duration tokenMaxTtl = io.meshgate.xds.security.TokenIssuer.DEFAULT_MAX_TTL;
+    private Duration tokenMaxTtl = TokenIssuer.DEFAULT_MAX_TTL;
     private CertificateDirs certificateDirs = CertificateDirs.none();
     private EtcdConnection etcdConnection;
     private Path adminTokenFile;

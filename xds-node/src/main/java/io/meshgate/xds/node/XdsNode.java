@@ -36,6 +36,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,8 +67,8 @@ public final class XdsNode implements AutoCloseable {
   private final SharedRejections rejections;
 
   /** Ends streams whose proxy token stopped being valid, every second. */
-  private final java.util.concurrent.ScheduledExecutorService credentialSweep =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+  private final ScheduledExecutorService credentialSweep =
+      Executors.newSingleThreadScheduledExecutor(
           r -> {
             Thread t = new Thread(r, "meshgate-credential-sweep");
             t.setDaemon(true);

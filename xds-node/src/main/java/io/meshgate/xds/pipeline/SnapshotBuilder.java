@@ -80,9 +80,7 @@ public final class SnapshotBuilder {
         log.error(
             "translating group {} failed; its proxies keep the last good config", group.name(), e);
         failed.add(group.name());
-        group
-            .ownedBy()
-            .ifPresent(owner -> problems.add(Problem.translationFailed(owner, e)));
+        group.ownedBy().ifPresent(owner -> problems.add(Problem.translationFailed(owner, e)));
         continue;
       }
       translated++;

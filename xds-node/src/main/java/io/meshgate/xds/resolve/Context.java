@@ -9,10 +9,14 @@ import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.keys.KeyRing;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 
 /** The inputs of one resolution, and the problems it collects (deduplicated, in order found). */
 final class Context {
@@ -22,7 +26,7 @@ final class Context {
   private final Set<Problem> problems = new LinkedHashSet<>();
   private final List<String> failed = new ArrayList<>();
   private Policies policies;
-  private final java.util.Map<String, Object> memos = new java.util.HashMap<>();
+  private final Map<String, Object> memos = new HashMap<>();
 
   Context(ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys) {
     this.config = config;
@@ -44,7 +48,7 @@ final class Context {
 
   /** A value computed once per resolution (indexes several stages share). */
   @SuppressWarnings("unchecked")
-  <T> T memo(String name, java.util.function.Supplier<T> compute) {
+  <T> T memo(String name, Supplier<T> compute) {
     return (T) memos.computeIfAbsent(name, n -> compute.get());
   }
 
@@ -64,7 +68,7 @@ final class Context {
    * Resolves one group, or — when it fails as a whole, which is a bug — records the failure on its
    * owner and returns null: the group keeps its last good snapshot and the rest translates.
    */
-  <T> T isolated(String group, Resource owner, java.util.function.Supplier<T> resolution) {
+  <T> T isolated(String group, Resource owner, Supplier<T> resolution) {
     try {
       return resolution.get();
     } catch (RuntimeException e) {
@@ -72,7 +76,7 @@ final class Context {
       if (owner != null) {
         problems.add(Problem.translationFailed(source(owner), e));
       }
-      org.slf4j.LoggerFactory.getLogger(Context.class)
+      LoggerFactory.getLogger(Context.class)
           .error("resolving group {} failed; its proxies keep the last good config", group, e);
       return null;
     }

@@ -280,10 +280,7 @@ final class RouteRules {
     if (weighted.isEmpty()) {
       if (refs.isEmpty()) {
         context.problem(
-            route,
-            at,
-            ProblemReason.INVALID,
-            "the rule has no backendRefs; it answers 500");
+            route, at, ProblemReason.INVALID, "the rule has no backendRefs; it answers 500");
       }
       return new RouteActionIr.DirectResponse(500, "");
     }

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,14 +77,14 @@ public final class Leadership implements AutoCloseable {
   }
 
   /** The current leader's replica id, as etcd holds it; empty when none leads. */
-  public java.util.Optional<String> leader() {
+  public Optional<String> leader() {
     try {
       List<KeyValue> kvs = etcd.getKVClient().get(key).get(5, TimeUnit.SECONDS).getKvs();
       return kvs.isEmpty()
-          ? java.util.Optional.empty()
-          : java.util.Optional.of(kvs.get(0).getValue().toString(StandardCharsets.UTF_8));
+          ? Optional.empty()
+          : Optional.of(kvs.get(0).getValue().toString(StandardCharsets.UTF_8));
     } catch (Exception e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 
