@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything one group of proxies receives: a Gateway's Envoys ({@code gateway/NS/NAME}) or
@@ -20,7 +21,7 @@ public record ProxyGroupIr(
     List<RouteTableIr> routeTables,
     List<ClusterIr> clusters,
     List<CertificateIr> certificates,
-    @JsonIgnore SourceRef owner) {
+    @JsonIgnore @Nullable SourceRef owner) {
   public ProxyGroupIr {
     requireNonNull(name, "name");
     requireNonNull(kind, "kind");

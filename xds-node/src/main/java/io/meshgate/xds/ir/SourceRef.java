@@ -2,6 +2,9 @@ package io.meshgate.xds.ir;
 
 import static java.util.Objects.requireNonNull;
 
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.ResourceKey;
+
 /**
  * The resource (and generation) an IR element was made from, so every Envoy resource can be traced
  * back.
@@ -13,8 +16,8 @@ public record SourceRef(String kind, String namespace, String name, long generat
     requireNonNull(name, "name");
   }
 
-  /** {@code Kind/namespace/name}. */
-  public String key() {
-    return kind + "/" + namespace + "/" + name;
+  /** The resource this names. */
+  public ResourceKey key() {
+    return new ResourceKey(Kind.fromWireName(kind), namespace, name);
   }
 }

@@ -32,6 +32,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,16 +51,16 @@ public final class KeyLoader implements AutoCloseable {
       Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----[^-]+-----END \\1-----\\r?\\n?");
   private static final String FILE_STAMP = "unix:dev,ino,size,lastModifiedTime,ctime";
 
-  private final Unsealer unsealer;
+  private final @Nullable Unsealer unsealer;
   private final CertificateDirs files;
   private final Map<KeyRef, Loaded> loaded = new HashMap<>();
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-  private ScheduledExecutorService watcher;
+  private @Nullable ScheduledExecutorService watcher;
 
   /** Material as loaded, and the file's metadata read before its bytes (files only). */
-  private record Loaded(KeyMaterial material, Map<String, Object> stamp) {}
+  private record Loaded(KeyMaterial material, @Nullable Map<String, Object> stamp) {}
 
-  private KeyLoader(Unsealer unsealer, CertificateDirs files) {
+  private KeyLoader(@Nullable Unsealer unsealer, CertificateDirs files) {
     this.unsealer = unsealer;
     this.files = requireNonNull(files, "files");
   }
@@ -73,7 +74,7 @@ public final class KeyLoader implements AutoCloseable {
    * @param unsealer this replica's seal key; null when it has none (sealed keys are unavailable)
    * @param files where certificate files may be read from
    */
-  public static KeyLoader of(Unsealer unsealer, CertificateDirs files) {
+  public static KeyLoader of(@Nullable Unsealer unsealer, CertificateDirs files) {
     return new KeyLoader(unsealer, files);
   }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,9 +48,9 @@ public final class Pipeline implements AutoCloseable {
   /** The latest config and the endpoints it lists, replaced together. */
   private record ConfigInput(ConfigSnapshot config, EndpointSnapshot endpoints) {}
 
-  private volatile ConfigInput latest;
+  private volatile @Nullable ConfigInput latest;
   private volatile long builtRevision = -1;
-  private volatile ResolvedIr lastResolved;
+  private volatile @Nullable ResolvedIr lastResolved;
   private volatile long rebuilds;
 
   /** Without key material: listeners with certificates are left out, with a Problem. */
@@ -99,7 +100,7 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /** The last resolution's IR and problems (for /debug and the status writer). */
-  public ResolvedIr lastResolved() {
+  public @Nullable ResolvedIr lastResolved() {
     return lastResolved;
   }
 

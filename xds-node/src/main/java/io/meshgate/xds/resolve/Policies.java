@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * TrafficPolicies and BackendTLSPolicies by what they attach to.
@@ -55,8 +56,8 @@ final class Policies {
           .thenComparing(r -> r.metadata().name());
 
   private final Context context;
-  private final Map<String, Resource> traffic = new HashMap<>();
-  private final Map<String, Resource> backendTls = new HashMap<>();
+  private final Map<Target, Resource> traffic = new HashMap<>();
+  private final Map<Target, Resource> backendTls = new HashMap<>();
 
   Policies(Context context) {
     this.context = context;
@@ -64,7 +65,7 @@ final class Policies {
     index(Kind.BACKEND_TLS_POLICY, backendTls);
   }
 
-  private void index(Kind kind, Map<String, Resource> byTarget) {
+  private void index(Kind kind, Map<Target, Resource> byTarget) {
     List<Resource> policies = new ArrayList<>(context.config.ofKind(kind));
     policies.sort(AGE);
     for (Resource policy : policies) {
@@ -75,7 +76,7 @@ final class Policies {
       for (int i = 0; i < targets.size(); i++) {
         PolicyTargetRef target = targets.get(i);
         String at = "/spec/targetRefs/" + i;
-        Optional<String> key = targetKey(policy, target, at);
+        Optional<Target> key = targetKey(policy, target, at);
         if (key.isEmpty()) {
           continue;
         }
@@ -97,14 +98,14 @@ final class Policies {
           continue;
         }
         if (kind == Kind.TRAFFIC_POLICY) {
-          checkFields(policy, key.get().startsWith("Backend/"));
+          checkFields(policy, key.get().resource().kind() == Kind.BACKEND);
         }
       }
     }
   }
 
   /** The target's key, or empty with a Problem when it does not exist. */
-  private Optional<String> targetKey(Resource policy, PolicyTargetRef target, String at) {
+  private Optional<Target> targetKey(Resource policy, PolicyTargetRef target, String at) {
     String namespace = policy.metadata().namespace();
     String kind = "Service".equals(target.kind()) ? "Backend" : target.kind();
     Kind resolved =
@@ -159,10 +160,11 @@ final class Policies {
     return List.of();
   }
 
-  private static String key(Kind kind, String namespace, String name, String section) {
-    String base =
-        (kind == Kind.BACKEND ? "Backend" : kind.wireName()) + "/" + namespace + "/" + name;
-    return section == null ? base : base + "#" + section;
+  /** What a policy attaches to: a resource, or one of its listeners or rules by name. */
+  private record Target(ResourceKey resource, @Nullable String section) {}
+
+  private static Target key(Kind kind, String namespace, String name, @Nullable String section) {
+    return new Target(new ResourceKey(kind, namespace, name), section);
   }
 
   private static String describe(PolicyTargetRef target) {
@@ -209,7 +211,7 @@ final class Policies {
         });
   }
 
-  private Optional<TrafficPolicySpec> traffic(String key) {
+  private Optional<TrafficPolicySpec> traffic(Target key) {
     return Optional.ofNullable(traffic.get(key)).map(r -> r.spec(TrafficPolicySpec.class));
   }
 
@@ -304,7 +306,7 @@ final class Policies {
 
   BackendSettings backend(Resource backend) {
     ResourceKey b = backend.key();
-    String key = key(Kind.BACKEND, b.namespace(), b.name(), null);
+    Target key = key(Kind.BACKEND, b.namespace(), b.name(), null);
     Optional<TrafficPolicySpec> spec = traffic(key);
     boolean[] failClosed = {false};
     UpstreamTlsIr tls =

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -63,7 +64,7 @@ public final class Conditions {
   /** ResolvedRefs for every resource of the config but Secrets (their users carry the problem). */
   public static Map<ResourceKey, Desired> resolvedRefs(
       Iterable<Resource> resources, List<Problem> problems) {
-    Map<String, List<Problem>> bySource = new LinkedHashMap<>();
+    Map<ResourceKey, List<Problem>> bySource = new LinkedHashMap<>();
     for (Problem problem : problems) {
       bySource.computeIfAbsent(problem.source().key(), k -> new ArrayList<>()).add(problem);
     }
@@ -74,14 +75,7 @@ public final class Conditions {
       }
       long generation =
           resource.metadata().generation() == null ? 0 : resource.metadata().generation();
-      List<Problem> own =
-          bySource.getOrDefault(
-              resource.kind().wireName()
-                  + "/"
-                  + resource.metadata().namespace()
-                  + "/"
-                  + resource.metadata().name(),
-              List.of());
+      List<Problem> own = bySource.getOrDefault(resource.key(), List.of());
       desired.put(resource.key(), resolvedRefs(own, generation));
     }
     return desired;
@@ -131,10 +125,10 @@ public final class Conditions {
   /** What every replica reports: its built revision, and its proxies by group. */
   public record Fleet(Map<String, Long> builtRevisions, Map<String, List<ProxyAck>> byGroup) {}
 
-  /** The proxy groups each resource reaches, by {@code Kind/namespace/name}. */
-  public static Map<String, Set<String>> groupsOf(
+  /** The proxy groups each resource reaches. */
+  public static Map<ResourceKey, Set<String>> groupsOf(
       ResolvedIr resolved, Iterable<Resource> resources) {
-    Map<String, Set<String>> groups = new HashMap<>();
+    Map<ResourceKey, Set<String>> groups = new HashMap<>();
     for (ProxyGroupIr group : resolved.groups()) {
       Consumer<SourceRef> add =
           s -> groups.computeIfAbsent(s.key(), k -> new TreeSet<>()).add(group.name());
@@ -154,12 +148,17 @@ public final class Conditions {
                   ? resource.spec(BackendTlsPolicySpec.class).targetRefs()
                   : List.of();
       for (var target : targets) {
-        String kind = "Service".equals(target.kind()) ? "Backend" : target.kind();
+        Optional<Kind> kind =
+            "Service".equals(target.kind()) ? Optional.of(Kind.BACKEND) : Kind.find(target.kind());
+        if (kind.isEmpty()) {
+          continue;
+        }
         Set<String> reached =
             groups.getOrDefault(
-                kind + "/" + resource.metadata().namespace() + "/" + target.name(), Set.of());
+                new ResourceKey(kind.get(), resource.metadata().namespace(), target.name()),
+                Set.of());
         if (!reached.isEmpty()) {
-          groups.computeIfAbsent(sourceKey(resource), k -> new TreeSet<>()).addAll(reached);
+          groups.computeIfAbsent(resource.key(), k -> new TreeSet<>()).addAll(reached);
         }
       }
     }
@@ -173,7 +172,7 @@ public final class Conditions {
    * otherwise, including when no proxy of its groups is connected.
    */
   public static Map<ResourceKey, Desired> programmed(
-      Iterable<Resource> resources, Map<String, Set<String>> groups, Fleet fleet) {
+      Iterable<Resource> resources, Map<ResourceKey, Set<String>> groups, Fleet fleet) {
     Map<ResourceKey, Desired> desired = new LinkedHashMap<>();
     for (Resource resource : resources) {
       if (resource.kind() == Kind.SECRET || resource.kind() == Kind.REFERENCE_GRANT) {
@@ -183,7 +182,7 @@ public final class Conditions {
           resource.metadata().generation() == null ? 0 : resource.metadata().generation();
       long written =
           resource.metadata().resourceVersion() == null ? 0 : resource.metadata().resourceVersion();
-      Set<String> reached = groups.getOrDefault(sourceKey(resource), Set.of());
+      Set<String> reached = groups.getOrDefault(resource.key(), Set.of());
       List<ProxyAck> proxies =
           reached.stream()
               .flatMap(g -> fleet.byGroup().getOrDefault(g, List.of()).stream())
@@ -257,13 +256,5 @@ public final class Conditions {
             + String.join(", ", groups)
             + " do not hold it yet",
         generation);
-  }
-
-  private static String sourceKey(Resource resource) {
-    return resource.kind().wireName()
-        + "/"
-        + resource.metadata().namespace()
-        + "/"
-        + resource.metadata().name();
   }
 }
