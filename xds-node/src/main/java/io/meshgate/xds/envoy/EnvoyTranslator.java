@@ -1,5 +1,6 @@
 package io.meshgate.xds.envoy;
 
+import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -14,8 +15,8 @@ import io.meshgate.xds.ir.RouteTableIr;
 import io.meshgate.xds.keys.KeyMaterial;
 import io.meshgate.xds.keys.KeyRing;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One group's IR to its Envoy resources: the one entry of the envoy stage, for production and for
@@ -31,43 +32,59 @@ public final class EnvoyTranslator {
    */
   public static GroupResources translate(ProxyGroupIr group, KeyRing keys, TranslationCache cache) {
     ProxyKind kind = group.kind();
-    List<Listener> listeners = new ArrayList<>();
+    List<EnvoyResource> listeners = new ArrayList<>();
     for (ListenerIr listener : group.listeners()) {
-      listeners.add(cache.get(Listener.class, kind, listener, () -> Listeners.of(listener, kind)));
+      listeners.add(
+          cache.get(
+              Listener.class,
+              kind,
+              listener,
+              () -> packed(Listeners.of(listener, kind), Listener::getName)));
     }
-    List<RouteConfiguration> routes = new ArrayList<>();
+    List<EnvoyResource> routes = new ArrayList<>();
     for (RouteTableIr table : group.routeTables()) {
-      routes.add(cache.get(RouteConfiguration.class, kind, table, () -> Routes.of(table, kind)));
+      routes.add(
+          cache.get(
+              RouteConfiguration.class,
+              kind,
+              table,
+              () -> packed(Routes.of(table, kind), RouteConfiguration::getName)));
     }
-    List<Cluster> clusters = new ArrayList<>();
-    List<ClusterLoadAssignment> endpoints = new ArrayList<>();
+    List<EnvoyResource> clusters = new ArrayList<>();
+    List<EnvoyResource> endpoints = new ArrayList<>();
     for (ClusterIr cluster : group.clusters()) {
       // A Cluster is made from all but the endpoints: an endpoint change leaves it as it was.
       ClusterIr withoutEndpoints = cluster.withoutEndpoints();
       clusters.add(
-          cache.get(Cluster.class, kind, withoutEndpoints, () -> Clusters.eds(withoutEndpoints)));
+          cache.get(
+              Cluster.class,
+              null,
+              withoutEndpoints,
+              () -> packed(Clusters.eds(withoutEndpoints), Cluster::getName)));
       endpoints.add(
           cache.get(
-              ClusterLoadAssignment.class, kind, cluster, () -> Endpoints.assignment(cluster)));
+              ClusterLoadAssignment.class,
+              null,
+              cluster,
+              () -> packed(Endpoints.assignment(cluster), ClusterLoadAssignment::getClusterName)));
     }
-    List<Secret> secrets = new ArrayList<>();
+    List<EnvoyResource> secrets = new ArrayList<>();
     for (CertificateIr certificate : group.certificates()) {
       // Keyed by the certificate and its material: a rotated file or key is a new Secret only.
       if (keys.get(Secrets.keyRef(certificate)) instanceof KeyMaterial.Opened material) {
         secrets.add(
             cache.get(
                 Secret.class,
-                kind,
+                null,
                 new SecretInput(certificate, material),
-                () -> Secrets.of(certificate, material)));
+                () -> packed(Secrets.of(certificate, material), Secret::getName)));
       }
     }
-    listeners.sort(Comparator.comparing(Listener::getName));
-    routes.sort(Comparator.comparing(RouteConfiguration::getName));
-    clusters.sort(Comparator.comparing(Cluster::getName));
-    endpoints.sort(Comparator.comparing(ClusterLoadAssignment::getClusterName));
-    secrets.sort(Comparator.comparing(Secret::getName));
     return new GroupResources(group.name(), listeners, routes, clusters, endpoints, secrets);
+  }
+
+  private static <M extends Message> EnvoyResource packed(M resource, Function<M, String> name) {
+    return EnvoyResource.of(name.apply(resource), resource);
   }
 
   /** What a Secret is made from. */

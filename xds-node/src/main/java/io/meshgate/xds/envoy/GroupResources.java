@@ -2,31 +2,34 @@ package io.meshgate.xds.envoy;
 
 import static java.util.Objects.requireNonNull;
 
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import java.util.Comparator;
 import java.util.List;
 
 /**
- * One proxy group's Envoy resources, each list sorted by name. {@code secrets} hold private keys:
- * print them only through {@link Secrets#redacted}.
+ * One proxy group's Envoy resources, packed, each list sorted by name. {@code secrets} hold private
+ * keys: print them only through {@link Secrets#redacted}.
  */
 public record GroupResources(
     String group,
-    List<Listener> listeners,
-    List<RouteConfiguration> routes,
-    List<Cluster> clusters,
-    List<ClusterLoadAssignment> endpoints,
-    List<Secret> secrets) {
+    List<EnvoyResource> listeners,
+    List<EnvoyResource> routes,
+    List<EnvoyResource> clusters,
+    List<EnvoyResource> endpoints,
+    List<EnvoyResource> secrets) {
+  private static final Comparator<EnvoyResource> BY_NAME =
+      Comparator.comparing(EnvoyResource::name);
+
   public GroupResources {
     requireNonNull(group, "group");
-    listeners = List.copyOf(listeners);
-    routes = List.copyOf(routes);
-    clusters = List.copyOf(clusters);
-    endpoints = List.copyOf(endpoints);
-    secrets = List.copyOf(secrets);
+    listeners = sorted(listeners);
+    routes = sorted(routes);
+    clusters = sorted(clusters);
+    endpoints = sorted(endpoints);
+    secrets = sorted(secrets);
+  }
+
+  private static List<EnvoyResource> sorted(List<EnvoyResource> resources) {
+    return resources.stream().sorted(BY_NAME).toList();
   }
 
   /** Counts only: the secrets hold private keys. */

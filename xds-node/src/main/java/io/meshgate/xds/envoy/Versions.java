@@ -20,8 +20,13 @@ public final class Versions {
 
   /** The version of one resource: the first 16 hex digits of SHA-256 over its bytes. */
   public static String of(Message resource) {
+    return ofBytes(bytes(resource));
+  }
+
+  /** The version of a resource from its deterministic serialisation. */
+  static String ofBytes(byte[] bytes) {
     MessageDigest digest = sha256();
-    digest.update(bytes(resource));
+    digest.update(bytes);
     return HexFormat.of().formatHex(digest.digest(), 0, 8);
   }
 

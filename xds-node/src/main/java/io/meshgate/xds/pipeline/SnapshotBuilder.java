@@ -9,7 +9,6 @@ import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.resolve.Resolver;
 import io.meshgate.xds.snapshot.GroupSnapshot;
-import io.meshgate.xds.snapshot.ResourcePacker;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every group's snapshot from one build's inputs: resolve, then for each group the envoy stage's
- * one entry ({@link EnvoyTranslator#translate}) and the snapshot's packing. It remembers the last
- * build: a group whose IR did not change keeps its snapshot (its proxies get no push), and a
- * changed group translates only the IR elements the cache has not seen. Not thread-safe: the
+ * one entry ({@link EnvoyTranslator#translate}) and the snapshot's grouping by type. It remembers
+ * the last build: a group whose IR did not change keeps its snapshot (its proxies get no push), and
+ * a changed group translates only the IR elements the cache has not seen. Not thread-safe: the
  * pipeline's thread owns it.
  */
 public final class SnapshotBuilder {
@@ -37,7 +36,6 @@ public final class SnapshotBuilder {
   private final Map<String, ProxyGroupIr> lastIr = new HashMap<>();
   private final Map<String, GroupSnapshot> lastSnapshots = new HashMap<>();
   private final TranslationCache cache = new TranslationCache();
-  private final ResourcePacker packer = new ResourcePacker();
   private final GroupTranslator translator;
 
   public SnapshotBuilder() {
@@ -74,8 +72,7 @@ public final class SnapshotBuilder {
       }
       GroupSnapshot snapshot;
       try {
-        snapshot =
-            GroupSnapshot.of(translator.translate(group, inputs.keys(), cache), revision, packer);
+        snapshot = GroupSnapshot.of(translator.translate(group, inputs.keys(), cache), revision);
       } catch (RuntimeException e) {
         log.error(
             "translating group {} failed; its proxies keep the last good config", group.name(), e);
@@ -98,7 +95,6 @@ public final class SnapshotBuilder {
     }
     if (translated > 0) {
       cache.endBuild();
-      packer.endBuild();
     }
     Set<String> kept = new HashSet<>(failed);
     resolved.groups().forEach(g -> kept.add(g.name()));

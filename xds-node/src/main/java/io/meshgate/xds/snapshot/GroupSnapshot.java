@@ -2,18 +2,12 @@ package io.meshgate.xds.snapshot;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.Message;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.meshgate.xds.envoy.EnvoyResource;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.envoy.Versions;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 /**
  * Everything one proxy group is served, by type URL. Versions are content hashes, so two replicas
@@ -28,33 +22,17 @@ public record GroupSnapshot(String group, long revision, Map<String, TypeResourc
     types = Map.copyOf(types);
   }
 
-  /** A group's resources packed and versioned, from scratch. */
-  public static GroupSnapshot of(GroupResources resources, long revision) {
-    return of(resources, revision, new ResourcePacker());
-  }
-
   /**
-   * A group's resources packed and versioned, reusing what {@code packer} packed for the same
-   * resource instances before. Only packs and versions: the resources come translated.
+   * A group's translated resources, by type, with a version per type. Only groups and versions: the
+   * envoy stage translated and packed each resource.
    */
-  public static GroupSnapshot of(GroupResources resources, long revision, ResourcePacker packer) {
+  public static GroupSnapshot of(GroupResources resources, long revision) {
     Map<String, TypeResources> types = new TreeMap<>();
-    types.put(
-        TypeUrls.CLUSTER, type(TypeUrls.CLUSTER, resources.clusters(), Cluster::getName, packer));
-    types.put(
-        TypeUrls.ENDPOINT,
-        type(
-            TypeUrls.ENDPOINT,
-            resources.endpoints(),
-            ClusterLoadAssignment::getClusterName,
-            packer));
-    types.put(
-        TypeUrls.LISTENER,
-        type(TypeUrls.LISTENER, resources.listeners(), Listener::getName, packer));
-    types.put(
-        TypeUrls.ROUTE,
-        type(TypeUrls.ROUTE, resources.routes(), RouteConfiguration::getName, packer));
-    types.put(TypeUrls.SECRET, type(TypeUrls.SECRET, resources.secrets(), Secret::getName, packer));
+    types.put(TypeUrls.CLUSTER, type(TypeUrls.CLUSTER, resources.clusters()));
+    types.put(TypeUrls.ENDPOINT, type(TypeUrls.ENDPOINT, resources.endpoints()));
+    types.put(TypeUrls.LISTENER, type(TypeUrls.LISTENER, resources.listeners()));
+    types.put(TypeUrls.ROUTE, type(TypeUrls.ROUTE, resources.routes()));
+    types.put(TypeUrls.SECRET, type(TypeUrls.SECRET, resources.secrets()));
     return new GroupSnapshot(resources.group(), revision, types);
   }
 
@@ -79,11 +57,12 @@ public record GroupSnapshot(String group, long revision, Map<String, TypeResourc
         byName);
   }
 
-  private static <M extends Message> TypeResources type(
-      String typeUrl, List<M> resources, Function<M, String> name, ResourcePacker packer) {
+  private static TypeResources type(String typeUrl, List<EnvoyResource> resources) {
     TreeMap<String, VersionedResource> byName = new TreeMap<>();
-    for (M resource : resources) {
-      byName.put(name.apply(resource), packer.pack(name.apply(resource), resource));
+    for (EnvoyResource resource : resources) {
+      byName.put(
+          resource.name(),
+          new VersionedResource(resource.name(), resource.version(), resource.packed()));
     }
     return type(typeUrl, byName);
   }

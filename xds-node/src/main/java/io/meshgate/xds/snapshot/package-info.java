@@ -1,6 +1,7 @@
 /**
- * snapshot: each proxy group's Envoy resources, by type, packed once and versioned by content hash
- * per resource and per type, held for serving. Only packs and versions: the envoy stage translates.
- * Replicas at the same etcd revision hold identical snapshots.
+ * snapshot: each proxy group's Envoy resources by type, with a version per type (a hash over the
+ * resources' names and content versions), held for serving. Only groups and versions: the envoy
+ * stage translated and packed each resource. Replicas at the same etcd revision hold identical
+ * snapshots.
  */
 package io.meshgate.xds.snapshot;

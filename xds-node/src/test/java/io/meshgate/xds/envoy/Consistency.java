@@ -1,6 +1,7 @@
 package io.meshgate.xds.envoy;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -14,6 +15,7 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -33,16 +35,18 @@ public final class Consistency {
   /** What is inconsistent, as sentences; empty when the group is consistent. */
   public static List<String> problems(GroupResources group) {
     List<String> problems = new ArrayList<>();
+    List<Listener> listeners = unpack(group.listeners(), Listener.class);
+    List<RouteConfiguration> routes = unpack(group.routes(), RouteConfiguration.class);
+    List<Cluster> clusters = unpack(group.clusters(), Cluster.class);
+    List<ClusterLoadAssignment> endpoints = unpack(group.endpoints(), ClusterLoadAssignment.class);
+    List<Secret> secrets = unpack(group.secrets(), Secret.class);
     Set<String> routeNames =
-        group.routes().stream().map(RouteConfiguration::getName).collect(Collectors.toSet());
-    Set<String> clusterNames =
-        group.clusters().stream().map(Cluster::getName).collect(Collectors.toSet());
+        routes.stream().map(RouteConfiguration::getName).collect(Collectors.toSet());
+    Set<String> clusterNames = clusters.stream().map(Cluster::getName).collect(Collectors.toSet());
     Set<String> assignments =
-        group.endpoints().stream()
-            .map(ClusterLoadAssignment::getClusterName)
-            .collect(Collectors.toSet());
+        endpoints.stream().map(ClusterLoadAssignment::getClusterName).collect(Collectors.toSet());
     Set<String> referencedRoutes = new java.util.TreeSet<>();
-    for (Listener listener : group.listeners()) {
+    for (Listener listener : listeners) {
       for (HttpConnectionManager hcm : connectionManagers(listener)) {
         if (hcm.hasRds()) {
           referencedRoutes.add(hcm.getRds().getRouteConfigName());
@@ -57,7 +61,7 @@ public final class Consistency {
         .sorted()
         .forEach(r -> problems.add("route table " + r + " is named by no listener"));
     Set<String> referencedClusters = new java.util.TreeSet<>();
-    for (RouteConfiguration table : group.routes()) {
+    for (RouteConfiguration table : routes) {
       for (VirtualHost host : table.getVirtualHostsList()) {
         for (Route route : host.getRoutesList()) {
           if (!route.hasRoute()) {
@@ -80,11 +84,11 @@ public final class Consistency {
         .filter(c -> !clusterNames.contains(c))
         .forEach(c -> problems.add("cluster " + c + " is named by a route but missing"));
     Set<String> secretNames =
-        group.secrets().stream()
+        secrets.stream()
             .map(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret::getName)
             .collect(Collectors.toSet());
     Set<String> referencedSecrets = new java.util.TreeSet<>();
-    for (Listener listener : group.listeners()) {
+    for (Listener listener : listeners) {
       for (FilterChain chain : listener.getFilterChainsList()) {
         for (Filter filter : chain.getFiltersList()) {
           if (filter.getTypedConfig().is(TcpProxy.class)) {
@@ -112,7 +116,7 @@ public final class Consistency {
         .filter(s -> !referencedSecrets.contains(s))
         .sorted()
         .forEach(s -> problems.add("secret " + s + " is named by no listener"));
-    for (Cluster cluster : group.clusters()) {
+    for (Cluster cluster : clusters) {
       if (cluster.getType() == Cluster.DiscoveryType.EDS
           && !assignments.contains(cluster.getEdsClusterConfig().getServiceName())) {
         problems.add(
@@ -161,5 +165,10 @@ public final class Consistency {
           "listener " + listener.getName() + " holds an unreadable connection manager", e);
     }
     return found;
+  }
+
+  /** The resources as their message type. */
+  public static <M extends Message> List<M> unpack(List<EnvoyResource> resources, Class<M> type) {
+    return resources.stream().map(r -> r.unpack(type)).toList();
   }
 }

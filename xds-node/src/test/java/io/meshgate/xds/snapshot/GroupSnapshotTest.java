@@ -14,7 +14,7 @@ import io.meshgate.xds.translate.TestConfigs;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** Packing and versioning, with the translation cache and the packer warm as in production. */
+/** Grouping and versioning, with the translation cache warm as in production. */
 class GroupSnapshotTest {
   private static final Path CASE =
       Path.of("src/test/resources/golden/resolve/http-route-weighted-backends/input.yaml");
@@ -26,20 +26,18 @@ class GroupSnapshotTest {
 
   @Test
   void aWarmBuildEqualsAColdOne() {
-    // given: a cache and a packer warm from one config
+    // given: a cache warm from one config
     TranslationCache cache = new TranslationCache();
-    ResourcePacker packer = new ResourcePacker();
     String input = GoldenFiles.read(CASE);
     for (ProxyGroupIr group : resolve(input).groups()) {
-      GroupSnapshot.of(EnvoyTranslator.translate(group, KeyRing.empty(), cache), 1, packer);
+      GroupSnapshot.of(EnvoyTranslator.translate(group, KeyRing.empty(), cache), 1);
     }
     cache.endBuild();
-    packer.endBuild();
 
     // when: the next config, built warm and cold
     for (ProxyGroupIr group : resolve(input.replace("weight: 90", "weight: 60")).groups()) {
       GroupSnapshot warm =
-          GroupSnapshot.of(EnvoyTranslator.translate(group, KeyRing.empty(), cache), 7, packer);
+          GroupSnapshot.of(EnvoyTranslator.translate(group, KeyRing.empty(), cache), 7);
       GroupSnapshot cold =
           GroupSnapshot.of(
               EnvoyTranslator.translate(group, KeyRing.empty(), new TranslationCache()), 7);
@@ -53,19 +51,17 @@ class GroupSnapshotTest {
   void aChangedRouteTranslatesOnlyTheRoute() {
     // given: a first build
     TranslationCache cache = new TranslationCache();
-    ResourcePacker packer = new ResourcePacker();
     String input = GoldenFiles.read(CASE);
     ProxyGroupIr before = gateway(resolve(input));
     GroupSnapshot first =
-        GroupSnapshot.of(EnvoyTranslator.translate(before, KeyRing.empty(), cache), 1, packer);
+        GroupSnapshot.of(EnvoyTranslator.translate(before, KeyRing.empty(), cache), 1);
     cache.endBuild();
-    packer.endBuild();
     long translatedFirst = cache.misses();
 
     // when: only a weight changes
     ProxyGroupIr after = gateway(resolve(input.replace("weight: 90", "weight: 60")));
     GroupSnapshot second =
-        GroupSnapshot.of(EnvoyTranslator.translate(after, KeyRing.empty(), cache), 2, packer);
+        GroupSnapshot.of(EnvoyTranslator.translate(after, KeyRing.empty(), cache), 2);
 
     // then: one resource (the route table) was translated again; everything else was reused
     assertThat(cache.misses() - translatedFirst).isEqualTo(1);

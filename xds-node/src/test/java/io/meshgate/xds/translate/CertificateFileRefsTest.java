@@ -75,7 +75,11 @@ class CertificateFileRefsTest {
   }
 
   private static List<Secret> secrets(Cases.Translated translated) {
-    return translated.groups().stream().map(GroupResources::secrets).flatMap(List::stream).toList();
+    return translated.groups().stream()
+        .map(GroupResources::secrets)
+        .flatMap(List::stream)
+        .map(r -> r.unpack(Secret.class))
+        .toList();
   }
 
   @Test

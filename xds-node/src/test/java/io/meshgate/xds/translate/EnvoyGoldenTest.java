@@ -1,11 +1,17 @@
 package io.meshgate.xds.translate;
 
+import static io.meshgate.xds.envoy.Consistency.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Message;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.Consistency;
@@ -61,13 +67,17 @@ class EnvoyGoldenTest {
       keys = KeyRing.empty();
     }
     List<GroupResources> groups = Cases.envoy(ir, keys);
-    write(dir, "listeners.yaml", groups, GroupResources::listeners);
-    write(dir, "routes.yaml", groups, GroupResources::routes);
-    write(dir, "clusters.yaml", groups, GroupResources::clusters);
-    write(dir, "endpoints.yaml", groups, GroupResources::endpoints);
+    write(dir, "listeners.yaml", groups, g -> unpack(g.listeners(), Listener.class));
+    write(dir, "routes.yaml", groups, g -> unpack(g.routes(), RouteConfiguration.class));
+    write(dir, "clusters.yaml", groups, g -> unpack(g.clusters(), Cluster.class));
+    write(dir, "endpoints.yaml", groups, g -> unpack(g.endpoints(), ClusterLoadAssignment.class));
     if (groups.stream().anyMatch(g -> !g.secrets().isEmpty())) {
       // Golden files never hold a private key: the Secrets are written redacted.
-      write(dir, "secrets.yaml", groups, g -> g.secrets().stream().map(Secrets::redacted).toList());
+      write(
+          dir,
+          "secrets.yaml",
+          groups,
+          g -> unpack(g.secrets(), Secret.class).stream().map(Secrets::redacted).toList());
     }
     GoldenFiles.checkNoStaleOutputs(
         dir,
@@ -85,7 +95,13 @@ class EnvoyGoldenTest {
       assertThat(Consistency.problems(group)).as("consistency of %s", group.group()).isEmpty();
       // java-control-plane's own check, where its model applies (it knows no API listeners and only
       // the legacy name of the connection manager filter): clusters against their assignments.
-      Snapshot.create(group.clusters(), group.endpoints(), List.of(), List.of(), List.of(), "v")
+      Snapshot.create(
+              unpack(group.clusters(), Cluster.class),
+              unpack(group.endpoints(), ClusterLoadAssignment.class),
+              List.of(),
+              List.of(),
+              List.of(),
+              "v")
           .ensureConsistent();
     }
   }
