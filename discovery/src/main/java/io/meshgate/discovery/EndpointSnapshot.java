@@ -18,6 +18,19 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
     return new EndpointSnapshot(Map.of());
   }
 
+  /**
+   * This snapshot with another's Backends added; a Backend in both takes the other's (a Backend
+   * names one source, so this happens only while its source changes).
+   */
+  public EndpointSnapshot with(EndpointSnapshot other) {
+    if (other.byBackend.isEmpty()) {
+      return this;
+    }
+    Map<ResourceKey, List<DiscoveredEndpoint>> merged = new TreeMap<>(byBackend);
+    merged.putAll(other.byBackend);
+    return new EndpointSnapshot(merged);
+  }
+
   /** The endpoints of a Backend; empty when none is known. */
   public List<DiscoveredEndpoint> endpoints(ResourceKey backend) {
     return byBackend.getOrDefault(backend, List.of());

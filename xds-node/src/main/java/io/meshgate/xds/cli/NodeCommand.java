@@ -1,5 +1,6 @@
 package io.meshgate.xds.cli;
 
+import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.ServingLimits;
@@ -214,6 +215,8 @@ final class NodeCommand implements Callable<Integer> {
     if (adminTokenFile != null) {
       builder.adminTokenFile(adminTokenFile);
     }
+    // Consul is configured as HashiCorp's own tools are: CONSUL_HTTP_ADDR and the other CONSUL_*.
+    ConsulSettings.fromEnvironment(System.getenv()).ifPresent(builder::consul);
     NodeSettings settings = builder.build();
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",

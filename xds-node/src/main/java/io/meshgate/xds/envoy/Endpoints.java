@@ -2,6 +2,7 @@ package io.meshgate.xds.envoy;
 
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -37,10 +38,20 @@ final class Endpoints {
                                     SocketAddress.newBuilder()
                                         .setAddress(endpoint.address())
                                         .setPortValue(endpoint.port()))))
-                .setLoadBalancingWeight(UInt32Value.of(endpoint.weight())));
+                .setLoadBalancingWeight(UInt32Value.of(endpoint.weight()))
+                .setHealthStatus(healthStatus(endpoint.health())));
       }
       assignment.addEndpoints(endpoints);
     }
     return assignment.build();
+  }
+
+  /** HEALTHY is left unset (UNKNOWN), as before: a proxy then routes to it as healthy. */
+  private static HealthStatus healthStatus(EndpointIr.Health health) {
+    return switch (health) {
+      case HEALTHY -> HealthStatus.UNKNOWN;
+      case UNHEALTHY -> HealthStatus.UNHEALTHY;
+      case DRAINING -> HealthStatus.DRAINING;
+    };
   }
 }

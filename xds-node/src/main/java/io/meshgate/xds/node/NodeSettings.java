@@ -6,6 +6,7 @@ import io.meshgate.config.apply.EtcdLimits;
 import io.meshgate.config.apply.Planner;
 import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.config.store.EtcdConnection;
+import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.pipeline.Holdoff;
 import io.meshgate.xds.security.TokenIssuer;
@@ -42,6 +43,8 @@ import java.util.Optional;
  *     every File reference is RefNotPermitted)
  * @param adminTokenFile a file whose one line is the bearer token {@code /debug} requires (default:
  *     none, allowed only when the admin address is a loopback one); the path, never the token
+ * @param consul where Backends' Consul services are watched ({@code CONSUL_HTTP_ADDR} and the other
+ *     {@code CONSUL_*} settings; default: none, so such Backends get no endpoints)
  */
 public record NodeSettings(
     String kafka,
@@ -60,8 +63,10 @@ public record NodeSettings(
     EtcdConnection etcdConnection,
     CertificateDirs certificateDirs,
     Duration tokenMaxTtl,
-    Optional<Path> adminTokenFile) {
+    Optional<Path> adminTokenFile,
+    Optional<ConsulSettings> consul) {
   public NodeSettings {
+    requireNonNull(consul, "consul");
     requireNonNull(adminTokenFile, "adminTokenFile");
     requireNonNull(tokenMaxTtl, "tokenMaxTtl");
     requireNonNull(kafka, "kafka");
@@ -115,6 +120,7 @@ public record NodeSettings(
     private CertificateDirs certificateDirs = CertificateDirs.none();
     private EtcdConnection etcdConnection;
     private Path adminTokenFile;
+    private ConsulSettings consul;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -193,6 +199,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** Where Consul services are watched ({@code CONSUL_HTTP_ADDR}, {@code CONSUL_*}). */
+    public Builder consul(ConsulSettings consul) {
+      this.consul = requireNonNull(consul, "consul");
+      return this;
+    }
+
     /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
     public Builder adminTokenFile(Path adminTokenFile) {
       this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
@@ -222,7 +234,8 @@ public record NodeSettings(
           etcdConnection != null ? etcdConnection : EtcdConnection.plaintext(etcd),
           certificateDirs,
           tokenMaxTtl,
-          Optional.ofNullable(adminTokenFile));
+          Optional.ofNullable(adminTokenFile),
+          Optional.ofNullable(consul));
     }
   }
 

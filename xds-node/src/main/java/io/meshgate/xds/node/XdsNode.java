@@ -13,6 +13,8 @@ import io.meshgate.config.apply.Planner;
 import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigView;
 import io.meshgate.config.store.Keyspace;
+import io.meshgate.discovery.EndpointDiscovery;
+import io.meshgate.discovery.consul.ConsulClient;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.security.Authorizer;
@@ -54,6 +56,7 @@ public final class XdsNode implements AutoCloseable {
   private final Applier applier;
   private final SnapshotStore store = new SnapshotStore();
   private final Pipeline pipeline;
+  private final EndpointDiscovery discovery;
   private final ConfigView view;
   private final TokenKeysView tokenKeys;
   private final AdsService ads;
@@ -144,7 +147,21 @@ public final class XdsNode implements AutoCloseable {
             pipeline::builtRevision,
             Duration.ofMillis(500),
             Duration.ofSeconds(10));
-    this.view = ConfigView.open(etcd, pipeline::accept);
+    this.discovery =
+        new EndpointDiscovery(
+            settings.consul().map(ConsulClient::of).orElse(null),
+            pipeline::accept,
+            Clock.systemUTC());
+    settings.consul().ifPresent(c -> log.info("watching Consul services at {}", c));
+    // Discovery first: a new Consul Backend's pending state reaches the pipeline before the config
+    // that names it, so the build waits for Consul's first answer.
+    this.view =
+        ConfigView.open(
+            etcd,
+            config -> {
+              discovery.configChanged(config);
+              pipeline.accept(config);
+            });
     credentialSweep.scheduleWithFixedDelay(
         () -> {
           int ended = ads.endExpiredCredentials(Clock.systemUTC().instant());
@@ -283,6 +300,7 @@ public final class XdsNode implements AutoCloseable {
     if (applier != null) {
       applier.close();
     }
+    discovery.close();
     pipeline.close();
     try {
       xds.awaitTermination(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);

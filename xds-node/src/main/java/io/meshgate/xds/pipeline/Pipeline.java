@@ -3,6 +3,7 @@ package io.meshgate.xds.pipeline;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.envoy.TranslationCache;
@@ -33,6 +34,9 @@ import org.slf4j.LoggerFactory;
 public final class Pipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
 
+  /** How long a build waits for a newly watched source's first answer. */
+  static final Duration FIRST_ANSWER = Duration.ofSeconds(5);
+
   /** How often the key loader checks the certificate files it read. */
   static final Duration KEY_FILE_CHECK = Duration.ofMillis(250);
 
@@ -49,6 +53,8 @@ public final class Pipeline implements AutoCloseable {
   private record ConfigInput(ConfigSnapshot config, EndpointSnapshot endpoints) {}
 
   private volatile @Nullable ConfigInput latest;
+  private volatile EndpointDiscovery.Discovered discovered = EndpointDiscovery.Discovered.empty();
+  private volatile long pendingSince;
   private volatile long builtRevision = -1;
   private volatile @Nullable ResolvedIr lastResolved;
   private volatile long rebuilds;
@@ -69,6 +75,15 @@ public final class Pipeline implements AutoCloseable {
   /** Takes a config snapshot (any thread); the rebuild follows on the pipeline's thread. */
   public void accept(ConfigSnapshot snapshot) {
     latest = new ConfigInput(snapshot, StaticEndpointSource.from(snapshot));
+    thread.execute(holdoff::changed);
+  }
+
+  /**
+   * Takes what the outside sources (Consul) hold now (any thread); an EDS-only change follows on
+   * the pipeline's thread.
+   */
+  public void accept(EndpointDiscovery.Discovered endpoints) {
+    discovered = requireNonNull(endpoints, "endpoints");
     thread.execute(holdoff::changed);
   }
 
@@ -110,9 +125,16 @@ public final class Pipeline implements AutoCloseable {
       return;
     }
     long started = System.nanoTime();
+    EndpointDiscovery.Discovered outside = discovered;
+    if (outside.pending().isEmpty()) {
+      pendingSince = 0;
+    } else if (waitForSources(outside)) {
+      return;
+    }
     KeyRing ring = keys.ringFor(input.config());
     SnapshotBuilder.Build build =
-        builder.build(new Inputs(input.config(), input.endpoints(), ring));
+        builder.build(
+            new Inputs(input.config(), input.endpoints().with(outside.endpoints()), ring));
     store.replaceAll(build.snapshots());
     lastResolved = build.resolved();
     builtRevision = input.config().revision();
@@ -126,6 +148,28 @@ public final class Pipeline implements AutoCloseable {
         build.translated(),
         build.resolved().problems().size(),
         ring);
+  }
+
+  /**
+   * True while a source the config names has not answered for the first time, for at most {@link
+   * #FIRST_ANSWER}: a replica that starts must not tell its proxies that a Consul service has no
+   * endpoints before Consul has said so. The answer's arrival wakes the holdoff again.
+   */
+  private boolean waitForSources(EndpointDiscovery.Discovered outside) {
+    long now = System.nanoTime();
+    if (pendingSince == 0) {
+      pendingSince = now;
+    }
+    if (now - pendingSince < FIRST_ANSWER.toNanos()) {
+      thread.schedule(holdoff::changed, FIRST_ANSWER.toNanos(), TimeUnit.NANOSECONDS);
+      log.debug("waiting for the first answer of {}", outside.pending());
+      return true;
+    }
+    log.warn(
+        "building without a first answer from the sources of {} after {}",
+        outside.pending(),
+        FIRST_ANSWER);
+    return false;
   }
 
   private Scheduler scheduler() {

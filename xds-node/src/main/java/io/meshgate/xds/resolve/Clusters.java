@@ -214,7 +214,13 @@ final class Clusters {
     for (List<DiscoveredEndpoint> group : byLocality.values()) {
       List<EndpointIr> ir =
           group.stream()
-              .map(e -> new EndpointIr(e.address(), e.port(), e.weight()))
+              .map(
+                  e ->
+                      new EndpointIr(
+                          e.address(),
+                          e.port(),
+                          e.weight(),
+                          EndpointIr.Health.valueOf(e.health().name())))
               .distinct()
               .sorted(Comparator.comparing(EndpointIr::address).thenComparingInt(EndpointIr::port))
               .toList();

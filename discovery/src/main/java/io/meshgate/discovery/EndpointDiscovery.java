@@ -1,0 +1,274 @@
+package io.meshgate.discovery;
+
+import static java.util.Objects.requireNonNull;
+
+import io.meshgate.config.model.BackendSpec;
+import io.meshgate.config.model.ConsulSource;
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.consul.ConsulClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches the outside sources the config's Backends name — today Consul services — each with one
+ * blocking query however many Backends share it, and publishes what they hold as a {@link
+ * Discovered} snapshot whenever any of them changes. A source that stops answering keeps its last
+ * endpoints, marked stale since its first failure; it never drops to zero. Every replica runs its
+ * own; identical answers give identical snapshots. Thread-safe.
+ */
+public final class EndpointDiscovery implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EndpointDiscovery.class);
+
+  /** How long Consul may hold a blocking query (its default is 5 minutes; shorter reconnects). */
+  static final Duration WAIT = Duration.ofMinutes(5);
+
+  /** The least time between two requests of one watch. */
+  static final Duration MIN_INTERVAL = Duration.ofMillis(50);
+
+  /** The longest pause after failures in a row. */
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+  /**
+   * Where a Backend's discovered endpoints stand.
+   *
+   * @param source what is watched, e.g. {@code consul/dc1/web}
+   * @param index the source's index of the endpoints held; 0 before the first answer
+   * @param changedAt when they last changed; null before the first answer
+   * @param staleSince since when the source has not answered; null while it answers
+   * @param problem the last failure, for a condition and a log line; null while it answers
+   */
+  public record SourceState(
+      String source,
+      long index,
+      @Nullable Instant changedAt,
+      @Nullable Instant staleSince,
+      @Nullable String problem) {
+    /** No answer yet, neither endpoints nor a failure. */
+    public boolean pending() {
+      return changedAt == null && staleSince == null;
+    }
+  }
+
+  /** The discovered endpoints of every Backend that names an outside source, and their states. */
+  public record Discovered(EndpointSnapshot endpoints, Map<ResourceKey, SourceState> states) {
+    public Discovered {
+      requireNonNull(endpoints, "endpoints");
+      states = Map.copyOf(states);
+    }
+
+    public static Discovered empty() {
+      return new Discovered(EndpointSnapshot.empty(), Map.of());
+    }
+
+    /** Backends whose source has neither answered nor failed yet. */
+    public Set<ResourceKey> pending() {
+      Set<ResourceKey> pending = new HashSet<>();
+      states.forEach(
+          (k, s) -> {
+            if (s.pending()) {
+              pending.add(k);
+            }
+          });
+      return pending;
+    }
+  }
+
+  private final @Nullable ConsulClient consul;
+  private final Consumer<Discovered> listener;
+  private final Clock clock;
+  private final Map<ConsulSource, Watch> watches = new HashMap<>();
+  private final Map<ResourceKey, ConsulSource> backends = new TreeMap<>();
+  private final Object publishing = new Object();
+  private boolean closed;
+
+  /**
+   * @param consul the Consul client; null when the node has no CONSUL_HTTP_ADDR (Consul Backends
+   *     then get no endpoints, and a state that says why)
+   */
+  public EndpointDiscovery(
+      @Nullable ConsulClient consul, Consumer<Discovered> listener, Clock clock) {
+    this.consul = consul;
+    this.listener = requireNonNull(listener, "listener");
+    this.clock = requireNonNull(clock, "clock");
+  }
+
+  /** One watched Consul service and what it last said. */
+  private final class Watch {
+    final ConsulSource source;
+    final String name;
+    List<DiscoveredEndpoint> endpoints = List.of();
+    long index;
+    @Nullable Instant changedAt;
+    @Nullable Instant staleSince;
+    @Nullable String problem;
+    @Nullable BlockingQuery<List<DiscoveredEndpoint>> query;
+
+    Watch(ConsulSource source) {
+      this.source = source;
+      this.name =
+          "consul/"
+              + (source.datacenter() == null ? "local" : source.datacenter())
+              + "/"
+              + source.service();
+    }
+
+    SourceState state() {
+      return new SourceState(name, index, changedAt, staleSince, problem);
+    }
+  }
+
+  /** Starts watching what the config's Backends name and stops watching what none names now. */
+  public void configChanged(ConfigSnapshot config) {
+    Map<ResourceKey, ConsulSource> wanted = new TreeMap<>();
+    for (Resource backend : config.ofKind(Kind.BACKEND)) {
+      ConsulSource consulSource = backend.spec(BackendSpec.class).consul();
+      if (consulSource != null) {
+        wanted.put(backend.key(), consulSource);
+      }
+    }
+    synchronized (this) {
+      if (closed || wanted.equals(backends)) {
+        return;
+      }
+      backends.clear();
+      backends.putAll(wanted);
+      Set<ConsulSource> sources = new HashSet<>(wanted.values());
+      for (var it = watches.entrySet().iterator(); it.hasNext(); ) {
+        var entry = it.next();
+        if (!sources.contains(entry.getKey())) {
+          if (entry.getValue().query != null) {
+            entry.getValue().query.close();
+          }
+          it.remove();
+        }
+      }
+      for (ConsulSource source : sources) {
+        watches.computeIfAbsent(source, this::start);
+      }
+    }
+    publish();
+  }
+
+  private Watch start(ConsulSource source) {
+    Watch watch = new Watch(source);
+    if (consul == null) {
+      watch.staleSince = clock.instant();
+      watch.problem = "this node has no Consul address (CONSUL_HTTP_ADDR)";
+      return watch;
+    }
+    watch.query =
+        BlockingQuery.start(
+            watch.name,
+            (index, wait) -> consul.healthService(source, index, wait),
+            new BlockingQuery.Listener<>() {
+              @Override
+              public void changed(List<DiscoveredEndpoint> endpoints, long index) {
+                synchronized (EndpointDiscovery.this) {
+                  if (watch.staleSince != null) {
+                    log.info("{} answers again", watch.name);
+                  }
+                  watch.endpoints = List.copyOf(endpoints);
+                  watch.index = index;
+                  watch.changedAt = clock.instant();
+                  watch.staleSince = null;
+                  watch.problem = null;
+                }
+                publish();
+              }
+
+              @Override
+              public void failed(Exception cause, int inARow) {
+                boolean first;
+                synchronized (EndpointDiscovery.this) {
+                  first = watch.staleSince == null;
+                  if (first) {
+                    watch.staleSince = clock.instant();
+                  }
+                  watch.problem =
+                      cause.getMessage() == null ? cause.toString() : cause.getMessage();
+                }
+                if (first) {
+                  log.warn(
+                      "{} does not answer; its {} endpoints are kept, stale: {}",
+                      watch.name,
+                      watch.endpoints.size(),
+                      watch.problem);
+                  publish();
+                }
+              }
+            },
+            WAIT,
+            MIN_INTERVAL,
+            MAX_BACKOFF);
+    return watch;
+  }
+
+  /**
+   * Delivers the current state. Building and delivering happen under one lock, so the listener
+   * never gets an older snapshot after a newer one.
+   */
+  private void publish() {
+    synchronized (publishing) {
+      Discovered discovered = current();
+      if (discovered != null) {
+        listener.accept(discovered);
+      }
+    }
+  }
+
+  private synchronized @Nullable Discovered current() {
+    if (closed) {
+      return null;
+    }
+    Map<ResourceKey, List<DiscoveredEndpoint>> endpoints = new TreeMap<>();
+    Map<ResourceKey, SourceState> states = new TreeMap<>();
+    backends.forEach(
+        (backend, source) -> {
+          Watch watch = watches.get(source);
+          if (watch == null) {
+            return;
+          }
+          if (!watch.endpoints.isEmpty()) {
+            endpoints.put(backend, new ArrayList<>(watch.endpoints));
+          }
+          states.put(backend, watch.state());
+        });
+    return new Discovered(new EndpointSnapshot(endpoints), states);
+  }
+
+  /** The state of one Backend's source, if it names one. */
+  public synchronized Optional<SourceState> state(ResourceKey backend) {
+    ConsulSource source = backends.get(backend);
+    return source == null ? Optional.empty() : Optional.of(watches.get(source).state());
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    watches
+        .values()
+        .forEach(
+            w -> {
+              if (w.query != null) {
+                w.query.close();
+              }
+            });
+    watches.clear();
+  }
+}

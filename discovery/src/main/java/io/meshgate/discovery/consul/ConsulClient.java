@@ -1,0 +1,216 @@
+package io.meshgate.discovery.consul;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshgate.config.model.ConsulSource;
+import io.meshgate.discovery.BlockingQuery;
+import io.meshgate.discovery.DiscoveredEndpoint;
+import io.meshgate.discovery.EndpointHealth;
+import io.meshgate.discovery.HttpTls;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Consul's health endpoint for one service ({@code GET /v1/health/service/:service}) as a blocking
+ * query, on java.net.http. Every instance is kept, with its health mapped from its checks: all
+ * passing or some warning → HEALTHY, a node or service maintenance check → DRAINING, any other
+ * critical check → UNHEALTHY. The instance's address is the service's, else its node's; its
+ * locality is the service's {@code Locality} (Consul 1.17+) or else its datacenter as region and
+ * the node's {@code zone} meta. Answers are bounded: at most {@value #MAX_BODY} bytes.
+ */
+public final class ConsulClient {
+  /** The largest answer read: 5,000 instances with their checks fit well within it. */
+  static final int MAX_BODY = 16 * 1024 * 1024;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ConsulSettings settings;
+  private final HttpClient http;
+
+  private ConsulClient(ConsulSettings settings, HttpClient http) {
+    this.settings = settings;
+    this.http = http;
+  }
+
+  public static ConsulClient of(ConsulSettings settings) {
+    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    if (settings.address().getScheme().equals("https")) {
+      try {
+        http.sslContext(
+            HttpTls.context(
+                settings.caCertificate(), settings.clientCertificate(), settings.clientKey()));
+      } catch (IOException | GeneralSecurityException e) {
+        throw new IllegalArgumentException("Consul TLS settings: " + e.getMessage(), e);
+      }
+    }
+    return new ConsulClient(settings, http.build());
+  }
+
+  /** A Consul answer other than 200: its status and the start of its body (Consul's reason). */
+  public static final class ConsulException extends IOException {
+    private final int status;
+
+    ConsulException(int status, String body) {
+      super("Consul answered " + status + ": " + body);
+      this.status = status;
+    }
+
+    public int status() {
+      return status;
+    }
+  }
+
+  /**
+   * The instances of a service, blocking until its index passes {@code index} or {@code wait}
+   * elapses.
+   */
+  public BlockingQuery.Answer<List<DiscoveredEndpoint>> healthService(
+      ConsulSource source, long index, Duration wait) throws IOException, InterruptedException {
+    StringBuilder query = new StringBuilder();
+    param(query, "dc", source.datacenter());
+    for (String tag : source.tags()) {
+      param(query, "tag", tag);
+    }
+    param(query, "ns", source.namespace());
+    param(query, "partition", source.partition());
+    if (index > 0) {
+      param(query, "index", Long.toString(index));
+      param(query, "wait", wait.toSeconds() + "s");
+    }
+    URI uri =
+        settings
+            .address()
+            .resolve(
+                "/v1/health/service/"
+                    + URLEncoder.encode(source.service(), StandardCharsets.UTF_8)
+                    + (query.length() == 0 ? "" : "?" + query));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            .timeout(wait.plus(wait.dividedBy(16)).plusSeconds(10))
+            .header("Accept", "application/json");
+    settings.token().ifPresent(t -> request.header("X-Consul-Token", t));
+    HttpResponse<byte[]> response =
+        http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    byte[] body = response.body();
+    if (response.statusCode() != 200) {
+      String text = new String(body, 0, Math.min(body.length, 512), StandardCharsets.UTF_8).strip();
+      throw new ConsulException(response.statusCode(), text);
+    }
+    if (body.length > MAX_BODY) {
+      throw new IOException(
+          "Consul's answer for " + source.service() + " is larger than " + MAX_BODY + " bytes");
+    }
+    OptionalLong answered =
+        response.headers().firstValue("X-Consul-Index").stream()
+            .mapToLong(ConsulClient::parseIndex)
+            .findFirst();
+    String datacenter = source.datacenter();
+    return new BlockingQuery.Answer<>(
+        answered.orElse(0), endpoints(JSON.readTree(body), datacenter));
+  }
+
+  private static long parseIndex(String header) {
+    try {
+      return Long.parseLong(header.strip());
+    } catch (NumberFormatException e) {
+      return 0; // treated as a reset
+    }
+  }
+
+  static List<DiscoveredEndpoint> endpoints(JsonNode entries, String queriedDatacenter) {
+    List<DiscoveredEndpoint> endpoints = new ArrayList<>();
+    for (JsonNode entry : entries) {
+      JsonNode node = entry.path("Node");
+      JsonNode service = entry.path("Service");
+      String address = service.path("Address").asText("");
+      if (address.isEmpty()) {
+        address = node.path("Address").asText("");
+      }
+      int port = service.path("Port").asInt(0);
+      if (address.isEmpty() || port <= 0 || port > 65535) {
+        continue;
+      }
+      EndpointHealth health = health(entry.path("Checks"));
+      int weight =
+          Math.max(
+              1,
+              service
+                  .path("Weights")
+                  .path(
+                      health == EndpointHealth.HEALTHY && warning(entry.path("Checks"))
+                          ? "Warning"
+                          : "Passing")
+                  .asInt(1));
+      String datacenter = node.path("Datacenter").asText("");
+      if (datacenter.isEmpty()) {
+        datacenter = queriedDatacenter == null ? "" : queriedDatacenter;
+      }
+      JsonNode locality = service.path("Locality");
+      String region = locality.path("Region").asText("");
+      String zone = locality.path("Zone").asText("");
+      if (region.isEmpty() && zone.isEmpty()) {
+        region = datacenter;
+        zone = node.path("Meta").path("zone").asText("");
+      }
+      endpoints.add(
+          new DiscoveredEndpoint(
+              address,
+              port,
+              weight,
+              zone,
+              region,
+              "consul/" + (datacenter.isEmpty() ? "local" : datacenter),
+              health));
+    }
+    return endpoints;
+  }
+
+  private static EndpointHealth health(JsonNode checks) {
+    EndpointHealth health = EndpointHealth.HEALTHY;
+    for (JsonNode check : checks) {
+      if (!check.path("Status").asText("").equals("critical")) {
+        continue;
+      }
+      String id = check.path("CheckID").asText("");
+      if (id.equals("_node_maintenance") || id.startsWith("_service_maintenance")) {
+        return EndpointHealth.DRAINING;
+      }
+      health = EndpointHealth.UNHEALTHY;
+    }
+    return health;
+  }
+
+  private static boolean warning(JsonNode checks) {
+    for (JsonNode check : checks) {
+      if (check.path("Status").asText("").equals("warning")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void param(StringBuilder query, String name, String value) {
+    if (value == null || value.isEmpty()) {
+      return;
+    }
+    if (query.length() > 0) {
+      query.append('&');
+    }
+    query.append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public String toString() {
+    return "ConsulClient[" + settings + "]";
+  }
+}
