@@ -1,0 +1,1114 @@
+package io.meshgate.testkit;
+
+import static java.util.Objects.requireNonNull;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An in-process stand-in for a Consul agent's HTTP API, for the endpoints meshgate's discovery uses
+ * (Consul itself cannot be installed on the project's machines). Tests drive it through Java levers
+ * ({@link #register}, {@link #setCheckStatus}, {@link #maintenance}, {@link #resetIndex}, {@link
+ * #failNext}, {@link #slow}, {@link #stop}/{@link #start}) and point the client under test at
+ * {@link #address()}, what {@code CONSUL_HTTP_ADDR} would hold.
+ *
+ * <p>Implemented, following HashiCorp's documentation (api-docs/health, api-docs/features/blocking,
+ * api-docs/api-structure):
+ *
+ * <ul>
+ *   <li>{@code GET /v1/health/service/:service} with {@code dc}, {@code tag} (repeatable: an
+ *       instance must carry every tag), {@code passing} (bare or a Go boolean; only entries whose
+ *       checks are all passing, so a warning is filtered out too), {@code index} and {@code wait}.
+ *       Entries are sorted by node, then service ID, and carry the node's {@code serfHealth} check
+ *       beside the service's own {@code service:<id>} check.
+ *   <li>Blocking queries: with {@code index > 0} and the service's index not greater than it, the
+ *       request is held until the index passes it or {@code wait} elapses (default 5 m, at most 10
+ *       m, plus a random jitter of up to wait/16), then answered with the current data. {@code
+ *       X-Consul-Index} is the raft index of the last change to that service in that datacenter
+ *       (for a service never seen there, of the last change in the datacenter), always at least 1.
+ *       {@code X-Consul-KnownLeader: true} and {@code X-Consul-LastContact: 0} on every answer.
+ *   <li>Index going backwards ({@link #resetIndex}, a snapshot restore): waiting queries answer at
+ *       once with the lower index; a query that arrives later with its old, higher index holds
+ *       until its wait ends and then gets the lower index - clients must reset to 0, as the
+ *       blocking-queries page asks.
+ *   <li>Maintenance: a node in maintenance carries a critical {@code _node_maintenance} check on
+ *       every entry of that node; a service in maintenance a critical {@code
+ *       _service_maintenance:<id>} check.
+ *   <li>Datacenters: instances answer only queries for their datacenter; no {@code dc} means the
+ *       local one; a datacenter the double was not built with answers 500 {@code No path to
+ *       datacenter}.
+ *   <li>ACLs, when built with {@link Builder#aclTokens}: the token comes from {@code ?token=}, then
+ *       {@code X-Consul-Token}, then {@code Authorization: Bearer}. A token the double does not
+ *       know answers 403 {@code ACL not found} (token resolution fails before any policy is looked
+ *       at). No token means the anonymous token, which (as in a default-deny cluster) has no
+ *       policy: health results are <em>filtered</em>, not refused, so it gets 200 with {@code []}
+ *       and an index - the trap a client without its token falls into. The double does not set
+ *       {@code X-Consul-Results-Filtered-By-ACLs} on such answers: as far as we know the agent
+ *       withholds it from anonymous requests, but the pages do not say so. Known tokens may read
+ *       everything; a known token without permission ({@code Permission denied}) is not modelled.
+ *   <li>Malformed input is refused the way the agent refuses it: 400 {@code Invalid index} for an
+ *       index that is not an unsigned decimal, 400 {@code Invalid wait time} for a wait that is not
+ *       a Go duration ({@code 10s}, {@code 1m30s}, {@code 250ms}); these two bodies come from the
+ *       agent, the pages do not spell them out. Unknown query parameters are ignored.
+ * </ul>
+ *
+ * <p>Not implemented: any other endpoint (404), the catalog and agent write APIs over HTTP
+ * (registration is a Java lever only), {@code filter} and {@code near} (ignored: answers are
+ * unfiltered and unsorted by distance), consistency modes ({@code stale}, {@code consistent}), hash
+ * based blocking, agent caching ({@code cached}), namespaces and partitions beyond {@code default}
+ * (other values answer an empty list), per-token policies (a known token reads everything), tagged
+ * addresses, health check definitions and outputs.
+ *
+ * <p>Threading: levers may be called from any thread. Requests run on a pool of {@value
+ * #HANDLER_THREADS} threads, so that many blocking queries can wait at once (further requests queue
+ * until one answers); all catalog state is guarded by one lock, and every change wakes every
+ * waiting query, which then re-reads its own service's index.
+ */
+public final class ConsulApiDouble implements AutoCloseable {
+  /** How many requests (blocking queries included) can be in the double at once. */
+  public static final int HANDLER_THREADS = 64;
+
+  static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
+  static final Duration MAX_WAIT = Duration.ofMinutes(10);
+  private static final int REQUEST_LOG_LIMIT = 10_000;
+  private static final String HEALTH_SERVICE = "/v1/health/service/";
+
+  /** A check's state, as Consul spells it. */
+  public enum CheckStatus {
+    PASSING("passing"),
+    WARNING("warning"),
+    CRITICAL("critical");
+
+    private final String json;
+
+    CheckStatus(String json) {
+      this.json = json;
+    }
+
+    public String json() {
+      return json;
+    }
+  }
+
+  /**
+   * One service instance on one node. An empty {@code serviceAddress} is allowed and means what it
+   * means in Consul: clients must fall back to the node's address.
+   */
+  public record Instance(
+      String node,
+      String nodeAddress,
+      Map<String, String> nodeMeta,
+      String serviceId,
+      String service,
+      String serviceAddress,
+      int port,
+      List<String> tags,
+      Map<String, String> serviceMeta,
+      CheckStatus checkStatus) {
+    public Instance {
+      requireNonNull(node, "node");
+      requireNonNull(nodeAddress, "nodeAddress");
+      nodeMeta = Map.copyOf(nodeMeta);
+      requireNonNull(serviceId, "serviceId");
+      requireNonNull(service, "service");
+      requireNonNull(serviceAddress, "serviceAddress");
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+      }
+      tags = List.copyOf(tags);
+      serviceMeta = Map.copyOf(serviceMeta);
+      requireNonNull(checkStatus, "checkStatus");
+    }
+
+    /** A passing instance without tags or metadata whose service address is its node's. */
+    public static Instance of(
+        String service, String serviceId, String node, String address, int port) {
+      return new Instance(
+          node,
+          address,
+          Map.of(),
+          serviceId,
+          service,
+          address,
+          port,
+          List.of(),
+          Map.of(),
+          CheckStatus.PASSING);
+    }
+
+    public Instance withTags(String... newTags) {
+      return new Instance(
+          node,
+          nodeAddress,
+          nodeMeta,
+          serviceId,
+          service,
+          serviceAddress,
+          port,
+          List.of(newTags),
+          serviceMeta,
+          checkStatus);
+    }
+
+    public Instance withServiceMeta(Map<String, String> meta) {
+      return new Instance(
+          node,
+          nodeAddress,
+          nodeMeta,
+          serviceId,
+          service,
+          serviceAddress,
+          port,
+          tags,
+          meta,
+          checkStatus);
+    }
+
+    public Instance withServiceAddress(String address) {
+      return new Instance(
+          node,
+          nodeAddress,
+          nodeMeta,
+          serviceId,
+          service,
+          address,
+          port,
+          tags,
+          serviceMeta,
+          checkStatus);
+    }
+
+    public Instance withCheckStatus(CheckStatus status) {
+      return new Instance(
+          node,
+          nodeAddress,
+          nodeMeta,
+          serviceId,
+          service,
+          serviceAddress,
+          port,
+          tags,
+          serviceMeta,
+          status);
+    }
+  }
+
+  /** Options for a double; {@link #start()} binds it. */
+  public static final class Builder {
+    private String localDatacenter = "dc1";
+    private final Set<String> remoteDatacenters = new LinkedHashSet<>();
+    private @Nullable Set<String> aclTokens;
+
+    private Builder() {}
+
+    /** The agent's own datacenter, answered when a query names none; {@code dc1} by default. */
+    public Builder localDatacenter(String dc) {
+      this.localDatacenter = requireNonNull(dc, "dc");
+      return this;
+    }
+
+    /** Other datacenters the agent has a WAN path to. */
+    public Builder remoteDatacenters(String... dcs) {
+      remoteDatacenters.addAll(List.of(dcs));
+      return this;
+    }
+
+    /** Turns ACLs on: these tokens are known (and may read everything); any other is not. */
+    public Builder aclTokens(String... tokens) {
+      this.aclTokens = Set.of(tokens);
+      return this;
+    }
+
+    public ConsulApiDouble start() {
+      ConsulApiDouble consul = new ConsulApiDouble(this);
+      consul.bind(0);
+      return consul;
+    }
+  }
+
+  /** What the double has received: method and raw path with query, in arrival order. */
+  public record ReceivedRequest(String method, String uri, @Nullable String token) {}
+
+  private record ServiceKey(String dc, String service) {}
+
+  /** An instance as stored: the registered data plus what Consul adds to it. */
+  private record Stored(
+      Instance instance, long createIndex, long modifyIndex, boolean inMaintenance) {}
+
+  private record Failure(int status, String body) {}
+
+  private record Query(
+      String dc,
+      String service,
+      List<String> tags,
+      boolean passingOnly,
+      boolean defaultTenancy,
+      long index,
+      Duration maxWait,
+      @Nullable String token) {}
+
+  private final String localDatacenter;
+  private final Set<String> datacenters;
+  private final @Nullable Set<String> aclTokens;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  // Everything below up to the server fields is guarded by lock.
+  private long raftIndex = 1;
+
+  /** Bumped by {@link #resetIndex} and {@link #stop}: waiting queries answer at once. */
+  private long generation;
+
+  private final Map<String, Map<String, Stored>> instancesByDc = new HashMap<>();
+  private final Map<String, Set<String>> nodesInMaintenance = new HashMap<>();
+  private final Map<ServiceKey, Long> serviceIndexes = new HashMap<>();
+  private final Map<String, Long> datacenterIndexes = new HashMap<>();
+  private final Deque<Failure> failures = new ArrayDeque<>();
+  private Duration delay = Duration.ZERO;
+  private final Deque<ReceivedRequest> received = new ArrayDeque<>();
+  private @Nullable HttpServer server;
+  private @Nullable ExecutorService handlers;
+  private int port;
+
+  private final AtomicLong requestCount = new AtomicLong();
+
+  private ConsulApiDouble(Builder builder) {
+    this.localDatacenter = builder.localDatacenter;
+    Set<String> dcs = new LinkedHashSet<>();
+    dcs.add(builder.localDatacenter);
+    dcs.addAll(builder.remoteDatacenters);
+    this.datacenters = Set.copyOf(dcs);
+    this.aclTokens = builder.aclTokens;
+  }
+
+  /** A double for datacenter {@code dc1} without ACLs, already listening. */
+  public static ConsulApiDouble create() {
+    return builder().start();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@code http://127.0.0.1:PORT}, the value {@code CONSUL_HTTP_ADDR} would hold. */
+  public String address() {
+    lock.lock();
+    try {
+      return "http://127.0.0.1:" + port;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public String localDatacenter() {
+    return localDatacenter;
+  }
+
+  // ---- levers: catalog ------------------------------------------------------------------------
+
+  /** Registers (or replaces, by service ID) an instance in {@code dc}. */
+  public void register(String dc, Instance instance) {
+    requireNonNull(instance, "instance");
+    lock.lock();
+    try {
+      Map<String, Stored> instances = instancesOf(dc);
+      Stored previous = instances.get(instance.serviceId());
+      long index = nextIndex(dc);
+      long created = previous == null ? index : previous.createIndex();
+      boolean maintenance = previous != null && previous.inMaintenance();
+      instances.put(instance.serviceId(), new Stored(instance, created, index, maintenance));
+      touched(dc, instance.service(), index);
+      if (previous != null && !previous.instance().service().equals(instance.service())) {
+        touched(dc, previous.instance().service(), index);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public void deregister(String dc, String serviceId) {
+    lock.lock();
+    try {
+      Stored removed = instancesOf(dc).remove(stored(dc, serviceId).instance().serviceId());
+      touched(dc, removed.instance().service(), nextIndex(dc));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sets the status of the instance's own check; setting the status it already has is no write. */
+  public void setCheckStatus(String dc, String serviceId, CheckStatus status) {
+    requireNonNull(status, "status");
+    lock.lock();
+    try {
+      Stored current = stored(dc, serviceId);
+      if (current.instance().checkStatus() == status) {
+        return;
+      }
+      long index = nextIndex(dc);
+      instancesOf(dc)
+          .put(
+              serviceId,
+              new Stored(
+                  current.instance().withCheckStatus(status),
+                  current.createIndex(),
+                  index,
+                  current.inMaintenance()));
+      touched(dc, current.instance().service(), index);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Puts a service instance into maintenance: a critical {@code _service_maintenance} check. */
+  public void maintenance(String dc, String serviceId) {
+    setServiceMaintenance(dc, serviceId, true);
+  }
+
+  public void endMaintenance(String dc, String serviceId) {
+    setServiceMaintenance(dc, serviceId, false);
+  }
+
+  /** Puts a node into maintenance: a critical {@code _node_maintenance} check on all it runs. */
+  public void nodeMaintenance(String dc, String node) {
+    setNodeMaintenance(dc, node, true);
+  }
+
+  public void endNodeMaintenance(String dc, String node) {
+    setNodeMaintenance(dc, node, false);
+  }
+
+  /**
+   * A write that changes nothing a query sees but still moves the service's index, as an idempotent
+   * re-registration does: the documented reason a blocking query may return unchanged data.
+   */
+  public void touch(String dc, String service) {
+    lock.lock();
+    try {
+      instancesOf(dc);
+      touched(dc, service, nextIndex(dc));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Moves every index back to at most {@code to}, as a snapshot restore does; waiting queries
+   * answer at once with the lower index. Clients must then start again from index 0.
+   */
+  public void resetIndex(long to) {
+    if (to < 1) {
+      throw new IllegalArgumentException("to: " + to + " (expected: >= 1)");
+    }
+    lock.lock();
+    try {
+      raftIndex = to;
+      serviceIndexes.replaceAll((key, index) -> Math.min(index, to));
+      datacenterIndexes.replaceAll((dc, index) -> Math.min(index, to));
+      generation++;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The current raft index: the index of the last change anywhere. */
+  public long raftIndex() {
+    lock.lock();
+    try {
+      return raftIndex;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- levers: faults -------------------------------------------------------------------------
+
+  /**
+   * The next {@code times} requests, whatever they ask, answer {@code status} with {@code body}.
+   */
+  public void failNext(int status, String body, int times) {
+    if (status < 100 || status > 599) {
+      throw new IllegalArgumentException("status: " + status + " (expected: 100..599)");
+    }
+    if (times < 1) {
+      throw new IllegalArgumentException("times: " + times + " (expected: >= 1)");
+    }
+    requireNonNull(body, "body");
+    lock.lock();
+    try {
+      for (int i = 0; i < times; i++) {
+        failures.add(new Failure(status, body));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Delays every answer by {@code delay} (before any blocking); {@link Duration#ZERO} to stop. */
+  public void slow(Duration delay) {
+    requireNonNull(delay, "delay");
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("delay: " + delay + " (expected: >= 0)");
+    }
+    lock.lock();
+    try {
+      this.delay = delay;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The agent goes down: the port stops listening and open connections, blocking queries included,
+   * are cut (clients see an I/O error, not a hang). Catalog state is kept for {@link #start()}.
+   */
+  public void stop() {
+    HttpServer stopping;
+    ExecutorService pool;
+    lock.lock();
+    try {
+      stopping = server;
+      pool = handlers;
+      server = null;
+      handlers = null;
+      generation++;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (stopping != null) {
+      stopping.stop(0);
+    }
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+
+  /** The agent comes back on the same port, with the catalog it had. */
+  public void start() {
+    int previous;
+    lock.lock();
+    try {
+      if (server != null) {
+        throw new IllegalStateException("already listening on " + address());
+      }
+      previous = port;
+    } finally {
+      lock.unlock();
+    }
+    bind(previous);
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  // ---- observation ----------------------------------------------------------------------------
+
+  /** How many requests arrived since the double was built (failed and blocking ones included). */
+  public long requestCount() {
+    return requestCount.get();
+  }
+
+  /** The last {@value #REQUEST_LOG_LIMIT} requests, oldest first. */
+  public List<ReceivedRequest> requests() {
+    lock.lock();
+    try {
+      return List.copyOf(received);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- server ---------------------------------------------------------------------------------
+
+  private void bind(int wantedPort) {
+    HttpServer created;
+    try {
+      created =
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), wantedPort), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on 127.0.0.1:" + wantedPort, e);
+    }
+    AtomicInteger threadNumber = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            HANDLER_THREADS,
+            task -> {
+              Thread thread = new Thread(task, "consul-double-" + threadNumber.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    created.setExecutor(pool);
+    created.createContext("/", this::handle);
+    lock.lock();
+    try {
+      server = created;
+      handlers = pool;
+      port = created.getAddress().getPort();
+    } finally {
+      lock.unlock();
+    }
+    created.start();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try {
+      long startedIn;
+      Failure failure;
+      Duration pause;
+      URI uri = exchange.getRequestURI();
+      Map<String, List<String>> params;
+      try {
+        params = parseQuery(uri.getRawQuery());
+      } catch (IllegalArgumentException e) {
+        params = null;
+      }
+      String token = params == null ? null : token(exchange, params);
+      requestCount.incrementAndGet();
+      lock.lock();
+      try {
+        startedIn = generation;
+        received.add(new ReceivedRequest(exchange.getRequestMethod(), uri.toString(), token));
+        if (received.size() > REQUEST_LOG_LIMIT) {
+          received.removeFirst();
+        }
+        failure = failures.poll();
+        pause = delay;
+      } finally {
+        lock.unlock();
+      }
+      if (!pause.isZero() && !pauseFor(pause, exchange)) {
+        return;
+      }
+      if (failure != null) {
+        text(exchange, failure.status(), failure.body());
+        return;
+      }
+      String path = uri.getPath();
+      if (!path.startsWith(HEALTH_SERVICE)) {
+        text(exchange, 404, "404 page not found");
+        return;
+      }
+      if (!exchange.getRequestMethod().equals("GET")) {
+        text(exchange, 405, "method " + exchange.getRequestMethod() + " not allowed");
+        return;
+      }
+      if (params == null) {
+        text(exchange, 400, "Invalid query");
+        return;
+      }
+      String service = path.substring(HEALTH_SERVICE.length());
+      if (service.isEmpty()) {
+        text(exchange, 400, "Missing service name");
+        return;
+      }
+      healthService(exchange, service, params, token, startedIn);
+    } finally {
+      exchange.close();
+    }
+  }
+
+  private void healthService(
+      HttpExchange exchange,
+      String service,
+      Map<String, List<String>> params,
+      @Nullable String token,
+      long startedIn)
+      throws IOException {
+    long index;
+    String rawIndex = first(params, "index");
+    if (rawIndex.isEmpty()) {
+      index = 0;
+    } else if (!rawIndex.matches("[0-9]{1,19}")) {
+      text(exchange, 400, "Invalid index");
+      return;
+    } else {
+      try {
+        index = Long.parseLong(rawIndex);
+      } catch (NumberFormatException e) {
+        // Above Long.MAX_VALUE but maybe a valid uint64; no index of ours is that high.
+        index = Long.MAX_VALUE;
+      }
+    }
+    Duration wait;
+    String rawWait = first(params, "wait");
+    if (rawWait.isEmpty()) {
+      wait = DEFAULT_WAIT;
+    } else {
+      Duration parsed = GoDuration.parse(rawWait);
+      if (parsed == null) {
+        text(exchange, 400, "Invalid wait time");
+        return;
+      }
+      wait = parsed.isNegative() || parsed.isZero() ? DEFAULT_WAIT : parsed;
+    }
+    if (wait.compareTo(MAX_WAIT) > 0) {
+      wait = MAX_WAIT;
+    }
+    String passing = params.containsKey("passing") ? first(params, "passing") : "false";
+    Boolean passingOnly = goBool(passing.isEmpty() ? "true" : passing);
+    if (passingOnly == null) {
+      text(exchange, 400, "Invalid value for ?passing");
+      return;
+    }
+    String dc = first(params, "dc");
+    if (dc.isEmpty()) {
+      dc = localDatacenter;
+    }
+    if (!datacenters.contains(dc)) {
+      text(exchange, 500, "No path to datacenter");
+      return;
+    }
+    if (aclTokens != null && token != null && !aclTokens.contains(token)) {
+      text(exchange, 403, "ACL not found");
+      return;
+    }
+    boolean defaultTenancy =
+        isDefault(first(params, "ns")) && isDefault(first(params, "partition"));
+    Query query =
+        new Query(
+            dc,
+            service,
+            params.getOrDefault("tag", List.of()),
+            passingOnly,
+            defaultTenancy,
+            index,
+            wait,
+            token);
+    answer(exchange, query, startedIn);
+  }
+
+  private void answer(HttpExchange exchange, Query query, long startedIn) throws IOException {
+    String body;
+    long index;
+    lock.lock();
+    try {
+      if (query.index() > 0) {
+        long jitter = ThreadLocalRandom.current().nextLong(query.maxWait().toNanos() / 16 + 1);
+        long remaining = query.maxWait().toNanos() + jitter;
+        while (indexOf(query.dc(), query.service()) <= query.index()
+            && generation == startedIn
+            && remaining > 0) {
+          try {
+            remaining = changed.awaitNanos(remaining);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+      if (!servedBy(exchange)) {
+        // Stopped while waiting: cut the connection without an answer, as a dead agent would.
+        return;
+      }
+      index = indexOf(query.dc(), query.service());
+      body = entriesJson(query);
+    } finally {
+      lock.unlock();
+    }
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.getResponseHeaders().set("X-Consul-Index", Long.toString(index));
+    exchange.getResponseHeaders().set("X-Consul-KnownLeader", "true");
+    exchange.getResponseHeaders().set("X-Consul-LastContact", "0");
+    send(exchange, 200, body);
+  }
+
+  /** Sleeps for the configured delay; false if the double stopped meanwhile. */
+  private boolean pauseFor(Duration pause, HttpExchange exchange) {
+    lock.lock();
+    try {
+      long remaining = pause.toNanos();
+      while (remaining > 0 && servedBy(exchange)) {
+        remaining = changed.awaitNanos(remaining);
+      }
+      return servedBy(exchange);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the server that took this exchange is still the one listening. Lock held. */
+  private boolean servedBy(HttpExchange exchange) {
+    return server != null && server == exchange.getHttpContext().getServer();
+  }
+
+  // ---- catalog (all called with lock held) ----------------------------------------------------
+
+  private String entriesJson(Query query) {
+    boolean anonymousDenied = aclTokens != null && query.token() == null;
+    if (anonymousDenied || !query.defaultTenancy()) {
+      return "[]";
+    }
+    Set<String> nodesDown = nodesInMaintenance.getOrDefault(query.dc(), Set.of());
+    List<Stored> matching = new ArrayList<>();
+    for (Stored stored : instancesByDc.getOrDefault(query.dc(), Map.of()).values()) {
+      Instance instance = stored.instance();
+      if (!instance.service().equals(query.service())
+          || !instance.tags().containsAll(query.tags())) {
+        continue;
+      }
+      boolean allPassing =
+          instance.checkStatus() == CheckStatus.PASSING
+              && !stored.inMaintenance()
+              && !nodesDown.contains(instance.node());
+      if (query.passingOnly() && !allPassing) {
+        continue;
+      }
+      matching.add(stored);
+    }
+    matching.sort(
+        Comparator.comparing((Stored s) -> s.instance().node())
+            .thenComparing(s -> s.instance().serviceId()));
+    StringBuilder json = new StringBuilder("[");
+    for (Stored stored : matching) {
+      if (json.length() > 1) {
+        json.append(',');
+      }
+      entry(json, query.dc(), stored, nodesDown.contains(stored.instance().node()));
+    }
+    return json.append(']').toString();
+  }
+
+  private static void entry(StringBuilder json, String dc, Stored stored, boolean nodeDown) {
+    Instance in = stored.instance();
+    json.append("{\"Node\":{");
+    field(json, "Node", in.node()).append(',');
+    field(json, "Address", in.nodeAddress()).append(',');
+    field(json, "Datacenter", dc).append(",\"Meta\":");
+    map(json, in.nodeMeta());
+    json.append("},\"Service\":{");
+    field(json, "ID", in.serviceId()).append(',');
+    field(json, "Service", in.service()).append(",\"Tags\":[");
+    for (int i = 0; i < in.tags().size(); i++) {
+      json.append(i == 0 ? "" : ",").append(quote(in.tags().get(i)));
+    }
+    json.append("],");
+    field(json, "Address", in.serviceAddress()).append(",\"Meta\":");
+    map(json, in.serviceMeta());
+    json.append(",\"Port\":").append(in.port());
+    json.append(",\"Weights\":{\"Passing\":1,\"Warning\":1},\"EnableTagOverride\":false");
+    json.append(",\"CreateIndex\":").append(stored.createIndex());
+    json.append(",\"ModifyIndex\":").append(stored.modifyIndex());
+    json.append("},\"Checks\":[");
+    check(json, in, "serfHealth", "Serf Health Status", CheckStatus.PASSING, false);
+    if (nodeDown) {
+      json.append(',');
+      check(json, in, "_node_maintenance", "Node Maintenance Mode", CheckStatus.CRITICAL, false);
+    }
+    json.append(',');
+    check(
+        json,
+        in,
+        "service:" + in.serviceId(),
+        "Service '" + in.service() + "' check",
+        in.checkStatus(),
+        true);
+    if (stored.inMaintenance()) {
+      json.append(',');
+      check(
+          json,
+          in,
+          "_service_maintenance:" + in.serviceId(),
+          "Service Maintenance Mode",
+          CheckStatus.CRITICAL,
+          true);
+    }
+    json.append("]}");
+  }
+
+  private static void check(
+      StringBuilder json,
+      Instance in,
+      String id,
+      String name,
+      CheckStatus status,
+      boolean ofService) {
+    json.append('{');
+    field(json, "Node", in.node()).append(',');
+    field(json, "CheckID", id).append(',');
+    field(json, "Name", name).append(',');
+    field(json, "Status", status.json()).append(',');
+    field(json, "ServiceID", ofService ? in.serviceId() : "").append(',');
+    field(json, "ServiceName", ofService ? in.service() : "").append('}');
+  }
+
+  private static StringBuilder field(StringBuilder json, String name, String value) {
+    return json.append('"').append(name).append("\":").append(quote(value));
+  }
+
+  private static void map(StringBuilder json, Map<String, String> values) {
+    json.append('{');
+    boolean first = true;
+    for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
+      json.append(first ? "" : ",").append(quote(e.getKey())).append(':');
+      json.append(quote(e.getValue()));
+      first = false;
+    }
+    json.append('}');
+  }
+
+  static String quote(String value) {
+    StringBuilder out = new StringBuilder(value.length() + 2).append('"');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == '\u2028' || c == '\u2029') {
+            // Go's encoder escapes HTML characters and line separators too.
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    return out.append('"').toString();
+  }
+
+  private Map<String, Stored> instancesOf(String dc) {
+    requireNonNull(dc, "dc");
+    if (!datacenters.contains(dc)) {
+      throw new IllegalArgumentException(
+          "dc: " + dc + " (expected one of " + new TreeSet<>(datacenters) + ")");
+    }
+    return instancesByDc.computeIfAbsent(dc, d -> new LinkedHashMap<>());
+  }
+
+  private Stored stored(String dc, String serviceId) {
+    requireNonNull(serviceId, "serviceId");
+    Stored stored = instancesOf(dc).get(serviceId);
+    if (stored == null) {
+      throw new IllegalArgumentException(
+          "serviceId: "
+              + serviceId
+              + " (expected one registered in "
+              + dc
+              + ": "
+              + new TreeMap<>(instancesOf(dc)).keySet()
+              + ")");
+    }
+    return stored;
+  }
+
+  private void setServiceMaintenance(String dc, String serviceId, boolean on) {
+    lock.lock();
+    try {
+      Stored current = stored(dc, serviceId);
+      if (current.inMaintenance() == on) {
+        return;
+      }
+      long index = nextIndex(dc);
+      instancesOf(dc)
+          .put(serviceId, new Stored(current.instance(), current.createIndex(), index, on));
+      touched(dc, current.instance().service(), index);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void setNodeMaintenance(String dc, String node, boolean on) {
+    requireNonNull(node, "node");
+    lock.lock();
+    try {
+      Map<String, Stored> instances = instancesOf(dc);
+      Set<String> down = nodesInMaintenance.computeIfAbsent(dc, d -> new HashSet<>());
+      if (on ? !down.add(node) : !down.remove(node)) {
+        return;
+      }
+      long index = nextIndex(dc);
+      Set<String> services = new HashSet<>();
+      for (Stored stored : instances.values()) {
+        if (stored.instance().node().equals(node)) {
+          services.add(stored.instance().service());
+        }
+      }
+      for (String service : services) {
+        touched(dc, service, index);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private long nextIndex(String dc) {
+    raftIndex++;
+    datacenterIndexes.put(dc, raftIndex);
+    return raftIndex;
+  }
+
+  private void touched(String dc, String service, long index) {
+    serviceIndexes.put(new ServiceKey(dc, service), index);
+    changed.signalAll();
+  }
+
+  private long indexOf(String dc, String service) {
+    Long index = serviceIndexes.get(new ServiceKey(dc, service));
+    if (index == null) {
+      index = datacenterIndexes.getOrDefault(dc, 1L);
+    }
+    return Math.max(1, index);
+  }
+
+  // ---- HTTP details ---------------------------------------------------------------------------
+
+  private static @Nullable String token(HttpExchange exchange, Map<String, List<String>> params) {
+    String fromQuery = first(params, "token");
+    if (!fromQuery.isEmpty()) {
+      return fromQuery;
+    }
+    String header = exchange.getRequestHeaders().getFirst("X-Consul-Token");
+    if (header != null && !header.isBlank()) {
+      return header.strip();
+    }
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      String bearer = authorization.substring(7).strip();
+      return bearer.isEmpty() ? null : bearer;
+    }
+    return null;
+  }
+
+  private static Map<String, List<String>> parseQuery(@Nullable String rawQuery) {
+    Map<String, List<String>> params = new HashMap<>();
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return params;
+    }
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+      params.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+    }
+    return params;
+  }
+
+  private static String decode(String part) {
+    return URLDecoder.decode(part, StandardCharsets.UTF_8);
+  }
+
+  private static String first(Map<String, List<String>> params, String name) {
+    List<String> values = params.get(name);
+    return values == null || values.isEmpty() ? "" : values.get(0);
+  }
+
+  private static boolean isDefault(String tenancy) {
+    return tenancy.isEmpty() || tenancy.equals("default");
+  }
+
+  /** Go's strconv.ParseBool; null when it would fail. */
+  private static @Nullable Boolean goBool(String value) {
+    return switch (value) {
+      case "1", "t", "T", "true", "TRUE", "True" -> Boolean.TRUE;
+      case "0", "f", "F", "false", "FALSE", "False" -> Boolean.FALSE;
+      default -> null;
+    };
+  }
+
+  private static void text(HttpExchange exchange, int status, String body) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    send(exchange, status, body);
+  }
+
+  private static void send(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+    if (bytes.length > 0) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+
+  /** Go's time.ParseDuration, which is what Consul uses to read {@code wait}. */
+  static final class GoDuration {
+    private static final Pattern WHOLE =
+        Pattern.compile("[-+]?(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+");
+    private static final Pattern PART =
+        Pattern.compile("([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)");
+    private static final Map<String, Long> NANOS_PER_UNIT =
+        Map.of(
+            "ns", 1L,
+            "us", 1_000L,
+            "µs", 1_000L,
+            "μs", 1_000L,
+            "ms", 1_000_000L,
+            "s", 1_000_000_000L,
+            "m", 60_000_000_000L,
+            "h", 3_600_000_000_000L);
+    // Beyond this Go overflows int64 nanoseconds (about 2562047 hours) and refuses the value.
+    private static final double MAX_NANOS = Long.MAX_VALUE;
+
+    private GoDuration() {}
+
+    static @Nullable Duration parse(String text) {
+      if (text.equals("0") || text.equals("+0") || text.equals("-0")) {
+        return Duration.ZERO;
+      }
+      if (!WHOLE.matcher(text).matches()) {
+        return null;
+      }
+      boolean negative = text.startsWith("-");
+      double nanos = 0;
+      Matcher part = PART.matcher(text);
+      while (part.find()) {
+        nanos += Double.parseDouble(part.group(1)) * NANOS_PER_UNIT.get(part.group(2));
+      }
+      if (nanos > MAX_NANOS) {
+        return null;
+      }
+      long whole = (long) nanos;
+      return Duration.ofNanos(negative ? -whole : whole);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ConsulApiDouble[" + address() + ", local " + localDatacenter + "]";
+  }
+}
