@@ -1,0 +1,160 @@
+package io.meshgate.xds.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.HealthStatus;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.EndpointDiscovery;
+import io.meshgate.discovery.consul.ConsulClient;
+import io.meshgate.discovery.consul.ConsulSettings;
+import io.meshgate.testkit.ConsulApiDouble;
+import io.meshgate.testkit.ConsulApiDouble.CheckStatus;
+import io.meshgate.testkit.ConsulApiDouble.Instance;
+import io.meshgate.xds.pipeline.Pipeline;
+import io.meshgate.xds.security.Authorizer;
+import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.snapshot.TypeUrls;
+import io.meshgate.xds.translate.Cases;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Backend fed by a Consul service, through the production path — blocking query, discovery, the
+ * pipeline's holdoff and rebuild, the snapshot store, a delta ADS stream — against testkit's {@link
+ * ConsulApiDouble}: a registration and a health change reach the proxy as EDS pushes, and the
+ * cluster is not pushed again.
+ */
+class ConsulEndpointsTest {
+  private static final Logger log = LoggerFactory.getLogger(ConsulEndpointsTest.class);
+  private static final String CLUSTER = "default/web";
+
+  private final List<AutoCloseable> closing = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = closing.size() - 1; i >= 0; i--) {
+      closing.get(i).close();
+    }
+  }
+
+  private static List<LbEndpoint> endpoints(DeltaDiscoveryResponse response) throws Exception {
+    assertThat(response.getTypeUrl()).isEqualTo(TypeUrls.ENDPOINT);
+    ClusterLoadAssignment assignment =
+        response.getResources(0).getResource().unpack(ClusterLoadAssignment.class);
+    return assignment.getEndpointsList().stream()
+        .flatMap(l -> l.getLbEndpointsList().stream())
+        .toList();
+  }
+
+  @Test
+  void aConsulRegistrationAndAHealthChangeReachAConnectedProxyAsEdsPushes() throws Exception {
+    // given: Consul with one instance of web, and a replica's pipeline watching it
+    ConsulApiDouble consul = ConsulApiDouble.create();
+    closing.add(consul);
+    consul.register("dc1", Instance.of("web", "web-1", "node-1", "10.0.0.1", 8080));
+    SnapshotStore store = new SnapshotStore();
+    Pipeline pipeline = new Pipeline(store, Duration.ofMillis(20), Duration.ofMillis(200));
+    closing.add(pipeline);
+    EndpointDiscovery discovery =
+        new EndpointDiscovery(
+            ConsulClient.of(ConsulSettings.at(URI.create(consul.address()))),
+            pipeline::accept,
+            Clock.systemUTC());
+    closing.add(discovery);
+    ConfigSnapshot config =
+        Cases.snapshot(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Backend
+            metadata: {name: web, namespace: default}
+            spec: {protocol: GRPC, consul: {service: web}}
+            """);
+    discovery.configChanged(config);
+    pipeline.accept(config);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                store
+                    .get("proxyless")
+                    .map(g -> g.type(TypeUrls.ENDPOINT).resources().containsKey(CLUSTER))
+                    .orElse(false));
+
+    // and a proxyless client holding the cluster and its endpoints, each ACKed
+    String name = "consul-" + System.nanoTime();
+    Server server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(new AdsService(store, Authorizer.anonymousAllowed()))
+            .build()
+            .start();
+    closing.add(server::shutdownNow);
+    ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    closing.add(channel::shutdownNow);
+    AdsClients.Delta proxy = new AdsClients.Delta(channel);
+    Node node =
+        Node.newBuilder()
+            .setId("grpc-1")
+            .setMetadata(
+                Struct.newBuilder()
+                    .putFields(
+                        ProxyGroups.PROXYLESS, Value.newBuilder().setBoolValue(true).build()))
+            .build();
+    proxy.ask(node, TypeUrls.CLUSTER, List.of(CLUSTER));
+    DeltaDiscoveryResponse clusters = proxy.next();
+    proxy.ack(node, clusters.getTypeUrl(), clusters.getNonce());
+    proxy.ask(node, TypeUrls.ENDPOINT, List.of(CLUSTER));
+    DeltaDiscoveryResponse first = proxy.next();
+    assertThat(endpoints(first)).hasSize(1);
+    proxy.ack(node, first.getTypeUrl(), first.getNonce());
+
+    // when: a second instance registers
+    long registered = System.nanoTime();
+    consul.register("dc1", Instance.of("web", "web-2", "node-2", "10.0.0.2", 8080));
+
+    // then: an EDS push with both
+    DeltaDiscoveryResponse pushed = proxy.next();
+    long arrived = System.nanoTime();
+    assertThat(endpoints(pushed))
+        .extracting(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress())
+        .containsExactlyInAnyOrder("10.0.0.1", "10.0.0.2");
+    proxy.ack(node, pushed.getTypeUrl(), pushed.getNonce());
+
+    // when: the first fails its check
+    consul.setCheckStatus("dc1", "web-1", CheckStatus.CRITICAL);
+
+    // then: an EDS push marks it unhealthy, and no cluster push came at any point
+    DeltaDiscoveryResponse unhealthy = proxy.next();
+    assertThat(endpoints(unhealthy))
+        .filteredOn(
+            e -> e.getEndpoint().getAddress().getSocketAddress().getAddress().equals("10.0.0.1"))
+        .extracting(LbEndpoint::getHealthStatus)
+        .containsExactly(HealthStatus.UNHEALTHY);
+    proxy.ack(node, unhealthy.getTypeUrl(), unhealthy.getNonce());
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(2))
+        .until(proxy.received::isEmpty);
+    log.info(
+        "Consul registration → EDS push in {} ms",
+        Duration.ofNanos(arrived - registered).toMillis());
+  }
+}
