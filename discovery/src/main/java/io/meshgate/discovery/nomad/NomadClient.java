@@ -1,0 +1,182 @@
+package io.meshgate.discovery.nomad;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshgate.config.model.NomadSource;
+import io.meshgate.discovery.BlockingQuery;
+import io.meshgate.discovery.DiscoveredEndpoint;
+import io.meshgate.discovery.EndpointHealth;
+import io.meshgate.discovery.HttpTls;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Nomad native service discovery's Read Service endpoint ({@code GET /v1/service/:service_name}) as
+ * a blocking query, on java.net.http. Every registration becomes a HEALTHY endpoint at its {@code
+ * Address} and {@code Port}, weight 1, with its {@code Datacenter} as region and no zone: the
+ * endpoint carries no health (results of Nomad service checks are only readable per allocation),
+ * and Nomad removes a registration when its allocation stops. The endpoint has no tag parameter, so
+ * the Backend's tags are matched here: an instance must carry all of them. Answers are bounded: at
+ * most {@value #MAX_BODY} bytes.
+ */
+public final class NomadClient {
+  /** The largest answer read: 10,000 registrations fit well within it. */
+  static final int MAX_BODY = 16 * 1024 * 1024;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final NomadSettings settings;
+  private final HttpClient http;
+
+  private NomadClient(NomadSettings settings, HttpClient http) {
+    this.settings = settings;
+    this.http = http;
+  }
+
+  public static NomadClient of(NomadSettings settings) {
+    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    if (settings.address().getScheme().equals("https")) {
+      try {
+        http.sslContext(
+            HttpTls.context(
+                settings.caCertificate(), settings.clientCertificate(), settings.clientKey()));
+      } catch (IOException | GeneralSecurityException e) {
+        throw new IllegalArgumentException("Nomad TLS settings: " + e.getMessage(), e);
+      }
+    }
+    return new NomadClient(settings, http.build());
+  }
+
+  /** A Nomad answer other than 200: its status and the start of its body (Nomad's reason). */
+  public static final class NomadException extends IOException {
+    private final int status;
+    private final String reason;
+
+    NomadException(int status, String reason) {
+      super("Nomad answered " + status + ": " + reason);
+      this.status = status;
+      this.reason = reason;
+    }
+
+    public int status() {
+      return status;
+    }
+
+    /** Nomad's message, such as {@code Permission denied}. */
+    public String reason() {
+      return reason;
+    }
+  }
+
+  /**
+   * The registrations of a service, blocking until its index passes {@code index} or {@code wait}
+   * elapses. The namespace is the source's, else the settings'.
+   */
+  public BlockingQuery.Answer<List<DiscoveredEndpoint>> service(
+      NomadSource source, long index, Duration wait) throws IOException, InterruptedException {
+    StringBuilder query = new StringBuilder();
+    String namespace =
+        source.namespace() == null || source.namespace().isEmpty()
+            ? settings.namespace()
+            : source.namespace();
+    param(query, "namespace", namespace);
+    settings.region().ifPresent(region -> param(query, "region", region));
+    if (index > 0) {
+      param(query, "index", Long.toString(index));
+      param(query, "wait", Math.max(1, wait.toSeconds()) + "s");
+    }
+    URI uri =
+        settings
+            .address()
+            .resolve(
+                "/v1/service/"
+                    + URLEncoder.encode(source.service(), StandardCharsets.UTF_8)
+                        .replace("+", "%20")
+                    + "?"
+                    + query);
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            // Nomad may add up to wait/16 of jitter before it answers.
+            .timeout(wait.plus(wait.dividedBy(16)).plusSeconds(10))
+            .header("Accept", "application/json");
+    settings.token().ifPresent(t -> request.header("X-Nomad-Token", t));
+    HttpResponse<InputStream> response =
+        http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    byte[] body;
+    try (InputStream in = response.body()) {
+      body = in.readNBytes(MAX_BODY + 1);
+    }
+    if (response.statusCode() != 200) {
+      String text = new String(body, 0, Math.min(body.length, 512), StandardCharsets.UTF_8).strip();
+      throw new NomadException(response.statusCode(), text);
+    }
+    if (body.length > MAX_BODY) {
+      throw new IOException(
+          "Nomad's answer for " + source.service() + " is larger than " + MAX_BODY + " bytes");
+    }
+    long answered =
+        response.headers().firstValue("X-Nomad-Index").map(NomadClient::parseIndex).orElse(0L);
+    return new BlockingQuery.Answer<>(answered, endpoints(JSON.readTree(body), source.tags()));
+  }
+
+  private static long parseIndex(String header) {
+    try {
+      return Long.parseLong(header.strip());
+    } catch (NumberFormatException e) {
+      return 0; // treated as a reset
+    }
+  }
+
+  static List<DiscoveredEndpoint> endpoints(JsonNode registrations, List<String> wantedTags)
+      throws IOException {
+    if (!registrations.isArray()) {
+      throw new IOException("Nomad's answer is not a list of registrations: " + registrations);
+    }
+    List<DiscoveredEndpoint> endpoints = new ArrayList<>();
+    for (JsonNode registration : registrations) {
+      String address = registration.path("Address").asText("");
+      int port = registration.path("Port").asInt(0);
+      if (address.isEmpty() || port <= 0 || port > 65535) {
+        continue;
+      }
+      List<String> tags = new ArrayList<>();
+      registration.path("Tags").forEach(tag -> tags.add(tag.asText()));
+      if (!tags.containsAll(wantedTags)) {
+        continue;
+      }
+      String datacenter = registration.path("Datacenter").asText("");
+      endpoints.add(
+          new DiscoveredEndpoint(
+              address,
+              port,
+              1,
+              "",
+              datacenter,
+              datacenter.isEmpty() ? "nomad" : "nomad/" + datacenter,
+              EndpointHealth.HEALTHY));
+    }
+    return endpoints;
+  }
+
+  private static void param(StringBuilder query, String name, String value) {
+    if (query.length() > 0) {
+      query.append('&');
+    }
+    query.append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public String toString() {
+    return "NomadClient[" + settings + "]";
+  }
+}

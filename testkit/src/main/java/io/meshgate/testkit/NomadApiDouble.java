@@ -1,0 +1,722 @@
+package io.meshgate.testkit;
+
+import static java.util.Objects.requireNonNull;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An in-process stand-in for a Nomad agent's HTTP API, for the one endpoint meshgate's discovery
+ * uses: Nomad native service discovery's {@code GET /v1/service/:service_name}. Tests drive it
+ * through Java levers ({@link #register}, {@link #deregister}, {@link #resetIndex}, {@link
+ * #failNext}, {@link #slow}, {@link #stop}/{@link #start}) and point the client under test at
+ * {@link #address()}, what {@code NOMAD_ADDR} would hold.
+ *
+ * <p>Implemented, following HashiCorp's Nomad documentation (api-docs/services "Read Service",
+ * api-docs index "Blocking Queries" and "Authentication", commands/service/info):
+ *
+ * <ul>
+ *   <li>{@code GET /v1/service/:service_name} answers a JSON array of service registrations with
+ *       {@code ID}, {@code ServiceName}, {@code Namespace}, {@code NodeID}, {@code Datacenter},
+ *       {@code JobID}, {@code AllocID}, {@code Tags}, {@code Address}, {@code Port}, {@code
+ *       CreateIndex}, {@code ModifyIndex}, sorted by ID; a service without registrations answers
+ *       {@code []}. {@code namespace} (default {@code default}) selects the namespace; a namespace
+ *       nobody registered in is empty too. {@code region}: the double's own region (default {@code
+ *       global}) or none; any other answers 500 {@code No path to region}.
+ *   <li>Tags: the Read Service page documents no {@code tag} parameter (only a {@code filter}
+ *       expression), so a {@code tag} parameter is ignored like any unknown one and every
+ *       registration is returned; clients filter by tag themselves.
+ *   <li>Blocking queries: with {@code index > 0} and the service's index not greater than it, the
+ *       request is held until the index passes it or {@code wait} elapses (default 5 m, at most 10
+ *       m as documented, plus a random jitter of up to wait/16), then answered with the current
+ *       data. {@code X-Nomad-Index} is the raft index of the last change to that service in that
+ *       namespace (for a service never seen, of the last change anywhere), always at least 1.
+ *       {@code X-Nomad-KnownLeader: true} and {@code X-Nomad-LastContact: 0} on every answer.
+ *   <li>Index going backwards ({@link #resetIndex}, a snapshot restore): waiting queries answer at
+ *       once with the lower index; clients must reset to 0.
+ *   <li>ACLs, when built with {@link Builder#aclTokens}: the token comes from {@code
+ *       X-Nomad-Token}, else {@code Authorization: Bearer} (both documented). A token the double
+ *       does not know answers 403 {@code ACL token not found}; no token means the anonymous token,
+ *       which (no anonymous policy, the default once ACLs are bootstrapped) answers 403 {@code
+ *       Permission denied}. Unlike Consul, Nomad refuses rather than filters. The two bodies are
+ *       the agent's; the pages only say that the endpoint needs {@code namespace:read-job}. Known
+ *       tokens may read every namespace.
+ *   <li>Malformed input: 400 {@code Invalid index} for an index that is not an unsigned decimal,
+ *       400 {@code Invalid wait time} for a wait that is not a Go duration; these bodies are the
+ *       agent's, not the pages'.
+ * </ul>
+ *
+ * <p>Not implemented: any other endpoint (404), {@code DELETE} and the list endpoint, {@code
+ * filter}, {@code choose}, paging ({@code per_page}, {@code next_token}; ignored: everything is one
+ * page), the wildcard namespace {@code *}, consistency modes ({@code stale}), per-namespace token
+ * policies, check status (Nomad does not expose it on this endpoint either). Real Nomad servers
+ * clamp waits at 5 minutes; the double follows the documented 10.
+ *
+ * <p>Threading: levers may be called from any thread. Requests run on a pool of {@value
+ * #HANDLER_THREADS} threads so that many blocking queries can wait at once; all catalog state is
+ * guarded by one lock, and every change wakes every waiting query, which re-reads its own index.
+ */
+public final class NomadApiDouble implements AutoCloseable {
+  /** How many requests (blocking queries included) can be in the double at once. */
+  public static final int HANDLER_THREADS = 64;
+
+  static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
+  static final Duration MAX_WAIT = Duration.ofMinutes(10);
+  private static final String READ_SERVICE = "/v1/service/";
+
+  /** One service registration, as Nomad's client writes it for an allocation. */
+  public record Registration(
+      String id,
+      String serviceName,
+      String namespace,
+      String nodeId,
+      String datacenter,
+      String jobId,
+      String allocId,
+      List<String> tags,
+      String address,
+      int port) {
+    public Registration {
+      requireNonNull(id, "id");
+      requireNonNull(serviceName, "serviceName");
+      requireNonNull(namespace, "namespace");
+      requireNonNull(nodeId, "nodeId");
+      requireNonNull(datacenter, "datacenter");
+      requireNonNull(jobId, "jobId");
+      requireNonNull(allocId, "allocId");
+      tags = List.copyOf(tags);
+      requireNonNull(address, "address");
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+      }
+    }
+
+    /**
+     * A registration in namespace {@code default}, datacenter {@code dc1}, without tags; node, job
+     * and allocation IDs are derived from {@code id}.
+     */
+    public static Registration of(String serviceName, String id, String address, int port) {
+      return new Registration(
+          id,
+          serviceName,
+          "default",
+          "node-" + id,
+          "dc1",
+          "job-" + serviceName,
+          "alloc-" + id,
+          List.of(),
+          address,
+          port);
+    }
+
+    public Registration withTags(String... newTags) {
+      return new Registration(
+          id,
+          serviceName,
+          namespace,
+          nodeId,
+          datacenter,
+          jobId,
+          allocId,
+          List.of(newTags),
+          address,
+          port);
+    }
+
+    public Registration withNamespace(String newNamespace) {
+      return new Registration(
+          id, serviceName, newNamespace, nodeId, datacenter, jobId, allocId, tags, address, port);
+    }
+
+    public Registration withDatacenter(String newDatacenter) {
+      return new Registration(
+          id, serviceName, namespace, nodeId, newDatacenter, jobId, allocId, tags, address, port);
+    }
+  }
+
+  /** Options for a double; {@link #start()} binds it. */
+  public static final class Builder {
+    private String region = "global";
+    private @Nullable Set<String> aclTokens;
+
+    private Builder() {}
+
+    /** The agent's region, answered when a query names none; {@code global} by default. */
+    public Builder region(String region) {
+      this.region = requireNonNull(region, "region");
+      return this;
+    }
+
+    /** Turns ACLs on: these secret IDs are known (and may read everything); any other is not. */
+    public Builder aclTokens(String... tokens) {
+      this.aclTokens = Set.of(tokens);
+      return this;
+    }
+
+    public NomadApiDouble start() {
+      NomadApiDouble nomad = new NomadApiDouble(this);
+      nomad.bind(0);
+      return nomad;
+    }
+  }
+
+  /** What the double has received: method, raw path with query, and the token it resolved. */
+  public record ReceivedRequest(String method, String uri, @Nullable String token) {}
+
+  private record ServiceKey(String namespace, String service) {}
+
+  private record Stored(Registration registration, long createIndex, long modifyIndex) {}
+
+  private record Failure(int status, String body) {}
+
+  private final String region;
+  private final @Nullable Set<String> aclTokens;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  // Everything below up to requestCount is guarded by lock.
+  private long raftIndex = 1;
+
+  /** Bumped by {@link #resetIndex} and {@link #stop}: waiting queries answer at once. */
+  private long generation;
+
+  private final Map<String, Stored> registrations = new LinkedHashMap<>();
+  private final Map<ServiceKey, Long> serviceIndexes = new HashMap<>();
+  private final Deque<Failure> failures = new ArrayDeque<>();
+  private Duration delay = Duration.ZERO;
+  private final Deque<ReceivedRequest> received = new ArrayDeque<>();
+  private @Nullable HttpServer server;
+  private @Nullable ExecutorService handlers;
+  private int port;
+
+  private final AtomicLong requestCount = new AtomicLong();
+
+  private NomadApiDouble(Builder builder) {
+    this.region = builder.region;
+    this.aclTokens = builder.aclTokens;
+  }
+
+  /** A double for region {@code global} without ACLs, already listening. */
+  public static NomadApiDouble create() {
+    return builder().start();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@code http://127.0.0.1:PORT}, the value {@code NOMAD_ADDR} would hold. */
+  public String address() {
+    lock.lock();
+    try {
+      return "http://127.0.0.1:" + port;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public String region() {
+    return region;
+  }
+
+  // ---- levers: catalog ------------------------------------------------------------------------
+
+  /** Registers (or replaces, by ID) a service registration. */
+  public void register(Registration registration) {
+    requireNonNull(registration, "registration");
+    lock.lock();
+    try {
+      Stored previous = registrations.get(registration.id());
+      long index = ++raftIndex;
+      long created = previous == null ? index : previous.createIndex();
+      registrations.put(registration.id(), new Stored(registration, created, index));
+      touched(registration, index);
+      if (previous != null) {
+        touched(previous.registration(), index);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Removes a registration, as Nomad does when its allocation stops. */
+  public void deregister(String id) {
+    requireNonNull(id, "id");
+    lock.lock();
+    try {
+      Stored removed = registrations.remove(id);
+      if (removed == null) {
+        throw new IllegalArgumentException(
+            "id: " + id + " (expected one of " + new TreeMap<>(registrations).keySet() + ")");
+      }
+      touched(removed.registration(), ++raftIndex);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Moves every index back to at most {@code to}, as a snapshot restore does; waiting queries
+   * answer at once with the lower index. Clients must then start again from index 0.
+   */
+  public void resetIndex(long to) {
+    if (to < 1) {
+      throw new IllegalArgumentException("to: " + to + " (expected: >= 1)");
+    }
+    lock.lock();
+    try {
+      raftIndex = to;
+      serviceIndexes.replaceAll((key, index) -> Math.min(index, to));
+      generation++;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The current raft index: the index of the last change anywhere. */
+  public long raftIndex() {
+    lock.lock();
+    try {
+      return raftIndex;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- levers: faults -------------------------------------------------------------------------
+
+  /**
+   * The next {@code times} requests, whatever they ask, answer {@code status} with {@code body}.
+   */
+  public void failNext(int status, String body, int times) {
+    if (status < 100 || status > 599) {
+      throw new IllegalArgumentException("status: " + status + " (expected: 100..599)");
+    }
+    if (times < 1) {
+      throw new IllegalArgumentException("times: " + times + " (expected: >= 1)");
+    }
+    requireNonNull(body, "body");
+    lock.lock();
+    try {
+      for (int i = 0; i < times; i++) {
+        failures.add(new Failure(status, body));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Delays every answer by {@code delay} (before any blocking); {@link Duration#ZERO} to stop. */
+  public void slow(Duration delay) {
+    requireNonNull(delay, "delay");
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("delay: " + delay + " (expected: >= 0)");
+    }
+    lock.lock();
+    try {
+      this.delay = delay;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The agent goes down: the port stops listening and open connections, blocking queries included,
+   * are cut (clients see an I/O error, not a hang). Registrations are kept for {@link #start()}.
+   */
+  public void stop() {
+    HttpServer stopping;
+    ExecutorService pool;
+    lock.lock();
+    try {
+      stopping = server;
+      pool = handlers;
+      server = null;
+      handlers = null;
+      generation++;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (stopping != null) {
+      stopping.stop(0);
+    }
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+
+  /** The agent comes back on the same port, with the registrations it had. */
+  public void start() {
+    int previous;
+    lock.lock();
+    try {
+      if (server != null) {
+        throw new IllegalStateException("already listening on " + address());
+      }
+      previous = port;
+    } finally {
+      lock.unlock();
+    }
+    bind(previous);
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  // ---- observation ----------------------------------------------------------------------------
+
+  /** How many requests arrived since the double was built (failed and blocking ones included). */
+  public long requestCount() {
+    return requestCount.get();
+  }
+
+  /** The last 10,000 requests, oldest first. */
+  public List<ReceivedRequest> requests() {
+    lock.lock();
+    try {
+      return List.copyOf(received);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- server ---------------------------------------------------------------------------------
+
+  private void bind(int wantedPort) {
+    HttpServer created;
+    try {
+      created =
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), wantedPort), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on 127.0.0.1:" + wantedPort, e);
+    }
+    AtomicInteger threadNumber = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            HANDLER_THREADS,
+            task -> {
+              Thread thread = new Thread(task, "nomad-double-" + threadNumber.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    created.setExecutor(pool);
+    created.createContext("/", this::handle);
+    lock.lock();
+    try {
+      server = created;
+      handlers = pool;
+      port = created.getAddress().getPort();
+    } finally {
+      lock.unlock();
+    }
+    created.start();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try {
+      long startedIn;
+      Failure failure;
+      Duration pause;
+      URI uri = exchange.getRequestURI();
+      String token = token(exchange);
+      requestCount.incrementAndGet();
+      lock.lock();
+      try {
+        startedIn = generation;
+        received.add(new ReceivedRequest(exchange.getRequestMethod(), uri.toString(), token));
+        if (received.size() > 10_000) {
+          received.removeFirst();
+        }
+        failure = failures.poll();
+        pause = delay;
+      } finally {
+        lock.unlock();
+      }
+      if (!pause.isZero() && !pauseFor(pause, exchange)) {
+        return;
+      }
+      if (failure != null) {
+        text(exchange, failure.status(), failure.body());
+        return;
+      }
+      String path = uri.getPath();
+      if (!path.startsWith(READ_SERVICE) || path.length() == READ_SERVICE.length()) {
+        text(exchange, 404, "404 page not found");
+        return;
+      }
+      if (!exchange.getRequestMethod().equals("GET")) {
+        text(exchange, 405, "Invalid method");
+        return;
+      }
+      Map<String, List<String>> params;
+      try {
+        params = parseQuery(uri.getRawQuery());
+      } catch (IllegalArgumentException e) {
+        text(exchange, 400, "Invalid query");
+        return;
+      }
+      readService(exchange, path.substring(READ_SERVICE.length()), params, token, startedIn);
+    } finally {
+      exchange.close();
+    }
+  }
+
+  private void readService(
+      HttpExchange exchange,
+      String service,
+      Map<String, List<String>> params,
+      @Nullable String token,
+      long startedIn)
+      throws IOException {
+    long index;
+    String rawIndex = first(params, "index");
+    if (rawIndex.isEmpty()) {
+      index = 0;
+    } else if (!rawIndex.matches("[0-9]{1,20}")) {
+      text(exchange, 400, "Invalid index");
+      return;
+    } else {
+      try {
+        index = Long.parseLong(rawIndex);
+      } catch (NumberFormatException e) {
+        // Beyond Long.MAX_VALUE but maybe a valid uint64; no index of ours is that high.
+        index = Long.MAX_VALUE;
+      }
+    }
+    Duration wait;
+    String rawWait = first(params, "wait");
+    if (rawWait.isEmpty()) {
+      wait = DEFAULT_WAIT;
+    } else {
+      Duration parsed = ConsulApiDouble.GoDuration.parse(rawWait);
+      if (parsed == null) {
+        text(exchange, 400, "Invalid wait time");
+        return;
+      }
+      wait = parsed.isNegative() || parsed.isZero() ? DEFAULT_WAIT : parsed;
+    }
+    if (wait.compareTo(MAX_WAIT) > 0) {
+      wait = MAX_WAIT;
+    }
+    String askedRegion = first(params, "region");
+    if (!askedRegion.isEmpty() && !askedRegion.equals(region)) {
+      text(exchange, 500, "No path to region");
+      return;
+    }
+    if (aclTokens != null) {
+      if (token == null) {
+        text(exchange, 403, "Permission denied");
+        return;
+      }
+      if (!aclTokens.contains(token)) {
+        text(exchange, 403, "ACL token not found");
+        return;
+      }
+    }
+    String namespace = first(params, "namespace");
+    answer(
+        exchange,
+        new ServiceKey(namespace.isEmpty() ? "default" : namespace, service),
+        index,
+        wait,
+        startedIn);
+  }
+
+  private void answer(
+      HttpExchange exchange, ServiceKey key, long minIndex, Duration maxWait, long startedIn)
+      throws IOException {
+    String body;
+    long index;
+    lock.lock();
+    try {
+      if (minIndex > 0) {
+        long jitter = ThreadLocalRandom.current().nextLong(maxWait.toNanos() / 16 + 1);
+        long remaining = maxWait.toNanos() + jitter;
+        while (indexOf(key) <= minIndex && generation == startedIn && remaining > 0) {
+          try {
+            remaining = changed.awaitNanos(remaining);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+      if (!servedBy(exchange)) {
+        // Stopped while waiting: cut the connection without an answer, as a dead agent would.
+        return;
+      }
+      index = indexOf(key);
+      body = registrationsJson(key);
+    } finally {
+      lock.unlock();
+    }
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.getResponseHeaders().set("X-Nomad-Index", Long.toString(index));
+    exchange.getResponseHeaders().set("X-Nomad-KnownLeader", "true");
+    exchange.getResponseHeaders().set("X-Nomad-LastContact", "0");
+    send(exchange, 200, body);
+  }
+
+  /** Sleeps for the configured delay; false if the double stopped meanwhile. */
+  private boolean pauseFor(Duration pause, HttpExchange exchange) {
+    lock.lock();
+    try {
+      long remaining = pause.toNanos();
+      while (remaining > 0 && servedBy(exchange)) {
+        remaining = changed.awaitNanos(remaining);
+      }
+      return servedBy(exchange);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the server that took this exchange is still the one listening. Lock held. */
+  private boolean servedBy(HttpExchange exchange) {
+    return server != null && server == exchange.getHttpContext().getServer();
+  }
+
+  // ---- catalog (all called with lock held) ----------------------------------------------------
+
+  private void touched(Registration registration, long index) {
+    serviceIndexes.put(new ServiceKey(registration.namespace(), registration.serviceName()), index);
+    changed.signalAll();
+  }
+
+  private long indexOf(ServiceKey key) {
+    return Math.max(1, serviceIndexes.getOrDefault(key, raftIndex));
+  }
+
+  private String registrationsJson(ServiceKey key) {
+    List<Stored> matching = new ArrayList<>();
+    for (Stored stored : registrations.values()) {
+      Registration r = stored.registration();
+      if (r.serviceName().equals(key.service()) && r.namespace().equals(key.namespace())) {
+        matching.add(stored);
+      }
+    }
+    matching.sort(Comparator.comparing((Stored s) -> s.registration().id()));
+    StringBuilder json = new StringBuilder("[");
+    for (Stored stored : matching) {
+      if (json.length() > 1) {
+        json.append(',');
+      }
+      Registration r = stored.registration();
+      json.append('{');
+      field(json, "ID", r.id()).append(',');
+      field(json, "ServiceName", r.serviceName()).append(',');
+      field(json, "Namespace", r.namespace()).append(',');
+      field(json, "NodeID", r.nodeId()).append(',');
+      field(json, "Datacenter", r.datacenter()).append(',');
+      field(json, "JobID", r.jobId()).append(',');
+      field(json, "AllocID", r.allocId()).append(",\"Tags\":[");
+      for (int i = 0; i < r.tags().size(); i++) {
+        json.append(i == 0 ? "" : ",").append(ConsulApiDouble.quote(r.tags().get(i)));
+      }
+      json.append("],");
+      field(json, "Address", r.address()).append(",\"Port\":").append(r.port());
+      json.append(",\"CreateIndex\":").append(stored.createIndex());
+      json.append(",\"ModifyIndex\":").append(stored.modifyIndex()).append('}');
+    }
+    return json.append(']').toString();
+  }
+
+  private static StringBuilder field(StringBuilder json, String name, String value) {
+    return json.append('"').append(name).append("\":").append(ConsulApiDouble.quote(value));
+  }
+
+  // ---- HTTP details ---------------------------------------------------------------------------
+
+  private static @Nullable String token(HttpExchange exchange) {
+    String header = exchange.getRequestHeaders().getFirst("X-Nomad-Token");
+    if (header != null && !header.isBlank()) {
+      return header.strip();
+    }
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      String bearer = authorization.substring(7).strip();
+      return bearer.isEmpty() ? null : bearer;
+    }
+    return null;
+  }
+
+  private static Map<String, List<String>> parseQuery(@Nullable String rawQuery) {
+    Map<String, List<String>> params = new HashMap<>();
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return params;
+    }
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+      params.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+    }
+    return params;
+  }
+
+  private static String decode(String part) {
+    return URLDecoder.decode(part, StandardCharsets.UTF_8);
+  }
+
+  private static String first(Map<String, List<String>> params, String name) {
+    List<String> values = params.get(name);
+    return values == null || values.isEmpty() ? "" : values.get(0);
+  }
+
+  private static void text(HttpExchange exchange, int status, String body) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    send(exchange, status, body);
+  }
+
+  private static void send(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+    if (bytes.length > 0) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "NomadApiDouble[" + address() + ", region " + region + "]";
+  }
+}
