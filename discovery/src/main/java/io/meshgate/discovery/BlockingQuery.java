@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * unchanged index is no change; and requests are rate limited ({@code minInterval} between two) so
  * an agent that answers at once never makes a busy loop. A failed request is retried after an
  * exponential backoff with jitter, up to {@code maxBackoff}; the last good value stays until a new
- * one arrives.
+ * one arrives; the first request after a failure does not block, so a recovery shows at once.
  *
  * @param <T> what one answer carries
  */
@@ -38,6 +38,12 @@ public final class BlockingQuery<T> implements AutoCloseable {
     void changed(T value, long index);
 
     void failed(Exception cause, int inARow);
+
+    /**
+     * The source answers again after failures, with nothing new (the same index): what was held is
+     * current again. An answer with news is reported as {@link #changed} instead.
+     */
+    default void recovered(long index) {}
   }
 
   private final String name;
@@ -110,7 +116,10 @@ public final class BlockingQuery<T> implements AutoCloseable {
           Thread.sleep((minInterval.toNanos() - sinceLast) / 1_000_000L + 1);
         }
         lastRequest = System.nanoTime();
-        Answer<T> answer = fetch.fetch(index, wait);
+        // After failures, ask without blocking: an agent back with nothing new would otherwise
+        // hold the request for the whole wait, and the held endpoints stay marked stale meanwhile.
+        boolean recovering = failures > 0;
+        Answer<T> answer = fetch.fetch(recovering ? 0 : index, wait);
         failures = 0;
         if (answer.index() <= 0 || answer.index() < index) {
           // Documented: reset and take the answer as a full state.
@@ -124,6 +133,9 @@ public final class BlockingQuery<T> implements AutoCloseable {
           continue;
         }
         if (answer.index() == index) {
+          if (recovering) {
+            listener.recovered(index);
+          }
           continue; // the wait elapsed without a change
         }
         index = answer.index();

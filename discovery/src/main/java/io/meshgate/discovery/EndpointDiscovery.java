@@ -4,11 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.ConsulSource;
+import io.meshgate.config.model.EndpointSource;
 import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.NomadSource;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.consul.ConsulClient;
+import io.meshgate.discovery.nomad.NomadClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,8 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the outside sources the config's Backends name — today Consul services — each with one
- * blocking query however many Backends share it, and publishes what they hold as a {@link
+ * Watches the outside sources the config's Backends name — Consul and Nomad services — each with
+ * one blocking query however many Backends share it, and publishes what they hold as a {@link
  * Discovered} snapshot whenever any of them changes. A source that stops answering keeps its last
  * endpoints, marked stale since its first failure; it never drops to zero. Every replica runs its
  * own; identical answers give identical snapshots. Thread-safe.
@@ -90,27 +93,39 @@ public final class EndpointDiscovery implements AutoCloseable {
   }
 
   private final @Nullable ConsulClient consul;
+  private final @Nullable NomadClient nomad;
   private final Consumer<Discovered> listener;
   private final Clock clock;
-  private final Map<ConsulSource, Watch> watches = new HashMap<>();
-  private final Map<ResourceKey, ConsulSource> backends = new TreeMap<>();
+  private final Map<EndpointSource, Watch> watches = new HashMap<>();
+  private final Map<ResourceKey, EndpointSource> backends = new TreeMap<>();
   private final Object publishing = new Object();
   private boolean closed;
+
+  /** Watching Consul only. */
+  public EndpointDiscovery(
+      @Nullable ConsulClient consul, Consumer<Discovered> listener, Clock clock) {
+    this(consul, null, listener, clock);
+  }
 
   /**
    * @param consul the Consul client; null when the node has no CONSUL_HTTP_ADDR (Consul Backends
    *     then get no endpoints, and a state that says why)
+   * @param nomad the Nomad client; null when the node has no NOMAD_ADDR (likewise)
    */
   public EndpointDiscovery(
-      @Nullable ConsulClient consul, Consumer<Discovered> listener, Clock clock) {
+      @Nullable ConsulClient consul,
+      @Nullable NomadClient nomad,
+      Consumer<Discovered> listener,
+      Clock clock) {
     this.consul = consul;
+    this.nomad = nomad;
     this.listener = requireNonNull(listener, "listener");
     this.clock = requireNonNull(clock, "clock");
   }
 
-  /** One watched Consul service and what it last said. */
+  /** One watched service and what it last said. */
   private final class Watch {
-    final ConsulSource source;
+    final EndpointSource source;
     final String name;
     List<DiscoveredEndpoint> endpoints = List.of();
     long index;
@@ -119,13 +134,9 @@ public final class EndpointDiscovery implements AutoCloseable {
     @Nullable String problem;
     @Nullable BlockingQuery<List<DiscoveredEndpoint>> query;
 
-    Watch(ConsulSource source) {
+    Watch(EndpointSource source) {
       this.source = source;
-      this.name =
-          "consul/"
-              + (source.datacenter() == null ? "local" : source.datacenter())
-              + "/"
-              + source.service();
+      this.name = nameOf(source);
     }
 
     SourceState state() {
@@ -133,13 +144,29 @@ public final class EndpointDiscovery implements AutoCloseable {
     }
   }
 
+  private static String nameOf(EndpointSource source) {
+    if (source instanceof ConsulSource consulSource) {
+      return "consul/"
+          + (consulSource.datacenter() == null ? "local" : consulSource.datacenter())
+          + "/"
+          + consulSource.service();
+    }
+    NomadSource nomadSource = (NomadSource) source;
+    return "nomad/"
+        + (nomadSource.namespace() == null ? "default" : nomadSource.namespace())
+        + "/"
+        + nomadSource.service();
+  }
+
   /** Starts watching what the config's Backends name and stops watching what none names now. */
   public void configChanged(ConfigSnapshot config) {
-    Map<ResourceKey, ConsulSource> wanted = new TreeMap<>();
+    Map<ResourceKey, EndpointSource> wanted = new TreeMap<>();
     for (Resource backend : config.ofKind(Kind.BACKEND)) {
-      ConsulSource consulSource = backend.spec(BackendSpec.class).consul();
-      if (consulSource != null) {
-        wanted.put(backend.key(), consulSource);
+      BackendSpec spec = backend.spec(BackendSpec.class);
+      if (spec.consul() != null) {
+        wanted.put(backend.key(), spec.consul());
+      } else if (spec.nomad() != null) {
+        wanted.put(backend.key(), spec.nomad());
       }
     }
     synchronized (this) {
@@ -148,7 +175,7 @@ public final class EndpointDiscovery implements AutoCloseable {
       }
       backends.clear();
       backends.putAll(wanted);
-      Set<ConsulSource> sources = new HashSet<>(wanted.values());
+      Set<EndpointSource> sources = new HashSet<>(wanted.values());
       for (var it = watches.entrySet().iterator(); it.hasNext(); ) {
         var entry = it.next();
         if (!sources.contains(entry.getKey())) {
@@ -158,24 +185,28 @@ public final class EndpointDiscovery implements AutoCloseable {
           it.remove();
         }
       }
-      for (ConsulSource source : sources) {
+      for (EndpointSource source : sources) {
         watches.computeIfAbsent(source, this::start);
       }
     }
     publish();
   }
 
-  private Watch start(ConsulSource source) {
+  private Watch start(EndpointSource source) {
     Watch watch = new Watch(source);
-    if (consul == null) {
+    BlockingQuery.Fetch<List<DiscoveredEndpoint>> fetch = fetch(source);
+    if (fetch == null) {
       watch.staleSince = clock.instant();
-      watch.problem = "this node has no Consul address (CONSUL_HTTP_ADDR)";
+      watch.problem =
+          source instanceof ConsulSource
+              ? "this node has no Consul address (CONSUL_HTTP_ADDR)"
+              : "this node has no Nomad address (NOMAD_ADDR)";
       return watch;
     }
     watch.query =
         BlockingQuery.start(
             watch.name,
-            (index, wait) -> consul.healthService(source, index, wait),
+            fetch,
             new BlockingQuery.Listener<>() {
               @Override
               public void changed(List<DiscoveredEndpoint> endpoints, long index) {
@@ -189,6 +220,16 @@ public final class EndpointDiscovery implements AutoCloseable {
                   watch.staleSince = null;
                   watch.problem = null;
                 }
+                publish();
+              }
+
+              @Override
+              public void recovered(long index) {
+                synchronized (EndpointDiscovery.this) {
+                  watch.staleSince = null;
+                  watch.problem = null;
+                }
+                log.info("{} answers again, with no change", watch.name);
                 publish();
               }
 
@@ -217,6 +258,24 @@ public final class EndpointDiscovery implements AutoCloseable {
             MIN_INTERVAL,
             MAX_BACKOFF);
     return watch;
+  }
+
+  /** A failure as a status message: the exception's message, or its type when it has none. */
+  private static String describe(Exception cause) {
+    String message = cause.getMessage();
+    return message == null || message.isBlank()
+        ? cause.getClass().getSimpleName() + " (" + cause.getClass().getName() + ")"
+        : message;
+  }
+
+  private BlockingQuery.@Nullable Fetch<List<DiscoveredEndpoint>> fetch(EndpointSource source) {
+    if (source instanceof ConsulSource consulSource) {
+      return consul == null
+          ? null
+          : (index, wait) -> consul.healthService(consulSource, index, wait);
+    }
+    NomadSource nomadSource = (NomadSource) source;
+    return nomad == null ? null : (index, wait) -> nomad.service(nomadSource, index, wait);
   }
 
   /**
@@ -254,7 +313,7 @@ public final class EndpointDiscovery implements AutoCloseable {
 
   /** The state of one Backend's source, if it names one. */
   public synchronized Optional<SourceState> state(ResourceKey backend) {
-    ConsulSource source = backends.get(backend);
+    EndpointSource source = backends.get(backend);
     return source == null ? Optional.empty() : Optional.of(watches.get(source).state());
   }
 

@@ -39,6 +39,12 @@ class BlockingQueryTest {
   private static final class Seen implements BlockingQuery.Listener<String> {
     final List<String> values = new CopyOnWriteArrayList<>();
     final AtomicInteger failures = new AtomicInteger();
+    final AtomicInteger recoveries = new AtomicInteger();
+
+    @Override
+    public void recovered(long index) {
+      recoveries.incrementAndGet();
+    }
 
     @Override
     public void changed(String value, long index) {
@@ -119,6 +125,27 @@ class BlockingQueryTest {
 
       // then
       await().atMost(Duration.ofSeconds(5)).until(() -> seen.values.contains("back@11"));
+    }
+  }
+
+  @Test
+  void anAnswerWithTheSameIndexAfterFailuresIsARecoveryNotAChange() {
+    Script script = new Script();
+    script.answers.add(new BlockingQuery.Answer<>(7, "held"));
+    Seen seen = new Seen();
+
+    try (BlockingQuery<String> query = run(script, seen)) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> seen.values.contains("held@7"));
+      script.answers.add(new IOException("agent away"));
+      await().atMost(Duration.ofSeconds(5)).until(() -> seen.failures.get() >= 1);
+
+      // when the agent answers again with the same index
+      script.answers.add(new BlockingQuery.Answer<>(7, "held"));
+
+      // then: reported as a recovery, asked without blocking (index 0), and not as a change
+      await().atMost(Duration.ofSeconds(5)).until(() -> seen.recoveries.get() == 1);
+      assertThat(seen.values).containsExactly("held@7");
+      assertThat(script.askedWith).contains(0L, 7L);
     }
   }
 

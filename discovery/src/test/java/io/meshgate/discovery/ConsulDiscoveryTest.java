@@ -151,6 +151,24 @@ class ConsulDiscoveryTest {
   }
 
   @Test
+  void anAgentBackWithNothingNewClearsTheStaleMark() {
+    consul.register("dc1", instance("web-1", "10.0.0.1"));
+    discovery.configChanged(config("{service: web}"));
+    await().atMost(SOON).until(() -> web().size() == 1);
+    consul.stop();
+    await().atMost(SOON).until(() -> latest.get().states().get(WEB).staleSince() != null);
+
+    // when it is back with the same index: nothing changed meanwhile
+    consul.start();
+
+    // then the mark clears all the same
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .until(() -> latest.get().states().get(WEB).staleSince() == null);
+    assertThat(web()).hasSize(1);
+  }
+
+  @Test
   void anIndexThatGoesBackwardsIsReadAgainInFull() {
     consul.register("dc1", instance("web-1", "10.0.0.1"));
     discovery.configChanged(config("{service: web}"));

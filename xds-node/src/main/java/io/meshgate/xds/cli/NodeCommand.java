@@ -1,6 +1,7 @@
 package io.meshgate.xds.cli;
 
 import io.meshgate.discovery.consul.ConsulSettings;
+import io.meshgate.discovery.nomad.NomadSettings;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.ServingLimits;
@@ -215,8 +216,9 @@ final class NodeCommand implements Callable<Integer> {
     if (adminTokenFile != null) {
       builder.adminTokenFile(adminTokenFile);
     }
-    // Consul is configured as HashiCorp's own tools are: CONSUL_HTTP_ADDR and the other CONSUL_*.
+    // Consul and Nomad are configured as HashiCorp's own tools are: CONSUL_*, NOMAD_*.
     ConsulSettings.fromEnvironment(System.getenv()).ifPresent(builder::consul);
+    NomadSettings.fromEnvironment(System.getenv()).ifPresent(builder::nomad);
     NodeSettings settings = builder.build();
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",

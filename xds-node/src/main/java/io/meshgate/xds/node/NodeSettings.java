@@ -7,6 +7,7 @@ import io.meshgate.config.apply.Planner;
 import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.config.store.EtcdConnection;
 import io.meshgate.discovery.consul.ConsulSettings;
+import io.meshgate.discovery.nomad.NomadSettings;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.pipeline.Holdoff;
 import io.meshgate.xds.security.TokenIssuer;
@@ -45,6 +46,8 @@ import java.util.Optional;
  *     none, allowed only when the admin address is a loopback one); the path, never the token
  * @param consul where Backends' Consul services are watched ({@code CONSUL_HTTP_ADDR} and the other
  *     {@code CONSUL_*} settings; default: none, so such Backends get no endpoints)
+ * @param nomad where Backends' Nomad services are watched ({@code NOMAD_ADDR} and the other {@code
+ *     NOMAD_*} settings; default: none)
  */
 public record NodeSettings(
     String kafka,
@@ -64,9 +67,11 @@ public record NodeSettings(
     CertificateDirs certificateDirs,
     Duration tokenMaxTtl,
     Optional<Path> adminTokenFile,
-    Optional<ConsulSettings> consul) {
+    Optional<ConsulSettings> consul,
+    Optional<NomadSettings> nomad) {
   public NodeSettings {
     requireNonNull(consul, "consul");
+    requireNonNull(nomad, "nomad");
     requireNonNull(adminTokenFile, "adminTokenFile");
     requireNonNull(tokenMaxTtl, "tokenMaxTtl");
     requireNonNull(kafka, "kafka");
@@ -121,6 +126,7 @@ public record NodeSettings(
     private EtcdConnection etcdConnection;
     private Path adminTokenFile;
     private ConsulSettings consul;
+    private NomadSettings nomad;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -205,6 +211,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** Where Nomad services are watched ({@code NOMAD_ADDR}, {@code NOMAD_*}). */
+    public Builder nomad(NomadSettings nomad) {
+      this.nomad = requireNonNull(nomad, "nomad");
+      return this;
+    }
+
     /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
     public Builder adminTokenFile(Path adminTokenFile) {
       this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
@@ -235,7 +247,8 @@ public record NodeSettings(
           certificateDirs,
           tokenMaxTtl,
           Optional.ofNullable(adminTokenFile),
-          Optional.ofNullable(consul));
+          Optional.ofNullable(consul),
+          Optional.ofNullable(nomad));
     }
   }
 

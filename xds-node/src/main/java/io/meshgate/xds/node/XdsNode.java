@@ -15,6 +15,7 @@ import io.meshgate.config.store.ConfigView;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.discovery.consul.ConsulClient;
+import io.meshgate.discovery.nomad.NomadClient;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.security.Authorizer;
@@ -150,9 +151,11 @@ public final class XdsNode implements AutoCloseable {
     this.discovery =
         new EndpointDiscovery(
             settings.consul().map(ConsulClient::of).orElse(null),
+            settings.nomad().map(NomadClient::of).orElse(null),
             pipeline::accept,
             Clock.systemUTC());
     settings.consul().ifPresent(c -> log.info("watching Consul services at {}", c));
+    settings.nomad().ifPresent(n -> log.info("watching Nomad services at {}", n));
     // Discovery first: a new Consul Backend's pending state reaches the pipeline before the config
     // that names it, so the build waits for Consul's first answer.
     this.view =

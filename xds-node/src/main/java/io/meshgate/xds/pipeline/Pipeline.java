@@ -2,6 +2,7 @@ package io.meshgate.xds.pipeline;
 
 import static java.util.Objects.requireNonNull;
 
+import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.discovery.EndpointSnapshot;
@@ -14,11 +15,11 @@ import io.meshgate.xds.snapshot.SnapshotStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,8 +47,19 @@ public final class Pipeline implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "meshgate-pipeline"));
   private final Holdoff holdoff;
   private final SnapshotBuilder builder = new SnapshotBuilder();
-  private final List<BiConsumer<ConfigSnapshot, ResolvedIr>> builtListeners =
-      new CopyOnWriteArrayList<>();
+  private final List<BuildListener> builtListeners = new CopyOnWriteArrayList<>();
+
+  /** What a build was made from and what it found, for the status writer. */
+  @FunctionalInterface
+  public interface BuildListener {
+    /**
+     * @param sources the state of each Backend's outside source (Consul) at the build
+     */
+    void built(
+        ConfigSnapshot config,
+        ResolvedIr resolved,
+        Map<ResourceKey, EndpointDiscovery.SourceState> sources);
+  }
 
   /** The latest config and the endpoints it lists, replaced together. */
   private record ConfigInput(ConfigSnapshot config, EndpointSnapshot endpoints) {}
@@ -96,7 +108,7 @@ public final class Pipeline implements AutoCloseable {
    * Called on the pipeline's thread after each build with its config and resolution (for the status
    * writer); must not block.
    */
-  public void onBuilt(BiConsumer<ConfigSnapshot, ResolvedIr> listener) {
+  public void onBuilt(BuildListener listener) {
     builtListeners.add(listener);
   }
 
@@ -139,7 +151,7 @@ public final class Pipeline implements AutoCloseable {
     lastResolved = build.resolved();
     builtRevision = input.config().revision();
     rebuilds++;
-    builtListeners.forEach(l -> l.accept(input.config(), build.resolved()));
+    builtListeners.forEach(l -> l.built(input.config(), build.resolved(), outside.states()));
     log.debug(
         "rebuilt revision {} in {} ms: {} groups, {} translated, {} problems, {}",
         input.config().revision(),

@@ -13,6 +13,8 @@ import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.serve.ErrorDetails;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -22,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The ResolvedRefs condition of every resource from one resolution's problems: True when none names
@@ -33,6 +36,12 @@ public final class Conditions {
   public static final String RESOLVED_REFS = "ResolvedRefs";
   public static final String PROGRAMMED = "Programmed";
 
+  /**
+   * A Backend fed by an outside source (Consul): True while the source does not answer and its last
+   * endpoints are served.
+   */
+  public static final String ENDPOINTS_STALE = "EndpointsStale";
+
   /** Programmed=False's reason while proxies have not taken the resource (or none is connected). */
   public static final String PENDING = "Pending";
 
@@ -42,6 +51,51 @@ public final class Conditions {
   private static final int MAX_LISTED = 8;
 
   private Conditions() {}
+
+  /**
+   * Where a Backend's outside source stands, as the status shows it.
+   *
+   * @param staleSince null while the source answers
+   */
+  public record Freshness(String source, @Nullable Instant staleSince, @Nullable String problem) {}
+
+  /**
+   * EndpointsStale for every Backend whose outside source has answered or failed: True (reason
+   * SourceUnavailable) with the source, since when and why, while it does not answer; False (reason
+   * SourceAnswering) while it does.
+   */
+  public static Map<ResourceKey, Desired> endpointsStale(
+      Iterable<Resource> resources, Map<ResourceKey, Freshness> sources) {
+    Map<ResourceKey, Desired> desired = new LinkedHashMap<>();
+    for (Resource resource : resources) {
+      Freshness freshness = sources.get(resource.key());
+      if (resource.kind() != Kind.BACKEND || freshness == null) {
+        continue;
+      }
+      long generation =
+          resource.metadata().generation() == null ? 0 : resource.metadata().generation();
+      desired.put(
+          resource.key(),
+          freshness.staleSince() == null
+              ? new Desired(
+                  ENDPOINTS_STALE,
+                  ConditionStatus.FALSE,
+                  "SourceAnswering",
+                  freshness.source() + " answers",
+                  generation)
+              : new Desired(
+                  ENDPOINTS_STALE,
+                  ConditionStatus.TRUE,
+                  "SourceUnavailable",
+                  freshness.source()
+                      + " has not answered since "
+                      + freshness.staleSince().truncatedTo(ChronoUnit.SECONDS)
+                      + "; its last endpoints are served"
+                      + (freshness.problem() == null ? "" : ": " + freshness.problem()),
+                  generation));
+    }
+    return desired;
+  }
 
   /** A condition without its transition time, which the writer keeps or sets. */
   public record Desired(

@@ -17,6 +17,7 @@ import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.config.store.PagedRead;
+import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.xds.ir.ResolvedIr;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -66,7 +68,8 @@ public final class StatusWriter implements AutoCloseable {
   private volatile Input lastWritten;
   private volatile long lastWrittenTerm = -1;
 
-  private record Input(ConfigSnapshot config, ResolvedIr resolved) {}
+  private record Input(
+      ConfigSnapshot config, ResolvedIr resolved, Map<ResourceKey, Conditions.Freshness> sources) {}
 
   /** What the last successful reconciliation saw: the same again needs no work. */
   private record Seen(Input input, Conditions.Fleet fleet, long term) {}
@@ -83,7 +86,27 @@ public final class StatusWriter implements AutoCloseable {
 
   /** Takes a build's outcome (any thread); the write follows on the writer's thread. */
   public void offer(ConfigSnapshot config, ResolvedIr resolved) {
-    pending.set(new Input(config, resolved));
+    offer(config, resolved, Map.of());
+  }
+
+  /**
+   * Takes a build's outcome with the state of each Backend's outside source (any thread); the write
+   * follows on the writer's thread.
+   */
+  public void offer(
+      ConfigSnapshot config,
+      ResolvedIr resolved,
+      Map<ResourceKey, EndpointDiscovery.SourceState> sources) {
+    Map<ResourceKey, Conditions.Freshness> freshness = new TreeMap<>();
+    sources.forEach(
+        (backend, state) -> {
+          if (!state.pending()) {
+            freshness.put(
+                backend,
+                new Conditions.Freshness(state.source(), state.staleSince(), state.problem()));
+          }
+        });
+    pending.set(new Input(config, resolved, freshness));
     thread.execute(this::reconcileIfNeeded);
   }
 
@@ -111,6 +134,8 @@ public final class StatusWriter implements AutoCloseable {
     Conditions.resolvedRefs(resources, input.resolved().problems())
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
     Conditions.programmed(resources, Conditions.groupsOf(input.resolved(), resources), fleet)
+        .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
+    Conditions.endpointsStale(resources, input.sources())
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
     Map<ResourceKey, List<Condition>> stored = readAll();
     String at = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();

@@ -3,12 +3,14 @@ package io.meshgate.xds.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshgate.config.model.ConditionStatus;
+import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.translate.Cases;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -124,5 +126,37 @@ class ConditionsTest {
     assertThat(programmed.message()).startsWith(prefix).endsWith("… (cut, 20480 bytes)");
     assertThat(programmed.message().substring(prefix.length()).getBytes(StandardCharsets.UTF_8))
         .hasSizeLessThanOrEqualTo(1024);
+  }
+
+  @Test
+  void aBackendWhoseSourceDoesNotAnswerIsEndpointsStaleWithTheSourceSinceWhenAndWhy() {
+    var config = Cases.snapshot(CONFIG);
+    ResourceKey api = new ResourceKey(Kind.BACKEND, "default", "api");
+    ResourceKey shop = new ResourceKey(Kind.HTTP_ROUTE, "default", "shop");
+    Instant since = Instant.parse("2026-12-06T10:00:00.250Z");
+
+    Map<ResourceKey, Conditions.Desired> stale =
+        Conditions.endpointsStale(
+            config.resources().values(),
+            Map.of(
+                api,
+                new Conditions.Freshness("consul/dc1/api", since, "Connection refused"),
+                shop,
+                new Conditions.Freshness("consul/dc1/api", since, "not a Backend")));
+    Map<ResourceKey, Conditions.Desired> answering =
+        Conditions.endpointsStale(
+            config.resources().values(),
+            Map.of(api, new Conditions.Freshness("consul/dc1/api", null, null)));
+
+    assertThat(stale).containsOnlyKeys(api);
+    assertThat(stale.get(api).status()).isEqualTo(ConditionStatus.TRUE);
+    assertThat(stale.get(api).reason()).isEqualTo("SourceUnavailable");
+    assertThat(stale.get(api).message())
+        .isEqualTo(
+            "consul/dc1/api has not answered since 2026-12-06T10:00:00Z; its last endpoints are"
+                + " served: Connection refused");
+    assertThat(answering.get(api).status()).isEqualTo(ConditionStatus.FALSE);
+    assertThat(answering.get(api).reason()).isEqualTo("SourceAnswering");
+    assertThat(Conditions.endpointsStale(config.resources().values(), Map.of())).isEmpty();
   }
 }
