@@ -97,7 +97,10 @@ public final class EndpointDiscovery implements AutoCloseable {
   private final Consumer<Discovered> listener;
   private final Clock clock;
   private final Map<EndpointSource, Watch> watches = new HashMap<>();
-  private final Map<ResourceKey, EndpointSource> backends = new TreeMap<>();
+
+  /** Each Backend's sources in priority order: one, or a Consul datacenter and its failovers. */
+  private final Map<ResourceKey, List<EndpointSource>> backends = new TreeMap<>();
+
   private final Object publishing = new Object();
   private boolean closed;
 
@@ -160,13 +163,17 @@ public final class EndpointDiscovery implements AutoCloseable {
 
   /** Starts watching what the config's Backends name and stops watching what none names now. */
   public void configChanged(ConfigSnapshot config) {
-    Map<ResourceKey, EndpointSource> wanted = new TreeMap<>();
+    Map<ResourceKey, List<EndpointSource>> wanted = new TreeMap<>();
     for (Resource backend : config.ofKind(Kind.BACKEND)) {
       BackendSpec spec = backend.spec(BackendSpec.class);
       if (spec.consul() != null) {
-        wanted.put(backend.key(), spec.consul());
+        ConsulSource consulSource = spec.consul();
+        List<EndpointSource> chain = new ArrayList<>();
+        chain.add(consulSource.in(consulSource.datacenter()));
+        consulSource.failover().forEach(dc -> chain.add(consulSource.in(dc)));
+        wanted.put(backend.key(), List.copyOf(chain));
       } else if (spec.nomad() != null) {
-        wanted.put(backend.key(), spec.nomad());
+        wanted.put(backend.key(), List.of(spec.nomad()));
       }
     }
     synchronized (this) {
@@ -175,7 +182,8 @@ public final class EndpointDiscovery implements AutoCloseable {
       }
       backends.clear();
       backends.putAll(wanted);
-      Set<EndpointSource> sources = new HashSet<>(wanted.values());
+      Set<EndpointSource> sources = new HashSet<>();
+      wanted.values().forEach(sources::addAll);
       for (var it = watches.entrySet().iterator(); it.hasNext(); ) {
         var entry = it.next();
         if (!sources.contains(entry.getKey())) {
@@ -298,23 +306,51 @@ public final class EndpointDiscovery implements AutoCloseable {
     Map<ResourceKey, List<DiscoveredEndpoint>> endpoints = new TreeMap<>();
     Map<ResourceKey, SourceState> states = new TreeMap<>();
     backends.forEach(
-        (backend, source) -> {
-          Watch watch = watches.get(source);
-          if (watch == null) {
+        (backend, chain) -> {
+          List<Watch> chained = chain.stream().map(watches::get).toList();
+          if (chained.contains(null)) {
             return;
           }
-          if (!watch.endpoints.isEmpty()) {
-            endpoints.put(backend, new ArrayList<>(watch.endpoints));
+          List<DiscoveredEndpoint> all = new ArrayList<>();
+          for (int priority = 0; priority < chained.size(); priority++) {
+            for (DiscoveredEndpoint endpoint : chained.get(priority).endpoints) {
+              all.add(endpoint.withPriority(priority));
+            }
           }
-          states.put(backend, watch.state());
+          if (!all.isEmpty()) {
+            endpoints.put(backend, all);
+          }
+          states.put(backend, state(chained));
         });
     return new Discovered(new EndpointSnapshot(endpoints), states);
   }
 
-  /** The state of one Backend's source, if it names one. */
+  /** The state of one Backend's sources, if it names any. */
   public synchronized Optional<SourceState> state(ResourceKey backend) {
-    EndpointSource source = backends.get(backend);
-    return source == null ? Optional.empty() : Optional.of(watches.get(source).state());
+    List<EndpointSource> chain = backends.get(backend);
+    return chain == null
+        ? Optional.empty()
+        : Optional.of(state(chain.stream().map(watches::get).toList()));
+  }
+
+  /**
+   * One state for a Backend's sources: pending while any has not answered; else stale while any
+   * does not answer (the one stale longest names itself); else the first source's.
+   */
+  private static SourceState state(List<Watch> chain) {
+    SourceState first = chain.get(0).state();
+    SourceState stale = null;
+    for (Watch watch : chain) {
+      SourceState state = watch.state();
+      if (state.pending()) {
+        return state;
+      }
+      if (state.staleSince() != null
+          && (stale == null || state.staleSince().isBefore(stale.staleSince()))) {
+        stale = state;
+      }
+    }
+    return stale != null ? stale : first;
   }
 
   @Override

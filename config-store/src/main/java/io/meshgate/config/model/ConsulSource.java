@@ -7,17 +7,32 @@ import io.meshgate.config.model.Constraint.Required;
 import io.meshgate.config.model.Constraint.Size;
 import java.util.List;
 
-/** Healthy instances of a Consul service. */
-@Doc("Healthy instances of a Consul service.")
+/**
+ * Instances of a Consul service, with their health; optionally in other datacenters too, as
+ * failover.
+ */
+@Doc(
+    "Instances of a Consul service, with their health; optionally in other datacenters too, as failover.")
 public record ConsulSource(
     @Required @Size(min = 1, max = 256) String service,
-    @Size(min = 1, max = 256) String datacenter,
+    @Size(min = 1, max = 256) @Doc("The datacenter to watch; default: the agent's own.")
+        String datacenter,
     @Size(max = 16) @Doc("Instances must carry every tag.") List<String> tags,
     @Size(min = 1, max = 256) @Doc("Consul Enterprise.") String namespace,
-    @Size(min = 1, max = 256) @Doc("Consul Enterprise.") String partition)
+    @Size(min = 1, max = 256) @Doc("Consul Enterprise.") String partition,
+    @Size(max = 8)
+        @Doc(
+            "Datacenters to fail over to, in order: their instances get priority 1, 2, ... and take traffic only while the datacenters before them have too few healthy instances.")
+        List<String> failover)
     implements EndpointSource {
   public ConsulSource {
     requireNonNull(service, "service");
     tags = Copies.list(tags);
+    failover = Copies.list(failover);
+  }
+
+  /** The same service in one datacenter, without failover: what one watch follows. */
+  public ConsulSource in(String datacenter) {
+    return new ConsulSource(service, datacenter, tags, namespace, partition, List.of());
   }
 }

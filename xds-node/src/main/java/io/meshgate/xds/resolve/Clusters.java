@@ -200,15 +200,21 @@ final class Clusters {
   }
 
   /**
-   * Endpoints grouped by region and zone; a locality's weight is the sum of its endpoints'. With
-   * failover zones, a listed zone's priority is its place in the list and every other zone comes
-   * after them; localities are ordered by priority, then region and zone.
+   * Endpoints grouped by priority, region and zone; a locality's weight is the sum of its
+   * endpoints'. An endpoint's own priority (a failover source's place) comes first; within it, with
+   * failover zones, a listed zone's place in the list, every other zone after them. Priorities are
+   * then numbered densely from 0 (gRPC refuses gaps); localities are ordered by priority, then
+   * region and zone.
    */
   private static List<LocalityIr> localities(
       List<DiscoveredEndpoint> endpoints, List<String> failoverZones) {
     Map<String, List<DiscoveredEndpoint>> byLocality = new TreeMap<>();
     for (DiscoveredEndpoint e : endpoints) {
-      byLocality.computeIfAbsent(e.region() + "\u0000" + e.zone(), k -> new ArrayList<>()).add(e);
+      byLocality
+          .computeIfAbsent(
+              String.format("%08d", e.priority()) + "\u0000" + e.region() + "\u0000" + e.zone(),
+              k -> new ArrayList<>())
+          .add(e);
     }
     List<LocalityIr> localities = new ArrayList<>();
     for (List<DiscoveredEndpoint> group : byLocality.values()) {
@@ -226,14 +232,21 @@ final class Clusters {
               .toList();
       int weight = ir.stream().mapToInt(EndpointIr::weight).sum();
       String zone = group.get(0).zone();
-      int priority =
+      int zonePriority =
           failoverZones.isEmpty()
               ? 0
               : failoverZones.contains(zone) ? failoverZones.indexOf(zone) : failoverZones.size();
+      int priority = group.get(0).priority() * (failoverZones.size() + 1) + zonePriority;
       localities.add(new LocalityIr(group.get(0).region(), zone, weight, priority, ir));
     }
     localities.sort(Comparator.comparingInt(LocalityIr::priority));
-    return localities;
+    List<Integer> used = localities.stream().map(LocalityIr::priority).distinct().toList();
+    return localities.stream()
+        .map(
+            l ->
+                new LocalityIr(
+                    l.region(), l.zone(), l.weight(), used.indexOf(l.priority()), l.endpoints()))
+        .toList();
   }
 
   /** A cluster of one fixed endpoint: a sidecar's local application. */
