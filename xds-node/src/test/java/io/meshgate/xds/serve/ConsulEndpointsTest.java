@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -156,5 +157,57 @@ class ConsulEndpointsTest {
     log.info(
         "Consul registration → EDS push in {} ms",
         Duration.ofNanos(arrived - registered).toMillis());
+  }
+
+  @Test
+  void aReplicaWaitsForConsulsFirstAnswerBeforeItServesTheBackend() throws Exception {
+    // given: Consul answers slowly, and a replica starts with a Backend fed by it
+    ConsulApiDouble consul = ConsulApiDouble.create();
+    closing.add(consul);
+    consul.register("dc1", Instance.of("web", "web-1", "node-1", "10.0.0.1", 8080));
+    consul.slow(Duration.ofMillis(1500));
+    SnapshotStore store = new SnapshotStore();
+    List<Integer> firstServed = new CopyOnWriteArrayList<>();
+    store.onChange(
+        group -> {
+          if (group.equals("proxyless") && firstServed.isEmpty()) {
+            store
+                .get(group)
+                .map(g -> g.type(TypeUrls.ENDPOINT).resources().get(CLUSTER))
+                .ifPresent(
+                    r -> {
+                      try {
+                        firstServed.add(
+                            r.resource().unpack(ClusterLoadAssignment.class).getEndpointsCount());
+                      } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                      }
+                    });
+          }
+        });
+    Pipeline pipeline = new Pipeline(store, Duration.ofMillis(20), Duration.ofMillis(200));
+    closing.add(pipeline);
+    EndpointDiscovery discovery =
+        new EndpointDiscovery(
+            ConsulClient.of(ConsulSettings.at(URI.create(consul.address()))),
+            pipeline::accept,
+            Clock.systemUTC());
+    closing.add(discovery);
+    ConfigSnapshot config =
+        Cases.snapshot(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Backend
+            metadata: {name: web, namespace: default}
+            spec: {protocol: GRPC, consul: {service: web}}
+            """);
+
+    // when
+    discovery.configChanged(config);
+    pipeline.accept(config);
+
+    // then: the first assignment served already holds Consul's instance, never an empty one
+    await().atMost(Duration.ofSeconds(10)).until(() -> !firstServed.isEmpty());
+    assertThat(firstServed.get(0)).as("localities in the first assignment served").isEqualTo(1);
   }
 }
