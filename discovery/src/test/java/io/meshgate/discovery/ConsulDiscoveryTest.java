@@ -2,6 +2,7 @@ package io.meshgate.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.meshgate.config.codec.Document;
 import io.meshgate.config.codec.YamlDocuments;
@@ -12,23 +13,23 @@ import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
 import io.meshgate.discovery.consul.ConsulClient;
-import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.testkit.ConsulApiDouble;
-import io.meshgate.testkit.ConsulApiDouble.CheckStatus;
-import io.meshgate.testkit.ConsulApiDouble.Instance;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Consul Backends through {@link EndpointDiscovery} and {@link ConsulClient} against testkit's
- * {@link ConsulApiDouble}, which follows Consul's documented HTTP API.
+ * Consul Backends through {@link EndpointDiscovery} and {@link ConsulClient} against a Consul
+ * agent: testkit's {@link ConsulApiDouble}, which follows Consul's documented HTTP API, or a real
+ * agent when {@code CONSUL_HTTP_ADDR} is set ({@link ConsulAgentControl}). Tests that need what
+ * only the double can do (stop and start the agent, move its index back, count its requests) are
+ * skipped against a real agent, with the reason.
  */
 class ConsulDiscoveryTest {
   private static final ResourceKey WEB = new ResourceKey(Kind.BACKEND, "default", "web");
@@ -36,17 +37,18 @@ class ConsulDiscoveryTest {
 
   private final AtomicReference<EndpointDiscovery.Discovered> latest =
       new AtomicReference<>(EndpointDiscovery.Discovered.empty());
-  private ConsulApiDouble consul;
+
+  /** The Consul service of this test: its own name, so that a real agent's other services miss. */
+  private final String service = "web-" + UUID.randomUUID().toString().substring(0, 8);
+
+  private ConsulAgentControl consul;
   private EndpointDiscovery discovery;
 
   @BeforeEach
   void start() {
-    consul = ConsulApiDouble.create();
+    consul = ConsulAgentControl.fromEnvironmentOrDouble();
     discovery =
-        new EndpointDiscovery(
-            ConsulClient.of(ConsulSettings.at(URI.create(consul.address()))),
-            latest::set,
-            Clock.systemUTC());
+        new EndpointDiscovery(ConsulClient.of(consul.settings()), latest::set, Clock.systemUTC());
   }
 
   @AfterEach
@@ -55,15 +57,16 @@ class ConsulDiscoveryTest {
     consul.close();
   }
 
-  private static ConfigSnapshot config(String consulSource) {
+  /** The Backend {@code web} with {@code spec.consul}: this test's service, plus {@code more}. */
+  private ConfigSnapshot config(String more) {
     String yaml =
         """
         apiVersion: meshgate.io/v1alpha1
         kind: Backend
         metadata: {name: web, namespace: default}
-        spec: {consul: %s}
+        spec: {consul: {service: %s%s}}
         """
-            .formatted(consulSource);
+            .formatted(service, more);
     TreeMap<ResourceKey, Resource> resources = new TreeMap<>();
     for (Document document : YamlDocuments.read("test.yaml", yaml)) {
       Validation validation = ResourceValidator.get().validate(document.tree());
@@ -75,53 +78,62 @@ class ConsulDiscoveryTest {
     return new ConfigSnapshot(1, resources);
   }
 
+  private ConfigSnapshot config() {
+    return config("");
+  }
+
   private List<DiscoveredEndpoint> web() {
     return latest.get().endpoints().endpoints(WEB);
   }
 
-  private static Instance instance(String id, String address) {
-    return Instance.of("web", id, "node-" + id, address, 8080);
+  /** The ID of this test's instance number {@code n}. */
+  private String id(int n) {
+    return service + "-" + n;
+  }
+
+  private void register(int n, String address, String... tags) {
+    consul.register(id(n), service, address, 8080, tags);
   }
 
   @Test
   void aRegistrationAppearsAndADeregistrationLeaves() {
-    discovery.configChanged(config("{service: web}"));
+    discovery.configChanged(config());
     await().atMost(SOON).until(() -> !latest.get().states().get(WEB).pending());
     assertThat(web()).isEmpty();
 
-    consul.register("dc1", instance("web-1", "10.0.0.1"));
+    register(1, "10.0.0.1");
     await().atMost(SOON).until(() -> web().size() == 1);
     assertThat(web().get(0).address()).isEqualTo("10.0.0.1");
     assertThat(web().get(0).health()).isEqualTo(EndpointHealth.HEALTHY);
 
-    consul.deregister("dc1", "web-1");
+    consul.deregister(id(1));
     await().atMost(SOON).until(() -> web().isEmpty());
   }
 
   @Test
   void healthFollowsTheChecksAndMaintenance() {
-    consul.register("dc1", instance("web-1", "10.0.0.1"));
-    discovery.configChanged(config("{service: web}"));
+    register(1, "10.0.0.1");
+    discovery.configChanged(config());
     await().atMost(SOON).until(() -> web().size() == 1);
 
-    consul.setCheckStatus("dc1", "web-1", CheckStatus.CRITICAL);
+    consul.fail(id(1));
     await().atMost(SOON).until(() -> web().get(0).health() == EndpointHealth.UNHEALTHY);
 
-    consul.setCheckStatus("dc1", "web-1", CheckStatus.PASSING);
+    consul.pass(id(1));
     await().atMost(SOON).until(() -> web().get(0).health() == EndpointHealth.HEALTHY);
 
-    consul.maintenance("dc1", "web-1");
+    consul.maintenance(id(1));
     await().atMost(SOON).until(() -> web().get(0).health() == EndpointHealth.DRAINING);
 
-    consul.endMaintenance("dc1", "web-1");
+    consul.endMaintenance(id(1));
     await().atMost(SOON).until(() -> web().get(0).health() == EndpointHealth.HEALTHY);
   }
 
   @Test
   void tagsFilterTheInstances() {
-    consul.register("dc1", instance("web-1", "10.0.0.1").withTags("v1", "canary"));
-    consul.register("dc1", instance("web-2", "10.0.0.2").withTags("v1"));
-    discovery.configChanged(config("{service: web, tags: [v1, canary]}"));
+    register(1, "10.0.0.1", "v1", "canary");
+    register(2, "10.0.0.2", "v1");
+    discovery.configChanged(config(", tags: [v1, canary]"));
 
     await().atMost(SOON).until(() -> !web().isEmpty());
     assertThat(web()).extracting(DiscoveredEndpoint::address).containsExactly("10.0.0.1");
@@ -129,12 +141,13 @@ class ConsulDiscoveryTest {
 
   @Test
   void anAgentThatGoesAwayLeavesTheEndpointsStaleAndItsReturnClearsTheMark() {
-    consul.register("dc1", instance("web-1", "10.0.0.1"));
-    discovery.configChanged(config("{service: web}"));
+    assumeTrue(consul.isDouble(), "needs the double: stops and restarts the agent");
+    register(1, "10.0.0.1");
+    discovery.configChanged(config());
     await().atMost(SOON).until(() -> web().size() == 1);
 
     // when Consul stops answering
-    consul.stop();
+    consul.theDouble().stop();
 
     // then: the endpoint stays, marked stale with the reason
     await().atMost(SOON).until(() -> latest.get().states().get(WEB).staleSince() != null);
@@ -142,8 +155,8 @@ class ConsulDiscoveryTest {
     assertThat(latest.get().states().get(WEB).problem()).isNotBlank();
 
     // when it is back, with a change made meanwhile
-    consul.start();
-    consul.register("dc1", instance("web-2", "10.0.0.2"));
+    consul.theDouble().start();
+    register(2, "10.0.0.2");
 
     // then
     await().atMost(Duration.ofSeconds(40)).until(() -> web().size() == 2);
@@ -152,14 +165,15 @@ class ConsulDiscoveryTest {
 
   @Test
   void anAgentBackWithNothingNewClearsTheStaleMark() {
-    consul.register("dc1", instance("web-1", "10.0.0.1"));
-    discovery.configChanged(config("{service: web}"));
+    assumeTrue(consul.isDouble(), "needs the double: stops and restarts the agent");
+    register(1, "10.0.0.1");
+    discovery.configChanged(config());
     await().atMost(SOON).until(() -> web().size() == 1);
-    consul.stop();
+    consul.theDouble().stop();
     await().atMost(SOON).until(() -> latest.get().states().get(WEB).staleSince() != null);
 
     // when it is back with the same index: nothing changed meanwhile
-    consul.start();
+    consul.theDouble().start();
 
     // then the mark clears all the same
     await()
@@ -170,33 +184,35 @@ class ConsulDiscoveryTest {
 
   @Test
   void anIndexThatGoesBackwardsIsReadAgainInFull() {
-    consul.register("dc1", instance("web-1", "10.0.0.1"));
-    discovery.configChanged(config("{service: web}"));
+    assumeTrue(consul.isDouble(), "needs the double: moves the agent's raft index back");
+    register(1, "10.0.0.1");
+    discovery.configChanged(config());
     await().atMost(SOON).until(() -> web().size() == 1);
     long before = latest.get().states().get(WEB).index();
 
     // when the index goes back (a snapshot restore)
-    consul.resetIndex(1);
+    consul.theDouble().resetIndex(1);
 
     // then the watch follows the lower index...
     await().atMost(SOON).until(() -> latest.get().states().get(WEB).index() < before);
 
     // ...and sees the next change from there
-    consul.register("dc1", instance("web-2", "10.0.0.2"));
+    register(2, "10.0.0.2");
     await().atMost(SOON).until(() -> web().size() == 2);
   }
 
   @Test
   void aBackendNoLongerNamedIsNoLongerWatched() {
-    discovery.configChanged(config("{service: web}"));
+    assumeTrue(consul.isDouble(), "needs the double: counts the requests the agent receives");
+    discovery.configChanged(config());
     await().atMost(SOON).until(() -> !latest.get().states().get(WEB).pending());
 
     discovery.configChanged(new ConfigSnapshot(2, new TreeMap<>()));
 
     assertThat(latest.get().states()).isEmpty();
-    long requests = consul.requestCount();
+    long requests = consul.theDouble().requestCount();
     await().pollDelay(Duration.ofMillis(300)).until(() -> true);
-    assertThat(consul.requestCount() - requests)
+    assertThat(consul.theDouble().requestCount() - requests)
         .as("requests after the watch ended")
         .isLessThanOrEqualTo(1);
   }

@@ -39,15 +39,39 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * An in-process stand-in for a Consul agent's HTTP API, for the endpoints meshgate's discovery uses
- * (Consul itself cannot be installed on the project's machines). Tests drive it through Java levers
- * ({@link #register}, {@link #setCheckStatus}, {@link #maintenance}, {@link #resetIndex}, {@link
- * #failNext}, {@link #slow}, {@link #stop}/{@link #start}) and point the client under test at
- * {@link #address()}, what {@code CONSUL_HTTP_ADDR} would hold.
+ * and the agent endpoints a test uses to change what discovery sees (Consul itself cannot be
+ * installed on the project's machines). Tests change the catalog over HTTP, exactly as they would a
+ * real agent's, or through Java levers where no agent has one ({@link #resetIndex}, {@link
+ * #failNext}, {@link #slow}, {@link #stop}/{@link #start}, other nodes and datacenters through
+ * {@link #register}), and point the client under test at {@link #address()}, what {@code
+ * CONSUL_HTTP_ADDR} would hold.
  *
  * <p>Implemented, following HashiCorp's documentation (api-docs/health, api-docs/features/blocking,
- * api-docs/api-structure):
+ * api-docs/api-structure, api-docs/agent/service, api-docs/agent/check):
  *
  * <ul>
+ *   <li>{@code PUT /v1/agent/service/register}: {@code Name} (required: 400 {@code Missing service
+ *       name}), {@code ID} (defaults to the name), {@code Tags}, {@code Address}, {@code Port},
+ *       {@code Meta}, {@code Weights} (default passing 1, warning 1), {@code Check} and {@code
+ *       Checks}; keys in CamelCase or snake_case. The instance lands in the local datacenter on
+ *       node {@value #AGENT_NODE} ({@value #AGENT_NODE_ADDRESS}); registering an ID again replaces
+ *       it (a service in maintenance stays so). Only TTL checks are modelled; a check without an ID
+ *       is {@code service:<id>} when alone, else {@code service:<id>:<n>} counting from 1 over
+ *       {@code Check} then {@code Checks}, and starts {@code critical} unless {@code Status} says
+ *       otherwise.
+ *   <li>{@code PUT /v1/agent/service/deregister/:service_id}: removes the instance and its checks;
+ *       an unknown ID is no action, as documented.
+ *   <li>{@code PUT /v1/agent/check/pass|warn|fail/:check_id} and {@code PUT
+ *       /v1/agent/check/update/:check_id} with {@code {"Status": ...}}: set a check; its current
+ *       status is no write. {@code note} and {@code Output} are accepted and not kept.
+ *   <li>{@code PUT /v1/agent/service/maintenance/:service_id?enable=...&reason=...}: a critical
+ *       {@code _service_maintenance:<id>} check whose {@code Notes} is the reason; idempotent.
+ *   <li>Every agent write that changes something moves the raft index, as the levers do, and with
+ *       ACLs needs a known token: an unknown one answers 403 {@code ACL not found}, none 403 {@code
+ *       Permission denied} (writes are refused, not filtered). Other methods than PUT answer 405.
+ *       The pages do not say what a check or service ID the agent does not have answers for checks
+ *       and maintenance; the double answers 404 {@code Unknown check ID "..."} / {@code Unknown
+ *       service ID "..."} so that a test learns of its mistake.
  *   <li>{@code GET /v1/health/service/:service} with {@code dc}, {@code tag} (repeatable: an
  *       instance must carry every tag), {@code passing} (bare or a Go boolean; only entries whose
  *       checks are all passing, so a warning is filtered out too), {@code index} and {@code wait}.
@@ -84,8 +108,10 @@ import org.jspecify.annotations.Nullable;
  *       agent, the pages do not spell them out. Unknown query parameters are ignored.
  * </ul>
  *
- * <p>Not implemented: any other endpoint (404), the catalog and agent write APIs over HTTP
- * (registration is a Java lever only), {@code filter} and {@code near} (ignored: answers are
+ * <p>Not implemented: any other endpoint (404), the catalog write API, check types other than TTL,
+ * TTL expiry, {@code DeregisterCriticalServiceAfter}, {@code replace-existing-checks}, {@code
+ * EnableTagOverride}, {@code Kind}/{@code Proxy}/{@code Connect}, {@code /v1/agent/check/register},
+ * node maintenance over HTTP (a lever), {@code filter} and {@code near} (ignored: answers are
  * unfiltered and unsorted by distance), consistency modes ({@code stale}, {@code consistent}), hash
  * based blocking, agent caching ({@code cached}), namespaces and partitions beyond {@code default}
  * (other values answer an empty list), per-token policies (a known token reads everything), tagged
@@ -104,6 +130,15 @@ public final class ConsulApiDouble implements AutoCloseable {
   static final Duration MAX_WAIT = Duration.ofMinutes(10);
   private static final int REQUEST_LOG_LIMIT = 10_000;
   private static final String HEALTH_SERVICE = "/v1/health/service/";
+  private static final String AGENT = "/v1/agent/";
+
+  /** The node the double's own agent runs on: services registered over HTTP land there. */
+  public static final String AGENT_NODE = "consul-double";
+
+  public static final String AGENT_NODE_ADDRESS = "127.0.0.1";
+
+  // Our wording: the pages say only that a default is used when no reason is given.
+  static final String DEFAULT_MAINTENANCE_REASON = "maintenance mode, no reason given";
 
   /** A check's state, as Consul spells it. */
   public enum CheckStatus {
@@ -263,9 +298,48 @@ public final class ConsulApiDouble implements AutoCloseable {
 
   private record ServiceKey(String dc, String service) {}
 
-  /** An instance as stored: the registered data plus what Consul adds to it. */
+  /** One health check of a service instance. */
+  private record ServiceCheck(String id, String name, CheckStatus status) {
+    ServiceCheck withStatus(CheckStatus newStatus) {
+      return new ServiceCheck(id, name, newStatus);
+    }
+  }
+
+  /** A service's weights, as Consul applies them to passing and warning instances. */
+  private record Weights(int passing, int warning) {
+    static final Weights DEFAULT = new Weights(1, 1);
+  }
+
+  /**
+   * An instance as stored: the registered data plus what Consul adds to it. {@code checks} are the
+   * instance's own checks (not the node's, not maintenance); {@code maintenanceReason} is the
+   * critical maintenance check's note, meaningful only while {@code inMaintenance}.
+   */
   private record Stored(
-      Instance instance, long createIndex, long modifyIndex, boolean inMaintenance) {}
+      Instance instance,
+      Weights weights,
+      List<ServiceCheck> checks,
+      long createIndex,
+      long modifyIndex,
+      boolean inMaintenance,
+      String maintenanceReason) {
+    Stored {
+      checks = List.copyOf(checks);
+    }
+
+    Stored withChecks(List<ServiceCheck> newChecks, long index) {
+      return new Stored(
+          instance, weights, newChecks, createIndex, index, inMaintenance, maintenanceReason);
+    }
+
+    Stored withMaintenance(boolean on, String reason, long index) {
+      return new Stored(instance, weights, checks, createIndex, index, on, reason);
+    }
+
+    boolean allChecksPassing() {
+      return checks.stream().allMatch(c -> c.status() == CheckStatus.PASSING);
+    }
+  }
 
   private record Failure(int status, String body) {}
 
@@ -343,18 +417,31 @@ public final class ConsulApiDouble implements AutoCloseable {
     requireNonNull(instance, "instance");
     lock.lock();
     try {
-      Map<String, Stored> instances = instancesOf(dc);
-      Stored previous = instances.get(instance.serviceId());
-      long index = nextIndex(dc);
-      long created = previous == null ? index : previous.createIndex();
-      boolean maintenance = previous != null && previous.inMaintenance();
-      instances.put(instance.serviceId(), new Stored(instance, created, index, maintenance));
-      touched(dc, instance.service(), index);
-      if (previous != null && !previous.instance().service().equals(instance.service())) {
-        touched(dc, previous.instance().service(), index);
-      }
+      ServiceCheck own =
+          new ServiceCheck(
+              "service:" + instance.serviceId(),
+              "Service '" + instance.service() + "' check",
+              instance.checkStatus());
+      put(dc, instance, Weights.DEFAULT, List.of(own));
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Stores a registration, replacing one with the same service ID; maintenance carries over. */
+  private void put(String dc, Instance instance, Weights weights, List<ServiceCheck> checks) {
+    Map<String, Stored> instances = instancesOf(dc);
+    Stored previous = instances.get(instance.serviceId());
+    long index = nextIndex(dc);
+    long created = previous == null ? index : previous.createIndex();
+    boolean maintenance = previous != null && previous.inMaintenance();
+    String reason = previous == null ? "" : previous.maintenanceReason();
+    instances.put(
+        instance.serviceId(),
+        new Stored(instance, weights, checks, created, index, maintenance, reason));
+    touched(dc, instance.service(), index);
+    if (previous != null && !previous.instance().service().equals(instance.service())) {
+      touched(dc, previous.instance().service(), index);
     }
   }
 
@@ -368,37 +455,58 @@ public final class ConsulApiDouble implements AutoCloseable {
     }
   }
 
-  /** Sets the status of the instance's own check; setting the status it already has is no write. */
+  /**
+   * Sets the status of the instance's own check, {@code service:<serviceId>}; setting the status it
+   * already has is no write.
+   */
   public void setCheckStatus(String dc, String serviceId, CheckStatus status) {
     requireNonNull(status, "status");
     lock.lock();
     try {
       Stored current = stored(dc, serviceId);
-      if (current.instance().checkStatus() == status) {
-        return;
+      String checkId = "service:" + serviceId;
+      if (current.checks().stream().noneMatch(c -> c.id().equals(checkId))) {
+        throw new IllegalArgumentException(
+            "serviceId: "
+                + serviceId
+                + " (expected an instance with check "
+                + checkId
+                + "; it has "
+                + current.checks().stream().map(ServiceCheck::id).toList()
+                + ")");
       }
-      long index = nextIndex(dc);
-      instancesOf(dc)
-          .put(
-              serviceId,
-              new Stored(
-                  current.instance().withCheckStatus(status),
-                  current.createIndex(),
-                  index,
-                  current.inMaintenance()));
-      touched(dc, current.instance().service(), index);
+      updateCheck(dc, current, checkId, status);
     } finally {
       lock.unlock();
     }
   }
 
+  /** Sets one check of a stored instance; its current status is no write. Lock held. */
+  private void updateCheck(String dc, Stored current, String checkId, CheckStatus status) {
+    List<ServiceCheck> checks = new ArrayList<>();
+    boolean changes = false;
+    for (ServiceCheck check : current.checks()) {
+      if (check.id().equals(checkId) && check.status() != status) {
+        check = check.withStatus(status);
+        changes = true;
+      }
+      checks.add(check);
+    }
+    if (!changes) {
+      return;
+    }
+    long index = nextIndex(dc);
+    instancesOf(dc).put(current.instance().serviceId(), current.withChecks(checks, index));
+    touched(dc, current.instance().service(), index);
+  }
+
   /** Puts a service instance into maintenance: a critical {@code _service_maintenance} check. */
   public void maintenance(String dc, String serviceId) {
-    setServiceMaintenance(dc, serviceId, true);
+    setServiceMaintenance(dc, serviceId, true, DEFAULT_MAINTENANCE_REASON);
   }
 
   public void endMaintenance(String dc, String serviceId) {
-    setServiceMaintenance(dc, serviceId, false);
+    setServiceMaintenance(dc, serviceId, false, "");
   }
 
   /** Puts a node into maintenance: a critical {@code _node_maintenance} check on all it runs. */
@@ -620,6 +728,10 @@ public final class ConsulApiDouble implements AutoCloseable {
         return;
       }
       String path = uri.getPath();
+      if (path.startsWith(AGENT)) {
+        agent(exchange, path.substring(AGENT.length()), params, token);
+        return;
+      }
       if (!path.startsWith(HEALTH_SERVICE)) {
         text(exchange, 404, "404 page not found");
         return;
@@ -641,6 +753,253 @@ public final class ConsulApiDouble implements AutoCloseable {
     } finally {
       exchange.close();
     }
+  }
+
+  // ---- agent write endpoints ------------------------------------------------------------------
+
+  /**
+   * {@code PUT /v1/agent/...}: the writes a test makes to its local agent. Everything lands in the
+   * local datacenter on {@link #AGENT_NODE}.
+   */
+  private void agent(
+      HttpExchange exchange,
+      String endpoint,
+      @Nullable Map<String, List<String>> params,
+      @Nullable String token)
+      throws IOException {
+    Matcher check = AGENT_CHECK.matcher(endpoint);
+    boolean known =
+        endpoint.equals("service/register")
+            || endpoint.startsWith("service/deregister/")
+            || endpoint.startsWith("service/maintenance/")
+            || check.matches();
+    if (!known) {
+      text(exchange, 404, "404 page not found");
+      return;
+    }
+    if (!exchange.getRequestMethod().equals("PUT")) {
+      text(exchange, 405, "method " + exchange.getRequestMethod() + " not allowed");
+      return;
+    }
+    if (params == null) {
+      text(exchange, 400, "Invalid query");
+      return;
+    }
+    if (aclTokens != null) {
+      // Token resolution comes first; the anonymous token resolves but may not write.
+      if (token != null && !aclTokens.contains(token)) {
+        text(exchange, 403, "ACL not found");
+        return;
+      }
+      if (token == null) {
+        text(exchange, 403, "Permission denied");
+        return;
+      }
+    }
+    byte[] body = exchange.getRequestBody().readAllBytes();
+    if (endpoint.equals("service/register")) {
+      registerOverHttp(exchange, new String(body, StandardCharsets.UTF_8));
+    } else if (endpoint.startsWith("service/deregister/")) {
+      deregisterOverHttp(exchange, endpoint.substring("service/deregister/".length()));
+    } else if (endpoint.startsWith("service/maintenance/")) {
+      maintenanceOverHttp(exchange, endpoint.substring("service/maintenance/".length()), params);
+    } else {
+      checkOverHttp(exchange, check.group(1), check.group(2), body);
+    }
+  }
+
+  private static final Pattern AGENT_CHECK = Pattern.compile("check/(pass|warn|fail|update)/(.+)");
+
+  private void registerOverHttp(HttpExchange exchange, String body) throws IOException {
+    Instance instance;
+    Weights weights;
+    List<ServiceCheck> checks;
+    try {
+      Map<String, Object> definition = JsonReader.object(JsonReader.parse(body), "body");
+      String name = JsonReader.string(definition, "Name", "");
+      if (name.isEmpty()) {
+        text(exchange, 400, "Missing service name");
+        return;
+      }
+      String id = JsonReader.string(definition, "ID", name);
+      instance =
+          new Instance(
+              AGENT_NODE,
+              AGENT_NODE_ADDRESS,
+              Map.of(),
+              id,
+              name,
+              JsonReader.string(definition, "Address", ""),
+              (int) JsonReader.number(definition, "Port", 0),
+              JsonReader.strings(definition, "Tags"),
+              JsonReader.stringMap(definition, "Meta"),
+              CheckStatus.PASSING);
+      Map<String, Object> rawWeights = JsonReader.optionalObject(definition, "Weights");
+      weights =
+          rawWeights == null
+              ? Weights.DEFAULT
+              : new Weights(
+                  (int) JsonReader.number(rawWeights, "Passing", 1),
+                  (int) JsonReader.number(rawWeights, "Warning", 1));
+      checks = checksOf(definition, id, name);
+    } catch (IllegalArgumentException e) {
+      text(exchange, 400, "Request decode failed: " + e.getMessage());
+      return;
+    }
+    lock.lock();
+    try {
+      put(localDatacenter, instance, weights, checks);
+    } finally {
+      lock.unlock();
+    }
+    send(exchange, 200, "");
+  }
+
+  /**
+   * {@code Check} and {@code Checks} together, in that order. A check without an ID is named {@code
+   * service:<id>} when it is the only one, else {@code service:<id>:<position from 1>}; only TTL
+   * checks are modelled (the double runs no probes), starting {@code critical} unless {@code
+   * Status} says otherwise, as a new check does in Consul.
+   */
+  private static List<ServiceCheck> checksOf(
+      Map<String, Object> definition, String serviceId, String service) {
+    List<Map<String, Object>> definitions = new ArrayList<>();
+    Map<String, Object> single = JsonReader.optionalObject(definition, "Check");
+    if (single != null) {
+      definitions.add(single);
+    }
+    Object many = JsonReader.get(definition, "Checks");
+    if (many != null) {
+      if (!(many instanceof List<?> list)) {
+        throw new IllegalArgumentException("Checks: expected an array");
+      }
+      for (Object each : list) {
+        definitions.add(JsonReader.object(each, "Checks[]"));
+      }
+    }
+    List<ServiceCheck> checks = new ArrayList<>();
+    for (int i = 0; i < definitions.size(); i++) {
+      Map<String, Object> def = definitions.get(i);
+      String generated = "service:" + serviceId + (definitions.size() == 1 ? "" : ":" + (i + 1));
+      String id = JsonReader.string(def, "CheckID", JsonReader.string(def, "ID", generated));
+      String ttl = JsonReader.string(def, "TTL", "");
+      Duration parsedTtl = GoDuration.parse(ttl);
+      if (parsedTtl == null || parsedTtl.isNegative() || parsedTtl.isZero()) {
+        throw new IllegalArgumentException(
+            "check " + id + ": TTL " + quote(ttl) + " (expected a TTL check with a duration > 0)");
+      }
+      String rawStatus = JsonReader.string(def, "Status", CheckStatus.CRITICAL.json());
+      CheckStatus status = checkStatus(rawStatus);
+      if (status == null) {
+        throw new IllegalArgumentException("check " + id + ": invalid Status " + quote(rawStatus));
+      }
+      String name = JsonReader.string(def, "Name", "Service '" + service + "' check");
+      checks.add(new ServiceCheck(id, name, status));
+    }
+    return checks;
+  }
+
+  private void deregisterOverHttp(HttpExchange exchange, String serviceId) throws IOException {
+    lock.lock();
+    try {
+      // Documented: a service the agent does not have is no action, and no error.
+      if (instancesOf(localDatacenter).containsKey(serviceId)) {
+        deregister(localDatacenter, serviceId);
+      }
+    } finally {
+      lock.unlock();
+    }
+    send(exchange, 200, "");
+  }
+
+  private void maintenanceOverHttp(
+      HttpExchange exchange, String serviceId, Map<String, List<String>> params)
+      throws IOException {
+    if (!params.containsKey("enable")) {
+      text(exchange, 400, "Missing value for enable");
+      return;
+    }
+    Boolean enable = goBool(first(params, "enable"));
+    if (enable == null) {
+      text(exchange, 400, "Invalid value for enable");
+      return;
+    }
+    String reason = first(params, "reason");
+    boolean found;
+    lock.lock();
+    try {
+      found = instancesOf(localDatacenter).containsKey(serviceId);
+      if (found) {
+        setServiceMaintenance(
+            localDatacenter,
+            serviceId,
+            enable,
+            reason.isEmpty() ? DEFAULT_MAINTENANCE_REASON : reason);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (found) {
+      send(exchange, 200, "");
+    } else {
+      // The pages do not say; a test that names the wrong service should hear about it.
+      text(exchange, 404, "Unknown service ID " + quote(serviceId));
+    }
+  }
+
+  private void checkOverHttp(HttpExchange exchange, String verb, String checkId, byte[] body)
+      throws IOException {
+    CheckStatus status =
+        switch (verb) {
+          case "pass" -> CheckStatus.PASSING;
+          case "warn" -> CheckStatus.WARNING;
+          case "fail" -> CheckStatus.CRITICAL;
+          default -> null;
+        };
+    if (status == null) {
+      String rawStatus;
+      try {
+        Map<String, Object> update =
+            JsonReader.object(JsonReader.parse(new String(body, StandardCharsets.UTF_8)), "body");
+        rawStatus = JsonReader.string(update, "Status", "");
+      } catch (IllegalArgumentException e) {
+        text(exchange, 400, "Request decode failed: " + e.getMessage());
+        return;
+      }
+      status = checkStatus(rawStatus);
+      if (status == null) {
+        text(exchange, 400, "Invalid check status: " + quote(rawStatus));
+        return;
+      }
+    }
+    boolean found = false;
+    lock.lock();
+    try {
+      for (Stored stored : List.copyOf(instancesOf(localDatacenter).values())) {
+        if (stored.checks().stream().anyMatch(c -> c.id().equals(checkId))) {
+          updateCheck(localDatacenter, stored, checkId, status);
+          found = true;
+          break;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (found) {
+      send(exchange, 200, "");
+    } else {
+      // The pages do not say; a test that names the wrong check should hear about it.
+      text(exchange, 404, "Unknown check ID " + quote(checkId));
+    }
+  }
+
+  private static @Nullable CheckStatus checkStatus(String json) {
+    for (CheckStatus status : CheckStatus.values()) {
+      if (status.json().equals(json)) {
+        return status;
+      }
+    }
+    return null;
   }
 
   private void healthService(
@@ -786,7 +1145,7 @@ public final class ConsulApiDouble implements AutoCloseable {
         continue;
       }
       boolean allPassing =
-          instance.checkStatus() == CheckStatus.PASSING
+          stored.allChecksPassing()
               && !stored.inMaintenance()
               && !nodesDown.contains(instance.node());
       if (query.passingOnly() && !allPassing) {
@@ -824,23 +1183,22 @@ public final class ConsulApiDouble implements AutoCloseable {
     field(json, "Address", in.serviceAddress()).append(",\"Meta\":");
     map(json, in.serviceMeta());
     json.append(",\"Port\":").append(in.port());
-    json.append(",\"Weights\":{\"Passing\":1,\"Warning\":1},\"EnableTagOverride\":false");
+    json.append(",\"Weights\":{\"Passing\":").append(stored.weights().passing());
+    json.append(",\"Warning\":").append(stored.weights().warning());
+    json.append("},\"EnableTagOverride\":false");
     json.append(",\"CreateIndex\":").append(stored.createIndex());
     json.append(",\"ModifyIndex\":").append(stored.modifyIndex());
     json.append("},\"Checks\":[");
-    check(json, in, "serfHealth", "Serf Health Status", CheckStatus.PASSING, false);
+    check(json, in, "serfHealth", "Serf Health Status", CheckStatus.PASSING, "", false);
     if (nodeDown) {
       json.append(',');
-      check(json, in, "_node_maintenance", "Node Maintenance Mode", CheckStatus.CRITICAL, false);
+      check(
+          json, in, "_node_maintenance", "Node Maintenance Mode", CheckStatus.CRITICAL, "", false);
     }
-    json.append(',');
-    check(
-        json,
-        in,
-        "service:" + in.serviceId(),
-        "Service '" + in.service() + "' check",
-        in.checkStatus(),
-        true);
+    for (ServiceCheck own : stored.checks()) {
+      json.append(',');
+      check(json, in, own.id(), own.name(), own.status(), "", true);
+    }
     if (stored.inMaintenance()) {
       json.append(',');
       check(
@@ -849,6 +1207,7 @@ public final class ConsulApiDouble implements AutoCloseable {
           "_service_maintenance:" + in.serviceId(),
           "Service Maintenance Mode",
           CheckStatus.CRITICAL,
+          stored.maintenanceReason(),
           true);
     }
     json.append("]}");
@@ -860,12 +1219,14 @@ public final class ConsulApiDouble implements AutoCloseable {
       String id,
       String name,
       CheckStatus status,
+      String notes,
       boolean ofService) {
     json.append('{');
     field(json, "Node", in.node()).append(',');
     field(json, "CheckID", id).append(',');
     field(json, "Name", name).append(',');
     field(json, "Status", status.json()).append(',');
+    field(json, "Notes", notes).append(',');
     field(json, "ServiceID", ofService ? in.serviceId() : "").append(',');
     field(json, "ServiceName", ofService ? in.service() : "").append('}');
   }
@@ -933,7 +1294,7 @@ public final class ConsulApiDouble implements AutoCloseable {
     return stored;
   }
 
-  private void setServiceMaintenance(String dc, String serviceId, boolean on) {
+  private void setServiceMaintenance(String dc, String serviceId, boolean on, String reason) {
     lock.lock();
     try {
       Stored current = stored(dc, serviceId);
@@ -941,8 +1302,7 @@ public final class ConsulApiDouble implements AutoCloseable {
         return;
       }
       long index = nextIndex(dc);
-      instancesOf(dc)
-          .put(serviceId, new Stored(current.instance(), current.createIndex(), index, on));
+      instancesOf(dc).put(serviceId, current.withMaintenance(on, on ? reason : "", index));
       touched(dc, current.instance().service(), index);
     } finally {
       lock.unlock();
@@ -1062,6 +1422,254 @@ public final class ConsulApiDouble implements AutoCloseable {
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(bytes);
       }
+    }
+  }
+
+  /**
+   * Reads the JSON of a request body: objects as maps, arrays as lists, strings, numbers as double,
+   * booleans and null. Keys are looked up as the agent reads them: {@code ServiceID}, {@code
+   * service_id} and {@code serviceid} are the same key. Malformed input is an {@link
+   * IllegalArgumentException} whose message says where.
+   */
+  static final class JsonReader {
+    private final String text;
+    private int at;
+
+    private JsonReader(String text) {
+      this.text = text;
+    }
+
+    static @Nullable Object parse(String text) {
+      JsonReader reader = new JsonReader(text);
+      Object value = reader.value();
+      reader.space();
+      if (reader.at != text.length()) {
+        throw reader.error("unexpected content after the value");
+      }
+      return value;
+    }
+
+    static @Nullable Object get(Map<String, Object> object, String key) {
+      String wanted = normalized(key);
+      for (Map.Entry<String, Object> e : object.entrySet()) {
+        if (normalized(e.getKey()).equals(wanted)) {
+          return e.getValue();
+        }
+      }
+      return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> object(@Nullable Object value, String what) {
+      if (!(value instanceof Map)) {
+        throw new IllegalArgumentException(what + ": expected an object");
+      }
+      return (Map<String, Object>) value;
+    }
+
+    static @Nullable Map<String, Object> optionalObject(Map<String, Object> object, String key) {
+      Object value = get(object, key);
+      return value == null ? null : object(value, key);
+    }
+
+    static String string(Map<String, Object> object, String key, String absent) {
+      Object value = get(object, key);
+      if (value == null) {
+        return absent;
+      }
+      if (!(value instanceof String s)) {
+        throw new IllegalArgumentException(key + ": expected a string");
+      }
+      return s;
+    }
+
+    static long number(Map<String, Object> object, String key, long absent) {
+      Object value = get(object, key);
+      if (value == null) {
+        return absent;
+      }
+      if (!(value instanceof Double d) || d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(key + ": " + value + " (expected an integer)");
+      }
+      return d.longValue();
+    }
+
+    static List<String> strings(Map<String, Object> object, String key) {
+      Object value = get(object, key);
+      if (value == null) {
+        return List.of();
+      }
+      if (!(value instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
+        throw new IllegalArgumentException(key + ": expected an array of strings");
+      }
+      return list.stream().map(String.class::cast).toList();
+    }
+
+    static Map<String, String> stringMap(Map<String, Object> object, String key) {
+      Map<String, Object> value = optionalObject(object, key);
+      if (value == null) {
+        return Map.of();
+      }
+      Map<String, String> strings = new LinkedHashMap<>();
+      for (Map.Entry<String, Object> e : value.entrySet()) {
+        if (!(e.getValue() instanceof String s)) {
+          throw new IllegalArgumentException(key + "." + e.getKey() + ": expected a string");
+        }
+        strings.put(e.getKey(), s);
+      }
+      return strings;
+    }
+
+    private static String normalized(String key) {
+      return key.replace("_", "").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private @Nullable Object value() {
+      space();
+      if (at >= text.length()) {
+        throw error("unexpected end of input");
+      }
+      char c = text.charAt(at);
+      if (c == '{') {
+        return objectValue();
+      }
+      if (c == '[') {
+        return arrayValue();
+      }
+      if (c == '"') {
+        return stringValue();
+      }
+      if (text.startsWith("true", at)) {
+        at += 4;
+        return Boolean.TRUE;
+      }
+      if (text.startsWith("false", at)) {
+        at += 5;
+        return Boolean.FALSE;
+      }
+      if (text.startsWith("null", at)) {
+        at += 4;
+        return null;
+      }
+      Matcher number = NUMBER.matcher(text).region(at, text.length());
+      if (number.lookingAt()) {
+        at = number.end();
+        return Double.parseDouble(number.group());
+      }
+      throw error("unexpected character " + quote(String.valueOf(c)));
+    }
+
+    private static final Pattern NUMBER =
+        Pattern.compile("-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?");
+
+    private Map<String, Object> objectValue() {
+      Map<String, Object> object = new LinkedHashMap<>();
+      at++;
+      space();
+      if (peek() == '}') {
+        at++;
+        return object;
+      }
+      while (true) {
+        space();
+        if (peek() != '"') {
+          throw error("expected a key");
+        }
+        String key = stringValue();
+        space();
+        expect(':');
+        object.put(key, value());
+        space();
+        if (peek() == ',') {
+          at++;
+        } else {
+          expect('}');
+          return object;
+        }
+      }
+    }
+
+    private List<Object> arrayValue() {
+      List<Object> array = new ArrayList<>();
+      at++;
+      space();
+      if (peek() == ']') {
+        at++;
+        return array;
+      }
+      while (true) {
+        array.add(value());
+        space();
+        if (peek() == ',') {
+          at++;
+        } else {
+          expect(']');
+          return array;
+        }
+      }
+    }
+
+    private String stringValue() {
+      at++;
+      StringBuilder out = new StringBuilder();
+      while (true) {
+        if (at >= text.length()) {
+          throw error("unterminated string");
+        }
+        char c = text.charAt(at++);
+        if (c == '"') {
+          return out.toString();
+        }
+        if (c != '\\') {
+          out.append(c);
+          continue;
+        }
+        if (at >= text.length()) {
+          throw error("unterminated escape");
+        }
+        char e = text.charAt(at++);
+        switch (e) {
+          case '"', '\\', '/' -> out.append(e);
+          case 'b' -> out.append('\b');
+          case 'f' -> out.append('\f');
+          case 'n' -> out.append('\n');
+          case 'r' -> out.append('\r');
+          case 't' -> out.append('\t');
+          case 'u' -> {
+            if (at + 4 > text.length()) {
+              throw error("short unicode escape");
+            }
+            try {
+              out.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
+            } catch (NumberFormatException ex) {
+              throw error("bad unicode escape");
+            }
+            at += 4;
+          }
+          default -> throw error("bad escape \\" + e);
+        }
+      }
+    }
+
+    private char peek() {
+      return at < text.length() ? text.charAt(at) : '\0';
+    }
+
+    private void expect(char c) {
+      if (peek() != c) {
+        throw error("expected '" + c + "'");
+      }
+      at++;
+    }
+
+    private void space() {
+      while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
+        at++;
+      }
+    }
+
+    private IllegalArgumentException error(String what) {
+      return new IllegalArgumentException(what + " at offset " + at);
     }
   }
 

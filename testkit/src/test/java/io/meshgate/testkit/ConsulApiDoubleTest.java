@@ -416,6 +416,221 @@ class ConsulApiDoubleTest {
     assertThat(ConsulApiDouble.GoDuration.parse("")).isNull();
   }
 
+  // ---- agent write endpoints ------------------------------------------------------------------
+
+  @Test
+  void aServiceRegisteredOverHttpAnswersWithItsFieldsOnTheAgentsNode() {
+    // given
+    ConsulApiDouble consul = track(ConsulApiDouble.create());
+    long before = consul.raftIndex();
+
+    // when
+    Answer registered =
+        put(
+            consul,
+            "/v1/agent/service/register",
+            """
+            {"ID": "web-1", "Name": "web", "Tags": ["v1", "eu"], "Address": "10.0.0.1",
+             "Port": 8080, "Meta": {"version": "1.2"}, "Weights": {"Passing": 3, "Warning": 2},
+             "Check": {"TTL": "30s", "Status": "passing"}}
+            """);
+
+    // then
+    assertThat(registered.status()).as(registered.text()).isEqualTo(200);
+    assertThat(consul.raftIndex()).isGreaterThan(before);
+    Answer answer = get(consul, "/v1/health/service/web?passing");
+    assertThat(ids(answer)).containsExactly("web-1");
+    JsonNode entry = answer.body().get(0);
+    assertThat(entry.at("/Node/Node").asText()).isEqualTo(ConsulApiDouble.AGENT_NODE);
+    assertThat(entry.at("/Node/Datacenter").asText()).isEqualTo("dc1");
+    assertThat(entry.at("/Service/Service").asText()).isEqualTo("web");
+    assertThat(entry.at("/Service/Address").asText()).isEqualTo("10.0.0.1");
+    assertThat(entry.at("/Service/Port").asInt()).isEqualTo(8080);
+    assertThat(entry.at("/Service/Tags").toString()).isEqualTo("[\"v1\",\"eu\"]");
+    assertThat(entry.at("/Service/Meta/version").asText()).isEqualTo("1.2");
+    assertThat(entry.at("/Service/Weights/Passing").asInt()).isEqualTo(3);
+    assertThat(entry.at("/Service/Weights/Warning").asInt()).isEqualTo(2);
+    assertThat(checkIds(entry)).containsExactly("serfHealth", "service:web-1");
+    assertThat(entry.at("/Checks/1/Status").asText()).isEqualTo("passing");
+  }
+
+  @Test
+  void ttlCheckEndpointsSetTheStatusAndWakeABlockingQuery() {
+    // given a TTL check that starts critical, as a new check does
+    ConsulApiDouble consul = track(ConsulApiDouble.create());
+    put(consul, "/v1/agent/service/register", "{\"Name\": \"web\", \"Check\": {\"TTL\": \"1m\"}}");
+    Answer first = get(consul, "/v1/health/service/web");
+    assertThat(first.body().at("/0/Service/ID").asText())
+        .as("ID defaults to Name")
+        .isEqualTo("web");
+    assertThat(first.body().at("/0/Checks/1/Status").asText()).isEqualTo("critical");
+    CompletableFuture<Answer> blocked =
+        getAsync(consul, "/v1/health/service/web?index=" + first.index() + "&wait=30s");
+
+    // when
+    assertThat(put(consul, "/v1/agent/check/pass/service:web?note=ok", "").status()).isEqualTo(200);
+
+    // then
+    Answer passed = blocked.orTimeout(10, TimeUnit.SECONDS).join();
+    assertThat(passed.index()).isGreaterThan(first.index());
+    assertThat(passed.body().at("/0/Checks/1/Status").asText()).isEqualTo("passing");
+
+    assertThat(put(consul, "/v1/agent/check/warn/service:web", "").status()).isEqualTo(200);
+    assertThat(status(consul)).isEqualTo("warning");
+    assertThat(put(consul, "/v1/agent/check/fail/service:web", "").status()).isEqualTo(200);
+    assertThat(status(consul)).isEqualTo("critical");
+    Answer updated = put(consul, "/v1/agent/check/update/service:web", "{\"Status\": \"passing\"}");
+    assertThat(updated.status()).as(updated.text()).isEqualTo(200);
+    assertThat(status(consul)).isEqualTo("passing");
+
+    // the status it already has is no write
+    long index = consul.raftIndex();
+    put(consul, "/v1/agent/check/pass/service:web", "");
+    assertThat(consul.raftIndex()).isEqualTo(index);
+
+    Answer unknown = put(consul, "/v1/agent/check/pass/service:nope", "");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.text()).isEqualTo("Unknown check ID \"service:nope\"");
+    Answer badStatus = put(consul, "/v1/agent/check/update/service:web", "{\"Status\": \"ok\"}");
+    assertThat(badStatus.status()).isEqualTo(400);
+  }
+
+  @Test
+  void checksGetPositionalIdsAndSnakeCaseKeysAreRead() {
+    ConsulApiDouble consul = track(ConsulApiDouble.create());
+
+    Answer registered =
+        put(
+            consul,
+            "/v1/agent/service/register",
+            """
+            {"name": "db", "id": "db-1", "port": 5432,
+             "check": {"ttl": "10s", "status": "passing"},
+             "checks": [{"TTL": "10s", "Status": "warning"}, {"check_id": "db-disk", "ttl": "10s"}]}
+            """);
+
+    assertThat(registered.status()).as(registered.text()).isEqualTo(200);
+    JsonNode entry = get(consul, "/v1/health/service/db").body().get(0);
+    assertThat(checkIds(entry))
+        .containsExactly("serfHealth", "service:db-1:1", "service:db-1:2", "db-disk");
+    assertThat(entry.at("/Service/Port").asInt()).isEqualTo(5432);
+    assertThat(ids(get(consul, "/v1/health/service/db?passing"))).isEmpty();
+  }
+
+  @Test
+  void maintenanceOverHttpAddsACriticalCheckWithTheReasonAndTakesItAway() {
+    // given
+    ConsulApiDouble consul = track(ConsulApiDouble.create());
+    put(
+        consul,
+        "/v1/agent/service/register",
+        "{\"ID\": \"web-1\", \"Name\": \"web\", \"Check\": {\"TTL\": \"1m\", \"Status\": \"passing\"}}");
+    long before = consul.raftIndex();
+
+    // when
+    Answer on =
+        put(consul, "/v1/agent/service/maintenance/web-1?enable=true&reason=For+the+docs", "");
+
+    // then
+    assertThat(on.status()).as(on.text()).isEqualTo(200);
+    assertThat(consul.raftIndex()).isGreaterThan(before);
+    JsonNode entry = get(consul, "/v1/health/service/web").body().get(0);
+    assertThat(checkIds(entry))
+        .containsExactly("serfHealth", "service:web-1", "_service_maintenance:web-1");
+    assertThat(entry.at("/Checks/2/Status").asText()).isEqualTo("critical");
+    assertThat(entry.at("/Checks/2/Notes").asText()).isEqualTo("For the docs");
+    assertThat(ids(get(consul, "/v1/health/service/web?passing"))).isEmpty();
+
+    // idempotent
+    long index = consul.raftIndex();
+    put(consul, "/v1/agent/service/maintenance/web-1?enable=true", "");
+    assertThat(consul.raftIndex()).isEqualTo(index);
+
+    // when it ends
+    assertThat(put(consul, "/v1/agent/service/maintenance/web-1?enable=false", "").status())
+        .isEqualTo(200);
+    assertThat(ids(get(consul, "/v1/health/service/web?passing"))).containsExactly("web-1");
+
+    assertThat(put(consul, "/v1/agent/service/maintenance/web-1", "").text())
+        .isEqualTo("Missing value for enable");
+    assertThat(put(consul, "/v1/agent/service/maintenance/web-1?enable=maybe", "").status())
+        .isEqualTo(400);
+    assertThat(put(consul, "/v1/agent/service/maintenance/nope?enable=true", "").status())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void deregisterOverHttpRemovesTheInstanceAndAnUnknownIdIsNoAction() {
+    // given
+    ConsulApiDouble consul = track(ConsulApiDouble.create());
+    put(consul, "/v1/agent/service/register", "{\"ID\": \"web-1\", \"Name\": \"web\"}");
+    assertThat(ids(get(consul, "/v1/health/service/web"))).containsExactly("web-1");
+    long before = consul.raftIndex();
+
+    // when
+    Answer removed = put(consul, "/v1/agent/service/deregister/web-1", "");
+
+    // then
+    assertThat(removed.status()).isEqualTo(200);
+    assertThat(consul.raftIndex()).isGreaterThan(before);
+    assertThat(ids(get(consul, "/v1/health/service/web"))).isEmpty();
+
+    long index = consul.raftIndex();
+    assertThat(put(consul, "/v1/agent/service/deregister/web-1", "").status()).isEqualTo(200);
+    assertThat(consul.raftIndex()).isEqualTo(index);
+  }
+
+  @Test
+  void withAclsAgentWritesNeedAKnownToken() {
+    ConsulApiDouble consul = track(ConsulApiDouble.builder().aclTokens("secret").start());
+    String body = "{\"ID\": \"web-1\", \"Name\": \"web\"}";
+
+    Answer anonymous = put(consul, "/v1/agent/service/register", body);
+    assertThat(anonymous.status()).isEqualTo(403);
+    assertThat(anonymous.text()).isEqualTo("Permission denied");
+
+    Answer unknown =
+        send(
+            HttpRequest.newBuilder(URI.create(consul.address() + "/v1/agent/service/register"))
+                .header("X-Consul-Token", "guess")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    assertThat(unknown.status()).isEqualTo(403);
+    assertThat(unknown.text()).isEqualTo("ACL not found");
+    assertThat(consul.requests()).isNotEmpty();
+
+    Answer known =
+        send(
+            HttpRequest.newBuilder(URI.create(consul.address() + "/v1/agent/service/register"))
+                .header("X-Consul-Token", "secret")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    assertThat(known.status()).isEqualTo(200);
+    assertThat(ids(get(consul, "/v1/health/service/web?token=secret"))).containsExactly("web-1");
+  }
+
+  @Test
+  void malformedRegistrationsAre400AndOtherMethodsThanPutAre405() {
+    ConsulApiDouble consul = track(ConsulApiDouble.create());
+
+    assertThat(put(consul, "/v1/agent/service/register", "{\"Port\": 80}").text())
+        .isEqualTo("Missing service name");
+    Answer notJson = put(consul, "/v1/agent/service/register", "{\"Name\": ");
+    assertThat(notJson.status()).isEqualTo(400);
+    assertThat(notJson.text()).startsWith("Request decode failed");
+    Answer httpCheck =
+        put(
+            consul,
+            "/v1/agent/service/register",
+            "{\"Name\": \"web\", \"Check\": {\"HTTP\": \"http://x/\", \"Interval\": \"10s\"}}");
+    assertThat(httpCheck.status()).isEqualTo(400);
+    assertThat(
+            put(consul, "/v1/agent/service/register", "{\"Name\": \"w\", \"Port\": 70000}")
+                .status())
+        .isEqualTo(400);
+    assertThat(get(consul, "/v1/agent/service/register").status()).isEqualTo(405);
+    assertThat(put(consul, "/v1/agent/service/nothing", "").status()).isEqualTo(404);
+    assertThat(ids(get(consul, "/v1/health/service/web"))).isEmpty();
+  }
+
   // ---- helpers --------------------------------------------------------------------------------
 
   private record Answer(int status, String text, HttpHeaders headers) {
@@ -461,6 +676,17 @@ class ConsulApiDoubleTest {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  private Answer put(ConsulApiDouble consul, String pathAndQuery, String body) {
+    return send(
+        HttpRequest.newBuilder(URI.create(consul.address() + pathAndQuery))
+            .PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  /** The status of the first instance's own check (after serfHealth) of service web. */
+  private String status(ConsulApiDouble consul) {
+    return get(consul, "/v1/health/service/web").body().at("/0/Checks/1/Status").asText();
   }
 
   private static List<String> ids(Answer answer) {
