@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.ConsulSource;
+import io.meshgate.config.model.DnsSource;
 import io.meshgate.config.model.EndpointSource;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.NomadSource;
@@ -11,6 +12,8 @@ import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.consul.ConsulClient;
+import io.meshgate.discovery.dns.DnsResolver;
+import io.meshgate.discovery.dns.DnsWatch;
 import io.meshgate.discovery.nomad.NomadClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -92,8 +95,7 @@ public final class EndpointDiscovery implements AutoCloseable {
     }
   }
 
-  private final @Nullable ConsulClient consul;
-  private final @Nullable NomadClient nomad;
+  private final Clients clients;
   private final Consumer<Discovered> listener;
   private final Clock clock;
   private final Map<EndpointSource, Watch> watches = new HashMap<>();
@@ -104,24 +106,38 @@ public final class EndpointDiscovery implements AutoCloseable {
   private final Object publishing = new Object();
   private boolean closed;
 
-  /** Watching Consul only. */
+  /**
+   * How the sources are reached.
+   *
+   * @param consul the Consul client; null when the node has no CONSUL_HTTP_ADDR (Consul Backends
+   *     then get no endpoints, and a state that says why)
+   * @param nomad the Nomad client; null when the node has no NOMAD_ADDR (likewise)
+   * @param dns the resolver for DNS Backends
+   */
+  public record Clients(
+      @Nullable ConsulClient consul, @Nullable NomadClient nomad, DnsResolver dns) {
+    public Clients {
+      requireNonNull(dns, "dns");
+    }
+  }
+
+  /** Watching Consul only; DNS through this machine's resolv.conf. */
   public EndpointDiscovery(
       @Nullable ConsulClient consul, Consumer<Discovered> listener, Clock clock) {
     this(consul, null, listener, clock);
   }
 
-  /**
-   * @param consul the Consul client; null when the node has no CONSUL_HTTP_ADDR (Consul Backends
-   *     then get no endpoints, and a state that says why)
-   * @param nomad the Nomad client; null when the node has no NOMAD_ADDR (likewise)
-   */
+  /** Watching Consul and Nomad; DNS through this machine's resolv.conf. */
   public EndpointDiscovery(
       @Nullable ConsulClient consul,
       @Nullable NomadClient nomad,
       Consumer<Discovered> listener,
       Clock clock) {
-    this.consul = consul;
-    this.nomad = nomad;
+    this(new Clients(consul, nomad, DnsResolver.system()), listener, clock);
+  }
+
+  public EndpointDiscovery(Clients clients, Consumer<Discovered> listener, Clock clock) {
+    this.clients = requireNonNull(clients, "clients");
     this.listener = requireNonNull(listener, "listener");
     this.clock = requireNonNull(clock, "clock");
   }
@@ -135,7 +151,7 @@ public final class EndpointDiscovery implements AutoCloseable {
     @Nullable Instant changedAt;
     @Nullable Instant staleSince;
     @Nullable String problem;
-    @Nullable BlockingQuery<List<DiscoveredEndpoint>> query;
+    @Nullable AutoCloseable query;
 
     Watch(EndpointSource source) {
       this.source = source;
@@ -153,6 +169,9 @@ public final class EndpointDiscovery implements AutoCloseable {
           + (consulSource.datacenter() == null ? "local" : consulSource.datacenter())
           + "/"
           + consulSource.service();
+    }
+    if (source instanceof DnsSource dnsSource) {
+      return "dns/" + dnsSource.hostname();
     }
     NomadSource nomadSource = (NomadSource) source;
     return "nomad/"
@@ -174,6 +193,8 @@ public final class EndpointDiscovery implements AutoCloseable {
         wanted.put(backend.key(), List.copyOf(chain));
       } else if (spec.nomad() != null) {
         wanted.put(backend.key(), List.of(spec.nomad()));
+      } else if (spec.dns() != null) {
+        wanted.put(backend.key(), List.of(spec.dns()));
       }
     }
     synchronized (this) {
@@ -187,9 +208,7 @@ public final class EndpointDiscovery implements AutoCloseable {
       for (var it = watches.entrySet().iterator(); it.hasNext(); ) {
         var entry = it.next();
         if (!sources.contains(entry.getKey())) {
-          if (entry.getValue().query != null) {
-            entry.getValue().query.close();
-          }
+          closeQuietly(entry.getValue());
           it.remove();
         }
       }
@@ -202,6 +221,11 @@ public final class EndpointDiscovery implements AutoCloseable {
 
   private Watch start(EndpointSource source) {
     Watch watch = new Watch(source);
+    BlockingQuery.Listener<List<DiscoveredEndpoint>> listener = listener(watch);
+    if (source instanceof DnsSource dnsSource) {
+      watch.query = DnsWatch.start(watch.name, dnsSource, clients.dns(), listener);
+      return watch;
+    }
     BlockingQuery.Fetch<List<DiscoveredEndpoint>> fetch = fetch(source);
     if (fetch == null) {
       watch.staleSince = clock.instant();
@@ -211,61 +235,69 @@ public final class EndpointDiscovery implements AutoCloseable {
               : "this node has no Nomad address (NOMAD_ADDR)";
       return watch;
     }
-    watch.query =
-        BlockingQuery.start(
-            watch.name,
-            fetch,
-            new BlockingQuery.Listener<>() {
-              @Override
-              public void changed(List<DiscoveredEndpoint> endpoints, long index) {
-                synchronized (EndpointDiscovery.this) {
-                  if (watch.staleSince != null) {
-                    log.info("{} answers again", watch.name);
-                  }
-                  watch.endpoints = List.copyOf(endpoints);
-                  watch.index = index;
-                  watch.changedAt = clock.instant();
-                  watch.staleSince = null;
-                  watch.problem = null;
-                }
-                publish();
-              }
-
-              @Override
-              public void recovered(long index) {
-                synchronized (EndpointDiscovery.this) {
-                  watch.staleSince = null;
-                  watch.problem = null;
-                }
-                log.info("{} answers again, with no change", watch.name);
-                publish();
-              }
-
-              @Override
-              public void failed(Exception cause, int inARow) {
-                boolean first;
-                synchronized (EndpointDiscovery.this) {
-                  first = watch.staleSince == null;
-                  if (first) {
-                    watch.staleSince = clock.instant();
-                  }
-                  watch.problem =
-                      cause.getMessage() == null ? cause.toString() : cause.getMessage();
-                }
-                if (first) {
-                  log.warn(
-                      "{} does not answer; its {} endpoints are kept, stale: {}",
-                      watch.name,
-                      watch.endpoints.size(),
-                      watch.problem);
-                  publish();
-                }
-              }
-            },
-            WAIT,
-            MIN_INTERVAL,
-            MAX_BACKOFF);
+    watch.query = BlockingQuery.start(watch.name, fetch, listener, WAIT, MIN_INTERVAL, MAX_BACKOFF);
     return watch;
+  }
+
+  /** What a watch's answers do: replace its endpoints, mark or clear it stale, and publish. */
+  private BlockingQuery.Listener<List<DiscoveredEndpoint>> listener(Watch watch) {
+    return new BlockingQuery.Listener<>() {
+      @Override
+      public void changed(List<DiscoveredEndpoint> endpoints, long index) {
+        synchronized (EndpointDiscovery.this) {
+          if (watch.staleSince != null) {
+            log.info("{} answers again", watch.name);
+          }
+          watch.endpoints = List.copyOf(endpoints);
+          watch.index = index;
+          watch.changedAt = clock.instant();
+          watch.staleSince = null;
+          watch.problem = null;
+        }
+        publish();
+      }
+
+      @Override
+      public void recovered(long index) {
+        synchronized (EndpointDiscovery.this) {
+          watch.staleSince = null;
+          watch.problem = null;
+        }
+        log.info("{} answers again, with no change", watch.name);
+        publish();
+      }
+
+      @Override
+      public void failed(Exception cause, int inARow) {
+        boolean first;
+        synchronized (EndpointDiscovery.this) {
+          first = watch.staleSince == null;
+          if (first) {
+            watch.staleSince = clock.instant();
+          }
+          watch.problem = describe(cause);
+        }
+        if (first) {
+          log.warn(
+              "{} does not answer; its {} endpoints are kept, stale: {}",
+              watch.name,
+              watch.endpoints.size(),
+              watch.problem);
+          publish();
+        }
+      }
+    };
+  }
+
+  private static void closeQuietly(Watch watch) {
+    if (watch.query == null) {
+      return;
+    }
+    try {
+      watch.query.close();
+    } catch (Exception e) {
+      log.warn("stopping {} failed", watch.name, e);
+    }
   }
 
   /** A failure as a status message: the exception's message, or its type when it has none. */
@@ -278,11 +310,13 @@ public final class EndpointDiscovery implements AutoCloseable {
 
   private BlockingQuery.@Nullable Fetch<List<DiscoveredEndpoint>> fetch(EndpointSource source) {
     if (source instanceof ConsulSource consulSource) {
+      ConsulClient consul = clients.consul();
       return consul == null
           ? null
           : (index, wait) -> consul.healthService(consulSource, index, wait);
     }
     NomadSource nomadSource = (NomadSource) source;
+    NomadClient nomad = clients.nomad();
     return nomad == null ? null : (index, wait) -> nomad.service(nomadSource, index, wait);
   }
 
@@ -360,9 +394,7 @@ public final class EndpointDiscovery implements AutoCloseable {
         .values()
         .forEach(
             w -> {
-              if (w.query != null) {
-                w.query.close();
-              }
+              closeQuietly(w);
             });
     watches.clear();
   }

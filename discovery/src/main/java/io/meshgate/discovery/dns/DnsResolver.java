@@ -159,6 +159,20 @@ public final class DnsResolver {
   }
 
   /**
+   * This machine's nameservers, from /etc/resolv.conf; the local host's (127.0.0.1:53) when the
+   * file cannot be read.
+   */
+  public static DnsResolver system() {
+    Path resolvConf = Path.of("/etc/resolv.conf");
+    try {
+      return fromResolvConf(resolvConf);
+    } catch (IOException e) {
+      log.warn("cannot read {} ({}); DNS Backends ask 127.0.0.1:53", resolvConf, e.toString());
+      return new DnsResolver(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 53)));
+    }
+  }
+
+  /**
    * Servers from a setting such as {@code MESHGATE_DNS_SERVERS}: comma-separated {@code host:port}
    * with IP literals, IPv6 in brackets ({@code 10.0.0.2:53,[fd00::2]:53}); the port defaults to 53.
    */

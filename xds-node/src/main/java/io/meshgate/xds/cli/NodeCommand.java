@@ -219,6 +219,9 @@ final class NodeCommand implements Callable<Integer> {
     // Consul and Nomad are configured as HashiCorp's own tools are: CONSUL_*, NOMAD_*.
     ConsulSettings.fromEnvironment(System.getenv()).ifPresent(builder::consul);
     NomadSettings.fromEnvironment(System.getenv()).ifPresent(builder::nomad);
+    Optional.ofNullable(System.getenv("MESHGATE_DNS_SERVERS"))
+        .filter(v -> !v.isBlank())
+        .ifPresent(builder::dnsServers);
     NodeSettings settings = builder.build();
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",

@@ -48,6 +48,8 @@ import java.util.Optional;
  *     {@code CONSUL_*} settings; default: none, so such Backends get no endpoints)
  * @param nomad where Backends' Nomad services are watched ({@code NOMAD_ADDR} and the other {@code
  *     NOMAD_*} settings; default: none)
+ * @param dnsServers the nameservers DNS Backends are resolved with ({@code MESHGATE_DNS_SERVERS},
+ *     {@code host:port,...}; default: this machine's /etc/resolv.conf)
  */
 public record NodeSettings(
     String kafka,
@@ -68,8 +70,10 @@ public record NodeSettings(
     Duration tokenMaxTtl,
     Optional<Path> adminTokenFile,
     Optional<ConsulSettings> consul,
-    Optional<NomadSettings> nomad) {
+    Optional<NomadSettings> nomad,
+    Optional<String> dnsServers) {
   public NodeSettings {
+    requireNonNull(dnsServers, "dnsServers");
     requireNonNull(consul, "consul");
     requireNonNull(nomad, "nomad");
     requireNonNull(adminTokenFile, "adminTokenFile");
@@ -127,6 +131,7 @@ public record NodeSettings(
     private Path adminTokenFile;
     private ConsulSettings consul;
     private NomadSettings nomad;
+    private String dnsServers;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -217,6 +222,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** The nameservers DNS Backends are resolved with ({@code MESHGATE_DNS_SERVERS}). */
+    public Builder dnsServers(String dnsServers) {
+      this.dnsServers = requireNonNull(dnsServers, "dnsServers");
+      return this;
+    }
+
     /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
     public Builder adminTokenFile(Path adminTokenFile) {
       this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
@@ -248,7 +259,8 @@ public record NodeSettings(
           tokenMaxTtl,
           Optional.ofNullable(adminTokenFile),
           Optional.ofNullable(consul),
-          Optional.ofNullable(nomad));
+          Optional.ofNullable(nomad),
+          Optional.ofNullable(dnsServers));
     }
   }
 

@@ -15,6 +15,7 @@ import io.meshgate.config.store.ConfigView;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.discovery.consul.ConsulClient;
+import io.meshgate.discovery.dns.DnsResolver;
 import io.meshgate.discovery.nomad.NomadClient;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;
@@ -150,8 +151,13 @@ public final class XdsNode implements AutoCloseable {
             Duration.ofSeconds(10));
     this.discovery =
         new EndpointDiscovery(
-            settings.consul().map(ConsulClient::of).orElse(null),
-            settings.nomad().map(NomadClient::of).orElse(null),
+            new EndpointDiscovery.Clients(
+                settings.consul().map(ConsulClient::of).orElse(null),
+                settings.nomad().map(NomadClient::of).orElse(null),
+                settings
+                    .dnsServers()
+                    .map(DnsResolver::fromServerList)
+                    .orElseGet(DnsResolver::system)),
             pipeline::accept,
             Clock.systemUTC());
     settings.consul().ifPresent(c -> log.info("watching Consul services at {}", c));
