@@ -1,22 +1,22 @@
 package io.meshgate.testkit;
 
+import static io.meshgate.testkit.HashicorpApiServer.field;
+import static io.meshgate.testkit.HashicorpApiServer.first;
+import static io.meshgate.testkit.HashicorpApiServer.quote;
+import static io.meshgate.testkit.HashicorpApiServer.send;
+import static io.meshgate.testkit.HashicorpApiServer.text;
 import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.meshgate.testkit.HashicorpApiServer.Blocking;
+import io.meshgate.testkit.HashicorpApiServer.Dialect;
+import io.meshgate.testkit.HashicorpApiServer.GoDuration;
+import io.meshgate.testkit.HashicorpApiServer.Request;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,12 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -120,15 +114,17 @@ import org.jspecify.annotations.Nullable;
  * <p>Threading: levers may be called from any thread. Requests run on a pool of {@value
  * #HANDLER_THREADS} threads, so that many blocking queries can wait at once (further requests queue
  * until one answers); all catalog state is guarded by one lock, and every change wakes every
- * waiting query, which then re-reads its own service's index.
+ * waiting query, which then re-reads its own service's index. The HTTP plumbing it shares with
+ * {@link NomadApiDouble} is {@link HashicorpApiServer}.
  */
 public final class ConsulApiDouble implements AutoCloseable {
   /** How many requests (blocking queries included) can be in the double at once. */
-  public static final int HANDLER_THREADS = 64;
+  public static final int HANDLER_THREADS = HashicorpApiServer.HANDLER_THREADS;
 
-  static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
-  static final Duration MAX_WAIT = Duration.ofMinutes(10);
-  private static final int REQUEST_LOG_LIMIT = 10_000;
+  // ?token= is read before the headers. A 20-digit index answers 400 here but not in
+  // NomadApiDouble:
+  // the doubles were written apart, and sharing their plumbing was not to change either one.
+  private static final Dialect CONSUL = new Dialect("consul", "X-Consul", "token", 19);
   private static final String HEALTH_SERVICE = "/v1/health/service/";
   private static final String AGENT = "/v1/agent/";
 
@@ -288,7 +284,7 @@ public final class ConsulApiDouble implements AutoCloseable {
 
     public ConsulApiDouble start() {
       ConsulApiDouble consul = new ConsulApiDouble(this);
-      consul.bind(0);
+      consul.server.bind(0);
       return consul;
     }
   }
@@ -341,42 +337,26 @@ public final class ConsulApiDouble implements AutoCloseable {
     }
   }
 
-  private record Failure(int status, String body) {}
-
   private record Query(
       String dc,
       String service,
       List<String> tags,
       boolean passingOnly,
       boolean defaultTenancy,
-      long index,
-      Duration maxWait,
       @Nullable String token) {}
 
   private final String localDatacenter;
   private final Set<String> datacenters;
   private final @Nullable Set<String> aclTokens;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
-  // Everything below up to the server fields is guarded by lock.
+  private final HashicorpApiServer server;
+  private final ReentrantLock lock;
+  // Everything below is guarded by lock.
   private long raftIndex = 1;
-
-  /** Bumped by {@link #resetIndex} and {@link #stop}: waiting queries answer at once. */
-  private long generation;
-
   private final Map<String, Map<String, Stored>> instancesByDc = new HashMap<>();
   private final Map<String, Set<String>> nodesInMaintenance = new HashMap<>();
   private final Map<ServiceKey, Long> serviceIndexes = new HashMap<>();
   private final Map<String, Long> datacenterIndexes = new HashMap<>();
-  private final Deque<Failure> failures = new ArrayDeque<>();
-  private Duration delay = Duration.ZERO;
-  private final Deque<ReceivedRequest> received = new ArrayDeque<>();
-  private @Nullable HttpServer server;
-  private @Nullable ExecutorService handlers;
-  private int port;
-
-  private final AtomicLong requestCount = new AtomicLong();
 
   private ConsulApiDouble(Builder builder) {
     this.localDatacenter = builder.localDatacenter;
@@ -385,6 +365,8 @@ public final class ConsulApiDouble implements AutoCloseable {
     dcs.addAll(builder.remoteDatacenters);
     this.datacenters = Set.copyOf(dcs);
     this.aclTokens = builder.aclTokens;
+    this.server = new HashicorpApiServer(CONSUL, this::serve);
+    this.lock = server.lock();
   }
 
   /** A double for datacenter {@code dc1} without ACLs, already listening. */
@@ -398,12 +380,7 @@ public final class ConsulApiDouble implements AutoCloseable {
 
   /** {@code http://127.0.0.1:PORT}, the value {@code CONSUL_HTTP_ADDR} would hold. */
   public String address() {
-    lock.lock();
-    try {
-      return "http://127.0.0.1:" + port;
-    } finally {
-      lock.unlock();
-    }
+    return server.address();
   }
 
   public String localDatacenter() {
@@ -545,8 +522,7 @@ public final class ConsulApiDouble implements AutoCloseable {
       raftIndex = to;
       serviceIndexes.replaceAll((key, index) -> Math.min(index, to));
       datacenterIndexes.replaceAll((dc, index) -> Math.min(index, to));
-      generation++;
-      changed.signalAll();
+      server.answerWaitingNow();
     } finally {
       lock.unlock();
     }
@@ -568,35 +544,12 @@ public final class ConsulApiDouble implements AutoCloseable {
    * The next {@code times} requests, whatever they ask, answer {@code status} with {@code body}.
    */
   public void failNext(int status, String body, int times) {
-    if (status < 100 || status > 599) {
-      throw new IllegalArgumentException("status: " + status + " (expected: 100..599)");
-    }
-    if (times < 1) {
-      throw new IllegalArgumentException("times: " + times + " (expected: >= 1)");
-    }
-    requireNonNull(body, "body");
-    lock.lock();
-    try {
-      for (int i = 0; i < times; i++) {
-        failures.add(new Failure(status, body));
-      }
-    } finally {
-      lock.unlock();
-    }
+    server.failNext(status, body, times);
   }
 
   /** Delays every answer by {@code delay} (before any blocking); {@link Duration#ZERO} to stop. */
   public void slow(Duration delay) {
-    requireNonNull(delay, "delay");
-    if (delay.isNegative()) {
-      throw new IllegalArgumentException("delay: " + delay + " (expected: >= 0)");
-    }
-    lock.lock();
-    try {
-      this.delay = delay;
-    } finally {
-      lock.unlock();
-    }
+    server.slow(delay);
   }
 
   /**
@@ -604,40 +557,12 @@ public final class ConsulApiDouble implements AutoCloseable {
    * are cut (clients see an I/O error, not a hang). Catalog state is kept for {@link #start()}.
    */
   public void stop() {
-    HttpServer stopping;
-    ExecutorService pool;
-    lock.lock();
-    try {
-      stopping = server;
-      pool = handlers;
-      server = null;
-      handlers = null;
-      generation++;
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    if (stopping != null) {
-      stopping.stop(0);
-    }
-    if (pool != null) {
-      pool.shutdownNow();
-    }
+    server.stop();
   }
 
   /** The agent comes back on the same port, with the catalog it had. */
   public void start() {
-    int previous;
-    lock.lock();
-    try {
-      if (server != null) {
-        throw new IllegalStateException("already listening on " + address());
-      }
-      previous = port;
-    } finally {
-      lock.unlock();
-    }
-    bind(previous);
+    server.start();
   }
 
   @Override
@@ -649,110 +574,44 @@ public final class ConsulApiDouble implements AutoCloseable {
 
   /** How many requests arrived since the double was built (failed and blocking ones included). */
   public long requestCount() {
-    return requestCount.get();
+    return server.requestCount();
   }
 
-  /** The last {@value #REQUEST_LOG_LIMIT} requests, oldest first. */
+  /** The last 10,000 requests, oldest first. */
   public List<ReceivedRequest> requests() {
-    lock.lock();
-    try {
-      return List.copyOf(received);
-    } finally {
-      lock.unlock();
-    }
+    return server.requests().stream()
+        .map(r -> new ReceivedRequest(r.method(), r.uri(), r.token()))
+        .toList();
   }
 
-  // ---- server ---------------------------------------------------------------------------------
+  // ---- endpoints ------------------------------------------------------------------------------
 
-  private void bind(int wantedPort) {
-    HttpServer created;
-    try {
-      created =
-          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), wantedPort), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on 127.0.0.1:" + wantedPort, e);
+  private void serve(Request request) throws IOException {
+    HttpExchange exchange = request.exchange();
+    Map<String, List<String>> params = request.params();
+    String path = exchange.getRequestURI().getPath();
+    if (path.startsWith(AGENT)) {
+      agent(exchange, path.substring(AGENT.length()), params, request.token());
+      return;
     }
-    AtomicInteger threadNumber = new AtomicInteger();
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            HANDLER_THREADS,
-            task -> {
-              Thread thread = new Thread(task, "consul-double-" + threadNumber.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
-    created.setExecutor(pool);
-    created.createContext("/", this::handle);
-    lock.lock();
-    try {
-      server = created;
-      handlers = pool;
-      port = created.getAddress().getPort();
-    } finally {
-      lock.unlock();
+    if (!path.startsWith(HEALTH_SERVICE)) {
+      text(exchange, 404, "404 page not found");
+      return;
     }
-    created.start();
-  }
-
-  private void handle(HttpExchange exchange) throws IOException {
-    try {
-      long startedIn;
-      Failure failure;
-      Duration pause;
-      URI uri = exchange.getRequestURI();
-      Map<String, List<String>> params;
-      try {
-        params = parseQuery(uri.getRawQuery());
-      } catch (IllegalArgumentException e) {
-        params = null;
-      }
-      String token = params == null ? null : token(exchange, params);
-      requestCount.incrementAndGet();
-      lock.lock();
-      try {
-        startedIn = generation;
-        received.add(new ReceivedRequest(exchange.getRequestMethod(), uri.toString(), token));
-        if (received.size() > REQUEST_LOG_LIMIT) {
-          received.removeFirst();
-        }
-        failure = failures.poll();
-        pause = delay;
-      } finally {
-        lock.unlock();
-      }
-      if (!pause.isZero() && !pauseFor(pause, exchange)) {
-        return;
-      }
-      if (failure != null) {
-        text(exchange, failure.status(), failure.body());
-        return;
-      }
-      String path = uri.getPath();
-      if (path.startsWith(AGENT)) {
-        agent(exchange, path.substring(AGENT.length()), params, token);
-        return;
-      }
-      if (!path.startsWith(HEALTH_SERVICE)) {
-        text(exchange, 404, "404 page not found");
-        return;
-      }
-      if (!exchange.getRequestMethod().equals("GET")) {
-        text(exchange, 405, "method " + exchange.getRequestMethod() + " not allowed");
-        return;
-      }
-      if (params == null) {
-        text(exchange, 400, "Invalid query");
-        return;
-      }
-      String service = path.substring(HEALTH_SERVICE.length());
-      if (service.isEmpty()) {
-        text(exchange, 400, "Missing service name");
-        return;
-      }
-      healthService(exchange, service, params, token, startedIn);
-    } finally {
-      exchange.close();
+    if (!exchange.getRequestMethod().equals("GET")) {
+      text(exchange, 405, "method " + exchange.getRequestMethod() + " not allowed");
+      return;
     }
+    if (params == null) {
+      text(exchange, 400, "Invalid query");
+      return;
+    }
+    String service = path.substring(HEALTH_SERVICE.length());
+    if (service.isEmpty()) {
+      text(exchange, 400, "Missing service name");
+      return;
+    }
+    healthService(request, service, params);
   }
 
   // ---- agent write endpoints ------------------------------------------------------------------
@@ -1002,42 +861,13 @@ public final class ConsulApiDouble implements AutoCloseable {
     return null;
   }
 
-  private void healthService(
-      HttpExchange exchange,
-      String service,
-      Map<String, List<String>> params,
-      @Nullable String token,
-      long startedIn)
+  private void healthService(Request request, String service, Map<String, List<String>> params)
       throws IOException {
-    long index;
-    String rawIndex = first(params, "index");
-    if (rawIndex.isEmpty()) {
-      index = 0;
-    } else if (!rawIndex.matches("[0-9]{1,19}")) {
-      text(exchange, 400, "Invalid index");
+    HttpExchange exchange = request.exchange();
+    String token = request.token();
+    Blocking blocking = server.blocking(exchange, params);
+    if (blocking == null) {
       return;
-    } else {
-      try {
-        index = Long.parseLong(rawIndex);
-      } catch (NumberFormatException e) {
-        // Above Long.MAX_VALUE but maybe a valid uint64; no index of ours is that high.
-        index = Long.MAX_VALUE;
-      }
-    }
-    Duration wait;
-    String rawWait = first(params, "wait");
-    if (rawWait.isEmpty()) {
-      wait = DEFAULT_WAIT;
-    } else {
-      Duration parsed = GoDuration.parse(rawWait);
-      if (parsed == null) {
-        text(exchange, 400, "Invalid wait time");
-        return;
-      }
-      wait = parsed.isNegative() || parsed.isZero() ? DEFAULT_WAIT : parsed;
-    }
-    if (wait.compareTo(MAX_WAIT) > 0) {
-      wait = MAX_WAIT;
     }
     String passing = params.containsKey("passing") ? first(params, "passing") : "false";
     Boolean passingOnly = goBool(passing.isEmpty() ? "true" : passing);
@@ -1061,72 +891,9 @@ public final class ConsulApiDouble implements AutoCloseable {
         isDefault(first(params, "ns")) && isDefault(first(params, "partition"));
     Query query =
         new Query(
-            dc,
-            service,
-            params.getOrDefault("tag", List.of()),
-            passingOnly,
-            defaultTenancy,
-            index,
-            wait,
-            token);
-    answer(exchange, query, startedIn);
-  }
-
-  private void answer(HttpExchange exchange, Query query, long startedIn) throws IOException {
-    String body;
-    long index;
-    lock.lock();
-    try {
-      if (query.index() > 0) {
-        long jitter = ThreadLocalRandom.current().nextLong(query.maxWait().toNanos() / 16 + 1);
-        long remaining = query.maxWait().toNanos() + jitter;
-        while (indexOf(query.dc(), query.service()) <= query.index()
-            && generation == startedIn
-            && remaining > 0) {
-          try {
-            remaining = changed.awaitNanos(remaining);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
-      }
-      if (!servedBy(exchange)) {
-        // Stopped while waiting: cut the connection without an answer, as a dead agent would.
-        return;
-      }
-      index = indexOf(query.dc(), query.service());
-      body = entriesJson(query);
-    } finally {
-      lock.unlock();
-    }
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.getResponseHeaders().set("X-Consul-Index", Long.toString(index));
-    exchange.getResponseHeaders().set("X-Consul-KnownLeader", "true");
-    exchange.getResponseHeaders().set("X-Consul-LastContact", "0");
-    send(exchange, 200, body);
-  }
-
-  /** Sleeps for the configured delay; false if the double stopped meanwhile. */
-  private boolean pauseFor(Duration pause, HttpExchange exchange) {
-    lock.lock();
-    try {
-      long remaining = pause.toNanos();
-      while (remaining > 0 && servedBy(exchange)) {
-        remaining = changed.awaitNanos(remaining);
-      }
-      return servedBy(exchange);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Whether the server that took this exchange is still the one listening. Lock held. */
-  private boolean servedBy(HttpExchange exchange) {
-    return server != null && server == exchange.getHttpContext().getServer();
+            dc, service, params.getOrDefault("tag", List.of()), passingOnly, defaultTenancy, token);
+    server.answerBlocking(
+        request, blocking, () -> indexOf(query.dc(), query.service()), () -> entriesJson(query));
   }
 
   // ---- catalog (all called with lock held) ----------------------------------------------------
@@ -1231,10 +998,6 @@ public final class ConsulApiDouble implements AutoCloseable {
     field(json, "ServiceName", ofService ? in.service() : "").append('}');
   }
 
-  private static StringBuilder field(StringBuilder json, String name, String value) {
-    return json.append('"').append(name).append("\":").append(quote(value));
-  }
-
   private static void map(StringBuilder json, Map<String, String> values) {
     json.append('{');
     boolean first = true;
@@ -1244,29 +1007,6 @@ public final class ConsulApiDouble implements AutoCloseable {
       first = false;
     }
     json.append('}');
-  }
-
-  static String quote(String value) {
-    StringBuilder out = new StringBuilder(value.length() + 2).append('"');
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == '\u2028' || c == '\u2029') {
-            // Go's encoder escapes HTML characters and line separators too.
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.append('"').toString();
   }
 
   private Map<String, Stored> instancesOf(String dc) {
@@ -1341,7 +1081,7 @@ public final class ConsulApiDouble implements AutoCloseable {
 
   private void touched(String dc, String service, long index) {
     serviceIndexes.put(new ServiceKey(dc, service), index);
-    changed.signalAll();
+    server.changed();
   }
 
   private long indexOf(String dc, String service) {
@@ -1354,49 +1094,6 @@ public final class ConsulApiDouble implements AutoCloseable {
 
   // ---- HTTP details ---------------------------------------------------------------------------
 
-  private static @Nullable String token(HttpExchange exchange, Map<String, List<String>> params) {
-    String fromQuery = first(params, "token");
-    if (!fromQuery.isEmpty()) {
-      return fromQuery;
-    }
-    String header = exchange.getRequestHeaders().getFirst("X-Consul-Token");
-    if (header != null && !header.isBlank()) {
-      return header.strip();
-    }
-    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String bearer = authorization.substring(7).strip();
-      return bearer.isEmpty() ? null : bearer;
-    }
-    return null;
-  }
-
-  private static Map<String, List<String>> parseQuery(@Nullable String rawQuery) {
-    Map<String, List<String>> params = new HashMap<>();
-    if (rawQuery == null || rawQuery.isEmpty()) {
-      return params;
-    }
-    for (String pair : rawQuery.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-      params.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
-    }
-    return params;
-  }
-
-  private static String decode(String part) {
-    return URLDecoder.decode(part, StandardCharsets.UTF_8);
-  }
-
-  private static String first(Map<String, List<String>> params, String name) {
-    List<String> values = params.get(name);
-    return values == null || values.isEmpty() ? "" : values.get(0);
-  }
-
   private static boolean isDefault(String tenancy) {
     return tenancy.isEmpty() || tenancy.equals("default");
   }
@@ -1408,21 +1105,6 @@ public final class ConsulApiDouble implements AutoCloseable {
       case "0", "f", "F", "false", "FALSE", "False" -> Boolean.FALSE;
       default -> null;
     };
-  }
-
-  private static void text(HttpExchange exchange, int status, String body) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    send(exchange, status, body);
-  }
-
-  private static void send(HttpExchange exchange, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-    if (bytes.length > 0) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
-    }
   }
 
   /**
@@ -1670,48 +1352,6 @@ public final class ConsulApiDouble implements AutoCloseable {
 
     private IllegalArgumentException error(String what) {
       return new IllegalArgumentException(what + " at offset " + at);
-    }
-  }
-
-  /** Go's time.ParseDuration, which is what Consul uses to read {@code wait}. */
-  static final class GoDuration {
-    private static final Pattern WHOLE =
-        Pattern.compile("[-+]?(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+");
-    private static final Pattern PART =
-        Pattern.compile("([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)");
-    private static final Map<String, Long> NANOS_PER_UNIT =
-        Map.of(
-            "ns", 1L,
-            "us", 1_000L,
-            "µs", 1_000L,
-            "μs", 1_000L,
-            "ms", 1_000_000L,
-            "s", 1_000_000_000L,
-            "m", 60_000_000_000L,
-            "h", 3_600_000_000_000L);
-    // Beyond this Go overflows int64 nanoseconds (about 2562047 hours) and refuses the value.
-    private static final double MAX_NANOS = Long.MAX_VALUE;
-
-    private GoDuration() {}
-
-    static @Nullable Duration parse(String text) {
-      if (text.equals("0") || text.equals("+0") || text.equals("-0")) {
-        return Duration.ZERO;
-      }
-      if (!WHOLE.matcher(text).matches()) {
-        return null;
-      }
-      boolean negative = text.startsWith("-");
-      double nanos = 0;
-      Matcher part = PART.matcher(text);
-      while (part.find()) {
-        nanos += Double.parseDouble(part.group(1)) * NANOS_PER_UNIT.get(part.group(2));
-      }
-      if (nanos > MAX_NANOS) {
-        return null;
-      }
-      long whole = (long) nanos;
-      return Duration.ofNanos(negative ? -whole : whole);
     }
   }
 

@@ -1,34 +1,25 @@
 package io.meshgate.testkit;
 
+import static io.meshgate.testkit.HashicorpApiServer.field;
+import static io.meshgate.testkit.HashicorpApiServer.first;
+import static io.meshgate.testkit.HashicorpApiServer.quote;
+import static io.meshgate.testkit.HashicorpApiServer.text;
 import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.meshgate.testkit.HashicorpApiServer.Blocking;
+import io.meshgate.testkit.HashicorpApiServer.Dialect;
+import io.meshgate.testkit.HashicorpApiServer.Request;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -82,13 +73,14 @@ import org.jspecify.annotations.Nullable;
  * <p>Threading: levers may be called from any thread. Requests run on a pool of {@value
  * #HANDLER_THREADS} threads so that many blocking queries can wait at once; all catalog state is
  * guarded by one lock, and every change wakes every waiting query, which re-reads its own index.
+ * The HTTP plumbing it shares with {@link ConsulApiDouble} is {@link HashicorpApiServer}.
  */
 public final class NomadApiDouble implements AutoCloseable {
   /** How many requests (blocking queries included) can be in the double at once. */
-  public static final int HANDLER_THREADS = 64;
+  public static final int HANDLER_THREADS = HashicorpApiServer.HANDLER_THREADS;
 
-  static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
-  static final Duration MAX_WAIT = Duration.ofMinutes(10);
+  // Nomad reads no token from the query string; an index may have all of a uint64's 20 digits.
+  private static final Dialect NOMAD = new Dialect("nomad", "X-Nomad", null, 20);
   private static final String READ_SERVICE = "/v1/service/";
 
   /** One service registration, as Nomad's client writes it for an allocation. */
@@ -182,7 +174,7 @@ public final class NomadApiDouble implements AutoCloseable {
 
     public NomadApiDouble start() {
       NomadApiDouble nomad = new NomadApiDouble(this);
-      nomad.bind(0);
+      nomad.server.bind(0);
       return nomad;
     }
   }
@@ -194,33 +186,20 @@ public final class NomadApiDouble implements AutoCloseable {
 
   private record Stored(Registration registration, long createIndex, long modifyIndex) {}
 
-  private record Failure(int status, String body) {}
-
   private final String region;
   private final @Nullable Set<String> aclTokens;
-
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
-  // Everything below up to requestCount is guarded by lock.
+  private final HashicorpApiServer server;
+  private final ReentrantLock lock;
+  // Everything below is guarded by lock.
   private long raftIndex = 1;
-
-  /** Bumped by {@link #resetIndex} and {@link #stop}: waiting queries answer at once. */
-  private long generation;
-
   private final Map<String, Stored> registrations = new LinkedHashMap<>();
   private final Map<ServiceKey, Long> serviceIndexes = new HashMap<>();
-  private final Deque<Failure> failures = new ArrayDeque<>();
-  private Duration delay = Duration.ZERO;
-  private final Deque<ReceivedRequest> received = new ArrayDeque<>();
-  private @Nullable HttpServer server;
-  private @Nullable ExecutorService handlers;
-  private int port;
-
-  private final AtomicLong requestCount = new AtomicLong();
 
   private NomadApiDouble(Builder builder) {
     this.region = builder.region;
     this.aclTokens = builder.aclTokens;
+    this.server = new HashicorpApiServer(NOMAD, this::serve);
+    this.lock = server.lock();
   }
 
   /** A double for region {@code global} without ACLs, already listening. */
@@ -234,12 +213,7 @@ public final class NomadApiDouble implements AutoCloseable {
 
   /** {@code http://127.0.0.1:PORT}, the value {@code NOMAD_ADDR} would hold. */
   public String address() {
-    lock.lock();
-    try {
-      return "http://127.0.0.1:" + port;
-    } finally {
-      lock.unlock();
-    }
+    return server.address();
   }
 
   public String region() {
@@ -294,8 +268,7 @@ public final class NomadApiDouble implements AutoCloseable {
     try {
       raftIndex = to;
       serviceIndexes.replaceAll((key, index) -> Math.min(index, to));
-      generation++;
-      changed.signalAll();
+      server.answerWaitingNow();
     } finally {
       lock.unlock();
     }
@@ -317,35 +290,12 @@ public final class NomadApiDouble implements AutoCloseable {
    * The next {@code times} requests, whatever they ask, answer {@code status} with {@code body}.
    */
   public void failNext(int status, String body, int times) {
-    if (status < 100 || status > 599) {
-      throw new IllegalArgumentException("status: " + status + " (expected: 100..599)");
-    }
-    if (times < 1) {
-      throw new IllegalArgumentException("times: " + times + " (expected: >= 1)");
-    }
-    requireNonNull(body, "body");
-    lock.lock();
-    try {
-      for (int i = 0; i < times; i++) {
-        failures.add(new Failure(status, body));
-      }
-    } finally {
-      lock.unlock();
-    }
+    server.failNext(status, body, times);
   }
 
   /** Delays every answer by {@code delay} (before any blocking); {@link Duration#ZERO} to stop. */
   public void slow(Duration delay) {
-    requireNonNull(delay, "delay");
-    if (delay.isNegative()) {
-      throw new IllegalArgumentException("delay: " + delay + " (expected: >= 0)");
-    }
-    lock.lock();
-    try {
-      this.delay = delay;
-    } finally {
-      lock.unlock();
-    }
+    server.slow(delay);
   }
 
   /**
@@ -353,40 +303,12 @@ public final class NomadApiDouble implements AutoCloseable {
    * are cut (clients see an I/O error, not a hang). Registrations are kept for {@link #start()}.
    */
   public void stop() {
-    HttpServer stopping;
-    ExecutorService pool;
-    lock.lock();
-    try {
-      stopping = server;
-      pool = handlers;
-      server = null;
-      handlers = null;
-      generation++;
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    if (stopping != null) {
-      stopping.stop(0);
-    }
-    if (pool != null) {
-      pool.shutdownNow();
-    }
+    server.stop();
   }
 
   /** The agent comes back on the same port, with the registrations it had. */
   public void start() {
-    int previous;
-    lock.lock();
-    try {
-      if (server != null) {
-        throw new IllegalStateException("already listening on " + address());
-      }
-      previous = port;
-    } finally {
-      lock.unlock();
-    }
-    bind(previous);
+    server.start();
   }
 
   @Override
@@ -398,142 +320,44 @@ public final class NomadApiDouble implements AutoCloseable {
 
   /** How many requests arrived since the double was built (failed and blocking ones included). */
   public long requestCount() {
-    return requestCount.get();
+    return server.requestCount();
   }
 
   /** The last 10,000 requests, oldest first. */
   public List<ReceivedRequest> requests() {
-    lock.lock();
-    try {
-      return List.copyOf(received);
-    } finally {
-      lock.unlock();
-    }
+    return server.requests().stream()
+        .map(r -> new ReceivedRequest(r.method(), r.uri(), r.token()))
+        .toList();
   }
 
-  // ---- server ---------------------------------------------------------------------------------
+  // ---- endpoints ------------------------------------------------------------------------------
 
-  private void bind(int wantedPort) {
-    HttpServer created;
-    try {
-      created =
-          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), wantedPort), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on 127.0.0.1:" + wantedPort, e);
-    }
-    AtomicInteger threadNumber = new AtomicInteger();
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            HANDLER_THREADS,
-            task -> {
-              Thread thread = new Thread(task, "nomad-double-" + threadNumber.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
-    created.setExecutor(pool);
-    created.createContext("/", this::handle);
-    lock.lock();
-    try {
-      server = created;
-      handlers = pool;
-      port = created.getAddress().getPort();
-    } finally {
-      lock.unlock();
-    }
-    created.start();
-  }
-
-  private void handle(HttpExchange exchange) throws IOException {
-    try {
-      long startedIn;
-      Failure failure;
-      Duration pause;
-      URI uri = exchange.getRequestURI();
-      String token = token(exchange);
-      requestCount.incrementAndGet();
-      lock.lock();
-      try {
-        startedIn = generation;
-        received.add(new ReceivedRequest(exchange.getRequestMethod(), uri.toString(), token));
-        if (received.size() > 10_000) {
-          received.removeFirst();
-        }
-        failure = failures.poll();
-        pause = delay;
-      } finally {
-        lock.unlock();
-      }
-      if (!pause.isZero() && !pauseFor(pause, exchange)) {
-        return;
-      }
-      if (failure != null) {
-        text(exchange, failure.status(), failure.body());
-        return;
-      }
-      String path = uri.getPath();
-      if (!path.startsWith(READ_SERVICE) || path.length() == READ_SERVICE.length()) {
-        text(exchange, 404, "404 page not found");
-        return;
-      }
-      if (!exchange.getRequestMethod().equals("GET")) {
-        text(exchange, 405, "Invalid method");
-        return;
-      }
-      Map<String, List<String>> params;
-      try {
-        params = parseQuery(uri.getRawQuery());
-      } catch (IllegalArgumentException e) {
-        text(exchange, 400, "Invalid query");
-        return;
-      }
-      readService(exchange, path.substring(READ_SERVICE.length()), params, token, startedIn);
-    } finally {
-      exchange.close();
-    }
-  }
-
-  private void readService(
-      HttpExchange exchange,
-      String service,
-      Map<String, List<String>> params,
-      @Nullable String token,
-      long startedIn)
-      throws IOException {
-    long index;
-    String rawIndex = first(params, "index");
-    if (rawIndex.isEmpty()) {
-      index = 0;
-    } else if (!rawIndex.matches("[0-9]{1,20}")) {
-      text(exchange, 400, "Invalid index");
+  private void serve(Request request) throws IOException {
+    HttpExchange exchange = request.exchange();
+    String path = exchange.getRequestURI().getPath();
+    if (!path.startsWith(READ_SERVICE) || path.length() == READ_SERVICE.length()) {
+      text(exchange, 404, "404 page not found");
       return;
-    } else {
-      try {
-        index = Long.parseLong(rawIndex);
-      } catch (NumberFormatException e) {
-        // Beyond Long.MAX_VALUE but maybe a valid uint64; no index of ours is that high.
-        index = Long.MAX_VALUE;
-      }
     }
-    Duration wait;
-    String rawWait = first(params, "wait");
-    if (rawWait.isEmpty()) {
-      wait = DEFAULT_WAIT;
-    } else {
-      Duration parsed = ConsulApiDouble.GoDuration.parse(rawWait);
-      if (parsed == null) {
-        text(exchange, 400, "Invalid wait time");
-        return;
-      }
-      wait = parsed.isNegative() || parsed.isZero() ? DEFAULT_WAIT : parsed;
+    if (!exchange.getRequestMethod().equals("GET")) {
+      text(exchange, 405, "Invalid method");
+      return;
     }
-    if (wait.compareTo(MAX_WAIT) > 0) {
-      wait = MAX_WAIT;
+    Map<String, List<String>> params = request.params();
+    if (params == null) {
+      text(exchange, 400, "Invalid query");
+      return;
+    }
+    Blocking blocking = server.blocking(exchange, params);
+    if (blocking == null) {
+      return;
     }
     String askedRegion = first(params, "region");
     if (!askedRegion.isEmpty() && !askedRegion.equals(region)) {
       text(exchange, 500, "No path to region");
       return;
     }
+    String token = request.token();
     if (aclTokens != null) {
       if (token == null) {
         text(exchange, 403, "Permission denied");
@@ -545,76 +369,17 @@ public final class NomadApiDouble implements AutoCloseable {
       }
     }
     String namespace = first(params, "namespace");
-    answer(
-        exchange,
-        new ServiceKey(namespace.isEmpty() ? "default" : namespace, service),
-        index,
-        wait,
-        startedIn);
-  }
-
-  private void answer(
-      HttpExchange exchange, ServiceKey key, long minIndex, Duration maxWait, long startedIn)
-      throws IOException {
-    String body;
-    long index;
-    lock.lock();
-    try {
-      if (minIndex > 0) {
-        long jitter = ThreadLocalRandom.current().nextLong(maxWait.toNanos() / 16 + 1);
-        long remaining = maxWait.toNanos() + jitter;
-        while (indexOf(key) <= minIndex && generation == startedIn && remaining > 0) {
-          try {
-            remaining = changed.awaitNanos(remaining);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
-      }
-      if (!servedBy(exchange)) {
-        // Stopped while waiting: cut the connection without an answer, as a dead agent would.
-        return;
-      }
-      index = indexOf(key);
-      body = registrationsJson(key);
-    } finally {
-      lock.unlock();
-    }
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.getResponseHeaders().set("X-Nomad-Index", Long.toString(index));
-    exchange.getResponseHeaders().set("X-Nomad-KnownLeader", "true");
-    exchange.getResponseHeaders().set("X-Nomad-LastContact", "0");
-    send(exchange, 200, body);
-  }
-
-  /** Sleeps for the configured delay; false if the double stopped meanwhile. */
-  private boolean pauseFor(Duration pause, HttpExchange exchange) {
-    lock.lock();
-    try {
-      long remaining = pause.toNanos();
-      while (remaining > 0 && servedBy(exchange)) {
-        remaining = changed.awaitNanos(remaining);
-      }
-      return servedBy(exchange);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Whether the server that took this exchange is still the one listening. Lock held. */
-  private boolean servedBy(HttpExchange exchange) {
-    return server != null && server == exchange.getHttpContext().getServer();
+    ServiceKey key =
+        new ServiceKey(
+            namespace.isEmpty() ? "default" : namespace, path.substring(READ_SERVICE.length()));
+    server.answerBlocking(request, blocking, () -> indexOf(key), () -> registrationsJson(key));
   }
 
   // ---- catalog (all called with lock held) ----------------------------------------------------
 
   private void touched(Registration registration, long index) {
     serviceIndexes.put(new ServiceKey(registration.namespace(), registration.serviceName()), index);
-    changed.signalAll();
+    server.changed();
   }
 
   private long indexOf(ServiceKey key) {
@@ -645,7 +410,7 @@ public final class NomadApiDouble implements AutoCloseable {
       field(json, "JobID", r.jobId()).append(',');
       field(json, "AllocID", r.allocId()).append(",\"Tags\":[");
       for (int i = 0; i < r.tags().size(); i++) {
-        json.append(i == 0 ? "" : ",").append(ConsulApiDouble.quote(r.tags().get(i)));
+        json.append(i == 0 ? "" : ",").append(quote(r.tags().get(i)));
       }
       json.append("],");
       field(json, "Address", r.address()).append(",\"Port\":").append(r.port());
@@ -653,66 +418,6 @@ public final class NomadApiDouble implements AutoCloseable {
       json.append(",\"ModifyIndex\":").append(stored.modifyIndex()).append('}');
     }
     return json.append(']').toString();
-  }
-
-  private static StringBuilder field(StringBuilder json, String name, String value) {
-    return json.append('"').append(name).append("\":").append(ConsulApiDouble.quote(value));
-  }
-
-  // ---- HTTP details ---------------------------------------------------------------------------
-
-  private static @Nullable String token(HttpExchange exchange) {
-    String header = exchange.getRequestHeaders().getFirst("X-Nomad-Token");
-    if (header != null && !header.isBlank()) {
-      return header.strip();
-    }
-    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String bearer = authorization.substring(7).strip();
-      return bearer.isEmpty() ? null : bearer;
-    }
-    return null;
-  }
-
-  private static Map<String, List<String>> parseQuery(@Nullable String rawQuery) {
-    Map<String, List<String>> params = new HashMap<>();
-    if (rawQuery == null || rawQuery.isEmpty()) {
-      return params;
-    }
-    for (String pair : rawQuery.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-      params.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
-    }
-    return params;
-  }
-
-  private static String decode(String part) {
-    return URLDecoder.decode(part, StandardCharsets.UTF_8);
-  }
-
-  private static String first(Map<String, List<String>> params, String name) {
-    List<String> values = params.get(name);
-    return values == null || values.isEmpty() ? "" : values.get(0);
-  }
-
-  private static void text(HttpExchange exchange, int status, String body) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    send(exchange, status, body);
-  }
-
-  private static void send(HttpExchange exchange, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-    if (bytes.length > 0) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
-    }
   }
 
   @Override

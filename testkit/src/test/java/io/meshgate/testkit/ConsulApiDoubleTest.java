@@ -5,16 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshgate.testkit.ConsulApiDouble.CheckStatus;
 import io.meshgate.testkit.ConsulApiDouble.Instance;
+import io.meshgate.testkit.HashicorpApiClient.Answer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,11 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ConsulApiDoubleTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration ANSWER_WITHIN = Duration.ofSeconds(20);
-
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HashicorpApiClient client = new HashicorpApiClient("X-Consul-Index");
   private final List<ConsulApiDouble> started = new ArrayList<>();
 
   @AfterEach
@@ -406,14 +398,14 @@ class ConsulApiDoubleTest {
 
   @Test
   void goDurationsParseLikeGo() {
-    assertThat(ConsulApiDouble.GoDuration.parse("10s")).isEqualTo(Duration.ofSeconds(10));
-    assertThat(ConsulApiDouble.GoDuration.parse("1m30s")).isEqualTo(Duration.ofSeconds(90));
-    assertThat(ConsulApiDouble.GoDuration.parse("1.5h")).isEqualTo(Duration.ofMinutes(90));
-    assertThat(ConsulApiDouble.GoDuration.parse("250ms")).isEqualTo(Duration.ofMillis(250));
-    assertThat(ConsulApiDouble.GoDuration.parse("0")).isEqualTo(Duration.ZERO);
-    assertThat(ConsulApiDouble.GoDuration.parse("10")).isNull();
-    assertThat(ConsulApiDouble.GoDuration.parse("5 m")).isNull();
-    assertThat(ConsulApiDouble.GoDuration.parse("")).isNull();
+    assertThat(HashicorpApiServer.GoDuration.parse("10s")).isEqualTo(Duration.ofSeconds(10));
+    assertThat(HashicorpApiServer.GoDuration.parse("1m30s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(HashicorpApiServer.GoDuration.parse("1.5h")).isEqualTo(Duration.ofMinutes(90));
+    assertThat(HashicorpApiServer.GoDuration.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(HashicorpApiServer.GoDuration.parse("0")).isEqualTo(Duration.ZERO);
+    assertThat(HashicorpApiServer.GoDuration.parse("10")).isNull();
+    assertThat(HashicorpApiServer.GoDuration.parse("5 m")).isNull();
+    assertThat(HashicorpApiServer.GoDuration.parse("")).isNull();
   }
 
   // ---- agent write endpoints ------------------------------------------------------------------
@@ -633,55 +625,25 @@ class ConsulApiDoubleTest {
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  private record Answer(int status, String text, HttpHeaders headers) {
-    long index() {
-      return Long.parseLong(headers.firstValue("X-Consul-Index").orElseThrow());
-    }
-
-    JsonNode body() {
-      try {
-        return JSON.readTree(text);
-      } catch (IOException e) {
-        throw new UncheckedIOException("not JSON: " + text, e);
-      }
-    }
-  }
-
   private ConsulApiDouble track(ConsulApiDouble consul) {
     started.add(consul);
     return consul;
   }
 
   private Answer get(ConsulApiDouble consul, String pathAndQuery) {
-    return send(HttpRequest.newBuilder(URI.create(consul.address() + pathAndQuery)));
+    return client.get(consul.address(), pathAndQuery);
   }
 
   private CompletableFuture<Answer> getAsync(ConsulApiDouble consul, String pathAndQuery) {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(consul.address() + pathAndQuery))
-            .timeout(ANSWER_WITHIN)
-            .build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-        .thenApply(r -> new Answer(r.statusCode(), r.body(), r.headers()));
+    return client.getAsync(consul.address(), pathAndQuery);
   }
 
   private Answer send(HttpRequest.Builder request) {
-    try {
-      HttpResponse<String> response =
-          http.send(request.timeout(ANSWER_WITHIN).build(), HttpResponse.BodyHandlers.ofString());
-      return new Answer(response.statusCode(), response.body(), response.headers());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return client.send(request);
   }
 
   private Answer put(ConsulApiDouble consul, String pathAndQuery, String body) {
-    return send(
-        HttpRequest.newBuilder(URI.create(consul.address() + pathAndQuery))
-            .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    return client.put(consul.address(), pathAndQuery, body);
   }
 
   /** The status of the first instance's own check (after serfHealth) of service web. */

@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshgate.testkit.HashicorpApiClient.Answer;
 import io.meshgate.testkit.NomadApiDouble.Registration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,11 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class NomadApiDoubleTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration ANSWER_WITHIN = Duration.ofSeconds(20);
-
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HashicorpApiClient client = new HashicorpApiClient("X-Nomad-Index");
   private final List<NomadApiDouble> started = new ArrayList<>();
 
   @AfterEach
@@ -348,49 +341,21 @@ class NomadApiDoubleTest {
     assertThat(ids(get(nomad, "/v1/service/web"))).containsExactly("web-1");
   }
 
-  private record Answer(int status, String text, HttpHeaders headers) {
-    long index() {
-      return Long.parseLong(headers.firstValue("X-Nomad-Index").orElseThrow());
-    }
-
-    JsonNode body() {
-      try {
-        return JSON.readTree(text);
-      } catch (IOException e) {
-        throw new UncheckedIOException("not JSON: " + text, e);
-      }
-    }
-  }
-
   private NomadApiDouble track(NomadApiDouble nomad) {
     started.add(nomad);
     return nomad;
   }
 
   private Answer get(NomadApiDouble nomad, String pathAndQuery) {
-    return send(HttpRequest.newBuilder(URI.create(nomad.address() + pathAndQuery)));
+    return client.get(nomad.address(), pathAndQuery);
   }
 
   private CompletableFuture<Answer> getAsync(NomadApiDouble nomad, String pathAndQuery) {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(nomad.address() + pathAndQuery))
-            .timeout(ANSWER_WITHIN)
-            .build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-        .thenApply(r -> new Answer(r.statusCode(), r.body(), r.headers()));
+    return client.getAsync(nomad.address(), pathAndQuery);
   }
 
   private Answer send(HttpRequest.Builder request) {
-    try {
-      HttpResponse<String> response =
-          http.send(request.timeout(ANSWER_WITHIN).build(), HttpResponse.BodyHandlers.ofString());
-      return new Answer(response.statusCode(), response.body(), response.headers());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return client.send(request);
   }
 
   private static List<String> ids(Answer answer) {
