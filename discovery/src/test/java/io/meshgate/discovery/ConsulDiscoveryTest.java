@@ -4,14 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.meshgate.config.codec.Document;
-import io.meshgate.config.codec.YamlDocuments;
 import io.meshgate.config.model.Kind;
-import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.config.validate.ResourceValidator;
-import io.meshgate.config.validate.Validation;
 import io.meshgate.discovery.consul.ConsulClient;
 import io.meshgate.testkit.ConsulApiDouble;
 import java.time.Clock;
@@ -67,15 +62,7 @@ class ConsulDiscoveryTest {
         spec: {consul: {service: %s%s}}
         """
             .formatted(service, more);
-    TreeMap<ResourceKey, Resource> resources = new TreeMap<>();
-    for (Document document : YamlDocuments.read("test.yaml", yaml)) {
-      Validation validation = ResourceValidator.get().validate(document.tree());
-      assertThat(validation).isInstanceOf(Validation.Valid.class);
-      Resource resource = ((Validation.Valid) validation).resource();
-      resources.put(
-          resource.key(), resource.withMetadata(resource.metadata().withBookkeeping("u", 1, 1)));
-    }
-    return new ConfigSnapshot(1, resources);
+    return TestConfigs.snapshot(yaml);
   }
 
   private ConfigSnapshot config() {

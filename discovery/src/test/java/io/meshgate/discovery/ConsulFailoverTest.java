@@ -3,14 +3,9 @@ package io.meshgate.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.meshgate.config.codec.Document;
-import io.meshgate.config.codec.YamlDocuments;
 import io.meshgate.config.model.Kind;
-import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.config.validate.ResourceValidator;
-import io.meshgate.config.validate.Validation;
 import io.meshgate.discovery.consul.ConsulClient;
 import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.testkit.ConsulApiDouble;
@@ -19,7 +14,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -35,15 +29,7 @@ class ConsulFailoverTest {
         metadata: {name: web, namespace: default}
         spec: {consul: {service: web, datacenter: dc1, failover: [dc2, dc3]}}
         """;
-    TreeMap<ResourceKey, Resource> resources = new TreeMap<>();
-    for (Document document : YamlDocuments.read("test.yaml", yaml)) {
-      Validation validation = ResourceValidator.get().validate(document.tree());
-      assertThat(validation).as(String.valueOf(validation)).isInstanceOf(Validation.Valid.class);
-      Resource resource = ((Validation.Valid) validation).resource();
-      resources.put(
-          resource.key(), resource.withMetadata(resource.metadata().withBookkeeping("u", 1, 1)));
-    }
-    return new ConfigSnapshot(1, resources);
+    return TestConfigs.snapshot(yaml);
   }
 
   @Test

@@ -6,19 +6,16 @@ import io.meshgate.config.model.ConsulSource;
 import io.meshgate.discovery.BlockingQuery;
 import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.discovery.EndpointHealth;
-import io.meshgate.discovery.HttpTls;
+import io.meshgate.discovery.HashicorpHttp;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * Consul's health endpoint for one service ({@code GET /v1/health/service/:service}) as a blocking
@@ -26,12 +23,9 @@ import java.util.OptionalLong;
  * passing or some warning → HEALTHY, a node or service maintenance check → DRAINING, any other
  * critical check → UNHEALTHY. The instance's address is the service's, else its node's; its
  * locality is the service's {@code Locality} (Consul 1.17+) or else its datacenter as region and
- * the node's {@code zone} meta. Answers are bounded: at most {@value #MAX_BODY} bytes.
+ * the node's {@code zone} meta. Answers are bounded ({@link HashicorpHttp#MAX_BODY}).
  */
 public final class ConsulClient {
-  /** The largest answer read: 5,000 instances with their checks fit well within it. */
-  static final int MAX_BODY = 16 * 1024 * 1024;
-
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ConsulSettings settings;
@@ -43,17 +37,14 @@ public final class ConsulClient {
   }
 
   public static ConsulClient of(ConsulSettings settings) {
-    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
-    if (settings.address().getScheme().equals("https")) {
-      try {
-        http.sslContext(
-            HttpTls.context(
-                settings.caCertificate(), settings.clientCertificate(), settings.clientKey()));
-      } catch (IOException | GeneralSecurityException e) {
-        throw new IllegalArgumentException("Consul TLS settings: " + e.getMessage(), e);
-      }
-    }
-    return new ConsulClient(settings, http.build());
+    return new ConsulClient(
+        settings,
+        HashicorpHttp.client(
+            settings.address().getScheme(),
+            settings.caCertificate(),
+            settings.clientCertificate(),
+            settings.clientKey(),
+            "Consul"));
   }
 
   /** A Consul answer other than 200: its status and the start of its body (Consul's reason). */
@@ -96,35 +87,17 @@ public final class ConsulClient {
                     + (query.length() == 0 ? "" : "?" + query));
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
-            .timeout(wait.plus(wait.dividedBy(16)).plusSeconds(10))
+            .timeout(HashicorpHttp.timeout(wait))
             .header("Accept", "application/json");
     settings.token().ifPresent(t -> request.header("X-Consul-Token", t));
-    HttpResponse<byte[]> response =
-        http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    byte[] body = response.body();
-    if (response.statusCode() != 200) {
-      String text = new String(body, 0, Math.min(body.length, 512), StandardCharsets.UTF_8).strip();
-      throw new ConsulException(response.statusCode(), text);
+    HashicorpHttp.Response response =
+        HashicorpHttp.send(http, request.build(), "Consul's answer for " + source.service());
+    if (response.status() != 200) {
+      throw new ConsulException(response.status(), response.reason());
     }
-    if (body.length > MAX_BODY) {
-      throw new IOException(
-          "Consul's answer for " + source.service() + " is larger than " + MAX_BODY + " bytes");
-    }
-    OptionalLong answered =
-        response.headers().firstValue("X-Consul-Index").stream()
-            .mapToLong(ConsulClient::parseIndex)
-            .findFirst();
-    String datacenter = source.datacenter();
     return new BlockingQuery.Answer<>(
-        answered.orElse(0), endpoints(JSON.readTree(body), datacenter));
-  }
-
-  private static long parseIndex(String header) {
-    try {
-      return Long.parseLong(header.strip());
-    } catch (NumberFormatException e) {
-      return 0; // treated as a reset
-    }
+        response.index("X-Consul-Index"),
+        endpoints(JSON.readTree(response.body()), source.datacenter()));
   }
 
   static List<DiscoveredEndpoint> endpoints(JsonNode entries, String queriedDatacenter) {

@@ -6,16 +6,13 @@ import io.meshgate.config.model.NomadSource;
 import io.meshgate.discovery.BlockingQuery;
 import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.discovery.EndpointHealth;
-import io.meshgate.discovery.HttpTls;
+import io.meshgate.discovery.HashicorpHttp;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,13 +23,10 @@ import java.util.List;
  * Address} and {@code Port}, weight 1, with its {@code Datacenter} as region and no zone: the
  * endpoint carries no health (results of Nomad service checks are only readable per allocation),
  * and Nomad removes a registration when its allocation stops. The endpoint has no tag parameter, so
- * the Backend's tags are matched here: an instance must carry all of them. Answers are bounded: at
- * most {@value #MAX_BODY} bytes.
+ * the Backend's tags are matched here: an instance must carry all of them. Answers are bounded
+ * ({@link HashicorpHttp#MAX_BODY}).
  */
 public final class NomadClient {
-  /** The largest answer read: 10,000 registrations fit well within it. */
-  static final int MAX_BODY = 16 * 1024 * 1024;
-
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final NomadSettings settings;
@@ -44,17 +38,14 @@ public final class NomadClient {
   }
 
   public static NomadClient of(NomadSettings settings) {
-    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
-    if (settings.address().getScheme().equals("https")) {
-      try {
-        http.sslContext(
-            HttpTls.context(
-                settings.caCertificate(), settings.clientCertificate(), settings.clientKey()));
-      } catch (IOException | GeneralSecurityException e) {
-        throw new IllegalArgumentException("Nomad TLS settings: " + e.getMessage(), e);
-      }
-    }
-    return new NomadClient(settings, http.build());
+    return new NomadClient(
+        settings,
+        HashicorpHttp.client(
+            settings.address().getScheme(),
+            settings.caCertificate(),
+            settings.clientCertificate(),
+            settings.clientKey(),
+            "Nomad"));
   }
 
   /** A Nomad answer other than 200: its status and the start of its body (Nomad's reason). */
@@ -107,34 +98,16 @@ public final class NomadClient {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
             // Nomad may add up to wait/16 of jitter before it answers.
-            .timeout(wait.plus(wait.dividedBy(16)).plusSeconds(10))
+            .timeout(HashicorpHttp.timeout(wait))
             .header("Accept", "application/json");
     settings.token().ifPresent(t -> request.header("X-Nomad-Token", t));
-    HttpResponse<InputStream> response =
-        http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-    byte[] body;
-    try (InputStream in = response.body()) {
-      body = in.readNBytes(MAX_BODY + 1);
+    HashicorpHttp.Response response =
+        HashicorpHttp.send(http, request.build(), "Nomad's answer for " + source.service());
+    if (response.status() != 200) {
+      throw new NomadException(response.status(), response.reason());
     }
-    if (response.statusCode() != 200) {
-      String text = new String(body, 0, Math.min(body.length, 512), StandardCharsets.UTF_8).strip();
-      throw new NomadException(response.statusCode(), text);
-    }
-    if (body.length > MAX_BODY) {
-      throw new IOException(
-          "Nomad's answer for " + source.service() + " is larger than " + MAX_BODY + " bytes");
-    }
-    long answered =
-        response.headers().firstValue("X-Nomad-Index").map(NomadClient::parseIndex).orElse(0L);
-    return new BlockingQuery.Answer<>(answered, endpoints(JSON.readTree(body), source.tags()));
-  }
-
-  private static long parseIndex(String header) {
-    try {
-      return Long.parseLong(header.strip());
-    } catch (NumberFormatException e) {
-      return 0; // treated as a reset
-    }
+    return new BlockingQuery.Answer<>(
+        response.index("X-Nomad-Index"), endpoints(JSON.readTree(response.body()), source.tags()));
   }
 
   static List<DiscoveredEndpoint> endpoints(JsonNode registrations, List<String> wantedTags)
