@@ -100,8 +100,11 @@ public final class EndpointDiscovery implements AutoCloseable {
   private final Clock clock;
   private final Map<EndpointSource, Watch> watches = new HashMap<>();
 
-  /** Each Backend's sources in priority order: one, or a Consul datacenter and its failovers. */
-  private final Map<ResourceKey, List<EndpointSource>> backends = new TreeMap<>();
+  /**
+   * Each Backend's outside sources, each a chain in priority order: one source, or a Consul
+   * datacenter and its failovers.
+   */
+  private final Map<ResourceKey, List<List<EndpointSource>>> backends = new TreeMap<>();
 
   private final Object publishing = new Object();
   private boolean closed;
@@ -182,19 +185,25 @@ public final class EndpointDiscovery implements AutoCloseable {
 
   /** Starts watching what the config's Backends name and stops watching what none names now. */
   public void configChanged(ConfigSnapshot config) {
-    Map<ResourceKey, List<EndpointSource>> wanted = new TreeMap<>();
+    Map<ResourceKey, List<List<EndpointSource>>> wanted = new TreeMap<>();
     for (Resource backend : config.ofKind(Kind.BACKEND)) {
       BackendSpec spec = backend.spec(BackendSpec.class);
+      List<List<EndpointSource>> chains = new ArrayList<>();
       if (spec.consul() != null) {
         ConsulSource consulSource = spec.consul();
         List<EndpointSource> chain = new ArrayList<>();
         chain.add(consulSource.in(consulSource.datacenter()));
         consulSource.failover().forEach(dc -> chain.add(consulSource.in(dc)));
-        wanted.put(backend.key(), List.copyOf(chain));
-      } else if (spec.nomad() != null) {
-        wanted.put(backend.key(), List.of(spec.nomad()));
-      } else if (spec.dns() != null) {
-        wanted.put(backend.key(), List.of(spec.dns()));
+        chains.add(List.copyOf(chain));
+      }
+      if (spec.nomad() != null) {
+        chains.add(List.of(spec.nomad()));
+      }
+      if (spec.dns() != null) {
+        chains.add(List.of(spec.dns()));
+      }
+      if (!chains.isEmpty()) {
+        wanted.put(backend.key(), List.copyOf(chains));
       }
     }
     synchronized (this) {
@@ -204,7 +213,7 @@ public final class EndpointDiscovery implements AutoCloseable {
       backends.clear();
       backends.putAll(wanted);
       Set<EndpointSource> sources = new HashSet<>();
-      wanted.values().forEach(sources::addAll);
+      wanted.values().forEach(chains -> chains.forEach(sources::addAll));
       for (var it = watches.entrySet().iterator(); it.hasNext(); ) {
         var entry = it.next();
         if (!sources.contains(entry.getKey())) {
@@ -340,36 +349,40 @@ public final class EndpointDiscovery implements AutoCloseable {
     Map<ResourceKey, List<DiscoveredEndpoint>> endpoints = new TreeMap<>();
     Map<ResourceKey, SourceState> states = new TreeMap<>();
     backends.forEach(
-        (backend, chain) -> {
-          List<Watch> chained = chain.stream().map(watches::get).toList();
-          if (chained.contains(null)) {
-            return;
-          }
+        (backend, chains) -> {
           List<DiscoveredEndpoint> all = new ArrayList<>();
-          for (int priority = 0; priority < chained.size(); priority++) {
-            for (DiscoveredEndpoint endpoint : chained.get(priority).endpoints) {
-              all.add(endpoint.withPriority(priority));
+          List<Watch> every = new ArrayList<>();
+          for (List<EndpointSource> chain : chains) {
+            List<Watch> chained = chain.stream().map(watches::get).toList();
+            if (chained.contains(null)) {
+              return;
+            }
+            every.addAll(chained);
+            for (int priority = 0; priority < chained.size(); priority++) {
+              for (DiscoveredEndpoint endpoint : chained.get(priority).endpoints) {
+                all.add(endpoint.withPriority(priority));
+              }
             }
           }
           if (!all.isEmpty()) {
             endpoints.put(backend, all);
           }
-          states.put(backend, state(chained));
+          states.put(backend, state(every));
         });
     return new Discovered(new EndpointSnapshot(endpoints), states);
   }
 
   /** The state of one Backend's sources, if it names any. */
   public synchronized Optional<SourceState> state(ResourceKey backend) {
-    List<EndpointSource> chain = backends.get(backend);
-    return chain == null
+    List<List<EndpointSource>> chains = backends.get(backend);
+    return chains == null
         ? Optional.empty()
-        : Optional.of(state(chain.stream().map(watches::get).toList()));
+        : Optional.of(state(chains.stream().flatMap(List::stream).map(watches::get).toList()));
   }
 
   /**
-   * One state for a Backend's sources: pending while any has not answered; else stale while any
-   * does not answer (the one stale longest names itself); else the first source's.
+   * One state for a Backend's outside sources: pending while any has not answered; else stale while
+   * any does not answer (the one stale longest names itself); else the first source's.
    */
   private static SourceState state(List<Watch> chain) {
     SourceState first = chain.get(0).state();

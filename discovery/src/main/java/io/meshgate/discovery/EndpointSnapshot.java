@@ -1,17 +1,71 @@
 package io.meshgate.discovery;
 
 import io.meshgate.config.model.ResourceKey;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
-/** The endpoints of every Backend at one moment, sorted; immutable. */
+/**
+ * The endpoints of every Backend at one moment; immutable. Each Backend's endpoints are merged (an
+ * address and port reported by several sources is one endpoint, see {@link #merged}) and sorted.
+ */
 public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBackend) {
   public EndpointSnapshot {
     TreeMap<ResourceKey, List<DiscoveredEndpoint>> copy = new TreeMap<>();
-    byBackend.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+    byBackend.forEach((k, v) -> copy.put(k, merged(v)));
     byBackend = Collections.unmodifiableMap(copy);
+  }
+
+  private static final Comparator<DiscoveredEndpoint> ORDER =
+      Comparator.comparingInt(DiscoveredEndpoint::priority)
+          .thenComparing(DiscoveredEndpoint::address)
+          .thenComparingInt(DiscoveredEndpoint::port);
+
+  /**
+   * One endpoint per address and port, whichever sources report it. The rule where several do: the
+   * least healthy report wins (a static entry knows nothing of health, Consul may know it is
+   * failing: UNHEALTHY over DRAINING over HEALTHY); the largest weight; the first priority (a
+   * failover source does not demote an endpoint another source offers first); zone and region from
+   * the first source that names them; the provenance lists every source, sorted, joined by {@code
+   * +}. Sorted by priority, address and port.
+   */
+  public static List<DiscoveredEndpoint> merged(List<DiscoveredEndpoint> endpoints) {
+    Map<String, DiscoveredEndpoint> byAddress = new LinkedHashMap<>();
+    for (DiscoveredEndpoint e : endpoints) {
+      byAddress.merge(e.address() + "|" + e.port(), e, EndpointSnapshot::both);
+    }
+    return byAddress.values().stream().sorted(ORDER).toList();
+  }
+
+  /**
+   * How strongly a report speaks against sending traffic: UNHEALTHY, then DRAINING, then HEALTHY.
+   */
+  private static int severity(EndpointHealth health) {
+    return switch (health) {
+      case HEALTHY -> 0;
+      case DRAINING -> 1;
+      case UNHEALTHY -> 2;
+    };
+  }
+
+  private static DiscoveredEndpoint both(DiscoveredEndpoint a, DiscoveredEndpoint b) {
+    EndpointHealth health = severity(a.health()) >= severity(b.health()) ? a.health() : b.health();
+    TreeSet<String> sources = new TreeSet<>(List.of(a.source().split("\\+")));
+    sources.addAll(List.of(b.source().split("\\+")));
+    return new DiscoveredEndpoint(
+        a.address(),
+        a.port(),
+        Math.max(a.weight(), b.weight()),
+        a.zone().isEmpty() ? b.zone() : a.zone(),
+        a.region().isEmpty() ? b.region() : a.region(),
+        String.join("+", sources),
+        health,
+        Math.min(a.priority(), b.priority()));
   }
 
   public static EndpointSnapshot empty() {
@@ -19,16 +73,17 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
   }
 
   /**
-   * This snapshot with another's Backends added; a Backend in both takes the other's (a Backend
-   * names one source, so this happens only while its source changes).
+   * This snapshot and another together: a Backend in both gets both's endpoints, merged (a Backend
+   * may name static endpoints and Consul, say, while its VMs move into Consul).
    */
   public EndpointSnapshot with(EndpointSnapshot other) {
     if (other.byBackend.isEmpty()) {
       return this;
     }
-    Map<ResourceKey, List<DiscoveredEndpoint>> merged = new TreeMap<>(byBackend);
-    merged.putAll(other.byBackend);
-    return new EndpointSnapshot(merged);
+    Map<ResourceKey, List<DiscoveredEndpoint>> both = new TreeMap<>();
+    byBackend.forEach((k, v) -> both.put(k, new ArrayList<>(v)));
+    other.byBackend.forEach((k, v) -> both.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+    return new EndpointSnapshot(both);
   }
 
   /** The endpoints of a Backend; empty when none is known. */

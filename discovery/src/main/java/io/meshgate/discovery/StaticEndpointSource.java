@@ -35,7 +35,8 @@ public final class StaticEndpointSource {
               new DiscoveredEndpoint(
                   e.address(), e.port(), e.weight(), e.zone(), e.region(), "static"));
         }
-      } else if (spec.workloads() != null) {
+      }
+      if (spec.workloads() != null) {
         found.addAll(selected(backend, spec.workloads(), workloads));
       }
       if (!found.isEmpty()) {

@@ -7,8 +7,13 @@ import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
 
-/** A meshgate Backend: a protocol and exactly one source of endpoints. */
-@Doc("A meshgate Backend: a protocol and exactly one source of endpoints.")
+/**
+ * A meshgate Backend: a protocol and one or more sources of endpoints, merged (an endpoint two
+ * sources report is one endpoint: the least healthy report, the largest weight, the first
+ * priority).
+ */
+@Doc(
+    "A meshgate Backend: a protocol and one or more sources of endpoints, merged (an endpoint two sources report is one endpoint: the least healthy report, the largest weight, the first priority).")
 public record BackendSpec(
     @Default("HTTP") @Doc("HTTP, HTTP2, GRPC (HTTP/2 upstream) or TCP.") BackendProtocol protocol,
     @Doc("Endpoints listed here.") @JsonProperty("static") StaticEndpoints staticEndpoints,
@@ -18,18 +23,12 @@ public record BackendSpec(
     WorkloadSource workloads)
     implements Spec {
 
-  /** The endpoint source; exactly one is set in a valid Backend. */
-  public EndpointSource source() {
-    List<EndpointSource> sources =
-        Stream.of(staticEndpoints, consul, nomad, dns, workloads)
-            .filter(Objects::nonNull)
-            .map(EndpointSource.class::cast)
-            .toList();
-    if (sources.size() != 1) {
-      throw new IllegalStateException(
-          "a Backend has exactly one endpoint source; this one has " + sources.size());
-    }
-    return sources.get(0);
+  /** The endpoint sources set, in field order; a valid Backend has at least one. */
+  public List<EndpointSource> sources() {
+    return Stream.of(staticEndpoints, consul, nomad, dns, workloads)
+        .filter(Objects::nonNull)
+        .map(EndpointSource.class::cast)
+        .toList();
   }
 
   public BackendSpec {

@@ -15,12 +15,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Backends, Workloads, Sidecars and MeshBridges: one-of sources, addresses, port clashes. */
+/** Backends, Workloads, Sidecars and MeshBridges: sources, addresses, port clashes. */
 final class BackendRules {
   private BackendRules() {}
 
   static void check(BackendSpec backend, Problems problems) {
-    SpecRules.exactlyOne(
+    SpecRules.atLeastOne(
         "/spec",
         "a Backend",
         List.of("static", "consul", "nomad", "dns", "workloads"),

@@ -87,4 +87,15 @@ final class SpecRules {
           null);
     }
   }
+
+  /** At least one of the named fields is set. */
+  static void atLeastOne(
+      String path, String what, List<String> names, List<Object> values, Problems problems) {
+    if (values.stream().allMatch(v -> v == null)) {
+      problems.add(
+          path,
+          what + " needs at least one of " + String.join(", ", names) + " (none is set)",
+          null);
+    }
+  }
 }
