@@ -30,18 +30,6 @@ public final class Versions {
     return HexFormat.of().formatHex(digest.digest(), 0, 8);
   }
 
-  /** The version of a set of resources of one type: a hash over their names' versions, in order. */
-  public static String of(List<? extends Message> resources) {
-    MessageDigest digest = sha256();
-    for (Message resource : resources) {
-      byte[] bytes = bytes(resource);
-      digest.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
-      digest.update((byte) ':');
-      digest.update(bytes);
-    }
-    return HexFormat.of().formatHex(digest.digest(), 0, 8);
-  }
-
   /**
    * The version of a set from its members' names and versions: equal to no other set's, and cheap,
    * as no resource is serialised again.

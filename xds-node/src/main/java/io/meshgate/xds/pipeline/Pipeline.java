@@ -7,7 +7,6 @@ import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
-import io.meshgate.xds.envoy.TranslationCache;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.keys.KeyRing;
@@ -119,11 +118,6 @@ public final class Pipeline implements AutoCloseable {
 
   public long rebuilds() {
     return rebuilds;
-  }
-
-  /** Envoy resources reused from the previous build, and translated anew. */
-  public TranslationCache cache() {
-    return builder.cache();
   }
 
   /** The last resolution's IR and problems (for /debug and the status writer). */

@@ -106,9 +106,4 @@ public final class SnapshotBuilder {
             : new ResolvedIr(resolved.groups(), problems, failed);
     return new Build(snapshots, reported, translated);
   }
-
-  /** Envoy resources reused from the previous build, and translated anew. */
-  public TranslationCache cache() {
-    return cache;
-  }
 }

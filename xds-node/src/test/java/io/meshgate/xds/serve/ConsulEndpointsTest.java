@@ -65,13 +65,11 @@ class ConsulEndpointsTest {
         .toList();
   }
 
-  @Test
-  void aConsulRegistrationAndAHealthChangeReachAConnectedProxyAsEdsPushes() throws Exception {
-    // given: Consul with one instance of web, and a replica's pipeline watching it
-    ConsulApiDouble consul = ConsulApiDouble.create();
-    closing.add(consul);
-    consul.register("dc1", Instance.of("web", "web-1", "node-1", "10.0.0.1", 8080));
-    SnapshotStore store = new SnapshotStore();
+  /**
+   * A replica's pipeline and discovery, as the node wires them, serving a Backend fed by Consul's
+   * {@code web}: discovery first, then the config.
+   */
+  private void serveWebFrom(ConsulApiDouble consul, SnapshotStore store) {
     Pipeline pipeline = new Pipeline(store, Duration.ofMillis(20), Duration.ofMillis(200));
     closing.add(pipeline);
     EndpointDiscovery discovery =
@@ -90,6 +88,16 @@ class ConsulEndpointsTest {
             """);
     discovery.configChanged(config);
     pipeline.accept(config);
+  }
+
+  @Test
+  void aConsulRegistrationAndAHealthChangeReachAConnectedProxyAsEdsPushes() throws Exception {
+    // given: Consul with one instance of web, and a replica's pipeline watching it
+    ConsulApiDouble consul = ConsulApiDouble.create();
+    closing.add(consul);
+    consul.register("dc1", Instance.of("web", "web-1", "node-1", "10.0.0.1", 8080));
+    SnapshotStore store = new SnapshotStore();
+    serveWebFrom(consul, store);
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
@@ -185,26 +193,9 @@ class ConsulEndpointsTest {
                     });
           }
         });
-    Pipeline pipeline = new Pipeline(store, Duration.ofMillis(20), Duration.ofMillis(200));
-    closing.add(pipeline);
-    EndpointDiscovery discovery =
-        new EndpointDiscovery(
-            ConsulClient.of(ConsulSettings.at(URI.create(consul.address()))),
-            pipeline::accept,
-            Clock.systemUTC());
-    closing.add(discovery);
-    ConfigSnapshot config =
-        Cases.snapshot(
-            """
-            apiVersion: meshgate.io/v1alpha1
-            kind: Backend
-            metadata: {name: web, namespace: default}
-            spec: {protocol: GRPC, consul: {service: web}}
-            """);
 
     // when
-    discovery.configChanged(config);
-    pipeline.accept(config);
+    serveWebFrom(consul, store);
 
     // then: the first assignment served already holds Consul's instance, never an empty one
     await().atMost(Duration.ofSeconds(10)).until(() -> !firstServed.isEmpty());
