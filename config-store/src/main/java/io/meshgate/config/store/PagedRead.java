@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Pages are read one after the other; their callbacks run on the client's threads and only
  * collect. The listing completes there too: a caller with a thread of its own hands the result over
- * to it, as {@link ConfigView} does. Cancelling the returned future stops the read before its next
+ * to it, as {@link PrefixView} does. Cancelling the returned future stops the read before its next
  * page.
  */
 public final class PagedRead {
