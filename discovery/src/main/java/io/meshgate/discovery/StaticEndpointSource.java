@@ -9,6 +9,7 @@ import io.meshgate.config.model.WorkloadPort;
 import io.meshgate.config.model.WorkloadSource;
 import io.meshgate.config.model.WorkloadSpec;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.config.store.Registration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,16 +17,23 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Endpoints that need no outside system: those listed in a Backend ({@code static}), and registered
- * VMs ({@code Workload} resources picked by a Backend's {@code workloads} selector; only Passing
- * ones). Pure: the same config gives the same snapshot.
+ * Endpoints that need no outside system: those listed in a Backend ({@code static}), and VMs picked
+ * by a Backend's {@code workloads} selector — {@code Workload} resources published like any other
+ * (only Passing ones) and Workloads agents hold registered, with the health their checks report. A
+ * registration replaces a published Workload of the same namespace and name: it is what the VM says
+ * about itself now. Pure: the same inputs give the same snapshot.
  */
 public final class StaticEndpointSource {
   private StaticEndpointSource() {}
 
+  /** Without registrations: what the config lists itself. */
   public static EndpointSnapshot from(ConfigSnapshot config) {
+    return from(config, Registrations.empty());
+  }
+
+  public static EndpointSnapshot from(ConfigSnapshot config, Registrations registrations) {
     Map<io.meshgate.config.model.ResourceKey, List<DiscoveredEndpoint>> endpoints = new HashMap<>();
-    List<Resource> workloads = config.ofKind(Kind.WORKLOAD);
+    List<Candidate> workloads = candidates(config, registrations);
     for (Resource backend : config.ofKind(Kind.BACKEND)) {
       BackendSpec spec = backend.spec(BackendSpec.class);
       List<DiscoveredEndpoint> found = new ArrayList<>();
@@ -46,19 +54,49 @@ public final class StaticEndpointSource {
     return new EndpointSnapshot(endpoints);
   }
 
-  private static List<DiscoveredEndpoint> selected(
-      Resource backend, WorkloadSource source, List<Resource> workloads) {
-    List<DiscoveredEndpoint> found = new ArrayList<>();
-    Map<String, String> wanted = source.selector().matchLabels();
-    for (Resource workload : workloads) {
-      if (!workload.metadata().namespace().equals(backend.metadata().namespace())
-          || !workload.metadata().labels().entrySet().containsAll(wanted.entrySet())) {
+  /**
+   * A Workload a selector may pick: published (health from its spec, only Passing ones) or
+   * registered (health from its agent's last check).
+   */
+  private record Candidate(Resource workload, EndpointHealth health, String source) {}
+
+  private static List<Candidate> candidates(ConfigSnapshot config, Registrations registrations) {
+    List<Candidate> candidates = new ArrayList<>();
+    for (Resource workload : config.ofKind(Kind.WORKLOAD)) {
+      if (registrations.get(workload.key()).isPresent()) {
         continue;
       }
       WorkloadSpec spec = workload.spec(WorkloadSpec.class);
       if (spec.health() != null && spec.health().status() != HealthStatus.PASSING) {
         continue;
       }
+      candidates.add(
+          new Candidate(
+              workload, EndpointHealth.HEALTHY, "workload/" + workload.metadata().name()));
+    }
+    for (Registration registration : registrations.all()) {
+      candidates.add(
+          new Candidate(
+              registration.workload(),
+              registration.health() == HealthStatus.CRITICAL
+                  ? EndpointHealth.UNHEALTHY
+                  : EndpointHealth.HEALTHY,
+              "registered/" + registration.workload().metadata().name()));
+    }
+    return candidates;
+  }
+
+  private static List<DiscoveredEndpoint> selected(
+      Resource backend, WorkloadSource source, List<Candidate> candidates) {
+    List<DiscoveredEndpoint> found = new ArrayList<>();
+    Map<String, String> wanted = source.selector().matchLabels();
+    for (Candidate candidate : candidates) {
+      Resource workload = candidate.workload();
+      if (!workload.metadata().namespace().equals(backend.metadata().namespace())
+          || !workload.metadata().labels().entrySet().containsAll(wanted.entrySet())) {
+        continue;
+      }
+      WorkloadSpec spec = workload.spec(WorkloadSpec.class);
       Optional<WorkloadPort> port =
           source.port() == null
               ? spec.ports().stream().findFirst()
@@ -72,7 +110,8 @@ public final class StaticEndpointSource {
                       spec.weight(),
                       spec.zone(),
                       spec.region(),
-                      "workload/" + workload.metadata().name())));
+                      candidate.source(),
+                      candidate.health())));
     }
     return found;
   }

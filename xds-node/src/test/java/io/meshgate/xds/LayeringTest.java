@@ -227,6 +227,19 @@ class LayeringTest {
   }
 
   @Test
+  void theRegistrationAgentNeverReachesEtcdOrTheServer() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.meshgate.xds.agent..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.etcd..", "io.meshgate.xds.register..", NODE, "io.meshgate.xds.serve..")
+        .because("a VM's agent holds no etcd credentials and speaks only the registration protocol")
+        .check(classes);
+  }
+
+  @Test
   void theStagesHaveNoCycles() {
     slices().matching("io.meshgate.xds.(*)..").should().beFreeOfCycles().check(classes);
   }

@@ -98,6 +98,33 @@ public final class Keyspace {
     return ROOT + "rejections/";
   }
 
+  /**
+   * A Workload registered by an agent (or a sidecar's stream) through an xds-node, under a lease
+   * the agent's reports renew: it goes when the agent stops reporting.
+   */
+  public static String registration(ResourceKey workload) {
+    if (workload.kind() != Kind.WORKLOAD) {
+      throw new IllegalArgumentException("registration: " + workload + " (expected: a Workload)");
+    }
+    return registrationsPrefix() + workload.namespace() + "/" + workload.name();
+  }
+
+  /** Every registration. */
+  public static String registrationsPrefix() {
+    return ROOT + "registrations/";
+  }
+
+  /** The Workload a registration's key names. */
+  public static ResourceKey parseRegistrationKey(String key) {
+    String prefix = registrationsPrefix();
+    String[] parts = key.startsWith(prefix) ? key.substring(prefix.length()).split("/") : null;
+    if (parts == null || parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+      throw new IllegalArgumentException(
+          "key: " + key + " (expected: " + prefix + "<namespace>/<name>)");
+    }
+    return new ResourceKey(Kind.WORKLOAD, parts[0], parts[1]);
+  }
+
   /** Reads a resource key back from a path under resources/, status/ or conditions/. */
   public static ResourceKey parseResourceKey(String key) {
     if (!key.startsWith(ROOT)) {

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.codec.ResourceCodec;
 import io.meshgate.config.model.ApplierStatus;
+import io.meshgate.config.model.HealthStatus;
 import io.meshgate.config.model.ObjectMeta;
 import io.meshgate.config.model.Resource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 
 /**
  * How resources and statuses are written to etcd values. A stored resource carries its uid and
@@ -75,6 +77,40 @@ public final class StoredValues {
           ResourceCodec.fromTree(root.path("resource")));
     } catch (IOException e) {
       throw new UncheckedIOException("stored history entry is not readable", e);
+    }
+  }
+
+  /** A registration: the Workload as stored resources are, and the agent's report beside it. */
+  public static byte[] registration(Registration registration) {
+    try {
+      var root = Mappers.json().createObjectNode();
+      root.set("workload", ResourceCodec.parseJson(resource(registration.workload())));
+      root.put("instance", registration.instance())
+          .put("health", Mappers.json().valueToTree(registration.health()).asText())
+          .put("output", registration.output())
+          .put("node", registration.node())
+          .put("since", registration.since().toString());
+      return Mappers.json().writeValueAsBytes(root);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A stored registration; its Workload's resourceVersion is the key's mod revision. */
+  public static Registration registration(byte[] json, long modRevision) {
+    try {
+      var root = Mappers.json().readTree(json);
+      Resource workload = ResourceCodec.fromTree(root.path("workload"));
+      return new Registration(
+          workload.withMetadata(workload.metadata().withResourceVersion(modRevision)),
+          root.path("instance").asText(),
+          Mappers.json().treeToValue(root.path("health"), HealthStatus.class),
+          root.path("output").asText(),
+          root.path("node").asText(),
+          Instant.parse(root.path("since").asText()));
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          "stored registration is not readable: " + e.getMessage(), e);
     }
   }
 }

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       StandaloneCommand.class,
       NodeCommand.class,
       BootstrapCommand.class,
+      RegisterCommand.class,
       ValidateCommand.class,
       ApplyCommand.class,
       DeleteCommand.class,

@@ -150,6 +150,15 @@ final class NodeCommand implements Callable<Integer> {
   Duration maxConnectionAge;
 
   @Option(
+      names = "--registration-ttl",
+      descriptionKey = "registration-ttl",
+      defaultValue = "15s",
+      converter = DurationConverter.class,
+      description =
+          "The lease of a Workload a VM's agent registers (meshgate register): an agent silent this long is gone (env MESHGATE_REGISTRATION_TTL; default ${DEFAULT-VALUE}).")
+  Duration registrationTtl;
+
+  @Option(
       names = "--history-limit",
       descriptionKey = "history-limit",
       defaultValue = "10",
@@ -207,6 +216,7 @@ final class NodeCommand implements Callable<Integer> {
                     ServingLimits.DEFAULTS.shutdownGrace()))
             .historyLimit(historyLimit)
             .tokenMaxTtl(tokenMaxTtl)
+            .registrationTtl(registrationTtl)
             .etcdLimits(etcdLimits.limits())
             .etcdConnection(cluster.etcdConnection())
             .certificateDirs(certificateDirs());

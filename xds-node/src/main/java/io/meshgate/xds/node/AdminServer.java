@@ -8,6 +8,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.meshgate.config.codec.Mappers;
+import io.meshgate.config.store.Registration;
+import io.meshgate.discovery.Registrations;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.serve.StreamStatus;
 import io.meshgate.xds.snapshot.GroupSnapshot;
@@ -35,6 +37,7 @@ import java.util.function.Supplier;
  */
 final class AdminServer implements AutoCloseable {
   private final HttpServer server;
+  private final Optional<AdminToken> token;
 
   /** Open: every path answers without a token (loopback only). */
   AdminServer(
@@ -51,7 +54,7 @@ final class AdminServer implements AutoCloseable {
       SnapshotStore store,
       AdsService ads,
       Optional<AdminToken> token) {
-    requireNonNull(token, "token");
+    this.token = requireNonNull(token, "token");
     try {
       server = HttpServer.create(address, 0);
     } catch (IOException e) {
@@ -75,6 +78,37 @@ final class AdminServer implements AutoCloseable {
         "/debug/streams",
         guarded(token, exchange -> reply(exchange, 200, streams(ads), "application/json")));
     server.start();
+  }
+
+  /**
+   * Serves {@code /debug/registrations}: the Workloads VMs' agents hold registered, with their
+   * checked health, the node they registered through and since when.
+   */
+  void serveRegistrations(Supplier<Registrations> registrations) {
+    server.createContext(
+        "/debug/registrations",
+        guarded(
+            token,
+            exchange ->
+                reply(exchange, 200, registrations(registrations.get()), "application/json")));
+  }
+
+  private static String registrations(Registrations registrations) {
+    ObjectNode root = Mappers.json().createObjectNode();
+    root.put("revision", registrations.revision());
+    ArrayNode list = root.putArray("registrations");
+    for (Registration registration : registrations.all()) {
+      ObjectNode entry = list.addObject();
+      entry.put("workload", registration.key().toString());
+      entry.set("labels", Mappers.json().valueToTree(registration.workload().metadata().labels()));
+      entry.set("spec", Mappers.json().valueToTree(registration.workload().spec()));
+      entry.put("health", Mappers.json().valueToTree(registration.health()).asText());
+      entry.put("output", registration.output());
+      entry.put("node", registration.node());
+      entry.put("since", registration.since().toString());
+      entry.put("agent", registration.instance());
+    }
+    return pretty(root);
   }
 
   private static HttpHandler guarded(Optional<AdminToken> token, HttpHandler handler) {

@@ -10,6 +10,7 @@ import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.discovery.nomad.NomadSettings;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.pipeline.Holdoff;
+import io.meshgate.xds.register.RegistrationService;
 import io.meshgate.xds.security.TokenIssuer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -50,6 +51,8 @@ import java.util.Optional;
  *     NOMAD_*} settings; default: none)
  * @param dnsServers the nameservers DNS Backends are resolved with ({@code MESHGATE_DNS_SERVERS},
  *     {@code host:port,...}; default: this machine's /etc/resolv.conf)
+ * @param registrationTtl the lease of a Workload an agent registers through this node: an agent
+ *     silent this long is gone ({@code MESHGATE_REGISTRATION_TTL}; default 15 s)
  */
 public record NodeSettings(
     String kafka,
@@ -71,8 +74,10 @@ public record NodeSettings(
     Optional<Path> adminTokenFile,
     Optional<ConsulSettings> consul,
     Optional<NomadSettings> nomad,
-    Optional<String> dnsServers) {
+    Optional<String> dnsServers,
+    Duration registrationTtl) {
   public NodeSettings {
+    requireNonNull(registrationTtl, "registrationTtl");
     requireNonNull(dnsServers, "dnsServers");
     requireNonNull(consul, "consul");
     requireNonNull(nomad, "nomad");
@@ -132,6 +137,7 @@ public record NodeSettings(
     private ConsulSettings consul;
     private NomadSettings nomad;
     private String dnsServers;
+    private Duration registrationTtl = RegistrationService.DEFAULT_TTL;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -228,6 +234,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** The lease of registered Workloads ({@code MESHGATE_REGISTRATION_TTL}). */
+    public Builder registrationTtl(Duration registrationTtl) {
+      this.registrationTtl = requireNonNull(registrationTtl, "registrationTtl");
+      return this;
+    }
+
     /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
     public Builder adminTokenFile(Path adminTokenFile) {
       this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
@@ -260,7 +272,8 @@ public record NodeSettings(
           Optional.ofNullable(adminTokenFile),
           Optional.ofNullable(consul),
           Optional.ofNullable(nomad),
-          Optional.ofNullable(dnsServers));
+          Optional.ofNullable(dnsServers),
+          registrationTtl);
     }
   }
 

@@ -14,11 +14,14 @@ import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigView;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.discovery.EndpointDiscovery;
+import io.meshgate.discovery.RegistrationView;
 import io.meshgate.discovery.consul.ConsulClient;
 import io.meshgate.discovery.dns.DnsResolver;
 import io.meshgate.discovery.nomad.NomadClient;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;
+import io.meshgate.xds.register.RegistrationService;
+import io.meshgate.xds.register.RegistrationStore;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.security.TokenCheck;
@@ -62,6 +65,8 @@ public final class XdsNode implements AutoCloseable {
   private final ConfigView view;
   private final TokenKeysView tokenKeys;
   private final AdsService ads;
+  private final RegistrationService registrations;
+  private final RegistrationView registered;
   private final Server xds;
   private final AdminServer admin;
   private final ServingLimits limits;
@@ -111,10 +116,19 @@ public final class XdsNode implements AutoCloseable {
             new Authorizer(tokens, security.allowAnonymous()),
             new StreamAdmission(limits.newStreamsPerSecond(), limits.maxStreams()),
             rejections.rejections());
+    this.registrations =
+        new RegistrationService(
+            new RegistrationStore(etcd),
+            new Authorizer(tokens, security.allowAnonymous()),
+            Clock.systemUTC(),
+            settings.replicaId(),
+            settings.registrationTtl());
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(settings.xdsAddress())
               .addService(ServerInterceptors.intercept(ads, new ProxyAuthenticator()))
+              // VMs' agents register on the xDS port, authenticated as proxies are.
+              .addService(ServerInterceptors.intercept(registrations, new ProxyAuthenticator()))
               // grpc-java adds ±10 % jitter to the age, so proxies do not all reconnect at once.
               .maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
               .maxConnectionAgeGrace(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
@@ -164,6 +178,8 @@ public final class XdsNode implements AutoCloseable {
     settings.nomad().ifPresent(n -> log.info("watching Nomad services at {}", n));
     // Discovery first: a new Consul Backend's pending state reaches the pipeline before the config
     // that names it, so the build waits for Consul's first answer.
+    this.registered = RegistrationView.open(etcd, pipeline::accept);
+    admin.serveRegistrations(registered::current);
     this.view =
         ConfigView.open(
             etcd,
@@ -173,11 +189,15 @@ public final class XdsNode implements AutoCloseable {
             });
     credentialSweep.scheduleWithFixedDelay(
         () -> {
-          int ended = ads.endExpiredCredentials(Clock.systemUTC().instant());
+          int ended =
+              ads.endExpiredCredentials(Clock.systemUTC().instant())
+                  + registrations.endExpiredCredentials(Clock.systemUTC().instant());
           if (ended > 0) {
             log.info("ended {} streams whose proxy token expired", ended);
           }
-          int revoked = ads.endRevokedCredentials(tokenKeys::isLive);
+          int revoked =
+              ads.endRevokedCredentials(tokenKeys::isLive)
+                  + registrations.endRevokedCredentials(tokenKeys::isLive);
           if (revoked > 0) {
             log.info("ended {} streams whose proxy token's signing key was revoked", revoked);
           }
@@ -300,11 +320,14 @@ public final class XdsNode implements AutoCloseable {
   public void close() {
     credentialSweep.shutdownNow();
     xds.shutdown();
+    // Agents register again through another node at once; their registrations keep their leases.
+    registrations.endAllStreams();
     etcdHealth.close();
     acks.close();
     status.close();
     leadership.close();
     view.close();
+    registered.close();
     tokenKeys.close();
     if (applier != null) {
       applier.close();

@@ -6,6 +6,7 @@ import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.discovery.EndpointSnapshot;
+import io.meshgate.discovery.Registrations;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyLoader;
@@ -60,10 +61,22 @@ public final class Pipeline implements AutoCloseable {
         Map<ResourceKey, EndpointDiscovery.SourceState> sources);
   }
 
-  /** The latest config and the endpoints it lists, replaced together. */
-  private record ConfigInput(ConfigSnapshot config, EndpointSnapshot endpoints) {}
+  /**
+   * The endpoints the config lists and the registered Workloads it picks, computed once per pair of
+   * inputs (an EDS change from Consul does not compute them again).
+   */
+  private record ConfigInput(
+      ConfigSnapshot config, Registrations registrations, EndpointSnapshot endpoints) {
+    static ConfigInput of(ConfigSnapshot config, Registrations registrations) {
+      return new ConfigInput(
+          config, registrations, StaticEndpointSource.from(config, registrations));
+    }
+  }
 
-  private volatile @Nullable ConfigInput latest;
+  private volatile @Nullable ConfigSnapshot latest;
+  private volatile Registrations registrations = Registrations.empty();
+  // Confined to the pipeline's thread.
+  private @Nullable ConfigInput input;
   private volatile EndpointDiscovery.Discovered discovered = EndpointDiscovery.Discovered.empty();
   private volatile long pendingSince;
   private volatile long builtRevision = -1;
@@ -85,7 +98,16 @@ public final class Pipeline implements AutoCloseable {
 
   /** Takes a config snapshot (any thread); the rebuild follows on the pipeline's thread. */
   public void accept(ConfigSnapshot snapshot) {
-    latest = new ConfigInput(snapshot, StaticEndpointSource.from(snapshot));
+    latest = requireNonNull(snapshot, "snapshot");
+    thread.execute(holdoff::changed);
+  }
+
+  /**
+   * Takes the Workloads agents hold registered now (any thread); an EDS-only change follows on the
+   * pipeline's thread.
+   */
+  public void accept(Registrations registered) {
+    registrations = requireNonNull(registered, "registered");
     thread.execute(holdoff::changed);
   }
 
@@ -126,10 +148,15 @@ public final class Pipeline implements AutoCloseable {
   }
 
   private void rebuild() {
-    ConfigInput input = latest;
-    if (input == null) {
+    ConfigSnapshot config = latest;
+    if (config == null) {
       return;
     }
+    Registrations registered = registrations;
+    if (input == null || input.config() != config || input.registrations() != registered) {
+      input = ConfigInput.of(config, registered);
+    }
+    ConfigInput input = this.input;
     long started = System.nanoTime();
     EndpointDiscovery.Discovered outside = discovered;
     if (outside.pending().isEmpty()) {

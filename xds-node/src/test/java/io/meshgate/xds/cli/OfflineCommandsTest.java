@@ -164,6 +164,47 @@ class OfflineCommandsTest {
   }
 
   @Test
+  void registerRefusesAnInvalidWorkloadOrAnotherKindBeforeConnecting() throws Exception {
+    Path invalid =
+        Files.writeString(
+            dir.resolve("invalid.yaml"),
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Workload
+            metadata: {name: vm-1}
+            spec: {address: 10.0.0.1, ports: [{name: http, port: 70000}]}
+            """);
+    Path backend =
+        Files.writeString(
+            dir.resolve("backend.yaml"),
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Backend
+            metadata: {name: web}
+            spec: {static: {endpoints: [{address: 10.0.0.1, port: 80}]}}
+            """);
+
+    CliRun bad = CliRun.run("register", "-f", invalid.toString(), "--xds", "127.0.0.1:1");
+    CliRun wrongKind = CliRun.run("register", "-f", backend.toString(), "--xds", "127.0.0.1:1");
+    CliRun tokenInTheClear =
+        CliRun.run("register", "-f", "../deploy/vm/workload.yaml", "--token-file", "/tmp/t");
+
+    assertThat(bad.exit()).isEqualTo(3);
+    assertThat(bad.err()).contains("/spec/ports/0/port");
+    assertThat(wrongKind.exit()).isEqualTo(3);
+    assertThat(wrongKind.err()).contains("kind Backend (expected: Workload)");
+    assertThat(tokenInTheClear.exit()).isEqualTo(2);
+    assertThat(tokenInTheClear.err()).contains("credentials are only sent over TLS");
+  }
+
+  @Test
+  void theShippedVmWorkloadIsValid() {
+    CliRun run = CliRun.run("validate", "-f", "../deploy/vm/workload.yaml");
+
+    assertThat(run.exit()).as(run.out()).isZero();
+  }
+
+  @Test
   void theShippedExamplesAreValid() {
     CliRun run = CliRun.run("validate", "-R", "-f", "../deploy/examples");
 

@@ -1,0 +1,128 @@
+package io.meshgate.discovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshgate.config.model.HealthStatus;
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.config.store.Registration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Workloads agents registered, picked by a Backend's selector beside published ones. */
+class RegisteredWorkloadsTest {
+  private static final ResourceKey WEB = new ResourceKey(Kind.BACKEND, "shop", "web");
+
+  private static final ConfigSnapshot CONFIG =
+      TestConfigs.snapshot(
+          """
+          apiVersion: meshgate.io/v1alpha1
+          kind: Backend
+          metadata: {name: web, namespace: shop}
+          spec: {workloads: {selector: {matchLabels: {app: web}}, port: http}}
+          ---
+          apiVersion: meshgate.io/v1alpha1
+          kind: Workload
+          metadata: {name: vm-1, namespace: shop, labels: {app: web}}
+          spec: {address: 10.0.0.1, ports: [{name: http, port: 8080}]}
+          """);
+
+  private static Registration registered(String yaml, HealthStatus health) {
+    Resource workload = TestConfigs.snapshot(yaml).ofKind(Kind.WORKLOAD).get(0);
+    return new Registration(
+        workload, "agent-1", health, "", "replica-0", Instant.parse("2026-12-06T00:00:00Z"));
+  }
+
+  private static Registrations of(Registration... registrations) {
+    Map<ResourceKey, Registration> byWorkload = new java.util.TreeMap<>();
+    for (Registration r : registrations) {
+      byWorkload.put(r.key(), r);
+    }
+    return Registrations.of(7, byWorkload);
+  }
+
+  @Test
+  void aRegisteredWorkloadIsAnEndpointWithTheHealthItsAgentReports() {
+    Registration passing =
+        registered(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Workload
+            metadata: {name: vm-2, namespace: shop, labels: {app: web}}
+            spec: {address: 10.0.0.2, ports: [{name: admin, port: 9000}, {name: http, port: 8080}]}
+            """,
+            HealthStatus.PASSING);
+    Registration critical =
+        registered(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Workload
+            metadata: {name: vm-3, namespace: shop, labels: {app: web}}
+            spec: {address: 10.0.0.3, ports: [{name: http, port: 8080}]}
+            """,
+            HealthStatus.CRITICAL);
+    Registration warning =
+        registered(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Workload
+            metadata: {name: vm-4, namespace: shop, labels: {app: web}}
+            spec: {address: 10.0.0.4, ports: [{name: http, port: 8080}]}
+            """,
+            HealthStatus.WARNING);
+
+    assertThat(StaticEndpointSource.from(CONFIG, of(passing, critical, warning)).endpoints(WEB))
+        .extracting(e -> e.address() + ":" + e.port() + " " + e.source() + " " + e.health())
+        .containsExactlyInAnyOrder(
+            "10.0.0.1:8080 workload/vm-1 HEALTHY",
+            "10.0.0.2:8080 registered/vm-2 HEALTHY",
+            "10.0.0.3:8080 registered/vm-3 UNHEALTHY",
+            "10.0.0.4:8080 registered/vm-4 HEALTHY");
+  }
+
+  @Test
+  void aRegistrationReplacesThePublishedWorkloadOfTheSameName() {
+    Registration moved =
+        registered(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Workload
+            metadata: {name: vm-1, namespace: shop, labels: {app: web}}
+            spec: {address: 10.0.0.9, ports: [{name: http, port: 8080}]}
+            """,
+            HealthStatus.PASSING);
+
+    assertThat(StaticEndpointSource.from(CONFIG, of(moved)).endpoints(WEB))
+        .extracting(e -> e.address() + " " + e.source())
+        .containsExactly("10.0.0.9 registered/vm-1");
+  }
+
+  @Test
+  void registrationsOfOtherNamespacesOrLabelsAreNotPicked() {
+    Registration elsewhere =
+        registered(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Workload
+            metadata: {name: vm-5, namespace: other, labels: {app: web}}
+            spec: {address: 10.0.0.5, ports: [{name: http, port: 8080}]}
+            """,
+            HealthStatus.PASSING);
+    Registration otherApp =
+        registered(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Workload
+            metadata: {name: vm-6, namespace: shop, labels: {app: db}}
+            spec: {address: 10.0.0.6, ports: [{name: http, port: 8080}]}
+            """,
+            HealthStatus.PASSING);
+
+    assertThat(StaticEndpointSource.from(CONFIG, of(elsewhere, otherApp)).endpoints(WEB))
+        .extracting(DiscoveredEndpoint::address)
+        .containsExactly("10.0.0.1");
+  }
+}
