@@ -18,7 +18,8 @@ import java.util.Optional;
 /**
  * Endpoints that need no outside system: those listed in a Backend ({@code static}), and registered
  * VMs ({@code Workload} resources picked by a Backend's {@code workloads} selector; only Passing
- * ones). Pure: the same config gives the same snapshot.
+ * ones), whose labels become the endpoint's metadata as they are. Pure: the same config gives the
+ * same snapshot.
  */
 public final class StaticEndpointSource {
   private StaticEndpointSource() {}
@@ -63,6 +64,7 @@ public final class StaticEndpointSource {
           source.port() == null
               ? spec.ports().stream().findFirst()
               : spec.ports().stream().filter(p -> p.name().equals(source.port())).findFirst();
+      String provenance = "workload/" + workload.metadata().name();
       port.ifPresent(
           p ->
               found.add(
@@ -72,7 +74,10 @@ public final class StaticEndpointSource {
                       spec.weight(),
                       spec.zone(),
                       spec.region(),
-                      "workload/" + workload.metadata().name())));
+                      provenance,
+                      EndpointHealth.HEALTHY,
+                      0,
+                      EndpointMetadata.bounded(workload.metadata().labels(), provenance))));
     }
     return found;
   }
