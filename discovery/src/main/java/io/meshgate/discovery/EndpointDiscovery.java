@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -55,7 +56,8 @@ public final class EndpointDiscovery implements AutoCloseable {
    *
    * @param source what is watched, e.g. {@code consul/dc1/web}
    * @param index the source's index of the endpoints held; 0 before the first answer
-   * @param changedAt when they last changed; null before the first answer
+   * @param changedAt when they last changed (an answer with a new index and the same endpoints is
+   *     no change); null before the first answer
    * @param staleSince since when the source has not answered; null while it answers
    * @param problem the last failure, for a condition and a log line; null while it answers
    */
@@ -71,15 +73,53 @@ public final class EndpointDiscovery implements AutoCloseable {
     }
   }
 
-  /** The discovered endpoints of every Backend that names an outside source, and their states. */
-  public record Discovered(EndpointSnapshot endpoints, Map<ResourceKey, SourceState> states) {
+  /**
+   * What one outside source of a Backend holds, for its status.
+   *
+   * @param source what is watched, e.g. {@code consul/dc1/web}
+   * @param endpoints how many endpoints it holds (kept while it does not answer)
+   * @param healthy how many of them are HEALTHY
+   * @param index the source's index of the last answer; 0 before it, or for a source without one
+   *     (DNS)
+   * @param changedAt when its endpoints last changed; null before the first answer
+   * @param staleSince since when it has not answered; null while it answers
+   */
+  public record SourceSummary(
+      String source,
+      int endpoints,
+      int healthy,
+      long index,
+      @Nullable Instant changedAt,
+      @Nullable Instant staleSince) {
+    public SourceSummary {
+      requireNonNull(source, "source");
+    }
+  }
+
+  /**
+   * The discovered endpoints of every Backend that names an outside source, their states (one per
+   * Backend, for EndpointsStale), and a summary of each of its sources in the order the Backend
+   * names them.
+   */
+  public record Discovered(
+      EndpointSnapshot endpoints,
+      Map<ResourceKey, SourceState> states,
+      Map<ResourceKey, List<SourceSummary>> sources) {
     public Discovered {
       requireNonNull(endpoints, "endpoints");
       states = Map.copyOf(states);
+      Map<ResourceKey, List<SourceSummary>> copy = new TreeMap<>();
+      sources.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+      sources = Collections.unmodifiableMap(copy);
+    }
+
+    /** Without source summaries. */
+    public Discovered(EndpointSnapshot endpoints, Map<ResourceKey, SourceState> states) {
+      this(endpoints, states, Map.of());
     }
 
     public static Discovered empty() {
-      return new Discovered(EndpointSnapshot.empty(), Map.of());
+      return new Discovered(EndpointSnapshot.empty(), Map.of(), Map.of());
     }
 
     /** Backends whose source has neither answered nor failed yet. */
@@ -149,7 +189,16 @@ public final class EndpointDiscovery implements AutoCloseable {
   private final class Watch {
     final EndpointSource source;
     final String name;
+
+    /** Whether the source has an index of its own (Consul, Nomad; DNS has none). */
+    final boolean indexed;
+
+    /** The last answer as the client gave it, to tell a change from a new index. */
+    List<DiscoveredEndpoint> answer = List.of();
+
+    /** The last answer with the index in each endpoint's provenance. */
     List<DiscoveredEndpoint> endpoints = List.of();
+
     long index;
     @Nullable Instant changedAt;
     @Nullable Instant staleSince;
@@ -159,10 +208,18 @@ public final class EndpointDiscovery implements AutoCloseable {
     Watch(EndpointSource source) {
       this.source = source;
       this.name = nameOf(source);
+      this.indexed = !(source instanceof DnsSource);
     }
 
     SourceState state() {
       return new SourceState(name, index, changedAt, staleSince, problem);
+    }
+
+    SourceSummary summary() {
+      int healthy =
+          (int) endpoints.stream().filter(e -> e.health() == EndpointHealth.HEALTHY).count();
+      return new SourceSummary(
+          name, endpoints.size(), healthy, indexed ? index : 0, changedAt, staleSince);
     }
   }
 
@@ -257,9 +314,19 @@ public final class EndpointDiscovery implements AutoCloseable {
           if (watch.staleSince != null) {
             log.info("{} answers again", watch.name);
           }
-          watch.endpoints = List.copyOf(endpoints);
+          List<DiscoveredEndpoint> answer = List.copyOf(endpoints);
+          boolean news = watch.changedAt == null || !answer.equals(watch.answer);
+          watch.answer = answer;
+          // The index goes into the provenance only: proxies are never sent it, so a new index
+          // with the same endpoints gives the same EDS versions.
+          watch.endpoints =
+              watch.indexed
+                  ? answer.stream().map(e -> e.withSource(e.source() + "@" + index)).toList()
+                  : answer;
           watch.index = index;
-          watch.changedAt = clock.instant();
+          if (news) {
+            watch.changedAt = clock.instant();
+          }
           watch.staleSince = null;
           watch.problem = null;
         }
@@ -348,6 +415,7 @@ public final class EndpointDiscovery implements AutoCloseable {
     }
     Map<ResourceKey, List<DiscoveredEndpoint>> endpoints = new TreeMap<>();
     Map<ResourceKey, SourceState> states = new TreeMap<>();
+    Map<ResourceKey, List<SourceSummary>> summaries = new TreeMap<>();
     backends.forEach(
         (backend, chains) -> {
           List<DiscoveredEndpoint> all = new ArrayList<>();
@@ -368,8 +436,9 @@ public final class EndpointDiscovery implements AutoCloseable {
             endpoints.put(backend, all);
           }
           states.put(backend, state(every));
+          summaries.put(backend, every.stream().map(Watch::summary).toList());
         });
-    return new Discovered(new EndpointSnapshot(endpoints), states);
+    return new Discovered(new EndpointSnapshot(endpoints), states, summaries);
   }
 
   /** The state of one Backend's sources, if it names any. */

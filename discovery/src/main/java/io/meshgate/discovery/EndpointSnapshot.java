@@ -31,8 +31,9 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
    * least healthy report wins (a static entry knows nothing of health, Consul may know it is
    * failing: UNHEALTHY over DRAINING over HEALTHY); the largest weight; the first priority (a
    * failover source does not demote an endpoint another source offers first); zone and region from
-   * the first source that names them; the provenance lists every source, sorted, joined by {@code
-   * +}. Sorted by priority, address and port.
+   * the first source that names them; metadata from both, the first source's value where both name
+   * a key (bounded again, {@link EndpointMetadata}); the provenance lists every source (each with
+   * its index), sorted, joined by {@code +}. Sorted by priority, address and port.
    */
   public static List<DiscoveredEndpoint> merged(List<DiscoveredEndpoint> endpoints) {
     Map<String, DiscoveredEndpoint> byAddress = new LinkedHashMap<>();
@@ -65,7 +66,20 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
         a.region().isEmpty() ? b.region() : a.region(),
         String.join("+", sources),
         health,
-        Math.min(a.priority(), b.priority()));
+        Math.min(a.priority(), b.priority()),
+        metadata(a, b));
+  }
+
+  private static Map<String, String> metadata(DiscoveredEndpoint a, DiscoveredEndpoint b) {
+    if (b.metadata().isEmpty()) {
+      return a.metadata();
+    }
+    if (a.metadata().isEmpty()) {
+      return b.metadata();
+    }
+    Map<String, String> both = new LinkedHashMap<>(a.metadata());
+    b.metadata().forEach(both::putIfAbsent);
+    return EndpointMetadata.bounded(both, "endpoints merged from several sources");
   }
 
   public static EndpointSnapshot empty() {

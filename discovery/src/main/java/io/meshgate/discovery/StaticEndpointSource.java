@@ -21,7 +21,8 @@ import java.util.Optional;
  * by a Backend's {@code workloads} selector — {@code Workload} resources published like any other
  * (only Passing ones) and Workloads agents hold registered, with the health their checks report. A
  * registration replaces a published Workload of the same namespace and name: it is what the VM says
- * about itself now. Pure: the same inputs give the same snapshot.
+ * about itself now. A Workload's labels become its endpoint's metadata as they are. Pure: the same
+ * inputs give the same snapshot.
  */
 public final class StaticEndpointSource {
   private StaticEndpointSource() {}
@@ -111,7 +112,10 @@ public final class StaticEndpointSource {
                       spec.zone(),
                       spec.region(),
                       candidate.source(),
-                      candidate.health())));
+                      candidate.health(),
+                      0,
+                      EndpointMetadata.bounded(
+                          workload.metadata().labels(), candidate.source()))));
     }
     return found;
   }

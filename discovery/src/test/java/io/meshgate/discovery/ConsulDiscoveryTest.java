@@ -98,6 +98,38 @@ class ConsulDiscoveryTest {
   }
 
   @Test
+  void eachEndpointsProvenanceNamesTheIndexOfTheAnswerThatCarriedItAndTheSourceIsSummarised() {
+    // given
+    register(1, "10.0.0.1");
+    discovery.configChanged(config());
+    await().atMost(SOON).until(() -> web().size() == 1);
+    long first = latest.get().states().get(WEB).index();
+
+    // when: a second instance moves the index on
+    consul.fail(id(1));
+    register(2, "10.0.0.2");
+    await().atMost(SOON).until(() -> web().size() == 2);
+
+    // then: both endpoints name the index of the latest answer, which is the source's index
+    long index = latest.get().states().get(WEB).index();
+    assertThat(index).isGreaterThan(first);
+    assertThat(web())
+        .extracting(DiscoveredEndpoint::source)
+        .allMatch(source -> source.matches("consul/[^@+]+@" + index), "consul/<dc>@" + index);
+    assertThat(latest.get().sources().get(WEB))
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.source()).isEqualTo("consul/local/" + service);
+              assertThat(s.endpoints()).isEqualTo(2);
+              assertThat(s.healthy()).isEqualTo(1);
+              assertThat(s.index()).isEqualTo(index);
+              assertThat(s.changedAt()).isNotNull();
+              assertThat(s.staleSince()).isNull();
+            });
+  }
+
+  @Test
   void healthFollowsTheChecksAndMaintenance() {
     register(1, "10.0.0.1");
     discovery.configChanged(config());

@@ -55,8 +55,13 @@ class ConsulFailoverTest {
           .until(() -> latest.get().endpoints().endpoints(WEB).size() == 2);
       List<DiscoveredEndpoint> endpoints = latest.get().endpoints().endpoints(WEB);
       assertThat(endpoints)
-          .extracting(e -> e.address() + " p" + e.priority() + " " + e.source())
+          .extracting(
+              e -> e.address() + " p" + e.priority() + " " + e.source().replaceAll("@\\d+$", ""))
           .containsExactlyInAnyOrder("10.1.0.1 p0 consul/dc1", "10.2.0.1 p1 consul/dc2");
+      // each with the index of its own datacenter's answer
+      assertThat(latest.get().sources().get(WEB))
+          .extracting(s -> s.source() + " " + s.endpoints())
+          .containsExactly("consul/dc1/web 1", "consul/dc2/web 1", "consul/dc3/web 0");
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> latest.get().states().get(WEB).staleSince() != null);

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ResourceKey;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** The merge rule for an endpoint several sources report, and a Backend with several sources. */
@@ -31,6 +33,50 @@ class EndpointSnapshotTest {
             new DiscoveredEndpoint(
                 "10.0.0.1", 8080, 5, "z1", "", "consul/dc1+static", EndpointHealth.UNHEALTHY, 0),
             endpoint("10.0.0.2", 1, "", "static", EndpointHealth.HEALTHY, 0));
+  }
+
+  @Test
+  void mergedMetadataIsBothSourcesWithTheFirstSourcesValueAndProvenanceKeepsEachIndex() {
+    DiscoveredEndpoint fromConsul =
+        endpoint("10.0.0.1", 1, "", "consul/dc1@42", EndpointHealth.HEALTHY, 0)
+            .withMetadata(Map.of("version", "v2", "tag.canary", "true"));
+    DiscoveredEndpoint fromWorkload =
+        endpoint("10.0.0.1", 1, "", "workload/vm-1", EndpointHealth.HEALTHY, 0)
+            .withMetadata(Map.of("version", "v1", "app", "web"));
+
+    assertThat(EndpointSnapshot.merged(List.of(fromConsul, fromWorkload)))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.metadata())
+                  .containsExactlyEntriesOf(
+                      new TreeMap<>(Map.of("app", "web", "tag.canary", "true", "version", "v2")));
+              assertThat(e.source()).isEqualTo("consul/dc1@42+workload/vm-1");
+            });
+  }
+
+  @Test
+  void mergedMetadataStaysWithinItsBounds() {
+    Map<String, String> first = new HashMap<>();
+    Map<String, String> second = new HashMap<>();
+    for (int i = 0; i < 40; i++) {
+      first.put("a%02d".formatted(i), "v");
+      second.put("b%02d".formatted(i), "v");
+    }
+
+    assertThat(
+            EndpointSnapshot.merged(
+                List.of(
+                    endpoint("10.0.0.1", 1, "", "consul/dc1@1", EndpointHealth.HEALTHY, 0)
+                        .withMetadata(first),
+                    endpoint("10.0.0.1", 1, "", "static", EndpointHealth.HEALTHY, 0)
+                        .withMetadata(second))))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.metadata()).hasSize(EndpointMetadata.MAX_ENTRIES);
+              assertThat(e.metadata()).containsKeys("a00", "a39", "b00", "b23");
+            });
   }
 
   @Test
@@ -88,5 +134,28 @@ class EndpointSnapshotTest {
     assertThat(StaticEndpointSource.from(config).endpoints(WEB))
         .extracting(e -> e.address() + " " + e.source())
         .containsExactly("10.0.0.1 static", "10.0.0.7 workload/vm-1");
+  }
+
+  @Test
+  void aWorkloadsLabelsAreItsEndpointsMetadataAndStaticEndpointsHaveNone() {
+    var config =
+        TestConfigs.snapshot(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Backend
+            metadata: {name: web, namespace: default}
+            spec:
+              static: {endpoints: [{address: 10.0.0.1, port: 8080}]}
+              workloads: {selector: {matchLabels: {app: web}}}
+            ---
+            apiVersion: meshgate.io/v1alpha1
+            kind: Workload
+            metadata: {name: vm-1, namespace: default, labels: {app: web, version: v2}}
+            spec: {address: 10.0.0.7, ports: [{name: http, port: 8080}]}
+            """);
+
+    assertThat(StaticEndpointSource.from(config).endpoints(WEB))
+        .extracting(DiscoveredEndpoint::metadata)
+        .containsExactly(Map.of(), Map.of("app", "web", "version", "v2"));
   }
 }

@@ -56,7 +56,9 @@ class NomadDiscoveryTest {
       await().atMost(SOON).until(() -> latest.get().endpoints().endpoints(API).size() == 1);
       List<DiscoveredEndpoint> endpoints = latest.get().endpoints().endpoints(API);
       assertThat(endpoints.get(0).address()).isEqualTo("10.0.1.1");
-      assertThat(endpoints.get(0).source()).isEqualTo("nomad/dc1");
+      assertThat(endpoints.get(0).source())
+          .isEqualTo("nomad/dc1@" + latest.get().states().get(API).index());
+      assertThat(endpoints.get(0).metadata()).containsEntry("tag.http", "true");
 
       // when Nomad goes away: kept, stale
       nomad.stop();

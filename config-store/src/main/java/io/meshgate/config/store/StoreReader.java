@@ -11,6 +11,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.ApplierStatus;
 import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.EndpointSourceStatus;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
@@ -48,19 +49,31 @@ public final class StoreReader {
 
   /** The serving leader's conditions (ResolvedRefs, Programmed); empty until it writes them. */
   public List<Condition> conditions(ResourceKey key) {
+    return servingStatus(key, "conditions", Condition.class);
+  }
+
+  /**
+   * What each outside source of a Backend holds, as the serving leader wrote it beside the
+   * conditions; empty for other kinds and until it writes them.
+   */
+  public List<EndpointSourceStatus> endpointSources(ResourceKey key) {
+    return servingStatus(key, "endpoints", EndpointSourceStatus.class);
+  }
+
+  private <T> List<T> servingStatus(ResourceKey key, String field, Class<T> type) {
     return first(Keyspace.conditions(key))
         .map(
             kv -> {
               try {
                 JsonNode node = Mappers.json().readTree(kv.getValue().getBytes());
-                List<Condition> conditions = new ArrayList<>();
-                for (JsonNode c : node.path("conditions")) {
-                  conditions.add(Mappers.json().treeToValue(c, Condition.class));
+                List<T> items = new ArrayList<>();
+                for (JsonNode item : node.path(field)) {
+                  items.add(Mappers.json().treeToValue(item, type));
                 }
-                return conditions;
+                return items;
               } catch (IOException e) {
                 throw new UncheckedIOException(
-                    "unreadable conditions at " + Keyspace.conditions(key), e);
+                    "unreadable " + field + " at " + Keyspace.conditions(key), e);
               }
             })
         .orElse(List.of());

@@ -6,6 +6,7 @@ import io.meshgate.config.model.ConsulSource;
 import io.meshgate.discovery.BlockingQuery;
 import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.discovery.EndpointHealth;
+import io.meshgate.discovery.EndpointMetadata;
 import io.meshgate.discovery.HashicorpHttp;
 import java.io.IOException;
 import java.net.URI;
@@ -15,7 +16,9 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Consul's health endpoint for one service ({@code GET /v1/health/service/:service}) as a blocking
@@ -23,7 +26,9 @@ import java.util.List;
  * passing or some warning → HEALTHY, a node or service maintenance check → DRAINING, any other
  * critical check → UNHEALTHY. The instance's address is the service's, else its node's; its
  * locality is the service's {@code Locality} (Consul 1.17+) or else its datacenter as region and
- * the node's {@code zone} meta. Answers are bounded ({@link HashicorpHttp#MAX_BODY}).
+ * the node's {@code zone} meta. Its metadata: the service's {@code Meta} as it is, each of its
+ * {@code Tags} as {@code tag.<tag>: "true"}, the node's {@code Meta} as {@code node.<key>} ({@link
+ * EndpointMetadata#labels}), bounded. Answers are bounded ({@link HashicorpHttp#MAX_BODY}).
  */
 public final class ConsulClient {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -135,6 +140,7 @@ public final class ConsulClient {
         region = datacenter;
         zone = node.path("Meta").path("zone").asText("");
       }
+      String source = "consul/" + (datacenter.isEmpty() ? "local" : datacenter);
       endpoints.add(
           new DiscoveredEndpoint(
               address,
@@ -142,10 +148,42 @@ public final class ConsulClient {
               weight,
               zone,
               region,
-              "consul/" + (datacenter.isEmpty() ? "local" : datacenter),
-              health));
+              source,
+              health,
+              0,
+              EndpointMetadata.bounded(
+                  EndpointMetadata.labels(
+                      strings(service.path("Meta")),
+                      texts(service.path("Tags")),
+                      strings(node.path("Meta"))),
+                  source)));
     }
     return endpoints;
+  }
+
+  /** A JSON object's string fields (Consul's meta maps); anything else is left out. */
+  private static Map<String, String> strings(JsonNode object) {
+    Map<String, String> map = new LinkedHashMap<>();
+    object
+        .fields()
+        .forEachRemaining(
+            field -> {
+              if (field.getValue().isTextual()) {
+                map.put(field.getKey(), field.getValue().asText());
+              }
+            });
+    return map;
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> texts = new ArrayList<>();
+    array.forEach(
+        value -> {
+          if (value.isTextual()) {
+            texts.add(value.asText());
+          }
+        });
+    return texts;
   }
 
   private static EndpointHealth health(JsonNode checks) {

@@ -6,6 +6,7 @@ import io.meshgate.config.model.NomadSource;
 import io.meshgate.discovery.BlockingQuery;
 import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.discovery.EndpointHealth;
+import io.meshgate.discovery.EndpointMetadata;
 import io.meshgate.discovery.HashicorpHttp;
 import java.io.IOException;
 import java.net.URI;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Nomad native service discovery's Read Service endpoint ({@code GET /v1/service/:service_name}) as
@@ -23,8 +25,9 @@ import java.util.List;
  * Address} and {@code Port}, weight 1, with its {@code Datacenter} as region and no zone: the
  * endpoint carries no health (results of Nomad service checks are only readable per allocation),
  * and Nomad removes a registration when its allocation stops. The endpoint has no tag parameter, so
- * the Backend's tags are matched here: an instance must carry all of them. Answers are bounded
- * ({@link HashicorpHttp#MAX_BODY}).
+ * the Backend's tags are matched here: an instance must carry all of them. Its tags become its
+ * metadata ({@code tag.<tag>: "true"}, {@link EndpointMetadata#labels}); a registration has no meta
+ * in Nomad's documented answer. Answers are bounded ({@link HashicorpHttp#MAX_BODY}).
  */
 public final class NomadClient {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -128,6 +131,7 @@ public final class NomadClient {
         continue;
       }
       String datacenter = registration.path("Datacenter").asText("");
+      String source = datacenter.isEmpty() ? "nomad" : "nomad/" + datacenter;
       endpoints.add(
           new DiscoveredEndpoint(
               address,
@@ -135,8 +139,10 @@ public final class NomadClient {
               1,
               "",
               datacenter,
-              datacenter.isEmpty() ? "nomad" : "nomad/" + datacenter,
-              EndpointHealth.HEALTHY));
+              source,
+              EndpointHealth.HEALTHY,
+              0,
+              EndpointMetadata.bounded(EndpointMetadata.labels(Map.of(), tags, Map.of()), source)));
     }
     return endpoints;
   }

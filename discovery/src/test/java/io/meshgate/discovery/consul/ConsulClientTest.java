@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.discovery.EndpointHealth;
+import io.meshgate.discovery.EndpointMetadata;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Consul's health answer to endpoints, from answers shaped as Consul's API documents them. */
@@ -41,7 +43,82 @@ class ConsulClientTest {
     assertThat(found)
         .containsExactly(
             new DiscoveredEndpoint(
-                "10.1.1.1", 8080, 3, "z1", "dc1", "consul/dc1", EndpointHealth.HEALTHY));
+                "10.1.1.1",
+                8080,
+                3,
+                "z1",
+                "dc1",
+                "consul/dc1",
+                EndpointHealth.HEALTHY,
+                0,
+                Map.of("node.zone", "z1")));
+  }
+
+  @Test
+  void serviceMetaTagsAndNodeMetaBecomeTheEndpointsMetadata() throws Exception {
+    // given: Consul's documented sample answer of GET /v1/health/service/redis
+    String documented =
+        """
+        [{"Node": {"ID": "40e4a748-2192-161a-0510-9bf59fe950b5", "Node": "foobar",
+                   "Address": "10.1.10.12", "Datacenter": "dc1",
+                   "TaggedAddresses": {"lan": "10.1.10.12", "wan": "10.1.10.12"},
+                   "Meta": {"instance_type": "t2.medium"}},
+          "Service": {"ID": "redis", "Service": "redis", "Tags": ["primary"],
+                      "Address": "10.1.10.12", "Meta": {"redis_version": "4.0"}, "Port": 8000,
+                      "Weights": {"Passing": 10, "Warning": 1}, "Namespace": "default"},
+          "Checks": [{"Node": "foobar", "CheckID": "service:redis", "Name": "Service 'redis' check",
+                      "Status": "passing", "ServiceID": "redis", "ServiceName": "redis"},
+                     {"Node": "foobar", "CheckID": "serfHealth", "Name": "Serf Health Status",
+                      "Status": "passing"}]}]
+        """;
+
+    // when
+    List<DiscoveredEndpoint> found = endpoints(documented);
+
+    // then: service meta as it is, tags as tag.<tag>, node meta as node.<key>, sorted by key
+    assertThat(found)
+        .singleElement()
+        .extracting(DiscoveredEndpoint::metadata)
+        .isEqualTo(
+            Map.of(
+                "node.instance_type", "t2.medium",
+                "redis_version", "4.0",
+                "tag.primary", "true"));
+    assertThat(found.get(0).metadata().keySet())
+        .containsExactly("node.instance_type", "redis_version", "tag.primary");
+  }
+
+  @Test
+  void metadataOverItsBoundsIsDroppedServiceMetaFirstKeptAndTheEndpointKept() throws Exception {
+    // given: 70 service meta entries, a key and a value over their limits, a tag and node meta
+    StringBuilder meta = new StringBuilder();
+    for (int i = 0; i < 70; i++) {
+      meta.append("\"k%02d\": \"v\", ".formatted(i));
+    }
+    meta.append("\"" + "x".repeat(129) + "\": \"v\", ");
+    meta.append("\"long\": \"" + "y".repeat(513) + "\"");
+    String answer =
+        "["
+            + entry(
+                "10.1.1.1",
+                check("serfHealth", "passing"),
+                ", \"Tags\": [\"canary\"], \"Meta\": {" + meta + "}")
+            + "]";
+
+    // when
+    List<DiscoveredEndpoint> found = endpoints(answer);
+
+    // then: the endpoint is there, with the first 64 service meta entries and nothing over bounds
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.metadata()).hasSize(EndpointMetadata.MAX_ENTRIES);
+              assertThat(e.metadata()).containsKeys("k00", "k63").doesNotContainKeys("k64", "long");
+              assertThat(e.metadata().keySet())
+                  .allMatch(k -> k.length() <= EndpointMetadata.MAX_KEY);
+              assertThat(e.metadata()).doesNotContainKeys("tag.canary", "node.zone");
+            });
   }
 
   @Test

@@ -79,6 +79,23 @@ class NomadClientTest {
   }
 
   @Test
+  void aRegistrationsTagsBecomeItsMetadata() throws Exception {
+    // given
+    nomad = NomadApiDouble.create();
+    nomad.register(Registration.of("web", "web-1", "10.0.0.1", 80).withTags("http", "blue"));
+    nomad.register(Registration.of("web", "web-2", "10.0.0.2", 80));
+
+    // when
+    List<DiscoveredEndpoint> found =
+        client().service(source("web"), 0, Duration.ofSeconds(5)).value();
+
+    // then: each tag as tag.<tag>, sorted; no tags, no metadata
+    assertThat(found)
+        .extracting(DiscoveredEndpoint::metadata)
+        .containsExactly(Map.of("tag.blue", "true", "tag.http", "true"), Map.of());
+  }
+
+  @Test
   void theBackendsNamespaceWinsElseTheSettingsOne() throws Exception {
     // given
     nomad = NomadApiDouble.create();

@@ -7,6 +7,7 @@ import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.codec.ResourceCodec;
 import io.meshgate.config.model.ApplierStatus;
 import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.EndpointSourceStatus;
 import io.meshgate.config.model.ObjectMeta;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.store.StoreReader;
@@ -99,8 +100,8 @@ final class GetCommand implements Callable<Integer> {
   }
 
   /**
-   * The resource as stored, with a status of the applier's and the serving leader's conditions and
-   * the last event.
+   * The resource as stored, with a status of the applier's and the serving leader's conditions, a
+   * Backend's outside sources as the leader sees them, and the last event.
    */
   static ObjectNode withStatus(Resource resource, StoreReader reader) {
     ObjectNode tree = (ObjectNode) ResourceCodec.toTree(resource.withStatus(null));
@@ -109,6 +110,10 @@ final class GetCommand implements Callable<Integer> {
     conditions.addAll(reader.conditions(resource.key()));
     ObjectNode status = tree.putObject("status");
     status.set("conditions", Mappers.json().valueToTree(conditions));
+    List<EndpointSourceStatus> endpoints = reader.endpointSources(resource.key());
+    if (!endpoints.isEmpty()) {
+      status.set("endpoints", Mappers.json().valueToTree(endpoints));
+    }
     applier.lastEvent().ifPresent(e -> status.set("lastEvent", Mappers.json().valueToTree(e)));
     return tree;
   }

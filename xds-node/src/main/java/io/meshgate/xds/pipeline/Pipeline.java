@@ -2,7 +2,6 @@ package io.meshgate.xds.pipeline;
 
 import static java.util.Objects.requireNonNull;
 
-import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.discovery.EndpointSnapshot;
@@ -15,7 +14,6 @@ import io.meshgate.xds.snapshot.SnapshotStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,12 +51,10 @@ public final class Pipeline implements AutoCloseable {
   @FunctionalInterface
   public interface BuildListener {
     /**
-     * @param sources the state of each Backend's outside source (Consul) at the build
+     * @param discovered what the outside sources (Consul, Nomad, DNS) held at the build: each
+     *     Backend's source state and a summary of each source
      */
-    void built(
-        ConfigSnapshot config,
-        ResolvedIr resolved,
-        Map<ResourceKey, EndpointDiscovery.SourceState> sources);
+    void built(ConfigSnapshot config, ResolvedIr resolved, EndpointDiscovery.Discovered discovered);
   }
 
   /**
@@ -172,7 +168,7 @@ public final class Pipeline implements AutoCloseable {
     lastResolved = build.resolved();
     builtRevision = input.config().revision();
     rebuilds++;
-    builtListeners.forEach(l -> l.built(input.config(), build.resolved(), outside.states()));
+    builtListeners.forEach(l -> l.built(input.config(), build.resolved(), outside));
     log.debug(
         "rebuilt revision {} in {} ms: {} groups, {} translated, {} problems, {}",
         input.config().revision(),

@@ -226,7 +226,8 @@ final class Clusters {
                           e.address(),
                           e.port(),
                           e.weight(),
-                          EndpointIr.Health.valueOf(e.health().name())))
+                          EndpointIr.Health.valueOf(e.health().name()),
+                          e.metadata()))
               .distinct()
               .sorted(Comparator.comparing(EndpointIr::address).thenComparingInt(EndpointIr::port))
               .toList();

@@ -13,6 +13,7 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.PutOption;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.EndpointSourceStatus;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.store.Keyspace;
@@ -37,17 +38,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Writes the serving side's conditions while this replica leads: after each build and every second,
  * ResolvedRefs and Programmed (from the replicas' ACK summaries) of every resource under {@code
- * /meshgate/v1/conditions/<kind>/<ns>/<name>}, only where it changed, keeping a condition's
- * transition time while its status holds, and deleting the conditions of resources that are gone.
- * Conditions of other types in the same key are kept. Every write is fenced by the leadership term.
- * The latest build wins: a burst of builds is one reconciliation; a failed one is retried, and a
- * new leader reconciles what its predecessor left.
+ * /meshgate/v1/conditions/<kind>/<ns>/<name>}, and beside them a Backend's outside sources (count,
+ * healthy, index, when changed, since when stale; one entry per source it names), only where it
+ * changed, keeping a condition's transition time while its status holds, and deleting the
+ * conditions of resources that are gone. Conditions of other types in the same key are kept. Every
+ * write is fenced by the leadership term. The latest build wins: a burst of builds is one
+ * reconciliation; a failed one is retried, and a new leader reconciles what its predecessor left.
  */
 public final class StatusWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
@@ -69,7 +72,13 @@ public final class StatusWriter implements AutoCloseable {
   private volatile long lastWrittenTerm = -1;
 
   private record Input(
-      ConfigSnapshot config, ResolvedIr resolved, Map<ResourceKey, Conditions.Freshness> sources) {}
+      ConfigSnapshot config,
+      ResolvedIr resolved,
+      Map<ResourceKey, Conditions.Freshness> sources,
+      Map<ResourceKey, List<EndpointSourceStatus>> endpoints) {}
+
+  /** What the key of one resource holds: the conditions and, for a Backend, its sources. */
+  private record Stored(List<Condition> conditions, List<EndpointSourceStatus> endpoints) {}
 
   /** What the last successful reconciliation saw: the same again needs no work. */
   private record Seen(Input input, Conditions.Fleet fleet, long term) {}
@@ -86,28 +95,53 @@ public final class StatusWriter implements AutoCloseable {
 
   /** Takes a build's outcome (any thread); the write follows on the writer's thread. */
   public void offer(ConfigSnapshot config, ResolvedIr resolved) {
-    offer(config, resolved, Map.of());
+    offer(config, resolved, EndpointDiscovery.Discovered.empty());
   }
 
   /**
-   * Takes a build's outcome with the state of each Backend's outside source (any thread); the write
-   * follows on the writer's thread.
+   * Takes a build's outcome with what the outside sources held at it (any thread): each Backend's
+   * source state (EndpointsStale) and a summary of each of its sources; the write follows on the
+   * writer's thread.
    */
   public void offer(
-      ConfigSnapshot config,
-      ResolvedIr resolved,
-      Map<ResourceKey, EndpointDiscovery.SourceState> sources) {
+      ConfigSnapshot config, ResolvedIr resolved, EndpointDiscovery.Discovered discovered) {
     Map<ResourceKey, Conditions.Freshness> freshness = new TreeMap<>();
-    sources.forEach(
-        (backend, state) -> {
-          if (!state.pending()) {
-            freshness.put(
-                backend,
-                new Conditions.Freshness(state.source(), state.staleSince(), state.problem()));
-          }
-        });
-    pending.set(new Input(config, resolved, freshness));
+    discovered
+        .states()
+        .forEach(
+            (backend, state) -> {
+              if (!state.pending()) {
+                freshness.put(
+                    backend,
+                    new Conditions.Freshness(state.source(), state.staleSince(), state.problem()));
+              }
+            });
+    Map<ResourceKey, List<EndpointSourceStatus>> endpoints = new TreeMap<>();
+    discovered
+        .sources()
+        .forEach((backend, summaries) -> endpoints.put(backend, endpointSources(summaries)));
+    pending.set(new Input(config, resolved, freshness, endpoints));
     thread.execute(this::reconcileIfNeeded);
+  }
+
+  /** As {@code status.endpoints} shows them: times in seconds, no index where there is none. */
+  static List<EndpointSourceStatus> endpointSources(
+      List<EndpointDiscovery.SourceSummary> summaries) {
+    return summaries.stream()
+        .map(
+            s ->
+                new EndpointSourceStatus(
+                    s.source(),
+                    s.endpoints(),
+                    s.healthy(),
+                    s.index() == 0 ? null : s.index(),
+                    seconds(s.changedAt()),
+                    seconds(s.staleSince())))
+        .toList();
+  }
+
+  private static @Nullable String seconds(@Nullable Instant instant) {
+    return instant == null ? null : instant.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
   /** Runs on every build and every second: proxies' ACKs change without a build. */
@@ -137,13 +171,16 @@ public final class StatusWriter implements AutoCloseable {
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
     Conditions.endpointsStale(resources, input.sources())
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
-    Map<ResourceKey, List<Condition>> stored = readAll();
+    Map<ResourceKey, Stored> stored = readAll();
     String at = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
     List<Op> ops = new ArrayList<>();
     for (Map.Entry<ResourceKey, List<Conditions.Desired>> entry : desired.entrySet()) {
-      List<Condition> current = stored.getOrDefault(entry.getKey(), List.of());
+      Stored was = stored.getOrDefault(entry.getKey(), new Stored(List.of(), List.of()));
+      List<Condition> current = was.conditions();
       List<Condition> next = new ArrayList<>(current);
-      boolean changed = false;
+      List<EndpointSourceStatus> endpoints =
+          input.endpoints().getOrDefault(entry.getKey(), List.of());
+      boolean changed = !endpoints.equals(was.endpoints());
       for (Conditions.Desired want : entry.getValue()) {
         Condition existing =
             current.stream().filter(c -> c.type().equals(want.type())).findFirst().orElse(null);
@@ -160,7 +197,11 @@ public final class StatusWriter implements AutoCloseable {
       }
       if (changed) {
         next.sort(Comparator.comparing(Condition::type));
-        ops.add(Op.put(bytes(Keyspace.conditions(entry.getKey())), json(next), PutOption.DEFAULT));
+        ops.add(
+            Op.put(
+                bytes(Keyspace.conditions(entry.getKey())),
+                json(next, endpoints),
+                PutOption.DEFAULT));
       }
     }
     for (ResourceKey gone : stored.keySet()) {
@@ -241,13 +282,22 @@ public final class StatusWriter implements AutoCloseable {
     }
   }
 
-  private Map<ResourceKey, List<Condition>> readAll() throws Exception {
-    Map<ResourceKey, List<Condition>> stored = new HashMap<>();
+  private Map<ResourceKey, Stored> readAll() throws Exception {
+    Map<ResourceKey, Stored> stored = new HashMap<>();
     for (KeyValue kv : range(Keyspace.ROOT + "conditions/")) {
       ResourceKey key = Keyspace.parseResourceKey(kv.getKey().toString(StandardCharsets.UTF_8));
-      stored.put(key, parse(kv.getValue().getBytes()));
+      byte[] json = kv.getValue().getBytes();
+      stored.put(key, new Stored(parse(json), parseEndpoints(json)));
     }
     return stored;
+  }
+
+  static List<EndpointSourceStatus> parseEndpoints(byte[] json) throws IOException {
+    List<EndpointSourceStatus> endpoints = new ArrayList<>();
+    for (JsonNode e : Mappers.json().readTree(json).path("endpoints")) {
+      endpoints.add(Mappers.json().treeToValue(e, EndpointSourceStatus.class));
+    }
+    return endpoints;
   }
 
   static List<Condition> parse(byte[] json) throws IOException {
@@ -258,9 +308,13 @@ public final class StatusWriter implements AutoCloseable {
     return conditions;
   }
 
-  private static ByteSequence json(List<Condition> conditions) throws IOException {
+  private static ByteSequence json(List<Condition> conditions, List<EndpointSourceStatus> endpoints)
+      throws IOException {
     ObjectNode root = Mappers.json().createObjectNode();
     root.set("conditions", Mappers.json().valueToTree(conditions));
+    if (!endpoints.isEmpty()) {
+      root.set("endpoints", Mappers.json().valueToTree(endpoints));
+    }
     return ByteSequence.from(Mappers.json().writeValueAsBytes(root));
   }
 

@@ -14,6 +14,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.discovery.consul.ConsulClient;
@@ -25,13 +27,17 @@ import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
+import io.meshgate.xds.snapshot.VersionedResource;
 import io.meshgate.xds.translate.Cases;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -46,8 +52,13 @@ import org.slf4j.LoggerFactory;
 class ConsulEndpointsTest {
   private static final Logger log = LoggerFactory.getLogger(ConsulEndpointsTest.class);
   private static final String CLUSTER = "default/web";
+  private static final ResourceKey WEB = new ResourceKey(Kind.BACKEND, "default", "web");
 
   private final List<AutoCloseable> closing = new ArrayList<>();
+
+  /** What discovery last handed the pipeline. */
+  private final AtomicReference<EndpointDiscovery.Discovered> latest =
+      new AtomicReference<>(EndpointDiscovery.Discovered.empty());
 
   @AfterEach
   void close() throws Exception {
@@ -69,13 +80,16 @@ class ConsulEndpointsTest {
    * A replica's pipeline and discovery, as the node wires them, serving a Backend fed by Consul's
    * {@code web}: discovery first, then the config.
    */
-  private void serveWebFrom(ConsulApiDouble consul, SnapshotStore store) {
+  private Pipeline serveWebFrom(ConsulApiDouble consul, SnapshotStore store) {
     Pipeline pipeline = new Pipeline(store, Duration.ofMillis(20), Duration.ofMillis(200));
     closing.add(pipeline);
     EndpointDiscovery discovery =
         new EndpointDiscovery(
             ConsulClient.of(ConsulSettings.at(URI.create(consul.address()))),
-            pipeline::accept,
+            discovered -> {
+              pipeline.accept(discovered);
+              latest.set(discovered);
+            },
             Clock.systemUTC());
     closing.add(discovery);
     ConfigSnapshot config =
@@ -88,6 +102,20 @@ class ConsulEndpointsTest {
             """);
     discovery.configChanged(config);
     pipeline.accept(config);
+    return pipeline;
+  }
+
+  /** The proxyless group's EDS resource of web, once there is one. */
+  private static VersionedResource servedEds(SnapshotStore store) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                store
+                    .get("proxyless")
+                    .map(g -> g.type(TypeUrls.ENDPOINT).resources().containsKey(CLUSTER))
+                    .orElse(false));
+    return store.get("proxyless").orElseThrow().type(TypeUrls.ENDPOINT).resources().get(CLUSTER);
   }
 
   @Test
@@ -165,6 +193,58 @@ class ConsulEndpointsTest {
     log.info(
         "Consul registration → EDS push in {} ms",
         Duration.ofNanos(arrived - registered).toMillis());
+  }
+
+  @Test
+  void consulMetaReachesEdsAndANewIndexWithoutAChangeKeepsTheVersion() throws Exception {
+    // given: an instance with service meta, a tag and node meta
+    ConsulApiDouble consul = ConsulApiDouble.create();
+    closing.add(consul);
+    Instance web1 = Instance.of("web", "web-1", "node-1", "10.0.0.1", 8080);
+    consul.register(
+        "dc1",
+        new Instance(
+                web1.node(),
+                web1.nodeAddress(),
+                Map.of("rack", "r1"),
+                web1.serviceId(),
+                web1.service(),
+                web1.serviceAddress(),
+                web1.port(),
+                List.of(),
+                web1.serviceMeta(),
+                web1.checkStatus())
+            .withTags("canary")
+            .withServiceMeta(Map.of("version", "v2")));
+    SnapshotStore store = new SnapshotStore();
+    Pipeline pipeline = serveWebFrom(consul, store);
+
+    // then: EDS carries them under envoy.lb
+    VersionedResource before = servedEds(store);
+    LbEndpoint lbEndpoint =
+        before.resource().unpack(ClusterLoadAssignment.class).getEndpoints(0).getLbEndpoints(0);
+    assertThat(lbEndpoint.getMetadata().getFilterMetadataOrThrow("envoy.lb").getFieldsMap())
+        .containsOnlyKeys("node.rack", "tag.canary", "version");
+
+    // when: Consul's index moves without a change (an idempotent re-registration) and, once the
+    // pipeline is quiet, it rebuilds with the new index in the endpoint's provenance
+    AtomicLong rebuilds = new AtomicLong(-1);
+    await()
+        .pollInterval(Duration.ofMillis(50))
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> rebuilds.getAndSet(pipeline.rebuilds()) == pipeline.rebuilds());
+    String provenance = latest.get().endpoints().endpoints(WEB).get(0).source();
+    consul.touch("dc1", "web");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !latest.get().endpoints().endpoints(WEB).get(0).source().equals(provenance));
+    await().atMost(Duration.ofSeconds(10)).until(() -> pipeline.rebuilds() > rebuilds.get());
+
+    // then: the same EDS version and bytes
+    VersionedResource after = servedEds(store);
+    assertThat(after.version()).isEqualTo(before.version());
+    assertThat(after.resource().toByteString()).isEqualTo(before.resource().toByteString());
   }
 
   @Test

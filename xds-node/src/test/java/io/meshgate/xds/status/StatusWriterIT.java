@@ -13,15 +13,22 @@ import io.etcd.jetcd.options.GetOption;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.Condition;
 import io.meshgate.config.model.ConditionStatus;
+import io.meshgate.config.model.EndpointSourceStatus;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.store.Keyspace;
+import io.meshgate.config.store.StoreReader;
+import io.meshgate.discovery.EndpointDiscovery;
+import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.translate.Cases;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,6 +95,80 @@ class StatusWriterIT {
 
     // then: they are all deleted
     await().atMost(WAIT).until(() -> storedConditions() == 0);
+  }
+
+  @Test
+  void aBackendsSourcesAreWrittenBesideItsConditionsAndFollowTheirChanges() throws Exception {
+    // given: a Backend fed by Consul, whose source answered at index 42 with 2 endpoints, 1 healthy
+    ConfigSnapshot config =
+        Cases.snapshot(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Backend
+            metadata: {name: web, namespace: shop}
+            spec: {consul: {service: web}}
+            """);
+    ResourceKey web = backend("web");
+    Instant changed = Instant.parse("2026-12-06T18:00:00.250Z");
+    lead();
+    StoreReader reader = new StoreReader(etcd.client(), Duration.ofSeconds(10));
+
+    // when
+    writer.offer(config, NOTHING, discovered(web, 42, changed, null));
+
+    // then: the source beside the conditions, times in seconds
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(reader.endpointSources(web))
+                    .containsExactly(
+                        new EndpointSourceStatus(
+                            "consul/local/web", 2, 1, 42L, "2026-12-06T18:00:00Z", null)));
+    assertThat(reader.conditions(web))
+        .extracting(Condition::type)
+        .contains(Conditions.ENDPOINTS_STALE);
+
+    // when the source stops answering
+    Instant stale = Instant.parse("2026-12-06T18:05:00Z");
+    writer.offer(config, NOTHING, discovered(web, 42, changed, stale));
+
+    // then
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(reader.endpointSources(web))
+                    .extracting(EndpointSourceStatus::staleSince)
+                    .containsExactly("2026-12-06T18:05:00Z"));
+  }
+
+  private static final ResolvedIr NOTHING = new ResolvedIr(List.of(), List.of());
+
+  private static EndpointDiscovery.Discovered discovered(
+      ResourceKey backend, long index, Instant changed, Instant staleSince) {
+    return new EndpointDiscovery.Discovered(
+        EndpointSnapshot.empty(),
+        Map.of(
+            backend,
+            new EndpointDiscovery.SourceState(
+                "consul/local/web",
+                index,
+                changed,
+                staleSince,
+                staleSince == null ? null : "down")),
+        Map.of(
+            backend,
+            List.of(
+                new EndpointDiscovery.SourceSummary(
+                    "consul/local/web", 2, 1, index, changed, staleSince))));
+  }
+
+  private void lead() {
+    leadership = new Leadership(etcd.client(), Keyspace.LEADER, "a", Duration.ofSeconds(10));
+    leadership.start();
+    await().atMost(WAIT).until(leadership::leading);
+    writer = new StatusWriter(etcd.client(), leadership, Clock.systemUTC());
   }
 
   private void leadAndOfferAnEmptyConfig() {
