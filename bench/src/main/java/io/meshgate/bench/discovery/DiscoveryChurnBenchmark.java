@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -115,7 +116,7 @@ public final class DiscoveryChurnBenchmark {
     }
     HealthFlips flips = new HealthFlips(SERVICES * INSTANCES, rounds * RATES.size());
     List<Window> windows = new ArrayList<>();
-    Map<String, Long> heap = new java.util.LinkedHashMap<>();
+    Map<String, Long> heap = new LinkedHashMap<>();
     try (consul;
         BenchKafka kafka = BenchKafka.fromEnvironment();
         LocalEtcd etcd = LocalEtcd.start(1)) {
