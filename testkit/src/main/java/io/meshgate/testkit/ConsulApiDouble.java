@@ -112,13 +112,18 @@ import org.jspecify.annotations.Nullable;
  * addresses, health check definitions and outputs.
  *
  * <p>Threading: levers may be called from any thread. Requests run on a pool of {@value
- * #HANDLER_THREADS} threads, so that many blocking queries can wait at once (further requests queue
- * until one answers); all catalog state is guarded by one lock, and every change wakes every
- * waiting query, which then re-reads its own service's index. The HTTP plumbing it shares with
- * {@link NomadApiDouble} is {@link HashicorpApiServer}.
+ * #HANDLER_THREADS} threads ({@link Builder#handlerThreads} for more), so that many blocking
+ * queries can wait at once (further requests queue until one answers); all catalog state is guarded
+ * by one lock. A change wakes the queries waiting on the service it touched, which then re-read
+ * that service's index, and the queries for services the datacenter has never seen (their index is
+ * the datacenter's); an index reset or a stop wakes all. The HTTP plumbing it shares with {@link
+ * NomadApiDouble} is {@link HashicorpApiServer}.
  */
 public final class ConsulApiDouble implements AutoCloseable {
-  /** How many requests (blocking queries included) can be in the double at once. */
+  /**
+   * How many requests (blocking queries included) can be in the double at once, unless built with
+   * {@link Builder#handlerThreads}.
+   */
   public static final int HANDLER_THREADS = HashicorpApiServer.HANDLER_THREADS;
 
   // ?token= is read before the headers. A 20-digit index answers 400 here but not in
@@ -261,8 +266,21 @@ public final class ConsulApiDouble implements AutoCloseable {
     private String localDatacenter = "dc1";
     private final Set<String> remoteDatacenters = new LinkedHashSet<>();
     private @Nullable Set<String> aclTokens;
+    private int handlerThreads = HANDLER_THREADS;
 
     private Builder() {}
+
+    /**
+     * How many requests can be in the double at once ({@value #HANDLER_THREADS} by default). Each
+     * waiting blocking query holds one, so a client watching N services needs more than N.
+     */
+    public Builder handlerThreads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads: " + threads + " (expected: >= 1)");
+      }
+      this.handlerThreads = threads;
+      return this;
+    }
 
     /** The agent's own datacenter, answered when a query names none; {@code dc1} by default. */
     public Builder localDatacenter(String dc) {
@@ -365,7 +383,7 @@ public final class ConsulApiDouble implements AutoCloseable {
     dcs.addAll(builder.remoteDatacenters);
     this.datacenters = Set.copyOf(dcs);
     this.aclTokens = builder.aclTokens;
-    this.server = new HashicorpApiServer(CONSUL, this::serve);
+    this.server = new HashicorpApiServer(CONSUL, this::serve, builder.handlerThreads);
     this.lock = server.lock();
   }
 
@@ -892,8 +910,22 @@ public final class ConsulApiDouble implements AutoCloseable {
     Query query =
         new Query(
             dc, service, params.getOrDefault("tag", List.of()), passingOnly, defaultTenancy, token);
+    // A service the datacenter has seen moves its index only through touched(), which wakes its
+    // key; one it has never seen has the datacenter's index, which any change moves.
+    ServiceKey key = new ServiceKey(dc, service);
+    Object waitKey;
+    lock.lock();
+    try {
+      waitKey = serviceIndexes.containsKey(key) ? key : null;
+    } finally {
+      lock.unlock();
+    }
     server.answerBlocking(
-        request, blocking, () -> indexOf(query.dc(), query.service()), () -> entriesJson(query));
+        request,
+        blocking,
+        waitKey,
+        () -> indexOf(query.dc(), query.service()),
+        () -> entriesJson(query));
   }
 
   // ---- catalog (all called with lock held) ----------------------------------------------------
@@ -1080,8 +1112,9 @@ public final class ConsulApiDouble implements AutoCloseable {
   }
 
   private void touched(String dc, String service, long index) {
-    serviceIndexes.put(new ServiceKey(dc, service), index);
-    server.changed();
+    ServiceKey key = new ServiceKey(dc, service);
+    serviceIndexes.put(key, index);
+    server.changed(key);
   }
 
   private long indexOf(String dc, String service) {

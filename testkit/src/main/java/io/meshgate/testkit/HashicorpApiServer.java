@@ -42,11 +42,16 @@ import org.jspecify.annotations.Nullable;
  * its double, behind {@link Endpoints}.
  *
  * <p>Threading: the double guards all its catalog state with {@link #lock()}, the same lock a
- * blocking query waits on; a double calls {@link #changed()} (lock held) after every change so that
- * waiting queries re-read their index. Requests run on a pool of {@value #HANDLER_THREADS} threads.
+ * blocking query waits on; a double calls {@link #changed()} or {@link #changed(Object)} (lock
+ * held) after every change so that waiting queries re-read their index. A query may wait under a
+ * key (a Consul service in a datacenter): {@link #changed(Object)} wakes only the queries waiting
+ * under that key and those waiting under none, so that a change to one of a thousand watched
+ * services does not wake the other 999 queries to re-read an index that did not move; {@link
+ * #changed()} wakes all. Requests run on a pool of {@value #HANDLER_THREADS} threads unless the
+ * double is built with another size.
  */
 final class HashicorpApiServer {
-  /** How many requests (blocking queries included) can be in a double at once. */
+  /** How many requests (blocking queries included) can be in a double at once, by default. */
   static final int HANDLER_THREADS = 64;
 
   static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
@@ -101,6 +106,7 @@ final class HashicorpApiServer {
 
   private final Dialect dialect;
   private final Endpoints endpoints;
+  private final int handlerThreads;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -109,6 +115,9 @@ final class HashicorpApiServer {
 
   /** Bumped by {@link #answerWaitingNow} and {@link #stop}: waiting queries answer at once. */
   private long generation;
+
+  /** The conditions queries wait on under a key; never removed (one per key ever waited on). */
+  private final Map<Object, Condition> keyed = new HashMap<>();
 
   private final Deque<Failure> failures = new ArrayDeque<>();
   private Duration delay = Duration.ZERO;
@@ -120,8 +129,20 @@ final class HashicorpApiServer {
   private final AtomicLong requestCount = new AtomicLong();
 
   HashicorpApiServer(Dialect dialect, Endpoints endpoints) {
+    this(dialect, endpoints, HANDLER_THREADS);
+  }
+
+  /**
+   * @param handlerThreads how many requests can be in the double at once; a blocking query holds
+   *     one until it answers, so a client that watches N services needs more than N
+   */
+  HashicorpApiServer(Dialect dialect, Endpoints endpoints, int handlerThreads) {
     this.dialect = requireNonNull(dialect, "dialect");
     this.endpoints = requireNonNull(endpoints, "endpoints");
+    if (handlerThreads < 1) {
+      throw new IllegalArgumentException("handlerThreads: " + handlerThreads + " (expected: >= 1)");
+    }
+    this.handlerThreads = handlerThreads;
   }
 
   /** The lock that guards the double's state as well as the server's. */
@@ -132,6 +153,19 @@ final class HashicorpApiServer {
   /** Wakes every waiting query to re-read its index. Lock held. */
   void changed() {
     changed.signalAll();
+    keyed.values().forEach(Condition::signalAll);
+  }
+
+  /**
+   * Wakes the queries waiting under {@code key} and those waiting under none to re-read their
+   * index: what changed can move no other key's index. Lock held.
+   */
+  void changed(Object key) {
+    changed.signalAll();
+    Condition waiting = keyed.get(requireNonNull(key, "key"));
+    if (waiting != null) {
+      waiting.signalAll();
+    }
   }
 
   /** Waiting queries answer at once, whatever their index (a snapshot restore, a stop). */
@@ -139,7 +173,7 @@ final class HashicorpApiServer {
     lock.lock();
     try {
       generation++;
-      changed.signalAll();
+      changed();
     } finally {
       lock.unlock();
     }
@@ -199,7 +233,7 @@ final class HashicorpApiServer {
       server = null;
       handlers = null;
       generation++;
-      changed.signalAll();
+      changed();
     } finally {
       lock.unlock();
     }
@@ -255,7 +289,7 @@ final class HashicorpApiServer {
     String threadPrefix = dialect.threadPrefix() + "-double-";
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            HANDLER_THREADS,
+            handlerThreads,
             task -> {
               Thread thread = new Thread(task, threadPrefix + threadNumber.incrementAndGet());
               thread.setDaemon(true);
@@ -357,10 +391,25 @@ final class HashicorpApiServer {
    * Answers 200 with {@code body} once {@code currentIndex} passes {@code blocking.index()} (at
    * once when that is 0), the wait plus a jitter of up to wait/16 ends, or the index is reset. Both
    * suppliers run with the lock held. If the double stopped meanwhile the connection is cut without
-   * an answer, as a dead agent's would be.
+   * an answer, as a dead agent's would be. The query waits under no key: every change wakes it.
    */
   void answerBlocking(
       Request request, Blocking blocking, LongSupplier currentIndex, Supplier<String> body)
+      throws IOException {
+    answerBlocking(request, blocking, null, currentIndex, body);
+  }
+
+  /**
+   * As {@link #answerBlocking(Request, Blocking, LongSupplier, Supplier)}, waiting under {@code
+   * waitKey}: only {@link #changed()} and {@link #changed(Object)} with that key wake it (null: any
+   * change does). The caller must pass a key only if {@code currentIndex} can move under no other.
+   */
+  void answerBlocking(
+      Request request,
+      Blocking blocking,
+      @Nullable Object waitKey,
+      LongSupplier currentIndex,
+      Supplier<String> body)
       throws IOException {
     HttpExchange exchange = request.exchange();
     String json;
@@ -368,13 +417,15 @@ final class HashicorpApiServer {
     lock.lock();
     try {
       if (blocking.index() > 0) {
+        Condition wakes =
+            waitKey == null ? changed : keyed.computeIfAbsent(waitKey, k -> lock.newCondition());
         long jitter = ThreadLocalRandom.current().nextLong(blocking.maxWait().toNanos() / 16 + 1);
         long remaining = blocking.maxWait().toNanos() + jitter;
         while (currentIndex.getAsLong() <= blocking.index()
             && generation == request.startedIn()
             && remaining > 0) {
           try {
-            remaining = changed.awaitNanos(remaining);
+            remaining = wakes.awaitNanos(remaining);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

@@ -92,6 +92,45 @@ class ConsulApiDoubleTest {
   }
 
   @Test
+  void builtWithMoreHandlerThreadsItHoldsAQueryPerServiceAndAChangeAnswersOnlyItsService() {
+    // given: more services watched at once than the default pool can hold, and one query for a
+    // service the datacenter has never seen (its index is the datacenter's)
+    int services = ConsulApiDouble.HANDLER_THREADS + 36;
+    ConsulApiDouble consul = track(ConsulApiDouble.builder().handlerThreads(services + 8).start());
+    for (int s = 0; s < services; s++) {
+      consul.register("dc1", Instance.of("svc-" + s, "svc-" + s, "node-a", "10.0.0.1", 8080));
+    }
+    long index = consul.raftIndex();
+    List<CompletableFuture<Answer>> blocked = new ArrayList<>();
+    for (int s = 0; s < services; s++) {
+      blocked.add(getAsync(consul, "/v1/health/service/svc-" + s + "?index=" + index + "&wait=1m"));
+    }
+    CompletableFuture<Answer> unseen =
+        getAsync(consul, "/v1/health/service/unseen?index=" + index + "&wait=1m");
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> blocked.stream().noneMatch(CompletableFuture::isDone) && !unseen.isDone());
+
+    // when the last service's check fails
+    consul.setCheckStatus("dc1", "svc-" + (services - 1), CheckStatus.CRITICAL);
+
+    // then its query answers (it had a thread of its own), and so does the one for the unseen
+    // service, whose index moved with the datacenter's; the other services' queries still hold
+    Answer changed = blocked.get(services - 1).orTimeout(10, TimeUnit.SECONDS).join();
+    assertThat(changed.index()).isGreaterThan(index);
+    assertThat(changed.body().at("/0/Checks/1/Status").asText()).isEqualTo("critical");
+    Answer empty = unseen.orTimeout(10, TimeUnit.SECONDS).join();
+    assertThat(empty.index()).isEqualTo(changed.index());
+    assertThat(empty.body()).isEmpty();
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> blocked.subList(0, services - 1).stream().noneMatch(CompletableFuture::isDone));
+  }
+
+  @Test
   void anIdempotentWriteMovesTheIndexWithoutChangingTheData() {
     // given
     ConsulApiDouble consul = track(ConsulApiDouble.create());

@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.meshgate.bench.BenchKafka;
 import io.meshgate.bench.LargeConfig;
+import io.meshgate.bench.ProcessFigures;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPublisher;
@@ -30,8 +31,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -72,8 +71,6 @@ public final class FleetBenchmark {
   /** Changes measured per row (env BENCH_SAMPLES, default 1), each reported as its own row. */
   private static final int SAMPLES =
       Integer.parseInt(System.getenv().getOrDefault("BENCH_SAMPLES", "1"));
-
-  private static final Pattern USED = Pattern.compile("used (\\d+)K");
 
   private FleetBenchmark() {}
 
@@ -825,18 +822,14 @@ public final class FleetBenchmark {
         "xds-node did not get ready; see bench/target/xds-node-bench.log");
   }
 
-  /** Heap in use after a full GC, by {@code jcmd PID GC.run} then {@code GC.heap_info}. */
+  /** Heap in use after a full GC (shared with the discovery bench). */
   private static long heapUsedBytes(long pid) throws Exception {
-    run(false, "jcmd", Long.toString(pid), "GC.run");
-    String info = run(false, "jcmd", Long.toString(pid), "GC.heap_info");
-    Matcher used = USED.matcher(info);
-    return used.find() ? Long.parseLong(used.group(1)) * 1024 : -1;
+    return ProcessFigures.heapUsedBytes(pid);
   }
 
-  /** User + system CPU ticks (1/100 s) of a process, from /proc. */
+  /** User + system CPU ticks (1/100 s) of a process (shared with the discovery bench). */
   private static long cpuTicks(long pid) throws Exception {
-    String[] stat = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
-    return Long.parseLong(stat[11]) + Long.parseLong(stat[12]);
+    return ProcessFigures.cpuTicks(pid);
   }
 
   /** Runs a command and returns its output; with {@code check}, a non-zero exit fails. */
