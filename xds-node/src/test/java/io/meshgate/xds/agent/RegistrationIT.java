@@ -392,6 +392,59 @@ class RegistrationIT {
   }
 
   @Test
+  void anAgentWhoseNodeFallsSilentRegistersThroughAnotherWithinTheLease() throws Exception {
+    // given: replica 0 reached through a relay that can go silent (a node whose network is gone:
+    // no reset, no answer), and an agent registered through it
+    FreezableProxy relay = new FreezableProxy(replicas.get(0).xdsAddress());
+    closing.add(relay);
+    RegistrationAgent agent =
+        RegistrationAgent.start(
+            new RegistrationAgent.Connection(
+                List.of(
+                    "127.0.0.1:" + relay.port(),
+                    "127.0.0.1:" + replicas.get(1).xdsAddress().getPort()),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty()),
+            workload("vm-silenced", 9005, ""));
+    closing.add(agent);
+    agent.registered().get(15, TimeUnit.SECONDS);
+    assertThat(stored("vm-silenced")).get().extracting(Registration::node).isEqualTo("replica-0");
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> everyReplicaShows("127.0.0.1:9005", HealthStatus.UNKNOWN));
+    List<Long> missing = new CopyOnWriteArrayList<>();
+    AtomicBoolean watching = new AtomicBoolean(true);
+    Thread watcher =
+        new Thread(
+            () -> {
+              while (watching.get()) {
+                if (!eds(replicas.get(1)).containsKey("127.0.0.1:9005")) {
+                  missing.add(System.nanoTime());
+                }
+                Thread.onSpinWait();
+              }
+            });
+    watcher.start();
+
+    // when: the node falls silent
+    relay.freeze();
+
+    // then: a report goes unanswered for a third of the TTL, and the agent registers through
+    // replica 1 before the lease runs out; the endpoint never leaves
+    await()
+        .atMost(TTL.plusSeconds(10))
+        .until(() -> stored("vm-silenced").map(r -> r.node().equals("replica-1")).orElse(false));
+    await()
+        .pollDelay(TTL)
+        .atMost(TTL.plusSeconds(5))
+        .until(() -> stored("vm-silenced").isPresent());
+    watching.set(false);
+    watcher.join();
+    assertThat(missing).as("moments replica 1 served no endpoint for the VM").isEmpty();
+  }
+
+  @Test
   void aSecondAgentForTheSameWorkloadWaitsUntilTheFirstIsGone() throws Exception {
     // given: one agent holding vm-twice
     RegistrationAgent first = agent(workload("vm-twice", 9004, ""), replicas.get(0));
