@@ -123,6 +123,8 @@ public final class XdsNode implements AutoCloseable {
         new RegistrationService(
             new RegistrationStore(etcd),
             new Authorizer(tokens, security.allowAnonymous()),
+            // Budgets of their own: a storm of agents never takes the proxies' places.
+            new StreamAdmission(limits.newStreamsPerSecond(), limits.maxStreams()),
             Clock.systemUTC(),
             settings.replicaId(),
             settings.registrationTtl());

@@ -22,12 +22,14 @@ import io.meshgate.registration.v1.WorkloadRegistrationGrpc;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.security.ProxyAuthenticator;
+import io.meshgate.xds.serve.StreamAdmission;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -55,20 +57,39 @@ public final class RegistrationService
   /** The largest Workload document taken, far below etcd's limits. */
   public static final int MAX_WORKLOAD_BYTES = 64 * 1024;
 
+  /**
+   * Reports closer together than this are answered without renewing the lease again (an agent
+   * reports a few times per TTL; one that floods never turns into etcd load).
+   */
+  static final Duration MIN_RENEWAL_INTERVAL = Duration.ofMillis(200);
+
   /** The default lease: a silent agent's endpoint leaves within it. */
   public static final Duration DEFAULT_TTL = Duration.ofSeconds(15);
 
   private final RegistrationStore store;
   private final Authorizer authorizer;
+  private final StreamAdmission admission;
   private final Clock clock;
   private final String replicaId;
   private final Duration ttl;
   private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
+  private final AtomicLong renewals = new AtomicLong();
 
+  /**
+   * @param admission how many registration streams this node holds at once and opens per second (a
+   *     node restart sends every agent it held to the others at once; etcd takes each as a few
+   *     round trips): over either, a stream is refused and its agent tries another node
+   */
   public RegistrationService(
-      RegistrationStore store, Authorizer authorizer, Clock clock, String replicaId, Duration ttl) {
+      RegistrationStore store,
+      Authorizer authorizer,
+      StreamAdmission admission,
+      Clock clock,
+      String replicaId,
+      Duration ttl) {
     this.store = requireNonNull(store, "store");
     this.authorizer = requireNonNull(authorizer, "authorizer");
+    this.admission = requireNonNull(admission, "admission");
     this.clock = requireNonNull(clock, "clock");
     this.replicaId = requireNonNull(replicaId, "replicaId");
     if (ttl.compareTo(Duration.ofSeconds(2)) < 0) {
@@ -80,6 +101,11 @@ public final class RegistrationService
 
   public Duration ttl() {
     return ttl;
+  }
+
+  /** Leases renewed in etcd since start (reports answered without one are not counted). */
+  public long renewals() {
+    return renewals.get();
   }
 
   /** Registrations whose stream is open on this node now. */
@@ -135,7 +161,9 @@ public final class RegistrationService
     // Guarded by this.
     private Authorizer.Decision.@Nullable Allowed allowed;
     private RegistrationStore.@Nullable Held held;
+    private boolean admitted;
     private boolean ended;
+    private Instant renewed = Instant.EPOCH;
 
     AgentStream(ServerCallStreamObserver<RegisterResponse> responses, PeerIdentity peer) {
       this.responses = responses;
@@ -204,6 +232,17 @@ public final class RegistrationService
         fail(denied.status());
         return;
       }
+      StreamAdmission.Outcome outcome = admission.open();
+      if (outcome != StreamAdmission.Outcome.ADMITTED) {
+        fail(
+            outcome == StreamAdmission.Outcome.FULL
+                ? Status.RESOURCE_EXHAUSTED.withDescription(
+                    "this node holds as many registrations as it may; try another node")
+                : Status.UNAVAILABLE.withDescription(
+                    "too many new registrations on this node; try again, or another node"));
+        return;
+      }
+      admitted = true;
       allowed = (Authorizer.Decision.Allowed) decision;
       Registration wanted =
           new Registration(
@@ -254,7 +293,15 @@ public final class RegistrationService
     private void report(HealthReport report) {
       RegistrationStore.Held current = held;
       HealthStatus health = health(report.getHealth(), current.registration().health());
+      Instant now = clock.instant();
+      if (health == current.registration().health()
+          && now.isBefore(renewed.plus(MIN_RENEWAL_INTERVAL))) {
+        answer();
+        return;
+      }
+      renewed = now;
       try {
+        renewals.incrementAndGet();
         if (!store.renew(current)) {
           log.info(
               "the lease of {} had expired; registering it again", current.registration().key());
@@ -300,17 +347,27 @@ public final class RegistrationService
     @Override
     public synchronized void onError(Throwable t) {
       // The stream broke: the registration stays under its lease, for the agent to come back.
+      end();
+    }
+
+    /** Marks the stream over and gives its place back; false if it was over already. */
+    private boolean end() {
+      if (ended) {
+        return false;
+      }
       ended = true;
       open.remove(this);
+      if (admitted) {
+        admission.closed();
+      }
+      return true;
     }
 
     @Override
     public synchronized void onCompleted() {
-      if (ended) {
+      if (!end()) {
         return;
       }
-      ended = true;
-      open.remove(this);
       RegistrationStore.Held current = held;
       if (current != null) {
         try {
@@ -327,16 +384,13 @@ public final class RegistrationService
     }
 
     synchronized void cancelled() {
-      ended = true;
-      open.remove(this);
+      end();
     }
 
     synchronized void fail(Status status) {
-      if (ended) {
+      if (!end()) {
         return;
       }
-      ended = true;
-      open.remove(this);
       responses.onError(status.asRuntimeException());
     }
   }

@@ -18,7 +18,7 @@ public final class StreamAdmission {
   public static final int DEFAULT_MAX_STREAMS = 20_000;
 
   /** What became of a stream that asked to open. */
-  enum Outcome {
+  public enum Outcome {
     ADMITTED,
     TOO_FAST,
     FULL
@@ -57,7 +57,7 @@ public final class StreamAdmission {
   }
 
   /** A stream asks to open; when admitted, it counts until {@link #closed()}. */
-  synchronized Outcome open() {
+  public synchronized Outcome open() {
     if (open >= maxStreams) {
       refused++;
       return Outcome.FULL;
@@ -75,7 +75,7 @@ public final class StreamAdmission {
   }
 
   /** An admitted stream ended. */
-  synchronized void closed() {
+  public synchronized void closed() {
     open--;
   }
 

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.sun.net.httpserver.HttpServer;
@@ -17,8 +18,12 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.meshgate.config.codec.ResourceCodec;
 import io.meshgate.config.codec.YamlDocuments;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
@@ -31,11 +36,21 @@ import io.meshgate.config.store.Registration;
 import io.meshgate.config.store.StoredValues;
 import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
+import io.meshgate.registration.v1.Health;
+import io.meshgate.registration.v1.HealthReport;
+import io.meshgate.registration.v1.RegisterRequest;
+import io.meshgate.registration.v1.RegisterResponse;
+import io.meshgate.registration.v1.WorkloadRegistrationGrpc;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.XdsNode;
+import io.meshgate.xds.register.RegistrationService;
+import io.meshgate.xds.register.RegistrationStore;
+import io.meshgate.xds.security.Authorizer;
+import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.serve.ProxyGroups;
+import io.meshgate.xds.serve.StreamAdmission;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -43,6 +58,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +66,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -442,6 +460,69 @@ class RegistrationIT {
     watching.set(false);
     watcher.join();
     assertThat(missing).as("moments replica 1 served no endpoint for the VM").isEmpty();
+  }
+
+  @Test
+  void aFloodOfReportsRenewsTheLeaseOnlyAtTheNodesPace() throws Exception {
+    // given: a node's registration service on the real etcd, and a stream registered through it
+    RegistrationService service =
+        new RegistrationService(
+            new RegistrationStore(client),
+            Authorizer.anonymousAllowed(),
+            new StreamAdmission(100, 100),
+            Clock.systemUTC(),
+            "replica-flooded",
+            TTL);
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(ServerInterceptors.intercept(service, new ProxyAuthenticator()))
+            .build()
+            .start();
+    closing.add(server::shutdownNow);
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    closing.add(channel::shutdownNow);
+    BlockingQueue<RegisterResponse> answers = new LinkedBlockingQueue<>();
+    StreamObserver<RegisterRequest> stream =
+        WorkloadRegistrationGrpc.newStub(channel)
+            .register(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(RegisterResponse value) {
+                    answers.add(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    stream.onNext(
+        RegisterRequest.newBuilder()
+            .setRegistration(
+                io.meshgate.registration.v1.Registration.newBuilder()
+                    .setInstance("flooder")
+                    .setWorkload(
+                        ByteString.copyFrom(
+                            ResourceCodec.toJson(workload("vm-flooding", 9006, "")))))
+            .build());
+    assertThat(answers.poll(10, TimeUnit.SECONDS)).isNotNull();
+
+    // when: the agent sends 50 reports as fast as it can
+    for (int i = 0; i < 50; i++) {
+      stream.onNext(
+          RegisterRequest.newBuilder()
+              .setReport(HealthReport.newBuilder().setHealth(Health.PASSING))
+              .build());
+    }
+
+    // then: every report is answered, but the lease was renewed only a few times
+    for (int i = 0; i < 50; i++) {
+      assertThat(answers.poll(10, TimeUnit.SECONDS)).as("answer " + i).isNotNull();
+    }
+    assertThat(service.renewals()).isBetween(1L, 10L);
+    stream.onCompleted();
   }
 
   @Test

@@ -26,6 +26,7 @@ import io.meshgate.xds.agent.RegistrationAgent;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.security.TokenCheck;
+import io.meshgate.xds.serve.StreamAdmission;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -76,6 +78,7 @@ class RegistrationRefusalsTest {
         new RegistrationService(
             new RegistrationStore(nowhere),
             new Authorizer(TOKENS, false),
+            new StreamAdmission(1000, 1000),
             Clock.systemUTC(),
             "replica-0",
             Duration.ofSeconds(15));
@@ -214,6 +217,50 @@ class RegistrationRefusalsTest {
         .until(() -> !agent.stopped().isDone());
     agent.close();
     assertThat(agent.stopped()).succeedsWithin(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void registrationsBeyondTheNodesRateAreRefusedBeforeEtcd() throws Exception {
+    // given: a node that opens one registration per second; the first reaches its (absent) etcd
+    RegistrationService service =
+        new RegistrationService(
+            new RegistrationStore(nowhere),
+            Authorizer.anonymousAllowed(),
+            new StreamAdmission(1, 1000),
+            Clock.systemUTC(),
+            "replica-0",
+            Duration.ofSeconds(15));
+    Server limited =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(ServerInterceptors.intercept(service, new ProxyAuthenticator()))
+            .build()
+            .start();
+    ManagedChannel toLimited =
+        NettyChannelBuilder.forAddress("127.0.0.1", limited.getPort()).usePlaintext().build();
+    try {
+      // when: two agents register at once
+      List<CompletableFuture<Status>> ended =
+          List.of(new CompletableFuture<>(), new CompletableFuture<>());
+      for (int i = 0; i < 2; i++) {
+        WorkloadRegistrationGrpc.newStub(toLimited)
+            .register(ending(ended.get(i)))
+            .onNext(registration(workload(VM_1), i));
+      }
+
+      // then: one is refused for the rate, and only after its admission is the other's etcd tried
+      List<String> descriptions = new ArrayList<>();
+      for (CompletableFuture<Status> end : ended) {
+        Status status = end.get(20, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        descriptions.add(status.getDescription());
+      }
+      assertThat(descriptions)
+          .filteredOn(d -> d.startsWith("too many new registrations on this node"))
+          .hasSize(1);
+    } finally {
+      toLimited.shutdownNow();
+      limited.shutdownNow();
+    }
   }
 
   /** A registration as the agent sends it: the Workload as JSON. */
