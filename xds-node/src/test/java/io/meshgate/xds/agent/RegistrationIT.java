@@ -218,6 +218,44 @@ class RegistrationIT {
     return endpoints;
   }
 
+  /**
+   * Every moment a replica's EDS lacks an endpoint, noted from a thread of its own until closed.
+   */
+  private static final class Absences implements AutoCloseable {
+    private final List<Long> moments = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean watching = new AtomicBoolean(true);
+    private final Thread thread;
+
+    private Absences(XdsNode replica, String endpoint) {
+      thread =
+          new Thread(
+              () -> {
+                while (watching.get()) {
+                  if (!eds(replica).containsKey(endpoint)) {
+                    moments.add(System.nanoTime());
+                  }
+                  Thread.onSpinWait();
+                }
+              });
+    }
+
+    static Absences watch(XdsNode replica, String endpoint) {
+      Absences absences = new Absences(replica, endpoint);
+      absences.thread.start();
+      return absences;
+    }
+
+    List<Long> moments() {
+      return moments;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      watching.set(false);
+      thread.join();
+    }
+  }
+
   private static boolean everyReplicaShows(String endpoint, HealthStatus health) {
     return replicas.stream().allMatch(r -> eds(r).get(endpoint) == health);
   }
@@ -381,19 +419,8 @@ class RegistrationIT {
         .atMost(Duration.ofSeconds(15))
         .until(() -> everyReplicaShows("127.0.0.1:9003", HealthStatus.UNKNOWN));
     // and a watcher noting every moment replica 0 serves no such endpoint
-    List<Long> missing = new CopyOnWriteArrayList<>();
-    AtomicBoolean watching = new AtomicBoolean(true);
-    Thread watcher =
-        new Thread(
-            () -> {
-              while (watching.get()) {
-                if (!eds(replicas.get(0)).containsKey("127.0.0.1:9003")) {
-                  missing.add(System.nanoTime());
-                }
-                Thread.onSpinWait();
-              }
-            });
-    watcher.start();
+    Absences absences = Absences.watch(replicas.get(0), "127.0.0.1:9003");
+    closing.add(absences);
 
     // when: its node dies
     doomed.close();
@@ -404,9 +431,8 @@ class RegistrationIT {
         .until(() -> stored("vm-moving").map(r -> r.node().equals("replica-0")).orElse(false));
     // past the old lease's end too: the key is under the new lease now
     await().pollDelay(TTL).atMost(TTL.plusSeconds(5)).until(() -> stored("vm-moving").isPresent());
-    watching.set(false);
-    watcher.join();
-    assertThat(missing).as("moments replica 0 served no endpoint for the VM").isEmpty();
+    absences.close();
+    assertThat(absences.moments()).as("moments replica 0 served no endpoint for the VM").isEmpty();
   }
 
   @Test
@@ -431,19 +457,8 @@ class RegistrationIT {
     await()
         .atMost(Duration.ofSeconds(15))
         .until(() -> everyReplicaShows("127.0.0.1:9005", HealthStatus.UNKNOWN));
-    List<Long> missing = new CopyOnWriteArrayList<>();
-    AtomicBoolean watching = new AtomicBoolean(true);
-    Thread watcher =
-        new Thread(
-            () -> {
-              while (watching.get()) {
-                if (!eds(replicas.get(1)).containsKey("127.0.0.1:9005")) {
-                  missing.add(System.nanoTime());
-                }
-                Thread.onSpinWait();
-              }
-            });
-    watcher.start();
+    Absences absences = Absences.watch(replicas.get(1), "127.0.0.1:9005");
+    closing.add(absences);
 
     // when: the node falls silent
     relay.freeze();
@@ -457,9 +472,8 @@ class RegistrationIT {
         .pollDelay(TTL)
         .atMost(TTL.plusSeconds(5))
         .until(() -> stored("vm-silenced").isPresent());
-    watching.set(false);
-    watcher.join();
-    assertThat(missing).as("moments replica 1 served no endpoint for the VM").isEmpty();
+    absences.close();
+    assertThat(absences.moments()).as("moments replica 1 served no endpoint for the VM").isEmpty();
   }
 
   @Test
