@@ -4,6 +4,7 @@ import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.HealthStatus;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.SidecarSpec;
 import io.meshgate.config.model.StaticEndpoint;
 import io.meshgate.config.model.WorkloadPort;
 import io.meshgate.config.model.WorkloadSource;
@@ -48,6 +49,7 @@ public final class StaticEndpointSource {
       if (spec.workloads() != null) {
         found.addAll(selected(backend, spec.workloads(), workloads));
       }
+      found.addAll(sidecars(backend, config, registrations));
       if (!found.isEmpty()) {
         endpoints.put(backend.key(), found);
       }
@@ -76,6 +78,9 @@ public final class StaticEndpointSource {
               workload, EndpointHealth.HEALTHY, "workload/" + workload.metadata().name()));
     }
     for (Registration registration : registrations.all()) {
+      if (registration.workload().metadata().labels().containsKey(Registration.SIDECAR_LABEL)) {
+        continue;
+      }
       candidates.add(
           new Candidate(
               registration.workload(),
@@ -85,6 +90,45 @@ public final class StaticEndpointSource {
               "registered/" + registration.workload().metadata().name()));
     }
     return candidates;
+  }
+
+  /**
+   * The inbound endpoints sidecars' own streams registered for the Sidecars whose {@code service}
+   * is this Backend.
+   */
+  private static List<DiscoveredEndpoint> sidecars(
+      Resource backend, ConfigSnapshot config, Registrations registrations) {
+    List<DiscoveredEndpoint> found = new ArrayList<>();
+    String namespace = backend.metadata().namespace();
+    for (Resource sidecar : config.ofKind(Kind.SIDECAR)) {
+      if (!sidecar.metadata().namespace().equals(namespace)
+          || !sidecar.spec(SidecarSpec.class).service().equals(backend.metadata().name())) {
+        continue;
+      }
+      for (Registration registration : registrations.all()) {
+        Resource workload = registration.workload();
+        if (!workload.metadata().namespace().equals(namespace)
+            || !sidecar
+                .metadata()
+                .name()
+                .equals(workload.metadata().labels().get(Registration.SIDECAR_LABEL))) {
+          continue;
+        }
+        WorkloadSpec spec = workload.spec(WorkloadSpec.class);
+        found.add(
+            new DiscoveredEndpoint(
+                spec.address(),
+                spec.ports().get(0).port(),
+                spec.weight(),
+                spec.zone(),
+                spec.region(),
+                "sidecar/" + sidecar.metadata().name(),
+                registration.health() == HealthStatus.CRITICAL
+                    ? EndpointHealth.UNHEALTHY
+                    : EndpointHealth.HEALTHY));
+      }
+    }
+    return found;
   }
 
   private static List<DiscoveredEndpoint> selected(
@@ -114,8 +158,7 @@ public final class StaticEndpointSource {
                       candidate.source(),
                       candidate.health(),
                       0,
-                      EndpointMetadata.bounded(
-                          workload.metadata().labels(), candidate.source()))));
+                      EndpointMetadata.bounded(workload.metadata().labels(), candidate.source()))));
     }
     return found;
   }

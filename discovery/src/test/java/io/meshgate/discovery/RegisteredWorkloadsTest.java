@@ -125,4 +125,42 @@ class RegisteredWorkloadsTest {
         .extracting(DiscoveredEndpoint::address)
         .containsExactly("10.0.0.1");
   }
+
+  @Test
+  void aSidecarsRegistrationIsAnEndpointOfItsServiceAndOfNoSelector() {
+    ConfigSnapshot config =
+        TestConfigs.snapshot(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Backend
+            metadata: {name: web, namespace: shop}
+            spec: {workloads: {selector: {matchLabels: {}}}}
+            ---
+            apiVersion: meshgate.io/v1alpha1
+            kind: Backend
+            metadata: {name: api, namespace: shop}
+            spec: {static: {endpoints: [{address: 10.0.0.1, port: 80}]}}
+            ---
+            apiVersion: meshgate.io/v1alpha1
+            kind: Sidecar
+            metadata: {name: api, namespace: shop}
+            spec: {service: api, inbound: {port: 15006, localPort: 8080}}
+            """);
+    Registration sidecar =
+        registered(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Workload
+            metadata: {name: api-1a2b3c4d5e, namespace: shop, labels: {meshgate.io/sidecar: api}}
+            spec: {address: 10.0.0.8, ports: [{name: inbound, port: 15006}]}
+            """,
+            HealthStatus.PASSING);
+
+    EndpointSnapshot endpoints = StaticEndpointSource.from(config, of(sidecar));
+
+    assertThat(endpoints.endpoints(new ResourceKey(Kind.BACKEND, "shop", "api")))
+        .extracting(e -> e.address() + ":" + e.port() + " " + e.source())
+        .containsExactly("10.0.0.1:80 static", "10.0.0.8:15006 sidecar/api");
+    assertThat(endpoints.endpoints(WEB)).isEmpty();
+  }
 }

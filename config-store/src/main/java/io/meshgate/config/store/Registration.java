@@ -27,6 +27,12 @@ public record Registration(
     String output,
     String node,
     Instant since) {
+  /**
+   * The label of a registration a sidecar's own ADS stream made: the Sidecar's name. Such a
+   * registration is an endpoint of the Backend the Sidecar's {@code service} names.
+   */
+  public static final String SIDECAR_LABEL = "meshgate.io/sidecar";
+
   /** The longest check output kept. */
   public static final int MAX_OUTPUT = 1024;
 

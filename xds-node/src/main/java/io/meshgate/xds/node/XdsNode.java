@@ -11,6 +11,7 @@ import io.meshgate.config.apply.Applier;
 import io.meshgate.config.apply.ApplierSettings;
 import io.meshgate.config.apply.Planner;
 import io.meshgate.config.seal.Unsealer;
+import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.store.ConfigView;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.discovery.EndpointDiscovery;
@@ -22,6 +23,7 @@ import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.register.RegistrationService;
 import io.meshgate.xds.register.RegistrationStore;
+import io.meshgate.xds.register.SidecarRegistrations;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.security.TokenCheck;
@@ -67,6 +69,7 @@ public final class XdsNode implements AutoCloseable {
   private final AdsService ads;
   private final RegistrationService registrations;
   private final RegistrationView registered;
+  private final SidecarRegistrations sidecars;
   private final Server xds;
   private final AdminServer admin;
   private final ServingLimits limits;
@@ -123,6 +126,14 @@ public final class XdsNode implements AutoCloseable {
             Clock.systemUTC(),
             settings.replicaId(),
             settings.registrationTtl());
+    this.sidecars =
+        new SidecarRegistrations(
+            new RegistrationStore(etcd),
+            this::currentConfig,
+            Clock.systemUTC(),
+            settings.replicaId(),
+            settings.registrationTtl());
+    ads.streamEvents(sidecars);
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(settings.xdsAddress())
@@ -234,6 +245,12 @@ public final class XdsNode implements AutoCloseable {
     return Optional.of(AdminToken.read(settings.adminTokenFile().get(), log::warn));
   }
 
+  /** The config as this replica's view holds it; empty until the view is open. */
+  private ConfigSnapshot currentConfig() {
+    ConfigView open = view;
+    return open == null ? ConfigSnapshot.empty() : open.current();
+  }
+
   /** How long a status leader holds its term without renewing it. */
   static final Duration LEADER_TTL = Duration.ofSeconds(5);
 
@@ -320,8 +337,10 @@ public final class XdsNode implements AutoCloseable {
   public void close() {
     credentialSweep.shutdownNow();
     xds.shutdown();
-    // Agents register again through another node at once; their registrations keep their leases.
+    // Agents register again through another node at once; their registrations keep their leases,
+    // and so do the sidecars' (their proxies reconnect elsewhere and register again).
     registrations.endAllStreams();
+    sidecars.close();
     etcdHealth.close();
     acks.close();
     status.close();

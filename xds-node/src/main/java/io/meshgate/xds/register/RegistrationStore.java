@@ -13,6 +13,7 @@ import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
+import io.grpc.stub.StreamObserver;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.config.store.Registration;
 import io.meshgate.config.store.StoredValues;
@@ -150,6 +151,27 @@ public final class RegistrationStore {
     return txn.isSucceeded()
         ? Optional.of(new Held(updated, held.lease(), txn.getHeader().getRevision()))
         : Optional.empty();
+  }
+
+  /**
+   * Keeps a registration's lease alive from this node until the returned handle is closed — for a
+   * registration whose liveness is a stream this node holds (a sidecar's ADS stream), not an
+   * agent's reports. If this node dies, the lease runs out on its own.
+   */
+  public AutoCloseable keepAlive(Held held) {
+    return etcd.getLeaseClient()
+        .keepAlive(
+            held.lease(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(LeaseKeepAliveResponse value) {}
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {}
+            });
   }
 
   /**

@@ -23,6 +23,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ProxyAuthenticator implements ServerInterceptor {
   public static final Context.Key<PeerIdentity> PEER = Context.key("meshgate-peer-identity");
+
+  /** Where the call's connection comes from (a sidecar's stream registers that address). */
+  public static final Context.Key<SocketAddress> REMOTE = Context.key("meshgate-peer-address");
+
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -46,7 +50,10 @@ public final class ProxyAuthenticator implements ServerInterceptor {
         refusal.isPresent()
             ? PeerIdentity.refused(refusal.get())
             : new PeerIdentity(certificateGroup, token);
-    Context context = Context.current().withValue(PEER, peer);
+    Context context =
+        Context.current()
+            .withValue(PEER, peer)
+            .withValue(REMOTE, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
     return Contexts.interceptCall(context, call, headers, next);
   }
 

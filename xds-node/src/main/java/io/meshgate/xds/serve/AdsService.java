@@ -1,5 +1,7 @@
 package io.meshgate.xds.serve;
 
+import static java.util.Objects.requireNonNull;
+
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
@@ -59,6 +61,11 @@ public final class AdsService
     this.streams = new Streams(admission);
     this.rejections = rejections;
     store.onChange(streams::groupChanged);
+  }
+
+  /** Tells {@code events} of every stream admitted or ended from now on. */
+  public void streamEvents(StreamEvents events) {
+    streams.events(requireNonNull(events, "events"));
   }
 
   /** Ends every open stream with UNAVAILABLE: this replica is stopping. */

@@ -5,7 +5,11 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
+import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.snapshot.TypeUrls;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +38,8 @@ final class StreamPeer {
   private final PeerIdentity identity;
   private final Rejections rejections;
   private final Protocol protocol;
+  // Read from the call's context while the stream is being created, on the call's thread.
+  private final Optional<InetAddress> remote = remoteAddress();
   private String nodeId = "";
   private @Nullable String group;
   private boolean anonymous;
@@ -51,6 +57,13 @@ final class StreamPeer {
     this.identity = identity;
     this.rejections = rejections;
     this.protocol = protocol;
+  }
+
+  private static Optional<InetAddress> remoteAddress() {
+    SocketAddress address = ProxyAuthenticator.REMOTE.get();
+    return address instanceof InetSocketAddress inet && inet.getAddress() != null
+        ? Optional.of(inet.getAddress())
+        : Optional.empty();
   }
 
   /** The two flavours of ADS a peer may speak. */
@@ -128,6 +141,7 @@ final class StreamPeer {
     }
     anonymous = allowed.anonymous();
     group = admittedGroup;
+    streams.events().opened(new StreamEvents.Opened(id, group, nodeId, anonymous, remote));
     log.info(
         "stream {} opened: node {} in group {} ({}, {})",
         id,
@@ -190,6 +204,7 @@ final class StreamPeer {
     closed = true;
     if (group != null) {
       streams.remove(group, stream);
+      streams.events().closed(id);
       log.info("stream {} closed: node {} in group {}", id, nodeId, group);
     }
   }

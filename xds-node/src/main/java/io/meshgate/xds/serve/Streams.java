@@ -39,9 +39,19 @@ final class Streams {
   private final Map<String, ConcurrentSkipListMap<Long, Stream>> byGroup =
       new ConcurrentHashMap<>();
   private final StreamAdmission admission;
+  private volatile StreamEvents events = StreamEvents.NONE;
 
   Streams(StreamAdmission admission) {
     this.admission = admission;
+  }
+
+  /** Who is told of streams opened and closed from now on. */
+  void events(StreamEvents events) {
+    this.events = events;
+  }
+
+  StreamEvents events() {
+    return events;
   }
 
   /** A stream whose credential stops being valid at {@code until}, signed by key {@code kid}. */

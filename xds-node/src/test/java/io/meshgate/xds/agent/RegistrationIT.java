@@ -4,12 +4,21 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import com.sun.net.httpserver.HttpServer;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.meshgate.config.codec.YamlDocuments;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
@@ -26,6 +35,7 @@ import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.XdsNode;
+import io.meshgate.xds.serve.ProxyGroups;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -86,6 +96,16 @@ class RegistrationIT {
         kind: Backend
         metadata: {name: web, namespace: shop}
         spec: {workloads: {selector: {matchLabels: {app: web}}, port: http}}
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: api, namespace: shop}
+        spec: {workloads: {selector: {matchLabels: {app: api}}}}
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Sidecar
+        metadata: {name: api, namespace: shop}
+        spec: {service: api, inbound: {port: 15006, localPort: 8080}}
         """);
     await()
         .atMost(Duration.ofSeconds(30))
@@ -148,12 +168,20 @@ class RegistrationIT {
         .orElse(false);
   }
 
-  /** Each endpoint of the Backend in a replica's EDS, {@code address:port → health}. */
   private static Map<String, HealthStatus> eds(XdsNode node) {
+    return eds(node, CLUSTER);
+  }
+
+  private static boolean noReplicaShows(String endpoint, String cluster) {
+    return replicas.stream().noneMatch(r -> eds(r, cluster).containsKey(endpoint));
+  }
+
+  /** Each endpoint of a cluster in a replica's EDS, {@code address:port → health}. */
+  private static Map<String, HealthStatus> eds(XdsNode node, String cluster) {
     Map<String, HealthStatus> endpoints = new TreeMap<>();
     node.snapshots()
         .get("proxyless")
-        .map(g -> g.type(TypeUrls.ENDPOINT).resources().get(CLUSTER))
+        .map(g -> g.type(TypeUrls.ENDPOINT).resources().get(cluster))
         .ifPresent(
             r -> {
               try {
@@ -385,5 +413,62 @@ class RegistrationIT {
         .until(
             () ->
                 stored("vm-twice").map(r -> r.instance().equals(second.instance())).orElse(false));
+  }
+
+  @Test
+  void aSidecarsOwnStreamRegistersItsInboundEndpointUntilTheStreamIsGoneForTheTtl()
+      throws Exception {
+    // given: a Sidecar api whose service is Backend api
+    String endpoint = "127.0.0.1:15006";
+    assertThat(noReplicaShows(endpoint, "shop/api")).isTrue();
+
+    // when: one of its Envoys opens an ADS stream (anonymous here: the xDS port is loopback-only)
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", replicas.get(1).xdsAddress().getPort())
+            .usePlaintext()
+            .build();
+    closing.add(channel::shutdownNow);
+    StreamObserver<DeltaDiscoveryRequest> stream =
+        AggregatedDiscoveryServiceGrpc.newStub(channel)
+            .deltaAggregatedResources(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(DeltaDiscoveryResponse value) {}
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    stream.onNext(
+        DeltaDiscoveryRequest.newBuilder()
+            .setNode(
+                Node.newBuilder()
+                    .setId("api-envoy-1")
+                    .setMetadata(
+                        Struct.newBuilder()
+                            .putFields(
+                                ProxyGroups.SIDECAR,
+                                Value.newBuilder().setStringValue("shop/api").build())))
+            .setTypeUrl(TypeUrls.CLUSTER)
+            .build());
+
+    // then: its inbound port at the stream's address is an endpoint of Backend api on every replica
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                replicas.stream()
+                    .allMatch(r -> eds(r, "shop/api").get(endpoint) == HealthStatus.UNKNOWN));
+
+    // when: the stream ends; then: the endpoint stays for the grace of the lease, then leaves
+    long ended = System.nanoTime();
+    stream.onCompleted();
+    channel.shutdownNow();
+    await().atMost(TTL.plusSeconds(10)).until(() -> noReplicaShows(endpoint, "shop/api"));
+    assertThat(Duration.ofNanos(System.nanoTime() - ended))
+        .as("a reconnect within the lease would not have lost the endpoint")
+        .isGreaterThan(Duration.ofSeconds(2));
   }
 }
