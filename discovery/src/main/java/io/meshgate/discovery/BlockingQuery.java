@@ -3,6 +3,7 @@ package io.meshgate.discovery;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -12,10 +13,13 @@ import org.slf4j.LoggerFactory;
  * One HashiCorp blocking query, run on its own thread until closed: ask with the last index and a
  * wait, take the answer's index as the next one. The rules are Consul's and Nomad's documented
  * ones: an index that goes backwards, or is 0, resets to 0 (a snapshot restore or a new leader); an
- * unchanged index is no change; and requests are rate limited ({@code minInterval} between two) so
- * an agent that answers at once never makes a busy loop. A failed request is retried after an
- * exponential backoff with jitter, up to {@code maxBackoff}; the last good value stays until a new
- * one arrives; the first request after a failure does not block, so a recovery shows at once.
+ * unchanged index with an equal value is no change; and requests are rate limited ({@code
+ * minInterval} between two) so an agent that answers at once never makes a busy loop. A failed
+ * request is retried after an exponential backoff with jitter, up to {@code maxBackoff}; the last
+ * good value stays until a new one arrives; the first request after a failure does not block, so a
+ * recovery shows at once. An answer with an unchanged index but a different value is a change: the
+ * value may carry more than the index covers (Nomad's check results, read beside the service, do
+ * not move its index).
  *
  * @param <T> what one answer carries
  */
@@ -107,6 +111,7 @@ public final class BlockingQuery<T> implements AutoCloseable {
 
   private void run() {
     long index = 0;
+    T last = null;
     int failures = 0;
     long lastRequest = 0;
     while (running) {
@@ -129,16 +134,18 @@ public final class BlockingQuery<T> implements AutoCloseable {
               index,
               answer.index());
           index = 0;
+          last = answer.value();
           listener.changed(answer.value(), answer.index());
           continue;
         }
-        if (answer.index() == index) {
+        if (answer.index() == index && Objects.equals(answer.value(), last)) {
           if (recovering) {
             listener.recovered(index);
           }
           continue; // the wait elapsed without a change
         }
         index = answer.index();
+        last = answer.value();
         listener.changed(answer.value(), index);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -150,6 +150,30 @@ class BlockingQueryTest {
   }
 
   @Test
+  void anAnswerWithTheSameIndexAndADifferentValueIsAChange() {
+    // given: a source whose value can change without its index (Nomad's check results)
+    Script script = new Script();
+    script.answers.add(new BlockingQuery.Answer<>(7, "healthy"));
+    Seen seen = new Seen();
+
+    try (BlockingQuery<String> query = run(script, seen)) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> seen.values.contains("healthy@7"));
+
+      // when: the same index comes back with another value, then again with that value
+      script.answers.add(new BlockingQuery.Answer<>(7, "unhealthy"));
+
+      // then: delivered once, and asked with the same index next
+      await().atMost(Duration.ofSeconds(5)).until(() -> seen.values.contains("unhealthy@7"));
+      await()
+          .during(Duration.ofMillis(200))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> seen.values.size() == 2);
+      assertThat(seen.values).containsExactly("healthy@7", "unhealthy@7");
+      assertThat(script.askedWith).containsOnly(0L, 7L);
+    }
+  }
+
+  @Test
   void theBackoffDoublesUpToItsCapWithJitter() {
     BlockingQuery<String> query =
         BlockingQuery.start(

@@ -149,6 +149,56 @@ class ConsulDiscoveryTest {
   }
 
   @Test
+  void aWarningIsHealthyUnlessTheBackendAsksForPassingInstancesOnly() {
+    // given: two Backends naming the same service, one of them with onlyPassing
+    ResourceKey strict = new ResourceKey(Kind.BACKEND, "default", "web-strict");
+    String yaml =
+        """
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: web, namespace: default}
+        spec: {consul: {service: %1$s}}
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: web-strict, namespace: default}
+        spec: {consul: {service: %1$s, onlyPassing: true}}
+        """
+            .formatted(service);
+    register(1, "10.0.0.1");
+    discovery.configChanged(TestConfigs.snapshot(yaml));
+    await()
+        .atMost(SOON)
+        .until(() -> web().size() == 1 && latest.get().endpoints().endpoints(strict).size() == 1);
+
+    // when: the instance's check turns to warning
+    consul.warn(id(1));
+
+    // then: the plain Backend keeps it healthy, the strict one sees it unhealthy
+    await()
+        .atMost(SOON)
+        .until(
+            () ->
+                latest.get().endpoints().endpoints(strict).get(0).health()
+                    == EndpointHealth.UNHEALTHY);
+    assertThat(web())
+        .extracting(DiscoveredEndpoint::health)
+        .containsExactly(EndpointHealth.HEALTHY);
+
+    // when: it passes again, both see it healthy
+    consul.pass(id(1));
+    await()
+        .atMost(SOON)
+        .until(
+            () ->
+                latest.get().endpoints().endpoints(strict).get(0).health()
+                    == EndpointHealth.HEALTHY);
+    assertThat(web())
+        .extracting(DiscoveredEndpoint::health)
+        .containsExactly(EndpointHealth.HEALTHY);
+  }
+
+  @Test
   void tagsFilterTheInstances() {
     register(1, "10.0.0.1", "v1", "canary");
     register(2, "10.0.0.2", "v1");

@@ -13,6 +13,7 @@ import io.meshgate.testkit.NomadApiDouble.Registration;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,9 @@ import org.junit.jupiter.api.Test;
 class NomadDiscoveryTest {
   private static final ResourceKey API = new ResourceKey(Kind.BACKEND, "default", "api");
   private static final Duration SOON = Duration.ofSeconds(10);
+
+  /** How long a check's change may take to show: one re-read, Nomad's jitter and a margin. */
+  private static final Duration CHECK_CHANGE = NomadClient.CHECKS_EVERY.plusSeconds(5);
 
   private static ConfigSnapshot config(String nomadSource) {
     String yaml =
@@ -73,6 +77,56 @@ class NomadDiscoveryTest {
           .until(() -> latest.get().endpoints().endpoints(API).isEmpty());
       assertThat(latest.get().states().get(API).staleSince()).isNull();
     }
+  }
+
+  @Test
+  void withChecksACheckChangeIsSeenThoughNoIndexMovesAndAFailedReadKeepsTheInstance() {
+    // given: a Backend reading checks, two allocations whose checks pass
+    AtomicReference<EndpointDiscovery.Discovered> latest =
+        new AtomicReference<>(EndpointDiscovery.Discovered.empty());
+    try (NomadApiDouble nomad = NomadApiDouble.create();
+        EndpointDiscovery discovery =
+            new EndpointDiscovery(
+                null,
+                NomadClient.of(NomadSettings.at(URI.create(nomad.address()))),
+                latest::set,
+                Clock.systemUTC())) {
+      nomad.register(Registration.of("api", "a1", "10.0.1.1", 9090));
+      nomad.register(Registration.of("api", "a2", "10.0.1.2", 9090));
+      nomad.setCheck("alloc-a1", "api", "alive", "success");
+      nomad.setCheck("alloc-a2", "api", "alive", "success");
+      discovery.configChanged(config("{service: api, checks: true}"));
+      await().atMost(SOON).until(() -> health(latest).equals(List.of("HEALTHY", "HEALTHY")));
+      long index = nomad.raftIndex();
+
+      // when: a1's check fails; Nomad moves no index for it
+      nomad.setCheck("alloc-a1", "api", "alive", "failure");
+
+      // then: seen at the next re-read, at most CHECKS_EVERY (plus Nomad's jitter) later
+      await()
+          .atMost(CHECK_CHANGE)
+          .until(() -> health(latest).equals(List.of("UNHEALTHY", "HEALTHY")));
+      assertThat(nomad.raftIndex()).isEqualTo(index);
+
+      // when: a2's checks cannot be read while its check fails, then a1's check passes again
+      nomad.failChecks("alloc-a2", 500, "rpc error: No path to node");
+      nomad.setCheck("alloc-a2", "api", "alive", "failure");
+      nomad.setCheck("alloc-a1", "api", "alive", "success");
+
+      // then: a1 is healthy again; the re-read that saw it failed to read a2's checks, and a2 is
+      // kept with the health last read, not dropped and not the failure it could not read
+      await().atMost(CHECK_CHANGE).until(() -> health(latest).get(0).equals("HEALTHY"));
+      assertThat(health(latest)).containsExactly("HEALTHY", "HEALTHY");
+      assertThat(latest.get().states().get(API).staleSince()).isNull();
+    }
+  }
+
+  /** The health of the Backend's endpoints, by address. */
+  private static List<String> health(AtomicReference<EndpointDiscovery.Discovered> latest) {
+    return latest.get().endpoints().endpoints(API).stream()
+        .sorted(Comparator.comparing(DiscoveredEndpoint::address))
+        .map(e -> e.health().name())
+        .toList();
   }
 
   @Test

@@ -11,10 +11,14 @@ import io.meshgate.testkit.HashicorpApiServer.Blocking;
 import io.meshgate.testkit.HashicorpApiServer.Dialect;
 import io.meshgate.testkit.HashicorpApiServer.Request;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +28,12 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An in-process stand-in for a Nomad agent's HTTP API, for the one endpoint meshgate's discovery
- * uses: Nomad native service discovery's {@code GET /v1/service/:service_name}. Tests drive it
- * through Java levers ({@link #register}, {@link #deregister}, {@link #resetIndex}, {@link
- * #failNext}, {@link #slow}, {@link #stop}/{@link #start}) and point the client under test at
- * {@link #address()}, what {@code NOMAD_ADDR} would hold.
+ * An in-process stand-in for a Nomad agent's HTTP API, for the two endpoints meshgate's discovery
+ * uses: Nomad native service discovery's {@code GET /v1/service/:service_name} and an allocation's
+ * check results, {@code GET /v1/client/allocation/:alloc_id/checks}. Tests drive it through Java
+ * levers ({@link #register}, {@link #deregister}, {@link #setCheck}, {@link #resetIndex}, {@link
+ * #failNext}, {@link #failChecks}, {@link #slow}, {@link #stop}/{@link #start}) and point the
+ * client under test at {@link #address()}, what {@code NOMAD_ADDR} would hold.
  *
  * <p>Implemented, following HashiCorp's Nomad documentation (api-docs/services "Read Service",
  * api-docs index "Blocking Queries" and "Authentication", commands/service/info):
@@ -62,13 +67,25 @@ import org.jspecify.annotations.Nullable;
  *   <li>Malformed input: 400 {@code Invalid index} for an index that is not an unsigned decimal,
  *       400 {@code Invalid wait time} for a wait that is not a Go duration; these bodies are the
  *       agent's, not the pages'.
+ *   <li>{@code GET /v1/client/allocation/:alloc_id/checks} (Nomad 1.4+; the Go API's {@code
+ *       Allocations().Checks}, {@code nomad alloc checks -json}): a JSON object of the allocation's
+ *       check results by check ID, each with {@code ID}, {@code Check}, {@code Group}, {@code Mode}
+ *       ({@code healthiness}), {@code Output}, {@code Service}, {@code Status} ({@code success},
+ *       {@code failure} or {@code pending}), {@code StatusCode}, {@code Task} (empty: group
+ *       services) and {@code Timestamp} (Unix seconds); {@code {}} for an allocation without
+ *       checks. An allocation is known while a registration or a check names it; any other answers
+ *       404 {@code Unknown allocation "<id>"} (the agent's error text). Not a blocking query: a
+ *       check's status moves no index. The same region rule and ACLs as the service endpoint (Nomad
+ *       asks {@code namespace:read-job} of the allocation's namespace; known tokens may read every
+ *       namespace).
  * </ul>
  *
  * <p>Not implemented: any other endpoint (404), {@code DELETE} and the list endpoint, {@code
  * filter}, {@code choose}, paging ({@code per_page}, {@code next_token}; ignored: everything is one
  * page), the wildcard namespace {@code *}, consistency modes ({@code stale}), per-namespace token
- * policies, check status (Nomad does not expose it on this endpoint either). Real Nomad servers
- * clamp waits at 5 minutes; the double follows the documented 10.
+ * policies, check status on the service endpoint (Nomad does not expose it there either), {@code
+ * node_id} on the client endpoint. Real Nomad servers clamp waits at 5 minutes; the double follows
+ * the documented 10.
  *
  * <p>Threading: levers may be called from any thread. Requests run on a pool of {@value
  * #HANDLER_THREADS} threads so that many blocking queries can wait at once; all catalog state is
@@ -82,6 +99,11 @@ public final class NomadApiDouble implements AutoCloseable {
   // Nomad reads no token from the query string; an index may have all of a uint64's 20 digits.
   private static final Dialect NOMAD = new Dialect("nomad", "X-Nomad", null, 20);
   private static final String READ_SERVICE = "/v1/service/";
+  private static final String CLIENT_ALLOCATION = "/v1/client/allocation/";
+  private static final String CHECKS = "/checks";
+
+  /** The statuses Nomad documents for a check result. */
+  private static final Set<String> CHECK_STATUSES = Set.of("success", "failure", "pending");
 
   /** One service registration, as Nomad's client writes it for an allocation. */
   public record Registration(
@@ -186,6 +208,17 @@ public final class NomadApiDouble implements AutoCloseable {
 
   private record Stored(Registration registration, long createIndex, long modifyIndex) {}
 
+  private record CheckKey(String allocId, String service, String check) {}
+
+  private record CheckResult(String status, long timestamp) {}
+
+  private record Failure(int status, String body) {}
+
+  private static final Comparator<CheckKey> CHECK_ORDER =
+      Comparator.comparing(CheckKey::allocId)
+          .thenComparing(CheckKey::service)
+          .thenComparing(CheckKey::check);
+
   private final String region;
   private final @Nullable Set<String> aclTokens;
   private final HashicorpApiServer server;
@@ -194,6 +227,8 @@ public final class NomadApiDouble implements AutoCloseable {
   private long raftIndex = 1;
   private final Map<String, Stored> registrations = new LinkedHashMap<>();
   private final Map<ServiceKey, Long> serviceIndexes = new HashMap<>();
+  private final Map<CheckKey, CheckResult> checks = new TreeMap<>(CHECK_ORDER);
+  private final Map<String, Failure> failingChecks = new HashMap<>();
 
   private NomadApiDouble(Builder builder) {
     this.region = builder.region;
@@ -251,6 +286,56 @@ public final class NomadApiDouble implements AutoCloseable {
             "id: " + id + " (expected one of " + new TreeMap<>(registrations).keySet() + ")");
       }
       touched(removed.registration(), ++raftIndex);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Sets the status of the check {@code check} of {@code service} in allocation {@code allocId}
+   * (creating it), as the allocation's Nomad client records each check run. Like Nomad, it moves no
+   * index and wakes no blocking query.
+   *
+   * @param status {@code success}, {@code failure} or {@code pending}
+   */
+  public void setCheck(String allocId, String service, String check, String status) {
+    requireNonNull(allocId, "allocId");
+    requireNonNull(service, "service");
+    requireNonNull(check, "check");
+    if (!CHECK_STATUSES.contains(status)) {
+      throw new IllegalArgumentException(
+          "status: " + status + " (expected one of success, failure, pending)");
+    }
+    lock.lock();
+    try {
+      checks.put(
+          new CheckKey(allocId, service, check),
+          new CheckResult(status, System.currentTimeMillis() / 1000));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * From now on, reading the checks of allocation {@code allocId} answers {@code status} with
+   * {@code body} (a client node that cannot be reached, say), until {@link #answerChecks}.
+   */
+  public void failChecks(String allocId, int status, String body) {
+    requireNonNull(allocId, "allocId");
+    requireNonNull(body, "body");
+    lock.lock();
+    try {
+      failingChecks.put(allocId, new Failure(status, body));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Reading the checks of {@code allocId} answers again. */
+  public void answerChecks(String allocId) {
+    lock.lock();
+    try {
+      failingChecks.remove(allocId);
     } finally {
       lock.unlock();
     }
@@ -335,7 +420,12 @@ public final class NomadApiDouble implements AutoCloseable {
   private void serve(Request request) throws IOException {
     HttpExchange exchange = request.exchange();
     String path = exchange.getRequestURI().getPath();
-    if (!path.startsWith(READ_SERVICE) || path.length() == READ_SERVICE.length()) {
+    boolean checksPath =
+        path.startsWith(CLIENT_ALLOCATION)
+            && path.endsWith(CHECKS)
+            && path.length() > CLIENT_ALLOCATION.length() + CHECKS.length()
+            && path.indexOf('/', CLIENT_ALLOCATION.length()) == path.length() - CHECKS.length();
+    if (!checksPath && (!path.startsWith(READ_SERVICE) || path.length() == READ_SERVICE.length())) {
       text(exchange, 404, "404 page not found");
       return;
     }
@@ -348,8 +438,8 @@ public final class NomadApiDouble implements AutoCloseable {
       text(exchange, 400, "Invalid query");
       return;
     }
-    Blocking blocking = server.blocking(exchange, params);
-    if (blocking == null) {
+    Blocking blocking = checksPath ? null : server.blocking(exchange, params);
+    if (!checksPath && blocking == null) {
       return;
     }
     String askedRegion = first(params, "region");
@@ -368,6 +458,11 @@ public final class NomadApiDouble implements AutoCloseable {
         return;
       }
     }
+    if (checksPath) {
+      String allocId = path.substring(CLIENT_ALLOCATION.length(), path.length() - CHECKS.length());
+      answerChecks(exchange, allocId);
+      return;
+    }
     String namespace = first(params, "namespace");
     ServiceKey key =
         new ServiceKey(
@@ -375,7 +470,94 @@ public final class NomadApiDouble implements AutoCloseable {
     server.answerBlocking(request, blocking, () -> indexOf(key), () -> registrationsJson(key));
   }
 
+  private void answerChecks(HttpExchange exchange, String allocId) throws IOException {
+    int status;
+    String body;
+    lock.lock();
+    try {
+      Failure failure = failingChecks.get(allocId);
+      if (failure != null) {
+        status = failure.status();
+        body = failure.body();
+      } else if (!knownAllocation(allocId)) {
+        status = 404;
+        body = "Unknown allocation " + quote(allocId);
+      } else {
+        status = 200;
+        body = checksJson(allocId);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (status == 200) {
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      HashicorpApiServer.send(exchange, status, body);
+    } else {
+      text(exchange, status, body);
+    }
+  }
+
   // ---- catalog (all called with lock held) ----------------------------------------------------
+
+  private boolean knownAllocation(String allocId) {
+    return registrations.values().stream()
+            .anyMatch(stored -> stored.registration().allocId().equals(allocId))
+        || checks.keySet().stream().anyMatch(key -> key.allocId().equals(allocId));
+  }
+
+  private String checksJson(String allocId) {
+    String group =
+        registrations.values().stream()
+            .map(Stored::registration)
+            .filter(r -> r.allocId().equals(allocId))
+            .map(r -> r.jobId() + ".group[0]")
+            .findFirst()
+            .orElse("");
+    StringBuilder json = new StringBuilder("{");
+    for (Map.Entry<CheckKey, CheckResult> entry : checks.entrySet()) {
+      CheckKey key = entry.getKey();
+      if (!key.allocId().equals(allocId)) {
+        continue;
+      }
+      CheckResult result = entry.getValue();
+      String id = checkId(key);
+      if (json.length() > 1) {
+        json.append(',');
+      }
+      json.append(quote(id)).append(":{");
+      field(json, "Check", key.check()).append(',');
+      field(json, "Group", group).append(',');
+      field(json, "ID", id).append(',');
+      field(json, "Mode", "healthiness").append(',');
+      field(
+              json,
+              "Output",
+              result.status().equals("success") ? "nomad: ok" : "nomad: " + result.status())
+          .append(',');
+      field(json, "Service", key.service()).append(',');
+      field(json, "Status", result.status()).append(',');
+      json.append("\"StatusCode\":")
+          .append(result.status().equals("success") ? 200 : 0)
+          .append(',');
+      field(json, "Task", "").append(',');
+      json.append("\"Timestamp\":").append(result.timestamp()).append('}');
+    }
+    return json.append('}').toString();
+  }
+
+  /** A 32-hex-digit ID per check, as Nomad's (an MD5 of the check's coordinates). */
+  private static String checkId(CheckKey key) {
+    try {
+      byte[] sum =
+          MessageDigest.getInstance("MD5")
+              .digest(
+                  (key.allocId() + "\0" + key.service() + "\0" + key.check())
+                      .getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(sum);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("MD5 is part of every JDK", e);
+    }
+  }
 
   private void touched(Registration registration, long index) {
     serviceIndexes.put(new ServiceKey(registration.namespace(), registration.serviceName()), index);

@@ -23,7 +23,10 @@ public record ConsulSource(
     @Size(max = 8)
         @Doc(
             "Datacenters to fail over to, in order: their instances get priority 1, 2, ... and take traffic only while the datacenters before them have too few healthy instances.")
-        List<String> failover)
+        List<String> failover,
+    @Doc(
+            "Only instances whose checks all pass are healthy: with true, an instance with a warning check is unhealthy (Consul's OnlyPassing); default false, a warning is healthy with the service's Weights.Warning.")
+        Boolean onlyPassing)
     implements EndpointSource {
   public ConsulSource {
     requireNonNull(service, "service");
@@ -31,8 +34,24 @@ public record ConsulSource(
     failover = Copies.list(failover);
   }
 
-  /** The same service in one datacenter, without failover: what one watch follows. */
+  /**
+   * The same service in one datacenter, without failover: what one watch follows. It keeps {@code
+   * onlyPassing}, which changes how the answer is read, so Backends that differ in it get watches
+   * of their own; an absent {@code onlyPassing} and {@code false} are one watch.
+   */
   public ConsulSource in(String datacenter) {
-    return new ConsulSource(service, datacenter, tags, namespace, partition, List.of());
+    return new ConsulSource(
+        service,
+        datacenter,
+        tags,
+        namespace,
+        partition,
+        List.of(),
+        passingOnly() ? Boolean.TRUE : null);
+  }
+
+  /** Whether a warning check makes an instance unhealthy ({@code onlyPassing}, default false). */
+  public boolean passingOnly() {
+    return Boolean.TRUE.equals(onlyPassing);
   }
 }

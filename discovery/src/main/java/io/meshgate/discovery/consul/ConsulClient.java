@@ -23,11 +23,13 @@ import java.util.Map;
 /**
  * Consul's health endpoint for one service ({@code GET /v1/health/service/:service}) as a blocking
  * query, on java.net.http. Every instance is kept, with its health mapped from its checks: all
- * passing or some warning → HEALTHY, a node or service maintenance check → DRAINING, any other
- * critical check → UNHEALTHY. The instance's address is the service's, else its node's; its
- * locality is the service's {@code Locality} (Consul 1.17+) or else its datacenter as region and
- * the node's {@code zone} meta. Its metadata: the service's {@code Meta} as it is, each of its
- * {@code Tags} as {@code tag.<tag>: "true"}, the node's {@code Meta} as {@code node.<key>} ({@link
+ * passing → HEALTHY; some warning → HEALTHY with the service's warning weight, or UNHEALTHY when
+ * the source says {@code onlyPassing} (as Consul's own {@code OnlyPassing} filter would leave the
+ * instance out); a node or service maintenance check → DRAINING; any other critical check →
+ * UNHEALTHY. The instance's address is the service's, else its node's; its locality is the
+ * service's {@code Locality} (Consul 1.17+) or else its datacenter as region and the node's {@code
+ * zone} meta. Its metadata: the service's {@code Meta} as it is, each of its {@code Tags} as {@code
+ * tag.<tag>: "true"}, the node's {@code Meta} as {@code node.<key>} ({@link
  * EndpointMetadata#labels}), bounded. Answers are bounded ({@link HashicorpHttp#MAX_BODY}).
  */
 public final class ConsulClient {
@@ -101,11 +103,12 @@ public final class ConsulClient {
       throw new ConsulException(response.status(), response.reason());
     }
     return new BlockingQuery.Answer<>(
-        response.index("X-Consul-Index"),
-        endpoints(JSON.readTree(response.body()), source.datacenter()));
+        response.index("X-Consul-Index"), endpoints(JSON.readTree(response.body()), source));
   }
 
-  static List<DiscoveredEndpoint> endpoints(JsonNode entries, String queriedDatacenter) {
+  /** An answer's entries as endpoints, read by the rules of {@code source}. */
+  static List<DiscoveredEndpoint> endpoints(JsonNode entries, ConsulSource source) {
+    String queriedDatacenter = source.datacenter();
     List<DiscoveredEndpoint> endpoints = new ArrayList<>();
     for (JsonNode entry : entries) {
       JsonNode node = entry.path("Node");
@@ -119,16 +122,13 @@ public final class ConsulClient {
         continue;
       }
       EndpointHealth health = health(entry.path("Checks"));
+      boolean warning = health == EndpointHealth.HEALTHY && warning(entry.path("Checks"));
+      if (warning && source.passingOnly()) {
+        health = EndpointHealth.UNHEALTHY;
+        warning = false;
+      }
       int weight =
-          Math.max(
-              1,
-              service
-                  .path("Weights")
-                  .path(
-                      health == EndpointHealth.HEALTHY && warning(entry.path("Checks"))
-                          ? "Warning"
-                          : "Passing")
-                  .asInt(1));
+          Math.max(1, service.path("Weights").path(warning ? "Warning" : "Passing").asInt(1));
       String datacenter = node.path("Datacenter").asText("");
       if (datacenter.isEmpty()) {
         datacenter = queriedDatacenter == null ? "" : queriedDatacenter;
@@ -140,7 +140,7 @@ public final class ConsulClient {
         region = datacenter;
         zone = node.path("Meta").path("zone").asText("");
       }
-      String source = "consul/" + (datacenter.isEmpty() ? "local" : datacenter);
+      String provenance = "consul/" + (datacenter.isEmpty() ? "local" : datacenter);
       endpoints.add(
           new DiscoveredEndpoint(
               address,
@@ -148,7 +148,7 @@ public final class ConsulClient {
               weight,
               zone,
               region,
-              source,
+              provenance,
               health,
               0,
               EndpointMetadata.bounded(
@@ -156,7 +156,7 @@ public final class ConsulClient {
                       strings(service.path("Meta")),
                       texts(service.path("Tags")),
                       strings(node.path("Meta"))),
-                  source)));
+                  provenance)));
     }
     return endpoints;
   }

@@ -3,6 +3,7 @@ package io.meshgate.discovery.consul;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshgate.config.model.ConsulSource;
 import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.discovery.EndpointHealth;
 import io.meshgate.discovery.EndpointMetadata;
@@ -14,8 +15,18 @@ import org.junit.jupiter.api.Test;
 class ConsulClientTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static final ConsulSource WEB =
+      new ConsulSource("web", "dc1", List.of(), null, null, List.of(), null);
+
   private static List<DiscoveredEndpoint> endpoints(String json) throws Exception {
-    return ConsulClient.endpoints(JSON.readTree(json), "dc1");
+    return ConsulClient.endpoints(JSON.readTree(json), WEB);
+  }
+
+  /** As a Backend with {@code onlyPassing: true} reads the answer. */
+  private static List<DiscoveredEndpoint> onlyPassing(String json) throws Exception {
+    return ConsulClient.endpoints(
+        JSON.readTree(json),
+        new ConsulSource("web", "dc1", List.of(), null, null, List.of(), true));
   }
 
   private static String entry(String serviceAddress, String checks, String extra) {
@@ -144,6 +155,52 @@ class ConsulClientTest {
               assertThat(e.health()).isEqualTo(EndpointHealth.HEALTHY);
               assertThat(e.weight()).isEqualTo(1);
             });
+  }
+
+  @Test
+  void withOnlyPassingAWarningIsUnhealthyWithThePassingWeight() throws Exception {
+    // given: an instance with a warning check
+    String warning =
+        "["
+            + entry("10.1.1.1", check("serfHealth", "passing") + "," + check("http", "warning"), "")
+            + "]";
+
+    // then: the Backend that asks for passing instances only sees it unhealthy
+    assertThat(onlyPassing(warning))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.health()).isEqualTo(EndpointHealth.UNHEALTHY);
+              assertThat(e.weight()).isEqualTo(3);
+            });
+    // and an all-passing instance stays healthy for it
+    assertThat(onlyPassing("[" + entry("10.1.1.1", check("serfHealth", "passing"), "") + "]"))
+        .extracting(DiscoveredEndpoint::health)
+        .containsExactly(EndpointHealth.HEALTHY);
+    // and maintenance is still draining, not unhealthy
+    assertThat(
+            onlyPassing(
+                "["
+                    + entry(
+                        "10.1.1.1",
+                        check("http", "warning") + "," + check("_node_maintenance", "critical"),
+                        "")
+                    + "]"))
+        .extracting(DiscoveredEndpoint::health)
+        .containsExactly(EndpointHealth.DRAINING);
+  }
+
+  @Test
+  void onlyPassingIsPartOfTheWatchedSourceSoBackendsThatDifferInItDoNotShareAWatch() {
+    ConsulSource plain = new ConsulSource("web", null, List.of(), null, null, List.of("dc2"), null);
+    ConsulSource explicitFalse =
+        new ConsulSource("web", null, List.of(), null, null, List.of("dc2"), false);
+    ConsulSource strict =
+        new ConsulSource("web", null, List.of(), null, null, List.of("dc2"), true);
+
+    assertThat(strict.in("dc2").passingOnly()).isTrue();
+    assertThat(strict.in("dc2")).isNotEqualTo(plain.in("dc2"));
+    assertThat(explicitFalse.in("dc2")).isEqualTo(plain.in("dc2"));
   }
 
   @Test

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +40,240 @@ class NomadClientTest {
   }
 
   private static NomadSource source(String service, String... tags) {
-    return new NomadSource(service, null, List.of(tags));
+    return new NomadSource(service, null, List.of(tags), null);
+  }
+
+  /** A source that reads the results of Nomad's service checks. */
+  private static NomadSource withChecks(String service) {
+    return new NomadSource(service, null, List.of(), true);
+  }
+
+  private static Map<String, EndpointHealth> health(NomadClient client, NomadSource source)
+      throws Exception {
+    Map<String, EndpointHealth> health = new TreeMap<>();
+    client
+        .service(source, 0, Duration.ofSeconds(5))
+        .value()
+        .forEach(e -> health.put(e.address(), e.health()));
+    return health;
+  }
+
+  private long checkReads() {
+    return nomad.requests().stream().filter(r -> r.uri().contains("/checks")).count();
+  }
+
+  @Test
+  void withChecksAFailingOrPendingCheckOfTheServiceMakesItsInstanceUnhealthy() throws Exception {
+    // given: three allocations of web, with a passing, a failing and a pending check
+    nomad = NomadApiDouble.create();
+    nomad.register(Registration.of("web", "web-1", "10.0.0.1", 80));
+    nomad.register(Registration.of("web", "web-2", "10.0.0.2", 80));
+    nomad.register(Registration.of("web", "web-3", "10.0.0.3", 80));
+    nomad.setCheck("alloc-web-1", "web", "alive", "success");
+    nomad.setCheck("alloc-web-2", "web", "alive", "success");
+    nomad.setCheck("alloc-web-2", "web", "ready", "failure");
+    nomad.setCheck("alloc-web-3", "web", "alive", "pending");
+    NomadClient client = client();
+
+    // then
+    assertThat(health(client, withChecks("web")))
+        .containsExactly(
+            Map.entry("10.0.0.1", EndpointHealth.HEALTHY),
+            Map.entry("10.0.0.2", EndpointHealth.UNHEALTHY),
+            Map.entry("10.0.0.3", EndpointHealth.UNHEALTHY));
+
+    // when: the checks pass again
+    nomad.setCheck("alloc-web-2", "web", "ready", "success");
+    nomad.setCheck("alloc-web-3", "web", "alive", "success");
+
+    // then
+    assertThat(health(client, withChecks("web")))
+        .containsOnly(
+            Map.entry("10.0.0.1", EndpointHealth.HEALTHY),
+            Map.entry("10.0.0.2", EndpointHealth.HEALTHY),
+            Map.entry("10.0.0.3", EndpointHealth.HEALTHY));
+  }
+
+  @Test
+  void onlyTheChecksOfTheWatchedServiceCountAndWithoutChecksNothingIsAsked() throws Exception {
+    // given: one allocation registering web and admin; admin's check fails
+    nomad = NomadApiDouble.create();
+    Registration web = Registration.of("web", "web-1", "10.0.0.1", 80);
+    nomad.register(web);
+    nomad.register(
+        new Registration(
+            "admin-1",
+            "admin",
+            "default",
+            web.nodeId(),
+            "dc1",
+            web.jobId(),
+            web.allocId(),
+            List.of(),
+            "10.0.0.1",
+            81));
+    nomad.setCheck(web.allocId(), "web", "alive", "success");
+    nomad.setCheck(web.allocId(), "admin", "alive", "failure");
+    NomadClient client = client();
+
+    // then: web is healthy, admin is not
+    assertThat(health(client, withChecks("web")))
+        .containsExactly(Map.entry("10.0.0.1", EndpointHealth.HEALTHY));
+    assertThat(health(client, withChecks("admin")))
+        .containsExactly(Map.entry("10.0.0.1", EndpointHealth.UNHEALTHY));
+
+    // and a source without checks sends no check request and sees every instance healthy
+    long reads = checkReads();
+    assertThat(health(client, source("admin")))
+        .containsExactly(Map.entry("10.0.0.1", EndpointHealth.HEALTHY));
+    assertThat(checkReads()).isEqualTo(reads);
+  }
+
+  @Test
+  void checksAreReadOncePerAllocationWithTheTokenAndRegion() throws Exception {
+    // given: two registrations of web in one allocation (two ports), one in another
+    nomad = NomadApiDouble.builder().aclTokens("s3cret").region("europe").start();
+    Registration first = Registration.of("web", "web-1", "10.0.0.1", 80);
+    nomad.register(first);
+    nomad.register(
+        new Registration(
+            "web-1b",
+            "web",
+            "default",
+            first.nodeId(),
+            "dc1",
+            first.jobId(),
+            first.allocId(),
+            List.of(),
+            "10.0.0.1",
+            8080));
+    nomad.register(Registration.of("web", "web-2", "10.0.0.2", 80));
+    nomad.setCheck(first.allocId(), "web", "alive", "failure");
+    NomadClient client =
+        NomadClient.of(
+            NomadSettings.at(URI.create(nomad.address())).withToken("s3cret").withRegion("europe"));
+
+    // when
+    List<DiscoveredEndpoint> found =
+        client.service(withChecks("web"), 0, Duration.ofSeconds(5)).value();
+
+    // then: both registrations of the failing allocation are unhealthy
+    assertThat(found)
+        .extracting(e -> e.address() + ":" + e.port() + " " + e.health())
+        .containsExactly("10.0.0.1:80 UNHEALTHY", "10.0.0.1:8080 UNHEALTHY", "10.0.0.2:80 HEALTHY");
+    // and one request per allocation, with the token and the region
+    assertThat(nomad.requests())
+        .filteredOn(r -> r.uri().contains("/checks"))
+        .extracting(r -> r.uri().replaceAll("\\?.*", ""))
+        .containsExactlyInAnyOrder(
+            "/v1/client/allocation/alloc-web-1/checks", "/v1/client/allocation/alloc-web-2/checks");
+    assertThat(nomad.requests())
+        .filteredOn(r -> r.uri().contains("/checks"))
+        .allSatisfy(
+            r -> {
+              assertThat(r.token()).isEqualTo("s3cret");
+              assertThat(r.uri()).contains("region=europe");
+            });
+  }
+
+  @Test
+  void aChecksReadThatFailsKeepsTheInstanceWithTheHealthLastRead() throws Exception {
+    // given: web-1's check failing, web-2's passing, both read once
+    nomad = NomadApiDouble.create();
+    nomad.register(Registration.of("web", "web-1", "10.0.0.1", 80));
+    nomad.register(Registration.of("web", "web-2", "10.0.0.2", 80));
+    nomad.setCheck("alloc-web-1", "web", "alive", "failure");
+    nomad.setCheck("alloc-web-2", "web", "alive", "success");
+    NomadClient client = client();
+    assertThat(health(client, withChecks("web")))
+        .containsExactly(
+            Map.entry("10.0.0.1", EndpointHealth.UNHEALTHY),
+            Map.entry("10.0.0.2", EndpointHealth.HEALTHY));
+
+    // when: the checks change but cannot be read (the client node is away)
+    nomad.setCheck("alloc-web-1", "web", "alive", "success");
+    nomad.setCheck("alloc-web-2", "web", "alive", "failure");
+    nomad.failChecks("alloc-web-1", 500, "rpc error: No path to node");
+    nomad.failChecks("alloc-web-2", 500, "rpc error: No path to node");
+
+    // then: both are kept, with the health last read
+    assertThat(health(client, withChecks("web")))
+        .containsExactly(
+            Map.entry("10.0.0.1", EndpointHealth.UNHEALTHY),
+            Map.entry("10.0.0.2", EndpointHealth.HEALTHY));
+
+    // and a new allocation whose checks were never read is healthy
+    nomad.register(Registration.of("web", "web-3", "10.0.0.3", 80));
+    nomad.setCheck("alloc-web-3", "web", "alive", "failure");
+    nomad.failChecks("alloc-web-3", 403, "Permission denied");
+    assertThat(health(client, withChecks("web"))).containsEntry("10.0.0.3", EndpointHealth.HEALTHY);
+
+    // when: they answer again, the checks count
+    nomad.answerChecks("alloc-web-1");
+    nomad.answerChecks("alloc-web-2");
+    nomad.answerChecks("alloc-web-3");
+    assertThat(health(client, withChecks("web")))
+        .containsExactly(
+            Map.entry("10.0.0.1", EndpointHealth.HEALTHY),
+            Map.entry("10.0.0.2", EndpointHealth.UNHEALTHY),
+            Map.entry("10.0.0.3", EndpointHealth.UNHEALTHY));
+  }
+
+  @Test
+  void aChecksReadThatTakesTooLongIsCutOffAndTheInstanceKept() throws Exception {
+    // given: checks read once, failing; then the check passes
+    nomad = NomadApiDouble.create();
+    nomad.register(Registration.of("web", "web-1", "10.0.0.1", 80));
+    nomad.setCheck("alloc-web-1", "web", "alive", "failure");
+    NomadClient client = client();
+    assertThat(health(client, withChecks("web")))
+        .containsExactly(Map.entry("10.0.0.1", EndpointHealth.UNHEALTHY));
+    nomad.setCheck("alloc-web-1", "web", "alive", "success");
+
+    // when: every answer takes 3 s, longer than a check read may take
+    nomad.slow(Duration.ofSeconds(3));
+    List<DiscoveredEndpoint> found =
+        client.service(withChecks("web"), 0, Duration.ofSeconds(5)).value();
+
+    // then: the read was cut off and the instance kept with the health last read, not the
+    // passing check the slow answer would have carried
+    assertThat(found)
+        .extracting(DiscoveredEndpoint::health)
+        .containsExactly(EndpointHealth.UNHEALTHY);
+  }
+
+  @Test
+  void withChecksABlockingQueryIsHeldAtMostTheCheckInterval() throws Exception {
+    nomad = NomadApiDouble.create();
+    nomad.register(Registration.of("web", "web-1", "10.0.0.1", 80));
+    NomadClient client = client();
+    long index = client.service(withChecks("web"), 0, Duration.ofSeconds(5)).index();
+
+    // when: asked to block for five minutes
+    CompletableFuture<BlockingQuery.Answer<List<DiscoveredEndpoint>>> blocked =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return client.service(withChecks("web"), index, Duration.ofMinutes(5));
+              } catch (Exception e) {
+                throw new CompletionException(e);
+              }
+            });
+
+    // then: Nomad is asked to hold it 10 s, since a check's status moves no index
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                nomad.requests().stream()
+                    .anyMatch(
+                        r -> r.uri().startsWith("/v1/service/") && r.uri().contains("index=")));
+    assertThat(nomad.requests())
+        .filteredOn(r -> r.uri().startsWith("/v1/service/") && r.uri().contains("index="))
+        .singleElement()
+        .satisfies(r -> assertThat(r.uri()).contains("wait=10s"));
+    nomad.register(Registration.of("web", "web-2", "10.0.0.2", 80));
+    assertThat(blocked.orTimeout(10, TimeUnit.SECONDS).join().value()).hasSize(2);
   }
 
   @Test
@@ -111,7 +345,7 @@ class NomadClientTest {
         .containsExactly("10.0.0.1");
     assertThat(
             client()
-                .service(new NomadSource("web", "shop", List.of()), 0, Duration.ofSeconds(5))
+                .service(new NomadSource("web", "shop", List.of(), null), 0, Duration.ofSeconds(5))
                 .value())
         .extracting(DiscoveredEndpoint::address)
         .containsExactly("10.0.0.2");
