@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * Discovered} snapshot whenever any of them changes. A source that stops answering keeps its last
  * endpoints, marked stale since its first failure; it never drops to zero. Every replica runs its
  * own; identical answers give identical snapshots. Thread-safe.
+ *
+ * <p>Publishing is incremental: each Backend's part of the snapshot is kept, and an answer computes
+ * again only the parts of the Backends that name the source it came from (1,000 Backends, one
+ * answer: one part, not 1,000).
  */
 public final class EndpointDiscovery implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EndpointDiscovery.class);
@@ -145,6 +149,26 @@ public final class EndpointDiscovery implements AutoCloseable {
    * datacenter and its failovers.
    */
   private final Map<ResourceKey, List<List<EndpointSource>>> backends = new TreeMap<>();
+
+  /** Which Backends name each source, to know whose parts an answer changes. */
+  private final Map<EndpointSource, Set<ResourceKey>> namedBy = new HashMap<>();
+
+  /**
+   * Each Backend's part of the published snapshot, as last computed; absent for a Backend one of
+   * whose sources has no watch.
+   */
+  private final Map<ResourceKey, Part> parts = new TreeMap<>();
+
+  /** Backends whose part must be computed again before the next publish. */
+  private final Set<ResourceKey> outdated = new HashSet<>();
+
+  /**
+   * One Backend's part of a {@link Discovered}.
+   *
+   * @param endpoints merged, as {@link EndpointSnapshot} holds them; empty: none (left out)
+   */
+  private record Part(
+      List<DiscoveredEndpoint> endpoints, SourceState state, List<SourceSummary> summaries) {}
 
   private final Object publishing = new Object();
   private boolean closed;
@@ -269,6 +293,17 @@ public final class EndpointDiscovery implements AutoCloseable {
       }
       backends.clear();
       backends.putAll(wanted);
+      namedBy.clear();
+      wanted.forEach(
+          (backend, chains) ->
+              chains.forEach(
+                  chain ->
+                      chain.forEach(
+                          source ->
+                              namedBy.computeIfAbsent(source, x -> new HashSet<>()).add(backend))));
+      parts.clear();
+      outdated.clear();
+      outdated.addAll(wanted.keySet());
       Set<EndpointSource> sources = new HashSet<>();
       wanted.values().forEach(chains -> chains.forEach(sources::addAll));
       for (var it = watches.entrySet().iterator(); it.hasNext(); ) {
@@ -329,6 +364,7 @@ public final class EndpointDiscovery implements AutoCloseable {
           }
           watch.staleSince = null;
           watch.problem = null;
+          outdate(watch);
         }
         publish();
       }
@@ -338,6 +374,7 @@ public final class EndpointDiscovery implements AutoCloseable {
         synchronized (EndpointDiscovery.this) {
           watch.staleSince = null;
           watch.problem = null;
+          outdate(watch);
         }
         log.info("{} answers again, with no change", watch.name);
         publish();
@@ -352,6 +389,8 @@ public final class EndpointDiscovery implements AutoCloseable {
             watch.staleSince = clock.instant();
           }
           watch.problem = describe(cause);
+          // Published with the next snapshot, whichever source it comes from.
+          outdate(watch);
         }
         if (first) {
           log.warn(
@@ -363,6 +402,12 @@ public final class EndpointDiscovery implements AutoCloseable {
         }
       }
     };
+  }
+
+  /** The parts of the Backends that name {@code watch}'s source are computed again. */
+  // Called holding this object's lock.
+  private void outdate(Watch watch) {
+    outdated.addAll(namedBy.getOrDefault(watch.source, Set.of()));
   }
 
   private static void closeQuietly(Watch watch) {
@@ -413,32 +458,54 @@ public final class EndpointDiscovery implements AutoCloseable {
     if (closed) {
       return null;
     }
+    for (ResourceKey backend : outdated) {
+      Part part = part(backends.get(backend));
+      if (part == null) {
+        parts.remove(backend);
+      } else {
+        parts.put(backend, part);
+      }
+    }
+    outdated.clear();
     Map<ResourceKey, List<DiscoveredEndpoint>> endpoints = new TreeMap<>();
     Map<ResourceKey, SourceState> states = new TreeMap<>();
     Map<ResourceKey, List<SourceSummary>> summaries = new TreeMap<>();
-    backends.forEach(
-        (backend, chains) -> {
-          List<DiscoveredEndpoint> all = new ArrayList<>();
-          List<Watch> every = new ArrayList<>();
-          for (List<EndpointSource> chain : chains) {
-            List<Watch> chained = chain.stream().map(watches::get).toList();
-            if (chained.contains(null)) {
-              return;
-            }
-            every.addAll(chained);
-            for (int priority = 0; priority < chained.size(); priority++) {
-              for (DiscoveredEndpoint endpoint : chained.get(priority).endpoints) {
-                all.add(endpoint.withPriority(priority));
-              }
-            }
+    parts.forEach(
+        (backend, part) -> {
+          if (!part.endpoints().isEmpty()) {
+            endpoints.put(backend, part.endpoints());
           }
-          if (!all.isEmpty()) {
-            endpoints.put(backend, all);
-          }
-          states.put(backend, state(every));
-          summaries.put(backend, every.stream().map(Watch::summary).toList());
+          states.put(backend, part.state());
+          summaries.put(backend, part.summaries());
         });
     return new Discovered(new EndpointSnapshot(endpoints), states, summaries);
+  }
+
+  /**
+   * A Backend's part from its sources' watches, its endpoints merged; null when a source has no
+   * watch.
+   */
+  // Called holding this object's lock.
+  private @Nullable Part part(@Nullable List<List<EndpointSource>> chains) {
+    if (chains == null) {
+      return null;
+    }
+    List<DiscoveredEndpoint> all = new ArrayList<>();
+    List<Watch> every = new ArrayList<>();
+    for (List<EndpointSource> chain : chains) {
+      List<Watch> chained = chain.stream().map(watches::get).toList();
+      if (chained.contains(null)) {
+        return null;
+      }
+      every.addAll(chained);
+      for (int priority = 0; priority < chained.size(); priority++) {
+        for (DiscoveredEndpoint endpoint : chained.get(priority).endpoints) {
+          all.add(endpoint.withPriority(priority));
+        }
+      }
+    }
+    return new Part(
+        EndpointSnapshot.merged(all), state(every), every.stream().map(Watch::summary).toList());
   }
 
   /** The state of one Backend's sources, if it names any. */
