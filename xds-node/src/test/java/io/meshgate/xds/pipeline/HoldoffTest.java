@@ -116,11 +116,15 @@ class HoldoffTest {
   }
 
   @Test
-  void theEndpointHoldoffDefaultsToTwentyAndAHundredMillisecondsCappedByTheConfigs() {
+  void theEndpointHoldoffDefaultsToFiftyAndAHundredMillisecondsCappedByTheConfigs() {
     assertThat(
             Holdoff.Window.endpointsFor(
                 new Holdoff.Window(Duration.ofMillis(100), Duration.ofSeconds(1))))
-        .isEqualTo(new Holdoff.Window(Duration.ofMillis(20), Duration.ofMillis(100)));
+        .isEqualTo(new Holdoff.Window(Duration.ofMillis(50), Duration.ofMillis(100)));
+    assertThat(
+            Holdoff.Window.endpointsFor(
+                new Holdoff.Window(Duration.ofMillis(30), Duration.ofSeconds(1))))
+        .isEqualTo(new Holdoff.Window(Duration.ofMillis(30), Duration.ofMillis(100)));
     assertThat(
             Holdoff.Window.endpointsFor(
                 new Holdoff.Window(Duration.ofMillis(5), Duration.ofMillis(50))))
@@ -133,7 +137,7 @@ class HoldoffTest {
     holdoff.endpointsChanged();
     Instant start = scheduler.now();
 
-    // when: 3 s of endpoint changes every 10 ms, never quiet for 20 ms
+    // when: 3 s of endpoint changes every 10 ms, never quiet for 50 ms
     for (int i = 0; i < 300; i++) {
       scheduler.advance(Duration.ofMillis(10));
       holdoff.endpointsChanged();
@@ -158,8 +162,8 @@ class HoldoffTest {
     // when
     holdoff.endpointsChanged();
 
-    // then: 20 ms after it, not the config's 100
-    scheduler.advance(Duration.ofMillis(19));
+    // then: 50 ms after it, not the config's 100
+    scheduler.advance(Duration.ofMillis(49));
     assertThat(rebuilds).hasSize(1);
     scheduler.advance(Duration.ofMillis(1));
     assertThat(rebuilds).hasSize(2);
@@ -169,7 +173,7 @@ class HoldoffTest {
   void anEndpointChangeAfterTheEndpointQuietTimeRebuildsAtOnce() {
     // given
     holdoff.endpointsChanged();
-    scheduler.advance(Duration.ofMillis(20));
+    scheduler.advance(Duration.ofMillis(50));
 
     // when
     holdoff.endpointsChanged();
