@@ -52,7 +52,7 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
   /** Sorted, and one endpoint per address and port: merging would give this very list. */
   private static boolean alreadyMerged(List<DiscoveredEndpoint> endpoints) {
     for (int i = 1; i < endpoints.size(); i++) {
-      if (ORDER.compare(endpoints.get(i - 1), endpoints.get(i)) >= 0) {
+      if (compare(endpoints.get(i - 1), endpoints.get(i)) >= 0) {
         return false;
       }
     }
@@ -73,6 +73,16 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
       }
     }
     return true;
+  }
+
+  /** As {@link #ORDER}, written out: this runs for every Backend of every snapshot. */
+  private static int compare(DiscoveredEndpoint a, DiscoveredEndpoint b) {
+    int byPriority = Integer.compare(a.priority(), b.priority());
+    if (byPriority != 0) {
+      return byPriority;
+    }
+    int byAddress = a.address().compareTo(b.address());
+    return byAddress != 0 ? byAddress : Integer.compare(a.port(), b.port());
   }
 
   private static boolean sameAddress(DiscoveredEndpoint a, DiscoveredEndpoint b) {
