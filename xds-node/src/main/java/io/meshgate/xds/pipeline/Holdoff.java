@@ -25,7 +25,7 @@ public final class Holdoff {
   public static final Duration DEFAULT_MAX = Duration.ofSeconds(1);
 
   /** The endpoint holdoff's quiet time, unless the config's is shorter. */
-  public static final Duration ENDPOINT_QUIET = Duration.ofMillis(50);
+  public static final Duration ENDPOINT_QUIET = Duration.ofMillis(20);
 
   /**
    * The endpoint holdoff's longest delay under a stream of changes, unless the config's is shorter.

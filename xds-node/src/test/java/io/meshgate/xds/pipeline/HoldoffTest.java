@@ -116,15 +116,11 @@ class HoldoffTest {
   }
 
   @Test
-  void theEndpointHoldoffDefaultsToFiftyAndAHundredMillisecondsCappedByTheConfigs() {
+  void theEndpointHoldoffDefaultsToTwentyAndAHundredMillisecondsCappedByTheConfigs() {
     assertThat(
             Holdoff.Window.endpointsFor(
                 new Holdoff.Window(Duration.ofMillis(100), Duration.ofSeconds(1))))
-        .isEqualTo(new Holdoff.Window(Duration.ofMillis(50), Duration.ofMillis(100)));
-    assertThat(
-            Holdoff.Window.endpointsFor(
-                new Holdoff.Window(Duration.ofMillis(30), Duration.ofSeconds(1))))
-        .isEqualTo(new Holdoff.Window(Duration.ofMillis(30), Duration.ofMillis(100)));
+        .isEqualTo(new Holdoff.Window(Duration.ofMillis(20), Duration.ofMillis(100)));
     assertThat(
             Holdoff.Window.endpointsFor(
                 new Holdoff.Window(Duration.ofMillis(5), Duration.ofMillis(50))))
@@ -137,7 +133,7 @@ class HoldoffTest {
     holdoff.endpointsChanged();
     Instant start = scheduler.now();
 
-    // when: 3 s of endpoint changes every 10 ms, never quiet for 50 ms
+    // when: 3 s of endpoint changes every 10 ms, never quiet for 20 ms
     for (int i = 0; i < 300; i++) {
       scheduler.advance(Duration.ofMillis(10));
       holdoff.endpointsChanged();
@@ -162,8 +158,8 @@ class HoldoffTest {
     // when
     holdoff.endpointsChanged();
 
-    // then: 50 ms after it, not the config's 100
-    scheduler.advance(Duration.ofMillis(49));
+    // then: 20 ms after it, not the config's 100
+    scheduler.advance(Duration.ofMillis(19));
     assertThat(rebuilds).hasSize(1);
     scheduler.advance(Duration.ofMillis(1));
     assertThat(rebuilds).hasSize(2);
@@ -173,7 +169,7 @@ class HoldoffTest {
   void anEndpointChangeAfterTheEndpointQuietTimeRebuildsAtOnce() {
     // given
     holdoff.endpointsChanged();
-    scheduler.advance(Duration.ofMillis(50));
+    scheduler.advance(Duration.ofMillis(20));
 
     // when
     holdoff.endpointsChanged();
