@@ -18,8 +18,9 @@ import java.util.TreeSet;
  */
 public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBackend) {
   public EndpointSnapshot {
-    TreeMap<ResourceKey, List<DiscoveredEndpoint>> copy = new TreeMap<>();
-    byBackend.forEach((k, v) -> copy.put(k, merged(v)));
+    // From a map sorted by the keys' natural order (discovery's), TreeMap copies in linear time.
+    TreeMap<ResourceKey, List<DiscoveredEndpoint>> copy = new TreeMap<>(byBackend);
+    copy.replaceAll((k, v) -> merged(v));
     byBackend = Collections.unmodifiableMap(copy);
   }
 
