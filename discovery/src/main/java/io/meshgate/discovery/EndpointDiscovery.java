@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * Discovered} snapshot whenever any of them changes. A source that stops answering keeps its last
  * endpoints, marked stale since its first failure; it never drops to zero. Every replica runs its
  * own; identical answers give identical snapshots. Thread-safe.
+ *
+ * <p>Publishing is incremental: each Backend's part of the snapshot is kept, and an answer computes
+ * again only the parts of the Backends that name the source it came from (1,000 Backends, one
+ * answer: one part, not 1,000).
  */
 public final class EndpointDiscovery implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EndpointDiscovery.class);
@@ -108,8 +112,9 @@ public final class EndpointDiscovery implements AutoCloseable {
     public Discovered {
       requireNonNull(endpoints, "endpoints");
       states = Map.copyOf(states);
-      Map<ResourceKey, List<SourceSummary>> copy = new TreeMap<>();
-      sources.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+      // From a map sorted by the keys' natural order (discovery's), TreeMap copies in linear time.
+      TreeMap<ResourceKey, List<SourceSummary>> copy = new TreeMap<>(sources);
+      copy.replaceAll((k, v) -> List.copyOf(v));
       sources = Collections.unmodifiableMap(copy);
     }
 
@@ -145,6 +150,27 @@ public final class EndpointDiscovery implements AutoCloseable {
    * datacenter and its failovers.
    */
   private final Map<ResourceKey, List<List<EndpointSource>>> backends = new TreeMap<>();
+
+  /** Which Backends name each source, to know whose parts an answer changes. */
+  private final Map<EndpointSource, Set<ResourceKey>> namedBy = new HashMap<>();
+
+  // Each Backend's part of the published snapshot as last computed, laid out as the snapshot holds
+  // it (absent for a Backend one of whose sources has no watch; no endpoints entry when it has
+  // none): a publish copies these sorted maps in linear time instead of sorting every Backend.
+  private final TreeMap<ResourceKey, List<DiscoveredEndpoint>> endpointsOfParts = new TreeMap<>();
+  private final TreeMap<ResourceKey, SourceState> statesOfParts = new TreeMap<>();
+  private final TreeMap<ResourceKey, List<SourceSummary>> summariesOfParts = new TreeMap<>();
+
+  /** Backends whose part must be computed again before the next publish. */
+  private final Set<ResourceKey> outdated = new HashSet<>();
+
+  /**
+   * One Backend's part of a {@link Discovered}.
+   *
+   * @param endpoints merged, as {@link EndpointSnapshot} holds them; empty: none (left out)
+   */
+  private record Part(
+      List<DiscoveredEndpoint> endpoints, SourceState state, List<SourceSummary> summaries) {}
 
   private final Object publishing = new Object();
   private boolean closed;
@@ -269,6 +295,19 @@ public final class EndpointDiscovery implements AutoCloseable {
       }
       backends.clear();
       backends.putAll(wanted);
+      namedBy.clear();
+      wanted.forEach(
+          (backend, chains) ->
+              chains.forEach(
+                  chain ->
+                      chain.forEach(
+                          source ->
+                              namedBy.computeIfAbsent(source, x -> new HashSet<>()).add(backend))));
+      endpointsOfParts.clear();
+      statesOfParts.clear();
+      summariesOfParts.clear();
+      outdated.clear();
+      outdated.addAll(wanted.keySet());
       Set<EndpointSource> sources = new HashSet<>();
       wanted.values().forEach(chains -> chains.forEach(sources::addAll));
       for (var it = watches.entrySet().iterator(); it.hasNext(); ) {
@@ -329,6 +368,7 @@ public final class EndpointDiscovery implements AutoCloseable {
           }
           watch.staleSince = null;
           watch.problem = null;
+          outdate(watch);
         }
         publish();
       }
@@ -338,6 +378,7 @@ public final class EndpointDiscovery implements AutoCloseable {
         synchronized (EndpointDiscovery.this) {
           watch.staleSince = null;
           watch.problem = null;
+          outdate(watch);
         }
         log.info("{} answers again, with no change", watch.name);
         publish();
@@ -352,6 +393,8 @@ public final class EndpointDiscovery implements AutoCloseable {
             watch.staleSince = clock.instant();
           }
           watch.problem = describe(cause);
+          // Published with the next snapshot, whichever source it comes from.
+          outdate(watch);
         }
         if (first) {
           log.warn(
@@ -363,6 +406,12 @@ public final class EndpointDiscovery implements AutoCloseable {
         }
       }
     };
+  }
+
+  /** The parts of the Backends that name {@code watch}'s source are computed again. */
+  // Called holding this object's lock.
+  private void outdate(Watch watch) {
+    outdated.addAll(namedBy.getOrDefault(watch.source, Set.of()));
   }
 
   private static void closeQuietly(Watch watch) {
@@ -413,32 +462,51 @@ public final class EndpointDiscovery implements AutoCloseable {
     if (closed) {
       return null;
     }
-    Map<ResourceKey, List<DiscoveredEndpoint>> endpoints = new TreeMap<>();
-    Map<ResourceKey, SourceState> states = new TreeMap<>();
-    Map<ResourceKey, List<SourceSummary>> summaries = new TreeMap<>();
-    backends.forEach(
-        (backend, chains) -> {
-          List<DiscoveredEndpoint> all = new ArrayList<>();
-          List<Watch> every = new ArrayList<>();
-          for (List<EndpointSource> chain : chains) {
-            List<Watch> chained = chain.stream().map(watches::get).toList();
-            if (chained.contains(null)) {
-              return;
-            }
-            every.addAll(chained);
-            for (int priority = 0; priority < chained.size(); priority++) {
-              for (DiscoveredEndpoint endpoint : chained.get(priority).endpoints) {
-                all.add(endpoint.withPriority(priority));
-              }
-            }
-          }
-          if (!all.isEmpty()) {
-            endpoints.put(backend, all);
-          }
-          states.put(backend, state(every));
-          summaries.put(backend, every.stream().map(Watch::summary).toList());
-        });
-    return new Discovered(new EndpointSnapshot(endpoints), states, summaries);
+    for (ResourceKey backend : outdated) {
+      Part part = part(backends.get(backend));
+      if (part == null) {
+        endpointsOfParts.remove(backend);
+        statesOfParts.remove(backend);
+        summariesOfParts.remove(backend);
+        continue;
+      }
+      if (part.endpoints().isEmpty()) {
+        endpointsOfParts.remove(backend);
+      } else {
+        endpointsOfParts.put(backend, part.endpoints());
+      }
+      statesOfParts.put(backend, part.state());
+      summariesOfParts.put(backend, part.summaries());
+    }
+    outdated.clear();
+    return new Discovered(new EndpointSnapshot(endpointsOfParts), statesOfParts, summariesOfParts);
+  }
+
+  /**
+   * A Backend's part from its sources' watches, its endpoints merged; null when a source has no
+   * watch.
+   */
+  // Called holding this object's lock.
+  private @Nullable Part part(@Nullable List<List<EndpointSource>> chains) {
+    if (chains == null) {
+      return null;
+    }
+    List<DiscoveredEndpoint> all = new ArrayList<>();
+    List<Watch> every = new ArrayList<>();
+    for (List<EndpointSource> chain : chains) {
+      List<Watch> chained = chain.stream().map(watches::get).toList();
+      if (chained.contains(null)) {
+        return null;
+      }
+      every.addAll(chained);
+      for (int priority = 0; priority < chained.size(); priority++) {
+        for (DiscoveredEndpoint endpoint : chained.get(priority).endpoints) {
+          all.add(endpoint.withPriority(priority));
+        }
+      }
+    }
+    return new Part(
+        EndpointSnapshot.merged(all), state(every), every.stream().map(Watch::summary).toList());
   }
 
   /** The state of one Backend's sources, if it names any. */

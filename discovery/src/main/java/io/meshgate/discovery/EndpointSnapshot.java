@@ -4,9 +4,11 @@ import io.meshgate.config.model.ResourceKey;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -16,8 +18,9 @@ import java.util.TreeSet;
  */
 public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBackend) {
   public EndpointSnapshot {
-    TreeMap<ResourceKey, List<DiscoveredEndpoint>> copy = new TreeMap<>();
-    byBackend.forEach((k, v) -> copy.put(k, merged(v)));
+    // From a map sorted by the keys' natural order (discovery's), TreeMap copies in linear time.
+    TreeMap<ResourceKey, List<DiscoveredEndpoint>> copy = new TreeMap<>(byBackend);
+    copy.replaceAll((k, v) -> merged(v));
     byBackend = Collections.unmodifiableMap(copy);
   }
 
@@ -36,11 +39,55 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
    * its index), sorted, joined by {@code +}. Sorted by priority, address and port.
    */
   public static List<DiscoveredEndpoint> merged(List<DiscoveredEndpoint> endpoints) {
+    if (alreadyMerged(endpoints)) {
+      // As merging would leave them; the common case of a list merged before (discovery's parts).
+      return List.copyOf(endpoints);
+    }
     Map<String, DiscoveredEndpoint> byAddress = new LinkedHashMap<>();
     for (DiscoveredEndpoint e : endpoints) {
       byAddress.merge(e.address() + "|" + e.port(), e, EndpointSnapshot::both);
     }
     return byAddress.values().stream().sorted(ORDER).toList();
+  }
+
+  /** Sorted, and one endpoint per address and port: merging would give this very list. */
+  private static boolean alreadyMerged(List<DiscoveredEndpoint> endpoints) {
+    for (int i = 1; i < endpoints.size(); i++) {
+      if (compare(endpoints.get(i - 1), endpoints.get(i)) >= 0) {
+        return false;
+      }
+    }
+    if (endpoints.size() <= 16) {
+      for (int i = 0; i < endpoints.size(); i++) {
+        for (int j = i + 1; j < endpoints.size(); j++) {
+          if (sameAddress(endpoints.get(i), endpoints.get(j))) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+    Set<String> addresses = new HashSet<>();
+    for (DiscoveredEndpoint e : endpoints) {
+      if (!addresses.add(e.address() + "|" + e.port())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** As {@link #ORDER}, written out: this runs for every Backend of every snapshot. */
+  private static int compare(DiscoveredEndpoint a, DiscoveredEndpoint b) {
+    int byPriority = Integer.compare(a.priority(), b.priority());
+    if (byPriority != 0) {
+      return byPriority;
+    }
+    int byAddress = a.address().compareTo(b.address());
+    return byAddress != 0 ? byAddress : Integer.compare(a.port(), b.port());
+  }
+
+  private static boolean sameAddress(DiscoveredEndpoint a, DiscoveredEndpoint b) {
+    return a.port() == b.port() && a.address().equals(b.address());
   }
 
   /**
@@ -93,6 +140,9 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
   public EndpointSnapshot with(EndpointSnapshot other) {
     if (other.byBackend.isEmpty()) {
       return this;
+    }
+    if (byBackend.isEmpty()) {
+      return other;
     }
     Map<ResourceKey, List<DiscoveredEndpoint>> both = new TreeMap<>();
     byBackend.forEach((k, v) -> both.put(k, new ArrayList<>(v)));

@@ -285,4 +285,54 @@ class ConsulDiscoveryTest {
         .as("requests after the watch ended")
         .isLessThanOrEqualTo(1);
   }
+
+  @Test
+  void anAnswerChangesEveryBackendThatNamesItsServiceAndNoOther() {
+    // given: web and web-too name this test's service, other names another one
+    String otherService = service + "-other";
+    register(1, "10.0.0.1");
+    consul.register(otherService + "-1", otherService, "10.0.1.1", 8080);
+    String yaml =
+        """
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: web, namespace: default}
+        spec: {consul: {service: %1$s}}
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: web-too, namespace: default}
+        spec: {consul: {service: %1$s}}
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: other, namespace: default}
+        spec: {consul: {service: %2$s}}
+        """
+            .formatted(service, otherService);
+    ResourceKey webToo = new ResourceKey(Kind.BACKEND, "default", "web-too");
+    ResourceKey other = new ResourceKey(Kind.BACKEND, "default", "other");
+    discovery.configChanged(TestConfigs.snapshot(yaml));
+    await()
+        .atMost(SOON)
+        .until(
+            () ->
+                web().size() == 1
+                    && latest.get().endpoints().endpoints(webToo).size() == 1
+                    && latest.get().endpoints().endpoints(other).size() == 1);
+    List<DiscoveredEndpoint> otherBefore = latest.get().endpoints().endpoints(other);
+    var otherStateBefore = latest.get().states().get(other);
+
+    // when: the shared service gets a second instance
+    register(2, "10.0.0.2");
+
+    // then: both Backends that name it have it; the other Backend is as it was
+    await()
+        .atMost(SOON)
+        .until(() -> web().size() == 2 && latest.get().endpoints().endpoints(webToo).size() == 2);
+    assertThat(latest.get().endpoints().endpoints(webToo)).isEqualTo(web());
+    assertThat(latest.get().states().get(webToo)).isEqualTo(latest.get().states().get(WEB));
+    assertThat(latest.get().endpoints().endpoints(other)).isEqualTo(otherBefore);
+    assertThat(latest.get().states().get(other)).isEqualTo(otherStateBefore);
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ResourceKey;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -157,5 +158,42 @@ class EndpointSnapshotTest {
     assertThat(StaticEndpointSource.from(config).endpoints(WEB))
         .extracting(DiscoveredEndpoint::metadata)
         .containsExactly(Map.of(), Map.of("app", "web", "version", "v2"));
+  }
+
+  @Test
+  void aSortedListWithOneAddressAtTwoPrioritiesIsStillMerged() {
+    // given: sorted by priority, address and port, the same address first and last
+    List<DiscoveredEndpoint> sorted = new ArrayList<>();
+    sorted.add(endpoint("10.0.0.1", 1, "", "consul/dc1", EndpointHealth.HEALTHY, 0));
+    for (int i = 2; i <= 20; i++) {
+      sorted.add(endpoint("10.0.0." + i, 1, "", "consul/dc1", EndpointHealth.HEALTHY, 0));
+    }
+    sorted.add(endpoint("10.0.0.1", 1, "", "consul/dc2", EndpointHealth.UNHEALTHY, 1));
+
+    // when: short and long (the check for an already merged list differs by length)
+    List<DiscoveredEndpoint> shortMerged =
+        EndpointSnapshot.merged(List.of(sorted.get(0), sorted.get(1), sorted.get(20)));
+    List<DiscoveredEndpoint> longMerged = EndpointSnapshot.merged(sorted);
+
+    // then: one 10.0.0.1, with both sources
+    assertThat(shortMerged).hasSize(2);
+    assertThat(longMerged).hasSize(20);
+    for (List<DiscoveredEndpoint> merged : List.of(shortMerged, longMerged)) {
+      assertThat(merged.get(0).source()).isEqualTo("consul/dc1+consul/dc2");
+      assertThat(merged.get(0).health()).isEqualTo(EndpointHealth.UNHEALTHY);
+    }
+  }
+
+  @Test
+  void anAlreadyMergedListMergesToItself() {
+    List<DiscoveredEndpoint> merged =
+        EndpointSnapshot.merged(
+            List.of(
+                endpoint("10.0.0.2", 1, "", "static", EndpointHealth.HEALTHY, 0),
+                endpoint("10.0.0.1", 5, "z1", "consul/dc1", EndpointHealth.UNHEALTHY, 1),
+                endpoint("10.0.0.1", 1, "", "static", EndpointHealth.HEALTHY, 0)));
+
+    assertThat(EndpointSnapshot.merged(merged)).isEqualTo(merged);
+    assertThat(new EndpointSnapshot(Map.of(WEB, merged)).endpoints(WEB)).isEqualTo(merged);
   }
 }

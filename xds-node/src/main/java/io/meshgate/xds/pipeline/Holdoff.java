@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides when to rebuild after changes. A change after a quiet period rebuilds at once (the
@@ -11,44 +12,103 @@ import java.time.Instant;
  * until {@code quiet} has passed without a change, but never longer than {@code max} after the
  * first change it holds, so a steady stream of changes still gets rebuilds.
  *
- * <p>Threading: {@link #changed()} and the scheduled rebuild must run on the same single thread
- * (the pipeline's); this class does no locking of its own.
+ * <p>Two windows: the config's, for config and key changes, and the <em>endpoint holdoff</em>, a
+ * shorter one for changes of endpoint input only (discovery's answers, registrations), so that
+ * steady endpoint churn reaches the proxies within {@link #ENDPOINT_MAX} rather than the config's
+ * maximum. While a config change is held, the rebuild waits by the config's window.
+ *
+ * <p>Threading: {@link #changed()}, {@link #endpointsChanged()} and the scheduled rebuild must run
+ * on the same single thread (the pipeline's); this class does no locking of its own.
  */
 public final class Holdoff {
   public static final Duration DEFAULT_QUIET = Duration.ofMillis(100);
   public static final Duration DEFAULT_MAX = Duration.ofSeconds(1);
 
-  private final Duration quiet;
-  private final Duration max;
+  /** The endpoint holdoff's quiet time, unless the config's is shorter. */
+  public static final Duration ENDPOINT_QUIET = Duration.ofMillis(20);
+
+  /**
+   * The endpoint holdoff's longest delay under a stream of changes, unless the config's is shorter.
+   */
+  public static final Duration ENDPOINT_MAX = Duration.ofMillis(100);
+
+  /** A quiet time and a longest delay. */
+  public record Window(Duration quiet, Duration max) {
+    public Window {
+      requireNonNull(quiet, "quiet");
+      requireNonNull(max, "max");
+      if (max.compareTo(quiet) < 0) {
+        throw new IllegalArgumentException(
+            "max: " + max + " (expected: at least quiet, " + quiet + ")");
+      }
+    }
+
+    /** The endpoint holdoff that goes with a config window: the defaults, capped by it. */
+    static Window endpointsFor(Window config) {
+      return new Window(min(ENDPOINT_QUIET, config.quiet()), min(ENDPOINT_MAX, config.max()));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+      return a.compareTo(b) <= 0 ? a : b;
+    }
+  }
+
+  private final Window config;
+  private final Window endpoints;
   private final Scheduler scheduler;
   private final Runnable rebuild;
   private Instant lastRebuild = Instant.MIN;
-  private Instant firstHeld;
-  private Scheduler.Cancellable pending;
+  private @Nullable Instant firstHeld;
 
+  /** The window of the changes held: the config's once any of them is a config change. */
+  private @Nullable Window held;
+
+  private Scheduler.@Nullable Cancellable pending;
+
+  /** With the endpoint holdoff's defaults, capped by the config's window. */
   public Holdoff(Duration quiet, Duration max, Scheduler scheduler, Runnable rebuild) {
-    this.quiet = requireNonNull(quiet, "quiet");
-    this.max = requireNonNull(max, "max");
-    if (max.compareTo(quiet) < 0) {
-      throw new IllegalArgumentException(
-          "max: " + max + " (expected: at least quiet, " + quiet + ")");
-    }
+    this(new Window(quiet, max), scheduler, rebuild);
+  }
+
+  /** With the endpoint holdoff's defaults, capped by the config's window. */
+  public Holdoff(Window config, Scheduler scheduler, Runnable rebuild) {
+    this(config, Window.endpointsFor(config), scheduler, rebuild);
+  }
+
+  public Holdoff(Window config, Window endpoints, Scheduler scheduler, Runnable rebuild) {
+    this.config = requireNonNull(config, "config");
+    this.endpoints = requireNonNull(endpoints, "endpoints");
     this.scheduler = requireNonNull(scheduler, "scheduler");
     this.rebuild = requireNonNull(rebuild, "rebuild");
   }
 
-  /** Something changed: rebuild now, or hold the change for the burst it belongs to. */
+  /** The config (or key material) changed: rebuild now, or hold it by the config's window. */
   public void changed() {
+    hold(config);
+  }
+
+  /**
+   * Only endpoint input changed (discovery, registrations): rebuild now, or hold it by the endpoint
+   * holdoff, unless a config change is held too.
+   */
+  public void endpointsChanged() {
+    hold(endpoints);
+  }
+
+  private void hold(Window window) {
     Instant now = scheduler.now();
-    if (pending == null && !now.isBefore(lastRebuild.plus(quiet))) {
+    if (pending == null && !now.isBefore(lastRebuild.plus(window.quiet()))) {
       run();
       return;
     }
     if (firstHeld == null) {
       firstHeld = now;
     }
-    Instant byQuiet = now.plus(quiet);
-    Instant byMax = firstHeld.plus(max);
+    if (held == null || window == config) {
+      held = window;
+    }
+    Instant byQuiet = now.plus(held.quiet());
+    Instant byMax = firstHeld.plus(held.max());
     Instant at = byQuiet.isBefore(byMax) ? byQuiet : byMax;
     if (pending != null) {
       pending.cancel();
@@ -59,6 +119,7 @@ public final class Holdoff {
   private void run() {
     pending = null;
     firstHeld = null;
+    held = null;
     lastRebuild = scheduler.now();
     rebuild.run();
   }

@@ -25,10 +25,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The conductor: inputs in, group snapshots out, on one thread. Its inputs are the config snapshot
  * (with the endpoints it lists itself) and the key material of the config's certificate references;
- * a change of either wakes the holdoff, and a rebuild takes the latest of each. The key loader is
- * asked for the ring at each rebuild (it opens only what it has not opened, or what changed on
- * disk), so resolve and envoy get it as data. Only groups whose IR changed are translated and
- * packed again (unchanged groups keep their snapshot, and their proxies get no push).
+ * a change of either wakes the holdoff, and a rebuild takes the latest of each. Endpoint input
+ * (discovery's answers, registered Workloads) wakes it with the shorter endpoint holdoff. The key
+ * loader is asked for the ring at each rebuild (it opens only what it has not opened, or what
+ * changed on disk), so resolve and envoy get it as data. Only groups whose IR changed are
+ * translated and packed again (unchanged groups keep their snapshot, and their proxies get no
+ * push).
  */
 public final class Pipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
@@ -104,7 +106,7 @@ public final class Pipeline implements AutoCloseable {
    */
   public void accept(Registrations registered) {
     registrations = requireNonNull(registered, "registered");
-    thread.execute(holdoff::changed);
+    thread.execute(holdoff::endpointsChanged);
   }
 
   /**
@@ -113,7 +115,7 @@ public final class Pipeline implements AutoCloseable {
    */
   public void accept(EndpointDiscovery.Discovered endpoints) {
     discovered = requireNonNull(endpoints, "endpoints");
-    thread.execute(holdoff::changed);
+    thread.execute(holdoff::endpointsChanged);
   }
 
   /** A certificate file changed on disk: the next rebuild reads it again. */

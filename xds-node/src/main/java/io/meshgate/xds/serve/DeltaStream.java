@@ -18,7 +18,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -29,6 +31,12 @@ import org.jspecify.annotations.Nullable;
  * names removed. The next push waits for the previous one's ACK or NACK. While the version the
  * proxy NACKed is current, the resources it rejected are held back and everything else it asks for
  * is sent.
+ *
+ * <p>A push compares only what changed: once the proxy holds, of every name it asks for, what a
+ * type version has (its {@code basis}), the next push asks the store which names changed since that
+ * version and compares those alone. Without a basis (a new or changed subscription, a reconnect,
+ * rejected content held back) or when the store no longer holds the steps from it, the push
+ * compares everything asked for.
  */
 final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Streams.Stream {
 
@@ -43,6 +51,21 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
 
     /** What the pending response would add to known (null version: removed). */
     Map<String, @Nullable String> pendingChanges = Map.of();
+
+    /**
+     * A type version whose content {@link #known} matches for every name asked for (null: none
+     * known). Moves only on an ACK of a complete response and when a version needs nothing sent.
+     */
+    @Nullable String basis;
+
+    /** The basis once the pending response is ACKed (null: none, as when it was incomplete). */
+    @Nullable String pendingBasis;
+
+    /** The subscription changed: what the proxy holds is compared in full once more. */
+    void resubscribed() {
+      basis = null;
+      pendingBasis = null;
+    }
   }
 
   private final ServerCallStreamObserver<DeltaDiscoveryResponse> responses;
@@ -50,6 +73,9 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
   private final StreamPeer peer;
   private final Map<String, TypeState> types = new TreeMap<>();
   private long nonces;
+
+  /** How many resource names this stream's pushes compared, for tests of the fast path. */
+  private long namesCompared;
 
   DeltaStream(
       ServerCallStreamObserver<DeltaDiscoveryResponse> responses,
@@ -96,13 +122,19 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
             state.known.put(change.getKey(), change.getValue());
           }
         }
+        state.basis = state.pendingBasis;
         if (state.acked()) {
           peer.accepted(typeUrl, state.sentVersion);
         }
       }
       state.pendingChanges = Map.of();
+      state.pendingBasis = null;
     }
     state.subscribed = true;
+    if (request.getResourceNamesSubscribeCount() > 0
+        || request.getResourceNamesUnsubscribeCount() > 0) {
+      state.resubscribed();
+    }
     for (String name : request.getResourceNamesSubscribeList()) {
       if (name.equals("*")) {
         state.wildcard = TypeUrls.allowsWildcard(typeUrl);
@@ -157,45 +189,30 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     }
     TypeResources type = snapshot.type(typeUrl);
     String version = type.version();
+    if (version.equals(state.basis)) {
+      // It holds this very version of all it asks for (as after the ACK of the last push).
+      state.syncedVersion = version;
+      return;
+    }
     List<Resource> updated = new ArrayList<>();
     List<String> removed = new ArrayList<>();
-    Map<String, String> changes = new HashMap<>();
-    boolean complete = true;
-    List<VersionedResource> wanted =
-        state.wildcard
-            ? type.select(Set.of())
-            : state.names.isEmpty() ? List.of() : type.select(state.names);
-    for (VersionedResource resource : wanted) {
-      if (resource.version().equals(state.known.get(resource.name()))) {
-        continue;
-      }
-      if (state.rejected(version, resource.name())) {
-        complete = false;
-        continue;
-      }
-      updated.add(
-          Resource.newBuilder()
-              .setName(resource.name())
-              .setVersion(resource.version())
-              .setResource(resource.resource())
-              .build());
-      changes.put(resource.name(), resource.version());
-    }
-    for (String name : state.known.keySet()) {
-      boolean asked = state.wildcard || state.names.contains(name);
-      if (asked && !type.resources().containsKey(name)) {
-        if (state.rejected(version, name)) {
-          complete = false;
-          continue;
-        }
-        removed.add(name);
-        changes.put(name, null);
-      }
+    Map<String, @Nullable String> changes = new HashMap<>();
+    boolean complete;
+    Optional<SortedSet<String>> changedSinceBasis =
+        state.basis == null
+            ? Optional.empty()
+            : store.changedBetween(peer.group(), typeUrl, state.basis, version);
+    if (changedSinceBasis.isPresent()) {
+      // Every other name it asks for is as it holds it: compare the changed ones alone.
+      complete = compareChanged(state, type, changedSinceBasis.get(), updated, removed, changes);
+    } else {
+      complete = compareAll(state, type, updated, removed, changes);
     }
     if (updated.isEmpty() && removed.isEmpty()) {
       if (complete) {
         // Nothing this proxy holds changed: it is in sync with this version too.
         state.syncedVersion = version;
+        state.basis = version;
       }
       return;
     }
@@ -210,7 +227,103 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
             .build();
     state.sent(version, snapshot.revision(), response.getNonce(), changes.keySet(), complete);
     state.pendingChanges = changes;
+    state.pendingBasis = complete ? version : null;
     peer.deliver(responses, response, this);
+  }
+
+  /**
+   * Adds to {@code updated}, {@code removed} and {@code changes} what the proxy must get of every
+   * name it asks for. Returns whether nothing was held back (rejected content).
+   */
+  private boolean compareAll(
+      TypeState state,
+      TypeResources type,
+      List<Resource> updated,
+      List<String> removed,
+      Map<String, @Nullable String> changes) {
+    boolean complete = true;
+    List<VersionedResource> wanted =
+        state.wildcard
+            ? type.select(Set.of())
+            : state.names.isEmpty() ? List.of() : type.select(state.names);
+    namesCompared += wanted.size() + state.known.size();
+    for (VersionedResource resource : wanted) {
+      complete &= update(state, type.version(), resource, updated, changes);
+    }
+    for (String name : state.known.keySet()) {
+      boolean asked = state.wildcard || state.names.contains(name);
+      if (asked && !type.resources().containsKey(name)) {
+        complete &= remove(state, type.version(), name, removed, changes);
+      }
+    }
+    return complete;
+  }
+
+  /** As {@link #compareAll}, for a proxy that holds all but {@code changed} as they are now. */
+  private boolean compareChanged(
+      TypeState state,
+      TypeResources type,
+      SortedSet<String> changed,
+      List<Resource> updated,
+      List<String> removed,
+      Map<String, @Nullable String> changes) {
+    boolean complete = true;
+    namesCompared += changed.size();
+    for (String name : changed) {
+      if (!state.wildcard && !state.names.contains(name)) {
+        continue;
+      }
+      VersionedResource resource = type.resources().get(name);
+      if (resource != null) {
+        complete &= update(state, type.version(), resource, updated, changes);
+      } else if (state.known.containsKey(name)) {
+        complete &= remove(state, type.version(), name, removed, changes);
+      }
+    }
+    return complete;
+  }
+
+  /** Adds {@code resource} unless the proxy holds it or rejected it; false when rejected. */
+  private static boolean update(
+      TypeState state,
+      String version,
+      VersionedResource resource,
+      List<Resource> updated,
+      Map<String, @Nullable String> changes) {
+    if (resource.version().equals(state.known.get(resource.name()))) {
+      return true;
+    }
+    if (state.rejected(version, resource.name())) {
+      return false;
+    }
+    updated.add(
+        Resource.newBuilder()
+            .setName(resource.name())
+            .setVersion(resource.version())
+            .setResource(resource.resource())
+            .build());
+    changes.put(resource.name(), resource.version());
+    return true;
+  }
+
+  /** Names {@code name} as removed unless the proxy rejected its removal; false when rejected. */
+  private static boolean remove(
+      TypeState state,
+      String version,
+      String name,
+      List<String> removed,
+      Map<String, @Nullable String> changes) {
+    if (state.rejected(version, name)) {
+      return false;
+    }
+    removed.add(name);
+    changes.put(name, null);
+    return true;
+  }
+
+  /** How many resource names this stream's pushes compared so far. */
+  synchronized long namesCompared() {
+    return namesCompared;
   }
 
   @Override

@@ -194,6 +194,9 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
     } else {
       // Routes, endpoints, secrets: what the proxy does not hold of this version, less what it
       // rejected of it. An empty list asks for nothing and is not answered.
+      if (sameVersion && state.answered.size() == state.names.size()) {
+        return; // answered is a subset of names: all it asks for was answered at this version
+      }
       Set<String> wanted = new TreeSet<>(state.names);
       if (sameVersion) {
         wanted.removeAll(state.answered);

@@ -1,11 +1,15 @@
 package io.meshgate.xds.snapshot;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -14,9 +18,20 @@ import java.util.function.Consumer;
  * The latest snapshot of every group. The pipeline thread writes; serving threads read. Listeners
  * hear the names of groups whose content changed (a new revision with the same content is not a
  * change: nothing is pushed for it).
+ *
+ * <p>With each group it keeps, per type, the last few {@linkplain TypeChange steps} between type
+ * versions, computed once when a snapshot replaces another: a stream whose proxy holds an earlier
+ * version it knows compares only the names that changed since, not every resource it asks for.
  */
 public final class SnapshotStore {
+  /** Steps kept per group and type: a stream further behind compares everything it asks for. */
+  public static final int STEPS_KEPT = 8;
+
   private final Map<String, GroupSnapshot> groups = new ConcurrentHashMap<>();
+
+  /** Per group, per type URL: the last steps, oldest first, the newest ending at the current. */
+  private final Map<String, Map<String, List<TypeChange>>> steps = new ConcurrentHashMap<>();
+
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
 
   public Optional<GroupSnapshot> get(String group) {
@@ -25,6 +40,34 @@ public final class SnapshotStore {
 
   public Set<String> groups() {
     return Set.copyOf(groups.keySet());
+  }
+
+  /**
+   * The names of {@code typeUrl} in {@code group} that changed (added, changed or removed) between
+   * type versions {@code from} and {@code to}, a superset at worst; empty when the store does not
+   * hold the steps between them (then compare everything).
+   */
+  public Optional<SortedSet<String>> changedBetween(
+      String group, String typeUrl, String from, String to) {
+    List<TypeChange> kept = steps.getOrDefault(group, Map.of()).getOrDefault(typeUrl, List.of());
+    if (kept.isEmpty() || !kept.get(kept.size() - 1).to().equals(to)) {
+      return Optional.empty();
+    }
+    // The newest step that starts at "from": versions are content hashes, so any such step starts
+    // from the same content, and the steps after it lead to "to".
+    for (int i = kept.size() - 1; i >= 0; i--) {
+      if (kept.get(i).from().equals(from)) {
+        if (i == kept.size() - 1) {
+          return Optional.of(kept.get(i).names());
+        }
+        SortedSet<String> names = new TreeSet<>();
+        for (int j = i; j < kept.size(); j++) {
+          names.addAll(kept.get(j).names());
+        }
+        return Optional.of(names);
+      }
+    }
+    return Optional.empty();
   }
 
   public void onChange(Consumer<String> listener) {
@@ -39,7 +82,11 @@ public final class SnapshotStore {
     Set<String> seen = new HashSet<>();
     for (GroupSnapshot snapshot : snapshots) {
       seen.add(snapshot.group());
-      GroupSnapshot previous = groups.put(snapshot.group(), snapshot);
+      GroupSnapshot previous = groups.get(snapshot.group());
+      if (previous != null && !snapshot.sameContentAs(previous)) {
+        steps.put(snapshot.group(), stepsTo(snapshot, previous));
+      }
+      groups.put(snapshot.group(), snapshot);
       if (!snapshot.sameContentAs(previous)) {
         changed.add(snapshot.group());
       }
@@ -47,10 +94,35 @@ public final class SnapshotStore {
     for (String group : Set.copyOf(groups.keySet())) {
       if (!seen.contains(group)) {
         groups.remove(group);
+        steps.remove(group);
         changed.add(group);
       }
     }
     changed.forEach(group -> listeners.forEach(l -> l.accept(group)));
     return changed;
+  }
+
+  /** The group's steps with the one from {@code previous} to {@code next} for each changed type. */
+  private Map<String, List<TypeChange>> stepsTo(GroupSnapshot next, GroupSnapshot previous) {
+    Map<String, List<TypeChange>> before = steps.getOrDefault(next.group(), Map.of());
+    Map<String, List<TypeChange>> after = new HashMap<>();
+    for (String typeUrl : TypeUrls.ALL) {
+      TypeResources from = previous.type(typeUrl);
+      TypeResources to = next.type(typeUrl);
+      List<TypeChange> kept = before.getOrDefault(typeUrl, List.of());
+      if (from.version().equals(to.version())) {
+        if (!kept.isEmpty()) {
+          after.put(typeUrl, kept);
+        }
+        continue;
+      }
+      List<TypeChange> list = new ArrayList<>();
+      if (!kept.isEmpty() && kept.get(kept.size() - 1).to().equals(from.version())) {
+        list.addAll(kept.subList(Math.max(0, kept.size() - (STEPS_KEPT - 1)), kept.size()));
+      }
+      list.add(TypeChange.between(from, to));
+      after.put(typeUrl, List.copyOf(list));
+    }
+    return Map.copyOf(after);
   }
 }

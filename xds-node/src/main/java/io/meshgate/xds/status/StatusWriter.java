@@ -67,7 +67,15 @@ public final class StatusWriter implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private final AtomicReference<Input> pending = new AtomicReference<>();
+  private final AtomicReference<Offer> pending = new AtomicReference<>();
+
+  /** A build's outcome as offered, turned into an {@link Input} on the writer's thread. */
+  private record Offer(
+      ConfigSnapshot config, ResolvedIr resolved, EndpointDiscovery.Discovered discovered) {}
+
+  // Confined to the writer's thread: the last offer turned into an input, and that input.
+  private @Nullable Offer converted;
+  private @Nullable Input convertedInput;
   private volatile Input lastWritten;
   private volatile long lastWrittenTerm = -1;
 
@@ -105,6 +113,14 @@ public final class StatusWriter implements AutoCloseable {
    */
   public void offer(
       ConfigSnapshot config, ResolvedIr resolved, EndpointDiscovery.Discovered discovered) {
+    // Only the latest offer is reconciled; turning it into an input waits for the writer's thread,
+    // so a build (on the pipeline's thread) does not pay for it, nor for offers the writer skips.
+    pending.set(new Offer(config, resolved, discovered));
+    thread.execute(this::reconcileIfNeeded);
+  }
+
+  private static Input input(Offer offer) {
+    EndpointDiscovery.Discovered discovered = offer.discovered();
     Map<ResourceKey, Conditions.Freshness> freshness = new TreeMap<>();
     discovered
         .states()
@@ -120,8 +136,7 @@ public final class StatusWriter implements AutoCloseable {
     discovered
         .sources()
         .forEach((backend, summaries) -> endpoints.put(backend, endpointSources(summaries)));
-    pending.set(new Input(config, resolved, freshness, endpoints));
-    thread.execute(this::reconcileIfNeeded);
+    return new Input(offer.config(), offer.resolved(), freshness, endpoints);
   }
 
   /** As {@code status.endpoints} shows them: times in seconds, no index where there is none. */
@@ -146,10 +161,15 @@ public final class StatusWriter implements AutoCloseable {
 
   /** Runs on every build and every second: proxies' ACKs change without a build. */
   private void reconcileIfNeeded() {
-    Input input = pending.get();
-    if (input == null || !leadership.leading()) {
+    Offer offer = pending.get();
+    if (offer == null || !leadership.leading()) {
       return;
     }
+    if (offer != converted) {
+      convertedInput = input(offer);
+      converted = offer;
+    }
+    Input input = convertedInput;
     try {
       reconcile(input);
     } catch (Exception e) {

@@ -114,4 +114,93 @@ class HoldoffTest {
     scheduler.advance(Duration.ofMillis(100));
     assertThat(rebuilds).hasSize(2);
   }
+
+  @Test
+  void theEndpointHoldoffDefaultsToTwentyAndAHundredMillisecondsCappedByTheConfigs() {
+    assertThat(
+            Holdoff.Window.endpointsFor(
+                new Holdoff.Window(Duration.ofMillis(100), Duration.ofSeconds(1))))
+        .isEqualTo(new Holdoff.Window(Duration.ofMillis(20), Duration.ofMillis(100)));
+    assertThat(
+            Holdoff.Window.endpointsFor(
+                new Holdoff.Window(Duration.ofMillis(5), Duration.ofMillis(50))))
+        .isEqualTo(new Holdoff.Window(Duration.ofMillis(5), Duration.ofMillis(50)));
+  }
+
+  @Test
+  void aSteadyStreamOfEndpointChangesRebuildsAtLeastEveryEndpointMaximum() {
+    // given: an endpoint change rebuilds at once
+    holdoff.endpointsChanged();
+    Instant start = scheduler.now();
+
+    // when: 3 s of endpoint changes every 10 ms, never quiet for 20 ms
+    for (int i = 0; i < 300; i++) {
+      scheduler.advance(Duration.ofMillis(10));
+      holdoff.endpointsChanged();
+    }
+    scheduler.advance(Duration.ofSeconds(2));
+
+    // then: the first held change waits the endpoint maximum (100 ms), not the config's (1 s)
+    assertThat(rebuilds.get(1)).isEqualTo(start.plusMillis(10 + 100));
+    for (int i = 2; i < rebuilds.size(); i++) {
+      assertThat(Duration.between(rebuilds.get(i - 1), rebuilds.get(i)))
+          .isLessThanOrEqualTo(Duration.ofMillis(110));
+    }
+    assertThat(rebuilds.size()).isBetween(27, 32);
+  }
+
+  @Test
+  void anEndpointChangeRightAfterARebuildWaitsForTheEndpointQuietTime() {
+    // given
+    holdoff.changed();
+    scheduler.advance(Duration.ofMillis(10));
+
+    // when
+    holdoff.endpointsChanged();
+
+    // then: 20 ms after it, not the config's 100
+    scheduler.advance(Duration.ofMillis(19));
+    assertThat(rebuilds).hasSize(1);
+    scheduler.advance(Duration.ofMillis(1));
+    assertThat(rebuilds).hasSize(2);
+  }
+
+  @Test
+  void anEndpointChangeAfterTheEndpointQuietTimeRebuildsAtOnce() {
+    // given
+    holdoff.endpointsChanged();
+    scheduler.advance(Duration.ofMillis(20));
+
+    // when
+    holdoff.endpointsChanged();
+
+    // then
+    assertThat(rebuilds).hasSize(2);
+    assertThat(rebuilds.get(1)).isEqualTo(scheduler.now());
+  }
+
+  @Test
+  void aConfigChangeAmongEndpointChangesHoldsTheBurstByTheConfigsWindow() {
+    // given: an endpoint change rebuilt at once, and one held
+    holdoff.endpointsChanged();
+    Instant start = scheduler.now();
+    scheduler.advance(Duration.ofMillis(10));
+    holdoff.endpointsChanged();
+
+    // when: a config change joins, then endpoint changes every 50 ms for 2 s
+    scheduler.advance(Duration.ofMillis(10));
+    holdoff.changed();
+    for (int i = 0; i < 40; i++) {
+      scheduler.advance(Duration.ofMillis(50));
+      holdoff.endpointsChanged();
+    }
+
+    // then: the held burst waited the config's maximum, counted from its first change
+    assertThat(rebuilds.get(1)).isEqualTo(start.plusMillis(10 + 1000));
+    // and after it, endpoint changes alone are back on the endpoint holdoff
+    for (int i = 2; i < rebuilds.size(); i++) {
+      assertThat(Duration.between(rebuilds.get(i - 1), rebuilds.get(i)))
+          .isLessThanOrEqualTo(Duration.ofMillis(100));
+    }
+  }
 }
