@@ -14,10 +14,6 @@ import io.meshgate.testkit.ConsulApiDouble;
 import io.meshgate.testkit.ConsulApiDouble.CheckStatus;
 import io.meshgate.testkit.ConsulApiDouble.Instance;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -137,7 +133,7 @@ public final class DiscoveryChurnBenchmark {
                           "all")),
               new StringSerializer(),
               new ByteArraySerializer())) {
-        awaitReady(adminPort);
+        ProcessFigures.awaitReady(adminPort, "bench/target/xds-node-discovery.log");
         publishBackends(producer);
         // One probe client first: the config is built and every assignment holds its instances.
         ManagedChannel probeChannel = channel(xdsPort);
@@ -399,28 +395,6 @@ public final class DiscoveryChurnBenchmark {
             .redirectOutput(Path.of("bench/target/xds-node-discovery.log").toFile());
     builder.environment().put("CONSUL_HTTP_ADDR", consul.address());
     return builder.start();
-  }
-
-  private static void awaitReady(int adminPort) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> response =
-            http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) {
-          return;
-        }
-      } catch (java.io.IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    throw new IllegalStateException(
-        "xds-node did not get ready; see bench/target/xds-node-discovery.log");
   }
 
   private static int freePort() throws Exception {

@@ -199,7 +199,7 @@ public final class FleetBenchmark {
                           "all")),
               new StringSerializer(),
               new ByteArraySerializer())) {
-        awaitReady(adminPort);
+        ProcessFigures.awaitReady(adminPort, "bench/target/xds-node-*.log");
         expectLine(floorOut, "ready");
         if (args.length > 2 && args[2].equals("tls")) {
           rows.addAll(tlsComparison(classpath, kafka, etcd, oursPort, producer, sizes));
@@ -539,7 +539,7 @@ public final class FleetBenchmark {
             pki.resolve("ca/ca.crt").toString());
     List<Row> rows = new ArrayList<>();
     try {
-      awaitReady(tlsAdmin);
+      ProcessFigures.awaitReady(tlsAdmin, "bench/target/xds-node-*.log");
       io.netty.handler.ssl.SslContext tls =
           io.grpc.netty.GrpcSslContexts.forClient()
               .trustManager(pki.resolve("client/ca.crt").toFile())
@@ -798,28 +798,6 @@ public final class FleetBenchmark {
       }
     }
     throw new IllegalStateException("the floor server ended before '" + prefix + "'");
-  }
-
-  private static void awaitReady(int adminPort) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> response =
-            http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) {
-          return;
-        }
-      } catch (java.io.IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    throw new IllegalStateException(
-        "xds-node did not get ready; see bench/target/xds-node-bench.log");
   }
 
   /** Heap in use after a full GC (shared with the discovery bench). */
