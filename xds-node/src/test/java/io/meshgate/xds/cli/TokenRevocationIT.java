@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,8 +88,7 @@ class TokenRevocationIT {
     String oldToken =
         new TokenIssuer(signing, Clock.systemUTC())
             .create(GROUP, Optional.empty(), Duration.ofHours(1));
-    BlockingQueue<Status> oldStream = open("edge-old", oldToken);
-    await().atMost(Duration.ofSeconds(10)).until(() -> debugStreams().contains("edge-old"));
+    BlockingQueue<Status> oldStream = openOnceTheKeyIsSeen("edge-old", oldToken);
 
     // when
     CliRun rotate =
@@ -126,8 +126,7 @@ class TokenRevocationIT {
             "--etcd",
             etcd.endpointList());
     assertThat(create.exit()).as(create.err()).isZero();
-    BlockingQueue<Status> newStream = open("edge-new", create.out().strip());
-    await().atMost(Duration.ofSeconds(10)).until(() -> debugStreams().contains("edge-new"));
+    BlockingQueue<Status> newStream = openOnceTheKeyIsSeen("edge-new", create.out().strip());
     assertThat(newStream).isEmpty();
     BlockingQueue<Status> refused = open("edge-again", oldToken);
     Status again = await().atMost(Duration.ofSeconds(10)).until(refused::peek, s -> s != null);
@@ -170,6 +169,29 @@ class TokenRevocationIT {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("kid " + signing.kid() + " signs from now on and cannot be revoked");
     assertThat(keys.keys()).extracting(TokenKey::kid).contains(signing.kid());
+  }
+
+  /**
+   * Opens an ADS stream presenting {@code token} as a proxy does: a key created a moment ago may
+   * not have reached the replica's watch yet, and the proxy's retry is then served. Returns the
+   * served stream's end.
+   */
+  private static BlockingQueue<Status> openOnceTheKeyIsSeen(String nodeId, String token) {
+    BlockingQueue<Status>[] served = new BlockingQueue[1];
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              BlockingQueue<Status> ends = open(nodeId, token);
+              Status refused = ends.poll(200, TimeUnit.MILLISECONDS);
+              if (refused != null) {
+                assertThat(refused.getDescription()).contains("signed by unknown key");
+                return false;
+              }
+              served[0] = ends;
+              return debugStreams().contains(nodeId);
+            });
+    return served[0];
   }
 
   /** Opens an ADS stream presenting {@code token}; the queue receives the stream's end. */
