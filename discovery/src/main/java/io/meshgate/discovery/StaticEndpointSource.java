@@ -4,6 +4,7 @@ import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.HealthStatus;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.model.SidecarSpec;
 import io.meshgate.config.model.StaticEndpoint;
 import io.meshgate.config.model.WorkloadPort;
@@ -34,8 +35,9 @@ public final class StaticEndpointSource {
   }
 
   public static EndpointSnapshot from(ConfigSnapshot config, Registrations registrations) {
-    Map<io.meshgate.config.model.ResourceKey, List<DiscoveredEndpoint>> endpoints = new HashMap<>();
+    Map<ResourceKey, List<DiscoveredEndpoint>> endpoints = new HashMap<>();
     List<Candidate> workloads = candidates(config, registrations);
+    Map<ResourceKey, List<DiscoveredEndpoint>> bySidecars = sidecarEndpoints(config, registrations);
     for (Resource backend : config.ofKind(Kind.BACKEND)) {
       BackendSpec spec = backend.spec(BackendSpec.class);
       List<DiscoveredEndpoint> found = new ArrayList<>();
@@ -49,7 +51,7 @@ public final class StaticEndpointSource {
       if (spec.workloads() != null) {
         found.addAll(selected(backend, spec.workloads(), workloads));
       }
-      found.addAll(sidecars(backend, config, registrations));
+      found.addAll(bySidecars.getOrDefault(backend.key(), List.of()));
       if (!found.isEmpty()) {
         endpoints.put(backend.key(), found);
       }
@@ -93,40 +95,47 @@ public final class StaticEndpointSource {
   }
 
   /**
-   * The inbound endpoints sidecars' own streams registered for the Sidecars whose {@code service}
-   * is this Backend.
+   * The inbound endpoints sidecars' own streams registered, by the Backend their Sidecar's {@code
+   * service} names: one pass over the Sidecars and one over the registrations, whatever the number
+   * of Backends.
    */
-  private static List<DiscoveredEndpoint> sidecars(
-      Resource backend, ConfigSnapshot config, Registrations registrations) {
-    List<DiscoveredEndpoint> found = new ArrayList<>();
-    String namespace = backend.metadata().namespace();
+  private static Map<ResourceKey, List<DiscoveredEndpoint>> sidecarEndpoints(
+      ConfigSnapshot config, Registrations registrations) {
+    Map<ResourceKey, ResourceKey> serviceOf = new HashMap<>();
     for (Resource sidecar : config.ofKind(Kind.SIDECAR)) {
-      if (!sidecar.metadata().namespace().equals(namespace)
-          || !sidecar.spec(SidecarSpec.class).service().equals(backend.metadata().name())) {
+      serviceOf.put(
+          sidecar.key(),
+          new ResourceKey(
+              Kind.BACKEND,
+              sidecar.metadata().namespace(),
+              sidecar.spec(SidecarSpec.class).service()));
+    }
+    Map<ResourceKey, List<DiscoveredEndpoint>> found = new HashMap<>();
+    for (Registration registration : registrations.all()) {
+      Resource workload = registration.workload();
+      String sidecar = workload.metadata().labels().get(Registration.SIDECAR_LABEL);
+      ResourceKey backend =
+          sidecar == null
+              ? null
+              : serviceOf.get(
+                  new ResourceKey(Kind.SIDECAR, workload.metadata().namespace(), sidecar));
+      if (backend == null) {
         continue;
       }
-      for (Registration registration : registrations.all()) {
-        Resource workload = registration.workload();
-        if (!workload.metadata().namespace().equals(namespace)
-            || !sidecar
-                .metadata()
-                .name()
-                .equals(workload.metadata().labels().get(Registration.SIDECAR_LABEL))) {
-          continue;
-        }
-        WorkloadSpec spec = workload.spec(WorkloadSpec.class);
-        found.add(
-            new DiscoveredEndpoint(
-                spec.address(),
-                spec.ports().get(0).port(),
-                spec.weight(),
-                spec.zone(),
-                spec.region(),
-                "sidecar/" + sidecar.metadata().name(),
-                registration.health() == HealthStatus.CRITICAL
-                    ? EndpointHealth.UNHEALTHY
-                    : EndpointHealth.HEALTHY));
-      }
+      WorkloadSpec spec = workload.spec(WorkloadSpec.class);
+      found
+          .computeIfAbsent(backend, k -> new ArrayList<>())
+          .add(
+              new DiscoveredEndpoint(
+                  spec.address(),
+                  spec.ports().get(0).port(),
+                  spec.weight(),
+                  spec.zone(),
+                  spec.region(),
+                  "sidecar/" + sidecar,
+                  registration.health() == HealthStatus.CRITICAL
+                      ? EndpointHealth.UNHEALTHY
+                      : EndpointHealth.HEALTHY));
     }
     return found;
   }
