@@ -1,0 +1,26 @@
+package io.meshgate.meshbridge.identity;
+
+import java.util.Set;
+
+/**
+ * Where identities come from: meshgate's mesh CA, Consul Connect's CA or istiod. A source issues
+ * certificates for the SPIFFE IDs a build asks for, keeps them until they are due, and calls its
+ * listeners when a new snapshot would differ (a certificate is due, a root was added or retired).
+ * Private keys stay in this process's memory. Thread-safe.
+ */
+public interface IdentitySource extends AutoCloseable {
+  /** The trust domain every ID it issues belongs to. */
+  String trustDomain();
+
+  /**
+   * The identities of exactly {@code ids}, current at the source's clock; IDs of another trust
+   * domain are left out. Never blocks on a remote call longer than the source's stated timeout.
+   */
+  IdentitySnapshot snapshotFor(Set<SpiffeId> ids);
+
+  /** Runs {@code listener} whenever {@link #snapshotFor} would answer differently. */
+  void onChange(Runnable listener);
+
+  @Override
+  void close();
+}
