@@ -1,5 +1,7 @@
 package io.meshgate.meshbridge.identity;
 
+import java.security.PublicKey;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -17,6 +19,18 @@ public interface IdentitySource extends AutoCloseable {
    * domain are left out. Never blocks on a remote call longer than the source's stated timeout.
    */
   IdentitySnapshot snapshotFor(Set<SpiffeId> ids);
+
+  /**
+   * A certificate for {@code id} certifying {@code publicKey}, whose private half the workload
+   * keeps (proxyless gRPC services send a CSR). The caller has authenticated the workload as {@code
+   * id}.
+   *
+   * @throws IllegalStateException if the source cannot issue now (no CA yet, CA unreachable)
+   */
+  SignedIdentity sign(SpiffeId id, PublicKey publicKey);
+
+  /** The current trust bundle, if the source has a CA. */
+  Optional<TrustBundle> bundle();
 
   /** Runs {@code listener} whenever {@link #snapshotFor} would answer differently. */
   void onChange(Runnable listener);
