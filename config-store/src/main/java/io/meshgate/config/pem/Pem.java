@@ -40,9 +40,11 @@ public final class Pem {
   public static final String PRIVATE_KEY = "PRIVATE KEY";
   public static final String PUBLIC_KEY = "PUBLIC KEY";
 
-  private static final Pattern BLOCK =
-      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----\\r?\\n?");
-  private static final Pattern ANY_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----");
+  private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/=\\s]*");
+  private static final Pattern ANY_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]{1,40})-----");
+  private static final Pattern BLANK_LINE = Pattern.compile("\\n[ \\t\\r]*\\n");
+  private static final String ENCRYPTED =
+      "an encrypted private key (expected: an unencrypted key; encrypted keys are not supported)";
   private static final Base64.Encoder BODY = Base64.getMimeEncoder(64, new byte[] {'\n'});
 
   private Pem() {}
@@ -72,22 +74,56 @@ public final class Pem {
     }
   }
 
-  /** Every block of {@code text}, in order; text between blocks is skipped. */
+  /**
+   * Every block of {@code text}, in order; text between blocks is skipped, and so are RFC 1421
+   * headers inside a block ({@code Name: value} lines before a blank line).
+   *
+   * @throws IllegalArgumentException if a block has no END line, is not base64, or is encrypted (a
+   *     {@code Proc-Type: 4,ENCRYPTED} header: an OpenSSL traditional encrypted key)
+   */
   public static List<Block> blocks(String text, String source) {
     requireNonNull(text, "text");
+    requireNonNull(source, "source");
     List<Block> blocks = new ArrayList<>();
-    Matcher matcher = BLOCK.matcher(text);
-    while (matcher.find()) {
-      byte[] der;
-      try {
-        der = Base64.getMimeDecoder().decode(matcher.group(2).replaceAll("\\s+", ""));
-      } catch (IllegalArgumentException e) {
+    Matcher begin = ANY_BEGIN.matcher(text);
+    int from = 0;
+    while (begin.find(from)) {
+      String label = begin.group(1);
+      String end = "-----END " + label + "-----";
+      int stop = text.indexOf(end, begin.end());
+      if (stop < 0) {
         throw new IllegalArgumentException(
-            source + ": the '" + matcher.group(1) + "' block is not valid base64");
+            source + ": the '" + label + "' block has no END line (expected: " + end + ")");
       }
-      blocks.add(new Block(matcher.group(1), der));
+      blocks.add(new Block(label, body(text.substring(begin.end(), stop), label, source)));
+      from = stop + end.length();
     }
     return blocks;
+  }
+
+  /**
+   * The first block of {@code text} labelled {@code label}: for callers that accept one form only.
+   *
+   * @param form what the block must hold, for the error ("X.509 SubjectPublicKeyInfo")
+   * @throws IllegalArgumentException naming the source, the block found instead and {@code form}
+   */
+  public static Block block(String text, String label, String form, String source) {
+    requireNonNull(label, "label");
+    requireNonNull(form, "form");
+    return blocks(text, source).stream()
+        .filter(b -> b.label().equals(label))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    source
+                        + ": "
+                        + found(text)
+                        + " (expected: a PEM '"
+                        + label
+                        + "' block, "
+                        + form
+                        + ")"));
   }
 
   /** A block of {@code der} labelled {@code label}, ending in a newline. */
@@ -176,11 +212,8 @@ public final class Pem {
             source + ": " + keys.size() + " private keys (expected: exactly one)");
       }
       Block key = keys.get(0);
-      if (key.label().startsWith("ENCRYPTED") || text.contains("Proc-Type: 4,ENCRYPTED")) {
-        throw new IllegalArgumentException(
-            source
-                + ": an encrypted private key (expected: an unencrypted key; encrypted keys"
-                + " are not supported)");
+      if (key.label().startsWith("ENCRYPTED")) {
+        throw new IllegalArgumentException(source + ": " + ENCRYPTED);
       }
       return key.label().equals(PRIVATE_KEY) ? pkcs8(key.der(), source) : traditional(key, source);
     } finally {
@@ -195,18 +228,7 @@ public final class Pem {
 
   /** The first {@code PUBLIC KEY} block of {@code text}, a key of {@code algorithm} (EC, RSA). */
   public static PublicKey publicKey(String text, String algorithm, String source) {
-    Block block =
-        blocks(text, source).stream()
-            .filter(b -> b.label().equals(PUBLIC_KEY))
-            .findFirst()
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        source
-                            + ": "
-                            + found(text)
-                            + " (expected: a PEM 'PUBLIC KEY' block, X.509"
-                            + " SubjectPublicKeyInfo)"));
+    Block block = block(text, PUBLIC_KEY, "X.509 SubjectPublicKeyInfo", source);
     try {
       return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(block.der()));
     } catch (InvalidKeySpecException e) {
@@ -245,6 +267,33 @@ public final class Pem {
     }
     throw new IllegalArgumentException(
         source + ": the '" + key.label() + "' block is not a usable private key");
+  }
+
+  /** The bytes between a BEGIN and its END line, after any RFC 1421 headers. */
+  private static byte[] body(String body, String label, String source) {
+    String base64 = body;
+    if (body.indexOf(':') >= 0) {
+      if (body.contains("Proc-Type: 4,ENCRYPTED")) {
+        throw new IllegalArgumentException(source + ": " + ENCRYPTED);
+      }
+      // Headers end at the first blank line (RFC 1421); the base64 follows.
+      Matcher blank = BLANK_LINE.matcher(body);
+      base64 = blank.find() ? body.substring(blank.end()) : body;
+    }
+    String notBase64 =
+        source
+            + ": the '"
+            + label
+            + "' block is not valid base64 (expected: base64 between the BEGIN and END lines)";
+    if (!BASE64.matcher(base64).matches()) {
+      throw new IllegalArgumentException(notBase64);
+    }
+    try {
+      return Base64.getMimeDecoder().decode(base64);
+    } catch (IllegalArgumentException e) {
+      // Not chained: the block may be a key, and no part of it belongs in a log.
+      throw new IllegalArgumentException(notBase64);
+    }
   }
 
   private static String found(String text) {

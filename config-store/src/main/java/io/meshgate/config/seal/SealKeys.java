@@ -1,8 +1,8 @@
 package io.meshgate.config.seal;
 
-import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 
+import io.meshgate.config.pem.Pem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,29 +18,23 @@ import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAPublicKeySpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reading, writing and naming the cluster's sealing keys: PEM "PUBLIC KEY" (X.509
  * SubjectPublicKeyInfo) and "PRIVATE KEY" (unencrypted PKCS#8), RSA of at least {@value #MIN_BITS}
- * bits. Errors name the file and the expected form, never the key.
+ * bits. The PEM text goes through {@link Pem}; what is checked here is what a seal key must be.
+ * Errors name the file and the expected form, never the key.
  */
 public final class SealKeys {
   /** Smaller RSA keys are refused wherever a key enters this package. */
   public static final int MIN_BITS = 2048;
 
-  private static final String PUBLIC_LABEL = "PUBLIC KEY";
-  private static final String PRIVATE_LABEL = "PRIVATE KEY";
-  private static final Pattern ANY_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]{1,40})-----");
   private static final String FINGERPRINT_PREFIX = "sha256:";
   private static final Pattern FINGERPRINT = Pattern.compile("sha256:[0-9a-f]{64}");
-  private static final Base64.Encoder PEM_BODY = Base64.getMimeEncoder(64, new byte[] {'\n'});
 
   private SealKeys() {}
 
@@ -65,7 +59,7 @@ public final class SealKeys {
   /** The PEM "PUBLIC KEY" form of {@code publicKey}: SubjectPublicKeyInfo, lines of 64. */
   public static String publicPem(PublicKey publicKey) {
     requireNonNull(publicKey, "publicKey");
-    return pem(PUBLIC_LABEL, publicKey.getEncoded());
+    return Pem.publicKey(publicKey);
   }
 
   /**
@@ -134,12 +128,7 @@ public final class SealKeys {
   /** PKCS#8 PEM; package-private because only {@link SealKeyPair#writeTo} writes private keys. */
   static String privatePem(PrivateKey privateKey) {
     requireNonNull(privateKey, "privateKey");
-    byte[] der = privateKey.getEncoded();
-    try {
-      return pem(PRIVATE_LABEL, der);
-    } finally {
-      Arrays.fill(der, (byte) 0);
-    }
+    return Pem.privateKey(privateKey);
   }
 
   /** Refuses anything but RSA keys of at least {@link #MIN_BITS} bits. */
@@ -158,19 +147,13 @@ public final class SealKeys {
   }
 
   private static PublicKey parsePublic(String pem, String source) {
-    byte[] der = pemBody(pem, PUBLIC_LABEL, "X.509 SubjectPublicKeyInfo", source);
-    PublicKey key;
-    try {
-      key = rsaFactory().generatePublic(new X509EncodedKeySpec(der));
-    } catch (InvalidKeySpecException e) {
-      throw new IllegalArgumentException(
-          source + ": the 'PUBLIC KEY' block is not an RSA public key (expected: RSA)", e);
-    }
-    return requireUsable(key, source);
+    return requireUsable(Pem.publicKey(pem, "RSA", source), source);
   }
 
   private static PrivateKey parsePrivate(String pem, String source) {
-    byte[] der = pemBody(pem, PRIVATE_LABEL, "unencrypted PKCS#8", source);
+    // PKCS#8 only, unlike Pem.privateKey: meshgate writes seal keys in that form, and a
+    // traditional RSA key would be a file from elsewhere.
+    byte[] der = Pem.block(pem, Pem.PRIVATE_KEY, "unencrypted PKCS#8", source).der();
     PrivateKey key;
     try {
       key = rsaFactory().generatePrivate(new PKCS8EncodedKeySpec(der));
@@ -190,46 +173,8 @@ public final class SealKeys {
     return key;
   }
 
-  /** Decodes the first block labelled {@code label}; text around it is allowed (RFC 7468). */
-  private static byte[] pemBody(String text, String label, String form, String source) {
-    String expected = "a PEM '" + label + "' block, " + form;
-    String begin = "-----BEGIN " + label + "-----";
-    String end = "-----END " + label + "-----";
-    int start = text.indexOf(begin);
-    if (start < 0) {
-      Matcher other = ANY_BEGIN.matcher(text);
-      String found = other.find() ? "a PEM '" + other.group(1) + "' block" : "no PEM block";
-      throw new IllegalArgumentException(source + ": " + found + " (expected: " + expected + ")");
-    }
-    int stop = text.indexOf(end, start + begin.length());
-    if (stop < 0) {
-      throw new IllegalArgumentException(
-          source + ": the '" + label + "' block has no END line (expected: " + end + ")");
-    }
-    String body = text.substring(start + begin.length(), stop).replaceAll("\\s+", "");
-    try {
-      return Base64.getDecoder().decode(body);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          source + ": the '" + label + "' block is not valid base64 (expected: " + expected + ")",
-          e);
-    }
-  }
-
-  private static String pem(String label, byte[] der) {
-    return "-----BEGIN "
-        + label
-        + "-----\n"
-        + PEM_BODY.encodeToString(der)
-        + "\n-----END "
-        + label
-        + "-----\n";
-  }
-
   private static String read(Path file) throws IOException {
-    // US-ASCII with replacement: a binary (DER) file then fails as "no PEM block", not as a
-    // charset error.
-    return new String(Files.readAllBytes(file), US_ASCII);
+    return Pem.text(Files.readAllBytes(file));
   }
 
   private static KeyFactory rsaFactory() {

@@ -3,10 +3,7 @@ package io.meshgate.config.validate;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshgate.config.model.SecretSpec;
 import io.meshgate.config.model.SecretType;
-import java.io.ByteArrayInputStream;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.util.ArrayList;
+import io.meshgate.config.pem.Pem;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -93,12 +90,9 @@ final class SecretRules {
 
   private static boolean certificates(byte[] pem) {
     try {
-      List<?> certificates =
-          new ArrayList<>(
-              CertificateFactory.getInstance("X.509")
-                  .generateCertificates(new ByteArrayInputStream(pem)));
-      return !certificates.isEmpty();
-    } catch (CertificateException e) {
+      Pem.certificates(Pem.text(pem), "data");
+      return true;
+    } catch (IllegalArgumentException e) {
       return false;
     }
   }
