@@ -17,13 +17,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Habits of the source that no compiler checks, over the main code of xds-node and config-store.
- * Reads the files, not the classes: what is checked is how the code reads.
+ * Habits of the source that no compiler checks, over the main code of xds-node, config-store and
+ * mesh-bridge. Reads the files, not the classes: what is checked is how the code reads.
  */
 class SourceHabitsTest {
   private static final Path REPOSITORY = Path.of("..");
   private static final List<String> SOURCE_ROOTS =
-      List.of("xds-node/src/main/java", "config-store/src/main/java");
+      List.of("xds-node/src/main/java", "config-store/src/main/java", "mesh-bridge/src/main/java");
 
   /**
    * A qualified type name written in code: lower-case package parts, then a capitalised name. Only

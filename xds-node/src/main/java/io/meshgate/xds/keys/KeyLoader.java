@@ -9,6 +9,7 @@ import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.SecretObjectRef;
 import io.meshgate.config.model.SecretSpec;
 import io.meshgate.config.model.SecretType;
+import io.meshgate.config.pem.Pem;
 import io.meshgate.config.seal.SealException;
 import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigSnapshot;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -30,8 +32,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class KeyLoader implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KeyLoader.class);
-  private static final Pattern PEM_BLOCK =
-      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----[^-]+-----END \\1-----\\r?\\n?");
   private static final String FILE_STAMP = "unix:dev,ino,size,lastModifiedTime,ctime";
 
   private final @Nullable Unsealer unsealer;
@@ -216,7 +214,7 @@ public final class KeyLoader implements AutoCloseable {
       return invalid("the sealed data has no tls.key");
     }
     String keyPem = new String(key, StandardCharsets.UTF_8);
-    if (!keyPem.contains("PRIVATE KEY-----")) {
+    if (!isOnePrivateKey(keyPem)) {
       return invalid("tls.key is not a PEM private key");
     }
     return new KeyMaterial.Opened(
@@ -247,29 +245,42 @@ public final class KeyLoader implements AutoCloseable {
     }
   }
 
-  /** A file's CERTIFICATE blocks (the chain, in order) and its one PRIVATE KEY block. */
+  /**
+   * A file's CERTIFICATE blocks (the chain, in order) and its one private key block, each as {@link
+   * Pem} writes it; the fingerprint is of the file's bytes.
+   */
   private static KeyMaterial splitPem(String path, byte[] bytes) {
+    List<Pem.Block> blocks;
+    try {
+      blocks = Pem.blocks(Pem.text(bytes), path);
+    } catch (IllegalArgumentException e) {
+      return invalid(e.getMessage());
+    }
     StringBuilder chain = new StringBuilder();
-    String key = null;
-    Matcher blocks = PEM_BLOCK.matcher(new String(bytes, StandardCharsets.US_ASCII));
-    while (blocks.find()) {
-      String block = blocks.group();
-      if (!block.endsWith("\n")) {
-        block = block + "\n";
-      }
-      if (blocks.group(1).equals("CERTIFICATE")) {
-        chain.append(block);
-      } else if (blocks.group(1).endsWith("PRIVATE KEY")) {
-        if (key != null) {
-          return invalid(path + " holds more than one private key");
-        }
-        key = block;
+    List<Pem.Block> keys = new ArrayList<>();
+    for (Pem.Block block : blocks) {
+      if (block.label().equals(Pem.CERTIFICATE)) {
+        chain.append(block.text());
+      } else if (block.isPrivateKey()) {
+        keys.add(block);
       }
     }
-    if (chain.length() == 0 || key == null) {
+    if (keys.size() > 1) {
+      return invalid(path + " holds more than one private key");
+    }
+    if (chain.length() == 0 || keys.isEmpty()) {
       return invalid(path + " must hold a PEM certificate chain and one PEM private key");
     }
-    return new KeyMaterial.Opened(sha256(bytes), chain.toString(), key);
+    return new KeyMaterial.Opened(sha256(bytes), chain.toString(), keys.get(0).text());
+  }
+
+  /** Exactly one private key block; whether Envoy can use the key is Envoy's to say. */
+  private static boolean isOnePrivateKey(String pem) {
+    try {
+      return Pem.blocks(pem, "tls.key").stream().filter(Pem.Block::isPrivateKey).count() == 1;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static KeyMaterial invalid(String message) {

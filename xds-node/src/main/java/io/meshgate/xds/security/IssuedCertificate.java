@@ -2,8 +2,9 @@ package io.meshgate.xds.security;
 
 import static java.util.Objects.requireNonNull;
 
-import io.meshgate.xds.security.PemFiles.Access;
-import io.meshgate.xds.security.PemFiles.NewFile;
+import io.meshgate.config.pem.Pem;
+import io.meshgate.xds.security.KeyFiles.Access;
+import io.meshgate.xds.security.KeyFiles.NewFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -48,14 +49,12 @@ public record IssuedCertificate(List<X509Certificate> chain, PrivateKey privateK
    */
   public void writeTo(Path dir) throws IOException {
     requireNonNull(dir, "dir");
-    PemFiles.createAll(
+    KeyFiles.createAll(
         dir,
         List.of(
-            new NewFile(
-                dir.resolve(KEY_FILE), PemFiles.privateKeyPem(privateKey), Access.OWNER_ONLY),
-            new NewFile(dir.resolve(CHAIN_FILE), PemFiles.certificatesPem(chain), Access.DEFAULT),
-            new NewFile(
-                dir.resolve(CA_FILE), PemFiles.certificatesPem(List.of(ca())), Access.DEFAULT)));
+            NewFile.pem(dir.resolve(KEY_FILE), Pem.privateKey(privateKey), Access.OWNER_ONLY),
+            NewFile.pem(dir.resolve(CHAIN_FILE), Pem.certificates(chain), Access.DEFAULT),
+            NewFile.pem(dir.resolve(CA_FILE), Pem.certificates(List.of(ca())), Access.DEFAULT)));
   }
 
   @Override

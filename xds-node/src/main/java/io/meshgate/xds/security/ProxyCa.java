@@ -2,22 +2,23 @@ package io.meshgate.xds.security;
 
 import static java.util.Objects.requireNonNull;
 
-import io.meshgate.xds.security.PemFiles.Access;
-import io.meshgate.xds.security.PemFiles.NewFile;
+import io.meshgate.config.pem.Pem;
+import io.meshgate.meshbridge.ca.CertificateAuthority;
+import io.meshgate.meshbridge.ca.KeyPairs;
+import io.meshgate.meshbridge.ca.LeafRequest;
+import io.meshgate.meshbridge.ca.Purpose;
+import io.meshgate.meshbridge.ca.Signing;
+import io.meshgate.meshbridge.ca.SubjectName;
+import io.meshgate.xds.security.KeyFiles.Access;
+import io.meshgate.xds.security.KeyFiles.NewFile;
 import java.io.IOException;
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,36 +26,15 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Date;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
-import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
-import org.bouncycastle.cert.CertIOException;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.util.IPAddress;
 
 /**
  * The control plane's CA for proxies: it issues client certificates whose SPIFFE URI names a proxy
- * group ({@link Spiffe}), and the xDS server's certificate. Its key lives in {@value #KEY_FILE} and
- * nowhere else; {@link #toString} never shows it.
+ * group ({@link Spiffe}), and the xDS server's certificate. It decides names, windows and serials;
+ * a {@link CertificateAuthority} checks and signs. Its key lives in {@value #KEY_FILE} and nowhere
+ * else; {@link #toString} never shows it.
  *
  * <p>Time comes from the {@link Clock} given at {@link #init(Path, Clock)} or {@link #load(Path,
  * Clock)}; every certificate starts {@link #BACKDATE} before now so that a peer whose clock is a
@@ -71,21 +51,14 @@ public final class ProxyCa {
   /** How far before now every certificate starts: tolerance for peers with slow clocks. */
   public static final Duration BACKDATE = Duration.ofMinutes(5);
 
-  private static final String CURVE = "secp256r1";
   private static final Integer URI_NAME = GeneralName.uniformResourceIdentifier;
-  private static final Pattern DNS_NAME =
-      Pattern.compile(
-          "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-              + "(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
 
-  private final X509Certificate certificate;
-  private final PrivateKey privateKey;
+  private final CertificateAuthority authority;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
 
-  private ProxyCa(X509Certificate certificate, PrivateKey privateKey, Clock clock) {
-    this.certificate = certificate;
-    this.privateKey = privateKey;
+  private ProxyCa(CertificateAuthority authority, Clock clock) {
+    this.authority = authority;
     this.clock = clock;
   }
 
@@ -103,43 +76,26 @@ public final class ProxyCa {
     requireNonNull(dir, "dir");
     requireNonNull(clock, "clock");
     SecureRandom random = new SecureRandom();
-    KeyPair pair = generateKeyPair(random);
+    KeyPair pair = KeyPairs.generate(random);
     Instant now = now(clock);
-    X500Name subject = commonName(COMMON_NAME);
-    JcaX509ExtensionUtils extensions = extensionUtils();
-    X509v3CertificateBuilder builder =
-        new JcaX509v3CertificateBuilder(
-            subject,
-            serial(random),
-            Date.from(now.minus(BACKDATE)),
-            Date.from(now.atOffset(ZoneOffset.UTC).plusYears(VALIDITY_YEARS).toInstant()),
-            subject,
-            pair.getPublic());
-    try {
-      builder
-          .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
-          .addExtension(
-              Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-          .addExtension(
-              Extension.subjectKeyIdentifier,
-              false,
-              extensions.createSubjectKeyIdentifier(pair.getPublic()));
-    } catch (CertIOException e) {
-      throw new IllegalStateException("cannot encode the CA's extensions", e);
-    }
-    X509Certificate certificate = sign(builder, pair.getPrivate());
-    PemFiles.createAll(
+    CertificateAuthority authority =
+        CertificateAuthority.selfSigned(
+            COMMON_NAME,
+            pair,
+            now.minus(BACKDATE),
+            now.atOffset(ZoneOffset.UTC).plusYears(VALIDITY_YEARS).toInstant(),
+            CertificateAuthority.randomSerial(random),
+            Signing.RANDOMIZED);
+    KeyFiles.createAll(
         dir,
         List.of(
-            new NewFile(
-                dir.resolve(KEY_FILE),
-                PemFiles.privateKeyPem(pair.getPrivate()),
-                Access.OWNER_ONLY),
-            new NewFile(
+            NewFile.pem(
+                dir.resolve(KEY_FILE), Pem.privateKey(pair.getPrivate()), Access.OWNER_ONLY),
+            NewFile.pem(
                 dir.resolve(CERT_FILE),
-                PemFiles.certificatesPem(List.of(certificate)),
+                Pem.certificates(List.of(authority.certificate())),
                 Access.DEFAULT)));
-    return new ProxyCa(certificate, pair.getPrivate(), clock);
+    return new ProxyCa(authority, clock);
   }
 
   /** {@link #load(Path, Clock)} with the system clock. */
@@ -156,21 +112,24 @@ public final class ProxyCa {
     requireNonNull(clock, "clock");
     Path certFile = dir.resolve(CERT_FILE);
     Path keyFile = dir.resolve(KEY_FILE);
-    X509Certificate certificate = PemFiles.readCertificates(certFile).get(0);
+    X509Certificate certificate = readCertificates(certFile).get(0);
+    // Checked before CertificateAuthority.of, which checks it too, so that each error names its
+    // file.
     if (certificate.getBasicConstraints() < 0) {
       throw new IOException(
           certFile + ": " + certificate.getSubjectX500Principal() + " is not a CA certificate");
     }
-    PrivateKey privateKey = PemFiles.readPrivateKey(keyFile);
-    if (!belongTogether(privateKey, certificate.getPublicKey())) {
-      throw new IOException(keyFile + ": not the key of the certificate in " + certFile);
+    PrivateKey privateKey = readPrivateKey(keyFile);
+    try {
+      return new ProxyCa(CertificateAuthority.of(certificate, privateKey), clock);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(keyFile + ": not the key of the certificate in " + certFile, e);
     }
-    return new ProxyCa(certificate, privateKey, clock);
   }
 
   /** The CA's own certificate: the trust anchor for both sides of the xDS connection. */
   public X509Certificate certificate() {
-    return certificate;
+    return authority.certificate();
   }
 
   /**
@@ -179,9 +138,8 @@ public final class ProxyCa {
    * ttl}. The key pair is new.
    */
   public IssuedCertificate issueClient(String group, Duration ttl) {
-    GeneralName spiffeId =
-        new GeneralName(GeneralName.uniformResourceIdentifier, Spiffe.forGroup(group).toString());
-    return issue(commonName(group), List.of(spiffeId), KeyPurposeId.id_kp_clientAuth, ttl);
+    SubjectName spiffeId = new SubjectName.Uri(Spiffe.forGroup(group));
+    return issue(group, List.of(spiffeId), Purpose.CLIENT, ttl);
   }
 
   /**
@@ -190,37 +148,50 @@ public final class ProxyCa {
    */
   public IssuedCertificate issueServer(
       List<String> dnsNames, List<String> ipAddresses, Duration ttl) {
-    List<GeneralName> names = new ArrayList<>();
+    List<SubjectName> names = new ArrayList<>();
     for (String dnsName : List.copyOf(dnsNames)) {
-      if (!DNS_NAME.matcher(dnsName).matches() || dnsName.length() > 253) {
-        throw new IllegalArgumentException(
-            "dnsNames: '" + dnsName + "' (expected: a host name such as xds.example.com)");
-      }
-      names.add(new GeneralName(GeneralName.dNSName, dnsName));
+      names.add(new SubjectName.Dns(dnsName));
     }
     for (String ipAddress : List.copyOf(ipAddresses)) {
-      if (!IPAddress.isValid(ipAddress)) {
-        throw new IllegalArgumentException(
-            "ipAddresses: '" + ipAddress + "' (expected: an IPv4 or IPv6 address)");
-      }
-      names.add(new GeneralName(GeneralName.iPAddress, ipAddress));
+      names.add(new SubjectName.Ip(ipAddress));
     }
     if (names.isEmpty()) {
       throw new IllegalArgumentException(
           "dnsNames, ipAddresses: none (expected: at least one name or address)");
     }
     String first = dnsNames.isEmpty() ? ipAddresses.get(0) : dnsNames.get(0);
-    return issue(commonName(first), names, KeyPurposeId.id_kp_serverAuth, ttl);
+    return issue(first, names, Purpose.SERVER, ttl);
   }
 
-  /** A PEM file's certificates, in file order: a {@code tls.crt} chain or a {@code ca.crt}. */
+  /**
+   * A PEM file's certificates, in file order: a {@code tls.crt} chain or a {@code ca.crt}.
+   *
+   * @throws IOException if the file cannot be read or holds no certificate
+   */
   public static List<X509Certificate> readCertificates(Path file) throws IOException {
-    return PemFiles.readCertificates(file);
+    requireNonNull(file, "file");
+    String text = Pem.text(Files.readAllBytes(file));
+    try {
+      return Pem.certificates(text, file.toString());
+    } catch (IllegalArgumentException e) {
+      throw new IOException(e.getMessage(), e);
+    }
   }
 
-  /** The first private key of a PEM file: PKCS#8, or the traditional EC and RSA forms. */
+  /**
+   * The one private key of a PEM file: PKCS#8, or the traditional EC and RSA forms.
+   *
+   * @throws IOException if the file cannot be read, or holds no key, two keys or an encrypted key
+   */
   public static PrivateKey readPrivateKey(Path file) throws IOException {
-    return PemFiles.readPrivateKey(file);
+    requireNonNull(file, "file");
+    String text = Pem.text(Files.readAllBytes(file));
+    try {
+      return Pem.privateKey(text, file.toString());
+    } catch (IllegalArgumentException e) {
+      // Pem's messages name the file and never a key byte.
+      throw new IOException(e.getMessage(), e);
+    }
   }
 
   /**
@@ -250,6 +221,7 @@ public final class ProxyCa {
 
   @Override
   public String toString() {
+    X509Certificate certificate = authority.certificate();
     return "ProxyCa[subject="
         + certificate.getSubjectX500Principal().getName()
         + ", serial="
@@ -259,136 +231,31 @@ public final class ProxyCa {
         + "]";
   }
 
+  /** A new key pair, certified for {@code ttl} from {@link #BACKDATE} before now. */
   private IssuedCertificate issue(
-      X500Name subject, List<GeneralName> subjectAltNames, KeyPurposeId purpose, Duration ttl) {
+      String commonName, List<SubjectName> names, Purpose purpose, Duration ttl) {
     requireNonNull(ttl, "ttl");
     if (ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("ttl: " + ttl + " (expected: positive)");
     }
     Instant now = now(clock);
-    Instant notAfter = now.plus(ttl);
-    Instant caNotAfter = certificate.getNotAfter().toInstant();
-    if (notAfter.isAfter(caNotAfter)) {
-      throw new IllegalArgumentException(
-          "ttl: "
-              + ttl
-              + " (expected: ending by "
-              + caNotAfter
-              + ", when the CA expires; a certificate must not outlive its CA)");
-    }
-    KeyPair pair = generateKeyPair(random);
-    JcaX509ExtensionUtils extensions = extensionUtils();
-    X509v3CertificateBuilder builder =
-        new JcaX509v3CertificateBuilder(
-            certificate,
-            serial(random),
-            Date.from(now.minus(BACKDATE)),
-            Date.from(notAfter),
-            subject,
-            pair.getPublic());
-    try {
-      builder
-          .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-          .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-          .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose))
-          .addExtension(
-              Extension.subjectAlternativeName,
-              false,
-              new GeneralNames(subjectAltNames.toArray(GeneralName[]::new)))
-          .addExtension(
-              Extension.subjectKeyIdentifier,
-              false,
-              extensions.createSubjectKeyIdentifier(pair.getPublic()))
-          .addExtension(Extension.authorityKeyIdentifier, false, authorityKeyId(extensions));
-    } catch (CertIOException e) {
-      throw new IllegalStateException("cannot encode the certificate's extensions", e);
-    }
-    X509Certificate leaf = sign(builder, privateKey);
-    return new IssuedCertificate(List.of(leaf, certificate), pair.getPrivate());
-  }
-
-  /** The key id only, as the CA states it in its own certificate. */
-  private AuthorityKeyIdentifier authorityKeyId(JcaX509ExtensionUtils extensions) {
-    byte[] ski = certificate.getExtensionValue(Extension.subjectKeyIdentifier.getId());
-    if (ski == null) {
-      return extensions.createAuthorityKeyIdentifier(certificate.getPublicKey());
-    }
-    byte[] keyId =
-        SubjectKeyIdentifier.getInstance(ASN1OctetString.getInstance(ski).getOctets())
-            .getKeyIdentifier();
-    return new AuthorityKeyIdentifier(keyId);
+    KeyPair pair = KeyPairs.generate(random);
+    X509Certificate leaf =
+        authority.issue(
+            new LeafRequest(
+                commonName,
+                names,
+                purpose,
+                pair.getPublic(),
+                now.minus(BACKDATE),
+                now.plus(ttl),
+                CertificateAuthority.randomSerial(random),
+                Signing.RANDOMIZED));
+    return new IssuedCertificate(List.of(leaf, authority.certificate()), pair.getPrivate());
   }
 
   /** Whole seconds: X.509 times have no fractions, so the window is exactly what was asked. */
   private static Instant now(Clock clock) {
     return clock.instant().truncatedTo(ChronoUnit.SECONDS);
-  }
-
-  private static X500Name commonName(String commonName) {
-    return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build();
-  }
-
-  private static BigInteger serial(SecureRandom random) {
-    BigInteger serial;
-    do {
-      serial = new BigInteger(128, random);
-    } while (serial.signum() == 0);
-    return serial;
-  }
-
-  private static KeyPair generateKeyPair(SecureRandom random) {
-    try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-      generator.initialize(new ECGenParameterSpec(CURVE), random);
-      return generator.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("EC " + CURVE + " is unavailable", e);
-    }
-  }
-
-  private static JcaX509ExtensionUtils extensionUtils() {
-    try {
-      return new JcaX509ExtensionUtils();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-1 for key identifiers is unavailable", e);
-    }
-  }
-
-  private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey signer) {
-    try {
-      return new JcaX509CertificateConverter()
-          .getCertificate(
-              builder.build(new JcaContentSignerBuilder(signatureAlgorithm(signer)).build(signer)));
-    } catch (OperatorCreationException | GeneralSecurityException e) {
-      throw new IllegalStateException("cannot sign a certificate", e);
-    }
-  }
-
-  private static String signatureAlgorithm(PrivateKey key) {
-    return switch (key.getAlgorithm()) {
-      case "EC", "ECDSA" -> "SHA256withECDSA";
-      case "RSA" -> "SHA256withRSA";
-      default ->
-          throw new IllegalArgumentException(
-              "key: algorithm " + key.getAlgorithm() + " (expected: EC or RSA)");
-    };
-  }
-
-  /** Signs a challenge with the private key and checks it with the public one. */
-  private static boolean belongTogether(PrivateKey privateKey, PublicKey publicKey) {
-    try {
-      byte[] challenge = "meshgate proxy CA key check".getBytes(StandardCharsets.US_ASCII);
-      String algorithm = signatureAlgorithm(privateKey);
-      Signature signer = Signature.getInstance(algorithm);
-      signer.initSign(privateKey);
-      signer.update(challenge);
-      byte[] signature = signer.sign();
-      Signature verifier = Signature.getInstance(algorithm);
-      verifier.initVerify(publicKey);
-      verifier.update(challenge);
-      return verifier.verify(signature);
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
-      return false;
-    }
   }
 }

@@ -105,6 +105,28 @@ class KeyLoaderTest {
   }
 
   @Test
+  void aFileWithADamagedBlockIsUnavailableAndTheMessageNamesItWithoutKeyBytes() throws Exception {
+    String key = Files.readString(KEYS.resolve("edge.example.com.key"));
+    String keyLine = key.lines().skip(1).findFirst().orElseThrow();
+    Path file =
+        Files.writeString(
+            dir.resolve("edge.pem"),
+            Files.readString(KEYS.resolve("edge.example.com.crt"))
+                + key.replace(keyLine, keyLine.substring(0, 20) + "*" + keyLine.substring(21)));
+    KeyLoader loader = KeyLoader.of(null, CertificateDirs.shared(List.of(dir)));
+
+    assertThat(only(loader, new KeyRef.File("default", file.toString())))
+        .isInstanceOfSatisfying(
+            KeyMaterial.Unavailable.class,
+            u -> {
+              assertThat(u.reason()).isEqualTo(KeyMaterial.Reason.INVALID_CERTIFICATE_REF);
+              assertThat(u.message())
+                  .startsWith(file + ": the 'PRIVATE KEY' block is not valid base64")
+                  .doesNotContain(keyLine.substring(0, 20));
+            });
+  }
+
+  @Test
   void aRingNeverShowsKeyMaterialAndAnUnknownReferenceIsUnavailable() {
     KeyRing ring = KeyRing.of(Map.of());
 
