@@ -1,19 +1,15 @@
 package io.meshgate.discovery;
 
+import io.meshgate.config.pem.Pem;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
-import java.util.Collection;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -21,8 +17,8 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * TLS for the HashiCorp HTTP APIs from PEM files, as their CLIs take them ({@code *_CACERT}, {@code
- * *_CLIENT_CERT}, {@code *_CLIENT_KEY}); JDK only. The key must be PKCS#8 ({@code BEGIN PRIVATE
- * KEY}), RSA or EC.
+ * *_CLIENT_CERT}, {@code *_CLIENT_KEY}), read by {@link Pem}: the key is PKCS#8 ({@code BEGIN
+ * PRIVATE KEY}) or the traditional EC or RSA form, unencrypted.
  */
 public final class HttpTls {
   private HttpTls() {}
@@ -69,39 +65,23 @@ public final class HttpTls {
     return context;
   }
 
-  private static Collection<? extends Certificate> certificates(Path pem)
+  private static List<X509Certificate> certificates(Path pem)
       throws IOException, GeneralSecurityException {
-    try (InputStream in = Files.newInputStream(pem)) {
-      Collection<? extends Certificate> certificates =
-          CertificateFactory.getInstance("X.509").generateCertificates(in);
-      if (certificates.isEmpty()) {
-        throw new GeneralSecurityException(pem + " holds no PEM certificate");
-      }
-      return certificates;
+    String text = Pem.text(Files.readAllBytes(pem));
+    try {
+      return Pem.certificates(text, pem.toString());
+    } catch (IllegalArgumentException e) {
+      throw new GeneralSecurityException(e.getMessage(), e);
     }
   }
 
   private static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
-    String text = Files.readString(pem, StandardCharsets.US_ASCII);
-    int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
-    int end = text.indexOf("-----END PRIVATE KEY-----");
-    if (begin < 0 || end < begin) {
-      throw new GeneralSecurityException(
-          pem
-              + " is not a PKCS#8 private key (BEGIN PRIVATE KEY); convert it with"
-              + " openssl pkcs8 -topk8 -nocrypt");
+    String text = Pem.text(Files.readAllBytes(pem));
+    try {
+      return Pem.privateKey(text, pem.toString());
+    } catch (IllegalArgumentException e) {
+      // Pem's messages name the file and never a key byte.
+      throw new GeneralSecurityException(e.getMessage(), e);
     }
-    byte[] der =
-        Base64.getMimeDecoder()
-            .decode(text.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end));
-    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
-    for (String algorithm : new String[] {"EC", "RSA", "Ed25519"}) {
-      try {
-        return KeyFactory.getInstance(algorithm).generatePrivate(spec);
-      } catch (GeneralSecurityException notThisOne) {
-        // try the next
-      }
-    }
-    throw new GeneralSecurityException(pem + " holds a private key of an unsupported algorithm");
   }
 }
