@@ -20,7 +20,9 @@ public record BackendSpec(
     ConsulSource consul,
     NomadSource nomad,
     DnsSource dns,
-    WorkloadSource workloads)
+    WorkloadSource workloads,
+    @Doc("Set when the Backend is in the mesh: reached with mTLS, called only with permission.")
+        BackendMesh mesh)
     implements Spec {
 
   /** The endpoint sources set, in field order; a valid Backend has at least one. */

@@ -34,6 +34,8 @@ public enum Kind {
   BACKEND("Backend", Groups.MESHGATE, List.of("v1alpha1"), BackendSpec.class),
   WORKLOAD("Workload", Groups.MESHGATE, List.of("v1alpha1"), WorkloadSpec.class),
   SIDECAR("Sidecar", Groups.MESHGATE, List.of("v1alpha1"), SidecarSpec.class),
+  TRAFFIC_PERMISSION(
+      "TrafficPermission", Groups.MESHGATE, List.of("v1alpha1"), TrafficPermissionSpec.class),
   MESH_BRIDGE("MeshBridge", Groups.MESHGATE, List.of("v1alpha1"), MeshBridgeSpec.class),
   /** Kubernetes' core Secret: apiVersion {@code v1}, no group. */
   SECRET("Secret", Groups.CORE, List.of("v1"), SecretSpec.class);

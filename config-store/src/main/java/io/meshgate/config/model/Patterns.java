@@ -46,6 +46,10 @@ public final class Patterns {
   /** A SPIFFE trust domain. */
   public static final String TRUST_DOMAIN = "^[a-z0-9._-]+$";
 
+  /** A workload's SPIFFE ID in the form meshgate issues: spiffe://DOMAIN/ns/NAMESPACE/sa/NAME. */
+  public static final String SPIFFE_ID =
+      "^spiffe://[a-z0-9._-]+/ns/[a-z0-9]([-a-z0-9]*[a-z0-9])?/sa/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
+
   /** A Kubernetes label or annotation key (optional DNS prefix, then a name). */
   public static final String LABEL_KEY =
       "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"

@@ -20,7 +20,11 @@ public record SidecarSpec(
         @Doc("The Backend this sidecar's application serves.")
         String service,
     @Required SidecarInbound inbound,
-    @Size(max = 64) List<SidecarUpstream> upstreams)
+    @Size(max = 64) List<SidecarUpstream> upstreams,
+    @Pattern(value = Patterns.NAME, maxLength = 253)
+        @Doc(
+            "The service account of its SPIFFE ID; default: the service's Backend's mesh.serviceAccount, else the service's name.")
+        String serviceAccount)
     implements Spec {
   public SidecarSpec {
     requireNonNull(service, "service");

@@ -14,5 +14,6 @@ public sealed interface Spec
         BackendSpec,
         WorkloadSpec,
         SidecarSpec,
+        TrafficPermissionSpec,
         MeshBridgeSpec,
         SecretSpec {}

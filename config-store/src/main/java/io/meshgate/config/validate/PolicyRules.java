@@ -7,13 +7,18 @@ import io.meshgate.config.model.ConsistentHash;
 import io.meshgate.config.model.FaultAbort;
 import io.meshgate.config.model.HealthCheck;
 import io.meshgate.config.model.HealthCheckType;
+import io.meshgate.config.model.HttpPathMatch;
 import io.meshgate.config.model.IpAccess;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.LoadBalancer;
 import io.meshgate.config.model.LoadBalancerType;
+import io.meshgate.config.model.PathMatchType;
+import io.meshgate.config.model.PermissionOperation;
+import io.meshgate.config.model.PermissionSource;
 import io.meshgate.config.model.PolicyTargetRef;
 import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.config.model.SubjectAltName;
+import io.meshgate.config.model.TrafficPermissionSpec;
 import io.meshgate.config.model.TrafficPolicySpec;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -105,6 +110,50 @@ final class PolicyRules {
             "/spec/retry/backoff/maxInterval",
             "must not be shorter than baseInterval (" + backoff.baseInterval() + ")",
             backoff.maxInterval());
+      }
+    }
+  }
+
+  static void check(TrafficPermissionSpec permission, Problems problems) {
+    PolicyTargetRef target = permission.targetRef();
+    if (!"Backend".equals(target.kind())
+        || !target.group().isEmpty() && !Kind.Groups.MESHGATE.equals(target.group())) {
+      problems.add(
+          "/spec/targetRef/kind",
+          "a TrafficPermission targets a Backend (expected: kind Backend)",
+          target.kind());
+    }
+    if (target.sectionName() != null) {
+      problems.add(
+          "/spec/targetRef/sectionName", "a Backend has no sections to target", target.sectionName());
+    }
+    for (int i = 0; i < permission.from().size(); i++) {
+      PermissionSource source = permission.from().get(i);
+      String at = "/spec/from/" + i;
+      if (source.spiffeId() != null && (source.namespace() != null || source.serviceAccount() != null)) {
+        problems.add(
+            at,
+            "names callers twice: give a spiffeId, or a namespace and/or serviceAccount",
+            null);
+      } else if (source.spiffeId() == null
+          && source.namespace() == null
+          && source.serviceAccount() == null) {
+        problems.add(
+            at, "names no caller (expected: spiffeId, namespace or serviceAccount)", null);
+      }
+    }
+    PermissionOperation to = permission.to();
+    if (to != null) {
+      for (int i = 0; i < to.paths().size(); i++) {
+        HttpPathMatch path = to.paths().get(i);
+        if (path.type() == PathMatchType.REGULAR_EXPRESSION) {
+          problems.add(
+              "/spec/to/paths/" + i + "/type",
+              "RegularExpression is not supported here (expected: Exact or PathPrefix)",
+              "RegularExpression");
+        } else if (!path.value().startsWith("/")) {
+          problems.add("/spec/to/paths/" + i + "/value", "must start with /", path.value());
+        }
       }
     }
   }

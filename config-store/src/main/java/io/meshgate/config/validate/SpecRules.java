@@ -14,6 +14,7 @@ import io.meshgate.config.model.SidecarSpec;
 import io.meshgate.config.model.Spec;
 import io.meshgate.config.model.TcpRouteSpec;
 import io.meshgate.config.model.TlsRouteSpec;
+import io.meshgate.config.model.TrafficPermissionSpec;
 import io.meshgate.config.model.TrafficPolicySpec;
 import io.meshgate.config.model.WorkloadSpec;
 import java.util.List;
@@ -49,6 +50,8 @@ final class SpecRules {
       BackendRules.check(workload, problems);
     } else if (spec instanceof SidecarSpec sidecar) {
       BackendRules.check(sidecar, problems);
+    } else if (spec instanceof TrafficPermissionSpec permission) {
+      PolicyRules.check(permission, problems);
     } else if (spec instanceof MeshBridgeSpec bridge) {
       BackendRules.check(bridge, problems);
     } else if (spec instanceof SecretSpec secret) {

@@ -94,7 +94,7 @@ final class ApplierFixture implements AutoCloseable {
     return Resource.of(
         Kind.BACKEND,
         ObjectMeta.of(namespace, name),
-        new BackendSpec(null, null, null, null, new DnsSource(hostname, 443), null));
+        new BackendSpec(null, null, null, null, new DnsSource(hostname, 443), null, null));
   }
 
   /** A record read back from Kafka, as the applier receives it (for replays). */

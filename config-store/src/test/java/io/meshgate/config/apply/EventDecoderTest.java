@@ -25,7 +25,7 @@ class EventDecoderTest {
       Resource.of(
           Kind.BACKEND,
           ObjectMeta.of("shop", "api"),
-          new BackendSpec(null, null, null, null, new DnsSource("a.example.com", 443), null));
+          new BackendSpec(null, null, null, null, new DnsSource("a.example.com", 443), null, null));
 
   private static IncomingRecord record(ConfigEvent event) {
     return new IncomingRecord("meshgate.config", 0, 7, event.key(), event.headers(), event.value());
@@ -129,7 +129,7 @@ class EventDecoderTest {
         Resource.of(
             Kind.BACKEND,
             ObjectMeta.of("shop", "other"),
-            new BackendSpec(null, null, null, null, new DnsSource("o.example.com", 80), null));
+            new BackendSpec(null, null, null, null, new DnsSource("o.example.com", 80), null, null));
     ConfigEvent event = ENCODER.changeset("shop", List.of(BACKEND, other), List.of());
     byte[] value =
         event.valueText().replace("\"port\":80", "\"port\":70000").getBytes(StandardCharsets.UTF_8);

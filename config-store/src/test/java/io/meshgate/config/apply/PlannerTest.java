@@ -42,7 +42,7 @@ class PlannerTest {
     return Resource.of(
         Kind.BACKEND,
         new ObjectMeta("api", "shop", labels, null, null, null, null, null),
-        new BackendSpec(null, null, null, null, new DnsSource(hostname, 443), null));
+        new BackendSpec(null, null, null, null, new DnsSource(hostname, 443), null, null));
   }
 
   private static DecodedEvent.Meta meta(String id) {
@@ -265,7 +265,7 @@ class PlannerTest {
         Resource.of(
             Kind.BACKEND,
             ObjectMeta.of("shop", "other"),
-            new BackendSpec(null, null, null, null, new DnsSource("o.example.com", 80), null));
+            new BackendSpec(null, null, null, null, new DnsSource("o.example.com", 80), null, null));
     apply(new DecodedEvent.Applied(meta("e0"), other));
 
     Plan plan =

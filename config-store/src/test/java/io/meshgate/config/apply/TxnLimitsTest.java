@@ -44,7 +44,7 @@ class TxnLimitsTest {
     return Resource.of(
         Kind.BACKEND,
         ObjectMeta.of(NS, name),
-        new BackendSpec(null, null, null, null, new DnsSource(hostname, 443), null));
+        new BackendSpec(null, null, null, null, new DnsSource(hostname, 443), null, null));
   }
 
   private static Resource big(String name, int bytes) {

@@ -30,7 +30,7 @@ class EventEncoderTest {
     return Resource.of(
         Kind.BACKEND,
         ObjectMeta.of(namespace, name).withBookkeeping("uid-1", 3, 42),
-        new BackendSpec(null, null, null, null, new DnsSource("api.example.com", 443), null));
+        new BackendSpec(null, null, null, null, new DnsSource("api.example.com", 443), null, null));
   }
 
   @Test

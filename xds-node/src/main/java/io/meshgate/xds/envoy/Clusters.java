@@ -96,7 +96,9 @@ final class Clusters {
       ifSet(outlier.maxEjectionPercent(), v -> detection.setMaxEjectionPercent(UInt32Value.of(v)));
       builder.setOutlierDetection(detection);
     }
-    if (policy.tls() != null) {
+    if (policy.mesh() != null) {
+      builder.setTransportSocket(MeshTls.upstream(policy.mesh(), cluster.protocol()));
+    } else if (policy.tls() != null) {
       builder.setTransportSocket(
           TransportSocket.newBuilder()
               .setName(TLS_TRANSPORT_SOCKET)

@@ -1,5 +1,7 @@
 package io.meshgate.xds.envoy;
 
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.SpiffeId;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -31,6 +33,16 @@ public final class EnvoyTranslator {
    * @param cache the previous build's resources, reused for equal IR
    */
   public static GroupResources translate(ProxyGroupIr group, KeyRing keys, TranslationCache cache) {
+    return translate(group, keys, IdentitySnapshot.empty(), cache);
+  }
+
+  /**
+   * @param identities the mesh identities issued for this build: the group's own (its IR names it)
+   *     and the bundle become Secrets; without them the Secrets are left out, and Envoy waits for
+   *     them before using the listeners and clusters that refer to them
+   */
+  public static GroupResources translate(
+      ProxyGroupIr group, KeyRing keys, IdentitySnapshot identities, TranslationCache cache) {
     ProxyKind kind = group.kind();
     List<EnvoyResource> listeners = new ArrayList<>();
     for (ListenerIr listener : group.listeners()) {
@@ -79,6 +91,31 @@ public final class EnvoyTranslator {
                 new SecretInput(certificate, material),
                 () -> packed(Secrets.of(certificate, material), Secret::getName)));
       }
+    }
+    if (group.identity() != null) {
+      // Only the group's own identity: the group is the stream's credential, so a proxy can never
+      // be handed another workload's key.
+      SpiffeId.parse(group.identity().spiffeId())
+          .flatMap(identities::get)
+          .ifPresent(
+              identity ->
+                  secrets.add(
+                      cache.get(
+                          Secret.class,
+                          null,
+                          identity,
+                          () -> packed(Secrets.identity(identity), Secret::getName))));
+      identities
+          .bundle()
+          .filter(bundle -> bundle.secretName().equals(group.identity().trustBundle()))
+          .ifPresent(
+              bundle ->
+                  secrets.add(
+                      cache.get(
+                          Secret.class,
+                          null,
+                          bundle,
+                          () -> packed(Secrets.bundle(bundle), Secret::getName))));
     }
     return new GroupResources(group.name(), listeners, routes, clusters, endpoints, secrets);
   }

@@ -1,5 +1,6 @@
 package io.meshgate.xds.envoy;
 
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -38,6 +39,9 @@ public final class EnvoyTypes {
           .add(Secret.getDescriptor())
           .add(TcpProxy.getDescriptor())
           .add(TlsInspector.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
+          .add(RBACPerRoute.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.getDescriptor())
           .build();
 
   private EnvoyTypes() {}

@@ -65,6 +65,20 @@ final class HttpFilters {
     return chain;
   }
 
+  /**
+   * The chain of an in-mesh workload's inbound: the access filters first (a refused caller costs
+   * nothing further), then fault injection and the router. The same for Envoy and proxyless gRPC
+   * servers, which implement RBAC (gRFC A41).
+   */
+  static List<HttpFilter> inbound(ProxyKind kind) {
+    List<HttpFilter> chain = new ArrayList<>(Access.httpFilters());
+    if (kind == ProxyKind.ENVOY) {
+      chain.add(filter(FAULT, Any.pack(HTTPFault.getDefaultInstance())));
+    }
+    chain.add(filter(ROUTER, Any.pack(Router.getDefaultInstance())));
+    return chain;
+  }
+
   private static HttpFilter filter(String name, Any config) {
     return HttpFilter.newBuilder().setName(name).setTypedConfig(config).build();
   }

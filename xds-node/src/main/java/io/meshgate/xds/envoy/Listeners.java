@@ -71,8 +71,10 @@ final class Listeners {
       builder.setFilterChainMatch(
           FilterChainMatch.newBuilder().addAllServerNames(chain.serverNames()));
     }
-    boolean http = chain.target() instanceof FilterChainIr.Target.Http;
-    if (chain.terminatesTls()) {
+    boolean http = !(chain.target() instanceof FilterChainIr.Target.Tcp);
+    if (chain.mesh() != null) {
+      builder.setTransportSocket(MeshTls.downstream(chain.mesh(), http));
+    } else if (chain.terminatesTls()) {
       CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
       chain
           .certificates()
@@ -100,8 +102,31 @@ final class Listeners {
               .build();
       builder.addFilters(
           Filter.newBuilder().setName(HTTP_CONNECTION_MANAGER).setTypedConfig(Any.pack(hcm)));
+    } else if (chain.target() instanceof FilterChainIr.Target.Inbound target) {
+      HttpConnectionManager.Builder hcm =
+          HttpConnectionManager.newBuilder()
+              .setStatPrefix(chain.name())
+              .setRds(
+                  Rds.newBuilder()
+                      .setConfigSource(ConfigSources.ADS)
+                      .setRouteConfigName(target.routeTable()))
+              .addAllHttpFilters(HttpFilters.inbound(kind));
+      if (kind == ProxyKind.ENVOY) {
+        // The caller's identity reaches the application as Envoy's XFCC header (URI only).
+        hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET)
+            .setSetCurrentClientCertDetails(
+                HttpConnectionManager.SetCurrentClientCertDetails.newBuilder().setUri(true))
+            .addAccessLog(AccessLogs.STDOUT_JSON);
+      }
+      builder.addFilters(
+          Filter.newBuilder()
+              .setName(HTTP_CONNECTION_MANAGER)
+              .setTypedConfig(Any.pack(hcm.build())));
     } else {
       FilterChainIr.Target.Tcp target = (FilterChainIr.Target.Tcp) chain.target();
+      if (target.access() != null) {
+        builder.addAllFilters(Access.networkFilters(target.access(), target.statPrefix()));
+      }
       builder.addFilters(
           Filter.newBuilder().setName(TCP_PROXY).setTypedConfig(Any.pack(tcpProxy(target))));
     }

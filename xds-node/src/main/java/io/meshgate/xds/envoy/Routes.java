@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.NonForwardingAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import io.envoyproxy.envoy.config.route.v3.RedirectAction;
@@ -56,6 +57,10 @@ final class Routes {
             HttpFilters.LOCAL_RATE_LIMIT,
             Any.pack(HttpFilters.rateLimit(host.rateLimit(), table.name() + "/" + host.name())));
       }
+      if (host.access() != null) {
+        vhost.putTypedPerFilterConfig(Access.DENY, Access.denyPerHost(host.access()));
+        vhost.putTypedPerFilterConfig(Access.ALLOW, Access.allowPerHost(host.access()));
+      }
       host.routes().forEach(r -> vhost.addRoutes(route(r, kind)));
       config.addVirtualHosts(vhost);
     }
@@ -68,6 +73,8 @@ final class Routes {
       builder.setRoute(action(route, forward, kind));
     } else if (route.action() instanceof RouteActionIr.Redirect redirect) {
       builder.setRedirect(redirect(route, redirect));
+    } else if (route.action() instanceof RouteActionIr.Serve) {
+      builder.setNonForwardingAction(NonForwardingAction.getDefaultInstance());
     } else {
       RouteActionIr.DirectResponse direct = (RouteActionIr.DirectResponse) route.action();
       builder.setDirectResponse(DirectResponseAction.newBuilder().setStatus(direct.status()));

@@ -1,5 +1,8 @@
 package io.meshgate.xds.envoy;
 
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.meshgate.meshbridge.identity.IssuedIdentity;
+import io.meshgate.meshbridge.identity.TrustBundle;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
@@ -8,7 +11,8 @@ import io.meshgate.xds.keys.KeyMaterial;
 import io.meshgate.xds.keys.KeyRef;
 
 /**
- * SDS Secrets: a listener certificate's chain and private key, inline. They are served only to
+ * SDS Secrets: a listener certificate's chain and private key, a mesh identity's, and the mesh's
+ * trust bundle, inline. They are served only to
  * authenticated streams of their own group; everywhere else (logs, goldens, /debug) a Secret
  * appears through {@link #redacted}.
  */
@@ -36,6 +40,27 @@ public final class Secrets {
             TlsCertificate.newBuilder()
                 .setCertificateChain(DataSource.newBuilder().setInlineString(material.chainPem()))
                 .setPrivateKey(DataSource.newBuilder().setInlineString(material.keyPem())))
+        .build();
+  }
+
+  /** A mesh identity's Secret: named by its SPIFFE ID, its chain and private key inline. */
+  static Secret identity(IssuedIdentity identity) {
+    return Secret.newBuilder()
+        .setName(identity.secretName())
+        .setTlsCertificate(
+            TlsCertificate.newBuilder()
+                .setCertificateChain(DataSource.newBuilder().setInlineString(identity.chainPem()))
+                .setPrivateKey(DataSource.newBuilder().setInlineString(identity.keyPem())))
+        .build();
+  }
+
+  /** A trust bundle's Secret: named by the trust domain's ID, the roots inline. */
+  static Secret bundle(TrustBundle bundle) {
+    return Secret.newBuilder()
+        .setName(bundle.secretName())
+        .setValidationContext(
+            CertificateValidationContext.newBuilder()
+                .setTrustedCa(DataSource.newBuilder().setInlineString(bundle.pem())))
         .build();
   }
 

@@ -13,9 +13,23 @@ public record ClusterPolicyIr(
     HealthCheckIr healthCheck,
     CircuitBreakerIr circuitBreaker,
     OutlierIr outlier,
-    UpstreamTlsIr tls) {
+    UpstreamTlsIr tls,
+    MeshTlsIr mesh) {
   public static final ClusterPolicyIr NONE =
-      new ClusterPolicyIr(null, null, null, null, null, null, null);
+      new ClusterPolicyIr(null, null, null, null, null, null, null, null);
+
+  /** The same policy, reaching an in-mesh Backend with mutual TLS (instead of any other TLS). */
+  public ClusterPolicyIr withMesh(MeshTlsIr meshTls) {
+    return new ClusterPolicyIr(
+        connectTimeoutMillis,
+        loadBalancing,
+        hashOn,
+        healthCheck,
+        circuitBreaker,
+        outlier,
+        null,
+        meshTls);
+  }
 
   /** Load-balancing algorithms. */
   public enum LoadBalancing {

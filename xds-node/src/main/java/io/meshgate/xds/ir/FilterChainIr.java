@@ -12,7 +12,17 @@ import java.util.List;
  * terminates TLS with (by SDS name; none: no termination), and where the traffic goes.
  */
 public record FilterChainIr(
-    String name, List<String> serverNames, List<String> certificates, Target target) {
+    String name,
+    List<String> serverNames,
+    List<String> certificates,
+    Target target,
+    MeshTlsIr mesh) {
+  /** A chain without mesh TLS. */
+  public FilterChainIr(
+      String name, List<String> serverNames, List<String> certificates, Target target) {
+    this(name, serverNames, certificates, target, null);
+  }
+
   public FilterChainIr {
     requireNonNull(name, "name");
     serverNames = Lists.copy(serverNames);
@@ -20,6 +30,7 @@ public record FilterChainIr(
     requireNonNull(target, "target");
   }
 
+  /** Whether the chain terminates TLS with a Gateway's certificates (not mesh TLS). */
   @JsonIgnore
   public boolean terminatesTls() {
     return !certificates.isEmpty();
@@ -29,7 +40,8 @@ public record FilterChainIr(
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
   @JsonSubTypes({
     @JsonSubTypes.Type(value = Target.Http.class, name = "http"),
-    @JsonSubTypes.Type(value = Target.Tcp.class, name = "tcp")
+    @JsonSubTypes.Type(value = Target.Tcp.class, name = "tcp"),
+    @JsonSubTypes.Type(value = Target.Inbound.class, name = "inbound")
   })
   public sealed interface Target {
     /**
@@ -44,8 +56,27 @@ public record FilterChainIr(
       }
     }
 
-    /** A TCP proxy to the clusters, by weight; with no cluster, connections are closed. */
-    record Tcp(String statPrefix, List<WeightedClusterIr> clusters) implements Target {
+    /**
+     * An in-mesh workload's inbound HTTP: a connection manager on the route table whose chain also
+     * holds the access filters (the route table's hosts say who may call).
+     */
+    record Inbound(String routeTable) implements Target {
+      public Inbound {
+        requireNonNull(routeTable, "routeTable");
+      }
+    }
+
+    /**
+     * A TCP proxy to the clusters, by weight; with no cluster, connections are closed. With {@code
+     * access}, an in-mesh workload's inbound: only permitted callers connect.
+     */
+    record Tcp(String statPrefix, List<WeightedClusterIr> clusters, AccessIr access)
+        implements Target {
+      /** A TCP proxy anyone may connect through. */
+      public Tcp(String statPrefix, List<WeightedClusterIr> clusters) {
+        this(statPrefix, clusters, null);
+      }
+
       public Tcp {
         requireNonNull(statPrefix, "statPrefix");
         clusters = Lists.copy(clusters);

@@ -12,7 +12,9 @@ import org.jspecify.annotations.Nullable;
  * proxyless gRPC clients ({@code proxyless}).
  *
  * @param owner the Gateway or Sidecar the group is made for; null for the proxyless group, which no
- *     one resource owns. Not in the IR's YAML: it is where the group came from, not what it is.
+ *     one resource owns.
+ * @param identity the mesh identity its Envoys present, served with the trust bundle as SDS
+ *     Secrets; null: none (no in-mesh traffic, or proxyless, whose identity is in files) Not in the IR's YAML: it is where the group came from, not what it is.
  */
 public record ProxyGroupIr(
     String name,
@@ -21,7 +23,20 @@ public record ProxyGroupIr(
     List<RouteTableIr> routeTables,
     List<ClusterIr> clusters,
     List<CertificateIr> certificates,
+    @Nullable IdentityIr identity,
     @JsonIgnore @Nullable SourceRef owner) {
+  /** A group without a mesh identity. */
+  public ProxyGroupIr(
+      String name,
+      ProxyKind kind,
+      List<ListenerIr> listeners,
+      List<RouteTableIr> routeTables,
+      List<ClusterIr> clusters,
+      List<CertificateIr> certificates,
+      @Nullable SourceRef owner) {
+    this(name, kind, listeners, routeTables, clusters, certificates, null, owner);
+  }
+
   public ProxyGroupIr {
     requireNonNull(name, "name");
     requireNonNull(kind, "kind");

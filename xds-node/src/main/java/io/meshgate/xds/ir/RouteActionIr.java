@@ -11,7 +11,8 @@ import java.util.List;
 @JsonSubTypes({
   @JsonSubTypes.Type(value = RouteActionIr.Forward.class, name = "forward"),
   @JsonSubTypes.Type(value = RouteActionIr.Redirect.class, name = "redirect"),
-  @JsonSubTypes.Type(value = RouteActionIr.DirectResponse.class, name = "direct")
+  @JsonSubTypes.Type(value = RouteActionIr.DirectResponse.class, name = "direct"),
+  @JsonSubTypes.Type(value = RouteActionIr.Serve.class, name = "serve")
 })
 public sealed interface RouteActionIr {
 
@@ -58,4 +59,10 @@ public sealed interface RouteActionIr {
       body = body == null ? "" : body;
     }
   }
+
+  /**
+   * Hands the request to the application itself: a proxyless gRPC server's own route (Envoy's
+   * non-forwarding action, gRFC A36).
+   */
+  record Serve() implements RouteActionIr {}
 }

@@ -9,11 +9,21 @@ import java.util.List;
  *
  * @param rateLimit a token bucket shared by the host's routes (from a TrafficPolicy on the Gateway
  *     listener it came from); null: none
+ * @param access who may call, on an in-mesh workload's inbound host; null: anyone
  */
 public record VirtualHostIr(
-    String name, List<String> domains, List<RouteIr> routes, LocalRateLimitIr rateLimit) {
+    String name,
+    List<String> domains,
+    List<RouteIr> routes,
+    LocalRateLimitIr rateLimit,
+    AccessIr access) {
   public VirtualHostIr(String name, List<String> domains, List<RouteIr> routes) {
-    this(name, domains, routes, null);
+    this(name, domains, routes, null, null);
+  }
+
+  public VirtualHostIr(
+      String name, List<String> domains, List<RouteIr> routes, LocalRateLimitIr rateLimit) {
+    this(name, domains, routes, rateLimit, null);
   }
 
   public VirtualHostIr {

@@ -1,5 +1,6 @@
 package io.meshgate.xds.pipeline;
 
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.store.ConfigSnapshot;
@@ -10,14 +11,22 @@ import io.meshgate.xds.keys.KeyRing;
 /**
  * What one build is made from, each an immutable snapshot: the config (etcd view), the endpoints
  * (today those the config lists itself — static endpoints and Workloads; discovery sources join
- * them) and the key material of the config's certificate references. Equal inputs give equal
+ * them), the key material of the config's certificate references, and the mesh identities its
+ * Envoys present. Equal inputs give equal
  * snapshots on every replica.
  */
-public record Inputs(ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys) {
+public record Inputs(
+    ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys, IdentitySnapshot identities) {
   public Inputs {
     requireNonNull(config, "config");
     requireNonNull(endpoints, "endpoints");
     requireNonNull(keys, "keys");
+    requireNonNull(identities, "identities");
+  }
+
+  /** Without mesh identities. */
+  public Inputs(ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys) {
+    this(config, endpoints, keys, IdentitySnapshot.empty());
   }
 
   /** A config with the endpoints it lists itself and the given key material. */

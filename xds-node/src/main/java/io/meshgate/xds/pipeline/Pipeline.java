@@ -1,5 +1,10 @@
 package io.meshgate.xds.pipeline;
 
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.IdentitySource;
+import io.meshgate.xds.resolve.MeshIdentities;
+import io.meshgate.xds.resolve.MeshSettings;
+import java.util.Optional;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.store.ConfigSnapshot;
@@ -46,7 +51,9 @@ public final class Pipeline implements AutoCloseable {
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "meshgate-pipeline"));
   private final Holdoff holdoff;
-  private final SnapshotBuilder builder = new SnapshotBuilder();
+  private final SnapshotBuilder builder;
+  private final MeshSettings mesh;
+  private final @Nullable IdentitySource identities;
   private final List<BuildListener> builtListeners = new CopyOnWriteArrayList<>();
 
   /** What a build was made from and what it found, for the status writer. */
@@ -88,10 +95,29 @@ public final class Pipeline implements AutoCloseable {
 
   /** Owns {@code keys} from here: closing the pipeline closes it. */
   public Pipeline(SnapshotStore store, Duration quiet, Duration max, KeyLoader keys) {
+    this(store, quiet, max, keys, MeshSettings.DEFAULTS, Optional.empty());
+  }
+
+  /**
+   * Owns {@code keys} from here (closing the pipeline closes it); {@code identities} stays its
+   * owner's. Without an identity source, Envoys get no mesh identity and wait for one.
+   */
+  public Pipeline(
+      SnapshotStore store,
+      Duration quiet,
+      Duration max,
+      KeyLoader keys,
+      MeshSettings mesh,
+      Optional<IdentitySource> identities) {
     this.store = requireNonNull(store, "store");
     this.keys = requireNonNull(keys, "keys");
+    this.mesh = requireNonNull(mesh, "mesh");
+    this.identities = identities.orElse(null);
+    this.builder = new SnapshotBuilder(mesh);
     this.holdoff = new Holdoff(quiet, max, scheduler(), this::rebuild);
     keys.watchFiles(KEY_FILE_CHECK, this::keysChanged);
+    // A certificate due or a root rotated: the next build re-issues, an SDS-only change.
+    identities.ifPresent(source -> source.onChange(this::keysChanged));
   }
 
   /** Takes a config snapshot (any thread); the rebuild follows on the pipeline's thread. */
@@ -118,7 +144,10 @@ public final class Pipeline implements AutoCloseable {
     thread.execute(holdoff::endpointsChanged);
   }
 
-  /** A certificate file changed on disk: the next rebuild reads it again. */
+  /**
+   * A certificate file changed on disk, or the identity source has new certificates: the next
+   * rebuild reads them.
+   */
   private void keysChanged() {
     thread.execute(holdoff::changed);
   }
@@ -163,9 +192,14 @@ public final class Pipeline implements AutoCloseable {
       return;
     }
     KeyRing ring = keys.ringFor(input.config());
+    IdentitySnapshot issued =
+        identities == null
+            ? IdentitySnapshot.empty()
+            : identities.snapshotFor(MeshIdentities.requiredBy(input.config(), mesh));
     SnapshotBuilder.Build build =
         builder.build(
-            new Inputs(input.config(), input.endpoints().with(outside.endpoints()), ring));
+            new Inputs(
+                input.config(), input.endpoints().with(outside.endpoints()), ring, issued));
     store.replaceAll(build.snapshots());
     lastResolved = build.resolved();
     builtRevision = input.config().revision();

@@ -1,5 +1,9 @@
 package io.meshgate.xds.pipeline;
 
+import static java.util.Objects.requireNonNull;
+
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.envoy.TranslationCache;
@@ -30,20 +34,34 @@ public final class SnapshotBuilder {
 
   /** The envoy stage of one group; a seam for tests that need it to fail. */
   interface GroupTranslator {
-    GroupResources translate(ProxyGroupIr group, KeyRing keys, TranslationCache cache);
+    GroupResources translate(
+        ProxyGroupIr group, KeyRing keys, IdentitySnapshot identities, TranslationCache cache);
   }
 
   private final Map<String, ProxyGroupIr> lastIr = new HashMap<>();
   private final Map<String, GroupSnapshot> lastSnapshots = new HashMap<>();
   private final TranslationCache cache = new TranslationCache();
   private final GroupTranslator translator;
+  private final MeshSettings mesh;
+  // The identities of the last build: a group whose IR is unchanged is translated again when they
+  // changed (a re-issued certificate is an SDS-only change of its group).
+  private IdentitySnapshot lastIdentities = IdentitySnapshot.empty();
 
   public SnapshotBuilder() {
-    this(EnvoyTranslator::translate);
+    this(MeshSettings.DEFAULTS);
+  }
+
+  public SnapshotBuilder(MeshSettings mesh) {
+    this(EnvoyTranslator::translate, mesh);
   }
 
   SnapshotBuilder(GroupTranslator translator) {
+    this(translator, MeshSettings.DEFAULTS);
+  }
+
+  private SnapshotBuilder(GroupTranslator translator, MeshSettings mesh) {
     this.translator = translator;
+    this.mesh = requireNonNull(mesh, "mesh");
   }
 
   /**
@@ -59,20 +77,26 @@ public final class SnapshotBuilder {
 
   public Build build(Inputs inputs) {
     long revision = inputs.config().revision();
-    ResolvedIr resolved = Resolver.resolve(inputs.config(), inputs.endpoints(), inputs.keys());
+    ResolvedIr resolved =
+        Resolver.resolve(inputs.config(), inputs.endpoints(), inputs.keys(), mesh);
+    boolean identitiesChanged = !inputs.identities().equals(lastIdentities);
     List<GroupSnapshot> snapshots = new ArrayList<>();
     List<Problem> problems = new ArrayList<>(resolved.problems());
     List<String> failed = new ArrayList<>(resolved.failed());
     int translated = 0;
     for (ProxyGroupIr group : resolved.groups()) {
       GroupSnapshot previous = lastSnapshots.get(group.name());
-      if (previous != null && group.equals(lastIr.get(group.name()))) {
+      if (previous != null
+          && group.equals(lastIr.get(group.name()))
+          && (group.identity() == null || !identitiesChanged)) {
         snapshots.add(new GroupSnapshot(previous.group(), revision, previous.types()));
         continue;
       }
       GroupSnapshot snapshot;
       try {
-        snapshot = GroupSnapshot.of(translator.translate(group, inputs.keys(), cache), revision);
+        snapshot =
+            GroupSnapshot.of(
+                translator.translate(group, inputs.keys(), inputs.identities(), cache), revision);
       } catch (RuntimeException e) {
         log.error(
             "translating group {} failed; its proxies keep the last good config", group.name(), e);
@@ -96,6 +120,7 @@ public final class SnapshotBuilder {
     if (translated > 0) {
       cache.endBuild();
     }
+    lastIdentities = inputs.identities();
     Set<String> kept = new HashSet<>(failed);
     resolved.groups().forEach(g -> kept.add(g.name()));
     lastIr.keySet().retainAll(kept);

@@ -2,6 +2,7 @@ package io.meshgate.xds.resolve;
 
 import io.meshgate.config.model.BackendProtocol;
 import io.meshgate.config.model.BackendRef;
+import io.meshgate.config.model.BackendMesh;
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
@@ -9,6 +10,7 @@ import io.meshgate.config.model.ResourceKey;
 import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.ClusterPolicyIr;
+import io.meshgate.xds.ir.MeshTlsIr;
 import io.meshgate.xds.ir.EndpointIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.LocalityIr;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves backendRefs to clusters of one group, collecting each cluster once. A backendRef of kind
@@ -35,10 +38,27 @@ final class Clusters {
   private final Map<String, ClusterIr> clusters = new TreeMap<>();
   // Clusters left without endpoints on purpose (TLS that cannot be verified or, for gRPC, done).
   private final Set<String> closed = new HashSet<>();
+  // How this group's proxies present themselves to in-mesh Backends; null: they cannot.
+  private final @Nullable MeshTlsIr clientTls;
+  private boolean reachesMesh;
 
   Clusters(Context context, ProxyKind kind) {
+    this(context, kind, null);
+  }
+
+  /**
+   * @param clientTls how the group's proxies present their mesh identity; null: a group without
+   *     one, whose clusters to in-mesh Backends are closed (with a Problem)
+   */
+  Clusters(Context context, ProxyKind kind, @Nullable MeshTlsIr clientTls) {
     this.context = context;
     this.kind = kind;
+    this.clientTls = clientTls;
+  }
+
+  /** Whether a cluster reaches an in-mesh Backend, so the group needs its identity. */
+  boolean reachesMesh() {
+    return reachesMesh;
   }
 
   /**
@@ -110,6 +130,7 @@ final class Clusters {
         policy.hashOn(),
         null,
         policy.circuitBreaker(),
+        null,
         null,
         null);
   }
@@ -185,6 +206,37 @@ final class Clusters {
         closed.add(name);
       }
       policy = proxyless(backend, policy, ProxylessGroup.isMeshTarget(context, backend.key()));
+    }
+    BackendMesh mesh = backend.spec(BackendSpec.class).mesh();
+    if (mesh != null) {
+      if (policy != null && policy.tls() != null) {
+        context.problem(
+            backend,
+            "/spec/mesh",
+            ProblemReason.CONFLICTED,
+            "the Backend is in the mesh, so it is reached with mesh mTLS; its BackendTLSPolicy is"
+                + " ignored");
+      }
+      if (clientTls == null) {
+        context.problem(
+            referrer,
+            path,
+            ProblemReason.UNSUPPORTED_VALUE,
+            "Backend "
+                + backend.key().namespace()
+                + "/"
+                + backend.key().name()
+                + " is in the mesh, and these proxies have no mesh identity to call it with");
+        endpoints = List.of();
+        closed.add(name);
+      } else {
+        String peer =
+            context.mesh.spiffeId(
+                backend.key().namespace(), mesh.serviceAccountOr(backend.key().name()));
+        policy =
+            (policy == null ? ClusterPolicyIr.NONE : policy).withMesh(clientTls.toPeers(List.of(peer)));
+        reachesMesh = true;
+      }
     }
     BackendProtocol protocol = backend.spec(BackendSpec.class).protocol();
     UpstreamProtocol upstream = upstream(protocol);

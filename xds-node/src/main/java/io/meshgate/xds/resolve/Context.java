@@ -23,15 +23,22 @@ final class Context {
   final ConfigSnapshot config;
   final EndpointSnapshot endpoints;
   final KeyRing keys;
+  final MeshSettings mesh;
   private final Set<Problem> problems = new LinkedHashSet<>();
   private final List<String> failed = new ArrayList<>();
   private Policies policies;
   private final Map<String, Object> memos = new HashMap<>();
 
-  Context(ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys) {
+  Context(ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys, MeshSettings mesh) {
     this.config = config;
     this.endpoints = endpoints;
     this.keys = keys;
+    this.mesh = mesh;
+  }
+
+  /** The access rules of in-mesh Backends, indexed on first use. */
+  MeshAccess access() {
+    return memo("meshAccess", () -> new MeshAccess(this));
   }
 
   Optional<Resource> get(ResourceKey key) {

@@ -19,6 +19,8 @@ import io.meshgate.config.model.TlsRouteSpec;
 import io.meshgate.config.schema.Wire;
 import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.FilterChainIr;
+import io.meshgate.xds.ir.IdentityIr;
+import io.meshgate.xds.ir.MeshTlsIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProblemReason;
@@ -126,8 +128,9 @@ final class GatewayGroups {
     private final Resource gateway;
     private final GatewaySpec spec;
     private final Set<String> portsLeftOut;
-    private final Clusters clusters = new Clusters(context, ProxyKind.ENVOY);
-    private final RouteRules rules = new RouteRules(context, clusters, ProxyKind.ENVOY);
+    private final IdentityIr identity;
+    private final Clusters clusters;
+    private final RouteRules rules;
     private final Policies policies = context.policies();
     private final Map<String, CertificateIr> certificates = new TreeMap<>();
     private final Map<Integer, Port> ports = new TreeMap<>();
@@ -140,6 +143,18 @@ final class GatewayGroups {
       this.gateway = gateway;
       this.spec = gateway.spec(GatewaySpec.class);
       this.portsLeftOut = portsLeftOut;
+      // The Gateway's mesh identity: spiffe://DOMAIN/ns/NAMESPACE/sa/GATEWAY.
+      this.identity =
+          new IdentityIr(
+              context.mesh.spiffeId(gateway.metadata().namespace(), gateway.metadata().name()),
+              context.mesh.trustBundle());
+      this.clusters =
+          new Clusters(
+              context,
+              ProxyKind.ENVOY,
+              new MeshTlsIr(
+                  MeshTlsIr.Delivery.SDS, identity.spiffeId(), identity.trustBundle(), List.of()));
+      this.rules = new RouteRules(context, clusters, ProxyKind.ENVOY);
     }
 
     /** One Envoy listener: its chains by server name ("" for none), and the plaintext hosts. */
@@ -246,6 +261,7 @@ final class GatewayGroups {
           tables,
           clusters.all(),
           List.copyOf(certificates.values()),
+          clusters.reachesMesh() ? identity : null,
           Context.source(gateway));
     }
 

@@ -42,6 +42,29 @@ final class Names {
     return "file:" + path;
   }
 
+  /** {@code proxyless/NS/SA}: proxyless gRPC servers (and clients) of one mesh identity. */
+  static String proxylessGroup(String namespace, String serviceAccount) {
+    return PROXYLESS_GROUP + "/" + namespace + "/" + serviceAccount;
+  }
+
+  /**
+   * {@code grpc/server?xds.resource.listening_address=0.0.0.0:PORT}: what a proxyless gRPC server
+   * bound to PORT asks for (the bootstrap's server_listener_resource_name_template, gRFC A36).
+   */
+  static String proxylessServer(int port) {
+    return "grpc/server?xds.resource.listening_address=0.0.0.0:" + port;
+  }
+
+  /** {@code inbound/NS/SA/PORT}: the route table of a proxyless server's listener. */
+  static String proxylessServerRoutes(String namespace, String serviceAccount, int port) {
+    return "inbound/" + namespace + "/" + serviceAccount + "/" + port;
+  }
+
+  /** {@code NS/NAME/RULE}: the access rule of a TrafficPermission. */
+  static String permission(ResourceKey permission) {
+    return permission.namespace() + "/" + permission.name();
+  }
+
   /** {@code sidecar/NS/NAME}: the group of a Sidecar's Envoys. */
   static String sidecarGroup(ResourceKey sidecar) {
     return "sidecar/" + sidecar.namespace() + "/" + sidecar.name();

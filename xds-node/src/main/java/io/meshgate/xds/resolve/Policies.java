@@ -360,7 +360,8 @@ final class Policies {
                     millisOrNull(p.outlierDetection().interval()),
                     millisOrNull(p.outlierDetection().baseEjectionTime()),
                     p.outlierDetection().maxEjectionPercent()),
-            tls);
+            tls,
+            null);
     return new BackendSettings(policy, failClosed[0], zones);
   }
 

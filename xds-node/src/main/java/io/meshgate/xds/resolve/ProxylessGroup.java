@@ -1,5 +1,6 @@
 package io.meshgate.xds.resolve;
 
+import io.meshgate.config.model.BackendMesh;
 import io.meshgate.config.model.BackendProtocol;
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.GrpcRouteSpec;
@@ -9,9 +10,13 @@ import io.meshgate.config.model.ParentRef;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.xds.ir.ApiListenerIr;
+import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.ListenerIr;
+import io.meshgate.xds.ir.MeshTlsIr;
 import io.meshgate.xds.ir.PathMatchIr;
+import io.meshgate.xds.ir.PortListenerIr;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RouteActionIr;
@@ -25,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The group of proxyless gRPC clients: one API listener per Backend, named {@code NAME.NAMESPACE},
@@ -40,7 +46,8 @@ final class ProxylessGroup {
   }
 
   ProxyGroupIr resolve() {
-    Clusters clusters = new Clusters(context, ProxyKind.PROXYLESS);
+    // Every proxyless client presents the identity in its certificate files to in-mesh Backends.
+    Clusters clusters = new Clusters(context, ProxyKind.PROXYLESS, MeshTlsIr.provider(List.of()));
     RouteRules rules = new RouteRules(context, clusters, ProxyKind.PROXYLESS);
     List<ListenerIr> listeners = new ArrayList<>();
     List<RouteTableIr> tables = new ArrayList<>();
@@ -88,6 +95,101 @@ final class ProxylessGroup {
         clusters.all(),
         List.of(),
         null);
+  }
+
+  /**
+   * One group per mesh identity whose Backends have proxyless servers ({@code spec.mesh.serverPorts}):
+   * {@code proxyless/NS/SA} holds everything the shared group does (its servers are clients too)
+   * and a server listener per port — mTLS with the certificate provider's identity, callers'
+   * certificates required, the Backend's permissions on the route table's host. A port two
+   * Backends of one identity both claim is served for the first (by name), with a Problem.
+   */
+  List<ProxyGroupIr> servers(ProxyGroupIr shared) {
+    Map<String, Map<Integer, Resource>> portsByIdentity = new TreeMap<>();
+    for (Resource backend : context.config.ofKind(Kind.BACKEND)) {
+      BackendMesh mesh = backend.spec(BackendSpec.class).mesh();
+      if (mesh == null || mesh.serverPorts().isEmpty()) {
+        continue;
+      }
+      String group =
+          Names.proxylessGroup(
+              backend.metadata().namespace(), mesh.serviceAccountOr(backend.metadata().name()));
+      Map<Integer, Resource> ports = portsByIdentity.computeIfAbsent(group, g -> new TreeMap<>());
+      for (int i = 0; i < mesh.serverPorts().size(); i++) {
+        int port = mesh.serverPorts().get(i);
+        Resource first = ports.putIfAbsent(port, backend);
+        if (first != null && !first.key().equals(backend.key())) {
+          context.problem(
+              backend,
+              "/spec/mesh/serverPorts/" + i,
+              ProblemReason.CONFLICTED,
+              "port "
+                  + port
+                  + " of identity "
+                  + group
+                  + " already serves Backend "
+                  + first.metadata().name()
+                  + "; this Backend gets no server listener on it");
+        }
+      }
+    }
+    List<ProxyGroupIr> groups = new ArrayList<>();
+    for (Map.Entry<String, Map<Integer, Resource>> identity : portsByIdentity.entrySet()) {
+      List<ListenerIr> listeners = new ArrayList<>(shared.listeners());
+      List<RouteTableIr> tables = new ArrayList<>(shared.routeTables());
+      for (Map.Entry<Integer, Resource> served : identity.getValue().entrySet()) {
+        Resource backend = served.getValue();
+        String account =
+            backend.spec(BackendSpec.class).mesh().serviceAccountOr(backend.metadata().name());
+        String name = Names.proxylessServer(served.getKey());
+        String table =
+            Names.proxylessServerRoutes(backend.metadata().namespace(), account, served.getKey());
+        RouteIr serve =
+            new RouteIr(
+                table,
+                new RouteMatchIr(new PathMatchIr.Prefix("/"), List.of(), List.of()),
+                new RouteActionIr.Serve(),
+                HeaderOpsIr.NONE,
+                HeaderOpsIr.NONE,
+                null,
+                null,
+                null,
+                Context.source(backend));
+        tables.add(
+            new RouteTableIr(
+                table,
+                List.of(
+                    new VirtualHostIr(
+                        table,
+                        List.of("*"),
+                        List.of(serve),
+                        null,
+                        context.access().of(backend.key())))));
+        listeners.add(
+            new PortListenerIr(
+                name,
+                "0.0.0.0",
+                served.getKey(),
+                List.of(
+                    new FilterChainIr(
+                        table,
+                        List.of(),
+                        List.of(),
+                        new FilterChainIr.Target.Inbound(table),
+                        MeshTlsIr.provider(List.of()))),
+                List.of(Context.source(backend))));
+      }
+      groups.add(
+          new ProxyGroupIr(
+              identity.getKey(),
+              ProxyKind.PROXYLESS,
+              listeners,
+              tables,
+              shared.clusters(),
+              List.of(),
+              null));
+    }
+    return groups;
   }
 
   /** Whether any HTTPRoute or GRPCRoute names this Backend as its parent (mesh style). */

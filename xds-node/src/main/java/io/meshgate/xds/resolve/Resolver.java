@@ -24,13 +24,23 @@ public final class Resolver {
    */
   public static ResolvedIr resolve(
       ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys) {
-    Context context = new Context(config, endpoints, keys);
+    return resolve(config, endpoints, keys, MeshSettings.DEFAULTS);
+  }
+
+  /**
+   * @param mesh the trust domain and default permission of in-mesh Backends
+   */
+  public static ResolvedIr resolve(
+      ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys, MeshSettings mesh) {
+    Context context = new Context(config, endpoints, keys, mesh);
     List<ProxyGroupIr> groups = new ArrayList<>(new GatewayGroups(context).resolve());
     groups.addAll(new SidecarGroups(context).resolve());
+    ProxylessGroup proxylessGroups = new ProxylessGroup(context);
     ProxyGroupIr proxyless =
-        context.isolated(Names.PROXYLESS_GROUP, null, () -> new ProxylessGroup(context).resolve());
+        context.isolated(Names.PROXYLESS_GROUP, null, proxylessGroups::resolve);
     if (proxyless != null) {
       groups.add(proxyless);
+      groups.addAll(proxylessGroups.servers(proxyless));
     }
     groups.sort(Comparator.comparing(ProxyGroupIr::name));
     return new ResolvedIr(

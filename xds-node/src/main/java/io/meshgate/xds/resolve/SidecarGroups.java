@@ -1,5 +1,10 @@
 package io.meshgate.xds.resolve;
 
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.xds.ir.MeshTlsIr;
+import io.meshgate.xds.ir.IdentityIr;
+import io.meshgate.xds.ir.AccessIr;
+import io.meshgate.config.model.BackendMesh;
 import io.meshgate.config.model.BackendProtocol;
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.Kind;
@@ -33,9 +38,10 @@ import java.util.Optional;
  * gRPC go through a connection manager (access logs, retries and policies apply); TCP through a TCP
  * proxy.
  *
- * <p>The listeners are plaintext for now: the inbound chain's mTLS (a SPIFFE identity and the
- * mesh's trust bundle as SDS Secrets) and the upstream clusters' client certificates are filled in
- * when mesh-bridge issues identities.
+ * <p>A sidecar is in the mesh: it holds the SPIFFE identity of its service account (SDS Secrets
+ * from the mesh CA), its inbound listener requires callers' mesh certificates and lets in only
+ * those its Backend's TrafficPermissions allow, and its upstream clusters to in-mesh Backends
+ * present its identity.
  */
 final class SidecarGroups {
   private final Context context;
@@ -59,12 +65,45 @@ final class SidecarGroups {
   private ProxyGroupIr group(Resource sidecar) {
     SidecarSpec spec = sidecar.spec(SidecarSpec.class);
     ResourceKey key = sidecar.key();
-    Clusters clusters = new Clusters(context, ProxyKind.ENVOY);
+    Optional<Resource> service =
+        context.get(new ResourceKey(Kind.BACKEND, key.namespace(), spec.service()));
+    BackendMesh serviceMesh =
+        service.map(b -> b.spec(BackendSpec.class).mesh()).orElse(null);
+    String serviceAccount = serviceAccount(sidecar, context.config);
+    IdentityIr identity =
+        new IdentityIr(
+            context.mesh.spiffeId(key.namespace(), serviceAccount), context.mesh.trustBundle());
+    MeshTlsIr tls =
+        new MeshTlsIr(
+            MeshTlsIr.Delivery.SDS, identity.spiffeId(), identity.trustBundle(), List.of());
+    Clusters clusters = new Clusters(context, ProxyKind.ENVOY, tls);
     List<ListenerIr> listeners = new ArrayList<>();
     List<RouteTableIr> tables = new ArrayList<>();
 
-    Optional<Resource> service =
-        context.get(new ResourceKey(Kind.BACKEND, key.namespace(), spec.service()));
+    if (service.isPresent() && serviceMesh == null) {
+      context.problem(
+          sidecar,
+          "/spec/service",
+          ProblemReason.INVALID,
+          "Backend '"
+              + spec.service()
+              + "' has no spec.mesh: its callers do not use mTLS, and this sidecar accepts only"
+              + " mesh callers");
+    }
+    AccessIr access =
+        serviceMesh == null
+            ? new AccessIr(List.of(), List.of(), false)
+            : context.access().of(service.get().key());
+    if (inboundOperationsIgnored(spec, service, serviceMesh)) {
+      context.problem(
+          sidecar,
+          "/spec/inbound/protocol",
+          ProblemReason.UNSUPPORTED_VALUE,
+          "TCP: the methods and paths of TrafficPermissions for Backend '"
+              + spec.service()
+              + "' cannot be checked; those permissions apply to every connection of the"
+              + " callers they name");
+    }
     if (service.isEmpty()) {
       context.problem(
           sidecar,
@@ -85,9 +124,7 @@ final class SidecarGroups {
             Clusters.upstream(inbound.protocol()),
             sidecar);
     String inboundName = Names.sidecarInbound(key);
-    listeners.add(
-        listener(
-            inboundName, "0.0.0.0", inbound.port(), inbound.protocol(), local, sidecar, tables));
+    listeners.add(inbound(inboundName, inbound, local, sidecar, tables, tls, access));
 
     for (int u = 0; u < spec.upstreams().size(); u++) {
       SidecarUpstream upstream = spec.upstreams().get(u);
@@ -129,7 +166,74 @@ final class SidecarGroups {
         tables,
         clusters.all(),
         List.of(),
+        identity,
         Context.source(sidecar));
+  }
+
+  /**
+   * The service account of a Sidecar's identity: its own, else its service Backend's mesh service
+   * account, else the service's name.
+   */
+  static String serviceAccount(Resource sidecar, ConfigSnapshot config) {
+    SidecarSpec spec = sidecar.spec(SidecarSpec.class);
+    if (spec.serviceAccount() != null) {
+      return spec.serviceAccount();
+    }
+    return config
+        .get(new ResourceKey(Kind.BACKEND, sidecar.metadata().namespace(), spec.service()))
+        .map(b -> b.spec(BackendSpec.class).mesh())
+        .map(mesh -> mesh.serviceAccountOr(spec.service()))
+        .orElse(spec.service());
+  }
+
+  private boolean inboundOperationsIgnored(
+      SidecarSpec spec, Optional<Resource> service, BackendMesh serviceMesh) {
+    return spec.inbound().protocol() == BackendProtocol.TCP
+        && serviceMesh != null
+        && context.access().hasOperations(service.get().key());
+  }
+
+  /**
+   * The inbound listener: mTLS with the sidecar's identity, callers' certificates required, then
+   * the access rules — per virtual host for HTTP (a permission change is a route change, and Envoy
+   * keeps its connections), on the chain for TCP.
+   */
+  private static PortListenerIr inbound(
+      String name,
+      SidecarInbound inbound,
+      String cluster,
+      Resource sidecar,
+      List<RouteTableIr> tables,
+      MeshTlsIr tls,
+      AccessIr access) {
+    FilterChainIr.Target target;
+    if (inbound.protocol() == BackendProtocol.TCP) {
+      target =
+          new FilterChainIr.Target.Tcp(name, List.of(new WeightedClusterIr(cluster, 1)), access);
+    } else {
+      RouteIr route =
+          new RouteIr(
+              name,
+              new RouteMatchIr(new PathMatchIr.Prefix("/"), List.of(), List.of()),
+              new RouteActionIr.Forward(List.of(new WeightedClusterIr(cluster, 1))),
+              HeaderOpsIr.NONE,
+              HeaderOpsIr.NONE,
+              null,
+              null,
+              null,
+              Context.source(sidecar));
+      tables.add(
+          new RouteTableIr(
+              name,
+              List.of(new VirtualHostIr(name, List.of("*"), List.of(route), null, access))));
+      target = new FilterChainIr.Target.Inbound(name);
+    }
+    return new PortListenerIr(
+        name,
+        "0.0.0.0",
+        inbound.port(),
+        List.of(new FilterChainIr(name, List.of(), List.of(), target, tls)),
+        List.of(Context.source(sidecar)));
   }
 
   /** A plaintext listener forwarding everything to one cluster, over HTTP or TCP. */

@@ -15,7 +15,9 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -55,11 +57,11 @@ public final class Consistency {
     }
     referencedRoutes.stream()
         .filter(r -> !routeNames.contains(r))
-        .forEach(r -> problems.add("route table " + r + " is named by a listener but missing"));
+        .forEach(r -> problems.add("route table " + r + " is named by a listener or cluster but missing"));
     routeNames.stream()
         .filter(r -> !referencedRoutes.contains(r))
         .sorted()
-        .forEach(r -> problems.add("route table " + r + " is named by no listener"));
+        .forEach(r -> problems.add("route table " + r + " is named by no listener or cluster"));
     Set<String> referencedClusters = new java.util.TreeSet<>();
     for (RouteConfiguration table : routes) {
       for (VirtualHost host : table.getVirtualHostsList()) {
@@ -102,10 +104,29 @@ public final class Consistency {
           }
         }
         if (chain.hasTransportSocket()) {
-          unpack(chain.getTransportSocket().getTypedConfig(), DownstreamTlsContext.class, listener)
-              .getCommonTlsContext()
-              .getTlsCertificateSdsSecretConfigsList()
-              .forEach(sds -> referencedSecrets.add(sds.getName()));
+          sdsNames(
+              unpack(
+                      chain.getTransportSocket().getTypedConfig(),
+                      DownstreamTlsContext.class,
+                      listener)
+                  .getCommonTlsContext(),
+              referencedSecrets);
+        }
+      }
+    }
+    for (Cluster cluster : clusters) {
+      if (cluster.hasTransportSocket()
+          && cluster.getTransportSocket().getTypedConfig().is(UpstreamTlsContext.class)) {
+        try {
+          sdsNames(
+              cluster
+                  .getTransportSocket()
+                  .getTypedConfig()
+                  .unpack(UpstreamTlsContext.class)
+                  .getCommonTlsContext(),
+              referencedSecrets);
+        } catch (InvalidProtocolBufferException e) {
+          problems.add("cluster " + cluster.getName() + " holds an unreadable UpstreamTlsContext");
         }
       }
     }
@@ -170,5 +191,16 @@ public final class Consistency {
   /** The resources as their message type. */
   public static <M extends Message> List<M> unpack(List<EnvoyResource> resources, Class<M> type) {
     return resources.stream().map(r -> r.unpack(type)).toList();
+  }
+
+  /** The SDS names a TLS context refers to: its certificates and its validation context. */
+  private static void sdsNames(CommonTlsContext common, Set<String> names) {
+    common.getTlsCertificateSdsSecretConfigsList().forEach(sds -> names.add(sds.getName()));
+    if (common.hasValidationContextSdsSecretConfig()) {
+      names.add(common.getValidationContextSdsSecretConfig().getName());
+    }
+    if (common.hasCombinedValidationContext()) {
+      names.add(common.getCombinedValidationContext().getValidationContextSdsSecretConfig().getName());
+    }
   }
 }

@@ -44,11 +44,11 @@ class LastKnownGoodTest {
     AtomicBoolean broken = new AtomicBoolean();
     SnapshotBuilder builder =
         new SnapshotBuilder(
-            (group, keys, cache) -> {
+            (group, keys, identities, cache) -> {
               if (broken.get() && group.name().equals("gateway/default/edge")) {
                 throw new IllegalStateException("simulated translator bug");
               }
-              return EnvoyTranslator.translate(group, keys, cache);
+              return EnvoyTranslator.translate(group, keys, identities, cache);
             });
     SnapshotBuilder.Build good = builder.build(Inputs.withoutKeys(Cases.snapshot(config("/v1"))));
     GroupSnapshot lastGood = group(good, "gateway/default/edge");

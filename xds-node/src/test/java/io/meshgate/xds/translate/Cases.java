@@ -1,5 +1,8 @@
 package io.meshgate.xds.translate;
 
+import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.xds.resolve.MeshSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -58,9 +61,16 @@ public final class Cases {
     return KeyLoader.of(testUnsealer(), CertificateDirs.none());
   }
 
-  /** A case's input as the pipeline sees it: config, the endpoints it lists, the test keys. */
+  /**
+   * A case's input as the pipeline sees it: config, the endpoints it lists, the test keys, and the
+   * mesh identities of its Envoys from the test CA.
+   */
   public static Inputs inputs(ConfigSnapshot snapshot) {
-    return Inputs.of(snapshot, KEYS.ringFor(snapshot));
+    return new Inputs(
+        snapshot,
+        StaticEndpointSource.from(snapshot),
+        KEYS.ringFor(snapshot),
+        TestIdentities.forConfig(snapshot));
   }
 
   /**
@@ -74,14 +84,19 @@ public final class Cases {
   }
 
   public static Translated translate(Inputs inputs) {
-    ResolvedIr ir = Resolver.resolve(inputs.config(), inputs.endpoints(), inputs.keys());
-    return new Translated(inputs, ir, envoy(ir, inputs.keys()));
+    ResolvedIr ir =
+        Resolver.resolve(
+            inputs.config(), inputs.endpoints(), inputs.keys(), MeshSettings.DEFAULTS);
+    return new Translated(inputs, ir, envoy(ir, inputs.keys(), inputs.identities()));
   }
 
   /** Every group of an IR through {@link EnvoyTranslator#translate}. */
-  public static List<GroupResources> envoy(ResolvedIr ir, KeyRing keys) {
+  public static List<GroupResources> envoy(
+      ResolvedIr ir, KeyRing keys, IdentitySnapshot identities) {
     TranslationCache cache = new TranslationCache();
-    return ir.groups().stream().map(g -> EnvoyTranslator.translate(g, keys, cache)).toList();
+    return ir.groups().stream()
+        .map(g -> EnvoyTranslator.translate(g, keys, identities, cache))
+        .toList();
   }
 
   public static final String TEST_KEYS = "src/test/resources/test-keys";
@@ -128,6 +143,7 @@ public final class Cases {
         group.routeTables(),
         group.clusters(),
         group.certificates(),
+        group.identity(),
         null);
   }
 

@@ -1,5 +1,6 @@
 package io.meshgate.xds.translate;
 
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import static io.meshgate.xds.envoy.Consistency.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,11 +50,13 @@ class EnvoyGoldenTest {
   private static void check(Path dir) throws Exception {
     ResolvedIr ir;
     KeyRing keys;
+    IdentitySnapshot identities;
     if (Files.exists(dir.resolve("input.yaml"))) {
       // A whole-pipeline case: resources in, the IR and problems as goldens too.
       Cases.Translated translated = Cases.translate(GoldenFiles.read(dir.resolve("input.yaml")));
       ir = translated.ir();
       keys = translated.inputs().keys();
+      identities = translated.inputs().identities();
       GoldenFiles.assertMatches(dir.resolve("ir.yaml"), Cases.irYaml(ir), "xds-node");
       GoldenFiles.assertMatches(
           dir.resolve("problems.txt"),
@@ -65,8 +68,9 @@ class EnvoyGoldenTest {
       // An IR-only case: no certificates, so no key material.
       ir = Cases.readIr(GoldenFiles.read(dir.resolve("ir.yaml")));
       keys = KeyRing.empty();
+      identities = IdentitySnapshot.empty();
     }
-    List<GroupResources> groups = Cases.envoy(ir, keys);
+    List<GroupResources> groups = Cases.envoy(ir, keys, identities);
     write(dir, "listeners.yaml", groups, g -> unpack(g.listeners(), Listener.class));
     write(dir, "routes.yaml", groups, g -> unpack(g.routes(), RouteConfiguration.class));
     write(dir, "clusters.yaml", groups, g -> unpack(g.clusters(), Cluster.class));

@@ -1,0 +1,50 @@
+package io.meshgate.xds.ir;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+
+/**
+ * Mutual TLS with mesh identities, on either side of a connection: this proxy presents its own
+ * identity and trusts its trust domain's bundle; as a client it also requires the peer to be one of
+ * {@code peers}. Envoy takes the material as SDS Secrets named {@code identity} and {@code
+ * trustBundle}; proxyless gRPC from its certificate provider (gRFC A29), whose files carry the
+ * identity of the host it runs on.
+ *
+ * @param identity the SDS name of this proxy's certificate (its SPIFFE ID); for {@link
+ *     Delivery#CERTIFICATE_PROVIDER}, the provider instance
+ * @param trustBundle the SDS name of the bundle (the trust domain's ID); for {@link
+ *     Delivery#CERTIFICATE_PROVIDER}, the provider instance
+ * @param peers SPIFFE IDs the peer's certificate must carry as a URI SAN (one of them); empty: any
+ *     identity the bundle vouches for (the server side, where permissions decide)
+ */
+public record MeshTlsIr(Delivery delivery, String identity, String trustBundle, List<String> peers) {
+  /** The certificate provider instance meshgate's gRPC bootstrap declares. */
+  public static final String PROVIDER_INSTANCE = "meshgate";
+
+  /** How the proxy gets its certificate and bundle. */
+  public enum Delivery {
+    /** SDS Secrets on the proxy's ADS stream (Envoy). */
+    SDS,
+    /** Files read by gRPC's file_watcher certificate provider (proxyless gRPC). */
+    CERTIFICATE_PROVIDER
+  }
+
+  public MeshTlsIr {
+    requireNonNull(delivery, "delivery");
+    requireNonNull(identity, "identity");
+    requireNonNull(trustBundle, "trustBundle");
+    peers = Lists.copy(peers);
+  }
+
+  /** Proxyless gRPC: both from the bootstrap's certificate provider. */
+  public static MeshTlsIr provider(List<String> peers) {
+    return new MeshTlsIr(
+        Delivery.CERTIFICATE_PROVIDER, PROVIDER_INSTANCE, PROVIDER_INSTANCE, peers);
+  }
+
+  /** The same, requiring the given peers. */
+  public MeshTlsIr toPeers(List<String> peers) {
+    return new MeshTlsIr(delivery, identity, trustBundle, peers);
+  }
+}

@@ -1,0 +1,34 @@
+package io.meshgate.xds.resolve;
+
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.meshbridge.identity.SpiffeId;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The mesh identities a config's Envoys may present: each Gateway's ({@code sa} = its name) and
+ * each Sidecar's (its service account). The pipeline asks the identity source for exactly these;
+ * proxyless services hold theirs in files and are not among them.
+ */
+public final class MeshIdentities {
+  private MeshIdentities() {}
+
+  public static Set<SpiffeId> requiredBy(ConfigSnapshot config, MeshSettings mesh) {
+    Set<SpiffeId> ids = new TreeSet<>();
+    for (Resource gateway : config.ofKind(Kind.GATEWAY)) {
+      ids.add(
+          new SpiffeId(
+              mesh.trustDomain(), gateway.metadata().namespace(), gateway.metadata().name()));
+    }
+    for (Resource sidecar : config.ofKind(Kind.SIDECAR)) {
+      ids.add(
+          new SpiffeId(
+              mesh.trustDomain(),
+              sidecar.metadata().namespace(),
+              SidecarGroups.serviceAccount(sidecar, config)));
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,96 @@
+package io.meshgate.xds.translate;
+
+import io.meshgate.config.pem.Pem;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.meshbridge.ca.CertificateAuthority;
+import io.meshgate.meshbridge.ca.KeyPairs;
+import io.meshgate.meshbridge.ca.LeafRequest;
+import io.meshgate.meshbridge.ca.Purpose;
+import io.meshgate.meshbridge.ca.Signing;
+import io.meshgate.meshbridge.ca.SubjectName;
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.IssuedIdentity;
+import io.meshgate.meshbridge.identity.SpiffeId;
+import io.meshgate.meshbridge.identity.TrustBundle;
+import io.meshgate.xds.resolve.MeshIdentities;
+import io.meshgate.xds.resolve.MeshSettings;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Mesh identities for translation tests, issued by the real CA code from a fixed secret, fixed times
+ * and RFC 6979 signatures: the same bytes on every run, so golden Secrets are stable.
+ */
+public final class TestIdentities {
+  /** When every test certificate starts. */
+  public static final Instant NOT_BEFORE = Instant.parse("2026-01-01T00:00:00Z");
+
+  private static final byte[] SECRET =
+      "meshgate test identities, never a real secret".getBytes(StandardCharsets.UTF_8);
+  private static final CertificateAuthority ROOT =
+      CertificateAuthority.selfSigned(
+          "meshgate test mesh CA",
+          KeyPairs.derive(SECRET, "root"),
+          NOT_BEFORE,
+          NOT_BEFORE.plus(Duration.ofDays(3650)),
+          BigInteger.ONE,
+          Signing.DETERMINISTIC);
+
+  private TestIdentities() {}
+
+  /** The test CA, to verify what it issued. */
+  public static CertificateAuthority root() {
+    return ROOT;
+  }
+
+  /** Every identity a config's Envoys present, in the default trust domain. */
+  public static IdentitySnapshot forConfig(ConfigSnapshot config) {
+    Map<SpiffeId, IssuedIdentity> issued = new HashMap<>();
+    for (SpiffeId id : MeshIdentities.requiredBy(config, MeshSettings.DEFAULTS)) {
+      issued.put(id, issue(id));
+    }
+    return new IdentitySnapshot(
+        Optional.of(
+            new TrustBundle(
+                MeshSettings.DEFAULT_TRUST_DOMAIN, List.of(Pem.certificates(List.of(ROOT.certificate()))))),
+        issued,
+        Optional.empty());
+  }
+
+  /** One identity's certificate and key, valid for a day from {@link #NOT_BEFORE}. */
+  public static IssuedIdentity issue(SpiffeId id) {
+    KeyPair pair = KeyPairs.derive(SECRET, id.toString());
+    Instant notAfter = NOT_BEFORE.plus(Duration.ofDays(1));
+    String chain =
+        Pem.certificates(
+            List.of(
+                ROOT.issue(
+                    new LeafRequest(
+                        id.toString(),
+                        List.of(new SubjectName.Uri(id.uri())),
+                        Purpose.CLIENT_AND_SERVER,
+                        pair.getPublic(),
+                        NOT_BEFORE,
+                        notAfter,
+                        new BigInteger(1, id.toString().getBytes(StandardCharsets.UTF_8))
+                            .mod(BigInteger.TWO.pow(120))
+                            .add(BigInteger.ONE),
+                        Signing.DETERMINISTIC))));
+    String key = Pem.privateKey(pair.getPrivate());
+    return new IssuedIdentity(
+        id,
+        chain,
+        key,
+        NOT_BEFORE,
+        notAfter,
+        NOT_BEFORE.plus(Duration.ofHours(16)),
+        "test-" + id.serviceAccount());
+  }
+}
