@@ -62,6 +62,12 @@ public final class IdentityAgent implements AutoCloseable {
    */
   private static final Duration TICK = Duration.ofMillis(200);
 
+  /**
+   * The least time between two CSRs of one stream: a refresh time already past (a node whose clock
+   * runs ahead of this host's) must not turn into a stream of CSRs.
+   */
+  private static final Duration MIN_RENEWAL_INTERVAL = Duration.ofSeconds(10);
+
   /** What the agent wrote last. */
   public record Fetched(String spiffeId, Instant notAfter, Instant refreshAt) {
     public Fetched {
@@ -212,9 +218,11 @@ public final class IdentityAgent implements AutoCloseable {
           node,
           fetched.notAfter(),
           fetched.refreshAt());
+      Instant due = due(fetched);
       while (!closing && mode == Mode.KEEP) {
-        if (!clock.instant().isBefore(fetched.refreshAt())) {
+        if (!clock.instant().isBefore(due)) {
           fetched = request(call, answers, node);
+          due = due(fetched);
           log.info("{} renewed (until {})", fetched.spiffeId(), fetched.notAfter());
           continue;
         }
@@ -228,6 +236,12 @@ public final class IdentityAgent implements AutoCloseable {
       call.cancel("the agent watches elsewhere", null);
       throw e;
     }
+  }
+
+  /** When to send the next CSR: at the refresh time, but not sooner than the least interval. */
+  private Instant due(Fetched fetched) {
+    Instant earliest = clock.instant().plus(MIN_RENEWAL_INTERVAL);
+    return fetched.refreshAt().isBefore(earliest) ? earliest : fetched.refreshAt();
   }
 
   /** Sends the CSR and writes the answer; bundle pushes that arrive before it are written too. */
