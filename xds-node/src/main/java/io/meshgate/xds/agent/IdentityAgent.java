@@ -38,13 +38,13 @@ import org.slf4j.LoggerFactory;
  * Keeps a proxyless gRPC service's mesh identity as files ({@link IdentityFiles}) that gRPC's
  * {@code file_watcher} certificate provider reads, through the xds-nodes it is given.
  *
- * <p>It makes its own P-256 key at start (the private key never leaves this host; it stays the
- * same for the agent's life, so a renewal replaces only the certificate) and sends a CSR over it.
- * The node answers with a certificate for the identity the agent's credential names; the agent
- * writes the key, the bundle and the chain, and sends a new CSR at the answer's refresh time (read
- * from the injected clock). A bundle the node pushes (a root rotation) replaces {@code ca.pem}.
- * When its stream ends or a node does not answer, it watches through the next node. What a retry
- * cannot fix — a credential of another group, a refused CSR — ends it ({@link #stopped()} completes
+ * <p>It makes its own P-256 key at start (the private key never leaves this host; it stays the same
+ * for the agent's life, so a renewal replaces only the certificate) and sends a CSR over it. The
+ * node answers with a certificate for the identity the agent's credential names; the agent writes
+ * the key, the bundle and the chain, and sends a new CSR at the answer's refresh time (read from
+ * the injected clock). A bundle the node pushes (a root rotation) replaces {@code ca.pem}. When its
+ * stream ends or a node does not answer, it watches through the next node. What a retry cannot fix
+ * — a credential of another group, a refused CSR — ends it ({@link #stopped()} completes
  * exceptionally with {@link RegistrationAgent.Refused}).
  *
  * <p>Threading: one thread runs the loop and writes the files. {@link #close()} may be called from
@@ -309,8 +309,8 @@ public final class IdentityAgent implements AutoCloseable {
     return Optional.of(fetched);
   }
 
-  private ClientCallStreamObserver<WatchRequest> newCall(
-      String node, BlockingQueue<Object> answers) throws RetryElsewhere {
+  private ClientCallStreamObserver<WatchRequest> newCall(String node, BlockingQueue<Object> answers)
+      throws RetryElsewhere {
     @SuppressWarnings("unchecked")
     ClientCallStreamObserver<WatchRequest>[] call = new ClientCallStreamObserver[1];
     WorkloadIdentityGrpc.WorkloadIdentityStub stub =

@@ -11,10 +11,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
-import java.time.Duration;
 
 /** How the agents reach an xds-node and prove who they are: the parts both agents share. */
 final class NodeChannels {

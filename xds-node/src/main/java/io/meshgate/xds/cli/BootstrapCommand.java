@@ -135,7 +135,9 @@ final class BootstrapCommand implements Callable<Integer> {
     if (service != null && !SERVICE.matcher(service).matches()) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
-          "--service: '" + service + "' (expected: NAMESPACE/SERVICE_ACCOUNT, such as shop/orders)");
+          "--service: '"
+              + service
+              + "' (expected: NAMESPACE/SERVICE_ACCOUNT, such as shop/orders)");
     }
     ObjectNode bootstrap = kind.proxyless ? grpc() : envoy();
     String text =
@@ -187,8 +189,7 @@ final class BootstrapCommand implements Callable<Integer> {
     node.putObject("metadata").put(ProxyGroups.PROXYLESS, service == null ? "true" : service);
     node.putObject("locality").put("zone", zone == null ? "" : zone);
     if (identityDir != null) {
-      ObjectNode provider =
-          root.putObject("certificate_providers").putObject(CERTIFICATE_PROVIDER);
+      ObjectNode provider = root.putObject("certificate_providers").putObject(CERTIFICATE_PROVIDER);
       provider.put("plugin_name", "file_watcher");
       ObjectNode config = provider.putObject("config");
       Path dir = identityDir.toAbsolutePath();

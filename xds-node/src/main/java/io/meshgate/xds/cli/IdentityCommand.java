@@ -111,7 +111,8 @@ final class IdentityCommand implements Callable<Integer> {
               f ->
                   spec.commandLine()
                       .getOut()
-                      .println(f.spiffeId() + " written to " + out + " (until " + f.notAfter() + ")"));
+                      .println(
+                          f.spiffeId() + " written to " + out + " (until " + f.notAfter() + ")"));
       return Meshgate.EXIT_OK;
     } catch (ExecutionException e) {
       spec.commandLine().getErr().println("no identity: " + e.getCause().getMessage());

@@ -103,6 +103,8 @@ final class CertificateRequests {
       return;
     }
     throw new Refused(
-        "csr_pem: a " + key.getAlgorithm() + " key (expected: EC P-256 or RSA of at least 2048 bits)");
+        "csr_pem: a "
+            + key.getAlgorithm()
+            + " key (expected: EC P-256 or RSA of at least 2048 bits)");
   }
 }

@@ -55,8 +55,10 @@ class IdentityIT {
 
   @TempDir Path dir;
   private final ManualClock clock = new ManualClock(Instant.now());
+
   /** The nodes' CA and the agent share the manual clock: a refresh time is the agent's to reach. */
   private final SmallMeshCa ca = new SmallMeshCa("cluster.local", clock);
+
   private final List<IdentityService> services = new ArrayList<>();
   private final List<Server> servers = new ArrayList<>();
   private final List<AutoCloseable> closing = new ArrayList<>();
@@ -122,8 +124,7 @@ class IdentityIT {
     X509Certificate leaf = leaf(files.certificate());
     assertThat(leaf.getSubjectAlternativeNames().stream().map(n -> (Object) n.get(1)).toList())
         .containsExactly((Object) ORDERS);
-    X509Certificate root =
-        Pem.certificates(Files.readString(files.bundle()), "ca.pem").get(0);
+    X509Certificate root = Pem.certificates(Files.readString(files.bundle()), "ca.pem").get(0);
     leaf.verify(root.getPublicKey());
     // the key is PKCS#8, owner-only, and the certificate's
     assertThat(Files.readString(files.privateKey())).startsWith("-----BEGIN PRIVATE KEY-----");
@@ -222,8 +223,7 @@ class IdentityIT {
     IdentityAgent agent = start("workload/shop/vm-1", IdentityAgent.Mode.KEEP);
 
     ExecutionException refusal =
-        assertThrows(
-            ExecutionException.class, () -> agent.stopped().get(20, TimeUnit.SECONDS));
+        assertThrows(ExecutionException.class, () -> agent.stopped().get(20, TimeUnit.SECONDS));
 
     assertThat(refusal.getCause())
         .isInstanceOf(RegistrationAgent.Refused.class)

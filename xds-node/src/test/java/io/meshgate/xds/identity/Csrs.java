@@ -46,8 +46,7 @@ final class Csrs {
         false,
         new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uriSan)));
     builder.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate());
-    String algorithm =
-        signer.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+    String algorithm = signer.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
     return Pem.encode(
         "CERTIFICATE REQUEST",
         builder.build(new JcaContentSignerBuilder(algorithm).build(signer)).getEncoded());
