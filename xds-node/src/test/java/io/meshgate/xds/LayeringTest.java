@@ -227,15 +227,21 @@ class LayeringTest {
   }
 
   @Test
-  void theRegistrationAgentNeverReachesEtcdOrTheServer() {
+  void theAgentsNeverReachEtcdOrTheServer() {
     noClasses()
         .that()
         .resideInAPackage("io.meshgate.xds.agent..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
-            "io.etcd..", "io.meshgate.xds.register..", NODE, "io.meshgate.xds.serve..")
-        .because("a VM's agent holds no etcd credentials and speaks only the registration protocol")
+            "io.etcd..",
+            "io.meshgate.xds.register..",
+            "io.meshgate.xds.identity..",
+            NODE,
+            "io.meshgate.xds.serve..")
+        .because(
+            "an agent holds no etcd credentials and speaks only the registration and identity"
+                + " protocols")
         .check(classes);
   }
 

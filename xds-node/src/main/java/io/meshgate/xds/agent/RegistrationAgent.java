@@ -3,12 +3,8 @@ package io.meshgate.xds.agent;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
-import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.meshgate.config.codec.ResourceCodec;
@@ -21,11 +17,7 @@ import io.meshgate.registration.v1.RegisterRequest;
 import io.meshgate.registration.v1.RegisterResponse;
 import io.meshgate.registration.v1.Registration;
 import io.meshgate.registration.v1.WorkloadRegistrationGrpc;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -35,11 +27,9 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,9 +53,6 @@ public final class RegistrationAgent implements AutoCloseable {
 
   /** How long a node may take to answer the registration itself. */
   private static final Duration ANSWER = Duration.ofSeconds(10);
-
-  private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
   /**
    * Where the nodes are and how to prove who the agent is.
@@ -192,7 +179,7 @@ public final class RegistrationAgent implements AutoCloseable {
           break;
         }
         next++;
-        pause(backoff(failures));
+        pause(NodeChannels.backoff(failures));
       }
       stopped.complete(null);
     } catch (Refused e) {
@@ -340,7 +327,7 @@ public final class RegistrationAgent implements AutoCloseable {
         WorkloadRegistrationGrpc.newStub(channel(node));
     Optional<String> token = token();
     if (token.isPresent()) {
-      stub = stub.withCallCredentials(bearer(token.get()));
+      stub = stub.withCallCredentials(NodeChannels.bearer(token.get()));
     }
     stub.register(
         new ClientResponseObserver<RegisterRequest, RegisterResponse>() {
@@ -370,12 +357,8 @@ public final class RegistrationAgent implements AutoCloseable {
   }
 
   private Optional<String> token() throws RetryElsewhere {
-    if (connection.tokenFile().isEmpty()) {
-      return Optional.empty();
-    }
     try {
-      return Optional.of(
-          Files.readString(connection.tokenFile().get(), StandardCharsets.UTF_8).strip());
+      return NodeChannels.token(connection);
     } catch (IOException e) {
       throw new RetryElsewhere("cannot read the token file: " + e.getMessage());
     }
@@ -386,35 +369,7 @@ public final class RegistrationAgent implements AutoCloseable {
   }
 
   private ManagedChannel open(String node) {
-    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(node);
-    if (connection.tlsCa().isEmpty()) {
-      return builder.usePlaintext().build();
-    }
-    try {
-      SslContextBuilder tls =
-          GrpcSslContexts.forClient().trustManager(connection.tlsCa().get().toFile());
-      if (connection.certDir().isPresent()) {
-        Path dir = connection.certDir().get();
-        tls.keyManager(dir.resolve("tls.crt").toFile(), dir.resolve("tls.key").toFile());
-      }
-      return builder.sslContext(tls.build()).build();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot set up TLS to " + node, e);
-    }
-  }
-
-  private static CallCredentials bearer(String token) {
-    Metadata.Key<String> authorization =
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    return new CallCredentials() {
-      @Override
-      public void applyRequestMetadata(
-          RequestInfo requestInfo, Executor appExecutor, MetadataApplier applier) {
-        Metadata headers = new Metadata();
-        headers.put(authorization, "Bearer " + token);
-        applier.apply(headers);
-      }
-    };
+    return NodeChannels.open(connection, node);
   }
 
   private static Health wire(HealthStatus health) {
@@ -430,17 +385,6 @@ public final class RegistrationAgent implements AutoCloseable {
 
   private static String bounded(String output) {
     return output.length() <= 1024 ? output : output.substring(0, 1024);
-  }
-
-  private static Duration backoff(int failures) {
-    if (failures == 0) {
-      return Duration.ZERO;
-    }
-    long millis =
-        Math.min(MIN_BACKOFF.toMillis() << Math.min(failures - 1, 10), MAX_BACKOFF.toMillis());
-    // ±25 %, so agents that lost the same node do not all come back in step.
-    return Duration.ofMillis(
-        (long) (millis * (0.75 + 0.5 * ThreadLocalRandom.current().nextDouble())));
   }
 
   private void wake() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.ObjectMeta;
+import io.meshgate.xds.agent.IdentityFiles;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.serve.ProxyGroups;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -31,6 +33,15 @@ import picocli.CommandLine.Option;
         "Prints an Envoy bootstrap (--gateway) or a gRPC xDS bootstrap (--proxyless) pointing at the replicas.")
 final class BootstrapCommand implements Callable<Integer> {
   static final String XDS_CLUSTER = "xds_cluster";
+
+  /** The certificate provider instance the xDS resources name for the mesh identity. */
+  static final String CERTIFICATE_PROVIDER = "meshgate";
+
+  /** How gRPC names the Listener an xDS server asks for: its listening address fills %s. */
+  static final String SERVER_LISTENER_TEMPLATE = "grpc/server?xds.resource.listening_address=%s";
+
+  private static final Pattern SERVICE =
+      Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?/[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -88,6 +99,23 @@ final class BootstrapCommand implements Callable<Integer> {
   @Nullable Path tokenFile;
 
   @Option(
+      names = "--service",
+      paramLabel = "NS/SA",
+      description =
+          "--proxyless: the service's namespace and service account; its node metadata then names"
+              + " the group proxyless/NS/SA, which its credential must name too.")
+  @Nullable String service;
+
+  @Option(
+      names = "--identity-dir",
+      paramLabel = "DIR",
+      description =
+          "--proxyless: where meshgate identity keeps the service's mesh identity (cert.pem,"
+              + " key.pem, ca.pem); adds the certificate provider 'meshgate' (file_watcher) and the"
+              + " server listener name template, for xDS credentials.")
+  @Nullable Path identityDir;
+
+  @Option(
       names = "--envoy-admin-port",
       defaultValue = "9901",
       description = "Envoy's admin port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
@@ -99,6 +127,17 @@ final class BootstrapCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
           "--cert-dir and --token-file need --tls-ca: credentials are only sent over TLS");
+    }
+    if (!kind.proxyless && (service != null || identityDir != null)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--service and --identity-dir are options of --proxyless");
+    }
+    if (service != null && !SERVICE.matcher(service).matches()) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--service: '"
+              + service
+              + "' (expected: NAMESPACE/SERVICE_ACCOUNT, such as shop/orders)");
     }
     ObjectNode bootstrap = kind.proxyless ? grpc() : envoy();
     String text =
@@ -147,8 +186,19 @@ final class BootstrapCommand implements Callable<Integer> {
     ObjectNode node = root.putObject("node");
     node.put("id", nodeId);
     node.put("cluster", "proxyless");
-    node.putObject("metadata").put(ProxyGroups.PROXYLESS, "true");
+    node.putObject("metadata").put(ProxyGroups.PROXYLESS, service == null ? "true" : service);
     node.putObject("locality").put("zone", zone == null ? "" : zone);
+    if (identityDir != null) {
+      ObjectNode provider = root.putObject("certificate_providers").putObject(CERTIFICATE_PROVIDER);
+      provider.put("plugin_name", "file_watcher");
+      ObjectNode config = provider.putObject("config");
+      Path dir = identityDir.toAbsolutePath();
+      config.put("certificate_file", dir.resolve(IdentityFiles.CERTIFICATE).toString());
+      config.put("private_key_file", dir.resolve(IdentityFiles.PRIVATE_KEY).toString());
+      config.put("ca_certificate_file", dir.resolve(IdentityFiles.BUNDLE).toString());
+      config.put("refresh_interval", "30s");
+      root.put("server_listener_resource_name_template", SERVER_LISTENER_TEMPLATE);
+    }
     return root;
   }
 

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       NodeCommand.class,
       BootstrapCommand.class,
       RegisterCommand.class,
+      IdentityCommand.class,
       ValidateCommand.class,
       ApplyCommand.class,
       DeleteCommand.class,

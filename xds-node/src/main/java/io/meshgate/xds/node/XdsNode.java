@@ -19,6 +19,8 @@ import io.meshgate.discovery.RegistrationView;
 import io.meshgate.discovery.consul.ConsulClient;
 import io.meshgate.discovery.dns.DnsResolver;
 import io.meshgate.discovery.nomad.NomadClient;
+import io.meshgate.meshbridge.identity.IdentitySource;
+import io.meshgate.xds.identity.IdentityService;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.register.RegistrationService;
@@ -68,6 +70,7 @@ public final class XdsNode implements AutoCloseable {
   private final TokenKeysView tokenKeys;
   private final AdsService ads;
   private final RegistrationService registrations;
+  private final IdentityService identities;
   private final RegistrationView registered;
   private final SidecarRegistrations sidecars;
   private final Server xds;
@@ -89,6 +92,15 @@ public final class XdsNode implements AutoCloseable {
           });
 
   private XdsNode(NodeSettings settings, boolean runApplier) {
+    this(settings, runApplier, Optional.empty());
+  }
+
+  /**
+   * @param identitySource the mesh CA that signs proxyless services' CSRs; empty: the identity
+   *     service answers UNAVAILABLE
+   */
+  private XdsNode(
+      NodeSettings settings, boolean runApplier, Optional<IdentitySource> identitySource) {
     Optional<AdminToken> adminToken = adminToken(settings);
     StartWarnings.of(settings).forEach(log::warn);
     this.etcd = settings.etcdConnection().connect();
@@ -128,6 +140,11 @@ public final class XdsNode implements AutoCloseable {
             Clock.systemUTC(),
             settings.replicaId(),
             settings.registrationTtl());
+    this.identities =
+        new IdentityService(
+            identitySource,
+            new Authorizer(tokens, security.allowAnonymous()),
+            new StreamAdmission(limits.newStreamsPerSecond(), limits.maxStreams()));
     this.sidecars =
         new SidecarRegistrations(
             new RegistrationStore(etcd),
@@ -142,6 +159,8 @@ public final class XdsNode implements AutoCloseable {
               .addService(ServerInterceptors.intercept(ads, new ProxyAuthenticator()))
               // VMs' agents register on the xDS port, authenticated as proxies are.
               .addService(ServerInterceptors.intercept(registrations, new ProxyAuthenticator()))
+              // Proxyless services' agents fetch their identities there too.
+              .addService(ServerInterceptors.intercept(identities, new ProxyAuthenticator()))
               // grpc-java adds ±10 % jitter to the age, so proxies do not all reconnect at once.
               .maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
               .maxConnectionAgeGrace(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
@@ -204,13 +223,15 @@ public final class XdsNode implements AutoCloseable {
         () -> {
           int ended =
               ads.endExpiredCredentials(Clock.systemUTC().instant())
-                  + registrations.endExpiredCredentials(Clock.systemUTC().instant());
+                  + registrations.endExpiredCredentials(Clock.systemUTC().instant())
+                  + identities.endExpiredCredentials(Clock.systemUTC().instant());
           if (ended > 0) {
             log.info("ended {} streams whose proxy token expired", ended);
           }
           int revoked =
               ads.endRevokedCredentials(tokenKeys::isLive)
-                  + registrations.endRevokedCredentials(tokenKeys::isLive);
+                  + registrations.endRevokedCredentials(tokenKeys::isLive)
+                  + identities.endRevokedCredentials(tokenKeys::isLive);
           if (revoked > 0) {
             log.info("ended {} streams whose proxy token's signing key was revoked", revoked);
           }
@@ -281,6 +302,14 @@ public final class XdsNode implements AutoCloseable {
     return new XdsNode(requireNonNull(settings, "settings"), true);
   }
 
+  /** A full replica whose identity service signs with {@code identitySource}. */
+  public static XdsNode start(NodeSettings settings, IdentitySource identitySource) {
+    return new XdsNode(
+        requireNonNull(settings, "settings"),
+        true,
+        Optional.of(requireNonNull(identitySource, "identitySource")));
+  }
+
   /** Serving only, without an applier (tests that run several replicas on one etcd). */
   public static XdsNode startServingOnly(NodeSettings settings) {
     return new XdsNode(requireNonNull(settings, "settings"), false);
@@ -342,6 +371,7 @@ public final class XdsNode implements AutoCloseable {
     // Agents register again through another node at once; their registrations keep their leases,
     // and so do the sidecars' (their proxies reconnect elsewhere and register again).
     registrations.endAllStreams();
+    identities.endAllStreams();
     sidecars.close();
     etcdHealth.close();
     acks.close();

@@ -6,13 +6,18 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 
 /**
  * Which group a proxy belongs to, from its node metadata: {@code meshgate.io/gateway:
- * [NAMESPACE/]NAME}, {@code meshgate.io/sidecar: [NAMESPACE/]NAME} or {@code meshgate.io/proxyless:
- * "true"}; otherwise the node's cluster. (The xDS security issue derives it from credentials.)
+ * [NAMESPACE/]NAME}, {@code meshgate.io/sidecar: [NAMESPACE/]NAME}, {@code meshgate.io/proxyless:
+ * "true"} or {@code meshgate.io/proxyless: NAMESPACE/SERVICE_ACCOUNT} (a proxyless service with a
+ * mesh identity, group {@code proxyless/NAMESPACE/SERVICE_ACCOUNT}); otherwise the node's cluster.
+ * (The xDS security issue derives it from credentials.)
  */
 public final class ProxyGroups {
   public static final String GATEWAY = "meshgate.io/gateway";
   public static final String SIDECAR = "meshgate.io/sidecar";
   public static final String PROXYLESS = "meshgate.io/proxyless";
+
+  /** The group of every proxyless client, and the prefix of those with an identity. */
+  private static final String PROXYLESS_GROUP = "proxyless";
 
   private ProxyGroups() {}
 
@@ -42,9 +47,21 @@ public final class ProxyGroups {
     }
     Value proxyless = metadata.getFieldsOrDefault(PROXYLESS, Value.getDefaultInstance());
     if (proxyless.getBoolValue() || "true".equalsIgnoreCase(proxyless.getStringValue())) {
-      return "proxyless";
+      return PROXYLESS_GROUP;
+    }
+    String service = proxyless.getStringValue().trim();
+    if (service.contains("/")) {
+      return PROXYLESS_GROUP + "/" + service;
     }
     return node.getCluster();
+  }
+
+  /**
+   * The group whose snapshot a stream of {@code group} is served: {@code proxyless/NS/SA} (a group
+   * that names an identity) is served what every proxyless client is; any other group its own.
+   */
+  public static String served(String group) {
+    return group.startsWith(PROXYLESS_GROUP + "/") ? PROXYLESS_GROUP : group;
   }
 
   private static String text(Struct metadata, String key) {

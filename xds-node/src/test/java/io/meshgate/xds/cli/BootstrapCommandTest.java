@@ -81,6 +81,59 @@ class BootstrapCommandTest {
   }
 
   @Test
+  void aProxylessServiceWithAnIdentityNamesItsGroupTheFileWatcherAndTheServerTemplate(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    CliRun run =
+        CliRun.run(
+            "bootstrap",
+            "--proxyless",
+            "--node-id",
+            "orders-1",
+            "--service",
+            "shop/orders",
+            "--identity-dir",
+            dir.toString());
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    JsonNode json = Mappers.json().readTree(run.out());
+    assertThat(json.path("node").path("metadata").path("meshgate.io/proxyless").asText())
+        .isEqualTo("shop/orders");
+    JsonNode provider = json.path("certificate_providers").path("meshgate");
+    assertThat(provider.path("plugin_name").asText()).isEqualTo("file_watcher");
+    assertThat(provider.path("config").path("certificate_file").asText())
+        .isEqualTo(dir.resolve("cert.pem").toAbsolutePath().toString());
+    assertThat(provider.path("config").path("private_key_file").asText())
+        .isEqualTo(dir.resolve("key.pem").toAbsolutePath().toString());
+    assertThat(provider.path("config").path("ca_certificate_file").asText())
+        .isEqualTo(dir.resolve("ca.pem").toAbsolutePath().toString());
+    assertThat(provider.path("config").path("refresh_interval").asText()).isEqualTo("30s");
+    assertThat(json.path("server_listener_resource_name_template").asText())
+        .isEqualTo("grpc/server?xds.resource.listening_address=%s");
+  }
+
+  @Test
+  void withoutAnIdentityDirThereIsNoCertificateProvider() throws Exception {
+    CliRun run = CliRun.run("bootstrap", "--proxyless", "--node-id", "c1");
+
+    JsonNode json = Mappers.json().readTree(run.out());
+    assertThat(json.has("certificate_providers")).isFalse();
+    assertThat(json.has("server_listener_resource_name_template")).isFalse();
+  }
+
+  @Test
+  void aServiceMustBeNamespaceSlashServiceAccountAndIsForProxylessOnly() {
+    CliRun malformed =
+        CliRun.run("bootstrap", "--proxyless", "--node-id", "c1", "--service", "orders");
+    CliRun gateway =
+        CliRun.run("bootstrap", "--gateway", "edge", "--node-id", "e", "--service", "shop/orders");
+
+    assertThat(malformed.exit()).isEqualTo(2);
+    assertThat(malformed.err()).contains("expected: NAMESPACE/SERVICE_ACCOUNT");
+    assertThat(gateway.exit()).isEqualTo(2);
+    assertThat(gateway.err()).contains("options of --proxyless");
+  }
+
+  @Test
   void oneKindOfProxyMustBeChosen() {
     assertThat(CliRun.run("bootstrap", "--node-id", "x").exit()).isEqualTo(2);
   }
