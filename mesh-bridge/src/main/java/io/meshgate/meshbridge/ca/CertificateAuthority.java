@@ -2,6 +2,8 @@ package io.meshgate.meshbridge.ca;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -11,6 +13,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
+import java.security.SignatureException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -18,6 +21,7 @@ import java.util.Arrays;
 import java.util.Date;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
@@ -29,12 +33,14 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -47,6 +53,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class CertificateAuthority {
   /** BouncyCastle, not registered globally: only RFC 6979 signing needs it. */
   private static final BouncyCastleProvider BC = new BouncyCastleProvider();
+
+  private static final String DETERMINISTIC_ECDSA = "SHA256withECDDSA";
 
   private final X509Certificate certificate;
   private final PrivateKey privateKey;
@@ -256,22 +264,55 @@ public final class CertificateAuthority {
   private static X509Certificate sign(
       X509v3CertificateBuilder builder, PrivateKey signer, Signing signing) {
     try {
-      JcaContentSignerBuilder contentSigner =
-          new JcaContentSignerBuilder(signatureAlgorithm(signer, signing));
-      if (signing == Signing.DETERMINISTIC) {
-        contentSigner.setProvider(BC);
-      }
-      return new JcaX509CertificateConverter()
-          .getCertificate(builder.build(contentSigner.build(signer)));
+      String algorithm = signatureAlgorithm(signer, signing);
+      ContentSigner contentSigner =
+          algorithm.equals(DETERMINISTIC_ECDSA)
+              ? deterministicEcdsa(signer)
+              : new JcaContentSignerBuilder(algorithm).build(signer);
+      return new JcaX509CertificateConverter().getCertificate(builder.build(contentSigner));
     } catch (OperatorCreationException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot sign a certificate", e);
     }
   }
 
+  /**
+   * ECDSA with SHA-256 and RFC 6979 nonces, by BouncyCastle. Built by hand: BouncyCastle's
+   * algorithm-identifier finder does not know the name SHA256withECDDSA, while the signature it
+   * makes is an ordinary ecdsa-with-SHA256 one, which is the identifier written here.
+   */
+  private static ContentSigner deterministicEcdsa(PrivateKey signer)
+      throws GeneralSecurityException {
+    Signature signature = Signature.getInstance(DETERMINISTIC_ECDSA, BC);
+    signature.initSign(signer);
+    AlgorithmIdentifier identifier = new AlgorithmIdentifier(X9ObjectIdentifiers.ecdsa_with_SHA256);
+    ByteArrayOutputStream content = new ByteArrayOutputStream();
+    return new ContentSigner() {
+      @Override
+      public AlgorithmIdentifier getAlgorithmIdentifier() {
+        return identifier;
+      }
+
+      @Override
+      public OutputStream getOutputStream() {
+        return content;
+      }
+
+      @Override
+      public byte[] getSignature() {
+        try {
+          signature.update(content.toByteArray());
+          return signature.sign();
+        } catch (SignatureException e) {
+          throw new IllegalStateException("cannot sign a certificate", e);
+        }
+      }
+    };
+  }
+
   private static String signatureAlgorithm(PrivateKey key, Signing signing) {
     return switch (key.getAlgorithm()) {
       case "EC", "ECDSA" ->
-          signing == Signing.DETERMINISTIC ? "SHA256withECDDSA" : "SHA256withECDSA";
+          signing == Signing.DETERMINISTIC ? DETERMINISTIC_ECDSA : "SHA256withECDSA";
       case "RSA" -> "SHA256withRSA";
       default ->
           throw new IllegalArgumentException(
