@@ -8,6 +8,7 @@ import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.config.store.EtcdConnection;
 import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.discovery.nomad.NomadSettings;
+import io.meshgate.meshbridge.meshca.MeshCaSettings;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.pipeline.Holdoff;
 import io.meshgate.xds.register.RegistrationService;
@@ -53,6 +54,9 @@ import java.util.Optional;
  *     {@code host:port,...}; default: this machine's /etc/resolv.conf)
  * @param registrationTtl the lease of a Workload an agent registers through this node: an agent
  *     silent this long is gone ({@code MESHGATE_REGISTRATION_TTL}; default 15 s)
+ * @param meshCa the mesh CA's trust domain ({@code MESHGATE_TRUST_DOMAIN}; default {@code
+ *     meshgate.local}) and leaf lifetime ({@code MESHGATE_MESH_CERT_TTL}; default 24 h, at least 10
+ *     min); the CA runs only on a replica with a seal key
  */
 public record NodeSettings(
     String kafka,
@@ -75,9 +79,11 @@ public record NodeSettings(
     Optional<ConsulSettings> consul,
     Optional<NomadSettings> nomad,
     Optional<String> dnsServers,
-    Duration registrationTtl) {
+    Duration registrationTtl,
+    MeshCaSettings meshCa) {
   public NodeSettings {
     requireNonNull(registrationTtl, "registrationTtl");
+    requireNonNull(meshCa, "meshCa");
     requireNonNull(dnsServers, "dnsServers");
     requireNonNull(consul, "consul");
     requireNonNull(nomad, "nomad");
@@ -138,6 +144,8 @@ public record NodeSettings(
     private NomadSettings nomad;
     private String dnsServers;
     private Duration registrationTtl = RegistrationService.DEFAULT_TTL;
+    private String trustDomain = MeshCaSettings.DEFAULT_TRUST_DOMAIN;
+    private Duration meshCertTtl = MeshCaSettings.DEFAULT_LEAF_TTL;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -240,6 +248,18 @@ public record NodeSettings(
       return this;
     }
 
+    /** The mesh CA's trust domain ({@code MESHGATE_TRUST_DOMAIN}), checked by {@link #build}. */
+    public Builder trustDomain(String trustDomain) {
+      this.trustDomain = requireNonNull(trustDomain, "trustDomain");
+      return this;
+    }
+
+    /** The lifetime of mesh leaf certificates ({@code MESHGATE_MESH_CERT_TTL}), at least 10 min. */
+    public Builder meshCertTtl(Duration meshCertTtl) {
+      this.meshCertTtl = requireNonNull(meshCertTtl, "meshCertTtl");
+      return this;
+    }
+
     /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
     public Builder adminTokenFile(Path adminTokenFile) {
       this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
@@ -273,7 +293,8 @@ public record NodeSettings(
           Optional.ofNullable(consul),
           Optional.ofNullable(nomad),
           Optional.ofNullable(dnsServers),
-          registrationTtl);
+          registrationTtl,
+          new MeshCaSettings(trustDomain, meshCertTtl));
     }
   }
 
