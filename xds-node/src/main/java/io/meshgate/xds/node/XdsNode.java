@@ -307,8 +307,8 @@ public final class XdsNode implements AutoCloseable {
     try {
       new MeshCaRoots(etcd, settings.meshCa().trustDomain(), Clock.systemUTC())
           .ensureInitialized(sealer);
-    } catch (IllegalStateException e) {
-      // Not fatal: the CA reports itself unavailable until a root exists (a restart creates it).
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // Not fatal: the CA reports itself unavailable, with the reason, until a root reads.
       log.warn("cannot create the first mesh CA root: {}", e.getMessage());
     }
     return Optional.of(MeshCaSource.open(etcd, unsealer, settings.meshCa()));
