@@ -31,14 +31,14 @@ import java.util.regex.Pattern;
  * trusted from then on) and when it starts signing leaves. It holds no plaintext key, so it may be
  * printed; {@link #toString()} still leaves the envelope out, as it is of no use in a log.
  *
- * @param id 16 hex digits of the SHA-256 of the certificate (DER): names the root in the CLI and
- *     in the sealed envelope
+ * @param id 16 hex digits of the SHA-256 of the certificate (DER): names the root in the CLI and in
+ *     the sealed envelope
  * @param certificatePem the self-signed root certificate, one PEM block
  * @param sealedKey the PKCS#8 private key, sealed for namespace {@value #SEAL_NAMESPACE}, name
  *     {@code id}, value {@value #SEAL_VALUE}
  * @param created when the root was added: trusted from then on
- * @param signsFrom from when leaves are signed by it: later than {@code created} by the
- *     propagation time of a rotation, so that every peer trusts it before it meets its leaves
+ * @param signsFrom from when leaves are signed by it: later than {@code created} by the propagation
+ *     time of a rotation, so that every peer trusts it before it meets its leaves
  */
 public record MeshCaRoot(
     String id, String certificatePem, SealedData sealedKey, Instant created, Instant signsFrom) {
@@ -233,7 +233,12 @@ public record MeshCaRoot(
       return Instant.parse(value);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(
-          source + ": " + field + ": '" + value + "' (expected: RFC 3339, e.g. 2025-01-31T12:00:00Z)");
+          source
+              + ": "
+              + field
+              + ": '"
+              + value
+              + "' (expected: RFC 3339, e.g. 2025-01-31T12:00:00Z)");
     }
   }
 }

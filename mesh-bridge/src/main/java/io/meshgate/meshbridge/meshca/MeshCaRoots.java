@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * The mesh CA's roots in etcd: one value at {@code Keyspace.MESH_CA_ROOTS} holding every root,
  * oldest first (see {@link MeshCaRoot}). Roots are self-signed EC P-256 certificates valid for 10
  * years, their private keys sealed for the cluster's seal key. Writes are single etcd transactions
- * guarded by the value's absence or mod revision, so replicas and operators racing each other
- * never lose a root. Thread-safe; every call is one or two etcd round trips.
+ * guarded by the value's absence or mod revision, so replicas and operators racing each other never
+ * lose a root. Thread-safe; every call is one or two etcd round trips.
  */
 public final class MeshCaRoots {
   /** How long a root is valid: far beyond any rotation schedule, so it never lapses unnoticed. */
@@ -89,8 +89,7 @@ public final class MeshCaRoots {
             client.getKVClient().txn().If(unchanged).Then(put(List.of(first))).commit(),
             "creating the first mesh CA root");
     if (response.isSucceeded()) {
-      log.info(
-          "created the first mesh CA root id={} for trust domain {}", first.id(), trustDomain);
+      log.info("created the first mesh CA root id={} for trust domain {}", first.id(), trustDomain);
       return List.of(first);
     }
     List<MeshCaRoot> winner = read();
@@ -109,8 +108,8 @@ public final class MeshCaRoots {
    * trusted until its last leaf expired. Atomic: if the roots changed since they were read, nothing
    * is written and this fails; run it again.
    *
-   * @throws IllegalStateException if there is no root yet, or the previous rotation's root does
-   *     not sign yet (two pending roots would let peers trust a signer they never saw)
+   * @throws IllegalStateException if there is no root yet, or the previous rotation's root does not
+   *     sign yet (two pending roots would let peers trust a signer they never saw)
    */
   public MeshCaRoot rotate(Sealer sealer, Duration propagation) {
     return rotate(sealer, propagation, () -> {});

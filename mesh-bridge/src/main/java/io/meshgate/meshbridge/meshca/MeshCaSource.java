@@ -182,8 +182,7 @@ public final class MeshCaSource implements IdentitySource {
     if (earliest != null && (due == null || earliest.isBefore(due))) {
       run(this::plan);
     }
-    return new IdentitySnapshot(
-        Optional.of(bundle(ready, now)), issued, Optional.<String>empty());
+    return new IdentitySnapshot(Optional.of(bundle(ready, now)), issued, Optional.<String>empty());
   }
 
   @Override
@@ -250,8 +249,8 @@ public final class MeshCaSource implements IdentitySource {
 
   /**
    * Runs the listeners now, on the scheduler thread, if the moment planned for the next change has
-   * come by the clock, and plans the next one; returns once done. The scheduler does this by
-   * itself on a real clock; tests on a manual clock call it after moving the clock.
+   * come by the clock, and plans the next one; returns once done. The scheduler does this by itself
+   * on a real clock; tests on a manual clock call it after moving the clock.
    */
   void check() {
     try {
@@ -508,7 +507,9 @@ public final class MeshCaSource implements IdentitySource {
 
   // ---- state
 
-  /** What the source knows of its CA: one of {@link Pending}, {@link Unavailable}, {@link Ready}. */
+  /**
+   * What the source knows of its CA: one of {@link Pending}, {@link Unavailable}, {@link Ready}.
+   */
   private sealed interface CaState permits Pending, Unavailable, Ready {}
 
   /** The roots were not read yet. */

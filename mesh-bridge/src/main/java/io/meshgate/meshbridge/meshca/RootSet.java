@@ -15,8 +15,8 @@ import java.util.Optional;
  * <p>A root is trusted from its {@code created} on. It stays trusted until the last leaf it may
  * have signed expired: its successor's {@code signsFrom} plus the leaf TTL plus the backdate; the
  * newest root is trusted indefinitely. A leaf whose window starts at {@code s} is signed by the
- * newest root whose {@code signsFrom} is not after {@code s}; the first root also signs windows that
- * started before it was created (a leaf's window may start up to 2/3 of its TTL in the past).
+ * newest root whose {@code signsFrom} is not after {@code s}; the first root also signs windows
+ * that started before it was created (a leaf's window may start up to 2/3 of its TTL in the past).
  *
  * @param roots oldest first, as stored (each rotation appends)
  * @param leafTtl the lifetime of the leaves the roots sign

@@ -12,8 +12,8 @@ import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.meshbridge.ca.CertificateAuthority;
 import io.meshgate.testkit.EtcdCluster;
-import java.security.interfaces.ECPublicKey;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -64,9 +64,11 @@ class MeshCaRootsIT {
 
     // when
     CompletableFuture<List<MeshCaRoot>> a =
-        CompletableFuture.supplyAsync(() -> awaitThen(start, () -> roots.ensureInitialized(sealer)));
+        CompletableFuture.supplyAsync(
+            () -> awaitThen(start, () -> roots.ensureInitialized(sealer)));
     CompletableFuture<List<MeshCaRoot>> b =
-        CompletableFuture.supplyAsync(() -> awaitThen(start, () -> other.ensureInitialized(sealer)));
+        CompletableFuture.supplyAsync(
+            () -> awaitThen(start, () -> other.ensureInitialized(sealer)));
     start.countDown();
 
     // then
@@ -79,8 +81,7 @@ class MeshCaRootsIT {
   }
 
   @Test
-  void theFirstRootIsASelfSignedP256RootForTenYearsWhoseKeyIsStoredSealedOnly()
-      throws Exception {
+  void theFirstRootIsASelfSignedP256RootForTenYearsWhoseKeyIsStoredSealedOnly() throws Exception {
     // when
     MeshCaRoot root = roots.ensureInitialized(sealer).get(0);
 
@@ -89,9 +90,15 @@ class MeshCaRootsIT {
     assertThat(certificate.getSubjectX500Principal().getName())
         .isEqualTo("CN=meshgate mesh CA shop.example");
     assertThat(certificate.getBasicConstraints()).isGreaterThanOrEqualTo(0);
-    assertThat(((ECPublicKey) certificate.getPublicKey()).getParams().getCurve().getField().getFieldSize())
+    assertThat(
+            ((ECPublicKey) certificate.getPublicKey())
+                .getParams()
+                .getCurve()
+                .getField()
+                .getFieldSize())
         .isEqualTo(256);
-    assertThat(certificate.getNotAfter().toInstant()).isEqualTo(clock.instant().plus(Duration.ofDays(3650)));
+    assertThat(certificate.getNotAfter().toInstant())
+        .isEqualTo(clock.instant().plus(Duration.ofDays(3650)));
     certificate.verify(certificate.getPublicKey());
     assertThat(root.created()).isEqualTo(clock.instant());
     assertThat(root.signsFrom()).isEqualTo(root.created());

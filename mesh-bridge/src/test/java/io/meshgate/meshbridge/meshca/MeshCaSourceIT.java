@@ -129,7 +129,9 @@ class MeshCaSourceIT {
     X509Certificate leaf = leaf(orders.chainPem());
     assertThat(Pem.certificates(orders.chainPem(), "chain")).hasSize(1);
     List<String> names =
-        leaf.getSubjectAlternativeNames().stream().map(name -> String.valueOf(name.get(1))).toList();
+        leaf.getSubjectAlternativeNames().stream()
+            .map(name -> String.valueOf(name.get(1)))
+            .toList();
     assertThat(names).containsExactly(ORDERS.toString());
     assertThat(leaf.getExtendedKeyUsage())
         .containsExactlyInAnyOrder("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2");
@@ -211,7 +213,8 @@ class MeshCaSourceIT {
       Instant windowStart = identity.notBefore().plus(MeshCaSettings.BACKDATE);
       assertThat(signedBy(identity, windowStart.isBefore(fresh.signsFrom()) ? old : fresh))
           .isTrue();
-      assertVerifies(leaf(identity.chainPem()), atSignsFrom.bundle().orElseThrow(), clock.instant());
+      assertVerifies(
+          leaf(identity.chainPem()), atSignsFrom.bundle().orElseThrow(), clock.instant());
     }
 
     // when: every leaf has been renewed since

@@ -95,7 +95,8 @@ class MeshCaCommandIT {
         .containsExactly("ID", "CREATED", "SIGNS FROM", "TRUSTED UNTIL", "STATE");
     assertThat(lines.get(1)).startsWith(first.id()).endsWith("ACTIVE");
     assertThat(lines.get(1))
-        .contains(second.signsFrom().plus(java.time.Duration.ofHours(24)).plusSeconds(300).toString());
+        .contains(
+            second.signsFrom().plus(java.time.Duration.ofHours(24)).plusSeconds(300).toString());
     assertThat(lines.get(2)).startsWith(second.id()).endsWith("PREPARED").contains(" - ");
 
     // when: a second rotation before the first one's root signs

@@ -59,8 +59,7 @@ class NodeMeshCaIT {
     XdsNode b = start("b", sealKey);
 
     // then
-    assertThat(new MeshCaRoots(etcd.client(), "shop.example", Clock.systemUTC()).read())
-        .hasSize(1);
+    assertThat(new MeshCaRoots(etcd.client(), "shop.example", Clock.systemUTC()).read()).hasSize(1);
     IdentitySource fromA = a.identities().orElseThrow();
     IdentitySource fromB = b.identities().orElseThrow();
     assertThat(fromA.trustDomain()).isEqualTo("shop.example");

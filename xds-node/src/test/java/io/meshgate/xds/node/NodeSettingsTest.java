@@ -52,7 +52,8 @@ class NodeSettingsTest {
   void theMeshCaIssuesForMeshgateLocalForADayByDefault() {
     NodeSettings settings = NodeSettings.builder("k:9092", "http://e:2379", "r").build();
 
-    assertThat(settings.meshCa()).isEqualTo(new MeshCaSettings("meshgate.local", Duration.ofHours(24)));
+    assertThat(settings.meshCa())
+        .isEqualTo(new MeshCaSettings("meshgate.local", Duration.ofHours(24)));
     assertThat(settings.meshCa().reissuePeriod()).isEqualTo(Duration.ofHours(16));
   }
 
@@ -62,8 +63,7 @@ class NodeSettingsTest {
 
     assertThatThrownBy(() -> builder.trustDomain("Shop/Example").build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage(
-            "trust domain: 'Shop/Example' (expected: lower-case letters, digits, . _ -)");
+        .hasMessage("trust domain: 'Shop/Example' (expected: lower-case letters, digits, . _ -)");
     assertThatThrownBy(
             () -> builder.trustDomain("shop.example").meshCertTtl(Duration.ofMinutes(9)).build())
         .isInstanceOf(IllegalArgumentException.class)
