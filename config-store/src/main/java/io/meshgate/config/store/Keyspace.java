@@ -19,6 +19,12 @@ public final class Keyspace {
   /** Election key for singleton work (status write-back). */
   public static final String LEADER = ROOT + "leader";
 
+  /**
+   * The mesh CA's roots: one JSON value holding every root, oldest first, each with its private key
+   * sealed for the cluster's seal key. One value, so that a rotation is one guarded write.
+   */
+  public static final String MESH_CA_ROOTS = ROOT + "mesh-ca/roots";
+
   private Keyspace() {}
 
   /** The stored resource (JSON). */

@@ -125,21 +125,21 @@ final class PolicyRules {
     }
     if (target.sectionName() != null) {
       problems.add(
-          "/spec/targetRef/sectionName", "a Backend has no sections to target", target.sectionName());
+          "/spec/targetRef/sectionName",
+          "a Backend has no sections to target",
+          target.sectionName());
     }
     for (int i = 0; i < permission.from().size(); i++) {
       PermissionSource source = permission.from().get(i);
       String at = "/spec/from/" + i;
-      if (source.spiffeId() != null && (source.namespace() != null || source.serviceAccount() != null)) {
+      if (source.spiffeId() != null
+          && (source.namespace() != null || source.serviceAccount() != null)) {
         problems.add(
-            at,
-            "names callers twice: give a spiffeId, or a namespace and/or serviceAccount",
-            null);
+            at, "names callers twice: give a spiffeId, or a namespace and/or serviceAccount", null);
       } else if (source.spiffeId() == null
           && source.namespace() == null
           && source.serviceAccount() == null) {
-        problems.add(
-            at, "names no caller (expected: spiffeId, namespace or serviceAccount)", null);
+        problems.add(at, "names no caller (expected: spiffeId, namespace or serviceAccount)", null);
       }
     }
     PermissionOperation to = permission.to();

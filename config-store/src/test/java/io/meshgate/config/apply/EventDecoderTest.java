@@ -129,7 +129,8 @@ class EventDecoderTest {
         Resource.of(
             Kind.BACKEND,
             ObjectMeta.of("shop", "other"),
-            new BackendSpec(null, null, null, null, new DnsSource("o.example.com", 80), null, null));
+            new BackendSpec(
+                null, null, null, null, new DnsSource("o.example.com", 80), null, null));
     ConfigEvent event = ENCODER.changeset("shop", List.of(BACKEND, other), List.of());
     byte[] value =
         event.valueText().replace("\"port\":80", "\"port\":70000").getBytes(StandardCharsets.UTF_8);

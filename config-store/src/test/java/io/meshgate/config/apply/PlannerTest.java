@@ -265,7 +265,8 @@ class PlannerTest {
         Resource.of(
             Kind.BACKEND,
             ObjectMeta.of("shop", "other"),
-            new BackendSpec(null, null, null, null, new DnsSource("o.example.com", 80), null, null));
+            new BackendSpec(
+                null, null, null, null, new DnsSource("o.example.com", 80), null, null));
     apply(new DecodedEvent.Applied(meta("e0"), other));
 
     Plan plan =

@@ -21,7 +21,8 @@ class ConfigSnapshotTest {
     return Resource.of(
         Kind.BACKEND,
         ObjectMeta.of(namespace, name),
-        new BackendSpec(null, null, null, null, new DnsSource(name + ".example.com", 443), null, null));
+        new BackendSpec(
+            null, null, null, null, new DnsSource(name + ".example.com", 443), null, null));
   }
 
   private static Resource secret(String namespace, String name) {

@@ -401,7 +401,8 @@ class ConfigViewIT {
     return Resource.of(
         Kind.BACKEND,
         ObjectMeta.of(namespace, name).withBookkeeping("uid-" + name, 1, 0),
-        new BackendSpec(null, null, null, null, new DnsSource(name + ".example.com", port), null, null));
+        new BackendSpec(
+            null, null, null, null, new DnsSource(name + ".example.com", port), null, null));
   }
 
   /** What the view should hold for a resource written at {@code revision}. */

@@ -96,7 +96,8 @@ final class LargeConfig {
     return Resource.of(
         Kind.BACKEND,
         new ObjectMeta(name, namespace, null, annotations, "uid-" + name, 1L, null, null),
-        new BackendSpec(null, null, null, null, new DnsSource(name + ".example.com", 80), null, null));
+        new BackendSpec(
+            null, null, null, null, new DnsSource(name + ".example.com", 80), null, null));
   }
 
   private static Resource stored(Resource resource, long revision) {

@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       CaCommand.class,
       CertCommand.class,
       TokenCommand.class,
+      MeshCaCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Meshgate implements Runnable {

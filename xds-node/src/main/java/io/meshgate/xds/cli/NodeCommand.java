@@ -2,11 +2,13 @@ package io.meshgate.xds.cli;
 
 import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.discovery.nomad.NomadSettings;
+import io.meshgate.meshbridge.meshca.MeshCaSettings;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.ServingLimits;
 import io.meshgate.xds.node.XdsNode;
 import io.meshgate.xds.node.XdsSecurity;
+import io.meshgate.xds.resolve.MeshSettings;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -159,6 +161,31 @@ final class NodeCommand implements Callable<Integer> {
   Duration registrationTtl;
 
   @Option(
+      names = "--trust-domain",
+      descriptionKey = "trust-domain",
+      defaultValue = "meshgate.local",
+      description =
+          "The trust domain of the SPIFFE identities the mesh CA issues, spiffe://<domain>/ns/<namespace>/sa/<name> (env MESHGATE_TRUST_DOMAIN; default ${DEFAULT-VALUE}).")
+  String trustDomain;
+
+  @Option(
+      names = "--mesh-cert-ttl",
+      descriptionKey = "mesh-cert-ttl",
+      defaultValue = "24h",
+      converter = DurationConverter.class,
+      description =
+          "How long a mesh certificate is valid; a new one is issued after 2/3 of it; at least 10m (env MESHGATE_MESH_CERT_TTL; default ${DEFAULT-VALUE}).")
+  Duration meshCertTtl;
+
+  @Option(
+      names = "--mesh-default-permission",
+      descriptionKey = "mesh-default-permission",
+      defaultValue = "DENY",
+      description =
+          "Who may call an in-mesh Backend that no Allow TrafficPermission targets: ALLOW (every mesh identity) or DENY (none); every replica must use the same (env MESHGATE_MESH_DEFAULT_PERMISSION; default ${DEFAULT-VALUE}).")
+  MeshSettings.DefaultPermission meshDefaultPermission;
+
+  @Option(
       names = "--history-limit",
       descriptionKey = "history-limit",
       defaultValue = "10",
@@ -189,6 +216,12 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    try {
+      new MeshCaSettings(trustDomain, meshCertTtl);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--trust-domain, --mesh-cert-ttl: " + e.getMessage());
+    }
     NodeSettings.Builder builder =
         NodeSettings.builder(
                 cluster.kafka,
@@ -217,6 +250,9 @@ final class NodeCommand implements Callable<Integer> {
             .historyLimit(historyLimit)
             .tokenMaxTtl(tokenMaxTtl)
             .registrationTtl(registrationTtl)
+            .trustDomain(trustDomain)
+            .meshCertTtl(meshCertTtl)
+            .meshDefaultPermission(meshDefaultPermission)
             .etcdLimits(etcdLimits.limits())
             .etcdConnection(cluster.etcdConnection())
             .certificateDirs(certificateDirs());

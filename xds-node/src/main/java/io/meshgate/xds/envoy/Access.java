@@ -20,8 +20,8 @@ import java.util.List;
  * TrafficPermissions as Envoy's RBAC, which grpc-java's xDS servers apply too (gRFC A41). Two RBAC
  * filters, because one holds one action: the first denies the callers of Deny permissions, the
  * second, when callers are restricted, lets in only those of Allow permissions (none: nobody). For
- * HTTP both filters sit in the chain unconfigured and the inbound virtual host configures them, so a
- * permission change is a route change and connections stay; TCP has no routes, so its filters
+ * HTTP both filters sit in the chain unconfigured and the inbound virtual host configures them, so
+ * a permission change is a route change and connections stay; TCP has no routes, so its filters
  * carry the rules.
  */
 final class Access {
@@ -52,8 +52,7 @@ final class Access {
 
   /** The per-host configuration of the allow filter; an empty override when all may call. */
   static Any allowPerHost(AccessIr access) {
-    return perRoute(
-        access.restrictsCallers() ? rules(RBAC.Action.ALLOW, access.allows()) : null);
+    return perRoute(access.restrictsCallers() ? rules(RBAC.Action.ALLOW, access.allows()) : null);
   }
 
   /** The network filters of a TCP inbound chain, deny first. */
@@ -73,7 +72,15 @@ final class Access {
         .setName(NETWORK_RBAC)
         .setTypedConfig(
             Any.pack(
-                io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.newBuilder()
+                io.envoyproxy
+                    .envoy
+                    .extensions
+                    .filters
+                    .network
+                    .rbac
+                    .v3
+                    .RBAC
+                    .newBuilder()
                     .setStatPrefix(statPrefix)
                     .setRules(rules)
                     .build()))

@@ -1,13 +1,13 @@
 package io.meshgate.xds.envoy;
 
-import io.meshgate.meshbridge.identity.IdentitySnapshot;
-import io.meshgate.meshbridge.identity.SpiffeId;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.ListenerIr;

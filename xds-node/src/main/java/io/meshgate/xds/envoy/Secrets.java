@@ -1,20 +1,19 @@
 package io.meshgate.xds.envoy;
 
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
-import io.meshgate.meshbridge.identity.IssuedIdentity;
-import io.meshgate.meshbridge.identity.TrustBundle;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.meshgate.meshbridge.identity.IssuedIdentity;
+import io.meshgate.meshbridge.identity.TrustBundle;
 import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.keys.KeyMaterial;
 import io.meshgate.xds.keys.KeyRef;
 
 /**
  * SDS Secrets: a listener certificate's chain and private key, a mesh identity's, and the mesh's
- * trust bundle, inline. They are served only to
- * authenticated streams of their own group; everywhere else (logs, goldens, /debug) a Secret
- * appears through {@link #redacted}.
+ * trust bundle, inline. They are served only to authenticated streams of their own group;
+ * everywhere else (logs, goldens, /debug) a Secret appears through {@link #redacted}.
  */
 public final class Secrets {
   /** What stands where a private key was. */

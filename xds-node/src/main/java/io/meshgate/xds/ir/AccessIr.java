@@ -25,8 +25,8 @@ public record AccessIr(List<Rule> denies, List<Rule> allows, boolean allowByDefa
   }
 
   /**
-   * Callers (any of the principals) making requests (any of the methods, and any of the paths;
-   * none listed: every request).
+   * Callers (any of the principals) making requests (any of the methods, and any of the paths; none
+   * listed: every request).
    */
   public record Rule(
       String name,

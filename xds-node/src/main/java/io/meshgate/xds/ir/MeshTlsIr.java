@@ -18,7 +18,8 @@ import java.util.List;
  * @param peers SPIFFE IDs the peer's certificate must carry as a URI SAN (one of them); empty: any
  *     identity the bundle vouches for (the server side, where permissions decide)
  */
-public record MeshTlsIr(Delivery delivery, String identity, String trustBundle, List<String> peers) {
+public record MeshTlsIr(
+    Delivery delivery, String identity, String trustBundle, List<String> peers) {
   /** The certificate provider instance meshgate's gRPC bootstrap declares. */
   public static final String PROVIDER_INSTANCE = "meshgate";
 

@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @param owner the Gateway or Sidecar the group is made for; null for the proxyless group, which no
  *     one resource owns.
  * @param identity the mesh identity its Envoys present, served with the trust bundle as SDS
- *     Secrets; null: none (no in-mesh traffic, or proxyless, whose identity is in files) Not in the IR's YAML: it is where the group came from, not what it is.
+ *     Secrets; null: none (no in-mesh traffic, or proxyless, whose identity is in files) Not in the
+ *     IR's YAML: it is where the group came from, not what it is.
  */
 public record ProxyGroupIr(
     String name,

@@ -8,9 +8,11 @@ import io.meshgate.config.event.KafkaClientConfig;
 import io.meshgate.config.store.EtcdConnection;
 import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.discovery.nomad.NomadSettings;
+import io.meshgate.meshbridge.meshca.MeshCaSettings;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.pipeline.Holdoff;
 import io.meshgate.xds.register.RegistrationService;
+import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.security.TokenIssuer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -53,6 +55,11 @@ import java.util.Optional;
  *     {@code host:port,...}; default: this machine's /etc/resolv.conf)
  * @param registrationTtl the lease of a Workload an agent registers through this node: an agent
  *     silent this long is gone ({@code MESHGATE_REGISTRATION_TTL}; default 15 s)
+ * @param meshCa the mesh CA's trust domain ({@code MESHGATE_TRUST_DOMAIN}; default {@code
+ *     meshgate.local}) and leaf lifetime ({@code MESHGATE_MESH_CERT_TTL}; default 24 h, at least 10
+ *     min); the CA runs only on a replica with a seal key
+ * @param meshDefaultPermission who may call an in-mesh Backend that no Allow permission targets
+ *     ({@code MESHGATE_MESH_DEFAULT_PERMISSION}; default DENY)
  */
 public record NodeSettings(
     String kafka,
@@ -75,9 +82,13 @@ public record NodeSettings(
     Optional<ConsulSettings> consul,
     Optional<NomadSettings> nomad,
     Optional<String> dnsServers,
-    Duration registrationTtl) {
+    Duration registrationTtl,
+    MeshCaSettings meshCa,
+    MeshSettings.DefaultPermission meshDefaultPermission) {
   public NodeSettings {
+    requireNonNull(meshDefaultPermission, "meshDefaultPermission");
     requireNonNull(registrationTtl, "registrationTtl");
+    requireNonNull(meshCa, "meshCa");
     requireNonNull(dnsServers, "dnsServers");
     requireNonNull(consul, "consul");
     requireNonNull(nomad, "nomad");
@@ -138,6 +149,10 @@ public record NodeSettings(
     private NomadSettings nomad;
     private String dnsServers;
     private Duration registrationTtl = RegistrationService.DEFAULT_TTL;
+    private String trustDomain = MeshCaSettings.DEFAULT_TRUST_DOMAIN;
+    private Duration meshCertTtl = MeshCaSettings.DEFAULT_LEAF_TTL;
+    private MeshSettings.DefaultPermission meshDefaultPermission =
+        MeshSettings.DefaultPermission.DENY;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -240,6 +255,24 @@ public record NodeSettings(
       return this;
     }
 
+    /** The mesh CA's trust domain ({@code MESHGATE_TRUST_DOMAIN}), checked by {@link #build}. */
+    public Builder trustDomain(String trustDomain) {
+      this.trustDomain = requireNonNull(trustDomain, "trustDomain");
+      return this;
+    }
+
+    /** The lifetime of mesh leaf certificates ({@code MESHGATE_MESH_CERT_TTL}), at least 10 min. */
+    public Builder meshCertTtl(Duration meshCertTtl) {
+      this.meshCertTtl = requireNonNull(meshCertTtl, "meshCertTtl");
+      return this;
+    }
+
+    /** Who may call an unpermitted in-mesh Backend ({@code MESHGATE_MESH_DEFAULT_PERMISSION}). */
+    public Builder meshDefaultPermission(MeshSettings.DefaultPermission meshDefaultPermission) {
+      this.meshDefaultPermission = requireNonNull(meshDefaultPermission, "meshDefaultPermission");
+      return this;
+    }
+
     /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
     public Builder adminTokenFile(Path adminTokenFile) {
       this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
@@ -273,7 +306,9 @@ public record NodeSettings(
           Optional.ofNullable(consul),
           Optional.ofNullable(nomad),
           Optional.ofNullable(dnsServers),
-          registrationTtl);
+          registrationTtl,
+          new MeshCaSettings(trustDomain, meshCertTtl),
+          meshDefaultPermission);
     }
   }
 
@@ -291,5 +326,10 @@ public record NodeSettings(
     String host = colon == 0 ? "127.0.0.1" : hostPort.substring(0, colon);
     int port = Integer.parseInt(hostPort.substring(colon + 1));
     return new InetSocketAddress(host, port);
+  }
+
+  /** What translation needs of the mesh: the trust domain and the default permission. */
+  public MeshSettings mesh() {
+    return new MeshSettings(meshCa.trustDomain(), meshDefaultPermission);
   }
 }

@@ -10,6 +10,8 @@ import io.grpc.netty.NettyServerBuilder;
 import io.meshgate.config.apply.Applier;
 import io.meshgate.config.apply.ApplierSettings;
 import io.meshgate.config.apply.Planner;
+import io.meshgate.config.seal.SealKeys;
+import io.meshgate.config.seal.Sealer;
 import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.store.ConfigView;
@@ -20,6 +22,8 @@ import io.meshgate.discovery.consul.ConsulClient;
 import io.meshgate.discovery.dns.DnsResolver;
 import io.meshgate.discovery.nomad.NomadClient;
 import io.meshgate.meshbridge.identity.IdentitySource;
+import io.meshgate.meshbridge.meshca.MeshCaRoots;
+import io.meshgate.meshbridge.meshca.MeshCaSource;
 import io.meshgate.xds.identity.IdentityService;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;
@@ -43,6 +47,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -81,6 +86,7 @@ public final class XdsNode implements AutoCloseable {
   private final StatusWriter status;
   private final AckReporter acks;
   private final SharedRejections rejections;
+  private final Optional<MeshCaSource> meshCa;
 
   /** Ends streams whose proxy token stopped being valid, every second. */
   private final ScheduledExecutorService credentialSweep =
@@ -117,7 +123,12 @@ public final class XdsNode implements AutoCloseable {
                     settings.etcdLimits()),
                 Applier.Hooks.NONE)
             : null;
-    this.pipeline = new Pipeline(store, settings.quiet(), settings.max(), keyLoader(settings));
+    this.meshCa = meshCa(settings, etcd);
+    Optional<IdentitySource> source =
+        identitySource.isPresent() ? identitySource : meshCa.map(IdentitySource.class::cast);
+    this.pipeline =
+        new Pipeline(
+            store, settings.quiet(), settings.max(), keyLoader(settings), settings.mesh(), source);
     XdsSecurity security = settings.security();
     // Watched, so a key deleted by 'token rotate-key --revoke' is refused within a second.
     this.tokenKeys = TokenKeysView.open(etcd);
@@ -142,7 +153,7 @@ public final class XdsNode implements AutoCloseable {
             settings.registrationTtl());
     this.identities =
         new IdentityService(
-            identitySource,
+            source,
             new Authorizer(tokens, security.allowAnonymous()),
             new StreamAdmission(limits.newStreamsPerSecond(), limits.maxStreams()));
     this.sidecars =
@@ -297,6 +308,36 @@ public final class XdsNode implements AutoCloseable {
     }
   }
 
+  /**
+   * The mesh CA, on a replica that holds the seal key: without it no root's key opens. Creates the
+   * first root if etcd holds none; the roots are then watched.
+   */
+  private static Optional<MeshCaSource> meshCa(NodeSettings settings, Client etcd) {
+    if (settings.sealKey().isEmpty()) {
+      log.info("no seal key (MESHGATE_SEAL_KEY): the mesh CA does not run on this replica");
+      return Optional.empty();
+    }
+    Path keyFile = settings.sealKey().get();
+    Unsealer unsealer;
+    Sealer sealer;
+    try {
+      unsealer = Unsealer.readKeyFile(keyFile);
+      // Sealed for this replica's own seal key, as 'token rotate-key' does: the root then opens on
+      // every replica started with the cluster's seal key.
+      sealer = new Sealer(SealKeys.publicKeyOf(SealKeys.readPrivate(keyFile)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the seal key " + keyFile, e);
+    }
+    try {
+      new MeshCaRoots(etcd, settings.meshCa().trustDomain(), Clock.systemUTC())
+          .ensureInitialized(sealer);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // Not fatal: the CA reports itself unavailable, with the reason, until a root reads.
+      log.warn("cannot create the first mesh CA root: {}", e.getMessage());
+    }
+    return Optional.of(MeshCaSource.open(etcd, unsealer, settings.meshCa()));
+  }
+
   /** A full replica: applier, view, pipeline, ADS and admin. */
   public static XdsNode start(NodeSettings settings) {
     return new XdsNode(requireNonNull(settings, "settings"), true);
@@ -354,6 +395,14 @@ public final class XdsNode implements AutoCloseable {
     return pipeline;
   }
 
+  /**
+   * meshgate's mesh CA, when this replica holds the seal key: SPIFFE identities for the proxies.
+   * Not yet an input of the pipeline.
+   */
+  public Optional<IdentitySource> identities() {
+    return meshCa.map(IdentitySource.class::cast);
+  }
+
   /** Whether this replica writes status now (one replica does, elected through etcd). */
   public boolean leadsStatus() {
     return leadership.leading();
@@ -380,6 +429,7 @@ public final class XdsNode implements AutoCloseable {
     view.close();
     registered.close();
     tokenKeys.close();
+    meshCa.ifPresent(MeshCaSource::close);
     if (applier != null) {
       applier.close();
     }

@@ -1,19 +1,18 @@
 package io.meshgate.xds.pipeline;
 
-import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.xds.keys.KeyRing;
 
 /**
  * What one build is made from, each an immutable snapshot: the config (etcd view), the endpoints
  * (today those the config lists itself — static endpoints and Workloads; discovery sources join
  * them), the key material of the config's certificate references, and the mesh identities its
- * Envoys present. Equal inputs give equal
- * snapshots on every replica.
+ * Envoys present. Equal inputs give equal snapshots on every replica.
  */
 public record Inputs(
     ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys, IdentitySnapshot identities) {

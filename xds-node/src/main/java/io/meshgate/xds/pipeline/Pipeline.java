@@ -1,10 +1,5 @@
 package io.meshgate.xds.pipeline;
 
-import io.meshgate.meshbridge.identity.IdentitySnapshot;
-import io.meshgate.meshbridge.identity.IdentitySource;
-import io.meshgate.xds.resolve.MeshIdentities;
-import io.meshgate.xds.resolve.MeshSettings;
-import java.util.Optional;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.store.ConfigSnapshot;
@@ -12,13 +7,18 @@ import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.discovery.Registrations;
 import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.keys.KeyRing;
+import io.meshgate.xds.resolve.MeshIdentities;
+import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -198,8 +198,7 @@ public final class Pipeline implements AutoCloseable {
             : identities.snapshotFor(MeshIdentities.requiredBy(input.config(), mesh));
     SnapshotBuilder.Build build =
         builder.build(
-            new Inputs(
-                input.config(), input.endpoints().with(outside.endpoints()), ring, issued));
+            new Inputs(input.config(), input.endpoints().with(outside.endpoints()), ring, issued));
     store.replaceAll(build.snapshots());
     lastResolved = build.resolved();
     builtRevision = input.config().revision();

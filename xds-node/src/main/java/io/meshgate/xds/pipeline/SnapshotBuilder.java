@@ -3,7 +3,6 @@ package io.meshgate.xds.pipeline;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
-import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.envoy.TranslationCache;
@@ -11,6 +10,7 @@ import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyRing;
+import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.resolve.Resolver;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import java.util.ArrayList;

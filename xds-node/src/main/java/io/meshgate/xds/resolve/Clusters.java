@@ -1,8 +1,8 @@
 package io.meshgate.xds.resolve;
 
+import io.meshgate.config.model.BackendMesh;
 import io.meshgate.config.model.BackendProtocol;
 import io.meshgate.config.model.BackendRef;
-import io.meshgate.config.model.BackendMesh;
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
@@ -10,10 +10,10 @@ import io.meshgate.config.model.ResourceKey;
 import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.ClusterPolicyIr;
-import io.meshgate.xds.ir.MeshTlsIr;
 import io.meshgate.xds.ir.EndpointIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.LocalityIr;
+import io.meshgate.xds.ir.MeshTlsIr;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.UpstreamProtocol;
@@ -234,7 +234,8 @@ final class Clusters {
             context.mesh.spiffeId(
                 backend.key().namespace(), mesh.serviceAccountOr(backend.key().name()));
         policy =
-            (policy == null ? ClusterPolicyIr.NONE : policy).withMesh(clientTls.toPeers(List.of(peer)));
+            (policy == null ? ClusterPolicyIr.NONE : policy)
+                .withMesh(clientTls.toPeers(List.of(peer)));
         reachesMesh = true;
       }
     }

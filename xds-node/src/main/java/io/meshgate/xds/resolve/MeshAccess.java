@@ -41,9 +41,7 @@ final class MeshAccess {
       (spec.action() == PermissionAction.DENY ? denies : allows).add(rule);
     }
     return new AccessIr(
-        denies,
-        allows,
-        context.mesh.defaultPermission() == MeshSettings.DefaultPermission.ALLOW);
+        denies, allows, context.mesh.defaultPermission() == MeshSettings.DefaultPermission.ALLOW);
   }
 
   /**
@@ -63,7 +61,8 @@ final class MeshAccess {
         principals.add(new AccessIr.Principal.Exact(source.spiffeId()));
       } else if (source.serviceAccount() != null) {
         String ns = source.namespace() == null ? namespace : source.namespace();
-        principals.add(new AccessIr.Principal.Exact(context.mesh.spiffeId(ns, source.serviceAccount())));
+        principals.add(
+            new AccessIr.Principal.Exact(context.mesh.spiffeId(ns, source.serviceAccount())));
       } else {
         principals.add(
             new AccessIr.Principal.Prefix(

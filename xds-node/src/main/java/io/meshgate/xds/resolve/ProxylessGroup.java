@@ -98,11 +98,12 @@ final class ProxylessGroup {
   }
 
   /**
-   * One group per mesh identity whose Backends have proxyless servers ({@code spec.mesh.serverPorts}):
-   * {@code proxyless/NS/SA} holds everything the shared group does (its servers are clients too)
-   * and a server listener per port — mTLS with the certificate provider's identity, callers'
-   * certificates required, the Backend's permissions on the route table's host. A port two
-   * Backends of one identity both claim is served for the first (by name), with a Problem.
+   * One group per mesh identity whose Backends have proxyless servers ({@code
+   * spec.mesh.serverPorts}): {@code proxyless/NS/SA} holds everything the shared group does (its
+   * servers are clients too) and a server listener per port — mTLS with the certificate provider's
+   * identity, callers' certificates required, the Backend's permissions on the route table's host.
+   * A port two Backends of one identity both claim is served for the first (by name), with a
+   * Problem.
    */
   List<ProxyGroupIr> servers(ProxyGroupIr shared) {
     Map<String, Map<Integer, Resource>> portsByIdentity = new TreeMap<>();

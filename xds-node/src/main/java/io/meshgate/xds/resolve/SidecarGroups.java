@@ -1,9 +1,5 @@
 package io.meshgate.xds.resolve;
 
-import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.xds.ir.MeshTlsIr;
-import io.meshgate.xds.ir.IdentityIr;
-import io.meshgate.xds.ir.AccessIr;
 import io.meshgate.config.model.BackendMesh;
 import io.meshgate.config.model.BackendProtocol;
 import io.meshgate.config.model.BackendSpec;
@@ -13,9 +9,13 @@ import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.model.SidecarInbound;
 import io.meshgate.config.model.SidecarSpec;
 import io.meshgate.config.model.SidecarUpstream;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.xds.ir.AccessIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
+import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.ListenerIr;
+import io.meshgate.xds.ir.MeshTlsIr;
 import io.meshgate.xds.ir.PathMatchIr;
 import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProblemReason;
@@ -67,8 +67,7 @@ final class SidecarGroups {
     ResourceKey key = sidecar.key();
     Optional<Resource> service =
         context.get(new ResourceKey(Kind.BACKEND, key.namespace(), spec.service()));
-    BackendMesh serviceMesh =
-        service.map(b -> b.spec(BackendSpec.class).mesh()).orElse(null);
+    BackendMesh serviceMesh = service.map(b -> b.spec(BackendSpec.class).mesh()).orElse(null);
     String serviceAccount = serviceAccount(sidecar, context.config);
     IdentityIr identity =
         new IdentityIr(
@@ -224,8 +223,7 @@ final class SidecarGroups {
               Context.source(sidecar));
       tables.add(
           new RouteTableIr(
-              name,
-              List.of(new VirtualHostIr(name, List.of("*"), List.of(route), null, access))));
+              name, List.of(new VirtualHostIr(name, List.of("*"), List.of(route), null, access))));
       target = new FilterChainIr.Target.Inbound(name);
     }
     return new PortListenerIr(

@@ -183,7 +183,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     if (!responses.isReady()) {
       return; // the proxy does not read: resume() sends the newest state once it does
     }
-    GroupSnapshot snapshot = store.get(peer.group()).orElse(null);
+    GroupSnapshot snapshot = store.served(peer.group()).orElse(null);
     if (snapshot == null) {
       return;
     }

@@ -56,14 +56,6 @@ public final class ProxyGroups {
     return node.getCluster();
   }
 
-  /**
-   * The group whose snapshot a stream of {@code group} is served: {@code proxyless/NS/SA} (a group
-   * that names an identity) is served what every proxyless client is; any other group its own.
-   */
-  public static String served(String group) {
-    return group.startsWith(PROXYLESS_GROUP + "/") ? PROXYLESS_GROUP : group;
-  }
-
   private static String text(Struct metadata, String key) {
     return metadata.getFieldsOrDefault(key, Value.getDefaultInstance()).getStringValue().trim();
   }

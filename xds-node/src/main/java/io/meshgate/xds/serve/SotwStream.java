@@ -164,7 +164,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
     if (!responses.isReady()) {
       return; // the proxy does not read: resume() sends the newest state once it does
     }
-    GroupSnapshot snapshot = store.get(peer.group()).orElse(null);
+    GroupSnapshot snapshot = store.served(peer.group()).orElse(null);
     if (snapshot == null) {
       return;
     }

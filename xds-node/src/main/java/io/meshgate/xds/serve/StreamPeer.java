@@ -123,8 +123,7 @@ final class StreamPeer {
       return false;
     }
     Authorizer.Decision.Allowed allowed = (Authorizer.Decision.Allowed) decision;
-    String admittedGroup =
-        ProxyGroups.served(allowed.anonymous() ? ProxyGroups.of(node) : allowed.group());
+    String admittedGroup = allowed.anonymous() ? ProxyGroups.of(node) : allowed.group();
     StreamAdmission.Outcome outcome =
         streams.open(admittedGroup, stream, allowed.validUntil(), allowed.kid());
     if (outcome != StreamAdmission.Outcome.ADMITTED) {

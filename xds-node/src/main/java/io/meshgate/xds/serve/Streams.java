@@ -1,6 +1,7 @@
 package io.meshgate.xds.serve;
 
 import io.grpc.Status;
+import io.meshgate.xds.snapshot.SnapshotStore;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -167,6 +168,16 @@ final class Streams {
    * others are told all the same. Nothing a stream throws reaches the caller (the pipeline).
    */
   void groupChanged(String group) {
+    if (group.equals(SnapshotStore.PROXYLESS)) {
+      // Proxyless services without a group of their own are served this one.
+      byGroup.keySet().stream()
+          .filter(g -> SnapshotStore.affects(group, g) && !g.equals(group))
+          .forEach(this::notifyGroup);
+    }
+    notifyGroup(group);
+  }
+
+  private void notifyGroup(String group) {
     ConcurrentSkipListMap<Long, Stream> streams = byGroup.get(group);
     if (streams == null) {
       return;

@@ -27,6 +27,9 @@ public final class SnapshotStore {
   /** Steps kept per group and type: a stream further behind compares everything it asks for. */
   public static final int STEPS_KEPT = 8;
 
+  /** The group every proxyless client is served, unless its identity has a group of its own. */
+  public static final String PROXYLESS = "proxyless";
+
   private final Map<String, GroupSnapshot> groups = new ConcurrentHashMap<>();
 
   /** Per group, per type URL: the last steps, oldest first, the newest ending at the current. */
@@ -36,6 +39,24 @@ public final class SnapshotStore {
 
   public Optional<GroupSnapshot> get(String group) {
     return Optional.ofNullable(groups.get(group));
+  }
+
+  /**
+   * The snapshot a stream of {@code group} is served: its own, or for a proxyless service's group
+   * ({@code proxyless/NS/SA}) that has none — a client without servers of its own — the shared
+   * {@code proxyless} group's.
+   */
+  public Optional<GroupSnapshot> served(String group) {
+    GroupSnapshot own = groups.get(group);
+    if (own != null || !group.startsWith(PROXYLESS + "/")) {
+      return Optional.ofNullable(own);
+    }
+    return Optional.ofNullable(groups.get(PROXYLESS));
+  }
+
+  /** Whether a change of {@code changed} may change what streams of {@code group} are served. */
+  public static boolean affects(String changed, String group) {
+    return changed.equals(group) || changed.equals(PROXYLESS) && group.startsWith(PROXYLESS + "/");
   }
 
   public Set<String> groups() {

@@ -14,8 +14,8 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.ArrayList;
@@ -57,7 +57,10 @@ public final class Consistency {
     }
     referencedRoutes.stream()
         .filter(r -> !routeNames.contains(r))
-        .forEach(r -> problems.add("route table " + r + " is named by a listener or cluster but missing"));
+        .forEach(
+            r ->
+                problems.add(
+                    "route table " + r + " is named by a listener or cluster but missing"));
     routeNames.stream()
         .filter(r -> !referencedRoutes.contains(r))
         .sorted()
@@ -200,7 +203,8 @@ public final class Consistency {
       names.add(common.getValidationContextSdsSecretConfig().getName());
     }
     if (common.hasCombinedValidationContext()) {
-      names.add(common.getCombinedValidationContext().getValidationContextSdsSecretConfig().getName());
+      names.add(
+          common.getCombinedValidationContext().getValidationContextSdsSecretConfig().getName());
     }
   }
 }

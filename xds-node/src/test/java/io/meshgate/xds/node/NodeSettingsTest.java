@@ -1,8 +1,11 @@
 package io.meshgate.xds.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshgate.meshbridge.meshca.MeshCaSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -43,5 +46,27 @@ class NodeSettingsTest {
             XdsSecurity.of(none, none, none, Optional.of(false), NodeSettings.address(":18000"))
                 .allowAnonymous())
         .isFalse();
+  }
+
+  @Test
+  void theMeshCaIssuesForMeshgateLocalForADayByDefault() {
+    NodeSettings settings = NodeSettings.builder("k:9092", "http://e:2379", "r").build();
+
+    assertThat(settings.meshCa())
+        .isEqualTo(new MeshCaSettings("meshgate.local", Duration.ofHours(24)));
+    assertThat(settings.meshCa().reissuePeriod()).isEqualTo(Duration.ofHours(16));
+  }
+
+  @Test
+  void aBadTrustDomainOrATooShortMeshCertTtlIsRefused() {
+    NodeSettings.Builder builder = NodeSettings.builder("k:9092", "http://e:2379", "r");
+
+    assertThatThrownBy(() -> builder.trustDomain("Shop/Example").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("trust domain: 'Shop/Example' (expected: lower-case letters, digits, . _ -)");
+    assertThatThrownBy(
+            () -> builder.trustDomain("shop.example").meshCertTtl(Duration.ofMinutes(9)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("mesh certificate TTL: PT9M (expected: at least PT10M)");
   }
 }

@@ -1,8 +1,5 @@
 package io.meshgate.xds.translate;
 
-import io.meshgate.discovery.StaticEndpointSource;
-import io.meshgate.meshbridge.identity.IdentitySnapshot;
-import io.meshgate.xds.resolve.MeshSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -18,6 +15,8 @@ import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
+import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.EnvoyTypes;
 import io.meshgate.xds.envoy.GroupResources;
@@ -28,6 +27,7 @@ import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.pipeline.Inputs;
+import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.resolve.Resolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -85,8 +85,7 @@ public final class Cases {
 
   public static Translated translate(Inputs inputs) {
     ResolvedIr ir =
-        Resolver.resolve(
-            inputs.config(), inputs.endpoints(), inputs.keys(), MeshSettings.DEFAULTS);
+        Resolver.resolve(inputs.config(), inputs.endpoints(), inputs.keys(), MeshSettings.DEFAULTS);
     return new Translated(inputs, ir, envoy(ir, inputs.keys(), inputs.identities()));
   }
 

@@ -1,6 +1,5 @@
 package io.meshgate.xds.translate;
 
-import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import static io.meshgate.xds.envoy.Consistency.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +13,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshgate.config.codec.Mappers;
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.Consistency;
 import io.meshgate.xds.envoy.GroupResources;

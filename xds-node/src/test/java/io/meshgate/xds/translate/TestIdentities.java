@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Mesh identities for translation tests, issued by the real CA code from a fixed secret, fixed times
- * and RFC 6979 signatures: the same bytes on every run, so golden Secrets are stable.
+ * Mesh identities for translation tests, issued by the real CA code from a fixed secret, fixed
+ * times and RFC 6979 signatures: the same bytes on every run, so golden Secrets are stable.
  */
 public final class TestIdentities {
   /** When every test certificate starts. */
@@ -59,7 +59,8 @@ public final class TestIdentities {
     return new IdentitySnapshot(
         Optional.of(
             new TrustBundle(
-                MeshSettings.DEFAULT_TRUST_DOMAIN, List.of(Pem.certificates(List.of(ROOT.certificate()))))),
+                MeshSettings.DEFAULT_TRUST_DOMAIN,
+                List.of(Pem.certificates(List.of(ROOT.certificate()))))),
         issued,
         Optional.empty());
   }
