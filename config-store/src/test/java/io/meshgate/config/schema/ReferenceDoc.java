@@ -122,6 +122,10 @@ public final class ReferenceDoc {
               "TRUST_DOMAIN",
               "A SPIFFE trust domain: lowercase letters, digits, `.`, `_` and `-`."),
           Map.entry(
+              "SPIFFE_ID",
+              "A workload's SPIFFE ID as meshgate issues it:"
+                  + " `spiffe://DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT`."),
+          Map.entry(
               "LABEL_KEY",
               "A label or annotation key: an optional DNS-name prefix and `/`, then letters,"
                   + " digits, `-`, `_` and `.`, starting and ending with a letter or digit"
