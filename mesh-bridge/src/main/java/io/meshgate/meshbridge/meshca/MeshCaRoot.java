@@ -19,6 +19,7 @@ import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -180,7 +181,7 @@ public record MeshCaRoot(
           source + ": no 'roots' array (expected: {\"roots\": [...]})");
     }
     JsonNode array = document.path("roots");
-    java.util.ArrayList<MeshCaRoot> roots = new java.util.ArrayList<>();
+    List<MeshCaRoot> roots = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
       roots.add(parse(array.get(i), source + ": roots[" + i + "]"));
     }
