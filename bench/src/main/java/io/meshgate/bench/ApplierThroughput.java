@@ -183,7 +183,13 @@ public final class ApplierThroughput {
                   null,
                   null),
               new BackendSpec(
-                  null, null, null, null, new DnsSource("h" + i + ".example.com", 443), null, null));
+                  null,
+                  null,
+                  null,
+                  null,
+                  new DnsSource("h" + i + ".example.com", 443),
+                  null,
+                  null));
       return encoder.applied(resource, OptionalLong.empty());
     }
 

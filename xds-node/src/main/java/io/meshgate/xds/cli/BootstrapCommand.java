@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -116,6 +117,16 @@ final class BootstrapCommand implements Callable<Integer> {
   @Nullable Path identityDir;
 
   @Option(
+      names = "--identity-refresh",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      description =
+          "--identity-dir: how often gRPC reads the identity files again (default ${DEFAULT-VALUE});"
+              + " a renewed certificate is used for new connections from the next read.")
+  Duration identityRefresh;
+
+  @Option(
       names = "--envoy-admin-port",
       defaultValue = "9901",
       description = "Envoy's admin port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
@@ -131,6 +142,11 @@ final class BootstrapCommand implements Callable<Integer> {
     if (!kind.proxyless && (service != null || identityDir != null)) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--service and --identity-dir are options of --proxyless");
+    }
+    if (identityRefresh.toSeconds() < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--identity-refresh: " + identityRefresh + " (expected: at least 1s, whole seconds)");
     }
     if (service != null && !SERVICE.matcher(service).matches()) {
       throw new CommandLine.ParameterException(
@@ -196,7 +212,7 @@ final class BootstrapCommand implements Callable<Integer> {
       config.put("certificate_file", dir.resolve(IdentityFiles.CERTIFICATE).toString());
       config.put("private_key_file", dir.resolve(IdentityFiles.PRIVATE_KEY).toString());
       config.put("ca_certificate_file", dir.resolve(IdentityFiles.BUNDLE).toString());
-      config.put("refresh_interval", "30s");
+      config.put("refresh_interval", identityRefresh.toSeconds() + "s");
       root.put("server_listener_resource_name_template", SERVER_LISTENER_TEMPLATE);
     }
     return root;

@@ -30,6 +30,7 @@ import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One group per Sidecar, as Consul Connect lays out a sidecar proxy: an inbound listener on the
@@ -210,20 +211,7 @@ final class SidecarGroups {
       target =
           new FilterChainIr.Target.Tcp(name, List.of(new WeightedClusterIr(cluster, 1)), access);
     } else {
-      RouteIr route =
-          new RouteIr(
-              name,
-              new RouteMatchIr(new PathMatchIr.Prefix("/"), List.of(), List.of()),
-              new RouteActionIr.Forward(List.of(new WeightedClusterIr(cluster, 1))),
-              HeaderOpsIr.NONE,
-              HeaderOpsIr.NONE,
-              null,
-              null,
-              null,
-              Context.source(sidecar));
-      tables.add(
-          new RouteTableIr(
-              name, List.of(new VirtualHostIr(name, List.of("*"), List.of(route), null, access))));
+      tables.add(everythingTo(name, cluster, sidecar, access));
       target = new FilterChainIr.Target.Inbound(name);
     }
     return new PortListenerIr(
@@ -247,19 +235,7 @@ final class SidecarGroups {
     if (protocol == BackendProtocol.TCP) {
       target = new FilterChainIr.Target.Tcp(name, List.of(new WeightedClusterIr(cluster, 1)));
     } else {
-      RouteIr route =
-          new RouteIr(
-              name,
-              new RouteMatchIr(new PathMatchIr.Prefix("/"), List.of(), List.of()),
-              new RouteActionIr.Forward(List.of(new WeightedClusterIr(cluster, 1))),
-              HeaderOpsIr.NONE,
-              HeaderOpsIr.NONE,
-              null,
-              null,
-              null,
-              Context.source(sidecar));
-      tables.add(
-          new RouteTableIr(name, List.of(new VirtualHostIr(name, List.of("*"), List.of(route)))));
+      tables.add(everythingTo(name, cluster, sidecar, null));
       target = new FilterChainIr.Target.Http(name, null);
     }
     return new PortListenerIr(
@@ -268,5 +244,23 @@ final class SidecarGroups {
         port,
         List.of(new FilterChainIr(name, List.of(), List.of(), target)),
         List.of(Context.source(sidecar)));
+  }
+
+  /** A route table named {@code name} sending every request to {@code cluster}. */
+  private static RouteTableIr everythingTo(
+      String name, String cluster, Resource sidecar, @Nullable AccessIr access) {
+    RouteIr route =
+        new RouteIr(
+            name,
+            new RouteMatchIr(new PathMatchIr.Prefix("/"), List.of(), List.of()),
+            new RouteActionIr.Forward(List.of(new WeightedClusterIr(cluster, 1))),
+            HeaderOpsIr.NONE,
+            HeaderOpsIr.NONE,
+            null,
+            null,
+            null,
+            Context.source(sidecar));
+    return new RouteTableIr(
+        name, List.of(new VirtualHostIr(name, List.of("*"), List.of(route), null, access)));
   }
 }

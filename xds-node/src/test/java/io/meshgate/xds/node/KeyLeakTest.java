@@ -9,10 +9,13 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.meshbridge.identity.IssuedIdentity;
+import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.xds.ir.IrYaml;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.keys.KeyRing;
+import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.serve.AdsService;
@@ -182,6 +185,56 @@ class KeyLeakTest {
       }
     } catch (UncheckedIOException e) {
       throw e;
+    }
+  }
+
+  @Test
+  void aMeshIdentitysKeyReachesItsSidecarsSecretButNotTheLogsTheIrOrDebug() throws Exception {
+    // given: a sidecar in the mesh, built as the pipeline builds, with its identity issued
+    ConfigSnapshot config =
+        Cases.snapshot(
+            Files.readString(GOLDEN.resolve("envoy/sidecar-inbound-and-upstreams/input.yaml")));
+    Inputs inputs = Cases.inputs(config);
+    IssuedIdentity web =
+        inputs.identities().get(new SpiffeId("meshgate.local", "shop", "web")).orElseThrow();
+    List<String> keyLines =
+        web.keyPem().lines().filter(l -> !l.startsWith("-----") && l.length() >= 16).toList();
+    assertThat(keyLines).as("key lines to look for").isNotEmpty();
+
+    // when
+    SnapshotBuilder.Build build = new SnapshotBuilder().build(inputs);
+    SnapshotStore store = new SnapshotStore();
+    store.replaceAll(build.snapshots());
+
+    // then: the sidecar's Secret holds the key, and only there
+    VersionedResource served =
+        store
+            .get("sidecar/shop/web")
+            .orElseThrow()
+            .type(TypeUrls.SECRET)
+            .resources()
+            .get(web.secretName());
+    assertThat(leaksIn(served.resource().unpack(Secret.class).toString(), keyLines)).isNotEmpty();
+    StringBuilder logged = new StringBuilder();
+    logs.list.forEach(event -> logged.append(event.getFormattedMessage()).append('\n'));
+    assertThat(leaksIn(logged.toString(), keyLines)).as("log output").isEmpty();
+    assertThat(leaksIn(IrYaml.write(build.resolved().groups()), keyLines)).as("IR").isEmpty();
+    assertThat(leaksIn(build.snapshots().toString(), keyLines)).as("snapshot toString").isEmpty();
+    assertThat(leaksIn(inputs.toString(), keyLines)).as("inputs toString").isEmpty();
+    assertThat(leaksIn(web.toString(), keyLines)).as("identity toString").isEmpty();
+    try (AdminServer admin =
+        new AdminServer(
+            new InetSocketAddress("127.0.0.1", 0), Optional::empty, store, new AdsService(store))) {
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:" + admin.address().getPort() + "/debug/snapshots"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(response.body()).contains("sidecar/shop/web");
+      assertThat(leaksIn(response.body(), keyLines)).as("/debug/snapshots").isEmpty();
     }
   }
 }
