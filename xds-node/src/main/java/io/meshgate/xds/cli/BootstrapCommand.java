@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
     name = "bootstrap",
     mixinStandardHelpOptions = true,
     description =
-        "Prints an Envoy bootstrap (--gateway) or a gRPC xDS bootstrap (--proxyless) pointing at the replicas.")
+        "Prints an Envoy bootstrap (--gateway, --sidecar) or a gRPC xDS bootstrap (--proxyless) pointing at the replicas.")
 final class BootstrapCommand implements Callable<Integer> {
   static final String XDS_CLUSTER = "xds_cluster";
 
@@ -49,6 +49,12 @@ final class BootstrapCommand implements Callable<Integer> {
   static final class Kind {
     @Option(names = "--gateway", paramLabel = "NAME", description = "An Envoy for this Gateway.")
     String gateway;
+
+    @Option(
+        names = "--sidecar",
+        paramLabel = "NAME",
+        description = "An Envoy for this Sidecar (a mesh proxy in front of a service).")
+    String sidecar;
 
     @Option(names = "--proxyless", description = "A proxyless gRPC client.")
     boolean proxyless;
@@ -231,8 +237,12 @@ final class BootstrapCommand implements Callable<Integer> {
     ObjectNode root = Mappers.json().createObjectNode();
     ObjectNode node = root.putObject("node");
     node.put("id", nodeId);
-    node.put("cluster", "gateway/" + namespace + "/" + kind.gateway);
-    node.putObject("metadata").put(ProxyGroups.GATEWAY, namespace + "/" + kind.gateway);
+    // The group the node names; the credential must name the same one.
+    boolean gateway = kind.gateway != null;
+    String name = gateway ? kind.gateway : kind.sidecar;
+    node.put("cluster", (gateway ? "gateway/" : "sidecar/") + namespace + "/" + name);
+    node.putObject("metadata")
+        .put(gateway ? ProxyGroups.GATEWAY : ProxyGroups.SIDECAR, namespace + "/" + name);
     if (zone != null) {
       node.putObject("locality").put("zone", zone);
     }

@@ -7,9 +7,35 @@ import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.meshgate.config.codec.Mappers;
+import io.meshgate.xds.serve.ProxyGroups;
 import org.junit.jupiter.api.Test;
 
 class BootstrapCommandTest {
+  @Test
+  void aSidecarsBootstrapNamesItsSidecarGroup() throws Exception {
+    // when
+    CliRun run =
+        CliRun.run(
+            "bootstrap", "--sidecar", "web", "-n", "shop", "--node-id", "web-1", "--zone", "z1");
+
+    // then: Envoy's schema accepts it, and the node names the group sidecar/shop/web
+    assertThat(run.exit()).as(run.err()).isZero();
+    Bootstrap.Builder bootstrap = Bootstrap.newBuilder();
+    JsonFormat.parser()
+        .usingTypeRegistry(
+            JsonFormat.TypeRegistry.newBuilder().add(HttpProtocolOptions.getDescriptor()).build())
+        .merge(Mappers.json().writeValueAsString(Mappers.yaml().readTree(run.out())), bootstrap);
+    assertThat(bootstrap.getNode().getCluster()).isEqualTo("sidecar/shop/web");
+    assertThat(
+            bootstrap
+                .getNode()
+                .getMetadata()
+                .getFieldsOrThrow("meshgate.io/sidecar")
+                .getStringValue())
+        .isEqualTo("shop/web");
+    assertThat(ProxyGroups.of(bootstrap.getNode())).isEqualTo("sidecar/shop/web");
+  }
+
   @Test
   void anEnvoyBootstrapIsAValidBootstrapListingEveryReplica() throws Exception {
     CliRun run =
