@@ -314,7 +314,10 @@ public final class XdsNode implements AutoCloseable {
    */
   private static Optional<MeshCaSource> meshCa(NodeSettings settings, Client etcd) {
     if (settings.sealKey().isEmpty()) {
-      log.info("no seal key (MESHGATE_SEAL_KEY): the mesh CA does not run on this replica");
+      log.warn(
+          "no seal key (MESHGATE_SEAL_KEY): the mesh CA does not run on this replica, so the"
+              + " Envoys it serves get no mesh identity (Sidecars, Gateways calling in-mesh Backends"
+              + " wait for it) and proxyless services get none from it");
       return Optional.empty();
     }
     Path keyFile = settings.sealKey().get();
