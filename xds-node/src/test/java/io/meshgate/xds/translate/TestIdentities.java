@@ -67,8 +67,13 @@ public final class TestIdentities {
 
   /** One identity's certificate and key, valid for a day from {@link #NOT_BEFORE}. */
   public static IssuedIdentity issue(SpiffeId id) {
-    KeyPair pair = KeyPairs.derive(SECRET, id.toString());
-    Instant notAfter = NOT_BEFORE.plus(Duration.ofDays(1));
+    return issue(id, NOT_BEFORE);
+  }
+
+  /** The same identity issued again, valid for a day from {@code notBefore}: a new key too. */
+  public static IssuedIdentity issue(SpiffeId id, Instant notBefore) {
+    KeyPair pair = KeyPairs.derive(SECRET, id + "|" + notBefore);
+    Instant notAfter = notBefore.plus(Duration.ofDays(1));
     String chain =
         Pem.certificates(
             List.of(
@@ -78,7 +83,7 @@ public final class TestIdentities {
                         List.of(new SubjectName.Uri(id.uri())),
                         Purpose.CLIENT_AND_SERVER,
                         pair.getPublic(),
-                        NOT_BEFORE,
+                        notBefore,
                         notAfter,
                         new BigInteger(1, id.toString().getBytes(StandardCharsets.UTF_8))
                             .mod(BigInteger.TWO.pow(120))
@@ -89,9 +94,9 @@ public final class TestIdentities {
         id,
         chain,
         key,
-        NOT_BEFORE,
+        notBefore,
         notAfter,
-        NOT_BEFORE.plus(Duration.ofHours(16)),
-        "test-" + id.serviceAccount());
+        notBefore.plus(Duration.ofHours(16)),
+        "test-" + id.serviceAccount() + "-" + notBefore);
   }
 }
