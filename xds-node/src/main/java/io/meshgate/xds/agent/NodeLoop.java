@@ -13,8 +13,8 @@ import java.util.function.BooleanSupplier;
  * that ends with {@link RetryElsewhere} counts as a failure and moves on to the next node; a {@link
  * RegistrationAgent.Refused refusal} ends the loop, as no other node would answer otherwise.
  *
- * <p>Threading: {@link #run} runs on the agent's loop thread; {@link #stop} and {@link #closing} may
- * be called from any thread.
+ * <p>Threading: {@link #run} runs on the agent's loop thread; {@link #stop} and {@link #closing}
+ * may be called from any thread.
  */
 final class NodeLoop {
   /** How long {@link #awaitStopped} waits for the loop to stop before it interrupts it. */

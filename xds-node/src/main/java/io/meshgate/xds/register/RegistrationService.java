@@ -143,8 +143,7 @@ public final class RegistrationService
     streams.endAll();
   }
 
-  private final class AgentStream
-      implements StreamObserver<RegisterRequest>, AgentStreams.Stream {
+  private final class AgentStream implements StreamObserver<RegisterRequest>, AgentStreams.Stream {
     private final ServerCallStreamObserver<RegisterResponse> responses;
     private final PeerIdentity peer;
     // Guarded by this.

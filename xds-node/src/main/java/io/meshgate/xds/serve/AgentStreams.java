@@ -15,10 +15,10 @@ import java.util.stream.Collectors;
 
 /**
  * The open streams of one of the node's agent services (registration, identity), each with the
- * decision that let it in, so that a credential is checked for the stream's whole life and not
- * only when it opens: a stream whose token expired, or whose token's signing key was revoked, is
- * ended, as is every stream when the node stops. It also holds the streams' places in the
- * service's own {@link StreamAdmission}.
+ * decision that let it in, so that a credential is checked for the stream's whole life and not only
+ * when it opens: a stream whose token expired, or whose token's signing key was revoked, is ended,
+ * as is every stream when the node stops. It also holds the streams' places in the service's own
+ * {@link StreamAdmission}.
  *
  * <p>A stream asks for a place with {@link #admit}, is reached by the {@code end*} methods once
  * {@link #add added}, and calls {@link #ended} exactly when it is over (more calls are harmless):
@@ -30,7 +30,9 @@ import java.util.stream.Collectors;
 public final class AgentStreams<S extends AgentStreams.Stream> {
   /** A stream the service can end. */
   public interface Stream {
-    /** Ends the stream with {@code status}, unless it is over already; then calls {@link #ended}. */
+    /**
+     * Ends the stream with {@code status}, unless it is over already; then calls {@link AgentStreams#ended}.
+     */
     void fail(Status status);
   }
 
@@ -68,7 +70,9 @@ public final class AgentStreams<S extends AgentStreams.Stream> {
                 "too many new " + plural + " on this node; try again, or another node"));
   }
 
-  /** {@code stream} is being served, let in by {@code allowed}: the {@code end*} methods reach it. */
+  /**
+   * {@code stream} is being served, let in by {@code allowed}: the {@code end*} methods reach it.
+   */
   public void add(S stream, Authorizer.Decision.Allowed allowed) {
     open.put(stream, requireNonNull(allowed, "allowed"));
   }
