@@ -31,7 +31,8 @@ public final class AgentStreams<S extends AgentStreams.Stream> {
   /** A stream the service can end. */
   public interface Stream {
     /**
-     * Ends the stream with {@code status}, unless it is over already; then calls {@link AgentStreams#ended}.
+     * Ends the stream with {@code status}, unless it is over already; then calls {@link
+     * AgentStreams#ended}.
      */
     void fail(Status status);
   }
