@@ -80,10 +80,9 @@ public final class IdentityService extends WorkloadIdentityGrpc.WorkloadIdentity
 
   @Override
   public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
-    PeerIdentity peer = ProxyAuthenticator.PEER.get();
     ServerCallStreamObserver<WatchResponse> call =
         (ServerCallStreamObserver<WatchResponse>) responses;
-    WatchStream stream = new WatchStream(call, peer == null ? PeerIdentity.NONE : peer);
+    WatchStream stream = new WatchStream(call, ProxyAuthenticator.currentPeer());
     call.setOnCancelHandler(stream::cancelled);
     return stream;
   }

@@ -113,11 +113,10 @@ public final class RegistrationService
 
   @Override
   public StreamObserver<RegisterRequest> register(StreamObserver<RegisterResponse> responses) {
-    PeerIdentity peer = ProxyAuthenticator.PEER.get();
     AgentStream stream =
         new AgentStream(
             (ServerCallStreamObserver<RegisterResponse>) responses,
-            peer == null ? PeerIdentity.NONE : peer);
+            ProxyAuthenticator.currentPeer());
     ((ServerCallStreamObserver<RegisterResponse>) responses).setOnCancelHandler(stream::cancelled);
     return stream;
   }
