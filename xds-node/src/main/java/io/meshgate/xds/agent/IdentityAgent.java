@@ -3,7 +3,6 @@ package io.meshgate.xds.agent;
 import static java.util.Objects.requireNonNull;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.meshgate.config.pem.Pem;
@@ -96,8 +95,7 @@ public final class IdentityAgent implements AutoCloseable {
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final AtomicInteger certificatesWritten = new AtomicInteger();
   private final AtomicInteger bundlesWritten = new AtomicInteger();
-  private final Object signal = new Object();
-  private volatile boolean closing;
+  private final NodeLoop nodes;
   // Owned by the loop thread.
   private boolean keyWritten;
   private String writtenBundle = "";
@@ -114,6 +112,7 @@ public final class IdentityAgent implements AutoCloseable {
     this.nodeId = requireNonNull(nodeId, "nodeId");
     this.clock = requireNonNull(clock, "clock");
     this.mode = requireNonNull(mode, "mode");
+    this.nodes = new NodeLoop(connection.nodes());
     this.key = KeyPairs.generate(new SecureRandom());
     this.csr = csr(key, nodeId);
     this.loop = new Thread(this::run, "meshgate-identity-agent");
@@ -162,25 +161,15 @@ public final class IdentityAgent implements AutoCloseable {
   }
 
   private void run() {
-    int next = 0;
-    int failures = 0;
     try {
       files.create();
-      while (!closing) {
-        String node = connection.nodes().get(next % connection.nodes().size());
-        try {
-          session(node);
-          failures = 0;
-        } catch (RetryElsewhere e) {
-          failures++;
-          log.warn("identity through {}: {}", node, e.getMessage());
-        }
-        if (closing || (mode == Mode.ONCE && firstFetch.isDone())) {
-          break;
-        }
-        next++;
-        pause(NodeChannels.backoff(failures));
-      }
+      nodes.run(
+          node -> {
+            session(node);
+            return true;
+          },
+          () -> mode == Mode.ONCE && firstFetch.isDone(),
+          (node, e) -> log.warn("identity through {}: {}", node, e.getMessage()));
       stopped.complete(null);
     } catch (RegistrationAgent.Refused e) {
       log.error("no identity: {}", e.getMessage());
@@ -194,13 +183,6 @@ public final class IdentityAgent implements AutoCloseable {
       stopped.completeExceptionally(e);
     } finally {
       channels.values().forEach(ManagedChannel::shutdownNow);
-    }
-  }
-
-  /** Why a session ended in a way the next node may not share. */
-  private static final class RetryElsewhere extends Exception {
-    RetryElsewhere(String message) {
-      super(message);
     }
   }
 
@@ -219,7 +201,7 @@ public final class IdentityAgent implements AutoCloseable {
           fetched.notAfter(),
           fetched.refreshAt());
       Instant due = due(fetched);
-      while (!closing && mode == Mode.KEEP) {
+      while (!nodes.closing() && mode == Mode.KEEP) {
         if (!clock.instant().isBefore(due)) {
           fetched = request(call, answers, node);
           due = due(fetched);
@@ -267,16 +249,7 @@ public final class IdentityAgent implements AutoCloseable {
   private Optional<Fetched> take(Object answer, String node)
       throws RetryElsewhere, RegistrationAgent.Refused, IOException {
     if (answer instanceof Throwable error) {
-      Status status = Status.fromThrowable(error);
-      switch (status.getCode()) {
-        case INVALID_ARGUMENT:
-        case PERMISSION_DENIED:
-        case UNIMPLEMENTED:
-          throw new RegistrationAgent.Refused(
-              node + " refuses: " + status.getCode() + ": " + status.getDescription());
-        default:
-          throw new RetryElsewhere(status.getCode() + ": " + status.getDescription());
-      }
+      throw NodeChannels.retryOrRefuse(error, node);
     }
     if (!(answer instanceof WatchResponse response)) {
       throw new RetryElsewhere("the stream ended");
@@ -368,30 +341,10 @@ public final class IdentityAgent implements AutoCloseable {
     }
   }
 
-  private void pause(Duration delay) throws InterruptedException {
-    long deadline = System.nanoTime() + delay.toNanos();
-    synchronized (signal) {
-      while (!closing) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return;
-        }
-        TimeUnit.NANOSECONDS.timedWait(signal, left);
-      }
-    }
-  }
-
   /** Ends the stream and stops; the files stay, valid until their certificate expires. */
   @Override
   public void close() {
-    synchronized (signal) {
-      closing = true;
-      signal.notifyAll();
-    }
-    try {
-      stopped.handle((v, e) -> null).get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      loop.interrupt();
-    }
+    nodes.stop();
+    NodeLoop.awaitStopped(stopped, loop);
   }
 }

@@ -3,6 +3,7 @@ package io.meshgate.xds.agent;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -63,6 +64,28 @@ final class NodeChannels {
         applier.apply(headers);
       }
     };
+  }
+
+  /**
+   * What a stream that ended with {@code error} means: a refusal no other node would change (the
+   * request is invalid, the credential is for something else, the node does not know the service),
+   * or a reason to try the next node.
+   *
+   * @return the exception to throw when the next node may do better
+   * @throws RegistrationAgent.Refused when it would not
+   */
+  static RetryElsewhere retryOrRefuse(Throwable error, String node)
+      throws RegistrationAgent.Refused {
+    Status status = Status.fromThrowable(error);
+    switch (status.getCode()) {
+      case INVALID_ARGUMENT:
+      case PERMISSION_DENIED:
+      case UNIMPLEMENTED:
+        throw new RegistrationAgent.Refused(
+            node + " refuses: " + status.getCode() + ": " + status.getDescription());
+      default:
+        return new RetryElsewhere(status.getCode() + ": " + status.getDescription());
+    }
   }
 
   /** The wait before the next node after {@code failures} failures in a row. */

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.meshgate.config.codec.ResourceCodec;
@@ -93,15 +92,16 @@ public final class RegistrationAgent implements AutoCloseable {
   private final Thread loop;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Object signal = new Object();
+  private final NodeLoop nodes;
   private final CompletableFuture<RegisterResponse> firstRegistration = new CompletableFuture<>();
 
   // Guarded by signal.
   private HealthProbe.Result health;
   private boolean healthChanged;
-  private volatile boolean closing;
 
   private RegistrationAgent(Connection connection, Resource workload, HealthProbe probe) {
     this.connection = requireNonNull(connection, "connection");
+    this.nodes = new NodeLoop(connection.nodes());
     this.workload = requireNonNull(workload, "workload");
     this.workloadJson = ResourceCodec.toJson(workload);
     this.probe = requireNonNull(probe, "probe");
@@ -160,27 +160,11 @@ public final class RegistrationAgent implements AutoCloseable {
   }
 
   private void run() {
-    int next = 0;
-    int failures = 0;
     try {
-      while (!closing) {
-        String node = connection.nodes().get(next % connection.nodes().size());
-        try {
-          if (session(node)) {
-            failures = 0;
-          } else {
-            failures++;
-          }
-        } catch (RetryElsewhere e) {
-          failures++;
-          log.warn("{} through {}: {}", workload.key(), node, e.getMessage());
-        }
-        if (closing) {
-          break;
-        }
-        next++;
-        pause(NodeChannels.backoff(failures));
-      }
+      nodes.run(
+          this::session,
+          () -> false,
+          (node, e) -> log.warn("{} through {}: {}", workload.key(), node, e.getMessage()));
       stopped.complete(null);
     } catch (Refused e) {
       log.error("{} cannot be registered: {}", workload.key(), e.getMessage());
@@ -194,13 +178,6 @@ public final class RegistrationAgent implements AutoCloseable {
     } finally {
       checks.shutdownNow();
       channels.values().forEach(ManagedChannel::shutdownNow);
-    }
-  }
-
-  /** Why a session ended in a way the next node may not share. */
-  private static final class RetryElsewhere extends Exception {
-    RetryElsewhere(String message) {
-      super(message);
     }
   }
 
@@ -238,7 +215,7 @@ public final class RegistrationAgent implements AutoCloseable {
           // Unasked: the stream ended (the node stops, or broke).
           await(answers, every, call, node);
         }
-        if (closing) {
+        if (nodes.closing()) {
           call.onCompleted();
           // The node deregisters, then ends the stream; leave after a short wait either way.
           answers.poll(2, TimeUnit.SECONDS);
@@ -278,7 +255,7 @@ public final class RegistrationAgent implements AutoCloseable {
       throws InterruptedException {
     long deadline = System.nanoTime() + every.toNanos();
     synchronized (signal) {
-      while (!healthChanged && !closing && answers.isEmpty()) {
+      while (!healthChanged && !nodes.closing() && answers.isEmpty()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           break;
@@ -305,16 +282,7 @@ public final class RegistrationAgent implements AutoCloseable {
       throw new RetryElsewhere("no answer within " + within.toMillis() + " ms");
     }
     if (answer instanceof Throwable error) {
-      Status status = Status.fromThrowable(error);
-      switch (status.getCode()) {
-        case INVALID_ARGUMENT:
-        case PERMISSION_DENIED:
-        case UNIMPLEMENTED:
-          throw new Refused(
-              node + " refuses: " + status.getCode() + ": " + status.getDescription());
-        default:
-          throw new RetryElsewhere(status.getCode() + ": " + status.getDescription());
-      }
+      throw NodeChannels.retryOrRefuse(error, node);
     }
     throw new RetryElsewhere("the stream ended");
   }
@@ -393,31 +361,13 @@ public final class RegistrationAgent implements AutoCloseable {
     }
   }
 
-  private void pause(Duration delay) throws InterruptedException {
-    long deadline = System.nanoTime() + delay.toNanos();
-    synchronized (signal) {
-      while (!closing) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return;
-        }
-        TimeUnit.NANOSECONDS.timedWait(signal, left);
-      }
-    }
-  }
-
   /** Deregisters (ends the stream cleanly; the node deletes the registration at once) and stops. */
   @Override
   public void close() {
-    synchronized (signal) {
-      closing = true;
-      signal.notifyAll();
-    }
-    try {
-      stopped.handle((v, e) -> null).get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      loop.interrupt();
-    }
+    nodes.stop();
+    // The health wait watches the same flag on its own monitor.
+    wake();
+    NodeLoop.awaitStopped(stopped, loop);
   }
 
   /** Stops without deregistering, as a killed agent would: the lease runs out on its own. */

@@ -41,15 +41,7 @@ final class MeshCaCommand implements Runnable {
 
   /** Options both subcommands share. */
   static final class CaOptions {
-    @Option(
-        names = "--etcd",
-        descriptionKey = "etcd",
-        defaultValue = "http://127.0.0.1:2379",
-        description =
-            "etcd endpoints, comma-separated (env MESHGATE_ETCD; default ${DEFAULT-VALUE}).")
-    String etcd;
-
-    @CommandLine.Mixin EtcdAccessOptions etcdAccess;
+    @CommandLine.Mixin EtcdOptions etcd;
 
     @Option(
         names = "--mesh-cert-ttl",
@@ -63,7 +55,7 @@ final class MeshCaCommand implements Runnable {
     Duration meshCertTtl;
 
     Client etcdClient() {
-      return etcdAccess.connection(etcd).connectFailingFast();
+      return etcd.client();
     }
   }
 
@@ -109,11 +101,7 @@ final class MeshCaCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (sealKey == null) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(),
-            "the private sealing key is required: --seal-key seal.key (or set MESHGATE_SEAL_KEY)");
-      }
+      Path sealKeyFile = SealKeyFile.required(spec, sealKey);
       if (propagation.isNegative()) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--propagation " + propagation + " (expected: 0 or more)");
@@ -123,9 +111,7 @@ final class MeshCaCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
-      // Sealing needs only the public half; taking the private key means the root is sealed for
-      // the key the replicas actually hold.
-      Sealer sealer = new Sealer(SealKeys.publicKeyOf(SealKeys.readPrivate(sealKey)));
+      Sealer sealer = SealKeyFile.sealerFor(SealKeys.readPrivate(sealKeyFile));
       PrintWriter out = spec.commandLine().getOut();
       try (Client client = ca.etcdClient()) {
         MeshCaRoots roots = new MeshCaRoots(client, trustDomain, Clock.systemUTC());

@@ -1,15 +1,12 @@
 package io.meshgate.xds.cli;
 
 import io.etcd.jetcd.Client;
-import io.meshgate.config.seal.SealKeys;
-import io.meshgate.config.seal.Sealer;
 import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.xds.security.SigningKey;
 import io.meshgate.xds.security.TokenIssuer;
 import io.meshgate.xds.security.TokenKey;
 import io.meshgate.xds.security.TokenKeys;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -53,18 +50,10 @@ final class TokenCommand implements Runnable {
                 + " MESHGATE_SEAL_KEY).")
     @Nullable Path sealKey;
 
-    @Option(
-        names = "--etcd",
-        descriptionKey = "etcd",
-        defaultValue = "http://127.0.0.1:2379",
-        description =
-            "etcd endpoints, comma-separated (env MESHGATE_ETCD; default ${DEFAULT-VALUE}).")
-    String etcd;
-
-    @CommandLine.Mixin EtcdAccessOptions etcdAccess;
+    @CommandLine.Mixin EtcdOptions etcd;
 
     Client etcdClient() {
-      return etcdAccess.connection(etcd).connectFailingFast();
+      return etcd.client();
     }
   }
 
@@ -120,7 +109,7 @@ final class TokenCommand implements Runnable {
                 + maxTtl
                 + " (--max-ttl, MESHGATE_TOKEN_MAX_TTL): the nodes refuse longer tokens");
       }
-      PrivateKey sealPrivate = readSealKey(spec, keys.sealKey);
+      PrivateKey sealPrivate = SealKeyFile.readPrivate(spec, keys.sealKey);
       // With the retired sealing keys beside it: signing keys sealed before a rotation still open.
       Unsealer unsealer = Unsealer.readKeyFile(keys.sealKey);
       PrintWriter err = spec.commandLine().getErr();
@@ -129,7 +118,7 @@ final class TokenCommand implements Runnable {
         TokenKeys tokenKeys = new TokenKeys(client, Clock.systemUTC());
         Optional<SigningKey> current = tokenKeys.currentSigningKey(unsealer);
         if (current.isEmpty()) {
-          TokenKey created = tokenKeys.create(new Sealer(SealKeys.publicKeyOf(sealPrivate)));
+          TokenKey created = tokenKeys.create(SealKeyFile.sealerFor(sealPrivate));
           err.println(
               "created the first token signing key kid="
                   + created.kid()
@@ -176,9 +165,8 @@ final class TokenCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      // Sealing needs only the public half, but taking the private key means the new signing key
-      // is sealed for the key the replicas and 'token create' actually hold.
-      PrivateKey sealPrivate = readSealKey(spec, keys.sealKey);
+      // Sealed for the key the replicas and 'token create' actually hold (SealKeyFile.sealerFor).
+      PrivateKey sealPrivate = SealKeyFile.readPrivate(spec, keys.sealKey);
       PrintWriter out = spec.commandLine().getOut();
       try (Client client = keys.etcdClient()) {
         TokenKeys tokenKeys = new TokenKeys(client, Clock.systemUTC());
@@ -191,7 +179,7 @@ final class TokenCommand implements Runnable {
                 "--revoke " + kid + ": no such token key (expected one of: " + stored + ")");
           }
         }
-        TokenKey fresh = tokenKeys.rotate(new Sealer(SealKeys.publicKeyOf(sealPrivate)));
+        TokenKey fresh = tokenKeys.rotate(SealKeyFile.sealerFor(sealPrivate));
         if (!revoke.isEmpty()) {
           tokenKeys.revoke(List.copyOf(new LinkedHashSet<>(revoke)), fresh.kid());
         }
@@ -211,15 +199,5 @@ final class TokenCommand implements Runnable {
       out.flush();
       return Meshgate.EXIT_OK;
     }
-  }
-
-  private static PrivateKey readSealKey(CommandLine.Model.CommandSpec spec, @Nullable Path sealKey)
-      throws IOException {
-    if (sealKey == null) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(),
-          "the private sealing key is required: --seal-key seal.key (or set MESHGATE_SEAL_KEY)");
-    }
-    return SealKeys.readPrivate(sealKey);
   }
 }

@@ -16,16 +16,14 @@ import io.meshgate.meshbridge.identity.TrustBundle;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.security.ProxyAuthenticator;
+import io.meshgate.xds.serve.AgentStreams;
 import io.meshgate.xds.serve.StreamAdmission;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +52,7 @@ public final class IdentityService extends WorkloadIdentityGrpc.WorkloadIdentity
 
   private final Optional<IdentitySource> source;
   private final Authorizer authorizer;
-  private final StreamAdmission admission;
-  private final Set<WatchStream> open = ConcurrentHashMap.newKeySet();
+  private final AgentStreams<WatchStream> streams;
 
   /**
    * @param source the node's mesh CA; empty when the node has none (every stream is then refused
@@ -67,7 +64,7 @@ public final class IdentityService extends WorkloadIdentityGrpc.WorkloadIdentity
       Optional<IdentitySource> source, Authorizer authorizer, StreamAdmission admission) {
     this.source = requireNonNull(source, "source");
     this.authorizer = requireNonNull(authorizer, "authorizer");
-    this.admission = requireNonNull(admission, "admission");
+    this.streams = new AgentStreams<>(requireNonNull(admission, "admission"), "identity streams");
     source.ifPresent(s -> s.onChange(this::pushBundle));
   }
 
@@ -78,42 +75,31 @@ public final class IdentityService extends WorkloadIdentityGrpc.WorkloadIdentity
 
   /** Identity streams open on this node now. */
   public int openStreams() {
-    return open.size();
+    return streams.size();
   }
 
   @Override
   public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
-    PeerIdentity peer = ProxyAuthenticator.PEER.get();
     ServerCallStreamObserver<WatchResponse> call =
         (ServerCallStreamObserver<WatchResponse>) responses;
-    WatchStream stream = new WatchStream(call, peer == null ? PeerIdentity.NONE : peer);
+    WatchStream stream = new WatchStream(call, ProxyAuthenticator.currentPeer());
     call.setOnCancelHandler(stream::cancelled);
     return stream;
   }
 
   /** Ends every stream whose proxy token expired at {@code now}; its agent watches again. */
   public int endExpiredCredentials(Instant now) {
-    return end(
-        s -> s.allowed != null && s.allowed.validUntil().map(now::isAfter).orElse(false),
-        Status.UNAUTHENTICATED.withDescription("the proxy token expired"));
+    return streams.endExpired(now);
   }
 
   /** Ends every stream whose proxy token's signing key {@code liveKid} no longer accepts. */
   public int endRevokedCredentials(Predicate<String> liveKid) {
-    return end(
-        s -> s.allowed != null && s.allowed.kid().map(k -> !liveKid.test(k)).orElse(false),
-        Status.UNAUTHENTICATED.withDescription("the proxy token's signing key was revoked"));
+    return streams.endRevoked(liveKid);
   }
 
   /** Ends every stream with UNAVAILABLE: this node is stopping; agents watch through another. */
   public void endAllStreams() {
-    end(s -> true, Status.UNAVAILABLE.withDescription("this xds-node is shutting down"));
-  }
-
-  private int end(Predicate<WatchStream> which, Status status) {
-    Set<WatchStream> ending = open.stream().filter(which).collect(Collectors.toSet());
-    ending.forEach(s -> s.fail(status));
-    return ending.size();
+    streams.endAll();
   }
 
   /** Sends the bundle to every open stream that has not seen it (the source's listener). */
@@ -123,17 +109,16 @@ public final class IdentityService extends WorkloadIdentityGrpc.WorkloadIdentity
       // The CA went away: certificates already issued stay valid; the agents keep their files.
       return;
     }
-    open.forEach(s -> s.push(bundle.get()));
+    streams.forEach(s -> s.push(bundle.get()));
   }
 
-  private final class WatchStream implements StreamObserver<WatchRequest> {
+  private final class WatchStream implements StreamObserver<WatchRequest>, AgentStreams.Stream {
     private final ServerCallStreamObserver<WatchResponse> responses;
     private final PeerIdentity peer;
     // Guarded by this.
     private Authorizer.Decision.@Nullable Allowed allowed;
     private @Nullable SpiffeId id;
     private String sentBundle = "";
-    private boolean admitted;
     private boolean ended;
 
     WatchStream(ServerCallStreamObserver<WatchResponse> responses, PeerIdentity peer) {
@@ -227,20 +212,14 @@ public final class IdentityService extends WorkloadIdentityGrpc.WorkloadIdentity
                 "this node's mesh CA has no root yet; try again, or another node"));
         return false;
       }
-      StreamAdmission.Outcome outcome = admission.open();
-      if (outcome != StreamAdmission.Outcome.ADMITTED) {
-        fail(
-            outcome == StreamAdmission.Outcome.FULL
-                ? Status.RESOURCE_EXHAUSTED.withDescription(
-                    "this node holds as many identity streams as it may; try another node")
-                : Status.UNAVAILABLE.withDescription(
-                    "too many new identity streams on this node; try again, or another node"));
+      Optional<Status> refused = streams.admit(this);
+      if (refused.isPresent()) {
+        fail(refused.get());
         return false;
       }
-      admitted = true;
       allowed = decided;
       id = issued;
-      open.add(this);
+      streams.add(this, decided);
       log.info("identity stream opened: {} for node {} ({})", id, nodeId, decided.credential());
       return true;
     }
@@ -275,7 +254,8 @@ public final class IdentityService extends WorkloadIdentityGrpc.WorkloadIdentity
       end();
     }
 
-    synchronized void fail(Status status) {
+    @Override
+    public synchronized void fail(Status status) {
       if (end()) {
         responses.onError(status.asRuntimeException());
       }
@@ -287,10 +267,7 @@ public final class IdentityService extends WorkloadIdentityGrpc.WorkloadIdentity
         return false;
       }
       ended = true;
-      open.remove(this);
-      if (admitted) {
-        admission.closed();
-      }
+      streams.ended(this);
       return true;
     }
   }

@@ -22,13 +22,12 @@ import io.meshgate.registration.v1.WorkloadRegistrationGrpc;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.security.ProxyAuthenticator;
+import io.meshgate.xds.serve.AgentStreams;
 import io.meshgate.xds.serve.StreamAdmission;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -68,11 +67,10 @@ public final class RegistrationService
 
   private final RegistrationStore store;
   private final Authorizer authorizer;
-  private final StreamAdmission admission;
   private final Clock clock;
   private final String replicaId;
   private final Duration ttl;
-  private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
+  private final AgentStreams<AgentStream> streams;
   private final AtomicLong renewals = new AtomicLong();
 
   /**
@@ -89,7 +87,7 @@ public final class RegistrationService
       Duration ttl) {
     this.store = requireNonNull(store, "store");
     this.authorizer = requireNonNull(authorizer, "authorizer");
-    this.admission = requireNonNull(admission, "admission");
+    this.streams = new AgentStreams<>(requireNonNull(admission, "admission"), "registrations");
     this.clock = requireNonNull(clock, "clock");
     this.replicaId = requireNonNull(replicaId, "replicaId");
     if (ttl.compareTo(Duration.ofSeconds(2)) < 0) {
@@ -110,16 +108,15 @@ public final class RegistrationService
 
   /** Registrations whose stream is open on this node now. */
   public int openStreams() {
-    return open.size();
+    return streams.size();
   }
 
   @Override
   public StreamObserver<RegisterRequest> register(StreamObserver<RegisterResponse> responses) {
-    PeerIdentity peer = ProxyAuthenticator.PEER.get();
     AgentStream stream =
         new AgentStream(
             (ServerCallStreamObserver<RegisterResponse>) responses,
-            peer == null ? PeerIdentity.NONE : peer);
+            ProxyAuthenticator.currentPeer());
     ((ServerCallStreamObserver<RegisterResponse>) responses).setOnCancelHandler(stream::cancelled);
     return stream;
   }
@@ -129,16 +126,12 @@ public final class RegistrationService
    * lease (an agent with a new token registers again before it runs out).
    */
   public int endExpiredCredentials(Instant now) {
-    return end(
-        s -> s.allowed != null && s.allowed.validUntil().map(now::isAfter).orElse(false),
-        Status.UNAUTHENTICATED.withDescription("the proxy token expired"));
+    return streams.endExpired(now);
   }
 
   /** Ends every stream whose proxy token's signing key {@code liveKid} no longer accepts. */
   public int endRevokedCredentials(Predicate<String> liveKid) {
-    return end(
-        s -> s.allowed != null && s.allowed.kid().map(k -> !liveKid.test(k)).orElse(false),
-        Status.UNAUTHENTICATED.withDescription("the proxy token's signing key was revoked"));
+    return streams.endRevoked(liveKid);
   }
 
   /**
@@ -146,22 +139,15 @@ public final class RegistrationService
    * leases; their agents register again through another node.
    */
   public void endAllStreams() {
-    end(s -> true, Status.UNAVAILABLE.withDescription("this xds-node is shutting down"));
+    streams.endAll();
   }
 
-  private int end(Predicate<AgentStream> which, Status status) {
-    Set<AgentStream> ending = open.stream().filter(which).collect(Collectors.toSet());
-    ending.forEach(s -> s.fail(status));
-    return ending.size();
-  }
-
-  private final class AgentStream implements StreamObserver<RegisterRequest> {
+  private final class AgentStream implements StreamObserver<RegisterRequest>, AgentStreams.Stream {
     private final ServerCallStreamObserver<RegisterResponse> responses;
     private final PeerIdentity peer;
     // Guarded by this.
     private Authorizer.Decision.@Nullable Allowed allowed;
     private RegistrationStore.@Nullable Held held;
-    private boolean admitted;
     private boolean ended;
     private Instant renewed = Instant.EPOCH;
 
@@ -232,17 +218,11 @@ public final class RegistrationService
         fail(denied.status());
         return;
       }
-      StreamAdmission.Outcome outcome = admission.open();
-      if (outcome != StreamAdmission.Outcome.ADMITTED) {
-        fail(
-            outcome == StreamAdmission.Outcome.FULL
-                ? Status.RESOURCE_EXHAUSTED.withDescription(
-                    "this node holds as many registrations as it may; try another node")
-                : Status.UNAVAILABLE.withDescription(
-                    "too many new registrations on this node; try again, or another node"));
+      Optional<Status> refused = streams.admit(this);
+      if (refused.isPresent()) {
+        fail(refused.get());
         return;
       }
-      admitted = true;
       allowed = (Authorizer.Decision.Allowed) decision;
       Registration wanted =
           new Registration(
@@ -278,7 +258,7 @@ public final class RegistrationService
         return;
       }
       held = ((RegistrationStore.Stored) outcome).held();
-      open.add(this);
+      streams.add(this, allowed);
       log.info(
           "{} {} (agent {}, {}, lease {} of {} s)",
           what,
@@ -305,7 +285,7 @@ public final class RegistrationService
         if (!store.renew(current)) {
           log.info(
               "the lease of {} had expired; registering it again", current.registration().key());
-          open.remove(this);
+          streams.remove(this);
           held = null;
           store(
               current.registration().reported(health, report.getOutput(), clock.instant()),
@@ -356,10 +336,7 @@ public final class RegistrationService
         return false;
       }
       ended = true;
-      open.remove(this);
-      if (admitted) {
-        admission.closed();
-      }
+      streams.ended(this);
       return true;
     }
 
@@ -387,7 +364,8 @@ public final class RegistrationService
       end();
     }
 
-    synchronized void fail(Status status) {
+    @Override
+    public synchronized void fail(Status status) {
       if (!end()) {
         return;
       }

@@ -24,6 +24,15 @@ import org.jspecify.annotations.Nullable;
 public final class ProxyAuthenticator implements ServerInterceptor {
   public static final Context.Key<PeerIdentity> PEER = Context.key("meshgate-peer-identity");
 
+  /**
+   * What the peer of the current call presented; {@link PeerIdentity#NONE} when this interceptor
+   * did not run for it. Read it where the call starts, on the thread gRPC starts it on.
+   */
+  public static PeerIdentity currentPeer() {
+    PeerIdentity peer = PEER.get();
+    return peer == null ? PeerIdentity.NONE : peer;
+  }
+
   /** Where the call's connection comes from (a sidecar's stream registers that address). */
   public static final Context.Key<SocketAddress> REMOTE = Context.key("meshgate-peer-address");
 
