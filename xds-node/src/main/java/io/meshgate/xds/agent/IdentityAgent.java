@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * {@code file_watcher} certificate provider reads, through the xds-nodes it is given.
  *
  * <p>It makes its own P-256 key at start (the private key never leaves this host; it stays the same
- * for the agent's life, so a renewal replaces only the certificate) and sends a CSR over it. The
+ * for the agent's life, and is written again before each certificate) and sends a CSR over it. The
  * node answers with a certificate for the identity the agent's credential names; the agent writes
  * the key, the bundle and the chain, and sends a new CSR at the answer's refresh time (read from
  * the injected clock). A bundle the node pushes (a root rotation) replaces {@code ca.pem}. When its
@@ -97,7 +97,6 @@ public final class IdentityAgent implements AutoCloseable {
   private final AtomicInteger bundlesWritten = new AtomicInteger();
   private final NodeLoop nodes;
   // Owned by the loop thread.
-  private boolean keyWritten;
   private String writtenBundle = "";
   private volatile @Nullable Fetched latest;
 
@@ -265,11 +264,12 @@ public final class IdentityAgent implements AutoCloseable {
     if (!response.hasCertificate()) {
       return Optional.empty();
     }
-    if (!keyWritten) {
-      // Before the first certificate: a reader never sees a certificate without its key.
-      files.writePrivateKey(Pem.privateKey(key.getPrivate()));
-      keyWritten = true;
-    }
+    // The key before every certificate, the same key each time: a reader never sees a certificate
+    // without its key, and any pair it reads belongs together. It is written again although it did
+    // not change because gRPC's file_watcher provider reads the pair only when its files' times
+    // changed (both of them, in some grpc-java versions): a renewal that replaced the certificate
+    // alone would never be used.
+    files.writePrivateKey(Pem.privateKey(key.getPrivate()));
     files.writeCertificate(response.getCertificate().getChainPem());
     Fetched fetched =
         new Fetched(
