@@ -97,6 +97,7 @@ public final class IdentityAgent implements AutoCloseable {
   private final AtomicInteger bundlesWritten = new AtomicInteger();
   private final NodeLoop nodes;
   // Owned by the loop thread.
+  private boolean keyWritten;
   private String writtenBundle = "";
   private volatile @Nullable Fetched latest;
 
@@ -149,7 +150,7 @@ public final class IdentityAgent implements AutoCloseable {
     return certificatesWritten.get();
   }
 
-  /** How many bundles the agent wrote since start. */
+  /** How many times the agent wrote the bundle file since start (with every certificate too). */
   public int bundlesWritten() {
     return bundlesWritten.get();
   }
@@ -253,24 +254,31 @@ public final class IdentityAgent implements AutoCloseable {
     if (!(answer instanceof WatchResponse response)) {
       throw new RetryElsewhere("the stream ended");
     }
-    if (!response.getBundlePem().isEmpty() && !response.getBundlePem().equals(writtenBundle)) {
-      files.writeBundle(response.getBundlePem());
-      writtenBundle = response.getBundlePem();
-      bundlesWritten.incrementAndGet();
-      if (!response.hasCertificate()) {
+    if (!response.hasCertificate()) {
+      if (!response.getBundlePem().isEmpty() && !response.getBundlePem().equals(writtenBundle)) {
+        writeBundle(response.getBundlePem());
         log.info("a new trust bundle for {} written to {}", response.getTrustDomain(), files.dir());
       }
-    }
-    if (!response.hasCertificate()) {
       return Optional.empty();
     }
-    // The key before every certificate, the same key each time: a reader never sees a certificate
-    // without its key, and any pair it reads belongs together. It is written again although it did
-    // not change because gRPC's file_watcher provider reads the pair only when its files' times
-    // changed (both of them, in some grpc-java versions): a renewal that replaced the certificate
-    // alone would never be used.
-    files.writePrivateKey(Pem.privateKey(key.getPrivate()));
+    // Certificate, key, bundle, in that order, every time, although the key (the same for the
+    // agent's life) and often the bundle did not change. grpc-java's file_watcher provider reloads
+    // the pair when the files' times changed (in some versions only when both did), and rebuilds
+    // its TLS context only once a new pair *and* new roots have arrived since the last build
+    // (grpc-java's CertProviderSslContextProvider): a renewal that replaced the certificate alone
+    // would never be used on new connections. The certificate goes first so that any read that
+    // sees a changed time reads the new certificate (with the one key there is); only the very
+    // first key is written before its certificate, so that a certificate never lacks its key.
+    if (!keyWritten) {
+      files.writePrivateKey(Pem.privateKey(key.getPrivate()));
+      keyWritten = true;
+    }
     files.writeCertificate(response.getCertificate().getChainPem());
+    files.writePrivateKey(Pem.privateKey(key.getPrivate()));
+    String bundle = response.getBundlePem().isEmpty() ? writtenBundle : response.getBundlePem();
+    if (!bundle.isEmpty()) {
+      writeBundle(bundle);
+    }
     Fetched fetched =
         new Fetched(
             response.getCertificate().getSpiffeId(),
@@ -280,6 +288,12 @@ public final class IdentityAgent implements AutoCloseable {
     certificatesWritten.incrementAndGet();
     firstFetch.complete(fetched);
     return Optional.of(fetched);
+  }
+
+  private void writeBundle(String bundle) throws IOException {
+    files.writeBundle(bundle);
+    writtenBundle = bundle;
+    bundlesWritten.incrementAndGet();
   }
 
   private ClientCallStreamObserver<WatchRequest> newCall(String node, BlockingQueue<Object> answers)
