@@ -47,6 +47,7 @@ final class MeshTls {
                 .build()));
   }
 
+  @SuppressWarnings("deprecation") // match_subject_alt_names: grpc-java reads only this field.
   private static CommonTlsContext.Builder common(MeshTlsIr tls) {
     CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
     if (tls.delivery() == MeshTlsIr.Delivery.SDS) {
@@ -72,9 +73,7 @@ final class MeshTls {
                     .setInstanceName(tls.trustBundle())
                     .setCertificateName("ROOTCA"));
     for (String peer : tls.peers()) {
-      @SuppressWarnings("deprecation") // grpc-java reads only this field, not the typed one.
-      CertificateValidationContext.Builder unused =
-          validation.addMatchSubjectAltNames(StringMatcher.newBuilder().setExact(peer));
+      validation.addMatchSubjectAltNames(StringMatcher.newBuilder().setExact(peer));
     }
     return common
         .setTlsCertificateProviderInstance(

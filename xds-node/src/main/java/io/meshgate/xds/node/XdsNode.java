@@ -98,15 +98,6 @@ public final class XdsNode implements AutoCloseable {
           });
 
   private XdsNode(NodeSettings settings, boolean runApplier) {
-    this(settings, runApplier, Optional.empty());
-  }
-
-  /**
-   * @param identitySource the mesh CA that signs proxyless services' CSRs; empty: the identity
-   *     service answers UNAVAILABLE
-   */
-  private XdsNode(
-      NodeSettings settings, boolean runApplier, Optional<IdentitySource> identitySource) {
     Optional<AdminToken> adminToken = adminToken(settings);
     StartWarnings.of(settings).forEach(log::warn);
     this.etcd = settings.etcdConnection().connect();
@@ -124,8 +115,8 @@ public final class XdsNode implements AutoCloseable {
                 Applier.Hooks.NONE)
             : null;
     this.meshCa = meshCa(settings, etcd);
-    Optional<IdentitySource> source =
-        identitySource.isPresent() ? identitySource : meshCa.map(IdentitySource.class::cast);
+    // The mesh CA, where this replica runs one: Envoys' identities and proxyless services' CSRs.
+    Optional<IdentitySource> source = meshCa.map(IdentitySource.class::cast);
     this.pipeline =
         new Pipeline(
             store, settings.quiet(), settings.max(), keyLoader(settings), settings.mesh(), source);
@@ -344,14 +335,6 @@ public final class XdsNode implements AutoCloseable {
   /** A full replica: applier, view, pipeline, ADS and admin. */
   public static XdsNode start(NodeSettings settings) {
     return new XdsNode(requireNonNull(settings, "settings"), true);
-  }
-
-  /** A full replica whose identity service signs with {@code identitySource}. */
-  public static XdsNode start(NodeSettings settings, IdentitySource identitySource) {
-    return new XdsNode(
-        requireNonNull(settings, "settings"),
-        true,
-        Optional.of(requireNonNull(identitySource, "identitySource")));
   }
 
   /** Serving only, without an applier (tests that run several replicas on one etcd). */

@@ -9,6 +9,7 @@ import io.meshgate.discovery.Registrations;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IdentitySource;
+import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.keys.KeyRing;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -67,14 +69,21 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * The endpoints the config lists and the registered Workloads it picks, computed once per pair of
-   * inputs (an EDS change from Consul does not compute them again).
+   * The endpoints the config lists and the registered Workloads it picks, and the mesh identities
+   * its Envoys present, computed once per pair of inputs (an EDS change from Consul does not
+   * compute them again).
    */
   private record ConfigInput(
-      ConfigSnapshot config, Registrations registrations, EndpointSnapshot endpoints) {
-    static ConfigInput of(ConfigSnapshot config, Registrations registrations) {
+      ConfigSnapshot config,
+      Registrations registrations,
+      EndpointSnapshot endpoints,
+      Set<SpiffeId> identities) {
+    static ConfigInput of(ConfigSnapshot config, Registrations registrations, MeshSettings mesh) {
       return new ConfigInput(
-          config, registrations, StaticEndpointSource.from(config, registrations));
+          config,
+          registrations,
+          StaticEndpointSource.from(config, registrations),
+          MeshIdentities.requiredBy(config, mesh));
     }
   }
 
@@ -181,7 +190,7 @@ public final class Pipeline implements AutoCloseable {
     }
     Registrations registered = registrations;
     if (input == null || input.config() != config || input.registrations() != registered) {
-      input = ConfigInput.of(config, registered);
+      input = ConfigInput.of(config, registered, mesh);
     }
     ConfigInput input = this.input;
     long started = System.nanoTime();
@@ -193,9 +202,7 @@ public final class Pipeline implements AutoCloseable {
     }
     KeyRing ring = keys.ringFor(input.config());
     IdentitySnapshot issued =
-        identities == null
-            ? IdentitySnapshot.empty()
-            : identities.snapshotFor(MeshIdentities.requiredBy(input.config(), mesh));
+        identities == null ? IdentitySnapshot.empty() : identities.snapshotFor(input.identities());
     SnapshotBuilder.Build build =
         builder.build(
             new Inputs(input.config(), input.endpoints().with(outside.endpoints()), ring, issued));

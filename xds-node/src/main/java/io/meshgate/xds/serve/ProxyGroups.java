@@ -3,6 +3,7 @@ package io.meshgate.xds.serve;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.meshgate.xds.snapshot.SnapshotStore;
 
 /**
  * Which group a proxy belongs to, from its node metadata: {@code meshgate.io/gateway:
@@ -17,8 +18,6 @@ public final class ProxyGroups {
   public static final String PROXYLESS = "meshgate.io/proxyless";
 
   /** The group of every proxyless client, and the prefix of those with an identity. */
-  private static final String PROXYLESS_GROUP = "proxyless";
-
   private ProxyGroups() {}
 
   /**
@@ -47,11 +46,11 @@ public final class ProxyGroups {
     }
     Value proxyless = metadata.getFieldsOrDefault(PROXYLESS, Value.getDefaultInstance());
     if (proxyless.getBoolValue() || "true".equalsIgnoreCase(proxyless.getStringValue())) {
-      return PROXYLESS_GROUP;
+      return SnapshotStore.PROXYLESS;
     }
     String service = proxyless.getStringValue().trim();
     if (service.contains("/")) {
-      return PROXYLESS_GROUP + "/" + service;
+      return SnapshotStore.PROXYLESS + "/" + service;
     }
     return node.getCluster();
   }

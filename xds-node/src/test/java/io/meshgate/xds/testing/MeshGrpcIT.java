@@ -285,14 +285,7 @@ class MeshGrpcIT {
     ManagedChannel intruder = channel("intruder");
 
     // then: the handshake works (a mesh identity), the permission does not
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () ->
-                assertThatThrownBy(() -> EchoServers.identify(intruder))
-                    .isInstanceOf(StatusRuntimeException.class)
-                    .extracting(e -> ((StatusRuntimeException) e).getStatus().getCode())
-                    .isEqualTo(Status.Code.PERMISSION_DENIED));
+    awaitRefusedByPermissions(intruder);
   }
 
   @Test
@@ -386,11 +379,16 @@ class MeshGrpcIT {
     publish(false);
 
     // then: the same channel's calls are refused
+    awaitRefusedByPermissions(frontend);
+  }
+
+  /** Waits until the channel's calls get PERMISSION_DENIED from greeter's RBAC. */
+  private static void awaitRefusedByPermissions(ManagedChannel channel) {
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () ->
-                assertThatThrownBy(() -> EchoServers.identify(frontend))
+                assertThatThrownBy(() -> EchoServers.identify(channel))
                     .isInstanceOf(StatusRuntimeException.class)
                     .extracting(e -> ((StatusRuntimeException) e).getStatus().getCode())
                     .isEqualTo(Status.Code.PERMISSION_DENIED));
