@@ -8,8 +8,11 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Set;
 
 /**
@@ -17,6 +20,11 @@ import java.util.Set;
  * chain), {@value #PRIVATE_KEY} (0600) and {@value #BUNDLE} (the trust domain's roots). Every file
  * is written beside its target and renamed over it, so a reader sees the old file or the new one,
  * never half of one.
+ *
+ * <p>Readers poll: gRPC's provider reloads a file when its modification time differs from the one
+ * it read last. File systems stamp times from a coarse clock (4 ms ticks on this machine's ext4),
+ * so two writes within one tick would look like one, and a read between them would miss the second
+ * for good. Every write therefore carries a time later than the file it replaces.
  */
 public final class IdentityFiles {
   public static final String CERTIFICATE = "cert.pem";
@@ -79,6 +87,7 @@ public final class IdentityFiles {
     try {
       Files.writeString(temporary, text, StandardCharsets.US_ASCII);
       Files.setPosixFilePermissions(temporary, permissions);
+      Files.setLastModifiedTime(temporary, FileTime.from(laterThan(dir.resolve(name))));
       try {
         Files.move(
             temporary,
@@ -92,5 +101,15 @@ public final class IdentityFiles {
     } finally {
       Files.deleteIfExists(temporary);
     }
+  }
+
+  /** Now, or one microsecond after {@code target}'s time if the clock has not moved past it. */
+  private static Instant laterThan(Path target) throws IOException {
+    Instant now = Instant.now();
+    if (!Files.exists(target)) {
+      return now;
+    }
+    Instant previous = Files.getLastModifiedTime(target).toInstant();
+    return now.isAfter(previous) ? now : previous.plus(1, ChronoUnit.MICROS);
   }
 }
