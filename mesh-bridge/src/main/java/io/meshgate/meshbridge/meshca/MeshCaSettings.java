@@ -30,7 +30,7 @@ public record MeshCaSettings(String trustDomain, Duration leafTtl) {
     requireNonNull(leafTtl, "leafTtl");
     try {
       // SpiffeId holds the one rule for trust domains; any valid path segments will do here.
-      new SpiffeId(trustDomain, "probe", "probe");
+      SpiffeId.workload(trustDomain, "probe", "probe");
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "trust domain: '" + trustDomain + "' (expected: lower-case letters, digits, . _ -)");

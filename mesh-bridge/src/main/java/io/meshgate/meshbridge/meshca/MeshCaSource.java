@@ -354,7 +354,7 @@ public final class MeshCaSource implements IdentitySource {
 
   /** The CN says who, for people reading the certificate; peers go by the URI SAN. */
   private static String commonName(SpiffeId id) {
-    String name = id.serviceAccount();
+    String name = id.name();
     return name.length() <= 64 ? name : name.substring(0, 64);
   }
 

@@ -54,9 +54,9 @@ class MeshCaSourceIT {
   private static final String DOMAIN = "shop.example";
   private static final Duration TTL = Duration.ofHours(24);
   private static final Duration PERIOD = Duration.ofHours(16);
-  private static final SpiffeId ORDERS = new SpiffeId(DOMAIN, "shop", "orders");
-  private static final SpiffeId PAYMENTS = new SpiffeId(DOMAIN, "shop", "payments");
-  private static final SpiffeId STRANGER = new SpiffeId("other.example", "shop", "orders");
+  private static final SpiffeId ORDERS = SpiffeId.workload(DOMAIN, "shop", "orders");
+  private static final SpiffeId PAYMENTS = SpiffeId.workload(DOMAIN, "shop", "payments");
+  private static final SpiffeId STRANGER = SpiffeId.workload("other.example", "shop", "orders");
 
   private static Sealer sealer;
   private static Unsealer unsealer;

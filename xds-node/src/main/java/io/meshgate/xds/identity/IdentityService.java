@@ -68,9 +68,12 @@ public final class IdentityService extends WorkloadIdentityGrpc.WorkloadIdentity
     source.ifPresent(s -> s.onChange(this::pushBundle));
   }
 
-  /** The group a credential must name to be issued {@code id}. */
+  /** The group a credential must name to be issued {@code id}, a workload ID. */
   public static String groupOf(SpiffeId id) {
-    return "proxyless/" + id.namespace() + "/" + id.serviceAccount();
+    SpiffeId.Workload workload =
+        id.asWorkload()
+            .orElseThrow(() -> new IllegalArgumentException(id + " is not a workload ID"));
+    return "proxyless/" + workload.namespace() + "/" + workload.serviceAccount();
   }
 
   /** Identity streams open on this node now. */
@@ -190,7 +193,7 @@ public final class IdentityService extends WorkloadIdentityGrpc.WorkloadIdentity
       SpiffeId issued = null;
       if (group.matches()) {
         try {
-          issued = new SpiffeId(source.get().trustDomain(), group.group(1), group.group(2));
+          issued = SpiffeId.workload(source.get().trustDomain(), group.group(1), group.group(2));
         } catch (IllegalArgumentException e) {
           // Left null: refused below with the group it came from.
         }

@@ -19,12 +19,12 @@ public final class MeshIdentities {
     Set<SpiffeId> ids = new TreeSet<>();
     for (Resource gateway : config.ofKind(Kind.GATEWAY)) {
       ids.add(
-          new SpiffeId(
+          SpiffeId.workload(
               mesh.trustDomain(), gateway.metadata().namespace(), gateway.metadata().name()));
     }
     for (Resource sidecar : config.ofKind(Kind.SIDECAR)) {
       ids.add(
-          new SpiffeId(
+          SpiffeId.workload(
               mesh.trustDomain(),
               sidecar.metadata().namespace(),
               SidecarGroups.serviceAccount(sidecar, config)));

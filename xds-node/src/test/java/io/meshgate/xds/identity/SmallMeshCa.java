@@ -86,7 +86,7 @@ public final class SmallMeshCa implements IdentitySource {
             List.of(
                 signer.issue(
                     new LeafRequest(
-                        id.serviceAccount(),
+                        id.name(),
                         List.of(new SubjectName.Uri(id.uri())),
                         Purpose.CLIENT_AND_SERVER,
                         publicKey,

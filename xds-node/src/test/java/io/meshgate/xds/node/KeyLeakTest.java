@@ -196,7 +196,7 @@ class KeyLeakTest {
             Files.readString(GOLDEN.resolve("envoy/sidecar-inbound-and-upstreams/input.yaml")));
     Inputs inputs = Cases.inputs(config);
     IssuedIdentity web =
-        inputs.identities().get(new SpiffeId("meshgate.local", "shop", "web")).orElseThrow();
+        inputs.identities().get(SpiffeId.workload("meshgate.local", "shop", "web")).orElseThrow();
     List<String> keyLines =
         web.keyPem().lines().filter(l -> !l.startsWith("-----") && l.length() >= 16).toList();
     assertThat(keyLines).as("key lines to look for").isNotEmpty();

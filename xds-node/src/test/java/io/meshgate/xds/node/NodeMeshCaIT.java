@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeMeshCaIT {
   @RegisterExtension static EtcdCluster etcd = EtcdCluster.of(1);
 
-  private static final SpiffeId ORDERS = new SpiffeId("shop.example", "shop", "orders");
+  private static final SpiffeId ORDERS = SpiffeId.workload("shop.example", "shop", "orders");
 
   @TempDir Path sealDir;
 

@@ -87,7 +87,7 @@ class CertificateRotationTest {
     GroupSnapshot before = sidecar(builder.build(first));
 
     // when: its certificate is re-issued (2/3 of its life later), nothing else changes
-    SpiffeId web = new SpiffeId("meshgate.local", "shop", "web");
+    SpiffeId web = SpiffeId.workload("meshgate.local", "shop", "web");
     Map<SpiffeId, IssuedIdentity> renewed = new HashMap<>(first.identities().identities());
     renewed.put(
         web, TestIdentities.issue(web, TestIdentities.NOT_BEFORE.plus(Duration.ofHours(16))));

@@ -97,6 +97,6 @@ public final class TestIdentities {
         notBefore,
         notAfter,
         notBefore.plus(Duration.ofHours(16)),
-        "test-" + id.serviceAccount() + "-" + notBefore);
+        "test-" + id.name() + "-" + notBefore);
   }
 }
