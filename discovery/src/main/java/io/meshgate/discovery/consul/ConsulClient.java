@@ -58,7 +58,7 @@ public final class ConsulClient {
   public static final class ConsulException extends IOException {
     private final int status;
 
-    ConsulException(int status, String body) {
+    public ConsulException(int status, String body) {
       super("Consul answered " + status + ": " + body);
       this.status = status;
     }

@@ -18,7 +18,23 @@ import java.util.TreeMap;
 public record IdentitySnapshot(
     Optional<TrustBundle> bundle,
     Map<SpiffeId, IssuedIdentity> identities,
-    Optional<String> problem) {
+    Optional<IdentitySnapshot.Problem> problem) {
+  /**
+   * Why the snapshot lacks identities or may be out of date, and since when: a CA that does not
+   * answer, roots that do not open, a certificate about to expire unrenewed.
+   */
+  public record Problem(String reason, Instant since) {
+    public Problem {
+      requireNonNull(reason, "reason");
+      requireNonNull(since, "since");
+    }
+
+    @Override
+    public String toString() {
+      return reason + " (since " + since + ")";
+    }
+  }
+
   private static final IdentitySnapshot EMPTY =
       new IdentitySnapshot(Optional.empty(), Map.of(), Optional.empty());
 
@@ -34,7 +50,7 @@ public record IdentitySnapshot(
   }
 
   /** No identities, because of {@code problem}. */
-  public static IdentitySnapshot unavailable(String problem) {
+  public static IdentitySnapshot unavailable(Problem problem) {
     return new IdentitySnapshot(Optional.empty(), Map.of(), Optional.of(problem));
   }
 

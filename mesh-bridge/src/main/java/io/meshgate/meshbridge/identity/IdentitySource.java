@@ -11,8 +11,11 @@ import java.util.Set;
  * Private keys stay in this process's memory. Thread-safe.
  */
 public interface IdentitySource extends AutoCloseable {
-  /** The trust domain every ID it issues belongs to. */
-  String trustDomain();
+  /**
+   * The trust domain every ID it issues belongs to; empty until the source has heard from its CA
+   * (Consul names its trust domain in its roots).
+   */
+  Optional<String> trustDomain();
 
   /**
    * The identities of exactly {@code ids}, current at the source's clock; IDs of another trust
@@ -26,6 +29,8 @@ public interface IdentitySource extends AutoCloseable {
    * id}.
    *
    * @throws IllegalStateException if the source cannot issue now (no CA yet, CA unreachable)
+   * @throws UnsupportedOperationException if the source's CA makes the keys itself (Consul's agent
+   *     hands out a leaf with its key and signs no CSRs)
    */
   SignedIdentity sign(SpiffeId id, PublicKey publicKey);
 

@@ -147,8 +147,8 @@ public final class MeshCaSource implements IdentitySource {
   }
 
   @Override
-  public String trustDomain() {
-    return settings.trustDomain();
+  public Optional<String> trustDomain() {
+    return Optional.of(settings.trustDomain());
   }
 
   @Override
@@ -159,7 +159,8 @@ public final class MeshCaSource implements IdentitySource {
       return IdentitySnapshot.empty();
     }
     if (current instanceof Unavailable unavailable) {
-      return IdentitySnapshot.unavailable(unavailable.reason());
+      return IdentitySnapshot.unavailable(
+          new IdentitySnapshot.Problem(unavailable.reason(), unavailable.since()));
     }
     Ready ready = (Ready) current;
     Instant now = clock.instant();
@@ -182,7 +183,8 @@ public final class MeshCaSource implements IdentitySource {
     if (earliest != null && (due == null || earliest.isBefore(due))) {
       run(this::plan);
     }
-    return new IdentitySnapshot(Optional.of(bundle(ready, now)), issued, Optional.<String>empty());
+    return new IdentitySnapshot(
+        Optional.of(bundle(ready, now)), issued, Optional.<IdentitySnapshot.Problem>empty());
   }
 
   @Override
@@ -386,13 +388,13 @@ public final class MeshCaSource implements IdentitySource {
     CaState next;
     if (decoded == null || (decoded.problem().isEmpty() && decoded.roots().isEmpty())) {
       next =
-          new Unavailable(
+          unavailable(
               "no mesh CA root in etcd at "
                   + Keyspace.MESH_CA_ROOTS
                   + ": a node started with a seal key (MESHGATE_SEAL_KEY) creates the first one");
     } else if (decoded.problem().isPresent()) {
       next =
-          new Unavailable(
+          unavailable(
               "the mesh CA roots do not read ("
                   + decoded.problem().get()
                   + "); restore the value or delete the key to start a new CA");
@@ -412,13 +414,19 @@ public final class MeshCaSource implements IdentitySource {
     plan();
   }
 
+  /** Unavailable for {@code reason}, since the state stopped being ready. */
+  private Unavailable unavailable(String reason) {
+    return new Unavailable(
+        reason, state instanceof Unavailable before ? before.since() : clock.instant());
+  }
+
   private CaState open(List<MeshCaRoot> roots) {
     Map<String, CertificateAuthority> cas = new HashMap<>();
     for (MeshCaRoot root : roots) {
       try {
         cas.put(root.id(), root.open(unsealer));
       } catch (IllegalStateException e) {
-        return new Unavailable(e.getMessage());
+        return unavailable(e.getMessage());
       }
     }
     return new Ready(new RootSet(roots, settings.leafTtl()), Map.copyOf(cas));
@@ -516,7 +524,7 @@ public final class MeshCaSource implements IdentitySource {
   private record Pending() implements CaState {}
 
   /** No CA to issue with, and why. */
-  private record Unavailable(String reason) implements CaState {}
+  private record Unavailable(String reason, Instant since) implements CaState {}
 
   /** The roots and their opened CAs, by root id. {@link #toString()} names no key. */
   private record Ready(RootSet roots, Map<String, CertificateAuthority> cas) implements CaState {

@@ -277,7 +277,7 @@ class MeshCaSourceIT {
     // then
     assertThat(snapshot.identities()).isEmpty();
     assertThat(snapshot.bundle()).isEmpty();
-    assertThat(snapshot.problem().orElseThrow())
+    assertThat(snapshot.problem().orElseThrow().reason())
         .contains("mesh CA root " + root.id())
         .contains("cannot be opened with seal key " + unsealer.keyId())
         .contains("MESHGATE_SEAL_KEY")
@@ -291,7 +291,7 @@ class MeshCaSourceIT {
   void noRootMeansUnavailableUntilOneIsCreated() {
     // given
     MeshCaSource source = source(unsealer);
-    assertThat(source.snapshotFor(Set.of(ORDERS)).problem().orElseThrow())
+    assertThat(source.snapshotFor(Set.of(ORDERS)).problem().orElseThrow().reason())
         .contains("no mesh CA root in etcd at " + Keyspace.MESH_CA_ROOTS);
 
     // when

@@ -189,11 +189,18 @@ public final class IdentityService extends WorkloadIdentityGrpc.WorkloadIdentity
         fail(Status.UNAVAILABLE.withDescription("this node has no mesh CA"));
         return false;
       }
+      Optional<String> trustDomain = source.get().trustDomain();
+      if (trustDomain.isEmpty()) {
+        fail(
+            Status.UNAVAILABLE.withDescription(
+                "this node's identity source has not heard from its CA yet; try again"));
+        return false;
+      }
       Matcher group = GROUP.matcher(decided.group());
       SpiffeId issued = null;
       if (group.matches()) {
         try {
-          issued = SpiffeId.workload(source.get().trustDomain(), group.group(1), group.group(2));
+          issued = SpiffeId.workload(trustDomain.get(), group.group(1), group.group(2));
         } catch (IllegalArgumentException e) {
           // Left null: refused below with the group it came from.
         }

@@ -65,8 +65,8 @@ public final class SmallMeshCa implements IdentitySource {
   }
 
   @Override
-  public String trustDomain() {
-    return trustDomain;
+  public Optional<String> trustDomain() {
+    return Optional.of(trustDomain);
   }
 
   @Override

@@ -1,0 +1,101 @@
+package io.meshgate.meshbridge.consul;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshgate.discovery.BlockingQuery;
+import io.meshgate.discovery.HashicorpHttp;
+import io.meshgate.discovery.consul.ConsulClient.ConsulException;
+import io.meshgate.discovery.consul.ConsulSettings;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The local Consul agent's Connect CA endpoints, as blocking queries: {@code GET
+ * /v1/agent/connect/ca/roots} and {@code GET /v1/agent/connect/ca/leaf/:service}. The agent caches
+ * both, renews the leaf before it expires and answers a blocking query when either changes (a
+ * renewal, a root rotation).
+ */
+final class ConnectCaClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ConsulSettings settings;
+  private final HttpClient http;
+
+  ConnectCaClient(ConsulSettings settings) {
+    this.settings = requireNonNull(settings, "settings");
+    this.http =
+        HashicorpHttp.client(
+            settings.address().getScheme(),
+            settings.caCertificate(),
+            settings.clientCertificate(),
+            settings.clientKey(),
+            "Consul");
+  }
+
+  BlockingQuery.Answer<ConsulRoots> roots(long index, Duration wait)
+      throws IOException, InterruptedException {
+    Fetched answer = get("/v1/agent/connect/ca/roots", index, wait, "Consul's CA roots");
+    return new BlockingQuery.Answer<>(
+        answer.index(), read(() -> ConsulRoots.read(answer.body()), "roots"));
+  }
+
+  BlockingQuery.Answer<ConsulLeaf> leaf(String service, long index, Duration wait)
+      throws IOException, InterruptedException {
+    Fetched answer =
+        get(
+            "/v1/agent/connect/ca/leaf/" + URLEncoder.encode(service, StandardCharsets.UTF_8),
+            index,
+            wait,
+            "Consul's leaf certificate for " + service);
+    return new BlockingQuery.Answer<>(
+        answer.index(), read(() -> ConsulLeaf.read(answer.body(), service), "leaf for " + service));
+  }
+
+  URI address() {
+    return settings.address();
+  }
+
+  /** An answer's index and body. */
+  private record Fetched(long index, JsonNode body) {}
+
+  private Fetched get(String path, long index, Duration wait, String what)
+      throws IOException, InterruptedException {
+    String query = index > 0 ? "?index=" + index + "&wait=" + wait.toSeconds() + "s" : "";
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(settings.address().resolve(path + query))
+            .timeout(HashicorpHttp.timeout(wait))
+            .header("Accept", "application/json");
+    settings.token().ifPresent(t -> request.header("X-Consul-Token", t));
+    HashicorpHttp.Response response = HashicorpHttp.send(http, request.build(), what);
+    if (response.status() != 200) {
+      throw new ConsulException(response.status(), response.reason());
+    }
+    try {
+      return new Fetched(response.index("X-Consul-Index"), JSON.readTree(response.body()));
+    } catch (JsonProcessingException e) {
+      throw new IOException(what + " is not JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** An answer the agent gave but meshgate cannot use: an I/O failure with the field's reason. */
+  private static <T> T read(ReadAnswer<T> reader, String what) throws IOException {
+    try {
+      return reader.read();
+    } catch (IllegalArgumentException e) {
+      throw new IOException("Consul's " + what + " is unusable: " + e.getMessage(), e);
+    }
+  }
+
+  @FunctionalInterface
+  private interface ReadAnswer<T> {
+    T read();
+  }
+}
