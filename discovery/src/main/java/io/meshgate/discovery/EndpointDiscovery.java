@@ -251,7 +251,7 @@ public final class EndpointDiscovery implements AutoCloseable {
 
   private static String nameOf(EndpointSource source) {
     if (source instanceof ConsulSource consulSource) {
-      return "consul/"
+      return (consulSource.viaConnect() ? "consul-connect/" : "consul/")
           + (consulSource.datacenter() == null ? "local" : consulSource.datacenter())
           + "/"
           + consulSource.service();

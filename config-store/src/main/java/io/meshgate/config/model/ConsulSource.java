@@ -26,7 +26,10 @@ public record ConsulSource(
         List<String> failover,
     @Doc(
             "Only instances whose checks all pass are healthy: with true, an instance with a warning check is unhealthy (Consul's OnlyPassing); default false, a warning is healthy with the service's Weights.Warning.")
-        Boolean onlyPassing)
+        Boolean onlyPassing,
+    @Doc(
+            "The service's Connect-capable instances (its sidecar proxies and Connect-native instances, from /v1/health/connect) instead of the service's own: for Backends inside a Consul MeshBridge.")
+        Boolean connect)
     implements EndpointSource {
   public ConsulSource {
     requireNonNull(service, "service");
@@ -47,7 +50,13 @@ public record ConsulSource(
         namespace,
         partition,
         List.of(),
-        passingOnly() ? Boolean.TRUE : null);
+        passingOnly() ? Boolean.TRUE : null,
+        viaConnect() ? Boolean.TRUE : null);
+  }
+
+  /** Whether the watch lists Connect-capable instances ({@code connect}, default false). */
+  public boolean viaConnect() {
+    return Boolean.TRUE.equals(connect);
   }
 
   /** Whether a warning check makes an instance unhealthy ({@code onlyPassing}, default false). */

@@ -24,12 +24,18 @@ public record MeshBridgeSpec(
         List<String> gateways,
     @Pattern(value = Patterns.NAME, maxLength = 253)
         @Doc("The service name in the SPIFFE ID; default: the Gateway's name.")
-        String serviceName)
+        String serviceName,
+    @Size(max = 256)
+        @Pattern(value = Patterns.NAME, maxLength = 253)
+        @Doc(
+            "Backends of this namespace that live inside the mesh: the Gateways reach them with the mesh's mTLS, presenting their mesh identity.")
+        List<String> backends)
     implements Spec {
   public MeshBridgeSpec {
     requireNonNull(mesh, "mesh");
     requireNonNull(trustDomain, "trustDomain");
     requireNonNull(ca, "ca");
     gateways = Copies.list(gateways);
+    backends = Copies.list(backends);
   }
 }

@@ -21,16 +21,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Consul's health endpoint for one service ({@code GET /v1/health/service/:service}) as a blocking
- * query, on java.net.http. Every instance is kept, with its health mapped from its checks: all
- * passing → HEALTHY; some warning → HEALTHY with the service's warning weight, or UNHEALTHY when
- * the source says {@code onlyPassing} (as Consul's own {@code OnlyPassing} filter would leave the
- * instance out); a node or service maintenance check → DRAINING; any other critical check →
- * UNHEALTHY. The instance's address is the service's, else its node's; its locality is the
- * service's {@code Locality} (Consul 1.17+) or else its datacenter as region and the node's {@code
- * zone} meta. Its metadata: the service's {@code Meta} as it is, each of its {@code Tags} as {@code
- * tag.<tag>: "true"}, the node's {@code Meta} as {@code node.<key>} ({@link
- * EndpointMetadata#labels}), bounded. Answers are bounded ({@link HashicorpHttp#MAX_BODY}).
+ * Consul's health endpoint for one service ({@code GET /v1/health/service/:service}, or {@code GET
+ * /v1/health/connect/:service} for its Connect-capable instances when the source says {@code
+ * connect}; both answer the same entries) as a blocking query, on java.net.http. Every instance is
+ * kept, with its health mapped from its checks: all passing → HEALTHY; some warning → HEALTHY with
+ * the service's warning weight, or UNHEALTHY when the source says {@code onlyPassing} (as Consul's
+ * own {@code OnlyPassing} filter would leave the instance out); a node or service maintenance check
+ * → DRAINING; any other critical check → UNHEALTHY. The instance's address is the service's, else
+ * its node's; its locality is the service's {@code Locality} (Consul 1.17+) or else its datacenter
+ * as region and the node's {@code zone} meta. Its metadata: the service's {@code Meta} as it is,
+ * each of its {@code Tags} as {@code tag.<tag>: "true"}, the node's {@code Meta} as {@code
+ * node.<key>} ({@link EndpointMetadata#labels}), bounded. Answers are bounded ({@link
+ * HashicorpHttp#MAX_BODY}).
  */
 public final class ConsulClient {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -89,7 +91,7 @@ public final class ConsulClient {
         settings
             .address()
             .resolve(
-                "/v1/health/service/"
+                (source.viaConnect() ? "/v1/health/connect/" : "/v1/health/service/")
                     + URLEncoder.encode(source.service(), StandardCharsets.UTF_8)
                     + (query.length() == 0 ? "" : "?" + query));
     HttpRequest.Builder request =

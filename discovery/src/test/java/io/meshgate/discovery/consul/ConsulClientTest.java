@@ -16,7 +16,7 @@ class ConsulClientTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final ConsulSource WEB =
-      new ConsulSource("web", "dc1", List.of(), null, null, List.of(), null);
+      new ConsulSource("web", "dc1", List.of(), null, null, List.of(), null, null);
 
   private static List<DiscoveredEndpoint> endpoints(String json) throws Exception {
     return ConsulClient.endpoints(JSON.readTree(json), WEB);
@@ -26,7 +26,7 @@ class ConsulClientTest {
   private static List<DiscoveredEndpoint> onlyPassing(String json) throws Exception {
     return ConsulClient.endpoints(
         JSON.readTree(json),
-        new ConsulSource("web", "dc1", List.of(), null, null, List.of(), true));
+        new ConsulSource("web", "dc1", List.of(), null, null, List.of(), true, null));
   }
 
   private static String entry(String serviceAddress, String checks, String extra) {
@@ -192,11 +192,12 @@ class ConsulClientTest {
 
   @Test
   void onlyPassingIsPartOfTheWatchedSourceSoBackendsThatDifferInItDoNotShareAWatch() {
-    ConsulSource plain = new ConsulSource("web", null, List.of(), null, null, List.of("dc2"), null);
+    ConsulSource plain =
+        new ConsulSource("web", null, List.of(), null, null, List.of("dc2"), null, null);
     ConsulSource explicitFalse =
-        new ConsulSource("web", null, List.of(), null, null, List.of("dc2"), false);
+        new ConsulSource("web", null, List.of(), null, null, List.of("dc2"), false, null);
     ConsulSource strict =
-        new ConsulSource("web", null, List.of(), null, null, List.of("dc2"), true);
+        new ConsulSource("web", null, List.of(), null, null, List.of("dc2"), true, null);
 
     assertThat(strict.in("dc2").passingOnly()).isTrue();
     assertThat(strict.in("dc2")).isNotEqualTo(plain.in("dc2"));

@@ -6,10 +6,11 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
-import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.ClusterIr;
+import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
@@ -33,16 +34,16 @@ public final class EnvoyTranslator {
    * @param cache the previous build's resources, reused for equal IR
    */
   public static GroupResources translate(ProxyGroupIr group, KeyRing keys, TranslationCache cache) {
-    return translate(group, keys, IdentitySnapshot.empty(), cache);
+    return translate(group, keys, Identities.empty(), cache);
   }
 
   /**
-   * @param identities the mesh identities issued for this build: the group's own (its IR names it)
-   *     and the bundle become Secrets; without them the Secrets are left out, and Envoy waits for
-   *     them before using the listeners and clusters that refer to them
+   * @param identities the mesh identities issued for this build: the group's own (its IR names
+   *     them) and their bundles become Secrets; without them the Secrets are left out, and Envoy
+   *     waits for them before using the listeners and clusters that refer to them
    */
   public static GroupResources translate(
-      ProxyGroupIr group, KeyRing keys, IdentitySnapshot identities, TranslationCache cache) {
+      ProxyGroupIr group, KeyRing keys, Identities identities, TranslationCache cache) {
     ProxyKind kind = group.kind();
     List<EnvoyResource> listeners = new ArrayList<>();
     for (ListenerIr listener : group.listeners()) {
@@ -92,10 +93,10 @@ public final class EnvoyTranslator {
                 () -> packed(Secrets.of(certificate, material), Secret::getName)));
       }
     }
-    if (group.identity() != null) {
-      // Only the group's own identity: the group is the stream's credential, so a proxy can never
-      // be handed another workload's key.
-      SpiffeId.parse(group.identity().spiffeId())
+    for (IdentityIr own : group.identities()) {
+      // Only the group's own identities: the group is the stream's credential, so a proxy can
+      // never be handed another workload's key.
+      SpiffeId.parse(own.spiffeId())
           .flatMap(identities::get)
           .ifPresent(
               identity ->
@@ -106,8 +107,7 @@ public final class EnvoyTranslator {
                           identity,
                           () -> packed(Secrets.identity(identity), Secret::getName))));
       identities
-          .bundle()
-          .filter(bundle -> bundle.secretName().equals(group.identity().trustBundle()))
+          .bundle(own.trustBundle())
           .ifPresent(
               bundle ->
                   secrets.add(

@@ -11,11 +11,11 @@ import org.jspecify.annotations.Nullable;
  * Everything one group of proxies receives: a Gateway's Envoys ({@code gateway/NS/NAME}) or
  * proxyless gRPC clients ({@code proxyless}).
  *
+ * @param identities the mesh identities its Envoys present, each served with its trust bundle as
+ *     SDS Secrets: meshgate's mesh identity, and one per mesh bridge whose Backends the group
+ *     reaches; empty: none (no in-mesh traffic, or proxyless, whose identity is in files)
  * @param owner the Gateway or Sidecar the group is made for; null for the proxyless group, which no
- *     one resource owns.
- * @param identity the mesh identity its Envoys present, served with the trust bundle as SDS
- *     Secrets; null: none (no in-mesh traffic, or proxyless, whose identity is in files) Not in the
- *     IR's YAML: it is where the group came from, not what it is.
+ *     one resource owns. Not in the IR's YAML: it is where the group came from, not what it is.
  */
 public record ProxyGroupIr(
     String name,
@@ -24,7 +24,7 @@ public record ProxyGroupIr(
     List<RouteTableIr> routeTables,
     List<ClusterIr> clusters,
     List<CertificateIr> certificates,
-    @Nullable IdentityIr identity,
+    List<IdentityIr> identities,
     @JsonIgnore @Nullable SourceRef owner) {
   /** A group without a mesh identity. */
   public ProxyGroupIr(
@@ -35,7 +35,7 @@ public record ProxyGroupIr(
       List<ClusterIr> clusters,
       List<CertificateIr> certificates,
       @Nullable SourceRef owner) {
-    this(name, kind, listeners, routeTables, clusters, certificates, null, owner);
+    this(name, kind, listeners, routeTables, clusters, certificates, List.of(), owner);
   }
 
   public ProxyGroupIr {
@@ -45,6 +45,7 @@ public record ProxyGroupIr(
     routeTables = Lists.copy(routeTables);
     clusters = Lists.copy(clusters);
     certificates = Lists.copy(certificates);
+    identities = Lists.copy(identities);
   }
 
   /** The owner, if the group has one. */

@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
-import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.keys.KeyRing;
 
 /**
@@ -15,7 +15,7 @@ import io.meshgate.xds.keys.KeyRing;
  * Envoys present. Equal inputs give equal snapshots on every replica.
  */
 public record Inputs(
-    ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys, IdentitySnapshot identities) {
+    ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys, Identities identities) {
   public Inputs {
     requireNonNull(config, "config");
     requireNonNull(endpoints, "endpoints");
@@ -25,7 +25,7 @@ public record Inputs(
 
   /** Without mesh identities. */
   public Inputs(ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys) {
-    this(config, endpoints, keys, IdentitySnapshot.empty());
+    this(config, endpoints, keys, Identities.empty());
   }
 
   /** A config with the endpoints it lists itself and the given key material. */

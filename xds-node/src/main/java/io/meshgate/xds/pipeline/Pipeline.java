@@ -7,7 +7,7 @@ import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.discovery.Registrations;
 import io.meshgate.discovery.StaticEndpointSource;
-import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.xds.ir.ResolvedIr;
@@ -201,8 +201,10 @@ public final class Pipeline implements AutoCloseable {
       return;
     }
     KeyRing ring = keys.ringFor(input.config());
-    IdentitySnapshot issued =
-        identities == null ? IdentitySnapshot.empty() : identities.snapshotFor(input.identities());
+    Identities issued =
+        identities == null
+            ? Identities.empty()
+            : Identities.of(identities.snapshotFor(input.identities()));
     SnapshotBuilder.Build build =
         builder.build(
             new Inputs(input.config(), input.endpoints().with(outside.endpoints()), ring, issued));

@@ -2,7 +2,7 @@ package io.meshgate.xds.pipeline;
 
 import static java.util.Objects.requireNonNull;
 
-import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.envoy.TranslationCache;
@@ -35,7 +35,7 @@ public final class SnapshotBuilder {
   /** The envoy stage of one group; a seam for tests that need it to fail. */
   interface GroupTranslator {
     GroupResources translate(
-        ProxyGroupIr group, KeyRing keys, IdentitySnapshot identities, TranslationCache cache);
+        ProxyGroupIr group, KeyRing keys, Identities identities, TranslationCache cache);
   }
 
   private final Map<String, ProxyGroupIr> lastIr = new HashMap<>();
@@ -45,7 +45,7 @@ public final class SnapshotBuilder {
   private final MeshSettings mesh;
   // The identities of the last build: a group whose IR is unchanged is translated again when they
   // changed (a re-issued certificate is an SDS-only change of its group).
-  private IdentitySnapshot lastIdentities = IdentitySnapshot.empty();
+  private Identities lastIdentities = Identities.empty();
 
   public SnapshotBuilder() {
     this(MeshSettings.DEFAULTS);
@@ -88,7 +88,7 @@ public final class SnapshotBuilder {
       GroupSnapshot previous = lastSnapshots.get(group.name());
       if (previous != null
           && group.equals(lastIr.get(group.name()))
-          && (group.identity() == null || !identitiesChanged)) {
+          && (group.identities().isEmpty() || !identitiesChanged)) {
         snapshots.add(new GroupSnapshot(previous.group(), revision, previous.types()));
         continue;
       }

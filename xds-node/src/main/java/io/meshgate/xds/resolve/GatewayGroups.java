@@ -261,7 +261,7 @@ final class GatewayGroups {
           tables,
           clusters.all(),
           List.copyOf(certificates.values()),
-          clusters.reachesMesh() ? identity : null,
+          clusters.reachesMesh() ? List.of(identity) : List.of(),
           Context.source(gateway));
     }
 

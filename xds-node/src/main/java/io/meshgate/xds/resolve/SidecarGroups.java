@@ -166,7 +166,7 @@ final class SidecarGroups {
         tables,
         clusters.all(),
         List.of(),
-        identity,
+        List.of(identity),
         Context.source(sidecar));
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IssuedIdentity;
 import io.meshgate.meshbridge.identity.SpiffeId;
@@ -88,11 +89,12 @@ class CertificateRotationTest {
 
     // when: its certificate is re-issued (2/3 of its life later), nothing else changes
     SpiffeId web = SpiffeId.workload("meshgate.local", "shop", "web");
-    Map<SpiffeId, IssuedIdentity> renewed = new HashMap<>(first.identities().identities());
+    IdentitySnapshot issued = first.identities().snapshots().get(0);
+    Map<SpiffeId, IssuedIdentity> renewed = new HashMap<>(issued.identities());
     renewed.put(
         web, TestIdentities.issue(web, TestIdentities.NOT_BEFORE.plus(Duration.ofHours(16))));
-    IdentitySnapshot later =
-        new IdentitySnapshot(first.identities().bundle(), renewed, Optional.empty());
+    Identities later =
+        Identities.of(new IdentitySnapshot(issued.bundle(), renewed, Optional.empty()));
     GroupSnapshot after =
         sidecar(builder.build(new Inputs(config, first.endpoints(), first.keys(), later)));
 

@@ -16,7 +16,7 @@ import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
 import io.meshgate.discovery.StaticEndpointSource;
-import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.EnvoyTypes;
 import io.meshgate.xds.envoy.GroupResources;
@@ -90,8 +90,7 @@ public final class Cases {
   }
 
   /** Every group of an IR through {@link EnvoyTranslator#translate}. */
-  public static List<GroupResources> envoy(
-      ResolvedIr ir, KeyRing keys, IdentitySnapshot identities) {
+  public static List<GroupResources> envoy(ResolvedIr ir, KeyRing keys, Identities identities) {
     TranslationCache cache = new TranslationCache();
     return ir.groups().stream()
         .map(g -> EnvoyTranslator.translate(g, keys, identities, cache))
@@ -142,7 +141,7 @@ public final class Cases {
         group.routeTables(),
         group.clusters(),
         group.certificates(),
-        group.identity(),
+        group.identities(),
         null);
   }
 

@@ -13,7 +13,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshgate.config.codec.Mappers;
-import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.Consistency;
 import io.meshgate.xds.envoy.GroupResources;
@@ -50,7 +50,7 @@ class EnvoyGoldenTest {
   private static void check(Path dir) throws Exception {
     ResolvedIr ir;
     KeyRing keys;
-    IdentitySnapshot identities;
+    Identities identities;
     if (Files.exists(dir.resolve("input.yaml"))) {
       // A whole-pipeline case: resources in, the IR and problems as goldens too.
       Cases.Translated translated = Cases.translate(GoldenFiles.read(dir.resolve("input.yaml")));
@@ -68,7 +68,7 @@ class EnvoyGoldenTest {
       // An IR-only case: no certificates, so no key material.
       ir = Cases.readIr(GoldenFiles.read(dir.resolve("ir.yaml")));
       keys = KeyRing.empty();
-      identities = IdentitySnapshot.empty();
+      identities = Identities.empty();
     }
     List<GroupResources> groups = Cases.envoy(ir, keys, identities);
     write(dir, "listeners.yaml", groups, g -> unpack(g.listeners(), Listener.class));

@@ -8,6 +8,7 @@ import io.meshgate.meshbridge.ca.LeafRequest;
 import io.meshgate.meshbridge.ca.Purpose;
 import io.meshgate.meshbridge.ca.Signing;
 import io.meshgate.meshbridge.ca.SubjectName;
+import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IssuedIdentity;
 import io.meshgate.meshbridge.identity.SpiffeId;
@@ -19,10 +20,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Mesh identities for translation tests, issued by the real CA code from a fixed secret, fixed
@@ -50,19 +53,42 @@ public final class TestIdentities {
     return ROOT;
   }
 
-  /** Every identity a config's Envoys present, in the default trust domain. */
-  public static IdentitySnapshot forConfig(ConfigSnapshot config) {
-    Map<SpiffeId, IssuedIdentity> issued = new HashMap<>();
+  /**
+   * Every identity a config's Envoys present, a snapshot per trust domain: meshgate's (the default)
+   * from {@link #root()}, each bridged mesh's from a root of its own ({@link #rootOf}).
+   */
+  public static Identities forConfig(ConfigSnapshot config) {
+    Map<String, Map<SpiffeId, IssuedIdentity>> byDomain = new TreeMap<>();
+    byDomain.put(MeshSettings.DEFAULT_TRUST_DOMAIN, new HashMap<>());
     for (SpiffeId id : MeshIdentities.requiredBy(config, MeshSettings.DEFAULTS)) {
-      issued.put(id, issue(id));
+      byDomain.computeIfAbsent(id.trustDomain(), d -> new HashMap<>()).put(id, issue(id));
     }
-    return new IdentitySnapshot(
-        Optional.of(
-            new TrustBundle(
-                MeshSettings.DEFAULT_TRUST_DOMAIN,
-                List.of(Pem.certificates(List.of(ROOT.certificate()))))),
-        issued,
-        Optional.empty());
+    List<IdentitySnapshot> snapshots = new ArrayList<>();
+    byDomain.forEach(
+        (domain, issued) ->
+            snapshots.add(
+                new IdentitySnapshot(
+                    Optional.of(
+                        new TrustBundle(
+                            domain,
+                            List.of(Pem.certificates(List.of(rootOf(domain).certificate()))))),
+                    issued,
+                    Optional.empty())));
+    return new Identities(snapshots);
+  }
+
+  /** The test CA of a trust domain: {@link #root()} for meshgate's, a derived one for others. */
+  public static CertificateAuthority rootOf(String trustDomain) {
+    if (trustDomain.equals(MeshSettings.DEFAULT_TRUST_DOMAIN)) {
+      return ROOT;
+    }
+    return CertificateAuthority.selfSigned(
+        "meshgate test CA of " + trustDomain,
+        KeyPairs.derive(SECRET, "root|" + trustDomain),
+        NOT_BEFORE,
+        NOT_BEFORE.plus(Duration.ofDays(3650)),
+        BigInteger.TWO,
+        Signing.DETERMINISTIC);
   }
 
   /** One identity's certificate and key, valid for a day from {@link #NOT_BEFORE}. */
@@ -77,18 +103,19 @@ public final class TestIdentities {
     String chain =
         Pem.certificates(
             List.of(
-                ROOT.issue(
-                    new LeafRequest(
-                        id.toString(),
-                        List.of(new SubjectName.Uri(id.uri())),
-                        Purpose.CLIENT_AND_SERVER,
-                        pair.getPublic(),
-                        notBefore,
-                        notAfter,
-                        new BigInteger(1, id.toString().getBytes(StandardCharsets.UTF_8))
-                            .mod(BigInteger.TWO.pow(120))
-                            .add(BigInteger.ONE),
-                        Signing.DETERMINISTIC))));
+                rootOf(id.trustDomain())
+                    .issue(
+                        new LeafRequest(
+                            id.toString(),
+                            List.of(new SubjectName.Uri(id.uri())),
+                            Purpose.CLIENT_AND_SERVER,
+                            pair.getPublic(),
+                            notBefore,
+                            notAfter,
+                            new BigInteger(1, id.toString().getBytes(StandardCharsets.UTF_8))
+                                .mod(BigInteger.TWO.pow(120))
+                                .add(BigInteger.ONE),
+                            Signing.DETERMINISTIC))));
     String key = Pem.privateKey(pair.getPrivate());
     return new IssuedIdentity(
         id,
