@@ -44,16 +44,23 @@ import org.jspecify.annotations.Nullable;
  * real agent's, or through Java levers where no agent has one ({@link #resetIndex}, {@link
  * #failNext}, {@link #slow}, {@link #stop}/{@link #start}, other nodes and datacenters through
  * {@link #register}), and point the client under test at {@link #address()}, what {@code
- * CONSUL_HTTP_ADDR} would hold.
+ * CONSUL_HTTP_ADDR} would hold. Connect (service mesh) levers: {@link #rotateConnectCa}, {@link
+ * #renewLeaf}, {@link #intention}, {@link #removeIntention}; what a test checks certificates with:
+ * {@link #activeRootPem}, {@link #connectRootsPem}, {@link #leafServiceUri}, {@link
+ * #connectTrustDomain}.
  *
  * <p>Implemented, following HashiCorp's documentation (api-docs/health, api-docs/features/blocking,
- * api-docs/api-structure, api-docs/agent/service, api-docs/agent/check):
+ * api-docs/api-structure, api-docs/agent/service, api-docs/agent/check, api-docs/agent/connect,
+ * api-docs/connect/intentions):
  *
  * <ul>
  *   <li>{@code PUT /v1/agent/service/register}: {@code Name} (required: 400 {@code Missing service
  *       name}), {@code ID} (defaults to the name), {@code Tags}, {@code Address}, {@code Port},
  *       {@code Meta}, {@code Weights} (default passing 1, warning 1), {@code Check} and {@code
- *       Checks}; keys in CamelCase or snake_case. The instance lands in the local datacenter on
+ *       Checks}, {@code Kind} ({@code connect-proxy} only; another kind answers 400), {@code
+ *       Proxy.DestinationServiceName} (required for a proxy: 400 without it; other {@code Proxy}
+ *       fields are ignored) and {@code Connect.Native} ({@code Connect.SidecarService} answers 400:
+ *       register the sidecar on its own); keys in CamelCase or snake_case. The instance lands in the local datacenter on
  *       node {@value #AGENT_NODE} ({@value #AGENT_NODE_ADDRESS}); registering an ID again replaces
  *       it (a service in maintenance stays so). Only TTL checks are modelled; a check without an ID
  *       is {@code service:<id>} when alone, else {@code service:<id>:<n>} counting from 1 over
@@ -106,23 +113,89 @@ import org.jspecify.annotations.Nullable;
  *       index that is not an unsigned decimal, 400 {@code Invalid wait time} for a wait that is not
  *       a Go duration ({@code 10s}, {@code 1m30s}, {@code 250ms}); these two bodies come from the
  *       agent, the pages do not spell them out. Unknown query parameters are ignored.
+ *   <li>{@code GET /v1/health/connect/:service}: as {@code /v1/health/service} (parameters, entry
+ *       shape, ACLs, blocking), listing the Connect-capable instances of the service: those named
+ *       so with {@code Connect.Native}, and every {@code connect-proxy} whose {@code
+ *       DestinationServiceName} it is (with the proxy's own name, address and port). Its index is
+ *       that of the last change to one of those instances (or, never seen, the datacenter's).
+ *       Entries of proxies carry {@code Kind} and {@code Proxy.DestinationServiceName}, of native
+ *       instances {@code Connect.Native}; other entries carry neither.
+ *   <li>The Connect CA, built in: an EC P-256 root (self-signed, CA, certSign and cRLSign, URI SAN
+ *       {@code spiffe://<cluster-id>.consul}, valid ten years from a minute before it was made)
+ *       whose cluster ID is a random UUID or {@link Builder#connectClusterId}; times come from
+ *       {@link Builder#clock}, truncated to the second.
+ *   <li>{@code GET /v1/agent/connect/ca/roots}: {@code ActiveRootID}, {@code TrustDomain} and
+ *       {@code Roots}, oldest first, each with {@code ID} (colon-hex SHA-1 of the certificate),
+ *       {@code Name}, {@code SerialNumber} (a number), {@code SigningKeyID} (the subject key
+ *       identifier, colon-hex), {@code ExternalTrustDomain} (the cluster ID), {@code
+ *       NotBefore}/{@code NotAfter} (RFC 3339 UTC), {@code RootCert}, {@code IntermediateCerts:
+ *       null}, {@code Active}, {@code PrivateKeyType: "ec"}, {@code PrivateKeyBits: 256} and the
+ *       indexes. {@code X-Consul-Index} is the index of the last CA change; blocking as for health.
+ *       Roots need no token; with ACLs an unknown one answers 403 {@code ACL not found} (token
+ *       resolution first, our reading).
+ *   <li>{@code GET /v1/agent/connect/ca/leaf/:service}: {@code SerialNumber} (colon-hex), {@code
+ *       CertPEM}, {@code PrivateKeyPEM} (SEC1 {@code EC PRIVATE KEY} with the public key, as Go
+ *       writes it), {@code Service}, {@code ServiceURI} ({@code
+ *       spiffe://<trust-domain>/ns/default/dc/<local-dc>/svc/<service>}), {@code ValidAfter},
+ *       {@code ValidBefore} and the indexes. The leaf has its own P-256 key, that URI SAN and the
+ *       DNS SAN {@code <service>.svc.default.<first 8 of cluster-id>.consul}, server and client
+ *       auth, is signed by the active root, valid from a minute before it was issued for {@link
+ *       Builder#leafTtl} (72 h by default). The first request for a service issues its leaf; the
+ *       same leaf is answered until {@link #rotateConnectCa} or {@link #renewLeaf} replaces it, and
+ *       {@code X-Consul-Index} is its {@code ModifyIndex}, so a blocking query holds until then.
+ *       The double does not require the service to be registered; as far as we know the agent does
+ *       not either (it asks for {@code service:write} on the name), but the pages do not say so.
+ *       With ACLs: no token 403 {@code Permission denied}, an unknown one 403 {@code ACL not
+ *       found}.
+ *   <li>Rotation ({@link #rotateConnectCa}): a new root becomes active, the old ones stay in {@code
+ *       Roots} with {@code Active: false}, and every leaf issued so far is issued again at once by
+ *       the new root with a new key and serial; waiting roots and leaf queries wake.
+ *   <li>{@code POST /v1/agent/connect/authorize} with {@code Target} and {@code ClientCertURI}:
+ *       the source is the URI's {@code /svc/<name>}; a URI not of the form {@code
+ *       spiffe://<host>/ns/<ns>/dc/<dc>/svc/<name>}, no {@code Target} or a body that is not JSON
+ *       answer 400. The intention from that source to the target decides, else the one from
+ *       {@value #WILDCARD}; the reason is then {@code Matched intention <source> => <target>
+ *       (allow|deny)}. Without one the answer is allowed, reason {@value #DEFAULT_ALLOW_REASON}
+ *       (a cluster whose ACLs default to allow). A URI of another trust domain is denied, reason
+ *       {@value #FOREIGN_TRUST_DOMAIN_REASON}. All reasons are our wording, not the agent's: match
+ *       {@code Authorized}, not the text. {@code ClientCertSerial} is not checked. ACLs as for
+ *       leaves.
+ *   <li>{@code GET /v1/connect/intentions/match?by=source|destination&name=...} ({@code name}
+ *       repeatable): an object keyed by name, each a list of {@code ID}, {@code SourceNS}, {@code
+ *       SourceName}, {@code DestinationNS}, {@code DestinationName}, {@code SourceType}, {@code
+ *       Action}, {@code Precedence} (9 for an exact source, 8 for {@code *}) and indexes, by
+ *       precedence then names. By source a name also matches {@code *}. A missing or other {@code
+ *       by}, or no {@code name}, answers 400 (our wording). Blocking on the index of the last
+ *       intention change. ACLs as for leaves.
+ *   <li>CA and intention writes take the next raft index but do not move any service's or the
+ *       datacenter's index; {@link #resetIndex} lowers their indexes too.
  * </ul>
  *
  * <p>Not implemented: any other endpoint (404), the catalog write API, check types other than TTL,
  * TTL expiry, {@code DeregisterCriticalServiceAfter}, {@code replace-existing-checks}, {@code
- * EnableTagOverride}, {@code Kind}/{@code Proxy}/{@code Connect}, {@code /v1/agent/check/register},
+ * EnableTagOverride}, service kinds other than {@code connect-proxy} (gateways), sidecar
+ * registration through {@code Connect.SidecarService}, proxy configuration beyond the destination
+ * name, {@code /v1/agent/check/register},
  * node maintenance over HTTP (a lever), {@code filter} and {@code near} (ignored: answers are
  * unfiltered and unsorted by distance), consistency modes ({@code stale}, {@code consistent}), hash
  * based blocking, agent caching ({@code cached}), namespaces and partitions beyond {@code default}
  * (other values answer an empty list), per-token policies (a known token reads everything), tagged
- * addresses, health check definitions and outputs.
+ * addresses, health check definitions and outputs. In Connect: intermediate CAs and
+ * cross-signing of a new root by the old, external CA providers, CA configuration endpoints,
+ * {@code /v1/connect/ca/roots} (the server's), the agent's own renewal of leaves before expiry (a
+ * leaf stays until a lever replaces it, whatever the clock), CSR rate limits, revocation and {@code
+ * ClientCertSerial}, intention CRUD endpoints, L7 (HTTP) intentions and permissions, wildcard
+ * destinations, peers, namespaces and partitions ({@code ns/default} only), per-service ACL
+ * policies (a known token may do everything), and {@code dc} on leaves.
  *
  * <p>Threading: levers may be called from any thread. Requests run on a pool of {@value
  * #HANDLER_THREADS} threads ({@link Builder#handlerThreads} for more), so that many blocking
  * queries can wait at once (further requests queue until one answers); all catalog state is guarded
  * by one lock. A change wakes the queries waiting on the service it touched, which then re-read
  * that service's index, and the queries for services the datacenter has never seen (their index is
- * the datacenter's); an index reset or a stop wakes all. The HTTP plumbing it shares with {@link
+ * the datacenter's); Connect health, leaf, roots and intentions queries wait under keys of their own
+ * and wake only on their changes. An index reset or a stop wakes all. Keys are generated while the
+ * lock is held (a rotation re-issues every leaf under it). The HTTP plumbing it shares with {@link
  * NomadApiDouble} is {@link HashicorpApiServer}.
  */
 public final class ConsulApiDouble implements AutoCloseable {
