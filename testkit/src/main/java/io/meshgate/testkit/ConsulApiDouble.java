@@ -8,11 +8,11 @@ import static io.meshgate.testkit.HashicorpApiServer.text;
 import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.meshgate.testkit.ConsulConnectCa.Leaf;
+import io.meshgate.testkit.ConsulConnectCa.Root;
 import io.meshgate.testkit.HashicorpApiServer.Blocking;
 import io.meshgate.testkit.HashicorpApiServer.Dialect;
 import io.meshgate.testkit.HashicorpApiServer.GoDuration;
-import io.meshgate.testkit.ConsulConnectCa.Leaf;
-import io.meshgate.testkit.ConsulConnectCa.Root;
 import io.meshgate.testkit.HashicorpApiServer.Request;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -60,12 +60,12 @@ import org.jspecify.annotations.Nullable;
  *       Checks}, {@code Kind} ({@code connect-proxy} only; another kind answers 400), {@code
  *       Proxy.DestinationServiceName} (required for a proxy: 400 without it; other {@code Proxy}
  *       fields are ignored) and {@code Connect.Native} ({@code Connect.SidecarService} answers 400:
- *       register the sidecar on its own); keys in CamelCase or snake_case. The instance lands in the local datacenter on
- *       node {@value #AGENT_NODE} ({@value #AGENT_NODE_ADDRESS}); registering an ID again replaces
- *       it (a service in maintenance stays so). Only TTL checks are modelled; a check without an ID
- *       is {@code service:<id>} when alone, else {@code service:<id>:<n>} counting from 1 over
- *       {@code Check} then {@code Checks}, and starts {@code critical} unless {@code Status} says
- *       otherwise.
+ *       register the sidecar on its own); keys in CamelCase or snake_case. The instance lands in
+ *       the local datacenter on node {@value #AGENT_NODE} ({@value #AGENT_NODE_ADDRESS});
+ *       registering an ID again replaces it (a service in maintenance stays so). Only TTL checks
+ *       are modelled; a check without an ID is {@code service:<id>} when alone, else {@code
+ *       service:<id>:<n>} counting from 1 over {@code Check} then {@code Checks}, and starts {@code
+ *       critical} unless {@code Status} says otherwise.
  *   <li>{@code PUT /v1/agent/service/deregister/:service_id}: removes the instance and its checks;
  *       an unknown ID is no action, as documented.
  *   <li>{@code PUT /v1/agent/check/pass|warn|fail/:check_id} and {@code PUT
@@ -150,16 +150,15 @@ import org.jspecify.annotations.Nullable;
  *   <li>Rotation ({@link #rotateConnectCa}): a new root becomes active, the old ones stay in {@code
  *       Roots} with {@code Active: false}, and every leaf issued so far is issued again at once by
  *       the new root with a new key and serial; waiting roots and leaf queries wake.
- *   <li>{@code POST /v1/agent/connect/authorize} with {@code Target} and {@code ClientCertURI}:
- *       the source is the URI's {@code /svc/<name>}; a URI not of the form {@code
+ *   <li>{@code POST /v1/agent/connect/authorize} with {@code Target} and {@code ClientCertURI}: the
+ *       source is the URI's {@code /svc/<name>}; a URI not of the form {@code
  *       spiffe://<host>/ns/<ns>/dc/<dc>/svc/<name>}, no {@code Target} or a body that is not JSON
- *       answer 400. The intention from that source to the target decides, else the one from
- *       {@value #WILDCARD}; the reason is then {@code Matched intention <source> => <target>
- *       (allow|deny)}. Without one the answer is allowed, reason {@value #DEFAULT_ALLOW_REASON}
- *       (a cluster whose ACLs default to allow). A URI of another trust domain is denied, reason
- *       {@value #FOREIGN_TRUST_DOMAIN_REASON}. All reasons are our wording, not the agent's: match
- *       {@code Authorized}, not the text. {@code ClientCertSerial} is not checked. ACLs as for
- *       leaves.
+ *       answer 400. The intention from that source to the target decides, else the one from {@value
+ *       #WILDCARD}; the reason is then {@code Matched intention <source> => <target> (allow|deny)}.
+ *       Without one the answer is allowed, reason {@value #DEFAULT_ALLOW_REASON} (a cluster whose
+ *       ACLs default to allow). A URI of another trust domain is denied, reason {@value
+ *       #FOREIGN_TRUST_DOMAIN_REASON}. All reasons are our wording, not the agent's: match {@code
+ *       Authorized}, not the text. {@code ClientCertSerial} is not checked. ACLs as for leaves.
  *   <li>{@code GET /v1/connect/intentions/match?by=source|destination&name=...} ({@code name}
  *       repeatable): an object keyed by name, each a list of {@code ID}, {@code SourceNS}, {@code
  *       SourceName}, {@code DestinationNS}, {@code DestinationName}, {@code SourceType}, {@code
@@ -175,28 +174,28 @@ import org.jspecify.annotations.Nullable;
  * TTL expiry, {@code DeregisterCriticalServiceAfter}, {@code replace-existing-checks}, {@code
  * EnableTagOverride}, service kinds other than {@code connect-proxy} (gateways), sidecar
  * registration through {@code Connect.SidecarService}, proxy configuration beyond the destination
- * name, {@code /v1/agent/check/register},
- * node maintenance over HTTP (a lever), {@code filter} and {@code near} (ignored: answers are
- * unfiltered and unsorted by distance), consistency modes ({@code stale}, {@code consistent}), hash
- * based blocking, agent caching ({@code cached}), namespaces and partitions beyond {@code default}
- * (other values answer an empty list), per-token policies (a known token reads everything), tagged
- * addresses, health check definitions and outputs. In Connect: intermediate CAs and
- * cross-signing of a new root by the old, external CA providers, CA configuration endpoints,
- * {@code /v1/connect/ca/roots} (the server's), the agent's own renewal of leaves before expiry (a
- * leaf stays until a lever replaces it, whatever the clock), CSR rate limits, revocation and {@code
- * ClientCertSerial}, intention CRUD endpoints, L7 (HTTP) intentions and permissions, wildcard
- * destinations, peers, namespaces and partitions ({@code ns/default} only), per-service ACL
- * policies (a known token may do everything), and {@code dc} on leaves.
+ * name, {@code /v1/agent/check/register}, node maintenance over HTTP (a lever), {@code filter} and
+ * {@code near} (ignored: answers are unfiltered and unsorted by distance), consistency modes
+ * ({@code stale}, {@code consistent}), hash based blocking, agent caching ({@code cached}),
+ * namespaces and partitions beyond {@code default} (other values answer an empty list), per-token
+ * policies (a known token reads everything), tagged addresses, health check definitions and
+ * outputs. In Connect: intermediate CAs and cross-signing of a new root by the old, external CA
+ * providers, CA configuration endpoints, {@code /v1/connect/ca/roots} (the server's), the agent's
+ * own renewal of leaves before expiry (a leaf stays until a lever replaces it, whatever the clock),
+ * CSR rate limits, revocation and {@code ClientCertSerial}, intention CRUD endpoints, L7 (HTTP)
+ * intentions and permissions, wildcard destinations, peers, namespaces and partitions ({@code
+ * ns/default} only), per-service ACL policies (a known token may do everything), and {@code dc} on
+ * leaves.
  *
  * <p>Threading: levers may be called from any thread. Requests run on a pool of {@value
  * #HANDLER_THREADS} threads ({@link Builder#handlerThreads} for more), so that many blocking
  * queries can wait at once (further requests queue until one answers); all catalog state is guarded
  * by one lock. A change wakes the queries waiting on the service it touched, which then re-read
  * that service's index, and the queries for services the datacenter has never seen (their index is
- * the datacenter's); Connect health, leaf, roots and intentions queries wait under keys of their own
- * and wake only on their changes. An index reset or a stop wakes all. Keys are generated while the
- * lock is held (a rotation re-issues every leaf under it). The HTTP plumbing it shares with {@link
- * NomadApiDouble} is {@link HashicorpApiServer}.
+ * the datacenter's); Connect health, leaf, roots and intentions queries wait under keys of their
+ * own and wake only on their changes. An index reset or a stop wakes all. Keys are generated while
+ * the lock is held (a rotation re-issues every leaf under it). The HTTP plumbing it shares with
+ * {@link NomadApiDouble} is {@link HashicorpApiServer}.
  */
 public final class ConsulApiDouble implements AutoCloseable {
   /**
@@ -228,7 +227,8 @@ public final class ConsulApiDouble implements AutoCloseable {
 
   // Our wording for authorize reasons; the agent's differ and clients must not parse them.
   static final String DEFAULT_ALLOW_REASON = "No intention matched: default allow";
-  static final String FOREIGN_TRUST_DOMAIN_REASON = "Client certificate is from another trust domain";
+  static final String FOREIGN_TRUST_DOMAIN_REASON =
+      "Client certificate is from another trust domain";
 
   private static final String CONNECT_ROOTS = "/v1/agent/connect/ca/roots";
   private static final String CONNECT_LEAF = "/v1/agent/connect/ca/leaf/";
@@ -412,10 +412,7 @@ public final class ConsulApiDouble implements AutoCloseable {
     }
 
     private Instance copy(
-        List<String> newTags,
-        Map<String, String> meta,
-        String address,
-        CheckStatus status) {
+        List<String> newTags, Map<String, String> meta, String address, CheckStatus status) {
       return new Instance(
           node,
           nodeAddress,
@@ -473,7 +470,9 @@ public final class ConsulApiDouble implements AutoCloseable {
       return this;
     }
 
-    /** What the Connect CA takes as now for certificate validity; the system UTC clock by default. */
+    /**
+     * What the Connect CA takes as now for certificate validity; the system UTC clock by default.
+     */
     public Builder clock(Clock clock) {
       this.clock = requireNonNull(clock, "clock");
       return this;
@@ -564,12 +563,7 @@ public final class ConsulApiDouble implements AutoCloseable {
 
     Intention withIndexesAtMost(long to) {
       return new Intention(
-          id,
-          source,
-          destination,
-          allow,
-          Math.min(createIndex, to),
-          Math.min(modifyIndex, to));
+          id, source, destination, allow, Math.min(createIndex, to), Math.min(modifyIndex, to));
     }
   }
 
@@ -886,8 +880,8 @@ public final class ConsulApiDouble implements AutoCloseable {
 
   /**
    * A new root becomes active; the old ones stay in the roots list, inactive. Every leaf issued so
-   * far is issued again at once, with a new key and serial, by the new root; roots and leaf
-   * queries that wait wake with the new index.
+   * far is issued again at once, with a new key and serial, by the new root; roots and leaf queries
+   * that wait wake with the new index.
    */
   public void rotateConnectCa() {
     lock.lock();
@@ -1125,8 +1119,8 @@ public final class ConsulApiDouble implements AutoCloseable {
    * Answers 403 and true when ACLs are on and the token is unknown ({@code ACL not found}) or, if
    * {@code anonymousMayRead} is false, absent ({@code Permission denied}).
    */
-  private boolean refusedByAcl(HttpExchange exchange, @Nullable String token, boolean anonymousMayRead)
-      throws IOException {
+  private boolean refusedByAcl(
+      HttpExchange exchange, @Nullable String token, boolean anonymousMayRead) throws IOException {
     if (aclTokens == null) {
       return false;
     }
@@ -1238,7 +1232,10 @@ public final class ConsulApiDouble implements AutoCloseable {
     }
     Matcher uri = SPIFFE_SERVICE.matcher(clientUri);
     if (!uri.matches()) {
-      text(exchange, 400, "ClientCertURI not a valid Connect service identifier: " + quote(clientUri));
+      text(
+          exchange,
+          400,
+          "ClientCertURI not a valid Connect service identifier: " + quote(clientUri));
       return;
     }
     boolean authorized;
@@ -1268,7 +1265,13 @@ public final class ConsulApiDouble implements AutoCloseable {
 
   /** Our wording of the reason an intention decided: {@code Matched intention a => b (deny)}. */
   static String matchedReason(String source, String destination, boolean allow) {
-    return "Matched intention " + source + " => " + destination + " (" + (allow ? "allow" : "deny") + ")";
+    return "Matched intention "
+        + source
+        + " => "
+        + destination
+        + " ("
+        + (allow ? "allow" : "deny")
+        + ")";
   }
 
   private static String matchedReason(Intention intention) {
@@ -1283,9 +1286,8 @@ public final class ConsulApiDouble implements AutoCloseable {
       text(exchange, 400, "Query parameter by must be source or destination");
       return;
     }
-    List<String> names = params.getOrDefault("name", List.of()).stream()
-        .filter(n -> !n.isEmpty())
-        .toList();
+    List<String> names =
+        params.getOrDefault("name", List.of()).stream().filter(n -> !n.isEmpty()).toList();
     if (names.isEmpty()) {
       text(exchange, 400, "Query parameter name is required");
       return;
@@ -1425,8 +1427,11 @@ public final class ConsulApiDouble implements AutoCloseable {
         }
         connectNative = Boolean.TRUE.equals(rawNative);
         if (JsonReader.get(connect, "SidecarService") != null) {
-          text(exchange, 400, "Connect.SidecarService is not modelled by the double: register"
-              + " the proxy on its own with Kind connect-proxy");
+          text(
+              exchange,
+              400,
+              "Connect.SidecarService is not modelled by the double: register"
+                  + " the proxy on its own with Kind connect-proxy");
           return;
         }
       }

@@ -174,8 +174,7 @@ final class ConsulConnectCa {
               .addExtension(
                   Extension.keyUsage,
                   true,
-                  new KeyUsage(
-                      KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature))
+                  new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature))
               .addExtension(Extension.subjectKeyIdentifier, false, keyId)
               .addExtension(
                   Extension.authorityKeyIdentifier,
@@ -239,9 +238,7 @@ final class ConsulConnectCa {
                   Extension.keyUsage,
                   true,
                   new KeyUsage(
-                      KeyUsage.digitalSignature
-                          | KeyUsage.keyEncipherment
-                          | KeyUsage.keyAgreement))
+                      KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyAgreement))
               .addExtension(
                   Extension.extendedKeyUsage,
                   false,
@@ -339,7 +336,8 @@ final class ConsulConnectCa {
    * no public key, which some readers need to make a key pair.
    */
   private static String sec1Pem(KeyPair keys) {
-    SubjectPublicKeyInfo publicInfo = SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
+    SubjectPublicKeyInfo publicInfo =
+        SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
     ECPrivateKey sec1 =
         new ECPrivateKey(
             256,

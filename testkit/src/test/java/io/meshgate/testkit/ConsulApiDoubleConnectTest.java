@@ -80,7 +80,8 @@ class ConsulApiDoubleConnectTest {
     assertThat(root.get("SerialNumber").bigIntegerValue()).isEqualTo(cert.getSerialNumber());
     assertThat(root.get("SigningKeyID").asText()).isEqualTo(colonHex(subjectKeyId(cert)));
     assertThat(root.get("ExternalTrustDomain").asText()).isEqualTo(CLUSTER_ID);
-    assertThat(root.get("NotBefore").asText()).isEqualTo(cert.getNotBefore().toInstant().toString());
+    assertThat(root.get("NotBefore").asText())
+        .isEqualTo(cert.getNotBefore().toInstant().toString());
     assertThat(root.get("NotAfter").asText()).isEqualTo(cert.getNotAfter().toInstant().toString());
     assertThat(Instant.parse(root.get("NotBefore").asText())).isEqualTo(NOW.minusSeconds(60));
     assertThat(root.get("IntermediateCerts").isNull()).isTrue();
@@ -108,7 +109,8 @@ class ConsulApiDoubleConnectTest {
     ConsulApiDouble one = track(ConsulApiDouble.create());
     ConsulApiDouble two = track(ConsulApiDouble.create());
 
-    assertThat(one.connectClusterId()).matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    assertThat(one.connectClusterId())
+        .matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     assertThat(one.connectClusterId()).isNotEqualTo(two.connectClusterId());
     assertThat(one.connectTrustDomain()).isEqualTo(one.connectClusterId() + ".consul");
     assertThatThrownBy(() -> ConsulApiDouble.builder().connectClusterId("not-a-uuid"))
@@ -184,8 +186,7 @@ class ConsulApiDoubleConnectTest {
     X509Certificate root = certificate(consul.activeRootPem());
     cert.verify(root.getPublicKey());
     assertThat(cert.getIssuerX500Principal()).isEqualTo(root.getSubjectX500Principal());
-    X509Certificate stranger =
-        certificate(track(ConsulApiDouble.create()).activeRootPem());
+    X509Certificate stranger = certificate(track(ConsulApiDouble.create()).activeRootPem());
     assertThatThrownBy(() -> cert.verify(stranger.getPublicKey()))
         .isInstanceOf(SignatureException.class);
 
@@ -240,7 +241,8 @@ class ConsulApiDoubleConnectTest {
     assertThat(after.index()).isGreaterThan(before.index());
     JsonNode leaf = after.body();
     assertThat(leaf.get("ModifyIndex").asLong()).isEqualTo(after.index());
-    assertThat(leaf.get("CreateIndex").asLong()).isEqualTo(before.body().get("CreateIndex").asLong());
+    assertThat(leaf.get("CreateIndex").asLong())
+        .isEqualTo(before.body().get("CreateIndex").asLong());
     assertThat(leaf.get("SerialNumber").asText())
         .isNotEqualTo(before.body().get("SerialNumber").asText());
     X509Certificate newLeaf = certificate(leaf.get("CertPEM").asText());
@@ -299,17 +301,15 @@ class ConsulApiDoubleConnectTest {
     assertThat(unknown.status()).isEqualTo(403);
     assertThat(unknown.text()).isEqualTo("ACL not found");
     assertThat(
-            send(
-                    HttpRequest.newBuilder(
-                            URI.create(consul.address() + "/v1/agent/connect/ca/leaf/web"))
-                        .header("X-Consul-Token", "secret"))
+            send(HttpRequest.newBuilder(
+                        URI.create(consul.address() + "/v1/agent/connect/ca/leaf/web"))
+                    .header("X-Consul-Token", "secret"))
                 .status())
         .isEqualTo(200);
     assertThat(
-            send(
-                    HttpRequest.newBuilder(
-                            URI.create(consul.address() + "/v1/agent/connect/ca/leaf/web"))
-                        .header("Authorization", "Bearer secret"))
+            send(HttpRequest.newBuilder(
+                        URI.create(consul.address() + "/v1/agent/connect/ca/leaf/web"))
+                    .header("Authorization", "Bearer secret"))
                 .status())
         .isEqualTo(200);
 
@@ -338,7 +338,8 @@ class ConsulApiDoubleConnectTest {
     consul.intention("web", "api", true);
 
     // when / then
-    JsonNode web = authorize(consul, authorizeBody("api", consul.leafServiceUri("web")), null).body();
+    JsonNode web =
+        authorize(consul, authorizeBody("api", consul.leafServiceUri("web")), null).body();
     assertThat(web.get("Authorized").asBoolean()).isTrue();
     assertThat(web.get("Reason").asText()).isEqualTo("Matched intention web => api (allow)");
 
@@ -394,7 +395,8 @@ class ConsulApiDoubleConnectTest {
         authorize(
                 consul,
                 authorizeBody(
-                    "api", "spiffe://11111111-2222-3333-4444-555555555555.consul/ns/default/dc/dc1/svc/web"),
+                    "api",
+                    "spiffe://11111111-2222-3333-4444-555555555555.consul/ns/default/dc/dc1/svc/web"),
                 null)
             .body();
     assertThat(foreign.get("Authorized").asBoolean()).isFalse();
@@ -435,11 +437,11 @@ class ConsulApiDoubleConnectTest {
         get(consul, "/v1/connect/intentions/match?by=source&name=web").body().get("web");
     assertThat(bySource).hasSize(3);
     assertThat(bySource.at("/2/SourceName").asText()).isEqualTo("*");
-    assertThat(get(consul, "/v1/connect/intentions/match?by=destination&name=none").body().get("none"))
+    assertThat(
+            get(consul, "/v1/connect/intentions/match?by=destination&name=none").body().get("none"))
         .isEmpty();
     assertThat(get(consul, "/v1/connect/intentions/match?name=api").status()).isEqualTo(400);
-    assertThat(get(consul, "/v1/connect/intentions/match?by=destination").status())
-        .isEqualTo(400);
+    assertThat(get(consul, "/v1/connect/intentions/match?by=destination").status()).isEqualTo(400);
 
     // when a query blocks and the wildcard turns to allow
     String id = api.at("/1/ID").asText();
@@ -542,9 +544,7 @@ class ConsulApiDoubleConnectTest {
         .isEqualTo(400);
     assertThat(register(consul, "{\"Name\":\"a\",\"Connect\":{\"Native\":\"yes\"}}"))
         .isEqualTo(400);
-    assertThat(
-            register(
-                consul, "{\"Name\":\"a\",\"Connect\":{\"SidecarService\":{}}}"))
+    assertThat(register(consul, "{\"Name\":\"a\",\"Connect\":{\"SidecarService\":{}}}"))
         .isEqualTo(400);
     assertThat(ids(get(consul, "/v1/health/service/p"))).isEmpty();
   }
@@ -597,7 +597,10 @@ class ConsulApiDoubleConnectTest {
   }
 
   private static void assertHolds(CompletableFuture<Answer> query) {
-    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !query.isDone());
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !query.isDone());
   }
 
   private static List<String> ids(Answer answer) {
@@ -611,7 +614,8 @@ class ConsulApiDoubleConnectTest {
     try {
       return (X509Certificate)
           CertificateFactory.getInstance("X.509")
-              .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+              .generateCertificate(
+                  new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
     } catch (GeneralSecurityException e) {
       throw new AssertionError("not a certificate: " + pem, e);
     }
