@@ -8,13 +8,18 @@ import static io.meshgate.testkit.HashicorpApiServer.text;
 import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.meshgate.testkit.ConsulConnectCa.Leaf;
+import io.meshgate.testkit.ConsulConnectCa.Root;
 import io.meshgate.testkit.HashicorpApiServer.Blocking;
 import io.meshgate.testkit.HashicorpApiServer.Dialect;
 import io.meshgate.testkit.HashicorpApiServer.GoDuration;
 import io.meshgate.testkit.HashicorpApiServer.Request;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -26,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,21 +44,28 @@ import org.jspecify.annotations.Nullable;
  * real agent's, or through Java levers where no agent has one ({@link #resetIndex}, {@link
  * #failNext}, {@link #slow}, {@link #stop}/{@link #start}, other nodes and datacenters through
  * {@link #register}), and point the client under test at {@link #address()}, what {@code
- * CONSUL_HTTP_ADDR} would hold.
+ * CONSUL_HTTP_ADDR} would hold. Connect (service mesh) levers: {@link #rotateConnectCa}, {@link
+ * #renewLeaf}, {@link #intention}, {@link #removeIntention}; what a test checks certificates with:
+ * {@link #activeRootPem}, {@link #connectRootsPem}, {@link #leafServiceUri}, {@link
+ * #connectTrustDomain}.
  *
  * <p>Implemented, following HashiCorp's documentation (api-docs/health, api-docs/features/blocking,
- * api-docs/api-structure, api-docs/agent/service, api-docs/agent/check):
+ * api-docs/api-structure, api-docs/agent/service, api-docs/agent/check, api-docs/agent/connect,
+ * api-docs/connect/intentions):
  *
  * <ul>
  *   <li>{@code PUT /v1/agent/service/register}: {@code Name} (required: 400 {@code Missing service
  *       name}), {@code ID} (defaults to the name), {@code Tags}, {@code Address}, {@code Port},
  *       {@code Meta}, {@code Weights} (default passing 1, warning 1), {@code Check} and {@code
- *       Checks}; keys in CamelCase or snake_case. The instance lands in the local datacenter on
- *       node {@value #AGENT_NODE} ({@value #AGENT_NODE_ADDRESS}); registering an ID again replaces
- *       it (a service in maintenance stays so). Only TTL checks are modelled; a check without an ID
- *       is {@code service:<id>} when alone, else {@code service:<id>:<n>} counting from 1 over
- *       {@code Check} then {@code Checks}, and starts {@code critical} unless {@code Status} says
- *       otherwise.
+ *       Checks}, {@code Kind} ({@code connect-proxy} only; another kind answers 400), {@code
+ *       Proxy.DestinationServiceName} (required for a proxy: 400 without it; other {@code Proxy}
+ *       fields are ignored) and {@code Connect.Native} ({@code Connect.SidecarService} answers 400:
+ *       register the sidecar on its own); keys in CamelCase or snake_case. The instance lands in
+ *       the local datacenter on node {@value #AGENT_NODE} ({@value #AGENT_NODE_ADDRESS});
+ *       registering an ID again replaces it (a service in maintenance stays so). Only TTL checks
+ *       are modelled; a check without an ID is {@code service:<id>} when alone, else {@code
+ *       service:<id>:<n>} counting from 1 over {@code Check} then {@code Checks}, and starts {@code
+ *       critical} unless {@code Status} says otherwise.
  *   <li>{@code PUT /v1/agent/service/deregister/:service_id}: removes the instance and its checks;
  *       an unknown ID is no action, as documented.
  *   <li>{@code PUT /v1/agent/check/pass|warn|fail/:check_id} and {@code PUT
@@ -100,24 +113,89 @@ import org.jspecify.annotations.Nullable;
  *       index that is not an unsigned decimal, 400 {@code Invalid wait time} for a wait that is not
  *       a Go duration ({@code 10s}, {@code 1m30s}, {@code 250ms}); these two bodies come from the
  *       agent, the pages do not spell them out. Unknown query parameters are ignored.
+ *   <li>{@code GET /v1/health/connect/:service}: as {@code /v1/health/service} (parameters, entry
+ *       shape, ACLs, blocking), listing the Connect-capable instances of the service: those named
+ *       so with {@code Connect.Native}, and every {@code connect-proxy} whose {@code
+ *       DestinationServiceName} it is (with the proxy's own name, address and port). Its index is
+ *       that of the last change to one of those instances (or, never seen, the datacenter's).
+ *       Entries of proxies carry {@code Kind} and {@code Proxy.DestinationServiceName}, of native
+ *       instances {@code Connect.Native}; other entries carry neither.
+ *   <li>The Connect CA, built in: an EC P-256 root (self-signed, CA, certSign and cRLSign, URI SAN
+ *       {@code spiffe://<cluster-id>.consul}, valid ten years from a minute before it was made)
+ *       whose cluster ID is a random UUID or {@link Builder#connectClusterId}; times come from
+ *       {@link Builder#clock}, truncated to the second.
+ *   <li>{@code GET /v1/agent/connect/ca/roots}: {@code ActiveRootID}, {@code TrustDomain} and
+ *       {@code Roots}, oldest first, each with {@code ID} (colon-hex SHA-1 of the certificate),
+ *       {@code Name}, {@code SerialNumber} (a number), {@code SigningKeyID} (the subject key
+ *       identifier, colon-hex), {@code ExternalTrustDomain} (the cluster ID), {@code
+ *       NotBefore}/{@code NotAfter} (RFC 3339 UTC), {@code RootCert}, {@code IntermediateCerts:
+ *       null}, {@code Active}, {@code PrivateKeyType: "ec"}, {@code PrivateKeyBits: 256} and the
+ *       indexes. {@code X-Consul-Index} is the index of the last CA change; blocking as for health.
+ *       Roots need no token; with ACLs an unknown one answers 403 {@code ACL not found} (token
+ *       resolution first, our reading).
+ *   <li>{@code GET /v1/agent/connect/ca/leaf/:service}: {@code SerialNumber} (colon-hex), {@code
+ *       CertPEM}, {@code PrivateKeyPEM} (SEC1 {@code EC PRIVATE KEY} with the public key, as Go
+ *       writes it), {@code Service}, {@code ServiceURI} ({@code
+ *       spiffe://<trust-domain>/ns/default/dc/<local-dc>/svc/<service>}), {@code ValidAfter},
+ *       {@code ValidBefore} and the indexes. The leaf has its own P-256 key, that URI SAN and the
+ *       DNS SAN {@code <service>.svc.default.<first 8 of cluster-id>.consul}, server and client
+ *       auth, is signed by the active root, valid from a minute before it was issued for {@link
+ *       Builder#leafTtl} (72 h by default). The first request for a service issues its leaf; the
+ *       same leaf is answered until {@link #rotateConnectCa} or {@link #renewLeaf} replaces it, and
+ *       {@code X-Consul-Index} is its {@code ModifyIndex}, so a blocking query holds until then.
+ *       The double does not require the service to be registered; as far as we know the agent does
+ *       not either (it asks for {@code service:write} on the name), but the pages do not say so.
+ *       With ACLs: no token 403 {@code Permission denied}, an unknown one 403 {@code ACL not
+ *       found}.
+ *   <li>Rotation ({@link #rotateConnectCa}): a new root becomes active, the old ones stay in {@code
+ *       Roots} with {@code Active: false}, and every leaf issued so far is issued again at once by
+ *       the new root with a new key and serial; waiting roots and leaf queries wake.
+ *   <li>{@code POST /v1/agent/connect/authorize} with {@code Target} and {@code ClientCertURI}: the
+ *       source is the URI's {@code /svc/<name>}; a URI not of the form {@code
+ *       spiffe://<host>/ns/<ns>/dc/<dc>/svc/<name>}, no {@code Target} or a body that is not JSON
+ *       answer 400. The intention from that source to the target decides, else the one from {@value
+ *       #WILDCARD}; the reason is then {@code Matched intention <source> => <target> (allow|deny)}.
+ *       Without one the answer is allowed, reason {@value #DEFAULT_ALLOW_REASON} (a cluster whose
+ *       ACLs default to allow). A URI of another trust domain is denied, reason {@value
+ *       #FOREIGN_TRUST_DOMAIN_REASON}. All reasons are our wording, not the agent's: match {@code
+ *       Authorized}, not the text. {@code ClientCertSerial} is not checked. ACLs as for leaves.
+ *   <li>{@code GET /v1/connect/intentions/match?by=source|destination&name=...} ({@code name}
+ *       repeatable): an object keyed by name, each a list of {@code ID}, {@code SourceNS}, {@code
+ *       SourceName}, {@code DestinationNS}, {@code DestinationName}, {@code SourceType}, {@code
+ *       Action}, {@code Precedence} (9 for an exact source, 8 for {@code *}) and indexes, by
+ *       precedence then names. By source a name also matches {@code *}. A missing or other {@code
+ *       by}, or no {@code name}, answers 400 (our wording). Blocking on the index of the last
+ *       intention change. ACLs as for leaves.
+ *   <li>CA and intention writes take the next raft index but do not move any service's or the
+ *       datacenter's index; {@link #resetIndex} lowers their indexes too.
  * </ul>
  *
  * <p>Not implemented: any other endpoint (404), the catalog write API, check types other than TTL,
  * TTL expiry, {@code DeregisterCriticalServiceAfter}, {@code replace-existing-checks}, {@code
- * EnableTagOverride}, {@code Kind}/{@code Proxy}/{@code Connect}, {@code /v1/agent/check/register},
- * node maintenance over HTTP (a lever), {@code filter} and {@code near} (ignored: answers are
- * unfiltered and unsorted by distance), consistency modes ({@code stale}, {@code consistent}), hash
- * based blocking, agent caching ({@code cached}), namespaces and partitions beyond {@code default}
- * (other values answer an empty list), per-token policies (a known token reads everything), tagged
- * addresses, health check definitions and outputs.
+ * EnableTagOverride}, service kinds other than {@code connect-proxy} (gateways), sidecar
+ * registration through {@code Connect.SidecarService}, proxy configuration beyond the destination
+ * name, {@code /v1/agent/check/register}, node maintenance over HTTP (a lever), {@code filter} and
+ * {@code near} (ignored: answers are unfiltered and unsorted by distance), consistency modes
+ * ({@code stale}, {@code consistent}), hash based blocking, agent caching ({@code cached}),
+ * namespaces and partitions beyond {@code default} (other values answer an empty list), per-token
+ * policies (a known token reads everything), tagged addresses, health check definitions and
+ * outputs. In Connect: intermediate CAs and cross-signing of a new root by the old, external CA
+ * providers, CA configuration endpoints, {@code /v1/connect/ca/roots} (the server's), the agent's
+ * own renewal of leaves before expiry (a leaf stays until a lever replaces it, whatever the clock),
+ * CSR rate limits, revocation and {@code ClientCertSerial}, intention CRUD endpoints, L7 (HTTP)
+ * intentions and permissions, wildcard destinations, peers, namespaces and partitions ({@code
+ * ns/default} only), per-service ACL policies (a known token may do everything), and {@code dc} on
+ * leaves.
  *
  * <p>Threading: levers may be called from any thread. Requests run on a pool of {@value
  * #HANDLER_THREADS} threads ({@link Builder#handlerThreads} for more), so that many blocking
  * queries can wait at once (further requests queue until one answers); all catalog state is guarded
  * by one lock. A change wakes the queries waiting on the service it touched, which then re-read
  * that service's index, and the queries for services the datacenter has never seen (their index is
- * the datacenter's); an index reset or a stop wakes all. The HTTP plumbing it shares with {@link
- * NomadApiDouble} is {@link HashicorpApiServer}.
+ * the datacenter's); Connect health, leaf, roots and intentions queries wait under keys of their
+ * own and wake only on their changes. An index reset or a stop wakes all. Keys are generated while
+ * the lock is held (a rotation re-issues every leaf under it). The HTTP plumbing it shares with
+ * {@link NomadApiDouble} is {@link HashicorpApiServer}.
  */
 public final class ConsulApiDouble implements AutoCloseable {
   /**
@@ -137,6 +215,28 @@ public final class ConsulApiDouble implements AutoCloseable {
   public static final String AGENT_NODE = "consul-double";
 
   public static final String AGENT_NODE_ADDRESS = "127.0.0.1";
+
+  /** The {@code Kind} of a sidecar proxy registration. */
+  public static final String CONNECT_PROXY = "connect-proxy";
+
+  /** How long a Connect leaf is valid unless built with {@link Builder#leafTtl}. */
+  public static final Duration DEFAULT_LEAF_TTL = Duration.ofHours(72);
+
+  /** The source of an intention that applies to every source without one of its own. */
+  public static final String WILDCARD = "*";
+
+  // Our wording for authorize reasons; the agent's differ and clients must not parse them.
+  static final String DEFAULT_ALLOW_REASON = "No intention matched: default allow";
+  static final String FOREIGN_TRUST_DOMAIN_REASON =
+      "Client certificate is from another trust domain";
+
+  private static final String CONNECT_ROOTS = "/v1/agent/connect/ca/roots";
+  private static final String CONNECT_LEAF = "/v1/agent/connect/ca/leaf/";
+  private static final String CONNECT_AUTHORIZE = "/v1/agent/connect/authorize";
+  private static final String INTENTIONS_MATCH = "/v1/connect/intentions/match";
+  private static final String HEALTH_CONNECT = "/v1/health/connect/";
+  private static final Pattern SPIFFE_SERVICE =
+      Pattern.compile("spiffe://([^/]+)/ns/([^/]+)/dc/([^/]+)/svc/([^/]+)");
 
   // Our wording: the pages say only that a default is used when no reason is given.
   static final String DEFAULT_MAINTENANCE_REASON = "maintenance mode, no reason given";
@@ -160,7 +260,10 @@ public final class ConsulApiDouble implements AutoCloseable {
 
   /**
    * One service instance on one node. An empty {@code serviceAddress} is allowed and means what it
-   * means in Consul: clients must fall back to the node's address.
+   * means in Consul: clients must fall back to the node's address. {@code kind} is {@code ""} (a
+   * typical service) or {@value #CONNECT_PROXY} (a sidecar proxy, whose {@code proxyDestination}
+   * names the service it fronts; empty for any other instance); {@code connectNative} is {@code
+   * Connect.Native}. Both make an instance appear in {@code /v1/health/connect/<service>}.
    */
   public record Instance(
       String node,
@@ -172,7 +275,10 @@ public final class ConsulApiDouble implements AutoCloseable {
       int port,
       List<String> tags,
       Map<String, String> serviceMeta,
-      CheckStatus checkStatus) {
+      CheckStatus checkStatus,
+      String kind,
+      String proxyDestination,
+      boolean connectNative) {
     public Instance {
       requireNonNull(node, "node");
       requireNonNull(nodeAddress, "nodeAddress");
@@ -186,6 +292,51 @@ public final class ConsulApiDouble implements AutoCloseable {
       tags = List.copyOf(tags);
       serviceMeta = Map.copyOf(serviceMeta);
       requireNonNull(checkStatus, "checkStatus");
+      requireNonNull(kind, "kind");
+      requireNonNull(proxyDestination, "proxyDestination");
+      if (!kind.isEmpty() && !kind.equals(CONNECT_PROXY)) {
+        throw new IllegalArgumentException(
+            "kind: " + kind + " (expected \"\" or " + CONNECT_PROXY + "; others are not modelled)");
+      }
+      if (kind.isEmpty() != proxyDestination.isEmpty()) {
+        throw new IllegalArgumentException(
+            "proxyDestination: "
+                + quote(proxyDestination)
+                + " (expected one exactly when kind is "
+                + CONNECT_PROXY
+                + ")");
+      }
+      if (connectNative && !kind.isEmpty()) {
+        throw new IllegalArgumentException("connectNative: a proxy cannot be Connect-native");
+      }
+    }
+
+    /** A typical (not Connect) instance, as before Connect was modelled. */
+    public Instance(
+        String node,
+        String nodeAddress,
+        Map<String, String> nodeMeta,
+        String serviceId,
+        String service,
+        String serviceAddress,
+        int port,
+        List<String> tags,
+        Map<String, String> serviceMeta,
+        CheckStatus checkStatus) {
+      this(
+          node,
+          nodeAddress,
+          nodeMeta,
+          serviceId,
+          service,
+          serviceAddress,
+          port,
+          tags,
+          serviceMeta,
+          checkStatus,
+          "",
+          "",
+          false);
     }
 
     /** A passing instance without tags or metadata whose service address is its node's. */
@@ -205,20 +356,23 @@ public final class ConsulApiDouble implements AutoCloseable {
     }
 
     public Instance withTags(String... newTags) {
-      return new Instance(
-          node,
-          nodeAddress,
-          nodeMeta,
-          serviceId,
-          service,
-          serviceAddress,
-          port,
-          List.of(newTags),
-          serviceMeta,
-          checkStatus);
+      return copy(List.of(newTags), serviceMeta, serviceAddress, checkStatus);
     }
 
     public Instance withServiceMeta(Map<String, String> meta) {
+      return copy(tags, meta, serviceAddress, checkStatus);
+    }
+
+    public Instance withServiceAddress(String address) {
+      return copy(tags, serviceMeta, address, checkStatus);
+    }
+
+    public Instance withCheckStatus(CheckStatus status) {
+      return copy(tags, serviceMeta, serviceAddress, status);
+    }
+
+    /** This instance registered with {@code Connect: {"Native": true}}. */
+    public Instance withConnectNative() {
       return new Instance(
           node,
           nodeAddress,
@@ -228,11 +382,37 @@ public final class ConsulApiDouble implements AutoCloseable {
           serviceAddress,
           port,
           tags,
-          meta,
-          checkStatus);
+          serviceMeta,
+          checkStatus,
+          "",
+          "",
+          true);
     }
 
-    public Instance withServiceAddress(String address) {
+    /**
+     * This instance as a sidecar: {@code Kind: "connect-proxy"}, {@code Proxy:
+     * {"DestinationServiceName": destination}}; its own address and port are the proxy's.
+     */
+    public Instance asProxyFor(String destination) {
+      requireNonNull(destination, "destination");
+      return new Instance(
+          node,
+          nodeAddress,
+          nodeMeta,
+          serviceId,
+          service,
+          serviceAddress,
+          port,
+          tags,
+          serviceMeta,
+          checkStatus,
+          CONNECT_PROXY,
+          destination,
+          false);
+    }
+
+    private Instance copy(
+        List<String> newTags, Map<String, String> meta, String address, CheckStatus status) {
       return new Instance(
           node,
           nodeAddress,
@@ -241,23 +421,20 @@ public final class ConsulApiDouble implements AutoCloseable {
           service,
           address,
           port,
-          tags,
-          serviceMeta,
-          checkStatus);
+          newTags,
+          meta,
+          status,
+          kind,
+          proxyDestination,
+          connectNative);
     }
 
-    public Instance withCheckStatus(CheckStatus status) {
-      return new Instance(
-          node,
-          nodeAddress,
-          nodeMeta,
-          serviceId,
-          service,
-          serviceAddress,
-          port,
-          tags,
-          serviceMeta,
-          status);
+    /** The service whose Connect health lists this instance, or null. */
+    @Nullable String connectTarget() {
+      if (connectNative) {
+        return service;
+      }
+      return kind.equals(CONNECT_PROXY) ? proxyDestination : null;
     }
   }
 
@@ -267,8 +444,49 @@ public final class ConsulApiDouble implements AutoCloseable {
     private final Set<String> remoteDatacenters = new LinkedHashSet<>();
     private @Nullable Set<String> aclTokens;
     private int handlerThreads = HANDLER_THREADS;
+    private String connectClusterId = UUID.randomUUID().toString();
+    private Clock clock = Clock.systemUTC();
+    private Duration leafTtl = DEFAULT_LEAF_TTL;
 
     private Builder() {}
+
+    /**
+     * The Connect CA's cluster ID, a UUID (random by default); the trust domain is {@code
+     * <id>.consul}.
+     */
+    public Builder connectClusterId(String clusterId) {
+      requireNonNull(clusterId, "clusterId");
+      String normalized;
+      try {
+        normalized = UUID.fromString(clusterId).toString();
+      } catch (IllegalArgumentException e) {
+        normalized = "";
+      }
+      if (!normalized.equals(clusterId)) {
+        throw new IllegalArgumentException(
+            "clusterId: " + clusterId + " (expected a lower-case UUID)");
+      }
+      this.connectClusterId = clusterId;
+      return this;
+    }
+
+    /**
+     * What the Connect CA takes as now for certificate validity; the system UTC clock by default.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** How long a Connect leaf is valid after it is issued ({@code 72h} by default). */
+    public Builder leafTtl(Duration ttl) {
+      requireNonNull(ttl, "ttl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("ttl: " + ttl + " (expected: > 0)");
+      }
+      this.leafTtl = ttl;
+      return this;
+    }
 
     /**
      * How many requests can be in the double at once ({@value #HANDLER_THREADS} by default). Each
@@ -311,6 +529,43 @@ public final class ConsulApiDouble implements AutoCloseable {
   public record ReceivedRequest(String method, String uri, @Nullable String token) {}
 
   private record ServiceKey(String dc, String service) {}
+
+  /** What a {@code /v1/health/connect} query waits under: a change to a service's Connect set. */
+  private record ConnectKey(String dc, String service) {}
+
+  /** What a leaf query waits under. */
+  private record LeafKey(String service) {}
+
+  /** What roots and intention queries wait under. */
+  private enum ConnectWait {
+    ROOTS,
+    INTENTIONS
+  }
+
+  private record IntentionKey(String source, String destination) {}
+
+  /** An L4 intention, as {@link #intention} stored it. */
+  private record Intention(
+      String id,
+      String source,
+      String destination,
+      boolean allow,
+      long createIndex,
+      long modifyIndex) {
+    /** 9 for an exact source, 8 for {@code *} (the destination is always exact here). */
+    int precedence() {
+      return source.equals(WILDCARD) ? 8 : 9;
+    }
+
+    String action() {
+      return allow ? "allow" : "deny";
+    }
+
+    Intention withIndexesAtMost(long to) {
+      return new Intention(
+          id, source, destination, allow, Math.min(createIndex, to), Math.min(modifyIndex, to));
+    }
+  }
 
   /** One health check of a service instance. */
   private record ServiceCheck(String id, String name, CheckStatus status) {
@@ -355,13 +610,15 @@ public final class ConsulApiDouble implements AutoCloseable {
     }
   }
 
+  /** {@code connect}: {@code /v1/health/connect}, else {@code /v1/health/service}. */
   private record Query(
       String dc,
       String service,
       List<String> tags,
       boolean passingOnly,
       boolean defaultTenancy,
-      @Nullable String token) {}
+      @Nullable String token,
+      boolean connect) {}
 
   private final String localDatacenter;
   private final Set<String> datacenters;
@@ -375,6 +632,18 @@ public final class ConsulApiDouble implements AutoCloseable {
   private final Map<String, Set<String>> nodesInMaintenance = new HashMap<>();
   private final Map<ServiceKey, Long> serviceIndexes = new HashMap<>();
   private final Map<String, Long> datacenterIndexes = new HashMap<>();
+  private final Map<ConnectKey, Long> connectIndexes = new HashMap<>();
+  private final List<Root> roots = new ArrayList<>();
+  private long rootsIndex;
+  private final Map<String, Leaf> leaves = new HashMap<>();
+  private final Map<IntentionKey, Intention> intentions = new LinkedHashMap<>();
+  private long intentionsIndex = 1;
+
+  private final ConsulConnectCa ca = new ConsulConnectCa();
+  private final String clusterId;
+  private final String trustDomain;
+  private final Clock clock;
+  private final Duration leafTtl;
 
   private ConsulApiDouble(Builder builder) {
     this.localDatacenter = builder.localDatacenter;
@@ -385,6 +654,13 @@ public final class ConsulApiDouble implements AutoCloseable {
     this.aclTokens = builder.aclTokens;
     this.server = new HashicorpApiServer(CONSUL, this::serve, builder.handlerThreads);
     this.lock = server.lock();
+    this.clusterId = builder.connectClusterId;
+    this.trustDomain = clusterId + ".consul";
+    this.clock = builder.clock;
+    this.leafTtl = builder.leafTtl;
+    // The first root exists from the start, at the first index, as a new cluster's does.
+    roots.add(ca.newRoot(clusterId, trustDomain, now(), 1));
+    rootsIndex = 1;
   }
 
   /** A double for datacenter {@code dc1} without ACLs, already listening. */
@@ -434,9 +710,9 @@ public final class ConsulApiDouble implements AutoCloseable {
     instances.put(
         instance.serviceId(),
         new Stored(instance, weights, checks, created, index, maintenance, reason));
-    touched(dc, instance.service(), index);
-    if (previous != null && !previous.instance().service().equals(instance.service())) {
-      touched(dc, previous.instance().service(), index);
+    touched(dc, instance, index);
+    if (previous != null && !previous.instance().equals(instance)) {
+      touched(dc, previous.instance(), index);
     }
   }
 
@@ -444,7 +720,7 @@ public final class ConsulApiDouble implements AutoCloseable {
     lock.lock();
     try {
       Stored removed = instancesOf(dc).remove(stored(dc, serviceId).instance().serviceId());
-      touched(dc, removed.instance().service(), nextIndex(dc));
+      touched(dc, removed.instance(), nextIndex(dc));
     } finally {
       lock.unlock();
     }
@@ -492,7 +768,7 @@ public final class ConsulApiDouble implements AutoCloseable {
     }
     long index = nextIndex(dc);
     instancesOf(dc).put(current.instance().serviceId(), current.withChecks(checks, index));
-    touched(dc, current.instance().service(), index);
+    touched(dc, current.instance(), index);
   }
 
   /** Puts a service instance into maintenance: a critical {@code _service_maintenance} check. */
@@ -521,7 +797,9 @@ public final class ConsulApiDouble implements AutoCloseable {
     lock.lock();
     try {
       instancesOf(dc);
-      touched(dc, service, nextIndex(dc));
+      long index = nextIndex(dc);
+      touched(dc, service, index);
+      touchedConnect(dc, service, index);
     } finally {
       lock.unlock();
     }
@@ -540,6 +818,12 @@ public final class ConsulApiDouble implements AutoCloseable {
       raftIndex = to;
       serviceIndexes.replaceAll((key, index) -> Math.min(index, to));
       datacenterIndexes.replaceAll((dc, index) -> Math.min(index, to));
+      connectIndexes.replaceAll((key, index) -> Math.min(index, to));
+      rootsIndex = Math.min(rootsIndex, to);
+      roots.replaceAll(root -> root.withIndexesAtMost(to));
+      leaves.replaceAll((service, leaf) -> leaf.withIndexesAtMost(to));
+      intentionsIndex = Math.min(intentionsIndex, to);
+      intentions.replaceAll((key, intention) -> intention.withIndexesAtMost(to));
       server.answerWaitingNow();
     } finally {
       lock.unlock();
@@ -554,6 +838,178 @@ public final class ConsulApiDouble implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  // ---- levers: Connect ------------------------------------------------------------------------
+
+  /** The Connect CA's cluster ID, a UUID. */
+  public String connectClusterId() {
+    return clusterId;
+  }
+
+  /** {@code <cluster-id>.consul}, the host of every SPIFFE ID the CA signs. */
+  public String connectTrustDomain() {
+    return trustDomain;
+  }
+
+  /** The PEM of every root the CA has had, oldest first; the last is the active one. */
+  public List<String> connectRootsPem() {
+    lock.lock();
+    try {
+      return roots.stream().map(Root::pem).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The PEM of the root that signs leaves now. */
+  public String activeRootPem() {
+    lock.lock();
+    try {
+      return activeRoot().pem();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** {@code spiffe://<trust-domain>/ns/default/dc/<local-dc>/svc/<service>}, a leaf's URI SAN. */
+  public String leafServiceUri(String service) {
+    requireNonNull(service, "service");
+    return "spiffe://" + trustDomain + "/ns/default/dc/" + localDatacenter + "/svc/" + service;
+  }
+
+  /**
+   * A new root becomes active; the old ones stay in the roots list, inactive. Every leaf issued so
+   * far is issued again at once, with a new key and serial, by the new root; roots and leaf queries
+   * that wait wake with the new index.
+   */
+  public void rotateConnectCa() {
+    lock.lock();
+    try {
+      long index = ++raftIndex;
+      roots.replaceAll(root -> root.active() ? root.retired(index) : root);
+      roots.add(ca.newRoot(clusterId, trustDomain, now(), index));
+      rootsIndex = index;
+      server.changed(ConnectWait.ROOTS);
+      for (String service : List.copyOf(leaves.keySet())) {
+        issueLeaf(service, leaves.get(service).createIndex(), index);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * A new leaf (new key, new serial, validity from now) for {@code service}, signed by the active
+   * root, as the agent's renewal before expiry would make; a service without one gets its first.
+   */
+  public void renewLeaf(String service) {
+    requireNonNull(service, "service");
+    lock.lock();
+    try {
+      long index = ++raftIndex;
+      Leaf previous = leaves.get(service);
+      issueLeaf(service, previous == null ? index : previous.createIndex(), index);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Sets the L4 intention from {@code source} (a service name or {@value #WILDCARD}) to {@code
+   * destination} (a service name), replacing one between the same two; it keeps its ID.
+   */
+  public void intention(String source, String destination, boolean allow) {
+    requireNonNull(source, "source");
+    requireNonNull(destination, "destination");
+    if (source.isEmpty() || destination.isEmpty() || destination.equals(WILDCARD)) {
+      throw new IllegalArgumentException(
+          source
+              + " => "
+              + destination
+              + " (expected a source name or *, and a destination name: a wildcard destination"
+              + " is not modelled)");
+    }
+    lock.lock();
+    try {
+      long index = ++raftIndex;
+      IntentionKey key = new IntentionKey(source, destination);
+      Intention previous = intentions.get(key);
+      intentions.put(
+          key,
+          new Intention(
+              previous == null ? UUID.randomUUID().toString() : previous.id(),
+              source,
+              destination,
+              allow,
+              previous == null ? index : previous.createIndex(),
+              index));
+      intentionsIndex = index;
+      server.changed(ConnectWait.INTENTIONS);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Removes the intention from {@code source} to {@code destination}, which must exist. */
+  public void removeIntention(String source, String destination) {
+    lock.lock();
+    try {
+      IntentionKey key = new IntentionKey(source, destination);
+      if (!intentions.containsKey(key)) {
+        throw new IllegalArgumentException(
+            source
+                + " => "
+                + destination
+                + " (expected one of "
+                + intentions.keySet().stream()
+                    .map(k -> k.source() + " => " + k.destination())
+                    .toList()
+                + ")");
+      }
+      intentions.remove(key);
+      intentionsIndex = ++raftIndex;
+      server.changed(ConnectWait.INTENTIONS);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Lock held. */
+  private Root activeRoot() {
+    return roots.stream().filter(Root::active).findFirst().orElseThrow();
+  }
+
+  /** Issues a leaf for {@code service} by the active root and wakes its queries. Lock held. */
+  private Leaf issueLeaf(String service, long createIndex, long index) {
+    Leaf leaf =
+        ca.newLeaf(
+            activeRoot(),
+            service,
+            leafServiceUri(service),
+            service + ".svc.default." + clusterId.substring(0, 8) + ".consul",
+            now(),
+            leafTtl,
+            createIndex,
+            index);
+    leaves.put(service, leaf);
+    server.changed(new LeafKey(service));
+    return leaf;
+  }
+
+  /** The service's leaf, issued now if it has none. Lock held. */
+  private Leaf leafOf(String service) {
+    Leaf leaf = leaves.get(service);
+    if (leaf == null) {
+      long index = ++raftIndex;
+      leaf = issueLeaf(service, index, index);
+    }
+    return leaf;
+  }
+
+  /** Now by the double's clock, to the second, which is all X.509 keeps. */
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.SECONDS);
   }
 
   // ---- levers: faults -------------------------------------------------------------------------
@@ -608,11 +1064,20 @@ public final class ConsulApiDouble implements AutoCloseable {
     HttpExchange exchange = request.exchange();
     Map<String, List<String>> params = request.params();
     String path = exchange.getRequestURI().getPath();
-    if (path.startsWith(AGENT)) {
+    if (path.equals(CONNECT_AUTHORIZE)) {
+      authorize(request);
+      return;
+    }
+    boolean connectRead =
+        path.equals(CONNECT_ROOTS)
+            || path.startsWith(CONNECT_LEAF)
+            || path.equals(INTENTIONS_MATCH)
+            || path.startsWith(HEALTH_CONNECT);
+    if (path.startsWith(AGENT) && !connectRead) {
       agent(exchange, path.substring(AGENT.length()), params, request.token());
       return;
     }
-    if (!path.startsWith(HEALTH_SERVICE)) {
+    if (!connectRead && !path.startsWith(HEALTH_SERVICE)) {
       text(exchange, 404, "404 page not found");
       return;
     }
@@ -624,12 +1089,262 @@ public final class ConsulApiDouble implements AutoCloseable {
       text(exchange, 400, "Invalid query");
       return;
     }
-    String service = path.substring(HEALTH_SERVICE.length());
+    if (path.equals(CONNECT_ROOTS)) {
+      roots(request, params);
+      return;
+    }
+    if (path.equals(INTENTIONS_MATCH)) {
+      intentionsMatch(request, params);
+      return;
+    }
+    String prefix =
+        path.startsWith(CONNECT_LEAF)
+            ? CONNECT_LEAF
+            : path.startsWith(HEALTH_CONNECT) ? HEALTH_CONNECT : HEALTH_SERVICE;
+    String service = path.substring(prefix.length());
     if (service.isEmpty()) {
       text(exchange, 400, "Missing service name");
       return;
     }
-    healthService(request, service, params);
+    if (prefix.equals(CONNECT_LEAF)) {
+      leaf(request, service, params);
+    } else {
+      healthService(request, service, params, prefix.equals(HEALTH_CONNECT));
+    }
+  }
+
+  // ---- Connect endpoints ----------------------------------------------------------------------
+
+  /**
+   * Answers 403 and true when ACLs are on and the token is unknown ({@code ACL not found}) or, if
+   * {@code anonymousMayRead} is false, absent ({@code Permission denied}).
+   */
+  private boolean refusedByAcl(
+      HttpExchange exchange, @Nullable String token, boolean anonymousMayRead) throws IOException {
+    if (aclTokens == null) {
+      return false;
+    }
+    if (token != null && !aclTokens.contains(token)) {
+      text(exchange, 403, "ACL not found");
+      return true;
+    }
+    if (token == null && !anonymousMayRead) {
+      text(exchange, 403, "Permission denied");
+      return true;
+    }
+    return false;
+  }
+
+  private void roots(Request request, Map<String, List<String>> params) throws IOException {
+    HttpExchange exchange = request.exchange();
+    Blocking blocking = server.blocking(exchange, params);
+    if (blocking == null || refusedByAcl(exchange, request.token(), true)) {
+      return;
+    }
+    server.answerBlocking(
+        request, blocking, ConnectWait.ROOTS, () -> Math.max(1, rootsIndex), this::rootsJson);
+  }
+
+  private String rootsJson() {
+    StringBuilder json = new StringBuilder("{");
+    field(json, "ActiveRootID", activeRoot().id()).append(',');
+    field(json, "TrustDomain", trustDomain).append(",\"Roots\":[");
+    for (int i = 0; i < roots.size(); i++) {
+      Root root = roots.get(i);
+      json.append(i == 0 ? "{" : ",{");
+      field(json, "ID", root.id()).append(',');
+      field(json, "Name", ConsulConnectCa.ROOT_NAME).append(',');
+      json.append("\"SerialNumber\":").append(root.serial()).append(',');
+      field(json, "SigningKeyID", root.signingKeyId()).append(',');
+      field(json, "ExternalTrustDomain", clusterId).append(',');
+      field(json, "NotBefore", root.notBefore().toString()).append(',');
+      field(json, "NotAfter", root.notAfter().toString()).append(',');
+      field(json, "RootCert", root.pem());
+      json.append(",\"IntermediateCerts\":null,\"Active\":").append(root.active());
+      json.append(",\"PrivateKeyType\":\"ec\",\"PrivateKeyBits\":256");
+      json.append(",\"CreateIndex\":").append(root.createIndex());
+      json.append(",\"ModifyIndex\":").append(root.modifyIndex()).append('}');
+    }
+    return json.append("]}").toString();
+  }
+
+  private void leaf(Request request, String service, Map<String, List<String>> params)
+      throws IOException {
+    HttpExchange exchange = request.exchange();
+    Blocking blocking = server.blocking(exchange, params);
+    if (blocking == null || refusedByAcl(exchange, request.token(), false)) {
+      return;
+    }
+    lock.lock();
+    try {
+      leafOf(service);
+    } finally {
+      lock.unlock();
+    }
+    server.answerBlocking(
+        request,
+        blocking,
+        new LeafKey(service),
+        () -> Math.max(1, leaves.get(service).modifyIndex()),
+        () -> leafJson(leaves.get(service)));
+  }
+
+  private static String leafJson(Leaf leaf) {
+    StringBuilder json = new StringBuilder("{");
+    field(json, "SerialNumber", leaf.serial()).append(',');
+    field(json, "CertPEM", leaf.certPem()).append(',');
+    field(json, "PrivateKeyPEM", leaf.privateKeyPem()).append(',');
+    field(json, "Service", leaf.service()).append(',');
+    field(json, "ServiceURI", leaf.serviceUri()).append(',');
+    field(json, "ValidAfter", leaf.validAfter().toString()).append(',');
+    field(json, "ValidBefore", leaf.validBefore().toString());
+    json.append(",\"CreateIndex\":").append(leaf.createIndex());
+    json.append(",\"ModifyIndex\":").append(leaf.modifyIndex());
+    return json.append('}').toString();
+  }
+
+  private void authorize(Request request) throws IOException {
+    HttpExchange exchange = request.exchange();
+    if (!exchange.getRequestMethod().equals("POST")) {
+      text(exchange, 405, "method " + exchange.getRequestMethod() + " not allowed");
+      return;
+    }
+    if (refusedByAcl(exchange, request.token(), false)) {
+      return;
+    }
+    String target;
+    String clientUri;
+    try {
+      Map<String, Object> body =
+          JsonReader.object(
+              JsonReader.parse(
+                  new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)),
+              "body");
+      target = JsonReader.string(body, "Target", "");
+      clientUri = JsonReader.string(body, "ClientCertURI", "");
+    } catch (IllegalArgumentException e) {
+      text(exchange, 400, "Request decode failed: " + e.getMessage());
+      return;
+    }
+    if (target.isEmpty()) {
+      text(exchange, 400, "Target service must be specified");
+      return;
+    }
+    Matcher uri = SPIFFE_SERVICE.matcher(clientUri);
+    if (!uri.matches()) {
+      text(
+          exchange,
+          400,
+          "ClientCertURI not a valid Connect service identifier: " + quote(clientUri));
+      return;
+    }
+    boolean authorized;
+    String reason;
+    if (!uri.group(1).equalsIgnoreCase(trustDomain)) {
+      authorized = false;
+      reason = FOREIGN_TRUST_DOMAIN_REASON;
+    } else {
+      String source = uri.group(4);
+      lock.lock();
+      try {
+        Intention matched = intentions.get(new IntentionKey(source, target));
+        if (matched == null) {
+          matched = intentions.get(new IntentionKey(WILDCARD, target));
+        }
+        authorized = matched == null || matched.allow();
+        reason = matched == null ? DEFAULT_ALLOW_REASON : matchedReason(matched);
+      } finally {
+        lock.unlock();
+      }
+    }
+    StringBuilder json = new StringBuilder("{\"Authorized\":").append(authorized).append(',');
+    field(json, "Reason", reason).append('}');
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    send(exchange, 200, json.toString());
+  }
+
+  /** Our wording of the reason an intention decided: {@code Matched intention a => b (deny)}. */
+  static String matchedReason(String source, String destination, boolean allow) {
+    return "Matched intention "
+        + source
+        + " => "
+        + destination
+        + " ("
+        + (allow ? "allow" : "deny")
+        + ")";
+  }
+
+  private static String matchedReason(Intention intention) {
+    return matchedReason(intention.source(), intention.destination(), intention.allow());
+  }
+
+  private void intentionsMatch(Request request, Map<String, List<String>> params)
+      throws IOException {
+    HttpExchange exchange = request.exchange();
+    String by = first(params, "by");
+    if (!by.equals("source") && !by.equals("destination")) {
+      text(exchange, 400, "Query parameter by must be source or destination");
+      return;
+    }
+    List<String> names =
+        params.getOrDefault("name", List.of()).stream().filter(n -> !n.isEmpty()).toList();
+    if (names.isEmpty()) {
+      text(exchange, 400, "Query parameter name is required");
+      return;
+    }
+    Blocking blocking = server.blocking(exchange, params);
+    if (blocking == null || refusedByAcl(exchange, request.token(), false)) {
+      return;
+    }
+    boolean bySource = by.equals("source");
+    server.answerBlocking(
+        request,
+        blocking,
+        ConnectWait.INTENTIONS,
+        () -> Math.max(1, intentionsIndex),
+        () -> intentionsJson(bySource, names));
+  }
+
+  private String intentionsJson(boolean bySource, List<String> names) {
+    StringBuilder json = new StringBuilder("{");
+    Set<String> written = new HashSet<>();
+    for (String name : names) {
+      if (!written.add(name)) {
+        continue;
+      }
+      List<Intention> matching = new ArrayList<>();
+      for (Intention intention : intentions.values()) {
+        boolean matches =
+            bySource
+                ? intention.source().equals(name) || intention.source().equals(WILDCARD)
+                : intention.destination().equals(name);
+        if (matches) {
+          matching.add(intention);
+        }
+      }
+      matching.sort(
+          Comparator.comparingInt(Intention::precedence)
+              .reversed()
+              .thenComparing(Intention::source)
+              .thenComparing(Intention::destination));
+      json.append(json.length() > 1 ? "," : "").append(quote(name)).append(":[");
+      for (int i = 0; i < matching.size(); i++) {
+        Intention intention = matching.get(i);
+        json.append(i == 0 ? "{" : ",{");
+        field(json, "ID", intention.id()).append(',');
+        field(json, "SourceNS", "default").append(',');
+        field(json, "SourceName", intention.source()).append(',');
+        field(json, "DestinationNS", "default").append(',');
+        field(json, "DestinationName", intention.destination()).append(',');
+        field(json, "SourceType", "consul").append(',');
+        field(json, "Action", intention.action());
+        json.append(",\"Precedence\":").append(intention.precedence());
+        json.append(",\"CreateIndex\":").append(intention.createIndex());
+        json.append(",\"ModifyIndex\":").append(intention.modifyIndex()).append('}');
+      }
+      json.append(']');
+    }
+    return json.append('}').toString();
   }
 
   // ---- agent write endpoints ------------------------------------------------------------------
@@ -699,6 +1414,42 @@ public final class ConsulApiDouble implements AutoCloseable {
         return;
       }
       String id = JsonReader.string(definition, "ID", name);
+      String kind = JsonReader.string(definition, "Kind", "");
+      Map<String, Object> proxy = JsonReader.optionalObject(definition, "Proxy");
+      String destination =
+          proxy == null ? "" : JsonReader.string(proxy, "DestinationServiceName", "");
+      Map<String, Object> connect = JsonReader.optionalObject(definition, "Connect");
+      boolean connectNative = false;
+      if (connect != null) {
+        Object rawNative = JsonReader.get(connect, "Native");
+        if (rawNative != null && !(rawNative instanceof Boolean)) {
+          throw new IllegalArgumentException("Connect.Native: expected a boolean");
+        }
+        connectNative = Boolean.TRUE.equals(rawNative);
+        if (JsonReader.get(connect, "SidecarService") != null) {
+          text(
+              exchange,
+              400,
+              "Connect.SidecarService is not modelled by the double: register"
+                  + " the proxy on its own with Kind connect-proxy");
+          return;
+        }
+      }
+      if (!kind.isEmpty() && !kind.equals(CONNECT_PROXY)) {
+        text(exchange, 400, "Kind " + quote(kind) + " is not modelled by the double");
+        return;
+      }
+      if (kind.equals(CONNECT_PROXY) && destination.isEmpty()) {
+        text(exchange, 400, "Proxy.DestinationServiceName must be set for a connect-proxy");
+        return;
+      }
+      if (kind.isEmpty() && !destination.isEmpty()) {
+        destination = "";
+      }
+      if (kind.equals(CONNECT_PROXY) && connectNative) {
+        text(exchange, 400, "A connect-proxy cannot be Connect.Native");
+        return;
+      }
       instance =
           new Instance(
               AGENT_NODE,
@@ -710,7 +1461,10 @@ public final class ConsulApiDouble implements AutoCloseable {
               (int) JsonReader.number(definition, "Port", 0),
               JsonReader.strings(definition, "Tags"),
               JsonReader.stringMap(definition, "Meta"),
-              CheckStatus.PASSING);
+              CheckStatus.PASSING,
+              kind,
+              destination,
+              connectNative);
       Map<String, Object> rawWeights = JsonReader.optionalObject(definition, "Weights");
       weights =
           rawWeights == null
@@ -879,7 +1633,8 @@ public final class ConsulApiDouble implements AutoCloseable {
     return null;
   }
 
-  private void healthService(Request request, String service, Map<String, List<String>> params)
+  private void healthService(
+      Request request, String service, Map<String, List<String>> params, boolean connect)
       throws IOException {
     HttpExchange exchange = request.exchange();
     String token = request.token();
@@ -909,14 +1664,26 @@ public final class ConsulApiDouble implements AutoCloseable {
         isDefault(first(params, "ns")) && isDefault(first(params, "partition"));
     Query query =
         new Query(
-            dc, service, params.getOrDefault("tag", List.of()), passingOnly, defaultTenancy, token);
+            dc,
+            service,
+            params.getOrDefault("tag", List.of()),
+            passingOnly,
+            defaultTenancy,
+            token,
+            connect);
     // A service the datacenter has seen moves its index only through touched(), which wakes its
     // key; one it has never seen has the datacenter's index, which any change moves.
+    // The same holds for a service's Connect set under its ConnectKey.
     ServiceKey key = new ServiceKey(dc, service);
+    ConnectKey connectKey = new ConnectKey(dc, service);
     Object waitKey;
     lock.lock();
     try {
-      waitKey = serviceIndexes.containsKey(key) ? key : null;
+      if (connect) {
+        waitKey = connectIndexes.containsKey(connectKey) ? connectKey : null;
+      } else {
+        waitKey = serviceIndexes.containsKey(key) ? key : null;
+      }
     } finally {
       lock.unlock();
     }
@@ -924,7 +1691,10 @@ public final class ConsulApiDouble implements AutoCloseable {
         request,
         blocking,
         waitKey,
-        () -> indexOf(query.dc(), query.service()),
+        () ->
+            connect
+                ? connectIndexOf(query.dc(), query.service())
+                : indexOf(query.dc(), query.service()),
         () -> entriesJson(query));
   }
 
@@ -939,8 +1709,11 @@ public final class ConsulApiDouble implements AutoCloseable {
     List<Stored> matching = new ArrayList<>();
     for (Stored stored : instancesByDc.getOrDefault(query.dc(), Map.of()).values()) {
       Instance instance = stored.instance();
-      if (!instance.service().equals(query.service())
-          || !instance.tags().containsAll(query.tags())) {
+      boolean listed =
+          query.connect()
+              ? query.service().equals(instance.connectTarget())
+              : instance.service().equals(query.service());
+      if (!listed || !instance.tags().containsAll(query.tags())) {
         continue;
       }
       boolean allPassing =
@@ -985,6 +1758,14 @@ public final class ConsulApiDouble implements AutoCloseable {
     json.append(",\"Weights\":{\"Passing\":").append(stored.weights().passing());
     json.append(",\"Warning\":").append(stored.weights().warning());
     json.append("},\"EnableTagOverride\":false");
+    if (!in.kind().isEmpty()) {
+      json.append(',');
+      field(json, "Kind", in.kind()).append(",\"Proxy\":{");
+      field(json, "DestinationServiceName", in.proxyDestination()).append('}');
+    }
+    if (in.connectNative()) {
+      json.append(",\"Connect\":{\"Native\":true}");
+    }
     json.append(",\"CreateIndex\":").append(stored.createIndex());
     json.append(",\"ModifyIndex\":").append(stored.modifyIndex());
     json.append("},\"Checks\":[");
@@ -1075,7 +1856,7 @@ public final class ConsulApiDouble implements AutoCloseable {
       }
       long index = nextIndex(dc);
       instancesOf(dc).put(serviceId, current.withMaintenance(on, on ? reason : "", index));
-      touched(dc, current.instance().service(), index);
+      touched(dc, current.instance(), index);
     } finally {
       lock.unlock();
     }
@@ -1091,14 +1872,14 @@ public final class ConsulApiDouble implements AutoCloseable {
         return;
       }
       long index = nextIndex(dc);
-      Set<String> services = new HashSet<>();
+      Set<Instance> onNode = new HashSet<>();
       for (Stored stored : instances.values()) {
         if (stored.instance().node().equals(node)) {
-          services.add(stored.instance().service());
+          onNode.add(stored.instance());
         }
       }
-      for (String service : services) {
-        touched(dc, service, index);
+      for (Instance instance : onNode) {
+        touched(dc, instance, index);
       }
     } finally {
       lock.unlock();
@@ -1115,6 +1896,29 @@ public final class ConsulApiDouble implements AutoCloseable {
     ServiceKey key = new ServiceKey(dc, service);
     serviceIndexes.put(key, index);
     server.changed(key);
+  }
+
+  /** A change to an instance: its service, and the Connect set it belongs to, if any. */
+  private void touched(String dc, Instance instance, long index) {
+    touched(dc, instance.service(), index);
+    String target = instance.connectTarget();
+    if (target != null) {
+      touchedConnect(dc, target, index);
+    }
+  }
+
+  private void touchedConnect(String dc, String service, long index) {
+    ConnectKey key = new ConnectKey(dc, service);
+    connectIndexes.put(key, index);
+    server.changed(key);
+  }
+
+  private long connectIndexOf(String dc, String service) {
+    Long index = connectIndexes.get(new ConnectKey(dc, service));
+    if (index == null) {
+      index = datacenterIndexes.getOrDefault(dc, 1L);
+    }
+    return Math.max(1, index);
   }
 
   private long indexOf(String dc, String service) {
