@@ -29,7 +29,12 @@ final class MeshTls {
     if (protocol == UpstreamProtocol.HTTP2 && tls.delivery() == MeshTlsIr.Delivery.SDS) {
       common.addAlpnProtocols("h2");
     }
-    return socket(Any.pack(UpstreamTlsContext.newBuilder().setCommonTlsContext(common).build()));
+    UpstreamTlsContext.Builder upstream =
+        UpstreamTlsContext.newBuilder().setCommonTlsContext(common);
+    if (tls.sni() != null) {
+      upstream.setSni(tls.sni());
+    }
+    return socket(Any.pack(upstream.build()));
   }
 
   /** A server's: present the identity, require a client certificate the bundle vouches for. */

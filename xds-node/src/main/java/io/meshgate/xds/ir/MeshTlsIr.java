@@ -3,6 +3,7 @@ package io.meshgate.xds.ir;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Mutual TLS with mesh identities, on either side of a connection: this proxy presents its own
@@ -17,9 +18,15 @@ import java.util.List;
  *     Delivery#CERTIFICATE_PROVIDER}, the provider instance
  * @param peers SPIFFE IDs the peer's certificate must carry as a URI SAN (one of them); empty: any
  *     identity the bundle vouches for (the server side, where permissions decide)
+ * @param sni the server name a client sends; null: none (meshgate's mesh). A bridged mesh routes by
+ *     it (Consul's {@code <service>.<namespace>.<dc>.internal.<trust domain>})
  */
 public record MeshTlsIr(
-    Delivery delivery, String identity, String trustBundle, List<String> peers) {
+    Delivery delivery,
+    String identity,
+    String trustBundle,
+    List<String> peers,
+    @Nullable String sni) {
   /** The certificate provider instance meshgate's gRPC bootstrap declares. */
   public static final String PROVIDER_INSTANCE = "meshgate";
 
@@ -38,6 +45,11 @@ public record MeshTlsIr(
     peers = Lists.copy(peers);
   }
 
+  /** Without a server name: meshgate's own mesh, where the peer's certificate is what counts. */
+  public MeshTlsIr(Delivery delivery, String identity, String trustBundle, List<String> peers) {
+    this(delivery, identity, trustBundle, peers, null);
+  }
+
   /** Proxyless gRPC: both from the bootstrap's certificate provider. */
   public static MeshTlsIr provider(List<String> peers) {
     return new MeshTlsIr(
@@ -46,6 +58,6 @@ public record MeshTlsIr(
 
   /** The same, requiring the given peers. */
   public MeshTlsIr toPeers(List<String> peers) {
-    return new MeshTlsIr(delivery, identity, trustBundle, peers);
+    return new MeshTlsIr(delivery, identity, trustBundle, peers, sni);
   }
 }

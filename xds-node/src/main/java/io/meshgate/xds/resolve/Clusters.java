@@ -12,6 +12,7 @@ import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.ClusterPolicyIr;
 import io.meshgate.xds.ir.EndpointIr;
 import io.meshgate.xds.ir.HashOnIr;
+import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.LocalityIr;
 import io.meshgate.xds.ir.MeshTlsIr;
 import io.meshgate.xds.ir.ProblemReason;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,6 +42,10 @@ final class Clusters {
   private final Set<String> closed = new HashSet<>();
   // How this group's proxies present themselves to in-mesh Backends; null: they cannot.
   private final @Nullable MeshTlsIr clientTls;
+  // The identity this group's proxies hold in each bridged mesh (by MeshBridge).
+  private final Map<ResourceKey, IdentityIr> bridgeIdentities;
+  private final Set<ResourceKey> bridgesReached = new TreeSet<>();
+  private final String proxies;
   private boolean reachesMesh;
 
   Clusters(Context context, ProxyKind kind) {
@@ -51,9 +57,30 @@ final class Clusters {
    *     one, whose clusters to in-mesh Backends are closed (with a Problem)
    */
   Clusters(Context context, ProxyKind kind, @Nullable MeshTlsIr clientTls) {
+    this(context, kind, clientTls, Map.of(), "this group");
+  }
+
+  /**
+   * @param bridgeIdentities the identity the group's proxies hold in each bridged mesh, by
+   *     MeshBridge; clusters to Backends of other bridges are closed (with a Problem)
+   * @param proxies who the group's proxies are, for Problems ("Gateway edge/public")
+   */
+  Clusters(
+      Context context,
+      ProxyKind kind,
+      @Nullable MeshTlsIr clientTls,
+      Map<ResourceKey, IdentityIr> bridgeIdentities,
+      String proxies) {
+    this.bridgeIdentities = Map.copyOf(bridgeIdentities);
+    this.proxies = proxies;
     this.context = context;
     this.kind = kind;
     this.clientTls = clientTls;
+  }
+
+  /** The bridges whose Backends a cluster reaches, so the group needs its identity there. */
+  Set<ResourceKey> bridgesReached() {
+    return Set.copyOf(bridgesReached);
   }
 
   /** Whether a cluster reaches an in-mesh Backend, so the group needs its identity. */
@@ -208,7 +235,62 @@ final class Clusters {
       policy = proxyless(backend, policy, ProxylessGroup.isMeshTarget(context, backend.key()));
     }
     BackendMesh mesh = backend.spec(BackendSpec.class).mesh();
-    if (mesh != null) {
+    Optional<Bridges.Bridge> bridge = context.bridges().of(backend.key());
+    if (bridge.isPresent()) {
+      BackendSpec spec = backend.spec(BackendSpec.class);
+      if (mesh != null) {
+        context.problem(
+            backend,
+            "/spec/mesh",
+            ProblemReason.CONFLICTED,
+            "the Backend is inside MeshBridge "
+                + bridge.get().key().name()
+                + ", which decides how it is reached; spec.mesh is ignored");
+      }
+      if (policy != null && policy.tls() != null) {
+        context.problem(
+            backend,
+            "/spec",
+            ProblemReason.CONFLICTED,
+            "the Backend is inside MeshBridge "
+                + bridge.get().key().name()
+                + ", so it is reached with that mesh's mTLS; its BackendTLSPolicy is ignored");
+      }
+      IdentityIr own = bridgeIdentities.get(bridge.get().key());
+      if (own == null && kind == ProxyKind.PROXYLESS) {
+        // Proxyless clients hold no identity in a bridged mesh: closed, and no Problem on every
+        // bridged Backend for a caller nobody configured (docs/mesh-bridge.md says so).
+        endpoints = List.of();
+        closed.add(name);
+      } else if (spec.consul() == null || !spec.consul().viaConnect()) {
+        // Not the Connect-capable instances (a Problem on the Backend says so): mTLS would fail.
+        endpoints = List.of();
+        closed.add(name);
+      } else if (own == null) {
+        context.problem(
+            referrer,
+            path,
+            ProblemReason.UNSUPPORTED_VALUE,
+            "Backend "
+                + backend.key().namespace()
+                + "/"
+                + backend.key().name()
+                + " is inside MeshBridge "
+                + bridge.get().key().namespace()
+                + "/"
+                + bridge.get().key().name()
+                + ", and "
+                + proxies
+                + " holds no identity there (a Gateway must be listed in its spec.gateways)");
+        endpoints = List.of();
+        closed.add(name);
+      } else {
+        policy =
+            (policy == null ? ClusterPolicyIr.NONE : policy)
+                .withMesh(bridge.get().tlsTo(own, spec.consul().service()));
+        bridgesReached.add(bridge.get().key());
+      }
+    } else if (mesh != null) {
       if (policy != null && policy.tls() != null) {
         context.problem(
             backend,

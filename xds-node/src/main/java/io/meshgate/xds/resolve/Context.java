@@ -36,6 +36,11 @@ final class Context {
     this.mesh = mesh;
   }
 
+  /** The config's mesh bridges, indexed on first use (their Problems are found once). */
+  Bridges bridges() {
+    return memo("bridges", () -> Bridges.of(this));
+  }
+
   /** The access rules of in-mesh Backends, indexed on first use. */
   MeshAccess access() {
     return memo("meshAccess", () -> new MeshAccess(this));

@@ -12,6 +12,7 @@ import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.ListenerProtocol;
 import io.meshgate.config.model.ParentRef;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.model.RouteGroupKind;
 import io.meshgate.config.model.TcpRouteSpec;
 import io.meshgate.config.model.TlsMode;
@@ -129,6 +130,8 @@ final class GatewayGroups {
     private final GatewaySpec spec;
     private final Set<String> portsLeftOut;
     private final IdentityIr identity;
+    // The Gateway's identity in each bridged mesh that lists it, by MeshBridge.
+    private final Map<ResourceKey, IdentityIr> bridgeIdentities = new TreeMap<>();
     private final Clusters clusters;
     private final RouteRules rules;
     private final Policies policies = context.policies();
@@ -148,12 +151,17 @@ final class GatewayGroups {
           new IdentityIr(
               context.mesh.spiffeId(gateway.metadata().namespace(), gateway.metadata().name()),
               context.mesh.trustBundle());
+      for (Bridges.Bridge bridge : context.bridges().listing(gateway)) {
+        bridgeIdentities.put(bridge.key(), bridge.identityOf(gateway));
+      }
       this.clusters =
           new Clusters(
               context,
               ProxyKind.ENVOY,
               new MeshTlsIr(
-                  MeshTlsIr.Delivery.SDS, identity.spiffeId(), identity.trustBundle(), List.of()));
+                  MeshTlsIr.Delivery.SDS, identity.spiffeId(), identity.trustBundle(), List.of()),
+              bridgeIdentities,
+              "Gateway " + gateway.metadata().namespace() + "/" + gateway.metadata().name());
       this.rules = new RouteRules(context, clusters, ProxyKind.ENVOY);
     }
 
@@ -261,8 +269,20 @@ final class GatewayGroups {
           tables,
           clusters.all(),
           List.copyOf(certificates.values()),
-          clusters.reachesMesh() ? List.of(identity) : List.of(),
+          identities(),
           Context.source(gateway));
+    }
+
+    /** meshgate's mesh identity if a cluster needs it, then one per bridged mesh reached. */
+    private List<IdentityIr> identities() {
+      List<IdentityIr> held = new ArrayList<>();
+      if (clusters.reachesMesh()) {
+        held.add(identity);
+      }
+      for (ResourceKey bridge : clusters.bridgesReached()) {
+        held.add(bridgeIdentities.get(bridge));
+      }
+      return held;
     }
 
     private void plainHttp(Port port, GatewayListener listener, List<Resource> routes) {

@@ -1,6 +1,8 @@
 package io.meshgate.xds.resolve;
 
 import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.MeshBridgeSpec;
+import io.meshgate.config.model.MeshKind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.meshbridge.identity.SpiffeId;
@@ -21,6 +23,19 @@ public final class MeshIdentities {
       ids.add(
           SpiffeId.workload(
               mesh.trustDomain(), gateway.metadata().namespace(), gateway.metadata().name()));
+    }
+    // A Gateway's identities in the bridged meshes that list it: the bridge's source issues them.
+    for (Resource bridge : config.ofKind(Kind.MESH_BRIDGE)) {
+      MeshBridgeSpec spec = bridge.spec(MeshBridgeSpec.class);
+      if (spec.mesh() != MeshKind.CONSUL || spec.ca().consul() == null) {
+        continue;
+      }
+      Bridges.Bridge consul = new Bridges.Bridge(bridge, spec, spec.ca().consul());
+      for (Resource gateway : config.ofKind(Kind.GATEWAY)) {
+        if (consul.lists(gateway)) {
+          SpiffeId.parse(consul.identityOf(gateway).spiffeId()).ifPresent(ids::add);
+        }
+      }
     }
     for (Resource sidecar : config.ofKind(Kind.SIDECAR)) {
       ids.add(

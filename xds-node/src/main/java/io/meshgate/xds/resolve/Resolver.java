@@ -33,6 +33,7 @@ public final class Resolver {
   public static ResolvedIr resolve(
       ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys, MeshSettings mesh) {
     Context context = new Context(config, endpoints, keys, mesh);
+    context.bridges();
     List<ProxyGroupIr> groups = new ArrayList<>(new GatewayGroups(context).resolve());
     groups.addAll(new SidecarGroups(context).resolve());
     ProxylessGroup proxylessGroups = new ProxylessGroup(context);

@@ -1,0 +1,172 @@
+package io.meshgate.xds.resolve;
+
+import static java.util.Objects.requireNonNull;
+
+import io.meshgate.config.model.BackendSpec;
+import io.meshgate.config.model.ConsulCa;
+import io.meshgate.config.model.ConsulSource;
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.MeshBridgeSpec;
+import io.meshgate.config.model.MeshKind;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.meshbridge.identity.SpiffeId;
+import io.meshgate.xds.ir.IdentityIr;
+import io.meshgate.xds.ir.MeshTlsIr;
+import io.meshgate.xds.ir.ProblemReason;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The config's mesh bridges as translation reads them: which Backends live inside a bridged mesh,
+ * the identity each listed Gateway holds there, and how the mesh names and reaches its services.
+ *
+ * <p>Consul Connect, as Consul names things: a Gateway's identity is the Consul service it is
+ * registered as, {@code spiffe://<trust domain>/ns/<namespace>/dc/<datacenter>/svc/<service>}
+ * (service: the bridge's {@code serviceName}, else the Gateway's name); a Backend inside the mesh
+ * is its Consul service, reached at its Connect-capable instances with TLS whose SNI is {@code
+ * <service>.<namespace>.<datacenter>.internal.<trust domain>} and whose certificate must carry the
+ * service's ID. The namespace is the CA's {@code namespace} (default {@code default}), the
+ * datacenter its {@code datacenter} (default {@code dc1}, Consul's own default).
+ *
+ * <p>A Backend listed by two bridges belongs to the first (by namespace and name); the second gets
+ * a Problem. Istio bridges are not translated yet: their Backends get a Problem and stay as they
+ * are.
+ */
+final class Bridges {
+  /** One Consul bridge. */
+  record Bridge(Resource resource, MeshBridgeSpec spec, ConsulCa consul) {
+    Bridge {
+      requireNonNull(resource, "resource");
+      requireNonNull(spec, "spec");
+      requireNonNull(consul, "consul");
+    }
+
+    ResourceKey key() {
+      return resource.key();
+    }
+
+    String namespace() {
+      return consul.namespace() == null ? "default" : consul.namespace();
+    }
+
+    String datacenter() {
+      return consul.datacenter() == null ? "dc1" : consul.datacenter();
+    }
+
+    /** The name of the Secret that holds the mesh's roots. */
+    String bundle() {
+      return SpiffeId.trustDomainId(spec.trustDomain());
+    }
+
+    /** Whether {@code gateway} is one of the bridge's Gateways. */
+    boolean lists(Resource gateway) {
+      return gateway.metadata().namespace().equals(resource.metadata().namespace())
+          && spec.gateways().contains(gateway.metadata().name());
+    }
+
+    /** The identity {@code gateway} holds in the mesh. */
+    IdentityIr identityOf(Resource gateway) {
+      String service = spec.serviceName() == null ? gateway.metadata().name() : spec.serviceName();
+      return new IdentityIr(
+          SpiffeId.consulService(spec.trustDomain(), namespace(), datacenter(), service).toString(),
+          bundle());
+    }
+
+    /** How a Gateway with identity {@code own} reaches the Consul service {@code service}. */
+    MeshTlsIr tlsTo(IdentityIr own, String service) {
+      String peer =
+          SpiffeId.consulService(spec.trustDomain(), namespace(), datacenter(), service).toString();
+      String sni =
+          service + "." + namespace() + "." + datacenter() + ".internal." + spec.trustDomain();
+      return new MeshTlsIr(
+          MeshTlsIr.Delivery.SDS, own.spiffeId(), own.trustBundle(), List.of(peer), sni);
+    }
+  }
+
+  private final Map<ResourceKey, Bridge> byBackend = new HashMap<>();
+  private final List<Bridge> bridges = new ArrayList<>();
+
+  private Bridges() {}
+
+  /** Indexes the config's bridges; Problems of their own go to {@code context}. */
+  static Bridges of(Context context) {
+    Bridges index = new Bridges();
+    for (Resource resource : context.config.ofKind(Kind.MESH_BRIDGE)) {
+      MeshBridgeSpec spec = resource.spec(MeshBridgeSpec.class);
+      String namespace = resource.metadata().namespace();
+      if (spec.mesh() != MeshKind.CONSUL || spec.ca().consul() == null) {
+        if (spec.mesh() == MeshKind.ISTIO && !spec.backends().isEmpty()) {
+          context.problem(
+              resource,
+              "/spec/mesh",
+              ProblemReason.UNSUPPORTED_VALUE,
+              "Istio bridges are not translated yet: the listed Backends are reached as if no"
+                  + " bridge named them");
+        }
+        continue;
+      }
+      Bridge bridge = new Bridge(resource, spec, spec.ca().consul());
+      index.bridges.add(bridge);
+      for (int i = 0; i < spec.backends().size(); i++) {
+        String name = spec.backends().get(i);
+        String path = "/spec/backends/" + i;
+        ResourceKey key = new ResourceKey(Kind.BACKEND, namespace, name);
+        Optional<Resource> backend = context.get(key);
+        if (backend.isEmpty()) {
+          context.problem(
+              resource,
+              path,
+              ProblemReason.BACKEND_NOT_FOUND,
+              "Backend " + namespace + "/" + name + " does not exist");
+          continue;
+        }
+        Bridge earlier = index.byBackend.get(key);
+        if (earlier != null) {
+          context.problem(
+              resource,
+              path,
+              ProblemReason.CONFLICTED,
+              "Backend "
+                  + name
+                  + " is already inside MeshBridge "
+                  + earlier.key().namespace()
+                  + "/"
+                  + earlier.key().name());
+          continue;
+        }
+        ConsulSource consul = backend.get().spec(BackendSpec.class).consul();
+        if (consul == null || !consul.viaConnect()) {
+          context.problem(
+              backend.get(),
+              "/spec/consul/connect",
+              ProblemReason.INVALID,
+              "the Backend is inside Consul MeshBridge "
+                  + resource.metadata().name()
+                  + ": its endpoints must be the Connect-capable instances of a Consul service"
+                  + " (consul: {service: ..., connect: true})");
+        }
+        index.byBackend.put(key, bridge);
+      }
+    }
+    return index;
+  }
+
+  /** The bridge whose mesh {@code backend} lives in. */
+  Optional<Bridge> of(ResourceKey backend) {
+    return Optional.ofNullable(byBackend.get(backend));
+  }
+
+  /** The bridges that list {@code gateway}, in config order. */
+  List<Bridge> listing(Resource gateway) {
+    return bridges.stream().filter(b -> b.lists(gateway)).toList();
+  }
+
+  /** Every bridge of the config that translation uses. */
+  List<Bridge> all() {
+    return List.copyOf(bridges);
+  }
+}
