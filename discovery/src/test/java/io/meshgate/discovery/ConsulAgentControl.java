@@ -67,6 +67,12 @@ interface ConsulAgentControl extends AutoCloseable {
   /** Registers (or replaces) an instance of {@code service} with a passing TTL check. */
   void register(String id, String service, String address, int port, String... tags);
 
+  /**
+   * Registers (or replaces) a Connect sidecar proxy ({@code Kind: connect-proxy}) named {@code
+   * proxy} for {@code destination}, with a passing TTL check.
+   */
+  void registerProxy(String id, String proxy, String destination, String address, int port);
+
   void deregister(String id);
 
   void pass(String id);
@@ -137,6 +143,31 @@ interface ConsulAgentControl extends AutoCloseable {
               + ",\"Tags\":"
               + tagList.append(']')
               + ",\"Address\":"
+              + quote(address)
+              + ",\"Port\":"
+              + port
+              + ",\"Check\":{\"CheckID\":"
+              + quote(checkId(id))
+              + ",\"TTL\":"
+              + quote(CHECK_TTL)
+              + ",\"Status\":\"passing\",\"DeregisterCriticalServiceAfter\":"
+              + quote(DEREGISTER_CRITICAL_AFTER)
+              + "}}";
+      put("/v1/agent/service/register", body);
+      registered.add(id);
+    }
+
+    @Override
+    public void registerProxy(
+        String id, String proxy, String destination, String address, int port) {
+      String body =
+          "{\"ID\":"
+              + quote(id)
+              + ",\"Name\":"
+              + quote(proxy)
+              + ",\"Kind\":\"connect-proxy\",\"Proxy\":{\"DestinationServiceName\":"
+              + quote(destination)
+              + "},\"Address\":"
               + quote(address)
               + ",\"Port\":"
               + port

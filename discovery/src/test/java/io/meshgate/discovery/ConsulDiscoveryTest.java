@@ -199,6 +199,29 @@ class ConsulDiscoveryTest {
   }
 
   @Test
+  void aConnectBackendTakesTheServicesSidecarProxiesNotItsInstances() {
+    // given: web's own instance, and its Connect sidecar proxy on another port
+    register(1, "10.0.0.1");
+    consul.registerProxy(
+        id(1) + "-sidecar-proxy", service + "-sidecar-proxy", service, "10.0.0.1", 21000);
+
+    // when
+    discovery.configChanged(config(", connect: true"));
+
+    // then: the proxy's address and port, which is where Connect traffic goes
+    await().atMost(SOON).until(() -> web().size() == 1);
+    assertThat(web().get(0).address()).isEqualTo("10.0.0.1");
+    assertThat(web().get(0).port()).isEqualTo(21000);
+    assertThat(latest.get().states().get(WEB).source()).startsWith("consul-connect/");
+
+    // when: the same Backend without connect
+    discovery.configChanged(config());
+
+    // then: the service's own instance
+    await().atMost(SOON).until(() -> web().size() == 1 && web().get(0).port() == 8080);
+  }
+
+  @Test
   void tagsFilterTheInstances() {
     register(1, "10.0.0.1", "v1", "canary");
     register(2, "10.0.0.2", "v1");
