@@ -24,6 +24,7 @@ import io.meshgate.discovery.nomad.NomadClient;
 import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.meshca.MeshCaRoots;
 import io.meshgate.meshbridge.meshca.MeshCaSource;
+import io.meshgate.xds.identity.BridgeSources;
 import io.meshgate.xds.identity.IdentityService;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;
@@ -87,6 +88,7 @@ public final class XdsNode implements AutoCloseable {
   private final AckReporter acks;
   private final SharedRejections rejections;
   private final Optional<MeshCaSource> meshCa;
+  private final BridgeSources bridgeSources;
 
   /** Ends streams whose proxy token stopped being valid, every second. */
   private final ScheduledExecutorService credentialSweep =
@@ -117,9 +119,17 @@ public final class XdsNode implements AutoCloseable {
     this.meshCa = meshCa(settings, etcd);
     // The mesh CA, where this replica runs one: Envoys' identities and proxyless services' CSRs.
     Optional<IdentitySource> source = meshCa.map(IdentitySource.class::cast);
+    // The CAs of the meshes MeshBridges join, reached with this node's Consul TLS files and token.
+    this.bridgeSources = BridgeSources.of(settings.consul());
     this.pipeline =
         new Pipeline(
-            store, settings.quiet(), settings.max(), keyLoader(settings), settings.mesh(), source);
+            store,
+            settings.quiet(),
+            settings.max(),
+            keyLoader(settings),
+            settings.mesh(),
+            source,
+            bridgeSources);
     XdsSecurity security = settings.security();
     // Watched, so a key deleted by 'token rotate-key --revoke' is refused within a second.
     this.tokenKeys = TokenKeysView.open(etcd);
@@ -219,6 +229,7 @@ public final class XdsNode implements AutoCloseable {
             etcd,
             config -> {
               discovery.configChanged(config);
+              bridgeSources.configChanged(config);
               pipeline.accept(config);
             });
     credentialSweep.scheduleWithFixedDelay(
@@ -416,6 +427,7 @@ public final class XdsNode implements AutoCloseable {
     registered.close();
     tokenKeys.close();
     meshCa.ifPresent(MeshCaSource::close);
+    bridgeSources.close();
     if (applier != null) {
       applier.close();
     }

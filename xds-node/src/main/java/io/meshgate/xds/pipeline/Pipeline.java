@@ -10,6 +10,7 @@ import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.identity.SpiffeId;
+import io.meshgate.xds.identity.BridgeSources;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.keys.KeyRing;
@@ -56,6 +57,7 @@ public final class Pipeline implements AutoCloseable {
   private final SnapshotBuilder builder;
   private final MeshSettings mesh;
   private final @Nullable IdentitySource identities;
+  private final BridgeSources bridges;
   private final List<BuildListener> builtListeners = new CopyOnWriteArrayList<>();
 
   /** What a build was made from and what it found, for the status writer. */
@@ -118,15 +120,34 @@ public final class Pipeline implements AutoCloseable {
       KeyLoader keys,
       MeshSettings mesh,
       Optional<IdentitySource> identities) {
+    this(store, quiet, max, keys, mesh, identities, BridgeSources.none());
+  }
+
+  /**
+   * The same, with the identity sources of bridged meshes: each build's identities are the mesh
+   * CA's snapshot, then each bridge source's, of the IDs the config needs. {@code bridges} stays
+   * its owner's too.
+   */
+  public Pipeline(
+      SnapshotStore store,
+      Duration quiet,
+      Duration max,
+      KeyLoader keys,
+      MeshSettings mesh,
+      Optional<IdentitySource> identities,
+      BridgeSources bridges) {
     this.store = requireNonNull(store, "store");
     this.keys = requireNonNull(keys, "keys");
     this.mesh = requireNonNull(mesh, "mesh");
     this.identities = identities.orElse(null);
+    this.bridges = requireNonNull(bridges, "bridges");
     this.builder = new SnapshotBuilder(mesh);
     this.holdoff = new Holdoff(quiet, max, scheduler(), this::rebuild);
     keys.watchFiles(KEY_FILE_CHECK, this::keysChanged);
     // A certificate due or a root rotated: the next build re-issues, an SDS-only change.
     identities.ifPresent(source -> source.onChange(this::keysChanged));
+    // A bridged mesh's leaf renewed, its roots rotated, or a bridge's source started or closed.
+    bridges.onChange(this::keysChanged);
   }
 
   /** Takes a config snapshot (any thread); the rebuild follows on the pipeline's thread. */
@@ -154,8 +175,8 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * A certificate file changed on disk, or the identity source has new certificates: the next
-   * rebuild reads them.
+   * A certificate file changed on disk, or an identity source (the mesh CA's, a bridge's) has new
+   * certificates: the next rebuild reads them.
    */
   private void keysChanged() {
     thread.execute(holdoff::changed);
@@ -202,9 +223,11 @@ public final class Pipeline implements AutoCloseable {
     }
     KeyRing ring = keys.ringFor(input.config());
     Identities issued =
-        identities == null
-            ? Identities.empty()
-            : Identities.of(identities.snapshotFor(input.identities()));
+        bridges.snapshotsFor(
+            input.identities(),
+            identities == null
+                ? Optional.empty()
+                : Optional.of(identities.snapshotFor(input.identities())));
     SnapshotBuilder.Build build =
         builder.build(
             new Inputs(input.config(), input.endpoints().with(outside.endpoints()), ring, issued));
