@@ -44,14 +44,16 @@ import org.slf4j.LoggerFactory;
  * keeps the ones whose four are unchanged (no restart, no new leaf) and closes the others: a
  * changed address or service name closes the old source and starts a new one.
  *
- * <p>How a source reaches its agent: the bridge's {@code ca.consul.address}, with the TLS files
- * ({@code CONSUL_CACERT}, {@code CONSUL_CLIENT_CERT}, {@code CONSUL_CLIENT_KEY}) and the token
- * ({@code CONSUL_HTTP_TOKEN}) of this node's own Consul settings, the ones discovery uses, when it
- * has them. Not yet done: the bridge's {@code ca.consul.token} (a Secret reference) is not read, so
- * a bridge's agent that needs a token of its own gets the node's; {@code ca.consul.namespace} and
- * {@code partition} are not sent to the agent (they only shape the SPIFFE IDs asked for). Bridges
- * with {@code mesh: Istio} get no source yet (logged once per bridge), nor do Standalone ones or
- * Consul ones with another CA.
+ * <p>How a source reaches its agent: the bridge's {@code ca.consul.address}, trusting the CA file
+ * of this node's own Consul settings ({@code CONSUL_CACERT}, the ones discovery uses) when it has
+ * one. The node's credentials, its token ({@code CONSUL_HTTP_TOKEN}) and client certificate ({@code
+ * CONSUL_CLIENT_CERT}, {@code CONSUL_CLIENT_KEY}), go only to the node's own agent: a bridge whose
+ * address is another (scheme, host and port) gets none, so that a MeshBridge, which any namespace
+ * may write, cannot send the node's Consul token elsewhere. Not yet done: the bridge's {@code
+ * ca.consul.token} (a Secret reference) is not read; {@code ca.consul.namespace} and {@code
+ * partition} are not sent to the agent (they only shape the SPIFFE IDs asked for). Bridges with
+ * {@code mesh: Istio} get no source yet (logged once per bridge), nor do Standalone ones or Consul
+ * ones with another CA.
  *
  * <p>Thread-safe: {@link #configChanged} and {@link #close} run one at a time; {@link #sources},
  * {@link #snapshotsFor} and listeners read an immutable view of the running sources.
@@ -240,17 +242,39 @@ public final class BridgeSources implements AutoCloseable {
     return wanted;
   }
 
+  /** Whether two addresses name one agent: same scheme, host and port (defaults filled in). */
+  static boolean sameAgent(URI a, URI b) {
+    return a.getScheme().equalsIgnoreCase(b.getScheme())
+        && a.getHost() != null
+        && a.getHost().equalsIgnoreCase(b.getHost())
+        && port(a) == port(b);
+  }
+
+  private static int port(URI uri) {
+    if (uri.getPort() >= 0) {
+      return uri.getPort();
+    }
+    return uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+  }
+
   /** The bridge's source, told to fire while it is running; null when it could not start. */
   private @Nullable IdentitySource start(Factory factory, Bridge bridge) {
     ConsulSettings settings =
         node.map(
                 n ->
-                    new ConsulSettings(
-                        bridge.address(),
-                        n.token(),
-                        n.caCertificate(),
-                        n.clientCertificate(),
-                        n.clientKey()))
+                    sameAgent(n.address(), bridge.address())
+                        ? new ConsulSettings(
+                            bridge.address(),
+                            n.token(),
+                            n.caCertificate(),
+                            n.clientCertificate(),
+                            n.clientKey())
+                        : new ConsulSettings(
+                            bridge.address(),
+                            Optional.empty(),
+                            n.caCertificate(),
+                            Optional.empty(),
+                            Optional.empty()))
             .orElseGet(() -> ConsulSettings.at(bridge.address()));
     IdentitySource source;
     try {

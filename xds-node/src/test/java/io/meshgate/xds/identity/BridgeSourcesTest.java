@@ -195,7 +195,7 @@ class BridgeSourcesTest {
   }
 
   @Test
-  void theNodesTlsFilesAndTokenReachEveryBridgesAgent() {
+  void theNodesCredentialsGoOnlyToTheNodesOwnAgent() {
     // given the node's own Consul settings, at another address
     ConsulSettings node =
         new ConsulSettings(
@@ -213,13 +213,24 @@ class BridgeSourcesTest {
               return new FakeSource(consul, service);
             })) {
       // when
-      withNode.configChanged(config(consulBridge("mesh", "https://consul-a:8501", "[edge]", "")));
+      withNode.configChanged(
+          config(
+              consulBridge("elsewhere", "https://consul-a:8501", "[edge]", "")
+                  + "---\n"
+                  + consulBridge("local", "https://LOCAL-AGENT:8501", "[edge]", "")));
 
-      // then the bridge's address, with the node's files and token
+      // then: the node's own agent gets its token and client certificate; another address only
+      // the CA file to check the agent's certificate with
       assertThat(seen)
-          .containsExactly(
+          .containsExactlyInAnyOrder(
               new ConsulSettings(
                   URI.create("https://consul-a:8501"),
+                  Optional.empty(),
+                  node.caCertificate(),
+                  Optional.empty(),
+                  Optional.empty()),
+              new ConsulSettings(
+                  URI.create("https://LOCAL-AGENT:8501"),
                   node.token(),
                   node.caCertificate(),
                   node.clientCertificate(),
