@@ -1,0 +1,227 @@
+package io.meshgate.xds.node;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.options.DeleteOption;
+import io.meshgate.config.codec.YamlDocuments;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.pem.Pem;
+import io.meshgate.config.store.Keyspace;
+import io.meshgate.config.store.StoredValues;
+import io.meshgate.config.validate.ResourceValidator;
+import io.meshgate.config.validate.Validation;
+import io.meshgate.discovery.consul.ConsulSettings;
+import io.meshgate.testkit.ConsulApiDouble;
+import io.meshgate.testkit.EtcdCluster;
+import io.meshgate.xds.snapshot.GroupSnapshot;
+import io.meshgate.xds.snapshot.TypeUrls;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A replica bridging a Gateway into a Consul Connect estate, through the whole path: the config in
+ * etcd, the Connect service's sidecar proxy from Consul's {@code /v1/health/connect}, the Gateway's
+ * Consul leaf and Consul's roots from the agent, all in the Gateway's snapshot; a root rotation in
+ * Consul reaches it as a Secret-only change.
+ */
+class NodeConsulBridgeIT {
+  @RegisterExtension static EtcdCluster etcd = EtcdCluster.of(1);
+
+  private static final String GROUP = "gateway/edge/public";
+
+  private ConsulApiDouble consul;
+  private XdsNode node;
+
+  @BeforeEach
+  void start() throws Exception {
+    etcd.client()
+        .getKVClient()
+        .delete(
+            ByteSequence.from(Keyspace.resourcesPrefix(), UTF_8),
+            DeleteOption.builder().isPrefix(true).build())
+        .get(10, TimeUnit.SECONDS);
+    consul = ConsulApiDouble.create();
+    node =
+        XdsNode.startServingOnly(
+            NodeSettings.builder("127.0.0.1:9", etcd.endpointList(), "bridge")
+                .anyLoopbackPorts()
+                .consul(ConsulSettings.at(URI.create(consul.address())))
+                .build());
+  }
+
+  @AfterEach
+  void stop() {
+    if (node != null) {
+      node.close();
+    }
+    consul.close();
+  }
+
+  @Test
+  void aGatewayInAConsulBridgeIsServedItsConsulIdentityAndReachesTheSidecarProxies()
+      throws Exception {
+    // given: web runs in Consul with a Connect sidecar proxy
+    consul.register(
+        consul.localDatacenter(),
+        ConsulApiDouble.Instance.of("web", "web-1", "vm-1", "10.0.0.1", 8080));
+    consul.register(
+        consul.localDatacenter(),
+        ConsulApiDouble.Instance.of("web-sidecar-proxy", "web-1-sidecar", "vm-1", "10.0.0.1", 21000)
+            .asProxyFor("web"));
+
+    // when: the Gateway, its route to web, and the bridge are in etcd
+    String td = consul.connectTrustDomain();
+    put(
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: public, namespace: edge}
+        spec:
+          gatewayClassName: meshgate
+          listeners: [{name: http, port: 8080, protocol: HTTP}]
+        """);
+    put(
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: shop, namespace: edge}
+        spec:
+          parentRefs: [{name: public}]
+          rules: [{backendRefs: [{group: meshgate.io, kind: Backend, name: web}]}]
+        """);
+    put(
+        """
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: web, namespace: edge}
+        spec: {consul: {service: web, connect: true}}
+        """);
+    put(
+        """
+        apiVersion: meshgate.io/v1alpha1
+        kind: MeshBridge
+        metadata: {name: consul-dc1, namespace: edge}
+        spec:
+          mesh: Consul
+          trustDomain: %s
+          ca: {consul: {address: "%s", datacenter: %s}}
+          gateways: [public]
+          serviceName: meshgate-edge
+          backends: [web]
+        """
+            .formatted(td, consul.address(), consul.localDatacenter()));
+
+    // then: the Gateway's snapshot holds its Consul identity, Consul's roots, and the proxy
+    String identity = consul.leafServiceUri("meshgate-edge");
+    String bundle = "spiffe://" + td;
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> secrets().containsKey(identity) && endpointPort().orElse(0) == 21000);
+    assertThat(secrets()).containsOnlyKeys(identity, bundle);
+    Cluster web = cluster();
+    assertThat(web.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class).getSni())
+        .isEqualTo("web.default." + consul.localDatacenter() + ".internal." + td);
+
+    // when: Consul rotates its CA
+    GroupSnapshot before = node.snapshots().get(GROUP).orElseThrow();
+    consul.rotateConnectCa();
+
+    // then: new leaf, both roots, and only the Secrets changed
+    await().atMost(Duration.ofSeconds(30)).until(() -> roots(secrets().get(bundle)) == 2);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !secrets().get(identity).equals(secret(before, identity)));
+    GroupSnapshot after = node.snapshots().get(GROUP).orElseThrow();
+    for (String type : new String[] {TypeUrls.CLUSTER, TypeUrls.LISTENER, TypeUrls.ROUTE}) {
+      assertThat(after.type(type).version()).as(type).isEqualTo(before.type(type).version());
+    }
+  }
+
+  private void put(String yaml) throws Exception {
+    Resource resource =
+        ((Validation.Valid)
+                ResourceValidator.get().validate(YamlDocuments.read("-", yaml).get(0).tree()))
+            .resource();
+    etcd.client()
+        .getKVClient()
+        .put(
+            ByteSequence.from(Keyspace.resource(resource.key()), UTF_8),
+            ByteSequence.from(StoredValues.resource(resource)))
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  private Map<String, Any> secrets() {
+    Map<String, Any> byName = new TreeMap<>();
+    node.snapshots()
+        .get(GROUP)
+        .ifPresent(
+            s ->
+                s.type(TypeUrls.SECRET).resources().forEach((n, r) -> byName.put(n, r.resource())));
+    return byName;
+  }
+
+  private static Any secret(GroupSnapshot snapshot, String name) {
+    return snapshot.type(TypeUrls.SECRET).resources().get(name).resource();
+  }
+
+  private static int roots(Any bundle) throws Exception {
+    return Pem.certificates(
+            bundle.unpack(Secret.class).getValidationContext().getTrustedCa().getInlineString(),
+            "bundle")
+        .size();
+  }
+
+  private Cluster cluster() throws Exception {
+    return node.snapshots()
+        .get(GROUP)
+        .orElseThrow()
+        .type(TypeUrls.CLUSTER)
+        .resources()
+        .get("edge/web")
+        .resource()
+        .unpack(Cluster.class);
+  }
+
+  private Optional<Integer> endpointPort() {
+    return node.snapshots()
+        .get(GROUP)
+        .flatMap(
+            s ->
+                Optional.ofNullable(s.type(TypeUrls.ENDPOINT).resources().get("edge/web"))
+                    .map(
+                        r -> {
+                          try {
+                            ClusterLoadAssignment assignment =
+                                r.resource().unpack(ClusterLoadAssignment.class);
+                            return assignment.getEndpointsCount() == 0
+                                    || assignment.getEndpoints(0).getLbEndpointsCount() == 0
+                                ? 0
+                                : assignment
+                                    .getEndpoints(0)
+                                    .getLbEndpoints(0)
+                                    .getEndpoint()
+                                    .getAddress()
+                                    .getSocketAddress()
+                                    .getPortValue();
+                          } catch (Exception e) {
+                            return 0;
+                          }
+                        }));
+  }
+}
