@@ -33,7 +33,12 @@ public enum ProblemReason {
   /** A resolution failed as a whole (a bug); its proxies keep the last good config. */
   TRANSLATION_FAILED("TranslationFailed"),
   /** Valid, but not something the proxy kind can do; the part is left out or fails closed. */
-  UNSUPPORTED_VALUE("UnsupportedValue");
+  UNSUPPORTED_VALUE("UnsupportedValue"),
+  /**
+   * A mesh's CA has not issued an identity the config needs, or its source cannot reach the CA (the
+   * last good identity, if any, is served meanwhile).
+   */
+  IDENTITY_UNAVAILABLE("IdentityUnavailable");
 
   private final String wireName;
 

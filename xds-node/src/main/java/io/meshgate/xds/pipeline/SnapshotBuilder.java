@@ -78,7 +78,8 @@ public final class SnapshotBuilder {
   public Build build(Inputs inputs) {
     long revision = inputs.config().revision();
     ResolvedIr resolved =
-        Resolver.resolve(inputs.config(), inputs.endpoints(), inputs.keys(), mesh);
+        Resolver.resolve(
+            inputs.config(), inputs.endpoints(), inputs.keys(), mesh, inputs.identities());
     boolean identitiesChanged = !inputs.identities().equals(lastIdentities);
     List<GroupSnapshot> snapshots = new ArrayList<>();
     List<Problem> problems = new ArrayList<>(resolved.problems());

@@ -10,6 +10,7 @@ import io.meshgate.config.model.MeshBridgeSpec;
 import io.meshgate.config.model.MeshKind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.MeshTlsIr;
@@ -111,6 +112,7 @@ final class Bridges {
       }
       Bridge bridge = new Bridge(resource, spec, spec.ca().consul());
       index.bridges.add(bridge);
+      identityProblems(context, bridge);
       for (int i = 0; i < spec.backends().size(); i++) {
         String name = spec.backends().get(i);
         String path = "/spec/backends/" + i;
@@ -153,6 +155,50 @@ final class Bridges {
       }
     }
     return index;
+  }
+
+  /**
+   * A Problem on the bridge for each listed Gateway whose identity the bridge's source has not
+   * issued, and for what a source of the bridge's trust domain reports (its CA unreachable since
+   * when, a certificate left unrenewed): the reasons are the source's, as data.
+   */
+  private static void identityProblems(Context context, Bridge bridge) {
+    String domain = bridge.spec().trustDomain();
+    Optional<IdentitySnapshot.Problem> reported =
+        context.identities.snapshots().stream()
+            .filter(s -> s.bundle().map(b -> b.trustDomain().equals(domain)).orElse(false))
+            .flatMap(s -> s.problem().stream())
+            .findFirst();
+    List<String> gateways = bridge.spec().gateways();
+    for (int i = 0; i < gateways.size(); i++) {
+      Optional<Resource> gateway =
+          context.get(new ResourceKey(Kind.GATEWAY, bridge.key().namespace(), gateways.get(i)));
+      if (gateway.isEmpty()) {
+        continue;
+      }
+      String id = bridge.identityOf(gateway.get()).spiffeId();
+      boolean issued = SpiffeId.parse(id).flatMap(context.identities::get).isPresent();
+      if (!issued) {
+        context.problem(
+            bridge.resource(),
+            "/spec/gateways/" + i,
+            ProblemReason.IDENTITY_UNAVAILABLE,
+            "no certificate for "
+                + id
+                + " yet"
+                + reported
+                    .map(p -> ": " + p)
+                    .orElse(
+                        " (does the agent answer, is spec.trustDomain the one Consul's roots name,"
+                            + " and may the node's Consul token write this service?)"));
+      } else if (reported.isPresent()) {
+        context.problem(
+            bridge.resource(),
+            "/spec/gateways/" + i,
+            ProblemReason.IDENTITY_UNAVAILABLE,
+            "serving the last certificate for " + id + ": " + reported.get());
+      }
+    }
   }
 
   /** The bridge whose mesh {@code backend} lives in. */

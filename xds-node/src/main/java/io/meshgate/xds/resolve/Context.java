@@ -4,6 +4,7 @@ import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointSnapshot;
+import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.SourceRef;
@@ -24,16 +25,23 @@ final class Context {
   final EndpointSnapshot endpoints;
   final KeyRing keys;
   final MeshSettings mesh;
+  final Identities identities;
   private final Set<Problem> problems = new LinkedHashSet<>();
   private final List<String> failed = new ArrayList<>();
   private Policies policies;
   private final Map<String, Object> memos = new HashMap<>();
 
-  Context(ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys, MeshSettings mesh) {
+  Context(
+      ConfigSnapshot config,
+      EndpointSnapshot endpoints,
+      KeyRing keys,
+      MeshSettings mesh,
+      Identities identities) {
     this.config = config;
     this.endpoints = endpoints;
     this.keys = keys;
     this.mesh = mesh;
+    this.identities = identities;
   }
 
   /** The config's mesh bridges, indexed on first use (their Problems are found once). */

@@ -2,6 +2,7 @@ package io.meshgate.xds.resolve;
 
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointSnapshot;
+import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyRing;
@@ -32,7 +33,21 @@ public final class Resolver {
    */
   public static ResolvedIr resolve(
       ConfigSnapshot config, EndpointSnapshot endpoints, KeyRing keys, MeshSettings mesh) {
-    Context context = new Context(config, endpoints, keys, mesh);
+    return resolve(config, endpoints, keys, mesh, Identities.empty());
+  }
+
+  /**
+   * @param identities the identities issued for this build: which of a bridged mesh's identities
+   *     exist and what their sources report (a Problem on the MeshBridge when one is missing or its
+   *     source cannot reach its CA)
+   */
+  public static ResolvedIr resolve(
+      ConfigSnapshot config,
+      EndpointSnapshot endpoints,
+      KeyRing keys,
+      MeshSettings mesh,
+      Identities identities) {
+    Context context = new Context(config, endpoints, keys, mesh, identities);
     context.bridges();
     List<ProxyGroupIr> groups = new ArrayList<>(new GatewayGroups(context).resolve());
     groups.addAll(new SidecarGroups(context).resolve());

@@ -85,7 +85,12 @@ public final class Cases {
 
   public static Translated translate(Inputs inputs) {
     ResolvedIr ir =
-        Resolver.resolve(inputs.config(), inputs.endpoints(), inputs.keys(), MeshSettings.DEFAULTS);
+        Resolver.resolve(
+            inputs.config(),
+            inputs.endpoints(),
+            inputs.keys(),
+            MeshSettings.DEFAULTS,
+            inputs.identities());
     return new Translated(inputs, ir, envoy(ir, inputs.keys(), inputs.identities()));
   }
 
