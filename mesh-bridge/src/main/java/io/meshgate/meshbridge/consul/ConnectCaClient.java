@@ -16,12 +16,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The local Consul agent's Connect CA endpoints, as blocking queries: {@code GET
- * /v1/agent/connect/ca/roots} and {@code GET /v1/agent/connect/ca/leaf/:service}. The agent caches
- * both, renews the leaf before it expires and answers a blocking query when either changes (a
- * renewal, a root rotation).
+ * /v1/agent/connect/ca/roots} and {@code GET /v1/agent/connect/ca/leaf/:service}; and the
+ * intentions that name a service as their destination ({@code GET /v1/connect/intentions/match}).
+ * The agent caches both, renews the leaf before it expires and answers a blocking query when either
+ * changes (a renewal, a root rotation).
  */
 final class ConnectCaClient {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,6 +61,23 @@ final class ConnectCaClient {
         answer.index(), read(() -> ConsulLeaf.read(answer.body(), service), "leaf for " + service));
   }
 
+  /**
+   * {@code GET /v1/connect/intentions/match?by=destination&name=<service>}, as a blocking query.
+   */
+  BlockingQuery.Answer<List<ConsulIntention>> intentions(String service, long index, Duration wait)
+      throws IOException, InterruptedException {
+    String name = URLEncoder.encode(service, StandardCharsets.UTF_8);
+    Fetched answer =
+        get(
+            "/v1/connect/intentions/match?by=destination&name=" + name,
+            index,
+            wait,
+            "Consul's intentions for " + service);
+    return new BlockingQuery.Answer<>(
+        answer.index(),
+        read(() -> ConsulIntention.read(answer.body(), service), "intentions for " + service));
+  }
+
   URI address() {
     return settings.address();
   }
@@ -68,7 +87,9 @@ final class ConnectCaClient {
 
   private Fetched get(String path, long index, Duration wait, String what)
       throws IOException, InterruptedException {
-    String query = index > 0 ? "?index=" + index + "&wait=" + wait.toSeconds() + "s" : "";
+    String separator = path.contains("?") ? "&" : "?";
+    String query =
+        index > 0 ? separator + "index=" + index + "&wait=" + wait.toSeconds() + "s" : "";
     HttpRequest.Builder request =
         HttpRequest.newBuilder(settings.address().resolve(path + query))
             .timeout(HashicorpHttp.timeout(wait))

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.meshgate.discovery.BlockingQuery;
 import io.meshgate.discovery.consul.ConsulSettings;
+import io.meshgate.meshbridge.identity.Denial;
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.identity.IssuedIdentity;
@@ -19,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +30,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +71,12 @@ public final class ConsulConnectSource implements IdentitySource {
   private final Map<String, IdentitySnapshot.Problem> failures = new ConcurrentHashMap<>();
   private final BlockingQuery<ConsulRoots> rootsQuery;
   private final BlockingQuery<ConsulLeaf> leafQuery;
+  private final ConsulSettings consul;
+  private final Duration wait;
+  private final Duration minInterval;
+  // The intentions of each target service the build named, watched while it names them.
+  private final Map<SpiffeId, IntentionWatch> targets = new HashMap<>();
+  private boolean closed;
   private volatile ConsulRoots roots;
   private volatile ConsulLeaf leaf;
   private volatile String warnedSerial = "";
@@ -75,6 +86,9 @@ public final class ConsulConnectSource implements IdentitySource {
     this.service = requireNonNull(service, "service");
     this.clock = requireNonNull(clock, "clock");
     this.agent = consul.address().toString();
+    this.consul = consul;
+    this.wait = wait;
+    this.minInterval = minInterval;
     ConnectCaClient rootsClient = new ConnectCaClient(consul);
     ConnectCaClient leafClient = new ConnectCaClient(consul);
     this.rootsQuery =
@@ -142,7 +156,79 @@ public final class ConsulConnectSource implements IdentitySource {
         && currentLeaf.id().trustDomain().equals(currentRoots.trustDomain())) {
       identities.put(currentLeaf.id(), issued(currentLeaf));
     }
-    return new IdentitySnapshot(Optional.of(currentRoots.bundle()), identities, problem);
+    return new IdentitySnapshot(
+        Optional.of(currentRoots.bundle()), identities, problem, denials(currentLeaf));
+  }
+
+  /** The intentions that deny the leaf's service a target, by Consul's precedence. */
+  private List<Denial> denials(@Nullable ConsulLeaf current) {
+    if (current == null) {
+      return List.of();
+    }
+    Map<SpiffeId, IntentionWatch> watched;
+    synchronized (this) {
+      watched = new TreeMap<>(targets);
+    }
+    List<Denial> denials = new ArrayList<>();
+    watched.forEach(
+        (target, watch) ->
+            ConsulIntention.deciding(watch.latest().get(), current.id().name())
+                .filter(intention -> !intention.allow())
+                .ifPresent(
+                    intention ->
+                        denials.add(
+                            new Denial(
+                                current.id(),
+                                target,
+                                "Consul intention "
+                                    + intention.name()
+                                    + (intention.id().isEmpty() ? "" : " [" + intention.id() + "]")
+                                    + " denies it"))));
+    return List.copyOf(denials);
+  }
+
+  /**
+   * Watches the intentions of each Consul service among {@code wanted} ({@code .../svc/<name>} IDs
+   * of this source's trust domain, once its roots have named it), so that snapshots report the ones
+   * that deny this source's service; stops watching the others.
+   */
+  @Override
+  public synchronized void watchTargets(Set<SpiffeId> wanted) {
+    if (closed) {
+      return;
+    }
+    Set<SpiffeId> services = new HashSet<>();
+    Optional<String> domain = trustDomain();
+    for (SpiffeId id : wanted) {
+      if (id.path().contains("/svc/") && domain.map(id.trustDomain()::equals).orElse(false)) {
+        services.add(id);
+      }
+    }
+    for (var it = targets.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      if (!services.contains(entry.getKey())) {
+        entry.getValue().query().close();
+        failures.remove(entry.getValue().what());
+        it.remove();
+      }
+    }
+    for (SpiffeId target : services) {
+      if (!targets.containsKey(target)) {
+        String name = target.name();
+        String what = "intentions for " + name;
+        AtomicReference<List<ConsulIntention>> latest = new AtomicReference<>(List.of());
+        ConnectCaClient client = new ConnectCaClient(consul);
+        BlockingQuery<List<ConsulIntention>> query =
+            BlockingQuery.start(
+                "consul-intentions-" + name,
+                (index, w) -> client.intentions(name, index, w),
+                new Watch<>(what, latest::set),
+                wait,
+                minInterval,
+                MAX_BACKOFF);
+        targets.put(target, new IntentionWatch(what, query, latest));
+      }
+    }
   }
 
   @Override
@@ -166,6 +252,11 @@ public final class ConsulConnectSource implements IdentitySource {
   public void close() {
     rootsQuery.close();
     leafQuery.close();
+    synchronized (this) {
+      closed = true;
+      targets.values().forEach(watch -> watch.query().close());
+      targets.clear();
+    }
   }
 
   @Override
@@ -234,6 +325,12 @@ public final class ConsulConnectSource implements IdentitySource {
       throw new IllegalStateException("SHA-256 is unavailable", e);
     }
   }
+
+  /** One target's intentions, watched. */
+  private record IntentionWatch(
+      String what,
+      BlockingQuery<List<ConsulIntention>> query,
+      AtomicReference<List<ConsulIntention>> latest) {}
 
   /** One query's listener: keeps the value, records failures and recoveries, tells listeners. */
   private final class Watch<T> implements BlockingQuery.Listener<T> {

@@ -39,6 +39,14 @@ public record Identities(List<IdentitySnapshot> snapshots) {
         .findFirst();
   }
 
+  /** The mesh's denial of calls from {@code caller} to {@code target}, if a source reports one. */
+  public Optional<Denial> denial(SpiffeId caller, SpiffeId target) {
+    return snapshots.stream()
+        .flatMap(s -> s.denials().stream())
+        .filter(d -> d.caller().equals(caller) && d.target().equals(target))
+        .findFirst();
+  }
+
   /** The bundle of {@code trustDomain}, if a source has one. */
   public Optional<TrustBundle> bundleOf(String trustDomain) {
     return bundle(SpiffeId.trustDomainId(trustDomain));

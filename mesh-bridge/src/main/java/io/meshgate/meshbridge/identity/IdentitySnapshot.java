@@ -3,6 +3,7 @@ package io.meshgate.meshbridge.identity;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -14,11 +15,14 @@ import java.util.TreeMap;
  *
  * @param bundle empty when the source has no CA yet (then no identity is issued either)
  * @param problem why a source could not issue, for status and logs; empty when it could
+ * @param denials the mesh's own rules against calls from these identities to the targets the build
+ *     named ({@link IdentitySource#watchTargets})
  */
 public record IdentitySnapshot(
     Optional<TrustBundle> bundle,
     Map<SpiffeId, IssuedIdentity> identities,
-    Optional<IdentitySnapshot.Problem> problem) {
+    Optional<IdentitySnapshot.Problem> problem,
+    List<Denial> denials) {
   /**
    * Why the snapshot lacks identities or may be out of date, and since when: a CA that does not
    * answer, roots that do not open, a certificate about to expire unrenewed.
@@ -36,12 +40,21 @@ public record IdentitySnapshot(
   }
 
   private static final IdentitySnapshot EMPTY =
-      new IdentitySnapshot(Optional.empty(), Map.of(), Optional.empty());
+      new IdentitySnapshot(Optional.empty(), Map.of(), Optional.empty(), List.of());
 
   public IdentitySnapshot {
     requireNonNull(bundle, "bundle");
     identities = Map.copyOf(identities);
     requireNonNull(problem, "problem");
+    denials = List.copyOf(denials);
+  }
+
+  /** Without denials: a mesh that has no rules of its own about who calls whom. */
+  public IdentitySnapshot(
+      Optional<TrustBundle> bundle,
+      Map<SpiffeId, IssuedIdentity> identities,
+      Optional<IdentitySnapshot.Problem> problem) {
+    this(bundle, identities, problem, List.of());
   }
 
   /** No CA, no identities: what a build sees before a source answers, and in tests without one. */
@@ -51,7 +64,7 @@ public record IdentitySnapshot(
 
   /** No identities, because of {@code problem}. */
   public static IdentitySnapshot unavailable(Problem problem) {
-    return new IdentitySnapshot(Optional.empty(), Map.of(), Optional.of(problem));
+    return new IdentitySnapshot(Optional.empty(), Map.of(), Optional.of(problem), List.of());
   }
 
   public Optional<IssuedIdentity> get(SpiffeId id) {
@@ -70,6 +83,7 @@ public record IdentitySnapshot(
         + ", identities="
         + new TreeMap<>(identities).values()
         + problem.map(p -> ", problem=" + p).orElse("")
+        + (denials.isEmpty() ? "" : ", denials=" + denials)
         + "]";
   }
 }

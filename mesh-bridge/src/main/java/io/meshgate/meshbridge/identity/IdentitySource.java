@@ -34,6 +34,14 @@ public interface IdentitySource extends AutoCloseable {
    */
   SignedIdentity sign(SpiffeId id, PublicKey publicKey);
 
+  /**
+   * The workloads its identities will call. A source whose mesh has rules of its own about who may
+   * call whom (Consul's intentions) watches those rules for these targets and reports the ones that
+   * deny in its snapshots ({@link IdentitySnapshot#denials()}); others ignore it. Called with every
+   * build; the same set again changes nothing.
+   */
+  default void watchTargets(Set<SpiffeId> targets) {}
+
   /** The current trust bundle, if the source has a CA. */
   Optional<TrustBundle> bundle();
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.meshgate.config.pem.Pem;
 import io.meshgate.discovery.consul.ConsulSettings;
+import io.meshgate.meshbridge.identity.Denial;
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.identity.IdentitySourceContract;
@@ -115,6 +116,49 @@ class ConsulConnectSourceIT extends IdentitySourceContract {
     assertThatThrownBy(() -> source.sign(id, null))
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("signs no CSRs");
+  }
+
+  @Test
+  void anIntentionThatDeniesTheGatewayATargetIsReportedAndFollowed() {
+    assumeTrue(REAL.isEmpty(), "needs the double's levers");
+    // given: the gateway's identity, and web as a target the build names
+    IdentitySource source = started();
+    SpiffeId id = idToAskFor(source);
+    awaitIdentity(source, id);
+    SpiffeId web = SpiffeId.consulService(consul.connectTrustDomain(), "default", "dc1", "web");
+    source.watchTargets(Set.of(web));
+    assertThat(source.snapshotFor(Set.of(id)).denials()).isEmpty();
+
+    // when: an intention denies the gateway, another allows everyone
+    consul.intention(ConsulApiDouble.WILDCARD, "web", true);
+    consul.intention(GATEWAY, "web", false);
+
+    // then: the exact one decides
+    Denial denial =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> source.snapshotFor(Set.of(id)).denials(), d -> !d.isEmpty())
+            .get(0);
+    assertThat(denial.caller()).isEqualTo(id);
+    assertThat(denial.target()).isEqualTo(web);
+    assertThat(denial.reason())
+        .contains("Consul intention " + GATEWAY + " => web (deny)")
+        .contains("denies it");
+
+    // when: the deny goes, the wildcard allow decides
+    consul.removeIntention(GATEWAY, "web");
+
+    // then
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> source.snapshotFor(Set.of(id)).denials().isEmpty());
+
+    // when: the build no longer names web, a deny for it is not reported
+    source.watchTargets(Set.of());
+    consul.intention(GATEWAY, "web", false);
+
+    // then: nothing watches web now
+    assertThat(source.snapshotFor(Set.of(id)).denials()).isEmpty();
   }
 
   @Test

@@ -177,9 +177,21 @@ public final class BridgeSources implements AutoCloseable {
   }
 
   /**
-   * A build's identities: {@code meshCa}'s snapshot first (meshgate's own CA), then each running
-   * source's snapshot of {@code ids}, in the order of {@link #sources()}.
+   * A build's identities, after telling each source the {@code targets} the build's Gateways call
+   * (so that a Consul bridge reports the intentions that deny them): {@code meshCa}'s snapshot
+   * first (meshgate's own CA), then each running source's snapshot of {@code ids}, in the order of
+   * {@link #sources()}.
    */
+  public Identities snapshotsFor(
+      Set<SpiffeId> ids, Set<SpiffeId> targets, Optional<IdentitySnapshot> meshCa) {
+    requireNonNull(targets, "targets");
+    for (IdentitySource source : sources()) {
+      source.watchTargets(targets);
+    }
+    return snapshotsFor(ids, meshCa);
+  }
+
+  /** The same, leaving the sources' targets as they are. */
   public Identities snapshotsFor(Set<SpiffeId> ids, Optional<IdentitySnapshot> meshCa) {
     requireNonNull(ids, "ids");
     requireNonNull(meshCa, "meshCa");

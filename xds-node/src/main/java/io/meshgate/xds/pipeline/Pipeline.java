@@ -79,13 +79,15 @@ public final class Pipeline implements AutoCloseable {
       ConfigSnapshot config,
       Registrations registrations,
       EndpointSnapshot endpoints,
-      Set<SpiffeId> identities) {
+      Set<SpiffeId> identities,
+      Set<SpiffeId> targets) {
     static ConfigInput of(ConfigSnapshot config, Registrations registrations, MeshSettings mesh) {
       return new ConfigInput(
           config,
           registrations,
           StaticEndpointSource.from(config, registrations),
-          MeshIdentities.requiredBy(config, mesh));
+          MeshIdentities.requiredBy(config, mesh),
+          MeshIdentities.bridgeTargets(config));
     }
   }
 
@@ -225,6 +227,7 @@ public final class Pipeline implements AutoCloseable {
     Identities issued =
         bridges.snapshotsFor(
             input.identities(),
+            input.targets(),
             identities == null
                 ? Optional.empty()
                 : Optional.of(identities.snapshotFor(input.identities())));

@@ -77,10 +77,14 @@ final class Bridges {
           bundle());
     }
 
+    /** The SPIFFE ID of the Consul service {@code service} in this mesh. */
+    SpiffeId peerOf(String service) {
+      return SpiffeId.consulService(spec.trustDomain(), namespace(), datacenter(), service);
+    }
+
     /** How a Gateway with identity {@code own} reaches the Consul service {@code service}. */
     MeshTlsIr tlsTo(IdentityIr own, String service) {
-      String peer =
-          SpiffeId.consulService(spec.trustDomain(), namespace(), datacenter(), service).toString();
+      String peer = peerOf(service).toString();
       String sni =
           service + "." + namespace() + "." + datacenter() + ".internal." + spec.trustDomain();
       return new MeshTlsIr(

@@ -8,6 +8,8 @@ import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.discovery.DiscoveredEndpoint;
+import io.meshgate.meshbridge.identity.Denial;
+import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.ClusterPolicyIr;
 import io.meshgate.xds.ir.EndpointIr;
@@ -76,6 +78,12 @@ final class Clusters {
     this.context = context;
     this.kind = kind;
     this.clientTls = clientTls;
+  }
+
+  /** The mesh's own denial of calls from {@code own} to {@code service}, as its source reads it. */
+  private Optional<Denial> denied(IdentityIr own, Bridges.Bridge bridge, String service) {
+    return SpiffeId.parse(own.spiffeId())
+        .flatMap(caller -> context.identities.denial(caller, bridge.peerOf(service)));
   }
 
   /** The bridges whose Backends a cluster reaches, so the group needs its identity there. */
@@ -282,6 +290,23 @@ final class Clusters {
                 + ", and "
                 + proxies
                 + " holds no identity there (a Gateway must be listed in its spec.gateways)");
+        endpoints = List.of();
+        closed.add(name);
+      } else if (denied(own, bridge.get(), spec.consul().service()).isPresent()) {
+        context.problem(
+            referrer,
+            path,
+            ProblemReason.REF_NOT_PERMITTED,
+            "Backend "
+                + backend.key().namespace()
+                + "/"
+                + backend.key().name()
+                + " (Consul service "
+                + spec.consul().service()
+                + "): "
+                + denied(own, bridge.get(), spec.consul().service()).get().reason()
+                + " for "
+                + proxies);
         endpoints = List.of();
         closed.add(name);
       } else {

@@ -1,9 +1,11 @@
 package io.meshgate.xds.resolve;
 
+import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.MeshBridgeSpec;
 import io.meshgate.config.model.MeshKind;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import java.util.Set;
@@ -45,5 +47,27 @@ public final class MeshIdentities {
               SidecarGroups.serviceAccount(sidecar, config)));
     }
     return ids;
+  }
+
+  /**
+   * The SPIFFE IDs of the Consul services the config's bridged Backends are: the targets whose
+   * intentions a Consul bridge watches.
+   */
+  public static Set<SpiffeId> bridgeTargets(ConfigSnapshot config) {
+    Set<SpiffeId> targets = new TreeSet<>();
+    for (Resource bridge : config.ofKind(Kind.MESH_BRIDGE)) {
+      MeshBridgeSpec spec = bridge.spec(MeshBridgeSpec.class);
+      if (spec.mesh() != MeshKind.CONSUL || spec.ca().consul() == null) {
+        continue;
+      }
+      Bridges.Bridge consul = new Bridges.Bridge(bridge, spec, spec.ca().consul());
+      for (String name : spec.backends()) {
+        config
+            .get(new ResourceKey(Kind.BACKEND, bridge.metadata().namespace(), name))
+            .map(backend -> backend.spec(BackendSpec.class).consul())
+            .ifPresent(source -> targets.add(consul.peerOf(source.service())));
+      }
+    }
+    return targets;
   }
 }

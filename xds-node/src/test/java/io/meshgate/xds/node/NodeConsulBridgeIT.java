@@ -21,6 +21,9 @@ import io.meshgate.config.validate.Validation;
 import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.testkit.ConsulApiDouble;
 import io.meshgate.testkit.EtcdCluster;
+import io.meshgate.xds.ir.Problem;
+import io.meshgate.xds.ir.ProblemReason;
+import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.net.URI;
@@ -38,7 +41,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A replica bridging a Gateway into a Consul Connect estate, through the whole path: the config in
  * etcd, the Connect service's sidecar proxy from Consul's {@code /v1/health/connect}, the Gateway's
  * Consul leaf and Consul's roots from the agent, all in the Gateway's snapshot; a root rotation in
- * Consul reaches it as a Secret-only change.
+ * Consul reaches it as a Secret-only change; an intention that denies the Gateway's service is a
+ * RefNotPermitted on the route, and web gets no endpoints until it goes.
  */
 class NodeConsulBridgeIT {
   @RegisterExtension static EtcdCluster etcd = EtcdCluster.of(1);
@@ -151,6 +155,35 @@ class NodeConsulBridgeIT {
     for (String type : new String[] {TypeUrls.CLUSTER, TypeUrls.LISTENER, TypeUrls.ROUTE}) {
       assertThat(after.type(type).version()).as(type).isEqualTo(before.type(type).version());
     }
+
+    // when: a Consul intention denies the Gateway's service web
+    consul.intention("meshgate-edge", "web", false);
+
+    // then: the route's status says so, naming the intention, and web gets no traffic
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> refusal().isPresent() && endpointPort().orElse(-1) == 0);
+    assertThat(refusal().orElseThrow()).contains("Consul intention meshgate-edge => web (deny)");
+
+    // when: the intention goes
+    consul.removeIntention("meshgate-edge", "web");
+
+    // then
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> refusal().isEmpty() && endpointPort().orElse(0) == 21000);
+  }
+
+  /** The RefNotPermitted problem on the route, if the last build raised one. */
+  private Optional<String> refusal() {
+    ResolvedIr resolved = node.pipeline().lastResolved();
+    if (resolved == null) {
+      return Optional.empty();
+    }
+    return resolved.problems().stream()
+        .filter(p -> p.reason() == ProblemReason.REF_NOT_PERMITTED)
+        .map(Problem::toString)
+        .findFirst();
   }
 
   private void put(String yaml) throws Exception {
