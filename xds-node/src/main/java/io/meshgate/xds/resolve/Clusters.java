@@ -80,12 +80,6 @@ final class Clusters {
     this.clientTls = clientTls;
   }
 
-  /** The mesh's own denial of calls from {@code own} to {@code service}, as its source reads it. */
-  private Optional<Denial> denied(IdentityIr own, Bridges.Bridge bridge, String service) {
-    return SpiffeId.parse(own.spiffeId())
-        .flatMap(caller -> context.identities.denial(caller, bridge.peerOf(service)));
-  }
-
   /** The bridges whose Backends a cluster reaches, so the group needs its identity there. */
   Set<ResourceKey> bridgesReached() {
     return Set.copyOf(bridgesReached);
@@ -245,74 +239,12 @@ final class Clusters {
     BackendMesh mesh = backend.spec(BackendSpec.class).mesh();
     Optional<Bridges.Bridge> bridge = context.bridges().of(backend.key());
     if (bridge.isPresent()) {
-      BackendSpec spec = backend.spec(BackendSpec.class);
-      if (mesh != null) {
-        context.problem(
-            backend,
-            "/spec/mesh",
-            ProblemReason.CONFLICTED,
-            "the Backend is inside MeshBridge "
-                + bridge.get().key().name()
-                + ", which decides how it is reached; spec.mesh is ignored");
-      }
-      if (policy != null && policy.tls() != null) {
-        context.problem(
-            backend,
-            "/spec",
-            ProblemReason.CONFLICTED,
-            "the Backend is inside MeshBridge "
-                + bridge.get().key().name()
-                + ", so it is reached with that mesh's mTLS; its BackendTLSPolicy is ignored");
-      }
-      IdentityIr own = bridgeIdentities.get(bridge.get().key());
-      if (own == null && kind == ProxyKind.PROXYLESS) {
-        // Proxyless clients hold no identity in a bridged mesh: closed, and no Problem on every
-        // bridged Backend for a caller nobody configured (docs/mesh-bridge.md says so).
-        endpoints = List.of();
-        closed.add(name);
-      } else if (spec.consul() == null || !spec.consul().viaConnect()) {
-        // Not the Connect-capable instances (a Problem on the Backend says so): mTLS would fail.
-        endpoints = List.of();
-        closed.add(name);
-      } else if (own == null) {
-        context.problem(
-            referrer,
-            path,
-            ProblemReason.UNSUPPORTED_VALUE,
-            "Backend "
-                + backend.key().namespace()
-                + "/"
-                + backend.key().name()
-                + " is inside MeshBridge "
-                + bridge.get().key().namespace()
-                + "/"
-                + bridge.get().key().name()
-                + ", and "
-                + proxies
-                + " holds no identity there (a Gateway must be listed in its spec.gateways)");
-        endpoints = List.of();
-        closed.add(name);
-      } else if (denied(own, bridge.get(), spec.consul().service()).isPresent()) {
-        context.problem(
-            referrer,
-            path,
-            ProblemReason.REF_NOT_PERMITTED,
-            "Backend "
-                + backend.key().namespace()
-                + "/"
-                + backend.key().name()
-                + " (Consul service "
-                + spec.consul().service()
-                + "): "
-                + denied(own, bridge.get(), spec.consul().service()).get().reason()
-                + " for "
-                + proxies);
+      Optional<MeshTlsIr> tls = bridged(backend, bridge.get(), policy, referrer, path);
+      if (tls.isEmpty()) {
         endpoints = List.of();
         closed.add(name);
       } else {
-        policy =
-            (policy == null ? ClusterPolicyIr.NONE : policy)
-                .withMesh(bridge.get().tlsTo(own, spec.consul().service()));
+        policy = (policy == null ? ClusterPolicyIr.NONE : policy).withMesh(tls.get());
         bridgesReached.add(bridge.get().key());
       }
     } else if (mesh != null) {
@@ -357,6 +289,85 @@ final class Clusters {
             policy,
             List.of(Context.source(backend))));
     return name;
+  }
+
+  /**
+   * How this group reaches {@code backend}, which lives inside {@code bridge}'s mesh: with the
+   * mesh's mTLS as the identity the group holds there; empty when it cannot (the cluster is then
+   * closed), with a Problem saying why unless the Backend's own Problem does.
+   */
+  private Optional<MeshTlsIr> bridged(
+      Resource backend,
+      Bridges.Bridge bridge,
+      @Nullable ClusterPolicyIr policy,
+      Resource referrer,
+      String path) {
+    BackendSpec spec = backend.spec(BackendSpec.class);
+    String named = "Backend " + ref(backend.key());
+    if (spec.mesh() != null) {
+      context.problem(
+          backend,
+          "/spec/mesh",
+          ProblemReason.CONFLICTED,
+          "the Backend is inside MeshBridge "
+              + bridge.key().name()
+              + ", which decides how it is reached; spec.mesh is ignored");
+    }
+    if (policy != null && policy.tls() != null) {
+      context.problem(
+          backend,
+          "/spec",
+          ProblemReason.CONFLICTED,
+          "the Backend is inside MeshBridge "
+              + bridge.key().name()
+              + ", so it is reached with that mesh's mTLS; its BackendTLSPolicy is ignored");
+    }
+    IdentityIr own = bridgeIdentities.get(bridge.key());
+    if (own == null && kind == ProxyKind.PROXYLESS) {
+      // Proxyless clients hold no identity in a bridged mesh: closed, and no Problem on every
+      // bridged Backend for a caller nobody configured (docs/mesh-bridge.md says so).
+      return Optional.empty();
+    }
+    if (spec.consul() == null || !spec.consul().viaConnect()) {
+      // Not the Connect-capable instances (a Problem on the Backend says so): mTLS would fail.
+      return Optional.empty();
+    }
+    if (own == null) {
+      context.problem(
+          referrer,
+          path,
+          ProblemReason.UNSUPPORTED_VALUE,
+          named
+              + " is inside MeshBridge "
+              + ref(bridge.key())
+              + ", and "
+              + proxies
+              + " holds no identity there (a Gateway must be listed in its spec.gateways)");
+      return Optional.empty();
+    }
+    String service = spec.consul().service();
+    Optional<Denial> denial =
+        SpiffeId.parse(own.spiffeId())
+            .flatMap(caller -> context.identities.denial(caller, bridge.peerOf(service)));
+    if (denial.isPresent()) {
+      context.problem(
+          referrer,
+          path,
+          ProblemReason.REF_NOT_PERMITTED,
+          named
+              + " (Consul service "
+              + service
+              + "): "
+              + denial.get().reason()
+              + " for "
+              + proxies);
+      return Optional.empty();
+    }
+    return Optional.of(bridge.tlsTo(own, service));
+  }
+
+  private static String ref(ResourceKey key) {
+    return key.namespace() + "/" + key.name();
   }
 
   /**
