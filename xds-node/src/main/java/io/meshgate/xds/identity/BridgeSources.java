@@ -109,8 +109,8 @@ public final class BridgeSources implements AutoCloseable {
   }
 
   /**
-   * Sources from {@link ConsulConnectSource}, reaching each bridge's agent with the TLS files and
-   * token of {@code node} (this node's Consul settings, {@code CONSUL_*}), when given.
+   * Sources from {@link ConsulConnectSource}, reaching each bridge's agent as the class says: with
+   * {@code node}'s CA file, and its credentials only when the agent is {@code node}'s own.
    */
   public static BridgeSources of(Optional<ConsulSettings> node) {
     return of(
