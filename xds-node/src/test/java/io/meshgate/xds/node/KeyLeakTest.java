@@ -7,10 +7,17 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.discovery.consul.ConsulSettings;
+import io.meshgate.meshbridge.consul.ConsulConnectSource;
+import io.meshgate.meshbridge.identity.Identities;
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IssuedIdentity;
 import io.meshgate.meshbridge.identity.SpiffeId;
+import io.meshgate.testkit.ConsulApiDouble;
 import io.meshgate.xds.ir.IrYaml;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.keys.KeyLoader;
@@ -32,10 +39,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -222,19 +231,122 @@ class KeyLeakTest {
     assertThat(leaksIn(build.snapshots().toString(), keyLines)).as("snapshot toString").isEmpty();
     assertThat(leaksIn(inputs.toString(), keyLines)).as("inputs toString").isEmpty();
     assertThat(leaksIn(web.toString(), keyLines)).as("identity toString").isEmpty();
-    try (AdminServer admin =
-        new AdminServer(
-            new InetSocketAddress("127.0.0.1", 0), Optional::empty, store, new AdsService(store))) {
-      HttpResponse<String> response =
+    String debug = debugSnapshots(store);
+    assertThat(debug).contains("sidecar/shop/web");
+    assertThat(leaksIn(debug, keyLines)).as("/debug/snapshots").isEmpty();
+  }
+
+  @Test
+  void aConsulLeafsKeyReachesItsGatewaysSecretButNotTheLogsTheIrOrDebug() throws Exception {
+    // given: a Gateway in a Consul bridge, its leaf and key from the agent through the source
+    try (ConsulApiDouble consul = ConsulApiDouble.create();
+        ConsulConnectSource source =
+            ConsulConnectSource.start(
+                ConsulSettings.at(URI.create(consul.address())),
+                "edge",
+                Clock.systemUTC(),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(20))) {
+      ConfigSnapshot config =
+          Cases.snapshot(
+              """
+              apiVersion: gateway.networking.k8s.io/v1
+              kind: Gateway
+              metadata: {name: edge, namespace: edge}
+              spec:
+                gatewayClassName: meshgate
+                listeners: [{name: http, port: 8080, protocol: HTTP}]
+              ---
+              apiVersion: gateway.networking.k8s.io/v1
+              kind: HTTPRoute
+              metadata: {name: shop, namespace: edge}
+              spec:
+                parentRefs: [{name: edge}]
+                rules: [{backendRefs: [{group: meshgate.io, kind: Backend, name: web}]}]
+              ---
+              apiVersion: meshgate.io/v1alpha1
+              kind: Backend
+              metadata: {name: web, namespace: edge}
+              spec: {consul: {service: web, connect: true}}
+              ---
+              apiVersion: meshgate.io/v1alpha1
+              kind: MeshBridge
+              metadata: {name: consul, namespace: edge}
+              spec:
+                mesh: Consul
+                trustDomain: %s
+                ca: {consul: {address: "%s"}}
+                gateways: [edge]
+                backends: [web]
+              """
+                  .formatted(consul.connectTrustDomain(), consul.address()));
+      SpiffeId id = SpiffeId.parse(consul.leafServiceUri("edge")).orElseThrow();
+      IdentitySnapshot issued =
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(() -> source.snapshotFor(Set.of(id)), i -> i.get(id).isPresent());
+      // The key as the agent sent it (SEC1) and as meshgate serves it (PKCS#8).
+      HttpResponse<String> leaf =
           HttpClient.newHttpClient()
               .send(
                   HttpRequest.newBuilder(
-                          URI.create(
-                              "http://127.0.0.1:" + admin.address().getPort() + "/debug/snapshots"))
+                          URI.create(consul.address() + "/v1/agent/connect/ca/leaf/edge"))
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
-      assertThat(response.body()).contains("sidecar/shop/web");
-      assertThat(leaksIn(response.body(), keyLines)).as("/debug/snapshots").isEmpty();
+      String agentKey = new ObjectMapper().readTree(leaf.body()).path("PrivateKeyPEM").asText();
+      List<String> keyLines = new ArrayList<>();
+      for (String pem : List.of(agentKey, issued.get(id).orElseThrow().keyPem())) {
+        pem.lines().filter(l -> !l.startsWith("-----") && l.length() >= 16).forEach(keyLines::add);
+      }
+      assertThat(keyLines).as("key lines to look for").hasSizeGreaterThan(1);
+      Inputs inputs =
+          new Inputs(
+              config,
+              StaticEndpointSource.from(config),
+              Cases.KEYS.ringFor(config),
+              Identities.of(issued));
+
+      // when
+      SnapshotBuilder.Build build = new SnapshotBuilder().build(inputs);
+      SnapshotStore store = new SnapshotStore();
+      store.replaceAll(build.snapshots());
+
+      // then: the Gateway's Secret holds the key, and only there
+      VersionedResource served =
+          store
+              .get("gateway/edge/edge")
+              .orElseThrow()
+              .type(TypeUrls.SECRET)
+              .resources()
+              .get(id.toString());
+      assertThat(leaksIn(served.resource().unpack(Secret.class).toString(), keyLines)).isNotEmpty();
+      StringBuilder logged = new StringBuilder();
+      logs.list.forEach(event -> logged.append(event.getFormattedMessage()).append('\n'));
+      assertThat(logged).as("the source logged its answers").contains("Consul's leaf for edge");
+      assertThat(leaksIn(logged.toString(), keyLines)).as("log output").isEmpty();
+      assertThat(leaksIn(IrYaml.write(build.resolved().groups()), keyLines)).as("IR").isEmpty();
+      assertThat(leaksIn(build.snapshots().toString(), keyLines)).as("snapshots").isEmpty();
+      assertThat(leaksIn(inputs.toString(), keyLines)).as("inputs toString").isEmpty();
+      assertThat(leaksIn(source.toString() + issued, keyLines)).as("source").isEmpty();
+      String debug = debugSnapshots(store);
+      assertThat(debug).contains("gateway/edge/edge");
+      assertThat(leaksIn(debug, keyLines)).as("/debug/snapshots").isEmpty();
+    }
+  }
+
+  /** What the admin port's {@code /debug/snapshots} shows of {@code store}. */
+  private static String debugSnapshots(SnapshotStore store) throws Exception {
+    try (AdminServer admin =
+        new AdminServer(
+            new InetSocketAddress("127.0.0.1", 0), Optional::empty, store, new AdsService(store))) {
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:" + admin.address().getPort() + "/debug/snapshots"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
     }
   }
 }
