@@ -29,6 +29,7 @@ import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.snapshot.VersionedResource;
+import io.meshgate.xds.translate.BridgeConfigs;
 import io.meshgate.xds.translate.Cases;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -249,37 +250,8 @@ class KeyLeakTest {
                 Duration.ofMillis(20))) {
       ConfigSnapshot config =
           Cases.snapshot(
-              """
-              apiVersion: gateway.networking.k8s.io/v1
-              kind: Gateway
-              metadata: {name: edge, namespace: edge}
-              spec:
-                gatewayClassName: meshgate
-                listeners: [{name: http, port: 8080, protocol: HTTP}]
-              ---
-              apiVersion: gateway.networking.k8s.io/v1
-              kind: HTTPRoute
-              metadata: {name: shop, namespace: edge}
-              spec:
-                parentRefs: [{name: edge}]
-                rules: [{backendRefs: [{group: meshgate.io, kind: Backend, name: web}]}]
-              ---
-              apiVersion: meshgate.io/v1alpha1
-              kind: Backend
-              metadata: {name: web, namespace: edge}
-              spec: {consul: {service: web, connect: true}}
-              ---
-              apiVersion: meshgate.io/v1alpha1
-              kind: MeshBridge
-              metadata: {name: consul, namespace: edge}
-              spec:
-                mesh: Consul
-                trustDomain: %s
-                ca: {consul: {address: "%s"}}
-                gateways: [edge]
-                backends: [web]
-              """
-                  .formatted(consul.connectTrustDomain(), consul.address()));
+              BridgeConfigs.consulGateway(
+                  "edge", "web", consul.connectTrustDomain(), consul.address(), null));
       SpiffeId id = SpiffeId.parse(consul.leafServiceUri("edge")).orElseThrow();
       IdentitySnapshot issued =
           await()

@@ -26,6 +26,7 @@ import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
+import io.meshgate.xds.translate.BridgeConfigs;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -91,45 +92,7 @@ class NodeConsulBridgeIT {
 
     // when: the Gateway, its route to web, and the bridge are in etcd
     String td = consul.connectTrustDomain();
-    put(
-        """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {name: public, namespace: edge}
-        spec:
-          gatewayClassName: meshgate
-          listeners: [{name: http, port: 8080, protocol: HTTP}]
-        """);
-    put(
-        """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: shop, namespace: edge}
-        spec:
-          parentRefs: [{name: public}]
-          rules: [{backendRefs: [{group: meshgate.io, kind: Backend, name: web}]}]
-        """);
-    put(
-        """
-        apiVersion: meshgate.io/v1alpha1
-        kind: Backend
-        metadata: {name: web, namespace: edge}
-        spec: {consul: {service: web, connect: true}}
-        """);
-    put(
-        """
-        apiVersion: meshgate.io/v1alpha1
-        kind: MeshBridge
-        metadata: {name: consul-dc1, namespace: edge}
-        spec:
-          mesh: Consul
-          trustDomain: %s
-          ca: {consul: {address: "%s", datacenter: %s}}
-          gateways: [public]
-          serviceName: meshgate-edge
-          backends: [web]
-        """
-            .formatted(td, consul.address(), consul.localDatacenter()));
+    put(BridgeConfigs.consulGateway("public", "web", td, consul.address(), "meshgate-edge"));
 
     // then: the Gateway's snapshot holds its Consul identity, Consul's roots, and the proxy
     String identity = consul.leafServiceUri("meshgate-edge");
@@ -186,17 +149,18 @@ class NodeConsulBridgeIT {
         .findFirst();
   }
 
+  /** Stores every resource of {@code yaml} in etcd, as the applier would. */
   private void put(String yaml) throws Exception {
-    Resource resource =
-        ((Validation.Valid)
-                ResourceValidator.get().validate(YamlDocuments.read("-", yaml).get(0).tree()))
-            .resource();
-    etcd.client()
-        .getKVClient()
-        .put(
-            ByteSequence.from(Keyspace.resource(resource.key()), UTF_8),
-            ByteSequence.from(StoredValues.resource(resource)))
-        .get(10, TimeUnit.SECONDS);
+    for (var document : YamlDocuments.read("-", yaml)) {
+      Resource resource =
+          ((Validation.Valid) ResourceValidator.get().validate(document.tree())).resource();
+      etcd.client()
+          .getKVClient()
+          .put(
+              ByteSequence.from(Keyspace.resource(resource.key()), UTF_8),
+              ByteSequence.from(StoredValues.resource(resource)))
+          .get(10, TimeUnit.SECONDS);
+    }
   }
 
   private Map<String, Any> secrets() {

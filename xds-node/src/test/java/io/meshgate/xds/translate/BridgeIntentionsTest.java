@@ -28,38 +28,7 @@ class BridgeIntentionsTest {
   private static final SpiffeId GATEWAY = SpiffeId.consulService(TD, "default", "dc1", "edge");
   private static final SpiffeId WEB = SpiffeId.consulService(TD, "default", "dc1", "web");
   private static final ConfigSnapshot CONFIG =
-      Cases.snapshot(
-          """
-          apiVersion: gateway.networking.k8s.io/v1
-          kind: Gateway
-          metadata: {name: edge, namespace: edge}
-          spec:
-            gatewayClassName: meshgate
-            listeners: [{name: http, port: 8080, protocol: HTTP}]
-          ---
-          apiVersion: gateway.networking.k8s.io/v1
-          kind: HTTPRoute
-          metadata: {name: shop, namespace: edge}
-          spec:
-            parentRefs: [{name: edge}]
-            rules: [{backendRefs: [{group: meshgate.io, kind: Backend, name: web}]}]
-          ---
-          apiVersion: meshgate.io/v1alpha1
-          kind: Backend
-          metadata: {name: web, namespace: edge}
-          spec: {consul: {service: web, connect: true}}
-          ---
-          apiVersion: meshgate.io/v1alpha1
-          kind: MeshBridge
-          metadata: {name: consul-dc1, namespace: edge}
-          spec:
-            mesh: Consul
-            trustDomain: %s
-            ca: {consul: {address: "http://127.0.0.1:8500"}}
-            gateways: [edge]
-            backends: [web]
-          """
-              .formatted(TD));
+      Cases.snapshot(BridgeConfigs.consulGateway("edge", "web", TD, "http://127.0.0.1:8500", null));
 
   @Test
   void anAllowedTargetIsRoutedToWithoutAProblem() {

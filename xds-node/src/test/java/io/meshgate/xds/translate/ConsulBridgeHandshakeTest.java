@@ -51,39 +51,6 @@ import org.junit.jupiter.api.Test;
  * required.
  */
 class ConsulBridgeHandshakeTest {
-  private static final String CONFIG =
-      """
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: Gateway
-      metadata: {name: public, namespace: edge}
-      spec:
-        gatewayClassName: meshgate
-        listeners: [{name: http, port: 8080, protocol: HTTP}]
-      ---
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: HTTPRoute
-      metadata: {name: shop, namespace: edge}
-      spec:
-        parentRefs: [{name: public}]
-        rules: [{backendRefs: [{group: meshgate.io, kind: Backend, name: web}]}]
-      ---
-      apiVersion: meshgate.io/v1alpha1
-      kind: Backend
-      metadata: {name: web, namespace: edge}
-      spec:
-        consul: {service: %s, connect: true}
-      ---
-      apiVersion: meshgate.io/v1alpha1
-      kind: MeshBridge
-      metadata: {name: consul-dc1, namespace: edge}
-      spec:
-        mesh: Consul
-        trustDomain: %s
-        ca: {consul: {address: "%s", datacenter: dc1}}
-        gateways: [public]
-        serviceName: meshgate-edge
-        backends: [web]
-      """;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static ConsulApiDouble consul;
@@ -171,7 +138,9 @@ class ConsulBridgeHandshakeTest {
 
   private static Translated translate(String service) throws Exception {
     ConfigSnapshot config =
-        Cases.snapshot(CONFIG.formatted(service, consul.connectTrustDomain(), consul.address()));
+        Cases.snapshot(
+            BridgeConfigs.consulGateway(
+                "public", service, consul.connectTrustDomain(), consul.address(), "meshgate-edge"));
     Set<SpiffeId> required = MeshIdentities.requiredBy(config, MeshSettings.DEFAULTS);
     IdentitySnapshot issued =
         await()
