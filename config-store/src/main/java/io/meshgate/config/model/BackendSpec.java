@@ -22,7 +22,10 @@ public record BackendSpec(
     DnsSource dns,
     WorkloadSource workloads,
     @Doc("Set when the Backend is in the mesh: reached with mTLS, called only with permission.")
-        BackendMesh mesh)
+        BackendMesh mesh,
+    @Doc(
+            "The Istio service this Backend is, when it is inside an Istio MeshBridge; its endpoints are then the east-west gateway's.")
+        IstioService istio)
     implements Spec {
 
   /** The endpoint sources set, in field order; a valid Backend has at least one. */
@@ -35,5 +38,17 @@ public record BackendSpec(
 
   public BackendSpec {
     protocol = protocol == null ? BackendProtocol.HTTP : protocol;
+  }
+
+  /** Not an Istio service. */
+  public BackendSpec(
+      BackendProtocol protocol,
+      StaticEndpoints staticEndpoints,
+      ConsulSource consul,
+      NomadSource nomad,
+      DnsSource dns,
+      WorkloadSource workloads,
+      BackendMesh mesh) {
+    this(protocol, staticEndpoints, consul, nomad, dns, workloads, mesh, null);
   }
 }

@@ -26,7 +26,9 @@ final class MeshTls {
   /** A client's: present the identity, trust the bundle, require one of the peers. */
   static TransportSocket upstream(MeshTlsIr tls, UpstreamProtocol protocol) {
     CommonTlsContext.Builder common = common(tls);
-    if (protocol == UpstreamProtocol.HTTP2 && tls.delivery() == MeshTlsIr.Delivery.SDS) {
+    if (!tls.alpn().isEmpty()) {
+      common.addAllAlpnProtocols(tls.alpn());
+    } else if (protocol == UpstreamProtocol.HTTP2 && tls.delivery() == MeshTlsIr.Delivery.SDS) {
       common.addAlpnProtocols("h2");
     }
     UpstreamTlsContext.Builder upstream =

@@ -19,14 +19,18 @@ import org.jspecify.annotations.Nullable;
  * @param peers SPIFFE IDs the peer's certificate must carry as a URI SAN (one of them); empty: any
  *     identity the bundle vouches for (the server side, where permissions decide)
  * @param sni the server name a client sends; null: none (meshgate's mesh). A bridged mesh routes by
- *     it (Consul's {@code <service>.<namespace>.<dc>.internal.<trust domain>})
+ *     it (Consul's {@code <service>.<namespace>.<dc>.internal.<trust domain>}, Istio's {@code
+ *     outbound_.<port>_._.<host>})
+ * @param alpn the protocols a client offers, in place of meshgate's choice; empty: meshgate's
+ *     ({@code h2} to an HTTP/2 upstream). Istio's peers expect {@code istio}
  */
 public record MeshTlsIr(
     Delivery delivery,
     String identity,
     String trustBundle,
     List<String> peers,
-    @Nullable String sni) {
+    @Nullable String sni,
+    List<String> alpn) {
   /** The certificate provider instance meshgate's gRPC bootstrap declares. */
   public static final String PROVIDER_INSTANCE = "meshgate";
 
@@ -43,11 +47,12 @@ public record MeshTlsIr(
     requireNonNull(identity, "identity");
     requireNonNull(trustBundle, "trustBundle");
     peers = Lists.copy(peers);
+    alpn = Lists.copy(alpn);
   }
 
   /** Without a server name: meshgate's own mesh, where the peer's certificate is what counts. */
   public MeshTlsIr(Delivery delivery, String identity, String trustBundle, List<String> peers) {
-    this(delivery, identity, trustBundle, peers, null);
+    this(delivery, identity, trustBundle, peers, null, List.of());
   }
 
   /** Proxyless gRPC: both from the bootstrap's certificate provider. */
@@ -58,6 +63,6 @@ public record MeshTlsIr(
 
   /** The same, requiring the given peers. */
   public MeshTlsIr toPeers(List<String> peers) {
-    return new MeshTlsIr(delivery, identity, trustBundle, peers, sni);
+    return new MeshTlsIr(delivery, identity, trustBundle, peers, sni, alpn);
   }
 }

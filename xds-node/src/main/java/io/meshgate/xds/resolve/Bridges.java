@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.ConsulCa;
-import io.meshgate.config.model.ConsulSource;
+import io.meshgate.config.model.IstioCa;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.MeshBridgeSpec;
 import io.meshgate.config.model.MeshKind;
@@ -33,21 +33,74 @@ import java.util.Optional;
  * service's ID. The namespace is the CA's {@code namespace} (default {@code default}), the
  * datacenter its {@code datacenter} (default {@code dc1}, Consul's own default).
  *
+ * <p>Istio, as Istio names things: a Gateway's identity is {@code spiffe://<trust
+ * domain>/ns/<namespace>/sa/<service account>} (namespace: the CA's {@code namespace}, else the
+ * bridge's; service account: {@code serviceName}, else the Gateway's name); a Backend inside the
+ * mesh is an Istio service reached through Istio's east-west gateway (the Backend's endpoints),
+ * with the server name {@code outbound_.<port>_._.<host>} the gateway routes by, ALPN {@code
+ * istio}, and the service account's ID required of the peer.
+ *
  * <p>A Backend listed by two bridges belongs to the first (by namespace and name); the second gets
- * a Problem. Istio bridges are not translated yet: their Backends get a Problem and stay as they
- * are.
+ * a Problem.
  */
 final class Bridges {
-  /** One Consul bridge. */
-  record Bridge(Resource resource, MeshBridgeSpec spec, ConsulCa consul) {
-    Bridge {
+  /** One bridged mesh, as translation uses it. */
+  sealed interface Bridge permits ConsulBridge, IstioBridge {
+    Resource resource();
+
+    MeshBridgeSpec spec();
+
+    default ResourceKey key() {
+      return resource().key();
+    }
+
+    /** The name of the Secret that holds the mesh's roots. */
+    default String bundle() {
+      return SpiffeId.trustDomainId(spec().trustDomain());
+    }
+
+    /** Whether {@code gateway} is one of the bridge's Gateways. */
+    default boolean lists(Resource gateway) {
+      return gateway.metadata().namespace().equals(resource().metadata().namespace())
+          && spec().gateways().contains(gateway.metadata().name());
+    }
+
+    /** The name the Gateway takes in the mesh: the bridge's {@code serviceName}, else its own. */
+    default String nameOf(Resource gateway) {
+      return spec().serviceName() == null ? gateway.metadata().name() : spec().serviceName();
+    }
+
+    /** The identity {@code gateway} holds in the mesh. */
+    IdentityIr identityOf(Resource gateway);
+
+    /** Why {@code backend} cannot be reached in this mesh as it is written; empty when it can. */
+    Optional<String> unreachable(BackendSpec backend);
+
+    /** The SPIFFE ID the service {@code backend} is presents; only for a reachable Backend. */
+    SpiffeId peerOf(BackendSpec backend);
+
+    /** How a Gateway with identity {@code own} reaches {@code backend}; only if reachable. */
+    MeshTlsIr tlsTo(IdentityIr own, BackendSpec backend);
+
+    /** The bridge of {@code resource}, if translation uses it (a CA of the mesh's kind). */
+    static Optional<Bridge> of(Resource resource) {
+      MeshBridgeSpec spec = resource.spec(MeshBridgeSpec.class);
+      if (spec.mesh() == MeshKind.CONSUL && spec.ca().consul() != null) {
+        return Optional.of(new ConsulBridge(resource, spec, spec.ca().consul()));
+      }
+      if (spec.mesh() == MeshKind.ISTIO && spec.ca().istio() != null) {
+        return Optional.of(new IstioBridge(resource, spec, spec.ca().istio()));
+      }
+      return Optional.empty();
+    }
+  }
+
+  /** A Consul Connect bridge. */
+  record ConsulBridge(Resource resource, MeshBridgeSpec spec, ConsulCa consul) implements Bridge {
+    ConsulBridge {
       requireNonNull(resource, "resource");
       requireNonNull(spec, "spec");
       requireNonNull(consul, "consul");
-    }
-
-    ResourceKey key() {
-      return resource.key();
     }
 
     String namespace() {
@@ -58,37 +111,92 @@ final class Bridges {
       return consul.datacenter() == null ? "dc1" : consul.datacenter();
     }
 
-    /** The name of the Secret that holds the mesh's roots. */
-    String bundle() {
-      return SpiffeId.trustDomainId(spec.trustDomain());
-    }
-
-    /** Whether {@code gateway} is one of the bridge's Gateways. */
-    boolean lists(Resource gateway) {
-      return gateway.metadata().namespace().equals(resource.metadata().namespace())
-          && spec.gateways().contains(gateway.metadata().name());
-    }
-
-    /** The identity {@code gateway} holds in the mesh. */
-    IdentityIr identityOf(Resource gateway) {
-      String service = spec.serviceName() == null ? gateway.metadata().name() : spec.serviceName();
+    @Override
+    public IdentityIr identityOf(Resource gateway) {
       return new IdentityIr(
-          SpiffeId.consulService(spec.trustDomain(), namespace(), datacenter(), service).toString(),
+          SpiffeId.consulService(spec.trustDomain(), namespace(), datacenter(), nameOf(gateway))
+              .toString(),
           bundle());
     }
 
-    /** The SPIFFE ID of the Consul service {@code service} in this mesh. */
-    SpiffeId peerOf(String service) {
-      return SpiffeId.consulService(spec.trustDomain(), namespace(), datacenter(), service);
+    @Override
+    public Optional<String> unreachable(BackendSpec backend) {
+      if (backend.consul() == null || !backend.consul().viaConnect()) {
+        return Optional.of(
+            "its endpoints must be the Connect-capable instances of a Consul service (consul:"
+                + " {service: ..., connect: true})");
+      }
+      return Optional.empty();
     }
 
-    /** How a Gateway with identity {@code own} reaches the Consul service {@code service}. */
-    MeshTlsIr tlsTo(IdentityIr own, String service) {
-      String peer = peerOf(service).toString();
+    @Override
+    public SpiffeId peerOf(BackendSpec backend) {
+      return SpiffeId.consulService(
+          spec.trustDomain(), namespace(), datacenter(), backend.consul().service());
+    }
+
+    @Override
+    public MeshTlsIr tlsTo(IdentityIr own, BackendSpec backend) {
+      String service = backend.consul().service();
       String sni =
           service + "." + namespace() + "." + datacenter() + ".internal." + spec.trustDomain();
       return new MeshTlsIr(
-          MeshTlsIr.Delivery.SDS, own.spiffeId(), own.trustBundle(), List.of(peer), sni);
+          MeshTlsIr.Delivery.SDS,
+          own.spiffeId(),
+          own.trustBundle(),
+          List.of(peerOf(backend).toString()),
+          sni,
+          List.of());
+    }
+  }
+
+  /** An Istio bridge. */
+  record IstioBridge(Resource resource, MeshBridgeSpec spec, IstioCa istio) implements Bridge {
+    /** The ALPN Istio's sidecars expect of a peer that speaks Istio's mTLS. */
+    static final String ALPN = "istio";
+
+    IstioBridge {
+      requireNonNull(resource, "resource");
+      requireNonNull(spec, "spec");
+      requireNonNull(istio, "istio");
+    }
+
+    @Override
+    public IdentityIr identityOf(Resource gateway) {
+      String namespace =
+          istio.namespace() == null ? resource.metadata().namespace() : istio.namespace();
+      return new IdentityIr(
+          SpiffeId.workload(spec.trustDomain(), namespace, nameOf(gateway)).toString(), bundle());
+    }
+
+    @Override
+    public Optional<String> unreachable(BackendSpec backend) {
+      if (backend.istio() == null) {
+        return Optional.of(
+            "it must name its Istio service (istio: {host: ..., port: ..., namespace: ...}), and"
+                + " its endpoints are the east-west gateway's");
+      }
+      return Optional.empty();
+    }
+
+    @Override
+    public SpiffeId peerOf(BackendSpec backend) {
+      return SpiffeId.workload(
+          spec.trustDomain(),
+          backend.istio().namespace(),
+          backend.istio().serviceAccountOrDefault());
+    }
+
+    @Override
+    public MeshTlsIr tlsTo(IdentityIr own, BackendSpec backend) {
+      String sni = "outbound_." + backend.istio().port() + "_._." + backend.istio().host();
+      return new MeshTlsIr(
+          MeshTlsIr.Delivery.SDS,
+          own.spiffeId(),
+          own.trustBundle(),
+          List.of(peerOf(backend).toString()),
+          sni,
+          List.of(ALPN));
     }
   }
 
@@ -103,18 +211,11 @@ final class Bridges {
     for (Resource resource : context.config.ofKind(Kind.MESH_BRIDGE)) {
       MeshBridgeSpec spec = resource.spec(MeshBridgeSpec.class);
       String namespace = resource.metadata().namespace();
-      if (spec.mesh() != MeshKind.CONSUL || spec.ca().consul() == null) {
-        if (spec.mesh() == MeshKind.ISTIO && !spec.backends().isEmpty()) {
-          context.problem(
-              resource,
-              "/spec/mesh",
-              ProblemReason.UNSUPPORTED_VALUE,
-              "Istio bridges are not translated yet: the listed Backends are reached as if no"
-                  + " bridge named them");
-        }
+      Optional<Bridge> found = Bridge.of(resource);
+      if (found.isEmpty()) {
         continue;
       }
-      Bridge bridge = new Bridge(resource, spec, spec.ca().consul());
+      Bridge bridge = found.get();
       index.bridges.add(bridge);
       identityProblems(context, bridge);
       for (int i = 0; i < spec.backends().size(); i++) {
@@ -144,16 +245,16 @@ final class Bridges {
                   + earlier.key().name());
           continue;
         }
-        ConsulSource consul = backend.get().spec(BackendSpec.class).consul();
-        if (consul == null || !consul.viaConnect()) {
+        Optional<String> unreachable = bridge.unreachable(backend.get().spec(BackendSpec.class));
+        if (unreachable.isPresent()) {
           context.problem(
               backend.get(),
-              "/spec/consul/connect",
+              "/spec",
               ProblemReason.INVALID,
-              "the Backend is inside Consul MeshBridge "
+              "the Backend is inside MeshBridge "
                   + resource.metadata().name()
-                  + ": its endpoints must be the Connect-capable instances of a Consul service"
-                  + " (consul: {service: ..., connect: true})");
+                  + ": "
+                  + unreachable.get());
         }
         index.byBackend.put(key, bridge);
       }

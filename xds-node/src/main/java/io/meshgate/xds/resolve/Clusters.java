@@ -328,8 +328,8 @@ final class Clusters {
       // bridged Backend for a caller nobody configured (docs/mesh-bridge.md says so).
       return Optional.empty();
     }
-    if (spec.consul() == null || !spec.consul().viaConnect()) {
-      // Not the Connect-capable instances (a Problem on the Backend says so): mTLS would fail.
+    if (bridge.unreachable(spec).isPresent()) {
+      // Not reachable as written (a Problem on the Backend says why): mTLS would fail.
       return Optional.empty();
     }
     if (own == null) {
@@ -345,25 +345,18 @@ final class Clusters {
               + " holds no identity there (a Gateway must be listed in its spec.gateways)");
       return Optional.empty();
     }
-    String service = spec.consul().service();
+    SpiffeId peer = bridge.peerOf(spec);
     Optional<Denial> denial =
-        SpiffeId.parse(own.spiffeId())
-            .flatMap(caller -> context.identities.denial(caller, bridge.peerOf(service)));
+        SpiffeId.parse(own.spiffeId()).flatMap(caller -> context.identities.denial(caller, peer));
     if (denial.isPresent()) {
       context.problem(
           referrer,
           path,
           ProblemReason.REF_NOT_PERMITTED,
-          named
-              + " (Consul service "
-              + service
-              + "): "
-              + denial.get().reason()
-              + " for "
-              + proxies);
+          named + " (" + peer + "): " + denial.get().reason() + " for " + proxies);
       return Optional.empty();
     }
-    return Optional.of(bridge.tlsTo(own, service));
+    return Optional.of(bridge.tlsTo(own, spec));
   }
 
   private static String ref(ResourceKey key) {

@@ -2,12 +2,11 @@ package io.meshgate.xds.resolve;
 
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.Kind;
-import io.meshgate.config.model.MeshBridgeSpec;
-import io.meshgate.config.model.MeshKind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.meshbridge.identity.SpiffeId;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -27,15 +26,11 @@ public final class MeshIdentities {
               mesh.trustDomain(), gateway.metadata().namespace(), gateway.metadata().name()));
     }
     // A Gateway's identities in the bridged meshes that list it: the bridge's source issues them.
-    for (Resource bridge : config.ofKind(Kind.MESH_BRIDGE)) {
-      MeshBridgeSpec spec = bridge.spec(MeshBridgeSpec.class);
-      if (spec.mesh() != MeshKind.CONSUL || spec.ca().consul() == null) {
-        continue;
-      }
-      Bridges.Bridge consul = new Bridges.Bridge(bridge, spec, spec.ca().consul());
+    for (Resource resource : config.ofKind(Kind.MESH_BRIDGE)) {
+      Optional<Bridges.Bridge> bridge = Bridges.Bridge.of(resource);
       for (Resource gateway : config.ofKind(Kind.GATEWAY)) {
-        if (consul.lists(gateway)) {
-          SpiffeId.parse(consul.identityOf(gateway).spiffeId()).ifPresent(ids::add);
+        if (bridge.isPresent() && bridge.get().lists(gateway)) {
+          SpiffeId.parse(bridge.get().identityOf(gateway).spiffeId()).ifPresent(ids::add);
         }
       }
     }
@@ -50,22 +45,22 @@ public final class MeshIdentities {
   }
 
   /**
-   * The SPIFFE IDs of the Consul services the config's bridged Backends are: the targets whose
-   * intentions a Consul bridge watches.
+   * The SPIFFE IDs of the services the config's bridged Backends are: the targets whose rules a
+   * bridge's source watches (a Consul bridge, their intentions).
    */
   public static Set<SpiffeId> bridgeTargets(ConfigSnapshot config) {
     Set<SpiffeId> targets = new TreeSet<>();
-    for (Resource bridge : config.ofKind(Kind.MESH_BRIDGE)) {
-      MeshBridgeSpec spec = bridge.spec(MeshBridgeSpec.class);
-      if (spec.mesh() != MeshKind.CONSUL || spec.ca().consul() == null) {
+    for (Resource resource : config.ofKind(Kind.MESH_BRIDGE)) {
+      Optional<Bridges.Bridge> bridge = Bridges.Bridge.of(resource);
+      if (bridge.isEmpty()) {
         continue;
       }
-      Bridges.Bridge consul = new Bridges.Bridge(bridge, spec, spec.ca().consul());
-      for (String name : spec.backends()) {
+      for (String name : bridge.get().spec().backends()) {
         config
-            .get(new ResourceKey(Kind.BACKEND, bridge.metadata().namespace(), name))
-            .map(backend -> backend.spec(BackendSpec.class).consul())
-            .ifPresent(source -> targets.add(consul.peerOf(source.service())));
+            .get(new ResourceKey(Kind.BACKEND, resource.metadata().namespace(), name))
+            .map(backend -> backend.spec(BackendSpec.class))
+            .filter(spec -> bridge.get().unreachable(spec).isEmpty())
+            .ifPresent(spec -> targets.add(bridge.get().peerOf(spec)));
       }
     }
     return targets;
