@@ -74,15 +74,16 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
  * 15012) on a loopback port, over TLS whose serving certificate the mesh's first root signs, as
  * istiod's does (or plaintext, if the builder says so). It applies istiod's rules: the caller's
  * {@code authorization: Bearer <token>} must be a token registered with {@link #token}, else
- * UNAUTHENTICATED; the CSR's only URI SAN must be {@code spiffe://<trust-domain>/ns/<ns>/sa/<sa>} of
- * that token, else PERMISSION_DENIED; a CSR that does not parse, is not signed by its key or has no
- * EC P-256 key is INVALID_ARGUMENT. It then issues a real X.509 leaf (client and server EKU, the
+ * UNAUTHENTICATED; the CSR's only URI SAN must be {@code spiffe://<trust-domain>/ns/<ns>/sa/<sa>}
+ * of that token, else PERMISSION_DENIED; a CSR that does not parse, is not signed by its key or has
+ * no EC P-256 key is INVALID_ARGUMENT. It then issues a real X.509 leaf (client and server EKU, the
  * requested validity capped at the maximum TTL) signed by the active root, and answers [leaf,
  * root].
  *
- * <p>Levers: {@link #rotateRoot()}, {@link #failNext(Status, int)}, {@link #stop()} and {@link
- * #start()} on the same port. What it received: {@link #requests()}, {@link #received()}. Nothing
- * here is fit for production; {@link #toString()} shows no key or token.
+ * <p>Levers: {@link #rotateRoot()}, {@link #failNext(Status, int)}, {@link #flawNext(Flaw, int)},
+ * {@link #stop()} and {@link #start()} on the same port. What it received: {@link #requests()},
+ * {@link #received()}. Nothing here is fit for production; {@link #toString()} shows no key or
+ * token.
  */
 public final class IstiodCaDouble implements AutoCloseable {
   /** The trust domain Istio uses unless told otherwise. */
@@ -126,6 +127,18 @@ public final class IstiodCaDouble implements AutoCloseable {
     }
   }
 
+  /** What a broken istiod could get wrong in an answer it gives, for clients that must check it. */
+  public enum Flaw {
+    /** The leaf certifies a key of the double's, not the CSR's. */
+    OTHER_KEY,
+    /** The leaf names another workload of the trust domain. */
+    OTHER_ID,
+    /** The chain ends in a root that did not sign the leaf. */
+    FOREIGN_ROOT,
+    /** The chain is the leaf alone, without its root. */
+    LEAF_ONLY
+  }
+
   /** A root: its certificate and the key that signs with it, which never leaves the double. */
   private record Root(X509Certificate certificate, PrivateKey key, String pem) {}
 
@@ -141,6 +154,8 @@ public final class IstiodCaDouble implements AutoCloseable {
   private final String servingKeyPem;
   private Status failure = Status.OK;
   private int failuresLeft;
+  private Flaw flaw = Flaw.OTHER_KEY;
+  private int flawsLeft;
   private int port;
   private Server server;
 
@@ -240,6 +255,19 @@ public final class IstiodCaDouble implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Answers the next {@code times} calls that it would issue for with a certificate chain that has
+   * {@code flaw}, as a broken or impostor CA might.
+   */
+  public synchronized IstiodCaDouble flawNext(Flaw flaw, int times) {
+    if (times < 0) {
+      throw new IllegalArgumentException("flawNext(" + flaw + ", " + times + ")");
+    }
+    this.flaw = requireNonNull(flaw, "flaw");
+    flawsLeft = times;
+    return this;
+  }
+
   /** Starts serving, on the port of the first start if it had one. Idempotent. */
   public synchronized void start() {
     if (server != null) {
@@ -336,7 +364,8 @@ public final class IstiodCaDouble implements AutoCloseable {
 
   // ---- the service
 
-  private final class CaService extends IstioCertificateServiceGrpc.IstioCertificateServiceImplBase {
+  private final class CaService
+      extends IstioCertificateServiceGrpc.IstioCertificateServiceImplBase {
     @Override
     public void createCertificate(
         IstioCertificateRequest request, StreamObserver<IstioCertificateResponse> answer) {
@@ -353,7 +382,8 @@ public final class IstiodCaDouble implements AutoCloseable {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(
         ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-      return Contexts.interceptCall(Context.current().withValue(HEADERS, headers), call, headers, next);
+      return Contexts.interceptCall(
+          Context.current().withValue(HEADERS, headers), call, headers, next);
     }
   }
 
@@ -411,11 +441,25 @@ public final class IstiodCaDouble implements AutoCloseable {
         asked <= 0 || Duration.ofSeconds(asked).compareTo(maxTtl) > 0
             ? maxTtl
             : Duration.ofSeconds(asked);
-    X509Certificate leaf = leaf(signer, csr.publicKey(), expected, now, now.plus(ttl));
-    return IstioCertificateResponse.newBuilder()
-        .addCertChain(pem("CERTIFICATE", encoded(leaf)))
-        .addCertChain(signer.pem())
-        .build();
+    Optional<Flaw> flawed;
+    synchronized (this) {
+      flawed = flawsLeft > 0 ? Optional.of(flaw) : Optional.empty();
+      if (flawsLeft > 0) {
+        flawsLeft--;
+      }
+    }
+    PublicKey key =
+        flawed.filter(Flaw.OTHER_KEY::equals).isPresent() ? keyPair().getPublic() : csr.publicKey();
+    String uri = flawed.filter(Flaw.OTHER_ID::equals).isPresent() ? expected + "-other" : expected;
+    X509Certificate leaf = leaf(signer, key, uri, now, now.plus(ttl));
+    IstioCertificateResponse.Builder answer =
+        IstioCertificateResponse.newBuilder().addCertChain(pem("CERTIFICATE", encoded(leaf)));
+    if (flawed.filter(Flaw.FOREIGN_ROOT::equals).isPresent()) {
+      answer.addCertChain(newRoot().pem());
+    } else if (flawed.filter(Flaw.LEAF_ONLY::equals).isEmpty()) {
+      answer.addCertChain(signer.pem());
+    }
+    return answer.build();
   }
 
   private record Csr(PublicKey publicKey, List<String> uris) {}
@@ -441,7 +485,8 @@ public final class IstiodCaDouble implements AutoCloseable {
       List<String> uris = new ArrayList<>();
       for (var attribute : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
         Extensions extensions = Extensions.getInstance(attribute.getAttrValues().getObjectAt(0));
-        GeneralNames names = GeneralNames.fromExtensions(extensions, Extension.subjectAlternativeName);
+        GeneralNames names =
+            GeneralNames.fromExtensions(extensions, Extension.subjectAlternativeName);
         if (names != null) {
           for (GeneralName name : names.getNames()) {
             if (name.getTagNo() == GeneralName.uniformResourceIdentifier) {

@@ -91,8 +91,7 @@ class IstiodCaDoubleTest {
     istiod.token("t", "edge", "gateway");
 
     // when
-    IstioCertificateResponse response =
-        call(istiod, "t", csr(ID), Duration.ofDays(10).toSeconds());
+    IstioCertificateResponse response = call(istiod, "t", csr(ID), Duration.ofDays(10).toSeconds());
 
     // then
     assertThat(certificate(response.getCertChain(0)).getNotAfter().toInstant())
@@ -173,6 +172,33 @@ class IstiodCaDoubleTest {
   }
 
   @Test
+  void flawNextSpoilsThatManyAnswers() throws Exception {
+    // given
+    IstiodCaDouble istiod = started(IstiodCaDouble.builder());
+    istiod.token("t", "edge", "gateway");
+
+    // when
+    istiod.flawNext(IstiodCaDouble.Flaw.OTHER_ID, 1);
+    IstioCertificateResponse otherId = call(istiod, "t", csr(ID), 3600);
+    istiod.flawNext(IstiodCaDouble.Flaw.FOREIGN_ROOT, 1);
+    IstioCertificateResponse foreignRoot = call(istiod, "t", csr(ID), 3600);
+    istiod.flawNext(IstiodCaDouble.Flaw.LEAF_ONLY, 1);
+    IstioCertificateResponse leafOnly = call(istiod, "t", csr(ID), 3600);
+    IstioCertificateResponse sound = call(istiod, "t", csr(ID), 3600);
+
+    // then
+    assertThat(uris(certificate(otherId.getCertChain(0)))).containsExactly(ID + "-other");
+    X509Certificate foreign = certificate(foreignRoot.getCertChain(1));
+    assertThat(foreignRoot.getCertChain(1)).isNotIn(istiod.rootsPem());
+    assertThatThrownBy(
+            () -> certificate(foreignRoot.getCertChain(0)).verify(foreign.getPublicKey()))
+        .isInstanceOf(java.security.SignatureException.class);
+    assertThat(leafOnly.getCertChainList()).hasSize(1);
+    assertThat(sound.getCertChainList()).hasSize(2);
+    assertThat(uris(certificate(sound.getCertChain(0)))).containsExactly(ID);
+  }
+
+  @Test
   void stopRefusesConnectionsAndStartServesAgainOnTheSamePort() throws Exception {
     // given
     IstiodCaDouble istiod = started(IstiodCaDouble.builder());
@@ -223,7 +249,10 @@ class IstiodCaDoubleTest {
               .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers("t")))
               .withDeadlineAfter(10, TimeUnit.SECONDS)
               .createCertificate(
-                  IstioCertificateRequest.newBuilder().setCsr(csr(ID)).setValidityDuration(60).build());
+                  IstioCertificateRequest.newBuilder()
+                      .setCsr(csr(ID))
+                      .setValidityDuration(60)
+                      .build());
 
       // then
       assertThat(uris(certificate(response.getCertChain(0)))).containsExactly(ID);
@@ -250,7 +279,8 @@ class IstiodCaDoubleTest {
         Grpc.newChannelBuilder(
                 istiod.address(),
                 TlsChannelCredentials.newBuilder()
-                    .trustManager(new ByteArrayInputStream(istiod.rootsPem().get(0).getBytes(US_ASCII)))
+                    .trustManager(
+                        new ByteArrayInputStream(istiod.rootsPem().get(0).getBytes(US_ASCII)))
                     .build())
             .build();
     try {

@@ -15,7 +15,8 @@ import java.util.Optional;
  *     root-cert.pem}); they also join the trust bundle. Empty: the JVM's default trust store
  * @param tokenFile the service account token, sent as {@code authorization: Bearer}; read again
  *     before every request, so a rotated token is used as soon as it is written
- * @param trustDomain the mesh's trust domain ({@code cluster.local} unless Istio was told otherwise)
+ * @param trustDomain the mesh's trust domain ({@code cluster.local} unless Istio was told
+ *     otherwise)
  * @param namespace the namespace of the token's service account
  * @param serviceAccount the token's service account: the ID is {@code
  *     spiffe://<trustDomain>/ns/<namespace>/sa/<serviceAccount>}

@@ -66,11 +66,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Identities from istiod's CA ({@code istio.v1.auth.IstioCertificateService/CreateCertificate}),
- * for the one workload ID its service account token stands for, as an Istio sidecar gets its own:
- * a fresh EC P-256 key in memory, a PKCS#10 CSR whose only URI SAN is the ID, the token from its
- * file as {@code authorization: Bearer}. The answer is checked before it is kept: the leaf names
- * exactly the ID and certifies this key, and the chain verifies up to its last certificate, the
- * root.
+ * for the one workload ID its service account token stands for, as an Istio sidecar gets its own: a
+ * fresh EC P-256 key in memory, a PKCS#10 CSR whose only URI SAN is the ID, the token from its file
+ * as {@code authorization: Bearer}. The answer is checked before it is kept: the leaf names exactly
+ * the ID and certifies this key, and the chain verifies up to its last certificate, the root.
  *
  * <p>The certificate is renewed at 2/3 of its life ({@link IssuedIdentity#refreshAt()}), read from
  * the injected clock, which the scheduler looks at every {@link #POLL} (and at once on {@link
@@ -327,7 +326,8 @@ public final class IstioCaSource implements IdentitySource {
     }
     if (!known) {
       roots.add(new SeenRoot(root, notAfter));
-      log.info("istiod at {} answered with a root new to {}: {}", settings.address(), id, subject(root));
+      log.info(
+          "istiod at {} answered with a root new to {}: {}", settings.address(), id, subject(root));
     }
     Optional<IdentitySnapshot.Problem> cleared = state.problem();
     state = new State(issued, List.copyOf(roots), Optional.empty());
@@ -347,10 +347,13 @@ public final class IstioCaSource implements IdentitySource {
             + describe(cause)
             + (current.identity() == null
                 ? " (retrying)"
-                : " (serving the last good one until " + current.identity().notAfter() + "; retrying)");
+                : " (serving the last good one until "
+                    + current.identity().notAfter()
+                    + "; retrying)");
     Optional<IdentitySnapshot.Problem> before = current.problem();
     IdentitySnapshot.Problem problem =
-        new IdentitySnapshot.Problem(reason, before.map(IdentitySnapshot.Problem::since).orElse(now));
+        new IdentitySnapshot.Problem(
+            reason, before.map(IdentitySnapshot.Problem::since).orElse(now));
     state = new State(current.identity(), current.roots(), Optional.of(problem));
     if (failuresInARow == 1 || failuresInARow % 10 == 0) {
       log.warn("{} ({} in a row)", reason, failuresInARow);
@@ -404,7 +407,11 @@ public final class IstioCaSource implements IdentitySource {
     }
     if (bytes.length > MAX_TOKEN_BYTES) {
       throw new IOException(
-          "the token file " + settings.tokenFile() + " is larger than " + MAX_TOKEN_BYTES + " bytes");
+          "the token file "
+              + settings.tokenFile()
+              + " is larger than "
+              + MAX_TOKEN_BYTES
+              + " bytes");
     }
     String token = new String(bytes, UTF_8).strip();
     Arrays.fill(bytes, (byte) 0);
@@ -431,8 +438,8 @@ public final class IstioCaSource implements IdentitySource {
   }
 
   /** The answer's certificates, leaf first, once they are what was asked for. */
-  private List<X509Certificate> checked(
-      IstioCertificateResponse answer, PublicKey key, Instant now) throws InvalidAnswerException {
+  private List<X509Certificate> checked(IstioCertificateResponse answer, PublicKey key, Instant now)
+      throws InvalidAnswerException {
     List<X509Certificate> chain = new ArrayList<>();
     try {
       for (String pem : answer.getCertChainList()) {
@@ -521,7 +528,8 @@ public final class IstioCaSource implements IdentitySource {
     try {
       List<X509Certificate> roots = Pem.certificates(Files.readString(file), file.toString());
       if (roots.isEmpty()) {
-        throw new IllegalArgumentException(file + ": no certificate (expected: istiod's root, PEM)");
+        throw new IllegalArgumentException(
+            file + ": no certificate (expected: istiod's root, PEM)");
       }
       return List.copyOf(roots);
     } catch (IOException e) {
@@ -536,7 +544,8 @@ public final class IstioCaSource implements IdentitySource {
         return List.of();
       }
       return names.stream()
-          .filter(name -> Integer.valueOf(GeneralName.uniformResourceIdentifier).equals(name.get(0)))
+          .filter(
+              name -> Integer.valueOf(GeneralName.uniformResourceIdentifier).equals(name.get(0)))
           .map(name -> (String) name.get(1))
           .toList();
     } catch (CertificateParsingException e) {

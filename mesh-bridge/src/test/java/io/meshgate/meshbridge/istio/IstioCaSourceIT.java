@@ -42,11 +42,13 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The identity-source contract and the Istio source's own behaviour, against {@link
- * IstiodCaDouble} over TLS (istiod's rules for tokens and CSRs, real X.509), with one manual clock
- * for the double and the source.
+ * The identity-source contract and the Istio source's own behaviour, against {@link IstiodCaDouble}
+ * over TLS (istiod's rules for tokens and CSRs, real X.509), with one manual clock for the double
+ * and the source.
  */
 class IstioCaSourceIT extends IdentitySourceContract {
   private static final String NAMESPACE = "edge";
@@ -191,6 +193,33 @@ class IstioCaSourceIT extends IdentitySourceContract {
     assertThat(istiod.requests()).isEqualTo(4);
   }
 
+  @ParameterizedTest
+  @EnumSource(IstiodCaDouble.Flaw.class)
+  void anAnswerThatIsNotWhatWasAskedForIsNotKept(IstiodCaDouble.Flaw flaw) throws Exception {
+    // given
+    startIstiod();
+    istiod.token("token-gateway", NAMESPACE, ACCOUNT);
+    istiod.flawNext(flaw, Integer.MAX_VALUE);
+
+    // when
+    IstioCaSource source = startSource("token-gateway");
+
+    // then: not kept, a problem, asked again
+    await().atMost(Duration.ofSeconds(30)).until(() -> istiod.requests() >= 2);
+    IdentitySnapshot refused = source.snapshotFor(Set.of(ID));
+    assertThat(refused.identities()).isEmpty();
+    assertThat(refused.bundle()).isEmpty();
+    assertThat(refused.problem().orElseThrow().reason()).contains("an unusable answer");
+
+    // when: istiod answers soundly again
+    istiod.flawNext(flaw, 0);
+
+    // then
+    IdentitySnapshot kept = awaitIdentity(source, ID);
+    assertThat(kept.problem()).isEmpty();
+    assertThat(chainsTo(leafOf(kept, ID), kept.bundle().orElseThrow())).isTrue();
+  }
+
   @Test
   void theTokenFileIsReadAgainForEveryRequest() throws Exception {
     // given
@@ -259,10 +288,8 @@ class IstioCaSourceIT extends IdentitySourceContract {
 
     // then
     assertThat(source.snapshotFor(Set.of(neighbour)).identities()).isEmpty();
-    assertThat(source.snapshotFor(Set.of(ID, neighbour)).identities().keySet())
-        .containsExactly(ID);
-    assertThatThrownBy(
-            () -> source.sign(ID, KeyPairs.generate(new SecureRandom()).getPublic()))
+    assertThat(source.snapshotFor(Set.of(ID, neighbour)).identities().keySet()).containsExactly(ID);
+    assertThatThrownBy(() -> source.sign(ID, KeyPairs.generate(new SecureRandom()).getPublic()))
         .isInstanceOf(UnsupportedOperationException.class);
   }
 
