@@ -1,5 +1,6 @@
 /**
  * Test fixtures shared by meshgate's modules: a real Kafka broker and real etcd processes as JUnit
- * extensions. Test scope only; main code never depends on this package.
+ * extensions, and doubles of the services meshgate talks to (Consul's and Nomad's HTTP APIs, DNS,
+ * istiod's CA). Test scope only; main code never depends on this package.
  */
 package io.meshgate.testkit;
