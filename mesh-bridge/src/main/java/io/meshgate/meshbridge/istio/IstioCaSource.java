@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.MessageDigest;
@@ -524,7 +525,7 @@ public final class IstioCaSource implements IdentitySource {
     return Optional.of(new TrustBundle(settings.trustDomain(), pems));
   }
 
-  private static List<X509Certificate> readRoots(java.nio.file.Path file) {
+  private static List<X509Certificate> readRoots(Path file) {
     try {
       List<X509Certificate> roots = Pem.certificates(Files.readString(file), file.toString());
       if (roots.isEmpty()) {

@@ -3,6 +3,7 @@ package io.meshgate.xds.cli;
 import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.discovery.nomad.NomadSettings;
 import io.meshgate.meshbridge.meshca.MeshCaSettings;
+import io.meshgate.xds.identity.IstioAccess;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.ServingLimits;
@@ -186,6 +187,20 @@ final class NodeCommand implements Callable<Integer> {
   MeshSettings.DefaultPermission meshDefaultPermission;
 
   @Option(
+      names = "--istio-token-file",
+      descriptionKey = "istio-token-file",
+      description =
+          "The service account token this node sends istiod for the identities of Istio MeshBridges, read for each request (env MESHGATE_ISTIO_TOKEN_FILE; default: none, so Istio bridges get no identity).")
+  Path istioTokenFile;
+
+  @Option(
+      names = "--istio-ca-file",
+      descriptionKey = "istio-ca-file",
+      description =
+          "Istio's root certificate (root-cert.pem); istiod's TLS certificate must chain to it, so the token reaches only istiod (env MESHGATE_ISTIO_CA_FILE; required with --istio-token-file).")
+  Path istioCaFile;
+
+  @Option(
       names = "--history-limit",
       descriptionKey = "history-limit",
       defaultValue = "10",
@@ -261,6 +276,16 @@ final class NodeCommand implements Callable<Integer> {
     }
     if (adminTokenFile != null) {
       builder.adminTokenFile(adminTokenFile);
+    }
+    if ((istioTokenFile == null) != (istioCaFile == null)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--istio-token-file and --istio-ca-file go together (MESHGATE_ISTIO_TOKEN_FILE,"
+              + " MESHGATE_ISTIO_CA_FILE): the token goes only to an istiod that proves itself"
+              + " with Istio's root");
+    }
+    if (istioTokenFile != null) {
+      builder.istio(new IstioAccess(istioTokenFile, istioCaFile));
     }
     // Consul and Nomad are configured as HashiCorp's own tools are: CONSUL_*, NOMAD_*.
     ConsulSettings.fromEnvironment(System.getenv()).ifPresent(builder::consul);

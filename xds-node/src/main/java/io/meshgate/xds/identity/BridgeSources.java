@@ -3,6 +3,7 @@ package io.meshgate.xds.identity;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.model.ConsulCa;
+import io.meshgate.config.model.IstioCa;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.MeshBridgeSpec;
 import io.meshgate.config.model.MeshKind;
@@ -15,6 +16,8 @@ import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.identity.SpiffeId;
+import io.meshgate.meshbridge.istio.IstioCaSettings;
+import io.meshgate.meshbridge.istio.IstioCaSource;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
@@ -51,9 +54,13 @@ import org.slf4j.LoggerFactory;
  * address is another (scheme, host and port) gets none, so that a MeshBridge, which any namespace
  * may write, cannot send the node's Consul token elsewhere. Not yet done: the bridge's {@code
  * ca.consul.token} (a Secret reference) is not read; {@code ca.consul.namespace} and {@code
- * partition} are not sent to the agent (they only shape the SPIFFE IDs asked for). Bridges with
- * {@code mesh: Istio} get no source yet (logged once per bridge), nor do Standalone ones or Consul
- * ones with another CA.
+ * partition} are not sent to the agent (they only shape the SPIFFE IDs asked for). Standalone
+ * bridges and Consul ones with another CA get no source.
+ *
+ * <p>Istio bridges: one {@code IstioCaSource} per (bridge, Gateway identity), asking istiod at
+ * {@code ca.istio.address} with this node's {@link IstioAccess} (its token, read for each request,
+ * and the Istio root istiod's TLS must chain to, so the token reaches only istiod). A node without
+ * that access starts none (said once per bridge).
  *
  * <p>Thread-safe: {@link #configChanged} and {@link #close} run one at a time; {@link #sources},
  * {@link #snapshotsFor} and listeners read an immutable view of the running sources.
@@ -65,6 +72,29 @@ public final class BridgeSources implements AutoCloseable {
   @FunctionalInterface
   public interface Factory {
     IdentitySource start(ConsulSettings consul, String service);
+  }
+
+  /** Starts the identity source of one Istio workload identity at one istiod. */
+  @FunctionalInterface
+  public interface IstioFactory {
+    IdentitySource start(IstioCaSettings settings);
+  }
+
+  /** What one Istio source is for: a MeshBridge and the settings its Gateway's identity takes. */
+  public record IstioBridge(ResourceKey bridge, IstioCaSettings settings)
+      implements Comparable<IstioBridge> {
+    public IstioBridge {
+      requireNonNull(bridge, "bridge");
+      requireNonNull(settings, "settings");
+    }
+
+    @Override
+    public int compareTo(IstioBridge other) {
+      return Comparator.comparing(IstioBridge::bridge)
+          .thenComparing(b -> b.settings().id().toString())
+          .thenComparing(b -> b.settings().address())
+          .compare(this, other);
+    }
   }
 
   /**
@@ -95,17 +125,27 @@ public final class BridgeSources implements AutoCloseable {
   }
 
   private final Optional<ConsulSettings> node;
+  private final Optional<IstioAccess> istio;
   // Null for none(): config is ignored.
   private final @Nullable Factory factory;
+  private final @Nullable IstioFactory istioFactory;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final Set<ResourceKey> toldIstio = new HashSet<>();
   // Sorted by Bridge; replaced whole under the lock (this), read without it.
   private volatile SortedMap<Bridge, IdentitySource> running = Collections.emptySortedMap();
+  private volatile SortedMap<IstioBridge, IdentitySource> runningIstio =
+      Collections.emptySortedMap();
   private boolean closed;
 
-  private BridgeSources(Optional<ConsulSettings> node, @Nullable Factory factory) {
+  private BridgeSources(
+      Optional<ConsulSettings> node,
+      Optional<IstioAccess> istio,
+      @Nullable Factory factory,
+      @Nullable IstioFactory istioFactory) {
     this.node = requireNonNull(node, "node");
+    this.istio = requireNonNull(istio, "istio");
     this.factory = factory;
+    this.istioFactory = istioFactory;
   }
 
   /**
@@ -113,18 +153,42 @@ public final class BridgeSources implements AutoCloseable {
    * {@code node}'s CA file, and its credentials only when the agent is {@code node}'s own.
    */
   public static BridgeSources of(Optional<ConsulSettings> node) {
-    return of(
-        node, (consul, service) -> ConsulConnectSource.start(consul, service, Clock.systemUTC()));
+    return of(node, Optional.empty());
   }
 
-  /** Sources from {@code factory}. */
+  /**
+   * The same, and sources from {@link IstioCaSource} for Istio bridges when this node has {@code
+   * istio} access.
+   */
+  public static BridgeSources of(Optional<ConsulSettings> node, Optional<IstioAccess> istio) {
+    return of(
+        node,
+        istio,
+        (consul, service) -> ConsulConnectSource.start(consul, service, Clock.systemUTC()),
+        settings -> IstioCaSource.start(settings, Clock.systemUTC()));
+  }
+
+  /** Sources from {@code factory}, no Istio ones. */
   public static BridgeSources of(Optional<ConsulSettings> node, Factory factory) {
-    return new BridgeSources(node, requireNonNull(factory, "factory"));
+    return of(node, Optional.empty(), factory, settings -> null);
+  }
+
+  /** Sources from the factories. */
+  public static BridgeSources of(
+      Optional<ConsulSettings> node,
+      Optional<IstioAccess> istio,
+      Factory factory,
+      IstioFactory istioFactory) {
+    return new BridgeSources(
+        node,
+        istio,
+        requireNonNull(factory, "factory"),
+        requireNonNull(istioFactory, "istioFactory"));
   }
 
   /** None, whatever the config: for pipelines without bridged meshes. */
   public static BridgeSources none() {
-    return new BridgeSources(Optional.empty(), null);
+    return new BridgeSources(Optional.empty(), Optional.empty(), null, null);
   }
 
   /**
@@ -160,15 +224,39 @@ public final class BridgeSources implements AutoCloseable {
         }
       }
       changed = !before.keySet().equals(after.keySet());
+      Map<IstioBridge, IdentitySource> istioBefore = runningIstio;
+      SortedMap<IstioBridge, IdentitySource> istioAfter = new TreeMap<>();
+      for (IstioBridge bridge : wantedIstio(config)) {
+        IdentitySource kept = istioBefore.get(bridge);
+        IdentitySource source = kept != null ? kept : startIstio(bridge);
+        if (source != null) {
+          istioAfter.put(bridge, source);
+        }
+      }
+      runningIstio = Collections.unmodifiableSortedMap(istioAfter);
+      for (Map.Entry<IstioBridge, IdentitySource> entry : istioBefore.entrySet()) {
+        if (!istioAfter.containsKey(entry.getKey())) {
+          log.info("closing the identity source of {}", entry.getKey());
+          closeQuietly(entry.getValue());
+        }
+      }
+      changed |= !istioBefore.keySet().equals(istioAfter.keySet());
     }
     if (changed) {
       fire();
     }
   }
 
-  /** The running sources, by bridge then service. */
+  /** The running sources: Consul's by bridge then service, then Istio's by bridge then ID. */
   public List<IdentitySource> sources() {
-    return List.copyOf(running.values());
+    List<IdentitySource> sources = new ArrayList<>(running.values());
+    sources.addAll(runningIstio.values());
+    return List.copyOf(sources);
+  }
+
+  /** What each running Istio source is for. */
+  public List<IstioBridge> istioBridges() {
+    return List.copyOf(runningIstio.keySet());
   }
 
   /** What each running source is for, in the order of {@link #sources()}. */
@@ -215,12 +303,16 @@ public final class BridgeSources implements AutoCloseable {
   @Override
   public void close() {
     Map<Bridge, IdentitySource> before;
+    Map<IstioBridge, IdentitySource> istioBefore;
     synchronized (this) {
       closed = true;
       before = running;
+      istioBefore = runningIstio;
       running = Collections.emptySortedMap();
+      runningIstio = Collections.emptySortedMap();
     }
     before.values().forEach(BridgeSources::closeQuietly);
+    istioBefore.values().forEach(BridgeSources::closeQuietly);
   }
 
   private Set<Bridge> wanted(ConfigSnapshot config) {
@@ -228,9 +320,6 @@ public final class BridgeSources implements AutoCloseable {
     for (Resource resource : config.ofKind(Kind.MESH_BRIDGE)) {
       MeshBridgeSpec spec = resource.spec(MeshBridgeSpec.class);
       if (spec.mesh() == MeshKind.ISTIO) {
-        if (toldIstio.add(resource.key())) {
-          log.info("{}: Istio bridges get no identity source yet", resource.key());
-        }
         continue;
       }
       ConsulCa consul = spec.ca().consul();
@@ -252,6 +341,73 @@ public final class BridgeSources implements AutoCloseable {
       }
     }
     return wanted;
+  }
+
+  /**
+   * The Istio sources {@code config} needs: one per Istio bridge and Gateway identity, with this
+   * node's token and Istio root; none without them (said once per bridge).
+   */
+  private Set<IstioBridge> wantedIstio(ConfigSnapshot config) {
+    Set<IstioBridge> wanted = new HashSet<>();
+    for (Resource resource : config.ofKind(Kind.MESH_BRIDGE)) {
+      MeshBridgeSpec spec = resource.spec(MeshBridgeSpec.class);
+      IstioCa ca = spec.ca().istio();
+      if (spec.mesh() != MeshKind.ISTIO || ca == null) {
+        continue;
+      }
+      if (istio.isEmpty()) {
+        if (toldIstio.add(resource.key())) {
+          log.warn(
+              "{}: no identity source: this node has no Istio token and root"
+                  + " (MESHGATE_ISTIO_TOKEN_FILE, MESHGATE_ISTIO_CA_FILE)",
+              resource.key());
+        }
+        continue;
+      }
+      String namespace = ca.namespace() == null ? resource.metadata().namespace() : ca.namespace();
+      for (String gateway : spec.gateways()) {
+        String serviceAccount = spec.serviceName() == null ? gateway : spec.serviceName();
+        try {
+          wanted.add(
+              new IstioBridge(
+                  resource.key(),
+                  new IstioCaSettings(
+                      ca.address(),
+                      Optional.of(istio.get().caCertificate()),
+                      istio.get().tokenFile(),
+                      spec.trustDomain(),
+                      namespace,
+                      serviceAccount,
+                      Optional.ofNullable(ca.clusterID()),
+                      IstioCaSettings.DEFAULT_TTL)));
+        } catch (IllegalArgumentException e) {
+          log.warn("{}: no identity source for {}: {}", resource.key(), gateway, e.getMessage());
+        }
+      }
+    }
+    return wanted;
+  }
+
+  /** An Istio bridge's source, told to fire while it is running; null when it could not start. */
+  private @Nullable IdentitySource startIstio(IstioBridge bridge) {
+    IdentitySource source;
+    try {
+      source = istioFactory == null ? null : istioFactory.start(bridge.settings());
+    } catch (RuntimeException e) {
+      log.warn("cannot start the identity source of {}: {}", bridge, e.toString());
+      return null;
+    }
+    if (source == null) {
+      return null;
+    }
+    log.info("started the identity source of {}: {}", bridge, source);
+    source.onChange(
+        () -> {
+          if (runningIstio.get(bridge) == source) {
+            fire();
+          }
+        });
+    return source;
   }
 
   /** Whether two addresses name one agent: same scheme, host and port (defaults filled in). */

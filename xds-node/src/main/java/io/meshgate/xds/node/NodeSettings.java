@@ -9,6 +9,7 @@ import io.meshgate.config.store.EtcdConnection;
 import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.discovery.nomad.NomadSettings;
 import io.meshgate.meshbridge.meshca.MeshCaSettings;
+import io.meshgate.xds.identity.IstioAccess;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.pipeline.Holdoff;
 import io.meshgate.xds.register.RegistrationService;
@@ -60,6 +61,9 @@ import java.util.Optional;
  *     min); the CA runs only on a replica with a seal key
  * @param meshDefaultPermission who may call an in-mesh Backend that no Allow permission targets
  *     ({@code MESHGATE_MESH_DEFAULT_PERMISSION}; default DENY)
+ * @param istio the token and Istio root this node asks istiod with for Istio MeshBridges ({@code
+ *     MESHGATE_ISTIO_TOKEN_FILE}, {@code MESHGATE_ISTIO_CA_FILE}; default: none, so Istio bridges
+ *     get no identity)
  */
 public record NodeSettings(
     String kafka,
@@ -84,8 +88,10 @@ public record NodeSettings(
     Optional<String> dnsServers,
     Duration registrationTtl,
     MeshCaSettings meshCa,
-    MeshSettings.DefaultPermission meshDefaultPermission) {
+    MeshSettings.DefaultPermission meshDefaultPermission,
+    Optional<IstioAccess> istio) {
   public NodeSettings {
+    requireNonNull(istio, "istio");
     requireNonNull(meshDefaultPermission, "meshDefaultPermission");
     requireNonNull(registrationTtl, "registrationTtl");
     requireNonNull(meshCa, "meshCa");
@@ -146,6 +152,7 @@ public record NodeSettings(
     private EtcdConnection etcdConnection;
     private Path adminTokenFile;
     private ConsulSettings consul;
+    private IstioAccess istio;
     private NomadSettings nomad;
     private String dnsServers;
     private Duration registrationTtl = RegistrationService.DEFAULT_TTL;
@@ -231,6 +238,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** How this node asks istiod for Istio bridges' identities. */
+    public Builder istio(IstioAccess istio) {
+      this.istio = requireNonNull(istio, "istio");
+      return this;
+    }
+
     /** Where Consul services are watched ({@code CONSUL_HTTP_ADDR}, {@code CONSUL_*}). */
     public Builder consul(ConsulSettings consul) {
       this.consul = requireNonNull(consul, "consul");
@@ -308,7 +321,8 @@ public record NodeSettings(
           Optional.ofNullable(dnsServers),
           registrationTtl,
           new MeshCaSettings(trustDomain, meshCertTtl),
-          meshDefaultPermission);
+          meshDefaultPermission,
+          Optional.ofNullable(istio));
     }
   }
 

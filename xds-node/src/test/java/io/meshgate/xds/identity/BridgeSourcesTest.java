@@ -9,6 +9,7 @@ import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.identity.SignedIdentity;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.meshbridge.identity.TrustBundle;
+import io.meshgate.meshbridge.istio.IstioCaSettings;
 import io.meshgate.xds.translate.TestConfigs;
 import java.net.URI;
 import java.nio.file.Path;
@@ -149,7 +150,7 @@ class BridgeSourcesTest {
   }
 
   @Test
-  void istioAndStandaloneBridgesGetNoSource() {
+  void withoutIstioAccessIstioBridgesGetNoSourceNorDoStandaloneOnes() {
     sources.onChange(changes::incrementAndGet);
 
     sources.configChanged(
@@ -312,6 +313,89 @@ class BridgeSourcesTest {
           gateways: [edge]
         """
         .formatted(name);
+  }
+
+  @Test
+  void anIstioBridgeGetsASourcePerGatewayIdentityWithTheNodesTokenAndRoot() {
+    // given: a node with Istio access
+    IstioAccess access =
+        new IstioAccess(
+            Path.of("/var/run/secrets/istio-token"), Path.of("/etc/istio/root-cert.pem"));
+    List<IstioCaSettings> istioStarted = new CopyOnWriteArrayList<>();
+    try (BridgeSources withIstio =
+        BridgeSources.of(
+            Optional.empty(),
+            Optional.of(access),
+            (consul, service) -> new FakeSource(consul, service),
+            settings -> {
+              istioStarted.add(settings);
+              return new FakeSource(ConsulSettings.at(URI.create("http://unused")), "istio");
+            })) {
+      withIstio.onChange(changes::incrementAndGet);
+
+      // when: an Istio bridge of two Gateways, one service account for both, its namespace set
+      withIstio.configChanged(
+          config(
+              """
+              apiVersion: meshgate.io/v1alpha1
+              kind: MeshBridge
+              metadata: {name: istio, namespace: infra}
+              spec:
+                mesh: Istio
+                trustDomain: cluster.local
+                ca: {istio: {address: "istiod.istio-system:15012", clusterID: east, namespace: gateways}}
+                gateways: [edge, internal]
+              """));
+
+      // then: one source per Gateway identity, asking istiod with the node's token and root
+      assertThat(istioStarted)
+          .containsExactlyInAnyOrder(
+              new IstioCaSettings(
+                  "istiod.istio-system:15012",
+                  Optional.of(access.caCertificate()),
+                  access.tokenFile(),
+                  "cluster.local",
+                  "gateways",
+                  "edge",
+                  Optional.of("east"),
+                  IstioCaSettings.DEFAULT_TTL),
+              new IstioCaSettings(
+                  "istiod.istio-system:15012",
+                  Optional.of(access.caCertificate()),
+                  access.tokenFile(),
+                  "cluster.local",
+                  "gateways",
+                  "internal",
+                  Optional.of("east"),
+                  IstioCaSettings.DEFAULT_TTL));
+      assertThat(withIstio.sources()).hasSize(2);
+      assertThat(changes).hasValue(1);
+
+      // when: the same config again
+      withIstio.configChanged(
+          config(
+              """
+              apiVersion: meshgate.io/v1alpha1
+              kind: MeshBridge
+              metadata: {name: istio, namespace: infra}
+              spec:
+                mesh: Istio
+                trustDomain: cluster.local
+                ca: {istio: {address: "istiod.istio-system:15012", clusterID: east, namespace: gateways}}
+                gateways: [edge, internal]
+              """));
+
+      // then: nothing restarted
+      assertThat(istioStarted).hasSize(2);
+      assertThat(changes).hasValue(1);
+
+      // when: the bridge goes
+      withIstio.configChanged(config(""));
+
+      // then
+      assertThat(withIstio.sources()).isEmpty();
+      assertThat(changes).hasValue(2);
+    }
   }
 
   private static IdentitySnapshot problem(String reason) {
