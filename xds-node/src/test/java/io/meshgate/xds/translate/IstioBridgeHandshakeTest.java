@@ -1,0 +1,223 @@
+package io.meshgate.xds.translate;
+
+import static io.meshgate.xds.envoy.Consistency.unpack;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.meshgate.config.pem.Pem;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.meshbridge.identity.Identities;
+import io.meshgate.meshbridge.identity.IdentitySnapshot;
+import io.meshgate.meshbridge.identity.IssuedIdentity;
+import io.meshgate.meshbridge.identity.SpiffeId;
+import io.meshgate.meshbridge.istio.IstioCaSettings;
+import io.meshgate.meshbridge.istio.IstioCaSource;
+import io.meshgate.testkit.IstiodCaDouble;
+import io.meshgate.xds.envoy.GroupResources;
+import io.meshgate.xds.pipeline.Inputs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A gateway in front of an Istio service, over a real TLS 1.3 handshake: the Gateway presents
+ * exactly the certificate, key and bundle meshgate serves it (issued by the istiod double through
+ * {@link IstioCaSource}, as a replica gets them) and checks the peer as its cluster says; the
+ * server is the Istio workload as its sidecar holds it: its own leaf from the same istiod, client
+ * certificates from Istio's root required. The server name Istio's east-west gateway routes by
+ * ({@code outbound_.9080_._.reviews...}) is checked on the cluster, not sent: the JDK's TLS refuses
+ * underscores in a server name, which Envoy sends as they are.
+ */
+class IstioBridgeHandshakeTest {
+  private static final String CONFIG =
+      """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata: {name: public, namespace: edge}
+      spec:
+        gatewayClassName: meshgate
+        listeners: [{name: http, port: 8080, protocol: HTTP}]
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {name: bookinfo, namespace: edge}
+      spec:
+        parentRefs: [{name: public}]
+        rules: [{backendRefs: [{group: meshgate.io, kind: Backend, name: reviews}]}]
+      ---
+      apiVersion: meshgate.io/v1alpha1
+      kind: Backend
+      metadata: {name: reviews, namespace: edge}
+      spec:
+        static: {endpoints: [{address: 10.3.0.1, port: 15443}]}
+        istio: {host: reviews.bookinfo.svc.cluster.local, port: 9080, namespace: bookinfo, serviceAccount: %s}
+      ---
+      apiVersion: meshgate.io/v1alpha1
+      kind: MeshBridge
+      metadata: {name: istio-east, namespace: edge}
+      spec:
+        mesh: Istio
+        trustDomain: cluster.local
+        ca: {istio: {address: "%s", namespace: gateways}}
+        gateways: [public]
+        serviceName: meshgate-gw
+        backends: [reviews]
+      """;
+
+  @TempDir Path dir;
+
+  private final IstiodCaDouble istiod = IstiodCaDouble.startDefault();
+  private final List<IstioCaSource> sources = new ArrayList<>();
+
+  @BeforeEach
+  void tokens() {
+    istiod.token("gateway-token", "gateways", "meshgate-gw");
+    istiod.token("reviews-token", "bookinfo", "bookinfo-reviews");
+  }
+
+  @AfterEach
+  void stop() {
+    sources.forEach(IstioCaSource::close);
+    istiod.close();
+  }
+
+  @Test
+  void theIstioWorkloadAcceptsTheGatewaysServedIstioIdentity() throws Exception {
+    // given
+    Translated gateway = translate("bookinfo-reviews");
+    TlsHandshake.Side reviews = workload("reviews-token", "bookinfo", "bookinfo-reviews");
+
+    // when
+    TlsHandshake.Seen seen =
+        TlsHandshake.run(reviews, gateway.side(), gateway.peers(), Optional.empty(), Instant.now());
+
+    // then
+    assertThat(seen.uriSan()).isEqualTo("spiffe://cluster.local/ns/gateways/sa/meshgate-gw");
+    assertThat(gateway.sni()).contains("outbound_.9080_._.reviews.bookinfo.svc.cluster.local");
+    assertThat(gateway.alpn()).containsExactly("istio");
+  }
+
+  @Test
+  void theGatewayRefusesAWorkloadOfAnotherServiceAccount() throws Exception {
+    // given: the cluster expects bookinfo-ratings; the server is reviews
+    Translated gateway = translate("bookinfo-ratings");
+    TlsHandshake.Side reviews = workload("reviews-token", "bookinfo", "bookinfo-reviews");
+
+    // then
+    assertThatThrownBy(
+            () ->
+                TlsHandshake.run(
+                    reviews, gateway.side(), gateway.peers(), Optional.empty(), Instant.now()))
+        .hasStackTraceContaining("SPIFFE ID");
+  }
+
+  /** The Gateway's served material and its cluster to reviews. */
+  private record Translated(
+      TlsHandshake.Side side, List<String> peers, Optional<String> sni, List<String> alpn) {}
+
+  private Translated translate(String serviceAccount) throws Exception {
+    ConfigSnapshot config = Cases.snapshot(CONFIG.formatted(serviceAccount, istiod.address()));
+    IstioCaSource gatewaySource = source("gateway-token", "gateways", "meshgate-gw");
+    SpiffeId id = gatewaySource.id();
+    IdentitySnapshot issued =
+        await().until(() -> gatewaySource.snapshotFor(Set.of(id)), s -> s.get(id).isPresent());
+    Cases.Translated translated =
+        Cases.translate(
+            new Inputs(
+                config,
+                StaticEndpointSource.from(config),
+                Cases.KEYS.ringFor(config),
+                Identities.of(issued)));
+    GroupResources group =
+        translated.groups().stream()
+            .filter(g -> g.group().equals("gateway/edge/public"))
+            .findFirst()
+            .orElseThrow();
+    List<Secret> secrets = unpack(group.secrets(), Secret.class);
+    Secret identity = secrets.stream().filter(Secret::hasTlsCertificate).findFirst().orElseThrow();
+    Secret bundle = secrets.stream().filter(Secret::hasValidationContext).findFirst().orElseThrow();
+    UpstreamTlsContext tls =
+        unpack(group.clusters(), Cluster.class).stream()
+            .filter(c -> c.getName().equals("edge/reviews"))
+            .findFirst()
+            .orElseThrow()
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(UpstreamTlsContext.class);
+    assertThat(tls.getCommonTlsContext().getTlsCertificateSdsSecretConfigs(0).getName())
+        .isEqualTo(identity.getName());
+    List<String> peers =
+        tls
+            .getCommonTlsContext()
+            .getCombinedValidationContext()
+            .getDefaultValidationContext()
+            .getMatchTypedSubjectAltNamesList()
+            .stream()
+            .filter(m -> m.getSanType() == SubjectAltNameMatcher.SanType.URI)
+            .map(m -> m.getMatcher().getExact())
+            .toList();
+    return new Translated(
+        new TlsHandshake.Side(
+            identity.getName(),
+            Pem.certificates(
+                identity.getTlsCertificate().getCertificateChain().getInlineString(), "chain"),
+            Pem.privateKey(identity.getTlsCertificate().getPrivateKey().getInlineString(), "key"),
+            Pem.certificates(
+                bundle.getValidationContext().getTrustedCa().getInlineString(), "bundle")),
+        peers,
+        tls.getSni().isEmpty() ? Optional.empty() : Optional.of(tls.getSni()),
+        tls.getCommonTlsContext().getAlpnProtocolsList());
+  }
+
+  /** An Istio workload as its sidecar holds its identity: from istiod, with Istio's roots. */
+  private TlsHandshake.Side workload(String token, String namespace, String serviceAccount)
+      throws Exception {
+    IstioCaSource source = source(token, namespace, serviceAccount);
+    SpiffeId id = source.id();
+    IdentitySnapshot issued =
+        await().until(() -> source.snapshotFor(Set.of(id)), s -> s.get(id).isPresent());
+    IssuedIdentity identity = issued.get(id).orElseThrow();
+    return new TlsHandshake.Side(
+        id.toString(),
+        Pem.certificates(identity.chainPem(), "chain"),
+        Pem.privateKey(identity.keyPem(), "key"),
+        Pem.certificates(issued.bundle().orElseThrow().pem(), "bundle"));
+  }
+
+  private IstioCaSource source(String token, String namespace, String serviceAccount)
+      throws Exception {
+    Path tokenFile = dir.resolve(token);
+    Files.writeString(tokenFile, token);
+    Path root = dir.resolve("root-cert.pem");
+    Files.writeString(root, istiod.rootPem());
+    IstioCaSource source =
+        IstioCaSource.start(
+            new IstioCaSettings(
+                istiod.address(),
+                Optional.of(root),
+                tokenFile,
+                istiod.trustDomain(),
+                namespace,
+                serviceAccount,
+                Optional.empty(),
+                IstioCaSettings.DEFAULT_TTL),
+            Clock.systemUTC());
+    sources.add(source);
+    return source;
+  }
+}
