@@ -1,16 +1,11 @@
 package io.meshgate.xds.translate;
 
-import static io.meshgate.xds.envoy.Consistency.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.meshgate.config.pem.Pem;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
@@ -21,7 +16,6 @@ import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IssuedIdentity;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.testkit.ConsulApiDouble;
-import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.resolve.MeshIdentities;
 import io.meshgate.xds.resolve.MeshSettings;
@@ -35,8 +29,6 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,7 +69,7 @@ class ConsulBridgeHandshakeTest {
   @Test
   void theConnectServiceAcceptsTheGatewaysServedConsulIdentity() throws Exception {
     // given: what the Gateway is served, and web's Connect sidecar
-    Translated gateway = translate("web");
+    TlsHandshake.Served gateway = translate("web");
     TlsHandshake.Side web = connectService("web");
 
     // when
@@ -94,7 +86,7 @@ class ConsulBridgeHandshakeTest {
   @Test
   void theGatewayRefusesAServiceThatIsNotTheOneItsClusterNames() throws Exception {
     // given: the cluster names Consul service billing; the server is web
-    Translated gateway = translate("billing");
+    TlsHandshake.Served gateway = translate("billing");
     TlsHandshake.Side web = connectService("web");
 
     // then
@@ -108,7 +100,7 @@ class ConsulBridgeHandshakeTest {
   @Test
   void theConnectServiceRefusesMeshgatesOwnMeshIdentity() throws Exception {
     // given: the Gateway's certificate from meshgate's mesh CA, not Consul's
-    Translated gateway = translate("web");
+    TlsHandshake.Served gateway = translate("web");
     TlsHandshake.Side web = connectService("web");
     SpiffeId meshIdentity = SpiffeId.workload("meshgate.local", "edge", "public");
     IssuedIdentity own =
@@ -133,10 +125,8 @@ class ConsulBridgeHandshakeTest {
     return text.toString();
   }
 
-  /** The Gateway's served material and its cluster to web. */
-  private record Translated(TlsHandshake.Side side, List<String> peers, Optional<String> sni) {}
-
-  private static Translated translate(String service) throws Exception {
+  /** What the Gateway is served to call web with. */
+  private static TlsHandshake.Served translate(String service) throws Exception {
     ConfigSnapshot config =
         Cases.snapshot(
             BridgeConfigs.consulGateway(
@@ -153,51 +143,7 @@ class ConsulBridgeHandshakeTest {
                 StaticEndpointSource.from(config),
                 Cases.KEYS.ringFor(config),
                 Identities.of(issued)));
-    GroupResources group =
-        translated.groups().stream()
-            .filter(g -> g.group().equals("gateway/edge/public"))
-            .findFirst()
-            .orElseThrow();
-    List<Secret> secrets = unpack(group.secrets(), Secret.class);
-    Secret identity = secrets.stream().filter(Secret::hasTlsCertificate).findFirst().orElseThrow();
-    Secret bundle = secrets.stream().filter(Secret::hasValidationContext).findFirst().orElseThrow();
-    UpstreamTlsContext tls =
-        unpack(group.clusters(), Cluster.class).stream()
-            .filter(c -> c.getName().equals("edge/web"))
-            .findFirst()
-            .orElseThrow()
-            .getTransportSocket()
-            .getTypedConfig()
-            .unpack(UpstreamTlsContext.class);
-    // The cluster names the Secrets the group is served.
-    assertThat(tls.getCommonTlsContext().getTlsCertificateSdsSecretConfigs(0).getName())
-        .isEqualTo(identity.getName());
-    assertThat(
-            tls.getCommonTlsContext()
-                .getCombinedValidationContext()
-                .getValidationContextSdsSecretConfig()
-                .getName())
-        .isEqualTo(bundle.getName());
-    List<String> peers =
-        tls
-            .getCommonTlsContext()
-            .getCombinedValidationContext()
-            .getDefaultValidationContext()
-            .getMatchTypedSubjectAltNamesList()
-            .stream()
-            .filter(m -> m.getSanType() == SubjectAltNameMatcher.SanType.URI)
-            .map(m -> m.getMatcher().getExact())
-            .toList();
-    return new Translated(
-        new TlsHandshake.Side(
-            identity.getName(),
-            Pem.certificates(
-                identity.getTlsCertificate().getCertificateChain().getInlineString(), "chain"),
-            Pem.privateKey(identity.getTlsCertificate().getPrivateKey().getInlineString(), "key"),
-            Pem.certificates(
-                bundle.getValidationContext().getTrustedCa().getInlineString(), "bundle")),
-        peers,
-        tls.getSni().isEmpty() ? Optional.empty() : Optional.of(tls.getSni()));
+    return TlsHandshake.servedTo(translated.groups(), "gateway/edge/public", "edge/web");
   }
 
   /** A Connect service as its sidecar holds it: its leaf from the agent, Consul's roots. */

@@ -1,14 +1,9 @@
 package io.meshgate.xds.translate;
 
-import static io.meshgate.xds.envoy.Consistency.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.meshgate.config.pem.Pem;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
@@ -19,7 +14,6 @@ import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.meshbridge.istio.IstioCaSettings;
 import io.meshgate.meshbridge.istio.IstioCaSource;
 import io.meshgate.testkit.IstiodCaDouble;
-import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.pipeline.Inputs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,7 +93,7 @@ class IstioBridgeHandshakeTest {
   @Test
   void theIstioWorkloadAcceptsTheGatewaysServedIstioIdentity() throws Exception {
     // given
-    Translated gateway = translate("bookinfo-reviews");
+    TlsHandshake.Served gateway = translate("bookinfo-reviews");
     TlsHandshake.Side reviews = workload("reviews-token", "bookinfo", "bookinfo-reviews");
 
     // when
@@ -115,7 +109,7 @@ class IstioBridgeHandshakeTest {
   @Test
   void theGatewayRefusesAWorkloadOfAnotherServiceAccount() throws Exception {
     // given: the cluster expects bookinfo-ratings; the server is reviews
-    Translated gateway = translate("bookinfo-ratings");
+    TlsHandshake.Served gateway = translate("bookinfo-ratings");
     TlsHandshake.Side reviews = workload("reviews-token", "bookinfo", "bookinfo-reviews");
 
     // then
@@ -126,11 +120,8 @@ class IstioBridgeHandshakeTest {
         .hasStackTraceContaining("SPIFFE ID");
   }
 
-  /** The Gateway's served material and its cluster to reviews. */
-  private record Translated(
-      TlsHandshake.Side side, List<String> peers, Optional<String> sni, List<String> alpn) {}
-
-  private Translated translate(String serviceAccount) throws Exception {
+  /** What the Gateway is served to call reviews with. */
+  private TlsHandshake.Served translate(String serviceAccount) throws Exception {
     ConfigSnapshot config = Cases.snapshot(CONFIG.formatted(serviceAccount, istiod.address()));
     IstioCaSource gatewaySource = source("gateway-token", "gateways", "meshgate-gw");
     SpiffeId id = gatewaySource.id();
@@ -143,45 +134,7 @@ class IstioBridgeHandshakeTest {
                 StaticEndpointSource.from(config),
                 Cases.KEYS.ringFor(config),
                 Identities.of(issued)));
-    GroupResources group =
-        translated.groups().stream()
-            .filter(g -> g.group().equals("gateway/edge/public"))
-            .findFirst()
-            .orElseThrow();
-    List<Secret> secrets = unpack(group.secrets(), Secret.class);
-    Secret identity = secrets.stream().filter(Secret::hasTlsCertificate).findFirst().orElseThrow();
-    Secret bundle = secrets.stream().filter(Secret::hasValidationContext).findFirst().orElseThrow();
-    UpstreamTlsContext tls =
-        unpack(group.clusters(), Cluster.class).stream()
-            .filter(c -> c.getName().equals("edge/reviews"))
-            .findFirst()
-            .orElseThrow()
-            .getTransportSocket()
-            .getTypedConfig()
-            .unpack(UpstreamTlsContext.class);
-    assertThat(tls.getCommonTlsContext().getTlsCertificateSdsSecretConfigs(0).getName())
-        .isEqualTo(identity.getName());
-    List<String> peers =
-        tls
-            .getCommonTlsContext()
-            .getCombinedValidationContext()
-            .getDefaultValidationContext()
-            .getMatchTypedSubjectAltNamesList()
-            .stream()
-            .filter(m -> m.getSanType() == SubjectAltNameMatcher.SanType.URI)
-            .map(m -> m.getMatcher().getExact())
-            .toList();
-    return new Translated(
-        new TlsHandshake.Side(
-            identity.getName(),
-            Pem.certificates(
-                identity.getTlsCertificate().getCertificateChain().getInlineString(), "chain"),
-            Pem.privateKey(identity.getTlsCertificate().getPrivateKey().getInlineString(), "key"),
-            Pem.certificates(
-                bundle.getValidationContext().getTrustedCa().getInlineString(), "bundle")),
-        peers,
-        tls.getSni().isEmpty() ? Optional.empty() : Optional.of(tls.getSni()),
-        tls.getCommonTlsContext().getAlpnProtocolsList());
+    return TlsHandshake.servedTo(translated.groups(), "gateway/edge/public", "edge/reviews");
   }
 
   /** An Istio workload as its sidecar holds its identity: from istiod, with Istio's roots. */

@@ -1,5 +1,14 @@
 package io.meshgate.xds.translate;
 
+import static io.meshgate.xds.envoy.Consistency.unpack;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.meshgate.config.pem.Pem;
+import io.meshgate.xds.envoy.GroupResources;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.security.KeyStore;
@@ -11,7 +20,9 @@ import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +54,56 @@ final class TlsHandshake {
 
   /** What the server saw: the client's URI SAN and the server name it asked for. */
   record Seen(String uriSan, Optional<String> sni) {}
+
+  /**
+   * What a group was served to call {@code cluster} with: its identity and bundle Secrets (the ones
+   * the cluster names) and the cluster's peers, server name and ALPN.
+   */
+  record Served(Side side, List<String> peers, Optional<String> sni, List<String> alpn) {}
+
+  static Served servedTo(List<GroupResources> groups, String group, String cluster)
+      throws Exception {
+    GroupResources resources =
+        groups.stream().filter(g -> g.group().equals(group)).findFirst().orElseThrow();
+    UpstreamTlsContext tls =
+        unpack(resources.clusters(), Cluster.class).stream()
+            .filter(c -> c.getName().equals(cluster))
+            .findFirst()
+            .orElseThrow()
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(UpstreamTlsContext.class);
+    CommonTlsContext common = tls.getCommonTlsContext();
+    Map<String, Secret> secrets = new HashMap<>();
+    unpack(resources.secrets(), Secret.class).forEach(s -> secrets.put(s.getName(), s));
+    Secret identity = secrets.get(common.getTlsCertificateSdsSecretConfigs(0).getName());
+    Secret bundle =
+        secrets.get(
+            common.getCombinedValidationContext().getValidationContextSdsSecretConfig().getName());
+    if (identity == null || bundle == null) {
+      throw new AssertionError(group + " is not served the Secrets cluster " + cluster + " names");
+    }
+    List<String> peers =
+        common
+            .getCombinedValidationContext()
+            .getDefaultValidationContext()
+            .getMatchTypedSubjectAltNamesList()
+            .stream()
+            .filter(m -> m.getSanType() == SubjectAltNameMatcher.SanType.URI)
+            .map(m -> m.getMatcher().getExact())
+            .toList();
+    return new Served(
+        new Side(
+            identity.getName(),
+            Pem.certificates(
+                identity.getTlsCertificate().getCertificateChain().getInlineString(), "chain"),
+            Pem.privateKey(identity.getTlsCertificate().getPrivateKey().getInlineString(), "key"),
+            Pem.certificates(
+                bundle.getValidationContext().getTrustedCa().getInlineString(), "bundle")),
+        peers,
+        tls.getSni().isEmpty() ? Optional.empty() : Optional.of(tls.getSni()),
+        common.getAlpnProtocolsList());
+  }
 
   /**
    * @param peers the URI SANs the client accepts
