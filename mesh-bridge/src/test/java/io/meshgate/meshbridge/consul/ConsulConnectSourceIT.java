@@ -11,6 +11,7 @@ import io.meshgate.meshbridge.identity.Denial;
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.identity.IdentitySourceContract;
+import io.meshgate.meshbridge.identity.ManualClock;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.testkit.ConsulApiDouble;
 import java.net.URI;
@@ -18,8 +19,6 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,8 +45,7 @@ class ConsulConnectSourceIT extends IdentitySourceContract {
   private static final Duration WAIT = Duration.ofSeconds(5);
   private static final Duration MIN_INTERVAL = Duration.ofMillis(20);
 
-  private final MovableClock clock =
-      new MovableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+  private final ManualClock clock = new ManualClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
   private final List<AutoCloseable> opened = new ArrayList<>();
   private ConsulApiDouble consul;
 
@@ -314,33 +312,5 @@ class ConsulConnectSourceIT extends IdentitySourceContract {
   private <T extends AutoCloseable> T opened(T closeable) {
     opened.add(closeable);
     return closeable;
-  }
-
-  /** A clock the test moves; shared by the double (validity) and the source (warnings). */
-  private static final class MovableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    MovableClock(Instant start) {
-      this.now = new AtomicReference<>(start);
-    }
-
-    void set(Instant instant) {
-      now.set(instant);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
   }
 }

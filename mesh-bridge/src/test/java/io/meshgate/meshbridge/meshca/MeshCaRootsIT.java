@@ -11,6 +11,7 @@ import io.meshgate.config.seal.Sealer;
 import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.meshbridge.ca.CertificateAuthority;
+import io.meshgate.meshbridge.identity.ManualClock;
 import io.meshgate.testkit.EtcdCluster;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;

@@ -12,6 +12,7 @@ import io.meshgate.config.store.Keyspace;
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.identity.IdentitySourceContract;
+import io.meshgate.meshbridge.identity.ManualClock;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.testkit.EtcdCluster;
 import java.security.cert.X509Certificate;

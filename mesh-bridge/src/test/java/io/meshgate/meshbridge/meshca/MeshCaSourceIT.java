@@ -15,6 +15,7 @@ import io.meshgate.config.store.Keyspace;
 import io.meshgate.meshbridge.ca.KeyPairs;
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IssuedIdentity;
+import io.meshgate.meshbridge.identity.ManualClock;
 import io.meshgate.meshbridge.identity.SignedIdentity;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.meshbridge.identity.TrustBundle;

@@ -1,4 +1,4 @@
-package io.meshgate.meshbridge.meshca;
+package io.meshgate.meshbridge.identity;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,19 +6,19 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that moves only when the test moves it. */
-final class ManualClock extends Clock {
+/** A clock that moves only when the test moves it; the sources' tests share it. */
+public final class ManualClock extends Clock {
   private volatile Instant now;
 
-  ManualClock(Instant now) {
+  public ManualClock(Instant now) {
     this.now = now;
   }
 
-  void set(Instant instant) {
+  public void set(Instant instant) {
     now = instant;
   }
 
-  void advance(Duration duration) {
+  public void advance(Duration duration) {
     now = now.plus(duration);
   }
 
