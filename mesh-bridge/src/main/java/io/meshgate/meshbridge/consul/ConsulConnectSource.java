@@ -1,6 +1,5 @@
 package io.meshgate.meshbridge.consul;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.discovery.BlockingQuery;
@@ -12,8 +11,6 @@ import io.meshgate.meshbridge.identity.IssuedIdentity;
 import io.meshgate.meshbridge.identity.SignedIdentity;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.meshbridge.identity.TrustBundle;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -278,7 +274,7 @@ public final class ConsulConnectSource implements IdentitySource {
         current.validAfter(),
         current.validBefore(),
         warnAt(current),
-        HexFormat.of().formatHex(sha256(current.chainPem() + current.keyPem())));
+        IssuedIdentity.fingerprintOf(current.chainPem(), current.keyPem()));
   }
 
   /** The oldest failure of either query, or else a leaf left unrenewed too long. */
@@ -315,14 +311,6 @@ public final class ConsulConnectSource implements IdentitySource {
       } catch (RuntimeException e) {
         log.error("identity listener failed", e);
       }
-    }
-  }
-
-  private static byte[] sha256(String text) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256 is unavailable", e);
     }
   }
 

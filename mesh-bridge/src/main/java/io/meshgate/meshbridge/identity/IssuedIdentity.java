@@ -2,7 +2,11 @@ package io.meshgate.meshbridge.identity;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HexFormat;
 
 /**
  * A workload's X.509 SVID: the leaf and the chain up to (not including) a root, PEM, and its
@@ -27,6 +31,21 @@ public record IssuedIdentity(
     requireNonNull(notAfter, "notAfter");
     requireNonNull(refreshAt, "refreshAt");
     requireNonNull(fingerprint, "fingerprint");
+  }
+
+  /**
+   * The fingerprint of a chain and its key, as every source gives it: hex SHA-256 of both PEMs. Two
+   * issues of one identity differ in it; the key stays out of any text.
+   */
+  public static String fingerprintOf(String chainPem, String keyPem) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest((chainPem + keyPem).getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is unavailable", e);
+    }
   }
 
   /** The name its SDS Secret is served under: the SPIFFE ID. */

@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateParsingException;
@@ -39,7 +38,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -314,7 +312,7 @@ public final class IstioCaSource implements IdentitySource {
             notBefore,
             notAfter,
             notBefore.plus(life.multipliedBy(2).dividedBy(3)),
-            HexFormat.of().formatHex(sha256(chainPem + keyPem)));
+            IssuedIdentity.fingerprintOf(chainPem, keyPem));
     List<SeenRoot> roots = new ArrayList<>();
     boolean known = false;
     for (SeenRoot seen : state.roots()) {
@@ -562,13 +560,5 @@ public final class IstioCaSource implements IdentitySource {
 
   private static Instant max(Instant a, Instant b) {
     return a.isAfter(b) ? a : b;
-  }
-
-  private static byte[] sha256(String text) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256 is unavailable", e);
-    }
   }
 }

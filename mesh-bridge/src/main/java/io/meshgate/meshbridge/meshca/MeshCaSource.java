@@ -33,7 +33,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -321,7 +320,7 @@ public final class MeshCaSource implements IdentitySource {
             notBefore,
             notAfter,
             windowStart.plus(settings.reissuePeriod()),
-            HexFormat.of().formatHex(sha256(chainPem + keyPem)));
+            IssuedIdentity.fingerprintOf(chainPem, keyPem));
     cache.put(id, new Cached(label, identity));
     return identity;
   }

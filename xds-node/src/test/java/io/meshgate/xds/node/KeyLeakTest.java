@@ -156,15 +156,9 @@ class KeyLeakTest {
 
     // ...and nothing else does: log lines (with their arguments and stack traces), the IR...
     assertThat(logs.list).as("log lines captured").isNotEmpty();
-    StringBuilder logged = new StringBuilder();
-    for (ILoggingEvent event : logs.list) {
-      logged.append(event.getFormattedMessage()).append('\n');
-      if (event.getThrowableProxy() != null) {
-        logged.append(event.getThrowableProxy().getMessage()).append('\n');
-      }
-    }
+    String logged = logged();
     assertThat(logged).contains("certificate").contains("left out");
-    assertThat(leaksIn(logged.toString(), keyLines)).as("log output").isEmpty();
+    assertThat(leaksIn(logged, keyLines)).as("log output").isEmpty();
     assertThat(leaksIn(IrYaml.write(build.resolved().groups()), keyLines)).as("IR").isEmpty();
     assertThat(leaksIn(build.resolved().toString(), keyLines)).as("IR toString").isEmpty();
     assertThat(leaksIn(build.snapshots().toString(), keyLines)).as("snapshot toString").isEmpty();
@@ -217,17 +211,8 @@ class KeyLeakTest {
     store.replaceAll(build.snapshots());
 
     // then: the sidecar's Secret holds the key, and only there
-    VersionedResource served =
-        store
-            .get("sidecar/shop/web")
-            .orElseThrow()
-            .type(TypeUrls.SECRET)
-            .resources()
-            .get(web.secretName());
-    assertThat(leaksIn(served.resource().unpack(Secret.class).toString(), keyLines)).isNotEmpty();
-    StringBuilder logged = new StringBuilder();
-    logs.list.forEach(event -> logged.append(event.getFormattedMessage()).append('\n'));
-    assertThat(leaksIn(logged.toString(), keyLines)).as("log output").isEmpty();
+    assertThat(leaksIn(served(store, "sidecar/shop/web", web.secretName()), keyLines)).isNotEmpty();
+    assertThat(leaksIn(logged(), keyLines)).as("log output").isEmpty();
     assertThat(leaksIn(IrYaml.write(build.resolved().groups()), keyLines)).as("IR").isEmpty();
     assertThat(leaksIn(build.snapshots().toString(), keyLines)).as("snapshot toString").isEmpty();
     assertThat(leaksIn(inputs.toString(), keyLines)).as("inputs toString").isEmpty();
@@ -284,18 +269,10 @@ class KeyLeakTest {
       store.replaceAll(build.snapshots());
 
       // then: the Gateway's Secret holds the key, and only there
-      VersionedResource served =
-          store
-              .get("gateway/edge/edge")
-              .orElseThrow()
-              .type(TypeUrls.SECRET)
-              .resources()
-              .get(id.toString());
-      assertThat(leaksIn(served.resource().unpack(Secret.class).toString(), keyLines)).isNotEmpty();
-      StringBuilder logged = new StringBuilder();
-      logs.list.forEach(event -> logged.append(event.getFormattedMessage()).append('\n'));
+      assertThat(leaksIn(served(store, "gateway/edge/edge", id.toString()), keyLines)).isNotEmpty();
+      String logged = logged();
       assertThat(logged).as("the source logged its answers").contains("Consul's leaf for edge");
-      assertThat(leaksIn(logged.toString(), keyLines)).as("log output").isEmpty();
+      assertThat(leaksIn(logged, keyLines)).as("log output").isEmpty();
       assertThat(leaksIn(IrYaml.write(build.resolved().groups()), keyLines)).as("IR").isEmpty();
       assertThat(leaksIn(build.snapshots().toString(), keyLines)).as("snapshots").isEmpty();
       assertThat(leaksIn(inputs.toString(), keyLines)).as("inputs toString").isEmpty();
@@ -304,6 +281,25 @@ class KeyLeakTest {
       assertThat(debug).contains("gateway/edge/edge");
       assertThat(leaksIn(debug, keyLines)).as("/debug/snapshots").isEmpty();
     }
+  }
+
+  /** The Secret {@code name} the store serves {@code group}, as text. */
+  private static String served(SnapshotStore store, String group, String name) throws Exception {
+    VersionedResource secret =
+        store.get(group).orElseThrow().type(TypeUrls.SECRET).resources().get(name);
+    return secret.resource().unpack(Secret.class).toString();
+  }
+
+  /** Every line logged during the test, with the messages of logged exceptions. */
+  private String logged() {
+    StringBuilder logged = new StringBuilder();
+    for (ILoggingEvent event : logs.list) {
+      logged.append(event.getFormattedMessage()).append('\n');
+      if (event.getThrowableProxy() != null) {
+        logged.append(event.getThrowableProxy().getMessage()).append('\n');
+      }
+    }
+    return logged.toString();
   }
 
   /** What the admin port's {@code /debug/snapshots} shows of {@code store}. */
