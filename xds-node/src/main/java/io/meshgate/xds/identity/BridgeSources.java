@@ -410,6 +410,28 @@ public final class BridgeSources implements AutoCloseable {
     return source;
   }
 
+  /**
+   * How this node reaches the agent at {@code address} that a MeshBridge names: trusting {@code
+   * node}'s CA file, and with {@code node}'s token and client certificate only when {@code address}
+   * is {@code node}'s own agent (same scheme, host and port), so that a MeshBridge, which any
+   * namespace may write, cannot send the node's credentials elsewhere.
+   */
+  public static ConsulSettings agentSettings(Optional<ConsulSettings> node, URI address) {
+    requireNonNull(address, "address");
+    return node.map(
+            n ->
+                sameAgent(n.address(), address)
+                    ? new ConsulSettings(
+                        address, n.token(), n.caCertificate(), n.clientCertificate(), n.clientKey())
+                    : new ConsulSettings(
+                        address,
+                        Optional.empty(),
+                        n.caCertificate(),
+                        Optional.empty(),
+                        Optional.empty()))
+        .orElseGet(() -> ConsulSettings.at(address));
+  }
+
   /** Whether two addresses name one agent: same scheme, host and port (defaults filled in). */
   static boolean sameAgent(URI a, URI b) {
     return a.getScheme().equalsIgnoreCase(b.getScheme())
@@ -427,23 +449,7 @@ public final class BridgeSources implements AutoCloseable {
 
   /** The bridge's source, told to fire while it is running; null when it could not start. */
   private @Nullable IdentitySource start(Factory factory, Bridge bridge) {
-    ConsulSettings settings =
-        node.map(
-                n ->
-                    sameAgent(n.address(), bridge.address())
-                        ? new ConsulSettings(
-                            bridge.address(),
-                            n.token(),
-                            n.caCertificate(),
-                            n.clientCertificate(),
-                            n.clientKey())
-                        : new ConsulSettings(
-                            bridge.address(),
-                            Optional.empty(),
-                            n.caCertificate(),
-                            Optional.empty(),
-                            Optional.empty()))
-            .orElseGet(() -> ConsulSettings.at(bridge.address()));
+    ConsulSettings settings = agentSettings(node, bridge.address());
     IdentitySource source;
     try {
       source = requireNonNull(factory.start(settings, bridge.service()), "factory's source");

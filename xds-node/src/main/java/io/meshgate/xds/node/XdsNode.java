@@ -21,6 +21,7 @@ import io.meshgate.discovery.RegistrationView;
 import io.meshgate.discovery.consul.ConsulClient;
 import io.meshgate.discovery.dns.DnsResolver;
 import io.meshgate.discovery.nomad.NomadClient;
+import io.meshgate.meshbridge.consul.AgentServices;
 import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.meshca.MeshCaRoots;
 import io.meshgate.meshbridge.meshca.MeshCaSource;
@@ -28,6 +29,7 @@ import io.meshgate.xds.identity.BridgeSources;
 import io.meshgate.xds.identity.IdentityService;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;
+import io.meshgate.xds.register.ConsulGatewayRegistrations;
 import io.meshgate.xds.register.RegistrationService;
 import io.meshgate.xds.register.RegistrationStore;
 import io.meshgate.xds.register.SidecarRegistrations;
@@ -38,6 +40,7 @@ import io.meshgate.xds.security.TokenKeysView;
 import io.meshgate.xds.security.TokenVerifier;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.serve.StreamAdmission;
+import io.meshgate.xds.serve.StreamEvents;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.status.AckReporter;
 import io.meshgate.xds.status.Leadership;
@@ -51,6 +54,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -79,6 +83,7 @@ public final class XdsNode implements AutoCloseable {
   private final IdentityService identities;
   private final RegistrationView registered;
   private final SidecarRegistrations sidecars;
+  private final ConsulGatewayRegistrations consulGateways;
   private final Server xds;
   private final AdminServer admin;
   private final ServingLimits limits;
@@ -164,7 +169,14 @@ public final class XdsNode implements AutoCloseable {
             Clock.systemUTC(),
             settings.replicaId(),
             settings.registrationTtl());
-    ads.streamEvents(sidecars);
+    this.consulGateways =
+        new ConsulGatewayRegistrations(
+            settings.consul(),
+            this::currentConfig,
+            AgentServices::new,
+            settings.replicaId(),
+            ConsulGatewayRegistrations.DEFAULT_TTL);
+    ads.streamEvents(StreamEvents.all(List.of(sidecars, consulGateways)));
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(settings.xdsAddress())
@@ -230,6 +242,7 @@ public final class XdsNode implements AutoCloseable {
             config -> {
               discovery.configChanged(config);
               bridgeSources.configChanged(config);
+              consulGateways.reconcile();
               pipeline.accept(config);
             });
     credentialSweep.scheduleWithFixedDelay(
@@ -419,6 +432,7 @@ public final class XdsNode implements AutoCloseable {
     registrations.endAllStreams();
     identities.endAllStreams();
     sidecars.close();
+    consulGateways.close();
     etcdHealth.close();
     acks.close();
     status.close();

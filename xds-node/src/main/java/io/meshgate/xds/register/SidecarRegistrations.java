@@ -165,7 +165,8 @@ public final class SidecarRegistrations implements StreamEvents, AutoCloseable {
     return Resource.of(Kind.WORKLOAD, meta, workload);
   }
 
-  private static String shortHash(String nodeId) {
+  /** The first 5 bytes of a node id's SHA-256, in hex: part of names made for a proxy. */
+  static String shortHash(String nodeId) {
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256").digest(nodeId.getBytes(StandardCharsets.UTF_8));

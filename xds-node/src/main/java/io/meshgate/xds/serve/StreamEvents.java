@@ -3,6 +3,7 @@ package io.meshgate.xds.serve;
 import static java.util.Objects.requireNonNull;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,6 +20,22 @@ public interface StreamEvents {
         @Override
         public void closed(long id) {}
       };
+
+  /** Tells each of {@code events}, in order. */
+  static StreamEvents all(List<StreamEvents> events) {
+    List<StreamEvents> each = List.copyOf(events);
+    return new StreamEvents() {
+      @Override
+      public void opened(Opened stream) {
+        each.forEach(e -> e.opened(stream));
+      }
+
+      @Override
+      public void closed(long id) {
+        each.forEach(e -> e.closed(id));
+      }
+    };
+  }
 
   /**
    * An admitted stream.

@@ -5,12 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.DeleteOption;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.meshgate.config.codec.YamlDocuments;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.pem.Pem;
@@ -24,10 +33,14 @@ import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.serve.ProxyGroups;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.translate.BridgeConfigs;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -135,6 +148,68 @@ class NodeConsulBridgeIT {
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> refusal().isEmpty() && endpointPort().orElse(0) == 21000);
+  }
+
+  @Test
+  void aConnectedGatewayEnvoyIsAConnectNativeInstanceInConsul() throws Exception {
+    // given: the bridge in etcd
+    put(
+        BridgeConfigs.consulGateway(
+            "public", "web", consul.connectTrustDomain(), consul.address(), "meshgate-edge"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> node.snapshots().get(GROUP).isPresent());
+
+    // when: an Envoy of the Gateway opens its ADS stream
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(node.xdsAddress()).usePlaintext().build();
+    try {
+      StreamObserver<DiscoveryRequest> requests =
+          AggregatedDiscoveryServiceGrpc.newStub(channel)
+              .streamAggregatedResources(
+                  new StreamObserver<DiscoveryResponse>() {
+                    @Override
+                    public void onNext(DiscoveryResponse value) {}
+
+                    @Override
+                    public void onError(Throwable t) {}
+
+                    @Override
+                    public void onCompleted() {}
+                  });
+      requests.onNext(
+          DiscoveryRequest.newBuilder()
+              .setNode(
+                  Node.newBuilder()
+                      .setId("public-envoy-1")
+                      .setMetadata(
+                          Struct.newBuilder()
+                              .putFields(
+                                  ProxyGroups.GATEWAY,
+                                  Value.newBuilder().setStringValue("edge/public").build())))
+              .setTypeUrl(TypeUrls.CLUSTER)
+              .build());
+
+      // then: Consul lists it as a Connect-capable instance of the gateway's service, passing
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> consul.requests().stream().anyMatch(r -> r.uri().contains("service/register")));
+      String instances =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(consul.address() + "/v1/health/connect/meshgate-edge"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(instances)
+          .contains("\"Address\":\"127.0.0.1\"")
+          .contains("\"Port\":8080")
+          .contains("\"meshgate-node-id\":\"public-envoy-1\"")
+          .contains("\"Status\":\"passing\"");
+      requests.onCompleted();
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   /** The RefNotPermitted problem on the route, if the last build raised one. */
