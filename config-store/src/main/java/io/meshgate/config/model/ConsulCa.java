@@ -18,4 +18,9 @@ public record ConsulCa(
   public ConsulCa {
     requireNonNull(address, "address");
   }
+
+  /** Whether the bridge is in Consul's default admin partition (none named, or {@code default}). */
+  public boolean inDefaultPartition() {
+    return partition == null || partition.equals("default");
+  }
 }

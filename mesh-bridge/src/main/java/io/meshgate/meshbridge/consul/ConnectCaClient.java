@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The local Consul agent's Connect CA endpoints, as blocking queries: {@code GET
@@ -29,10 +30,16 @@ final class ConnectCaClient {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ConsulSettings settings;
+  private final Optional<String> namespace;
   private final HttpClient http;
 
-  ConnectCaClient(ConsulSettings settings) {
+  /**
+   * @param namespace the Consul namespace (Enterprise) of the leaf's service and of the intentions'
+   *     destinations, sent as {@code ns}; empty sends none (the token's default)
+   */
+  ConnectCaClient(ConsulSettings settings, Optional<String> namespace) {
     this.settings = requireNonNull(settings, "settings");
+    this.namespace = requireNonNull(namespace, "namespace");
     this.http =
         HashicorpHttp.client(
             settings.address().getScheme(),
@@ -53,7 +60,9 @@ final class ConnectCaClient {
       throws IOException, InterruptedException {
     Fetched answer =
         get(
-            "/v1/agent/connect/ca/leaf/" + URLEncoder.encode(service, StandardCharsets.UTF_8),
+            "/v1/agent/connect/ca/leaf/"
+                + URLEncoder.encode(service, StandardCharsets.UTF_8)
+                + namespaceParam("?"),
             index,
             wait,
             "Consul's leaf certificate for " + service);
@@ -69,13 +78,19 @@ final class ConnectCaClient {
     String name = URLEncoder.encode(service, StandardCharsets.UTF_8);
     Fetched answer =
         get(
-            "/v1/connect/intentions/match?by=destination&name=" + name,
+            "/v1/connect/intentions/match?by=destination&name=" + name + namespaceParam("&"),
             index,
             wait,
             "Consul's intentions for " + service);
     return new BlockingQuery.Answer<>(
         answer.index(),
         read(() -> ConsulIntention.read(answer.body(), service), "intentions for " + service));
+  }
+
+  private String namespaceParam(String separator) {
+    return namespace
+        .map(ns -> separator + "ns=" + URLEncoder.encode(ns, StandardCharsets.UTF_8))
+        .orElse("");
   }
 
   URI address() {

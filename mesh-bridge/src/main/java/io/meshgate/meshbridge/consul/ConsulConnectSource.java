@@ -60,6 +60,7 @@ public final class ConsulConnectSource implements IdentitySource {
   private static final String ROOTS = "roots";
   private static final String LEAF = "leaf";
 
+  private final Optional<String> namespace;
   private final String service;
   private final Clock clock;
   private final String agent;
@@ -78,15 +79,21 @@ public final class ConsulConnectSource implements IdentitySource {
   private volatile String warnedSerial = "";
 
   private ConsulConnectSource(
-      ConsulSettings consul, String service, Clock clock, Duration wait, Duration minInterval) {
+      ConsulSettings consul,
+      Optional<String> namespace,
+      String service,
+      Clock clock,
+      Duration wait,
+      Duration minInterval) {
+    this.namespace = requireNonNull(namespace, "namespace");
     this.service = requireNonNull(service, "service");
     this.clock = requireNonNull(clock, "clock");
     this.agent = consul.address().toString();
     this.consul = consul;
     this.wait = wait;
     this.minInterval = minInterval;
-    ConnectCaClient rootsClient = new ConnectCaClient(consul);
-    ConnectCaClient leafClient = new ConnectCaClient(consul);
+    ConnectCaClient rootsClient = new ConnectCaClient(consul, namespace);
+    ConnectCaClient leafClient = new ConnectCaClient(consul, namespace);
     this.rootsQuery =
         BlockingQuery.start(
             "consul-connect-roots",
@@ -117,7 +124,17 @@ public final class ConsulConnectSource implements IdentitySource {
   /** The same, with the blocking queries' wait and least interval between two requests. */
   public static ConsulConnectSource start(
       ConsulSettings consul, String service, Clock clock, Duration wait, Duration minInterval) {
-    return new ConsulConnectSource(consul, service, clock, wait, minInterval);
+    return new ConsulConnectSource(consul, Optional.empty(), service, clock, wait, minInterval);
+  }
+
+  /**
+   * Starts watching the roots and the leaf of {@code service} in Consul namespace {@code namespace}
+   * (Enterprise; sent as {@code ns} with the leaf and intention queries).
+   */
+  public static ConsulConnectSource start(
+      ConsulSettings consul, Optional<String> namespace, String service, Clock clock) {
+    return new ConsulConnectSource(
+        consul, namespace, service, clock, DEFAULT_WAIT, Duration.ofMillis(100));
   }
 
   /** The service the leaf is for. */
@@ -213,7 +230,7 @@ public final class ConsulConnectSource implements IdentitySource {
         String name = target.name();
         String what = "intentions for " + name;
         AtomicReference<List<ConsulIntention>> latest = new AtomicReference<>(List.of());
-        ConnectCaClient client = new ConnectCaClient(consul);
+        ConnectCaClient client = new ConnectCaClient(consul, namespace);
         BlockingQuery<List<ConsulIntention>> query =
             BlockingQuery.start(
                 "consul-intentions-" + name,

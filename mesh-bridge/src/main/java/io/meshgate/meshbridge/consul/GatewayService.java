@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -27,6 +28,7 @@ import java.util.TreeMap;
  * @param ttl the check's TTL
  * @param deregisterAfter how long after going critical Consul removes the instance (Consul's
  *     minimum is one minute)
+ * @param namespace the Consul namespace (Enterprise) to register in; empty: the token's default
  */
 public record GatewayService(
     String id,
@@ -35,7 +37,8 @@ public record GatewayService(
     int port,
     Map<String, String> meta,
     Duration ttl,
-    Duration deregisterAfter) {
+    Duration deregisterAfter,
+    Optional<String> namespace) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Consul's limits on service meta. */
@@ -50,6 +53,7 @@ public record GatewayService(
     requireNonNull(address, "address");
     requireNonNull(ttl, "ttl");
     requireNonNull(deregisterAfter, "deregisterAfter");
+    requireNonNull(namespace, "namespace");
     if (id.isEmpty() || name.isEmpty()) {
       throw new IllegalArgumentException("id and name: " + id + ", " + name + " (expected: both)");
     }
@@ -94,6 +98,7 @@ public record GatewayService(
     body.put("Name", name);
     body.put("Address", address);
     body.put("Port", port);
+    namespace.ifPresent(ns -> body.put("Namespace", ns));
     body.putArray("Tags").add("meshgate");
     ObjectNode metaNode = body.putObject("Meta");
     new TreeMap<>(meta).forEach(metaNode::put);

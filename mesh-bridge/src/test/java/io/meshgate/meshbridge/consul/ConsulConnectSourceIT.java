@@ -117,6 +117,40 @@ class ConsulConnectSourceIT extends IdentitySourceContract {
   }
 
   @Test
+  void aConsulNamespaceGoesWithTheLeafAndTheIntentionQueries() {
+    assumeTrue(REAL.isEmpty(), "needs the double's request log");
+    // given: a source in Consul namespace team-a (Enterprise; the double ignores it)
+    consul = opened(ConsulApiDouble.builder().clock(clock).start());
+    IdentitySource source =
+        opened(
+            ConsulConnectSource.start(
+                ConsulSettings.at(URI.create(consul.address())),
+                Optional.of("team-a"),
+                GATEWAY,
+                clock));
+
+    // when: the build names a target, once the source knows Consul's trust domain
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.trustDomain().isPresent());
+    source.watchTargets(
+        Set.of(SpiffeId.consulService(consul.connectTrustDomain(), "team-a", "dc1", "web")));
+
+    // then: both queries carry ns=team-a; the roots, which are the datacenter's, do not
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                consul.requests().stream()
+                    .anyMatch(r -> r.uri().startsWith("/v1/connect/intentions/match")));
+    assertThat(consul.requests())
+        .extracting(ConsulApiDouble.ReceivedRequest::uri)
+        .anyMatch(u -> u.startsWith("/v1/agent/connect/ca/leaf/" + GATEWAY + "?ns=team-a"))
+        .anyMatch(
+            u -> u.startsWith("/v1/connect/intentions/match?by=destination&name=web&ns=team-a"))
+        .filteredOn(u -> u.startsWith("/v1/agent/connect/ca/roots"))
+        .allMatch(u -> !u.contains("ns="));
+  }
+
+  @Test
   void anIntentionThatDeniesTheGatewayATargetIsReportedAndFollowed() {
     assumeTrue(REAL.isEmpty(), "needs the double's levers");
     // given: the gateway's identity, and web as a target the build names

@@ -52,10 +52,11 @@ import org.slf4j.LoggerFactory;
  * one. The node's credentials, its token ({@code CONSUL_HTTP_TOKEN}) and client certificate ({@code
  * CONSUL_CLIENT_CERT}, {@code CONSUL_CLIENT_KEY}), go only to the node's own agent: a bridge whose
  * address is another (scheme, host and port) gets none, so that a MeshBridge, which any namespace
- * may write, cannot send the node's Consul token elsewhere. Not yet done: the bridge's {@code
- * ca.consul.token} (a Secret reference) is not read; {@code ca.consul.namespace} and {@code
- * partition} are not sent to the agent (they only shape the SPIFFE IDs asked for). Standalone
- * bridges and Consul ones with another CA get no source.
+ * may write, cannot send the node's Consul token elsewhere. The bridge's {@code
+ * ca.consul.namespace} goes with the leaf and intention queries ({@code ns}); a bridge in a
+ * partition other than {@code default} gets no source (the resolver reports it). Not yet done: the
+ * bridge's {@code ca.consul.token} (a Secret reference) is not read. Standalone bridges and Consul
+ * ones with another CA get no source.
  *
  * <p>Istio bridges: one {@code IstioCaSource} per (bridge, Gateway identity), asking istiod at
  * {@code ca.istio.address} with this node's {@link IstioAccess} (its token, read for each request,
@@ -68,10 +69,13 @@ import org.slf4j.LoggerFactory;
 public final class BridgeSources implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BridgeSources.class);
 
-  /** Starts the identity source of one Consul service at one agent. */
+  /**
+   * Starts the identity source of one Consul service at one agent, in a Consul namespace when the
+   * bridge names one.
+   */
   @FunctionalInterface
   public interface Factory {
-    IdentitySource start(ConsulSettings consul, String service);
+    IdentitySource start(ConsulSettings consul, Optional<String> namespace, String service);
   }
 
   /** Starts the identity source of one Istio workload identity at one istiod. */
@@ -102,20 +106,33 @@ public final class BridgeSources implements AutoCloseable {
    * datacenter of its CA. Two Gateways of a bridge with one service name share a source.
    *
    * @param datacenter {@code ca.consul.datacenter}, empty when not set
+   * @param namespace {@code ca.consul.namespace} (Consul Enterprise), empty when not set
    */
-  public record Bridge(ResourceKey bridge, String service, URI address, Optional<String> datacenter)
+  public record Bridge(
+      ResourceKey bridge,
+      String service,
+      URI address,
+      Optional<String> datacenter,
+      Optional<String> namespace)
       implements Comparable<Bridge> {
     private static final Comparator<Bridge> ORDER =
         Comparator.comparing(Bridge::bridge)
             .thenComparing(Bridge::service)
             .thenComparing(Bridge::address)
-            .thenComparing(b -> b.datacenter().orElse(""));
+            .thenComparing(b -> b.datacenter().orElse(""))
+            .thenComparing(b -> b.namespace().orElse(""));
 
     public Bridge {
       requireNonNull(bridge, "bridge");
       requireNonNull(service, "service");
       requireNonNull(address, "address");
       requireNonNull(datacenter, "datacenter");
+      requireNonNull(namespace, "namespace");
+    }
+
+    /** Without a namespace. */
+    public Bridge(ResourceKey bridge, String service, URI address, Optional<String> datacenter) {
+      this(bridge, service, address, datacenter, Optional.empty());
     }
 
     @Override
@@ -164,7 +181,8 @@ public final class BridgeSources implements AutoCloseable {
     return of(
         node,
         istio,
-        (consul, service) -> ConsulConnectSource.start(consul, service, Clock.systemUTC()),
+        (consul, namespace, service) ->
+            ConsulConnectSource.start(consul, namespace, service, Clock.systemUTC()),
         settings -> IstioCaSource.start(settings, Clock.systemUTC()));
   }
 
@@ -323,7 +341,7 @@ public final class BridgeSources implements AutoCloseable {
         continue;
       }
       ConsulCa consul = spec.ca().consul();
-      if (spec.mesh() != MeshKind.CONSUL || consul == null) {
+      if (spec.mesh() != MeshKind.CONSUL || consul == null || !consul.inDefaultPartition()) {
         continue;
       }
       URI address;
@@ -337,7 +355,12 @@ public final class BridgeSources implements AutoCloseable {
       for (String gateway : spec.gateways()) {
         String service = spec.serviceName() == null ? gateway : spec.serviceName();
         wanted.add(
-            new Bridge(resource.key(), service, address, Optional.ofNullable(consul.datacenter())));
+            new Bridge(
+                resource.key(),
+                service,
+                address,
+                Optional.ofNullable(consul.datacenter()),
+                Optional.ofNullable(consul.namespace())));
       }
     }
     return wanted;
@@ -452,7 +475,9 @@ public final class BridgeSources implements AutoCloseable {
     ConsulSettings settings = agentSettings(node, bridge.address());
     IdentitySource source;
     try {
-      source = requireNonNull(factory.start(settings, bridge.service()), "factory's source");
+      source =
+          requireNonNull(
+              factory.start(settings, bridge.namespace(), bridge.service()), "factory's source");
     } catch (RuntimeException e) {
       log.warn("cannot start the identity source of {}: {}", bridge, e.toString());
       return null;

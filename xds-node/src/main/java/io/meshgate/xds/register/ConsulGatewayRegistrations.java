@@ -54,6 +54,9 @@ import org.slf4j.LoggerFactory;
  * DeregisterCriticalServiceAfter}), unless the proxy came back first. When the config no longer
  * joins the Gateway to that bridge while its stream is open, the instance is deregistered at once.
  *
+ * <p>The bridge's {@code ca.consul.namespace} (Consul Enterprise) is the instance's {@code
+ * Namespace}; a bridge in a partition other than {@code default} registers nothing.
+ *
  * <p>Credentials as for the identity sources ({@link BridgeSources#agentSettings}): this node's
  * Consul token and client certificate go only to its own agent. The token needs {@code
  * service:write} on the service. A refusal or an unreachable agent is logged and tried again on the
@@ -278,6 +281,7 @@ public final class ConsulGatewayRegistrations implements StreamEvents, AutoClose
         ConsulCa consul = spec.ca().consul();
         if (spec.mesh() != MeshKind.CONSUL
             || consul == null
+            || !consul.inDefaultPartition()
             || !bridge.key().namespace().equals(gatewayKey.namespace())
             || !spec.gateways().contains(gatewayKey.name())
             || port == 0) {
@@ -306,7 +310,8 @@ public final class ConsulGatewayRegistrations implements StreamEvents, AutoClose
                     "meshgate-node-id",
                     limit(stream.nodeId())),
                 ttl,
-                DEREGISTER_AFTER);
+                DEREGISTER_AFTER,
+                Optional.ofNullable(consul.namespace()));
         wanted.put(
             new Registered(address, instance),
             clients.computeIfAbsent(

@@ -216,6 +216,18 @@ final class Bridges {
         continue;
       }
       Bridge bridge = found.get();
+      ConsulCa consul = spec.ca().consul();
+      if (bridge instanceof ConsulBridge && !consul.inDefaultPartition()) {
+        // Consul puts a non-default partition into its SPIFFE IDs and SNI in a form meshgate does
+        // not write yet: a bridge that would get both wrong joins nothing.
+        context.problem(
+            resource,
+            "/spec/ca/consul/partition",
+            ProblemReason.UNSUPPORTED_VALUE,
+            "Consul admin partitions other than default are not supported yet; the bridge"
+                + " joins nothing");
+        continue;
+      }
       index.bridges.add(bridge);
       identityProblems(context, bridge);
       for (int i = 0; i < spec.backends().size(); i++) {

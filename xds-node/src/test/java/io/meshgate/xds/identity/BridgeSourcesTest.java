@@ -37,7 +37,7 @@ class BridgeSourcesTest {
   private final BridgeSources sources =
       BridgeSources.of(
           Optional.empty(),
-          (consul, service) -> {
+          (consul, namespace, service) -> {
             FakeSource source = new FakeSource(consul, service);
             started.add(source);
             return source;
@@ -209,7 +209,7 @@ class BridgeSourcesTest {
     try (BridgeSources withNode =
         BridgeSources.of(
             Optional.of(node),
-            (consul, service) -> {
+            (consul, namespace, service) -> {
               seen.add(consul);
               return new FakeSource(consul, service);
             })) {
@@ -326,7 +326,7 @@ class BridgeSourcesTest {
         BridgeSources.of(
             Optional.empty(),
             Optional.of(access),
-            (consul, service) -> new FakeSource(consul, service),
+            (consul, namespace, service) -> new FakeSource(consul, service),
             settings -> {
               istioStarted.add(settings);
               return new FakeSource(ConsulSettings.at(URI.create("http://unused")), "istio");

@@ -34,7 +34,7 @@ class PipelineBridgeSourcesTest {
   private final List<Set<SpiffeId>> asked = new CopyOnWriteArrayList<>();
   private final List<Runnable> sourceListeners = new CopyOnWriteArrayList<>();
   private final BridgeSources bridges =
-      BridgeSources.of(Optional.empty(), (consul, service) -> new Recording());
+      BridgeSources.of(Optional.empty(), (consul, namespace, service) -> new Recording());
   private final Pipeline pipeline =
       new Pipeline(
           new SnapshotStore(),

@@ -8,6 +8,7 @@ import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ProblemReason;
+import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.resolve.Resolver;
@@ -85,6 +86,34 @@ class BridgeStatusTest {
     assertThat(problems.get(0).toString())
         .contains("serving the last certificate for " + ID)
         .contains("the Consul agent is down (since " + since + ")");
+  }
+
+  @Test
+  void aBridgeInANonDefaultConsulPartitionIsRefusedAndJoinsNothing() {
+    // given: the bridge in partition team-a, whose IDs and SNI Consul writes in another form
+    ConfigSnapshot partitioned =
+        Cases.snapshot(
+            BridgeConfigs.consulGateway("public", "web", TD, "http://127.0.0.1:8500", null)
+                .replace("datacenter: dc1}", "datacenter: dc1, partition: team-a}"));
+
+    // when
+    ResolvedIr resolved =
+        Resolver.resolve(
+            partitioned,
+            StaticEndpointSource.from(partitioned),
+            KeyRing.empty(),
+            MeshSettings.DEFAULTS,
+            TestIdentities.forConfig(partitioned));
+
+    // then: one problem at the field, and the Gateway's cluster to web carries no mesh TLS
+    List<Problem> problems =
+        resolved.problems().stream().filter(p -> p.toString().startsWith("MeshBridge/")).toList();
+    assertThat(problems).hasSize(1);
+    assertThat(problems.get(0).reason()).isEqualTo(ProblemReason.UNSUPPORTED_VALUE);
+    assertThat(problems.get(0).toString())
+        .contains("/spec/ca/consul/partition")
+        .contains("partitions other than default are not supported");
+    assertThat(Cases.irYaml(resolved)).doesNotContain("web.default.dc1.internal");
   }
 
   private static List<Problem> bridgeProblems(Identities identities) {
