@@ -36,8 +36,8 @@ import java.util.stream.Collectors;
  *
  * @param authority ca-cert.pem with its key: what signs the leaves
  * @param chain what a leaf is served with, after the leaf: ca-cert.pem's certificate, then the
- *     intermediates above it, without the root (peers hold the root already; Envoy and Istio's
- *     proxies send the chain up to, not including, the root)
+ *     intermediates above it, without the root (peers validate against the root they hold; a root
+ *     in the chain adds bytes, not trust)
  * @param roots root-cert.pem's certificates, in the file's order: the trust bundle (during a root
  *     rotation the operator lists the old root and the new one)
  */

@@ -50,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * ID as its only URI SAN, client and server use, valid from 5 minutes before the issue ({@link
  * MeshCaSettings#BACKDATE}, for peers whose clocks are behind) to the TTL after it, cut short where
  * {@code ca-cert.pem} expires. The chain served is the leaf, then {@code cert-chain.pem} without
- * the root it may end with: what Istio's proxies send and Envoy expects (peers hold the root; a
- * root in the chain is never what they trust it by). The bundle is every certificate of {@code
- * root-cert.pem}, so that during a root rotation the old root and the new are trusted together.
+ * the root it may end with: peers validate against the root they already hold from their own
+ * bundle, never against one the chain brings (TLS lets the sender leave the trust anchor out), so
+ * Envoy gets the leaf and the intermediates, as {@link IssuedIdentity} says every source serves
+ * them. The bundle is every certificate of {@code root-cert.pem}, so that during a root rotation
+ * the old root and the new are trusted together.
  *
  * <p><b>Renewal.</b> A leaf is re-issued after 2/3 of its life from its issue ({@link
  * IssuedIdentity#refreshAt()}), as the other sources do; listeners are told at the first poll after
