@@ -5,10 +5,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Where identities come from: meshgate's mesh CA, Consul Connect's CA or istiod. A source issues
- * certificates for the SPIFFE IDs a build asks for, keeps them until they are due, and calls its
- * listeners when a new snapshot would differ (a certificate is due, a root was added or retired).
- * Private keys stay in this process's memory. Thread-safe.
+ * Where identities come from: meshgate's mesh CA, Consul Connect's CA, istiod, or an Istio mesh's
+ * plugged-in CA files. A source issues certificates for the SPIFFE IDs a build asks for, keeps them
+ * until they are due, and calls its listeners when a new snapshot would differ (a certificate is
+ * due, a root was added or retired). Private keys stay in this process's memory. Thread-safe.
  */
 public interface IdentitySource extends AutoCloseable {
   /**
