@@ -160,5 +160,13 @@ final class BackendRules {
       problems.add(
           "/spec/ca/" + expected, "is required for mesh " + Wire.name(bridge.mesh()), null);
     }
+    if (ca.istio() != null) {
+      SpecRules.exactlyOne(
+          "/spec/ca/istio",
+          "ca.istio",
+          List.of("address", "pluggedIn"),
+          Arrays.asList(ca.istio().address(), ca.istio().usesPluggedIn() ? Boolean.TRUE : null),
+          problems);
+    }
   }
 }

@@ -4,6 +4,7 @@ import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.discovery.nomad.NomadSettings;
 import io.meshgate.meshbridge.meshca.MeshCaSettings;
 import io.meshgate.xds.identity.IstioAccess;
+import io.meshgate.xds.identity.IstioPluggedCa;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.ServingLimits;
@@ -201,6 +202,20 @@ final class NodeCommand implements Callable<Integer> {
   Path istioCaFile;
 
   @Option(
+      names = "--istio-cacerts-dir",
+      descriptionKey = "istio-cacerts-dir",
+      description =
+          "The Istio mesh's plugged-in CA files (ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem, as istiod's cacerts); MeshBridges with ca.istio.pluggedIn get identities this node signs with them (env MESHGATE_ISTIO_CACERTS_DIR; default: none).")
+  Path istioCacertsDir;
+
+  @Option(
+      names = "--istio-cacerts-namespace",
+      descriptionKey = "istio-cacerts-namespace",
+      description =
+          "The one Istio namespace the plugged-in CA issues identities in (env MESHGATE_ISTIO_CACERTS_NAMESPACE; required with --istio-cacerts-dir).")
+  String istioCacertsNamespace;
+
+  @Option(
       names = "--history-limit",
       descriptionKey = "history-limit",
       defaultValue = "10",
@@ -286,6 +301,21 @@ final class NodeCommand implements Callable<Integer> {
     }
     if (istioTokenFile != null) {
       builder.istio(new IstioAccess(istioTokenFile, istioCaFile));
+    }
+    if ((istioCacertsDir == null) != (istioCacertsNamespace == null)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--istio-cacerts-dir and --istio-cacerts-namespace go together"
+              + " (MESHGATE_ISTIO_CACERTS_DIR, MESHGATE_ISTIO_CACERTS_NAMESPACE): the namespace"
+              + " bounds which Istio identities this node may sign");
+    }
+    if (istioCacertsDir != null) {
+      try {
+        builder.istioPluggedCa(new IstioPluggedCa(istioCacertsDir, istioCacertsNamespace));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--istio-cacerts-namespace: " + e.getMessage());
+      }
     }
     // Consul and Nomad are configured as HashiCorp's own tools are: CONSUL_*, NOMAD_*.
     ConsulSettings.fromEnvironment(System.getenv()).ifPresent(builder::consul);

@@ -18,10 +18,13 @@ import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.meshbridge.istio.IstioCaSettings;
 import io.meshgate.meshbridge.istio.IstioCaSource;
+import io.meshgate.meshbridge.istio.PluggedCaSettings;
+import io.meshgate.meshbridge.istio.PluggedCaSource;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -61,7 +64,10 @@ import org.slf4j.LoggerFactory;
  * <p>Istio bridges: one {@code IstioCaSource} per (bridge, Gateway identity), asking istiod at
  * {@code ca.istio.address} with this node's {@link IstioAccess} (its token, read for each request,
  * and the Istio root istiod's TLS must chain to, so the token reaches only istiod). A node without
- * that access starts none (said once per bridge).
+ * that access starts none (said once per bridge). Istio bridges with {@code ca.istio.pluggedIn}
+ * instead share one {@code PluggedCaSource} per trust domain that signs with this node's {@link
+ * IstioPluggedCa} files, and is asked only for the IDs of the one Istio namespace those files may
+ * sign in; a node without the files starts none (said once per bridge).
  *
  * <p>Thread-safe: {@link #configChanged} and {@link #close} run one at a time; {@link #sources},
  * {@link #snapshotsFor} and listeners read an immutable view of the running sources.
@@ -82,6 +88,14 @@ public final class BridgeSources implements AutoCloseable {
   @FunctionalInterface
   public interface IstioFactory {
     IdentitySource start(IstioCaSettings settings);
+  }
+
+  /**
+   * Starts the source that signs with an Istio mesh's plugged-in CA files, for one trust domain.
+   */
+  @FunctionalInterface
+  public interface PluggedFactory {
+    IdentitySource start(PluggedCaSettings settings);
   }
 
   /** What one Istio source is for: a MeshBridge and the settings its Gateway's identity takes. */
@@ -143,6 +157,8 @@ public final class BridgeSources implements AutoCloseable {
 
   private final Optional<ConsulSettings> node;
   private final Optional<IstioAccess> istio;
+  private final Optional<IstioPluggedCa> plugged;
+  private final PluggedFactory pluggedFactory;
   // Null for none(): config is ignored.
   private final @Nullable Factory factory;
   private final @Nullable IstioFactory istioFactory;
@@ -152,17 +168,23 @@ public final class BridgeSources implements AutoCloseable {
   private volatile SortedMap<Bridge, IdentitySource> running = Collections.emptySortedMap();
   private volatile SortedMap<IstioBridge, IdentitySource> runningIstio =
       Collections.emptySortedMap();
+  // By trust domain: one source signs every Gateway identity of that domain the builds ask for.
+  private volatile SortedMap<String, IdentitySource> runningPlugged = Collections.emptySortedMap();
   private boolean closed;
 
   private BridgeSources(
       Optional<ConsulSettings> node,
       Optional<IstioAccess> istio,
       @Nullable Factory factory,
-      @Nullable IstioFactory istioFactory) {
+      @Nullable IstioFactory istioFactory,
+      Optional<IstioPluggedCa> plugged,
+      PluggedFactory pluggedFactory) {
     this.node = requireNonNull(node, "node");
     this.istio = requireNonNull(istio, "istio");
     this.factory = factory;
     this.istioFactory = istioFactory;
+    this.plugged = requireNonNull(plugged, "plugged");
+    this.pluggedFactory = requireNonNull(pluggedFactory, "pluggedFactory");
   }
 
   /**
@@ -178,12 +200,42 @@ public final class BridgeSources implements AutoCloseable {
    * istio} access.
    */
   public static BridgeSources of(Optional<ConsulSettings> node, Optional<IstioAccess> istio) {
-    return of(
+    return of(node, istio, Optional.empty());
+  }
+
+  /**
+   * The same, and a source signing with {@code plugged}'s files for the Istio bridges that say
+   * {@code ca.istio.pluggedIn} ({@link PluggedCaSource}).
+   */
+  public static BridgeSources of(
+      Optional<ConsulSettings> node,
+      Optional<IstioAccess> istio,
+      Optional<IstioPluggedCa> plugged) {
+    return new BridgeSources(
         node,
         istio,
         (consul, namespace, service) ->
             ConsulConnectSource.start(consul, namespace, service, Clock.systemUTC()),
-        settings -> IstioCaSource.start(settings, Clock.systemUTC()));
+        settings -> IstioCaSource.start(settings, Clock.systemUTC()),
+        plugged,
+        settings -> PluggedCaSource.start(settings, Clock.systemUTC()));
+  }
+
+  /** Sources from the factories, and plugged-in CA sources from {@code pluggedFactory}. */
+  public static BridgeSources of(
+      Optional<ConsulSettings> node,
+      Optional<IstioAccess> istio,
+      Factory factory,
+      IstioFactory istioFactory,
+      Optional<IstioPluggedCa> plugged,
+      PluggedFactory pluggedFactory) {
+    return new BridgeSources(
+        node,
+        istio,
+        requireNonNull(factory, "factory"),
+        requireNonNull(istioFactory, "istioFactory"),
+        plugged,
+        pluggedFactory);
   }
 
   /** Sources from {@code factory}, no Istio ones. */
@@ -201,12 +253,15 @@ public final class BridgeSources implements AutoCloseable {
         node,
         istio,
         requireNonNull(factory, "factory"),
-        requireNonNull(istioFactory, "istioFactory"));
+        requireNonNull(istioFactory, "istioFactory"),
+        Optional.empty(),
+        settings -> null);
   }
 
   /** None, whatever the config: for pipelines without bridged meshes. */
   public static BridgeSources none() {
-    return new BridgeSources(Optional.empty(), Optional.empty(), null, null);
+    return new BridgeSources(
+        Optional.empty(), Optional.empty(), null, null, Optional.empty(), settings -> null);
   }
 
   /**
@@ -259,16 +314,37 @@ public final class BridgeSources implements AutoCloseable {
         }
       }
       changed |= !istioBefore.keySet().equals(istioAfter.keySet());
+      Map<String, IdentitySource> pluggedBefore = runningPlugged;
+      SortedMap<String, IdentitySource> pluggedAfter = new TreeMap<>();
+      for (String trustDomain : wantedPlugged(config)) {
+        IdentitySource kept = pluggedBefore.get(trustDomain);
+        IdentitySource source = kept != null ? kept : startPlugged(trustDomain);
+        if (source != null) {
+          pluggedAfter.put(trustDomain, source);
+        }
+      }
+      runningPlugged = Collections.unmodifiableSortedMap(pluggedAfter);
+      for (Map.Entry<String, IdentitySource> entry : pluggedBefore.entrySet()) {
+        if (!pluggedAfter.containsKey(entry.getKey())) {
+          log.info("closing the plugged-in CA source of {}", entry.getKey());
+          closeQuietly(entry.getValue());
+        }
+      }
+      changed |= !pluggedBefore.keySet().equals(pluggedAfter.keySet());
     }
     if (changed) {
       fire();
     }
   }
 
-  /** The running sources: Consul's by bridge then service, then Istio's by bridge then ID. */
+  /**
+   * The running sources: Consul's by bridge then service, Istio's by bridge then ID, then the
+   * plugged-in CA's by trust domain.
+   */
   public List<IdentitySource> sources() {
     List<IdentitySource> sources = new ArrayList<>(running.values());
     sources.addAll(runningIstio.values());
+    sources.addAll(runningPlugged.values());
     return List.copyOf(sources);
   }
 
@@ -303,8 +379,11 @@ public final class BridgeSources implements AutoCloseable {
     requireNonNull(meshCa, "meshCa");
     List<IdentitySnapshot> snapshots = new ArrayList<>();
     meshCa.ifPresent(snapshots::add);
+    Collection<IdentitySource> signing = runningPlugged.values();
+    Set<SpiffeId> pluggedIds = plugged.map(p -> inNamespace(ids, p.namespace())).orElse(Set.of());
     for (IdentitySource source : sources()) {
-      snapshots.add(source.snapshotFor(ids));
+      // The plugged-in CA signs what it is asked: only the IDs of the namespace it may sign in.
+      snapshots.add(source.snapshotFor(signing.contains(source) ? pluggedIds : ids));
     }
     return new Identities(snapshots);
   }
@@ -322,15 +401,19 @@ public final class BridgeSources implements AutoCloseable {
   public void close() {
     Map<Bridge, IdentitySource> before;
     Map<IstioBridge, IdentitySource> istioBefore;
+    Map<String, IdentitySource> pluggedBefore;
     synchronized (this) {
       closed = true;
       before = running;
       istioBefore = runningIstio;
+      pluggedBefore = runningPlugged;
       running = Collections.emptySortedMap();
       runningIstio = Collections.emptySortedMap();
+      runningPlugged = Collections.emptySortedMap();
     }
     before.values().forEach(BridgeSources::closeQuietly);
     istioBefore.values().forEach(BridgeSources::closeQuietly);
+    pluggedBefore.values().forEach(BridgeSources::closeQuietly);
   }
 
   private Set<Bridge> wanted(ConfigSnapshot config) {
@@ -375,7 +458,7 @@ public final class BridgeSources implements AutoCloseable {
     for (Resource resource : config.ofKind(Kind.MESH_BRIDGE)) {
       MeshBridgeSpec spec = resource.spec(MeshBridgeSpec.class);
       IstioCa ca = spec.ca().istio();
-      if (spec.mesh() != MeshKind.ISTIO || ca == null) {
+      if (spec.mesh() != MeshKind.ISTIO || ca == null || ca.usesPluggedIn()) {
         continue;
       }
       if (istio.isEmpty()) {
@@ -409,6 +492,80 @@ public final class BridgeSources implements AutoCloseable {
       }
     }
     return wanted;
+  }
+
+  /**
+   * The trust domains of the Istio bridges that sign with the plugged-in CA; none without this
+   * node's files (said once per bridge), and a bridge whose Gateways' Istio namespace is not the
+   * one the files may sign in is told once and gets no identity.
+   */
+  private Set<String> wantedPlugged(ConfigSnapshot config) {
+    Set<String> wanted = new HashSet<>();
+    for (Resource resource : config.ofKind(Kind.MESH_BRIDGE)) {
+      MeshBridgeSpec spec = resource.spec(MeshBridgeSpec.class);
+      IstioCa ca = spec.ca().istio();
+      if (spec.mesh() != MeshKind.ISTIO || ca == null || !ca.usesPluggedIn()) {
+        continue;
+      }
+      if (plugged.isEmpty()) {
+        if (toldIstio.add(resource.key())) {
+          log.warn(
+              "{}: no identity source: this node has no Istio plugged-in CA files"
+                  + " (MESHGATE_ISTIO_CACERTS_DIR, MESHGATE_ISTIO_CACERTS_NAMESPACE)",
+              resource.key());
+        }
+        continue;
+      }
+      String namespace = ca.namespace() == null ? resource.metadata().namespace() : ca.namespace();
+      if (!namespace.equals(plugged.get().namespace()) && toldIstio.add(resource.key())) {
+        log.warn(
+            "{}: its Gateways' Istio namespace {} is not {}, the one this node's plugged-in CA may"
+                + " sign in (MESHGATE_ISTIO_CACERTS_NAMESPACE); they get no identity",
+            resource.key(),
+            namespace,
+            plugged.get().namespace());
+      }
+      wanted.add(spec.trustDomain());
+    }
+    return wanted;
+  }
+
+  private static Set<SpiffeId> inNamespace(Set<SpiffeId> ids, String namespace) {
+    Set<SpiffeId> in = new HashSet<>();
+    for (SpiffeId id : ids) {
+      if (id.asWorkload().map(w -> w.namespace().equals(namespace)).orElse(false)) {
+        in.add(id);
+      }
+    }
+    return in;
+  }
+
+  /** The plugged-in CA's source of a trust domain; null when its files cannot be used. */
+  private @Nullable IdentitySource startPlugged(String trustDomain) {
+    IdentitySource source;
+    try {
+      source =
+          pluggedFactory.start(
+              new PluggedCaSettings(
+                  plugged.orElseThrow().directory(), trustDomain, PluggedCaSettings.DEFAULT_TTL));
+    } catch (RuntimeException e) {
+      log.warn(
+          "cannot start the plugged-in CA source of trust domain {}: {}",
+          trustDomain,
+          e.getMessage());
+      return null;
+    }
+    if (source == null) {
+      return null;
+    }
+    log.info("started the plugged-in CA source of trust domain {}: {}", trustDomain, source);
+    source.onChange(
+        () -> {
+          if (runningPlugged.get(trustDomain) == source) {
+            fire();
+          }
+        });
+    return source;
   }
 
   /** An Istio bridge's source, told to fire while it is running; null when it could not start. */

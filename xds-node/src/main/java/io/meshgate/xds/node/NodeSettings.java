@@ -10,6 +10,7 @@ import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.discovery.nomad.NomadSettings;
 import io.meshgate.meshbridge.meshca.MeshCaSettings;
 import io.meshgate.xds.identity.IstioAccess;
+import io.meshgate.xds.identity.IstioPluggedCa;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.pipeline.Holdoff;
 import io.meshgate.xds.register.RegistrationService;
@@ -64,6 +65,9 @@ import java.util.Optional;
  * @param istio the token and Istio root this node asks istiod with for Istio MeshBridges ({@code
  *     MESHGATE_ISTIO_TOKEN_FILE}, {@code MESHGATE_ISTIO_CA_FILE}; default: none, so Istio bridges
  *     get no identity)
+ * @param istioPluggedCa the Istio plugged-in CA files this node signs Istio bridges' identities
+ *     with, and the Istio namespace it may issue in ({@code MESHGATE_ISTIO_CACERTS_DIR}, {@code
+ *     MESHGATE_ISTIO_CACERTS_NAMESPACE}; default: none)
  */
 public record NodeSettings(
     String kafka,
@@ -89,9 +93,11 @@ public record NodeSettings(
     Duration registrationTtl,
     MeshCaSettings meshCa,
     MeshSettings.DefaultPermission meshDefaultPermission,
-    Optional<IstioAccess> istio) {
+    Optional<IstioAccess> istio,
+    Optional<IstioPluggedCa> istioPluggedCa) {
   public NodeSettings {
     requireNonNull(istio, "istio");
+    requireNonNull(istioPluggedCa, "istioPluggedCa");
     requireNonNull(meshDefaultPermission, "meshDefaultPermission");
     requireNonNull(registrationTtl, "registrationTtl");
     requireNonNull(meshCa, "meshCa");
@@ -153,6 +159,7 @@ public record NodeSettings(
     private Path adminTokenFile;
     private ConsulSettings consul;
     private IstioAccess istio;
+    private IstioPluggedCa istioPluggedCa;
     private NomadSettings nomad;
     private String dnsServers;
     private Duration registrationTtl = RegistrationService.DEFAULT_TTL;
@@ -244,6 +251,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** The Istio plugged-in CA files this node signs Istio bridges' identities with. */
+    public Builder istioPluggedCa(IstioPluggedCa pluggedCa) {
+      this.istioPluggedCa = requireNonNull(pluggedCa, "pluggedCa");
+      return this;
+    }
+
     /** Where Consul services are watched ({@code CONSUL_HTTP_ADDR}, {@code CONSUL_*}). */
     public Builder consul(ConsulSettings consul) {
       this.consul = requireNonNull(consul, "consul");
@@ -322,7 +335,8 @@ public record NodeSettings(
           registrationTtl,
           new MeshCaSettings(trustDomain, meshCertTtl),
           meshDefaultPermission,
-          Optional.ofNullable(istio));
+          Optional.ofNullable(istio),
+          Optional.ofNullable(istioPluggedCa));
     }
   }
 

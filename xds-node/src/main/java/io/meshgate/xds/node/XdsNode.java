@@ -125,7 +125,8 @@ public final class XdsNode implements AutoCloseable {
     // The mesh CA, where this replica runs one: Envoys' identities and proxyless services' CSRs.
     Optional<IdentitySource> source = meshCa.map(IdentitySource.class::cast);
     // The CAs of the meshes MeshBridges join, reached with this node's Consul TLS files and token.
-    this.bridgeSources = BridgeSources.of(settings.consul(), settings.istio());
+    this.bridgeSources =
+        BridgeSources.of(settings.consul(), settings.istio(), settings.istioPluggedCa());
     this.pipeline =
         new Pipeline(
             store,

@@ -10,6 +10,7 @@ import io.meshgate.meshbridge.identity.SignedIdentity;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.meshbridge.identity.TrustBundle;
 import io.meshgate.meshbridge.istio.IstioCaSettings;
+import io.meshgate.meshbridge.istio.PluggedCaSettings;
 import io.meshgate.xds.translate.TestConfigs;
 import java.net.URI;
 import java.nio.file.Path;
@@ -313,6 +314,95 @@ class BridgeSourcesTest {
           gateways: [edge]
         """
         .formatted(name);
+  }
+
+  private static String pluggedBridge(String name, String trustDomain, String istioNamespace) {
+    return """
+        apiVersion: meshgate.io/v1alpha1
+        kind: MeshBridge
+        metadata: {name: %s, namespace: infra}
+        spec:
+          mesh: Istio
+          trustDomain: %s
+          ca: {istio: {pluggedIn: true, namespace: %s}}
+          gateways: [edge]
+        """
+        .formatted(name, trustDomain, istioNamespace);
+  }
+
+  @Test
+  void pluggedInBridgesShareOneSourcePerTrustDomainSigningWithTheNodesFiles() {
+    // given: a node with the plugged-in CA files, which may sign in Istio namespace gateways
+    List<PluggedCaSettings> pluggedStarted = new CopyOnWriteArrayList<>();
+    List<FakeSource> pluggedSources = new CopyOnWriteArrayList<>();
+    List<IstioCaSettings> istiodStarted = new CopyOnWriteArrayList<>();
+    try (BridgeSources withFiles =
+        BridgeSources.of(
+            Optional.empty(),
+            Optional.of(new IstioAccess(Path.of("/token"), Path.of("/root.pem"))),
+            (consul, namespace, service) -> new FakeSource(consul, service),
+            settings -> {
+              istiodStarted.add(settings);
+              return new FakeSource(ConsulSettings.at(URI.create("http://unused")), "istiod");
+            },
+            Optional.of(new IstioPluggedCa(Path.of("/etc/cacerts"), "gateways")),
+            settings -> {
+              pluggedStarted.add(settings);
+              FakeSource source =
+                  new FakeSource(ConsulSettings.at(URI.create("http://unused")), "plugged");
+              pluggedSources.add(source);
+              return source;
+            })) {
+      // when: two plugged-in bridges of one trust domain, one of another
+      withFiles.configChanged(
+          config(
+              pluggedBridge("a", "cluster.local", "gateways")
+                  + "---\n"
+                  + pluggedBridge("b", "cluster.local", "gateways")
+                  + "---\n"
+                  + pluggedBridge("c", "east.example", "gateways")));
+
+      // then: one source per trust domain, reading the node's directory; istiod is not asked
+      assertThat(pluggedStarted)
+          .extracting(PluggedCaSettings::trustDomain)
+          .containsExactlyInAnyOrder("cluster.local", "east.example");
+      assertThat(pluggedStarted)
+          .extracting(PluggedCaSettings::directory)
+          .containsOnly(Path.of("/etc/cacerts"));
+      assertThat(istiodStarted).isEmpty();
+
+      // and a build asks them only for IDs of the namespace the files may sign in
+      SpiffeId allowed = SpiffeId.workload("cluster.local", "gateways", "edge");
+      SpiffeId other = SpiffeId.workload("cluster.local", "istio-system", "istiod");
+      withFiles.snapshotsFor(Set.of(allowed, other), Optional.empty());
+      assertThat(pluggedSources)
+          .allSatisfy(source -> assertThat(source.asked).containsExactly(Set.of(allowed)));
+
+      // and when the bridges go, their sources are closed
+      withFiles.configChanged(config(consulBridge("mesh", "http://consul-a:8500", "[edge]", "")));
+      assertThat(pluggedSources).allSatisfy(source -> assertThat(source.closed).isTrue());
+    }
+  }
+
+  @Test
+  void aNodeWithoutPluggedInFilesStartsNoSourceForAPluggedInBridge() {
+    List<PluggedCaSettings> pluggedStarted = new CopyOnWriteArrayList<>();
+    try (BridgeSources withoutFiles =
+        BridgeSources.of(
+            Optional.empty(),
+            Optional.empty(),
+            (consul, namespace, service) -> new FakeSource(consul, service),
+            settings -> null,
+            Optional.empty(),
+            settings -> {
+              pluggedStarted.add(settings);
+              return null;
+            })) {
+      withoutFiles.configChanged(config(pluggedBridge("a", "cluster.local", "gateways")));
+
+      assertThat(pluggedStarted).isEmpty();
+      assertThat(withoutFiles.sources()).isEmpty();
+    }
   }
 
   @Test
