@@ -57,9 +57,12 @@ import org.slf4j.LoggerFactory;
  * address is another (scheme, host and port) gets none, so that a MeshBridge, which any namespace
  * may write, cannot send the node's Consul token elsewhere. The bridge's {@code
  * ca.consul.namespace} goes with the leaf and intention queries ({@code ns}); a bridge in a
- * partition other than {@code default} gets no source (the resolver reports it). Not yet done: the
- * bridge's {@code ca.consul.token} (a Secret reference) is not read. Standalone bridges and Consul
- * ones with another CA get no source.
+ * partition other than {@code default} gets no source (the resolver reports it). A bridge that
+ * names {@code ca.consul.token} (a value sealed in a Secret of its namespace, {@link BridgeTokens})
+ * reaches its agent with that token instead, wherever the agent is, and without the node's client
+ * certificate; a token that cannot be read leaves the bridge without a source (said once per
+ * reason), and a changed one restarts it. Standalone bridges and Consul ones with another CA get no
+ * source.
  *
  * <p>Istio bridges: one {@code IstioCaSource} per (bridge, Gateway identity), asking istiod at
  * {@code ca.istio.address} with this node's {@link IstioAccess} (its token, read for each request,
@@ -121,13 +124,15 @@ public final class BridgeSources implements AutoCloseable {
    *
    * @param datacenter {@code ca.consul.datacenter}, empty when not set
    * @param namespace {@code ca.consul.namespace} (Consul Enterprise), empty when not set
+   * @param token the token {@code ca.consul.token} names, empty when it names none
    */
   public record Bridge(
       ResourceKey bridge,
       String service,
       URI address,
       Optional<String> datacenter,
-      Optional<String> namespace)
+      Optional<String> namespace,
+      Optional<BridgeTokens.Token> token)
       implements Comparable<Bridge> {
     private static final Comparator<Bridge> ORDER =
         Comparator.comparing(Bridge::bridge)
@@ -142,11 +147,12 @@ public final class BridgeSources implements AutoCloseable {
       requireNonNull(address, "address");
       requireNonNull(datacenter, "datacenter");
       requireNonNull(namespace, "namespace");
+      requireNonNull(token, "token");
     }
 
-    /** Without a namespace. */
+    /** Without a namespace or a token of its own. */
     public Bridge(ResourceKey bridge, String service, URI address, Optional<String> datacenter) {
-      this(bridge, service, address, datacenter, Optional.empty());
+      this(bridge, service, address, datacenter, Optional.empty(), Optional.empty());
     }
 
     @Override
@@ -159,6 +165,8 @@ public final class BridgeSources implements AutoCloseable {
   private final Optional<IstioAccess> istio;
   private final Optional<IstioPluggedCa> plugged;
   private final PluggedFactory pluggedFactory;
+  private final BridgeTokens tokens;
+  private final Set<String> toldTokens = new HashSet<>();
   // Null for none(): config is ignored.
   private final @Nullable Factory factory;
   private final @Nullable IstioFactory istioFactory;
@@ -178,7 +186,9 @@ public final class BridgeSources implements AutoCloseable {
       @Nullable Factory factory,
       @Nullable IstioFactory istioFactory,
       Optional<IstioPluggedCa> plugged,
-      PluggedFactory pluggedFactory) {
+      PluggedFactory pluggedFactory,
+      BridgeTokens tokens) {
+    this.tokens = requireNonNull(tokens, "tokens");
     this.node = requireNonNull(node, "node");
     this.istio = requireNonNull(istio, "istio");
     this.factory = factory;
@@ -211,6 +221,15 @@ public final class BridgeSources implements AutoCloseable {
       Optional<ConsulSettings> node,
       Optional<IstioAccess> istio,
       Optional<IstioPluggedCa> plugged) {
+    return of(node, istio, plugged, BridgeTokens.none());
+  }
+
+  /** The same, reading the tokens bridges name ({@code ca.consul.token}) with {@code tokens}. */
+  public static BridgeSources of(
+      Optional<ConsulSettings> node,
+      Optional<IstioAccess> istio,
+      Optional<IstioPluggedCa> plugged,
+      BridgeTokens tokens) {
     return new BridgeSources(
         node,
         istio,
@@ -218,7 +237,8 @@ public final class BridgeSources implements AutoCloseable {
             ConsulConnectSource.start(consul, namespace, service, Clock.systemUTC()),
         settings -> IstioCaSource.start(settings, Clock.systemUTC()),
         plugged,
-        settings -> PluggedCaSource.start(settings, Clock.systemUTC()));
+        settings -> PluggedCaSource.start(settings, Clock.systemUTC()),
+        tokens);
   }
 
   /** Sources from the factories, and plugged-in CA sources from {@code pluggedFactory}. */
@@ -228,14 +248,16 @@ public final class BridgeSources implements AutoCloseable {
       Factory factory,
       IstioFactory istioFactory,
       Optional<IstioPluggedCa> plugged,
-      PluggedFactory pluggedFactory) {
+      PluggedFactory pluggedFactory,
+      BridgeTokens tokens) {
     return new BridgeSources(
         node,
         istio,
         requireNonNull(factory, "factory"),
         requireNonNull(istioFactory, "istioFactory"),
         plugged,
-        pluggedFactory);
+        pluggedFactory,
+        tokens);
   }
 
   /** Sources from {@code factory}, no Istio ones. */
@@ -255,13 +277,20 @@ public final class BridgeSources implements AutoCloseable {
         requireNonNull(factory, "factory"),
         requireNonNull(istioFactory, "istioFactory"),
         Optional.empty(),
-        settings -> null);
+        settings -> null,
+        BridgeTokens.none());
   }
 
   /** None, whatever the config: for pipelines without bridged meshes. */
   public static BridgeSources none() {
     return new BridgeSources(
-        Optional.empty(), Optional.empty(), null, null, Optional.empty(), settings -> null);
+        Optional.empty(),
+        Optional.empty(),
+        null,
+        null,
+        Optional.empty(),
+        settings -> null,
+        BridgeTokens.none());
   }
 
   /**
@@ -435,6 +464,20 @@ public final class BridgeSources implements AutoCloseable {
             "{}: no identity source, the address is no URI: {}", resource.key(), e.getMessage());
         continue;
       }
+      Optional<BridgeTokens.Token> token = Optional.empty();
+      if (consul.token() != null) {
+        BridgeTokens.Read read = tokens.read(config, resource, consul.token());
+        if (read instanceof BridgeTokens.Unreadable unreadable) {
+          if (toldTokens.add(resource.key() + ": " + unreadable.reason())) {
+            log.warn(
+                "{}: no identity source, ca.consul.token cannot be read: {}",
+                resource.key(),
+                unreadable.reason());
+          }
+          continue;
+        }
+        token = Optional.of((BridgeTokens.Token) read);
+      }
       for (String gateway : spec.gateways()) {
         String service = spec.serviceName() == null ? gateway : spec.serviceName();
         wanted.add(
@@ -443,7 +486,8 @@ public final class BridgeSources implements AutoCloseable {
                 service,
                 address,
                 Optional.ofNullable(consul.datacenter()),
-                Optional.ofNullable(consul.namespace())));
+                Optional.ofNullable(consul.namespace()),
+                token));
       }
     }
     return wanted;
@@ -612,6 +656,20 @@ public final class BridgeSources implements AutoCloseable {
         .orElseGet(() -> ConsulSettings.at(address));
   }
 
+  /**
+   * How this node reaches the agent at {@code address} with a bridge's own token: trusting {@code
+   * node}'s CA file, without the node's client certificate.
+   */
+  public static ConsulSettings withToken(
+      Optional<ConsulSettings> node, URI address, BridgeTokens.Token token) {
+    return new ConsulSettings(
+        address,
+        Optional.of(token.value()),
+        node.flatMap(ConsulSettings::caCertificate),
+        Optional.empty(),
+        Optional.empty());
+  }
+
   /** Whether two addresses name one agent: same scheme, host and port (defaults filled in). */
   static boolean sameAgent(URI a, URI b) {
     return a.getScheme().equalsIgnoreCase(b.getScheme())
@@ -629,7 +687,10 @@ public final class BridgeSources implements AutoCloseable {
 
   /** The bridge's source, told to fire while it is running; null when it could not start. */
   private @Nullable IdentitySource start(Factory factory, Bridge bridge) {
-    ConsulSettings settings = agentSettings(node, bridge.address());
+    ConsulSettings settings =
+        bridge.token().isPresent()
+            ? withToken(node, bridge.address(), bridge.token().get())
+            : agentSettings(node, bridge.address());
     IdentitySource source;
     try {
       source =

@@ -26,6 +26,7 @@ import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.meshca.MeshCaRoots;
 import io.meshgate.meshbridge.meshca.MeshCaSource;
 import io.meshgate.xds.identity.BridgeSources;
+import io.meshgate.xds.identity.BridgeTokens;
 import io.meshgate.xds.identity.IdentityService;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;
@@ -125,8 +126,10 @@ public final class XdsNode implements AutoCloseable {
     // The mesh CA, where this replica runs one: Envoys' identities and proxyless services' CSRs.
     Optional<IdentitySource> source = meshCa.map(IdentitySource.class::cast);
     // The CAs of the meshes MeshBridges join, reached with this node's Consul TLS files and token.
+    BridgeTokens bridgeTokens = new BridgeTokens(unsealer(settings));
     this.bridgeSources =
-        BridgeSources.of(settings.consul(), settings.istio(), settings.istioPluggedCa());
+        BridgeSources.of(
+            settings.consul(), settings.istio(), settings.istioPluggedCa(), bridgeTokens);
     this.pipeline =
         new Pipeline(
             store,
@@ -176,7 +179,8 @@ public final class XdsNode implements AutoCloseable {
             this::currentConfig,
             AgentServices::new,
             settings.replicaId(),
-            ConsulGatewayRegistrations.DEFAULT_TTL);
+            ConsulGatewayRegistrations.DEFAULT_TTL,
+            bridgeTokens);
     ads.streamEvents(StreamEvents.all(List.of(sidecars, consulGateways)));
     try {
       NettyServerBuilder builder =
@@ -319,6 +323,18 @@ public final class XdsNode implements AutoCloseable {
       // rotation.
       return KeyLoader.of(
           Unsealer.readKeyFile(settings.sealKey().get()), settings.certificateDirs());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the seal key " + settings.sealKey().get(), e);
+    }
+  }
+
+  /** The seal key's unsealer, on a replica that holds the key. */
+  private static Optional<Unsealer> unsealer(NodeSettings settings) {
+    if (settings.sealKey().isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Unsealer.readKeyFile(settings.sealKey().get()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the seal key " + settings.sealKey().get(), e);
     }

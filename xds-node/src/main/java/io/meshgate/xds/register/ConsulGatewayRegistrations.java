@@ -16,6 +16,7 @@ import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.meshbridge.consul.AgentServices;
 import io.meshgate.meshbridge.consul.GatewayService;
 import io.meshgate.xds.identity.BridgeSources;
+import io.meshgate.xds.identity.BridgeTokens;
 import io.meshgate.xds.serve.StreamEvents;
 import java.io.IOException;
 import java.net.URI;
@@ -57,10 +58,11 @@ import org.slf4j.LoggerFactory;
  * <p>The bridge's {@code ca.consul.namespace} (Consul Enterprise) is the instance's {@code
  * Namespace}; a bridge in a partition other than {@code default} registers nothing.
  *
- * <p>Credentials as for the identity sources ({@link BridgeSources#agentSettings}): this node's
- * Consul token and client certificate go only to its own agent. The token needs {@code
- * service:write} on the service. A refusal or an unreachable agent is logged and tried again on the
- * next round; nothing else waits for it.
+ * <p>Credentials as for the identity sources ({@link BridgeSources#agentSettings}): the bridge's
+ * own {@code ca.consul.token} where it names one, else this node's Consul token and client
+ * certificate, which go only to its own agent. The token needs {@code service:write} on the
+ * service. A refusal or an unreachable agent is logged and tried again on the next round; nothing
+ * else waits for it.
  *
  * <p>Threading: stream events arrive on gRPC's threads and are handled, with the rounds, on one
  * thread of this class's own, since each is an HTTP round trip.
@@ -92,7 +94,8 @@ public final class ConsulGatewayRegistrations implements StreamEvents, AutoClose
   // Confined to the thread.
   private final Map<Long, Opened> open = new HashMap<>();
   private final Map<Registered, AgentServices> registered = new HashMap<>();
-  private final Map<URI, AgentServices> clients = new HashMap<>();
+  private final Map<ConsulSettings, AgentServices> clients = new HashMap<>();
+  private final BridgeTokens tokens;
   private final Set<String> told = new HashSet<>();
 
   /** One instance at one agent. */
@@ -108,6 +111,18 @@ public final class ConsulGatewayRegistrations implements StreamEvents, AutoClose
       Function<ConsulSettings, AgentServices> agents,
       String replicaId,
       Duration ttl) {
+    this(node, config, agents, replicaId, ttl, BridgeTokens.none());
+  }
+
+  /** The same, reading the tokens bridges name ({@code ca.consul.token}) with {@code tokens}. */
+  public ConsulGatewayRegistrations(
+      Optional<ConsulSettings> node,
+      Supplier<ConfigSnapshot> config,
+      Function<ConsulSettings, AgentServices> agents,
+      String replicaId,
+      Duration ttl,
+      BridgeTokens tokens) {
+    this.tokens = requireNonNull(tokens, "tokens");
     this.node = requireNonNull(node, "node");
     this.config = requireNonNull(config, "config");
     this.agents = requireNonNull(agents, "agents");
@@ -293,6 +308,16 @@ public final class ConsulGatewayRegistrations implements StreamEvents, AutoClose
         } catch (URISyntaxException e) {
           continue;
         }
+        ConsulSettings agentSettings;
+        if (consul.token() == null) {
+          agentSettings = BridgeSources.agentSettings(node, address);
+        } else if (tokens.read(snapshot, bridge, consul.token())
+            instanceof BridgeTokens.Token token) {
+          agentSettings = BridgeSources.withToken(node, address, token);
+        } else {
+          // The identity source says why, once.
+          continue;
+        }
         String service = spec.serviceName() == null ? gatewayKey.name() : spec.serviceName();
         GatewayService instance =
             new GatewayService(
@@ -313,9 +338,7 @@ public final class ConsulGatewayRegistrations implements StreamEvents, AutoClose
                 DEREGISTER_AFTER,
                 Optional.ofNullable(consul.namespace()));
         wanted.put(
-            new Registered(address, instance),
-            clients.computeIfAbsent(
-                address, a -> agents.apply(BridgeSources.agentSettings(node, a))));
+            new Registered(address, instance), clients.computeIfAbsent(agentSettings, agents));
       }
     }
     return wanted;

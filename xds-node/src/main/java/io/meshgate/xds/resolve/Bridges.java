@@ -228,6 +228,18 @@ final class Bridges {
                 + " joins nothing");
         continue;
       }
+      if (bridge instanceof ConsulBridge
+          && consul.token() != null
+          && context
+              .get(new ResourceKey(Kind.SECRET, namespace, consul.token().name()))
+              .isEmpty()) {
+        // The bridge still joins: its Gateways report IdentityUnavailable until the Secret comes.
+        context.problem(
+            resource,
+            "/spec/ca/consul/token/name",
+            ProblemReason.INVALID,
+            "Secret " + namespace + "/" + consul.token().name() + " does not exist");
+      }
       index.bridges.add(bridge);
       identityProblems(context, bridge);
       for (int i = 0; i < spec.backends().size(); i++) {

@@ -11,6 +11,7 @@ import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.meshbridge.identity.TrustBundle;
 import io.meshgate.meshbridge.istio.IstioCaSettings;
 import io.meshgate.meshbridge.istio.PluggedCaSettings;
+import io.meshgate.xds.translate.Cases;
 import io.meshgate.xds.translate.TestConfigs;
 import java.net.URI;
 import java.nio.file.Path;
@@ -316,6 +317,52 @@ class BridgeSourcesTest {
         .formatted(name);
   }
 
+  @Test
+  void aBridgesOwnTokenGoesToItsAgentInsteadOfTheNodesCredentials() throws Exception {
+    // given: a node with its own agent and credentials, and a bridge naming another agent and a
+    // token sealed in a Secret of its namespace
+    ConsulSettings node =
+        new ConsulSettings(
+            URI.create("https://local-agent:8501"),
+            Optional.of("node-token"),
+            Optional.of(Path.of("/etc/consul/ca.pem")),
+            Optional.of(Path.of("/etc/consul/client.pem")),
+            Optional.of(Path.of("/etc/consul/client-key.pem")));
+    List<ConsulSettings> seen = new CopyOnWriteArrayList<>();
+    try (BridgeSources withTokens =
+        BridgeSources.of(
+            Optional.of(node),
+            Optional.empty(),
+            (consul, namespace, service) -> {
+              seen.add(consul);
+              return new FakeSource(consul, service);
+            },
+            settings -> null,
+            Optional.empty(),
+            settings -> null,
+            new BridgeTokens(Optional.of(Cases.testUnsealer())))) {
+      // when
+      withTokens.configChanged(
+          BridgeTokensTest.config(
+              "consul-token", BridgeTokensTest.sealed("consul-token", "token", "bridge-token")));
+
+      // then: the bridge's token, the node's CA file, no client certificate
+      assertThat(seen)
+          .containsExactly(
+              new ConsulSettings(
+                  URI.create("https://consul-b:8501"),
+                  Optional.of("bridge-token"),
+                  node.caCertificate(),
+                  Optional.empty(),
+                  Optional.empty()));
+      assertThat(withTokens.bridges().get(0).toString()).doesNotContain("bridge-token");
+
+      // and when the Secret goes, the bridge has no source
+      withTokens.configChanged(BridgeTokensTest.config("consul-token", null));
+      assertThat(withTokens.sources()).isEmpty();
+    }
+  }
+
   private static String pluggedBridge(String name, String trustDomain, String istioNamespace) {
     return """
         apiVersion: meshgate.io/v1alpha1
@@ -352,7 +399,8 @@ class BridgeSourcesTest {
                   new FakeSource(ConsulSettings.at(URI.create("http://unused")), "plugged");
               pluggedSources.add(source);
               return source;
-            })) {
+            },
+            BridgeTokens.none())) {
       // when: two plugged-in bridges of one trust domain, one of another
       withFiles.configChanged(
           config(
@@ -397,7 +445,8 @@ class BridgeSourcesTest {
             settings -> {
               pluggedStarted.add(settings);
               return null;
-            })) {
+            },
+            BridgeTokens.none())) {
       withoutFiles.configChanged(config(pluggedBridge("a", "cluster.local", "gateways")));
 
       assertThat(pluggedStarted).isEmpty();

@@ -116,6 +116,31 @@ class BridgeStatusTest {
     assertThat(Cases.irYaml(resolved)).doesNotContain("web.default.dc1.internal");
   }
 
+  @Test
+  void aTokenSecretThatDoesNotExistIsAProblemAtTheReference() {
+    ConfigSnapshot config =
+        Cases.snapshot(
+            BridgeConfigs.consulGateway("public", "web", TD, "http://127.0.0.1:8500", null)
+                .replace("datacenter: dc1}", "datacenter: dc1, token: {name: consul-token}}"));
+
+    List<Problem> problems =
+        Resolver.resolve(
+                config,
+                StaticEndpointSource.from(config),
+                KeyRing.empty(),
+                MeshSettings.DEFAULTS,
+                Identities.empty())
+            .problems()
+            .stream()
+            .filter(p -> p.reason() == ProblemReason.INVALID)
+            .toList();
+
+    assertThat(problems).hasSize(1);
+    assertThat(problems.get(0).toString())
+        .startsWith("MeshBridge/edge/consul-dc1 /spec/ca/consul/token/name")
+        .contains("Secret edge/consul-token does not exist");
+  }
+
   private static List<Problem> bridgeProblems(Identities identities) {
     return Resolver.resolve(
             CONFIG,
