@@ -10,7 +10,9 @@ import io.meshgate.config.model.Constraint.Size;
 public record IstioCa(
     @Size(min = 1, max = 1024) @Doc("host:port of istiod.") String address,
     @Size(min = 1, max = 256) String clusterID,
-    @Doc("Key default: token.") SecretRef token,
+    @Doc(
+            "Refused: Istio's service account tokens expire within hours, so a token in config would stop working; the node reads a token its platform refreshes from MESHGATE_ISTIO_TOKEN_FILE.")
+        SecretRef token,
     @Pattern(value = Patterns.NAME, maxLength = 63)
         @Doc(
             "The namespace of the Gateways' Istio identity, spiffe://<trust domain>/ns/<namespace>/sa/<serviceName>; default: the MeshBridge's namespace.")

@@ -160,6 +160,13 @@ final class BackendRules {
       problems.add(
           "/spec/ca/" + expected, "is required for mesh " + Wire.name(bridge.mesh()), null);
     }
+    if (ca.istio() != null && ca.istio().token() != null) {
+      problems.add(
+          "/spec/ca/istio/token",
+          "is not supported: Istio's service account tokens expire within hours; give the nodes a"
+              + " token file their platform refreshes (MESHGATE_ISTIO_TOKEN_FILE)",
+          null);
+    }
     if (ca.istio() != null) {
       SpecRules.exactlyOne(
           "/spec/ca/istio",
