@@ -624,42 +624,12 @@ class PluggedCaSourceTest {
             "is not signed by a root of"),
         broken(
             "cert-chain.pem through a CA that may sign no CA",
-            d -> {
-              Cacerts.Ca regional =
-                  Cacerts.issued(
-                      ROOT,
-                      "regional ca",
-                      KeyPairs.generate(new SecureRandom()),
-                      START.minus(Duration.ofDays(1)),
-                      START.plus(Duration.ofDays(30)),
-                      Cacerts.Kind.CA_NO_SUBORDINATES);
-              Cacerts.Ca istio = Cacerts.intermediate(regional, "istio ca", START);
-              Cacerts.write(
-                  d,
-                  istio,
-                  List.of(istio.certificate(), regional.certificate(), ROOT.certificate()),
-                  List.of(ROOT.certificate()));
-            },
+            d -> throughRegional(d, Cacerts.Kind.CA_NO_SUBORDINATES),
             PluggedCa.CERT_CHAIN,
             "certificate 2 (CN=regional ca) allows 0 CA certificate(s) below it"),
         broken(
             "cert-chain.pem through a CA that may not sign certificates",
-            d -> {
-              Cacerts.Ca regional =
-                  Cacerts.issued(
-                      ROOT,
-                      "regional ca",
-                      KeyPairs.generate(new SecureRandom()),
-                      START.minus(Duration.ofDays(1)),
-                      START.plus(Duration.ofDays(30)),
-                      Cacerts.Kind.CA_WITHOUT_CERT_SIGN);
-              Cacerts.Ca istio = Cacerts.intermediate(regional, "istio ca", START);
-              Cacerts.write(
-                  d,
-                  istio,
-                  List.of(istio.certificate(), regional.certificate(), ROOT.certificate()),
-                  List.of(ROOT.certificate()));
-            },
+            d -> throughRegional(d, Cacerts.Kind.CA_WITHOUT_CERT_SIGN),
             PluggedCa.CERT_CHAIN,
             "certificate 2 (CN=regional ca) fails PKIX validation against"),
         broken(
@@ -743,6 +713,24 @@ class PluggedCaSourceTest {
   private PluggedCaSource track(PluggedCaSource source) {
     started.add(source);
     return source;
+  }
+
+  /** Files whose chain runs from Istio's CA through a regional CA of {@code kind} to the root. */
+  private static void throughRegional(Path directory, Cacerts.Kind kind) {
+    Cacerts.Ca regional =
+        Cacerts.issued(
+            ROOT,
+            "regional ca",
+            KeyPairs.generate(new SecureRandom()),
+            START.minus(Duration.ofDays(1)),
+            START.plus(Duration.ofDays(30)),
+            kind);
+    Cacerts.Ca istio = Cacerts.intermediate(regional, "istio ca", START);
+    Cacerts.write(
+        directory,
+        istio,
+        List.of(istio.certificate(), regional.certificate(), ROOT.certificate()),
+        List.of(ROOT.certificate()));
   }
 
   private static Arguments broken(String name, Consumer<Path> breakage, String file, String fault) {

@@ -2,7 +2,7 @@ package io.meshgate.xds.translate;
 
 import org.jspecify.annotations.Nullable;
 
-/** Configs of the Consul bridge tests, in one place. */
+/** Configs of the Consul and Istio bridge tests, in one place. */
 public final class BridgeConfigs {
   private BridgeConfigs() {}
 
@@ -52,5 +52,52 @@ public final class BridgeConfigs {
         """
             .formatted(gateway, service, trustDomain, address)
         + (serviceName == null ? "" : "  serviceName: " + serviceName + "\n");
+  }
+
+  /**
+   * A Gateway in front of an Istio service: Gateway {@code edge/public} (HTTP on 8080), an
+   * HTTPRoute of it to Backend {@code edge/reviews} (Istio service {@code
+   * reviews.bookinfo.svc.cluster.local} port 9080, service account {@code serviceAccount}), and
+   * MeshBridge {@code edge/istio-east} giving the Gateway {@code
+   * spiffe://cluster.local/ns/gateways/sa/meshgate-gw} from istiod at {@code istiod}.
+   *
+   * @param endpoints the Backend's endpoint source, one YAML line, e.g. {@code "static: {endpoints:
+   *     [...]}"} or {@code "consul: {service: reviews}"}
+   */
+  public static String istioGateway(String endpoints, String serviceAccount, String istiod) {
+    return """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: public, namespace: edge}
+        spec:
+          gatewayClassName: meshgate
+          listeners: [{name: http, port: 8080, protocol: HTTP}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: bookinfo, namespace: edge}
+        spec:
+          parentRefs: [{name: public}]
+          rules: [{backendRefs: [{group: meshgate.io, kind: Backend, name: reviews}]}]
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: reviews, namespace: edge}
+        spec:
+          %s
+          istio: {host: reviews.bookinfo.svc.cluster.local, port: 9080, namespace: bookinfo, serviceAccount: %s}
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: MeshBridge
+        metadata: {name: istio-east, namespace: edge}
+        spec:
+          mesh: Istio
+          trustDomain: cluster.local
+          ca: {istio: {address: "%s", namespace: gateways}}
+          gateways: [public]
+          serviceName: meshgate-gw
+          backends: [reviews]
+        """
+        .formatted(endpoints, serviceAccount, istiod);
   }
 }

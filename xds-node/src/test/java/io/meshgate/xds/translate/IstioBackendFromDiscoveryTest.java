@@ -30,38 +30,8 @@ import org.junit.jupiter.api.Test;
 class IstioBackendFromDiscoveryTest {
   private static final ConfigSnapshot CONFIG =
       Cases.snapshot(
-          """
-          apiVersion: gateway.networking.k8s.io/v1
-          kind: Gateway
-          metadata: {name: public, namespace: edge}
-          spec:
-            gatewayClassName: meshgate
-            listeners: [{name: http, port: 8080, protocol: HTTP}]
-          ---
-          apiVersion: gateway.networking.k8s.io/v1
-          kind: HTTPRoute
-          metadata: {name: bookinfo, namespace: edge}
-          spec:
-            parentRefs: [{name: public}]
-            rules: [{backendRefs: [{group: meshgate.io, kind: Backend, name: reviews}]}]
-          ---
-          apiVersion: meshgate.io/v1alpha1
-          kind: Backend
-          metadata: {name: reviews, namespace: edge}
-          spec:
-            consul: {service: reviews}
-            istio: {host: reviews.bookinfo.svc.cluster.local, port: 9080, namespace: bookinfo}
-          ---
-          apiVersion: meshgate.io/v1alpha1
-          kind: MeshBridge
-          metadata: {name: istio-east, namespace: edge}
-          spec:
-            mesh: Istio
-            trustDomain: cluster.local
-            ca: {istio: {address: "istiod.istio-system.svc:15012"}}
-            gateways: [public]
-            backends: [reviews]
-          """);
+          BridgeConfigs.istioGateway(
+              "consul: {service: reviews}", "bookinfo-reviews", "istiod.istio-system.svc:15012"));
 
   @Test
   void anIstioBackendWatchedInConsulGetsConsulsInstancesWithIstiosMtls() throws Exception {
@@ -97,7 +67,7 @@ class IstioBackendFromDiscoveryTest {
     assertThat(tls.getSni()).isEqualTo("outbound_.9080_._.reviews.bookinfo.svc.cluster.local");
     assertThat(tls.getCommonTlsContext().getAlpnProtocolsList()).containsExactly("istio");
     assertThat(tls.getCommonTlsContext().getTlsCertificateSdsSecretConfigs(0).getName())
-        .isEqualTo("spiffe://cluster.local/ns/edge/sa/public");
+        .isEqualTo("spiffe://cluster.local/ns/gateways/sa/meshgate-gw");
 
     // and its endpoints are Consul's instances, with their health
     ClusterLoadAssignment assignment =

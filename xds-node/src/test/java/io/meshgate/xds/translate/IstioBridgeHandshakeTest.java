@@ -38,41 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  * underscores in a server name, which Envoy sends as they are.
  */
 class IstioBridgeHandshakeTest {
-  private static final String CONFIG =
-      """
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: Gateway
-      metadata: {name: public, namespace: edge}
-      spec:
-        gatewayClassName: meshgate
-        listeners: [{name: http, port: 8080, protocol: HTTP}]
-      ---
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: HTTPRoute
-      metadata: {name: bookinfo, namespace: edge}
-      spec:
-        parentRefs: [{name: public}]
-        rules: [{backendRefs: [{group: meshgate.io, kind: Backend, name: reviews}]}]
-      ---
-      apiVersion: meshgate.io/v1alpha1
-      kind: Backend
-      metadata: {name: reviews, namespace: edge}
-      spec:
-        static: {endpoints: [{address: 10.3.0.1, port: 15443}]}
-        istio: {host: reviews.bookinfo.svc.cluster.local, port: 9080, namespace: bookinfo, serviceAccount: %s}
-      ---
-      apiVersion: meshgate.io/v1alpha1
-      kind: MeshBridge
-      metadata: {name: istio-east, namespace: edge}
-      spec:
-        mesh: Istio
-        trustDomain: cluster.local
-        ca: {istio: {address: "%s", namespace: gateways}}
-        gateways: [public]
-        serviceName: meshgate-gw
-        backends: [reviews]
-      """;
-
   @TempDir Path dir;
 
   private final IstiodCaDouble istiod = IstiodCaDouble.startDefault();
@@ -122,7 +87,12 @@ class IstioBridgeHandshakeTest {
 
   /** What the Gateway is served to call reviews with. */
   private TlsHandshake.Served translate(String serviceAccount) throws Exception {
-    ConfigSnapshot config = Cases.snapshot(CONFIG.formatted(serviceAccount, istiod.address()));
+    ConfigSnapshot config =
+        Cases.snapshot(
+            BridgeConfigs.istioGateway(
+                "static: {endpoints: [{address: 10.3.0.1, port: 15443}]}",
+                serviceAccount,
+                istiod.address()));
     IstioCaSource gatewaySource = source("gateway-token", "gateways", "meshgate-gw");
     SpiffeId id = gatewaySource.id();
     IdentitySnapshot issued =
