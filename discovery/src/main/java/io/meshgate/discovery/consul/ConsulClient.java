@@ -46,14 +46,7 @@ public final class ConsulClient {
   }
 
   public static ConsulClient of(ConsulSettings settings) {
-    return new ConsulClient(
-        settings,
-        HashicorpHttp.client(
-            settings.address().getScheme(),
-            settings.caCertificate(),
-            settings.clientCertificate(),
-            settings.clientKey(),
-            "Consul"));
+    return new ConsulClient(settings, settings.httpClient());
   }
 
   /** A Consul answer other than 200: its status and the start of its body (Consul's reason). */

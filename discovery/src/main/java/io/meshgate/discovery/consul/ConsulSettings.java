@@ -2,9 +2,11 @@ package io.meshgate.discovery.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import io.meshgate.discovery.HashicorpHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -28,6 +30,12 @@ public record ConsulSettings(
     requireNonNull(caCertificate, "caCertificate");
     requireNonNull(clientCertificate, "clientCertificate");
     requireNonNull(clientKey, "clientKey");
+  }
+
+  /** An HTTP client for this agent: https with the CA and client certificate files, if set. */
+  public HttpClient httpClient() {
+    return HashicorpHttp.client(
+        address.getScheme(), caCertificate, clientCertificate, clientKey, "Consul");
   }
 
   /** Plain HTTP to this address, no token. */

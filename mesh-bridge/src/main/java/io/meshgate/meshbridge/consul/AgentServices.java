@@ -27,13 +27,7 @@ public final class AgentServices {
 
   public AgentServices(ConsulSettings settings) {
     this.settings = requireNonNull(settings, "settings");
-    this.http =
-        HashicorpHttp.client(
-            settings.address().getScheme(),
-            settings.caCertificate(),
-            settings.clientCertificate(),
-            settings.clientKey(),
-            "Consul");
+    this.http = settings.httpClient();
   }
 
   /** Registers the instance, or replaces it and its check when its ID is taken on this agent. */

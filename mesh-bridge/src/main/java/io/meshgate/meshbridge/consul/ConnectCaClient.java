@@ -40,13 +40,7 @@ final class ConnectCaClient {
   ConnectCaClient(ConsulSettings settings, Optional<String> namespace) {
     this.settings = requireNonNull(settings, "settings");
     this.namespace = requireNonNull(namespace, "namespace");
-    this.http =
-        HashicorpHttp.client(
-            settings.address().getScheme(),
-            settings.caCertificate(),
-            settings.clientCertificate(),
-            settings.clientKey(),
-            "Consul");
+    this.http = settings.httpClient();
   }
 
   BlockingQuery.Answer<ConsulRoots> roots(long index, Duration wait)
