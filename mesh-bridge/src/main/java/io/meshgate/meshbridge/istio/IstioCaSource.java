@@ -10,6 +10,8 @@ import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.util.AdvancedTlsX509TrustManager;
+import io.grpc.util.AdvancedTlsX509TrustManager.Verification;
 import io.meshgate.config.pem.Pem;
 import io.meshgate.meshapis.istio.auth.v1.IstioCertificateRequest;
 import io.meshgate.meshapis.istio.auth.v1.IstioCertificateResponse;
@@ -107,7 +109,11 @@ public final class IstioCaSource implements IdentitySource {
   private final SpiffeId id;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
-  private final List<X509Certificate> fileRoots;
+  // The roots of settings.caCertificate(), read again when the file changes; the trust manager of
+  // the channel to istiod follows them.
+  private volatile List<X509Certificate> fileRoots;
+  private final @Nullable AdvancedTlsX509TrustManager istiodTrust;
+  private String rootsStamp = "";
   private final ManagedChannel channel;
   private final ScheduledExecutorService scheduler;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
@@ -135,15 +141,23 @@ public final class IstioCaSource implements IdentitySource {
     this.id = settings.id();
     this.fileRoots = settings.caCertificate().map(IstioCaSource::readRoots).orElse(List.of());
     ChannelCredentials credentials;
-    try {
-      credentials =
-          settings.caCertificate().isPresent()
-              ? TlsChannelCredentials.newBuilder()
-                  .trustManager(settings.caCertificate().get().toFile())
-                  .build()
-              : TlsChannelCredentials.create();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + settings.caCertificate().get(), e);
+    if (settings.caCertificate().isPresent()) {
+      rootsStamp = stamp(settings.caCertificate().get());
+      try {
+        istiodTrust =
+            AdvancedTlsX509TrustManager.newBuilder()
+                .setVerification(Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
+                .build();
+        istiodTrust.updateTrustCredentials(fileRoots.toArray(new X509Certificate[0]));
+      } catch (IOException | GeneralSecurityException e) {
+        throw new IllegalArgumentException(
+            settings.caCertificate().get() + ": cannot trust its certificates: " + e.getMessage(),
+            e);
+      }
+      credentials = TlsChannelCredentials.newBuilder().trustManager(istiodTrust).build();
+    } else {
+      istiodTrust = null;
+      credentials = TlsChannelCredentials.create();
     }
     this.channel = Grpc.newChannelBuilder(settings.address(), credentials).build();
     this.scheduler =
@@ -256,6 +270,7 @@ public final class IstioCaSource implements IdentitySource {
     if (closed) {
       return;
     }
+    reloadRoots();
     State current = state;
     Instant now = clock.instant();
     IssuedIdentity identity = current.identity();
@@ -521,6 +536,43 @@ public final class IstioCaSource implements IdentitySource {
       pems.add(Pem.certificates(List.of(root)));
     }
     return Optional.of(new TrustBundle(settings.trustDomain(), pems));
+  }
+
+  /**
+   * Reads the CA file again when its modification time or size changed (an operator adding Istio's
+   * new root for a rotation): the channel to istiod and the bundle trust the new roots from then
+   * on. A file that cannot be read or holds no certificate keeps the roots in use, said once.
+   */
+  private void reloadRoots() {
+    if (istiodTrust == null || settings.caCertificate().isEmpty()) {
+      return;
+    }
+    Path file = settings.caCertificate().get();
+    String stamp = stamp(file);
+    if (stamp.equals(rootsStamp)) {
+      return;
+    }
+    rootsStamp = stamp;
+    try {
+      List<X509Certificate> roots = readRoots(file);
+      if (roots.equals(fileRoots)) {
+        return;
+      }
+      istiodTrust.updateTrustCredentials(roots.toArray(new X509Certificate[0]));
+      fileRoots = roots;
+      log.info("{}: trusting the {} certificates now in {}", this, roots.size(), file);
+    } catch (RuntimeException | IOException | GeneralSecurityException e) {
+      log.warn("{}: keeping the roots in use, {} cannot be used: {}", this, file, e.getMessage());
+    }
+  }
+
+  /** A file's modification time and size; empty when it cannot be read. */
+  private static String stamp(Path file) {
+    try {
+      return Files.getLastModifiedTime(file).toMillis() + "/" + Files.size(file);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   private static List<X509Certificate> readRoots(Path file) {

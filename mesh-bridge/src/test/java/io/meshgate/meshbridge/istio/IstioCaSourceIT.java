@@ -18,6 +18,7 @@ import io.meshgate.testkit.IstiodCaDouble;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
@@ -239,6 +240,36 @@ class IstioCaSourceIT extends IdentitySourceContract {
   }
 
   @Test
+  void aChangedRootFileIsTrustedWithoutARestart() throws Exception {
+    // given: a root file without the root of istiod's serving certificate
+    startIstiod();
+    istiod.token("token-gateway", NAMESPACE, ACCOUNT);
+    String otherRoot;
+    try (IstiodCaDouble other = IstiodCaDouble.builder().clock(clock).start()) {
+      otherRoot = other.rootPem();
+    }
+    IstioCaSource source = startSource("token-gateway", otherRoot);
+
+    // then: istiod is not trusted, so it never sees the token
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> source.snapshotFor(Set.of(ID)).problem().isPresent());
+    assertThat(istiod.requests()).isZero();
+
+    // when: the operator adds istiod's root to the file, as for a rotation
+    Path caFile = dir.resolve("root-cert.pem");
+    Files.writeString(caFile, otherRoot + istiod.rootPem(), US_ASCII);
+    Files.setLastModifiedTime(
+        caFile, FileTime.fromMillis(Files.getLastModifiedTime(caFile).toMillis() + 2_000));
+    source.check();
+
+    // then: the identity comes without a restart, and the bundle holds both roots of the file
+    IdentitySnapshot issued = awaitIdentity(source, ID);
+    assertThat(issued.bundle().orElseThrow().rootsPem()).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(istiod.requests()).isPositive();
+  }
+
+  @Test
   void theCsrNamesExactlyTheIdAsItsUriSanWithAP256Key() throws Exception {
     // given
     IstioCaSource source = (IstioCaSource) start();
@@ -332,8 +363,13 @@ class IstioCaSourceIT extends IdentitySourceContract {
   }
 
   private IstioCaSource startSource(String token) throws Exception {
+    return startSource(token, istiod.rootPem());
+  }
+
+  /** A source whose root file holds {@code rootPem}. */
+  private IstioCaSource startSource(String token, String rootPem) throws Exception {
     Path caFile = dir.resolve("root-cert.pem");
-    Files.writeString(caFile, istiod.rootPem(), US_ASCII);
+    Files.writeString(caFile, rootPem, US_ASCII);
     tokenFile = dir.resolve("istio-token");
     Files.writeString(tokenFile, token + "\n", US_ASCII);
     IstioCaSource source =
