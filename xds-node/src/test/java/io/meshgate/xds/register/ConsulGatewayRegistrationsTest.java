@@ -1,6 +1,7 @@
 package io.meshgate.xds.register;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.meshgate.config.model.ConsulSource;
 import io.meshgate.config.store.ConfigSnapshot;
@@ -27,32 +28,52 @@ import org.junit.jupiter.api.Test;
 /**
  * A gateway's stream registers it in Consul's catalog as a Connect-native instance of its bridge's
  * service, against the Consul API double (its agent service and check endpoints); the instance is
- * read back with meshgate's own Consul discovery, through {@code /v1/health/connect}.
+ * read back with meshgate's own Consul discovery, through {@code /v1/health/connect}. With {@code
+ * CONSUL_HTTP_ADDR} set, the tests that need no lever of the double run against that agent (its
+ * token needs {@code service:write} on {@code meshgate-it-*}); they deregister what they
+ * registered.
  */
 class ConsulGatewayRegistrationsTest {
+  private static final Optional<ConsulSettings> REAL =
+      ConsulSettings.fromEnvironment(System.getenv());
   private static final String TRUST_DOMAIN = "11111111-2222-3333-4444-555555555555.consul";
   private static final Duration TTL = Duration.ofSeconds(30);
+  // A name of its own per run against a real agent, which keeps what earlier runs left.
+  private static final String SERVICE =
+      REAL.isPresent() ? "meshgate-it-" + Long.toHexString(System.nanoTime()) : "ingress";
 
-  private final ConsulApiDouble consul = ConsulApiDouble.create();
+  private final ConsulApiDouble consul = REAL.isPresent() ? null : ConsulApiDouble.create();
+  private final ConsulSettings agent =
+      REAL.orElseGet(() -> ConsulSettings.at(URI.create(consul.address())));
   private final AtomicReference<ConfigSnapshot> config =
-      new AtomicReference<>(bridged(consul.address()));
-  private ConsulGatewayRegistrations registrations =
-      registrations(Optional.of(ConsulSettings.at(URI.create(consul.address()))));
+      new AtomicReference<>(bridged(agent.address().toString()));
+  private ConsulGatewayRegistrations registrations = registrations(Optional.of(agent));
 
   @AfterEach
-  void close() {
+  void close() throws Exception {
     registrations.close();
-    consul.close();
+    if (consul != null) {
+      consul.close();
+    } else {
+      AgentServices real = new AgentServices(agent);
+      for (String node : List.of("edge-envoy-1", "edge-envoy-2")) {
+        real.deregister(idOf(node));
+      }
+    }
+  }
+
+  private static String idOf(String nodeId) {
+    return SERVICE + "-meshgate-" + SidecarRegistrations.shortHash(nodeId);
   }
 
   private ConsulGatewayRegistrations registrations(Optional<ConsulSettings> node) {
     return new ConsulGatewayRegistrations(node, config::get, AgentServices::new, "replica-a", TTL);
   }
 
-  /** Gateway edge/edge (HTTP on 8080) that MeshBridge edge/consul-dc1 joins as service ingress. */
+  /** Gateway edge/edge (HTTP on 8080) that MeshBridge edge/consul-dc1 joins as {@link #SERVICE}. */
   private static ConfigSnapshot bridged(String agent) {
     return TestConfigs.snapshot(
-        BridgeConfigs.consulGateway("edge", "web", TRUST_DOMAIN, agent, "ingress"));
+        BridgeConfigs.consulGateway("edge", "web", TRUST_DOMAIN, agent, SERVICE));
   }
 
   private static Opened stream(long id, String nodeId, String address) throws Exception {
@@ -67,9 +88,7 @@ class ConsulGatewayRegistrationsTest {
   private List<DiscoveredEndpoint> connectInstances(String service) throws Exception {
     ConsulSource source =
         new ConsulSource(service, null, List.of(), null, null, List.of(), null, Boolean.TRUE);
-    return ConsulClient.of(ConsulSettings.at(URI.create(consul.address())))
-        .healthService(source, 0, Duration.ofSeconds(1))
-        .value();
+    return ConsulClient.of(agent).healthService(source, 0, Duration.ofSeconds(1)).value();
   }
 
   private long requests(String method, String pathStart) {
@@ -85,7 +104,7 @@ class ConsulGatewayRegistrationsTest {
     reconcile();
 
     // then Consul lists it among the service's Connect-capable instances, passing
-    List<DiscoveredEndpoint> instances = connectInstances("ingress");
+    List<DiscoveredEndpoint> instances = connectInstances(SERVICE);
     assertThat(instances).hasSize(1);
     DiscoveredEndpoint instance = instances.get(0);
     assertThat(instance.address()).isEqualTo("10.0.0.7");
@@ -106,31 +125,33 @@ class ConsulGatewayRegistrationsTest {
     registrations.opened(stream(2, "edge-envoy-2", "10.0.0.8"));
     reconcile();
 
-    assertThat(connectInstances("ingress"))
+    assertThat(connectInstances(SERVICE))
         .extracting(DiscoveredEndpoint::address)
         .containsExactlyInAnyOrder("10.0.0.7", "10.0.0.8");
   }
 
   @Test
   void eachRoundPassesTheCheckAgainAfterItWentCritical() throws Exception {
+    assumeTrue(REAL.isEmpty(), "needs the double's levers and request log");
     // given a registered instance whose check went critical (its TTL ran out, say)
     registrations.opened(stream(1, "edge-envoy-1", "10.0.0.7"));
     reconcile();
-    String id = "ingress-meshgate-" + SidecarRegistrations.shortHash("edge-envoy-1");
+    String id = idOf("edge-envoy-1");
     consul.setCheckStatus(consul.localDatacenter(), id, CheckStatus.CRITICAL);
-    assertThat(connectInstances("ingress").get(0).health()).isEqualTo(EndpointHealth.UNHEALTHY);
+    assertThat(connectInstances(SERVICE).get(0).health()).isEqualTo(EndpointHealth.UNHEALTHY);
 
     // when the next round runs
     reconcile();
 
     // then it passes again, without registering again
-    assertThat(connectInstances("ingress").get(0).health()).isEqualTo(EndpointHealth.HEALTHY);
+    assertThat(connectInstances(SERVICE).get(0).health()).isEqualTo(EndpointHealth.HEALTHY);
     assertThat(requests("PUT", "/v1/agent/service/register")).isEqualTo(1);
     assertThat(requests("PUT", "/v1/agent/check/pass/service%3A" + id)).isEqualTo(2);
   }
 
   @Test
   void anEndedStreamLeavesItsInstanceToRunOut() throws Exception {
+    assumeTrue(REAL.isEmpty(), "needs the double's levers and request log");
     registrations.opened(stream(1, "edge-envoy-1", "10.0.0.7"));
     reconcile();
     long passed = requests("PUT", "/v1/agent/check/pass");
@@ -142,7 +163,7 @@ class ConsulGatewayRegistrationsTest {
     reconcile();
 
     // then the instance stays for its TTL (a reconnect elsewhere keeps it), no longer passed
-    assertThat(connectInstances("ingress")).hasSize(1);
+    assertThat(connectInstances(SERVICE)).hasSize(1);
     assertThat(requests("PUT", "/v1/agent/service/deregister")).isZero();
     assertThat(requests("PUT", "/v1/agent/check/pass")).isEqualTo(passed);
   }
@@ -155,31 +176,34 @@ class ConsulGatewayRegistrationsTest {
     // when the config no longer has the bridge, the stream still open
     config.set(
         TestConfigs.snapshot(
-            BridgeConfigs.consulGateway("edge", "web", TRUST_DOMAIN, consul.address(), "ingress")
+            BridgeConfigs.consulGateway(
+                    "edge", "web", TRUST_DOMAIN, agent.address().toString(), SERVICE)
                 .replace("gateways: [edge]", "gateways: [other]")));
     reconcile();
 
-    assertThat(connectInstances("ingress")).isEmpty();
+    assertThat(connectInstances(SERVICE)).isEmpty();
   }
 
   @Test
   void anInstanceTheAgentLostIsRegisteredAgain() throws Exception {
+    assumeTrue(REAL.isEmpty(), "needs the double's levers and request log");
     registrations.opened(stream(1, "edge-envoy-1", "10.0.0.7"));
     reconcile();
-    String id = "ingress-meshgate-" + SidecarRegistrations.shortHash("edge-envoy-1");
+    String id = idOf("edge-envoy-1");
 
     // when the agent forgets it (its data directory was wiped, say)
     consul.deregister(consul.localDatacenter(), id);
-    assertThat(connectInstances("ingress")).isEmpty();
+    assertThat(connectInstances(SERVICE)).isEmpty();
     reconcile();
 
     // then the pass answered 404 and the round registered it again
-    assertThat(connectInstances("ingress")).hasSize(1);
+    assertThat(connectInstances(SERVICE)).hasSize(1);
     assertThat(requests("PUT", "/v1/agent/service/register")).isEqualTo(2);
   }
 
   @Test
   void anAgentThatWasDownGetsTheRegistrationWhenItIsBack() throws Exception {
+    assumeTrue(REAL.isEmpty(), "needs the double's levers and request log");
     consul.stop();
     registrations.opened(stream(1, "edge-envoy-1", "10.0.0.7"));
     reconcile();
@@ -187,7 +211,7 @@ class ConsulGatewayRegistrationsTest {
     consul.start();
     reconcile();
 
-    assertThat(connectInstances("ingress")).hasSize(1);
+    assertThat(connectInstances(SERVICE)).hasSize(1);
   }
 
   @Test
