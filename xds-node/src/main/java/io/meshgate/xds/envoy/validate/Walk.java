@@ -115,6 +115,10 @@ final class Walk {
   private void field(String path, Message message, FieldStep step, int depth, boolean hidden) {
     FieldDescriptor field = step.field();
     FieldRules rules = step.rules();
+    if (field.getRealContainingOneof() != null && !message.hasField(field)) {
+      // PGV applies a oneof member's rules only when that member is the one set.
+      return;
+    }
     String at = join(path, field.getName());
     if (field.isMapField()) {
       map(at, (List<?>) message.getField(field), field, rules, depth, hidden);
