@@ -1,10 +1,10 @@
 package io.meshgate.xds.envoy.validate;
 
 /**
- * PGV's {@code well_known_regex} for HTTP headers, written as loops rather than regexes. Strict:
- * a name is an RFC 7230 token, optionally after one {@code :} (HTTP/2 pseudo-headers); a value has
- * no control character but tab. Not strict (what Envoy asks for on most fields): neither holds NUL,
- * CR or LF.
+ * PGV's {@code well_known_regex} for HTTP headers, written as loops rather than regexes. Strict: a
+ * name is an RFC 7230 token, optionally after one {@code :} (HTTP/2 pseudo-headers); a value has no
+ * control character but tab. Not strict (what Envoy asks for on most fields): neither holds NUL, CR
+ * or LF.
  */
 final class HttpHeaders {
   private static final String TOKEN_SYMBOLS = "!#$%&'*+-.^_`|~";

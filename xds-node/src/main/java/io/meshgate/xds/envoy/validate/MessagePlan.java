@@ -44,8 +44,8 @@ record MessagePlan(boolean disabled, List<Step> steps) {
   sealed interface Step permits FieldStep, OneofStep {}
 
   /**
-   * A field and its rules ({@code null}: none); {@code sensitive} when Envoy marks it so (its values
-   * are never shown).
+   * A field and its rules ({@code null}: none); {@code sensitive} when Envoy marks it so (its
+   * values are never shown).
    */
   record FieldStep(FieldDescriptor field, @Nullable FieldRules rules, boolean sensitive)
       implements Step {}

@@ -8,8 +8,8 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How the values of one PGV rule kind compare and show. Comparisons are {@code <} and {@code ==}
- * as PGV's generated code writes them, so a NaN float satisfies no bound.
+ * How the values of one PGV rule kind compare and show. Comparisons are {@code <} and {@code ==} as
+ * PGV's generated code writes them, so a NaN float satisfies no bound.
  */
 interface Order<T> {
   boolean less(T a, T b);

@@ -27,28 +27,31 @@ import java.util.List;
  * not_in}, {@code ignore_empty}); {@code bool.const}; string {@code const}, {@code len}, {@code
  * min_len}, {@code max_len}, {@code len_bytes}, {@code min_bytes}, {@code max_bytes}, {@code
  * pattern} (RE2, with re2j, matched anywhere as PGV does), {@code prefix}, {@code suffix}, {@code
- * contains}, {@code not_contains}, {@code in}, {@code not_in}, {@code well_known_regex} (HTTP header
- * name and value, {@code strict} or not); bytes {@code const}, {@code len}, {@code min_len}, {@code
- * max_len}, {@code prefix}, {@code suffix}, {@code contains}, {@code in}, {@code not_in}; enum
- * {@code const}, {@code defined_only}, {@code in}, {@code not_in}; repeated {@code min_items},
- * {@code max_items}, {@code unique}, {@code items}; map {@code min_pairs}, {@code max_pairs}, {@code
- * keys}, {@code values} ({@code no_sparse} cannot fail in Java: a map value is never null); any
- * {@code required}, {@code in}, {@code not_in}; duration and timestamp {@code required}, {@code
+ * contains}, {@code not_contains}, {@code in}, {@code not_in}, {@code well_known_regex} (HTTP
+ * header name and value, {@code strict} or not); bytes {@code const}, {@code len}, {@code min_len},
+ * {@code max_len}, {@code prefix}, {@code suffix}, {@code contains}, {@code in}, {@code not_in};
+ * enum {@code const}, {@code defined_only}, {@code in}, {@code not_in}; repeated {@code min_items},
+ * {@code max_items}, {@code unique}, {@code items}; map {@code min_pairs}, {@code max_pairs},
+ * {@code keys}, {@code values} ({@code no_sparse} cannot fail in Java: a map value is never null);
+ * any {@code required}, {@code in}, {@code not_in}; duration and timestamp {@code required}, {@code
  * const}, {@code lt}, {@code lte}, {@code gt}, {@code gte}, {@code in}, {@code not_in}.
  *
  * <p>Not implemented, because no Envoy v3 message uses them (api 1.0.49): the string well-knowns
  * other than {@code well_known_regex} ({@code email}, {@code hostname}, {@code ip}, {@code ipv4},
- * {@code ipv6}, {@code uri}, {@code uri_ref}, {@code address}, {@code uuid}), bytes {@code pattern},
- * {@code ip}, {@code ipv4}, {@code ipv6}; and timestamp {@code lt_now}, {@code gt_now}, {@code
- * within}, which need a clock. Each is reported as a violation ("not checked") wherever it is met,
- * so a new use cannot pass unseen.
+ * {@code ipv6}, {@code uri}, {@code uri_ref}, {@code address}, {@code uuid}), bytes {@code
+ * pattern}, {@code ip}, {@code ipv4}, {@code ipv6}; and timestamp {@code lt_now}, {@code gt_now},
+ * {@code within}, which need a clock. Each is reported as a violation ("not checked") wherever it
+ * is met, so a new use cannot pass unseen.
+ *
+ * <p>Two findings are not PGV rules but would make Envoy reject the config all the same: {@code
+ * any.value} (an Any whose bytes do not parse as its type) and {@code depth} (nesting deeper than
+ * 100 messages, reported once and not followed).
  *
  * <p>Cost: the rules of a message type are read from its descriptor once per process and cached
  * (keyed by descriptor, see {@code MessagePlan}); a check is then one reflective walk over the set
  * fields, linear in the size of the message, plus one parse per Any. Pure: no I/O, no clock; the
  * same message gives the same violations in the same order (fields in number order, a required
- * oneof before its first field, map entries by key). Nesting deeper than 100 messages is reported
- * and not followed. Thread-safe.
+ * oneof before its first field, map entries by key). Thread-safe.
  */
 public final class PgvRules {
   private PgvRules() {}

@@ -189,7 +189,10 @@ final class Walk {
           Set<Object> seen = new HashSet<>();
           for (int i = 0; i < values.size(); i++) {
             if (!seen.add(values.get(i))) {
-              add(at + "[" + i + "]", "repeated.unique", "repeats an earlier item (expected: unique)");
+              add(
+                  at + "[" + i + "]",
+                  "repeated.unique",
+                  "repeats an earlier item (expected: unique)");
             }
           }
         }
@@ -358,13 +361,9 @@ final class Walk {
     String upperText = (lt != null ? "< " : "<= ") + (upper == null ? "" : order.show(upper));
     String lowerText = (gt != null ? "> " : ">= ") + (lower == null ? "" : order.show(lower));
     boolean upperOk =
-        upper == null
-            || order.less(value, upper)
-            || (lt == null && order.same(value, upper));
+        upper == null || order.less(value, upper) || (lt == null && order.same(value, upper));
     boolean lowerOk =
-        lower == null
-            || order.less(lower, value)
-            || (gt == null && order.same(value, lower));
+        lower == null || order.less(lower, value) || (gt == null && order.same(value, lower));
     String shown = shown(order.show(value), hidden);
     if (upper == null || lower == null) {
       if (!upperOk) {
@@ -404,7 +403,10 @@ final class Walk {
       add(
           at,
           kind + ".not_in",
-          shown(order.show(value), hidden) + " (expected: none of " + list(notIn, order::show) + ")");
+          shown(order.show(value), hidden)
+              + " (expected: none of "
+              + list(notIn, order::show)
+              + ")");
     }
   }
 
@@ -422,36 +424,58 @@ final class Walk {
       add(at, kind + ".len", lengthOf(shown, chars, "exactly", rules.getLen(), "characters"));
     }
     if (rules.hasMinLen() && chars < rules.getMinLen()) {
-      add(at, kind + ".min_len", lengthOf(shown, chars, "at least", rules.getMinLen(), "characters"));
+      add(
+          at,
+          kind + ".min_len",
+          lengthOf(shown, chars, "at least", rules.getMinLen(), "characters"));
     }
     if (rules.hasMaxLen() && chars > rules.getMaxLen()) {
-      add(at, kind + ".max_len", lengthOf(shown, chars, "at most", rules.getMaxLen(), "characters"));
+      add(
+          at,
+          kind + ".max_len",
+          lengthOf(shown, chars, "at most", rules.getMaxLen(), "characters"));
     }
     if (rules.hasLenBytes() || rules.hasMinBytes() || rules.hasMaxBytes()) {
       long bytes = value.getBytes(UTF_8).length;
       if (rules.hasLenBytes() && bytes != rules.getLenBytes()) {
-        add(at, kind + ".len_bytes", lengthOf(shown, bytes, "exactly", rules.getLenBytes(), "bytes"));
+        add(
+            at,
+            kind + ".len_bytes",
+            lengthOf(shown, bytes, "exactly", rules.getLenBytes(), "bytes"));
       }
       if (rules.hasMinBytes() && bytes < rules.getMinBytes()) {
         add(
-            at, kind + ".min_bytes", lengthOf(shown, bytes, "at least", rules.getMinBytes(), "bytes"));
+            at,
+            kind + ".min_bytes",
+            lengthOf(shown, bytes, "at least", rules.getMinBytes(), "bytes"));
       }
       if (rules.hasMaxBytes() && bytes > rules.getMaxBytes()) {
         add(
-            at, kind + ".max_bytes", lengthOf(shown, bytes, "at most", rules.getMaxBytes(), "bytes"));
+            at,
+            kind + ".max_bytes",
+            lengthOf(shown, bytes, "at most", rules.getMaxBytes(), "bytes"));
       }
     }
     if (rules.hasPattern()) {
       pattern(at, kind, rules.getPattern(), value, shown);
     }
     if (rules.hasPrefix() && !value.startsWith(rules.getPrefix())) {
-      add(at, kind + ".prefix", shown + " (expected: to start with " + Shown.string(rules.getPrefix()) + ")");
+      add(
+          at,
+          kind + ".prefix",
+          shown + " (expected: to start with " + Shown.string(rules.getPrefix()) + ")");
     }
     if (rules.hasSuffix() && !value.endsWith(rules.getSuffix())) {
-      add(at, kind + ".suffix", shown + " (expected: to end with " + Shown.string(rules.getSuffix()) + ")");
+      add(
+          at,
+          kind + ".suffix",
+          shown + " (expected: to end with " + Shown.string(rules.getSuffix()) + ")");
     }
     if (rules.hasContains() && !value.contains(rules.getContains())) {
-      add(at, kind + ".contains", shown + " (expected: to contain " + Shown.string(rules.getContains()) + ")");
+      add(
+          at,
+          kind + ".contains",
+          shown + " (expected: to contain " + Shown.string(rules.getContains()) + ")");
     }
     if (rules.hasNotContains() && value.contains(rules.getNotContains())) {
       add(
@@ -460,7 +484,10 @@ final class Walk {
           shown + " (expected: not to contain " + Shown.string(rules.getNotContains()) + ")");
     }
     if (rules.getInCount() > 0 && !rules.getInList().contains(value)) {
-      add(at, kind + ".in", shown + " (expected: one of " + list(rules.getInList(), Shown::string) + ")");
+      add(
+          at,
+          kind + ".in",
+          shown + " (expected: one of " + list(rules.getInList(), Shown::string) + ")");
     }
     if (rules.getNotInList().contains(value)) {
       add(
@@ -475,9 +502,15 @@ final class Walk {
         boolean strict = !rules.hasStrict() || rules.getStrict();
         KnownRegex regex = rules.getWellKnownRegex();
         if (regex == KnownRegex.HTTP_HEADER_NAME && !HttpHeaders.isName(value, strict)) {
-          add(at, kind + ".well_known_regex", shown + " (expected: " + HttpHeaders.nameRule(strict) + ")");
+          add(
+              at,
+              kind + ".well_known_regex",
+              shown + " (expected: " + HttpHeaders.nameRule(strict) + ")");
         } else if (regex == KnownRegex.HTTP_HEADER_VALUE && !HttpHeaders.isValue(value, strict)) {
-          add(at, kind + ".well_known_regex", shown + " (expected: " + HttpHeaders.valueRule(strict) + ")");
+          add(
+              at,
+              kind + ".well_known_regex",
+              shown + " (expected: " + HttpHeaders.valueRule(strict) + ")");
         }
       }
       default ->
@@ -496,7 +529,10 @@ final class Walk {
     try {
       pattern = PATTERNS.computeIfAbsent(regex, Pattern::compile);
     } catch (PatternSyntaxException e) {
-      add(at, kind + ".pattern", "the rule's pattern /" + regex + "/ is not RE2: " + e.getMessage());
+      add(
+          at,
+          kind + ".pattern",
+          "the rule's pattern /" + regex + "/ is not RE2: " + e.getMessage());
       return;
     }
     // PGV matches anywhere in the value (Go's MatchString); anchors are in the patterns.
@@ -513,7 +549,10 @@ final class Walk {
     String shown = Shown.bytes(value);
     long size = value.size();
     if (rules.hasConst() && !value.equals(rules.getConst())) {
-      add(at, kind + ".const", shown + " (expected: the rule's " + Shown.bytes(rules.getConst()) + ")");
+      add(
+          at,
+          kind + ".const",
+          shown + " (expected: the rule's " + Shown.bytes(rules.getConst()) + ")");
     }
     if (rules.hasLen() && size != rules.getLen()) {
       add(at, kind + ".len", shown + " (expected: exactly " + rules.getLen() + ")");
@@ -534,7 +573,10 @@ final class Walk {
       add(at, kind + ".contains", shown + " (expected: to contain the rule's bytes)");
     }
     if (rules.getInCount() > 0 && !rules.getInList().contains(value)) {
-      add(at, kind + ".in", shown + " (expected: one of the rule's " + rules.getInCount() + " values)");
+      add(
+          at,
+          kind + ".in",
+          shown + " (expected: one of the rule's " + rules.getInCount() + " values)");
     }
     if (rules.getNotInList().contains(value)) {
       add(at, kind + ".not_in", shown + " (expected: none of the rule's values)");
@@ -584,7 +626,10 @@ final class Walk {
       add(
           at,
           kind + ".not_in",
-          shown + " (expected: none of " + list(rules.getNotInList(), n -> enumName(value, n)) + ")");
+          shown
+              + " (expected: none of "
+              + list(rules.getNotInList(), n -> enumName(value, n))
+              + ")");
     }
   }
 
@@ -597,10 +642,22 @@ final class Walk {
     String typeUrl = (String) any.getField(any.getDescriptorForType().findFieldByNumber(1));
     String kind = prefix + "any";
     if (rules.getInCount() > 0 && !rules.getInList().contains(typeUrl)) {
-      add(at, kind + ".in", Shown.string(typeUrl) + " (expected: one of " + list(rules.getInList(), Shown::string) + ")");
+      add(
+          at,
+          kind + ".in",
+          Shown.string(typeUrl)
+              + " (expected: one of "
+              + list(rules.getInList(), Shown::string)
+              + ")");
     }
     if (rules.getNotInList().contains(typeUrl)) {
-      add(at, kind + ".not_in", Shown.string(typeUrl) + " (expected: none of " + list(rules.getNotInList(), Shown::string) + ")");
+      add(
+          at,
+          kind + ".not_in",
+          Shown.string(typeUrl)
+              + " (expected: none of "
+              + list(rules.getNotInList(), Shown::string)
+              + ")");
     }
   }
 

@@ -9,7 +9,6 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
-
 import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.EnvoyResource;
@@ -28,10 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every resource of every envoy golden case passes Envoy's protoc-gen-validate rules. The
- * resources are built exactly as {@code EnvoyGoldenTest} builds them (through {@link Cases}), so
- * what is checked is what the pipeline serves, Secrets included; every Any in them must be of a
- * type the registry knows, so that nothing goes unchecked.
+ * Every resource of every envoy golden case passes Envoy's protoc-gen-validate rules. The resources
+ * are built exactly as {@code EnvoyGoldenTest} builds them (through {@link Cases}), so what is
+ * checked is what the pipeline serves, Secrets included; every Any in them must be of a type the
+ * registry knows, so that nothing goes unchecked.
  */
 class GoldenOutputsTest {
   private static final Path ROOT = Path.of("src/test/resources/golden/envoy");
@@ -49,13 +48,18 @@ class GoldenOutputsTest {
     // given a golden listener whose rate-limit filter (an Any in the connection manager, itself an
     // Any) loses its stat_prefix (min_len 1)
     Listener listener =
-        translate(ROOT.resolve("gateway-header-modifiers")).get(0).listeners().get(0).unpack(
-            Listener.class);
+        translate(ROOT.resolve("gateway-header-modifiers"))
+            .get(0)
+            .listeners()
+            .get(0)
+            .unpack(Listener.class);
     Filter filter = listener.getFilterChains(0).getFilters(0);
     HttpConnectionManager manager = filter.getTypedConfig().unpack(HttpConnectionManager.class);
     HttpFilter rateLimit = manager.getHttpFilters(0);
     LocalRateLimit broken =
-        rateLimit.getTypedConfig().unpack(LocalRateLimit.class).toBuilder().setStatPrefix("").build();
+        rateLimit.getTypedConfig().unpack(LocalRateLimit.class).toBuilder()
+            .setStatPrefix("")
+            .build();
     Listener changed =
         listener.toBuilder()
             .setFilterChains(
@@ -117,7 +121,9 @@ class GoldenOutputsTest {
     }
     // An IR-only case: no certificates, so no key material (as EnvoyGoldenTest runs it).
     return Cases.envoy(
-        Cases.readIr(GoldenFiles.read(dir.resolve("ir.yaml"))), KeyRing.empty(), Identities.empty());
+        Cases.readIr(GoldenFiles.read(dir.resolve("ir.yaml"))),
+        KeyRing.empty(),
+        Identities.empty());
   }
 
   private static void add(

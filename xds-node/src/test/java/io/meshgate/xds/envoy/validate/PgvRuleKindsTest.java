@@ -56,7 +56,9 @@ class PgvRuleKindsTest {
   @Test
   void anUpperBoundBelowTheLowerIsARangeTheValueMustBeOutside() {
     Descriptor type =
-        scalar(Type.TYPE_UINT32, rules(r -> r.setUint32(UInt32Rules.newBuilder().setLt(10).setGt(20))));
+        scalar(
+            Type.TYPE_UINT32,
+            rules(r -> r.setUint32(UInt32Rules.newBuilder().setLt(10).setGt(20))));
 
     assertThat(check(type, 5)).isEmpty();
     assertThat(check(type, 25)).isEmpty();
@@ -69,7 +71,8 @@ class PgvRuleKindsTest {
   @Test
   void aLowerBoundBelowTheUpperIsARangeTheValueMustBeInside() {
     Descriptor type =
-        scalar(Type.TYPE_INT64, rules(r -> r.setInt64(Int64Rules.newBuilder().setGte(-5).setLte(5))));
+        scalar(
+            Type.TYPE_INT64, rules(r -> r.setInt64(Int64Rules.newBuilder().setGte(-5).setLte(5))));
 
     assertThat(check(type, -5L)).isEmpty();
     assertThat(check(type, 5L)).isEmpty();
@@ -80,7 +83,8 @@ class PgvRuleKindsTest {
 
   @Test
   void aScalarIsCheckedAtItsDefaultUnlessIgnoreEmpty() {
-    Descriptor checked = scalar(Type.TYPE_UINT32, rules(r -> r.setUint32(UInt32Rules.newBuilder().setGt(0))));
+    Descriptor checked =
+        scalar(Type.TYPE_UINT32, rules(r -> r.setUint32(UInt32Rules.newBuilder().setGt(0))));
     Descriptor ignored =
         scalar(
             Type.TYPE_UINT32,
@@ -93,7 +97,8 @@ class PgvRuleKindsTest {
 
   @Test
   void unsignedValuesCompareAndShowAsUnsigned() {
-    Descriptor type = scalar(Type.TYPE_UINT64, rules(r -> r.setUint64(UInt64Rules.newBuilder().setLt(10))));
+    Descriptor type =
+        scalar(Type.TYPE_UINT64, rules(r -> r.setUint64(UInt64Rules.newBuilder().setLt(10))));
 
     assertThat(check(type, -1L))
         .containsExactly(
@@ -103,7 +108,8 @@ class PgvRuleKindsTest {
   @Test
   void numericConstInAndNotIn() {
     Descriptor in =
-        scalar(Type.TYPE_SINT32, rules(r -> r.setSint32(SInt32Rules.newBuilder().addIn(1).addIn(2))));
+        scalar(
+            Type.TYPE_SINT32, rules(r -> r.setSint32(SInt32Rules.newBuilder().addIn(1).addIn(2))));
     Descriptor notIn =
         scalar(Type.TYPE_SINT32, rules(r -> r.setSint32(SInt32Rules.newBuilder().addNotIn(3))));
     Descriptor constant =
@@ -120,7 +126,8 @@ class PgvRuleKindsTest {
 
   @Test
   void aNanSatisfiesNoBound() {
-    Descriptor type = scalar(Type.TYPE_DOUBLE, rules(r -> r.setDouble(DoubleRules.newBuilder().setGt(0))));
+    Descriptor type =
+        scalar(Type.TYPE_DOUBLE, rules(r -> r.setDouble(DoubleRules.newBuilder().setGt(0))));
 
     assertThat(check(type, Double.NaN))
         .containsExactly(new PgvViolation("f", "double.gt", "NaN (expected: > 0.0)"));
@@ -132,7 +139,9 @@ class PgvRuleKindsTest {
     Descriptor type =
         scalar(
             Type.TYPE_STRING,
-            rules(r -> r.setString(StringRules.newBuilder().setLen(5).setLenBytes(6).setMaxBytes(5))));
+            rules(
+                r ->
+                    r.setString(StringRules.newBuilder().setLen(5).setLenBytes(6).setMaxBytes(5))));
 
     assertThat(check(type, "héllo"))
         .containsExactly(
@@ -161,7 +170,8 @@ class PgvRuleKindsTest {
     assertThat(check(type, "envoy.filters.http.v3")).isEmpty();
     assertThat(check(type, "x..v2"))
         .extracting(PgvViolation::rule)
-        .containsExactly("string.prefix", "string.suffix", "string.contains", "string.not_contains");
+        .containsExactly(
+            "string.prefix", "string.suffix", "string.contains", "string.not_contains");
     assertThat(check(type, "envoy.filters..v3"))
         .extracting(PgvViolation::rule)
         .containsExactly("string.not_contains", "string.not_in");
@@ -175,7 +185,11 @@ class PgvRuleKindsTest {
             rules(
                 r ->
                     r.setString(
-                        StringRules.newBuilder().addIn("a").addIn("b").setMinLen(1).setIgnoreEmpty(true))));
+                        StringRules.newBuilder()
+                            .addIn("a")
+                            .addIn("b")
+                            .setMinLen(1)
+                            .setIgnoreEmpty(true))));
     Descriptor constant =
         scalar(Type.TYPE_STRING, rules(r -> r.setString(StringRules.newBuilder().setConst("x"))));
 
@@ -192,15 +206,23 @@ class PgvRuleKindsTest {
     Descriptor name =
         scalar(
             Type.TYPE_STRING,
-            rules(r -> r.setString(StringRules.newBuilder().setWellKnownRegex(KnownRegex.HTTP_HEADER_NAME))));
+            rules(
+                r ->
+                    r.setString(
+                        StringRules.newBuilder().setWellKnownRegex(KnownRegex.HTTP_HEADER_NAME))));
     Descriptor value =
         scalar(
             Type.TYPE_STRING,
-            rules(r -> r.setString(StringRules.newBuilder().setWellKnownRegex(KnownRegex.HTTP_HEADER_VALUE))));
+            rules(
+                r ->
+                    r.setString(
+                        StringRules.newBuilder().setWellKnownRegex(KnownRegex.HTTP_HEADER_VALUE))));
 
     assertThat(check(name, ":authority")).isEmpty();
     assertThat(check(name, "x-request-id")).isEmpty();
-    assertThat(check(name, "x request")).extracting(PgvViolation::rule).containsExactly("string.well_known_regex");
+    assertThat(check(name, "x request"))
+        .extracting(PgvViolation::rule)
+        .containsExactly("string.well_known_regex");
     assertThat(check(name, ":")).hasSize(1);
     assertThat(check(name, "")).hasSize(1);
     assertThat(check(value, "a\tb c")).isEmpty();
@@ -216,7 +238,8 @@ class PgvRuleKindsTest {
   @Test
   void unimplementedRulesAreReportedNotPassed() {
     Descriptor hostname =
-        scalar(Type.TYPE_STRING, rules(r -> r.setString(StringRules.newBuilder().setHostname(true))));
+        scalar(
+            Type.TYPE_STRING, rules(r -> r.setString(StringRules.newBuilder().setHostname(true))));
     Descriptor ltNow =
         message(
             ".google.protobuf.Timestamp",
@@ -259,7 +282,8 @@ class PgvRuleKindsTest {
 
   @Test
   void boolConst() {
-    Descriptor type = scalar(Type.TYPE_BOOL, rules(r -> r.setBool(BoolRules.newBuilder().setConst(true))));
+    Descriptor type =
+        scalar(Type.TYPE_BOOL, rules(r -> r.setBool(BoolRules.newBuilder().setConst(true))));
 
     assertThat(check(type, true)).isEmpty();
     assertThat(check(type, false))
@@ -341,7 +365,8 @@ class PgvRuleKindsTest {
             ".google.protobuf.Any",
             rules(r -> r.setAny(AnyRules.newBuilder().setRequired(true).addIn(cluster))));
     Descriptor notIn =
-        message(".google.protobuf.Any", rules(r -> r.setAny(AnyRules.newBuilder().addNotIn(cluster))));
+        message(
+            ".google.protobuf.Any", rules(r -> r.setAny(AnyRules.newBuilder().addNotIn(cluster))));
     Any any = Any.pack(Cluster.newBuilder().setName("c").build());
 
     assertThat(PgvRules.check(DynamicMessage.getDefaultInstance(type)))
@@ -378,13 +403,17 @@ class PgvRuleKindsTest {
             "." + inner.getFullName(),
             rules(r -> r.setMessage(MessageRules.newBuilder().setSkip(true))),
             inner.getFile());
-    Descriptor following = message("." + inner.getFullName(), FieldRules.getDefaultInstance(), inner.getFile());
+    Descriptor following =
+        message("." + inner.getFullName(), FieldRules.getDefaultInstance(), inner.getFile());
     Descriptor disabled =
         build(
             DescriptorProto.newBuilder()
                 .setName("M")
                 .setOptions(MessageOptions.newBuilder().setExtension(Validate.disabled, true))
-                .addField(field(Type.TYPE_UINT32, rules(r -> r.setUint32(UInt32Rules.newBuilder().setGt(0))))));
+                .addField(
+                    field(
+                        Type.TYPE_UINT32,
+                        rules(r -> r.setUint32(UInt32Rules.newBuilder().setGt(0))))));
     DynamicMessage broken = DynamicMessage.getDefaultInstance(inner);
 
     assertThat(check(following, broken)).extracting(PgvViolation::path).containsExactly("f.f");
@@ -397,7 +426,8 @@ class PgvRuleKindsTest {
     // given options parsed without Validate's extensions: the rules are unknown fields
     FieldOptions withRules =
         FieldOptions.newBuilder()
-            .setExtension(Validate.rules, rules(r -> r.setUint32(UInt32Rules.newBuilder().setGt(0))))
+            .setExtension(
+                Validate.rules, rules(r -> r.setUint32(UInt32Rules.newBuilder().setGt(0))))
             .build();
     FieldOptions unknown = FieldOptions.parseFrom(withRules.toByteString());
     Descriptor type =
@@ -501,7 +531,9 @@ class PgvRuleKindsTest {
         DescriptorProto.newBuilder()
             .setName("M")
             .addField(
-                field(Type.TYPE_MESSAGE, rules).setLabel(Label.LABEL_REPEATED).setTypeName("FEntry"))
+                field(Type.TYPE_MESSAGE, rules)
+                    .setLabel(Label.LABEL_REPEATED)
+                    .setTypeName("FEntry"))
             .addNestedType(
                 DescriptorProto.newBuilder()
                     .setName("FEntry")
@@ -542,5 +574,4 @@ class PgvRuleKindsTest {
       throw new IllegalStateException(e);
     }
   }
-
 }

@@ -73,7 +73,8 @@ class PgvRulesTest {
 
     // then
     assertThat(violations)
-        .containsExactly(new PgvViolation(ENDPOINT_PORT, "uint32.lte", "70000 (expected: <= 65535)"));
+        .containsExactly(
+            new PgvViolation(ENDPOINT_PORT, "uint32.lte", "70000 (expected: <= 65535)"));
   }
 
   @Test
@@ -85,8 +86,7 @@ class PgvRulesTest {
 
     // then
     assertThat(PgvRules.check(zero))
-        .containsExactly(
-            new PgvViolation("connect_timeout", "duration.gt", "0s (expected: > 0s)"));
+        .containsExactly(new PgvViolation("connect_timeout", "duration.gt", "0s (expected: > 0s)"));
     assertThat(PgvRules.check(negative))
         .extracting(PgvViolation::path, PgvViolation::rule, PgvViolation::message)
         .containsExactly(tuple("connect_timeout", "duration.gt", "-1s (expected: > 0s)"));
@@ -208,7 +208,8 @@ class PgvRulesTest {
 
   @Test
   void repeatedRulesApplyToTheListAndToEachItem() {
-    // given VirtualHost.domains {min_items: 1, items {string {well_known_regex: HTTP_HEADER_VALUE}}}
+    // given VirtualHost.domains {min_items: 1, items {string {well_known_regex:
+    // HTTP_HEADER_VALUE}}}
     RouteConfiguration noDomains =
         RouteConfiguration.newBuilder()
             .addVirtualHosts(VirtualHost.newBuilder().setName("vh").addRoutes(route()))
@@ -253,7 +254,8 @@ class PgvRulesTest {
   @Test
   void aLongValueIsShownAsABoundedPrefix() {
     // given HeaderValue.value {max_bytes: 16384}
-    HeaderValue header = HeaderValue.newBuilder().setKey("x-big").setValue("v".repeat(20_000)).build();
+    HeaderValue header =
+        HeaderValue.newBuilder().setKey("x-big").setValue("v".repeat(20_000)).build();
 
     List<PgvViolation> violations = PgvRules.check(header);
 
@@ -291,7 +293,8 @@ class PgvRulesTest {
         .extracting(PgvViolation::path, PgvViolation::rule)
         .containsExactly(
             tuple("filter_chains[0].filters[0].typed_config.stat_prefix", "string.min_len"),
-            tuple("filter_chains[0].filters[0].typed_config.http_filters[0].name", "string.min_len"));
+            tuple(
+                "filter_chains[0].filters[0].typed_config.http_filters[0].name", "string.min_len"));
   }
 
   @Test
@@ -311,7 +314,13 @@ class PgvRulesTest {
     RBAC rbac =
         RBAC.newBuilder()
             .setRules(
-                io.envoyproxy.envoy.config.rbac.v3.RBAC.newBuilder()
+                io.envoyproxy
+                    .envoy
+                    .config
+                    .rbac
+                    .v3
+                    .RBAC
+                    .newBuilder()
                     .putPolicies(
                         "p",
                         Policy.newBuilder()
@@ -327,7 +336,10 @@ class PgvRulesTest {
     HttpConnectionManager manager =
         connectionManager()
             .addHttpFilters(
-                0, HttpFilter.newBuilder().setName("envoy.filters.http.rbac").setTypedConfig(Any.pack(rbac)))
+                0,
+                HttpFilter.newBuilder()
+                    .setName("envoy.filters.http.rbac")
+                    .setTypedConfig(Any.pack(rbac)))
             .build();
 
     assertThat(PgvRules.check(listener(manager)))
@@ -352,10 +364,7 @@ class PgvRulesTest {
             .build();
     Listener listener =
         listener(connectionManager().build()).toBuilder()
-            .addListenerFilters(
-                ListenerFilter.newBuilder()
-                    .setName("x")
-                    .setTypedConfig(unknown))
+            .addListenerFilters(ListenerFilter.newBuilder().setName("x").setTypedConfig(unknown))
             .build();
 
     assertThat(PgvRules.report(listener))
@@ -377,7 +386,9 @@ class PgvRulesTest {
     assertThat(PgvRules.check(listener(manager)))
         .extracting(PgvViolation::path, PgvViolation::rule)
         .containsExactly(
-            tuple("filter_chains[0].filters[0].typed_config.http_filters[0].typed_config", "any.value"));
+            tuple(
+                "filter_chains[0].filters[0].typed_config.http_filters[0].typed_config",
+                "any.value"));
   }
 
   // --- cross-cutting ---
@@ -458,8 +469,7 @@ class PgvRulesTest {
   private static RouteConfiguration routes(Route.Builder route) {
     return RouteConfiguration.newBuilder()
         .setName("http-80")
-        .addVirtualHosts(
-            VirtualHost.newBuilder().setName("vh").addDomains("*").addRoutes(route))
+        .addVirtualHosts(VirtualHost.newBuilder().setName("vh").addDomains("*").addRoutes(route))
         .build();
   }
 
@@ -484,7 +494,8 @@ class PgvRulesTest {
         .setName("http-80")
         .setAddress(
             Address.newBuilder()
-                .setSocketAddress(SocketAddress.newBuilder().setAddress("0.0.0.0").setPortValue(80)))
+                .setSocketAddress(
+                    SocketAddress.newBuilder().setAddress("0.0.0.0").setPortValue(80)))
         .addFilterChains(
             FilterChain.newBuilder()
                 .addFilters(
