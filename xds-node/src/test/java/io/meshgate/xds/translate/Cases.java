@@ -150,7 +150,8 @@ public final class Cases {
         null);
   }
 
-  static ResolvedIr readIr(String yaml) {
+  /** An IR-only case's {@code ir.yaml}, as the envoy stage reads it. */
+  public static ResolvedIr readIr(String yaml) {
     return new ResolvedIr(io.meshgate.xds.ir.IrYaml.read(yaml), List.of());
   }
 
