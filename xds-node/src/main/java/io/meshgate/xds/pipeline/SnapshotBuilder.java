@@ -3,10 +3,14 @@ package io.meshgate.xds.pipeline;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.meshbridge.identity.Identities;
+import io.meshgate.xds.envoy.EnvoyResource;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.envoy.TranslationCache;
+import io.meshgate.xds.envoy.validate.PgvRules;
+import io.meshgate.xds.envoy.validate.PgvViolation;
 import io.meshgate.xds.ir.Problem;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyRing;
@@ -18,6 +22,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +31,13 @@ import org.slf4j.LoggerFactory;
  * Every group's snapshot from one build's inputs: resolve, then for each group the envoy stage's
  * one entry ({@link EnvoyTranslator#translate}) and the snapshot's grouping by type. It remembers
  * the last build: a group whose IR did not change keeps its snapshot (its proxies get no push), and
- * a changed group translates only the IR elements the cache has not seen. Not thread-safe: the
- * pipeline's thread owns it.
+ * a changed group translates only the IR elements the cache has not seen.
+ *
+ * <p>Every resource a build translates is checked against Envoy's own validation rules ({@link
+ * PgvRules}) before it can be served: a group holding a resource Envoy would reject keeps its last
+ * good snapshot, as if its translation had failed, and its owner's status names the resource and
+ * the rule, so proxies are never sent a config they would NACK. A resource whose bytes passed once
+ * is not checked again. Not thread-safe: the pipeline's thread owns it.
  */
 public final class SnapshotBuilder {
   private static final Logger log = LoggerFactory.getLogger(SnapshotBuilder.class);
@@ -46,6 +56,11 @@ public final class SnapshotBuilder {
   // The identities of the last build: a group whose IR is unchanged is translated again when they
   // changed (a re-issued certificate is an SDS-only change of its group).
   private Identities lastIdentities = Identities.empty();
+  // Resources (type URL and version, a hash of their bytes) that passed Envoy's validation rules.
+  private final Set<String> valid = new HashSet<>();
+
+  /** How many checked resources are remembered before the memory starts over. */
+  static final int MAX_REMEMBERED_VALID = 200_000;
 
   public SnapshotBuilder() {
     this(MeshSettings.DEFAULTS);
@@ -95,9 +110,29 @@ public final class SnapshotBuilder {
       }
       GroupSnapshot snapshot;
       try {
-        snapshot =
-            GroupSnapshot.of(
-                translator.translate(group, inputs.keys(), inputs.identities(), cache), revision);
+        GroupResources resources =
+            translator.translate(group, inputs.keys(), inputs.identities(), cache);
+        Optional<String> rejected = rejected(resources);
+        if (rejected.isPresent()) {
+          log.error(
+              "group {} holds a resource Envoy would reject; its proxies keep the last good config:"
+                  + " {}",
+              group.name(),
+              rejected.get());
+          failed.add(group.name());
+          group
+              .ownedBy()
+              .ifPresent(
+                  owner ->
+                      problems.add(
+                          Problem.of(
+                              owner,
+                              "",
+                              ProblemReason.TRANSLATION_FAILED,
+                              rejected.get() + "; its proxies keep the last good config")));
+          continue;
+        }
+        snapshot = GroupSnapshot.of(resources, revision);
       } catch (RuntimeException e) {
         log.error(
             "translating group {} failed; its proxies keep the last good config", group.name(), e);
@@ -131,5 +166,50 @@ public final class SnapshotBuilder {
             ? resolved
             : new ResolvedIr(resolved.groups(), problems, failed);
     return new Build(snapshots, reported, translated);
+  }
+
+  /**
+   * What Envoy would reject in a group's resources, by its validation rules: the first broken
+   * resource, its rule and how many more violations there are; empty when every resource passes.
+   */
+  private Optional<String> rejected(GroupResources resources) {
+    if (valid.size() > MAX_REMEMBERED_VALID) {
+      valid.clear();
+    }
+    List<List<EnvoyResource>> types =
+        List.of(
+            resources.listeners(),
+            resources.routes(),
+            resources.clusters(),
+            resources.endpoints(),
+            resources.secrets());
+    for (List<EnvoyResource> type : types) {
+      for (EnvoyResource resource : type) {
+        String key = resource.packed().getTypeUrl() + "@" + resource.version();
+        if (valid.contains(key)) {
+          continue;
+        }
+        List<PgvViolation> violations = PgvRules.checkPacked(resource.packed());
+        if (violations.isEmpty()) {
+          valid.add(key);
+          continue;
+        }
+        PgvViolation first = violations.get(0);
+        String typeUrl = resource.packed().getTypeUrl();
+        return Optional.of(
+            "Envoy would reject "
+                + typeUrl.substring(typeUrl.lastIndexOf('.') + 1)
+                + " "
+                + resource.name()
+                + ": "
+                + (first.path().isEmpty() ? "" : first.path() + ": ")
+                + first.message()
+                + " ("
+                + first.rule()
+                + ")"
+                + (violations.size() > 1 ? " and " + (violations.size() - 1) + " more" : ""));
+      }
+    }
+    return Optional.empty();
   }
 }

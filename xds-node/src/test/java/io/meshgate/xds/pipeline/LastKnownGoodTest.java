@@ -2,12 +2,26 @@ package io.meshgate.xds.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.meshgate.config.model.ConditionStatus;
+import io.meshgate.xds.envoy.EnvoyResource;
 import io.meshgate.xds.envoy.EnvoyTranslator;
+import io.meshgate.xds.envoy.GroupResources;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.status.Conditions;
 import io.meshgate.xds.translate.Cases;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -86,5 +100,75 @@ class LastKnownGoodTest {
     assertThat(fixed.resolved().failed()).isEmpty();
     assertThat(group(fixed, "gateway/default/edge").type(TypeUrls.ROUTE).version())
         .isNotEqualTo(lastGood.type(TypeUrls.ROUTE).version());
+  }
+
+  @Test
+  void aGroupHoldingAResourceEnvoyWouldRejectIsNotServedItAndItsGatewaySaysWhich() {
+    // given: a translator that, once broken, adds a cluster whose port Envoy refuses
+    AtomicBoolean broken = new AtomicBoolean();
+    SnapshotBuilder builder =
+        new SnapshotBuilder(
+            (group, keys, identities, cache) -> {
+              GroupResources resources = EnvoyTranslator.translate(group, keys, identities, cache);
+              if (!broken.get() || !group.name().equals("gateway/default/edge")) {
+                return resources;
+              }
+              List<EnvoyResource> clusters = new ArrayList<>(resources.clusters());
+              clusters.add(new EnvoyResource("bad-port", "v1", Any.pack(badPort())));
+              return new GroupResources(
+                  resources.group(),
+                  resources.listeners(),
+                  resources.routes(),
+                  clusters,
+                  resources.endpoints(),
+                  resources.secrets());
+            });
+    GroupSnapshot lastGood =
+        group(
+            builder.build(Inputs.withoutKeys(Cases.snapshot(config("/v1")))),
+            "gateway/default/edge");
+
+    // when
+    broken.set(true);
+    SnapshotBuilder.Build failed = builder.build(Inputs.withoutKeys(Cases.snapshot(config("/v2"))));
+
+    // then: the proxies keep the last good snapshot, and the Gateway names the resource and rule
+    assertThat(group(failed, "gateway/default/edge").type(TypeUrls.CLUSTER).version())
+        .isEqualTo(lastGood.type(TypeUrls.CLUSTER).version());
+    assertThat(failed.resolved().failed()).containsExactly("gateway/default/edge");
+    assertThat(failed.resolved().problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reason()).isEqualTo(ProblemReason.TRANSLATION_FAILED);
+              assertThat(p.message())
+                  .contains("Envoy would reject Cluster bad-port")
+                  .contains("port_value")
+                  .contains("uint32.lte")
+                  .contains("last good config");
+            });
+  }
+
+  /** A cluster with one endpoint on port 70000: Envoy's rule is port_value <= 65535. */
+  private static Cluster badPort() {
+    return Cluster.newBuilder()
+        .setName("bad-port")
+        .setConnectTimeout(Duration.newBuilder().setSeconds(1))
+        .setLoadAssignment(
+            ClusterLoadAssignment.newBuilder()
+                .setClusterName("bad-port")
+                .addEndpoints(
+                    LocalityLbEndpoints.newBuilder()
+                        .addLbEndpoints(
+                            LbEndpoint.newBuilder()
+                                .setEndpoint(
+                                    Endpoint.newBuilder()
+                                        .setAddress(
+                                            Address.newBuilder()
+                                                .setSocketAddress(
+                                                    SocketAddress.newBuilder()
+                                                        .setAddress("10.0.0.1")
+                                                        .setPortValue(70_000)))))))
+        .build();
   }
 }

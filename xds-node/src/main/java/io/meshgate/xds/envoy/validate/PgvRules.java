@@ -1,5 +1,9 @@
 package io.meshgate.xds.envoy.validate;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.meshgate.xds.envoy.EnvoyTypes;
 import java.util.List;
@@ -66,5 +70,26 @@ public final class PgvRules {
     Walk walk = new Walk(EnvoyTypes.REGISTRY);
     walk.message("", message, 0, false);
     return walk.report();
+  }
+
+  /**
+   * The broken rules of a resource as the ADS stream sends it: opened with {@link
+   * EnvoyTypes#REGISTRY}; a type the registry does not know, or bytes that do not parse as it, are
+   * one violation each ({@code any.type}, {@code any.value}), since Envoy would not take them.
+   */
+  public static List<PgvViolation> checkPacked(Any packed) {
+    String typeUrl = packed.getTypeUrl();
+    Descriptor type = EnvoyTypes.REGISTRY.find(typeUrl.substring(typeUrl.lastIndexOf('/') + 1));
+    if (type == null) {
+      return List.of(
+          new PgvViolation("", "any.type", typeUrl + " is no Envoy type meshgate knows"));
+    }
+    try {
+      return check(DynamicMessage.parseFrom(type, packed.getValue()));
+    } catch (InvalidProtocolBufferException e) {
+      return List.of(
+          new PgvViolation(
+              "", "any.value", "does not parse as " + type.getFullName() + ": " + e.getMessage()));
+    }
   }
 }
