@@ -68,7 +68,7 @@ public final class PgvRules {
   /** The broken rules, plus the Any types whose content could not be checked. */
   public static PgvReport report(Message message) {
     Walk walk = new Walk(EnvoyTypes.REGISTRY);
-    walk.message("", message, 0, false);
+    walk.message(Walk.Path.ROOT, message, 0, false);
     return walk.report();
   }
 

@@ -31,8 +31,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,7 +78,7 @@ final class Walk {
     return new PgvReport(violations, new ArrayList<>(unchecked));
   }
 
-  void message(String path, Message message, int depth, boolean hidden) {
+  void message(Path path, Message message, int depth, boolean hidden) {
     if (depth > MAX_DEPTH) {
       add(path, "depth", "nested deeper than " + MAX_DEPTH + " messages; not checked further");
       return;
@@ -99,10 +101,10 @@ final class Walk {
     }
   }
 
-  private void requiredOneof(String path, Message message, OneofDescriptor oneof) {
+  private void requiredOneof(Path path, Message message, OneofDescriptor oneof) {
     if (!message.hasOneof(oneof)) {
       add(
-          join(path, oneof.getName()),
+          path.child(oneof.getName()),
           "oneof.required",
           "none set (expected: exactly one of "
               + oneof.getFields().stream()
@@ -112,14 +114,14 @@ final class Walk {
     }
   }
 
-  private void field(String path, Message message, FieldStep step, int depth, boolean hidden) {
+  private void field(Path path, Message message, FieldStep step, int depth, boolean hidden) {
     FieldDescriptor field = step.field();
     FieldRules rules = step.rules();
     if (field.getRealContainingOneof() != null && !message.hasField(field)) {
       // PGV applies a oneof member's rules only when that member is the one set.
       return;
     }
-    String at = join(path, field.getName());
+    Path at = path.child(field.getName());
     if (field.isMapField()) {
       map(at, (List<?>) message.getField(field), field, rules, depth, hidden);
     } else if (field.isRepeated()) {
@@ -145,7 +147,7 @@ final class Walk {
     }
   }
 
-  private void required(String at, FieldRules rules) {
+  private void required(Path at, FieldRules rules) {
     if (rules.getMessage().getRequired()) {
       add(at, "message.required", "not set (expected: set)");
     }
@@ -162,7 +164,7 @@ final class Walk {
   }
 
   private void repeated(
-      String at,
+      Path at,
       List<?> values,
       FieldDescriptor field,
       @Nullable FieldRules rules,
@@ -189,30 +191,27 @@ final class Walk {
           Set<Object> seen = new HashSet<>();
           for (int i = 0; i < values.size(); i++) {
             if (!seen.add(values.get(i))) {
-              add(
-                  at + "[" + i + "]",
-                  "repeated.unique",
-                  "repeats an earlier item (expected: unique)");
+              add(at.index(i), "repeated.unique", "repeats an earlier item (expected: unique)");
             }
           }
         }
         if (repeated.hasItems()) {
           for (int i = 0; i < values.size(); i++) {
-            value(at + "[" + i + "]", "", repeated.getItems(), values.get(i), hidden);
+            value(at.index(i), "", repeated.getItems(), values.get(i), hidden);
           }
         }
       }
     }
     if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !skip) {
       for (int i = 0; i < values.size(); i++) {
-        message(at + "[" + i + "]", (Message) values.get(i), depth + 1, hidden);
+        message(at.index(i), (Message) values.get(i), depth + 1, hidden);
       }
     }
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void map(
-      String at,
+      Path at,
       List<?> entries,
       FieldDescriptor field,
       @Nullable FieldRules rules,
@@ -246,7 +245,7 @@ final class Walk {
     for (Message entry : sorted) {
       Object key = entry.getField(keyField);
       Object value = entry.getField(valueField);
-      String entryAt = at + "[" + (key instanceof String s ? Shown.string(s) : key) + "]";
+      Path entryAt = at.key(key instanceof String s ? Shown.string(s) : String.valueOf(key));
       if (checkEntries && map.hasKeys()) {
         value(entryAt, "map.keys.", map.getKeys(), key, hidden);
       }
@@ -260,7 +259,7 @@ final class Walk {
   }
 
   /** The type rules of a value that is there: a scalar, a list item, a set message field. */
-  private void value(String at, String prefix, FieldRules rules, Object value, boolean hidden) {
+  private void value(Path at, String prefix, FieldRules rules, Object value, boolean hidden) {
     if (!(value instanceof Message message)) {
       scalar(at, prefix, rules, value, hidden);
       return;
@@ -278,12 +277,11 @@ final class Walk {
     }
   }
 
-  private void scalar(String at, String prefix, FieldRules rules, Object value, boolean hidden) {
+  private void scalar(Path at, String prefix, FieldRules rules, Object value, boolean hidden) {
     FieldRules.TypeCase kind = rules.getTypeCase();
     Numbers numbers = Numbers.of(kind);
     if (numbers != null) {
-      FieldDescriptor kindField = FieldRules.getDescriptor().findFieldByNumber(kind.getNumber());
-      number(at, prefix + kind(rules), (Message) rules.getField(kindField), numbers, value, hidden);
+      number(at, prefix + kind(rules), NumberRule.of(rules), numbers, value, hidden);
       return;
     }
     switch (kind) {
@@ -309,31 +307,56 @@ final class Walk {
   }
 
   private void number(
-      String at, String kind, Message rules, Numbers order, Object value, boolean hidden) {
-    Descriptor type = rules.getDescriptorForType();
-    if (Boolean.TRUE.equals(optional(rules, "ignore_empty")) && order.isZero(value)) {
+      Path at, String kind, NumberRule rule, Numbers order, Object value, boolean hidden) {
+    if (rule.ignoreEmpty() && order.isZero(value)) {
       return;
     }
-    Object constant = optional(rules, "const");
-    if (constant != null && !order.same(value, constant)) {
+    if (rule.constant() != null && !order.same(value, rule.constant())) {
       add(
           at,
           kind + ".const",
-          shown(order.show(value), hidden) + " (expected: " + order.show(constant) + ")");
+          shown(order.show(value), hidden) + " (expected: " + order.show(rule.constant()) + ")");
     }
-    bounds(
-        at,
-        kind,
-        order,
-        value,
-        optional(rules, "lt"),
-        optional(rules, "lte"),
-        optional(rules, "gt"),
-        optional(rules, "gte"),
-        hidden);
-    List<?> in = (List<?>) rules.getField(type.findFieldByName("in"));
-    List<?> notIn = (List<?>) rules.getField(type.findFieldByName("not_in"));
-    in(at, kind, order, value, in, notIn, hidden);
+    bounds(at, kind, order, value, rule.lt(), rule.lte(), rule.gt(), rule.gte(), hidden);
+    in(at, kind, order, value, rule.in(), rule.notIn(), hidden);
+  }
+
+  /**
+   * A numeric rule as one check needs it, read once per distinct rule (by reflection over its
+   * kind's message: uint32, int64, double, ...) and cached: the rules come from descriptors, so
+   * there are few.
+   */
+  private record NumberRule(
+      boolean ignoreEmpty,
+      @Nullable Object constant,
+      @Nullable Object lt,
+      @Nullable Object lte,
+      @Nullable Object gt,
+      @Nullable Object gte,
+      List<?> in,
+      List<?> notIn) {
+    private static final ConcurrentHashMap<FieldRules, NumberRule> RULES =
+        new ConcurrentHashMap<>();
+
+    static NumberRule of(FieldRules rules) {
+      return RULES.computeIfAbsent(rules, NumberRule::read);
+    }
+
+    private static NumberRule read(FieldRules rules) {
+      FieldDescriptor kindField =
+          FieldRules.getDescriptor().findFieldByNumber(rules.getTypeCase().getNumber());
+      Message kind = (Message) rules.getField(kindField);
+      Descriptor type = kind.getDescriptorForType();
+      return new NumberRule(
+          Boolean.TRUE.equals(optional(kind, "ignore_empty")),
+          optional(kind, "const"),
+          optional(kind, "lt"),
+          optional(kind, "lte"),
+          optional(kind, "gt"),
+          optional(kind, "gte"),
+          List.copyOf((List<?>) kind.getField(type.findFieldByName("in"))),
+          List.copyOf((List<?>) kind.getField(type.findFieldByName("not_in"))));
+    }
   }
 
   private static @Nullable Object optional(Message rules, String name) {
@@ -342,7 +365,7 @@ final class Walk {
   }
 
   private <T> void bounds(
-      String at,
+      Path at,
       String kind,
       Order<T> order,
       T value,
@@ -386,7 +409,7 @@ final class Walk {
   }
 
   private <T> void in(
-      String at,
+      Path at,
       String kind,
       Order<T> order,
       T value,
@@ -410,7 +433,7 @@ final class Walk {
     }
   }
 
-  private void string(String at, String prefix, StringRules rules, String value, boolean hidden) {
+  private void string(Path at, String prefix, StringRules rules, String value, boolean hidden) {
     if (rules.getIgnoreEmpty() && value.isEmpty()) {
       return;
     }
@@ -524,7 +547,7 @@ final class Walk {
     }
   }
 
-  private void pattern(String at, String kind, String regex, String value, String shown) {
+  private void pattern(Path at, String kind, String regex, String value, String shown) {
     Pattern pattern;
     try {
       pattern = PATTERNS.computeIfAbsent(regex, Pattern::compile);
@@ -541,7 +564,7 @@ final class Walk {
     }
   }
 
-  private void bytes(String at, String prefix, BytesRules rules, ByteString value, boolean hidden) {
+  private void bytes(Path at, String prefix, BytesRules rules, ByteString value, boolean hidden) {
     if (rules.getIgnoreEmpty() && value.isEmpty()) {
       return;
     }
@@ -602,7 +625,7 @@ final class Walk {
   }
 
   private void enumValue(
-      String at, String prefix, EnumRules rules, EnumValueDescriptor value, boolean hidden) {
+      Path at, String prefix, EnumRules rules, EnumValueDescriptor value, boolean hidden) {
     String kind = prefix + "enum";
     int number = value.getNumber();
     EnumValueDescriptor known = value.getType().findValueByNumber(number);
@@ -638,7 +661,7 @@ final class Walk {
     return value == null ? String.valueOf(number) : value.getName();
   }
 
-  private void anyType(String at, String prefix, AnyRules rules, Message any) {
+  private void anyType(Path at, String prefix, AnyRules rules, Message any) {
     String typeUrl = (String) any.getField(any.getDescriptorForType().findFieldByNumber(1));
     String kind = prefix + "any";
     if (rules.getInCount() > 0 && !rules.getInList().contains(typeUrl)) {
@@ -665,7 +688,7 @@ final class Walk {
    * An Any's content, opened with the type registry and checked under the Any's own path (Envoy
    * validates typed configs the same way, after unpacking them).
    */
-  private void anyContent(String path, Message any, int depth, boolean hidden) {
+  private void anyContent(Path path, Message any, int depth, boolean hidden) {
     Descriptor anyType = any.getDescriptorForType();
     String typeUrl = (String) any.getField(anyType.findFieldByNumber(1));
     ByteString bytes = (ByteString) any.getField(anyType.findFieldByNumber(2));
@@ -685,7 +708,7 @@ final class Walk {
   }
 
   private void duration(
-      String at, String prefix, DurationRules rules, Duration value, boolean hidden) {
+      Path at, String prefix, DurationRules rules, Duration value, boolean hidden) {
     String kind = prefix + "duration";
     Order<Duration> order = Order.DURATIONS;
     if (rules.hasConst() && !value.equals(Order.duration(rules.getConst()))) {
@@ -718,7 +741,7 @@ final class Walk {
   }
 
   private void timestamp(
-      String at, String prefix, TimestampRules rules, Instant value, boolean hidden) {
+      Path at, String prefix, TimestampRules rules, Instant value, boolean hidden) {
     String kind = prefix + "timestamp";
     Order<Instant> order = Order.TIMESTAMPS;
     if (rules.hasConst() && !value.equals(Order.instant(rules.getConst()))) {
@@ -752,7 +775,7 @@ final class Walk {
     }
   }
 
-  private void notChecked(String at, String rule) {
+  private void notChecked(Path at, String rule) {
     add(
         at,
         rule,
@@ -774,15 +797,69 @@ final class Walk {
     return hidden ? Shown.HIDDEN : value;
   }
 
+  private static final Map<FieldRules.TypeCase, String> KINDS = kinds();
+
+  private static Map<FieldRules.TypeCase, String> kinds() {
+    Map<FieldRules.TypeCase, String> kinds = new EnumMap<>(FieldRules.TypeCase.class);
+    for (FieldRules.TypeCase kind : FieldRules.TypeCase.values()) {
+      FieldDescriptor field = FieldRules.getDescriptor().findFieldByNumber(kind.getNumber());
+      kinds.put(kind, field == null ? "" : field.getName());
+    }
+    return kinds;
+  }
+
   private static String kind(FieldRules rules) {
-    return FieldRules.getDescriptor().findFieldByNumber(rules.getTypeCase().getNumber()).getName();
+    return KINDS.get(rules.getTypeCase());
   }
 
-  private static String join(String path, String name) {
-    return path.isEmpty() ? name : path + "." + name;
+  /**
+   * Where a value is, built as the walk goes down and spelled out only for a violation: a walk over
+   * a valid config makes no strings.
+   */
+  static final class Path {
+    static final Path ROOT = new Path(null, "", -1, null);
+
+    private final @Nullable Path parent;
+    private final String name;
+    private final int index;
+    private final @Nullable String key;
+
+    private Path(@Nullable Path parent, String name, int index, @Nullable String key) {
+      this.parent = parent;
+      this.name = name;
+      this.index = index;
+      this.key = key;
+    }
+
+    Path child(String field) {
+      return new Path(this, field, -1, null);
+    }
+
+    Path index(int i) {
+      return new Path(this, "", i, null);
+    }
+
+    Path key(String mapKey) {
+      return new Path(this, "", -1, mapKey);
+    }
+
+    @Override
+    public String toString() {
+      if (parent == null) {
+        return "";
+      }
+      String above = parent.toString();
+      if (index >= 0) {
+        return above + "[" + index + "]";
+      }
+      if (key != null) {
+        return above + "[" + key + "]";
+      }
+      return above.isEmpty() ? name : above + "." + name;
+    }
   }
 
-  private void add(String path, String rule, String message) {
-    violations.add(new PgvViolation(path, rule, message));
+  private void add(Path path, String rule, String message) {
+    violations.add(new PgvViolation(path.toString(), rule, message));
   }
 }

@@ -414,19 +414,35 @@ class PgvRulesTest {
 
   @Test
   void nestingDeeperThanTheLimitIsReportedOnce() {
-    // given a google.protobuf.Value nested far deeper than any Envoy config
+    // given an RBAC permission (a required oneof at every level) nested far deeper than any config
+    Permission permission = Permission.newBuilder().setAny(true).build();
+    for (int i = 0; i <= Walk.MAX_DEPTH / 2; i++) {
+      permission =
+          Permission.newBuilder()
+              .setAndRules(Permission.Set.newBuilder().addRules(permission))
+              .build();
+    }
+
+    assertThat(PgvRules.check(permission))
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.rule()).isEqualTo("depth");
+              assertThat(v.path()).startsWith("and_rules.rules[0].and_rules.rules[0]");
+            });
+  }
+
+  @Test
+  void aTypeWithNoRuleAnywhereInsideIsNotWalked() {
+    // given a google.protobuf.Value nested far deeper than the depth limit: no rule can break in it
     Value value = Value.newBuilder().setStringValue("leaf").build();
     for (int i = 0; i < Walk.MAX_DEPTH; i++) {
       value = Value.newBuilder().setListValue(ListValue.newBuilder().addValues(value)).build();
     }
 
-    assertThat(PgvRules.check(value))
-        .singleElement()
-        .satisfies(
-            v -> {
-              assertThat(v.rule()).isEqualTo("depth");
-              assertThat(v.path()).startsWith("list_value.values[0].list_value.values[0]");
-            });
+    assertThat(PgvRules.check(value)).isEmpty();
+    assertThat(MessagePlan.checked(Value.getDescriptor())).isFalse();
+    assertThat(MessagePlan.checked(Permission.getDescriptor())).isTrue();
   }
 
   @Test
