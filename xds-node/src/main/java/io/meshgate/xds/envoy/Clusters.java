@@ -6,16 +6,16 @@ import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HealthCheck;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
@@ -118,8 +118,8 @@ final class Clusters {
   /**
    * A cluster Envoy resolves itself: LOGICAL_DNS, as Envoy recommends for large web services
    * reached by name (an issuer's key set behind a CDN has many addresses; Envoy connects to the
-   * first the resolver gives and never holds a pool per address). IPv4 first: a host that
-   * publishes AAAA records is often unreachable over IPv6 from a VM.
+   * first the resolver gives and never holds a pool per address). IPv4 first: a host that publishes
+   * AAAA records is often unreachable over IPv6 from a VM.
    *
    * <p>TLS, where the URL is https, trusts the Envoy host's CA bundle ({@link #SYSTEM_CA_BUNDLE},
    * as a BackendTLSPolicy's {@code wellKnownCACertificates: System} does) and checks the host's

@@ -34,10 +34,10 @@ import java.util.List;
  * to come join in this order: CORS before authentication (a preflight must be answered without
  * credentials), ext_authz and RBAC after it (they decide on the verified identity).
  *
- * <p>Every filter but JWT authentication is in the chain whether or not a route uses it,
- * configured per route (or per virtual host) through {@code typed_per_filter_config}: the listener
- * then never changes when a policy does, so Envoy never drains connections for a policy change.
- * JWT authentication cannot keep that promise: its providers live in the filter's own config, so a
+ * <p>Every filter but JWT authentication is in the chain whether or not a route uses it, configured
+ * per route (or per virtual host) through {@code typed_per_filter_config}: the listener then never
+ * changes when a policy does, so Envoy never drains connections for a policy change. JWT
+ * authentication cannot keep that promise: its providers live in the filter's own config, so a
  * provider change is a listener change whatever we do. It is in the chain only where a route asks
  * for a JWT, which leaves every other listener exactly as it was.
  *

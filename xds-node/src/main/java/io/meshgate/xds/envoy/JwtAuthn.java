@@ -73,9 +73,7 @@ final class JwtAuthn {
     }
     for (JwtProviderIr.ClaimToHeaderIr claim : provider.claimToHeaders()) {
       builder.addClaimToHeaders(
-          JwtClaimToHeader.newBuilder()
-              .setClaimName(claim.claim())
-              .setHeaderName(claim.header()));
+          JwtClaimToHeader.newBuilder().setClaimName(claim.claim()).setHeaderName(claim.header()));
     }
     return builder.build();
   }

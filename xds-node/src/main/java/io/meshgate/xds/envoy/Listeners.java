@@ -95,7 +95,8 @@ final class Listeners {
     }
     if (chain.target() instanceof FilterChainIr.Target.Http target) {
       HttpConnectionManager hcm =
-          connectionManager(chain.name(), target.routeTable(), kind, target.rateLimit(), target.jwt())
+          connectionManager(
+                  chain.name(), target.routeTable(), kind, target.rateLimit(), target.jwt())
               .toBuilder()
               // Hosts are matched without their port: "shop.example.com:8080" reaches
               // "shop.example.com".

@@ -13,7 +13,11 @@ import java.util.List;
  * @param sources the resources that need the cluster
  */
 public record DnsClusterIr(
-    String name, String host, int port, ClusterPolicyIr.UpstreamTlsIr tls, List<SourceRef> sources) {
+    String name,
+    String host,
+    int port,
+    ClusterPolicyIr.UpstreamTlsIr tls,
+    List<SourceRef> sources) {
   public DnsClusterIr {
     requireNonNull(name, "name");
     requireNonNull(host, "host");

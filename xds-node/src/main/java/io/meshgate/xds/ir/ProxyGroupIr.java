@@ -50,8 +50,7 @@ public record ProxyGroupIr(
       List<CertificateIr> certificates,
       List<IdentityIr> identities,
       @Nullable SourceRef owner) {
-    this(
-        name, kind, listeners, routeTables, clusters, certificates, identities, List.of(), owner);
+    this(name, kind, listeners, routeTables, clusters, certificates, identities, List.of(), owner);
   }
 
   public ProxyGroupIr {

@@ -470,8 +470,7 @@ final class GatewayGroups {
           if (route.policy() == null || route.policy().jwt() == null) {
             continue;
           }
-          JwtPolicies.Jwt.Required required =
-              policies.jwtRequirement(route.policy().jwt().name());
+          JwtPolicies.Jwt.Required required = policies.jwtRequirement(route.policy().jwt().name());
           requirements.put(required.requirement().name(), required.requirement());
           required.providers().forEach(p -> providers.put(p.name(), p));
         }
@@ -494,8 +493,7 @@ final class GatewayGroups {
           if (route.policy() == null || route.policy().jwt() == null) {
             continue;
           }
-          JwtPolicies.Jwt.Required required =
-              policies.jwtRequirement(route.policy().jwt().name());
+          JwtPolicies.Jwt.Required required = policies.jwtRequirement(route.policy().jwt().name());
           port.addSource(required.policy());
           for (DnsClusterIr cluster : required.clusters()) {
             dnsClusters.merge(

@@ -28,9 +28,9 @@ import java.util.TreeMap;
  * clusters their key sets are fetched through, or — when a provider cannot be translated — broken.
  * A broken policy fails closed: the routes it governs answer 500 (RouteRules), never unchecked.
  *
- * <p>config-store's validation already holds the URL to {@code https://…} and provider names to
- * one per policy; what is left here is what a pattern cannot say: the URL must parse with a host
- * Envoy can resolve and a port in range.
+ * <p>config-store's validation already holds the URL to {@code https://…} and provider names to one
+ * per policy; what is left here is what a pattern cannot say: the URL must parse with a host Envoy
+ * can resolve and a port in range.
  */
 final class JwtPolicies {
   /** What a SecurityPolicy's {@code jwt} asks of the routes it governs. */

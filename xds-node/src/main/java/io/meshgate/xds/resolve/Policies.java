@@ -245,7 +245,8 @@ final class Policies {
    * SecurityPolicy that sets {@code jwt} (the Gateway, the listener, the route, the rule, least
    * specific first); empty when none does. Arguments as for {@link #chain}.
    */
-  Optional<JwtPolicies.Jwt> jwt(Resource gateway, String listener, Resource route, String ruleName) {
+  Optional<JwtPolicies.Jwt> jwt(
+      Resource gateway, String listener, Resource route, String ruleName) {
     JwtPolicies.Jwt found = null;
     for (Resource policy : levels(security, gateway, listener, route, ruleName).policies()) {
       JwtPolicies.Jwt set = jwt.get(policy.key());

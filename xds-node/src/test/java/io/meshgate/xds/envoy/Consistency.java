@@ -29,10 +29,9 @@ import java.util.stream.Collectors;
  * Checks that a group's resources refer only to each other: every route table a listener (port or
  * API listener) names exists, every cluster a route names exists, every EDS cluster has its
  * assignment, every cluster a JWT provider fetches its key set through exists — and nothing is left
- * unreferenced. java-control-plane's {@code
- * Snapshot.ensureConsistent} knows only the legacy filter name {@code
- * envoy.http_connection_manager} and ignores API listeners, so it cannot check what we serve; this
- * one can.
+ * unreferenced. java-control-plane's {@code Snapshot.ensureConsistent} knows only the legacy filter
+ * name {@code envoy.http_connection_manager} and ignores API listeners, so it cannot check what we
+ * serve; this one can.
  */
 public final class Consistency {
   private Consistency() {}

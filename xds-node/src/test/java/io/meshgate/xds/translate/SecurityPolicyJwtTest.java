@@ -13,8 +13,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * SecurityPolicy JWT through the production entry: which routes Envoy checks, and what a policy that
- * cannot be translated does to them (gateway-jwt-authentication shows the whole output).
+ * SecurityPolicy JWT through the production entry: which routes Envoy checks, and what a policy
+ * that cannot be translated does to them (gateway-jwt-authentication shows the whole output).
  */
 class SecurityPolicyJwtTest {
   private static final String GATEWAY_AND_ROUTE =
