@@ -7,8 +7,10 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.ir.ProblemReason;
+import io.meshgate.xds.ir.ResolvedIr;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -134,6 +136,23 @@ class SecurityPolicyJwtTest {
               assertThat(p.path()).isEqualTo("/spec/jwt/providers/0/remoteJWKS/uri");
               assertThat(p.reason()).isEqualTo(ProblemReason.INVALID);
             });
+  }
+
+  @Test
+  void theJwtIrReadsBackAsTheSameIr() {
+    // given the golden case's IR, which holds providers, requirements and key-set clusters
+    ResolvedIr ir =
+        Cases.resolve(
+            GoldenFiles.read(
+                EnvoyGoldenTest.ROOT.resolve("gateway-jwt-authentication").resolve("input.yaml")));
+
+    // when
+    String yaml = Cases.irYaml(ir);
+
+    // then the IR is a contract the envoy stage can be fed from YAML alone
+    assertThat(ir.groups().get(0).dnsClusters()).hasSize(2);
+    assertThat(Cases.readIr(yaml).groups())
+        .isEqualTo(ir.groups().stream().map(Cases::withoutOwner).toList());
   }
 
   @Test
