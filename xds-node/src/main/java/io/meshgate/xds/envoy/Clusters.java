@@ -6,10 +6,16 @@ import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HealthCheck;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
@@ -21,12 +27,14 @@ import io.envoyproxy.envoy.type.v3.Int64Range;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.ClusterPolicyIr;
 import io.meshgate.xds.ir.ClusterPolicyIr.HealthCheckIr;
+import io.meshgate.xds.ir.DnsClusterIr;
 import io.meshgate.xds.ir.UpstreamProtocol;
 import java.util.function.Consumer;
 
 /**
- * Clusters: always EDS over ADS, the service name equal to the cluster name (gRPC insists), with
- * the balancing, health, limits and upstream TLS of the Backend's policies.
+ * Clusters: a Backend's always EDS over ADS, the service name equal to the cluster name (gRPC
+ * insists), with the balancing, health, limits and upstream TLS of the Backend's policies; a host
+ * Envoy's own filters call (a JWT issuer's key set) by DNS.
  */
 final class Clusters {
   static final String HTTP_PROTOCOL_OPTIONS =
@@ -103,6 +111,48 @@ final class Clusters {
           TransportSocket.newBuilder()
               .setName(TLS_TRANSPORT_SOCKET)
               .setTypedConfig(Any.pack(upstreamTls(policy.tls()))));
+    }
+    return builder.build();
+  }
+
+  /**
+   * A cluster Envoy resolves itself: LOGICAL_DNS, as Envoy recommends for large web services
+   * reached by name (an issuer's key set behind a CDN has many addresses; Envoy connects to the
+   * first the resolver gives and never holds a pool per address). IPv4 first: a host that publishes
+   * AAAA records is often unreachable over IPv6 from a VM.
+   *
+   * <p>TLS, where the URL is https, trusts the Envoy host's CA bundle ({@link #SYSTEM_CA_BUNDLE},
+   * as a BackendTLSPolicy's {@code wellKnownCACertificates: System} does) and checks the host's
+   * name in the certificate: Envoy implements no "system roots" setting, and without a trusted CA
+   * it would accept any certificate — anyone on the path could then serve keys and mint tokens.
+   */
+  static Cluster dns(DnsClusterIr cluster) {
+    Cluster.Builder builder =
+        Cluster.newBuilder()
+            .setName(cluster.name())
+            .setType(Cluster.DiscoveryType.LOGICAL_DNS)
+            .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
+            .setConnectTimeout(Durations.fromMillis(DEFAULT_CONNECT_TIMEOUT_MILLIS))
+            .setLoadAssignment(
+                ClusterLoadAssignment.newBuilder()
+                    .setClusterName(cluster.name())
+                    .addEndpoints(
+                        LocalityLbEndpoints.newBuilder()
+                            .addLbEndpoints(
+                                LbEndpoint.newBuilder()
+                                    .setEndpoint(
+                                        Endpoint.newBuilder()
+                                            .setAddress(
+                                                Address.newBuilder()
+                                                    .setSocketAddress(
+                                                        SocketAddress.newBuilder()
+                                                            .setAddress(cluster.host())
+                                                            .setPortValue(cluster.port())))))));
+    if (cluster.tls() != null) {
+      builder.setTransportSocket(
+          TransportSocket.newBuilder()
+              .setName(TLS_TRANSPORT_SOCKET)
+              .setTypedConfig(Any.pack(upstreamTls(cluster.tls()))));
     }
     return builder.build();
   }

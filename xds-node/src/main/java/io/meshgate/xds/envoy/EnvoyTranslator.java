@@ -10,6 +10,7 @@ import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.ClusterIr;
+import io.meshgate.xds.ir.DnsClusterIr;
 import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.ProxyGroupIr;
@@ -80,6 +81,11 @@ public final class EnvoyTranslator {
               null,
               cluster,
               () -> packed(Endpoints.assignment(cluster), ClusterLoadAssignment::getClusterName)));
+    }
+    for (DnsClusterIr cluster : group.dnsClusters()) {
+      clusters.add(
+          cache.get(
+              Cluster.class, null, cluster, () -> packed(Clusters.dns(cluster), Cluster::getName)));
     }
     List<EnvoyResource> secrets = new ArrayList<>();
     for (CertificateIr certificate : group.certificates()) {

@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
 import io.meshgate.xds.ir.FaultIr;
+import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.ProxyKind;
 import java.util.ArrayList;
@@ -24,20 +25,27 @@ import java.util.List;
 /**
  * The one place that lists the HTTP filters, in order, and says why.
  *
- * <p>Envoy gets: local rate limit, fault injection, router. Rate limiting comes before faults so a
- * limited request is answered 429 at once and never waits out an injected delay; the router is
- * always last (Envoy and gRPC both require it). Filters of the security issue join in this order:
- * CORS before authentication (a preflight must be answered without credentials), authentication
- * before rate limiting (count callers, not anonymous noise).
+ * <p>Envoy gets: JWT authentication, local rate limit, fault injection, router. Authentication
+ * comes first: an unauthenticated request costs no rate-limit token (count callers, not anonymous
+ * noise) and never waits out an injected delay, and every later filter that reads identity — the
+ * claims JWT authentication copies into headers — sees only verified values. Rate limiting comes
+ * before faults so a limited request is answered 429 at once and never waits out an injected delay;
+ * the router is always last (Envoy and gRPC both require it). Filters of the security issue still
+ * to come join in this order: CORS before authentication (a preflight must be answered without
+ * credentials), ext_authz and RBAC after it (they decide on the verified identity).
  *
- * <p>Every filter is in the chain whether or not a route uses it, configured per route (or per
- * virtual host) through {@code typed_per_filter_config}: the listener then never changes when a
- * policy does, so Envoy never drains connections for a policy change.
+ * <p>Every filter but JWT authentication is in the chain whether or not a route uses it, configured
+ * per route (or per virtual host) through {@code typed_per_filter_config}: the listener then never
+ * changes when a policy does, so Envoy never drains connections for a policy change. JWT
+ * authentication cannot keep that promise: its providers live in the filter's own config, so a
+ * provider change is a listener change whatever we do. It is in the chain only where a route asks
+ * for a JWT, which leaves every other listener exactly as it was.
  *
  * <p>Proxyless gRPC clients reject a non-optional filter they do not know, so they only ever get
  * filters gRPC implements: fault injection and the router.
  */
 final class HttpFilters {
+  static final String JWT_AUTHN = JwtAuthn.NAME;
   static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
   static final String FAULT = "envoy.filters.http.fault";
   static final String ROUTER = "envoy.filters.http.router";
@@ -49,9 +57,14 @@ final class HttpFilters {
    *
    * @param rateLimit the bucket every request on the listener shares; null: none (routes and hosts
    *     may still have their own)
+   * @param jwt the JWT providers and requirements of the listener's routes; null: none
    */
-  static List<HttpFilter> chain(ProxyKind kind, String statPrefix, LocalRateLimitIr rateLimit) {
+  static List<HttpFilter> chain(
+      ProxyKind kind, String statPrefix, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) {
     List<HttpFilter> chain = new ArrayList<>();
+    if (kind == ProxyKind.ENVOY && jwt != null) {
+      chain.add(filter(JWT_AUTHN, Any.pack(JwtAuthn.filter(jwt))));
+    }
     if (kind == ProxyKind.ENVOY) {
       LocalRateLimit config =
           rateLimit == null

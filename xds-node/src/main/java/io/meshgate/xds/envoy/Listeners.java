@@ -19,6 +19,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.meshgate.xds.ir.ApiListenerIr;
 import io.meshgate.xds.ir.FilterChainIr;
+import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.PortListenerIr;
@@ -94,7 +95,9 @@ final class Listeners {
     }
     if (chain.target() instanceof FilterChainIr.Target.Http target) {
       HttpConnectionManager hcm =
-          connectionManager(chain.name(), target.routeTable(), kind, target.rateLimit()).toBuilder()
+          connectionManager(
+                  chain.name(), target.routeTable(), kind, target.rateLimit(), target.jwt())
+              .toBuilder()
               // Hosts are matched without their port: "shop.example.com:8080" reaches
               // "shop.example.com".
               .setStripAnyHostPort(true)
@@ -162,16 +165,21 @@ final class Listeners {
             ApiListener.newBuilder()
                 .setApiListener(
                     Any.pack(
-                        connectionManager(listener.name(), listener.routeTable(), kind, null))))
+                        connectionManager(
+                            listener.name(), listener.routeTable(), kind, null, null))))
         .build();
   }
 
   private static HttpConnectionManager connectionManager(
-      String statPrefix, String routeTable, ProxyKind kind, LocalRateLimitIr rateLimit) {
+      String statPrefix,
+      String routeTable,
+      ProxyKind kind,
+      LocalRateLimitIr rateLimit,
+      JwtAuthnIr jwt) {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
-        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit))
+        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit, jwt))
         .build();
   }
 }

@@ -87,6 +87,10 @@ final class Routes {
           HttpFilters.LOCAL_RATE_LIMIT,
           Any.pack(HttpFilters.rateLimit(policy.rateLimit(), route.name())));
     }
+    if (policy != null && policy.jwt() != null && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(
+          HttpFilters.JWT_AUTHN, Any.pack(JwtAuthn.perRoute(policy.jwt())));
+    }
     if (policy != null && policy.fault() != null) {
       builder.putTypedPerFilterConfig(
           HttpFilters.FAULT, Any.pack(HttpFilters.fault(policy.fault())));

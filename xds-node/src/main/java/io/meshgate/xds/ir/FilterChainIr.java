@@ -49,8 +49,14 @@ public record FilterChainIr(
      *
      * @param rateLimit a token bucket shared by every request of the chain (from a TrafficPolicy on
      *     the Gateway); null: none
+     * @param jwt the JWT providers and requirements the route table's routes name; null: none
      */
-    record Http(String routeTable, LocalRateLimitIr rateLimit) implements Target {
+    record Http(String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) implements Target {
+      /** Without JWT authentication. */
+      public Http(String routeTable, LocalRateLimitIr rateLimit) {
+        this(routeTable, rateLimit, null);
+      }
+
       public Http {
         requireNonNull(routeTable, "routeTable");
       }

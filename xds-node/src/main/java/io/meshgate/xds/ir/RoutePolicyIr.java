@@ -1,9 +1,16 @@
 package io.meshgate.xds.ir;
 
 /**
- * What TrafficPolicies add to a route beyond its timeout and retry: an idle timeout, a token bucket
- * of its own, and fault injection. Null parts are unset.
+ * What policies add to a route beyond its timeout and retry: from TrafficPolicies an idle timeout,
+ * a token bucket of its own, and fault injection; from a SecurityPolicy the JWT a request must
+ * carry. Null parts are unset.
  */
-public record RoutePolicyIr(Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault) {
-  public static final RoutePolicyIr NONE = new RoutePolicyIr(null, null, null);
+public record RoutePolicyIr(
+    Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault, JwtRequirementIr jwt) {
+  public static final RoutePolicyIr NONE = new RoutePolicyIr(null, null, null, null);
+
+  /** Without a JWT requirement. */
+  public RoutePolicyIr(Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault) {
+    this(idleTimeoutMillis, rateLimit, fault, null);
+  }
 }

@@ -19,8 +19,12 @@ import io.meshgate.config.model.TlsMode;
 import io.meshgate.config.model.TlsRouteSpec;
 import io.meshgate.config.schema.Wire;
 import io.meshgate.xds.ir.CertificateIr;
+import io.meshgate.xds.ir.DnsClusterIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.IdentityIr;
+import io.meshgate.xds.ir.JwtAuthnIr;
+import io.meshgate.xds.ir.JwtProviderIr;
+import io.meshgate.xds.ir.JwtRequirementIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.MeshTlsIr;
 import io.meshgate.xds.ir.PortListenerIr;
@@ -43,6 +47,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -64,6 +69,11 @@ import java.util.stream.Collectors;
  * a port of an address two Gateways claim goes to the older Gateway. The others get a Problem.
  */
 final class GatewayGroups {
+  private static final Comparator<SourceRef> SOURCE_ORDER =
+      Comparator.comparing(SourceRef::kind)
+          .thenComparing(SourceRef::namespace)
+          .thenComparing(SourceRef::name);
+
   private final Context context;
 
   GatewayGroups(Context context) {
@@ -138,6 +148,7 @@ final class GatewayGroups {
     private final Map<String, CertificateIr> certificates = new TreeMap<>();
     private final Map<Integer, Port> ports = new TreeMap<>();
     private final List<RouteTableIr> tables = new ArrayList<>();
+    private final Map<String, DnsClusterIr> dnsClusters = new TreeMap<>();
     // A route is fine if its hostnames fit at least one listener it names (Gateway API).
     private final Map<Resource, List<GatewayListener>> unfitting = new LinkedHashMap<>();
     private final Set<Resource> attachedSomewhere = new HashSet<>();
@@ -245,14 +256,16 @@ final class GatewayGroups {
         String name = Names.httpListener(gateway.key(), port.number);
         List<FilterChainIr> chains = new ArrayList<>();
         if (port.plainHttp) {
-          tables.add(new RouteTableIr(name, virtualHosts(port, port.hosts, port.hostListeners)));
+          List<VirtualHostIr> hosts = virtualHosts(port.hosts, port.hostListeners);
+          tables.add(new RouteTableIr(name, hosts));
           chains.add(
               new FilterChainIr(
                   name,
                   List.of(),
                   List.of(),
                   new FilterChainIr.Target.Http(
-                      name, policies.gatewayRateLimit(gateway.key(), null))));
+                      name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(hosts))));
+          served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
         if (chains.isEmpty()) {
@@ -270,6 +283,7 @@ final class GatewayGroups {
           clusters.all(),
           List.copyOf(certificates.values()),
           identities(),
+          List.copyOf(dnsClusters.values()),
           Context.source(gateway));
     }
 
@@ -300,14 +314,17 @@ final class GatewayGroups {
       Map<String, String> hostListeners = new HashMap<>();
       collectHttp(port, listener, routes, hosts, hostListeners);
       String name = Names.listenerRouteTable(gateway.key(), listener.port(), listener.name());
+      List<VirtualHostIr> virtualHosts = virtualHosts(hosts, hostListeners);
       FilterChainIr chain =
           new FilterChainIr(
               name,
               serverNames(listener.hostname()),
               certs,
-              new FilterChainIr.Target.Http(name, policies.gatewayRateLimit(gateway.key(), null)));
+              new FilterChainIr.Target.Http(
+                  name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(virtualHosts)));
       if (port.claim(chain, gateway, at + "/hostname")) {
-        tables.add(new RouteTableIr(name, virtualHosts(port, hosts, hostListeners)));
+        tables.add(new RouteTableIr(name, virtualHosts));
+        served(port, virtualHosts);
       }
     }
 
@@ -441,8 +458,61 @@ final class GatewayGroups {
       }
     }
 
+    /**
+     * The JWT authentication a route table's routes ask for: the requirements they name, with their
+     * providers; null when no route names one.
+     */
+    private JwtAuthnIr jwtAuthn(List<VirtualHostIr> hosts) {
+      Map<String, JwtRequirementIr> requirements = new TreeMap<>();
+      Map<String, JwtProviderIr> providers = new TreeMap<>();
+      for (VirtualHostIr host : hosts) {
+        for (RouteIr route : host.routes()) {
+          if (route.policy() == null || route.policy().jwt() == null) {
+            continue;
+          }
+          JwtPolicies.Jwt.Required required = policies.jwtRequirement(route.policy().jwt().name());
+          requirements.put(required.requirement().name(), required.requirement());
+          required.providers().forEach(p -> providers.put(p.name(), p));
+        }
+      }
+      return requirements.isEmpty()
+          ? null
+          : new JwtAuthnIr(List.copyOf(providers.values()), List.copyOf(requirements.values()));
+    }
+
+    /**
+     * A route table its port serves: the routes and the SecurityPolicies they name become the
+     * port's sources, and the clusters of those policies' key sets join the group's.
+     */
+    private void served(Port port, List<VirtualHostIr> hosts) {
+      for (VirtualHostIr host : hosts) {
+        host.routes().stream().map(RouteIr::source).forEach(port::addSource);
+      }
+      for (VirtualHostIr host : hosts) {
+        for (RouteIr route : host.routes()) {
+          if (route.policy() == null || route.policy().jwt() == null) {
+            continue;
+          }
+          JwtPolicies.Jwt.Required required = policies.jwtRequirement(route.policy().jwt().name());
+          port.addSource(required.policy());
+          for (DnsClusterIr cluster : required.clusters()) {
+            dnsClusters.merge(
+                cluster.name(),
+                cluster,
+                (held, more) -> {
+                  Set<SourceRef> sources = new TreeSet<>(SOURCE_ORDER);
+                  sources.addAll(held.sources());
+                  sources.addAll(more.sources());
+                  return new DnsClusterIr(
+                      held.name(), held.host(), held.port(), held.tls(), List.copyOf(sources));
+                });
+          }
+        }
+      }
+    }
+
     private List<VirtualHostIr> virtualHosts(
-        Port port, Map<String, List<Candidate>> hosts, Map<String, String> hostListeners) {
+        Map<String, List<Candidate>> hosts, Map<String, String> hostListeners) {
       List<VirtualHostIr> result = new ArrayList<>();
       for (Map.Entry<String, List<Candidate>> host : hosts.entrySet()) {
         // A route on two listeners that bring the same host is there twice; the first listener's
@@ -460,7 +530,6 @@ final class GatewayGroups {
                 List.of(host.getKey()),
                 ordered,
                 policies.gatewayRateLimit(gateway.key(), hostListeners.get(host.getKey()))));
-        ordered.stream().map(RouteIr::source).forEach(port::addSource);
       }
       return result;
     }

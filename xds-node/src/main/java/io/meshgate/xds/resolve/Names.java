@@ -127,4 +127,19 @@ final class Names {
   static String defaultRoute(ResourceKey backend) {
     return "backend/" + backend.namespace() + "/" + backend.name() + "/default";
   }
+
+  /** {@code NS/POLICY/PROVIDER}: a JWT provider of a SecurityPolicy. */
+  static String jwtProvider(ResourceKey policy, String provider) {
+    return jwtRequirement(policy) + "/" + provider;
+  }
+
+  /** {@code NS/POLICY}: the JWT requirement of a SecurityPolicy (one of its providers). */
+  static String jwtRequirement(ResourceKey policy) {
+    return policy.namespace() + "/" + policy.name();
+  }
+
+  /** {@code jwks/HOST:PORT}: the DNS cluster JWT key sets on one host and port are fetched by. */
+  static String jwksCluster(String host, int port) {
+    return "jwks/" + host + ":" + port;
+  }
 }

@@ -14,6 +14,7 @@ import io.meshgate.config.model.PolicyTargetRef;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.model.SecretSpec;
+import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.config.model.SubjectAltName;
 import io.meshgate.config.model.TrafficPolicySpec;
 import io.meshgate.xds.ir.ClusterPolicyIr;
@@ -37,14 +38,15 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * TrafficPolicies and BackendTLSPolicies by what they attach to.
+ * TrafficPolicies, SecurityPolicies and BackendTLSPolicies by what they attach to.
  *
  * <p>A target is a Gateway, one of its listeners (sectionName), an HTTPRoute or GRPCRoute, one of
  * its named rules (sectionName), or a Backend. Where several policies of one kind attach to the
  * same target, the oldest (creationTimestamp, then namespace/name) holds it and the others are left
  * out there with a Problem (Conflicted), as Gateway API's policy attachment says. Field by field,
  * the most specific attachment wins: rule over route over listener over Gateway; docs/traffic-
- * policy.md spells it out.
+ * policy.md spells it out. A SecurityPolicy's {@code jwt} is taken whole from the most specific
+ * level that sets it (docs/security-policy.md).
  */
 final class Policies {
   /** Oldest first; equal (or absent) timestamps fall back to namespace/name. */
@@ -58,11 +60,20 @@ final class Policies {
   private final Context context;
   private final Map<Target, Resource> traffic = new HashMap<>();
   private final Map<Target, Resource> backendTls = new HashMap<>();
+  private final Map<Target, Resource> security = new HashMap<>();
+  private final Map<ResourceKey, JwtPolicies.Jwt> jwt;
+  private final Map<String, JwtPolicies.Jwt.Required> jwtByRequirement = new HashMap<>();
 
   Policies(Context context) {
     this.context = context;
     index(Kind.TRAFFIC_POLICY, traffic);
     index(Kind.BACKEND_TLS_POLICY, backendTls);
+    index(Kind.SECURITY_POLICY, security);
+    this.jwt = JwtPolicies.of(context);
+    jwt.values().stream()
+        .filter(j -> j instanceof JwtPolicies.Jwt.Required)
+        .map(j -> (JwtPolicies.Jwt.Required) j)
+        .forEach(j -> jwtByRequirement.put(j.requirement().name(), j));
   }
 
   private void index(Kind kind, Map<Target, Resource> byTarget) {
@@ -70,9 +81,11 @@ final class Policies {
     policies.sort(AGE);
     for (Resource policy : policies) {
       List<PolicyTargetRef> targets =
-          kind == Kind.TRAFFIC_POLICY
-              ? policy.spec(TrafficPolicySpec.class).targetRefs()
-              : policy.spec(BackendTlsPolicySpec.class).targetRefs();
+          switch (kind) {
+            case TRAFFIC_POLICY -> policy.spec(TrafficPolicySpec.class).targetRefs();
+            case SECURITY_POLICY -> policy.spec(SecurityPolicySpec.class).targetRefs();
+            default -> policy.spec(BackendTlsPolicySpec.class).targetRefs();
+          };
       for (int i = 0; i < targets.size(); i++) {
         PolicyTargetRef target = targets.get(i);
         String at = "/spec/targetRefs/" + i;
@@ -221,19 +234,62 @@ final class Policies {
    * clients.
    */
   Chain chain(Resource gateway, String listener, Resource route, String ruleName) {
-    List<TrafficPolicySpec> levels = new ArrayList<>();
+    Levels levels = levels(traffic, gateway, listener, route, ruleName);
+    return new Chain(
+        levels.policies().stream().map(p -> p.spec(TrafficPolicySpec.class)).toList(),
+        levels.routeLevel());
+  }
+
+  /**
+   * The JWT a route of {@code route}'s rule {@code ruleName} asks for: from the most specific
+   * SecurityPolicy that sets {@code jwt} (the Gateway, the listener, the route, the rule, least
+   * specific first); empty when none does. Arguments as for {@link #chain}.
+   */
+  Optional<JwtPolicies.Jwt> jwt(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    JwtPolicies.Jwt found = null;
+    for (Resource policy : levels(security, gateway, listener, route, ruleName).policies()) {
+      JwtPolicies.Jwt set = jwt.get(policy.key());
+      found = set == null ? found : set;
+    }
+    return Optional.ofNullable(found);
+  }
+
+  /** A JWT requirement a route names, with its providers and their key sets' clusters. */
+  JwtPolicies.Jwt.Required jwtRequirement(String name) {
+    return Objects.requireNonNull(jwtByRequirement.get(name), name);
+  }
+
+  /** The policies of one kind that hold a route's levels, least specific first. */
+  private record Levels(List<Resource> policies, int routeLevel) {}
+
+  private static Levels levels(
+      Map<Target, Resource> byTarget,
+      Resource gateway,
+      String listener,
+      Resource route,
+      String ruleName) {
+    List<Resource> levels = new ArrayList<>();
     if (gateway != null) {
       ResourceKey g = gateway.key();
-      traffic(key(Kind.GATEWAY, g.namespace(), g.name(), null)).ifPresent(levels::add);
-      traffic(key(Kind.GATEWAY, g.namespace(), g.name(), listener)).ifPresent(levels::add);
+      addIfPresent(byTarget, key(Kind.GATEWAY, g.namespace(), g.name(), null), levels);
+      addIfPresent(byTarget, key(Kind.GATEWAY, g.namespace(), g.name(), listener), levels);
     }
     int routeLevel = levels.size();
     ResourceKey r = route.key();
-    traffic(key(route.kind(), r.namespace(), r.name(), null)).ifPresent(levels::add);
+    addIfPresent(byTarget, key(route.kind(), r.namespace(), r.name(), null), levels);
     if (ruleName != null) {
-      traffic(key(route.kind(), r.namespace(), r.name(), ruleName)).ifPresent(levels::add);
+      addIfPresent(byTarget, key(route.kind(), r.namespace(), r.name(), ruleName), levels);
     }
-    return new Chain(levels, routeLevel);
+    return new Levels(levels, routeLevel);
+  }
+
+  private static void addIfPresent(
+      Map<Target, Resource> byTarget, Target target, List<Resource> levels) {
+    Resource policy = byTarget.get(target);
+    if (policy != null) {
+      levels.add(policy);
+    }
   }
 
   /** The rate limit of a Gateway (one bucket per port) or of one of its listeners (per host). */

@@ -28,6 +28,7 @@ import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.HeaderValueIr;
+import io.meshgate.xds.ir.JwtRequirementIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.MirrorIr;
 import io.meshgate.xds.ir.PathMatchIr;
@@ -84,7 +85,8 @@ final class RouteRules {
       HttpRouteRule rule = spec.rules().get(r);
       String at = "/spec/rules/" + r;
       Policies.Chain chain = context.policies().chain(gateway, listener, route, rule.name());
-      RouteActionIr action = action(route, rule.backendRefs(), rule.filters(), at);
+      Optional<JwtPolicies.Jwt> jwt = jwt(gateway, listener, route, rule.name());
+      RouteActionIr action = secured(action(route, rule.backendRefs(), rule.filters(), at), jwt);
       HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
       HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
       // The route's own Gateway API fields are the most specific of all.
@@ -97,7 +99,7 @@ final class RouteRules {
               ? null
               : millis(rule.timeouts().backendRequest());
       RetryIr retry = rule.retry() != null ? retry(rule, perTry) : retry(chain, perTry);
-      RoutePolicyIr policy = policy(route, chain, at);
+      RoutePolicyIr policy = policy(route, chain, jwt, at);
       List<HttpRouteMatch> matches =
           rule.matches().isEmpty()
               ? List.of(new HttpRouteMatch(null, null, null, null))
@@ -152,8 +154,9 @@ final class RouteRules {
       Policies.Chain chain = context.policies().chain(gateway, listener, route, rule.name());
       Long timeout = policyTimeout(chain, PolicyTimeouts::request);
       RetryIr retry = retry(chain, null);
-      RoutePolicyIr policy = policy(route, chain, at);
-      RouteActionIr action = action(route, rule.backendRefs(), rule.filters(), at);
+      Optional<JwtPolicies.Jwt> jwt = jwt(gateway, listener, route, rule.name());
+      RoutePolicyIr policy = policy(route, chain, jwt, at);
+      RouteActionIr action = secured(action(route, rule.backendRefs(), rule.filters(), at), jwt);
       HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
       HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
       List<GrpcRouteMatch> matches =
@@ -440,7 +443,30 @@ final class RouteRules {
   }
 
   /** Idle timeout, the route's own bucket and faults; null when no policy sets any. */
-  private RoutePolicyIr policy(Resource route, Policies.Chain chain, String at) {
+  /**
+   * The JWT a rule's routes ask for. Only Gateways' Envoys verify tokens: a proxyless gRPC client
+   * is the caller, not a gateway in front of one ({@code gateway} is null for it).
+   */
+  private Optional<JwtPolicies.Jwt> jwt(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return gateway == null
+        ? Optional.empty()
+        : context.policies().jwt(gateway, listener, route, ruleName);
+  }
+
+  /**
+   * A route governed by a SecurityPolicy that cannot be translated answers 500: failing closed, as
+   * for a backend that does not resolve. Left open, a typo in a key set's URL would make a
+   * protected API public.
+   */
+  private static RouteActionIr secured(RouteActionIr action, Optional<JwtPolicies.Jwt> jwt) {
+    return jwt.isPresent() && jwt.get() instanceof JwtPolicies.Jwt.Broken
+        ? new RouteActionIr.DirectResponse(500, "")
+        : action;
+  }
+
+  private RoutePolicyIr policy(
+      Resource route, Policies.Chain chain, Optional<JwtPolicies.Jwt> jwt, String at) {
     Long idle = policyTimeout(chain, PolicyTimeouts::idle);
     LocalRateLimitIr rateLimit = chain.routeRateLimit();
     if (rateLimit != null && kind == ProxyKind.PROXYLESS) {
@@ -453,10 +479,14 @@ final class RouteRules {
       rateLimit = null;
     }
     FaultIr fault = chain.fault();
-    if (idle == null && rateLimit == null && fault == null) {
+    JwtRequirementIr requirement =
+        jwt.isPresent() && jwt.get() instanceof JwtPolicies.Jwt.Required required
+            ? required.requirement()
+            : null;
+    if (idle == null && rateLimit == null && fault == null && requirement == null) {
       return null;
     }
-    return new RoutePolicyIr(idle, rateLimit, fault);
+    return new RoutePolicyIr(idle, rateLimit, fault, requirement);
   }
 
   private static Long millisOrNull(String duration) {

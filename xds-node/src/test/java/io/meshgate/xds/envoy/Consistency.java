@@ -12,7 +12,9 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -26,10 +28,10 @@ import java.util.stream.Collectors;
 /**
  * Checks that a group's resources refer only to each other: every route table a listener (port or
  * API listener) names exists, every cluster a route names exists, every EDS cluster has its
- * assignment — and nothing is left unreferenced. java-control-plane's {@code
- * Snapshot.ensureConsistent} knows only the legacy filter name {@code
- * envoy.http_connection_manager} and ignores API listeners, so it cannot check what we serve; this
- * one can.
+ * assignment, every cluster a JWT provider fetches its key set through exists — and nothing is left
+ * unreferenced. java-control-plane's {@code Snapshot.ensureConsistent} knows only the legacy filter
+ * name {@code envoy.http_connection_manager} and ignores API listeners, so it cannot check what we
+ * serve; this one can.
  */
 public final class Consistency {
   private Consistency() {}
@@ -88,6 +90,24 @@ public final class Consistency {
     referencedClusters.stream()
         .filter(c -> !clusterNames.contains(c))
         .forEach(c -> problems.add("cluster " + c + " is named by a route but missing"));
+    for (Listener listener : listeners) {
+      for (HttpConnectionManager hcm : connectionManagers(listener)) {
+        for (HttpFilter filter : hcm.getHttpFiltersList()) {
+          if (filter.getTypedConfig().is(JwtAuthentication.class)) {
+            unpack(filter.getTypedConfig(), JwtAuthentication.class, listener)
+                .getProvidersMap()
+                .values()
+                .forEach(
+                    p ->
+                        checkCluster(
+                            p.getRemoteJwks().getHttpUri().getCluster(),
+                            clusterNames,
+                            listener,
+                            problems));
+          }
+        }
+      }
+    }
     Set<String> secretNames =
         secrets.stream()
             .map(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret::getName)

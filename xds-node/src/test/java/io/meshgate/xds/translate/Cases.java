@@ -147,6 +147,7 @@ public final class Cases {
         group.clusters(),
         group.certificates(),
         group.identities(),
+        group.dnsClusters(),
         null);
   }
 

@@ -1,0 +1,92 @@
+package io.meshgate.xds.envoy;
+
+import com.google.protobuf.util.Durations;
+import io.envoyproxy.envoy.config.core.v3.HttpUri;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwksAsyncFetch;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtClaimToHeader;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementOrList;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks;
+import io.meshgate.xds.ir.JwtAuthnIr;
+import io.meshgate.xds.ir.JwtProviderIr;
+import io.meshgate.xds.ir.JwtRequirementIr;
+
+/**
+ * JWT authentication ({@code envoy.filters.http.jwt_authn}): the providers and named requirements
+ * in the connection manager's filter, and on each route that asks for one the requirement's name.
+ *
+ * <p>The filter has no {@code rules}: a route is checked only when its {@code
+ * typed_per_filter_config} names a requirement ({@code requirement_name} in {@code
+ * requirement_map}). Envoy documents that a route without per-route config falls back to {@code
+ * rules}, and with none matching, the request passes unverified — so routes no SecurityPolicy
+ * governs stay exactly as open as they were, without a {@code disabled: true} on each of them.
+ */
+final class JwtAuthn {
+  static final String NAME = "envoy.filters.http.jwt_authn";
+
+  /** How long a key set fetch may take; then the request is refused (401) and retried later. */
+  private static final long JWKS_TIMEOUT_MILLIS = 5_000;
+
+  private JwtAuthn() {}
+
+  static JwtAuthentication filter(JwtAuthnIr jwt) {
+    JwtAuthentication.Builder config = JwtAuthentication.newBuilder();
+    for (JwtProviderIr provider : jwt.providers()) {
+      config.putProviders(provider.name(), provider(provider));
+    }
+    for (JwtRequirementIr requirement : jwt.requirements()) {
+      config.putRequirementMap(requirement.name(), requirement(requirement));
+    }
+    return config.build();
+  }
+
+  /** The route's requirement, by the name the connection manager's filter holds it under. */
+  static PerRouteConfig perRoute(JwtRequirementIr requirement) {
+    return PerRouteConfig.newBuilder().setRequirementName(requirement.name()).build();
+  }
+
+  private static JwtProvider provider(JwtProviderIr provider) {
+    RemoteJwks.Builder jwks =
+        RemoteJwks.newBuilder()
+            .setHttpUri(
+                HttpUri.newBuilder()
+                    .setUri(provider.jwksUri())
+                    .setCluster(provider.jwksCluster())
+                    .setTimeout(Durations.fromMillis(JWKS_TIMEOUT_MILLIS)))
+            // Fetched when the listener starts, not by the first request; fast_listener: the
+            // listener does not wait for it, so an issuer that is down never holds back a config
+            // update (its routes answer 401 until the keys arrive).
+            .setAsyncFetch(JwksAsyncFetch.newBuilder().setFastListener(true));
+    if (provider.cacheDurationMillis() != null) {
+      jwks.setCacheDuration(Durations.fromMillis(provider.cacheDurationMillis()));
+    }
+    JwtProvider.Builder builder =
+        JwtProvider.newBuilder()
+            .addAllAudiences(provider.audiences())
+            .setRemoteJwks(jwks)
+            .setForward(provider.forward());
+    if (provider.issuer() != null) {
+      builder.setIssuer(provider.issuer());
+    }
+    for (JwtProviderIr.ClaimToHeaderIr claim : provider.claimToHeaders()) {
+      builder.addClaimToHeaders(
+          JwtClaimToHeader.newBuilder().setClaimName(claim.claim()).setHeaderName(claim.header()));
+    }
+    return builder.build();
+  }
+
+  /** One provider by name; several as "any of" (Envoy's or-list takes two or more). */
+  private static JwtRequirement requirement(JwtRequirementIr requirement) {
+    if (requirement.providers().size() == 1) {
+      return JwtRequirement.newBuilder().setProviderName(requirement.providers().get(0)).build();
+    }
+    JwtRequirementOrList.Builder any = JwtRequirementOrList.newBuilder();
+    requirement
+        .providers()
+        .forEach(p -> any.addRequirements(JwtRequirement.newBuilder().setProviderName(p)));
+    return JwtRequirement.newBuilder().setRequiresAny(any).build();
+  }
+}

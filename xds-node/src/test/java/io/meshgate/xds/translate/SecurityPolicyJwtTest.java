@@ -1,0 +1,168 @@
+package io.meshgate.xds.translate;
+
+import static io.meshgate.xds.envoy.Consistency.unpack;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.meshgate.testkit.GoldenFiles;
+import io.meshgate.xds.envoy.GroupResources;
+import io.meshgate.xds.ir.ProblemReason;
+import io.meshgate.xds.ir.ResolvedIr;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SecurityPolicy JWT through the production entry: which routes Envoy checks, and what a policy
+ * that cannot be translated does to them (gateway-jwt-authentication shows the whole output).
+ */
+class SecurityPolicyJwtTest {
+  private static final String GATEWAY_AND_ROUTE =
+      """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata: {name: edge}
+      spec:
+        listeners: [{name: web, port: 80, protocol: HTTP}]
+      ---
+      apiVersion: meshgate.io/v1alpha1
+      kind: Backend
+      metadata: {name: app}
+      spec:
+        static: {endpoints: [{address: 10.0.0.1, port: 8080}]}
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {name: shop}
+      spec:
+        parentRefs: [{name: edge}]
+        rules:
+          - matches: [{path: {type: PathPrefix, value: /shop}}]
+            backendRefs: [{name: app}]
+      """;
+
+  private static String gatewayPolicy(String jwksUri) {
+    return """
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: SecurityPolicy
+        metadata: {name: gateway-jwt}
+        spec:
+          targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge}]
+          jwt:
+            providers:
+              - name: corp
+                remoteJWKS: {uri: "%s"}
+        """
+        .formatted(jwksUri);
+  }
+
+  private static GroupResources gateway(Cases.Translated translated) {
+    return translated.groups().stream()
+        .filter(g -> g.group().equals("gateway/default/edge"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static Route shopRoute(GroupResources group) {
+    RouteConfiguration table = unpack(group.routes(), RouteConfiguration.class).get(0);
+    return table.getVirtualHosts(0).getRoutes(0);
+  }
+
+  private static List<String> httpFilters(GroupResources group) throws Exception {
+    Listener listener = unpack(group.listeners(), Listener.class).get(0);
+    return listener
+        .getFilterChains(0)
+        .getFilters(0)
+        .getTypedConfig()
+        .unpack(HttpConnectionManager.class)
+        .getHttpFiltersList()
+        .stream()
+        .map(f -> f.getName())
+        .toList();
+  }
+
+  @Test
+  void aRoutePolicyWithoutJwtLeavesTheGatewaysJwtInForce() throws Exception {
+    // given a JWT policy on the Gateway and a CORS-only policy on the route
+    String yaml =
+        GATEWAY_AND_ROUTE
+            + gatewayPolicy("https://login.example.com/jwks")
+            + """
+            ---
+            apiVersion: meshgate.io/v1alpha1
+            kind: SecurityPolicy
+            metadata: {name: shop-cors}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: shop}]
+              cors: {allowOrigins: ["https://shop.example.com"]}
+            """;
+
+    // when
+    GroupResources group = gateway(Cases.translate(yaml));
+
+    // then jwt is taken field by field: the route's policy does not set it
+    assertThat(shopRoute(group).getTypedPerFilterConfigMap())
+        .containsKey("envoy.filters.http.jwt_authn");
+    assertThat(httpFilters(group))
+        .containsExactly(
+            "envoy.filters.http.jwt_authn",
+            "envoy.filters.http.local_ratelimit",
+            "envoy.filters.http.fault",
+            "envoy.filters.http.router");
+  }
+
+  @Test
+  void aBrokenGatewayPolicyFailsClosedOnEveryRouteItGoverns() throws Exception {
+    // given a key-set URL with no host Envoy could resolve
+    String yaml = GATEWAY_AND_ROUTE + gatewayPolicy("https://login_corp.example.com/jwks");
+
+    // when
+    Cases.Translated translated = Cases.translate(yaml);
+    GroupResources group = gateway(translated);
+
+    // then the route answers 500 instead of becoming public, and the policy says why
+    Route route = shopRoute(group);
+    assertThat(route.hasDirectResponse()).isTrue();
+    assertThat(route.getDirectResponse().getStatus()).isEqualTo(500);
+    assertThat(httpFilters(group)).doesNotContain("envoy.filters.http.jwt_authn");
+    assertThat(translated.ir().problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.source().name()).isEqualTo("gateway-jwt");
+              assertThat(p.path()).isEqualTo("/spec/jwt/providers/0/remoteJWKS/uri");
+              assertThat(p.reason()).isEqualTo(ProblemReason.INVALID);
+            });
+  }
+
+  @Test
+  void theJwtIrReadsBackAsTheSameIr() {
+    // given the golden case's IR, which holds providers, requirements and key-set clusters
+    ResolvedIr ir =
+        Cases.resolve(
+            GoldenFiles.read(
+                EnvoyGoldenTest.ROOT.resolve("gateway-jwt-authentication").resolve("input.yaml")));
+
+    // when
+    String yaml = Cases.irYaml(ir);
+
+    // then the IR is a contract the envoy stage can be fed from YAML alone
+    assertThat(ir.groups().get(0).dnsClusters()).hasSize(2);
+    assertThat(Cases.readIr(yaml).groups())
+        .isEqualTo(ir.groups().stream().map(Cases::withoutOwner).toList());
+  }
+
+  @Test
+  void routesWithoutASecurityPolicyGetNoJwtFilterOrRequirement() throws Exception {
+    // when
+    GroupResources group = gateway(Cases.translate(GATEWAY_AND_ROUTE));
+
+    // then
+    assertThat(shopRoute(group).getTypedPerFilterConfigMap())
+        .doesNotContainKey("envoy.filters.http.jwt_authn");
+    assertThat(httpFilters(group)).doesNotContain("envoy.filters.http.jwt_authn");
+  }
+}
