@@ -25,16 +25,21 @@ import java.util.List;
 /**
  * The one place that lists the HTTP filters, in order, and says why.
  *
- * <p>Envoy gets: JWT authentication, local rate limit, fault injection, router. Authentication
- * comes first: an unauthenticated request costs no rate-limit token (count callers, not anonymous
- * noise) and never waits out an injected delay, and every later filter that reads identity — the
- * claims JWT authentication copies into headers — sees only verified values. Rate limiting comes
- * before faults so a limited request is answered 429 at once and never waits out an injected delay;
- * the router is always last (Envoy and gRPC both require it). Filters of the security issue still
- * to come join in this order: CORS before authentication (a preflight must be answered without
- * credentials), ext_authz and RBAC after it (they decide on the verified identity).
+ * <p>Envoy gets: CORS, client-address rules, JWT authentication, local rate limit, fault injection,
+ * router. CORS comes first: a browser's preflight carries no credentials and must be answered
+ * without them (Envoy Gateway puts it first too); an actual cross-origin request passes on and
+ * meets every check below. Client-address rules come next: a refused address costs no token
+ * verification and no rate-limit token, and learns nothing of how the route authenticates (403,
+ * never 401). Authentication comes before the rest: an unauthenticated request costs no rate-limit
+ * token (count callers, not anonymous noise) and never waits out an injected delay, and every later
+ * filter that reads identity — the claims JWT authentication copies into headers — sees only
+ * verified values. Rate limiting comes before faults so a limited request is answered 429 at once
+ * and never waits out an injected delay; the router is always last (Envoy and gRPC both require
+ * it). Filters of the security issue still to come join in this order: ext_authz and an RBAC on
+ * identity after authentication (they decide on the verified identity).
  *
- * <p>Every filter but JWT authentication is in the chain whether or not a route uses it, configured
+ * <p>Every filter but JWT authentication is in the chain whether or not a route uses it (CORS and
+ * the address rules in sidecars' outbound chains too, where no route configures them), configured
  * per route (or per virtual host) through {@code typed_per_filter_config}: the listener then never
  * changes when a policy does, so Envoy never drains connections for a policy change. JWT
  * authentication cannot keep that promise: its providers live in the filter's own config, so a
@@ -45,6 +50,8 @@ import java.util.List;
  * filters gRPC implements: fault injection and the router.
  */
 final class HttpFilters {
+  static final String CORS = CrossOrigin.NAME;
+  static final String IP_ACCESS = IpRules.NAME;
   static final String JWT_AUTHN = JwtAuthn.NAME;
   static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
   static final String FAULT = "envoy.filters.http.fault";
@@ -62,6 +69,10 @@ final class HttpFilters {
   static List<HttpFilter> chain(
       ProxyKind kind, String statPrefix, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) {
     List<HttpFilter> chain = new ArrayList<>();
+    if (kind == ProxyKind.ENVOY) {
+      chain.add(filter(CORS, Any.pack(CrossOrigin.filter())));
+      chain.add(filter(IP_ACCESS, Any.pack(IpRules.filter())));
+    }
     if (kind == ProxyKind.ENVOY && jwt != null) {
       chain.add(filter(JWT_AUTHN, Any.pack(JwtAuthn.filter(jwt))));
     }

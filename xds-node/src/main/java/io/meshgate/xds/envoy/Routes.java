@@ -87,6 +87,14 @@ final class Routes {
           HttpFilters.LOCAL_RATE_LIMIT,
           Any.pack(HttpFilters.rateLimit(policy.rateLimit(), route.name())));
     }
+    if (policy != null && policy.cors() != null && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(
+          HttpFilters.CORS, Any.pack(CrossOrigin.perRoute(policy.cors())));
+    }
+    if (policy != null && policy.ipAccess() != null && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(
+          HttpFilters.IP_ACCESS, Any.pack(IpRules.perRoute(policy.ipAccess())));
+    }
     if (policy != null && policy.jwt() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(
           HttpFilters.JWT_AUTHN, Any.pack(JwtAuthn.perRoute(policy.jwt())));

@@ -490,6 +490,18 @@ final class GatewayGroups {
       }
       for (VirtualHostIr host : hosts) {
         for (RouteIr route : host.routes()) {
+          if (route.policy() != null && route.policy().cors() != null) {
+            port.addSource(route.policy().cors().policy());
+          }
+          if (route.policy() != null && route.policy().ipAccess() != null) {
+            port.addSource(route.policy().ipAccess().policy());
+          }
+          if (route.policy() != null && route.policy().cors() != null) {
+            port.addSource(route.policy().cors().policy());
+          }
+          if (route.policy() != null && route.policy().ipAccess() != null) {
+            port.addSource(route.policy().ipAccess().policy());
+          }
           if (route.policy() == null || route.policy().jwt() == null) {
             continue;
           }

@@ -19,6 +19,7 @@ import io.meshgate.config.model.SubjectAltName;
 import io.meshgate.config.model.TrafficPolicySpec;
 import io.meshgate.xds.ir.ClusterPolicyIr;
 import io.meshgate.xds.ir.ClusterPolicyIr.UpstreamTlsIr;
+import io.meshgate.xds.ir.CorsIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
@@ -46,7 +47,7 @@ import org.jspecify.annotations.Nullable;
  * out there with a Problem (Conflicted), as Gateway API's policy attachment says. Field by field,
  * the most specific attachment wins: rule over route over listener over Gateway; docs/traffic-
  * policy.md spells it out. A SecurityPolicy's {@code jwt} is taken whole from the most specific
- * level that sets it (docs/security-policy.md).
+ * level that sets it, and so are {@code cors} and {@code ipAccess} (docs/security-policy.md).
  */
 final class Policies {
   /** Oldest first; equal (or absent) timestamps fall back to namespace/name. */
@@ -63,6 +64,8 @@ final class Policies {
   private final Map<Target, Resource> security = new HashMap<>();
   private final Map<ResourceKey, JwtPolicies.Jwt> jwt;
   private final Map<String, JwtPolicies.Jwt.Required> jwtByRequirement = new HashMap<>();
+  private final Map<ResourceKey, CorsIr> cors;
+  private final Map<ResourceKey, IpAccessPolicies.Ip> ipAccess;
 
   Policies(Context context) {
     this.context = context;
@@ -70,6 +73,8 @@ final class Policies {
     index(Kind.BACKEND_TLS_POLICY, backendTls);
     index(Kind.SECURITY_POLICY, security);
     this.jwt = JwtPolicies.of(context);
+    this.cors = CorsPolicies.of(context);
+    this.ipAccess = IpAccessPolicies.of(context);
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -247,9 +252,30 @@ final class Policies {
    */
   Optional<JwtPolicies.Jwt> jwt(
       Resource gateway, String listener, Resource route, String ruleName) {
-    JwtPolicies.Jwt found = null;
+    return mostSpecific(jwt, gateway, listener, route, ruleName);
+  }
+
+  /** The CORS policy of a route, as {@link #jwt} finds its JWT: whole from the most specific. */
+  Optional<CorsIr> cors(Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(cors, gateway, listener, route, ruleName);
+  }
+
+  /** The client addresses a route allows, as {@link #jwt} finds its JWT. */
+  Optional<IpAccessPolicies.Ip> ipAccess(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(ipAccess, gateway, listener, route, ruleName);
+  }
+
+  /** One SecurityPolicy field, whole from the most specific level whose policy sets it. */
+  private <T> Optional<T> mostSpecific(
+      Map<ResourceKey, T> field,
+      Resource gateway,
+      String listener,
+      Resource route,
+      String ruleName) {
+    T found = null;
     for (Resource policy : levels(security, gateway, listener, route, ruleName).policies()) {
-      JwtPolicies.Jwt set = jwt.get(policy.key());
+      T set = field.get(policy.key());
       found = set == null ? found : set;
     }
     return Optional.ofNullable(found);

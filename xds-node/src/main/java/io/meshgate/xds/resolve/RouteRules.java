@@ -23,11 +23,13 @@ import io.meshgate.config.model.TrafficPolicySpec;
 import io.meshgate.config.model.UrlRewrite;
 import io.meshgate.config.model.ValueMatch;
 import io.meshgate.config.schema.Wire;
+import io.meshgate.xds.ir.CorsIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.HeaderValueIr;
+import io.meshgate.xds.ir.IpAccessIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.MirrorIr;
@@ -85,8 +87,9 @@ final class RouteRules {
       HttpRouteRule rule = spec.rules().get(r);
       String at = "/spec/rules/" + r;
       Policies.Chain chain = context.policies().chain(gateway, listener, route, rule.name());
-      Optional<JwtPolicies.Jwt> jwt = jwt(gateway, listener, route, rule.name());
-      RouteActionIr action = secured(action(route, rule.backendRefs(), rule.filters(), at), jwt);
+      Security security = security(gateway, listener, route, rule.name());
+      RouteActionIr action =
+          secured(action(route, rule.backendRefs(), rule.filters(), at), security);
       HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
       HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
       // The route's own Gateway API fields are the most specific of all.
@@ -99,7 +102,7 @@ final class RouteRules {
               ? null
               : millis(rule.timeouts().backendRequest());
       RetryIr retry = rule.retry() != null ? retry(rule, perTry) : retry(chain, perTry);
-      RoutePolicyIr policy = policy(route, chain, jwt, at);
+      RoutePolicyIr policy = policy(route, chain, security, at);
       List<HttpRouteMatch> matches =
           rule.matches().isEmpty()
               ? List.of(new HttpRouteMatch(null, null, null, null))
@@ -154,9 +157,10 @@ final class RouteRules {
       Policies.Chain chain = context.policies().chain(gateway, listener, route, rule.name());
       Long timeout = policyTimeout(chain, PolicyTimeouts::request);
       RetryIr retry = retry(chain, null);
-      Optional<JwtPolicies.Jwt> jwt = jwt(gateway, listener, route, rule.name());
-      RoutePolicyIr policy = policy(route, chain, jwt, at);
-      RouteActionIr action = secured(action(route, rule.backendRefs(), rule.filters(), at), jwt);
+      Security security = security(gateway, listener, route, rule.name());
+      RoutePolicyIr policy = policy(route, chain, security, at);
+      RouteActionIr action =
+          secured(action(route, rule.backendRefs(), rule.filters(), at), security);
       HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
       HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
       List<GrpcRouteMatch> matches =
@@ -442,31 +446,47 @@ final class RouteRules {
     return millisOrNull(value);
   }
 
-  /** Idle timeout, the route's own bucket and faults; null when no policy sets any. */
   /**
-   * The JWT a rule's routes ask for. Only Gateways' Envoys verify tokens: a proxyless gRPC client
-   * is the caller, not a gateway in front of one ({@code gateway} is null for it).
+   * What SecurityPolicies ask of a rule's routes, each field from the most specific policy that
+   * sets it; null fields are unset.
    */
-  private Optional<JwtPolicies.Jwt> jwt(
-      Resource gateway, String listener, Resource route, String ruleName) {
-    return gateway == null
-        ? Optional.empty()
-        : context.policies().jwt(gateway, listener, route, ruleName);
+  private record Security(JwtPolicies.Jwt jwt, CorsIr cors, IpAccessPolicies.Ip ip) {
+    static final Security NONE = new Security(null, null, null);
+
+    boolean broken() {
+      return jwt instanceof JwtPolicies.Jwt.Broken || ip instanceof IpAccessPolicies.Ip.Broken;
+    }
+  }
+
+  /**
+   * What SecurityPolicies ask of a rule's routes. Only Gateways' Envoys apply them: a proxyless
+   * gRPC client is the caller, not a gateway in front of one ({@code gateway} is null for it).
+   */
+  private Security security(Resource gateway, String listener, Resource route, String ruleName) {
+    if (gateway == null) {
+      return Security.NONE;
+    }
+    Policies policies = context.policies();
+    return new Security(
+        policies.jwt(gateway, listener, route, ruleName).orElse(null),
+        policies.cors(gateway, listener, route, ruleName).orElse(null),
+        policies.ipAccess(gateway, listener, route, ruleName).orElse(null));
   }
 
   /**
    * A route governed by a SecurityPolicy that cannot be translated answers 500: failing closed, as
-   * for a backend that does not resolve. Left open, a typo in a key set's URL would make a
-   * protected API public.
+   * for a backend that does not resolve. Left open, a typo in a key set's URL or a client block
+   * would make a protected API public.
    */
-  private static RouteActionIr secured(RouteActionIr action, Optional<JwtPolicies.Jwt> jwt) {
-    return jwt.isPresent() && jwt.get() instanceof JwtPolicies.Jwt.Broken
-        ? new RouteActionIr.DirectResponse(500, "")
-        : action;
+  private static RouteActionIr secured(RouteActionIr action, Security security) {
+    return security.broken() ? new RouteActionIr.DirectResponse(500, "") : action;
   }
 
-  private RoutePolicyIr policy(
-      Resource route, Policies.Chain chain, Optional<JwtPolicies.Jwt> jwt, String at) {
+  /**
+   * Idle timeout, the route's own bucket and faults, and what SecurityPolicies ask; null when no
+   * policy sets any.
+   */
+  private RoutePolicyIr policy(Resource route, Policies.Chain chain, Security security, String at) {
     Long idle = policyTimeout(chain, PolicyTimeouts::idle);
     LocalRateLimitIr rateLimit = chain.routeRateLimit();
     if (rateLimit != null && kind == ProxyKind.PROXYLESS) {
@@ -480,13 +500,20 @@ final class RouteRules {
     }
     FaultIr fault = chain.fault();
     JwtRequirementIr requirement =
-        jwt.isPresent() && jwt.get() instanceof JwtPolicies.Jwt.Required required
-            ? required.requirement()
+        security.jwt() instanceof JwtPolicies.Jwt.Required required ? required.requirement() : null;
+    IpAccessIr ipAccess =
+        security.ip() instanceof IpAccessPolicies.Ip.Restricted restricted
+            ? restricted.access()
             : null;
-    if (idle == null && rateLimit == null && fault == null && requirement == null) {
+    if (idle == null
+        && rateLimit == null
+        && fault == null
+        && requirement == null
+        && security.cors() == null
+        && ipAccess == null) {
       return null;
     }
-    return new RoutePolicyIr(idle, rateLimit, fault, requirement);
+    return new RoutePolicyIr(idle, rateLimit, fault, requirement, security.cors(), ipAccess);
   }
 
   private static Long millisOrNull(String duration) {

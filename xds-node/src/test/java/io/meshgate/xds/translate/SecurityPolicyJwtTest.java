@@ -108,6 +108,8 @@ class SecurityPolicyJwtTest {
         .containsKey("envoy.filters.http.jwt_authn");
     assertThat(httpFilters(group))
         .containsExactly(
+            "envoy.filters.http.cors",
+            "meshgate.ip_access",
             "envoy.filters.http.jwt_authn",
             "envoy.filters.http.local_ratelimit",
             "envoy.filters.http.fault",

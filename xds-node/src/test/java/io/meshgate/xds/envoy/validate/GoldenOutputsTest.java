@@ -55,7 +55,9 @@ class GoldenOutputsTest {
             .unpack(Listener.class);
     Filter filter = listener.getFilterChains(0).getFilters(0);
     HttpConnectionManager manager = filter.getTypedConfig().unpack(HttpConnectionManager.class);
-    HttpFilter rateLimit = manager.getHttpFilters(0);
+    // (after the CORS and client-address filters, which hold no field with a rule)
+    int at = 2;
+    HttpFilter rateLimit = manager.getHttpFilters(at);
     LocalRateLimit broken =
         rateLimit.getTypedConfig().unpack(LocalRateLimit.class).toBuilder()
             .setStatPrefix("")
@@ -72,7 +74,7 @@ class GoldenOutputsTest {
                                 Any.pack(
                                     manager.toBuilder()
                                         .setHttpFilters(
-                                            0,
+                                            at,
                                             rateLimit.toBuilder().setTypedConfig(Any.pack(broken)))
                                         .build()))))
             .build();
@@ -83,7 +85,7 @@ class GoldenOutputsTest {
         .extracting(PgvViolation::path, PgvViolation::rule)
         .containsExactly(
             tuple(
-                "filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.stat_prefix",
+                "filter_chains[0].filters[0].typed_config.http_filters[2].typed_config.stat_prefix",
                 "string.min_len"));
   }
 
