@@ -34,6 +34,15 @@ import org.junit.jupiter.api.Test;
 class BridgeSourcesTest {
   private static final String TRUST_DOMAIN = "11111111-2222-3333-4444-555555555555.consul";
 
+  /** A node's own agent settings, with every credential it can have. */
+  private static final ConsulSettings NODE_AGENT =
+      new ConsulSettings(
+          URI.create("https://local-agent:8501"),
+          Optional.of("node-token"),
+          Optional.of(Path.of("/etc/consul/ca.pem")),
+          Optional.of(Path.of("/etc/consul/client.pem")),
+          Optional.of(Path.of("/etc/consul/client-key.pem")));
+
   private final List<FakeSource> started = new CopyOnWriteArrayList<>();
   private final AtomicInteger changes = new AtomicInteger();
   private final BridgeSources sources =
@@ -200,13 +209,7 @@ class BridgeSourcesTest {
   @Test
   void theNodesCredentialsGoOnlyToTheNodesOwnAgent() {
     // given the node's own Consul settings, at another address
-    ConsulSettings node =
-        new ConsulSettings(
-            URI.create("https://local-agent:8501"),
-            Optional.of("node-token"),
-            Optional.of(Path.of("/etc/consul/ca.pem")),
-            Optional.of(Path.of("/etc/consul/client.pem")),
-            Optional.of(Path.of("/etc/consul/client-key.pem")));
+    ConsulSettings node = NODE_AGENT;
     List<ConsulSettings> seen = new ArrayList<>();
     try (BridgeSources withNode =
         BridgeSources.of(
@@ -321,13 +324,7 @@ class BridgeSourcesTest {
   void aBridgesOwnTokenGoesToItsAgentInsteadOfTheNodesCredentials() throws Exception {
     // given: a node with its own agent and credentials, and a bridge naming another agent and a
     // token sealed in a Secret of its namespace
-    ConsulSettings node =
-        new ConsulSettings(
-            URI.create("https://local-agent:8501"),
-            Optional.of("node-token"),
-            Optional.of(Path.of("/etc/consul/ca.pem")),
-            Optional.of(Path.of("/etc/consul/client.pem")),
-            Optional.of(Path.of("/etc/consul/client-key.pem")));
+    ConsulSettings node = NODE_AGENT;
     List<ConsulSettings> seen = new CopyOnWriteArrayList<>();
     try (BridgeSources withTokens =
         BridgeSources.of(
