@@ -14,6 +14,7 @@ import io.meshgate.config.seal.SealException;
 import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.store.ConfigSnapshot;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -78,14 +80,19 @@ public final class KeyLoader implements AutoCloseable {
 
   /**
    * Every key reference in a config: each kubernetes.io/tls Secret (whether or not a listener uses
-   * it yet) and each file named by a Gateway listener's certificateRefs, in the Gateway's
-   * namespace.
+   * it yet), each Opaque Secret with sealed values (whether or not a policy uses it yet) and each
+   * file named by a Gateway listener's certificateRefs, in the Gateway's namespace.
    */
   public static Set<KeyRef> referencesIn(ConfigSnapshot config) {
     Set<KeyRef> refs = new LinkedHashSet<>();
     for (Resource secret : config.ofKind(Kind.SECRET)) {
       SecretSpec spec = secret.spec(SecretSpec.class);
       String chain = spec.data().get("tls.crt");
+      if (spec.type() == SecretType.OPAQUE && spec.sealed() != null) {
+        refs.add(
+            new KeyRef.SealedValues(
+                secret.metadata().namespace(), secret.metadata().name(), spec.sealed()));
+      }
       if (spec.type() == SecretType.TLS && spec.sealed() != null && chain != null) {
         refs.add(
             new KeyRef.Sealed(
@@ -185,13 +192,17 @@ public final class KeyLoader implements AutoCloseable {
   }
 
   private Loaded load(KeyRef ref) {
-    Loaded loaded =
-        ref instanceof KeyRef.Sealed sealed
-            ? new Loaded(unseal(sealed), null)
-            : loadFile((KeyRef.File) ref);
+    Loaded loaded;
+    if (ref instanceof KeyRef.Sealed sealed) {
+      loaded = new Loaded(unseal(sealed), null);
+    } else if (ref instanceof KeyRef.SealedValues values) {
+      loaded = new Loaded(unsealValues(values), null);
+    } else {
+      loaded = loadFile((KeyRef.File) ref);
+    }
     if (loaded.material() instanceof KeyMaterial.Unavailable unavailable) {
       log.warn(
-          "the key of {} cannot be opened; its certificate is left out: {}",
+          "the key material of {} cannot be opened; what uses it is left out: {}",
           ref,
           unavailable.message());
     }
@@ -219,6 +230,31 @@ public final class KeyLoader implements AutoCloseable {
     }
     return new KeyMaterial.Opened(
         sha256((ref.chainPem() + keyPem).getBytes(StandardCharsets.UTF_8)), ref.chainPem(), keyPem);
+  }
+
+  private KeyMaterial unsealValues(KeyRef.SealedValues ref) {
+    if (unsealer == null) {
+      return invalid(
+          "this replica has no seal key (MESHGATE_SEAL_KEY), so it cannot unseal the Secret's values");
+    }
+    Map<String, byte[]> opened;
+    try {
+      opened = unsealer.unseal(ref.namespace(), ref.secretName(), ref.sealed());
+    } catch (SealException e) {
+      return invalid("its values cannot be unsealed: " + e.getMessage());
+    }
+    // The fingerprint covers every key and value, in key order, each length-prefixed.
+    MessageDigest digest = sha256();
+    Map<String, SecretValue> values = new TreeMap<>();
+    for (Map.Entry<String, byte[]> entry : new TreeMap<>(opened).entrySet()) {
+      byte[] key = entry.getKey().getBytes(StandardCharsets.UTF_8);
+      digest.update(
+          ByteBuffer.allocate(8).putInt(key.length).putInt(entry.getValue().length).array());
+      digest.update(key);
+      digest.update(entry.getValue());
+      values.put(entry.getKey(), SecretValue.of(entry.getValue()));
+    }
+    return new KeyMaterial.Values(HexFormat.of().formatHex(digest.digest()), values);
   }
 
   private Loaded loadFile(KeyRef.File ref) {
@@ -292,8 +328,12 @@ public final class KeyLoader implements AutoCloseable {
   }
 
   private static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(sha256().digest(bytes));
+  }
+
+  private static MessageDigest sha256() {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JDK", e);
     }

@@ -2,6 +2,9 @@ package io.meshgate.xds.keys;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Map;
+import java.util.TreeSet;
+
 /** What a {@link KeyRing} holds for one reference: opened material, or why there is none. */
 public sealed interface KeyMaterial {
   /**
@@ -20,6 +23,24 @@ public sealed interface KeyMaterial {
     @Override
     public String toString() {
       return "Opened[" + fingerprint + ", chain " + chainPem.length() + " chars, key redacted]";
+    }
+  }
+
+  /**
+   * The unsealed values of an Opaque Secret, by key. {@link #toString()} names the keys only.
+   *
+   * @param fingerprint SHA-256 (hex) over the keys and values: a changed value is a changed
+   *     fingerprint
+   */
+  record Values(String fingerprint, Map<String, SecretValue> values) implements KeyMaterial {
+    public Values {
+      requireNonNull(fingerprint, "fingerprint");
+      values = Map.copyOf(values);
+    }
+
+    @Override
+    public String toString() {
+      return "Values[" + fingerprint + ", keys " + new TreeSet<>(values.keySet()) + "]";
     }
   }
 

@@ -4,7 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.model.SealedData;
 
-/** What a certificate's key material is looked up by in a {@link KeyRing}. */
+/**
+ * What key material (a certificate's, or a Secret's sealed values) is looked up by in a {@link
+ * KeyRing}.
+ */
 public sealed interface KeyRef {
   /**
    * A kubernetes.io/tls Secret's chain ({@code tls.crt}) and its {@code tls.key}, sealed for the
@@ -35,6 +38,23 @@ public sealed interface KeyRef {
     @Override
     public String toString() {
       return "file " + path + " from " + namespace;
+    }
+  }
+
+  /**
+   * The sealed values of an Opaque Secret (API keys, passwords, client secrets), opened with the
+   * Secret's namespace and name. A changed Secret is a new reference.
+   */
+  record SealedValues(String namespace, String secretName, SealedData sealed) implements KeyRef {
+    public SealedValues {
+      requireNonNull(namespace, "namespace");
+      requireNonNull(secretName, "secretName");
+      requireNonNull(sealed, "sealed");
+    }
+
+    @Override
+    public String toString() {
+      return "Secret " + namespace + "/" + secretName;
     }
   }
 }

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.meshgate.config.model.SealedData;
+import io.meshgate.config.seal.SealKeys;
+import io.meshgate.config.seal.Sealer;
+import io.meshgate.config.seal.Unsealer;
 import io.meshgate.xds.translate.Cases;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,5 +137,59 @@ class KeyLoaderTest {
     assertThat(ring.get(new KeyRef.File("default", "/x.pem")))
         .isInstanceOf(KeyMaterial.Unavailable.class);
     assertThat(KeyRing.empty()).isEqualTo(ring);
+  }
+
+  @Test
+  void anOpaqueSecretsSealedValuesOpenWithTheSealKeyAndNeverPrint() throws Exception {
+    Map<String, byte[]> plain =
+        Map.of(
+            "alice", "k-alice-0123456789".getBytes(StandardCharsets.UTF_8),
+            "bob", "k-bob-9876543210".getBytes(StandardCharsets.UTF_8));
+    Sealer sealer = new Sealer(SealKeys.readPublic(KEYS.resolve("seal.pub")));
+    KeyRef ref =
+        new KeyRef.SealedValues("edge", "api-keys", sealer.seal("edge", "api-keys", plain));
+    KeyLoader loader =
+        KeyLoader.of(Unsealer.readKeyFile(KEYS.resolve("seal.key")), CertificateDirs.none());
+
+    KeyMaterial material = only(loader, ref);
+
+    assertThat(material)
+        .isInstanceOfSatisfying(
+            KeyMaterial.Values.class,
+            values -> {
+              assertThat(values.values().get("alice").utf8()).isEqualTo("k-alice-0123456789");
+              assertThat(values.values().get("bob").utf8()).isEqualTo("k-bob-9876543210");
+              assertThat(values.toString() + values.values())
+                  .contains("alice", "bob")
+                  .doesNotContain("k-alice", "k-bob");
+            });
+    // The same values sealed again (a new envelope) keep the fingerprint; a changed value does not.
+    KeyMaterial resealed =
+        only(
+            loader,
+            new KeyRef.SealedValues("edge", "api-keys", sealer.seal("edge", "api-keys", plain)));
+    KeyMaterial changed =
+        only(
+            loader,
+            new KeyRef.SealedValues(
+                "edge",
+                "api-keys",
+                sealer.seal(
+                    "edge",
+                    "api-keys",
+                    Map.of("alice", "k-alice-changed".getBytes(StandardCharsets.UTF_8)))));
+    String fingerprint = ((KeyMaterial.Values) material).fingerprint();
+    assertThat(((KeyMaterial.Values) resealed).fingerprint()).isEqualTo(fingerprint);
+    assertThat(((KeyMaterial.Values) changed).fingerprint()).isNotEqualTo(fingerprint);
+    // Sealed for another Secret's name, the envelope does not open: it is bound to its Secret.
+    assertThat(
+            only(
+                loader,
+                new KeyRef.SealedValues("edge", "other", sealer.seal("edge", "api-keys", plain))))
+        .isInstanceOf(KeyMaterial.Unavailable.class);
+    assertThat(only(KeyLoader.none(), ref))
+        .isInstanceOfSatisfying(
+            KeyMaterial.Unavailable.class,
+            u -> assertThat(u.message()).contains("no seal key (MESHGATE_SEAL_KEY)"));
   }
 }
