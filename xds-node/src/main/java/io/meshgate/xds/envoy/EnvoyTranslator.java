@@ -62,7 +62,7 @@ public final class EnvoyTranslator {
               RouteConfiguration.class,
               kind,
               table,
-              () -> packed(Routes.of(table, kind), RouteConfiguration::getName)));
+              () -> packed(Routes.of(table, kind, keys), RouteConfiguration::getName)));
     }
     List<EnvoyResource> clusters = new ArrayList<>();
     List<EnvoyResource> endpoints = new ArrayList<>();

@@ -6,6 +6,10 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog;
+import io.envoyproxy.envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth;
+import io.envoyproxy.envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.basic_auth.v3.BasicAuth;
+import io.envoyproxy.envoy.extensions.filters.http.basic_auth.v3.BasicAuthPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
@@ -50,6 +54,10 @@ public final class EnvoyTypes {
           .add(TlsInspector.getDescriptor())
           .add(RBAC.getDescriptor())
           .add(RBACPerRoute.getDescriptor())
+          .add(ApiKeyAuth.getDescriptor())
+          .add(ApiKeyAuthPerRoute.getDescriptor())
+          .add(BasicAuth.getDescriptor())
+          .add(BasicAuthPerRoute.getDescriptor())
           // The network filter's RBAC shares its simple name with the HTTP filter's.
           .add(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.getDescriptor())
           .build();

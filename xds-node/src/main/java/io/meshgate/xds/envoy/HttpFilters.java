@@ -25,15 +25,18 @@ import java.util.List;
 /**
  * The one place that lists the HTTP filters, in order, and says why.
  *
- * <p>Envoy gets: CORS, client-address rules, JWT authentication, local rate limit, fault injection,
- * router. CORS comes first: a browser's preflight carries no credentials and must be answered
+ * <p>Envoy gets: CORS, client-address rules, API keys, basic auth, JWT authentication, local rate
+ * limit, fault injection, router. CORS comes first: a browser's preflight carries no credentials and must be answered
  * without them (Envoy Gateway puts it first too); an actual cross-origin request passes on and
  * meets every check below. Client-address rules come next: a refused address costs no token
  * verification and no rate-limit token, and learns nothing of how the route authenticates (403,
  * never 401). Authentication comes before the rest: an unauthenticated request costs no rate-limit
  * token (count callers, not anonymous noise) and never waits out an injected delay, and every later
  * filter that reads identity — the claims JWT authentication copies into headers — sees only
- * verified values. Rate limiting comes before faults so a limited request is answered 429 at once
+ * verified values. The three authentication filters are alternatives a route picks from (a
+ * policy may set several; each that is set must pass): API keys and basic auth are cheap lookups in
+ * the route's own config, so they run before JWT's signature checks, and a route without either
+ * skips them (they are disabled unless a route enables them). Rate limiting comes before faults so a limited request is answered 429 at once
  * and never waits out an injected delay; the router is always last (Envoy and gRPC both require
  * it). Filters of the security issue still to come join in this order: ext_authz and an RBAC on
  * identity after authentication (they decide on the verified identity).
@@ -52,6 +55,8 @@ import java.util.List;
 final class HttpFilters {
   static final String CORS = CrossOrigin.NAME;
   static final String IP_ACCESS = IpRules.NAME;
+  static final String API_KEY_AUTH = CredentialAuth.API_KEY_AUTH;
+  static final String BASIC_AUTH = CredentialAuth.BASIC_AUTH;
   static final String JWT_AUTHN = JwtAuthn.NAME;
   static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
   static final String FAULT = "envoy.filters.http.fault";
@@ -72,6 +77,10 @@ final class HttpFilters {
     if (kind == ProxyKind.ENVOY) {
       chain.add(filter(CORS, Any.pack(CrossOrigin.filter())));
       chain.add(filter(IP_ACCESS, Any.pack(IpRules.filter())));
+      // Off unless a route enables them with its credentials: with none of their own they would
+      // refuse every request of a route without a policy.
+      chain.add(disabled(API_KEY_AUTH, Any.pack(CredentialAuth.apiKeyFilter())));
+      chain.add(disabled(BASIC_AUTH, Any.pack(CredentialAuth.basicFilter())));
     }
     if (kind == ProxyKind.ENVOY && jwt != null) {
       chain.add(filter(JWT_AUTHN, Any.pack(JwtAuthn.filter(jwt))));
@@ -105,6 +114,14 @@ final class HttpFilters {
 
   private static HttpFilter filter(String name, Any config) {
     return HttpFilter.newBuilder().setName(name).setTypedConfig(config).build();
+  }
+
+  /**
+   * A filter Envoy runs only on routes whose {@code typed_per_filter_config} has an entry for it
+   * (HttpFilter.disabled: a route's config enables it).
+   */
+  private static HttpFilter disabled(String name, Any config) {
+    return HttpFilter.newBuilder().setName(name).setTypedConfig(config).setDisabled(true).build();
   }
 
   /**

@@ -38,6 +38,7 @@ import io.meshgate.xds.ir.RouteTableIr;
 import io.meshgate.xds.ir.StringMatchIr;
 import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
+import io.meshgate.xds.keys.KeyRing;
 import java.util.List;
 
 /**
@@ -47,7 +48,11 @@ import java.util.List;
 final class Routes {
   private Routes() {}
 
-  static RouteConfiguration of(RouteTableIr table, ProxyKind kind) {
+  /**
+   * @param keys the key ring the IR was resolved with: the credentials of API keys and basic auth
+   *     are read from it
+   */
+  static RouteConfiguration of(RouteTableIr table, ProxyKind kind, KeyRing keys) {
     RouteConfiguration.Builder config = RouteConfiguration.newBuilder().setName(table.name());
     for (VirtualHostIr host : table.virtualHosts()) {
       VirtualHost.Builder vhost =
@@ -61,13 +66,13 @@ final class Routes {
         vhost.putTypedPerFilterConfig(Access.DENY, Access.denyPerHost(host.access()));
         vhost.putTypedPerFilterConfig(Access.ALLOW, Access.allowPerHost(host.access()));
       }
-      host.routes().forEach(r -> vhost.addRoutes(route(r, kind)));
+      host.routes().forEach(r -> vhost.addRoutes(route(r, kind, keys)));
       config.addVirtualHosts(vhost);
     }
     return config.build();
   }
 
-  private static Route route(RouteIr route, ProxyKind kind) {
+  private static Route route(RouteIr route, ProxyKind kind, KeyRing keys) {
     Route.Builder builder = Route.newBuilder().setName(route.name()).setMatch(match(route, kind));
     if (route.action() instanceof RouteActionIr.Forward forward) {
       builder.setRoute(action(route, forward, kind));
@@ -94,6 +99,14 @@ final class Routes {
     if (policy != null && policy.ipAccess() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(
           HttpFilters.IP_ACCESS, Any.pack(IpRules.perRoute(policy.ipAccess())));
+    }
+    if (policy != null && policy.apiKeyAuth() != null && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(
+          HttpFilters.API_KEY_AUTH, Any.pack(CredentialAuth.apiKeys(policy.apiKeyAuth(), keys)));
+    }
+    if (policy != null && policy.basicAuth() != null && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(
+          HttpFilters.BASIC_AUTH, Any.pack(CredentialAuth.basic(policy.basicAuth(), keys)));
     }
     if (policy != null && policy.jwt() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The key material of every certificate reference a config makes, at one moment: immutable data
@@ -14,9 +15,22 @@ public final class KeyRing {
   private static final KeyRing EMPTY = new KeyRing(Map.of());
 
   private final Map<KeyRef, KeyMaterial> entries;
+  private final Map<ValuesKey, KeyMaterial.Values> valuesByFingerprint = new HashMap<>();
+
+  /** An Opaque Secret's opened values as the IR names them: no sealed data, the fingerprint. */
+  private record ValuesKey(String namespace, String secretName, String fingerprint) {}
 
   private KeyRing(Map<KeyRef, KeyMaterial> entries) {
     this.entries = Map.copyOf(entries);
+    this.entries.forEach(
+        (ref, material) -> {
+          if (ref instanceof KeyRef.SealedValues sealed
+              && material instanceof KeyMaterial.Values values) {
+            valuesByFingerprint.put(
+                new ValuesKey(sealed.namespace(), sealed.secretName(), values.fingerprint()),
+                values);
+          }
+        });
   }
 
   /** A ring holding nothing: every reference is unavailable. */
@@ -36,6 +50,16 @@ public final class KeyRing {
         ? material
         : new KeyMaterial.Unavailable(
             KeyMaterial.Reason.INVALID_CERTIFICATE_REF, "its key material was not loaded");
+  }
+
+  /**
+   * The opened values of an Opaque Secret, by its name and the fingerprint resolve recorded (the
+   * IR holds no sealed data); empty when the ring holds no such values.
+   */
+  public Optional<KeyMaterial.Values> values(
+      String namespace, String secretName, String fingerprint) {
+    return Optional.ofNullable(
+        valuesByFingerprint.get(new ValuesKey(namespace, secretName, fingerprint)));
   }
 
   public int size() {

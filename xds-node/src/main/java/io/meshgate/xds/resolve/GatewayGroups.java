@@ -256,7 +256,12 @@ final class GatewayGroups {
         String name = Names.httpListener(gateway.key(), port.number);
         List<FilterChainIr> chains = new ArrayList<>();
         if (port.plainHttp) {
-          List<VirtualHostIr> hosts = virtualHosts(port.hosts, port.hostListeners);
+          List<VirtualHostIr> hosts =
+              CredentialPolicies.withinBudget(
+                  context,
+                  name,
+                  virtualHosts(port.hosts, port.hostListeners),
+                  policies::credentialBytes);
           tables.add(new RouteTableIr(name, hosts));
           chains.add(
               new FilterChainIr(
@@ -314,7 +319,9 @@ final class GatewayGroups {
       Map<String, String> hostListeners = new HashMap<>();
       collectHttp(port, listener, routes, hosts, hostListeners);
       String name = Names.listenerRouteTable(gateway.key(), listener.port(), listener.name());
-      List<VirtualHostIr> virtualHosts = virtualHosts(hosts, hostListeners);
+      List<VirtualHostIr> virtualHosts =
+          CredentialPolicies.withinBudget(
+              context, name, virtualHosts(hosts, hostListeners), policies::credentialBytes);
       FilterChainIr chain =
           new FilterChainIr(
               name,
@@ -501,6 +508,12 @@ final class GatewayGroups {
           }
           if (route.policy() != null && route.policy().ipAccess() != null) {
             port.addSource(route.policy().ipAccess().policy());
+          }
+          if (route.policy() != null && route.policy().apiKeyAuth() != null) {
+            port.addSource(route.policy().apiKeyAuth().policy());
+          }
+          if (route.policy() != null && route.policy().basicAuth() != null) {
+            port.addSource(route.policy().basicAuth().policy());
           }
           if (route.policy() == null || route.policy().jwt() == null) {
             continue;

@@ -20,6 +20,7 @@ import io.meshgate.config.model.TrafficPolicySpec;
 import io.meshgate.xds.ir.ClusterPolicyIr;
 import io.meshgate.xds.ir.ClusterPolicyIr.UpstreamTlsIr;
 import io.meshgate.xds.ir.CorsIr;
+import io.meshgate.xds.ir.RoutePolicyIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
@@ -47,7 +48,8 @@ import org.jspecify.annotations.Nullable;
  * out there with a Problem (Conflicted), as Gateway API's policy attachment says. Field by field,
  * the most specific attachment wins: rule over route over listener over Gateway; docs/traffic-
  * policy.md spells it out. A SecurityPolicy's {@code jwt} is taken whole from the most specific
- * level that sets it, and so are {@code cors} and {@code ipAccess} (docs/security-policy.md).
+ * level that sets it, and so are {@code cors}, {@code ipAccess}, {@code apiKeyAuth} and {@code
+ * basicAuth} (docs/security-policy.md).
  */
 final class Policies {
   /** Oldest first; equal (or absent) timestamps fall back to namespace/name. */
@@ -66,6 +68,8 @@ final class Policies {
   private final Map<String, JwtPolicies.Jwt.Required> jwtByRequirement = new HashMap<>();
   private final Map<ResourceKey, CorsIr> cors;
   private final Map<ResourceKey, IpAccessPolicies.Ip> ipAccess;
+  private final Map<ResourceKey, CredentialPolicies.ApiKeys> apiKeys;
+  private final Map<ResourceKey, CredentialPolicies.Basic> basicAuth;
 
   Policies(Context context) {
     this.context = context;
@@ -75,6 +79,8 @@ final class Policies {
     this.jwt = JwtPolicies.of(context);
     this.cors = CorsPolicies.of(context);
     this.ipAccess = IpAccessPolicies.of(context);
+    this.apiKeys = CredentialPolicies.apiKeys(context);
+    this.basicAuth = CredentialPolicies.basic(context);
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -264,6 +270,34 @@ final class Policies {
   Optional<IpAccessPolicies.Ip> ipAccess(
       Resource gateway, String listener, Resource route, String ruleName) {
     return mostSpecific(ipAccess, gateway, listener, route, ruleName);
+  }
+
+  /** The API keys a route takes, as {@link #jwt} finds its JWT. */
+  Optional<CredentialPolicies.ApiKeys> apiKeys(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(apiKeys, gateway, listener, route, ruleName);
+  }
+
+  /** The basic-auth users a route takes, as {@link #jwt} finds its JWT. */
+  Optional<CredentialPolicies.Basic> basicAuth(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(basicAuth, gateway, listener, route, ruleName);
+  }
+
+  /** The bytes of credentials a route's config carries (API keys and htpasswd lines). */
+  int credentialBytes(RoutePolicyIr policy) {
+    int bytes = 0;
+    if (policy.apiKeyAuth() != null
+        && apiKeys.get(policy.apiKeyAuth().policy().key())
+            instanceof CredentialPolicies.ApiKeys.Checked checked) {
+      bytes += checked.bytes();
+    }
+    if (policy.basicAuth() != null
+        && basicAuth.get(policy.basicAuth().policy().key())
+            instanceof CredentialPolicies.Basic.Checked checked) {
+      bytes += checked.bytes();
+    }
+    return bytes;
   }
 
   /** One SecurityPolicy field, whole from the most specific level whose policy sets it. */

@@ -23,6 +23,8 @@ import io.meshgate.config.model.TrafficPolicySpec;
 import io.meshgate.config.model.UrlRewrite;
 import io.meshgate.config.model.ValueMatch;
 import io.meshgate.config.schema.Wire;
+import io.meshgate.xds.ir.ApiKeyAuthIr;
+import io.meshgate.xds.ir.BasicAuthIr;
 import io.meshgate.xds.ir.CorsIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.HashOnIr;
@@ -450,11 +452,19 @@ final class RouteRules {
    * What SecurityPolicies ask of a rule's routes, each field from the most specific policy that
    * sets it; null fields are unset.
    */
-  private record Security(JwtPolicies.Jwt jwt, CorsIr cors, IpAccessPolicies.Ip ip) {
-    static final Security NONE = new Security(null, null, null);
+  private record Security(
+      JwtPolicies.Jwt jwt,
+      CorsIr cors,
+      IpAccessPolicies.Ip ip,
+      CredentialPolicies.ApiKeys apiKeys,
+      CredentialPolicies.Basic basic) {
+    static final Security NONE = new Security(null, null, null, null, null);
 
     boolean broken() {
-      return jwt instanceof JwtPolicies.Jwt.Broken || ip instanceof IpAccessPolicies.Ip.Broken;
+      return jwt instanceof JwtPolicies.Jwt.Broken
+          || ip instanceof IpAccessPolicies.Ip.Broken
+          || apiKeys instanceof CredentialPolicies.ApiKeys.Broken
+          || basic instanceof CredentialPolicies.Basic.Broken;
     }
   }
 
@@ -470,7 +480,9 @@ final class RouteRules {
     return new Security(
         policies.jwt(gateway, listener, route, ruleName).orElse(null),
         policies.cors(gateway, listener, route, ruleName).orElse(null),
-        policies.ipAccess(gateway, listener, route, ruleName).orElse(null));
+        policies.ipAccess(gateway, listener, route, ruleName).orElse(null),
+        policies.apiKeys(gateway, listener, route, ruleName).orElse(null),
+        policies.basicAuth(gateway, listener, route, ruleName).orElse(null));
   }
 
   /**
@@ -505,15 +517,26 @@ final class RouteRules {
         security.ip() instanceof IpAccessPolicies.Ip.Restricted restricted
             ? restricted.access()
             : null;
+    ApiKeyAuthIr apiKeys =
+        security.apiKeys() instanceof CredentialPolicies.ApiKeys.Checked checked
+            ? checked.auth()
+            : null;
+    BasicAuthIr basic =
+        security.basic() instanceof CredentialPolicies.Basic.Checked checked
+            ? checked.auth()
+            : null;
     if (idle == null
         && rateLimit == null
         && fault == null
         && requirement == null
         && security.cors() == null
-        && ipAccess == null) {
+        && ipAccess == null
+        && apiKeys == null
+        && basic == null) {
       return null;
     }
-    return new RoutePolicyIr(idle, rateLimit, fault, requirement, security.cors(), ipAccess);
+    return new RoutePolicyIr(
+        idle, rateLimit, fault, requirement, security.cors(), ipAccess, apiKeys, basic);
   }
 
   private static Long millisOrNull(String duration) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
+import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.PathMatchIr;
 import io.meshgate.xds.ir.PathRewriteIr;
@@ -73,7 +74,7 @@ class PathRewriteTest {
             new SourceRef("HTTPRoute", "default", "r", 1));
     RouteTableIr table =
         new RouteTableIr("t", List.of(new VirtualHostIr("*", List.of("*"), List.of(route))));
-    return Routes.of(table, ProxyKind.ENVOY).getVirtualHosts(0).getRoutes(0);
+    return Routes.of(table, ProxyKind.ENVOY, KeyRing.empty()).getVirtualHosts(0).getRoutes(0);
   }
 
   private static String apply(RegexMatchAndSubstitute rewrite, String path) {
