@@ -47,9 +47,20 @@ final class CredentialAuth {
     return ApiKeyAuth.getDefaultInstance();
   }
 
-  /** The basic_auth filter's own config: no users; the verified user forwarded in one header. */
+  /**
+   * A user line no password matches: Envoy refuses a basic_auth filter whose own {@code users} are
+   * unset or empty (it reads them with {@code allow_empty} false), even a disabled one. A {SHA}
+   * hash is compared with the base64 of the password's SHA-1, which never holds a {@code *}, so
+   * this user can never sign in; and the filter runs only on routes that bring their own users.
+   */
+  static final String NO_USER = "meshgate-no-user:{SHA}**no-password-hashes-to-this";
+
+  /** The basic_auth filter's own config: no usable user; the verified user forwarded in one header. */
   static BasicAuth basicFilter() {
-    return BasicAuth.newBuilder().setForwardUsernameHeader(CLIENT_HEADER).build();
+    return BasicAuth.newBuilder()
+        .setUsers(DataSource.newBuilder().setInlineString(NO_USER))
+        .setForwardUsernameHeader(CLIENT_HEADER)
+        .build();
   }
 
   /** A route's API keys: where the key is read, and one credential per client of each Secret. */

@@ -517,13 +517,14 @@ final class RouteRules {
         security.ip() instanceof IpAccessPolicies.Ip.Restricted restricted
             ? restricted.access()
             : null;
+    // A route that answers 500 carries no credentials: none would ever be checked.
     ApiKeyAuthIr apiKeys =
-        security.apiKeys() instanceof CredentialPolicies.ApiKeys.Checked checked
-            ? checked.auth()
+        !security.broken() && security.apiKeys() instanceof CredentialPolicies.ApiKeys.Checked c
+            ? c.auth()
             : null;
     BasicAuthIr basic =
-        security.basic() instanceof CredentialPolicies.Basic.Checked checked
-            ? checked.auth()
+        !security.broken() && security.basic() instanceof CredentialPolicies.Basic.Checked c
+            ? c.auth()
             : null;
     if (idle == null
         && rateLimit == null

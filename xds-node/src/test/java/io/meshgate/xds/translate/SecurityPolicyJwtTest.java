@@ -110,6 +110,8 @@ class SecurityPolicyJwtTest {
         .containsExactly(
             "envoy.filters.http.cors",
             "meshgate.ip_access",
+            "envoy.filters.http.api_key_auth",
+            "envoy.filters.http.basic_auth",
             "envoy.filters.http.jwt_authn",
             "envoy.filters.http.local_ratelimit",
             "envoy.filters.http.fault",

@@ -55,8 +55,11 @@ class GoldenOutputsTest {
             .unpack(Listener.class);
     Filter filter = listener.getFilterChains(0).getFilters(0);
     HttpConnectionManager manager = filter.getTypedConfig().unpack(HttpConnectionManager.class);
-    // (after the CORS and client-address filters, which hold no field with a rule)
-    int at = 2;
+    // (found by name: the filters before it hold no field with a rule)
+    int at = 0;
+    while (!manager.getHttpFilters(at).getName().equals("envoy.filters.http.local_ratelimit")) {
+      at++;
+    }
     HttpFilter rateLimit = manager.getHttpFilters(at);
     LocalRateLimit broken =
         rateLimit.getTypedConfig().unpack(LocalRateLimit.class).toBuilder()
@@ -85,7 +88,9 @@ class GoldenOutputsTest {
         .extracting(PgvViolation::path, PgvViolation::rule)
         .containsExactly(
             tuple(
-                "filter_chains[0].filters[0].typed_config.http_filters[2].typed_config.stat_prefix",
+                "filter_chains[0].filters[0].typed_config.http_filters["
+                    + at
+                    + "].typed_config.stat_prefix",
                 "string.min_len"));
   }
 
