@@ -283,6 +283,121 @@ class KeyLeakTest {
     }
   }
 
+  /**
+   * The credentials of the golden case gateway-api-keys-and-basic-auth, as its Secrets hold them:
+   * the API keys and {SHA} hashes its routes use, and values no route may use (a client the policy
+   * does not name, the users of a policy that fails closed, a bcrypt hash it refuses).
+   */
+  private static final String CREDENTIALS_CASE = "envoy/gateway-api-keys-and-basic-auth";
+
+  private static final List<String> USED_CREDENTIALS =
+      List.of(
+          "TEST-apikey-acme-5b1e0c9d7a",
+          "TEST-apikey-globex-93f2aa61c4",
+          "TEST-apikey-ops-0c7d52e8b1",
+          "rThLR4j+mcWICXIHNRdEB5gjArQ=",
+          "vZYiBfCs0PHQbYtAABgOp/k2+3Q=");
+
+  private static final List<String> UNUSED_CREDENTIALS =
+      List.of(
+          "TEST-apikey-intern-6a4f19d3e2",
+          "sGP8TS1AucBHVXfTmYbcncxjy28=",
+          "TESTbcryptTESTbcryptTEuJ9Q0h9Kq2m1Vn3bE5m8xYwXc7zW6rS");
+
+  private static List<String> credentialsIn(String text, List<String> credentials) {
+    return credentials.stream().filter(text::contains).toList();
+  }
+
+  @Test
+  void anApiKeyAndAnHtpasswdLineReachOnlyTheRouteConfigServedToEnvoy() throws Exception {
+    List<String> all = new ArrayList<>(USED_CREDENTIALS);
+    all.addAll(UNUSED_CREDENTIALS);
+    ConfigSnapshot config =
+        Cases.snapshot(Files.readString(GOLDEN.resolve(CREDENTIALS_CASE + "/input.yaml")));
+    assertThat(credentialsIn(config.toString(), all)).as("the sealed input").isEmpty();
+
+    // when: a build as the pipeline makes it; the pipeline's own run (it logs each rebuild); and a
+    // replica without the seal key (it logs each Secret it cannot open)
+    Inputs inputs = Cases.inputs(config);
+    SnapshotBuilder.Build build = new SnapshotBuilder().build(inputs);
+    SnapshotStore store = new SnapshotStore();
+    store.replaceAll(build.snapshots());
+    try (Pipeline pipeline =
+        new Pipeline(
+            new SnapshotStore(),
+            Duration.ZERO,
+            Duration.ofMillis(10),
+            KeyLoader.of(Cases.testUnsealer(), CertificateDirs.none()))) {
+      pipeline.accept(config);
+      await().until(() -> pipeline.builtRevision() > 0);
+    }
+    SnapshotBuilder.Build withoutSealKey =
+        new SnapshotBuilder()
+            .build(
+                new Inputs(
+                    config,
+                    inputs.endpoints(),
+                    KeyLoader.none().ringFor(config),
+                    inputs.identities()));
+
+    // then: the route config served to Envoy holds the credentials its routes use, and no other
+    String served =
+        store
+            .get("gateway/default/edge")
+            .orElseThrow()
+            .type(TypeUrls.ROUTE)
+            .resources()
+            .values()
+            .stream()
+            .map(r -> r.resource().toString())
+            .reduce("", String::concat);
+    assertThat(credentialsIn(served, USED_CREDENTIALS))
+        .as("the served route config carries them")
+        .containsExactlyElementsOf(USED_CREDENTIALS);
+    assertThat(credentialsIn(served, UNUSED_CREDENTIALS)).as("served, unused").isEmpty();
+
+    // ...and nothing else does: logs, the IR, problems, toStrings, /debug
+    String logged = logged();
+    assertThat(logged).as("the replica without the seal key said so").contains("cannot be opened");
+    assertThat(credentialsIn(logged, all)).as("log output").isEmpty();
+    for (SnapshotBuilder.Build each : List.of(build, withoutSealKey)) {
+      assertThat(credentialsIn(IrYaml.write(each.resolved().groups()), all)).as("IR").isEmpty();
+      assertThat(credentialsIn(each.resolved().toString(), all)).as("IR toString").isEmpty();
+      assertThat(credentialsIn(each.resolved().problems().toString(), all))
+          .as("problems")
+          .isEmpty();
+      assertThat(credentialsIn(each.snapshots().toString(), all)).as("snapshots").isEmpty();
+    }
+    assertThat(build.resolved().problems()).as("the case's own problems").hasSize(2);
+    assertThat(withoutSealKey.resolved().problems().toString()).contains("no seal key");
+    assertThat(credentialsIn(inputs.toString() + inputs.keys(), all)).as("inputs").isEmpty();
+    assertThat(credentialsIn(Cases.translate(inputs).groups().toString(), all))
+        .as("translation toString")
+        .isEmpty();
+    for (String golden : List.of("ir.yaml", "problems.txt", "listeners.yaml")) {
+      assertThat(
+              credentialsIn(
+                  Files.readString(GOLDEN.resolve(CREDENTIALS_CASE).resolve(golden)), all))
+          .as(golden)
+          .isEmpty();
+    }
+    try (AdminServer admin =
+        new AdminServer(
+            new InetSocketAddress("127.0.0.1", 0), Optional::empty, store, new AdsService(store))) {
+      HttpClient http = HttpClient.newHttpClient();
+      for (String path : List.of("/debug/snapshots", "/debug/streams", "/healthz", "/readyz")) {
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + admin.address().getPort() + path))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path).isEqualTo(200);
+        assertThat(credentialsIn(response.body(), all)).as(path).isEmpty();
+      }
+    }
+  }
+
   /** The Secret {@code name} the store serves {@code group}, as text. */
   private static String served(SnapshotStore store, String group, String name) throws Exception {
     VersionedResource secret =
