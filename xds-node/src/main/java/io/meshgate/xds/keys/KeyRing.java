@@ -78,7 +78,9 @@ public final class KeyRing {
 
   @Override
   public String toString() {
-    long opened = entries.values().stream().filter(KeyMaterial.Opened.class::isInstance).count();
+    // A certificate's material and a Secret's values both count as opened.
+    long opened =
+        entries.values().stream().filter(m -> !(m instanceof KeyMaterial.Unavailable)).count();
     return "KeyRing[" + opened + " opened, " + (entries.size() - opened) + " unavailable]";
   }
 }
