@@ -26,8 +26,8 @@ import java.util.Optional;
  * redacts them in its own config dump).
  *
  * <p>Where the ring does not hold the values the IR names (it always does: resolve and this stage
- * read one ring), the route's config names no credential, so every request is refused (401),
- * never let through.
+ * read one ring), the route's config names no credential, so every request is refused (401), never
+ * let through.
  */
 final class CredentialAuth {
   static final String API_KEY_AUTH = "envoy.filters.http.api_key_auth";
@@ -55,7 +55,9 @@ final class CredentialAuth {
    */
   static final String NO_USER = "meshgate-no-user:{SHA}**no-password-hashes-to-this";
 
-  /** The basic_auth filter's own config: no usable user; the verified user forwarded in one header. */
+  /**
+   * The basic_auth filter's own config: no usable user; the verified user forwarded in one header.
+   */
   static BasicAuth basicFilter() {
     return BasicAuth.newBuilder()
         .setUsers(DataSource.newBuilder().setInlineString(NO_USER))

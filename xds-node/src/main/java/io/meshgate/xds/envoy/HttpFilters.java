@@ -26,20 +26,21 @@ import java.util.List;
  * The one place that lists the HTTP filters, in order, and says why.
  *
  * <p>Envoy gets: CORS, client-address rules, API keys, basic auth, JWT authentication, local rate
- * limit, fault injection, router. CORS comes first: a browser's preflight carries no credentials and must be answered
- * without them (Envoy Gateway puts it first too); an actual cross-origin request passes on and
- * meets every check below. Client-address rules come next: a refused address costs no token
- * verification and no rate-limit token, and learns nothing of how the route authenticates (403,
- * never 401). Authentication comes before the rest: an unauthenticated request costs no rate-limit
- * token (count callers, not anonymous noise) and never waits out an injected delay, and every later
- * filter that reads identity — the claims JWT authentication copies into headers — sees only
- * verified values. The three authentication filters are alternatives a route picks from (a
- * policy may set several; each that is set must pass): API keys and basic auth are cheap lookups in
- * the route's own config, so they run before JWT's signature checks, and a route without either
- * skips them (they are disabled unless a route enables them). Rate limiting comes before faults so a limited request is answered 429 at once
- * and never waits out an injected delay; the router is always last (Envoy and gRPC both require
- * it). Filters of the security issue still to come join in this order: ext_authz and an RBAC on
- * identity after authentication (they decide on the verified identity).
+ * limit, fault injection, router. CORS comes first: a browser's preflight carries no credentials
+ * and must be answered without them (Envoy Gateway puts it first too); an actual cross-origin
+ * request passes on and meets every check below. Client-address rules come next: a refused address
+ * costs no token verification and no rate-limit token, and learns nothing of how the route
+ * authenticates (403, never 401). Authentication comes before the rest: an unauthenticated request
+ * costs no rate-limit token (count callers, not anonymous noise) and never waits out an injected
+ * delay, and every later filter that reads identity — the claims JWT authentication copies into
+ * headers — sees only verified values. The three authentication filters are alternatives a route
+ * picks from (a policy may set several; each that is set must pass): API keys and basic auth are
+ * cheap lookups in the route's own config, so they run before JWT's signature checks, and a route
+ * without either skips them (they are disabled unless a route enables them). Rate limiting comes
+ * before faults so a limited request is answered 429 at once and never waits out an injected delay;
+ * the router is always last (Envoy and gRPC both require it). Filters of the security issue still
+ * to come join in this order: ext_authz and an RBAC on identity after authentication (they decide
+ * on the verified identity).
  *
  * <p>Every filter but JWT authentication is in the chain whether or not a route uses it (CORS and
  * the address rules in sidecars' outbound chains too, where no route configures them), configured

@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * htpasswd lines as Envoy's {@code basic_auth} takes them: {@code user:{SHA}base64(sha1(password))},
- * the only hash it accepts. Pure: it reads a value already opened and neither logs nor keeps it.
- * What it refuses names the line and the user, never the hash.
+ * htpasswd lines as Envoy's {@code basic_auth} takes them: {@code
+ * user:{SHA}base64(sha1(password))}, the only hash it accepts. Pure: it reads a value already
+ * opened and neither logs nor keeps it. What it refuses names the line and the user, never the
+ * hash.
  */
 public final class Htpasswd {
   /** A hash Envoy accepts: {SHA} and the base64 of SHA-1's 20 bytes (28 characters). */
@@ -70,7 +71,8 @@ public final class Htpasswd {
     String[] lines = text.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
       int number = i + 1;
-      String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+      String line =
+          lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }

@@ -53,8 +53,8 @@ public final class KeyRing {
   }
 
   /**
-   * The opened values of an Opaque Secret, by its name and the fingerprint resolve recorded (the
-   * IR holds no sealed data); empty when the ring holds no such values.
+   * The opened values of an Opaque Secret, by its name and the fingerprint resolve recorded (the IR
+   * holds no sealed data); empty when the ring holds no such values.
    */
   public Optional<KeyMaterial.Values> values(
       String namespace, String secretName, String fingerprint) {

@@ -32,9 +32,9 @@ import java.util.function.ToIntFunction;
 /**
  * The {@code apiKeyAuth} and {@code basicAuth} of every SecurityPolicy, checked once against the
  * sealed Opaque Secrets they name: a reference to the credentials (the Secret, the keys used and
- * the fingerprint of its opened values, never a value), or — when a Secret is missing, not
- * sealed, cannot be opened here, or holds a value Envoy cannot take — broken. A broken policy
- * fails closed: the routes it governs answer 500 (RouteRules), never unchecked.
+ * the fingerprint of its opened values, never a value), or — when a Secret is missing, not sealed,
+ * cannot be opened here, or holds a value Envoy cannot take — broken. A broken policy fails closed:
+ * the routes it governs answer 500 (RouteRules), never unchecked.
  *
  * <p>Every route a policy governs carries its own copy of the credentials (Envoy's per-route
  * config), so a policy is bounded ({@link #MAX_CLIENTS}, {@link #MAX_BYTES}), and so is a route
@@ -287,7 +287,10 @@ final class CredentialPolicies {
    * @param bytes the size of a route's credentials in its config (0 for none)
    */
   static List<VirtualHostIr> withinBudget(
-      Context context, String table, List<VirtualHostIr> hosts, ToIntFunction<RoutePolicyIr> bytes) {
+      Context context,
+      String table,
+      List<VirtualHostIr> hosts,
+      ToIntFunction<RoutePolicyIr> bytes) {
     long used = 0;
     List<VirtualHostIr> checked = new ArrayList<>();
     for (VirtualHostIr host : hosts) {
@@ -301,7 +304,9 @@ final class CredentialPolicies {
         }
         RoutePolicyIr policy = route.policy();
         SourceRef governing =
-            policy.apiKeyAuth() != null ? policy.apiKeyAuth().policy() : policy.basicAuth().policy();
+            policy.apiKeyAuth() != null
+                ? policy.apiKeyAuth().policy()
+                : policy.basicAuth().policy();
         context
             .get(governing.key())
             .ifPresent(

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
-import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.PathMatchIr;
 import io.meshgate.xds.ir.PathRewriteIr;
@@ -16,6 +15,7 @@ import io.meshgate.xds.ir.RouteTableIr;
 import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
+import io.meshgate.xds.keys.KeyRing;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

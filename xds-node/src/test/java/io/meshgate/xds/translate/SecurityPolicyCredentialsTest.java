@@ -135,7 +135,9 @@ class SecurityPolicyCredentialsTest {
               data:
             """
                 .formatted(name, sealed.algorithm(), sealed.keyId(), sealed.wrappedKey()));
-    sealed.data().forEach((k, v) -> yaml.append("    \"").append(k).append("\": ").append(v).append('\n'));
+    sealed
+        .data()
+        .forEach((k, v) -> yaml.append("    \"").append(k).append("\": ").append(v).append('\n'));
     return yaml.toString();
   }
 
@@ -160,7 +162,10 @@ class SecurityPolicyCredentialsTest {
   }
 
   private static List<Route> routes(GroupResources group) {
-    return unpack(group.routes(), RouteConfiguration.class).get(0).getVirtualHosts(0).getRoutesList();
+    return unpack(group.routes(), RouteConfiguration.class)
+        .get(0)
+        .getVirtualHosts(0)
+        .getRoutesList();
   }
 
   private static List<HttpFilter> httpFilters(GroupResources group) throws Exception {
@@ -196,15 +201,15 @@ class SecurityPolicyCredentialsTest {
             .unpack(ApiKeyAuthPerRoute.class);
     assertThat(config.getCredentialsList())
         .extracting(Credential::getClient, Credential::getKey)
-        .containsExactly(
-            tuple("acme", "key-of-acme-1"),
-            tuple("globex", "key-of-globex-2"));
+        .containsExactly(tuple("acme", "key-of-acme-1"), tuple("globex", "key-of-globex-2"));
     assertThat(config.getKeySources(0).getHeader()).isEqualTo("x-api-key");
     // and both filters are in the chain, disabled, after the address rules and before JWT
     List<HttpFilter> filters = httpFilters(group);
     assertThat(filters.stream().map(HttpFilter::getName).toList())
         .containsSubsequence(
-            "meshgate.ip_access", "envoy.filters.http.api_key_auth", "envoy.filters.http.basic_auth")
+            "meshgate.ip_access",
+            "envoy.filters.http.api_key_auth",
+            "envoy.filters.http.basic_auth")
         .doesNotContain("envoy.filters.http.jwt_authn");
     assertThat(filters.stream().filter(HttpFilter::getDisabled).map(HttpFilter::getName).toList())
         .containsExactly("envoy.filters.http.api_key_auth", "envoy.filters.http.basic_auth");
@@ -233,8 +238,7 @@ class SecurityPolicyCredentialsTest {
   }
 
   @Test
-  void htpasswdLinesInOtherFormsAreProblemsNamingTheLineAndUserButNeverTheHash()
-      throws Exception {
+  void htpasswdLinesInOtherFormsAreProblemsNamingTheLineAndUserButNeverTheHash() throws Exception {
     // given
     String bcrypt = "$2y$05$abcdefghijklmnopqrstuuQ1Jx0Yq3m9Zr7Vt2Wn5Pb8Cd4Ef6Gh";
     String md5 = "$apr1$salty$0123456789abcdefghijk1";
@@ -438,7 +442,8 @@ class SecurityPolicyCredentialsTest {
         .hasSize(4)
         .extracting(Problem::message)
         .allMatch(m -> m.contains("would pass 1048576 bytes"));
-    int size = unpack(gateway(translated).routes(), RouteConfiguration.class).get(0).getSerializedSize();
+    int size =
+        unpack(gateway(translated).routes(), RouteConfiguration.class).get(0).getSerializedSize();
     assertThat(size).isLessThan(4 * 1024 * 1024);
   }
 
@@ -448,7 +453,9 @@ class SecurityPolicyCredentialsTest {
     ResolvedIr ir =
         Cases.resolve(
             GoldenFiles.read(
-                EnvoyGoldenTest.ROOT.resolve("gateway-api-keys-and-basic-auth").resolve("input.yaml")));
+                EnvoyGoldenTest.ROOT
+                    .resolve("gateway-api-keys-and-basic-auth")
+                    .resolve("input.yaml")));
 
     // when
     String yaml = Cases.irYaml(ir);
