@@ -8,6 +8,8 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig;
@@ -43,6 +45,8 @@ public final class EnvoyTypes {
           .add(CorsPolicy.getDescriptor())
           .add(JwtAuthentication.getDescriptor())
           .add(PerRouteConfig.getDescriptor())
+          .add(ExtAuthz.getDescriptor())
+          .add(ExtAuthzPerRoute.getDescriptor())
           .add(UpstreamTlsContext.getDescriptor())
           .add(DownstreamTlsContext.getDescriptor())
           .add(Secret.getDescriptor())

@@ -47,7 +47,8 @@ import org.jspecify.annotations.Nullable;
  * out there with a Problem (Conflicted), as Gateway API's policy attachment says. Field by field,
  * the most specific attachment wins: rule over route over listener over Gateway; docs/traffic-
  * policy.md spells it out. A SecurityPolicy's {@code jwt} is taken whole from the most specific
- * level that sets it, and so are {@code cors} and {@code ipAccess} (docs/security-policy.md).
+ * level that sets it, and so are {@code cors}, {@code ipAccess} and {@code extAuth}
+ * (docs/security-policy.md).
  */
 final class Policies {
   /** Oldest first; equal (or absent) timestamps fall back to namespace/name. */
@@ -66,6 +67,8 @@ final class Policies {
   private final Map<String, JwtPolicies.Jwt.Required> jwtByRequirement = new HashMap<>();
   private final Map<ResourceKey, CorsIr> cors;
   private final Map<ResourceKey, IpAccessPolicies.Ip> ipAccess;
+  private final Map<ResourceKey, ExtAuthPolicies.Ext> extAuth;
+  private final Map<String, ExtAuthPolicies.Ext.Checked> extAuthByName = new HashMap<>();
 
   Policies(Context context) {
     this.context = context;
@@ -75,6 +78,11 @@ final class Policies {
     this.jwt = JwtPolicies.of(context);
     this.cors = CorsPolicies.of(context);
     this.ipAccess = IpAccessPolicies.of(context);
+    this.extAuth = ExtAuthPolicies.of(context);
+    extAuth.values().stream()
+        .filter(e -> e instanceof ExtAuthPolicies.Ext.Checked)
+        .map(e -> (ExtAuthPolicies.Ext.Checked) e)
+        .forEach(e -> extAuthByName.put(e.service().name(), e));
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -264,6 +272,17 @@ final class Policies {
   Optional<IpAccessPolicies.Ip> ipAccess(
       Resource gateway, String listener, Resource route, String ruleName) {
     return mostSpecific(ipAccess, gateway, listener, route, ruleName);
+  }
+
+  /** The external authorization of a route, as {@link #jwt} finds its JWT. */
+  Optional<ExtAuthPolicies.Ext> extAuth(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(extAuth, gateway, listener, route, ruleName);
+  }
+
+  /** An external authorization service a route names, with the Backend it runs as. */
+  ExtAuthPolicies.Ext.Checked extAuthService(String name) {
+    return Objects.requireNonNull(extAuthByName.get(name), name);
   }
 
   /** One SecurityPolicy field, whole from the most specific level whose policy sets it. */

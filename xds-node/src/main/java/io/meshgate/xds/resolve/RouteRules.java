@@ -29,6 +29,7 @@ import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.HeaderValueIr;
+import io.meshgate.xds.ir.ExtAuthRouteIr;
 import io.meshgate.xds.ir.IpAccessIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
@@ -450,11 +451,25 @@ final class RouteRules {
    * What SecurityPolicies ask of a rule's routes, each field from the most specific policy that
    * sets it; null fields are unset.
    */
-  private record Security(JwtPolicies.Jwt jwt, CorsIr cors, IpAccessPolicies.Ip ip) {
-    static final Security NONE = new Security(null, null, null);
+  private record Security(
+      JwtPolicies.Jwt jwt, CorsIr cors, IpAccessPolicies.Ip ip, ExtAuthPolicies.Ext ext) {
+    static final Security NONE = new Security(null, null, null, null);
 
     boolean broken() {
-      return jwt instanceof JwtPolicies.Jwt.Broken || ip instanceof IpAccessPolicies.Ip.Broken;
+      return jwt instanceof JwtPolicies.Jwt.Broken
+          || ip instanceof IpAccessPolicies.Ip.Broken
+          || ext instanceof ExtAuthPolicies.Ext.Broken;
+    }
+
+    /** What the route's Envoy does about external authorization; null: nothing is asked. */
+    ExtAuthRouteIr extAuth() {
+      if (ext instanceof ExtAuthPolicies.Ext.Checked checked) {
+        return new ExtAuthRouteIr.Check(checked.service().name(), checked.service().policy());
+      }
+      if (ext instanceof ExtAuthPolicies.Ext.Off off) {
+        return new ExtAuthRouteIr.Off(off.policy());
+      }
+      return null;
     }
   }
 
@@ -470,7 +485,8 @@ final class RouteRules {
     return new Security(
         policies.jwt(gateway, listener, route, ruleName).orElse(null),
         policies.cors(gateway, listener, route, ruleName).orElse(null),
-        policies.ipAccess(gateway, listener, route, ruleName).orElse(null));
+        policies.ipAccess(gateway, listener, route, ruleName).orElse(null),
+        policies.extAuth(gateway, listener, route, ruleName).orElse(null));
   }
 
   /**
@@ -510,10 +526,12 @@ final class RouteRules {
         && fault == null
         && requirement == null
         && security.cors() == null
-        && ipAccess == null) {
+        && ipAccess == null
+        && security.extAuth() == null) {
       return null;
     }
-    return new RoutePolicyIr(idle, rateLimit, fault, requirement, security.cors(), ipAccess);
+    return new RoutePolicyIr(
+        idle, rateLimit, fault, requirement, security.cors(), ipAccess, security.extAuth());
   }
 
   private static Long millisOrNull(String duration) {
