@@ -230,7 +230,10 @@ final class PolicyRules {
       others.put("failOpen", ext.failOpen());
       others.put("timeout", ext.timeout());
       List<String> set =
-          others.entrySet().stream().filter(e -> e.getValue() != null).map(e -> e.getKey()).toList();
+          others.entrySet().stream()
+              .filter(e -> e.getValue() != null)
+              .map(e -> e.getKey())
+              .toList();
       if (!set.isEmpty()) {
         problems.add(
             "/spec/extAuth/disabled",

@@ -17,22 +17,22 @@ import io.meshgate.xds.ir.ExtAuthIr;
 import java.util.List;
 
 /**
- * External authorization ({@code envoy.filters.http.ext_authz}): one filter per service a listener's
- * routes are checked by, named {@code envoy.filters.http.ext_authz/<namespace>/<policy>}, in the
- * chain with {@code disabled: true}; each route the policy governs turns its filter on with an
- * {@code ExtAuthzPerRoute} (Envoy enables a filter that is disabled by default on a route whose
- * {@code typed_per_filter_config} holds a config for it). The service lives in the filter's own
- * config, so unlike CORS or the address rules one filter cannot serve every route; disabled by
- * default, no route is checked by a service it did not ask for, and a route whose policy says
- * {@code disabled: true} simply names none.
+ * External authorization ({@code envoy.filters.http.ext_authz}): one filter per service a
+ * listener's routes are checked by, named {@code
+ * envoy.filters.http.ext_authz/<namespace>/<policy>}, in the chain with {@code disabled: true};
+ * each route the policy governs turns its filter on with an {@code ExtAuthzPerRoute} (Envoy enables
+ * a filter that is disabled by default on a route whose {@code typed_per_filter_config} holds a
+ * config for it). The service lives in the filter's own config, so unlike CORS or the address rules
+ * one filter cannot serve every route; disabled by default, no route is checked by a service it did
+ * not ask for, and a route whose policy says {@code disabled: true} simply names none.
  */
 final class ExternalAuth {
   static final String NAME = "envoy.filters.http.ext_authz";
 
   /**
    * Where jwt_authn writes a verified token's payload, for a gRPC service to decide on identity.
-   * jwt_authn writes it only for providers with {@code payload_in_metadata}, which meshgate does not
-   * set yet: until it does, the service sees no payload here (it still gets the Authorization
+   * jwt_authn writes it only for providers with {@code payload_in_metadata}, which meshgate does
+   * not set yet: until it does, the service sees no payload here (it still gets the Authorization
    * header).
    */
   static final String JWT_METADATA = JwtAuthn.NAME;

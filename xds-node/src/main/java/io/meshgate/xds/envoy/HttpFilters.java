@@ -27,19 +27,19 @@ import java.util.List;
  * The one place that lists the HTTP filters, in order, and says why.
  *
  * <p>Envoy gets: CORS, client-address rules, JWT authentication, external authorization, local rate
- * limit, fault injection, router. CORS comes first: a browser's preflight carries no credentials and must be answered
- * without them (Envoy Gateway puts it first too); an actual cross-origin request passes on and
- * meets every check below. Client-address rules come next: a refused address costs no token
- * verification and no rate-limit token, and learns nothing of how the route authenticates (403,
- * never 401). Authentication comes before the rest: an unauthenticated request costs no rate-limit
- * token (count callers, not anonymous noise) and never waits out an injected delay, and every later
- * filter that reads identity — the claims JWT authentication copies into headers — sees only
- * verified values. Rate limiting comes before faults so a limited request is answered 429 at once
- * and never waits out an injected delay; the router is always last (Envoy and gRPC both require
- * it). External authorization comes after authentication (and after the RBAC on verified claims
- * still to come): the service decides on a verified identity, and a request that is refused anyway
- * never costs a call to it; it comes before the rate limit, so a request the service refuses spends
- * no token.
+ * limit, fault injection, router. CORS comes first: a browser's preflight carries no credentials
+ * and must be answered without them (Envoy Gateway puts it first too); an actual cross-origin
+ * request passes on and meets every check below. Client-address rules come next: a refused address
+ * costs no token verification and no rate-limit token, and learns nothing of how the route
+ * authenticates (403, never 401). Authentication comes before the rest: an unauthenticated request
+ * costs no rate-limit token (count callers, not anonymous noise) and never waits out an injected
+ * delay, and every later filter that reads identity — the claims JWT authentication copies into
+ * headers — sees only verified values. Rate limiting comes before faults so a limited request is
+ * answered 429 at once and never waits out an injected delay; the router is always last (Envoy and
+ * gRPC both require it). External authorization comes after authentication (and after the RBAC on
+ * verified claims still to come): the service decides on a verified identity, and a request that is
+ * refused anyway never costs a call to it; it comes before the rate limit, so a request the service
+ * refuses spends no token.
  *
  * <p>Every filter but JWT authentication is in the chain whether or not a route uses it (CORS and
  * the address rules in sidecars' outbound chains too, where no route configures them), configured
@@ -49,7 +49,8 @@ import java.util.List;
  * provider change is a listener change whatever we do. It is in the chain only where a route asks
  * for a JWT, which leaves every other listener exactly as it was. External authorization has the
  * same constraint (the service is in the filter's config) and the same answer: one filter per
- * service, only where a route uses it, disabled by default and turned on by the routes that name it.
+ * service, only where a route uses it, disabled by default and turned on by the routes that name
+ * it.
  *
  * <p>Proxyless gRPC clients reject a non-optional filter they do not know, so they only ever get
  * filters gRPC implements: fault injection and the router.

@@ -12,10 +12,10 @@ import java.util.List;
  * @param cluster the Backend's cluster the checks go to
  * @param authority the host the HTTP service is addressed as ({@code <backend>.<namespace>})
  * @param pathPrefix HTTP only: prepended to the request's path in the check; null: none
- * @param headersToService client request headers sent with the check, lower-case and sorted;
- *     empty: Envoy's default for the protocol
- * @param headersToUpstream HTTP only: headers of an OK answer that replace the request's, lower-case
- *     and sorted; empty: none
+ * @param headersToService client request headers sent with the check, lower-case and sorted; empty:
+ *     Envoy's default for the protocol
+ * @param headersToUpstream HTTP only: headers of an OK answer that replace the request's,
+ *     lower-case and sorted; empty: none
  * @param failOpen let requests through when the check fails (not when the service denies)
  */
 public record ExtAuthIr(

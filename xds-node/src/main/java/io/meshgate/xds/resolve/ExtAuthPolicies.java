@@ -153,7 +153,9 @@ final class ExtAuthPolicies {
               + "; a "
               + ext.protocol()
               + " authorization service needs "
-              + (grpc ? "protocol GRPC or HTTP2 (gRPC runs on HTTP/2)" : "protocol HTTP, HTTP2 or GRPC")
+              + (grpc
+                  ? "protocol GRPC or HTTP2 (gRPC runs on HTTP/2)"
+                  : "protocol HTTP, HTTP2 or GRPC")
               + closed);
       return Optional.empty();
     }
