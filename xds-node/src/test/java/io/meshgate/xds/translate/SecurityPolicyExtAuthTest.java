@@ -13,6 +13,8 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.GroupResources;
+import io.meshgate.xds.envoy.validate.PgvRules;
+import io.meshgate.xds.envoy.validate.PgvViolation;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ResolvedIr;
 import java.util.List;
@@ -163,6 +165,10 @@ class SecurityPolicyExtAuthTest {
             .get(FILTER)
             .unpack(ExtAuthzPerRoute.class);
     assertThat(perRoute.hasCheckSettings()).isTrue();
+    assertThat(PgvRules.check(perRoute)).isEmpty();
+    assertThat(PgvRules.check(ExtAuthzPerRoute.getDefaultInstance()))
+        .extracting(PgvViolation::rule)
+        .isNotEmpty();
   }
 
   @Test
