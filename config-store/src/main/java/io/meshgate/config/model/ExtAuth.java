@@ -38,8 +38,17 @@ public record ExtAuth(
     @Doc(
             "true: no external authorization for the routes this policy governs, whatever a wider policy asks. Takes no other field.")
         Boolean disabled) {
+  /**
+   * A check's timeout when the policy sets none: time for a service that looks a session up, short
+   * enough that a hung one does not hold every request long (Envoy's own 200 ms trips on a cold
+   * connection). Validation bounds a set timeout to 60s.
+   */
+  public static final String DEFAULT_TIMEOUT = "1s";
+
   public ExtAuth {
     protocol = protocol == null ? ExtAuthProtocol.GRPC : protocol;
+    // A policy that turns the check off has no timeout: "disabled takes no other field" stays true.
+    timeout = timeout == null && !Boolean.TRUE.equals(disabled) ? DEFAULT_TIMEOUT : timeout;
     headersToBackend = Copies.list(headersToBackend);
     headersToUpstream = Copies.list(headersToUpstream);
   }

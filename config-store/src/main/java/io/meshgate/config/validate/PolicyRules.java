@@ -269,7 +269,7 @@ final class PolicyRules {
             null);
       }
     }
-    if (ext.timeout() != null && SpecRules.longer(ext.timeout(), "60s")) {
+    if (SpecRules.longer(ext.timeout(), "60s")) {
       problems.add("/spec/extAuth/timeout", "must be at most 60s", ext.timeout());
     }
   }

@@ -29,13 +29,6 @@ import java.util.Optional;
  * notices would turn a typo into a public API.
  */
 final class ExtAuthPolicies {
-  /**
-   * A check's timeout when the policy sets none: time for a service that looks a session up, short
-   * enough that a hung one does not hold every request long (Envoy's own 200 ms trips on a cold
-   * connection). Validation bounds a set timeout to 60 s.
-   */
-  static final long DEFAULT_TIMEOUT_MILLIS = 1_000;
-
   /** What a SecurityPolicy's {@code extAuth} asks of the routes it governs. */
   sealed interface Ext {
     /**
@@ -91,7 +84,7 @@ final class ExtAuthPolicies {
             headers(ext.headersToBackend()),
             grpc ? List.of() : headers(ext.headersToUpstream()),
             Boolean.TRUE.equals(ext.failOpen()),
-            ext.timeout() == null ? DEFAULT_TIMEOUT_MILLIS : RouteRules.millis(ext.timeout()),
+            RouteRules.millis(ext.timeout()),
             source),
         backend.get(),
         ref.port(),
