@@ -39,9 +39,11 @@ import java.util.List;
  * gRPC both require it). External authorization comes after authentication (and after the RBAC on
  * verified claims still to come): the service decides on a verified identity, and a request that is
  * refused anyway never costs a call to it; it comes before the rate limit, so a request the service
- * refuses spends no token.
+ * refuses spends no token (the other way round, refused requests would drain the bucket of the
+ * callers it lets in).
  *
- * <p>Every filter but JWT authentication is in the chain whether or not a route uses it (CORS and
+ * <p>Every filter but JWT authentication and external authorization is in the chain whether or not
+ * a route uses it (CORS and
  * the address rules in sidecars' outbound chains too, where no route configures them), configured
  * per route (or per virtual host) through {@code typed_per_filter_config}: the listener then never
  * changes when a policy does, so Envoy never drains connections for a policy change. JWT
