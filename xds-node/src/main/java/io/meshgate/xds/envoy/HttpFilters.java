@@ -43,16 +43,15 @@ import java.util.List;
  * callers it lets in).
  *
  * <p>Every filter but JWT authentication and external authorization is in the chain whether or not
- * a route uses it (CORS and
- * the address rules in sidecars' outbound chains too, where no route configures them), configured
- * per route (or per virtual host) through {@code typed_per_filter_config}: the listener then never
- * changes when a policy does, so Envoy never drains connections for a policy change. JWT
- * authentication cannot keep that promise: its providers live in the filter's own config, so a
- * provider change is a listener change whatever we do. It is in the chain only where a route asks
- * for a JWT, which leaves every other listener exactly as it was. External authorization has the
- * same constraint (the service is in the filter's config) and the same answer: one filter per
- * service, only where a route uses it, disabled by default and turned on by the routes that name
- * it.
+ * a route uses it (CORS and the address rules in sidecars' outbound chains too, where no route
+ * configures them), configured per route (or per virtual host) through {@code
+ * typed_per_filter_config}: the listener then never changes when a policy does, so Envoy never
+ * drains connections for a policy change. JWT authentication cannot keep that promise: its
+ * providers live in the filter's own config, so a provider change is a listener change whatever we
+ * do. It is in the chain only where a route asks for a JWT, which leaves every other listener
+ * exactly as it was. External authorization has the same constraint (the service is in the filter's
+ * config) and the same answer: one filter per service, only where a route uses it, disabled by
+ * default and turned on by the routes that name it.
  *
  * <p>Proxyless gRPC clients reject a non-optional filter they do not know, so they only ever get
  * filters gRPC implements: fault injection and the router.
