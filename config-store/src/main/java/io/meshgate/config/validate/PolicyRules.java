@@ -4,6 +4,8 @@ import io.meshgate.config.model.ApiKeyAuth;
 import io.meshgate.config.model.BackendTlsPolicySpec;
 import io.meshgate.config.model.BackendTlsValidation;
 import io.meshgate.config.model.ConsistentHash;
+import io.meshgate.config.model.ExtAuth;
+import io.meshgate.config.model.ExtAuthProtocol;
 import io.meshgate.config.model.FaultAbort;
 import io.meshgate.config.model.HealthCheck;
 import io.meshgate.config.model.HealthCheckType;
@@ -22,6 +24,7 @@ import io.meshgate.config.model.TrafficPermissionSpec;
 import io.meshgate.config.model.TrafficPolicySpec;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -192,7 +195,7 @@ final class PolicyRules {
       }
     }
     if (policy.extAuth() != null) {
-      RouteRules.checkBackend(policy.extAuth().backendRef(), "/spec/extAuth/backendRef", problems);
+      checkExtAuth(policy.extAuth(), problems);
     }
     ApiKeyAuth apiKey = policy.apiKeyAuth();
     if (apiKey != null) {
@@ -210,6 +213,64 @@ final class PolicyRules {
       }
       checkCidrs(ip.allow(), "/spec/ipAccess/allow", problems);
       checkCidrs(ip.deny(), "/spec/ipAccess/deny", problems);
+    }
+  }
+
+  /**
+   * An {@code extAuth} either names its service or turns a wider policy's check off, never both;
+   * the HTTP-only fields are refused for a gRPC service rather than silently ignored.
+   */
+  private static void checkExtAuth(ExtAuth ext, Problems problems) {
+    if (ext.turnsOff()) {
+      Map<String, Object> others = new LinkedHashMap<>();
+      others.put("backendRef", ext.backendRef());
+      others.put("path", ext.path());
+      others.put("headersToBackend", ext.headersToBackend().isEmpty() ? null : "set");
+      others.put("headersToUpstream", ext.headersToUpstream().isEmpty() ? null : "set");
+      others.put("failOpen", ext.failOpen());
+      others.put("timeout", ext.timeout());
+      List<String> set =
+          others.entrySet().stream()
+              .filter(e -> e.getValue() != null)
+              .map(e -> e.getKey())
+              .toList();
+      if (!set.isEmpty()) {
+        problems.add(
+            "/spec/extAuth/disabled",
+            "disabled: true turns external authorization off and takes no other field (set: "
+                + String.join(", ", set)
+                + ")",
+            null);
+      }
+      return;
+    }
+    if (ext.backendRef() == null) {
+      problems.add(
+          "/spec/extAuth",
+          "extAuth needs a backendRef (the authorization service), or disabled: true to turn a"
+              + " wider policy's check off",
+          null);
+    } else {
+      RouteRules.checkBackend(ext.backendRef(), "/spec/extAuth/backendRef", problems);
+    }
+    if (ext.protocol() == ExtAuthProtocol.GRPC) {
+      if (ext.path() != null) {
+        problems.add(
+            "/spec/extAuth/path",
+            "applies to protocol HTTP only; a gRPC service is always called at"
+                + " /envoy.service.auth.v3.Authorization/Check",
+            ext.path());
+      }
+      if (!ext.headersToUpstream().isEmpty()) {
+        problems.add(
+            "/spec/extAuth/headersToUpstream",
+            "applies to protocol HTTP only; a gRPC service names the headers to set in its"
+                + " CheckResponse",
+            null);
+      }
+    }
+    if (SpecRules.longer(ext.timeout(), "60s")) {
+      problems.add("/spec/extAuth/timeout", "must be at most 60s", ext.timeout());
     }
   }
 

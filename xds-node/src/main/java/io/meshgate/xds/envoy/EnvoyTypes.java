@@ -12,6 +12,8 @@ import io.envoyproxy.envoy.extensions.filters.http.basic_auth.v3.BasicAuth;
 import io.envoyproxy.envoy.extensions.filters.http.basic_auth.v3.BasicAuthPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig;
@@ -47,6 +49,8 @@ public final class EnvoyTypes {
           .add(CorsPolicy.getDescriptor())
           .add(JwtAuthentication.getDescriptor())
           .add(PerRouteConfig.getDescriptor())
+          .add(ExtAuthz.getDescriptor())
+          .add(ExtAuthzPerRoute.getDescriptor())
           .add(UpstreamTlsContext.getDescriptor())
           .add(DownstreamTlsContext.getDescriptor())
           .add(Secret.getDescriptor())

@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
+import io.meshgate.xds.ir.ExtAuthIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
@@ -25,30 +26,35 @@ import java.util.List;
 /**
  * The one place that lists the HTTP filters, in order, and says why.
  *
- * <p>Envoy gets: CORS, client-address rules, API keys, basic auth, JWT authentication, local rate
- * limit, fault injection, router. CORS comes first: a browser's preflight carries no credentials
- * and must be answered without them (Envoy Gateway puts it first too); an actual cross-origin
- * request passes on and meets every check below. Client-address rules come next: a refused address
- * costs no token verification and no rate-limit token, and learns nothing of how the route
- * authenticates (403, never 401). Authentication comes before the rest: an unauthenticated request
- * costs no rate-limit token (count callers, not anonymous noise) and never waits out an injected
- * delay, and every later filter that reads identity — the claims JWT authentication copies into
- * headers — sees only verified values. The three authentication filters are alternatives a route
- * picks from (a policy may set several; each that is set must pass): API keys and basic auth are
- * cheap lookups in the route's own config, so they run before JWT's signature checks, and a route
- * without either skips them (they are disabled unless a route enables them). Rate limiting comes
- * before faults so a limited request is answered 429 at once and never waits out an injected delay;
- * the router is always last (Envoy and gRPC both require it). Filters of the security issue still
- * to come join in this order: ext_authz and an RBAC on identity after authentication (they decide
- * on the verified identity).
+ * <p>Envoy gets: CORS, client-address rules, API keys, basic auth, JWT authentication, external
+ * authorization, local rate limit, fault injection, router. CORS comes first: a browser's preflight
+ * carries no credentials and must be answered without them (Envoy Gateway puts it first too); an
+ * actual cross-origin request passes on and meets every check below. Client-address rules come
+ * next: a refused address costs no token verification and no rate-limit token, and learns nothing
+ * of how the route authenticates (403, never 401). Authentication comes before the rest: an
+ * unauthenticated request costs no rate-limit token (count callers, not anonymous noise) and never
+ * waits out an injected delay, and every later filter that reads identity — the claims JWT
+ * authentication copies into headers — sees only verified values. The three authentication filters
+ * are alternatives a route picks from (a policy may set several; each that is set must pass): API
+ * keys and basic auth are cheap lookups in the route's own config, so they run before JWT's
+ * signature checks, and a route without either skips them (they are disabled unless a route enables
+ * them). External authorization comes after authentication (and after the RBAC on verified claims
+ * still to come): the service decides on a verified identity, and a request that is refused anyway
+ * never costs a call to it; it comes before the rate limit, so a request the service refuses spends
+ * no token (the other way round, refused requests would drain the bucket of the callers it lets
+ * in). Rate limiting comes before faults so a limited request is answered 429 at once and never
+ * waits out an injected delay; the router is always last (Envoy and gRPC both require it).
  *
- * <p>Every filter but JWT authentication is in the chain whether or not a route uses it (CORS and
- * the address rules in sidecars' outbound chains too, where no route configures them), configured
- * per route (or per virtual host) through {@code typed_per_filter_config}: the listener then never
- * changes when a policy does, so Envoy never drains connections for a policy change. JWT
- * authentication cannot keep that promise: its providers live in the filter's own config, so a
- * provider change is a listener change whatever we do. It is in the chain only where a route asks
- * for a JWT, which leaves every other listener exactly as it was.
+ * <p>Every filter but JWT authentication and external authorization is in the chain whether or not
+ * a route uses it (CORS and the address rules in sidecars' outbound chains too, where no route
+ * configures them), configured per route (or per virtual host) through {@code
+ * typed_per_filter_config}: the listener then never changes when a policy does, so Envoy never
+ * drains connections for a policy change. JWT authentication cannot keep that promise: its
+ * providers live in the filter's own config, so a provider change is a listener change whatever we
+ * do. It is in the chain only where a route asks for a JWT, which leaves every other listener
+ * exactly as it was. External authorization has the same constraint (the service is in the filter's
+ * config) and the same answer: one filter per service, only where a route uses it, disabled by
+ * default and turned on by the routes that name it.
  *
  * <p>Proxyless gRPC clients reject a non-optional filter they do not know, so they only ever get
  * filters gRPC implements: fault injection and the router.
@@ -71,9 +77,14 @@ final class HttpFilters {
    * @param rateLimit the bucket every request on the listener shares; null: none (routes and hosts
    *     may still have their own)
    * @param jwt the JWT providers and requirements of the listener's routes; null: none
+   * @param extAuth the external authorization services the listener's routes name; empty: none
    */
   static List<HttpFilter> chain(
-      ProxyKind kind, String statPrefix, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) {
+      ProxyKind kind,
+      String statPrefix,
+      LocalRateLimitIr rateLimit,
+      JwtAuthnIr jwt,
+      List<ExtAuthIr> extAuth) {
     List<HttpFilter> chain = new ArrayList<>();
     if (kind == ProxyKind.ENVOY) {
       chain.add(filter(CORS, Any.pack(CrossOrigin.filter())));
@@ -85,6 +96,14 @@ final class HttpFilters {
     }
     if (kind == ProxyKind.ENVOY && jwt != null) {
       chain.add(filter(JWT_AUTHN, Any.pack(JwtAuthn.filter(jwt))));
+    }
+    if (kind == ProxyKind.ENVOY) {
+      // Off by default: only the routes that name a service turn its filter on.
+      for (ExtAuthIr service : extAuth) {
+        chain.add(
+            disabled(
+                ExternalAuth.filterName(service.name()), Any.pack(ExternalAuth.filter(service))));
+      }
     }
     if (kind == ProxyKind.ENVOY) {
       LocalRateLimit config =

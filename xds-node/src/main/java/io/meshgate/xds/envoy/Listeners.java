@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.meshgate.xds.ir.ApiListenerIr;
+import io.meshgate.xds.ir.ExtAuthIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.ListenerIr;
@@ -25,6 +26,7 @@ import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.WeightedClusterIr;
+import java.util.List;
 
 /**
  * Listeners: a port with its filter chains (HTTP or TCP, plaintext or TLS by SNI), or an API
@@ -96,7 +98,12 @@ final class Listeners {
     if (chain.target() instanceof FilterChainIr.Target.Http target) {
       HttpConnectionManager hcm =
           connectionManager(
-                  chain.name(), target.routeTable(), kind, target.rateLimit(), target.jwt())
+                  chain.name(),
+                  target.routeTable(),
+                  kind,
+                  target.rateLimit(),
+                  target.jwt(),
+                  target.extAuth())
               .toBuilder()
               // Hosts are matched without their port: "shop.example.com:8080" reaches
               // "shop.example.com".
@@ -166,7 +173,7 @@ final class Listeners {
                 .setApiListener(
                     Any.pack(
                         connectionManager(
-                            listener.name(), listener.routeTable(), kind, null, null))))
+                            listener.name(), listener.routeTable(), kind, null, null, List.of()))))
         .build();
   }
 
@@ -175,11 +182,12 @@ final class Listeners {
       String routeTable,
       ProxyKind kind,
       LocalRateLimitIr rateLimit,
-      JwtAuthnIr jwt) {
+      JwtAuthnIr jwt,
+      List<ExtAuthIr> extAuth) {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
-        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit, jwt))
+        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit, jwt, extAuth))
         .build();
   }
 }

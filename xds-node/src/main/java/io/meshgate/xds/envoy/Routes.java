@@ -22,6 +22,7 @@ import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.meshgate.xds.ir.ExtAuthRouteIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
@@ -111,6 +112,12 @@ final class Routes {
     if (policy != null && policy.jwt() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(
           HttpFilters.JWT_AUTHN, Any.pack(JwtAuthn.perRoute(policy.jwt())));
+    }
+    if (policy != null
+        && policy.extAuth() instanceof ExtAuthRouteIr.Check check
+        && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(
+          ExternalAuth.filterName(check.name()), Any.pack(ExternalAuth.perRoute()));
     }
     if (policy != null && policy.fault() != null) {
       builder.putTypedPerFilterConfig(

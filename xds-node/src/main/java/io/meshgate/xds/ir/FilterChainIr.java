@@ -50,15 +50,25 @@ public record FilterChainIr(
      * @param rateLimit a token bucket shared by every request of the chain (from a TrafficPolicy on
      *     the Gateway); null: none
      * @param jwt the JWT providers and requirements the route table's routes name; null: none
+     * @param extAuth the external authorization services the route table's routes name, sorted by
+     *     name; empty: none
      */
-    record Http(String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) implements Target {
+    record Http(
+        String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt, List<ExtAuthIr> extAuth)
+        implements Target {
       /** Without JWT authentication. */
       public Http(String routeTable, LocalRateLimitIr rateLimit) {
         this(routeTable, rateLimit, null);
       }
 
+      /** Without external authorization. */
+      public Http(String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) {
+        this(routeTable, rateLimit, jwt, List.of());
+      }
+
       public Http {
         requireNonNull(routeTable, "routeTable");
+        extAuth = Lists.copy(extAuth);
       }
     }
 

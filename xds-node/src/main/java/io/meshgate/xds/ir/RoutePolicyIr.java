@@ -4,7 +4,7 @@ package io.meshgate.xds.ir;
  * What policies add to a route beyond its timeout and retry: from TrafficPolicies an idle timeout,
  * a token bucket of its own, and fault injection; from a SecurityPolicy the JWT a request must
  * carry, the CORS policy, the client addresses allowed, the API keys and the basic-auth users it
- * takes. Null parts are unset.
+ * takes, and the external authorization. Null parts are unset.
  */
 public record RoutePolicyIr(
     Long idleTimeoutMillis,
@@ -14,12 +14,24 @@ public record RoutePolicyIr(
     CorsIr cors,
     IpAccessIr ipAccess,
     ApiKeyAuthIr apiKeyAuth,
-    BasicAuthIr basicAuth) {
+    BasicAuthIr basicAuth,
+    ExtAuthRouteIr extAuth) {
   public static final RoutePolicyIr NONE =
-      new RoutePolicyIr(null, null, null, null, null, null, null, null);
+      new RoutePolicyIr(null, null, null, null, null, null, null, null, null);
 
   /** Without a SecurityPolicy. */
   public RoutePolicyIr(Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault) {
-    this(idleTimeoutMillis, rateLimit, fault, null, null, null, null, null);
+    this(idleTimeoutMillis, rateLimit, fault, null, null, null, null, null, null);
+  }
+
+  /** Without credentials or external authorization. */
+  public RoutePolicyIr(
+      Long idleTimeoutMillis,
+      LocalRateLimitIr rateLimit,
+      FaultIr fault,
+      JwtRequirementIr jwt,
+      CorsIr cors,
+      IpAccessIr ipAccess) {
+    this(idleTimeoutMillis, rateLimit, fault, jwt, cors, ipAccess, null, null, null);
   }
 }

@@ -340,7 +340,8 @@ final class CredentialPolicies {
                     policy.cors(),
                     policy.ipAccess(),
                     null,
-                    null),
+                    null,
+                    policy.extAuth()),
                 route.source()));
       }
       checked.add(

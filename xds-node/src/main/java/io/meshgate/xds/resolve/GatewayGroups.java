@@ -20,6 +20,8 @@ import io.meshgate.config.model.TlsRouteSpec;
 import io.meshgate.config.schema.Wire;
 import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.DnsClusterIr;
+import io.meshgate.xds.ir.ExtAuthIr;
+import io.meshgate.xds.ir.ExtAuthRouteIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
@@ -269,7 +271,10 @@ final class GatewayGroups {
                   List.of(),
                   List.of(),
                   new FilterChainIr.Target.Http(
-                      name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(hosts))));
+                      name,
+                      policies.gatewayRateLimit(gateway.key(), null),
+                      jwtAuthn(hosts),
+                      extAuth(hosts))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -328,7 +333,10 @@ final class GatewayGroups {
               serverNames(listener.hostname()),
               certs,
               new FilterChainIr.Target.Http(
-                  name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(virtualHosts)));
+                  name,
+                  policies.gatewayRateLimit(gateway.key(), null),
+                  jwtAuthn(virtualHosts),
+                  extAuth(virtualHosts)));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);
@@ -488,6 +496,39 @@ final class GatewayGroups {
     }
 
     /**
+     * The external authorization services a route table's routes are checked by, sorted by name;
+     * empty when no route is.
+     */
+    private List<ExtAuthIr> extAuth(List<VirtualHostIr> hosts) {
+      Map<String, ExtAuthIr> services = new TreeMap<>();
+      for (VirtualHostIr host : hosts) {
+        for (RouteIr route : host.routes()) {
+          if (route.policy() != null
+              && route.policy().extAuth() instanceof ExtAuthRouteIr.Check check) {
+            services.put(check.name(), policies.extAuthService(check.name()).service());
+          }
+        }
+      }
+      return List.copyOf(services.values());
+    }
+
+    /**
+     * The SecurityPolicy a route takes its {@code extAuth} from becomes a source of the port; the
+     * service's Backend becomes a cluster of the group even when no route sends traffic to it.
+     */
+    private void servedExtAuth(Port port, RouteIr route) {
+      if (route.policy() == null || route.policy().extAuth() == null) {
+        return;
+      }
+      port.addSource(route.policy().extAuth().policy());
+      if (route.policy().extAuth() instanceof ExtAuthRouteIr.Check check) {
+        ExtAuthPolicies.Ext.Checked service = policies.extAuthService(check.name());
+        clusters.cluster(
+            service.backend(), service.port(), service.policy(), "/spec/extAuth/backendRef");
+      }
+    }
+
+    /**
      * A route table its port serves: the routes and the SecurityPolicies they name become the
      * port's sources, and the clusters of those policies' key sets join the group's.
      */
@@ -515,6 +556,7 @@ final class GatewayGroups {
           if (route.policy() != null && route.policy().basicAuth() != null) {
             port.addSource(route.policy().basicAuth().policy());
           }
+          servedExtAuth(port, route);
           if (route.policy() == null || route.policy().jwt() == null) {
             continue;
           }

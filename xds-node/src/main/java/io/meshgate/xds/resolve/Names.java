@@ -138,6 +138,11 @@ final class Names {
     return policy.namespace() + "/" + policy.name();
   }
 
+  /** {@code NS/POLICY}: the external authorization service of a SecurityPolicy. */
+  static String extAuth(ResourceKey policy) {
+    return policy.namespace() + "/" + policy.name();
+  }
+
   /** {@code jwks/HOST:PORT}: the DNS cluster JWT key sets on one host and port are fetched by. */
   static String jwksCluster(String host, int port) {
     return "jwks/" + host + ":" + port;

@@ -48,8 +48,8 @@ import org.jspecify.annotations.Nullable;
  * out there with a Problem (Conflicted), as Gateway API's policy attachment says. Field by field,
  * the most specific attachment wins: rule over route over listener over Gateway; docs/traffic-
  * policy.md spells it out. A SecurityPolicy's {@code jwt} is taken whole from the most specific
- * level that sets it, and so are {@code cors}, {@code ipAccess}, {@code apiKeyAuth} and {@code
- * basicAuth} (docs/security-policy.md).
+ * level that sets it, and so are {@code cors}, {@code ipAccess}, {@code apiKeyAuth}, {@code
+ * basicAuth} and {@code extAuth} (docs/security-policy.md).
  */
 final class Policies {
   /** Oldest first; equal (or absent) timestamps fall back to namespace/name. */
@@ -70,6 +70,8 @@ final class Policies {
   private final Map<ResourceKey, IpAccessPolicies.Ip> ipAccess;
   private final Map<ResourceKey, CredentialPolicies.ApiKeys> apiKeys;
   private final Map<ResourceKey, CredentialPolicies.Basic> basicAuth;
+  private final Map<ResourceKey, ExtAuthPolicies.Ext> extAuth;
+  private final Map<String, ExtAuthPolicies.Ext.Checked> extAuthByName = new HashMap<>();
 
   Policies(Context context) {
     this.context = context;
@@ -81,6 +83,11 @@ final class Policies {
     this.ipAccess = IpAccessPolicies.of(context);
     this.apiKeys = CredentialPolicies.apiKeys(context);
     this.basicAuth = CredentialPolicies.basic(context);
+    this.extAuth = ExtAuthPolicies.of(context);
+    extAuth.values().stream()
+        .filter(e -> e instanceof ExtAuthPolicies.Ext.Checked)
+        .map(e -> (ExtAuthPolicies.Ext.Checked) e)
+        .forEach(e -> extAuthByName.put(e.service().name(), e));
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -298,6 +305,17 @@ final class Policies {
       bytes += checked.bytes();
     }
     return bytes;
+  }
+
+  /** The external authorization of a route, as {@link #jwt} finds its JWT. */
+  Optional<ExtAuthPolicies.Ext> extAuth(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(extAuth, gateway, listener, route, ruleName);
+  }
+
+  /** An external authorization service a route names, with the Backend it runs as. */
+  ExtAuthPolicies.Ext.Checked extAuthService(String name) {
+    return Objects.requireNonNull(extAuthByName.get(name), name);
   }
 
   /** One SecurityPolicy field, whole from the most specific level whose policy sets it. */

@@ -26,6 +26,7 @@ import io.meshgate.config.schema.Wire;
 import io.meshgate.xds.ir.ApiKeyAuthIr;
 import io.meshgate.xds.ir.BasicAuthIr;
 import io.meshgate.xds.ir.CorsIr;
+import io.meshgate.xds.ir.ExtAuthRouteIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.HeaderMatchIr;
@@ -457,14 +458,27 @@ final class RouteRules {
       CorsIr cors,
       IpAccessPolicies.Ip ip,
       CredentialPolicies.ApiKeys apiKeys,
-      CredentialPolicies.Basic basic) {
-    static final Security NONE = new Security(null, null, null, null, null);
+      CredentialPolicies.Basic basic,
+      ExtAuthPolicies.Ext ext) {
+    static final Security NONE = new Security(null, null, null, null, null, null);
 
     boolean broken() {
       return jwt instanceof JwtPolicies.Jwt.Broken
           || ip instanceof IpAccessPolicies.Ip.Broken
           || apiKeys instanceof CredentialPolicies.ApiKeys.Broken
-          || basic instanceof CredentialPolicies.Basic.Broken;
+          || basic instanceof CredentialPolicies.Basic.Broken
+          || ext instanceof ExtAuthPolicies.Ext.Broken;
+    }
+
+    /** What the route's Envoy does about external authorization; null: nothing is asked. */
+    ExtAuthRouteIr extAuth() {
+      if (ext instanceof ExtAuthPolicies.Ext.Checked checked) {
+        return new ExtAuthRouteIr.Check(checked.service().name(), checked.service().policy());
+      }
+      if (ext instanceof ExtAuthPolicies.Ext.Off off) {
+        return new ExtAuthRouteIr.Off(off.policy());
+      }
+      return null;
     }
   }
 
@@ -482,7 +496,8 @@ final class RouteRules {
         policies.cors(gateway, listener, route, ruleName).orElse(null),
         policies.ipAccess(gateway, listener, route, ruleName).orElse(null),
         policies.apiKeys(gateway, listener, route, ruleName).orElse(null),
-        policies.basicAuth(gateway, listener, route, ruleName).orElse(null));
+        policies.basicAuth(gateway, listener, route, ruleName).orElse(null),
+        policies.extAuth(gateway, listener, route, ruleName).orElse(null));
   }
 
   /**
@@ -533,11 +548,20 @@ final class RouteRules {
         && security.cors() == null
         && ipAccess == null
         && apiKeys == null
-        && basic == null) {
+        && basic == null
+        && security.extAuth() == null) {
       return null;
     }
     return new RoutePolicyIr(
-        idle, rateLimit, fault, requirement, security.cors(), ipAccess, apiKeys, basic);
+        idle,
+        rateLimit,
+        fault,
+        requirement,
+        security.cors(),
+        ipAccess,
+        apiKeys,
+        basic,
+        security.extAuth());
   }
 
   private static Long millisOrNull(String duration) {
