@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.type.v3.TokenBucket;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
+import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.ProxyKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,12 +26,16 @@ import java.util.List;
 /**
  * The one place that lists the HTTP filters, in order, and says why.
  *
- * <p>Envoy gets: CORS, client-address rules, JWT authentication, local rate limit, fault injection,
- * router. CORS comes first: a browser's preflight carries no credentials and must be answered
- * without them (Envoy Gateway puts it first too); an actual cross-origin request passes on and
- * meets every check below. Client-address rules come next: a refused address costs no token
- * verification and no rate-limit token, and learns nothing of how the route authenticates (403,
- * never 401). Authentication comes before the rest: an unauthenticated request costs no rate-limit
+ * <p>Envoy gets: CORS, client-address rules, OIDC login (one {@code oauth2} filter per policy,
+ * only where used), JWT authentication, local rate limit, fault injection, router. CORS comes
+ * first: a browser's preflight carries no credentials and must be answered without them (Envoy
+ * Gateway puts it first too); an actual cross-origin request passes on and meets every check below.
+ * Client-address rules come next: a refused address costs no token verification and no rate-limit
+ * token, and learns nothing of how the route authenticates (403, never 401). OIDC login comes
+ * before the other authentication: a browser without a session is sent to its provider before
+ * anything asks it for credentials, and the access token the login forwards as {@code
+ * Authorization: Bearer} is then there for JWT authentication to verify. Authentication comes
+ * before the rest: an unauthenticated request costs no rate-limit
  * token (count callers, not anonymous noise) and never waits out an injected delay, and every later
  * filter that reads identity — the claims JWT authentication copies into headers — sees only
  * verified values. Rate limiting comes before faults so a limited request is answered 429 at once
@@ -65,13 +70,26 @@ final class HttpFilters {
    * @param rateLimit the bucket every request on the listener shares; null: none (routes and hosts
    *     may still have their own)
    * @param jwt the JWT providers and requirements of the listener's routes; null: none
+   * @param oauth2 the OIDC logins the listener's routes enable, one filter each
    */
   static List<HttpFilter> chain(
-      ProxyKind kind, String statPrefix, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) {
+      ProxyKind kind,
+      String statPrefix,
+      LocalRateLimitIr rateLimit,
+      JwtAuthnIr jwt,
+      List<OAuth2Ir> oauth2) {
     List<HttpFilter> chain = new ArrayList<>();
     if (kind == ProxyKind.ENVOY) {
       chain.add(filter(CORS, Any.pack(CrossOrigin.filter())));
       chain.add(filter(IP_ACCESS, Any.pack(IpRules.filter())));
+      for (OAuth2Ir login : oauth2) {
+        // Off in the chain, on for the routes of its policy (OidcLogin.enabled()): a request on
+        // any other route never meets it.
+        chain.add(
+            filter(login.name(), Any.pack(OidcLogin.filter(login))).toBuilder()
+                .setDisabled(true)
+                .build());
+      }
     }
     if (kind == ProxyKind.ENVOY && jwt != null) {
       chain.add(filter(JWT_AUTHN, Any.pack(JwtAuthn.filter(jwt))));

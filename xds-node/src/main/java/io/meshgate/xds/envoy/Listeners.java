@@ -20,10 +20,12 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.meshgate.xds.ir.ApiListenerIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
+import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProxyKind;
+import java.util.List;
 import io.meshgate.xds.ir.WeightedClusterIr;
 
 /**
@@ -96,7 +98,12 @@ final class Listeners {
     if (chain.target() instanceof FilterChainIr.Target.Http target) {
       HttpConnectionManager hcm =
           connectionManager(
-                  chain.name(), target.routeTable(), kind, target.rateLimit(), target.jwt())
+                  chain.name(),
+                  target.routeTable(),
+                  kind,
+                  target.rateLimit(),
+                  target.jwt(),
+                  target.oauth2())
               .toBuilder()
               // Hosts are matched without their port: "shop.example.com:8080" reaches
               // "shop.example.com".
@@ -166,7 +173,12 @@ final class Listeners {
                 .setApiListener(
                     Any.pack(
                         connectionManager(
-                            listener.name(), listener.routeTable(), kind, null, null))))
+                            listener.name(),
+                            listener.routeTable(),
+                            kind,
+                            null,
+                            null,
+                            List.of()))))
         .build();
   }
 
@@ -175,11 +187,12 @@ final class Listeners {
       String routeTable,
       ProxyKind kind,
       LocalRateLimitIr rateLimit,
-      JwtAuthnIr jwt) {
+      JwtAuthnIr jwt,
+      List<OAuth2Ir> oauth2) {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
-        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit, jwt))
+        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit, jwt, oauth2))
         .build();
   }
 }

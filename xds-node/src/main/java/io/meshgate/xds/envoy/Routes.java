@@ -95,6 +95,9 @@ final class Routes {
       builder.putTypedPerFilterConfig(
           HttpFilters.IP_ACCESS, Any.pack(IpRules.perRoute(policy.ipAccess())));
     }
+    if (policy != null && policy.oauth2() != null && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(policy.oauth2(), OidcLogin.enabled());
+    }
     if (policy != null && policy.jwt() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(
           HttpFilters.JWT_AUTHN, Any.pack(JwtAuthn.perRoute(policy.jwt())));

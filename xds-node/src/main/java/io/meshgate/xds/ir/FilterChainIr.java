@@ -50,15 +50,24 @@ public record FilterChainIr(
      * @param rateLimit a token bucket shared by every request of the chain (from a TrafficPolicy on
      *     the Gateway); null: none
      * @param jwt the JWT providers and requirements the route table's routes name; null: none
+     * @param oauth2 the OIDC logins the route table's routes enable, by filter name
      */
-    record Http(String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) implements Target {
+    record Http(
+        String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt, List<OAuth2Ir> oauth2)
+        implements Target {
       /** Without JWT authentication. */
       public Http(String routeTable, LocalRateLimitIr rateLimit) {
         this(routeTable, rateLimit, null);
       }
 
+      /** Without OIDC logins. */
+      public Http(String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) {
+        this(routeTable, rateLimit, jwt, List.of());
+      }
+
       public Http {
         requireNonNull(routeTable, "routeTable");
+        oauth2 = Lists.copy(oauth2);
       }
     }
 

@@ -25,6 +25,7 @@ import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.JwtProviderIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
+import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.MeshTlsIr;
 import io.meshgate.xds.ir.PortListenerIr;
@@ -264,7 +265,7 @@ final class GatewayGroups {
                   List.of(),
                   List.of(),
                   new FilterChainIr.Target.Http(
-                      name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(hosts))));
+                      name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(hosts), oauth2(hosts))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -321,7 +322,7 @@ final class GatewayGroups {
               serverNames(listener.hostname()),
               certs,
               new FilterChainIr.Target.Http(
-                  name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(virtualHosts)));
+                  name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(virtualHosts), oauth2(virtualHosts)));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);
@@ -480,6 +481,34 @@ final class GatewayGroups {
           : new JwtAuthnIr(List.copyOf(providers.values()), List.copyOf(requirements.values()));
     }
 
+    /** The OIDC logins a route table's routes enable, sorted by filter name. */
+    private List<OAuth2Ir> oauth2(List<VirtualHostIr> hosts) {
+      Map<String, OAuth2Ir> logins = new TreeMap<>();
+      for (VirtualHostIr host : hosts) {
+        for (RouteIr route : host.routes()) {
+          if (route.policy() != null && route.policy().oauth2() != null) {
+            logins.put(
+                route.policy().oauth2(), policies.oidcLogin(route.policy().oauth2()).login());
+          }
+        }
+      }
+      return List.copyOf(logins.values());
+    }
+
+    /** Adds a DNS cluster to the group's, joining the sources of one of the same name. */
+    private void addDnsCluster(DnsClusterIr cluster) {
+      dnsClusters.merge(
+          cluster.name(),
+          cluster,
+          (held, more) -> {
+            Set<SourceRef> sources = new TreeSet<>(SOURCE_ORDER);
+            sources.addAll(held.sources());
+            sources.addAll(more.sources());
+            return new DnsClusterIr(
+                held.name(), held.host(), held.port(), held.tls(), List.copyOf(sources));
+          });
+    }
+
     /**
      * A route table its port serves: the routes and the SecurityPolicies they name become the
      * port's sources, and the clusters of those policies' key sets join the group's.
@@ -502,23 +531,17 @@ final class GatewayGroups {
           if (route.policy() != null && route.policy().ipAccess() != null) {
             port.addSource(route.policy().ipAccess().policy());
           }
+          if (route.policy() != null && route.policy().oauth2() != null) {
+            OidcPolicies.Oidc.Required login = policies.oidcLogin(route.policy().oauth2());
+            port.addSource(login.login().policy());
+            addDnsCluster(login.cluster());
+          }
           if (route.policy() == null || route.policy().jwt() == null) {
             continue;
           }
           JwtPolicies.Jwt.Required required = policies.jwtRequirement(route.policy().jwt().name());
           port.addSource(required.policy());
-          for (DnsClusterIr cluster : required.clusters()) {
-            dnsClusters.merge(
-                cluster.name(),
-                cluster,
-                (held, more) -> {
-                  Set<SourceRef> sources = new TreeSet<>(SOURCE_ORDER);
-                  sources.addAll(held.sources());
-                  sources.addAll(more.sources());
-                  return new DnsClusterIr(
-                      held.name(), held.host(), held.port(), held.tls(), List.copyOf(sources));
-                });
-          }
+          required.clusters().forEach(this::addDnsCluster);
         }
       }
     }

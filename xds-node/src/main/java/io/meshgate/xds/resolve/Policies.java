@@ -66,6 +66,8 @@ final class Policies {
   private final Map<String, JwtPolicies.Jwt.Required> jwtByRequirement = new HashMap<>();
   private final Map<ResourceKey, CorsIr> cors;
   private final Map<ResourceKey, IpAccessPolicies.Ip> ipAccess;
+  private final Map<ResourceKey, OidcPolicies.Oidc> oidc;
+  private final Map<String, OidcPolicies.Oidc.Required> oidcByFilter = new HashMap<>();
 
   Policies(Context context) {
     this.context = context;
@@ -75,6 +77,11 @@ final class Policies {
     this.jwt = JwtPolicies.of(context);
     this.cors = CorsPolicies.of(context);
     this.ipAccess = IpAccessPolicies.of(context);
+    this.oidc = OidcPolicies.of(context);
+    oidc.values().stream()
+        .filter(o -> o instanceof OidcPolicies.Oidc.Required)
+        .map(o -> (OidcPolicies.Oidc.Required) o)
+        .forEach(o -> oidcByFilter.put(o.login().name(), o));
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -264,6 +271,17 @@ final class Policies {
   Optional<IpAccessPolicies.Ip> ipAccess(
       Resource gateway, String listener, Resource route, String ruleName) {
     return mostSpecific(ipAccess, gateway, listener, route, ruleName);
+  }
+
+  /** The OIDC login of a route, as {@link #jwt} finds its JWT: whole from the most specific. */
+  Optional<OidcPolicies.Oidc> oidc(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(oidc, gateway, listener, route, ruleName);
+  }
+
+  /** An OIDC login a route enables, by its filter's name. */
+  OidcPolicies.Oidc.Required oidcLogin(String filter) {
+    return Objects.requireNonNull(oidcByFilter.get(filter), filter);
   }
 
   /** One SecurityPolicy field, whole from the most specific level whose policy sets it. */

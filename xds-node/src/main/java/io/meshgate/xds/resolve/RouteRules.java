@@ -450,11 +450,14 @@ final class RouteRules {
    * What SecurityPolicies ask of a rule's routes, each field from the most specific policy that
    * sets it; null fields are unset.
    */
-  private record Security(JwtPolicies.Jwt jwt, CorsIr cors, IpAccessPolicies.Ip ip) {
-    static final Security NONE = new Security(null, null, null);
+  private record Security(
+      JwtPolicies.Jwt jwt, CorsIr cors, IpAccessPolicies.Ip ip, OidcPolicies.Oidc oidc) {
+    static final Security NONE = new Security(null, null, null, null);
 
     boolean broken() {
-      return jwt instanceof JwtPolicies.Jwt.Broken || ip instanceof IpAccessPolicies.Ip.Broken;
+      return jwt instanceof JwtPolicies.Jwt.Broken
+          || ip instanceof IpAccessPolicies.Ip.Broken
+          || oidc instanceof OidcPolicies.Oidc.Broken;
     }
   }
 
@@ -470,7 +473,8 @@ final class RouteRules {
     return new Security(
         policies.jwt(gateway, listener, route, ruleName).orElse(null),
         policies.cors(gateway, listener, route, ruleName).orElse(null),
-        policies.ipAccess(gateway, listener, route, ruleName).orElse(null));
+        policies.ipAccess(gateway, listener, route, ruleName).orElse(null),
+        policies.oidc(gateway, listener, route, ruleName).orElse(null));
   }
 
   /**
@@ -505,15 +509,19 @@ final class RouteRules {
         security.ip() instanceof IpAccessPolicies.Ip.Restricted restricted
             ? restricted.access()
             : null;
+    String oauth2 =
+        security.oidc() instanceof OidcPolicies.Oidc.Required login ? login.login().name() : null;
     if (idle == null
         && rateLimit == null
         && fault == null
         && requirement == null
         && security.cors() == null
-        && ipAccess == null) {
+        && ipAccess == null
+        && oauth2 == null) {
       return null;
     }
-    return new RoutePolicyIr(idle, rateLimit, fault, requirement, security.cors(), ipAccess);
+    return new RoutePolicyIr(
+        idle, rateLimit, fault, requirement, security.cors(), ipAccess, oauth2);
   }
 
   private static Long millisOrNull(String duration) {
