@@ -82,9 +82,12 @@ final class OidcLogin {
     return OAuth2.newBuilder().setConfig(config).build();
   }
 
-  /** A route's switch that turns its policy's filter on. */
+  /**
+   * A route's switch that turns its policy's filter on: a {@code FilterConfig} without {@code
+   * config} and not {@code disabled}. The filter has no per-route config of its own to put there.
+   */
   static Any enabled() {
-    return Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
+    return Any.pack(FilterConfig.getDefaultInstance());
   }
 
   /**
