@@ -10,9 +10,9 @@ import io.meshgate.config.model.HealthCheckType;
 import io.meshgate.config.model.HttpPathMatch;
 import io.meshgate.config.model.IpAccess;
 import io.meshgate.config.model.Kind;
-import io.meshgate.config.model.OidcAuth;
 import io.meshgate.config.model.LoadBalancer;
 import io.meshgate.config.model.LoadBalancerType;
+import io.meshgate.config.model.OidcAuth;
 import io.meshgate.config.model.PathMatchType;
 import io.meshgate.config.model.PermissionOperation;
 import io.meshgate.config.model.PermissionSource;
@@ -239,7 +239,8 @@ final class PolicyRules {
             "must not carry a query or fragment (the provider appends its own query)",
             oidc.redirectURL());
       }
-      callbackPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+      callbackPath =
+          uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     }
     String logout = oidc.logoutPath() == null ? "/logout" : oidc.logoutPath();
     if (logout.equals(callbackPath)) {

@@ -125,8 +125,7 @@ public final class EnvoyTranslator {
           .ifPresent(
               built ->
                   secrets.add(
-                      cache.get(
-                          Secret.class, null, secret, () -> packed(built, Secret::getName))));
+                      cache.get(Secret.class, null, secret, () -> packed(built, Secret::getName))));
     }
     for (IdentityIr own : group.identities()) {
       // Only the group's own identities: the group is the stream's credential, so a proxy can

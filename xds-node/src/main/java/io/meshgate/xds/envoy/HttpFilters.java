@@ -26,22 +26,22 @@ import java.util.List;
 /**
  * The one place that lists the HTTP filters, in order, and says why.
  *
- * <p>Envoy gets: CORS, client-address rules, OIDC login (one {@code oauth2} filter per policy,
- * only where used), JWT authentication, local rate limit, fault injection, router. CORS comes
- * first: a browser's preflight carries no credentials and must be answered without them (Envoy
- * Gateway puts it first too); an actual cross-origin request passes on and meets every check below.
+ * <p>Envoy gets: CORS, client-address rules, OIDC login (one {@code oauth2} filter per policy, only
+ * where used), JWT authentication, local rate limit, fault injection, router. CORS comes first: a
+ * browser's preflight carries no credentials and must be answered without them (Envoy Gateway puts
+ * it first too); an actual cross-origin request passes on and meets every check below.
  * Client-address rules come next: a refused address costs no token verification and no rate-limit
  * token, and learns nothing of how the route authenticates (403, never 401). OIDC login comes
  * before the other authentication: a browser without a session is sent to its provider before
  * anything asks it for credentials, and the access token the login forwards as {@code
  * Authorization: Bearer} is then there for JWT authentication to verify. Authentication comes
- * before the rest: an unauthenticated request costs no rate-limit
- * token (count callers, not anonymous noise) and never waits out an injected delay, and every later
- * filter that reads identity — the claims JWT authentication copies into headers — sees only
- * verified values. Rate limiting comes before faults so a limited request is answered 429 at once
- * and never waits out an injected delay; the router is always last (Envoy and gRPC both require
- * it). Filters of the security issue still to come join in this order: ext_authz and an RBAC on
- * identity after authentication (they decide on the verified identity).
+ * before the rest: an unauthenticated request costs no rate-limit token (count callers, not
+ * anonymous noise) and never waits out an injected delay, and every later filter that reads
+ * identity — the claims JWT authentication copies into headers — sees only verified values. Rate
+ * limiting comes before faults so a limited request is answered 429 at once and never waits out an
+ * injected delay; the router is always last (Envoy and gRPC both require it). Filters of the
+ * security issue still to come join in this order: ext_authz and an RBAC on identity after
+ * authentication (they decide on the verified identity).
  *
  * <p>Every filter but JWT authentication is in the chain whether or not a route uses it (CORS and
  * the address rules in sidecars' outbound chains too, where no route configures them), configured

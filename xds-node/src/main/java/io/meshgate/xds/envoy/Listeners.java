@@ -20,13 +20,13 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.meshgate.xds.ir.ApiListenerIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
-import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
+import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProxyKind;
-import java.util.List;
 import io.meshgate.xds.ir.WeightedClusterIr;
+import java.util.List;
 
 /**
  * Listeners: a port with its filter chains (HTTP or TCP, plaintext or TLS by SNI), or an API
@@ -173,12 +173,7 @@ final class Listeners {
                 .setApiListener(
                     Any.pack(
                         connectionManager(
-                            listener.name(),
-                            listener.routeTable(),
-                            kind,
-                            null,
-                            null,
-                            List.of()))))
+                            listener.name(), listener.routeTable(), kind, null, null, List.of()))))
         .build();
   }
 

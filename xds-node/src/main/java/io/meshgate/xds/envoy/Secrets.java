@@ -13,8 +13,9 @@ import io.meshgate.xds.keys.KeyRef;
 
 /**
  * SDS Secrets: a listener certificate's chain and private key, a mesh identity's, and the mesh's
- * trust bundle, inline; an OIDC login's client secret and HMAC key ({@link OidcLogin}). They are served only to authenticated streams of their own group;
- * everywhere else (logs, goldens, /debug) a Secret appears through {@link #redacted}.
+ * trust bundle, inline; an OIDC login's client secret and HMAC key ({@link OidcLogin}). They are
+ * served only to authenticated streams of their own group; everywhere else (logs, goldens, /debug)
+ * a Secret appears through {@link #redacted}.
  */
 public final class Secrets {
   /** What stands where a private key was. */

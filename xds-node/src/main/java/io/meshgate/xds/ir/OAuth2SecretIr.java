@@ -45,8 +45,8 @@ public sealed interface OAuth2SecretIr {
   }
 
   /**
-   * HMAC-SHA256 keyed with {@code from}'s value over {@code context}: the same on every replica
-   * and for every Envoy of the policy, so a cookie one signs another accepts.
+   * HMAC-SHA256 keyed with {@code from}'s value over {@code context}: the same on every replica and
+   * for every Envoy of the policy, so a cookie one signs another accepts.
    */
   record Derived(String name, FromSecret from, String context) implements OAuth2SecretIr {
     public Derived {

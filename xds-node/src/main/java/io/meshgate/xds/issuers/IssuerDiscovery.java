@@ -266,7 +266,10 @@ public final class IssuerDiscovery implements AutoCloseable {
     URI uri;
     try {
       // Discovery §4: a terminating "/" of the issuer is removed before the well-known path.
-      uri = new URI((issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer) + WELL_KNOWN);
+      uri =
+          new URI(
+              (issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer)
+                  + WELL_KNOWN);
     } catch (URISyntaxException e) {
       return failure(Discovery.Kind.MALFORMED, "the issuer is not a URL");
     }
@@ -295,8 +298,7 @@ public final class IssuerDiscovery implements AutoCloseable {
       return failure(Discovery.Kind.UNREACHABLE, "HTTP " + response.statusCode());
     }
     if (response.body() == null) {
-      return failure(
-          Discovery.Kind.MALFORMED, "larger than " + settings.maxBytes() + " bytes");
+      return failure(Discovery.Kind.MALFORMED, "larger than " + settings.maxBytes() + " bytes");
     }
     return parse(issuer, response.body());
   }
@@ -366,7 +368,8 @@ public final class IssuerDiscovery implements AutoCloseable {
     try {
       URI uri = new URI(node.asText());
       if (node.isTextual()
-          && "https".equals(uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT))
+          && "https"
+              .equals(uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT))
           && uri.getHost() != null
           && uri.getRawFragment() == null) {
         return node.asText();
@@ -437,6 +440,8 @@ public final class IssuerDiscovery implements AutoCloseable {
 
   @Override
   public String toString() {
-    return settings == null ? "IssuerDiscovery[off]" : "IssuerDiscovery[" + settings.refresh() + "]";
+    return settings == null
+        ? "IssuerDiscovery[off]"
+        : "IssuerDiscovery[" + settings.refresh() + "]";
   }
 }

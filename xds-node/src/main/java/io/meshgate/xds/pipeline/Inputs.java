@@ -12,9 +12,9 @@ import io.meshgate.xds.keys.KeyRing;
 /**
  * What one build is made from, each an immutable snapshot: the config (etcd view), the endpoints
  * (today those the config lists itself — static endpoints and Workloads; discovery sources join
- * them), the key material of the config's certificate references, the mesh identities its
- * Envoys present, and what OIDC discovery knows of the issuers its SecurityPolicies name. Equal
- * inputs give equal snapshots on every replica.
+ * them), the key material of the config's certificate references, the mesh identities its Envoys
+ * present, and what OIDC discovery knows of the issuers its SecurityPolicies name. Equal inputs
+ * give equal snapshots on every replica.
  */
 public record Inputs(
     ConfigSnapshot config,

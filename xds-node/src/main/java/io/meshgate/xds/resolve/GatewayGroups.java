@@ -25,9 +25,9 @@ import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.JwtProviderIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
-import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.MeshTlsIr;
+import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyGroupIr;
@@ -265,7 +265,10 @@ final class GatewayGroups {
                   List.of(),
                   List.of(),
                   new FilterChainIr.Target.Http(
-                      name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(hosts), oauth2(hosts))));
+                      name,
+                      policies.gatewayRateLimit(gateway.key(), null),
+                      jwtAuthn(hosts),
+                      oauth2(hosts))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -322,7 +325,10 @@ final class GatewayGroups {
               serverNames(listener.hostname()),
               certs,
               new FilterChainIr.Target.Http(
-                  name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(virtualHosts), oauth2(virtualHosts)));
+                  name,
+                  policies.gatewayRateLimit(gateway.key(), null),
+                  jwtAuthn(virtualHosts),
+                  oauth2(virtualHosts)));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);

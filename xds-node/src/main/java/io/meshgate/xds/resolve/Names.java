@@ -153,7 +153,10 @@ final class Names {
     return "oauth2/" + policy.namespace() + "/" + policy.name() + "/" + part;
   }
 
-  /** {@code oidc/HOST:PORT}: the DNS cluster OIDC token endpoints on one host and port are called by. */
+  /**
+   * {@code oidc/HOST:PORT}: the DNS cluster OIDC token endpoints on one host and port are called
+   * by.
+   */
   static String oidcCluster(String host, int port) {
     return "oidc/" + host + ":" + port;
   }

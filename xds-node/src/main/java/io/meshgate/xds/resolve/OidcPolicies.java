@@ -34,8 +34,8 @@ import java.util.Set;
 
 /**
  * The {@code oidc} of every SecurityPolicy, checked once: an OIDC login (Envoy's {@code oauth2}
- * filter) with the cluster its token endpoint is called through, or — when it cannot be translated —
- * broken. A broken policy fails closed: the routes it governs answer 500 (RouteRules).
+ * filter) with the cluster its token endpoint is called through, or — when it cannot be translated
+ * — broken. A broken policy fails closed: the routes it governs answer 500 (RouteRules).
  *
  * <p>The provider's endpoints come from its discovery document, fetched at input time ({@code
  * issuers.IssuerDiscovery}); here it is data. No document yet is a Problem and a broken policy; a
@@ -67,8 +67,7 @@ final class OidcPolicies {
   static Map<ResourceKey, Oidc> of(Context context) {
     Map<ResourceKey, Oidc> byPolicy = new HashMap<>();
     for (Resource policy : context.config.ofKind(Kind.SECURITY_POLICY)) {
-      OidcAuth oidc =
-          policy.spec(SecurityPolicySpec.class).oidc();
+      OidcAuth oidc = policy.spec(SecurityPolicySpec.class).oidc();
       if (oidc != null) {
         byPolicy.put(policy.key(), oidc(context, policy, oidc));
       }
@@ -105,7 +104,10 @@ final class OidcPolicies {
                   new OAuth2SecretIr.Derived(
                       Names.oauth2Secret(policy.key(), "hmac"),
                       from,
-                      "meshgate oauth2 hmac/" + policy.key().namespace() + "/" + policy.key().name()));
+                      "meshgate oauth2 hmac/"
+                          + policy.key().namespace()
+                          + "/"
+                          + policy.key().name()));
     }
     if (metadata.isEmpty() || clientSecret.isEmpty() || hmac.isEmpty()) {
       return new Oidc.Broken(source);
@@ -197,12 +199,7 @@ final class OidcPolicies {
 
   /** A sealed value of an Opaque Secret in the policy's namespace, opened in the key ring. */
   private static Optional<OAuth2SecretIr.FromSecret> secret(
-      Context context,
-      Resource policy,
-      SecretRef ref,
-      String defaultKey,
-      String at,
-      String name) {
+      Context context, Resource policy, SecretRef ref, String defaultKey, String at, String name) {
     String namespace = policy.metadata().namespace();
     String key = ref.key() == null ? defaultKey : ref.key();
     String secretName = namespace + "/" + ref.name();
@@ -213,7 +210,10 @@ final class OidcPolicies {
     SecretSpec spec = secret.get().spec(SecretSpec.class);
     if (spec.type() != SecretType.OPAQUE || spec.sealed() == null) {
       return refused(
-          context, policy, at, "Secret " + secretName + " is not an Opaque Secret with sealed values");
+          context,
+          policy,
+          at,
+          "Secret " + secretName + " is not an Opaque Secret with sealed values");
     }
     KeyMaterial material =
         context.keys.get(new KeyRef.SealedValues(namespace, ref.name(), spec.sealed()));
@@ -275,8 +275,7 @@ final class OidcPolicies {
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256")
-              .digest(
-                  (policy.namespace() + "/" + policy.name()).getBytes(StandardCharsets.UTF_8));
+              .digest((policy.namespace() + "/" + policy.name()).getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest, 0, 4);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JDK", e);

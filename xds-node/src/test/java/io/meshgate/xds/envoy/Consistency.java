@@ -13,13 +13,13 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
+import io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.OAuth2;
+import io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.OAuth2Config;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
-import io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.OAuth2;
-import io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.OAuth2Config;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.ArrayList;
@@ -155,7 +155,8 @@ public final class Consistency {
         }
       }
     }
-    // An OIDC login's filter names its client secret and HMAC key, and its token endpoint's cluster.
+    // An OIDC login's filter names its client secret and HMAC key, and its token endpoint's
+    // cluster.
     for (Listener listener : listeners) {
       for (HttpConnectionManager hcm : connectionManagers(listener)) {
         for (HttpFilter filter : hcm.getHttpFiltersList()) {
@@ -164,8 +165,7 @@ public final class Consistency {
                 unpack(filter.getTypedConfig(), OAuth2.class, listener).getConfig();
             referencedSecrets.add(config.getCredentials().getTokenSecret().getName());
             referencedSecrets.add(config.getCredentials().getHmacSecret().getName());
-            checkCluster(
-                config.getTokenEndpoint().getCluster(), clusterNames, listener, problems);
+            checkCluster(config.getTokenEndpoint().getCluster(), clusterNames, listener, problems);
           }
         }
       }

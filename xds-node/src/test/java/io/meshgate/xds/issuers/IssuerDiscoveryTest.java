@@ -3,34 +3,18 @@ package io.meshgate.xds.issuers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -117,7 +101,8 @@ class IssuerDiscoveryTest {
     // then
     await()
         .untilAsserted(
-            () -> assertThat(failureOf(discovery, issuer).kind()).isEqualTo(Discovery.Kind.TIMEOUT));
+            () ->
+                assertThat(failureOf(discovery, issuer).kind()).isEqualTo(Discovery.Kind.TIMEOUT));
     assertThat(accepted).isNotEmpty();
   }
 
@@ -208,7 +193,8 @@ class IssuerDiscoveryTest {
             () ->
                 assertThat(failureOf(discovery, provider.issuer()))
                     .isEqualTo(
-                        new Discovery.Failure(Discovery.Kind.MALFORMED, "larger than 65536 bytes")));
+                        new Discovery.Failure(
+                            Discovery.Kind.MALFORMED, "larger than 65536 bytes")));
   }
 
   @Test
@@ -272,100 +258,17 @@ class IssuerDiscoveryTest {
 
   private static IssuerDiscovery.Settings settings() throws Exception {
     return IssuerDiscovery.Settings.DEFAULTS
-        .withTls(trusting(KEYS.resolve("localhost.crt")))
+        .withTls(Provider.trustingLocalhost())
         .withTimeout(Duration.ofSeconds(5));
   }
 
-  /** A local OIDC provider whose answers a test can change. */
-  private static final class Provider {
-    final HttpsServer server;
-    final AtomicInteger status = new AtomicInteger(200);
-    final AtomicReference<String> claimedIssuer = new AtomicReference<>();
-    final AtomicInteger padding = new AtomicInteger();
-    final AtomicInteger hits = new AtomicInteger();
-
-    Provider(HttpsServer server) {
-      this.server = server;
-    }
-
-    String issuer() {
-      return "https://127.0.0.1:" + server.getAddress().getPort();
-    }
-  }
-
   private Provider provider() throws Exception {
-    HttpsServer server =
-        HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.setHttpsConfigurator(new HttpsConfigurator(serving()));
-    Provider provider = new Provider(server);
-    server.createContext(
-        "/.well-known/openid-configuration",
-        exchange -> {
-          provider.hits.incrementAndGet();
-          String issuer =
-              provider.claimedIssuer.get() != null
-                  ? provider.claimedIssuer.get()
-                  : provider.issuer();
-          byte[] body =
-              ("{\"issuer\":\""
-                      + issuer
-                      + "\",\"authorization_endpoint\":\"https://login.example.com/authorize\","
-                      + "\"token_endpoint\":\"https://login.example.com/token\","
-                      + "\"end_session_endpoint\":\"https://login.example.com/logout\","
-                      + "\"padding\":\""
-                      + "x".repeat(provider.padding.get())
-                      + "\"}")
-                  .getBytes(StandardCharsets.UTF_8);
-          int status = provider.status.get();
-          exchange.sendResponseHeaders(status, status == 200 ? body.length : -1);
-          try (OutputStream out = exchange.getResponseBody()) {
-            if (status == 200) {
-              out.write(body);
-            }
-          }
-        });
-    server.start();
-    open.add(() -> server.stop(0));
+    Provider provider = Provider.start();
+    open.add(provider);
     return provider;
   }
 
-  /** The server side: localhost.key with localhost.crt. */
-  private static SSLContext serving() throws Exception {
-    String pem = Files.readString(KEYS.resolve("localhost.key"));
-    byte[] der =
-        Base64.getMimeDecoder()
-            .decode(
-                pem.replace("-----BEGIN PRIVATE KEY-----", "")
-                    .replace("-----END PRIVATE KEY-----", ""));
-    PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    store.load(null, null);
-    char[] password = "test".toCharArray();
-    store.setKeyEntry(
-        "localhost", key, password, new Certificate[] {certificate(KEYS.resolve("localhost.crt"))});
-    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keys.init(store, password);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(keys.getKeyManagers(), null, null);
-    return context;
-  }
-
-  /** A client context trusting only {@code certificate}. */
   private static SSLContext trusting(Path certificate) throws Exception {
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    store.load(null, null);
-    store.setCertificateEntry("trusted", certificate(certificate));
-    TrustManagerFactory trust =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    trust.init(store);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, trust.getTrustManagers(), null);
-    return context;
-  }
-
-  private static Certificate certificate(Path path) throws Exception {
-    try (InputStream in = Files.newInputStream(path)) {
-      return CertificateFactory.getInstance("X.509").generateCertificate(in);
-    }
+    return Provider.trusting(certificate);
   }
 }

@@ -8,12 +8,12 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -29,19 +29,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.meshgate.xds.security.Authorizer;
-import io.meshgate.xds.security.PeerIdentity;
-import io.meshgate.xds.security.ProxyAuthenticator;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.HexFormat;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.discovery.consul.ConsulSettings;
@@ -58,6 +45,9 @@ import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.pipeline.SnapshotBuilder;
+import io.meshgate.xds.security.Authorizer;
+import io.meshgate.xds.security.PeerIdentity;
+import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.serve.ProxyGroups;
 import io.meshgate.xds.snapshot.SnapshotStore;
@@ -72,15 +62,25 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -333,8 +333,7 @@ class KeyLeakTest {
         Cases.inputs(
             Cases.snapshot(Files.readString(dir.resolve("input.yaml"))),
             Cases.issuers(Files.readString(dir.resolve(Cases.ISSUERS))));
-    byte[] derived =
-        hmacSha256(OIDC_VALUES.get(0), "meshgate oauth2 hmac/default/shop-login");
+    byte[] derived = hmacSha256(OIDC_VALUES.get(0), "meshgate oauth2 hmac/default/shop-login");
     List<String> forms = new ArrayList<>();
     for (String value : OIDC_VALUES) {
       forms.add(value);
@@ -396,8 +395,8 @@ class KeyLeakTest {
   }
 
   /**
-   * The Secrets an ADS stream presenting {@code identity} is sent when it asks for {@code names}
-   * of the edge Gateway's group (then for listeners: a stream handles requests in order, so the
+   * The Secrets an ADS stream presenting {@code identity} is sent when it asks for {@code names} of
+   * the edge Gateway's group (then for listeners: a stream handles requests in order, so the
    * listener response closes what the Secret request brought).
    */
   private static List<Any> askForSecrets(

@@ -104,9 +104,9 @@ public final class Cases {
 
   /**
    * An issuer snapshot as a case states it: by issuer, one of {@code current: <metadata>}, {@code
-   * stale: {metadata: <metadata>, failure: <failure>}} or {@code missing: <failure>}; a metadata
-   * is {@code {authorizationEndpoint, tokenEndpoint, endSessionEndpoint, jwksUri}} (the issuer is
-   * the key), a failure {@code {kind: TIMEOUT, detail: ...}}.
+   * stale: {metadata: <metadata>, failure: <failure>}} or {@code missing: <failure>}; a metadata is
+   * {@code {authorizationEndpoint, tokenEndpoint, endSessionEndpoint, jwksUri}} (the issuer is the
+   * key), a failure {@code {kind: TIMEOUT, detail: ...}}.
    */
   public static IssuerSnapshot issuers(String yaml) {
     try {
