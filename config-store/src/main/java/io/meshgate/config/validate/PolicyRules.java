@@ -241,6 +241,13 @@ final class PolicyRules {
       }
       callbackPath =
           uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+      if (callbackPath.equals("/")) {
+        problems.add(
+            "/spec/oidc/redirectURL",
+            "needs a path other than / (Envoy takes every request for that path as the provider's"
+                + " callback)",
+            oidc.redirectURL());
+      }
     }
     String logout = oidc.logoutPath() == null ? "/logout" : oidc.logoutPath();
     if (logout.equals(callbackPath)) {
