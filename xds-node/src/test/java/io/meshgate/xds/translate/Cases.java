@@ -91,12 +91,16 @@ public final class Cases {
    * #issuers}).
    */
   public static Translated translateCase(Path dir) {
+    return translate(caseInputs(dir));
+  }
+
+  /** A whole-pipeline golden case's inputs, as {@link #translateCase} takes them. */
+  public static Inputs caseInputs(Path dir) {
     ConfigSnapshot snapshot = snapshot(GoldenFiles.read(dir.resolve("input.yaml")));
     Path issuers = dir.resolve(ISSUERS);
-    return translate(
-        inputs(
-            snapshot,
-            Files.exists(issuers) ? issuers(GoldenFiles.read(issuers)) : IssuerSnapshot.empty()));
+    return inputs(
+        snapshot,
+        Files.exists(issuers) ? issuers(GoldenFiles.read(issuers)) : IssuerSnapshot.empty());
   }
 
   /** The file of a golden case that states what OIDC discovery knows of its issuers. */
