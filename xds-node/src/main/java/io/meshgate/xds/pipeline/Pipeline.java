@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * a change of either wakes the holdoff, and a rebuild takes the latest of each. Endpoint input
  * (discovery's answers, registered Workloads) wakes it with the shorter endpoint holdoff. The key
  * loader is asked for the ring at each rebuild (it opens only what it has not opened, or what
- * changed on disk), so resolve and envoy get it as data. Only groups whose IR changed are
- * translated and packed again (unchanged groups keep their snapshot, and their proxies get no
- * push).
+ * changed on disk), so resolve and envoy get it as data; OIDC discovery is asked for its issuer
+ * snapshot the same way, and a changed discovery document wakes the holdoff. Only groups whose IR
+ * changed are translated and packed again (unchanged groups keep their snapshot, and their proxies
+ * get no push).
  */
 public final class Pipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
