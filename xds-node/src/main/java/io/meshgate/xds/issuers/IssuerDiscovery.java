@@ -204,7 +204,14 @@ public final class IssuerDiscovery implements AutoCloseable {
   /** One fetch of {@code issuer}, then the next one scheduled; listeners run on a change. */
   private void refresh(String issuer) {
     Settings settings = requireNonNull(this.settings);
-    Discovery outcome = fetch(issuer);
+    Discovery outcome;
+    try {
+      outcome = fetch(issuer);
+    } catch (RuntimeException e) {
+      // A bug must not end the refreshes: the issuer is tried again like any failure.
+      log.warn("fetching the discovery document of {} failed", issuer, e);
+      outcome = failure(Discovery.Kind.UNREACHABLE, e.getClass().getSimpleName());
+    }
     boolean changed;
     synchronized (this) {
       Entry entry = entries.get(issuer);
