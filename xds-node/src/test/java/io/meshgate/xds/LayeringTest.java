@@ -315,6 +315,22 @@ class LayeringTest {
   }
 
   @Test
+  void translationNeverFetchesDiscoveryDocuments() {
+    // An OIDC issuer's endpoints are an input (issuers.IssuerSnapshot), fetched at the edge.
+    noClasses()
+        .that()
+        .resideInAnyPackage(PURE)
+        .should()
+        .dependOnClassesThat()
+        .haveNameMatching("io\\.meshgate\\.xds\\.issuers\\.IssuerDiscovery(\\$.*)?")
+        .orShould()
+        .dependOnClassesThat()
+        .resideInAPackage("java.net.http..")
+        .because("translation is pure: discovery documents are fetched at the edge, passed as data")
+        .check(classes);
+  }
+
+  @Test
   void meshBridgeNeverImportsTheServer() {
     // discovery has this rule in its own module; mesh-bridge gets its own with its first class.
     noClasses()

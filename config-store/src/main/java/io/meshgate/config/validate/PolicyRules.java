@@ -14,6 +14,7 @@ import io.meshgate.config.model.IpAccess;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.LoadBalancer;
 import io.meshgate.config.model.LoadBalancerType;
+import io.meshgate.config.model.OidcAuth;
 import io.meshgate.config.model.PathMatchType;
 import io.meshgate.config.model.PermissionOperation;
 import io.meshgate.config.model.PermissionSource;
@@ -22,6 +23,8 @@ import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.config.model.SubjectAltName;
 import io.meshgate.config.model.TrafficPermissionSpec;
 import io.meshgate.config.model.TrafficPolicySpec;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -197,6 +200,9 @@ final class PolicyRules {
     if (policy.extAuth() != null) {
       checkExtAuth(policy.extAuth(), problems);
     }
+    if (policy.oidc() != null) {
+      checkOidc(policy.oidc(), problems);
+    }
     ApiKeyAuth apiKey = policy.apiKeyAuth();
     if (apiKey != null) {
       SpecRules.exactlyOne(
@@ -271,6 +277,45 @@ final class PolicyRules {
     }
     if (SpecRules.longer(ext.timeout(), "60s")) {
       problems.add("/spec/extAuth/timeout", "must be at most 60s", ext.timeout());
+    }
+  }
+
+  /**
+   * The redirect URL is sent as OAuth's redirect_uri, to which the provider appends the code and
+   * state as a query; Envoy recognises the callback by its path, so the logout path must differ.
+   */
+  private static void checkOidc(OidcAuth oidc, Problems problems) {
+    String callbackPath = "/oauth2/callback";
+    if (oidc.redirectURL() != null) {
+      URI uri;
+      try {
+        uri = new URI(oidc.redirectURL());
+      } catch (URISyntaxException e) {
+        problems.add("/spec/oidc/redirectURL", "is not a URL", oidc.redirectURL());
+        return;
+      }
+      if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+        problems.add(
+            "/spec/oidc/redirectURL",
+            "must not carry a query or fragment (the provider appends its own query)",
+            oidc.redirectURL());
+      }
+      callbackPath =
+          uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+      if (callbackPath.equals("/")) {
+        problems.add(
+            "/spec/oidc/redirectURL",
+            "needs a path other than / (Envoy takes every request for that path as the provider's"
+                + " callback)",
+            oidc.redirectURL());
+      }
+    }
+    String logout = oidc.logoutPath() == null ? "/logout" : oidc.logoutPath();
+    if (logout.equals(callbackPath)) {
+      problems.add(
+          "/spec/oidc/logoutPath",
+          "must differ from the redirect URL's path (" + callbackPath + ")",
+          logout);
     }
   }
 

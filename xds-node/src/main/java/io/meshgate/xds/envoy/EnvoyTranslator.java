@@ -11,8 +11,12 @@ import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.DnsClusterIr;
+import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.ListenerIr;
+import io.meshgate.xds.ir.OAuth2Ir;
+import io.meshgate.xds.ir.OAuth2SecretIr;
+import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RouteTableIr;
@@ -20,6 +24,8 @@ import io.meshgate.xds.keys.KeyMaterial;
 import io.meshgate.xds.keys.KeyRing;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -98,6 +104,28 @@ public final class EnvoyTranslator {
                 new SecretInput(certificate, material),
                 () -> packed(Secrets.of(certificate, material), Secret::getName)));
       }
+    }
+    Map<String, OAuth2SecretIr> loginSecrets = new TreeMap<>();
+    for (ListenerIr listener : group.listeners()) {
+      if (!(listener instanceof PortListenerIr port)) {
+        continue;
+      }
+      for (FilterChainIr chain : port.chains()) {
+        if (chain.target() instanceof FilterChainIr.Target.Http http) {
+          for (OAuth2Ir login : http.oauth2()) {
+            loginSecrets.put(login.clientSecret().name(), login.clientSecret());
+            loginSecrets.put(login.hmacSecret().name(), login.hmacSecret());
+          }
+        }
+      }
+    }
+    for (OAuth2SecretIr secret : loginSecrets.values()) {
+      // Keyed by the IR (which fingerprints the value): a changed value is a new Secret only.
+      OidcLogin.secret(secret, keys)
+          .ifPresent(
+              built ->
+                  secrets.add(
+                      cache.get(Secret.class, null, secret, () -> packed(built, Secret::getName))));
     }
     for (IdentityIr own : group.identities()) {
       // Only the group's own identities: the group is the stream's credential, so a proxy can

@@ -23,6 +23,7 @@ import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
+import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.WeightedClusterIr;
@@ -103,7 +104,8 @@ final class Listeners {
                   kind,
                   target.rateLimit(),
                   target.jwt(),
-                  target.extAuth())
+                  target.extAuth(),
+                  target.oauth2())
               .toBuilder()
               // Hosts are matched without their port: "shop.example.com:8080" reaches
               // "shop.example.com".
@@ -173,7 +175,13 @@ final class Listeners {
                 .setApiListener(
                     Any.pack(
                         connectionManager(
-                            listener.name(), listener.routeTable(), kind, null, null, List.of()))))
+                            listener.name(),
+                            listener.routeTable(),
+                            kind,
+                            null,
+                            null,
+                            List.of(),
+                            List.of()))))
         .build();
   }
 
@@ -183,11 +191,12 @@ final class Listeners {
       ProxyKind kind,
       LocalRateLimitIr rateLimit,
       JwtAuthnIr jwt,
-      List<ExtAuthIr> extAuth) {
+      List<ExtAuthIr> extAuth,
+      List<OAuth2Ir> oauth2) {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
-        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit, jwt, extAuth))
+        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit, jwt, extAuth, oauth2))
         .build();
   }
 }

@@ -101,6 +101,9 @@ final class Routes {
       builder.putTypedPerFilterConfig(
           HttpFilters.IP_ACCESS, Any.pack(IpRules.perRoute(policy.ipAccess())));
     }
+    if (policy != null && policy.oauth2() != null && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(policy.oauth2(), OidcLogin.enabled());
+    }
     if (policy != null && policy.apiKeyAuth() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(
           HttpFilters.API_KEY_AUTH, Any.pack(CredentialAuth.apiKeys(policy.apiKeyAuth(), keys)));

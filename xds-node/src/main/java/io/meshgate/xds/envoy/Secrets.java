@@ -2,6 +2,7 @@ package io.meshgate.xds.envoy;
 
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.GenericSecret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.meshgate.meshbridge.identity.IssuedIdentity;
@@ -12,8 +13,9 @@ import io.meshgate.xds.keys.KeyRef;
 
 /**
  * SDS Secrets: a listener certificate's chain and private key, a mesh identity's, and the mesh's
- * trust bundle, inline. They are served only to authenticated streams of their own group;
- * everywhere else (logs, goldens, /debug) a Secret appears through {@link #redacted}.
+ * trust bundle, inline; an OIDC login's client secret and HMAC key ({@link OidcLogin}). They are
+ * served only to authenticated streams of their own group; everywhere else (logs, goldens, /debug)
+ * a Secret appears through {@link #redacted}.
  */
 public final class Secrets {
   /** What stands where a private key was. */
@@ -63,8 +65,18 @@ public final class Secrets {
         .build();
   }
 
-  /** The same Secret with its private key replaced by {@value #REDACTED}. */
+  /**
+   * The same Secret with its private key (or, for a generic secret, its value) replaced by {@value
+   * #REDACTED}.
+   */
   public static Secret redacted(Secret secret) {
+    if (secret.hasGenericSecret()) {
+      return secret.toBuilder()
+          .setGenericSecret(
+              GenericSecret.newBuilder()
+                  .setSecret(DataSource.newBuilder().setInlineString(REDACTED)))
+          .build();
+    }
     if (!secret.hasTlsCertificate()) {
       return secret;
     }

@@ -52,23 +52,29 @@ public record FilterChainIr(
      * @param jwt the JWT providers and requirements the route table's routes name; null: none
      * @param extAuth the external authorization services the route table's routes name, sorted by
      *     name; empty: none
+     * @param oauth2 the OIDC logins the route table's routes enable, by filter name
      */
     record Http(
-        String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt, List<ExtAuthIr> extAuth)
+        String routeTable,
+        LocalRateLimitIr rateLimit,
+        JwtAuthnIr jwt,
+        List<ExtAuthIr> extAuth,
+        List<OAuth2Ir> oauth2)
         implements Target {
       /** Without JWT authentication. */
       public Http(String routeTable, LocalRateLimitIr rateLimit) {
         this(routeTable, rateLimit, null);
       }
 
-      /** Without external authorization. */
+      /** Without external authorization or OIDC logins. */
       public Http(String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) {
-        this(routeTable, rateLimit, jwt, List.of());
+        this(routeTable, rateLimit, jwt, List.of(), List.of());
       }
 
       public Http {
         requireNonNull(routeTable, "routeTable");
         extAuth = Lists.copy(extAuth);
+        oauth2 = Lists.copy(oauth2);
       }
     }
 

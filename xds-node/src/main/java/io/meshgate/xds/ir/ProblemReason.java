@@ -38,7 +38,18 @@ public enum ProblemReason {
    * A mesh's CA has not issued an identity the config needs, or its source cannot reach the CA (the
    * last good identity, if any, is served meanwhile).
    */
-  IDENTITY_UNAVAILABLE("IdentityUnavailable");
+  IDENTITY_UNAVAILABLE("IdentityUnavailable"),
+  /**
+   * An OIDC issuer's discovery document has never been fetched and checked: the policy cannot be
+   * translated and its routes answer 500.
+   */
+  ISSUER_UNAVAILABLE("IssuerUnavailable"),
+  /**
+   * Refreshing an OIDC issuer's discovery document fails, and the last good document is in use: the
+   * policy still works. A warning, which the status can only show as ResolvedRefs=False with this
+   * reason.
+   */
+  ISSUER_DISCOVERY_STALE("IssuerDiscoveryStale");
 
   private final String wireName;
 

@@ -4,7 +4,8 @@ package io.meshgate.xds.ir;
  * What policies add to a route beyond its timeout and retry: from TrafficPolicies an idle timeout,
  * a token bucket of its own, and fault injection; from a SecurityPolicy the JWT a request must
  * carry, the CORS policy, the client addresses allowed, the API keys and the basic-auth users it
- * takes, and the external authorization. Null parts are unset.
+ * takes, the external authorization, and the OIDC login ({@code oauth2}: the name of the connection
+ * manager's filter to enable on the route). Null parts are unset.
  */
 public record RoutePolicyIr(
     Long idleTimeoutMillis,
@@ -15,16 +16,17 @@ public record RoutePolicyIr(
     IpAccessIr ipAccess,
     ApiKeyAuthIr apiKeyAuth,
     BasicAuthIr basicAuth,
-    ExtAuthRouteIr extAuth) {
+    ExtAuthRouteIr extAuth,
+    String oauth2) {
   public static final RoutePolicyIr NONE =
-      new RoutePolicyIr(null, null, null, null, null, null, null, null, null);
+      new RoutePolicyIr(null, null, null, null, null, null, null, null, null, null);
 
   /** Without a SecurityPolicy. */
   public RoutePolicyIr(Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault) {
-    this(idleTimeoutMillis, rateLimit, fault, null, null, null, null, null, null);
+    this(idleTimeoutMillis, rateLimit, fault, null, null, null, null, null, null, null);
   }
 
-  /** Without credentials or external authorization. */
+  /** Without credentials, external authorization or OIDC login. */
   public RoutePolicyIr(
       Long idleTimeoutMillis,
       LocalRateLimitIr rateLimit,
@@ -32,6 +34,6 @@ public record RoutePolicyIr(
       JwtRequirementIr jwt,
       CorsIr cors,
       IpAccessIr ipAccess) {
-    this(idleTimeoutMillis, rateLimit, fault, jwt, cors, ipAccess, null, null, null);
+    this(idleTimeoutMillis, rateLimit, fault, jwt, cors, ipAccess, null, null, null, null);
   }
 }

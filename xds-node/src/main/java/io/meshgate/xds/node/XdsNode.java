@@ -28,6 +28,7 @@ import io.meshgate.meshbridge.meshca.MeshCaSource;
 import io.meshgate.xds.identity.BridgeSources;
 import io.meshgate.xds.identity.BridgeTokens;
 import io.meshgate.xds.identity.IdentityService;
+import io.meshgate.xds.issuers.IssuerDiscovery;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.register.ConsulGatewayRegistrations;
@@ -138,7 +139,9 @@ public final class XdsNode implements AutoCloseable {
             keyLoader(settings),
             settings.mesh(),
             source,
-            bridgeSources);
+            bridgeSources,
+            // OIDC issuers' discovery documents, with the JDK's trust store.
+            IssuerDiscovery.start(IssuerDiscovery.Settings.DEFAULTS));
     XdsSecurity security = settings.security();
     // Watched, so a key deleted by 'token rotate-key --revoke' is refused within a second.
     this.tokenKeys = TokenKeysView.open(etcd);

@@ -12,6 +12,8 @@ import io.meshgate.meshbridge.identity.IdentitySource;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.xds.identity.BridgeSources;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.issuers.IssuerDiscovery;
+import io.meshgate.xds.issuers.IssuerSnapshot;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.resolve.MeshIdentities;
@@ -36,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * a change of either wakes the holdoff, and a rebuild takes the latest of each. Endpoint input
  * (discovery's answers, registered Workloads) wakes it with the shorter endpoint holdoff. The key
  * loader is asked for the ring at each rebuild (it opens only what it has not opened, or what
- * changed on disk), so resolve and envoy get it as data. Only groups whose IR changed are
- * translated and packed again (unchanged groups keep their snapshot, and their proxies get no
- * push).
+ * changed on disk), so resolve and envoy get it as data; OIDC discovery is asked for its issuer
+ * snapshot the same way, and a changed discovery document wakes the holdoff. Only groups whose IR
+ * changed are translated and packed again (unchanged groups keep their snapshot, and their proxies
+ * get no push).
  */
 public final class Pipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
@@ -51,6 +54,7 @@ public final class Pipeline implements AutoCloseable {
 
   private final SnapshotStore store;
   private final KeyLoader keys;
+  private final IssuerDiscovery issuers;
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "meshgate-pipeline"));
   private final Holdoff holdoff;
@@ -138,7 +142,25 @@ public final class Pipeline implements AutoCloseable {
       MeshSettings mesh,
       Optional<IdentitySource> identities,
       BridgeSources bridges) {
+    this(store, quiet, max, keys, mesh, identities, bridges, IssuerDiscovery.none());
+  }
+
+  /**
+   * The same, with OIDC discovery: each build's issuer snapshot is what {@code issuers} knows of
+   * the issuers the config names, and a changed document wakes the holdoff. Owns {@code issuers}
+   * from here (closing the pipeline closes it).
+   */
+  public Pipeline(
+      SnapshotStore store,
+      Duration quiet,
+      Duration max,
+      KeyLoader keys,
+      MeshSettings mesh,
+      Optional<IdentitySource> identities,
+      BridgeSources bridges,
+      IssuerDiscovery issuers) {
     this.store = requireNonNull(store, "store");
+    this.issuers = requireNonNull(issuers, "issuers");
     this.keys = requireNonNull(keys, "keys");
     this.mesh = requireNonNull(mesh, "mesh");
     this.identities = identities.orElse(null);
@@ -150,6 +172,8 @@ public final class Pipeline implements AutoCloseable {
     identities.ifPresent(source -> source.onChange(this::keysChanged));
     // A bridged mesh's leaf renewed, its roots rotated, or a bridge's source started or closed.
     bridges.onChange(this::keysChanged);
+    // An issuer's discovery document fetched, changed, or failing (an unchanged one says nothing).
+    issuers.onChange(this::keysChanged);
   }
 
   /** Takes a config snapshot (any thread); the rebuild follows on the pipeline's thread. */
@@ -224,6 +248,7 @@ public final class Pipeline implements AutoCloseable {
       return;
     }
     KeyRing ring = keys.ringFor(input.config());
+    IssuerSnapshot discovered = issuers.snapshotFor(input.config());
     Identities issued =
         bridges.snapshotsFor(
             input.identities(),
@@ -233,7 +258,12 @@ public final class Pipeline implements AutoCloseable {
                 : Optional.of(identities.snapshotFor(input.identities())));
     SnapshotBuilder.Build build =
         builder.build(
-            new Inputs(input.config(), input.endpoints().with(outside.endpoints()), ring, issued));
+            new Inputs(
+                input.config(),
+                input.endpoints().with(outside.endpoints()),
+                ring,
+                issued,
+                discovered));
     store.replaceAll(build.snapshots());
     lastResolved = build.resolved();
     builtRevision = input.config().revision();
@@ -290,5 +320,6 @@ public final class Pipeline implements AutoCloseable {
   public void close() {
     thread.shutdownNow();
     keys.close();
+    issuers.close();
   }
 }

@@ -94,7 +94,12 @@ public final class SnapshotBuilder {
     long revision = inputs.config().revision();
     ResolvedIr resolved =
         Resolver.resolve(
-            inputs.config(), inputs.endpoints(), inputs.keys(), mesh, inputs.identities());
+            inputs.config(),
+            inputs.endpoints(),
+            inputs.keys(),
+            mesh,
+            inputs.identities(),
+            inputs.issuers());
     boolean identitiesChanged = !inputs.identities().equals(lastIdentities);
     List<GroupSnapshot> snapshots = new ArrayList<>();
     List<Problem> problems = new ArrayList<>(resolved.problems());

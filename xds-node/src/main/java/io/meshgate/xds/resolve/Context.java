@@ -8,6 +8,7 @@ import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.SourceRef;
+import io.meshgate.xds.issuers.IssuerSnapshot;
 import io.meshgate.xds.keys.KeyRing;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,6 +27,7 @@ final class Context {
   final KeyRing keys;
   final MeshSettings mesh;
   final Identities identities;
+  final IssuerSnapshot issuers;
   private final Set<Problem> problems = new LinkedHashSet<>();
   private final List<String> failed = new ArrayList<>();
   private Policies policies;
@@ -36,12 +38,14 @@ final class Context {
       EndpointSnapshot endpoints,
       KeyRing keys,
       MeshSettings mesh,
-      Identities identities) {
+      Identities identities,
+      IssuerSnapshot issuers) {
     this.config = config;
     this.endpoints = endpoints;
     this.keys = keys;
     this.mesh = mesh;
     this.identities = identities;
+    this.issuers = issuers;
   }
 
   /** The config's mesh bridges, indexed on first use (their Problems are found once). */

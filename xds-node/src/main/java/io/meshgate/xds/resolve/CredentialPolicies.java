@@ -341,7 +341,8 @@ final class CredentialPolicies {
                     policy.ipAccess(),
                     null,
                     null,
-                    policy.extAuth()),
+                    policy.extAuth(),
+                    policy.oauth2()),
                 route.source()));
       }
       checked.add(

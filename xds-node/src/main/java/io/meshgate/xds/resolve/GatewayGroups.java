@@ -29,6 +29,7 @@ import io.meshgate.xds.ir.JwtProviderIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.MeshTlsIr;
+import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyGroupIr;
@@ -274,7 +275,8 @@ final class GatewayGroups {
                       name,
                       policies.gatewayRateLimit(gateway.key(), null),
                       jwtAuthn(hosts),
-                      extAuth(hosts))));
+                      extAuth(hosts),
+                      oauth2(hosts))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -336,7 +338,8 @@ final class GatewayGroups {
                   name,
                   policies.gatewayRateLimit(gateway.key(), null),
                   jwtAuthn(virtualHosts),
-                  extAuth(virtualHosts)));
+                  extAuth(virtualHosts),
+                  oauth2(virtualHosts)));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);
@@ -495,6 +498,34 @@ final class GatewayGroups {
           : new JwtAuthnIr(List.copyOf(providers.values()), List.copyOf(requirements.values()));
     }
 
+    /** The OIDC logins a route table's routes enable, sorted by filter name. */
+    private List<OAuth2Ir> oauth2(List<VirtualHostIr> hosts) {
+      Map<String, OAuth2Ir> logins = new TreeMap<>();
+      for (VirtualHostIr host : hosts) {
+        for (RouteIr route : host.routes()) {
+          if (route.policy() != null && route.policy().oauth2() != null) {
+            logins.put(
+                route.policy().oauth2(), policies.oidcLogin(route.policy().oauth2()).login());
+          }
+        }
+      }
+      return List.copyOf(logins.values());
+    }
+
+    /** Adds a DNS cluster to the group's, joining the sources of one of the same name. */
+    private void addDnsCluster(DnsClusterIr cluster) {
+      dnsClusters.merge(
+          cluster.name(),
+          cluster,
+          (held, more) -> {
+            Set<SourceRef> sources = new TreeSet<>(SOURCE_ORDER);
+            sources.addAll(held.sources());
+            sources.addAll(more.sources());
+            return new DnsClusterIr(
+                held.name(), held.host(), held.port(), held.tls(), List.copyOf(sources));
+          });
+    }
+
     /**
      * The external authorization services a route table's routes are checked by, sorted by name;
      * empty when no route is.
@@ -557,23 +588,17 @@ final class GatewayGroups {
             port.addSource(route.policy().basicAuth().policy());
           }
           servedExtAuth(port, route);
+          if (route.policy() != null && route.policy().oauth2() != null) {
+            OidcPolicies.Oidc.Required login = policies.oidcLogin(route.policy().oauth2());
+            port.addSource(login.login().policy());
+            addDnsCluster(login.cluster());
+          }
           if (route.policy() == null || route.policy().jwt() == null) {
             continue;
           }
           JwtPolicies.Jwt.Required required = policies.jwtRequirement(route.policy().jwt().name());
           port.addSource(required.policy());
-          for (DnsClusterIr cluster : required.clusters()) {
-            dnsClusters.merge(
-                cluster.name(),
-                cluster,
-                (held, more) -> {
-                  Set<SourceRef> sources = new TreeSet<>(SOURCE_ORDER);
-                  sources.addAll(held.sources());
-                  sources.addAll(more.sources());
-                  return new DnsClusterIr(
-                      held.name(), held.host(), held.port(), held.tls(), List.copyOf(sources));
-                });
-          }
+          required.clusters().forEach(this::addDnsCluster);
         }
       }
     }

@@ -147,4 +147,22 @@ final class Names {
   static String jwksCluster(String host, int port) {
     return "jwks/" + host + ":" + port;
   }
+
+  /** {@code envoy.filters.http.oauth2/NS/POLICY}: a SecurityPolicy's OIDC login filter. */
+  static String oauth2Filter(ResourceKey policy) {
+    return "envoy.filters.http.oauth2/" + policy.namespace() + "/" + policy.name();
+  }
+
+  /** {@code oauth2/NS/POLICY/PART}: an SDS Secret of a SecurityPolicy's OIDC login. */
+  static String oauth2Secret(ResourceKey policy, String part) {
+    return "oauth2/" + policy.namespace() + "/" + policy.name() + "/" + part;
+  }
+
+  /**
+   * {@code oidc/HOST:PORT}: the DNS cluster OIDC token endpoints on one host and port are called
+   * by.
+   */
+  static String oidcCluster(String host, int port) {
+    return "oidc/" + host + ":" + port;
+  }
 }

@@ -72,6 +72,8 @@ final class Policies {
   private final Map<ResourceKey, CredentialPolicies.Basic> basicAuth;
   private final Map<ResourceKey, ExtAuthPolicies.Ext> extAuth;
   private final Map<String, ExtAuthPolicies.Ext.Checked> extAuthByName = new HashMap<>();
+  private final Map<ResourceKey, OidcPolicies.Oidc> oidc;
+  private final Map<String, OidcPolicies.Oidc.Required> oidcByFilter = new HashMap<>();
 
   Policies(Context context) {
     this.context = context;
@@ -88,6 +90,11 @@ final class Policies {
         .filter(e -> e instanceof ExtAuthPolicies.Ext.Checked)
         .map(e -> (ExtAuthPolicies.Ext.Checked) e)
         .forEach(e -> extAuthByName.put(e.service().name(), e));
+    this.oidc = OidcPolicies.of(context);
+    oidc.values().stream()
+        .filter(o -> o instanceof OidcPolicies.Oidc.Required)
+        .map(o -> (OidcPolicies.Oidc.Required) o)
+        .forEach(o -> oidcByFilter.put(o.login().name(), o));
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -316,6 +323,17 @@ final class Policies {
   /** An external authorization service a route names, with the Backend it runs as. */
   ExtAuthPolicies.Ext.Checked extAuthService(String name) {
     return Objects.requireNonNull(extAuthByName.get(name), name);
+  }
+
+  /** The OIDC login of a route, as {@link #jwt} finds its JWT: whole from the most specific. */
+  Optional<OidcPolicies.Oidc> oidc(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(oidc, gateway, listener, route, ruleName);
+  }
+
+  /** An OIDC login a route enables, by its filter's name. */
+  OidcPolicies.Oidc.Required oidcLogin(String filter) {
+    return Objects.requireNonNull(oidcByFilter.get(filter), filter);
   }
 
   /** One SecurityPolicy field, whole from the most specific level whose policy sets it. */

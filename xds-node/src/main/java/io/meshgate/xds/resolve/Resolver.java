@@ -5,6 +5,7 @@ import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.issuers.IssuerSnapshot;
 import io.meshgate.xds.keys.KeyRing;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -47,7 +48,21 @@ public final class Resolver {
       KeyRing keys,
       MeshSettings mesh,
       Identities identities) {
-    Context context = new Context(config, endpoints, keys, mesh, identities);
+    return resolve(config, endpoints, keys, mesh, identities, IssuerSnapshot.empty());
+  }
+
+  /**
+   * @param issuers what OIDC discovery knows of the issuers the config names: an OIDC policy whose
+   *     issuer has no metadata is a Problem and its routes answer 500
+   */
+  public static ResolvedIr resolve(
+      ConfigSnapshot config,
+      EndpointSnapshot endpoints,
+      KeyRing keys,
+      MeshSettings mesh,
+      Identities identities,
+      IssuerSnapshot issuers) {
+    Context context = new Context(config, endpoints, keys, mesh, identities, issuers);
     context.bridges();
     List<ProxyGroupIr> groups = new ArrayList<>(new GatewayGroups(context).resolve());
     groups.addAll(new SidecarGroups(context).resolve());

@@ -459,15 +459,17 @@ final class RouteRules {
       IpAccessPolicies.Ip ip,
       CredentialPolicies.ApiKeys apiKeys,
       CredentialPolicies.Basic basic,
-      ExtAuthPolicies.Ext ext) {
-    static final Security NONE = new Security(null, null, null, null, null, null);
+      ExtAuthPolicies.Ext ext,
+      OidcPolicies.Oidc oidc) {
+    static final Security NONE = new Security(null, null, null, null, null, null, null);
 
     boolean broken() {
       return jwt instanceof JwtPolicies.Jwt.Broken
           || ip instanceof IpAccessPolicies.Ip.Broken
           || apiKeys instanceof CredentialPolicies.ApiKeys.Broken
           || basic instanceof CredentialPolicies.Basic.Broken
-          || ext instanceof ExtAuthPolicies.Ext.Broken;
+          || ext instanceof ExtAuthPolicies.Ext.Broken
+          || oidc instanceof OidcPolicies.Oidc.Broken;
     }
 
     /** What the route's Envoy does about external authorization; null: nothing is asked. */
@@ -497,7 +499,8 @@ final class RouteRules {
         policies.ipAccess(gateway, listener, route, ruleName).orElse(null),
         policies.apiKeys(gateway, listener, route, ruleName).orElse(null),
         policies.basicAuth(gateway, listener, route, ruleName).orElse(null),
-        policies.extAuth(gateway, listener, route, ruleName).orElse(null));
+        policies.extAuth(gateway, listener, route, ruleName).orElse(null),
+        policies.oidc(gateway, listener, route, ruleName).orElse(null));
   }
 
   /**
@@ -541,6 +544,8 @@ final class RouteRules {
         !security.broken() && security.basic() instanceof CredentialPolicies.Basic.Checked c
             ? c.auth()
             : null;
+    String oauth2 =
+        security.oidc() instanceof OidcPolicies.Oidc.Required login ? login.login().name() : null;
     if (idle == null
         && rateLimit == null
         && fault == null
@@ -549,7 +554,8 @@ final class RouteRules {
         && ipAccess == null
         && apiKeys == null
         && basic == null
-        && security.extAuth() == null) {
+        && security.extAuth() == null
+        && oauth2 == null) {
       return null;
     }
     return new RoutePolicyIr(
@@ -561,7 +567,8 @@ final class RouteRules {
         ipAccess,
         apiKeys,
         basic,
-        security.extAuth());
+        security.extAuth(),
+        oauth2);
   }
 
   private static Long millisOrNull(String duration) {

@@ -13,6 +13,8 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
+import io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.OAuth2;
+import io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.OAuth2Config;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
@@ -150,6 +152,21 @@ public final class Consistency {
               referencedSecrets);
         } catch (InvalidProtocolBufferException e) {
           problems.add("cluster " + cluster.getName() + " holds an unreadable UpstreamTlsContext");
+        }
+      }
+    }
+    // An OIDC login's filter names its client secret and HMAC key, and its token endpoint's
+    // cluster.
+    for (Listener listener : listeners) {
+      for (HttpConnectionManager hcm : connectionManagers(listener)) {
+        for (HttpFilter filter : hcm.getHttpFiltersList()) {
+          if (filter.getTypedConfig().is(OAuth2.class)) {
+            OAuth2Config config =
+                unpack(filter.getTypedConfig(), OAuth2.class, listener).getConfig();
+            referencedSecrets.add(config.getCredentials().getTokenSecret().getName());
+            referencedSecrets.add(config.getCredentials().getHmacSecret().getName());
+            checkCluster(config.getTokenEndpoint().getCluster(), clusterNames, listener, problems);
+          }
         }
       }
     }

@@ -8,7 +8,27 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.discovery.consul.ConsulSettings;
@@ -25,7 +45,11 @@ import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.pipeline.SnapshotBuilder;
+import io.meshgate.xds.security.Authorizer;
+import io.meshgate.xds.security.PeerIdentity;
+import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.serve.AdsService;
+import io.meshgate.xds.serve.ProxyGroups;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.snapshot.VersionedResource;
@@ -38,15 +62,25 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -395,6 +429,159 @@ class KeyLeakTest {
         assertThat(response.statusCode()).as(path).isEqualTo(200);
         assertThat(credentialsIn(response.body(), all)).as(path).isEmpty();
       }
+    }
+  }
+
+  /** The plaintext values of the OIDC case's sealed Secrets (test-only values, see input.yaml). */
+  private static final List<String> OIDC_VALUES =
+      List.of(
+          "TEST-oidc-client-secret-shop-7f3a9c",
+          "TEST-oidc-client-secret-admin-41d2e8",
+          "TEST-oidc-hmac-secret-admin-0b6e55");
+
+  @Test
+  void oidcSecretsReachOnlyTheSdsSecretsOfAnAuthenticatedStream() throws Exception {
+    // given: the OIDC golden case, built as the pipeline builds it; every form its secret values
+    // could take in a text (plain, base64, and the derived HMAC key in hex and base64)
+    Path dir = GOLDEN.resolve("envoy/gateway-oidc-login");
+    Inputs inputs =
+        Cases.inputs(
+            Cases.snapshot(Files.readString(dir.resolve("input.yaml"))),
+            Cases.issuers(Files.readString(dir.resolve(Cases.ISSUERS))));
+    byte[] derived = hmacSha256(OIDC_VALUES.get(0), "meshgate oauth2 hmac/default/shop-login");
+    List<String> forms = new ArrayList<>();
+    for (String value : OIDC_VALUES) {
+      forms.add(value);
+      forms.add(Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)));
+    }
+    forms.add(HexFormat.of().formatHex(derived));
+    forms.add(Base64.getEncoder().encodeToString(derived));
+
+    // when
+    SnapshotBuilder.Build build = new SnapshotBuilder().build(inputs);
+    SnapshotStore store = new SnapshotStore();
+    store.replaceAll(build.snapshots());
+
+    // then: an Envoy with the Gateway's credential gets the four Secrets, values inside...
+    String group = "gateway/default/edge";
+    List<String> names =
+        List.of(
+            "oauth2/default/admin-login/client-secret",
+            "oauth2/default/admin-login/hmac",
+            "oauth2/default/shop-login/client-secret",
+            "oauth2/default/shop-login/hmac");
+    Map<String, ByteString> served = new TreeMap<>();
+    for (Any resource :
+        askForSecrets(store, new PeerIdentity(Optional.of(group), Optional.empty()), names)) {
+      Secret secret = resource.unpack(Secret.class);
+      served.put(secret.getName(), secret.getGenericSecret().getSecret().getInlineBytes());
+    }
+    assertThat(served)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                names.get(0), ByteString.copyFromUtf8(OIDC_VALUES.get(1)),
+                names.get(1), ByteString.copyFromUtf8(OIDC_VALUES.get(2)),
+                names.get(2), ByteString.copyFromUtf8(OIDC_VALUES.get(0)),
+                names.get(3), ByteString.copyFrom(derived)));
+    // ...an anonymous stream gets none of them...
+    assertThat(askForSecrets(store, PeerIdentity.NONE, names)).isEmpty();
+    // ...and nothing else holds a value: the listeners (the filters name the Secrets only), log
+    // lines, the IR, the inputs, the snapshots' string forms and /debug
+    String listeners =
+        store.get(group).orElseThrow().type(TypeUrls.LISTENER).resources().values().stream()
+            .map(r -> r.resource().toString())
+            .reduce("", String::concat);
+    assertThat(listeners).contains("oauth2/default/shop-login/hmac");
+    assertThat(leaksIn(listeners, forms)).as("listeners").isEmpty();
+    assertThat(leaksIn(logged(), forms)).as("log output").isEmpty();
+    assertThat(leaksIn(IrYaml.write(build.resolved().groups()), forms)).as("IR").isEmpty();
+    assertThat(leaksIn(build.resolved().toString(), forms)).as("IR toString").isEmpty();
+    assertThat(leaksIn(build.snapshots().toString(), forms)).as("snapshot toString").isEmpty();
+    assertThat(leaksIn(inputs.toString(), forms)).as("inputs toString").isEmpty();
+    String debug = debugSnapshots(store);
+    assertThat(debug).contains(group);
+    assertThat(leaksIn(debug, forms)).as("/debug/snapshots").isEmpty();
+  }
+
+  private static byte[] hmacSha256(String key, String context) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return mac.doFinal(context.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The Secrets an ADS stream presenting {@code identity} is sent when it asks for {@code names} of
+   * the edge Gateway's group (then for listeners: a stream handles requests in order, so the
+   * listener response closes what the Secret request brought).
+   */
+  private static List<Any> askForSecrets(
+      SnapshotStore store, PeerIdentity identity, List<String> names) throws Exception {
+    String serverName = "key-leak-" + System.nanoTime();
+    Server server =
+        InProcessServerBuilder.forName(serverName)
+            .directExecutor()
+            .addService(
+                ServerInterceptors.intercept(
+                    new AdsService(store, Authorizer.anonymousAllowed()),
+                    new ServerInterceptor() {
+                      @Override
+                      public <Q, R> ServerCall.Listener<Q> interceptCall(
+                          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                        return Contexts.interceptCall(
+                            Context.current().withValue(ProxyAuthenticator.PEER, identity),
+                            call,
+                            headers,
+                            next);
+                      }
+                    }))
+            .build()
+            .start();
+    ManagedChannel channel = InProcessChannelBuilder.forName(serverName).directExecutor().build();
+    try {
+      BlockingQueue<DiscoveryResponse> received = new LinkedBlockingQueue<>();
+      StreamObserver<DiscoveryRequest> requests =
+          AggregatedDiscoveryServiceGrpc.newStub(channel)
+              .streamAggregatedResources(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(DiscoveryResponse value) {
+                      received.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {}
+
+                    @Override
+                    public void onCompleted() {}
+                  });
+      Node node =
+          Node.newBuilder()
+              .setId("edge-1")
+              .setMetadata(
+                  Struct.newBuilder()
+                      .putFields(
+                          ProxyGroups.GATEWAY, Value.newBuilder().setStringValue("edge").build()))
+              .build();
+      for (String type : List.of(TypeUrls.SECRET, TypeUrls.LISTENER)) {
+        requests.onNext(
+            DiscoveryRequest.newBuilder()
+                .setNode(node)
+                .setTypeUrl(type)
+                .addAllResourceNames(type.equals(TypeUrls.SECRET) ? names : List.of())
+                .build());
+      }
+      List<Any> secrets = new ArrayList<>();
+      while (true) {
+        DiscoveryResponse response = received.poll(5, TimeUnit.SECONDS);
+        assertThat(response).as("a response").isNotNull();
+        if (response.getTypeUrl().equals(TypeUrls.LISTENER)) {
+          return secrets;
+        }
+        secrets.addAll(response.getResourcesList());
+      }
+    } finally {
+      channel.shutdownNow();
+      server.shutdownNow();
     }
   }
 

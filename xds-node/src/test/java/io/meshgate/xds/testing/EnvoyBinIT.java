@@ -97,9 +97,7 @@ class EnvoyBinIT {
     List<ProxyGroupIr> groups;
     List<GroupSnapshot> snapshots;
     if (Files.exists(caseDir.resolve("input.yaml"))) {
-      SnapshotBuilder.Build build =
-          new SnapshotBuilder()
-              .build(Cases.inputs(Cases.snapshot(GoldenFiles.read(caseDir.resolve("input.yaml")))));
+      SnapshotBuilder.Build build = new SnapshotBuilder().build(Cases.caseInputs(caseDir));
       groups = build.resolved().groups();
       snapshots = build.snapshots();
     } else {

@@ -17,12 +17,16 @@ import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.meshbridge.identity.Identities;
+import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.EnvoyTranslator;
 import io.meshgate.xds.envoy.EnvoyTypes;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.envoy.TranslationCache;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.issuers.Discovery;
+import io.meshgate.xds.issuers.IssuerMetadata;
+import io.meshgate.xds.issuers.IssuerSnapshot;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.keys.KeyRing;
@@ -31,8 +35,10 @@ import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.resolve.Resolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -66,11 +72,87 @@ public final class Cases {
    * mesh identities of its Envoys from the test CA.
    */
   public static Inputs inputs(ConfigSnapshot snapshot) {
+    return inputs(snapshot, IssuerSnapshot.empty());
+  }
+
+  /** The same, with what OIDC discovery knows of the case's issuers. */
+  public static Inputs inputs(ConfigSnapshot snapshot, IssuerSnapshot issuers) {
     return new Inputs(
         snapshot,
         StaticEndpointSource.from(snapshot),
         KEYS.ringFor(snapshot),
-        TestIdentities.forConfig(snapshot));
+        TestIdentities.forConfig(snapshot),
+        issuers);
+  }
+
+  /**
+   * A whole-pipeline golden case's folder through resolve and envoy: its {@code input.yaml}, and
+   * its {@code issuers.yaml} when it has one (what discovery would have fetched; see {@link
+   * #issuers}).
+   */
+  public static Translated translateCase(Path dir) {
+    return translate(caseInputs(dir));
+  }
+
+  /** A whole-pipeline golden case's inputs, as {@link #translateCase} takes them. */
+  public static Inputs caseInputs(Path dir) {
+    ConfigSnapshot snapshot = snapshot(GoldenFiles.read(dir.resolve("input.yaml")));
+    Path issuers = dir.resolve(ISSUERS);
+    return inputs(
+        snapshot,
+        Files.exists(issuers) ? issuers(GoldenFiles.read(issuers)) : IssuerSnapshot.empty());
+  }
+
+  /** The file of a golden case that states what OIDC discovery knows of its issuers. */
+  public static final String ISSUERS = "issuers.yaml";
+
+  /**
+   * An issuer snapshot as a case states it: by issuer, one of {@code current: <metadata>}, {@code
+   * stale: {metadata: <metadata>, failure: <failure>}} or {@code missing: <failure>}; a metadata is
+   * {@code {authorizationEndpoint, tokenEndpoint, endSessionEndpoint, jwksUri}} (the issuer is the
+   * key), a failure {@code {kind: TIMEOUT, detail: ...}}.
+   */
+  public static IssuerSnapshot issuers(String yaml) {
+    try {
+      JsonNode root = Mappers.yaml().readTree(yaml);
+      Map<String, Discovery> issuers = new TreeMap<>();
+      root.fields()
+          .forEachRemaining(
+              entry -> {
+                String issuer = entry.getKey();
+                JsonNode known = entry.getValue();
+                Discovery discovery;
+                if (known.has("current")) {
+                  discovery = new Discovery.Current(metadata(issuer, known.get("current")));
+                } else if (known.has("stale")) {
+                  discovery =
+                      new Discovery.Stale(
+                          metadata(issuer, known.get("stale").get("metadata")),
+                          failure(known.get("stale").get("failure")));
+                } else {
+                  discovery = new Discovery.Missing(failure(known.get("missing")));
+                }
+                issuers.put(issuer, discovery);
+              });
+      return IssuerSnapshot.of(issuers);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static IssuerMetadata metadata(String issuer, JsonNode node) {
+    return new IssuerMetadata(
+        issuer,
+        node.get("authorizationEndpoint").asText(),
+        node.get("tokenEndpoint").asText(),
+        node.has("endSessionEndpoint") ? node.get("endSessionEndpoint").asText() : null,
+        node.has("jwksUri") ? node.get("jwksUri").asText() : null);
+  }
+
+  private static Discovery.Failure failure(JsonNode node) {
+    return new Discovery.Failure(
+        Discovery.Kind.valueOf(node.get("kind").asText()),
+        node.has("detail") ? node.get("detail").asText() : "");
   }
 
   /**
@@ -90,7 +172,8 @@ public final class Cases {
             inputs.endpoints(),
             inputs.keys(),
             MeshSettings.DEFAULTS,
-            inputs.identities());
+            inputs.identities(),
+            inputs.issuers());
     return new Translated(inputs, ir, envoy(ir, inputs.keys(), inputs.identities()));
   }
 

@@ -53,7 +53,7 @@ class EnvoyGoldenTest {
     Identities identities;
     if (Files.exists(dir.resolve("input.yaml"))) {
       // A whole-pipeline case: resources in, the IR and problems as goldens too.
-      Cases.Translated translated = Cases.translate(GoldenFiles.read(dir.resolve("input.yaml")));
+      Cases.Translated translated = Cases.translateCase(dir);
       ir = translated.ir();
       keys = translated.inputs().keys();
       identities = translated.inputs().identities();
@@ -88,6 +88,7 @@ class EnvoyGoldenTest {
         ".yaml",
         Set.of(
             "input.yaml",
+            Cases.ISSUERS,
             "ir.yaml",
             "listeners.yaml",
             "routes.yaml",

@@ -124,7 +124,7 @@ class GoldenOutputsTest {
 
   private static List<GroupResources> translate(Path dir) {
     if (Files.exists(dir.resolve("input.yaml"))) {
-      return Cases.translate(GoldenFiles.read(dir.resolve("input.yaml"))).groups();
+      return Cases.translateCase(dir).groups();
     }
     // An IR-only case: no certificates, so no key material (as EnvoyGoldenTest runs it).
     return Cases.envoy(
