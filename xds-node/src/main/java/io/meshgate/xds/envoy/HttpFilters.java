@@ -25,7 +25,8 @@ import java.util.List;
 /**
  * The one place that lists the HTTP filters, in order, and says why.
  *
- * <p>Envoy gets: CORS, client-address rules, JWT authentication, local rate limit, fault injection,
+ * <p>Envoy gets: CORS, client-address rules, removal of client-sent claim headers, JWT
+ * authentication, authorization on verified identity (RBAC), local rate limit, fault injection,
  * router. CORS comes first: a browser's preflight carries no credentials and must be answered
  * without them (Envoy Gateway puts it first too); an actual cross-origin request passes on and
  * meets every check below. Client-address rules come next: a refused address costs no token
@@ -33,10 +34,14 @@ import java.util.List;
  * never 401). Authentication comes before the rest: an unauthenticated request costs no rate-limit
  * token (count callers, not anonymous noise) and never waits out an injected delay, and every later
  * filter that reads identity — the claims JWT authentication copies into headers — sees only
- * verified values. Rate limiting comes before faults so a limited request is answered 429 at once
- * and never waits out an injected delay; the router is always last (Envoy and gRPC both require
- * it). Filters of the security issue still to come join in this order: ext_authz and an RBAC on
- * identity after authentication (they decide on the verified identity).
+ * verified values. Client-sent claim headers are removed just before verification, which then
+ * writes the verified ones (a removal after it would drop those too). Authorization on claims,
+ * methods and paths comes right after authentication: it reads the verified payload that jwt_authn
+ * leaves in the request's metadata, and a refused caller costs no rate-limit token. Rate limiting
+ * comes before faults so a limited request is answered 429 at once and never waits out an injected
+ * delay; the router is always last (Envoy and gRPC both require it). Filters of the security issue
+ * still to come join in this order: ext_authz after the authorization (it decides on the verified
+ * identity, and a refused caller costs no call to it).
  *
  * <p>Every filter but JWT authentication is in the chain whether or not a route uses it (CORS and
  * the address rules in sidecars' outbound chains too, where no route configures them), configured
@@ -44,7 +49,8 @@ import java.util.List;
  * changes when a policy does, so Envoy never drains connections for a policy change. JWT
  * authentication cannot keep that promise: its providers live in the filter's own config, so a
  * provider change is a listener change whatever we do. It is in the chain only where a route asks
- * for a JWT, which leaves every other listener exactly as it was.
+ * for a JWT, which leaves every other listener exactly as it was; the claim-header removal goes
+ * with it.
  *
  * <p>Proxyless gRPC clients reject a non-optional filter they do not know, so they only ever get
  * filters gRPC implements: fault injection and the router.
@@ -52,7 +58,9 @@ import java.util.List;
 final class HttpFilters {
   static final String CORS = CrossOrigin.NAME;
   static final String IP_ACCESS = IpRules.NAME;
+  static final String JWT_CLAIM_HEADERS = ClaimHeaders.NAME;
   static final String JWT_AUTHN = JwtAuthn.NAME;
+  static final String AUTHORIZATION = Authorization.NAME;
   static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
   static final String FAULT = "envoy.filters.http.fault";
   static final String ROUTER = "envoy.filters.http.router";
@@ -74,9 +82,12 @@ final class HttpFilters {
       chain.add(filter(IP_ACCESS, Any.pack(IpRules.filter())));
     }
     if (kind == ProxyKind.ENVOY && jwt != null) {
+      // Client-sent claim headers go before verification writes the verified ones.
+      chain.add(filter(JWT_CLAIM_HEADERS, Any.pack(ClaimHeaders.filter())));
       chain.add(filter(JWT_AUTHN, Any.pack(JwtAuthn.filter(jwt))));
     }
     if (kind == ProxyKind.ENVOY) {
+      chain.add(filter(AUTHORIZATION, Any.pack(Authorization.filter())));
       LocalRateLimit config =
           rateLimit == null
               // No bucket and filter_enabled unset: off unless a route or host turns it on.

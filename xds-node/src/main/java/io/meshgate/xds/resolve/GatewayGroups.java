@@ -502,6 +502,9 @@ final class GatewayGroups {
           if (route.policy() != null && route.policy().ipAccess() != null) {
             port.addSource(route.policy().ipAccess().policy());
           }
+          if (route.policy() != null && route.policy().authorization() != null) {
+            port.addSource(route.policy().authorization().policy());
+          }
           if (route.policy() == null || route.policy().jwt() == null) {
             continue;
           }

@@ -17,6 +17,7 @@ import io.meshgate.config.model.SecretSpec;
 import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.config.model.SubjectAltName;
 import io.meshgate.config.model.TrafficPolicySpec;
+import io.meshgate.xds.ir.AuthorizationIr;
 import io.meshgate.xds.ir.ClusterPolicyIr;
 import io.meshgate.xds.ir.ClusterPolicyIr.UpstreamTlsIr;
 import io.meshgate.xds.ir.CorsIr;
@@ -66,6 +67,7 @@ final class Policies {
   private final Map<String, JwtPolicies.Jwt.Required> jwtByRequirement = new HashMap<>();
   private final Map<ResourceKey, CorsIr> cors;
   private final Map<ResourceKey, IpAccessPolicies.Ip> ipAccess;
+  private final Map<ResourceKey, AuthorizationIr> authorization;
 
   Policies(Context context) {
     this.context = context;
@@ -75,6 +77,7 @@ final class Policies {
     this.jwt = JwtPolicies.of(context);
     this.cors = CorsPolicies.of(context);
     this.ipAccess = IpAccessPolicies.of(context);
+    this.authorization = AuthorizationPolicies.of(context);
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -264,6 +267,12 @@ final class Policies {
   Optional<IpAccessPolicies.Ip> ipAccess(
       Resource gateway, String listener, Resource route, String ruleName) {
     return mostSpecific(ipAccess, gateway, listener, route, ruleName);
+  }
+
+  /** Who may call a route, as {@link #jwt} finds its JWT. */
+  Optional<AuthorizationIr> authorization(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(authorization, gateway, listener, route, ruleName);
   }
 
   /** One SecurityPolicy field, whole from the most specific level whose policy sets it. */

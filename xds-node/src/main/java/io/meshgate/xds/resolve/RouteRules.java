@@ -23,6 +23,7 @@ import io.meshgate.config.model.TrafficPolicySpec;
 import io.meshgate.config.model.UrlRewrite;
 import io.meshgate.config.model.ValueMatch;
 import io.meshgate.config.schema.Wire;
+import io.meshgate.xds.ir.AuthorizationIr;
 import io.meshgate.xds.ir.CorsIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.HashOnIr;
@@ -450,11 +451,17 @@ final class RouteRules {
    * What SecurityPolicies ask of a rule's routes, each field from the most specific policy that
    * sets it; null fields are unset.
    */
-  private record Security(JwtPolicies.Jwt jwt, CorsIr cors, IpAccessPolicies.Ip ip) {
-    static final Security NONE = new Security(null, null, null);
+  private record Security(
+      JwtPolicies.Jwt jwt,
+      CorsIr cors,
+      IpAccessPolicies.Ip ip,
+      AuthorizationPolicies.Authz authorization) {
+    static final Security NONE = new Security(null, null, null, null);
 
     boolean broken() {
-      return jwt instanceof JwtPolicies.Jwt.Broken || ip instanceof IpAccessPolicies.Ip.Broken;
+      return jwt instanceof JwtPolicies.Jwt.Broken
+          || ip instanceof IpAccessPolicies.Ip.Broken
+          || authorization instanceof AuthorizationPolicies.Authz.Broken;
     }
   }
 
@@ -467,10 +474,17 @@ final class RouteRules {
       return Security.NONE;
     }
     Policies policies = context.policies();
+    JwtPolicies.Jwt jwt = policies.jwt(gateway, listener, route, ruleName).orElse(null);
+    AuthorizationPolicies.Authz authorization =
+        policies
+            .authorization(gateway, listener, route, ruleName)
+            .map(a -> AuthorizationPolicies.onRoute(context, a, jwt != null))
+            .orElse(null);
     return new Security(
-        policies.jwt(gateway, listener, route, ruleName).orElse(null),
+        jwt,
         policies.cors(gateway, listener, route, ruleName).orElse(null),
-        policies.ipAccess(gateway, listener, route, ruleName).orElse(null));
+        policies.ipAccess(gateway, listener, route, ruleName).orElse(null),
+        authorization);
   }
 
   /**
@@ -505,15 +519,21 @@ final class RouteRules {
         security.ip() instanceof IpAccessPolicies.Ip.Restricted restricted
             ? restricted.access()
             : null;
+    AuthorizationIr authorization =
+        security.authorization() instanceof AuthorizationPolicies.Authz.Enforced enforced
+            ? enforced.authorization()
+            : null;
     if (idle == null
         && rateLimit == null
         && fault == null
         && requirement == null
         && security.cors() == null
-        && ipAccess == null) {
+        && ipAccess == null
+        && authorization == null) {
       return null;
     }
-    return new RoutePolicyIr(idle, rateLimit, fault, requirement, security.cors(), ipAccess);
+    return new RoutePolicyIr(
+        idle, rateLimit, fault, requirement, security.cors(), ipAccess, authorization);
   }
 
   private static Long millisOrNull(String duration) {

@@ -55,8 +55,8 @@ class GoldenOutputsTest {
             .unpack(Listener.class);
     Filter filter = listener.getFilterChains(0).getFilters(0);
     HttpConnectionManager manager = filter.getTypedConfig().unpack(HttpConnectionManager.class);
-    // (after the CORS and client-address filters, which hold no field with a rule)
-    int at = 2;
+    // (after the CORS, client-address and authorization filters, which hold no field with a rule)
+    int at = 3;
     HttpFilter rateLimit = manager.getHttpFilters(at);
     LocalRateLimit broken =
         rateLimit.getTypedConfig().unpack(LocalRateLimit.class).toBuilder()
@@ -85,7 +85,7 @@ class GoldenOutputsTest {
         .extracting(PgvViolation::path, PgvViolation::rule)
         .containsExactly(
             tuple(
-                "filter_chains[0].filters[0].typed_config.http_filters[2].typed_config.stat_prefix",
+                "filter_chains[0].filters[0].typed_config.http_filters[3].typed_config.stat_prefix",
                 "string.min_len"));
   }
 
