@@ -50,11 +50,15 @@ public record FilterChainIr(
      * @param rateLimit a token bucket shared by every request of the chain (from a TrafficPolicy on
      *     the Gateway); null: none
      * @param jwt the JWT providers and requirements the route table's routes name; null: none
+     * @param xffTrustedHops how many proxies in front append to X-Forwarded-For, all trusted: the
+     *     client's address is that many entries from the right; null: the TCP peer is the client
      */
-    record Http(String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) implements Target {
+    record Http(
+        String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt, Integer xffTrustedHops)
+        implements Target {
       /** Without JWT authentication. */
       public Http(String routeTable, LocalRateLimitIr rateLimit) {
-        this(routeTable, rateLimit, null);
+        this(routeTable, rateLimit, null, null);
       }
 
       public Http {

@@ -264,7 +264,10 @@ final class GatewayGroups {
                   List.of(),
                   List.of(),
                   new FilterChainIr.Target.Http(
-                      name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(hosts))));
+                      name,
+                      policies.gatewayRateLimit(gateway.key(), null),
+                      jwtAuthn(hosts),
+                      ClientAddresses.trustedHopsOfHttpPort(gateway, port.number))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -321,7 +324,10 @@ final class GatewayGroups {
               serverNames(listener.hostname()),
               certs,
               new FilterChainIr.Target.Http(
-                  name, policies.gatewayRateLimit(gateway.key(), null), jwtAuthn(virtualHosts)));
+                  name,
+                  policies.gatewayRateLimit(gateway.key(), null),
+                  jwtAuthn(virtualHosts),
+                  ClientAddresses.trustedHops(gateway, listener.name())));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);

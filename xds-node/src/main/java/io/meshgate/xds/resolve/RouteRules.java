@@ -480,11 +480,17 @@ final class RouteRules {
             .authorization(gateway, listener, route, ruleName)
             .map(a -> AuthorizationPolicies.onRoute(context, a, jwt != null))
             .orElse(null);
+    IpAccessPolicies.Ip ip = policies.ipAccess(gateway, listener, route, ruleName).orElse(null);
+    // Behind trusted proxies the client is the address they wrote into X-Forwarded-For: the
+    // listener's connection manager then sets use_remote_address and xff_num_trusted_hops.
+    if (ip instanceof IpAccessPolicies.Ip.Restricted restricted
+        && ClientAddresses.trustedHops(gateway, listener) != null) {
+      ip =
+          new IpAccessPolicies.Ip.Restricted(
+              restricted.access().matching(IpAccessIr.ClientAddress.FORWARDED));
+    }
     return new Security(
-        jwt,
-        policies.cors(gateway, listener, route, ruleName).orElse(null),
-        policies.ipAccess(gateway, listener, route, ruleName).orElse(null),
-        authorization);
+        jwt, policies.cors(gateway, listener, route, ruleName).orElse(null), ip, authorization);
   }
 
   /**
