@@ -32,8 +32,8 @@ import java.util.List;
  */
 final class IpRules {
   /**
-   * The filter's name in the chain: not {@code envoy.filters.http.rbac}, which stays free for an
-   * RBAC on verified identity, after JWT authentication.
+   * The filter's name in the chain: not {@code envoy.filters.http.rbac}, which is the RBAC on
+   * verified identity after JWT authentication ({@link Authorization}).
    */
   static final String NAME = "meshgate.ip_access";
 

@@ -39,9 +39,13 @@ import java.util.TreeMap;
  * clusters their key sets are fetched through, or — when a provider cannot be translated — broken.
  * A broken policy fails closed: the routes it governs answer 500 (RouteRules), never unchecked.
  *
- * <p>config-store's validation already holds the URL to {@code https://…} and provider names to one
- * per policy; what is left here is what a pattern cannot say: the URL must parse with a host Envoy
- * can resolve and a port in range.
+ * <p>config-store's validation already holds the URL to {@code https://…}, provider names to one
+ * per policy and each provider to exactly one key set; what is left here is what a pattern cannot
+ * say: the URL must parse with a host Envoy can resolve and a port in range, a CA named for it must
+ * be a Secret with a {@code ca.crt}, and a local key set must be in its Secret and be a JWKS.
+ *
+ * <p>Each requirement also lists the headers its providers write claims to: the routes it governs
+ * remove those from the client's request before verification (envoy.ClaimHeaders).
  */
 final class JwtPolicies {
   /** The Secret data key a {@code localJWKS} reads when it names none. */
