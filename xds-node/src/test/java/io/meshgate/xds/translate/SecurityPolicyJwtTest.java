@@ -334,6 +334,55 @@ class SecurityPolicyJwtTest {
     assertThat(httpFilters(gateway(translated))).contains("envoy.filters.http.rbac");
   }
 
+  @Test
+  void theClaimsAndClientAddressIrReadsBackAsTheSameIr() {
+    for (String golden :
+        List.of("gateway-jwt-claims-authorization", "gateway-client-ip-behind-proxy")) {
+      // given a golden case's IR: authorization rules, inline key sets, token sources, hops
+      ResolvedIr ir =
+          Cases.resolve(
+              GoldenFiles.read(EnvoyGoldenTest.ROOT.resolve(golden).resolve("input.yaml")));
+
+      // when
+      String yaml = Cases.irYaml(ir);
+
+      // then
+      assertThat(Cases.readIr(yaml).groups())
+          .as(golden)
+          .isEqualTo(ir.groups().stream().map(Cases::withoutOwner).toList());
+    }
+  }
+
+  @Test
+  void aMissingCaForTheKeySetFailsClosed() throws Exception {
+    // given a CA Secret that does not exist
+    String yaml =
+        GATEWAY_AND_ROUTE
+            + routePolicy(
+                """
+                jwt:
+                  providers:
+                    - name: corp
+                      remoteJWKS:
+                        uri: https://login.example.com/jwks
+                        caCertificateRefs: [{kind: Secret, name: corp-ca}]
+                """);
+
+    // when
+    Cases.Translated translated = Cases.translate(yaml);
+
+    // then the route answers 500 rather than trusting some other CA
+    assertThat(shopRoute(gateway(translated)).getDirectResponse().getStatus()).isEqualTo(500);
+    assertThat(translated.ir().problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.path())
+                  .isEqualTo("/spec/jwt/providers/0/remoteJWKS/caCertificateRefs/0");
+              assertThat(p.reason()).isEqualTo(ProblemReason.INVALID_CA_CERTIFICATE_REF);
+            });
+  }
+
   private static JwtAuthentication jwtFilter(GroupResources group) throws Exception {
     Listener listener = unpack(group.listeners(), Listener.class).get(0);
     return listener
