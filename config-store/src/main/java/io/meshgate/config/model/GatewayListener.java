@@ -23,7 +23,10 @@ public record GatewayListener(
         ListenerProtocol protocol,
     @Doc("Required for HTTPS and TLS; not allowed for HTTP and TCP.") ListenerTls tls,
     @Doc("Which routes may attach; default: routes of the Gateway's namespace.")
-        AllowedRoutes allowedRoutes) {
+        AllowedRoutes allowedRoutes,
+    @Doc(
+            "HTTP and HTTPS: trust X-Forwarded-For from proxies in front; HTTP listeners on one port must agree. Default: the TCP peer is the client.")
+        ClientIpDetection clientIPDetection) {
   public GatewayListener {
     requireNonNull(name, "name");
     requireNonNull(port, "port");

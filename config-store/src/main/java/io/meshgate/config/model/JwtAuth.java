@@ -7,7 +7,10 @@ import java.util.List;
 
 /** Requests must carry a JWT valid for one of the providers. */
 @Doc("Requests must carry a JWT valid for one of the providers.")
-public record JwtAuth(@Required @Size(min = 1, max = 4) List<JwtProvider> providers) {
+public record JwtAuth(
+    @Required @Size(min = 1, max = 4) List<JwtProvider> providers,
+    @Doc("A request without a token passes unverified; a token that fails is still refused.")
+        Boolean allowMissing) {
   public JwtAuth {
     providers = Copies.list(providers);
   }

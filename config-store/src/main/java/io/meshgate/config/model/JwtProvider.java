@@ -8,19 +8,25 @@ import io.meshgate.config.model.Constraint.Required;
 import io.meshgate.config.model.Constraint.Size;
 import java.util.List;
 
-/** A JWT issuer with its remote key set. */
-@Doc("A JWT issuer with its remote key set.")
+/** A JWT issuer: its key set (remote or local, exactly one), and where its tokens are read. */
+@Doc(
+    "A JWT issuer: its key set (remoteJWKS or localJWKS, exactly one), and where its tokens are read.")
 public record JwtProvider(
     @Required @Pattern(value = Patterns.NAME, maxLength = 253) String name,
     @Size(min = 1, max = 1024) String issuer,
     @Size(max = 16) List<String> audiences,
-    @Required RemoteJwks remoteJWKS,
+    @Doc("The key set fetched by URL; or use localJWKS.") RemoteJwks remoteJWKS,
     @Size(max = 16) List<ClaimToHeader> claimToHeaders,
-    @Doc("Keep the token on the forwarded request.") Boolean forward) {
+    @Doc("Keep the token on the forwarded request.") Boolean forward,
+    @Doc("A key set (JSON) in a Secret's data; key defaults to jwks. A key set is public.")
+        SecretRef localJWKS,
+    @Pattern(Patterns.DURATION) @Doc("Tolerance for exp and nbf, whole seconds; default 60s.")
+        String clockSkew,
+    @Doc("Where the token is read; default: Authorization Bearer, then access_token param.")
+        JwtExtractFrom extractFrom) {
   public JwtProvider {
     requireNonNull(name, "name");
     audiences = Copies.list(audiences);
-    requireNonNull(remoteJWKS, "remoteJWKS");
     claimToHeaders = Copies.list(claimToHeaders);
   }
 }

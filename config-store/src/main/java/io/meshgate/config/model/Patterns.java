@@ -61,6 +61,9 @@ public final class Patterns {
   /** A Secret data key. */
   public static final String SECRET_KEY = "^[-._a-zA-Z0-9]+$";
 
+  /** An OAuth scope token (RFC 6749 section 3.3): printable ASCII but space, quote, backslash. */
+  public static final String SCOPE = "^[!#-\\[\\]-~]+$";
+
   /** A CIDR block, IPv4 or IPv6 (the address itself is checked in Java). */
   public static final String CIDR = "^[0-9a-fA-F:.]+/[0-9]{1,3}$";
 }

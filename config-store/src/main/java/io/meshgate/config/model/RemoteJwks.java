@@ -5,13 +5,20 @@ import static java.util.Objects.requireNonNull;
 import io.meshgate.config.model.Constraint.Doc;
 import io.meshgate.config.model.Constraint.Pattern;
 import io.meshgate.config.model.Constraint.Required;
+import io.meshgate.config.model.Constraint.Size;
+import java.util.List;
 
 /** Where the issuer publishes its keys. */
 @Doc("Where the issuer publishes its keys.")
 public record RemoteJwks(
     @Required @Pattern(value = Patterns.HTTPS_URL, maxLength = 1024) String uri,
-    @Pattern(Patterns.DURATION) String cacheDuration) {
+    @Pattern(Patterns.DURATION) String cacheDuration,
+    @Size(max = 8)
+        @Doc(
+            "Secrets holding ca.crt the key set's server must chain to; default: the host's CA bundle.")
+        List<ObjectRef> caCertificateRefs) {
   public RemoteJwks {
     requireNonNull(uri, "uri");
+    caCertificateRefs = Copies.list(caCertificateRefs);
   }
 }

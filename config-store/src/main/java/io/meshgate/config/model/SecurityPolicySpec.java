@@ -16,7 +16,8 @@ public record SecurityPolicySpec(
     HmacAuth hmac,
     ExtAuth extAuth,
     CorsPolicy cors,
-    IpAccess ipAccess)
+    IpAccess ipAccess,
+    Authorization authorization)
     implements Spec {
   public SecurityPolicySpec {
     targetRefs = Copies.list(targetRefs);

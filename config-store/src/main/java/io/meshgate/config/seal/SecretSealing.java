@@ -97,7 +97,8 @@ public final class SecretSealing {
 
   private static void put(
       String key, byte[] value, Map<String, String> publicData, Map<String, byte[]> privateData) {
-    if (PUBLIC_KEYS.contains(key)) {
+    // A JWT key set (jwks, *.jwks) holds public keys only.
+    if (PUBLIC_KEYS.contains(key) || key.equals("jwks") || key.endsWith(".jwks")) {
       publicData.put(key, Base64.getEncoder().encodeToString(value));
     } else {
       privateData.put(key, value);

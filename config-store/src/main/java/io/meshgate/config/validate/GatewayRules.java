@@ -1,5 +1,6 @@
 package io.meshgate.config.validate;
 
+import io.meshgate.config.model.ClientIpDetection;
 import io.meshgate.config.model.FromNamespaces;
 import io.meshgate.config.model.GatewayListener;
 import io.meshgate.config.model.GatewaySpec;
@@ -12,6 +13,7 @@ import io.meshgate.config.model.TlsMode;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /** Listener names, port sharing, and TLS settings that fit the protocol. */
 final class GatewayRules {
@@ -59,6 +61,29 @@ final class GatewayRules {
                 + listeners.get(portOwner).protocol()
                 + "); HTTP, HTTPS/TLS and TCP listeners cannot share a port",
             listener.protocol());
+      }
+      if (listener.clientIPDetection() != null
+          && listener.protocol() != ListenerProtocol.HTTP
+          && listener.protocol() != ListenerProtocol.HTTPS) {
+        problems.add(
+            at + "/clientIPDetection",
+            "only for HTTP and HTTPS listeners (X-Forwarded-For is an HTTP header)",
+            null);
+      }
+      if (portOwner != null
+          && listener.protocol() == ListenerProtocol.HTTP
+          && listeners.get(portOwner).protocol() == ListenerProtocol.HTTP
+          && !Objects.equals(
+              hops(listeners.get(portOwner).clientIPDetection()),
+              hops(listener.clientIPDetection()))) {
+        problems.add(
+            at + "/clientIPDetection",
+            "HTTP listeners on port "
+                + listener.port()
+                + " share one connection manager and must trust the same proxies (differs from "
+                + problems.item("/spec/listeners/" + portOwner)
+                + ")",
+            null);
       }
       if (listener.hostname() != null && Addresses.looksLikeIp(listener.hostname())) {
         problems.add(
@@ -165,5 +190,10 @@ final class GatewayRules {
     } else {
       problems.add(at + "/kind", "must be Secret, or File with group meshgate.io", ref.kind());
     }
+  }
+
+  /** The trusted hops a listener states; null when it trusts no X-Forwarded-For. */
+  private static Integer hops(ClientIpDetection detection) {
+    return detection == null ? null : detection.xForwardedFor().numTrustedHops();
   }
 }

@@ -32,7 +32,7 @@ public final class PlaintextSecrets {
       List<String> names = new ArrayList<>();
       data.fieldNames().forEachRemaining(names::add);
       for (String name : names) {
-        if (!SecretRules.PUBLIC_KEYS.contains(name)) {
+        if (!SecretRules.isPublic(name)) {
           data.remove(name);
           removed.add("/data/" + name.replace("~", "~0").replace("/", "~1"));
         }

@@ -1,6 +1,8 @@
 package io.meshgate.config.validate;
 
 import io.meshgate.config.model.ApiKeyAuth;
+import io.meshgate.config.model.Authorization;
+import io.meshgate.config.model.AuthorizationRule;
 import io.meshgate.config.model.BackendTlsPolicySpec;
 import io.meshgate.config.model.BackendTlsValidation;
 import io.meshgate.config.model.ConsistentHash;
@@ -11,6 +13,8 @@ import io.meshgate.config.model.HealthCheck;
 import io.meshgate.config.model.HealthCheckType;
 import io.meshgate.config.model.HttpPathMatch;
 import io.meshgate.config.model.IpAccess;
+import io.meshgate.config.model.JwtExtractFrom;
+import io.meshgate.config.model.JwtProvider;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.LoadBalancer;
 import io.meshgate.config.model.LoadBalancerType;
@@ -174,18 +178,34 @@ final class PolicyRules {
             policy.hmac(),
             policy.extAuth(),
             policy.cors(),
-            policy.ipAccess())
+            policy.ipAccess(),
+            policy.authorization())
         .stream()
         .allMatch(Objects::isNull)) {
       problems.add(
           "/spec",
-          "a SecurityPolicy sets nothing: add jwt, oidc, apiKeyAuth, basicAuth, hmac, extAuth, cors or ipAccess",
+          "a SecurityPolicy sets nothing: add jwt, oidc, apiKeyAuth, basicAuth, hmac, extAuth, cors, ipAccess or authorization",
           null);
     }
     if (policy.jwt() != null) {
       Map<String, Integer> names = new HashMap<>();
       for (int i = 0; i < policy.jwt().providers().size(); i++) {
-        String name = policy.jwt().providers().get(i).name();
+        JwtProvider provider = policy.jwt().providers().get(i);
+        String name = provider.name();
+        String at = "/spec/jwt/providers/" + i;
+        SpecRules.exactlyOne(
+            at,
+            "a provider",
+            List.of("remoteJWKS", "localJWKS"),
+            Arrays.asList(provider.remoteJWKS(), provider.localJWKS()),
+            problems);
+        JwtExtractFrom from = provider.extractFrom();
+        if (from != null
+            && from.headers().isEmpty()
+            && from.params().isEmpty()
+            && from.cookies().isEmpty()) {
+          problems.add(at + "/extractFrom", "needs headers, params or cookies", null);
+        }
         Integer first = names.putIfAbsent(name, i);
         if (first != null) {
           problems.add(
@@ -211,6 +231,9 @@ final class PolicyRules {
           List.of("header", "query"),
           Arrays.asList(apiKey.header(), apiKey.query()),
           problems);
+    }
+    if (policy.authorization() != null) {
+      checkAuthorization(policy.authorization(), problems);
     }
     IpAccess ip = policy.ipAccess();
     if (ip != null) {
@@ -316,6 +339,45 @@ final class PolicyRules {
           "/spec/oidc/logoutPath",
           "must differ from the redirect URL's path (" + callbackPath + ")",
           logout);
+    }
+  }
+
+  private static void checkAuthorization(Authorization authorization, Problems problems) {
+    Map<String, Integer> names = new HashMap<>();
+    for (int i = 0; i < authorization.rules().size(); i++) {
+      AuthorizationRule rule = authorization.rules().get(i);
+      String at = "/spec/authorization/rules/" + i;
+      Integer first = names.putIfAbsent(rule.name(), i);
+      if (first != null) {
+        problems.add(
+            at + "/name",
+            "duplicate rule name (also "
+                + problems.item("/spec/authorization/rules/" + first)
+                + ")",
+            rule.name());
+      }
+      if (rule.principal() != null
+          && rule.principal().jwt().claims().isEmpty()
+          && rule.principal().jwt().scopes().isEmpty()) {
+        problems.add(at + "/principal/jwt", "needs claims or scopes", null);
+      }
+      if (rule.operation() != null) {
+        checkPaths(rule.operation(), at + "/operation/paths/", problems);
+      }
+    }
+  }
+
+  private static void checkPaths(PermissionOperation to, String at, Problems problems) {
+    for (int i = 0; i < to.paths().size(); i++) {
+      HttpPathMatch path = to.paths().get(i);
+      if (path.type() == PathMatchType.REGULAR_EXPRESSION) {
+        problems.add(
+            at + i + "/type",
+            "RegularExpression is not supported here (expected: Exact or PathPrefix)",
+            "RegularExpression");
+      } else if (!path.value().startsWith("/")) {
+        problems.add(at + i + "/value", "must start with /", path.value());
+      }
     }
   }
 

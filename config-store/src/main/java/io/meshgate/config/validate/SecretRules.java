@@ -17,6 +17,19 @@ final class SecretRules {
   /** The only values a Secret may carry in plain form: they are public. */
   static final Set<String> PUBLIC_KEYS = Set.of("tls.crt", "ca.crt");
 
+  /**
+   * Whether a data key is public: a certificate, or a JWT key set ({@code jwks}, {@code *.jwks}),
+   * which holds public keys only.
+   */
+  static boolean isPublic(String key) {
+    return PUBLIC_KEYS.contains(key) || isKeySet(key);
+  }
+
+  /** A JWT key set's key: {@code jwks} or {@code <name>.jwks}; its value is JSON, not PEM. */
+  static boolean isKeySet(String key) {
+    return key.equals("jwks") || key.endsWith(".jwks");
+  }
+
   private static final String HOW_TO_SEAL =
       "seal the Secret with 'meshgate seal -f FILE' and apply its output";
 
@@ -33,12 +46,12 @@ final class SecretRules {
       data.fieldNames()
           .forEachRemaining(
               key -> {
-                if (!PUBLIC_KEYS.contains(key)) {
+                if (!isPublic(key)) {
                   problems.add(
                       "/data/" + pointerSegment(key),
                       "'"
                           + key
-                          + "' is private and must be sealed (only tls.crt and ca.crt may be plain); "
+                          + "' is private and must be sealed (only tls.crt, ca.crt and JWT key sets jwks or *.jwks may be plain); "
                           + HOW_TO_SEAL,
                       null);
                 }
@@ -51,7 +64,7 @@ final class SecretRules {
     for (Map.Entry<String, String> entry : secret.data().entrySet()) {
       String at = "/data/" + pointerSegment(entry.getKey());
       byte[] decoded = base64(entry.getValue(), at, problems);
-      if (decoded != null && !certificates(decoded)) {
+      if (decoded != null && !isKeySet(entry.getKey()) && !certificates(decoded)) {
         problems.add(at, "must be base64 of PEM certificates", null);
       }
     }

@@ -86,6 +86,10 @@ public final class ReferenceDoc {
   private static final Map<String, String> PATTERN_MEANINGS =
       Map.ofEntries(
           Map.entry(
+              "SCOPE",
+              "An OAuth scope (RFC 6749 section 3.3): printable ASCII without spaces, `\"` or `\\`:"
+                  + " `orders:write`."),
+          Map.entry(
               "NAME",
               "RFC 1123 subdomain: lowercase letters, digits, `-` and `.`, starting and ending with a"
                   + " letter or digit. Resource names, listener and rule names."),

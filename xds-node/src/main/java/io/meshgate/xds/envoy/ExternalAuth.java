@@ -30,10 +30,9 @@ final class ExternalAuth {
   static final String NAME = "envoy.filters.http.ext_authz";
 
   /**
-   * Where jwt_authn writes a verified token's payload, for a gRPC service to decide on identity.
-   * jwt_authn writes it only for providers with {@code payload_in_metadata}, which meshgate does
-   * not set yet: until it does, the service sees no payload here (it still gets the Authorization
-   * header).
+   * Where jwt_authn writes a verified token's payload (every provider has {@code
+   * payload_in_metadata: jwt_payload}), for a gRPC service to decide on identity: the check's
+   * {@code metadata_context} carries it under this namespace.
    */
   static final String JWT_METADATA = JwtAuthn.NAME;
 

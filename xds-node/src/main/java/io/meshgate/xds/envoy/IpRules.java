@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute;
 import io.meshgate.xds.ir.IpAccessIr;
 import io.meshgate.xds.ir.IpAccessIr.CidrIr;
+import io.meshgate.xds.ir.IpAccessIr.ClientAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,13 +24,16 @@ import java.util.List;
  * the same with a second filter in every chain and a second per-route config to keep in step.
  *
  * <p>The address is the TCP peer's ({@code direct_remote_ip}), never one read from {@code
- * X-Forwarded-For}: meshgate's connection managers do not set {@code use_remote_address}, so
- * Envoy's {@code remote_ip} would be the rightmost X-Forwarded-For entry, which any client writes.
+ * X-Forwarded-For}: without {@code use_remote_address} Envoy's {@code remote_ip} would be the
+ * rightmost X-Forwarded-For entry, which any client writes. Only on a listener that states its
+ * trusted proxies ({@code clientIPDetection}), whose connection manager then sets {@code
+ * use_remote_address} and {@code xff_num_trusted_hops}, is it {@code remote_ip}: the entry the
+ * trusted proxies wrote.
  */
 final class IpRules {
   /**
-   * The filter's name in the chain: not {@code envoy.filters.http.rbac}, which stays free for an
-   * RBAC on verified identity, after JWT authentication.
+   * The filter's name in the chain: not {@code envoy.filters.http.rbac}, which is the RBAC on
+   * verified identity after JWT authentication ({@link Authorization}).
    */
   static final String NAME = "meshgate.ip_access";
 
@@ -44,10 +48,10 @@ final class IpRules {
   static RBACPerRoute perRoute(IpAccessIr access) {
     List<Principal> parts = new ArrayList<>();
     if (!access.allow().isEmpty()) {
-      parts.add(anyOf(access.allow()));
+      parts.add(anyOf(access.allow(), access.client()));
     }
     if (!access.deny().isEmpty()) {
-      parts.add(Principal.newBuilder().setNotId(anyOf(access.deny())).build());
+      parts.add(Principal.newBuilder().setNotId(anyOf(access.deny(), access.client())).build());
     }
     Principal principal =
         switch (parts.size()) {
@@ -72,15 +76,18 @@ final class IpRules {
         .build();
   }
 
-  private static Principal anyOf(List<CidrIr> blocks) {
+  private static Principal anyOf(List<CidrIr> blocks, ClientAddress client) {
     Principal.Set.Builder set = Principal.Set.newBuilder();
     for (CidrIr block : blocks) {
+      CidrRange range =
+          CidrRange.newBuilder()
+              .setAddressPrefix(block.address())
+              .setPrefixLen(UInt32Value.of(block.prefixLength()))
+              .build();
       set.addIds(
-          Principal.newBuilder()
-              .setDirectRemoteIp(
-                  CidrRange.newBuilder()
-                      .setAddressPrefix(block.address())
-                      .setPrefixLen(UInt32Value.of(block.prefixLength()))));
+          client == ClientAddress.FORWARDED
+              ? Principal.newBuilder().setRemoteIp(range)
+              : Principal.newBuilder().setDirectRemoteIp(range));
     }
     return blocks.size() == 1 ? set.getIds(0) : Principal.newBuilder().setOrIds(set).build();
   }

@@ -1,10 +1,13 @@
 package io.meshgate.xds.envoy;
 
+import com.google.protobuf.Empty;
 import com.google.protobuf.util.Durations;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HttpUri;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwksAsyncFetch;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtClaimToHeader;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtHeader;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementOrList;
@@ -26,6 +29,18 @@ import io.meshgate.xds.ir.JwtRequirementIr;
  */
 final class JwtAuthn {
   static final String NAME = "envoy.filters.http.jwt_authn";
+
+  /**
+   * Where every provider writes a verified token's payload in the request's dynamic metadata (under
+   * the filter's name): the RBAC filter on identity matches claims there.
+   */
+  static final String PAYLOAD_METADATA = "jwt_payload";
+
+  /**
+   * The claim that holds a token's scopes as one space-delimited string (RFC 8693 section 4.2),
+   * written to the metadata as a list so that a scope is matched as a whole word.
+   */
+  static final String SCOPE_CLAIM = "scope";
 
   /** How long a key set fetch may take; then the request is refused (401) and retried later. */
   private static final long JWKS_TIMEOUT_MILLIS = 5_000;
@@ -49,27 +64,45 @@ final class JwtAuthn {
   }
 
   private static JwtProvider provider(JwtProviderIr provider) {
-    RemoteJwks.Builder jwks =
-        RemoteJwks.newBuilder()
-            .setHttpUri(
-                HttpUri.newBuilder()
-                    .setUri(provider.jwksUri())
-                    .setCluster(provider.jwksCluster())
-                    .setTimeout(Durations.fromMillis(JWKS_TIMEOUT_MILLIS)))
-            // Fetched when the listener starts, not by the first request; fast_listener: the
-            // listener does not wait for it, so an issuer that is down never holds back a config
-            // update (its routes answer 401 until the keys arrive).
-            .setAsyncFetch(JwksAsyncFetch.newBuilder().setFastListener(true));
-    if (provider.cacheDurationMillis() != null) {
-      jwks.setCacheDuration(Durations.fromMillis(provider.cacheDurationMillis()));
-    }
     JwtProvider.Builder builder =
         JwtProvider.newBuilder()
             .addAllAudiences(provider.audiences())
-            .setRemoteJwks(jwks)
-            .setForward(provider.forward());
+            .setForward(provider.forward())
+            .setPayloadInMetadata(PAYLOAD_METADATA)
+            .setNormalizePayloadInMetadata(
+                JwtProvider.NormalizePayload.newBuilder().addSpaceDelimitedClaims(SCOPE_CLAIM));
+    if (provider.localJwks() != null) {
+      builder.setLocalJwks(DataSource.newBuilder().setInlineString(provider.localJwks()));
+    } else {
+      RemoteJwks.Builder jwks =
+          RemoteJwks.newBuilder()
+              .setHttpUri(
+                  HttpUri.newBuilder()
+                      .setUri(provider.jwksUri())
+                      .setCluster(provider.jwksCluster())
+                      .setTimeout(Durations.fromMillis(JWKS_TIMEOUT_MILLIS)))
+              // Fetched when the listener starts, not by the first request; fast_listener: the
+              // listener does not wait for it, so an issuer that is down never holds back a config
+              // update (its routes answer 401 until the keys arrive).
+              .setAsyncFetch(JwksAsyncFetch.newBuilder().setFastListener(true));
+      if (provider.cacheDurationMillis() != null) {
+        jwks.setCacheDuration(Durations.fromMillis(provider.cacheDurationMillis()));
+      }
+      builder.setRemoteJwks(jwks);
+    }
     if (provider.issuer() != null) {
       builder.setIssuer(provider.issuer());
+    }
+    if (provider.clockSkewSeconds() != null) {
+      builder.setClockSkewSeconds(provider.clockSkewSeconds());
+    }
+    if (provider.from() != null) {
+      for (JwtProviderIr.HeaderSourceIr header : provider.from().headers()) {
+        builder.addFromHeaders(
+            JwtHeader.newBuilder().setName(header.name()).setValuePrefix(header.valuePrefix()));
+      }
+      builder.addAllFromParams(provider.from().params());
+      builder.addAllFromCookies(provider.from().cookies());
     }
     for (JwtProviderIr.ClaimToHeaderIr claim : provider.claimToHeaders()) {
       builder.addClaimToHeaders(
@@ -78,15 +111,23 @@ final class JwtAuthn {
     return builder.build();
   }
 
-  /** One provider by name; several as "any of" (Envoy's or-list takes two or more). */
+  /**
+   * One provider by name; several as "any of" (Envoy's or-list takes two or more). With {@code
+   * allowMissing}, {@code allow_missing} joins the or-list: a request without a token passes, one
+   * whose token fails is refused. Not {@code allow_missing_or_failed}, which would pass a forged or
+   * expired token on as if there were none.
+   */
   private static JwtRequirement requirement(JwtRequirementIr requirement) {
-    if (requirement.providers().size() == 1) {
+    if (requirement.providers().size() == 1 && !requirement.allowMissing()) {
       return JwtRequirement.newBuilder().setProviderName(requirement.providers().get(0)).build();
     }
     JwtRequirementOrList.Builder any = JwtRequirementOrList.newBuilder();
     requirement
         .providers()
         .forEach(p -> any.addRequirements(JwtRequirement.newBuilder().setProviderName(p)));
+    if (requirement.allowMissing()) {
+      any.addRequirements(JwtRequirement.newBuilder().setAllowMissing(Empty.getDefaultInstance()));
+    }
     return JwtRequirement.newBuilder().setRequiresAny(any).build();
   }
 }

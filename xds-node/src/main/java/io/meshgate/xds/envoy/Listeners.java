@@ -1,6 +1,7 @@
 package io.meshgate.xds.envoy;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
@@ -97,16 +98,25 @@ final class Listeners {
                   Any.pack(DownstreamTlsContext.newBuilder().setCommonTlsContext(common).build())));
     }
     if (chain.target() instanceof FilterChainIr.Target.Http target) {
-      HttpConnectionManager hcm =
+      HttpConnectionManager.Builder trusting =
           connectionManager(
-                  chain.name(),
-                  target.routeTable(),
-                  kind,
-                  target.rateLimit(),
-                  target.jwt(),
-                  target.extAuth(),
-                  target.oauth2())
-              .toBuilder()
+              chain.name(),
+              target.routeTable(),
+              kind,
+              target.rateLimit(),
+              target.jwt(),
+              target.extAuth(),
+              target.oauth2())
+              .toBuilder();
+      if (target.xffTrustedHops() != null) {
+        // The client (remote_ip) is the entry that many from the right of X-Forwarded-For as it
+        // arrives: the one the trusted proxies wrote. Envoy appends the TCP peer when forwarding.
+        trusting
+            .setUseRemoteAddress(BoolValue.of(true))
+            .setXffNumTrustedHops(target.xffTrustedHops());
+      }
+      HttpConnectionManager hcm =
+          trusting
               // Hosts are matched without their port: "shop.example.com:8080" reaches
               // "shop.example.com".
               .setStripAnyHostPort(true)

@@ -115,6 +115,14 @@ final class Routes {
     if (policy != null && policy.jwt() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(
           HttpFilters.JWT_AUTHN, Any.pack(JwtAuthn.perRoute(policy.jwt())));
+      if (!policy.jwt().claimHeaders().isEmpty()) {
+        builder.putTypedPerFilterConfig(
+            HttpFilters.JWT_CLAIM_HEADERS, Any.pack(ClaimHeaders.perRoute(policy.jwt())));
+      }
+    }
+    if (policy != null && policy.authorization() != null && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(
+          HttpFilters.AUTHORIZATION, Any.pack(Authorization.perRoute(policy.authorization())));
     }
     if (policy != null
         && policy.extAuth() instanceof ExtAuthRouteIr.Check check

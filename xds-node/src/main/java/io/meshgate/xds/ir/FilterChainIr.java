@@ -53,22 +53,25 @@ public record FilterChainIr(
      * @param extAuth the external authorization services the route table's routes name, sorted by
      *     name; empty: none
      * @param oauth2 the OIDC logins the route table's routes enable, by filter name
+     * @param xffTrustedHops how many proxies in front append to X-Forwarded-For, all trusted: the
+     *     client's address is that many entries from the right; null: the TCP peer is the client
      */
     record Http(
         String routeTable,
         LocalRateLimitIr rateLimit,
         JwtAuthnIr jwt,
         List<ExtAuthIr> extAuth,
-        List<OAuth2Ir> oauth2)
+        List<OAuth2Ir> oauth2,
+        Integer xffTrustedHops)
         implements Target {
       /** Without JWT authentication. */
       public Http(String routeTable, LocalRateLimitIr rateLimit) {
         this(routeTable, rateLimit, null);
       }
 
-      /** Without external authorization or OIDC logins. */
+      /** Without external authorization, OIDC logins or trusted proxies. */
       public Http(String routeTable, LocalRateLimitIr rateLimit, JwtAuthnIr jwt) {
-        this(routeTable, rateLimit, jwt, List.of(), List.of());
+        this(routeTable, rateLimit, jwt, List.of(), List.of(), null);
       }
 
       public Http {

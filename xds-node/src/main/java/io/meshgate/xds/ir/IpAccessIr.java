@@ -13,8 +13,11 @@ import java.util.List;
  * @param allow CIDR blocks, sorted, without duplicates; empty: every address not denied
  * @param deny CIDR blocks, sorted, without duplicates
  * @param policy the SecurityPolicy it comes from
+ * @param client which address is the client's: the TCP peer's, or the one trusted proxies wrote
+ *     into X-Forwarded-For (on a listener with {@code clientIPDetection})
  */
-public record IpAccessIr(List<CidrIr> allow, List<CidrIr> deny, SourceRef policy) {
+public record IpAccessIr(
+    List<CidrIr> allow, List<CidrIr> deny, SourceRef policy, ClientAddress client) {
   private static final Comparator<CidrIr> ORDER =
       Comparator.comparing(CidrIr::address).thenComparingInt(CidrIr::prefixLength);
 
@@ -22,6 +25,25 @@ public record IpAccessIr(List<CidrIr> allow, List<CidrIr> deny, SourceRef policy
     allow = Lists.copy(allow).stream().distinct().sorted(ORDER).toList();
     deny = Lists.copy(deny).stream().distinct().sorted(ORDER).toList();
     requireNonNull(policy, "policy");
+    requireNonNull(client, "client");
+  }
+
+  /** The TCP peer's address is the client's. */
+  public IpAccessIr(List<CidrIr> allow, List<CidrIr> deny, SourceRef policy) {
+    this(allow, deny, policy, ClientAddress.CONNECTION);
+  }
+
+  /** The same blocks, matched against {@code client}. */
+  public IpAccessIr matching(ClientAddress client) {
+    return new IpAccessIr(allow, deny, policy, client);
+  }
+
+  /** Which address is the client's. */
+  public enum ClientAddress {
+    /** The TCP peer's (or the one a PROXY-protocol header gave). */
+    CONNECTION,
+    /** The one trusted proxies in front wrote into X-Forwarded-For. */
+    FORWARDED
   }
 
   /** A CIDR block: an address with no bits set past {@code prefixLength}. */

@@ -5,17 +5,23 @@ import static java.util.Objects.requireNonNull;
 import java.util.List;
 
 /**
- * A JWT issuer as one HTTP connection manager verifies it: tokens signed by keys of its remote key
- * set (JWKS), fetched through a cluster of their own.
+ * A JWT issuer as one HTTP connection manager verifies it: tokens signed by keys of its key set
+ * (JWKS), fetched by URL through a cluster of their own, or given inline (exactly one).
  *
  * @param name {@code <namespace>/<policy>/<provider>}, unique in the group
  * @param issuer the {@code iss} a token must carry; null: any
  * @param audiences one of these must be in the token's {@code aud}; empty: any
- * @param jwksUri the key set's URL
- * @param jwksCluster the {@link DnsClusterIr} the keys are fetched through
+ * @param jwksUri the key set's URL; null with {@code localJwks}
+ * @param jwksCluster the {@link DnsClusterIr} the keys are fetched through; null with {@code
+ *     localJwks}
  * @param cacheDurationMillis how long fetched keys are kept; null: Envoy's default (10 minutes)
  * @param claimToHeaders verified claims copied into request headers
  * @param forward whether the token stays on the request sent upstream
+ * @param localJwks the key set itself (JSON; public keys only), checked to hold a {@code keys} list
+ *     of JWKs; null with {@code jwksUri}
+ * @param clockSkewSeconds tolerance for {@code exp} and {@code nbf}; null: Envoy's 60 seconds
+ * @param from where the token is read; null: Envoy's default ({@code Authorization: Bearer}, then
+ *     the {@code access_token} query parameter)
  */
 public record JwtProviderIr(
     String name,
@@ -25,13 +31,36 @@ public record JwtProviderIr(
     String jwksCluster,
     Long cacheDurationMillis,
     List<ClaimToHeaderIr> claimToHeaders,
-    boolean forward) {
+    boolean forward,
+    String localJwks,
+    Integer clockSkewSeconds,
+    TokenSourcesIr from) {
   public JwtProviderIr {
     requireNonNull(name, "name");
     audiences = Lists.copy(audiences);
-    requireNonNull(jwksUri, "jwksUri");
-    requireNonNull(jwksCluster, "jwksCluster");
+    if ((jwksUri == null) == (localJwks == null) || (jwksUri == null) != (jwksCluster == null)) {
+      throw new IllegalArgumentException(
+          "provider " + name + ": needs a jwksUri with its jwksCluster, or a localJwks");
+    }
     claimToHeaders = Lists.copy(claimToHeaders);
+  }
+
+  /** Where a token is read: headers (after a prefix), query parameters, cookies. */
+  public record TokenSourcesIr(
+      List<HeaderSourceIr> headers, List<String> params, List<String> cookies) {
+    public TokenSourcesIr {
+      headers = Lists.copy(headers);
+      params = Lists.copy(params);
+      cookies = Lists.copy(cookies);
+    }
+  }
+
+  /** A header that carries the token after {@code valuePrefix} (empty: the whole value). */
+  public record HeaderSourceIr(String name, String valuePrefix) {
+    public HeaderSourceIr {
+      requireNonNull(name, "name");
+      valuePrefix = valuePrefix == null ? "" : valuePrefix;
+    }
   }
 
   /** A verified claim ({@code a.b} for a nested one) copied into a request header. */

@@ -332,17 +332,7 @@ final class CredentialPolicies {
                 route.responseHeaders(),
                 route.timeoutMillis(),
                 route.retry(),
-                new RoutePolicyIr(
-                    policy.idleTimeoutMillis(),
-                    policy.rateLimit(),
-                    policy.fault(),
-                    policy.jwt(),
-                    policy.cors(),
-                    policy.ipAccess(),
-                    null,
-                    null,
-                    policy.extAuth(),
-                    policy.oauth2()),
+                policy.withoutCredentials(),
                 route.source()));
       }
       checked.add(

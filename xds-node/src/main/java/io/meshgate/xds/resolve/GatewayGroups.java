@@ -276,7 +276,8 @@ final class GatewayGroups {
                       policies.gatewayRateLimit(gateway.key(), null),
                       jwtAuthn(hosts),
                       extAuth(hosts),
-                      oauth2(hosts))));
+                      oauth2(hosts),
+                      ClientAddresses.trustedHopsOfHttpPort(gateway, port.number))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -339,7 +340,8 @@ final class GatewayGroups {
                   policies.gatewayRateLimit(gateway.key(), null),
                   jwtAuthn(virtualHosts),
                   extAuth(virtualHosts),
-                  oauth2(virtualHosts)));
+                  oauth2(virtualHosts),
+                  ClientAddresses.trustedHops(gateway, listener.name())));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);
@@ -592,6 +594,9 @@ final class GatewayGroups {
             OidcPolicies.Oidc.Required login = policies.oidcLogin(route.policy().oauth2());
             port.addSource(login.login().policy());
             addDnsCluster(login.cluster());
+          }
+          if (route.policy() != null && route.policy().authorization() != null) {
+            port.addSource(route.policy().authorization().policy());
           }
           if (route.policy() == null || route.policy().jwt() == null) {
             continue;

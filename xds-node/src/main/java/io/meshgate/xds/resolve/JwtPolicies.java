@@ -1,21 +1,32 @@
 package io.meshgate.xds.resolve;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.ClaimToHeader;
+import io.meshgate.config.model.JwtExtractFrom;
 import io.meshgate.config.model.JwtProvider;
 import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.RemoteJwks;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.model.SecretRef;
+import io.meshgate.config.model.SecretSpec;
 import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.xds.ir.ClusterPolicyIr.UpstreamTlsIr;
 import io.meshgate.xds.ir.DnsClusterIr;
 import io.meshgate.xds.ir.JwtProviderIr;
 import io.meshgate.xds.ir.JwtProviderIr.ClaimToHeaderIr;
+import io.meshgate.xds.ir.JwtProviderIr.HeaderSourceIr;
+import io.meshgate.xds.ir.JwtProviderIr.TokenSourcesIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.SourceRef;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,11 +39,18 @@ import java.util.TreeMap;
  * clusters their key sets are fetched through, or — when a provider cannot be translated — broken.
  * A broken policy fails closed: the routes it governs answer 500 (RouteRules), never unchecked.
  *
- * <p>config-store's validation already holds the URL to {@code https://…} and provider names to one
- * per policy; what is left here is what a pattern cannot say: the URL must parse with a host Envoy
- * can resolve and a port in range.
+ * <p>config-store's validation already holds the URL to {@code https://…}, provider names to one
+ * per policy and each provider to exactly one key set; what is left here is what a pattern cannot
+ * say: the URL must parse with a host Envoy can resolve and a port in range, a CA named for it must
+ * be a Secret with a {@code ca.crt}, and a local key set must be in its Secret and be a JWKS.
+ *
+ * <p>Each requirement also lists the headers its providers write claims to: the routes it governs
+ * remove those from the client's request before verification (envoy.ClaimHeaders).
  */
 final class JwtPolicies {
+  /** The Secret data key a {@code localJWKS} reads when it names none. */
+  static final String DEFAULT_JWKS_KEY = "jwks";
+
   /** What a SecurityPolicy's {@code jwt} asks of the routes it governs. */
   sealed interface Jwt {
     /**
@@ -77,60 +95,192 @@ final class JwtPolicies {
     Map<String, JwtProviderIr> providers = new TreeMap<>();
     Map<String, DnsClusterIr> clusters = new TreeMap<>();
     boolean broken = false;
+    Map<String, String> claimHeaders = new TreeMap<>();
     for (int i = 0; i < spec.jwt().providers().size(); i++) {
       JwtProvider provider = spec.jwt().providers().get(i);
-      String at = "/spec/jwt/providers/" + i + "/remoteJWKS/uri";
-      Optional<Endpoint> jwks = endpoint(provider.remoteJWKS().uri());
-      if (jwks.isEmpty()) {
-        context.problem(
-            policy,
-            at,
-            ProblemReason.INVALID,
-            "'"
-                + provider.remoteJWKS().uri()
-                + "' is not an absolute http(s) URL with a host and a port in 1..65535; the routes"
-                + " this policy governs answer 500 until it is fixed");
+      String at = "/spec/jwt/providers/" + i;
+      String name = Names.jwtProvider(policy.key(), provider.name());
+      provider.claimToHeaders().forEach(c -> claimHeaders.put(lower(c.header()), c.header()));
+      Optional<KeySet> keys =
+          provider.remoteJWKS() != null
+              ? remote(context, policy, provider.remoteJWKS(), at + "/remoteJWKS", source)
+              : local(context, policy, provider.localJWKS(), at + "/localJWKS");
+      if (keys.isEmpty()) {
         broken = true;
         continue;
       }
-      Endpoint endpoint = jwks.get();
-      String cluster = Names.jwksCluster(endpoint.host(), endpoint.port());
-      clusters.putIfAbsent(
-          cluster,
-          new DnsClusterIr(
-              cluster,
-              endpoint.host(),
-              endpoint.port(),
-              endpoint.tls()
-                  // The issuer's certificate must chain to the Envoy host's CA bundle and name the
-                  // host: an unverified key set would let anyone mint tokens.
-                  ? new UpstreamTlsIr(endpoint.host(), null, List.of(endpoint.host()), List.of())
-                  : null,
-              List.of(source)));
-      String name = Names.jwtProvider(policy.key(), provider.name());
+      KeySet set = keys.get();
+      if (set.cluster() != null) {
+        clusters.putIfAbsent(set.cluster().name(), set.cluster());
+      }
       providers.put(
           name,
           new JwtProviderIr(
               name,
               provider.issuer(),
               provider.audiences(),
-              provider.remoteJWKS().uri(),
-              cluster,
-              provider.remoteJWKS().cacheDuration() == null
+              set.uri(),
+              set.cluster() == null ? null : set.cluster().name(),
+              provider.remoteJWKS() == null || provider.remoteJWKS().cacheDuration() == null
                   ? null
                   : RouteRules.millis(provider.remoteJWKS().cacheDuration()),
               claims(provider.claimToHeaders()),
-              Boolean.TRUE.equals(provider.forward())));
+              Boolean.TRUE.equals(provider.forward()),
+              set.json(),
+              provider.clockSkew() == null ? null : clockSkewSeconds(provider.clockSkew()),
+              from(provider.extractFrom())));
     }
     if (broken) {
       return new Jwt.Broken(source);
     }
     return new Jwt.Required(
         new JwtRequirementIr(
-            Names.jwtRequirement(policy.key()), new ArrayList<>(providers.keySet())),
+            Names.jwtRequirement(policy.key()),
+            new ArrayList<>(providers.keySet()),
+            Boolean.TRUE.equals(spec.jwt().allowMissing()),
+            new ArrayList<>(claimHeaders.keySet())),
         new ArrayList<>(providers.values()),
         new ArrayList<>(clusters.values()),
         source);
+  }
+
+  /** A provider's keys: a URL with the cluster they are fetched through, or the key set itself. */
+  private record KeySet(String uri, DnsClusterIr cluster, String json) {}
+
+  private static Optional<KeySet> remote(
+      Context context, Resource policy, RemoteJwks remote, String at, SourceRef source) {
+    Optional<Endpoint> jwks = endpoint(remote.uri());
+    if (jwks.isEmpty()) {
+      context.problem(
+          policy,
+          at + "/uri",
+          ProblemReason.INVALID,
+          "'"
+              + remote.uri()
+              + "' is not an absolute http(s) URL with a host and a port in 1..65535; the routes"
+              + " this policy governs answer 500 until it is fixed");
+      return Optional.empty();
+    }
+    Endpoint endpoint = jwks.get();
+    String caPem = null;
+    if (!remote.caCertificateRefs().isEmpty()) {
+      Optional<String> pem =
+          CaBundles.pem(context, policy, remote.caCertificateRefs(), at + "/caCertificateRefs/");
+      if (pem.isEmpty()) {
+        return Optional.empty();
+      }
+      if (!endpoint.tls()) {
+        context.problem(
+            policy,
+            at + "/caCertificateRefs",
+            ProblemReason.INVALID,
+            "a CA is only used over https, and '"
+                + remote.uri()
+                + "' is http; the routes this policy governs answer 500 until it is fixed");
+        return Optional.empty();
+      }
+      caPem = pem.get();
+    }
+    // A key set on a private CA gets a cluster of its own: providers on the same host and port
+    // that trust other CAs must not share one TLS context.
+    String cluster =
+        Names.jwksCluster(endpoint.host(), endpoint.port())
+            + (caPem == null ? "" : "/ca-" + CaBundles.fingerprint(caPem));
+    return Optional.of(
+        new KeySet(
+            remote.uri(),
+            new DnsClusterIr(
+                cluster,
+                endpoint.host(),
+                endpoint.port(),
+                endpoint.tls()
+                    // The issuer's certificate must chain to the CA (the Envoy host's bundle when
+                    // none is named) and name the host: an unverified key set would let anyone
+                    // mint tokens.
+                    ? new UpstreamTlsIr(endpoint.host(), caPem, List.of(endpoint.host()), List.of())
+                    : null,
+                List.of(source)),
+            null));
+  }
+
+  /**
+   * A key set in a Secret's {@code data} (public keys only, so not sealed), checked here as Envoy
+   * would only check it when the listener loads: JSON with a {@code keys} list of JWKs, each with
+   * its {@code kty}.
+   */
+  private static Optional<KeySet> local(
+      Context context, Resource policy, SecretRef ref, String at) {
+    String key = ref.key() == null ? DEFAULT_JWKS_KEY : ref.key();
+    Optional<Resource> secret =
+        context.get(new ResourceKey(Kind.SECRET, policy.metadata().namespace(), ref.name()));
+    String encoded = secret.map(s -> s.spec(SecretSpec.class).data().get(key)).orElse(null);
+    if (encoded == null) {
+      context.problem(
+          policy,
+          at,
+          ProblemReason.INVALID,
+          (secret.isEmpty()
+                  ? "Secret '" + ref.name() + "' not found"
+                  : "Secret '" + ref.name() + "' has no data key '" + key + "'")
+              + "; the routes this policy governs answer 500 until it is fixed");
+      return Optional.empty();
+    }
+    String json = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+    Optional<String> wrong = keySetProblem(json);
+    if (wrong.isPresent()) {
+      context.problem(
+          policy,
+          at,
+          ProblemReason.INVALID,
+          "Secret '"
+              + ref.name()
+              + "' key '"
+              + key
+              + "' "
+              + wrong.get()
+              + "; the routes this policy governs answer 500 until it is fixed");
+      return Optional.empty();
+    }
+    return Optional.of(new KeySet(null, null, json));
+  }
+
+  /** What is wrong with a JWKS document, or empty when it is a {@code keys} list of JWKs. */
+  static Optional<String> keySetProblem(String json) {
+    JsonNode root;
+    try {
+      root = Mappers.json().readTree(json);
+    } catch (JsonProcessingException e) {
+      return Optional.of("is not JSON");
+    }
+    if (root == null || !root.path("keys").isArray() || root.path("keys").isEmpty()) {
+      return Optional.of("is not a JWKS (expected: {\"keys\": [...]} with at least one key)");
+    }
+    for (int i = 0; i < root.path("keys").size(); i++) {
+      JsonNode jwk = root.path("keys").get(i);
+      if (!jwk.path("kty").isTextual() || jwk.path("kty").asText().isEmpty()) {
+        return Optional.of("has a key without kty (keys[" + i + "])");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Whole seconds, as Envoy takes them; a part below a second is dropped. */
+  private static int clockSkewSeconds(String duration) {
+    return (int) Math.min(RouteRules.millis(duration) / 1000, Integer.MAX_VALUE);
+  }
+
+  private static TokenSourcesIr from(JwtExtractFrom from) {
+    if (from == null) {
+      return null;
+    }
+    return new TokenSourcesIr(
+        from.headers().stream().map(h -> new HeaderSourceIr(h.name(), h.valuePrefix())).toList(),
+        from.params(),
+        from.cookies());
+  }
+
+  private static String lower(String header) {
+    return header.toLowerCase(Locale.ROOT);
   }
 
   private static List<ClaimToHeaderIr> claims(List<ClaimToHeader> claims) {

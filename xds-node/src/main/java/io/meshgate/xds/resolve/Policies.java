@@ -17,6 +17,7 @@ import io.meshgate.config.model.SecretSpec;
 import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.config.model.SubjectAltName;
 import io.meshgate.config.model.TrafficPolicySpec;
+import io.meshgate.xds.ir.AuthorizationIr;
 import io.meshgate.xds.ir.ClusterPolicyIr;
 import io.meshgate.xds.ir.ClusterPolicyIr.UpstreamTlsIr;
 import io.meshgate.xds.ir.CorsIr;
@@ -74,6 +75,7 @@ final class Policies {
   private final Map<String, ExtAuthPolicies.Ext.Checked> extAuthByName = new HashMap<>();
   private final Map<ResourceKey, OidcPolicies.Oidc> oidc;
   private final Map<String, OidcPolicies.Oidc.Required> oidcByFilter = new HashMap<>();
+  private final Map<ResourceKey, AuthorizationIr> authorization;
 
   Policies(Context context) {
     this.context = context;
@@ -95,6 +97,7 @@ final class Policies {
         .filter(o -> o instanceof OidcPolicies.Oidc.Required)
         .map(o -> (OidcPolicies.Oidc.Required) o)
         .forEach(o -> oidcByFilter.put(o.login().name(), o));
+    this.authorization = AuthorizationPolicies.of(context);
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -334,6 +337,12 @@ final class Policies {
   /** An OIDC login a route enables, by its filter's name. */
   OidcPolicies.Oidc.Required oidcLogin(String filter) {
     return Objects.requireNonNull(oidcByFilter.get(filter), filter);
+  }
+
+  /** Who may call a route, as {@link #jwt} finds its JWT. */
+  Optional<AuthorizationIr> authorization(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(authorization, gateway, listener, route, ruleName);
   }
 
   /** One SecurityPolicy field, whole from the most specific level whose policy sets it. */

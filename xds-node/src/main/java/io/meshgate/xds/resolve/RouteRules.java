@@ -24,6 +24,7 @@ import io.meshgate.config.model.UrlRewrite;
 import io.meshgate.config.model.ValueMatch;
 import io.meshgate.config.schema.Wire;
 import io.meshgate.xds.ir.ApiKeyAuthIr;
+import io.meshgate.xds.ir.AuthorizationIr;
 import io.meshgate.xds.ir.BasicAuthIr;
 import io.meshgate.xds.ir.CorsIr;
 import io.meshgate.xds.ir.ExtAuthRouteIr;
@@ -460,8 +461,9 @@ final class RouteRules {
       CredentialPolicies.ApiKeys apiKeys,
       CredentialPolicies.Basic basic,
       ExtAuthPolicies.Ext ext,
-      OidcPolicies.Oidc oidc) {
-    static final Security NONE = new Security(null, null, null, null, null, null, null);
+      OidcPolicies.Oidc oidc,
+      AuthorizationPolicies.Authz authorization) {
+    static final Security NONE = new Security(null, null, null, null, null, null, null, null);
 
     boolean broken() {
       return jwt instanceof JwtPolicies.Jwt.Broken
@@ -469,7 +471,8 @@ final class RouteRules {
           || apiKeys instanceof CredentialPolicies.ApiKeys.Broken
           || basic instanceof CredentialPolicies.Basic.Broken
           || ext instanceof ExtAuthPolicies.Ext.Broken
-          || oidc instanceof OidcPolicies.Oidc.Broken;
+          || oidc instanceof OidcPolicies.Oidc.Broken
+          || authorization instanceof AuthorizationPolicies.Authz.Broken;
     }
 
     /** What the route's Envoy does about external authorization; null: nothing is asked. */
@@ -493,14 +496,30 @@ final class RouteRules {
       return Security.NONE;
     }
     Policies policies = context.policies();
+    JwtPolicies.Jwt jwt = policies.jwt(gateway, listener, route, ruleName).orElse(null);
+    AuthorizationPolicies.Authz authorization =
+        policies
+            .authorization(gateway, listener, route, ruleName)
+            .map(a -> AuthorizationPolicies.onRoute(context, a, jwt != null))
+            .orElse(null);
+    IpAccessPolicies.Ip ip = policies.ipAccess(gateway, listener, route, ruleName).orElse(null);
+    // Behind trusted proxies the client is the address they wrote into X-Forwarded-For: the
+    // listener's connection manager then sets use_remote_address and xff_num_trusted_hops.
+    if (ip instanceof IpAccessPolicies.Ip.Restricted restricted
+        && ClientAddresses.trustedHops(gateway, listener) != null) {
+      ip =
+          new IpAccessPolicies.Ip.Restricted(
+              restricted.access().matching(IpAccessIr.ClientAddress.FORWARDED));
+    }
     return new Security(
-        policies.jwt(gateway, listener, route, ruleName).orElse(null),
+        jwt,
         policies.cors(gateway, listener, route, ruleName).orElse(null),
-        policies.ipAccess(gateway, listener, route, ruleName).orElse(null),
+        ip,
         policies.apiKeys(gateway, listener, route, ruleName).orElse(null),
         policies.basicAuth(gateway, listener, route, ruleName).orElse(null),
         policies.extAuth(gateway, listener, route, ruleName).orElse(null),
-        policies.oidc(gateway, listener, route, ruleName).orElse(null));
+        policies.oidc(gateway, listener, route, ruleName).orElse(null),
+        authorization);
   }
 
   /**
@@ -546,6 +565,10 @@ final class RouteRules {
             : null;
     String oauth2 =
         security.oidc() instanceof OidcPolicies.Oidc.Required login ? login.login().name() : null;
+    AuthorizationIr authorization =
+        security.authorization() instanceof AuthorizationPolicies.Authz.Enforced enforced
+            ? enforced.authorization()
+            : null;
     if (idle == null
         && rateLimit == null
         && fault == null
@@ -555,7 +578,8 @@ final class RouteRules {
         && apiKeys == null
         && basic == null
         && security.extAuth() == null
-        && oauth2 == null) {
+        && oauth2 == null
+        && authorization == null) {
       return null;
     }
     return new RoutePolicyIr(
@@ -568,7 +592,8 @@ final class RouteRules {
         apiKeys,
         basic,
         security.extAuth(),
-        oauth2);
+        oauth2,
+        authorization);
   }
 
   private static Long millisOrNull(String duration) {

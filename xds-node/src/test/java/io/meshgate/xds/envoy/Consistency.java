@@ -99,6 +99,9 @@ public final class Consistency {
             unpack(filter.getTypedConfig(), JwtAuthentication.class, listener)
                 .getProvidersMap()
                 .values()
+                .stream()
+                // A provider with its key set inline names no cluster.
+                .filter(p -> p.hasRemoteJwks())
                 .forEach(
                     p ->
                         checkCluster(

@@ -38,4 +38,18 @@ class JwtPoliciesTest {
     assertThat(JwtPolicies.endpoint("ftp://keys.example.com/jwks")).isEmpty();
     assertThat(JwtPolicies.endpoint("/jwks")).isEmpty();
   }
+
+  @Test
+  void aLocalKeySetMustBeAListOfKeysEachWithItsType() {
+    assertThat(JwtPolicies.keySetProblem("{\"keys\": [{\"kty\": \"RSA\", \"n\": \"x\"}]}"))
+        .isEmpty();
+    assertThat(JwtPolicies.keySetProblem("{\"keys\": [")).contains("is not JSON");
+    assertThat(JwtPolicies.keySetProblem("{\"kty\": \"EC\"}"))
+        .get()
+        .asString()
+        .contains("not a JWKS");
+    assertThat(JwtPolicies.keySetProblem("{\"keys\": []}")).get().asString().contains("not a JWKS");
+    assertThat(JwtPolicies.keySetProblem("{\"keys\": [{\"kid\": \"a\"}]}"))
+        .contains("has a key without kty (keys[0])");
+  }
 }
