@@ -6,6 +6,7 @@ import io.meshgate.config.model.GatewayListener;
 import io.meshgate.config.model.GatewaySpec;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.SealedData;
 import io.meshgate.config.model.SecretObjectRef;
 import io.meshgate.config.model.SecretSpec;
 import io.meshgate.config.model.SecretType;
@@ -243,18 +244,34 @@ public final class KeyLoader implements AutoCloseable {
     } catch (SealException e) {
       return invalid("its values cannot be unsealed: " + e.getMessage());
     }
-    // The fingerprint covers every key and value, in key order, each length-prefixed.
-    MessageDigest digest = sha256();
     Map<String, SecretValue> values = new TreeMap<>();
-    for (Map.Entry<String, byte[]> entry : new TreeMap<>(opened).entrySet()) {
-      byte[] key = entry.getKey().getBytes(StandardCharsets.UTF_8);
-      digest.update(
-          ByteBuffer.allocate(8).putInt(key.length).putInt(entry.getValue().length).array());
-      digest.update(key);
-      digest.update(entry.getValue());
-      values.put(entry.getKey(), SecretValue.of(entry.getValue()));
+    opened.forEach((key, value) -> values.put(key, SecretValue.of(value)));
+    return new KeyMaterial.Values(envelopeFingerprint(ref.sealed()), values);
+  }
+
+  /**
+   * SHA-256 over a sealed envelope (algorithm, key id, wrapped key, and each key with its
+   * ciphertext in key order, each length-prefixed): it tells envelopes apart and says nothing of
+   * the values inside.
+   */
+  private static String envelopeFingerprint(SealedData sealed) {
+    MessageDigest digest = sha256();
+    List<String> parts = new ArrayList<>();
+    parts.add(sealed.algorithm());
+    parts.add(sealed.keyId());
+    parts.add(sealed.wrappedKey());
+    new TreeMap<>(sealed.data())
+        .forEach(
+            (key, ciphertext) -> {
+              parts.add(key);
+              parts.add(ciphertext);
+            });
+    for (String part : parts) {
+      byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+      digest.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+      digest.update(bytes);
     }
-    return new KeyMaterial.Values(HexFormat.of().formatHex(digest.digest()), values);
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   private Loaded loadFile(KeyRef.File ref) {

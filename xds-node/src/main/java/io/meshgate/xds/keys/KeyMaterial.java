@@ -29,8 +29,11 @@ public sealed interface KeyMaterial {
   /**
    * The unsealed values of an Opaque Secret, by key. {@link #toString()} names the keys only.
    *
-   * @param fingerprint SHA-256 (hex) over the keys and values: a changed value is a changed
-   *     fingerprint
+   * @param fingerprint SHA-256 (hex) over the Secret's sealed envelope, never over the values: an
+   *     API key or a password may be short enough to guess, and a hash of it in the IR or {@code
+   *     /debug} would let anyone check a guess offline. Every replica reads the same envelope, so
+   *     the fingerprint (and the versions it goes into) agree; a changed value is a new envelope,
+   *     and so is the same value sealed again (one extra push, never a missed one)
    */
   record Values(String fingerprint, Map<String, SecretValue> values) implements KeyMaterial {
     public Values {

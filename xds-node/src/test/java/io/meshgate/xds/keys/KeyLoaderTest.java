@@ -163,7 +163,8 @@ class KeyLoaderTest {
                   .contains("alice", "bob")
                   .doesNotContain("k-alice", "k-bob");
             });
-    // The same values sealed again (a new envelope) keep the fingerprint; a changed value does not.
+    // The fingerprint is of the envelope, never of the values: the same values sealed again have
+    // another (so no guess of a value can be checked against it), and so has a changed value.
     KeyMaterial resealed =
         only(
             loader,
@@ -179,7 +180,8 @@ class KeyLoaderTest {
                     "api-keys",
                     Map.of("alice", "k-alice-changed".getBytes(StandardCharsets.UTF_8)))));
     String fingerprint = ((KeyMaterial.Values) material).fingerprint();
-    assertThat(((KeyMaterial.Values) resealed).fingerprint()).isEqualTo(fingerprint);
+    assertThat(((KeyMaterial.Values) resealed).fingerprint()).isNotEqualTo(fingerprint);
+    assertThat(only(loader, ref)).isEqualTo(material);
     assertThat(((KeyMaterial.Values) changed).fingerprint()).isNotEqualTo(fingerprint);
     // Sealed for another Secret's name, the envelope does not open: it is bound to its Secret.
     assertThat(
