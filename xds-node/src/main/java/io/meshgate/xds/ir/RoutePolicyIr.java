@@ -2,40 +2,17 @@ package io.meshgate.xds.ir;
 
 /**
  * What policies add to a route beyond its timeout and retry: from TrafficPolicies an idle timeout,
- * a token bucket of its own, and fault injection; from a SecurityPolicy the JWT a request must
- * carry, the CORS policy, the client addresses allowed, the API keys and the basic-auth users it
- * takes, the external authorization, the OIDC login ({@code oauth2}: the name of the connection
- * manager's filter to enable on the route) and who may call (authorization). Null parts are unset.
+ * a token bucket of its own, and fault injection; from SecurityPolicies everything {@link
+ * RouteSecurityIr} holds. Null parts are unset. The accessors named after the security parts read
+ * through {@code security} (null when it is).
  */
 public record RoutePolicyIr(
-    Long idleTimeoutMillis,
-    LocalRateLimitIr rateLimit,
-    FaultIr fault,
-    JwtRequirementIr jwt,
-    CorsIr cors,
-    IpAccessIr ipAccess,
-    ApiKeyAuthIr apiKeyAuth,
-    BasicAuthIr basicAuth,
-    ExtAuthRouteIr extAuth,
-    String oauth2,
-    AuthorizationIr authorization) {
-  public static final RoutePolicyIr NONE =
-      new RoutePolicyIr(null, null, null, null, null, null, null, null, null, null, null);
+    Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault, RouteSecurityIr security) {
+  public static final RoutePolicyIr NONE = new RoutePolicyIr(null, null, null, null);
 
   /** Without a SecurityPolicy. */
   public RoutePolicyIr(Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault) {
-    this(idleTimeoutMillis, rateLimit, fault, null, null, null, null, null, null, null, null);
-  }
-
-  /** Without credentials, external authorization, OIDC login or authorization. */
-  public RoutePolicyIr(
-      Long idleTimeoutMillis,
-      LocalRateLimitIr rateLimit,
-      FaultIr fault,
-      JwtRequirementIr jwt,
-      CorsIr cors,
-      IpAccessIr ipAccess) {
-    this(idleTimeoutMillis, rateLimit, fault, jwt, cors, ipAccess, null, null, null, null, null);
+    this(idleTimeoutMillis, rateLimit, fault, null);
   }
 
   /** The same, without API keys or basic-auth users (for a route that carries none). */
@@ -44,13 +21,38 @@ public record RoutePolicyIr(
         idleTimeoutMillis,
         rateLimit,
         fault,
-        jwt,
-        cors,
-        ipAccess,
-        null,
-        null,
-        extAuth,
-        oauth2,
-        authorization);
+        security == null ? null : security.withoutCredentials());
+  }
+
+  public CorsIr cors() {
+    return security == null ? null : security.cors();
+  }
+
+  public IpAccessIr ipAccess() {
+    return security == null ? null : security.ipAccess();
+  }
+
+  public String oauth2() {
+    return security == null ? null : security.oauth2();
+  }
+
+  public ApiKeyAuthIr apiKeyAuth() {
+    return security == null ? null : security.apiKeyAuth();
+  }
+
+  public BasicAuthIr basicAuth() {
+    return security == null ? null : security.basicAuth();
+  }
+
+  public JwtRequirementIr jwt() {
+    return security == null ? null : security.jwt();
+  }
+
+  public AuthorizationIr authorization() {
+    return security == null ? null : security.authorization();
+  }
+
+  public ExtAuthRouteIr extAuth() {
+    return security == null ? null : security.extAuth();
   }
 }

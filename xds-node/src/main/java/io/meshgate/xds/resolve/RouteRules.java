@@ -46,6 +46,7 @@ import io.meshgate.xds.ir.RouteActionIr;
 import io.meshgate.xds.ir.RouteIr;
 import io.meshgate.xds.ir.RouteMatchIr;
 import io.meshgate.xds.ir.RoutePolicyIr;
+import io.meshgate.xds.ir.RouteSecurityIr;
 import io.meshgate.xds.ir.StringMatchIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
@@ -569,31 +570,20 @@ final class RouteRules {
         security.authorization() instanceof AuthorizationPolicies.Authz.Enforced enforced
             ? enforced.authorization()
             : null;
-    if (idle == null
-        && rateLimit == null
-        && fault == null
-        && requirement == null
-        && security.cors() == null
-        && ipAccess == null
-        && apiKeys == null
-        && basic == null
-        && security.extAuth() == null
-        && oauth2 == null
-        && authorization == null) {
+    RouteSecurityIr routeSecurity =
+        RouteSecurityIr.orNull(
+            security.cors(),
+            ipAccess,
+            oauth2,
+            apiKeys,
+            basic,
+            requirement,
+            authorization,
+            security.extAuth());
+    if (idle == null && rateLimit == null && fault == null && routeSecurity == null) {
       return null;
     }
-    return new RoutePolicyIr(
-        idle,
-        rateLimit,
-        fault,
-        requirement,
-        security.cors(),
-        ipAccess,
-        apiKeys,
-        basic,
-        security.extAuth(),
-        oauth2,
-        authorization);
+    return new RoutePolicyIr(idle, rateLimit, fault, routeSecurity);
   }
 
   private static Long millisOrNull(String duration) {
