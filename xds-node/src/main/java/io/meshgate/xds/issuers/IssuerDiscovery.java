@@ -188,7 +188,7 @@ public final class IssuerDiscovery implements AutoCloseable {
         HttpClient.newBuilder()
             .connectTimeout(settings.timeout())
             // A discovery document is never a redirect away: the issuer URL is the identity.
-            // Envoy does not follow a key set's redirect either, so meshgate does not.
+            // A key set is fetched from the URL Envoy is given; a redirect is a failure (HTTP 3xx).
             .followRedirects(HttpClient.Redirect.NEVER);
     if (tls != null) {
       client.sslContext(tls);
