@@ -49,7 +49,17 @@ public enum ProblemReason {
    * policy still works. A warning, which the status can only show as ResolvedRefs=False with this
    * reason.
    */
-  ISSUER_DISCOVERY_STALE("IssuerDiscoveryStale");
+  ISSUER_DISCOVERY_STALE("IssuerDiscoveryStale"),
+  /**
+   * meshgate has never fetched a JWT provider's remote key set. Status only: Envoy fetches the keys
+   * itself (perhaps from a network meshgate cannot reach), so the config is unchanged.
+   */
+  KEY_SET_UNAVAILABLE("KeySetUnavailable"),
+  /**
+   * Refreshing a JWT provider's remote key set fails after an earlier fetch succeeded. Status only,
+   * like {@link #KEY_SET_UNAVAILABLE}.
+   */
+  KEY_SET_STALE("KeySetStale");
 
   private final String wireName;
 

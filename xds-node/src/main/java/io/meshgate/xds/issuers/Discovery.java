@@ -2,7 +2,11 @@ package io.meshgate.xds.issuers;
 
 import static java.util.Objects.requireNonNull;
 
-/** What meshgate knows of one issuer: its metadata, the last good metadata, or none and why. */
+/**
+ * What meshgate knows of one issuer: its metadata, the last good metadata, or none and why. Its
+ * {@link Failure} and {@link Kind} also say why a remote key set is not current ({@link
+ * KnownKeySet}).
+ */
 public sealed interface Discovery {
   /** The last fetch succeeded. */
   record Current(IssuerMetadata metadata) implements Discovery {
@@ -38,28 +42,43 @@ public sealed interface Discovery {
 
     @Override
     public String toString() {
-      return detail.isEmpty() ? kind.text() : kind.text() + " (" + detail + ")";
+      return about(ISSUER_DOCUMENT);
+    }
+
+    /** The failure as a sentence fragment about {@code document} ("its key set"). */
+    public String about(String document) {
+      String text = kind.about(document);
+      return detail.isEmpty() ? text : text + " (" + detail + ")";
     }
   }
 
-  /** Why an issuer has no current metadata. */
+  /** What an issuer's failures speak of. */
+  String ISSUER_DOCUMENT = "its discovery document";
+
+  /** Why a watched document (an issuer's discovery document, a key set) is not current. */
   enum Kind {
-    PENDING("its discovery document has not been fetched yet"),
-    UNREACHABLE("its discovery document cannot be fetched"),
-    TIMEOUT("fetching its discovery document timed out"),
+    PENDING("%s has not been fetched yet"),
+    UNREACHABLE("%s cannot be fetched"),
+    TIMEOUT("fetching %s timed out"),
     CERTIFICATE_NOT_TRUSTED("its TLS certificate is not trusted"),
-    ISSUER_MISMATCH("its discovery document names another issuer"),
-    MALFORMED("its discovery document is malformed");
+    ISSUER_MISMATCH("%s names another issuer"),
+    MALFORMED("%s is malformed"),
+    TOO_LARGE("%s is too large");
 
-    private final String text;
+    private final String template;
 
-    Kind(String text) {
-      this.text = text;
+    Kind(String template) {
+      this.template = template;
     }
 
     /** The reason as a sentence fragment about the issuer ("its TLS certificate ..."). */
     public String text() {
-      return text;
+      return about(ISSUER_DOCUMENT);
+    }
+
+    /** The reason as a sentence fragment about {@code document} ("its key set cannot ..."). */
+    public String about(String document) {
+      return template.replace("%s", document);
     }
   }
 }

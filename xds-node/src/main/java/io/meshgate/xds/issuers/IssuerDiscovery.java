@@ -4,10 +4,16 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshgate.config.codec.Mappers;
+import io.meshgate.config.model.JwtProvider;
 import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.ObjectRef;
+import io.meshgate.config.model.RemoteJwks;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.model.SecretSpec;
 import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.config.store.ConfigSnapshot;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -19,12 +25,21 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -39,19 +54,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only code that fetches OIDC discovery documents. For the issuers a config names it fetches
- * each {@code <issuer>/.well-known/openid-configuration} in the background (https, the JDK's trust
- * store unless told otherwise, a deadline per fetch, a bounded body), checks it (OpenID Connect
- * Discovery §4.3: the document's {@code issuer} equals the configured one; https authorization and
- * token endpoints), and fetches it again every {@link Settings#refresh} — after a failure sooner,
- * with backoff. A failed refresh keeps the last good document (as {@link Discovery.Stale}).
- * Listeners run when what it knows of an issuer changes, never for an unchanged document.
- * Thread-safe.
+ * The only code that fetches OIDC discovery documents and remote JWT key sets. For the issuers a
+ * config names it fetches each {@code <issuer>/.well-known/openid-configuration} in the background
+ * (https, the JDK's trust store unless told otherwise, a deadline per fetch, a bounded body),
+ * checks it (OpenID Connect Discovery §4.3: the document's {@code issuer} equals the configured
+ * one; https authorization and token endpoints), and fetches it again every {@link
+ * Settings#refresh} — after a failure sooner, with backoff. For every {@code
+ * jwt.providers[].remoteJWKS} it does the same with the key set's URL (trusting the provider's
+ * {@code caCertificateRefs} when it names some; a larger bound, {@link Settings#maxKeySetBytes}),
+ * checked as a JWKS ({@link Jwks}). A failed refresh keeps the last good document (as {@link
+ * Discovery.Stale}, {@link KnownKeySet.Stale}). Listeners run when what it knows of an issuer or a
+ * key set changes, never for an unchanged document. Thread-safe.
  */
 public final class IssuerDiscovery implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IssuerDiscovery.class);
@@ -66,16 +85,24 @@ public final class IssuerDiscovery implements AutoCloseable {
    * @param refresh how often a good document is fetched again
    * @param firstRetry the delay after a first failure; each further failure doubles it, up to
    *     {@code refresh}
+   * @param maxKeySetBytes the largest key set accepted (a JWKS with many RSA keys and their
+   *     certificate chains outgrows a discovery document's bound)
    */
   public record Settings(
       @Nullable SSLContext tls,
       Duration timeout,
       int maxBytes,
       Duration refresh,
-      Duration firstRetry) {
+      Duration firstRetry,
+      int maxKeySetBytes) {
     public static final Settings DEFAULTS =
         new Settings(
-            null, Duration.ofSeconds(5), 64 * 1024, Duration.ofMinutes(10), Duration.ofSeconds(5));
+            null,
+            Duration.ofSeconds(5),
+            64 * 1024,
+            Duration.ofMinutes(10),
+            Duration.ofSeconds(5),
+            256 * 1024);
 
     public Settings {
       requireNonNull(timeout, "timeout");
@@ -85,29 +112,55 @@ public final class IssuerDiscovery implements AutoCloseable {
 
     /** The same, trusting only the roots of {@code tls} (tests give their own CA this way). */
     public Settings withTls(SSLContext tls) {
-      return new Settings(requireNonNull(tls, "tls"), timeout, maxBytes, refresh, firstRetry);
+      return new Settings(
+          requireNonNull(tls, "tls"), timeout, maxBytes, refresh, firstRetry, maxKeySetBytes);
     }
 
     public Settings withTimeout(Duration timeout) {
-      return new Settings(tls, timeout, maxBytes, refresh, firstRetry);
+      return new Settings(tls, timeout, maxBytes, refresh, firstRetry, maxKeySetBytes);
     }
 
     public Settings withRefresh(Duration refresh, Duration firstRetry) {
-      return new Settings(tls, timeout, maxBytes, refresh, firstRetry);
+      return new Settings(tls, timeout, maxBytes, refresh, firstRetry, maxKeySetBytes);
     }
   }
 
-  /** One issuer's state; guarded by the discovery's monitor. */
+  /** What is fetched: an issuer's discovery document, or a key set. */
+  private sealed interface Watched {
+    record Issuer(String issuer) implements Watched {}
+
+    record Keys(KeySetSource source) implements Watched {}
+  }
+
+  /**
+   * One watched document's state, the same for both kinds: the last good value (an {@link
+   * IssuerMetadata} or a {@link KeySet}; null before the first success) and why the last fetch
+   * failed (null after a success). Guarded by the discovery's monitor.
+   */
   private static final class Entry {
-    Discovery known = new Discovery.Missing(new Discovery.Failure(Discovery.Kind.PENDING, ""));
+    @Nullable Object good;
+    Discovery.@Nullable Failure failure = PENDING;
     int failures;
     @Nullable ScheduledFuture<?> next;
+
+    /** The client of a key set whose provider names its own CA; null: the shared one. */
+    @Nullable HttpClient client;
   }
+
+  /** A fetch's result: the checked value, or why there is none. */
+  private record Outcome(@Nullable Object good, Discovery.@Nullable Failure failure) {
+    static Outcome failed(Discovery.Kind kind, String detail) {
+      return new Outcome(null, new Discovery.Failure(kind, detail));
+    }
+  }
+
+  private static final Discovery.Failure PENDING =
+      new Discovery.Failure(Discovery.Kind.PENDING, "");
 
   private final @Nullable Settings settings;
   private final @Nullable HttpClient client;
   private final @Nullable ScheduledExecutorService timer;
-  private final Map<String, Entry> entries = new HashMap<>();
+  private final Map<Watched, Entry> entries = new HashMap<>();
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
   private IssuerDiscovery(@Nullable Settings settings) {
@@ -117,15 +170,7 @@ public final class IssuerDiscovery implements AutoCloseable {
       this.timer = null;
       return;
     }
-    HttpClient.Builder client =
-        HttpClient.newBuilder()
-            .connectTimeout(settings.timeout())
-            // A discovery document is never a redirect away: the issuer URL is the identity.
-            .followRedirects(HttpClient.Redirect.NEVER);
-    if (settings.tls() != null) {
-      client.sslContext(settings.tls());
-    }
-    this.client = client.build();
+    this.client = client(settings, settings.tls());
     ScheduledThreadPoolExecutor timer =
         new ScheduledThreadPoolExecutor(
             1,
@@ -138,7 +183,20 @@ public final class IssuerDiscovery implements AutoCloseable {
     this.timer = timer;
   }
 
-  /** Fetches nothing: every issuer stays pending (for pipelines without OIDC, and tests). */
+  private static HttpClient client(Settings settings, @Nullable SSLContext tls) {
+    HttpClient.Builder client =
+        HttpClient.newBuilder()
+            .connectTimeout(settings.timeout())
+            // A discovery document is never a redirect away: the issuer URL is the identity.
+            // A key set is fetched from the URL Envoy is given; a redirect is a failure (HTTP 3xx).
+            .followRedirects(HttpClient.Redirect.NEVER);
+    if (tls != null) {
+      client.sslContext(tls);
+    }
+    return client.build();
+  }
+
+  /** Fetches nothing: every issuer and key set stays pending (for pipelines without, and tests). */
   public static IssuerDiscovery none() {
     return new IssuerDiscovery(null);
   }
@@ -160,91 +218,167 @@ public final class IssuerDiscovery implements AutoCloseable {
     return issuers;
   }
 
-  /** Runs {@code onChange} (on discovery's thread) whenever what is known of an issuer changes. */
+  /**
+   * Every remote key set a config's SecurityPolicies name, with the CA each trusts. One whose CA
+   * Secret is missing is left out: the resolver breaks its policy for that, and never asks.
+   */
+  public static Set<KeySetSource> keySetsIn(ConfigSnapshot config) {
+    Set<KeySetSource> keySets = new HashSet<>();
+    for (Resource policy : config.ofKind(Kind.SECURITY_POLICY)) {
+      SecurityPolicySpec spec = policy.spec(SecurityPolicySpec.class);
+      if (spec.jwt() == null) {
+        continue;
+      }
+      for (JwtProvider provider : spec.jwt().providers()) {
+        RemoteJwks remote = provider.remoteJWKS();
+        if (remote == null) {
+          continue;
+        }
+        if (remote.caCertificateRefs().isEmpty()) {
+          keySets.add(KeySetSource.of(remote.uri()));
+          continue;
+        }
+        StringBuilder pem = new StringBuilder();
+        boolean complete = true;
+        for (ObjectRef ref : remote.caCertificateRefs()) {
+          String ca =
+              "Secret".equals(ref.kind()) && ref.group().isEmpty()
+                  ? config
+                      .get(new ResourceKey(Kind.SECRET, policy.metadata().namespace(), ref.name()))
+                      .map(s -> s.spec(SecretSpec.class).data().get("ca.crt"))
+                      .orElse(null)
+                  : null;
+          if (ca == null) {
+            complete = false;
+            break;
+          }
+          pem.append(new String(Base64.getDecoder().decode(ca), StandardCharsets.UTF_8));
+        }
+        if (complete) {
+          keySets.add(new KeySetSource(remote.uri(), pem.toString()));
+        }
+      }
+    }
+    return keySets;
+  }
+
+  /** Runs {@code onChange} (on discovery's thread) whenever what is known of a document changes. */
   public void onChange(Runnable onChange) {
     listeners.add(requireNonNull(onChange, "onChange"));
   }
 
-  /** What is known now of the issuers in {@code config}; see {@link #snapshotFor(Set)}. */
+  /** What is known now of the issuers and key sets in {@code config}; see {@link #snapshotFor}. */
   public IssuerSnapshot snapshotFor(ConfigSnapshot config) {
-    return snapshotFor(issuersIn(config));
+    return snapshotFor(issuersIn(config), keySetsIn(config));
+  }
+
+  /** What is known now of exactly these issuers (and no key set). */
+  public IssuerSnapshot snapshotFor(Set<String> issuers) {
+    return snapshotFor(issuers, Set.of());
   }
 
   /**
-   * What is known now of exactly these issuers. An issuer not seen before is fetched at once, in
-   * the background (pending until then); one no longer named is forgotten.
+   * What is known now of exactly these issuers and key sets. One not seen before is fetched at
+   * once, in the background (pending until then); one no longer named is forgotten.
    */
-  public IssuerSnapshot snapshotFor(Set<String> issuers) {
-    Map<String, Discovery> known = new HashMap<>();
+  public IssuerSnapshot snapshotFor(Set<String> issuers, Set<KeySetSource> keySets) {
+    Set<Watched> named = new HashSet<>();
+    issuers.forEach(issuer -> named.add(new Watched.Issuer(issuer)));
+    keySets.forEach(source -> named.add(new Watched.Keys(source)));
+    Map<String, Discovery> knownIssuers = new HashMap<>();
+    Map<KeySetSource, KnownKeySet> knownKeySets = new HashMap<>();
     synchronized (this) {
       for (var it = entries.entrySet().iterator(); it.hasNext(); ) {
         var entry = it.next();
-        if (!issuers.contains(entry.getKey())) {
+        if (!named.contains(entry.getKey())) {
           if (entry.getValue().next != null) {
             entry.getValue().next.cancel(false);
           }
           it.remove();
         }
       }
-      for (String issuer : issuers) {
-        Entry entry = entries.get(issuer);
+      for (Watched watched : named) {
+        Entry entry = entries.get(watched);
         if (entry == null) {
           entry = new Entry();
-          entries.put(issuer, entry);
+          entries.put(watched, entry);
           if (timer != null) {
-            entry.next = timer.schedule(() -> refresh(issuer), 0, TimeUnit.NANOSECONDS);
+            entry.next = timer.schedule(() -> refresh(watched), 0, TimeUnit.NANOSECONDS);
           }
         }
-        known.put(issuer, entry.known);
+        if (watched instanceof Watched.Issuer issuer) {
+          knownIssuers.put(issuer.issuer(), discovery(entry));
+        } else {
+          knownKeySets.put(((Watched.Keys) watched).source(), keySet(entry));
+        }
       }
     }
-    return IssuerSnapshot.of(known);
+    return IssuerSnapshot.of(knownIssuers, knownKeySets);
   }
 
-  /** One fetch of {@code issuer}, then the next one scheduled; listeners run on a change. */
-  private void refresh(String issuer) {
+  private static Discovery discovery(Entry entry) {
+    if (entry.good == null) {
+      return new Discovery.Missing(requireNonNull(entry.failure));
+    }
+    IssuerMetadata good = (IssuerMetadata) entry.good;
+    return entry.failure == null
+        ? new Discovery.Current(good)
+        : new Discovery.Stale(good, entry.failure);
+  }
+
+  private static KnownKeySet keySet(Entry entry) {
+    if (entry.good == null) {
+      return new KnownKeySet.Missing(requireNonNull(entry.failure));
+    }
+    KeySet good = (KeySet) entry.good;
+    return entry.failure == null
+        ? new KnownKeySet.Current(good)
+        : new KnownKeySet.Stale(good, entry.failure);
+  }
+
+  /** One fetch of {@code watched}, then the next one scheduled; listeners run on a change. */
+  private void refresh(Watched watched) {
     Settings settings = requireNonNull(this.settings);
-    Discovery outcome;
+    Outcome outcome;
     try {
-      outcome = fetch(issuer);
+      outcome = fetch(watched);
     } catch (RuntimeException e) {
-      // A bug must not end the refreshes: the issuer is tried again like any failure.
-      log.warn("fetching the discovery document of {} failed", issuer, e);
-      outcome = failure(Discovery.Kind.UNREACHABLE, e.getClass().getSimpleName());
+      // A bug must not end the refreshes: the document is tried again like any failure.
+      log.warn("fetching {} failed", watched, e);
+      outcome = Outcome.failed(Discovery.Kind.UNREACHABLE, e.getClass().getSimpleName());
     }
     boolean changed;
     synchronized (this) {
-      Entry entry = entries.get(issuer);
+      Entry entry = entries.get(watched);
       if (entry == null || timer == null || timer.isShutdown()) {
         return;
       }
-      Discovery before = entry.known;
+      Object goodBefore = entry.good;
+      Discovery.Failure failureBefore = entry.failure;
       Duration delay;
-      if (outcome instanceof Discovery.Current current) {
-        entry.known = current;
+      if (outcome.failure() == null) {
+        entry.good = outcome.good();
+        entry.failure = null;
         entry.failures = 0;
         delay = settings.refresh();
       } else {
-        Discovery.Failure failure = ((Discovery.Missing) outcome).failure();
-        entry.known =
-            before instanceof Discovery.Current current
-                ? new Discovery.Stale(current.metadata(), failure)
-                : before instanceof Discovery.Stale stale
-                    ? new Discovery.Stale(stale.metadata(), failure)
-                    : new Discovery.Missing(failure);
+        entry.failure = outcome.failure();
         entry.failures++;
         delay = backoff(settings, entry.failures);
-        if (!entry.known.equals(before)) {
+        if (!outcome.failure().equals(failureBefore)) {
           log.warn(
-              "OIDC issuer {}: {}{}; trying again in {}",
-              issuer,
-              failure,
-              entry.known instanceof Discovery.Stale ? ", the last good document stays in use" : "",
+              "{}: {}{}; trying again in {}",
+              watched instanceof Watched.Issuer issuer
+                  ? "OIDC issuer " + issuer.issuer()
+                  : "JWT key set " + ((Watched.Keys) watched).source(),
+              outcome.failure(),
+              entry.good != null ? ", the last good document stays in use" : "",
               delay);
         }
       }
-      changed = !entry.known.equals(before);
-      entry.next = timer.schedule(() -> refresh(issuer), delay.toNanos(), TimeUnit.NANOSECONDS);
+      changed =
+          !Objects.equals(goodBefore, entry.good) || !Objects.equals(failureBefore, entry.failure);
+      entry.next = timer.schedule(() -> refresh(watched), delay.toNanos(), TimeUnit.NANOSECONDS);
     }
     if (changed) {
       for (Runnable listener : listeners) {
@@ -266,20 +400,106 @@ public final class IssuerDiscovery implements AutoCloseable {
     return delay.compareTo(settings.refresh()) < 0 ? delay : settings.refresh();
   }
 
-  /** The issuer's metadata ({@link Discovery.Current}), or why not ({@link Discovery.Missing}). */
-  private Discovery fetch(String issuer) {
+  /** One fetch and check of {@code watched}. */
+  private Outcome fetch(Watched watched) {
     Settings settings = requireNonNull(this.settings);
-    HttpClient client = requireNonNull(this.client);
+    if (watched instanceof Watched.Issuer issuer) {
+      URI uri;
+      try {
+        // Discovery §4: a terminating "/" of the issuer is removed before the well-known path.
+        String base = issuer.issuer();
+        uri =
+            new URI(
+                (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + WELL_KNOWN);
+      } catch (URISyntaxException e) {
+        return Outcome.failed(Discovery.Kind.MALFORMED, "the issuer is not a URL");
+      }
+      Fetched fetched = get(requireNonNull(client), uri, settings.maxBytes());
+      if (fetched.failure() != null) {
+        return new Outcome(null, fetched.failure());
+      }
+      Discovery parsed = parse(issuer.issuer(), requireNonNull(fetched.body()));
+      return parsed instanceof Discovery.Current current
+          ? new Outcome(current.metadata(), null)
+          : new Outcome(null, ((Discovery.Missing) parsed).failure());
+    }
+    KeySetSource source = ((Watched.Keys) watched).source();
     URI uri;
     try {
-      // Discovery §4: a terminating "/" of the issuer is removed before the well-known path.
-      uri =
-          new URI(
-              (issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer)
-                  + WELL_KNOWN);
+      uri = new URI(source.uri());
     } catch (URISyntaxException e) {
-      return failure(Discovery.Kind.MALFORMED, "the issuer is not a URL");
+      return Outcome.failed(Discovery.Kind.MALFORMED, "the key set's uri is not a URL");
     }
+    HttpClient client = requireNonNull(this.client);
+    if (source.caPem() != null && "https".equalsIgnoreCase(uri.getScheme())) {
+      Optional<HttpClient> trusting = clientTrusting(watched, source.caPem());
+      if (trusting.isEmpty()) {
+        return Outcome.failed(
+            Discovery.Kind.CERTIFICATE_NOT_TRUSTED, "its caCertificateRefs hold no certificate");
+      }
+      client = trusting.get();
+    }
+    Fetched fetched = get(client, uri, settings.maxKeySetBytes());
+    if (fetched.failure() != null) {
+      return new Outcome(null, fetched.failure());
+    }
+    KnownKeySet parsed = parseKeySet(requireNonNull(fetched.body()));
+    return parsed instanceof KnownKeySet.Current current
+        ? new Outcome(current.keySet(), null)
+        : new Outcome(null, ((KnownKeySet.Missing) parsed).failure());
+  }
+
+  /** A client trusting only the certificates of {@code caPem}, made once per key set. */
+  private Optional<HttpClient> clientTrusting(Watched watched, String caPem) {
+    synchronized (this) {
+      Entry entry = entries.get(watched);
+      if (entry != null && entry.client != null) {
+        return Optional.of(entry.client);
+      }
+    }
+    SSLContext tls;
+    try {
+      Collection<? extends Certificate> certificates =
+          CertificateFactory.getInstance("X.509")
+              .generateCertificates(
+                  new ByteArrayInputStream(caPem.getBytes(StandardCharsets.UTF_8)));
+      if (certificates.isEmpty()) {
+        return Optional.empty();
+      }
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int i = 0;
+      for (Certificate certificate : certificates) {
+        store.setCertificateEntry("ca-" + i++, certificate);
+      }
+      TrustManagerFactory trust =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(store);
+      tls = SSLContext.getInstance("TLS");
+      tls.init(null, trust.getTrustManagers(), null);
+    } catch (GeneralSecurityException | IOException e) {
+      return Optional.empty();
+    }
+    HttpClient made = client(requireNonNull(settings), tls);
+    synchronized (this) {
+      Entry entry = entries.get(watched);
+      if (entry != null) {
+        entry.client = made;
+      }
+    }
+    return Optional.of(made);
+  }
+
+  /** A fetched body, or why there is none. */
+  private record Fetched(byte @Nullable [] body, Discovery.@Nullable Failure failure) {
+    static Fetched failed(Discovery.Kind kind, String detail) {
+      return new Fetched(null, new Discovery.Failure(kind, detail));
+    }
+  }
+
+  /** One GET of {@code uri} within the timeout and {@code maxBytes}; the shared fetch core. */
+  private Fetched get(HttpClient client, URI uri, int maxBytes) {
+    Settings settings = requireNonNull(this.settings);
     HttpRequest request =
         HttpRequest.newBuilder(uri)
             .timeout(settings.timeout())
@@ -287,48 +507,62 @@ public final class IssuerDiscovery implements AutoCloseable {
             .GET()
             .build();
     CompletableFuture<HttpResponse<byte[]>> pending =
-        client.sendAsync(request, info -> new Bounded(settings.maxBytes()));
+        client.sendAsync(request, info -> new Bounded(maxBytes));
     HttpResponse<byte[]> response;
     try {
       // The request timeout covers the headers only; this deadline covers the body too.
       response = pending.get(settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       pending.cancel(true);
-      return failure(Discovery.Kind.TIMEOUT, "no answer within " + settings.timeout());
+      return Fetched.failed(Discovery.Kind.TIMEOUT, "no answer within " + settings.timeout());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return failure(Discovery.Kind.UNREACHABLE, "interrupted");
+      return Fetched.failed(Discovery.Kind.UNREACHABLE, "interrupted");
     } catch (ExecutionException e) {
-      return failure(e.getCause(), settings);
+      Discovery.Failure failure = failure(e.getCause(), settings);
+      return new Fetched(null, failure);
     }
     if (response.statusCode() != 200) {
-      return failure(Discovery.Kind.UNREACHABLE, "HTTP " + response.statusCode());
+      return Fetched.failed(Discovery.Kind.UNREACHABLE, "HTTP " + response.statusCode());
     }
     if (response.body() == null) {
-      return failure(Discovery.Kind.MALFORMED, "larger than " + settings.maxBytes() + " bytes");
+      return Fetched.failed(Discovery.Kind.TOO_LARGE, "larger than " + maxBytes + " bytes");
     }
-    return parse(issuer, response.body());
+    return new Fetched(response.body(), null);
   }
 
-  private static Discovery failure(@Nullable Throwable cause, Settings settings) {
+  private static Discovery.Failure failure(@Nullable Throwable cause, Settings settings) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof HttpTimeoutException) {
-        return failure(Discovery.Kind.TIMEOUT, "no answer within " + settings.timeout());
+        return new Discovery.Failure(
+            Discovery.Kind.TIMEOUT, "no answer within " + settings.timeout());
       }
       if (t instanceof SSLHandshakeException) {
-        return failure(Discovery.Kind.CERTIFICATE_NOT_TRUSTED, "TLS handshake failed");
+        return new Discovery.Failure(
+            Discovery.Kind.CERTIFICATE_NOT_TRUSTED, "TLS handshake failed");
       }
       if (t instanceof ConnectException) {
-        return failure(Discovery.Kind.UNREACHABLE, "connection refused");
+        return new Discovery.Failure(Discovery.Kind.UNREACHABLE, "connection refused");
       }
     }
-    return failure(
+    return new Discovery.Failure(
         Discovery.Kind.UNREACHABLE,
         cause instanceof IOException ? "I/O error" : String.valueOf(cause));
   }
 
   private static Discovery failure(Discovery.Kind kind, String detail) {
     return new Discovery.Missing(new Discovery.Failure(kind, detail));
+  }
+
+  /** A key set's summary, checked as a JWKS ({@link KnownKeySet.Current}); or why it is refused. */
+  static KnownKeySet parseKeySet(byte[] body) {
+    String json = new String(body, StandardCharsets.UTF_8);
+    Optional<String> problem = Jwks.problem(json);
+    if (problem.isPresent()) {
+      return new KnownKeySet.Missing(
+          new Discovery.Failure(Discovery.Kind.MALFORMED, "it " + problem.get()));
+    }
+    return new KnownKeySet.Current(new KeySet(Jwks.keys(json), KeySetSource.sha256(body, 8)));
   }
 
   /** The document's metadata, checked ({@link Discovery.Current}); or why it is refused. */

@@ -140,7 +140,8 @@ public final class XdsNode implements AutoCloseable {
             settings.mesh(),
             source,
             bridgeSources,
-            // OIDC issuers' discovery documents, with the JDK's trust store.
+            // OIDC issuers' discovery documents and remote JWT key sets, with the JDK's trust store
+            // (or the CA a key set's provider names).
             IssuerDiscovery.start(IssuerDiscovery.Settings.DEFAULTS));
     XdsSecurity security = settings.security();
     // Watched, so a key deleted by 'token rotate-key --revoke' is refused within a second.

@@ -1,8 +1,5 @@
 package io.meshgate.xds.resolve;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.ClaimToHeader;
 import io.meshgate.config.model.JwtExtractFrom;
 import io.meshgate.config.model.JwtProvider;
@@ -22,6 +19,8 @@ import io.meshgate.xds.ir.JwtProviderIr.TokenSourcesIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.SourceRef;
+import io.meshgate.xds.issuers.Jwks;
+import io.meshgate.xds.issuers.KeySetSource;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -181,6 +180,8 @@ final class JwtPolicies {
       }
       caPem = pem.get();
     }
+    // Status only: what meshgate's own fetch says never changes the config (RemoteKeySets).
+    RemoteKeySets.report(context, policy, new KeySetSource(remote.uri(), caPem), at + "/uri");
     // A key set on a private CA gets a cluster of its own: providers on the same host and port
     // that trust other CAs must not share one TLS context.
     String cluster =
@@ -246,22 +247,7 @@ final class JwtPolicies {
 
   /** What is wrong with a JWKS document, or empty when it is a {@code keys} list of JWKs. */
   static Optional<String> keySetProblem(String json) {
-    JsonNode root;
-    try {
-      root = Mappers.json().readTree(json);
-    } catch (JsonProcessingException e) {
-      return Optional.of("is not JSON");
-    }
-    if (root == null || !root.path("keys").isArray() || root.path("keys").isEmpty()) {
-      return Optional.of("is not a JWKS (expected: {\"keys\": [...]} with at least one key)");
-    }
-    for (int i = 0; i < root.path("keys").size(); i++) {
-      JsonNode jwk = root.path("keys").get(i);
-      if (!jwk.path("kty").isTextual() || jwk.path("kty").asText().isEmpty()) {
-        return Optional.of("has a key without kty (keys[" + i + "])");
-      }
-    }
-    return Optional.empty();
+    return Jwks.problem(json);
   }
 
   /** Whole seconds, as Envoy takes them; a part below a second is dropped. */

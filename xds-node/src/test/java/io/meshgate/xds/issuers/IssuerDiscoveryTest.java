@@ -194,7 +194,7 @@ class IssuerDiscoveryTest {
                 assertThat(failureOf(discovery, provider.issuer()))
                     .isEqualTo(
                         new Discovery.Failure(
-                            Discovery.Kind.MALFORMED, "larger than 65536 bytes")));
+                            Discovery.Kind.TOO_LARGE, "larger than 65536 bytes")));
   }
 
   @Test

@@ -23,15 +23,22 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * A local OIDC provider whose discovery document a test can change: HTTPS on 127.0.0.1 with the
- * test certificate {@code localhost.crt} (trust it with {@link #trustingLocalhost()}).
+ * A local OIDC provider whose discovery document and key set ({@link #keySetUri()}) a test can
+ * change: HTTPS on 127.0.0.1 with the test certificate {@code localhost.crt} (trust it with {@link
+ * #trustingLocalhost()}).
  */
 public final class Provider implements AutoCloseable {
   private static final Path KEYS = Path.of("src/test/resources/test-keys");
 
   private final HttpsServer server;
 
-  /** The status the document is answered with (200: the document). */
+  /** A key set with one EC key. */
+  public static final String ONE_KEY =
+      "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"a\","
+          + "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+          + "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}]}";
+
+  /** The status the document and the key set are answered with (200: the document). */
   public final AtomicInteger status = new AtomicInteger(200);
 
   /** The issuer the document claims; null: its own URL. */
@@ -46,6 +53,12 @@ public final class Provider implements AutoCloseable {
 
   /** Requests for the document so far. */
   public final AtomicInteger hits = new AtomicInteger();
+
+  /** The key set served at {@link #keySetUri()}. */
+  public final AtomicReference<String> keySet = new AtomicReference<>(ONE_KEY);
+
+  /** Requests for the key set so far. */
+  public final AtomicInteger keySetHits = new AtomicInteger();
 
   private Provider(HttpsServer server) {
     this.server = server;
@@ -84,6 +97,19 @@ public final class Provider implements AutoCloseable {
             }
           }
         });
+    server.createContext(
+        "/jwks",
+        exchange -> {
+          provider.keySetHits.incrementAndGet();
+          byte[] body = provider.keySet.get().getBytes(StandardCharsets.UTF_8);
+          int status = provider.status.get();
+          exchange.sendResponseHeaders(status, status == 200 ? body.length : -1);
+          try (OutputStream out = exchange.getResponseBody()) {
+            if (status == 200) {
+              out.write(body);
+            }
+          }
+        });
     server.start();
     return provider;
   }
@@ -91,6 +117,11 @@ public final class Provider implements AutoCloseable {
   /** The issuer URL: {@code https://127.0.0.1:<port>}. */
   public String issuer() {
     return "https://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  /** The key set's URL: {@code https://127.0.0.1:<port>/jwks}. */
+  public String keySetUri() {
+    return issuer() + "/jwks";
   }
 
   /** A client context trusting the provider's certificate only. */

@@ -9,6 +9,8 @@ import io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.OAuth2;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.meshgate.xds.identity.BridgeSources;
+import io.meshgate.xds.ir.Problem;
+import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.issuers.IssuerDiscovery;
 import io.meshgate.xds.issuers.Provider;
 import io.meshgate.xds.keys.CertificateDirs;
@@ -19,10 +21,12 @@ import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.snapshot.VersionedResource;
 import io.meshgate.xds.translate.Cases;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,8 +34,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The pipeline with OIDC discovery against a local HTTPS provider: routes answer 500 until the
- * first document arrives, a changed document is a rebuild, an unchanged one is none.
+ * The pipeline with OIDC discovery and remote key sets against a local HTTPS provider: routes
+ * answer 500 until the first discovery document arrives, a changed document is a rebuild, an
+ * unchanged one is none; a key set meshgate cannot fetch is a Problem and nothing else.
  */
 class PipelineIssuerDiscoveryTest {
   private static final String GROUP = "gateway/default/edge";
@@ -144,6 +149,109 @@ class PipelineIssuerDiscoveryTest {
     provider.status.set(200);
     await().untilAsserted(() -> assertThat(routeAnswers500(store)).isFalse());
     assertThat(authorizationEndpoint(store)).contains("https://login.example.com/authorize");
+  }
+
+  @Test
+  void aKeySetMeshgateCannotFetchIsStatusOnlyAndOnlyAChangedKeySetRebuilds() throws Exception {
+    // given: a key set host that refuses to answer, trusted through the policy's own CA, fetched
+    // again every 20 ms (the JDK's trust store does not know the test certificate)
+    provider = Provider.start();
+    provider.status.set(503);
+    SnapshotStore store = new SnapshotStore();
+    pipeline =
+        new Pipeline(
+            store,
+            Duration.ZERO,
+            Duration.ofMillis(10),
+            KeyLoader.of(Cases.testUnsealer(), CertificateDirs.none()),
+            MeshSettings.DEFAULTS,
+            Optional.empty(),
+            BridgeSources.none(),
+            IssuerDiscovery.start(
+                IssuerDiscovery.Settings.DEFAULTS.withRefresh(
+                    Duration.ofMillis(20), Duration.ofMillis(20))));
+
+    // when
+    pipeline.accept(Cases.snapshot(jwtConfig(provider.keySetUri())));
+
+    // then: the policy's status says so, and the route is served with Envoy fetching the keys
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(problems())
+                    .singleElement()
+                    .satisfies(
+                        p -> {
+                          assertThat(p.path()).isEqualTo("/spec/jwt/providers/0/remoteJWKS/uri");
+                          assertThat(p.reason()).isEqualTo(ProblemReason.KEY_SET_UNAVAILABLE);
+                          assertThat(p.message()).contains("cannot be fetched (HTTP 503)");
+                        }));
+    GroupSnapshot failing = store.get(GROUP).orElseThrow();
+    assertThat(routeAnswers500(store)).isFalse();
+
+    // when the host answers, the Problem goes and the Envoy config stays as it was
+    provider.status.set(200);
+    await().untilAsserted(() -> assertThat(problems()).isEmpty());
+    assertThat(store.get(GROUP).orElseThrow().sameContentAs(failing)).isTrue();
+
+    // and key sets fetched again, unchanged, rebuild nothing
+    long rebuilds = pipeline.rebuilds();
+    int hits = provider.keySetHits.get();
+    await().until(() -> provider.keySetHits.get() >= hits + 5);
+    assertThat(pipeline.rebuilds()).isEqualTo(rebuilds);
+
+    // when the provider rotates its keys, a rebuild looks at them (and serves the same config)
+    provider.keySet.set(Provider.ONE_KEY.replace("\"kid\":\"a\"", "\"kid\":\"b\""));
+    await().until(() -> pipeline.rebuilds() > rebuilds);
+    assertThat(store.get(GROUP).orElseThrow().sameContentAs(failing)).isTrue();
+  }
+
+  private List<Problem> problems() {
+    return Optional.ofNullable(pipeline.lastResolved()).map(r -> r.problems()).orElse(List.of());
+  }
+
+  /** A Gateway, a route, and a policy verifying tokens with the key set at {@code uri}. */
+  private static String jwtConfig(String uri) throws Exception {
+    String ca = Files.readString(Path.of("src/test/resources/test-keys/localhost.crt"));
+    return """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: edge}
+        spec:
+          listeners: [{name: web, port: 80, protocol: HTTP}]
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: app}
+        spec:
+          static: {endpoints: [{address: 10.0.0.1, port: 8080}]}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: shop}
+        spec:
+          parentRefs: [{name: edge}]
+          rules: [{backendRefs: [{name: app}]}]
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: keys-ca}
+        type: Opaque
+        data: {ca.crt: %s}
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: SecurityPolicy
+        metadata: {name: jwt}
+        spec:
+          targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: shop}]
+          jwt:
+            providers:
+              - name: corp
+                remoteJWKS:
+                  uri: %s
+                  caCertificateRefs: [{kind: Secret, name: keys-ca}]
+        """
+        .formatted(Base64.getEncoder().encodeToString(ca.getBytes(StandardCharsets.UTF_8)), uri);
   }
 
   /**

@@ -27,6 +27,9 @@ import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.issuers.Discovery;
 import io.meshgate.xds.issuers.IssuerMetadata;
 import io.meshgate.xds.issuers.IssuerSnapshot;
+import io.meshgate.xds.issuers.KeySet;
+import io.meshgate.xds.issuers.KeySetSource;
+import io.meshgate.xds.issuers.KnownKeySet;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.keys.KeyRing;
@@ -37,6 +40,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -87,8 +91,8 @@ public final class Cases {
 
   /**
    * A whole-pipeline golden case's folder through resolve and envoy: its {@code input.yaml}, and
-   * its {@code issuers.yaml} when it has one (what discovery would have fetched; see {@link
-   * #issuers}).
+   * its {@code issuers.yaml} and {@code key-sets.yaml} when it has them (what discovery would have
+   * fetched; see {@link #issuers} and {@link #keySets}).
    */
   public static Translated translateCase(Path dir) {
     return translate(caseInputs(dir));
@@ -98,13 +102,56 @@ public final class Cases {
   public static Inputs caseInputs(Path dir) {
     ConfigSnapshot snapshot = snapshot(GoldenFiles.read(dir.resolve("input.yaml")));
     Path issuers = dir.resolve(ISSUERS);
+    Path keySets = dir.resolve(KEY_SETS);
     return inputs(
         snapshot,
-        Files.exists(issuers) ? issuers(GoldenFiles.read(issuers)) : IssuerSnapshot.empty());
+        IssuerSnapshot.of(
+            Files.exists(issuers) ? issuerMap(GoldenFiles.read(issuers)) : Map.of(),
+            Files.exists(keySets) ? keySets(GoldenFiles.read(keySets)) : Map.of()));
   }
 
   /** The file of a golden case that states what OIDC discovery knows of its issuers. */
   public static final String ISSUERS = "issuers.yaml";
+
+  /** The file of a golden case that states what meshgate's fetches know of its remote key sets. */
+  public static final String KEY_SETS = "key-sets.yaml";
+
+  /**
+   * What meshgate's fetches know of remote key sets (trusting the JDK's store), as a case states
+   * it: by {@code remoteJWKS.uri}, one of {@code current: <key set>}, {@code stale: {keySet: <key
+   * set>, failure: <failure>}} or {@code missing: <failure>}; a key set is {@code {keys: 2,
+   * fingerprint: 0123456789abcdef}}, a failure as in {@link #issuers}.
+   */
+  public static Map<KeySetSource, KnownKeySet> keySets(String yaml) {
+    try {
+      JsonNode root = Mappers.yaml().readTree(yaml);
+      Map<KeySetSource, KnownKeySet> keySets = new HashMap<>();
+      root.fields()
+          .forEachRemaining(
+              entry -> {
+                JsonNode known = entry.getValue();
+                KnownKeySet state;
+                if (known.has("current")) {
+                  state = new KnownKeySet.Current(keySet(known.get("current")));
+                } else if (known.has("stale")) {
+                  state =
+                      new KnownKeySet.Stale(
+                          keySet(known.get("stale").get("keySet")),
+                          failure(known.get("stale").get("failure")));
+                } else {
+                  state = new KnownKeySet.Missing(failure(known.get("missing")));
+                }
+                keySets.put(KeySetSource.of(entry.getKey()), state);
+              });
+      return keySets;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static KeySet keySet(JsonNode node) {
+    return new KeySet(node.get("keys").asInt(), node.get("fingerprint").asText());
+  }
 
   /**
    * An issuer snapshot as a case states it: by issuer, one of {@code current: <metadata>}, {@code
@@ -113,6 +160,10 @@ public final class Cases {
    * key), a failure {@code {kind: TIMEOUT, detail: ...}}.
    */
   public static IssuerSnapshot issuers(String yaml) {
+    return IssuerSnapshot.of(issuerMap(yaml));
+  }
+
+  private static Map<String, Discovery> issuerMap(String yaml) {
     try {
       JsonNode root = Mappers.yaml().readTree(yaml);
       Map<String, Discovery> issuers = new TreeMap<>();
@@ -134,7 +185,7 @@ public final class Cases {
                 }
                 issuers.put(issuer, discovery);
               });
-      return IssuerSnapshot.of(issuers);
+      return issuers;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

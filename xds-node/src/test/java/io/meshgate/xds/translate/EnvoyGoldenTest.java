@@ -89,6 +89,7 @@ class EnvoyGoldenTest {
         Set.of(
             "input.yaml",
             Cases.ISSUERS,
+            Cases.KEY_SETS,
             "ir.yaml",
             "listeners.yaml",
             "routes.yaml",
