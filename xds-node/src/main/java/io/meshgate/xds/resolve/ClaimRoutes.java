@@ -24,9 +24,9 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
- * Routes chosen by verified claims: where a JWT provider has {@code recomputeRoute}, Envoy picks the
- * route again after {@code jwt_authn} wrote the claim headers ({@code clear_route_cache}), so an
- * HTTPRoute's header match on such a header selects by the verified claim.
+ * Routes chosen by verified claims: where a JWT provider has {@code recomputeRoute}, Envoy picks
+ * the route again after {@code jwt_authn} wrote the claim headers ({@code clear_route_cache}), so
+ * an HTTPRoute's header match on such a header selects by the verified claim.
  *
  * <p>The catch: every filter up to and including {@code jwt_authn} (CORS, the address rules, the
  * OIDC login, API keys, basic auth, the claim-header removal, JWT itself) has already run with the
@@ -35,10 +35,10 @@ import java.util.function.Function;
  * ops} itself would pass the first route's checks and then be routed to a route whose checks never
  * ran. So in a virtual host where some route names a requirement with such a provider, every route
  * must have the same security before JWT, part by part and from the same policies (the parts of
- * {@link RouteSecurityIr} up to and including {@code jwt}; the requirement carries the claim headers
- * removed, so those are the same too). Which routes a re-pick can reach depends on matches (paths,
- * regexes, methods) that this check does not try to solve: it asks the same of every route of the
- * host, which is always safe.
+ * {@link RouteSecurityIr} up to and including {@code jwt}; the requirement carries the claim
+ * headers removed, so those are the same too). Which routes a re-pick can reach depends on matches
+ * (paths, regexes, methods) that this check does not try to solve: it asks the same of every route
+ * of the host, which is always safe.
  *
  * <p>Where that does not hold, each policy with such a provider gets a Problem and fails closed on
  * that host: its routes there answer 500 and name no JWT requirement (jwt_authn does not run for
@@ -124,8 +124,7 @@ final class ClaimRoutes {
               ? refused(route)
               : route);
     }
-    return new VirtualHostIr(
-        host.name(), host.domains(), routes, host.rateLimit(), host.access());
+    return new VirtualHostIr(host.name(), host.domains(), routes, host.rateLimit(), host.access());
   }
 
   /** The first provider of the policy that asks for a re-pick (the one the Problem points at). */

@@ -144,7 +144,9 @@ class SecurityPolicyClaimRoutesTest {
   void aRouteWithOtherSecurityBeforeJwtOnTheHostMakesThePolicyFailClosedThere() throws Exception {
     // given a route on the same host that adds an address rule (its jwt is the Gateway's too)
     String yaml =
-        GATEWAY_AND_ROUTES + gatewayPolicy("", "recomputeRoute: true") + HEALTH_ROUTE_WITH_ADDRESS_RULE;
+        GATEWAY_AND_ROUTES
+            + gatewayPolicy("", "recomputeRoute: true")
+            + HEALTH_ROUTE_WITH_ADDRESS_RULE;
 
     // when
     Cases.Translated translated = Cases.translate(yaml);
