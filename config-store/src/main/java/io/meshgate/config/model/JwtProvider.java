@@ -23,7 +23,10 @@ public record JwtProvider(
     @Pattern(Patterns.DURATION) @Doc("Tolerance for exp and nbf, whole seconds; default 60s.")
         String clockSkew,
     @Doc("Where the token is read; default: Authorization Bearer, then access_token param.")
-        JwtExtractFrom extractFrom) {
+        JwtExtractFrom extractFrom,
+    @Doc(
+            "true: after a token of this provider is verified, Envoy picks the route again, so a route's headers match sees the claimToHeaders headers. Every route of the virtual host must then have the same security before JWT.")
+        Boolean recomputeRoute) {
   public JwtProvider {
     requireNonNull(name, "name");
     audiences = Copies.list(audiences);

@@ -199,6 +199,9 @@ final class PolicyRules {
             List.of("remoteJWKS", "localJWKS"),
             Arrays.asList(provider.remoteJWKS(), provider.localJWKS()),
             problems);
+        if (provider.remoteJWKS() != null) {
+          checkKeySetTimeout(provider.remoteJWKS().timeout(), at + "/remoteJWKS/timeout", problems);
+        }
         JwtExtractFrom from = provider.extractFrom();
         if (from != null
             && from.headers().isEmpty()
@@ -300,6 +303,21 @@ final class PolicyRules {
     }
     if (SpecRules.longer(ext.timeout(), "60s")) {
       problems.add("/spec/extAuth/timeout", "must be at most 60s", ext.timeout());
+    }
+  }
+
+  /**
+   * Envoy's key set fetch: a zero timeout is no bound at all, and past a minute an issuer that
+   * hangs holds the first requests' 401 no less than a failed fetch would.
+   */
+  private static void checkKeySetTimeout(String timeout, String at, Problems problems) {
+    if (timeout == null) {
+      return;
+    }
+    if (SpecRules.longer(timeout, "60s")) {
+      problems.add(at, "must be at most 60s", timeout);
+    } else if (!SpecRules.longer(timeout, "0s")) {
+      problems.add(at, "must be more than 0s", timeout);
     }
   }
 

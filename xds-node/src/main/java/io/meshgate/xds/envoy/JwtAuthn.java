@@ -42,9 +42,6 @@ final class JwtAuthn {
    */
   static final String SCOPE_CLAIM = "scope";
 
-  /** How long a key set fetch may take; then the request is refused (401) and retried later. */
-  private static final long JWKS_TIMEOUT_MILLIS = 5_000;
-
   private JwtAuthn() {}
 
   static JwtAuthentication filter(JwtAuthnIr jwt) {
@@ -80,7 +77,7 @@ final class JwtAuthn {
                   HttpUri.newBuilder()
                       .setUri(provider.jwksUri())
                       .setCluster(provider.jwksCluster())
-                      .setTimeout(Durations.fromMillis(JWKS_TIMEOUT_MILLIS)))
+                      .setTimeout(Durations.fromMillis(provider.jwksTimeoutMillis())))
               // Fetched when the listener starts, not by the first request; fast_listener: the
               // listener does not wait for it, so an issuer that is down never holds back a config
               // update (its routes answer 401 until the keys arrive).
@@ -92,6 +89,11 @@ final class JwtAuthn {
     }
     if (provider.issuer() != null) {
       builder.setIssuer(provider.issuer());
+    }
+    // Set only where the resolver found every route of the virtual host equal in the security that
+    // runs before jwt_authn (ClaimRoutes): those filters ran on the route matched first.
+    if (provider.recomputeRoute()) {
+      builder.setClearRouteCache(true);
     }
     if (provider.clockSkewSeconds() != null) {
       builder.setClockSkewSeconds(provider.clockSkewSeconds());

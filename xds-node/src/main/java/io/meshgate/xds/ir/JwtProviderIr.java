@@ -22,6 +22,10 @@ import java.util.List;
  * @param clockSkewSeconds tolerance for {@code exp} and {@code nbf}; null: Envoy's 60 seconds
  * @param from where the token is read; null: Envoy's default ({@code Authorization: Bearer}, then
  *     the {@code access_token} query parameter)
+ * @param jwksTimeoutMillis how long a fetch of the key set may take; null with {@code localJwks}
+ * @param recomputeRoute whether Envoy picks the route again after a token of this provider is
+ *     verified, so that a route's header match sees the claim headers (the resolver allows it only
+ *     where every route of the virtual host has the same security before JWT)
  */
 public record JwtProviderIr(
     String name,
@@ -34,7 +38,9 @@ public record JwtProviderIr(
     boolean forward,
     String localJwks,
     Integer clockSkewSeconds,
-    TokenSourcesIr from) {
+    TokenSourcesIr from,
+    Long jwksTimeoutMillis,
+    boolean recomputeRoute) {
   public JwtProviderIr {
     requireNonNull(name, "name");
     audiences = Lists.copy(audiences);
@@ -43,6 +49,10 @@ public record JwtProviderIr(
           "provider " + name + ": needs a jwksUri with its jwksCluster, or a localJwks");
     }
     claimToHeaders = Lists.copy(claimToHeaders);
+    if ((jwksUri == null) != (jwksTimeoutMillis == null)) {
+      throw new IllegalArgumentException(
+          "provider " + name + ": a jwksUri needs its jwksTimeoutMillis, a localJwks none");
+    }
   }
 
   /** Where a token is read: headers (after a prefix), query parameters, cookies. */

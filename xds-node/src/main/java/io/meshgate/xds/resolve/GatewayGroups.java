@@ -260,11 +260,15 @@ final class GatewayGroups {
         List<FilterChainIr> chains = new ArrayList<>();
         if (port.plainHttp) {
           List<VirtualHostIr> hosts =
-              CredentialPolicies.withinBudget(
+              ClaimRoutes.checked(
                   context,
                   name,
-                  virtualHosts(port.hosts, port.hostListeners),
-                  policies::credentialBytes);
+                  CredentialPolicies.withinBudget(
+                      context,
+                      name,
+                      virtualHosts(port.hosts, port.hostListeners),
+                      policies::credentialBytes),
+                  policies::jwtRequirement);
           tables.add(new RouteTableIr(name, hosts));
           chains.add(
               new FilterChainIr(
@@ -327,9 +331,14 @@ final class GatewayGroups {
       Map<String, String> hostListeners = new HashMap<>();
       collectHttp(port, listener, routes, hosts, hostListeners);
       String name = Names.listenerRouteTable(gateway.key(), listener.port(), listener.name());
+      // After the budget: a route it turns to 500 keeps its JWT requirement, and may re-pick.
       List<VirtualHostIr> virtualHosts =
-          CredentialPolicies.withinBudget(
-              context, name, virtualHosts(hosts, hostListeners), policies::credentialBytes);
+          ClaimRoutes.checked(
+              context,
+              name,
+              CredentialPolicies.withinBudget(
+                  context, name, virtualHosts(hosts, hostListeners), policies::credentialBytes),
+              policies::jwtRequirement);
       FilterChainIr chain =
           new FilterChainIr(
               name,

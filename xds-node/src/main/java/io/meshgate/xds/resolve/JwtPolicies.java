@@ -127,7 +127,9 @@ final class JwtPolicies {
               Boolean.TRUE.equals(provider.forward()),
               set.json(),
               provider.clockSkew() == null ? null : clockSkewSeconds(provider.clockSkew()),
-              from(provider.extractFrom())));
+              from(provider.extractFrom()),
+              provider.remoteJWKS() == null ? null : keySetTimeoutMillis(provider.remoteJWKS()),
+              Boolean.TRUE.equals(provider.recomputeRoute())));
     }
     if (broken) {
       return new Jwt.Broken(source);
@@ -248,6 +250,12 @@ final class JwtPolicies {
   /** What is wrong with a JWKS document, or empty when it is a {@code keys} list of JWKs. */
   static Optional<String> keySetProblem(String json) {
     return Jwks.problem(json);
+  }
+
+  /** How long Envoy's fetch of the key set may take (config-store holds it to 0s..60s). */
+  private static long keySetTimeoutMillis(RemoteJwks remote) {
+    return RouteRules.millis(
+        remote.timeout() == null ? RemoteJwks.DEFAULT_TIMEOUT : remote.timeout());
   }
 
   /** Whole seconds, as Envoy takes them; a part below a second is dropped. */
