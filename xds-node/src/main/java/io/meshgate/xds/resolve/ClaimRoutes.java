@@ -6,6 +6,7 @@ import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.xds.ir.ApiKeyAuthIr;
 import io.meshgate.xds.ir.BasicAuthIr;
 import io.meshgate.xds.ir.CorsIr;
+import io.meshgate.xds.ir.ExtAuthRouteIr;
 import io.meshgate.xds.ir.IpAccessIr;
 import io.meshgate.xds.ir.JwtProviderIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
@@ -36,9 +37,10 @@ import java.util.function.Function;
  * ran. So in a virtual host where some route names a requirement with such a provider, every route
  * must have the same security before JWT, part by part and from the same policies (the parts of
  * {@link RouteSecurityIr} up to and including {@code jwt}; the requirement carries the claim
- * headers removed, so those are the same too). Which routes a re-pick can reach depends on matches
- * (paths, regexes, methods) that this check does not try to solve: it asks the same of every route
- * of the host, which is always safe.
+ * headers removed, so those are the same too), and the same external authorization, whose filter is
+ * in a request's chain only if the route matched first enables it. Which routes a re-pick can reach
+ * depends on matches (paths, regexes, methods) that this check does not try to solve: it asks the
+ * same of every route of the host, which is always safe.
  *
  * <p>Where that does not hold, each policy with such a provider gets a Problem and fails closed on
  * that host: its routes there answer 500 and name no JWT requirement (jwt_authn does not run for
@@ -87,9 +89,9 @@ final class ClaimRoutes {
     if (first == null) {
       return host;
     }
-    BeforeJwt expected = BeforeJwt.of(first);
+    FixedByFirstMatch expected = FixedByFirstMatch.of(first);
     Optional<RouteIr> differing =
-        host.routes().stream().filter(r -> !BeforeJwt.of(r).equals(expected)).findFirst();
+        host.routes().stream().filter(r -> !FixedByFirstMatch.of(r).equals(expected)).findFirst();
     if (differing.isEmpty()) {
       return host;
     }
@@ -103,7 +105,7 @@ final class ClaimRoutes {
             + " (route table "
             + table
             + ") differ in "
-            + expected.firstDifference(BeforeJwt.of(differing.get()))
+            + expected.firstDifference(FixedByFirstMatch.of(differing.get()))
             + "; Envoy runs the checks up to JWT for the route matched first and may then pick"
             + " another, so every route of the host needs the same security before JWT (from the"
             + " same policies); the routes of this host this policy governs answer 500 until it is"
@@ -162,25 +164,32 @@ final class ClaimRoutes {
         route.source());
   }
 
-  /** The parts of a route's security that run before and in jwt_authn, in chain order. */
-  record BeforeJwt(
+  /**
+   * The parts of a route's security that the route matched first decides, in chain order: those of
+   * the filters before and in jwt_authn, and external authorization. Its filter is disabled unless
+   * a route enables it, and Envoy builds a request's filter chain for the route matched first: a
+   * route picked again cannot add a filter that route left out (route based filter chain, see
+   * {@code FilterConfig.disabled} in Envoy's API).
+   */
+  record FixedByFirstMatch(
       CorsIr cors,
       IpAccessIr ipAccess,
       String oauth2,
       ApiKeyAuthIr apiKeyAuth,
       BasicAuthIr basicAuth,
-      JwtRequirementIr jwt) {
-    static BeforeJwt of(RouteIr route) {
+      JwtRequirementIr jwt,
+      ExtAuthRouteIr extAuth) {
+    static FixedByFirstMatch of(RouteIr route) {
       RoutePolicyIr p = route.policy();
       if (p == null) {
-        return new BeforeJwt(null, null, null, null, null, null);
+        return new FixedByFirstMatch(null, null, null, null, null, null, null);
       }
-      return new BeforeJwt(
-          p.cors(), p.ipAccess(), p.oauth2(), p.apiKeyAuth(), p.basicAuth(), p.jwt());
+      return new FixedByFirstMatch(
+          p.cors(), p.ipAccess(), p.oauth2(), p.apiKeyAuth(), p.basicAuth(), p.jwt(), p.extAuth());
     }
 
     /** The field name of the first part (chain order) in which the two differ. */
-    String firstDifference(BeforeJwt other) {
+    String firstDifference(FixedByFirstMatch other) {
       if (!Objects.equals(cors, other.cors)) {
         return "cors";
       }
@@ -196,7 +205,10 @@ final class ClaimRoutes {
       if (!Objects.equals(basicAuth, other.basicAuth)) {
         return "basicAuth";
       }
-      return "jwt";
+      if (!Objects.equals(jwt, other.jwt)) {
+        return "jwt";
+      }
+      return "extAuth";
     }
   }
 }

@@ -181,6 +181,47 @@ class SecurityPolicyClaimRoutesTest {
   }
 
   @Test
+  void aRouteThatAloneTurnsOnExternalAuthorizationIsADifference() throws Exception {
+    // given the ops rule alone asks an authorization service: Envoy builds a request's chain for
+    // the route matched first, so a request first matched to the everyone rule and picked again
+    // for ops would never meet the service
+    String yaml =
+        GATEWAY_AND_ROUTES
+            + gatewayPolicy("", "recomputeRoute: true")
+            + """
+            ---
+            apiVersion: meshgate.io/v1alpha1
+            kind: Backend
+            metadata: {name: authz}
+            spec:
+              protocol: GRPC
+              static: {endpoints: [{address: 10.0.1.1, port: 9001}]}
+            ---
+            apiVersion: meshgate.io/v1alpha1
+            kind: SecurityPolicy
+            metadata: {name: ops-authz}
+            spec:
+              targetRefs:
+                - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: orders, sectionName: ops}
+              extAuth: {backendRef: {name: authz}}
+            """;
+
+    // when
+    Cases.Translated translated = Cases.translate(yaml);
+
+    // then the Gateway's policy is refused on the host, naming external authorization
+    assertThat(translated.ir().problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.path()).isEqualTo("/spec/jwt/providers/0/recomputeRoute");
+              assertThat(p.message()).contains("differ in extAuth");
+            });
+    assertThat(host(gateway(translated), "shop.example.com").getRoutesList())
+        .allSatisfy(route -> assertThat(route.getDirectResponse().getStatus()).isEqualTo(500));
+  }
+
+  @Test
   void aRouteWithNoSecurityAtAllOnTheHostIsADifferenceToo() throws Exception {
     // given a second route on the host that no policy governs: the Gateway's policy is on the
     // orders route only
