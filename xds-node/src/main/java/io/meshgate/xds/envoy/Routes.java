@@ -88,6 +88,11 @@ final class Routes {
     headerOps(builder, route.requestHeaders(), true);
     headerOps(builder, route.responseHeaders(), false);
     RoutePolicyIr policy = route.policy();
+    if (kind == ProxyKind.ENVOY && (policy == null || policy.basicAuth() == null)) {
+      // Only basic auth writes who the gateway authenticated; anywhere else a value under that name
+      // came from the client, and an upstream must never read it as verified.
+      builder.addRequestHeadersToRemove(CredentialAuth.CLIENT_HEADER);
+    }
     if (policy != null && policy.rateLimit() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(
           HttpFilters.LOCAL_RATE_LIMIT,

@@ -238,6 +238,30 @@ class SecurityPolicyCredentialsTest {
   }
 
   @Test
+  void theClientHeaderReachesAnUpstreamOnlyFromBasicAuth() throws Exception {
+    // given: basic auth on route-0 only; route-1 has no policy
+    String yaml =
+        gatewayAndRoutes(2)
+            + BASIC_AUTH_ON_THE_GATEWAY.replace(
+                "kind: Gateway, name: edge", "kind: HTTPRoute, name: route-0")
+            + sealedSecret("users", Map.of(".htpasswd", "alice:" + sha("pw")));
+
+    // when
+    List<Route> routes = routes(gateway(Cases.translate(yaml)));
+
+    // then: where basic auth writes the header, the route keeps it; elsewhere a client-sent copy
+    // is removed before the request goes upstream
+    Route withBasicAuth =
+        routes.stream().filter(r -> r.getName().contains("route-0")).findFirst().orElseThrow();
+    Route without =
+        routes.stream().filter(r -> r.getName().contains("route-1")).findFirst().orElseThrow();
+    assertThat(withBasicAuth.getTypedPerFilterConfigMap())
+        .containsKey("envoy.filters.http.basic_auth");
+    assertThat(withBasicAuth.getRequestHeadersToRemoveList()).doesNotContain("x-meshgate-client");
+    assertThat(without.getRequestHeadersToRemoveList()).contains("x-meshgate-client");
+  }
+
+  @Test
   void htpasswdLinesInOtherFormsAreProblemsNamingTheLineAndUserButNeverTheHash() throws Exception {
     // given
     String bcrypt = "$2y$05$abcdefghijklmnopqrstuuQ1Jx0Yq3m9Zr7Vt2Wn5Pb8Cd4Ef6Gh";
