@@ -73,12 +73,18 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
       List<String> command =
           List.of(
               binary.toString(),
-              "--port", Integer.toString(port),
-              "--bind", "127.0.0.1",
-              "--save", "",
-              "--appendonly", "no",
-              "--dir", dir.toString(),
-              "--loglevel", "warning");
+              "--port",
+              Integer.toString(port),
+              "--bind",
+              "127.0.0.1",
+              "--save",
+              "",
+              "--appendonly",
+              "no",
+              "--dir",
+              dir.toString(),
+              "--loglevel",
+              "warning");
       process =
           new ProcessBuilder(command)
               .redirectErrorStream(true)

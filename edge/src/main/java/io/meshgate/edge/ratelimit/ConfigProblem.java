@@ -2,7 +2,9 @@ package io.meshgate.edge.ratelimit;
 
 import static java.util.Objects.requireNonNull;
 
-/** Why a rate limit config is refused, with a path into it like {@code /domains/0/descriptors/1}. */
+/**
+ * Why a rate limit config is refused, with a path into it like {@code /domains/0/descriptors/1}.
+ */
 public record ConfigProblem(String path, String message) {
   public ConfigProblem {
     requireNonNull(path, "path");

@@ -13,9 +13,9 @@ import java.util.List;
  * SHA-256 of domain, entries, unit and window start. Descriptor values come from requests (client
  * addresses, headers, claims), so they never form a Redis key: no key injection, no unbounded key
  * length, no personal data readable from Redis. 128 bits make an accidental collision of two live
- * counters practically impossible; a deliberate one would need a second preimage of SHA-256.
- * Every string is length-prefixed before hashing, so ({@code "ab","c"}) and ({@code "a","bc"})
- * never share a key.
+ * counters practically impossible; a deliberate one would need a second preimage of SHA-256. Every
+ * string is length-prefixed before hashing, so ({@code "ab","c"}) and ({@code "a","bc"}) never
+ * share a key.
  */
 final class CounterKeys {
   static final String PREFIX = "meshgate:rl:";

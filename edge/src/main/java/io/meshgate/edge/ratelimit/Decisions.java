@@ -84,8 +84,8 @@ final class Decisions {
   }
 
   /**
-   * The answer from the counts after incrementing ({@code counts} in {@link #increments} order).
-   * A count above the limit is OVER_LIMIT, so the limit's own last hit still passes; a shadow limit
+   * The answer from the counts after incrementing ({@code counts} in {@link #increments} order). A
+   * count above the limit is OVER_LIMIT, so the limit's own last hit still passes; a shadow limit
    * reports its remaining quota but answers OK.
    */
   static RateLimitResponse answer(List<Planned> plan, List<Long> counts, Instant now) {
@@ -113,8 +113,8 @@ final class Decisions {
 
   /**
    * The answer when Redis could not count. A fail-open limit answers OK and leaves out {@code
-   * current_limit}, so Envoy sends no {@code x-ratelimit-*} headers it could not fill truthfully;
-   * a fail-closed limit answers OVER_LIMIT with nothing remaining until its window resets. A shadow
+   * current_limit}, so Envoy sends no {@code x-ratelimit-*} headers it could not fill truthfully; a
+   * fail-closed limit answers OVER_LIMIT with nothing remaining until its window resets. A shadow
    * limit answers OK either way.
    */
   static RateLimitResponse answerUnavailable(List<Planned> plan, Instant now) {

@@ -9,9 +9,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * One level of the descriptor tree, as in Envoy's reference rate limit service: it matches a
  * request entry by {@code key} and, when {@code value} is set, by value too. A rule with a value
- * wins over a rule with the key alone. The {@code limit} applies when this rule matches the
- * request descriptor's last entry; {@code descriptors} match the entries after this one, which is
- * how a limit on a combination (client and path, say) is written.
+ * wins over a rule with the key alone. The {@code limit} applies when this rule matches the request
+ * descriptor's last entry; {@code descriptors} match the entries after this one, which is how a
+ * limit on a combination (client and path, say) is written.
  */
 public record DescriptorRule(
     String key, @Nullable String value, @Nullable Limit limit, List<DescriptorRule> descriptors) {

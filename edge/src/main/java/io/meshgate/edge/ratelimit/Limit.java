@@ -6,8 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * At most {@code requestsPerUnit} hits per fixed window of one {@code unit}. The unit may be null
- * only so that {@link RateLimitConfig#check} can report it missing; a {@link RateLimitConfig}
- * never holds such a limit.
+ * only so that {@link RateLimitConfig#check} can report it missing; a {@link RateLimitConfig} never
+ * holds such a limit.
  */
 public record Limit(
     @Nullable Unit unit, long requestsPerUnit, FailureMode failureMode, Enforcement enforcement) {

@@ -113,7 +113,12 @@ public final class RateLimitConfig {
         problems.add(
             new ConfigProblem(
                 path,
-                "duplicate descriptor: " + what + " (also at " + parent + "/descriptors/" + earlier
+                "duplicate descriptor: "
+                    + what
+                    + " (also at "
+                    + parent
+                    + "/descriptors/"
+                    + earlier
                     + ")"));
       }
       Limit limit = rule.limit();

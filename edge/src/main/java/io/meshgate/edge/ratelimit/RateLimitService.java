@@ -82,7 +82,9 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
               } catch (RuntimeException e) {
                 log.error("rate limit answer failed", e);
                 responseObserver.onError(
-                    Status.INTERNAL.withDescription("rate limit answer failed").asRuntimeException());
+                    Status.INTERNAL
+                        .withDescription("rate limit answer failed")
+                        .asRuntimeException());
               }
             });
   }

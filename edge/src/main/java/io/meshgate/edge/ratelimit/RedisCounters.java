@@ -28,17 +28,17 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Fixed-window counters in one Redis (a primary; Redis Cluster is not supported yet, since one
  * request's keys would span slots). All counters of one request are incremented by ONE call of a
- * Lua script ({@code EVALSHA}; {@code EVAL} once after Redis lost its script cache): one round trip,
- * and each counter's increment and expiry happen atomically, since Redis runs a script without
- * interleaving other commands. {@code MULTI}/{@code EXEC} would be atomic too, but a transaction
- * belongs to a connection, and this class shares one pipelined connection among all requests.
+ * Lua script ({@code EVALSHA}; {@code EVAL} once after Redis lost its script cache): one round
+ * trip, and each counter's increment and expiry happen atomically, since Redis runs a script
+ * without interleaving other commands. {@code MULTI}/{@code EXEC} would be atomic too, but a
+ * transaction belongs to a connection, and this class shares one pipelined connection among all
+ * requests.
  *
  * <p>Failure: every call completes within the command timeout, exceptionally when Redis is down or
  * slow, and the caller applies the limits' failure modes. Commands are rejected at once while
- * disconnected (not queued), so a request answered by its failure mode is never counted later.
- * A command that timed out on our side may still have been counted by Redis. Reconnecting is
- * Lettuce's; if the very first connection fails, the next call tries again (one attempt at a
- * time).
+ * disconnected (not queued), so a request answered by its failure mode is never counted later. A
+ * command that timed out on our side may still have been counted by Redis. Reconnecting is
+ * Lettuce's; if the very first connection fails, the next call tries again (one attempt at a time).
  */
 public final class RedisCounters implements AutoCloseable {
   // KEYS[i]: counter; ARGV[2i-1]: addend; ARGV[2i]: expiry in seconds, set when the counter has

@@ -13,11 +13,11 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where the counters live, from a URI as {@code MESHGATE_REDIS} gives it: {@code
- * redis://host:port} (default {@value #DEFAULT_URI}), {@code rediss://} for TLS (the CA file in
- * {@code MESHGATE_REDIS_CA}, else the JVM's trust store), {@code redis://user:password@host:port}
- * for an ACL user ({@code redis://:password@...} for Redis' default user), and an optional {@code
- * /db} number. The password is never in {@link #toString()}, so it never reaches a log.
+ * Where the counters live, from a URI as {@code MESHGATE_REDIS} gives it: {@code redis://host:port}
+ * (default {@value #DEFAULT_URI}), {@code rediss://} for TLS (the CA file in {@code
+ * MESHGATE_REDIS_CA}, else the JVM's trust store), {@code redis://user:password@host:port} for an
+ * ACL user ({@code redis://:password@...} for Redis' default user), and an optional {@code /db}
+ * number. The password is never in {@link #toString()}, so it never reaches a log.
  *
  * <p>The command timeout ({@value #DEFAULT_COMMAND_TIMEOUT_MILLIS} ms by default) bounds how long a
  * request waits for Redis before its limits' failure mode answers; it is short because Envoy waits
@@ -152,8 +152,7 @@ public final class RedisSettings {
   }
 
   public RedisSettings withCommandTimeout(Duration timeout) {
-    return new RedisSettings(
-        transport, host, port, database, username, password, caFile, timeout);
+    return new RedisSettings(transport, host, port, database, username, password, caFile, timeout);
   }
 
   public Transport transport() {

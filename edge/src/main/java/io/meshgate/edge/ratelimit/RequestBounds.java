@@ -63,7 +63,9 @@ public record RequestBounds(
                 + ")");
       }
       if (descriptor.hasHitsAddend()
-          && Long.compareUnsigned(descriptor.getHitsAddend().getValue(), Limit.MAX_REQUESTS_PER_UNIT) > 0) {
+          && Long.compareUnsigned(
+                  descriptor.getHitsAddend().getValue(), Limit.MAX_REQUESTS_PER_UNIT)
+              > 0) {
         return Optional.of(
             path
                 + ".hits_addend: "

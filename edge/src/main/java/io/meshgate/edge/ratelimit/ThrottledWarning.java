@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * A WARN at most once per interval: Redis down under load would otherwise log once per request.
- * The next warning after a quiet interval says how many were left out. Thread-safe.
+ * A WARN at most once per interval: Redis down under load would otherwise log once per request. The
+ * next warning after a quiet interval says how many were left out. Thread-safe.
  */
 final class ThrottledWarning {
   private final Logger log;

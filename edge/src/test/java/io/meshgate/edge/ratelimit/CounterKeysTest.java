@@ -8,12 +8,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CounterKeysTest {
-  private static final Window MINUTE = Window.containing(Instant.parse("2026-12-07T10:00:30Z"), Unit.MINUTE);
+  private static final Window MINUTE =
+      Window.containing(Instant.parse("2026-12-07T10:00:30Z"), Unit.MINUTE);
 
   @Test
   void aKeyIsThePrefixAndAHashNeverTheDescriptorValues() {
     String key =
-        CounterKeys.of("gateway", List.of(new Entry("user", "alice@example.com\r\nFLUSHALL")), MINUTE);
+        CounterKeys.of(
+            "gateway", List.of(new Entry("user", "alice@example.com\r\nFLUSHALL")), MINUTE);
 
     assertThat(key).matches("meshgate:rl:[0-9a-f]{32}").doesNotContain("alice");
   }
@@ -35,7 +37,9 @@ class CounterKeysTest {
     assertThat(CounterKeys.of("d", entries, MINUTE))
         .isEqualTo(
             CounterKeys.of(
-                "d", entries, Window.containing(Instant.parse("2026-12-07T10:00:59.999Z"), Unit.MINUTE)))
+                "d",
+                entries,
+                Window.containing(Instant.parse("2026-12-07T10:00:59.999Z"), Unit.MINUTE)))
         .isNotEqualTo(CounterKeys.of("d", entries, next))
         .isNotEqualTo(CounterKeys.of("d", entries, hour))
         .isNotEqualTo(CounterKeys.of("e", entries, MINUTE));

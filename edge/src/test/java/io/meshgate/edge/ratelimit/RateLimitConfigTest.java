@@ -49,7 +49,9 @@ class RateLimitConfigTest {
                     DomainRules.of(
                         "gateway",
                         DescriptorRule.key("client").limit(Limit.of(100, Unit.MINUTE)),
-                        DescriptorRule.key("client").value("bot").limit(Limit.of(1, Unit.MINUTE))))))
+                        DescriptorRule.key("client")
+                            .value("bot")
+                            .limit(Limit.of(1, Unit.MINUTE))))))
         .isEmpty();
   }
 
@@ -62,8 +64,9 @@ class RateLimitConfigTest {
 
     assertThat(RateLimitConfig.check(List.of(DomainRules.of("gateway", rule))))
         .extracting(ConfigProblem::message)
-        .containsExactly("nested 9 levels deep (expected: at most 8, the most entries a request"
-            + " may carry)");
+        .containsExactly(
+            "nested 9 levels deep (expected: at most 8, the most entries a request"
+                + " may carry)");
   }
 
   @Test
@@ -99,7 +102,8 @@ class RateLimitConfigTest {
     // then
     assertThat(
             config.find(
-                "gateway", List.of(new Entry("remote_address", "10.0.0.1"), new Entry("path", "/a"))))
+                "gateway",
+                List.of(new Entry("remote_address", "10.0.0.1"), new Entry("path", "/a"))))
         .contains(perClientAndPath);
     assertThat(config.find("gateway", List.of(new Entry("remote_address", "10.0.0.1")))).isEmpty();
     assertThat(

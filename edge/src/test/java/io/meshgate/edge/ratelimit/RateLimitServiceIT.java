@@ -149,11 +149,9 @@ class RateLimitServiceIT {
 
     // then
     assertThat(response.getStatusesList())
-        .extracting(s -> s.getCurrentLimit().getRequestsPerUnit(), DescriptorStatus::getLimitRemaining)
-        .containsExactly(
-            tuple(1, 0),
-            tuple(100, 99),
-            tuple(0, 0));
+        .extracting(
+            s -> s.getCurrentLimit().getRequestsPerUnit(), DescriptorStatus::getLimitRemaining)
+        .containsExactly(tuple(1, 0), tuple(100, 99), tuple(0, 0));
     assertThat(response.getStatuses(2).hasCurrentLimit()).isFalse();
     assertThat(response.getOverallCode()).isEqualTo(Code.OK);
     assertThat(rls.call(request("gateway", "client", "bot")).getOverallCode())
@@ -304,7 +302,9 @@ class RateLimitServiceIT {
     limits(DescriptorRule.key("remote_address").limit(Limit.of(1, Unit.MINUTE)));
 
     assertThat(rls.call(request).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
-    assertThat(Duration.ofSeconds(rls.call(request).getStatuses(0).getDurationUntilReset().getSeconds()))
+    assertThat(
+            Duration.ofSeconds(
+                rls.call(request).getStatuses(0).getDurationUntilReset().getSeconds()))
         .isEqualTo(Duration.ofSeconds(50));
   }
 }

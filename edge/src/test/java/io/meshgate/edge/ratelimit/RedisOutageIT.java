@@ -56,8 +56,7 @@ class RedisOutageIT {
     // when: Redis dies
     redis.kill();
     RateLimitResponse down = rls.call(both("a"));
-    RateLimitResponse openAlone =
-        rls.call(Rls.request("gateway", "open", "a"));
+    RateLimitResponse openAlone = rls.call(Rls.request("gateway", "open", "a"));
 
     // then: fail open passes without x-ratelimit numbers; fail closed refuses until the window ends
     assertThat(down.getOverallCode()).isEqualTo(Code.OVER_LIMIT);

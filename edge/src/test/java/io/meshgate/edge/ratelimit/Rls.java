@@ -38,7 +38,10 @@ final class Rls implements AutoCloseable {
 
   /** A request of one descriptor with these key, value pairs. */
   static RateLimitRequest request(String domain, String... keyValues) {
-    return RateLimitRequest.newBuilder().setDomain(domain).addDescriptors(descriptor(keyValues)).build();
+    return RateLimitRequest.newBuilder()
+        .setDomain(domain)
+        .addDescriptors(descriptor(keyValues))
+        .build();
   }
 
   static RateLimitDescriptor descriptor(String... keyValues) {
