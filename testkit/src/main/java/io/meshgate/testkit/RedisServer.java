@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -38,17 +39,27 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
 
   private final int port;
   private final Path binary;
+  private final List<String> extraArguments;
   private Path dir;
   private Process process;
 
-  private RedisServer(int port, Path binary) {
+  private RedisServer(int port, Path binary, List<String> extraArguments) {
     this.port = port;
     this.binary = binary;
+    this.extraArguments = List.copyOf(extraArguments);
   }
 
   /** A server on a free loopback port, started by the extension or {@link #start()}. */
   public static RedisServer local() {
-    return new RedisServer(FreePorts.pick(), findBinary());
+    return new RedisServer(FreePorts.pick(), findBinary(), List.of());
+  }
+
+  /**
+   * A server with more {@code redis-server} arguments, one token each, e.g. {@code "--requirepass",
+   * "secret"} or {@code "--user", "limiter", "on", ">secret", "~meshgate:*", "+@all"}.
+   */
+  public static RedisServer local(String... extraArguments) {
+    return new RedisServer(FreePorts.pick(), findBinary(), List.of(extraArguments));
   }
 
   @Override
@@ -70,7 +81,8 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
       if (dir == null) {
         dir = Files.createTempDirectory("meshgate-redis");
       }
-      List<String> command =
+      List<String> command = new ArrayList<>();
+      command.addAll(
           List.of(
               binary.toString(),
               "--port",
@@ -84,7 +96,8 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
               "--dir",
               dir.toString(),
               "--loglevel",
-              "warning");
+              "warning"));
+      command.addAll(extraArguments);
       process =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
@@ -127,7 +140,7 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
     return "redis://127.0.0.1:" + port;
   }
 
-  /** True when the server answers PING with PONG. */
+  /** True when the server answers PING: with PONG, or asking for a password first. */
   public boolean answersPing() {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
@@ -136,8 +149,8 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
       out.write("*1\r\n$4\r\nPING\r\n".getBytes(UTF_8));
       out.flush();
       InputStream in = socket.getInputStream();
-      byte[] reply = in.readNBytes(7);
-      return new String(reply, UTF_8).equals("+PONG\r\n");
+      String reply = new String(in.readNBytes(7), UTF_8);
+      return reply.equals("+PONG\r\n") || reply.startsWith("-NOAUTH");
     } catch (IOException e) {
       return false;
     }

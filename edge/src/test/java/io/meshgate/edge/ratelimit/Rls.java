@@ -23,7 +23,11 @@ final class Rls implements AutoCloseable {
   final RateLimitServiceGrpc.RateLimitServiceBlockingStub client;
 
   Rls(RedisServer redis, AtomicReference<RateLimitConfig> config, Clock clock) {
-    counters = RedisCounters.connect(RedisSettings.parse(redis.uri()));
+    this(RedisSettings.parse(redis.uri()), config, clock);
+  }
+
+  Rls(RedisSettings redis, AtomicReference<RateLimitConfig> config, Clock clock) {
+    counters = RedisCounters.connect(redis);
     server =
         RlsServer.start(
             RlsServer.parseAddress("127.0.0.1:0"),
