@@ -18,6 +18,7 @@ import io.meshgate.edge.ratelimit.RlsServer;
 import io.meshgate.edge.ratelimit.Unit;
 import io.meshgate.testkit.RedisServer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -60,6 +61,9 @@ public final class RateLimitThroughput {
                 RlsServer.parseAddress("127.0.0.1:0"),
                 new RateLimitService(
                     () -> config, counters, Clock.systemUTC(), RequestBounds.DEFAULTS))) {
+      if (!counters.awaitConnected(Duration.ofSeconds(10))) {
+        throw new IllegalStateException("no connection to " + counters.settings() + " in 10 s");
+      }
       ManagedChannel channel =
           NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       RateLimitServiceGrpc.RateLimitServiceBlockingStub stub =

@@ -40,18 +40,32 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
   private final int port;
   private final Path binary;
   private final List<String> extraArguments;
+  private final Tls tls;
   private Path dir;
   private Process process;
 
-  private RedisServer(int port, Path binary, List<String> extraArguments) {
+  private RedisServer(int port, Path binary, List<String> extraArguments, Tls tls) {
     this.port = port;
     this.binary = binary;
     this.extraArguments = List.copyOf(extraArguments);
+    this.tls = tls;
   }
+
+  /** TLS only (no plaintext port): the server's certificate and key, and the CA clients trust. */
+  private record Tls(Path certificate, Path privateKey, Path caCertificate) {}
 
   /** A server on a free loopback port, started by the extension or {@link #start()}. */
   public static RedisServer local() {
-    return new RedisServer(FreePorts.pick(), findBinary(), List.of());
+    return new RedisServer(FreePorts.pick(), findBinary(), List.of(), null);
+  }
+
+  /**
+   * A server that speaks TLS only, on its port, with this certificate and key (PEM; {@link
+   * TestPki#server} issues them); clients need no certificate. {@link #uri()} is {@code rediss://}.
+   */
+  public static RedisServer localTls(Path certificate, Path privateKey, Path caCertificate) {
+    return new RedisServer(
+        FreePorts.pick(), findBinary(), List.of(), new Tls(certificate, privateKey, caCertificate));
   }
 
   /**
@@ -59,7 +73,7 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
    * "secret"} or {@code "--user", "limiter", "on", ">secret", "~meshgate:*", "+@all"}.
    */
   public static RedisServer local(String... extraArguments) {
-    return new RedisServer(FreePorts.pick(), findBinary(), List.of(extraArguments));
+    return new RedisServer(FreePorts.pick(), findBinary(), List.of(extraArguments), null);
   }
 
   @Override
@@ -97,6 +111,22 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
               dir.toString(),
               "--loglevel",
               "warning"));
+      if (tls != null) {
+        command.addAll(
+            List.of(
+                "--port",
+                "0",
+                "--tls-port",
+                Integer.toString(port),
+                "--tls-cert-file",
+                tls.certificate().toString(),
+                "--tls-key-file",
+                tls.privateKey().toString(),
+                "--tls-ca-cert-file",
+                tls.caCertificate().toString(),
+                "--tls-auth-clients",
+                "no"));
+      }
       command.addAll(extraArguments);
       process =
           new ProcessBuilder(command)
@@ -135,15 +165,24 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
     return port;
   }
 
-  /** {@code redis://127.0.0.1:port}, as {@code MESHGATE_REDIS} takes it. */
+  /**
+   * {@code redis://127.0.0.1:port} ({@code rediss://} with TLS), as {@code MESHGATE_REDIS} takes
+   * it.
+   */
   public String uri() {
-    return "redis://127.0.0.1:" + port;
+    return (tls == null ? "redis://" : "rediss://") + "127.0.0.1:" + port;
   }
 
-  /** True when the server answers PING: with PONG, or asking for a password first. */
+  /**
+   * True when the server answers PING: with PONG, or asking for a password first. With TLS, true
+   * when it accepts connections (the probe speaks no TLS).
+   */
   public boolean answersPing() {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+      if (tls != null) {
+        return true;
+      }
       socket.setSoTimeout(500);
       OutputStream out = socket.getOutputStream();
       out.write("*1\r\n$4\r\nPING\r\n".getBytes(UTF_8));

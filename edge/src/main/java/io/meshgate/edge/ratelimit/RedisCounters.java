@@ -16,13 +16,16 @@ import io.lettuce.core.codec.StringCodec;
 import io.meshgate.edge.ratelimit.Decisions.Increment;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -76,6 +79,25 @@ public final class RedisCounters implements AutoCloseable {
     RedisCounters counters = new RedisCounters(settings);
     counters.connection();
     return counters;
+  }
+
+  /**
+   * Waits up to {@code timeout} for a connection (starting an attempt if the last one failed); true
+   * when connected. For a readiness check before the service takes traffic: a request never waits
+   * for the connection longer than the command timeout, and a first connection (TLS handshake,
+   * AUTH, a cold JVM) can take longer than that, so without this the very first requests may be
+   * answered by their failure modes.
+   */
+  public boolean awaitConnected(Duration timeout) {
+    try {
+      connection().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   public RedisSettings settings() {

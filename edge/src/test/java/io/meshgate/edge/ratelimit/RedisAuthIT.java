@@ -67,8 +67,7 @@ class RedisAuthIT {
   void anAclUserLimitedToMeshgatesKeysCounts() {
     rls =
         new Rls(
-            RedisSettings.parse(
-                "redis://limiter:" + USER_PASSWORD + "@127.0.0.1:" + redis.port()),
+            RedisSettings.parse("redis://limiter:" + USER_PASSWORD + "@127.0.0.1:" + redis.port()),
             config,
             clock);
 

@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.meshgate.testkit.RedisServer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -28,6 +29,9 @@ final class Rls implements AutoCloseable {
 
   Rls(RedisSettings redis, AtomicReference<RateLimitConfig> config, Clock clock) {
     counters = RedisCounters.connect(redis);
+    // As a readiness check would: the first connection may take longer than the command timeout.
+    // Returns at once when Redis is down or refuses us; those tests then see the failure modes.
+    counters.awaitConnected(Duration.ofSeconds(5));
     server =
         RlsServer.start(
             RlsServer.parseAddress("127.0.0.1:0"),
