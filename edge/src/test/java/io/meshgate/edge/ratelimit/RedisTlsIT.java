@@ -11,17 +11,22 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code rediss://} to a redis-server that speaks TLS only, trusting the CA in MESHGATE_REDIS_CA.
  */
 class RedisTlsIT {
-  private static final TestPki PKI = TestPki.create(tempDir());
+  private static final Path PKI_DIR = tempDir();
+  private static final TestPki PKI = TestPki.create(PKI_DIR);
   private static final TestPki.Issued SERVER = PKI.server("redis", "127.0.0.1", "localhost");
 
   @RegisterExtension
@@ -40,6 +45,15 @@ class RedisTlsIT {
   void stop() {
     if (rls != null) {
       rls.close();
+    }
+  }
+
+  @AfterAll
+  static void removePki() throws IOException {
+    try (Stream<Path> files = Files.walk(PKI_DIR)) {
+      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(file);
+      }
     }
   }
 
@@ -63,9 +77,9 @@ class RedisTlsIT {
   }
 
   @Test
-  void aServerTheCaDoesNotVouchForIsNotTrusted() {
+  void aServerTheCaDoesNotVouchForIsNotTrusted(@TempDir Path dir) {
     // given: a CA of its own, not the one that issued Redis' certificate
-    TestPki stranger = TestPki.create(tempDir());
+    TestPki stranger = TestPki.create(dir);
     RedisSettings settings = RedisSettings.parse(redis.uri()).withCaFile(stranger.caCertificate());
     rls = new Rls(settings, config, new ManualClock(Instant.parse("2026-12-07T10:00:10Z")));
 
