@@ -16,6 +16,20 @@ ensure_etcd() {
   return 1
 }
 
+ensure_redis() {
+  if [ -n "${MESHGATE_REDIS_BIN:-}" ] || command -v redis-server >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "meshgate: installing redis-server (apt-get) ..." >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
+    return 0
+  fi
+  echo "meshgate: the redis-server binary is missing (the edge module's tests start it). Install it with:" >&2
+  echo "  sudo apt-get install -y redis-server" >&2
+  return 1
+}
+
 ensure_java_and_maven() {
   local missing=0
   command -v java >/dev/null 2>&1 || { echo "meshgate: java (17 or newer) is missing" >&2; missing=1; }

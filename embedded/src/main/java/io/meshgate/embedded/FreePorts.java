@@ -18,14 +18,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * ephemeral range ({@code /proc/sys/net/ipv4/ip_local_port_range}), where outgoing connections
  * never land, and never twice in one JVM.
  */
-final class FreePorts {
+public final class FreePorts {
   private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
   private static final int LOWEST = 10_000;
   private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
   private FreePorts() {}
 
-  static synchronized int pick() {
+  public static synchronized int pick() {
     int below = ephemeralStart();
     if (below - LOWEST >= 1_000) {
       for (int attempt = 0; attempt < 200; attempt++) {
