@@ -28,31 +28,33 @@ import java.util.List;
  * The one place that lists the HTTP filters, in order, and says why.
  *
  * <p>Envoy gets: CORS, client-address rules, OIDC login (one {@code oauth2} filter per policy, only
- * where used), API keys, basic auth, removal of client-sent claim headers, JWT authentication,
- * authorization on verified identity (RBAC), external authorization (one filter per service, only
- * where used), local rate limit, fault injection, router. CORS comes first: a browser's preflight
- * carries no credentials and must be answered without them (Envoy Gateway puts it first too); an
- * actual cross-origin request passes on and meets every check below. Client-address rules come
- * next: a refused address costs no token verification and no rate-limit token, and learns nothing
- * of how the route authenticates (403, never 401). OIDC login comes before the other
- * authentication: a browser without a session is sent to its provider before anything asks it for
- * credentials, and the access token the login forwards as {@code Authorization: Bearer} is then
- * there for JWT authentication to verify. Authentication comes before the rest: an unauthenticated
- * request costs no rate-limit token (count callers, not anonymous noise) and never waits out an
- * injected delay, and every later filter that reads identity — the claims JWT authentication copies
- * into headers — sees only verified values. The authentication filters are alternatives a route
- * picks from (a policy may set several; each that is set must pass): API keys and basic auth are
- * cheap lookups in the route's own config, so they run before JWT's signature checks, and a route
- * without either skips them (they are disabled unless a route enables them). Client-sent claim
- * headers are removed just before verification, which then writes the verified ones (a removal
- * after it would drop those too). Authorization on claims, methods and paths comes right after
- * authentication: it reads the verified payload that jwt_authn leaves in the request's metadata,
- * and a refused caller costs no rate-limit token. External authorization comes after both: the
- * service decides on a verified identity, and a request that is refused anyway never costs a call
- * to it; it comes before the rate limit, so a request the service refuses spends no token (the
- * other way round, refused requests would drain the bucket of the callers it lets in). Rate
- * limiting comes before faults so a limited request is answered 429 at once and never waits out an
- * injected delay; the router is always last (Envoy and gRPC both require it).
+ * where used), API keys, basic auth, removal of client-sent copies of verified headers, JWT
+ * authentication, authorization on verified identity (RBAC), external authorization (one filter per
+ * service, only where used), local rate limit, fault injection, router. CORS comes first: a
+ * browser's preflight carries no credentials and must be answered without them (Envoy Gateway puts
+ * it first too); an actual cross-origin request passes on and meets every check below.
+ * Client-address rules come next: a refused address costs no token verification and no rate-limit
+ * token, and learns nothing of how the route authenticates (403, never 401). OIDC login comes
+ * before the other authentication: a browser without a session is sent to its provider before
+ * anything asks it for credentials, and the access token the login forwards as {@code
+ * Authorization: Bearer} is then there for JWT authentication to verify. Authentication comes
+ * before the rest: an unauthenticated request costs no rate-limit token (count callers, not
+ * anonymous noise) and never waits out an injected delay, and every later filter that reads
+ * identity — the claims JWT authentication copies into headers — sees only verified values. The
+ * authentication filters are alternatives a route picks from (a policy may set several; each that
+ * is set must pass): API keys and basic auth are cheap lookups in the route's own config, so they
+ * run before JWT's signature checks, and a route without either skips them (they are disabled
+ * unless a route enables them). Client-sent copies of the headers JWT authentication and the
+ * authorization service write as verified (claims, the service's answer) are removed just before
+ * verification (a removal after them would drop the verified values too). Authorization on claims,
+ * methods and paths comes right after authentication: it reads the verified payload that jwt_authn
+ * leaves in the request's metadata, and a refused caller costs no rate-limit token. External
+ * authorization comes after both: the service decides on a verified identity, and a request that is
+ * refused anyway never costs a call to it; it comes before the rate limit, so a request the service
+ * refuses spends no token (the other way round, refused requests would drain the bucket of the
+ * callers it lets in). Rate limiting comes before faults so a limited request is answered 429 at
+ * once and never waits out an injected delay; the router is always last (Envoy and gRPC both
+ * require it).
  *
  * <p>Every filter is in the chain whether or not a route uses it (CORS and the address rules in
  * sidecars' outbound chains too, where no route configures them), configured per route (or per
@@ -60,11 +62,11 @@ import java.util.List;
  * call: the listener then never changes when a policy does, so Envoy never drains connections for a
  * policy change. JWT authentication cannot keep that promise: its providers live in the filter's
  * own config, so a provider change is a listener change whatever we do. It is in the chain only
- * where a route asks for a JWT, which leaves every other listener exactly as it was; the
- * claim-header removal goes with it. OIDC login and external authorization have the same constraint
- * (the provider or the service is in the filter's config) and the same answer: one filter per
- * policy or service, only where a route uses it, disabled by default and turned on by the routes
- * that name it.
+ * where a route asks for a JWT, which leaves every other listener exactly as it was; the removal of
+ * untrusted headers goes with it and with external authorization. OIDC login and external
+ * authorization have the same constraint (the provider or the service is in the filter's config)
+ * and the same answer: one filter per policy or service, only where a route uses it, disabled by
+ * default and turned on by the routes that name it.
  *
  * <p>Proxyless gRPC clients reject a non-optional filter they do not know, so they only ever get
  * filters gRPC implements: fault injection and the router.
@@ -74,7 +76,7 @@ final class HttpFilters {
   static final String IP_ACCESS = IpRules.NAME;
   static final String API_KEY_AUTH = CredentialAuth.API_KEY_AUTH;
   static final String BASIC_AUTH = CredentialAuth.BASIC_AUTH;
-  static final String JWT_CLAIM_HEADERS = ClaimHeaders.NAME;
+  static final String UNTRUSTED_HEADERS = UntrustedHeaders.NAME;
   static final String JWT_AUTHN = JwtAuthn.NAME;
   static final String AUTHORIZATION = Authorization.NAME;
   static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
@@ -113,9 +115,11 @@ final class HttpFilters {
       chain.add(disabled(API_KEY_AUTH, Any.pack(CredentialAuth.apiKeyFilter())));
       chain.add(disabled(BASIC_AUTH, Any.pack(CredentialAuth.basicFilter())));
     }
+    if (kind == ProxyKind.ENVOY && (jwt != null || !extAuth.isEmpty())) {
+      // Client-sent copies of what JWT and the authorization service write go first.
+      chain.add(filter(UNTRUSTED_HEADERS, Any.pack(UntrustedHeaders.filter())));
+    }
     if (kind == ProxyKind.ENVOY && jwt != null) {
-      // Client-sent claim headers go before verification writes the verified ones.
-      chain.add(filter(JWT_CLAIM_HEADERS, Any.pack(ClaimHeaders.filter())));
       chain.add(filter(JWT_AUTHN, Any.pack(JwtAuthn.filter(jwt))));
     }
     if (kind == ProxyKind.ENVOY) {

@@ -41,6 +41,7 @@ import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import io.meshgate.xds.keys.KeyRing;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * Route tables: virtual hosts, matches in precedence order, forwarding by weight, header
@@ -120,10 +121,11 @@ final class Routes {
     if (policy != null && policy.jwt() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(
           HttpFilters.JWT_AUTHN, Any.pack(JwtAuthn.perRoute(policy.jwt())));
-      if (!policy.jwt().claimHeaders().isEmpty()) {
-        builder.putTypedPerFilterConfig(
-            HttpFilters.JWT_CLAIM_HEADERS, Any.pack(ClaimHeaders.perRoute(policy.jwt())));
-      }
+    }
+    List<String> untrusted = untrustedHeaders(policy);
+    if (!untrusted.isEmpty() && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(
+          HttpFilters.UNTRUSTED_HEADERS, Any.pack(UntrustedHeaders.perRoute(untrusted)));
     }
     if (policy != null && policy.authorization() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(
@@ -140,6 +142,24 @@ final class Routes {
           HttpFilters.FAULT, Any.pack(HttpFilters.fault(policy.fault())));
     }
     return builder.build();
+  }
+
+  /**
+   * The headers later filters of the route write as verified (JWT claims, the authorization
+   * service's headers), lower-case and sorted: a client's copies are removed first.
+   */
+  private static List<String> untrustedHeaders(RoutePolicyIr policy) {
+    if (policy == null) {
+      return List.of();
+    }
+    TreeSet<String> headers = new TreeSet<>();
+    if (policy.jwt() != null) {
+      headers.addAll(policy.jwt().claimHeaders());
+    }
+    if (policy.extAuth() instanceof ExtAuthRouteIr.Check check) {
+      headers.addAll(check.headersToUpstream());
+    }
+    return List.copyOf(headers);
   }
 
   private static RouteMatch match(RouteIr route, ProxyKind kind) {

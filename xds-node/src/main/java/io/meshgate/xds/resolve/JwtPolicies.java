@@ -44,7 +44,7 @@ import java.util.TreeMap;
  * be a Secret with a {@code ca.crt}, and a local key set must be in its Secret and be a JWKS.
  *
  * <p>Each requirement also lists the headers its providers write claims to: the routes it governs
- * remove those from the client's request before verification (envoy.ClaimHeaders).
+ * remove those from the client's request before verification (envoy.UntrustedHeaders).
  */
 final class JwtPolicies {
   /** The Secret data key a {@code localJWKS} reads when it names none. */

@@ -479,7 +479,10 @@ final class RouteRules {
     /** What the route's Envoy does about external authorization; null: nothing is asked. */
     ExtAuthRouteIr extAuth() {
       if (ext instanceof ExtAuthPolicies.Ext.Checked checked) {
-        return new ExtAuthRouteIr.Check(checked.service().name(), checked.service().policy());
+        return new ExtAuthRouteIr.Check(
+            checked.service().name(),
+            checked.service().policy(),
+            checked.service().headersToUpstream());
       }
       if (ext instanceof ExtAuthPolicies.Ext.Off off) {
         return new ExtAuthRouteIr.Off(off.policy());

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class SecurityPolicyClaimRoutesTest {
   private static final String JWT = "envoy.filters.http.jwt_authn";
-  private static final String CLAIM_HEADERS = "meshgate.jwt_claim_headers";
+  private static final String CLAIM_HEADERS = "meshgate.untrusted_headers";
 
   /** Two rules on one host: /orders for team ops, and /orders for anyone. */
   private static final String GATEWAY_AND_ROUTES =

@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
@@ -151,7 +152,7 @@ class SecurityPolicyExtAuthTest {
             "meshgate.ip_access",
             "envoy.filters.http.api_key_auth",
             "envoy.filters.http.basic_auth",
-            "meshgate.jwt_claim_headers",
+            "meshgate.untrusted_headers",
             "envoy.filters.http.jwt_authn",
             "envoy.filters.http.rbac",
             FILTER,
@@ -173,6 +174,34 @@ class SecurityPolicyExtAuthTest {
     assertThat(PgvRules.check(ExtAuthzPerRoute.getDefaultInstance()))
         .extracting(PgvViolation::rule)
         .isNotEmpty();
+  }
+
+  @Test
+  void aClientsCopiesOfTheHeadersAnHttpServiceSetsAreRemovedBeforeTheCheck() throws Exception {
+    // given an HTTP service that may set two headers on the request
+    String yaml =
+        GATEWAY_AND_ROUTES.replace("protocol: GRPC", "protocol: HTTP")
+            + gatewayPolicy(
+                "{protocol: HTTP, backendRef: {name: authz}, headersToUpstream: [X-User-Id,"
+                    + " X-Roles]}")
+            + HEALTH_OPEN;
+
+    // when
+    GroupResources group = gateway(Cases.translate(yaml));
+
+    // then the chain removes them (lower-case) on the checked route, before JWT and the check...
+    List<String> chain = filterNames(group);
+    assertThat(chain.indexOf("meshgate.untrusted_headers")).isLessThan(chain.indexOf(FILTER));
+    HeaderMutationPerRoute removal =
+        route(group, "shop")
+            .getTypedPerFilterConfigOrThrow("meshgate.untrusted_headers")
+            .unpack(HeaderMutationPerRoute.class);
+    assertThat(removal.getMutations().getRequestMutationsList())
+        .extracting(m -> m.getRemove())
+        .containsExactly("x-roles", "x-user-id");
+    // ...and leaves them alone where no service is asked (nothing writes them there)
+    assertThat(route(group, "health").getTypedPerFilterConfigMap())
+        .doesNotContainKey("meshgate.untrusted_headers");
   }
 
   @Test

@@ -117,7 +117,7 @@ class SecurityPolicyJwtTest {
             "meshgate.ip_access",
             "envoy.filters.http.api_key_auth",
             "envoy.filters.http.basic_auth",
-            "meshgate.jwt_claim_headers",
+            "meshgate.untrusted_headers",
             "envoy.filters.http.jwt_authn",
             "envoy.filters.http.rbac",
             "envoy.filters.http.local_ratelimit",
@@ -227,13 +227,13 @@ class SecurityPolicyJwtTest {
     // then the route removes x-user, in a filter that runs before jwt_authn writes it
     HeaderMutationPerRoute removal =
         shopRoute(group)
-            .getTypedPerFilterConfigOrThrow("meshgate.jwt_claim_headers")
+            .getTypedPerFilterConfigOrThrow("meshgate.untrusted_headers")
             .unpack(HeaderMutationPerRoute.class);
     assertThat(removal.getMutations().getRequestMutationsList())
         .extracting(m -> m.getRemove())
         .containsExactly("x-user");
     List<String> chain = httpFilters(group);
-    assertThat(chain.indexOf("meshgate.jwt_claim_headers"))
+    assertThat(chain.indexOf("meshgate.untrusted_headers"))
         .isEqualTo(chain.indexOf("envoy.filters.http.jwt_authn") - 1);
   }
 
