@@ -3,14 +3,12 @@ package io.meshgate.xds.translate;
 import static io.meshgate.xds.envoy.Consistency.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ProblemReason;
@@ -110,7 +108,7 @@ class SecurityPolicyClaimRoutesTest {
 
     // when
     Cases.Translated translated = Cases.translate(yaml);
-    GroupResources group = gateway(translated);
+    GroupResources group = EdgeGateway.of(translated);
 
     // then Envoy clears the route cache after verifying, and every route removes the client's
     // x-team before jwt_authn and names the same requirement
@@ -132,7 +130,7 @@ class SecurityPolicyClaimRoutesTest {
 
     // when
     Cases.Translated translated = Cases.translate(yaml);
-    GroupResources group = gateway(translated);
+    GroupResources group = EdgeGateway.of(translated);
 
     // then nothing is refused, as before the field existed
     assertThat(translated.ir().problems()).isEmpty();
@@ -150,7 +148,7 @@ class SecurityPolicyClaimRoutesTest {
 
     // when
     Cases.Translated translated = Cases.translate(yaml);
-    GroupResources group = gateway(translated);
+    GroupResources group = EdgeGateway.of(translated);
 
     // then the policy says which routes differ, and in what
     assertThat(translated.ir().problems())
@@ -217,7 +215,7 @@ class SecurityPolicyClaimRoutesTest {
               assertThat(p.path()).isEqualTo("/spec/jwt/providers/0/recomputeRoute");
               assertThat(p.message()).contains("differ in extAuth");
             });
-    assertThat(host(gateway(translated), "shop.example.com").getRoutesList())
+    assertThat(host(EdgeGateway.of(translated), "shop.example.com").getRoutesList())
         .allSatisfy(route -> assertThat(route.getDirectResponse().getStatus()).isEqualTo(500));
   }
 
@@ -254,7 +252,7 @@ class SecurityPolicyClaimRoutesTest {
 
     // when
     Cases.Translated translated = Cases.translate(yaml);
-    GroupResources group = gateway(translated);
+    GroupResources group = EdgeGateway.of(translated);
 
     // then the orders routes answer 500 (a re-pick could land on the unchecked one), the public
     // route stays as it was, and the listener has no jwt_authn left to re-pick with
@@ -268,7 +266,7 @@ class SecurityPolicyClaimRoutesTest {
           .as(route.getName())
           .isTrue();
     }
-    assertThat(connectionManager(group).getHttpFiltersList())
+    assertThat(EdgeGateway.connectionManager(group).getHttpFiltersList())
         .extracting(f -> f.getName())
         .doesNotContain(JWT);
   }
@@ -296,7 +294,7 @@ class SecurityPolicyClaimRoutesTest {
             """;
 
     // when
-    GroupResources group = gateway(Cases.translate(yaml));
+    GroupResources group = EdgeGateway.of(Cases.translate(yaml));
 
     // then the blog host routes, verifies and re-picks; the provider keeps clear_route_cache
     assertThat(host(group, "blog.example.com").getRoutesList())
@@ -317,19 +315,12 @@ class SecurityPolicyClaimRoutesTest {
     String defaults = GATEWAY_AND_ROUTES + gatewayPolicy("", "");
 
     // when
-    JwtProvider set = provider(gateway(Cases.translate(yaml)));
-    JwtProvider unset = provider(gateway(Cases.translate(defaults)));
+    JwtProvider set = provider(EdgeGateway.of(Cases.translate(yaml)));
+    JwtProvider unset = provider(EdgeGateway.of(Cases.translate(defaults)));
 
     // then http_uri.timeout carries it
     assertThat(set.getRemoteJwks().getHttpUri().getTimeout().getSeconds()).isEqualTo(2);
     assertThat(unset.getRemoteJwks().getHttpUri().getTimeout().getSeconds()).isEqualTo(5);
-  }
-
-  private static GroupResources gateway(Cases.Translated translated) {
-    return translated.groups().stream()
-        .filter(g -> g.group().equals("gateway/default/edge"))
-        .findFirst()
-        .orElseThrow();
   }
 
   private static VirtualHost host(GroupResources group, String name) {
@@ -351,18 +342,9 @@ class SecurityPolicyClaimRoutesTest {
         .toList();
   }
 
-  private static HttpConnectionManager connectionManager(GroupResources group) throws Exception {
-    Listener listener = unpack(group.listeners(), Listener.class).get(0);
-    return listener
-        .getFilterChains(0)
-        .getFilters(0)
-        .getTypedConfig()
-        .unpack(HttpConnectionManager.class);
-  }
-
   private static JwtProvider provider(GroupResources group) throws Exception {
     JwtAuthentication filter =
-        connectionManager(group).getHttpFiltersList().stream()
+        EdgeGateway.connectionManager(group).getHttpFiltersList().stream()
             .filter(f -> f.getName().equals(JWT))
             .findFirst()
             .orElseThrow()

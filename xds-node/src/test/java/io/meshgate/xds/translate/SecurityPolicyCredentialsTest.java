@@ -4,14 +4,12 @@ import static io.meshgate.xds.envoy.Consistency.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.api_key_auth.v3.Credential;
 import io.envoyproxy.envoy.extensions.filters.http.basic_auth.v3.BasicAuth;
 import io.envoyproxy.envoy.extensions.filters.http.basic_auth.v3.BasicAuthPerRoute;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.meshgate.config.model.SealedData;
 import io.meshgate.config.seal.SealKeys;
@@ -154,30 +152,6 @@ class SecurityPolicyCredentialsTest {
     }
   }
 
-  private static GroupResources gateway(Cases.Translated translated) {
-    return translated.groups().stream()
-        .filter(g -> g.group().equals("gateway/default/edge"))
-        .findFirst()
-        .orElseThrow();
-  }
-
-  private static List<Route> routes(GroupResources group) {
-    return unpack(group.routes(), RouteConfiguration.class)
-        .get(0)
-        .getVirtualHosts(0)
-        .getRoutesList();
-  }
-
-  private static List<HttpFilter> httpFilters(GroupResources group) throws Exception {
-    Listener listener = unpack(group.listeners(), Listener.class).get(0);
-    return listener
-        .getFilterChains(0)
-        .getFilters(0)
-        .getTypedConfig()
-        .unpack(HttpConnectionManager.class)
-        .getHttpFiltersList();
-  }
-
   private static List<String> messages(ResolvedIr ir) {
     return ir.problems().stream().map(p -> p.path() + ": " + p.message()).toList();
   }
@@ -191,11 +165,11 @@ class SecurityPolicyCredentialsTest {
             + sealedSecret("clients", Map.of("acme", "key-of-acme-1", "globex", "key-of-globex-2"));
 
     // when
-    GroupResources group = gateway(Cases.translate(yaml));
+    GroupResources group = EdgeGateway.of(Cases.translate(yaml));
 
     // then the route enables api_key_auth with both clients, read from the x-api-key header
     ApiKeyAuthPerRoute config =
-        routes(group)
+        EdgeGateway.routes(group)
             .get(0)
             .getTypedPerFilterConfigOrThrow("envoy.filters.http.api_key_auth")
             .unpack(ApiKeyAuthPerRoute.class);
@@ -204,7 +178,7 @@ class SecurityPolicyCredentialsTest {
         .containsExactly(tuple("acme", "key-of-acme-1"), tuple("globex", "key-of-globex-2"));
     assertThat(config.getKeySources(0).getHeader()).isEqualTo("x-api-key");
     // and both filters are in the chain, disabled, after the address rules and before JWT
-    List<HttpFilter> filters = httpFilters(group);
+    List<HttpFilter> filters = EdgeGateway.httpFilters(group);
     assertThat(filters.stream().map(HttpFilter::getName).toList())
         .containsSubsequence(
             "meshgate.ip_access",
@@ -218,12 +192,12 @@ class SecurityPolicyCredentialsTest {
   @Test
   void theBasicAuthFilterHasAUserEnvoyAcceptsAndNoPasswordMatches() throws Exception {
     // when: a Gateway without any policy
-    GroupResources group = gateway(Cases.translate(gatewayAndRoutes(1)));
+    GroupResources group = EdgeGateway.of(Cases.translate(gatewayAndRoutes(1)));
 
     // then Envoy gets non-empty users (it refuses an empty filter-level DataSource), whose one
     // {SHA} hash holds a character base64 never writes
     BasicAuth filter =
-        httpFilters(group).stream()
+        EdgeGateway.httpFilters(group).stream()
             .filter(f -> f.getName().equals("envoy.filters.http.basic_auth"))
             .findFirst()
             .orElseThrow()
@@ -233,7 +207,7 @@ class SecurityPolicyCredentialsTest {
     String hash = line.substring(line.indexOf(":{SHA}") + 6);
     assertThat(hash).hasSize(28).contains("*");
     assertThat(filter.getForwardUsernameHeader()).isEqualTo("x-meshgate-client");
-    assertThat(routes(group).get(0).getTypedPerFilterConfigMap())
+    assertThat(EdgeGateway.routes(group).get(0).getTypedPerFilterConfigMap())
         .doesNotContainKeys("envoy.filters.http.api_key_auth", "envoy.filters.http.basic_auth");
   }
 
@@ -247,7 +221,7 @@ class SecurityPolicyCredentialsTest {
             + sealedSecret("users", Map.of(".htpasswd", "alice:" + sha("pw")));
 
     // when
-    List<Route> routes = routes(gateway(Cases.translate(yaml)));
+    List<Route> routes = EdgeGateway.routes(EdgeGateway.of(Cases.translate(yaml)));
 
     // then: where basic auth writes the header, the route keeps it; elsewhere a client-sent copy
     // is removed before the request goes upstream
@@ -297,7 +271,7 @@ class SecurityPolicyCredentialsTest {
         .hasSize(5)
         .noneMatch(m -> m.contains(bcrypt) || m.contains(md5) || m.contains("plain-password"))
         .noneMatch(m -> m.contains(sha("a").substring(5)) || m.contains("short"));
-    Route route = routes(gateway(translated)).get(0);
+    Route route = EdgeGateway.routes(EdgeGateway.of(translated)).get(0);
     assertThat(route.getDirectResponse().getStatus()).isEqualTo(500);
     assertThat(route.getTypedPerFilterConfigMap()).isEmpty();
   }
@@ -318,7 +292,7 @@ class SecurityPolicyCredentialsTest {
     // then one line per user, sorted, joined by newlines
     assertThat(translated.ir().problems()).isEmpty();
     BasicAuthPerRoute config =
-        routes(gateway(translated))
+        EdgeGateway.routes(EdgeGateway.of(translated))
             .get(0)
             .getTypedPerFilterConfigOrThrow("envoy.filters.http.basic_auth")
             .unpack(BasicAuthPerRoute.class);
@@ -353,7 +327,7 @@ class SecurityPolicyCredentialsTest {
                     .startsWith("/spec/apiKeyAuth/credentials/0: Secret default/clients: ")
                     .contains("no seal key")
                     .endsWith("answer 500 until it is fixed"));
-    Route route = routes(gateway(translated)).get(0);
+    Route route = EdgeGateway.routes(EdgeGateway.of(translated)).get(0);
     assertThat(route.getDirectResponse().getStatus()).isEqualTo(500);
   }
 
@@ -394,7 +368,9 @@ class SecurityPolicyCredentialsTest {
             "/spec/apiKeyAuth/credentials/3/key: Secret default/more has no sealed key 'nobody';"
                 + " the routes this policy governs answer 500 until it is fixed")
         .noneMatch(m -> m.contains("shared-key-1") || m.contains("has space"));
-    assertThat(routes(gateway(translated)).get(0).getDirectResponse().getStatus()).isEqualTo(500);
+    assertThat(
+            EdgeGateway.routes(EdgeGateway.of(translated)).get(0).getDirectResponse().getStatus())
+        .isEqualTo(500);
   }
 
   @Test
@@ -414,7 +390,7 @@ class SecurityPolicyCredentialsTest {
     Cases.Translated second = Cases.translate(after);
 
     // then the route config and the IR change; the IR names the Secret, never the key
-    assertThat(gateway(first).routes()).isNotEqualTo(gateway(second).routes());
+    assertThat(EdgeGateway.of(first).routes()).isNotEqualTo(EdgeGateway.of(second).routes());
     String firstIr = IrYaml.write(first.ir().groups());
     String secondIr = IrYaml.write(second.ir().groups());
     assertThat(firstIr).isNotEqualTo(secondIr).contains("secretName: clients").contains("acme");
@@ -438,7 +414,9 @@ class SecurityPolicyCredentialsTest {
         .containsExactly(
             "/spec/apiKeyAuth/credentials: 1001 clients (expected: at most 1000); the routes this"
                 + " policy governs answer 500 until it is fixed");
-    assertThat(routes(gateway(translated)).get(0).getDirectResponse().getStatus()).isEqualTo(500);
+    assertThat(
+            EdgeGateway.routes(EdgeGateway.of(translated)).get(0).getDirectResponse().getStatus())
+        .isEqualTo(500);
   }
 
   @Test
@@ -454,7 +432,7 @@ class SecurityPolicyCredentialsTest {
     Cases.Translated translated = Cases.translate(yaml);
 
     // then the routes that fit keep their keys, the rest answer 500, each with a Problem
-    List<Route> routes = routes(gateway(translated));
+    List<Route> routes = EdgeGateway.routes(EdgeGateway.of(translated));
     long refused = routes.stream().filter(Route::hasDirectResponse).count();
     assertThat(refused).isEqualTo(4);
     assertThat(routes.stream().filter(r -> !r.hasDirectResponse()))
@@ -467,7 +445,9 @@ class SecurityPolicyCredentialsTest {
         .extracting(Problem::message)
         .allMatch(m -> m.contains("would pass 1048576 bytes"));
     int size =
-        unpack(gateway(translated).routes(), RouteConfiguration.class).get(0).getSerializedSize();
+        unpack(EdgeGateway.of(translated).routes(), RouteConfiguration.class)
+            .get(0)
+            .getSerializedSize();
     assertThat(size).isLessThan(4 * 1024 * 1024);
   }
 

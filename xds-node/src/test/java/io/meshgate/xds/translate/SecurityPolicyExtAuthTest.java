@@ -4,12 +4,10 @@ import static io.meshgate.xds.envoy.Consistency.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.meshgate.testkit.GoldenFiles;
@@ -93,33 +91,12 @@ class SecurityPolicyExtAuthTest {
         extAuth: {disabled: true}
       """;
 
-  private static GroupResources gateway(Cases.Translated translated) {
-    return translated.groups().stream()
-        .filter(g -> g.group().equals("gateway/default/edge"))
-        .findFirst()
-        .orElseThrow();
-  }
-
   private static Route route(GroupResources group, String name) {
     RouteConfiguration table = unpack(group.routes(), RouteConfiguration.class).get(0);
     return table.getVirtualHosts(0).getRoutesList().stream()
         .filter(r -> r.getName().equals("httproute/default/" + name + "/rule/0/match/0"))
         .findFirst()
         .orElseThrow();
-  }
-
-  private static List<HttpFilter> httpFilters(GroupResources group) throws Exception {
-    Listener listener = unpack(group.listeners(), Listener.class).get(0);
-    return listener
-        .getFilterChains(0)
-        .getFilters(0)
-        .getTypedConfig()
-        .unpack(HttpConnectionManager.class)
-        .getHttpFiltersList();
-  }
-
-  private static List<String> filterNames(GroupResources group) throws Exception {
-    return httpFilters(group).stream().map(HttpFilter::getName).toList();
   }
 
   @Test
@@ -143,10 +120,10 @@ class SecurityPolicyExtAuthTest {
             """;
 
     // when
-    GroupResources group = gateway(Cases.translate(yaml));
+    GroupResources group = EdgeGateway.of(Cases.translate(yaml));
 
     // then the service decides on a verified identity, before a token of the bucket is spent
-    assertThat(filterNames(group))
+    assertThat(EdgeGateway.filterNames(group))
         .containsExactly(
             "envoy.filters.http.cors",
             "meshgate.ip_access",
@@ -160,7 +137,10 @@ class SecurityPolicyExtAuthTest {
             "envoy.filters.http.fault",
             "envoy.filters.http.router");
     HttpFilter extAuthz =
-        httpFilters(group).stream().filter(f -> f.getName().equals(FILTER)).findFirst().get();
+        EdgeGateway.httpFilters(group).stream()
+            .filter(f -> f.getName().equals(FILTER))
+            .findFirst()
+            .get();
     assertThat(extAuthz.getDisabled()).isTrue();
     // and each governed route turns it on with a per-route config, which Envoy requires to hold one
     // of its cases
@@ -187,10 +167,10 @@ class SecurityPolicyExtAuthTest {
             + HEALTH_OPEN;
 
     // when
-    GroupResources group = gateway(Cases.translate(yaml));
+    GroupResources group = EdgeGateway.of(Cases.translate(yaml));
 
     // then the chain removes them (lower-case) on the checked route, before JWT and the check...
-    List<String> chain = filterNames(group);
+    List<String> chain = EdgeGateway.filterNames(group);
     assertThat(chain.indexOf("meshgate.untrusted_headers")).isLessThan(chain.indexOf(FILTER));
     HeaderMutationPerRoute removal =
         route(group, "shop")
@@ -211,7 +191,7 @@ class SecurityPolicyExtAuthTest {
 
     // when
     Cases.Translated translated = Cases.translate(yaml);
-    GroupResources group = gateway(translated);
+    GroupResources group = EdgeGateway.of(translated);
 
     // then health names no ext_authz filter, so the filter (off by default) never runs for it
     assertThat(route(group, "health").getTypedPerFilterConfigMap().keySet())
@@ -239,19 +219,21 @@ class SecurityPolicyExtAuthTest {
             """;
 
     // when
-    GroupResources group = gateway(Cases.translate(yaml));
+    GroupResources group = EdgeGateway.of(Cases.translate(yaml));
 
     // then the listener is exactly what it is without extAuth
-    assertThat(filterNames(group)).noneMatch(n -> n.startsWith("envoy.filters.http.ext_authz"));
-    assertThat(filterNames(group))
-        .isEqualTo(filterNames(gateway(Cases.translate(GATEWAY_AND_ROUTES))));
+    assertThat(EdgeGateway.filterNames(group))
+        .noneMatch(n -> n.startsWith("envoy.filters.http.ext_authz"));
+    assertThat(EdgeGateway.filterNames(group))
+        .isEqualTo(EdgeGateway.filterNames(EdgeGateway.of(Cases.translate(GATEWAY_AND_ROUTES))));
   }
 
   @Test
   void theServicesClusterIsInTheGroupThoughNoRouteSendsToIt() throws Exception {
     // when
     GroupResources group =
-        gateway(Cases.translate(GATEWAY_AND_ROUTES + gatewayPolicy("{backendRef: {name: authz}}")));
+        EdgeGateway.of(
+            Cases.translate(GATEWAY_AND_ROUTES + gatewayPolicy("{backendRef: {name: authz}}")));
 
     // then gRPC's cluster speaks HTTP/2
     Cluster authz =
@@ -274,12 +256,13 @@ class SecurityPolicyExtAuthTest {
 
     // when
     Cases.Translated translated = Cases.translate(yaml);
-    GroupResources group = gateway(translated);
+    GroupResources group = EdgeGateway.of(translated);
 
     // then every governed route answers 500 rather than going unchecked, and the policy says why
     assertThat(route(group, "shop").getDirectResponse().getStatus()).isEqualTo(500);
     assertThat(route(group, "health").getDirectResponse().getStatus()).isEqualTo(500);
-    assertThat(filterNames(group)).noneMatch(n -> n.startsWith("envoy.filters.http.ext_authz"));
+    assertThat(EdgeGateway.filterNames(group))
+        .noneMatch(n -> n.startsWith("envoy.filters.http.ext_authz"));
     assertThat(translated.ir().problems())
         .singleElement()
         .satisfies(
@@ -299,7 +282,8 @@ class SecurityPolicyExtAuthTest {
     Cases.Translated translated = Cases.translate(yaml);
 
     // then
-    assertThat(route(gateway(translated), "shop").getDirectResponse().getStatus()).isEqualTo(500);
+    assertThat(route(EdgeGateway.of(translated), "shop").getDirectResponse().getStatus())
+        .isEqualTo(500);
     assertThat(translated.ir().problems())
         .singleElement()
         .satisfies(

@@ -3,13 +3,11 @@ package io.meshgate.xds.translate;
 import static io.meshgate.xds.envoy.Consistency.unpack;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.ir.ProblemReason;
@@ -64,29 +62,9 @@ class SecurityPolicyJwtTest {
         .formatted(jwksUri);
   }
 
-  private static GroupResources gateway(Cases.Translated translated) {
-    return translated.groups().stream()
-        .filter(g -> g.group().equals("gateway/default/edge"))
-        .findFirst()
-        .orElseThrow();
-  }
-
   private static Route shopRoute(GroupResources group) {
     RouteConfiguration table = unpack(group.routes(), RouteConfiguration.class).get(0);
     return table.getVirtualHosts(0).getRoutes(0);
-  }
-
-  private static List<String> httpFilters(GroupResources group) throws Exception {
-    Listener listener = unpack(group.listeners(), Listener.class).get(0);
-    return listener
-        .getFilterChains(0)
-        .getFilters(0)
-        .getTypedConfig()
-        .unpack(HttpConnectionManager.class)
-        .getHttpFiltersList()
-        .stream()
-        .map(f -> f.getName())
-        .toList();
   }
 
   @Test
@@ -106,12 +84,12 @@ class SecurityPolicyJwtTest {
             """;
 
     // when
-    GroupResources group = gateway(Cases.translate(yaml));
+    GroupResources group = EdgeGateway.of(Cases.translate(yaml));
 
     // then jwt is taken field by field: the route's policy does not set it
     assertThat(shopRoute(group).getTypedPerFilterConfigMap())
         .containsKey("envoy.filters.http.jwt_authn");
-    assertThat(httpFilters(group))
+    assertThat(EdgeGateway.filterNames(group))
         .containsExactly(
             "envoy.filters.http.cors",
             "meshgate.ip_access",
@@ -132,13 +110,13 @@ class SecurityPolicyJwtTest {
 
     // when
     Cases.Translated translated = Cases.translate(yaml);
-    GroupResources group = gateway(translated);
+    GroupResources group = EdgeGateway.of(translated);
 
     // then the route answers 500 instead of becoming public, and the policy says why
     Route route = shopRoute(group);
     assertThat(route.hasDirectResponse()).isTrue();
     assertThat(route.getDirectResponse().getStatus()).isEqualTo(500);
-    assertThat(httpFilters(group)).doesNotContain("envoy.filters.http.jwt_authn");
+    assertThat(EdgeGateway.filterNames(group)).doesNotContain("envoy.filters.http.jwt_authn");
     assertThat(translated.ir().problems())
         .singleElement()
         .satisfies(
@@ -169,12 +147,12 @@ class SecurityPolicyJwtTest {
   @Test
   void routesWithoutASecurityPolicyGetNoJwtFilterOrRequirement() throws Exception {
     // when
-    GroupResources group = gateway(Cases.translate(GATEWAY_AND_ROUTE));
+    GroupResources group = EdgeGateway.of(Cases.translate(GATEWAY_AND_ROUTE));
 
     // then
     assertThat(shopRoute(group).getTypedPerFilterConfigMap())
         .doesNotContainKey("envoy.filters.http.jwt_authn");
-    assertThat(httpFilters(group)).doesNotContain("envoy.filters.http.jwt_authn");
+    assertThat(EdgeGateway.filterNames(group)).doesNotContain("envoy.filters.http.jwt_authn");
   }
 
   private static String routePolicy(String body) {
@@ -222,7 +200,7 @@ class SecurityPolicyJwtTest {
                 """);
 
     // when
-    GroupResources group = gateway(Cases.translate(yaml));
+    GroupResources group = EdgeGateway.of(Cases.translate(yaml));
 
     // then the route removes x-user, in a filter that runs before jwt_authn writes it
     HeaderMutationPerRoute removal =
@@ -232,7 +210,7 @@ class SecurityPolicyJwtTest {
     assertThat(removal.getMutations().getRequestMutationsList())
         .extracting(m -> m.getRemove())
         .containsExactly("x-user");
-    List<String> chain = httpFilters(group);
+    List<String> chain = EdgeGateway.filterNames(group);
     assertThat(chain.indexOf("meshgate.untrusted_headers"))
         .isEqualTo(chain.indexOf("envoy.filters.http.jwt_authn") - 1);
   }
@@ -251,10 +229,11 @@ class SecurityPolicyJwtTest {
                 """);
 
     // when
-    GroupResources group = gateway(Cases.translate(yaml));
+    GroupResources group = EdgeGateway.of(Cases.translate(yaml));
 
     // then allow_missing (a bad token is 401), never allow_missing_or_failed (it would pass)
-    JwtAuthentication filter = jwtFilter(group);
+    JwtAuthentication filter =
+        EdgeGateway.filterConfig(group, "envoy.filters.http.jwt_authn", JwtAuthentication.class);
     JwtRequirement requirement = filter.getRequirementMapOrThrow("default/shop");
     assertThat(requirement.getRequiresAny().getRequirementsList())
         .extracting(r -> r.getRequiresTypeCase())
@@ -281,7 +260,8 @@ class SecurityPolicyJwtTest {
     Cases.Translated translated = Cases.translate(yaml);
 
     // then
-    assertThat(shopRoute(gateway(translated)).getDirectResponse().getStatus()).isEqualTo(500);
+    assertThat(shopRoute(EdgeGateway.of(translated)).getDirectResponse().getStatus())
+        .isEqualTo(500);
     assertThat(translated.ir().problems())
         .singleElement()
         .satisfies(p -> assertThat(p.path()).isEqualTo("/spec/jwt/providers/0/localJWKS"));
@@ -303,7 +283,8 @@ class SecurityPolicyJwtTest {
     Cases.Translated translated = Cases.translate(yaml);
 
     // then the route answers 500: no claim could ever match, and a Deny rule would never deny
-    assertThat(shopRoute(gateway(translated)).getDirectResponse().getStatus()).isEqualTo(500);
+    assertThat(shopRoute(EdgeGateway.of(translated)).getDirectResponse().getStatus())
+        .isEqualTo(500);
     assertThat(translated.ir().problems())
         .singleElement()
         .satisfies(
@@ -329,11 +310,12 @@ class SecurityPolicyJwtTest {
     Cases.Translated translated = Cases.translate(yaml);
 
     // then the route is served, with its rules in the RBAC filter after jwt_authn's place
-    Route route = shopRoute(gateway(translated));
+    Route route = shopRoute(EdgeGateway.of(translated));
     assertThat(translated.ir().problems()).isEmpty();
     assertThat(route.hasRoute()).isTrue();
     assertThat(route.getTypedPerFilterConfigMap()).containsKey("envoy.filters.http.rbac");
-    assertThat(httpFilters(gateway(translated))).contains("envoy.filters.http.rbac");
+    assertThat(EdgeGateway.filterNames(EdgeGateway.of(translated)))
+        .contains("envoy.filters.http.rbac");
   }
 
   @Test
@@ -374,7 +356,8 @@ class SecurityPolicyJwtTest {
     Cases.Translated translated = Cases.translate(yaml);
 
     // then the route answers 500 rather than trusting some other CA
-    assertThat(shopRoute(gateway(translated)).getDirectResponse().getStatus()).isEqualTo(500);
+    assertThat(shopRoute(EdgeGateway.of(translated)).getDirectResponse().getStatus())
+        .isEqualTo(500);
     assertThat(translated.ir().problems())
         .singleElement()
         .satisfies(
@@ -383,21 +366,5 @@ class SecurityPolicyJwtTest {
                   .isEqualTo("/spec/jwt/providers/0/remoteJWKS/caCertificateRefs/0");
               assertThat(p.reason()).isEqualTo(ProblemReason.INVALID_CA_CERTIFICATE_REF);
             });
-  }
-
-  private static JwtAuthentication jwtFilter(GroupResources group) throws Exception {
-    Listener listener = unpack(group.listeners(), Listener.class).get(0);
-    return listener
-        .getFilterChains(0)
-        .getFilters(0)
-        .getTypedConfig()
-        .unpack(HttpConnectionManager.class)
-        .getHttpFiltersList()
-        .stream()
-        .filter(f -> f.getName().equals("envoy.filters.http.jwt_authn"))
-        .findFirst()
-        .orElseThrow()
-        .getTypedConfig()
-        .unpack(JwtAuthentication.class);
   }
 }
