@@ -16,8 +16,6 @@ import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.OAuth2SecretIr;
-import io.meshgate.xds.keys.KeyMaterial;
-import io.meshgate.xds.keys.KeyRef;
 import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.keys.SecretValue;
 import java.nio.charset.StandardCharsets;
@@ -116,11 +114,8 @@ final class OidcLogin {
   }
 
   private static Optional<SecretValue> opened(OAuth2SecretIr.FromSecret from, KeyRing keys) {
-    KeyMaterial material =
-        keys.get(new KeyRef.SealedValues(from.namespace(), from.secretName(), from.sealed()));
-    return material instanceof KeyMaterial.Values values
-        ? Optional.ofNullable(values.values().get(from.key()))
-        : Optional.empty();
+    return keys.values(from.namespace(), from.secretName(), from.fingerprint())
+        .map(values -> values.values().get(from.key()));
   }
 
   /**

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import io.meshgate.config.model.SealedData;
 
 /**
  * A value an OIDC login's filter reads by SDS (a {@code generic_secret} of the same name): the
@@ -23,23 +22,18 @@ public sealed interface OAuth2SecretIr {
   /**
    * One key of an Opaque Secret's sealed values (opened with the Secret's namespace and name).
    *
-   * @param fingerprint the opened values' fingerprint ({@code KeyMaterial.Values}): a changed value
-   *     is a changed IR
+   * @param fingerprint the fingerprint of the Secret's sealed envelope ({@code
+   *     KeyMaterial.Values}), by which the envoy stage finds the values in the key ring: a changed
+   *     value is a changed IR
    */
   record FromSecret(
-      String name,
-      String namespace,
-      String secretName,
-      String key,
-      SealedData sealed,
-      String fingerprint)
+      String name, String namespace, String secretName, String key, String fingerprint)
       implements OAuth2SecretIr {
     public FromSecret {
       requireNonNull(name, "name");
       requireNonNull(namespace, "namespace");
       requireNonNull(secretName, "secretName");
       requireNonNull(key, "key");
-      requireNonNull(sealed, "sealed");
       requireNonNull(fingerprint, "fingerprint");
     }
   }

@@ -6,14 +6,15 @@ import java.util.List;
 
 /**
  * Where a route's credentials are: values of an Opaque Secret, by reference and fingerprint, never
- * the values themselves. The envoy stage reads them from the key ring; a changed value is a changed
- * fingerprint, so a changed route and a new route version.
+ * the values themselves. The envoy stage reads them from the key ring; a changed value is a new
+ * envelope and fingerprint, so a changed route and a new route version.
  *
  * @param namespace the Secret's namespace (the policy's)
  * @param secretName the Secret's name
  * @param keys the keys of the Secret that are used, sorted: every client id for API keys, the one
  *     htpasswd key for basic auth
- * @param fingerprint SHA-256 (hex) of the Secret's opened values, as the key ring holds them
+ * @param fingerprint the fingerprint of the Secret's sealed envelope, as the key ring holds it
+ *     (never a hash of the values)
  */
 public record SecretValuesIr(
     String namespace, String secretName, List<String> keys, String fingerprint) {

@@ -5,8 +5,6 @@ import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.model.SecretRef;
-import io.meshgate.config.model.SecretSpec;
-import io.meshgate.config.model.SecretType;
 import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.xds.ir.ApiKeyAuthIr;
 import io.meshgate.xds.ir.BasicAuthIr;
@@ -19,7 +17,6 @@ import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.keys.Htpasswd;
 import io.meshgate.xds.keys.KeyMaterial;
-import io.meshgate.xds.keys.KeyRef;
 import io.meshgate.xds.keys.SecretValue;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,8 +54,7 @@ final class CredentialPolicies {
   /** The key of a basic-auth Secret that holds the htpasswd lines, unless the ref names one. */
   static final String HTPASSWD = ".htpasswd";
 
-  private static final String FAILS_CLOSED =
-      "; the routes this policy governs answer 500 until it is fixed";
+  private static final String FAILS_CLOSED = SealedSecrets.FAILS_CLOSED;
 
   /** What a SecurityPolicy's {@code apiKeyAuth} asks of the routes it governs. */
   sealed interface ApiKeys {
@@ -115,7 +111,7 @@ final class CredentialPolicies {
     for (int i = 0; i < auth.credentials().size(); i++) {
       SecretRef ref = auth.credentials().get(i);
       String at = "/spec/apiKeyAuth/credentials/" + i;
-      Optional<KeyMaterial.Values> opened = open(context, policy, ref, at);
+      Optional<KeyMaterial.Values> opened = SealedSecrets.open(context, policy, ref, at);
       if (opened.isEmpty()) {
         broken = true;
         continue;
@@ -127,7 +123,11 @@ final class CredentialPolicies {
               policy,
               at + "/key",
               ProblemReason.INVALID,
-              secretName(policy, ref) + " has no sealed key '" + ref.key() + "'" + FAILS_CLOSED);
+              SealedSecrets.nameOf(policy, ref)
+                  + " has no sealed key '"
+                  + ref.key()
+                  + "'"
+                  + FAILS_CLOSED);
           broken = true;
           continue;
         }
@@ -138,12 +138,12 @@ final class CredentialPolicies {
             policy,
             at,
             ProblemReason.INVALID,
-            secretName(policy, ref) + " holds no API key" + FAILS_CLOSED);
+            SealedSecrets.nameOf(policy, ref) + " holds no API key" + FAILS_CLOSED);
         broken = true;
         continue;
       }
       for (Map.Entry<String, SecretValue> client : new TreeMap<>(values).entrySet()) {
-        String who = "client '" + client.getKey() + "' (" + secretName(policy, ref) + ")";
+        String who = "client '" + client.getKey() + "' (" + SealedSecrets.nameOf(policy, ref) + ")";
         if (!printable(client.getValue())) {
           context.problem(
               policy,
@@ -188,7 +188,7 @@ final class CredentialPolicies {
   private static Basic basic(Context context, Resource policy, SecretRef ref) {
     SourceRef source = Context.source(policy);
     String at = "/spec/basicAuth/users";
-    Optional<KeyMaterial.Values> opened = open(context, policy, ref, at);
+    Optional<KeyMaterial.Values> opened = SealedSecrets.open(context, policy, ref, at);
     if (opened.isEmpty()) {
       return new Basic.Broken(source);
     }
@@ -199,7 +199,7 @@ final class CredentialPolicies {
           policy,
           at,
           ProblemReason.INVALID,
-          secretName(policy, ref) + " has no sealed key '" + key + "'" + FAILS_CLOSED);
+          SealedSecrets.nameOf(policy, ref) + " has no sealed key '" + key + "'" + FAILS_CLOSED);
       return new Basic.Broken(source);
     }
     Htpasswd.Parsed parsed = Htpasswd.parse(file.utf8());
@@ -208,7 +208,7 @@ final class CredentialPolicies {
           policy,
           at,
           ProblemReason.INVALID,
-          secretName(policy, ref) + " '" + key + "' " + refusal.message() + FAILS_CLOSED);
+          SealedSecrets.nameOf(policy, ref) + " '" + key + "' " + refusal.message() + FAILS_CLOSED);
     }
     if (!parsed.refusals().isEmpty()) {
       return new Basic.Broken(source);
@@ -218,7 +218,7 @@ final class CredentialPolicies {
           policy,
           at,
           ProblemReason.INVALID,
-          secretName(policy, ref) + " '" + key + "' holds no user" + FAILS_CLOSED);
+          SealedSecrets.nameOf(policy, ref) + " '" + key + "' holds no user" + FAILS_CLOSED);
       return new Basic.Broken(source);
     }
     int bytes = Htpasswd.lines(parsed.users()).length();
@@ -234,49 +234,6 @@ final class CredentialPolicies {
                 opened.get().fingerprint()),
             source),
         bytes);
-  }
-
-  /**
-   * The opened values of the Opaque Secret {@code ref} names in the policy's namespace; empty, with
-   * a Problem at {@code at}, when it is missing, not Opaque, has nothing sealed, or this replica
-   * cannot open it.
-   */
-  private static Optional<KeyMaterial.Values> open(
-      Context context, Resource policy, SecretRef ref, String at) {
-    String namespace = policy.metadata().namespace();
-    String name = secretName(policy, ref);
-    Optional<Resource> secret = context.get(new ResourceKey(Kind.SECRET, namespace, ref.name()));
-    if (secret.isEmpty()) {
-      context.problem(policy, at, ProblemReason.INVALID, name + " not found" + FAILS_CLOSED);
-      return Optional.empty();
-    }
-    SecretSpec spec = secret.get().spec(SecretSpec.class);
-    if (spec.type() != SecretType.OPAQUE) {
-      context.problem(
-          policy, at, ProblemReason.INVALID, name + " is not of type Opaque" + FAILS_CLOSED);
-      return Optional.empty();
-    }
-    if (spec.sealed() == null) {
-      context.problem(
-          policy,
-          at,
-          ProblemReason.INVALID,
-          name
-              + " has no sealed values (seal it with 'meshgate seal -f FILE' and apply its output)"
-              + FAILS_CLOSED);
-      return Optional.empty();
-    }
-    KeyMaterial material =
-        context.keys.get(new KeyRef.SealedValues(namespace, ref.name(), spec.sealed()));
-    if (material instanceof KeyMaterial.Values values) {
-      return Optional.of(values);
-    }
-    String why =
-        material instanceof KeyMaterial.Unavailable unavailable
-            ? unavailable.message()
-            : "it is not an Opaque Secret's values";
-    context.problem(policy, at, ProblemReason.INVALID, name + ": " + why + FAILS_CLOSED);
-    return Optional.empty();
   }
 
   /**
@@ -365,10 +322,6 @@ final class CredentialPolicies {
       return false;
     }
     return true;
-  }
-
-  private static String secretName(Resource policy, SecretRef ref) {
-    return "Secret " + policy.metadata().namespace() + "/" + ref.name();
   }
 
   /** Visible ASCII, no space: what a header or a query parameter carries unchanged. */

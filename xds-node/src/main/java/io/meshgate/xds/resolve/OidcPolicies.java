@@ -6,8 +6,6 @@ import io.meshgate.config.model.OidcCookieNames;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.model.SecretRef;
-import io.meshgate.config.model.SecretSpec;
-import io.meshgate.config.model.SecretType;
 import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.xds.ir.ClusterPolicyIr.UpstreamTlsIr;
 import io.meshgate.xds.ir.DnsClusterIr;
@@ -18,7 +16,6 @@ import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.issuers.Discovery;
 import io.meshgate.xds.issuers.IssuerMetadata;
 import io.meshgate.xds.keys.KeyMaterial;
-import io.meshgate.xds.keys.KeyRef;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -200,35 +197,22 @@ final class OidcPolicies {
   /** A sealed value of an Opaque Secret in the policy's namespace, opened in the key ring. */
   private static Optional<OAuth2SecretIr.FromSecret> secret(
       Context context, Resource policy, SecretRef ref, String defaultKey, String at, String name) {
-    String namespace = policy.metadata().namespace();
     String key = ref.key() == null ? defaultKey : ref.key();
-    String secretName = namespace + "/" + ref.name();
-    Optional<Resource> secret = context.get(new ResourceKey(Kind.SECRET, namespace, ref.name()));
-    if (secret.isEmpty()) {
-      return refused(context, policy, at, "Secret " + secretName + " not found");
+    String secretName = SealedSecrets.nameOf(policy, ref);
+    Optional<KeyMaterial.Values> opened = SealedSecrets.open(context, policy, ref, at);
+    if (opened.isEmpty()) {
+      return Optional.empty();
     }
-    SecretSpec spec = secret.get().spec(SecretSpec.class);
-    if (spec.type() != SecretType.OPAQUE || spec.sealed() == null) {
-      return refused(
-          context,
-          policy,
-          at,
-          "Secret " + secretName + " is not an Opaque Secret with sealed values");
-    }
-    KeyMaterial material =
-        context.keys.get(new KeyRef.SealedValues(namespace, ref.name(), spec.sealed()));
-    if (material instanceof KeyMaterial.Unavailable unavailable) {
-      return refused(context, policy, at, "Secret " + secretName + ": " + unavailable.message());
-    }
-    if (!(material instanceof KeyMaterial.Values values) || !values.values().containsKey(key)) {
-      return refused(context, policy, at, "Secret " + secretName + " has no sealed value " + key);
+    KeyMaterial.Values values = opened.get();
+    if (!values.values().containsKey(key)) {
+      return refused(context, policy, at, secretName + " has no sealed value " + key);
     }
     if (values.values().get(key).length() == 0) {
-      return refused(context, policy, at, "Secret " + secretName + ": " + key + " is empty");
+      return refused(context, policy, at, secretName + ": " + key + " is empty");
     }
     return Optional.of(
         new OAuth2SecretIr.FromSecret(
-            name, namespace, ref.name(), key, spec.sealed(), values.fingerprint()));
+            name, policy.metadata().namespace(), ref.name(), key, values.fingerprint()));
   }
 
   private static Optional<OAuth2SecretIr.FromSecret> refused(
