@@ -9,5 +9,7 @@ public enum RateLimitUnit {
   @JsonProperty("Minute")
   MINUTE,
   @JsonProperty("Hour")
-  HOUR
+  HOUR,
+  @JsonProperty("Day")
+  DAY
 }

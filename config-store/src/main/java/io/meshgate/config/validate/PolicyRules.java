@@ -9,6 +9,8 @@ import io.meshgate.config.model.ConsistentHash;
 import io.meshgate.config.model.ExtAuth;
 import io.meshgate.config.model.ExtAuthProtocol;
 import io.meshgate.config.model.FaultAbort;
+import io.meshgate.config.model.GlobalRateLimit;
+import io.meshgate.config.model.GlobalRateLimitRule;
 import io.meshgate.config.model.HealthCheck;
 import io.meshgate.config.model.HealthCheckType;
 import io.meshgate.config.model.HttpPathMatch;
@@ -23,6 +25,8 @@ import io.meshgate.config.model.PathMatchType;
 import io.meshgate.config.model.PermissionOperation;
 import io.meshgate.config.model.PermissionSource;
 import io.meshgate.config.model.PolicyTargetRef;
+import io.meshgate.config.model.RateLimit;
+import io.meshgate.config.model.RateLimitSelector;
 import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.config.model.SubjectAltName;
 import io.meshgate.config.model.TrafficPermissionSpec;
@@ -33,6 +37,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -93,9 +98,8 @@ final class PolicyRules {
         problems.add("/spec/healthCheck/grpc", "only for type GRPC", null);
       }
     }
-    if (policy.rateLimit() != null && policy.rateLimit().local() == null) {
-      problems.add(
-          "/spec/rateLimit/local", "is required (the only kind of rate limit so far)", null);
+    if (policy.rateLimit() != null) {
+      checkRateLimit(policy.rateLimit(), problems);
     }
     if (policy.faultInjection() != null) {
       if (policy.faultInjection().delay() == null && policy.faultInjection().abort() == null) {
@@ -122,6 +126,80 @@ final class PolicyRules {
             backoff.maxInterval());
       }
     }
+  }
+
+  private static void checkRateLimit(RateLimit rateLimit, Problems problems) {
+    SpecRules.atLeastOne(
+        "/spec/rateLimit",
+        "rateLimit",
+        List.of("local", "global"),
+        Arrays.asList(rateLimit.local(), rateLimit.global()),
+        problems);
+    GlobalRateLimit global = rateLimit.global();
+    if (global == null) {
+      return;
+    }
+    Map<String, Integer> names = new HashMap<>();
+    for (int i = 0; i < global.rules().size(); i++) {
+      GlobalRateLimitRule rule = global.rules().get(i);
+      String at = "/spec/rateLimit/global/rules/" + i;
+      if (rule.name() != null) {
+        Integer earlier = names.putIfAbsent(rule.name(), i);
+        if (earlier != null) {
+          problems.add(
+              at + "/name",
+              "names two rules (also /spec/rateLimit/global/rules/" + earlier + ")",
+              rule.name());
+        }
+      }
+      Map<String, Integer> seen = new HashMap<>();
+      for (int j = 0; j < rule.selectors().size(); j++) {
+        RateLimitSelector selector = rule.selectors().get(j);
+        String sat = at + "/selectors/" + j;
+        SpecRules.exactlyOne(
+            sat,
+            "a selector",
+            List.of("clientIP", "header", "claim", "path", "route"),
+            Arrays.asList(
+                selector.clientIP(),
+                selector.header(),
+                selector.claim(),
+                selector.path(),
+                selector.route()),
+            problems);
+        if (selector.path() != null) {
+          RouteRules.checkPath(selector.path(), sat + "/path", problems);
+        }
+        String what = selectorIdentity(selector);
+        Integer earlier = what == null ? null : seen.putIfAbsent(what, j);
+        if (earlier != null) {
+          problems.add(
+              sat,
+              "counts by " + what + " twice (also " + at + "/selectors/" + earlier + ")",
+              null);
+        }
+      }
+    }
+  }
+
+  /** What a selector counts by, for finding one counted twice; null when it sets nothing. */
+  private static String selectorIdentity(RateLimitSelector selector) {
+    if (selector.clientIP() != null) {
+      return "the client address";
+    }
+    if (selector.header() != null) {
+      return "header " + selector.header().name().toLowerCase(Locale.ROOT);
+    }
+    if (selector.claim() != null) {
+      return "claim " + selector.claim().name();
+    }
+    if (selector.path() != null) {
+      return "the path";
+    }
+    if (selector.route() != null) {
+      return "the route";
+    }
+    return null;
   }
 
   static void check(TrafficPermissionSpec permission, Problems problems) {

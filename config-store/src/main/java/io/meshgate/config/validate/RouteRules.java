@@ -137,24 +137,29 @@ final class RouteRules {
   private static void checkMatch(HttpRouteMatch match, String at, Problems problems) {
     HttpPathMatch path = match.path();
     if (path != null) {
-      String value = path.value();
-      if (path.type() == PathMatchType.REGULAR_EXPRESSION) {
-        Re2.check(value, at + "/path/value", problems);
-      } else if (!value.startsWith("/")) {
-        problems.add(at + "/path/value", "must start with '/'", value);
-      } else if (value.contains("//")
-          || value.contains("#")
-          || value.contains("/./")
-          || value.contains("/../")
-          || value.toLowerCase(Locale.ROOT).contains("%2f")) {
-        problems.add(
-            at + "/path/value",
-            "must not contain '//', '/./', '/../', '%2f' or '#' (Gateway API path rules)",
-            value);
-      }
+      checkPath(path, at + "/path", problems);
     }
     checkValueMatches(match.headers(), at + "/headers", problems);
     checkValueMatches(match.queryParams(), at + "/queryParams", problems);
+  }
+
+  /** A path condition as Gateway API allows it; {@code at} is the path of the condition. */
+  static void checkPath(HttpPathMatch path, String at, Problems problems) {
+    String value = path.value();
+    if (path.type() == PathMatchType.REGULAR_EXPRESSION) {
+      Re2.check(value, at + "/value", problems);
+    } else if (!value.startsWith("/")) {
+      problems.add(at + "/value", "must start with '/'", value);
+    } else if (value.contains("//")
+        || value.contains("#")
+        || value.contains("/./")
+        || value.contains("/../")
+        || value.toLowerCase(Locale.ROOT).contains("%2f")) {
+      problems.add(
+          at + "/value",
+          "must not contain '//', '/./', '/../', '%2f' or '#' (Gateway API path rules)",
+          value);
+    }
   }
 
   private static void checkValueMatches(List<ValueMatch> matches, String at, Problems problems) {
