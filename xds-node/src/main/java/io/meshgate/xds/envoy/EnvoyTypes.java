@@ -21,6 +21,7 @@ import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMuta
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
+import io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit;
 import io.envoyproxy.envoy.extensions.filters.http.oauth2.v3.OAuth2;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute;
@@ -48,6 +49,7 @@ public final class EnvoyTypes {
           .add(StdoutAccessLog.getDescriptor())
           .add(HttpProtocolOptions.getDescriptor())
           .add(LocalRateLimit.getDescriptor())
+          .add(RateLimit.getDescriptor())
           .add(HTTPFault.getDescriptor())
           .add(Cors.getDescriptor())
           .add(CorsPolicy.getDescriptor())

@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
 import io.meshgate.xds.ir.ExtAuthIr;
 import io.meshgate.xds.ir.FaultIr;
+import io.meshgate.xds.ir.GlobalRateLimitIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.OAuth2Ir;
@@ -30,7 +31,8 @@ import java.util.List;
  * <p>Envoy gets: CORS, client-address rules, OIDC login (one {@code oauth2} filter per policy, only
  * where used), API keys, basic auth, removal of client-sent copies of verified headers, JWT
  * authentication, authorization on verified identity (RBAC), external authorization (one filter per
- * service, only where used), local rate limit, fault injection, router. CORS comes first: a
+ * service, only where used), local rate limit, global rate limits (one filter per failure mode,
+ * only where used), fault injection, router. CORS comes first: a
  * browser's preflight carries no credentials and must be answered without them (Envoy Gateway puts
  * it first too); an actual cross-origin request passes on and meets every check below.
  * Client-address rules come next: a refused address costs no token verification and no rate-limit
@@ -52,7 +54,8 @@ import java.util.List;
  * authorization comes after both: the service decides on a verified identity, and a request that is
  * refused anyway never costs a call to it; it comes before the rate limit, so a request the service
  * refuses spends no token (the other way round, refused requests would drain the bucket of the
- * callers it lets in). Rate limiting comes before faults so a limited request is answered 429 at
+ * callers it lets in). The local bucket comes before the global limits: it costs no call, and
+ * a flood it refuses never reaches the service or Redis. Rate limiting comes before faults so a limited request is answered 429 at
  * once and never waits out an injected delay; the router is always last (Envoy and gRPC both
  * require it).
  *
@@ -93,6 +96,7 @@ final class HttpFilters {
    * @param jwt the JWT providers and requirements of the listener's routes; null: none
    * @param extAuth the external authorization services the listener's routes name; empty: none
    * @param oauth2 the OIDC logins the listener's routes enable, one filter each
+   * @param globalRateLimits the rate limit filters the listener's routes' global limits need
    */
   static List<HttpFilter> chain(
       ProxyKind kind,
@@ -100,7 +104,8 @@ final class HttpFilters {
       LocalRateLimitIr rateLimit,
       JwtAuthnIr jwt,
       List<ExtAuthIr> extAuth,
-      List<OAuth2Ir> oauth2) {
+      List<OAuth2Ir> oauth2,
+      List<GlobalRateLimitIr.Stage> globalRateLimits) {
     List<HttpFilter> chain = new ArrayList<>();
     if (kind == ProxyKind.ENVOY) {
       chain.add(filter(CORS, Any.pack(CrossOrigin.filter())));
@@ -138,6 +143,13 @@ final class HttpFilters {
               ? LocalRateLimit.newBuilder().setStatPrefix(statPrefix).build()
               : rateLimit(rateLimit, statPrefix);
       chain.add(filter(LOCAL_RATE_LIMIT, Any.pack(config)));
+      // Only where a route has global limits: the filter names meshgate's service, whose
+      // cluster a group has only then. A route without limits is never counted.
+      for (GlobalRateLimitIr.Stage stage : globalRateLimits) {
+        chain.add(
+            filter(
+                GlobalRateLimitFilter.name(stage), Any.pack(GlobalRateLimitFilter.filter(stage))));
+      }
     }
     chain.add(filter(FAULT, Any.pack(HTTPFault.getDefaultInstance())));
     chain.add(filter(ROUTER, Any.pack(Router.getDefaultInstance())));

@@ -21,6 +21,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.meshgate.xds.ir.ApiListenerIr;
 import io.meshgate.xds.ir.ExtAuthIr;
 import io.meshgate.xds.ir.FilterChainIr;
+import io.meshgate.xds.ir.GlobalRateLimitIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
@@ -106,7 +107,8 @@ final class Listeners {
               target.rateLimit(),
               target.jwt(),
               target.extAuth(),
-              target.oauth2())
+              target.oauth2(),
+              target.globalRateLimits())
               .toBuilder();
       if (target.xffTrustedHops() != null) {
         // The client (remote_ip) is the entry that many from the right of X-Forwarded-For as it
@@ -191,6 +193,7 @@ final class Listeners {
                             null,
                             null,
                             List.of(),
+                            List.of(),
                             List.of()))))
         .build();
   }
@@ -202,11 +205,14 @@ final class Listeners {
       LocalRateLimitIr rateLimit,
       JwtAuthnIr jwt,
       List<ExtAuthIr> extAuth,
-      List<OAuth2Ir> oauth2) {
+      List<OAuth2Ir> oauth2,
+      List<GlobalRateLimitIr.Stage> globalRateLimits) {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
-        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit, jwt, extAuth, oauth2))
+        .addAllHttpFilters(
+            HttpFilters.chain(
+                kind, statPrefix, rateLimit, jwt, extAuth, oauth2, globalRateLimits))
         .build();
   }
 }

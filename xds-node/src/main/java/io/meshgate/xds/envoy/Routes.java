@@ -250,6 +250,11 @@ final class Routes {
         && kind == ProxyKind.ENVOY) {
       action.setIdleTimeout(Durations.fromMillis(route.policy().idleTimeoutMillis()));
     }
+    if (route.policy() != null
+        && route.policy().globalRateLimit() != null
+        && kind == ProxyKind.ENVOY) {
+      action.addAllRateLimits(GlobalRateLimits.route(route.policy().globalRateLimit(), route.name()));
+    }
     HashOnIr hash = forward.hashOn();
     if (hash != null) {
       RouteAction.HashPolicy.Builder policy = RouteAction.HashPolicy.newBuilder();

@@ -2,17 +2,28 @@ package io.meshgate.xds.ir;
 
 /**
  * What policies add to a route beyond its timeout and retry: from TrafficPolicies an idle timeout,
- * a token bucket of its own, and fault injection; from SecurityPolicies everything {@link
- * RouteSecurityIr} holds. Null parts are unset. The accessors named after the security parts read
- * through {@code security} (null when it is).
+ * a token bucket of its own, fault injection and the limits counted across replicas ({@code
+ * globalRateLimit}); from SecurityPolicies everything {@link RouteSecurityIr} holds. Null parts are
+ * unset. The accessors named after the security parts read through {@code security} (null when it
+ * is).
  */
 public record RoutePolicyIr(
-    Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault, RouteSecurityIr security) {
-  public static final RoutePolicyIr NONE = new RoutePolicyIr(null, null, null, null);
+    Long idleTimeoutMillis,
+    LocalRateLimitIr rateLimit,
+    FaultIr fault,
+    RouteSecurityIr security,
+    GlobalRateLimitIr globalRateLimit) {
+  public static final RoutePolicyIr NONE = new RoutePolicyIr(null, null, null, null, null);
 
   /** Without a SecurityPolicy. */
   public RoutePolicyIr(Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault) {
-    this(idleTimeoutMillis, rateLimit, fault, null);
+    this(idleTimeoutMillis, rateLimit, fault, null, null);
+  }
+
+  /** Without global rate limits. */
+  public RoutePolicyIr(
+      Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault, RouteSecurityIr security) {
+    this(idleTimeoutMillis, rateLimit, fault, security, null);
   }
 
   /** The same, without API keys or basic-auth users (for a route that carries none). */
@@ -21,7 +32,8 @@ public record RoutePolicyIr(
         idleTimeoutMillis,
         rateLimit,
         fault,
-        security == null ? null : security.withoutCredentials());
+        security == null ? null : security.withoutCredentials(),
+        globalRateLimit);
   }
 
   public CorsIr cors() {

@@ -414,6 +414,38 @@ final class Clusters {
         .toList();
   }
 
+  /**
+   * A cluster of one of meshgate's own services at the addresses the settings give (HTTP/2, every
+   * endpoint of equal weight). With none, a Problem on {@code source}: the cluster has no
+   * endpoints, and the requests that need the service meet the failure mode of their filter.
+   */
+  void edgeService(
+      String name, List<EdgeServices.Address> addresses, Resource source, String service) {
+    if (clusters.containsKey(name)) {
+      return;
+    }
+    if (addresses.isEmpty()) {
+      context.problem(
+          source,
+          "/spec",
+          ProblemReason.UNSUPPORTED_VALUE,
+          "its routes use meshgate's "
+              + service
+              + " service, but this replica knows no address of it (see docs/rate-limits.md);"
+              + " their requests meet the policy's failure mode");
+    }
+    List<EndpointIr> endpoints =
+        addresses.stream().map(a -> new EndpointIr(a.host(), a.port(), 1)).toList();
+    clusters.put(
+        name,
+        new ClusterIr(
+            name,
+            UpstreamProtocol.HTTP2,
+            endpoints.isEmpty() ? List.of() : List.of(new LocalityIr("", "", 1, 0, endpoints)),
+            null,
+            List.of(Context.source(source))));
+  }
+
   /** A cluster of one fixed endpoint: a sidecar's local application. */
   String local(String name, String address, int port, UpstreamProtocol protocol, Resource source) {
     clusters.putIfAbsent(

@@ -21,6 +21,7 @@ import io.meshgate.config.schema.Wire;
 import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.DnsClusterIr;
 import io.meshgate.xds.ir.ExtAuthIr;
+import io.meshgate.xds.ir.GlobalRateLimitIr;
 import io.meshgate.xds.ir.ExtAuthRouteIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.IdentityIr;
@@ -45,6 +46,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -281,7 +283,8 @@ final class GatewayGroups {
                       jwtAuthn(hosts),
                       extAuth(hosts),
                       oauth2(hosts),
-                      ClientAddresses.trustedHopsOfHttpPort(gateway, port.number))));
+                      ClientAddresses.trustedHopsOfHttpPort(gateway, port.number),
+                      globalRateLimits(hosts))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -350,7 +353,8 @@ final class GatewayGroups {
                   jwtAuthn(virtualHosts),
                   extAuth(virtualHosts),
                   oauth2(virtualHosts),
-                  ClientAddresses.trustedHops(gateway, listener.name())));
+                  ClientAddresses.trustedHops(gateway, listener.name()),
+                  globalRateLimits(virtualHosts)));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);
@@ -535,6 +539,26 @@ final class GatewayGroups {
             return new DnsClusterIr(
                 held.name(), held.host(), held.port(), held.tls(), List.copyOf(sources));
           });
+    }
+
+    /**
+     * The rate limit filters a route table's global limits need, in stage order; the first route
+     * table that needs one brings meshgate's rate limit service in as a cluster of the group.
+     */
+    private List<GlobalRateLimitIr.Stage> globalRateLimits(List<VirtualHostIr> hosts) {
+      Set<GlobalRateLimitIr.Stage> stages = EnumSet.noneOf(GlobalRateLimitIr.Stage.class);
+      for (VirtualHostIr host : hosts) {
+        for (RouteIr route : host.routes()) {
+          if (route.policy() != null && route.policy().globalRateLimit() != null) {
+            stages.add(route.policy().globalRateLimit().stage());
+          }
+        }
+      }
+      if (!stages.isEmpty()) {
+        clusters.edgeService(
+            Names.RATE_LIMIT_CLUSTER, context.mesh.edge().rateLimit(), gateway, "rate limit");
+      }
+      return List.copyOf(stages);
     }
 
     /**

@@ -12,6 +12,9 @@ final class Names {
    */
   static final String UNAVAILABLE_CLUSTER = "meshgate/unavailable";
 
+  /** meshgate's rate limit service, as the gateway groups that use global limits reach it. */
+  static final String RATE_LIMIT_CLUSTER = "meshgate/ratelimit";
+
   private Names() {}
 
   /** {@code gateway/NS/NAME}: the group of a Gateway's Envoys. */

@@ -23,6 +23,7 @@ import io.meshgate.xds.ir.ClusterPolicyIr.UpstreamTlsIr;
 import io.meshgate.xds.ir.CorsIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.HashOnIr;
+import io.meshgate.xds.ir.GlobalRateLimitIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.RoutePolicyIr;
@@ -76,6 +77,7 @@ final class Policies {
   private final Map<ResourceKey, OidcPolicies.Oidc> oidc;
   private final Map<String, OidcPolicies.Oidc.Required> oidcByFilter = new HashMap<>();
   private final Map<ResourceKey, AuthorizationIr> authorization;
+  private final Map<ResourceKey, GlobalRateLimitIr> globalRateLimits = new HashMap<>();
 
   Policies(Context context) {
     this.context = context;
@@ -98,6 +100,9 @@ final class Policies {
         .map(o -> (OidcPolicies.Oidc.Required) o)
         .forEach(o -> oidcByFilter.put(o.login().name(), o));
     this.authorization = AuthorizationPolicies.of(context);
+    for (Resource policy : context.config.ofKind(Kind.TRAFFIC_POLICY)) {
+      GlobalRateLimits.of(policy).ifPresent(g -> globalRateLimits.put(policy.key(), g));
+    }
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -263,9 +268,15 @@ final class Policies {
    */
   Chain chain(Resource gateway, String listener, Resource route, String ruleName) {
     Levels levels = levels(traffic, gateway, listener, route, ruleName);
+    GlobalRateLimitIr global = null;
+    for (Resource policy : levels.policies()) {
+      GlobalRateLimitIr set = globalRateLimits.get(policy.key());
+      global = set == null ? global : set;
+    }
     return new Chain(
         levels.policies().stream().map(p -> p.spec(TrafficPolicySpec.class)).toList(),
-        levels.routeLevel());
+        levels.routeLevel(),
+        global);
   }
 
   /**
@@ -400,7 +411,8 @@ final class Policies {
   /** The rate limit of a Gateway (one bucket per port) or of one of its listeners (per host). */
   LocalRateLimitIr gatewayRateLimit(ResourceKey gateway, String listener) {
     return traffic(key(Kind.GATEWAY, gateway.namespace(), gateway.name(), listener))
-        .map(p -> p.rateLimit() == null ? null : bucket(p.rateLimit().local()))
+        .map(p -> p.rateLimit() == null ? null : p.rateLimit().local())
+        .map(Policies::bucket)
         .orElse(null);
   }
 
@@ -409,8 +421,11 @@ final class Policies {
    *
    * @param routeLevel the index of the first route-level policy: rate limits below it are the
    *     Gateway's shared buckets, not the route's own
+   * @param globalRateLimit the global limits of the most specific level that sets them, whole: a
+   *     Gateway's rules count every route together, a route's own replace them
    */
-  record Chain(List<TrafficPolicySpec> levels, int routeLevel) {
+  record Chain(
+      List<TrafficPolicySpec> levels, int routeLevel, @Nullable GlobalRateLimitIr globalRateLimit) {
     /** The most specific value of a field, or null. */
     <T> T mostSpecific(Function<TrafficPolicySpec, T> field) {
       T value = null;
@@ -425,7 +440,9 @@ final class Policies {
     LocalRateLimitIr routeRateLimit() {
       LocalRateLimit limit = null;
       for (TrafficPolicySpec level : levels.subList(routeLevel, levels.size())) {
-        limit = level.rateLimit() == null ? limit : level.rateLimit().local();
+        if (level.rateLimit() != null && level.rateLimit().local() != null) {
+          limit = level.rateLimit().local();
+        }
       }
       return limit == null ? null : bucket(limit);
     }
@@ -453,6 +470,7 @@ final class Policies {
           case SECOND -> 1_000L;
           case MINUTE -> 60_000L;
           case HOUR -> 3_600_000L;
+          case DAY -> 86_400_000L;
         };
     long burst = limit.burst() == null ? 0 : limit.burst();
     return new LocalRateLimitIr(limit.requests() + burst, limit.requests(), period);

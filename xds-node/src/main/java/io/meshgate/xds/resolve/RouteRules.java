@@ -7,6 +7,7 @@ import io.meshgate.config.model.GrpcRouteMatch;
 import io.meshgate.config.model.GrpcRouteRule;
 import io.meshgate.config.model.GrpcRouteSpec;
 import io.meshgate.config.model.HeaderModifier;
+import io.meshgate.config.model.HttpPathMatch;
 import io.meshgate.config.model.HttpRouteMatch;
 import io.meshgate.config.model.HttpRouteRule;
 import io.meshgate.config.model.HttpRouteSpec;
@@ -30,6 +31,7 @@ import io.meshgate.xds.ir.CorsIr;
 import io.meshgate.xds.ir.ExtAuthRouteIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.HashOnIr;
+import io.meshgate.xds.ir.GlobalRateLimitIr;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.HeaderValueIr;
@@ -38,6 +40,8 @@ import io.meshgate.xds.ir.JwtRequirementIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.MirrorIr;
 import io.meshgate.xds.ir.PathMatchIr;
+import io.meshgate.xds.ir.RateLimitRuleIr;
+import io.meshgate.xds.ir.RateLimitSelectorIr;
 import io.meshgate.xds.ir.PathRewriteIr;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyKind;
@@ -115,13 +119,7 @@ final class RouteRules {
       for (int m = 0; m < matches.size(); m++) {
         HttpRouteMatch match = matches.get(m);
         PathMatchIr path =
-            match.path() == null
-                ? new PathMatchIr.Prefix("/")
-                : switch (match.path().type()) {
-                  case EXACT -> new PathMatchIr.Exact(match.path().value());
-                  case PATH_PREFIX -> new PathMatchIr.Prefix(match.path().value());
-                  case REGULAR_EXPRESSION -> new PathMatchIr.Regex(match.path().value());
-                };
+            match.path() == null ? new PathMatchIr.Prefix("/") : pathMatch(match.path());
         List<HeaderMatchIr> headers = new ArrayList<>(values(match.headers(), true));
         if (match.method() != null) {
           headers.add(new HeaderMatchIr(":method", new StringMatchIr.Exact(match.method().name())));
@@ -193,6 +191,14 @@ final class RouteRules {
   }
 
   /** gRPC calls are POSTs to {@code /package.Service/Method}. */
+  static PathMatchIr pathMatch(HttpPathMatch path) {
+    return switch (path.type()) {
+      case EXACT -> new PathMatchIr.Exact(path.value());
+      case PATH_PREFIX -> new PathMatchIr.Prefix(path.value());
+      case REGULAR_EXPRESSION -> new PathMatchIr.Regex(path.value());
+    };
+  }
+
   private static PathMatchIr grpcPath(GrpcMethodMatch method) {
     if (method == null) {
       return new PathMatchIr.Prefix("/");
@@ -583,10 +589,43 @@ final class RouteRules {
             requirement,
             authorization,
             security.extAuth());
-    if (idle == null && rateLimit == null && fault == null && routeSecurity == null) {
+    GlobalRateLimitIr global = chain.globalRateLimit();
+    if (global != null && kind == ProxyKind.PROXYLESS) {
+      context.problem(
+          route,
+          at,
+          ProblemReason.UNSUPPORTED_VALUE,
+          "proxyless gRPC clients do not call a rate limit service; the TrafficPolicy's"
+              + " rateLimit.global is not applied to their calls");
+      global = null;
+    }
+    if (global != null && requirement == null) {
+      for (RateLimitRuleIr rule : global.rules()) {
+        rule.selectors().stream()
+            .filter(RateLimitSelectorIr.Claim.class::isInstance)
+            .findFirst()
+            .ifPresent(
+                claim ->
+                    context.problem(
+                        route,
+                        at,
+                        ProblemReason.INVALID,
+                        "the global rate limit rule "
+                            + rule.id()
+                            + " counts by JWT claim '"
+                            + ((RateLimitSelectorIr.Claim) claim).name()
+                            + "', but this route asks for no JWT: its requests are not counted"
+                            + " by that rule"));
+      }
+    }
+    if (idle == null
+        && rateLimit == null
+        && fault == null
+        && routeSecurity == null
+        && global == null) {
       return null;
     }
-    return new RoutePolicyIr(idle, rateLimit, fault, routeSecurity);
+    return new RoutePolicyIr(idle, rateLimit, fault, routeSecurity, global);
   }
 
   private static Long millisOrNull(String duration) {
