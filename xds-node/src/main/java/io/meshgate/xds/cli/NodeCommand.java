@@ -2,20 +2,24 @@ package io.meshgate.xds.cli;
 
 import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.discovery.nomad.NomadSettings;
+import io.meshgate.edge.ratelimit.RedisSettings;
 import io.meshgate.meshbridge.meshca.MeshCaSettings;
 import io.meshgate.xds.identity.IstioAccess;
 import io.meshgate.xds.identity.IstioPluggedCa;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.node.NodeSettings;
+import io.meshgate.xds.node.RateLimitSettings;
 import io.meshgate.xds.node.ServingLimits;
 import io.meshgate.xds.node.XdsNode;
 import io.meshgate.xds.node.XdsSecurity;
+import io.meshgate.xds.resolve.EdgeServices;
 import io.meshgate.xds.resolve.MeshSettings;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -56,6 +60,21 @@ final class NodeCommand implements Callable<Integer> {
       description =
           "Where ADS is served (env MESHGATE_XDS_ADDR; default ${DEFAULT-VALUE}). Plaintext for now: a non-loopback address prints a warning.")
   String xdsAddress;
+
+  @Option(
+      names = "--rls-addr",
+      descriptionKey = "rls-addr",
+      defaultValue = "127.0.0.1:18081",
+      description =
+          "Where the global rate limit service is served when a Redis is configured (env MESHGATE_RLS_ADDR; default ${DEFAULT-VALUE}; off: not served). Counters in MESHGATE_REDIS (redis:// or rediss://, user and password in the URL; MESHGATE_REDIS_CA for a private CA).")
+  String rlsAddress;
+
+  @Option(
+      names = "--rls-endpoints",
+      descriptionKey = "rls-endpoints",
+      description =
+          "Where Envoy reaches the rate limit service, ip:port[,ip:port...], the same on every replica (env MESHGATE_RLS_ENDPOINTS; default: --rls-addr when this node serves it).")
+  @Nullable String rlsEndpoints;
 
   @Option(
       names = "--admin-addr",
@@ -244,6 +263,26 @@ final class NodeCommand implements Callable<Integer> {
     return certDirsPerNamespace ? CertificateDirs.perNamespace(dirs) : CertificateDirs.shared(dirs);
   }
 
+  /**
+   * The rate limit service: served when a Redis is named ({@code MESHGATE_REDIS}) and {@code
+   * --rls-addr} is not {@code off}; Envoy is told {@code --rls-endpoints}, or this node's address.
+   */
+  private RateLimitSettings rateLimitSettings(Map<String, String> environment) {
+    try {
+      List<EdgeServices.Address> endpoints =
+          rlsEndpoints == null ? List.of() : RateLimitSettings.endpoints(rlsEndpoints);
+      boolean redis = environment.containsKey(RedisSettings.URI_ENV);
+      if (!redis || "off".equals(rlsAddress)) {
+        return RateLimitSettings.elsewhere(endpoints);
+      }
+      return RateLimitSettings.serving(
+          NodeSettings.address(rlsAddress), RedisSettings.fromEnvironment(environment), endpoints);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--rls-addr, --rls-endpoints, MESHGATE_REDIS: " + e.getMessage());
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     try {
@@ -318,6 +357,7 @@ final class NodeCommand implements Callable<Integer> {
       }
     }
     // Consul and Nomad are configured as HashiCorp's own tools are: CONSUL_*, NOMAD_*.
+    builder.rateLimit(rateLimitSettings(System.getenv()));
     ConsulSettings.fromEnvironment(System.getenv()).ifPresent(builder::consul);
     NomadSettings.fromEnvironment(System.getenv()).ifPresent(builder::nomad);
     Optional.ofNullable(System.getenv("MESHGATE_DNS_SERVERS"))

@@ -61,5 +61,4 @@ final class GlobalRateLimitFilter {
     }
     return filter.build();
   }
-
 }

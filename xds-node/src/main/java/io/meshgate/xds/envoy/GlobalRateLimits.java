@@ -17,8 +17,8 @@ import java.util.List;
  * the filters of {@link GlobalRateLimitFilter} to send to meshgate's rate limit service. A rule's
  * descriptor is its own entry ({@link RateLimitRuleIr#RULE_KEY}, its id) and one entry per
  * selector, in order, with the keys and values the IR gives; the service's rules are made from the
- * same IR, so Envoy never sends a descriptor the service does not know.
- * A route's limits carry the stage of the filter of their policy's failure mode.
+ * same IR, so Envoy never sends a descriptor the service does not know. A route's limits carry the
+ * stage of the filter of their policy's failure mode.
  */
 final class GlobalRateLimits {
   private GlobalRateLimits() {}

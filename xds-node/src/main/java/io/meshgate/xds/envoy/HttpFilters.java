@@ -32,32 +32,31 @@ import java.util.List;
  * where used), API keys, basic auth, removal of client-sent copies of verified headers, JWT
  * authentication, authorization on verified identity (RBAC), external authorization (one filter per
  * service, only where used), local rate limit, global rate limits (one filter per failure mode,
- * only where used), fault injection, router. CORS comes first: a
- * browser's preflight carries no credentials and must be answered without them (Envoy Gateway puts
- * it first too); an actual cross-origin request passes on and meets every check below.
- * Client-address rules come next: a refused address costs no token verification and no rate-limit
- * token, and learns nothing of how the route authenticates (403, never 401). OIDC login comes
- * before the other authentication: a browser without a session is sent to its provider before
- * anything asks it for credentials, and the access token the login forwards as {@code
- * Authorization: Bearer} is then there for JWT authentication to verify. Authentication comes
- * before the rest: an unauthenticated request costs no rate-limit token (count callers, not
- * anonymous noise) and never waits out an injected delay, and every later filter that reads
- * identity — the claims JWT authentication copies into headers — sees only verified values. The
- * authentication filters are alternatives a route picks from (a policy may set several; each that
- * is set must pass): API keys and basic auth are cheap lookups in the route's own config, so they
- * run before JWT's signature checks, and a route without either skips them (they are disabled
- * unless a route enables them). Client-sent copies of the headers JWT authentication and the
- * authorization service write as verified (claims, the service's answer) are removed just before
- * verification (a removal after them would drop the verified values too). Authorization on claims,
- * methods and paths comes right after authentication: it reads the verified payload that jwt_authn
- * leaves in the request's metadata, and a refused caller costs no rate-limit token. External
- * authorization comes after both: the service decides on a verified identity, and a request that is
- * refused anyway never costs a call to it; it comes before the rate limit, so a request the service
- * refuses spends no token (the other way round, refused requests would drain the bucket of the
- * callers it lets in). The local bucket comes before the global limits: it costs no call, and
- * a flood it refuses never reaches the service or Redis. Rate limiting comes before faults so a limited request is answered 429 at
- * once and never waits out an injected delay; the router is always last (Envoy and gRPC both
- * require it).
+ * only where used), fault injection, router. CORS comes first: a browser's preflight carries no
+ * credentials and must be answered without them (Envoy Gateway puts it first too); an actual
+ * cross-origin request passes on and meets every check below. Client-address rules come next: a
+ * refused address costs no token verification and no rate-limit token, and learns nothing of how
+ * the route authenticates (403, never 401). OIDC login comes before the other authentication: a
+ * browser without a session is sent to its provider before anything asks it for credentials, and
+ * the access token the login forwards as {@code Authorization: Bearer} is then there for JWT
+ * authentication to verify. Authentication comes before the rest: an unauthenticated request costs
+ * no rate-limit token (count callers, not anonymous noise) and never waits out an injected delay,
+ * and every later filter that reads identity — the claims JWT authentication copies into headers —
+ * sees only verified values. The authentication filters are alternatives a route picks from (a
+ * policy may set several; each that is set must pass): API keys and basic auth are cheap lookups in
+ * the route's own config, so they run before JWT's signature checks, and a route without either
+ * skips them (they are disabled unless a route enables them). Client-sent copies of the headers JWT
+ * authentication and the authorization service write as verified (claims, the service's answer) are
+ * removed just before verification (a removal after them would drop the verified values too).
+ * Authorization on claims, methods and paths comes right after authentication: it reads the
+ * verified payload that jwt_authn leaves in the request's metadata, and a refused caller costs no
+ * rate-limit token. External authorization comes after both: the service decides on a verified
+ * identity, and a request that is refused anyway never costs a call to it; it comes before the rate
+ * limit, so a request the service refuses spends no token (the other way round, refused requests
+ * would drain the bucket of the callers it lets in). The local bucket comes before the global
+ * limits: it costs no call, and a flood it refuses never reaches the service or Redis. Rate
+ * limiting comes before faults so a limited request is answered 429 at once and never waits out an
+ * injected delay; the router is always last (Envoy and gRPC both require it).
  *
  * <p>Every filter is in the chain whether or not a route uses it (CORS and the address rules in
  * sidecars' outbound chains too, where no route configures them), configured per route (or per

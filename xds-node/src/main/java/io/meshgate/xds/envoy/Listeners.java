@@ -211,8 +211,7 @@ final class Listeners {
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
         .addAllHttpFilters(
-            HttpFilters.chain(
-                kind, statPrefix, rateLimit, jwt, extAuth, oauth2, globalRateLimits))
+            HttpFilters.chain(kind, statPrefix, rateLimit, jwt, extAuth, oauth2, globalRateLimits))
         .build();
   }
 }

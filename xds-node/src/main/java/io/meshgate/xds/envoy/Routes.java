@@ -253,7 +253,8 @@ final class Routes {
     if (route.policy() != null
         && route.policy().globalRateLimit() != null
         && kind == ProxyKind.ENVOY) {
-      action.addAllRateLimits(GlobalRateLimits.route(route.policy().globalRateLimit(), route.name()));
+      action.addAllRateLimits(
+          GlobalRateLimits.route(route.policy().globalRateLimit(), route.name()));
     }
     HashOnIr hash = forward.hashOn();
     if (hash != null) {

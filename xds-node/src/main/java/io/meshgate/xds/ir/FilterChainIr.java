@@ -55,8 +55,8 @@ public record FilterChainIr(
      * @param oauth2 the OIDC logins the route table's routes enable, by filter name
      * @param xffTrustedHops how many proxies in front append to X-Forwarded-For, all trusted: the
      *     client's address is that many entries from the right; null: the TCP peer is the client
-     * @param globalRateLimits the rate limit filters the route table's global limits need, in
-     *     stage order; empty: none
+     * @param globalRateLimits the rate limit filters the route table's global limits need, in stage
+     *     order; empty: none
      */
     record Http(
         String routeTable,

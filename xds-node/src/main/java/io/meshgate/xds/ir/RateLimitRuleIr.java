@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.util.List;
 
 /**
- * One counter per distinct combination of the selectors' values, at most {@code requests} per
- * fixed window of one {@code unit}. The descriptor Envoy sends for a request is the rule's own entry
+ * One counter per distinct combination of the selectors' values, at most {@code requests} per fixed
+ * window of one {@code unit}. The descriptor Envoy sends for a request is the rule's own entry
  * ({@link #RULE_KEY}, {@code id}) followed by one entry per selector, in order; the rate limit
  * service's rule is the same path of keys and values. Both are made from this record, so they
  * cannot disagree.

@@ -23,8 +23,7 @@ import org.jspecify.annotations.Nullable;
 public sealed interface RateLimitSelectorIr {
   String key();
 
-  @Nullable
-  String value();
+  @Nullable String value();
 
   /**
    * The client's address as the connection manager trusts it (after {@code x-forwarded-for}'s
@@ -60,7 +59,9 @@ public sealed interface RateLimitSelectorIr {
     }
   }
 
-  /** A top-level string claim of the verified JWT, from the payload jwt_authn leaves in metadata. */
+  /**
+   * A top-level string claim of the verified JWT, from the payload jwt_authn leaves in metadata.
+   */
   record Claim(String name) implements RateLimitSelectorIr {
     public Claim {
       requireNonNull(name, "name");

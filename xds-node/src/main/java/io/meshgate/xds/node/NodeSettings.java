@@ -14,6 +14,7 @@ import io.meshgate.xds.identity.IstioPluggedCa;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.pipeline.Holdoff;
 import io.meshgate.xds.register.RegistrationService;
+import io.meshgate.xds.resolve.EdgeServices;
 import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.security.TokenIssuer;
 import java.net.InetSocketAddress;
@@ -68,6 +69,9 @@ import java.util.Optional;
  * @param istioPluggedCa the Istio plugged-in CA files this node signs Istio bridges' identities
  *     with, and the Istio namespace it may issue in ({@code MESHGATE_ISTIO_CACERTS_DIR}, {@code
  *     MESHGATE_ISTIO_CACERTS_NAMESPACE}; default: none)
+ * @param rateLimit the global rate limit service this node runs ({@code MESHGATE_RLS_ADDR},
+ *     counters in {@code MESHGATE_REDIS}) and where Envoy reaches one ({@code
+ *     MESHGATE_RLS_ENDPOINTS}); default: none
  */
 public record NodeSettings(
     String kafka,
@@ -94,8 +98,10 @@ public record NodeSettings(
     MeshCaSettings meshCa,
     MeshSettings.DefaultPermission meshDefaultPermission,
     Optional<IstioAccess> istio,
-    Optional<IstioPluggedCa> istioPluggedCa) {
+    Optional<IstioPluggedCa> istioPluggedCa,
+    RateLimitSettings rateLimit) {
   public NodeSettings {
+    requireNonNull(rateLimit, "rateLimit");
     requireNonNull(istio, "istio");
     requireNonNull(istioPluggedCa, "istioPluggedCa");
     requireNonNull(meshDefaultPermission, "meshDefaultPermission");
@@ -167,6 +173,7 @@ public record NodeSettings(
     private Duration meshCertTtl = MeshCaSettings.DEFAULT_LEAF_TTL;
     private MeshSettings.DefaultPermission meshDefaultPermission =
         MeshSettings.DefaultPermission.DENY;
+    private RateLimitSettings rateLimit = RateLimitSettings.OFF;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -299,6 +306,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** The rate limit service this node runs, and where Envoy reaches one (default: off). */
+    public Builder rateLimit(RateLimitSettings rateLimit) {
+      this.rateLimit = requireNonNull(rateLimit, "rateLimit");
+      return this;
+    }
+
     /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
     public Builder adminTokenFile(Path adminTokenFile) {
       this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
@@ -336,7 +349,8 @@ public record NodeSettings(
           new MeshCaSettings(trustDomain, meshCertTtl),
           meshDefaultPermission,
           Optional.ofNullable(istio),
-          Optional.ofNullable(istioPluggedCa));
+          Optional.ofNullable(istioPluggedCa),
+          rateLimit);
     }
   }
 
@@ -356,8 +370,12 @@ public record NodeSettings(
     return new InetSocketAddress(host, port);
   }
 
-  /** What translation needs of the mesh: the trust domain and the default permission. */
+  /**
+   * What translation needs of the mesh: the trust domain, the default permission, and where Envoy
+   * reaches meshgate's edge services.
+   */
   public MeshSettings mesh() {
-    return new MeshSettings(meshCa.trustDomain(), meshDefaultPermission);
+    return new MeshSettings(
+        meshCa.trustDomain(), meshDefaultPermission, new EdgeServices(rateLimit.envoyEndpoints()));
   }
 }

@@ -96,6 +96,7 @@ public final class XdsNode implements AutoCloseable {
   private final SharedRejections rejections;
   private final Optional<MeshCaSource> meshCa;
   private final BridgeSources bridgeSources;
+  private final Optional<RateLimitServer> rateLimits;
 
   /** Ends streams whose proxy token stopped being valid, every second. */
   private final ScheduledExecutorService credentialSweep =
@@ -219,6 +220,7 @@ public final class XdsNode implements AutoCloseable {
         new Leadership(etcd, Keyspace.LEADER, settings.replicaId(), LEADER_TTL).start();
     this.status = new StatusWriter(etcd, leadership, Clock.systemUTC());
     pipeline.onBuilt(status::offer);
+    this.rateLimits = RateLimitServer.start(settings.rateLimit(), pipeline);
     this.acks =
         new AckReporter(
             etcd,
@@ -426,6 +428,11 @@ public final class XdsNode implements AutoCloseable {
     return pipeline;
   }
 
+  /** The port of the rate limit service this node runs; empty when it runs none. */
+  public Optional<Integer> rateLimitPort() {
+    return rateLimits.map(RateLimitServer::port);
+  }
+
   /**
    * meshgate's mesh CA, when this replica holds the seal key: SPIFFE identities for the proxies.
    * Not yet an input of the pipeline.
@@ -477,6 +484,8 @@ public final class XdsNode implements AutoCloseable {
     // After the streams: a NACK in the grace is published too. The key outlives this replica.
     rejections.close();
     xds.shutdownNow();
+    // After the proxies' streams: an Envoy still draining keeps asking for its limits.
+    rateLimits.ifPresent(RateLimitServer::close);
     admin.close();
     etcd.close();
   }

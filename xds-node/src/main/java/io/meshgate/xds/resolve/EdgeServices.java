@@ -27,7 +27,8 @@ public record EdgeServices(List<Address> rateLimit) {
   /** An IP address and a port (Envoy takes endpoints as addresses, not names). */
   public record Address(String host, int port) {
     private static final Pattern IPV4 =
-        Pattern.compile("^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])$");
+        Pattern.compile(
+            "^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])$");
     private static final Pattern IPV6 = Pattern.compile("^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$");
 
     public Address {

@@ -7,8 +7,8 @@ import io.meshgate.config.model.Patterns;
 /**
  * The mesh-wide settings translation needs: the trust domain every SPIFFE ID is in, whether an
  * in-mesh Backend that no Allow permission targets accepts every mesh caller or none, and where
- * Envoy reaches meshgate's edge services. Every replica
- * must run with the same settings, or their translations differ.
+ * Envoy reaches meshgate's edge services. Every replica must run with the same settings, or their
+ * translations differ.
  */
 public record MeshSettings(
     String trustDomain, DefaultPermission defaultPermission, EdgeServices edge) {
