@@ -235,7 +235,7 @@ class RateLimitServiceIT {
     for (int i = 0; i < 17; i++) {
       manyDescriptors.addDescriptors(descriptor("header", "v" + i));
     }
-    String longValue = "x".repeat(1025);
+    String longValue = "x".repeat(65_537);
 
     // then
     assertThatThrownBy(() -> rls.call(manyDescriptors.build()))
@@ -252,11 +252,25 @@ class RateLimitServiceIT {
             e ->
                 assertThat(e.getStatus().getDescription())
                     .isEqualTo(
-                        "descriptors[0].entries[0].value: 1025 characters (expected: at most"
-                            + " 1024)"));
+                        "descriptors[0].entries[0].value: 65537 characters (expected: at most"
+                            + " 65536)"));
     assertThatThrownBy(() -> rls.call(RateLimitRequest.newBuilder().setDomain("gateway").build()))
         .hasMessageContaining("INVALID_ARGUMENT: descriptors: must not be empty");
     assertThat(inspection.sync().dbsize()).isZero();
+  }
+
+  @Test
+  void aLongHeaderValueIsCountedNotRefusedSoItCannotEscapeAFailOpenLimit() {
+    // given
+    limits(DescriptorRule.key("header").limit(Limit.of(1, Unit.HOUR)));
+    Rls rls = rls();
+    String longValue = "y".repeat(60_000);
+
+    // then
+    assertThat(rls.call(request("gateway", "header", longValue)).getOverallCode())
+        .isEqualTo(Code.OK);
+    assertThat(rls.call(request("gateway", "header", longValue)).getOverallCode())
+        .isEqualTo(Code.OVER_LIMIT);
   }
 
   @Test

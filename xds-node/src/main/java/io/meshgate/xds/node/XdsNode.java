@@ -30,6 +30,7 @@ import io.meshgate.xds.identity.BridgeTokens;
 import io.meshgate.xds.identity.IdentityService;
 import io.meshgate.xds.issuers.IssuerDiscovery;
 import io.meshgate.xds.keys.KeyLoader;
+import io.meshgate.edge.ratelimit.RateLimitConfig;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.register.ConsulGatewayRegistrations;
 import io.meshgate.xds.register.RegistrationService;
@@ -426,6 +427,11 @@ public final class XdsNode implements AutoCloseable {
 
   public Pipeline pipeline() {
     return pipeline;
+  }
+
+  /** The rules of the rate limit service this node runs; empty when it runs none. */
+  public RateLimitConfig rateLimitRules() {
+    return rateLimits.map(RateLimitServer::config).orElse(RateLimitConfig.empty());
   }
 
   /** The port of the rate limit service this node runs; empty when it runs none. */
