@@ -145,6 +145,15 @@ public final class RedisCounters implements AutoCloseable {
     return counts;
   }
 
+  /**
+   * Whether Redis is connected now (a connection is open; Lettuce reconnects a lost one by itself).
+   * Never waits; starts an attempt when the last one failed.
+   */
+  public boolean connected() {
+    CompletableFuture<StatefulRedisConnection<String, String>> current = connection();
+    return current.isDone() && !current.isCompletedExceptionally() && current.join().isOpen();
+  }
+
   /** The connection, or a new attempt when there is none and the last attempt failed. */
   private CompletableFuture<StatefulRedisConnection<String, String>> connection() {
     while (true) {

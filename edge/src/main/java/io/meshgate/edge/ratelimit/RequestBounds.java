@@ -19,9 +19,9 @@ public record RequestBounds(
    * 16 descriptors of at most 8 entries; domain and keys up to 128 characters, values 64 KiB. Keys
    * come from meshgate's own config; values come from requests (a header, a claim), and a value
    * Envoy forwards must never be refused: a refused call meets the failure mode, so a client could
-   * escape a fail-open limit by sending a long header. 64 KiB is above Envoy's default limit on
-   * all request headers together (60 KiB); a value costs its hashing, never Redis memory, since
-   * counter keys are hashes.
+   * escape a fail-open limit by sending a long header. 64 KiB is above Envoy's default limit on all
+   * request headers together (60 KiB); a value costs its hashing, never Redis memory, since counter
+   * keys are hashes.
    */
   public static final RequestBounds DEFAULTS = new RequestBounds(16, 8, 128, 128, 65_536);
 

@@ -2,13 +2,17 @@ package io.meshgate.edge.ratelimit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
+import io.meshgate.edge.ServiceHealth;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The rate limit service on its own gRPC server, as Envoy's {@code rate_limit_service} cluster
@@ -27,8 +31,21 @@ public final class RlsServer implements AutoCloseable {
 
   /** Serves {@code service} on {@code address} (port 0 picks a free one). */
   public static RlsServer start(InetSocketAddress address, BindableService service) {
+    return start(address, service, () -> true);
+  }
+
+  /**
+   * Serves {@code service} and its health ({@code grpc.health.v1.Health/Check}: SERVING while
+   * {@code healthy} says so, under the service's name and the empty name) on {@code address}.
+   */
+  public static RlsServer start(
+      InetSocketAddress address, BindableService service, BooleanSupplier healthy) {
     requireNonNull(address, "address");
-    Server server = NettyServerBuilder.forAddress(address).addService(service).build();
+    requireNonNull(healthy, "healthy");
+    ServiceHealth health =
+        new ServiceHealth(Map.of("", healthy, RateLimitServiceGrpc.SERVICE_NAME, healthy));
+    Server server =
+        NettyServerBuilder.forAddress(address).addService(service).addService(health).build();
     try {
       server.start();
     } catch (IOException e) {

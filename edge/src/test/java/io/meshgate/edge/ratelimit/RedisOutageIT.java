@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.meshgate.testkit.RedisServer;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +16,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Redis killed under a running service, and started again on the same port. */
+/**
+ * Redis killed under a running service, and started again on the same port: the failure modes
+ * answer, the service's health says NOT_SERVING, and both recover by themselves.
+ */
 class RedisOutageIT {
   @RegisterExtension static RedisServer redis = RedisServer.local();
 
@@ -52,6 +56,7 @@ class RedisOutageIT {
     RateLimitResponse before = rls.call(both("a"));
     assertThat(before.getOverallCode()).isEqualTo(Code.OK);
     assertThat(before.getStatuses(0).getLimitRemaining()).isEqualTo(1);
+    assertThat(rls.health()).isEqualTo(ServingStatus.SERVING);
 
     // when: Redis dies
     redis.kill();
@@ -66,6 +71,10 @@ class RedisOutageIT {
     assertThat(down.getStatuses(1).getLimitRemaining()).isZero();
     assertThat(down.getStatuses(1).getDurationUntilReset().getSeconds()).isEqualTo(50);
     assertThat(openAlone.getOverallCode()).isEqualTo(Code.OK);
+    // and its health says so, for Envoy's health checks and operators
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(rls.health()).isEqualTo(ServingStatus.NOT_SERVING));
 
     // when: Redis is back on the same port, empty (no persistence) and without the script
     redis.start();
@@ -84,6 +93,7 @@ class RedisOutageIT {
     assertThat(second.getOverallCode()).isEqualTo(Code.OK);
     assertThat(third.getOverallCode()).isEqualTo(Code.OVER_LIMIT);
     assertThat(third.getStatuses(0).getCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(rls.health()).isEqualTo(ServingStatus.SERVING);
   }
 
   @Test

@@ -6,6 +6,9 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import io.meshgate.testkit.RedisServer;
 import java.time.Clock;
@@ -35,9 +38,19 @@ final class Rls implements AutoCloseable {
     server =
         RlsServer.start(
             RlsServer.parseAddress("127.0.0.1:0"),
-            new RateLimitService(config::get, counters, clock, RequestBounds.DEFAULTS));
+            new RateLimitService(config::get, counters, clock, RequestBounds.DEFAULTS),
+            counters::connected);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     client = RateLimitServiceGrpc.newBlockingStub(channel);
+  }
+
+  /** What {@code grpc.health.v1.Health/Check} answers for the rate limit service. */
+  ServingStatus health() {
+    return HealthGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .check(
+            HealthCheckRequest.newBuilder().setService(RateLimitServiceGrpc.SERVICE_NAME).build())
+        .getStatus();
   }
 
   RateLimitResponse call(RateLimitRequest request) {

@@ -32,7 +32,8 @@ final class RateLimitServer implements AutoCloseable {
     this.server =
         RlsServer.start(
             settings.serve().orElseThrow(),
-            new RateLimitService(config::get, counters, Clock.systemUTC(), RequestBounds.DEFAULTS));
+            new RateLimitService(config::get, counters, Clock.systemUTC(), RequestBounds.DEFAULTS),
+            counters::connected);
     log.info(
         "rate limit service on {}, counters in {}",
         settings.serve().orElseThrow(),
