@@ -27,6 +27,7 @@ import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProxyKind;
+import io.meshgate.xds.ir.WafIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.List;
 
@@ -106,7 +107,8 @@ final class Listeners {
               target.rateLimit(),
               target.jwt(),
               target.extAuth(),
-              target.oauth2())
+              target.oauth2(),
+              target.waf())
               .toBuilder();
       if (target.xffTrustedHops() != null) {
         // The client (remote_ip) is the entry that many from the right of X-Forwarded-For as it
@@ -191,6 +193,7 @@ final class Listeners {
                             null,
                             null,
                             List.of(),
+                            List.of(),
                             List.of()))))
         .build();
   }
@@ -202,11 +205,13 @@ final class Listeners {
       LocalRateLimitIr rateLimit,
       JwtAuthnIr jwt,
       List<ExtAuthIr> extAuth,
-      List<OAuth2Ir> oauth2) {
+      List<OAuth2Ir> oauth2,
+      List<WafIr> waf) {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
-        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit, jwt, extAuth, oauth2))
+        .addAllHttpFilters(
+            HttpFilters.chain(kind, statPrefix, rateLimit, jwt, extAuth, oauth2, waf))
         .build();
   }
 }

@@ -55,6 +55,7 @@ public record FilterChainIr(
      * @param oauth2 the OIDC logins the route table's routes enable, by filter name
      * @param xffTrustedHops how many proxies in front append to X-Forwarded-For, all trusted: the
      *     client's address is that many entries from the right; null: the TCP peer is the client
+     * @param waf the WAFs the route table's routes are inspected by, sorted by name; empty: none
      */
     record Http(
         String routeTable,
@@ -62,8 +63,20 @@ public record FilterChainIr(
         JwtAuthnIr jwt,
         List<ExtAuthIr> extAuth,
         List<OAuth2Ir> oauth2,
-        Integer xffTrustedHops)
+        Integer xffTrustedHops,
+        List<WafIr> waf)
         implements Target {
+      /** Without a WAF. */
+      public Http(
+          String routeTable,
+          LocalRateLimitIr rateLimit,
+          JwtAuthnIr jwt,
+          List<ExtAuthIr> extAuth,
+          List<OAuth2Ir> oauth2,
+          Integer xffTrustedHops) {
+        this(routeTable, rateLimit, jwt, extAuth, oauth2, xffTrustedHops, List.of());
+      }
+
       /** Without JWT authentication. */
       public Http(String routeTable, LocalRateLimitIr rateLimit) {
         this(routeTable, rateLimit, null);
@@ -78,6 +91,7 @@ public record FilterChainIr(
         requireNonNull(routeTable, "routeTable");
         extAuth = Lists.copy(extAuth);
         oauth2 = Lists.copy(oauth2);
+        waf = Lists.copy(waf);
       }
     }
 

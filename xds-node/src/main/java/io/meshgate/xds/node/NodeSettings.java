@@ -15,6 +15,7 @@ import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.pipeline.Holdoff;
 import io.meshgate.xds.register.RegistrationService;
 import io.meshgate.xds.resolve.MeshSettings;
+import io.meshgate.xds.resolve.WafModule;
 import io.meshgate.xds.security.TokenIssuer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -68,6 +69,8 @@ import java.util.Optional;
  * @param istioPluggedCa the Istio plugged-in CA files this node signs Istio bridges' identities
  *     with, and the Istio namespace it may issue in ({@code MESHGATE_ISTIO_CACERTS_DIR}, {@code
  *     MESHGATE_ISTIO_CACERTS_NAMESPACE}; default: none)
+ * @param wafModule the WAF's wasm module Envoys load ({@code MESHGATE_WAF_MODULE_URL}, {@code
+ *     MESHGATE_WAF_MODULE_SHA256}; default: none, and a SecurityPolicy's waf fails closed)
  */
 public record NodeSettings(
     String kafka,
@@ -94,8 +97,10 @@ public record NodeSettings(
     MeshCaSettings meshCa,
     MeshSettings.DefaultPermission meshDefaultPermission,
     Optional<IstioAccess> istio,
-    Optional<IstioPluggedCa> istioPluggedCa) {
+    Optional<IstioPluggedCa> istioPluggedCa,
+    Optional<WafModule> wafModule) {
   public NodeSettings {
+    requireNonNull(wafModule, "wafModule");
     requireNonNull(istio, "istio");
     requireNonNull(istioPluggedCa, "istioPluggedCa");
     requireNonNull(meshDefaultPermission, "meshDefaultPermission");
@@ -167,6 +172,7 @@ public record NodeSettings(
     private Duration meshCertTtl = MeshCaSettings.DEFAULT_LEAF_TTL;
     private MeshSettings.DefaultPermission meshDefaultPermission =
         MeshSettings.DefaultPermission.DENY;
+    private WafModule wafModule;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -299,6 +305,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** The WAF's wasm module ({@code MESHGATE_WAF_MODULE_URL}, {@code _SHA256}). */
+    public Builder wafModule(WafModule wafModule) {
+      this.wafModule = requireNonNull(wafModule, "wafModule");
+      return this;
+    }
+
     /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
     public Builder adminTokenFile(Path adminTokenFile) {
       this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
@@ -336,7 +348,8 @@ public record NodeSettings(
           new MeshCaSettings(trustDomain, meshCertTtl),
           meshDefaultPermission,
           Optional.ofNullable(istio),
-          Optional.ofNullable(istioPluggedCa));
+          Optional.ofNullable(istioPluggedCa),
+          Optional.ofNullable(wafModule));
     }
   }
 
@@ -356,8 +369,8 @@ public record NodeSettings(
     return new InetSocketAddress(host, port);
   }
 
-  /** What translation needs of the mesh: the trust domain and the default permission. */
+  /** What translation needs: the trust domain, the default permission, the WAF module. */
   public MeshSettings mesh() {
-    return new MeshSettings(meshCa.trustDomain(), meshDefaultPermission);
+    return new MeshSettings(meshCa.trustDomain(), meshDefaultPermission, wafModule.orElse(null));
   }
 }

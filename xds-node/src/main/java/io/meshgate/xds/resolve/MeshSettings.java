@@ -3,13 +3,16 @@ package io.meshgate.xds.resolve;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.model.Patterns;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The mesh-wide settings translation needs: the trust domain every SPIFFE ID is in, and whether an
- * in-mesh Backend that no Allow permission targets accepts every mesh caller or none. Every replica
- * must run with the same settings, or their translations differ.
+ * The mesh-wide settings translation needs: the trust domain every SPIFFE ID is in, whether an
+ * in-mesh Backend that no Allow permission targets accepts every mesh caller or none, and the WAF
+ * module Envoys that run a WAF load (null: none, and a policy that asks for a WAF fails closed).
+ * Every replica must run with the same settings, or their translations differ.
  */
-public record MeshSettings(String trustDomain, DefaultPermission defaultPermission) {
+public record MeshSettings(
+    String trustDomain, DefaultPermission defaultPermission, @Nullable WafModule waf) {
   /** The trust domain when none is set. */
   public static final String DEFAULT_TRUST_DOMAIN = "meshgate.local";
 
@@ -23,6 +26,16 @@ public record MeshSettings(String trustDomain, DefaultPermission defaultPermissi
     ALLOW,
     /** No caller: each must be allowed by a TrafficPermission. */
     DENY
+  }
+
+  /** Without a WAF module. */
+  public MeshSettings(String trustDomain, DefaultPermission defaultPermission) {
+    this(trustDomain, defaultPermission, null);
+  }
+
+  /** The same, with Envoy's WAF module (null: none). */
+  public MeshSettings withWaf(@Nullable WafModule module) {
+    return new MeshSettings(trustDomain, defaultPermission, module);
   }
 
   public MeshSettings {
