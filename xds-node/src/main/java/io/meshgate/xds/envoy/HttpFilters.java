@@ -70,7 +70,8 @@ import java.util.List;
  * untrusted headers goes with it and with external authorization. OIDC login and external
  * authorization have the same constraint (the provider or the service is in the filter's config)
  * and the same answer: one filter per policy or service, only where a route uses it, disabled by
- * default and turned on by the routes that name it.
+ * default and turned on by the routes that name it. So has the WAF, whose directives live in the
+ * wasm filter's config: one filter per distinct set of directives.
  *
  * <p>Proxyless gRPC clients reject a non-optional filter they do not know, so they only ever get
  * filters gRPC implements: fault injection and the router.
