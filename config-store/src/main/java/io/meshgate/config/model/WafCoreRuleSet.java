@@ -11,13 +11,11 @@ public record WafCoreRuleSet(
         Boolean enabled,
     @Range(min = 1, max = 4)
         @Default("1")
-        @Doc(
-            "CRS paranoia level: 1 (few false positives) to 4 (many rules, many false positives).")
+        @Doc("CRS paranoia level: 1 (few false positives) to 4 (many rules, many false positives).")
         Integer paranoiaLevel,
     @Range(min = 1, max = 10000)
         @Default("5")
-        @Doc(
-            "Anomaly score at which a request is refused (CRS's default 5: one critical match).")
+        @Doc("Anomaly score at which a request is refused (CRS's default 5: one critical match).")
         Integer inboundAnomalyThreshold,
     @Range(min = 1, max = 10000)
         @Default("4")

@@ -18,8 +18,8 @@ final class WafRules {
 
   /**
    * Directives meshgate writes itself or that would switch inspection off: the engine's mode
-   * ({@code mode}), the rule set ({@code Include} of the module's files), body access, and letting a
-   * body over the limit through uninspected.
+   * ({@code mode}), the rule set ({@code Include} of the module's files), body access, and letting
+   * a body over the limit through uninspected.
    */
   static final Set<String> REFUSED_DIRECTIVES =
       Set.of(
@@ -83,8 +83,7 @@ final class WafRules {
       return;
     }
     if (line.length() > MAX_DIRECTIVE_LENGTH) {
-      problems.add(
-          at, "is " + line.length() + " characters long (expected: at most 1024)", null);
+      problems.add(at, "is " + line.length() + " characters long (expected: at most 1024)", null);
       return;
     }
     if (line.chars().anyMatch(c -> Character.isISOControl(c))) {
