@@ -66,4 +66,7 @@ public final class Patterns {
 
   /** A CIDR block, IPv4 or IPv6 (the address itself is checked in Java). */
   public static final String CIDR = "^[0-9a-fA-F:.]+/[0-9]{1,3}$";
+
+  /** A WAF rule tag as the Core Rule Set writes them: attack-sqli, paranoia-level/2, OWASP_CRS. */
+  public static final String WAF_TAG = "^[A-Za-z0-9][A-Za-z0-9_./:-]*$";
 }

@@ -17,7 +17,8 @@ public record SecurityPolicySpec(
     ExtAuth extAuth,
     CorsPolicy cors,
     IpAccess ipAccess,
-    Authorization authorization)
+    Authorization authorization,
+    Waf waf)
     implements Spec {
   public SecurityPolicySpec {
     targetRefs = Copies.list(targetRefs);

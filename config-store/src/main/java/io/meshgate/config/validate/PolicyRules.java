@@ -257,12 +257,13 @@ final class PolicyRules {
             policy.extAuth(),
             policy.cors(),
             policy.ipAccess(),
-            policy.authorization())
+            policy.authorization(),
+            policy.waf())
         .stream()
         .allMatch(Objects::isNull)) {
       problems.add(
           "/spec",
-          "a SecurityPolicy sets nothing: add jwt, oidc, apiKeyAuth, basicAuth, hmac, extAuth, cors, ipAccess or authorization",
+          "a SecurityPolicy sets nothing: add jwt, oidc, apiKeyAuth, basicAuth, hmac, extAuth, cors, ipAccess, authorization or waf",
           null);
     }
     if (policy.jwt() != null) {
@@ -300,6 +301,9 @@ final class PolicyRules {
     }
     if (policy.extAuth() != null) {
       checkExtAuth(policy.extAuth(), problems);
+    }
+    if (policy.waf() != null) {
+      WafRules.check(policy.waf(), problems);
     }
     if (policy.oidc() != null) {
       checkOidc(policy.oidc(), problems);

@@ -86,6 +86,10 @@ public final class ReferenceDoc {
   private static final Map<String, String> PATTERN_MEANINGS =
       Map.ofEntries(
           Map.entry(
+              "WAF_TAG",
+              "A WAF rule tag as the Core Rule Set writes them: letters, digits, `_`, `.`, `/`, `:`"
+                  + " and `-`, starting with a letter or digit: `attack-sqli`, `paranoia-level/2`."),
+          Map.entry(
               "SCOPE",
               "An OAuth scope (RFC 6749 section 3.3): printable ASCII without spaces, `\"` or `\\`:"
                   + " `orders:write`."),

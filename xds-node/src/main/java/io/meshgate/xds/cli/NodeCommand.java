@@ -14,6 +14,7 @@ import io.meshgate.xds.node.XdsNode;
 import io.meshgate.xds.node.XdsSecurity;
 import io.meshgate.xds.resolve.EdgeServices;
 import io.meshgate.xds.resolve.MeshSettings;
+import io.meshgate.xds.resolve.WafModule;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -207,6 +208,20 @@ final class NodeCommand implements Callable<Integer> {
   MeshSettings.DefaultPermission meshDefaultPermission;
 
   @Option(
+      names = "--waf-module-url",
+      descriptionKey = "waf-module-url",
+      description =
+          "Where Envoys fetch OWASP Coraza's proxy-wasm module for SecurityPolicies with a waf; every replica must use the same (env MESHGATE_WAF_MODULE_URL; default: none, and such policies' routes answer 500).")
+  String wafModuleUrl;
+
+  @Option(
+      names = "--waf-module-sha256",
+      descriptionKey = "waf-module-sha256",
+      description =
+          "The SHA-256 of that module, which Envoy checks (env MESHGATE_WAF_MODULE_SHA256).")
+  String wafModuleSha256;
+
+  @Option(
       names = "--istio-token-file",
       descriptionKey = "istio-token-file",
       description =
@@ -355,6 +370,11 @@ final class NodeCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--istio-cacerts-namespace: " + e.getMessage());
       }
+    }
+    try {
+      WafModule.of(wafModuleUrl, wafModuleSha256).ifPresent(builder::wafModule);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     // Consul and Nomad are configured as HashiCorp's own tools are: CONSUL_*, NOMAD_*.
     builder.rateLimit(rateLimitSettings(System.getenv()));

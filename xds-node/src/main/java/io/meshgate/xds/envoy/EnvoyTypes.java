@@ -1,5 +1,6 @@
 package io.meshgate.xds.envoy;
 
+import com.google.protobuf.StringValue;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -26,6 +27,7 @@ import io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.http.wasm.v3.Wasm;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
@@ -72,6 +74,8 @@ public final class EnvoyTypes {
           .add(ApiKeyAuthPerRoute.getDescriptor())
           .add(BasicAuth.getDescriptor())
           .add(BasicAuthPerRoute.getDescriptor())
+          .add(Wasm.getDescriptor())
+          .add(StringValue.getDescriptor())
           // The network filter's RBAC shares its simple name with the HTTP filter's.
           .add(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.getDescriptor())
           .build();

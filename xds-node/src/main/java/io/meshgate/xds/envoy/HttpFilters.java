@@ -22,41 +22,46 @@ import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.ProxyKind;
+import io.meshgate.xds.ir.WafIr;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The one place that lists the HTTP filters, in order, and says why.
  *
- * <p>Envoy gets: CORS, client-address rules, OIDC login (one {@code oauth2} filter per policy, only
- * where used), API keys, basic auth, removal of client-sent copies of verified headers, JWT
- * authentication, authorization on verified identity (RBAC), external authorization (one filter per
- * service, only where used), local rate limit, global rate limits (one filter per failure mode,
- * only where used), fault injection, router. CORS comes first: a browser's preflight carries no
- * credentials and must be answered without them (Envoy Gateway puts it first too); an actual
- * cross-origin request passes on and meets every check below. Client-address rules come next: a
- * refused address costs no token verification and no rate-limit token, and learns nothing of how
- * the route authenticates (403, never 401). OIDC login comes before the other authentication: a
- * browser without a session is sent to its provider before anything asks it for credentials, and
- * the access token the login forwards as {@code Authorization: Bearer} is then there for JWT
- * authentication to verify. Authentication comes before the rest: an unauthenticated request costs
- * no rate-limit token (count callers, not anonymous noise) and never waits out an injected delay,
- * and every later filter that reads identity — the claims JWT authentication copies into headers —
- * sees only verified values. The authentication filters are alternatives a route picks from (a
- * policy may set several; each that is set must pass): API keys and basic auth are cheap lookups in
- * the route's own config, so they run before JWT's signature checks, and a route without either
- * skips them (they are disabled unless a route enables them). Client-sent copies of the headers JWT
- * authentication and the authorization service write as verified (claims, the service's answer) are
- * removed just before verification (a removal after them would drop the verified values too).
- * Authorization on claims, methods and paths comes right after authentication: it reads the
- * verified payload that jwt_authn leaves in the request's metadata, and a refused caller costs no
- * rate-limit token. External authorization comes after both: the service decides on a verified
- * identity, and a request that is refused anyway never costs a call to it; it comes before the rate
- * limit, so a request the service refuses spends no token (the other way round, refused requests
- * would drain the bucket of the callers it lets in). The local bucket comes before the global
- * limits: it costs no call, and a flood it refuses never reaches the service or Redis. Rate
- * limiting comes before faults so a limited request is answered 429 at once and never waits out an
- * injected delay; the router is always last (Envoy and gRPC both require it).
+ * <p>Envoy gets: CORS, client-address rules, the WAF (one wasm filter per set of directives, only
+ * where used), OIDC login (one {@code oauth2} filter per policy, only where used), API keys, basic
+ * auth, removal of client-sent copies of verified headers, JWT authentication, authorization on
+ * verified identity (RBAC), external authorization (one filter per service, only where used), local
+ * rate limit, global rate limits (one filter per failure mode, only where used), fault injection,
+ * router. CORS comes first: a browser's preflight carries no credentials and must be answered
+ * without them (Envoy Gateway puts it first too); an actual cross-origin request passes on and
+ * meets every check below. Client-address rules come next: a refused address costs no token
+ * verification and no rate-limit token, and learns nothing of how the route authenticates (403,
+ * never 401). The WAF comes right after them and before every authentication: an attack payload is
+ * refused before any credential check parses it or calls out (a login redirect, a token fetch, an
+ * authorization service), and a refused address costs no inspection, the most expensive filter in
+ * the chain. OIDC login comes before the other authentication: a browser without a session is sent
+ * to its provider before anything asks it for credentials, and the access token the login forwards
+ * as {@code Authorization: Bearer} is then there for JWT authentication to verify. Authentication
+ * comes before the rest: an unauthenticated request costs no rate-limit token (count callers, not
+ * anonymous noise) and never waits out an injected delay, and every later filter that reads
+ * identity — the claims JWT authentication copies into headers — sees only verified values. The
+ * authentication filters are alternatives a route picks from (a policy may set several; each that
+ * is set must pass): API keys and basic auth are cheap lookups in the route's own config, so they
+ * run before JWT's signature checks, and a route without either skips them (they are disabled
+ * unless a route enables them). Client-sent copies of the headers JWT authentication and the
+ * authorization service write as verified (claims, the service's answer) are removed just before
+ * verification (a removal after them would drop the verified values too). Authorization on claims,
+ * methods and paths comes right after authentication: it reads the verified payload that jwt_authn
+ * leaves in the request's metadata, and a refused caller costs no rate-limit token. External
+ * authorization comes after both: the service decides on a verified identity, and a request that is
+ * refused anyway never costs a call to it; it comes before the rate limit, so a request the service
+ * refuses spends no token (the other way round, refused requests would drain the bucket of the
+ * callers it lets in). The local bucket comes before the global limits: it costs no call, and a
+ * flood it refuses never reaches the service or Redis. Rate limiting comes before faults so a
+ * limited request is answered 429 at once and never waits out an injected delay; the router is
+ * always last (Envoy and gRPC both require it).
  *
  * <p>Every filter is in the chain whether or not a route uses it (CORS and the address rules in
  * sidecars' outbound chains too, where no route configures them), configured per route (or per
@@ -68,7 +73,8 @@ import java.util.List;
  * untrusted headers goes with it and with external authorization. OIDC login and external
  * authorization have the same constraint (the provider or the service is in the filter's config)
  * and the same answer: one filter per policy or service, only where a route uses it, disabled by
- * default and turned on by the routes that name it.
+ * default and turned on by the routes that name it. So has the WAF, whose directives live in the
+ * wasm filter's config: one filter per distinct set of directives.
  *
  * <p>Proxyless gRPC clients reject a non-optional filter they do not know, so they only ever get
  * filters gRPC implements: fault injection and the router.
@@ -96,6 +102,7 @@ final class HttpFilters {
    * @param extAuth the external authorization services the listener's routes name; empty: none
    * @param oauth2 the OIDC logins the listener's routes enable, one filter each
    * @param globalRateLimits the rate limit filters the listener's routes' global limits need
+   * @param waf the WAFs the listener's routes are inspected by, one filter each; empty: none
    */
   static List<HttpFilter> chain(
       ProxyKind kind,
@@ -104,11 +111,16 @@ final class HttpFilters {
       JwtAuthnIr jwt,
       List<ExtAuthIr> extAuth,
       List<OAuth2Ir> oauth2,
-      List<GlobalRateLimitIr.Stage> globalRateLimits) {
+      List<GlobalRateLimitIr.Stage> globalRateLimits,
+      List<WafIr> waf) {
     List<HttpFilter> chain = new ArrayList<>();
     if (kind == ProxyKind.ENVOY) {
       chain.add(filter(CORS, Any.pack(CrossOrigin.filter())));
       chain.add(filter(IP_ACCESS, Any.pack(IpRules.filter())));
+      for (WafIr firewall : waf) {
+        // Off in the chain, on for the routes whose policy asks for it (WebFirewall.enabled()).
+        chain.add(disabled(firewall.name(), Any.pack(WebFirewall.filter(firewall))));
+      }
       for (OAuth2Ir login : oauth2) {
         // Off in the chain, on for the routes of its policy (OidcLogin.enabled()): a request on
         // any other route never meets it.

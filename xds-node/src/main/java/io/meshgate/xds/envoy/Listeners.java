@@ -28,6 +28,7 @@ import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProxyKind;
+import io.meshgate.xds.ir.WafIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.List;
 
@@ -108,7 +109,8 @@ final class Listeners {
               target.jwt(),
               target.extAuth(),
               target.oauth2(),
-              target.globalRateLimits())
+              target.globalRateLimits(),
+              target.waf())
               .toBuilder();
       if (target.xffTrustedHops() != null) {
         // The client (remote_ip) is the entry that many from the right of X-Forwarded-For as it
@@ -194,6 +196,7 @@ final class Listeners {
                             null,
                             List.of(),
                             List.of(),
+                            List.of(),
                             List.of()))))
         .build();
   }
@@ -206,12 +209,14 @@ final class Listeners {
       JwtAuthnIr jwt,
       List<ExtAuthIr> extAuth,
       List<OAuth2Ir> oauth2,
-      List<GlobalRateLimitIr.Stage> globalRateLimits) {
+      List<GlobalRateLimitIr.Stage> globalRateLimits,
+      List<WafIr> waf) {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
         .addAllHttpFilters(
-            HttpFilters.chain(kind, statPrefix, rateLimit, jwt, extAuth, oauth2, globalRateLimits))
+            HttpFilters.chain(
+                kind, statPrefix, rateLimit, jwt, extAuth, oauth2, globalRateLimits, waf))
         .build();
   }
 }

@@ -38,6 +38,7 @@ import io.meshgate.xds.ir.RoutePolicyIr;
 import io.meshgate.xds.ir.RouteTableIr;
 import io.meshgate.xds.ir.StringMatchIr;
 import io.meshgate.xds.ir.VirtualHostIr;
+import io.meshgate.xds.ir.WafRouteIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import io.meshgate.xds.keys.KeyRing;
 import java.util.List;
@@ -106,6 +107,11 @@ final class Routes {
     if (policy != null && policy.ipAccess() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(
           HttpFilters.IP_ACCESS, Any.pack(IpRules.perRoute(policy.ipAccess())));
+    }
+    if (policy != null
+        && policy.waf() instanceof WafRouteIr.Inspect inspect
+        && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(inspect.name(), WebFirewall.enabled());
     }
     if (policy != null && policy.oauth2() != null && kind == ProxyKind.ENVOY) {
       builder.putTypedPerFilterConfig(policy.oauth2(), OidcLogin.enabled());

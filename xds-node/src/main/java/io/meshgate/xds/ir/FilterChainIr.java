@@ -57,6 +57,7 @@ public record FilterChainIr(
      *     client's address is that many entries from the right; null: the TCP peer is the client
      * @param globalRateLimits the rate limit filters the route table's global limits need, in stage
      *     order; empty: none
+     * @param waf the WAFs the route table's routes are inspected by, sorted by name; empty: none
      */
     record Http(
         String routeTable,
@@ -65,9 +66,10 @@ public record FilterChainIr(
         List<ExtAuthIr> extAuth,
         List<OAuth2Ir> oauth2,
         Integer xffTrustedHops,
-        List<GlobalRateLimitIr.Stage> globalRateLimits)
+        List<GlobalRateLimitIr.Stage> globalRateLimits,
+        List<WafIr> waf)
         implements Target {
-      /** Without global rate limits. */
+      /** Without global rate limits or a WAF. */
       public Http(
           String routeTable,
           LocalRateLimitIr rateLimit,
@@ -75,7 +77,7 @@ public record FilterChainIr(
           List<ExtAuthIr> extAuth,
           List<OAuth2Ir> oauth2,
           Integer xffTrustedHops) {
-        this(routeTable, rateLimit, jwt, extAuth, oauth2, xffTrustedHops, List.of());
+        this(routeTable, rateLimit, jwt, extAuth, oauth2, xffTrustedHops, List.of(), List.of());
       }
 
       /** Without JWT authentication. */
@@ -93,6 +95,7 @@ public record FilterChainIr(
         extAuth = Lists.copy(extAuth);
         oauth2 = Lists.copy(oauth2);
         globalRateLimits = Lists.copy(globalRateLimits);
+        waf = Lists.copy(waf);
       }
     }
 

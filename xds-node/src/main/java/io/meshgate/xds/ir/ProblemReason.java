@@ -59,7 +59,12 @@ public enum ProblemReason {
    * Refreshing a JWT provider's remote key set fails after an earlier fetch succeeded. Status only,
    * like {@link #KEY_SET_UNAVAILABLE}.
    */
-  KEY_SET_STALE("KeySetStale");
+  KEY_SET_STALE("KeySetStale"),
+  /**
+   * A SecurityPolicy asks for a WAF and this replica has no WAF module to give Envoy ({@code
+   * MESHGATE_WAF_MODULE_URL} and {@code MESHGATE_WAF_MODULE_SHA256}): its routes answer 500.
+   */
+  WAF_MODULE_UNAVAILABLE("WafModuleUnavailable");
 
   private final String wireName;
 

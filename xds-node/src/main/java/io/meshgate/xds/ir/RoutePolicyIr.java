@@ -67,4 +67,8 @@ public record RoutePolicyIr(
   public ExtAuthRouteIr extAuth() {
     return security == null ? null : security.extAuth();
   }
+
+  public WafRouteIr waf() {
+    return security == null ? null : security.waf();
+  }
 }

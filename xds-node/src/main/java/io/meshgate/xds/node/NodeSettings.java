@@ -16,6 +16,7 @@ import io.meshgate.xds.pipeline.Holdoff;
 import io.meshgate.xds.register.RegistrationService;
 import io.meshgate.xds.resolve.EdgeServices;
 import io.meshgate.xds.resolve.MeshSettings;
+import io.meshgate.xds.resolve.WafModule;
 import io.meshgate.xds.security.TokenIssuer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -72,6 +73,8 @@ import java.util.Optional;
  * @param rateLimit the global rate limit service this node runs ({@code MESHGATE_RLS_ADDR},
  *     counters in {@code MESHGATE_REDIS}) and where Envoy reaches one ({@code
  *     MESHGATE_RLS_ENDPOINTS}); default: none
+ * @param wafModule the WAF's wasm module Envoys load ({@code MESHGATE_WAF_MODULE_URL}, {@code
+ *     MESHGATE_WAF_MODULE_SHA256}; default: none, and a SecurityPolicy's waf fails closed)
  */
 public record NodeSettings(
     String kafka,
@@ -99,9 +102,11 @@ public record NodeSettings(
     MeshSettings.DefaultPermission meshDefaultPermission,
     Optional<IstioAccess> istio,
     Optional<IstioPluggedCa> istioPluggedCa,
-    RateLimitSettings rateLimit) {
+    RateLimitSettings rateLimit,
+    Optional<WafModule> wafModule) {
   public NodeSettings {
     requireNonNull(rateLimit, "rateLimit");
+    requireNonNull(wafModule, "wafModule");
     requireNonNull(istio, "istio");
     requireNonNull(istioPluggedCa, "istioPluggedCa");
     requireNonNull(meshDefaultPermission, "meshDefaultPermission");
@@ -174,6 +179,7 @@ public record NodeSettings(
     private MeshSettings.DefaultPermission meshDefaultPermission =
         MeshSettings.DefaultPermission.DENY;
     private RateLimitSettings rateLimit = RateLimitSettings.OFF;
+    private WafModule wafModule;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -312,6 +318,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** The WAF's wasm module ({@code MESHGATE_WAF_MODULE_URL}, {@code _SHA256}). */
+    public Builder wafModule(WafModule wafModule) {
+      this.wafModule = requireNonNull(wafModule, "wafModule");
+      return this;
+    }
+
     /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
     public Builder adminTokenFile(Path adminTokenFile) {
       this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
@@ -350,7 +362,8 @@ public record NodeSettings(
           meshDefaultPermission,
           Optional.ofNullable(istio),
           Optional.ofNullable(istioPluggedCa),
-          rateLimit);
+          rateLimit,
+          Optional.ofNullable(wafModule));
     }
   }
 
@@ -371,11 +384,14 @@ public record NodeSettings(
   }
 
   /**
-   * What translation needs of the mesh: the trust domain, the default permission, and where Envoy
-   * reaches meshgate's edge services.
+   * What translation needs of the mesh: the trust domain, the default permission, where Envoy
+   * reaches meshgate's edge services, and the WAF module.
    */
   public MeshSettings mesh() {
     return new MeshSettings(
-        meshCa.trustDomain(), meshDefaultPermission, new EdgeServices(rateLimit.envoyEndpoints()));
+        meshCa.trustDomain(),
+        meshDefaultPermission,
+        new EdgeServices(rateLimit.envoyEndpoints()),
+        wafModule.orElse(null));
   }
 }

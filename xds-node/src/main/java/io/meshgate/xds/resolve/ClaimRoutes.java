@@ -16,6 +16,7 @@ import io.meshgate.xds.ir.RouteIr;
 import io.meshgate.xds.ir.RoutePolicyIr;
 import io.meshgate.xds.ir.RouteSecurityIr;
 import io.meshgate.xds.ir.VirtualHostIr;
+import io.meshgate.xds.ir.WafRouteIr;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -178,14 +179,24 @@ final class ClaimRoutes {
       ApiKeyAuthIr apiKeyAuth,
       BasicAuthIr basicAuth,
       JwtRequirementIr jwt,
-      ExtAuthRouteIr extAuth) {
+      ExtAuthRouteIr extAuth,
+      String waf) {
     static FixedByFirstMatch of(RouteIr route) {
       RoutePolicyIr p = route.policy();
       if (p == null) {
-        return new FixedByFirstMatch(null, null, null, null, null, null, null);
+        return new FixedByFirstMatch(null, null, null, null, null, null, null, null);
       }
+      // The WAF runs before JWT: which filter inspects the request is fixed by the first match.
+      String waf = p.waf() instanceof WafRouteIr.Inspect inspect ? inspect.name() : null;
       return new FixedByFirstMatch(
-          p.cors(), p.ipAccess(), p.oauth2(), p.apiKeyAuth(), p.basicAuth(), p.jwt(), p.extAuth());
+          p.cors(),
+          p.ipAccess(),
+          p.oauth2(),
+          p.apiKeyAuth(),
+          p.basicAuth(),
+          p.jwt(),
+          p.extAuth(),
+          waf);
     }
 
     /** The field name of the first part (chain order) in which the two differ. */
@@ -195,6 +206,9 @@ final class ClaimRoutes {
       }
       if (!Objects.equals(ipAccess, other.ipAccess)) {
         return "ipAccess";
+      }
+      if (!Objects.equals(waf, other.waf)) {
+        return "waf";
       }
       if (!Objects.equals(oauth2, other.oauth2)) {
         return "oidc";

@@ -39,6 +39,8 @@ import io.meshgate.xds.ir.RouteIr;
 import io.meshgate.xds.ir.RouteTableIr;
 import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.VirtualHostIr;
+import io.meshgate.xds.ir.WafIr;
+import io.meshgate.xds.ir.WafRouteIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -284,7 +286,8 @@ final class GatewayGroups {
                       extAuth(hosts),
                       oauth2(hosts),
                       ClientAddresses.trustedHopsOfHttpPort(gateway, port.number),
-                      globalRateLimits(hosts))));
+                      globalRateLimits(hosts),
+                      waf(hosts))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -354,7 +357,8 @@ final class GatewayGroups {
                   extAuth(virtualHosts),
                   oauth2(virtualHosts),
                   ClientAddresses.trustedHops(gateway, listener.name()),
-                  globalRateLimits(virtualHosts)));
+                  globalRateLimits(virtualHosts),
+                  waf(virtualHosts)));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);
@@ -527,6 +531,38 @@ final class GatewayGroups {
       return List.copyOf(logins.values());
     }
 
+    /** The WAFs a route table's routes are inspected by, sorted by filter name. */
+    private List<WafIr> waf(List<VirtualHostIr> hosts) {
+      Map<String, WafIr> filters = new TreeMap<>();
+      for (VirtualHostIr host : hosts) {
+        for (RouteIr route : host.routes()) {
+          if (route.policy() != null
+              && route.policy().waf() instanceof WafRouteIr.Inspect inspect) {
+            filters.put(inspect.name(), policies.wafFilter(inspect.name()).waf());
+          }
+        }
+      }
+      return List.copyOf(filters.values());
+    }
+
+    /**
+     * The SecurityPolicy a route takes its {@code waf} from becomes a source of the port; the
+     * cluster Envoy fetches the WAF module through joins the group's, with that policy as a source.
+     */
+    private void servedWaf(Port port, RouteIr route) {
+      if (route.policy() == null || route.policy().waf() == null) {
+        return;
+      }
+      WafRouteIr waf = route.policy().waf();
+      port.addSource(waf.policy());
+      if (waf instanceof WafRouteIr.Inspect inspect) {
+        DnsClusterIr module = policies.wafFilter(inspect.name()).cluster();
+        addDnsCluster(
+            new DnsClusterIr(
+                module.name(), module.host(), module.port(), module.tls(), List.of(waf.policy())));
+      }
+    }
+
     /** Adds a DNS cluster to the group's, joining the sources of one of the same name. */
     private void addDnsCluster(DnsClusterIr cluster) {
       dnsClusters.merge(
@@ -623,6 +659,7 @@ final class GatewayGroups {
             port.addSource(route.policy().basicAuth().policy());
           }
           servedExtAuth(port, route);
+          servedWaf(port, route);
           if (route.policy() != null && route.policy().oauth2() != null) {
             OidcPolicies.Oidc.Required login = policies.oidcLogin(route.policy().oauth2());
             port.addSource(login.login().policy());

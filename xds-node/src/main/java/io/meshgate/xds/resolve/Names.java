@@ -168,4 +168,9 @@ final class Names {
   static String oidcCluster(String host, int port) {
     return "oidc/" + host + ":" + port;
   }
+
+  /** {@code waf-module/HOST:PORT}: the DNS cluster Envoy fetches the WAF's wasm module through. */
+  static String wafModuleCluster(String host, int port) {
+    return "waf-module/" + host + ":" + port;
+  }
 }

@@ -51,7 +51,7 @@ import org.jspecify.annotations.Nullable;
  * the most specific attachment wins: rule over route over listener over Gateway; docs/traffic-
  * policy.md spells it out. A SecurityPolicy's {@code jwt} is taken whole from the most specific
  * level that sets it, and so are {@code cors}, {@code ipAccess}, {@code apiKeyAuth}, {@code
- * basicAuth} and {@code extAuth} (docs/security-policy.md).
+ * basicAuth}, {@code extAuth} and {@code waf} (docs/security-policy.md, docs/waf.md).
  */
 final class Policies {
   /** Oldest first; equal (or absent) timestamps fall back to namespace/name. */
@@ -78,6 +78,8 @@ final class Policies {
   private final Map<String, OidcPolicies.Oidc.Required> oidcByFilter = new HashMap<>();
   private final Map<ResourceKey, AuthorizationIr> authorization;
   private final Map<ResourceKey, GlobalRateLimitIr> globalRateLimits = new HashMap<>();
+  private final Map<ResourceKey, WafPolicies.Inspection> waf;
+  private final Map<String, WafPolicies.Inspection.Inspected> wafByName = new HashMap<>();
 
   Policies(Context context) {
     this.context = context;
@@ -103,6 +105,11 @@ final class Policies {
     for (Resource policy : context.config.ofKind(Kind.TRAFFIC_POLICY)) {
       GlobalRateLimits.of(policy).ifPresent(g -> globalRateLimits.put(policy.key(), g));
     }
+    this.waf = WafPolicies.of(context);
+    waf.values().stream()
+        .filter(w -> w instanceof WafPolicies.Inspection.Inspected)
+        .map(w -> (WafPolicies.Inspection.Inspected) w)
+        .forEach(w -> wafByName.putIfAbsent(w.waf().name(), w));
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -354,6 +361,17 @@ final class Policies {
   Optional<AuthorizationIr> authorization(
       Resource gateway, String listener, Resource route, String ruleName) {
     return mostSpecific(authorization, gateway, listener, route, ruleName);
+  }
+
+  /** The WAF of a route, as {@link #jwt} finds its JWT: whole from the most specific. */
+  Optional<WafPolicies.Inspection> waf(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(waf, gateway, listener, route, ruleName);
+  }
+
+  /** A WAF a route names, by its filter's name (policies with equal directives share it). */
+  WafPolicies.Inspection.Inspected wafFilter(String name) {
+    return Objects.requireNonNull(wafByName.get(name), name);
   }
 
   /** One SecurityPolicy field, whole from the most specific level whose policy sets it. */

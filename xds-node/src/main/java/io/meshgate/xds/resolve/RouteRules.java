@@ -52,6 +52,7 @@ import io.meshgate.xds.ir.RouteMatchIr;
 import io.meshgate.xds.ir.RoutePolicyIr;
 import io.meshgate.xds.ir.RouteSecurityIr;
 import io.meshgate.xds.ir.StringMatchIr;
+import io.meshgate.xds.ir.WafRouteIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -469,8 +470,9 @@ final class RouteRules {
       CredentialPolicies.Basic basic,
       ExtAuthPolicies.Ext ext,
       OidcPolicies.Oidc oidc,
-      AuthorizationPolicies.Authz authorization) {
-    static final Security NONE = new Security(null, null, null, null, null, null, null, null);
+      AuthorizationPolicies.Authz authorization,
+      WafPolicies.Inspection waf) {
+    static final Security NONE = new Security(null, null, null, null, null, null, null, null, null);
 
     boolean broken() {
       return jwt instanceof JwtPolicies.Jwt.Broken
@@ -479,7 +481,19 @@ final class RouteRules {
           || basic instanceof CredentialPolicies.Basic.Broken
           || ext instanceof ExtAuthPolicies.Ext.Broken
           || oidc instanceof OidcPolicies.Oidc.Broken
-          || authorization instanceof AuthorizationPolicies.Authz.Broken;
+          || authorization instanceof AuthorizationPolicies.Authz.Broken
+          || waf instanceof WafPolicies.Inspection.Broken;
+    }
+
+    /** What the route's Envoy does about the WAF; null: nothing is asked. */
+    WafRouteIr wafRoute() {
+      if (waf instanceof WafPolicies.Inspection.Inspected inspected) {
+        return new WafRouteIr.Inspect(inspected.waf().name(), inspected.policy());
+      }
+      if (waf instanceof WafPolicies.Inspection.Off off) {
+        return new WafRouteIr.Off(off.policy());
+      }
+      return null;
     }
 
     /** What the route's Envoy does about external authorization; null: nothing is asked. */
@@ -529,7 +543,8 @@ final class RouteRules {
         policies.basicAuth(gateway, listener, route, ruleName).orElse(null),
         policies.extAuth(gateway, listener, route, ruleName).orElse(null),
         policies.oidc(gateway, listener, route, ruleName).orElse(null),
-        authorization);
+        authorization,
+        policies.waf(gateway, listener, route, ruleName).orElse(null));
   }
 
   /**
@@ -588,7 +603,8 @@ final class RouteRules {
             basic,
             requirement,
             authorization,
-            security.extAuth());
+            security.extAuth(),
+            security.wafRoute());
     GlobalRateLimitIr global = chain.globalRateLimit();
     if (global != null && kind == ProxyKind.PROXYLESS) {
       context.problem(

@@ -191,6 +191,8 @@ public final class StatusWriter implements AutoCloseable {
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
     Conditions.endpointsStale(resources, input.sources())
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
+    WafStatus.desired(resources, input.resolved())
+        .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
     Map<ResourceKey, Stored> stored = readAll();
     String at = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
     List<Op> ops = new ArrayList<>();
@@ -213,6 +215,11 @@ public final class StatusWriter implements AutoCloseable {
                 : at;
         next.removeIf(c -> c.type().equals(want.type()));
         next.add(want.at(since));
+        changed = true;
+      }
+      // A policy that no longer sets waf loses its WafRuleSet rather than keep a stale one.
+      if (entry.getValue().stream().noneMatch(d -> d.type().equals(WafStatus.WAF_RULE_SET))
+          && next.removeIf(c -> c.type().equals(WafStatus.WAF_RULE_SET))) {
         changed = true;
       }
       if (changed) {

@@ -143,6 +143,73 @@ class StatusWriterIT {
                     .containsExactly("2026-12-06T18:05:00Z"));
   }
 
+  @Test
+  void aSecurityPolicysWafRuleSetIsWrittenAndGoesWhenThePolicyNoLongerSetsWaf() throws Exception {
+    // given a policy whose WAF is in force on a route
+    String gateway =
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: edge}
+        spec:
+          listeners: [{name: web, port: 80, protocol: HTTP}]
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: app}
+        spec:
+          static: {endpoints: [{address: 10.0.0.1, port: 8080}]}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: shop}
+        spec:
+          parentRefs: [{name: edge}]
+          rules: [{backendRefs: [{name: app}]}]
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: SecurityPolicy
+        metadata: {name: edge-policy}
+        spec:
+          targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge}]
+        """;
+    Cases.Translated withWaf = Cases.translate(gateway + "  waf: {mode: DetectionOnly}\n");
+    ResourceKey policy = new ResourceKey(Kind.SECURITY_POLICY, "default", "edge-policy");
+    lead();
+    StoreReader reader = new StoreReader(etcd.client(), Duration.ofSeconds(10));
+
+    // when
+    writer.offer(withWaf.inputs().config(), withWaf.ir());
+
+    // then
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(reader.conditions(policy))
+                    .filteredOn(c -> c.type().equals(WafStatus.WAF_RULE_SET))
+                    .singleElement()
+                    .satisfies(
+                        c -> {
+                          assertThat(c.status()).isEqualTo(ConditionStatus.TRUE);
+                          assertThat(c.reason()).isEqualTo("DetectionOnly");
+                        }));
+
+    // when the policy keeps only its address rules
+    Cases.Translated without = Cases.translate(gateway + "  ipAccess: {deny: [203.0.113.0/24]}\n");
+    writer.offer(without.inputs().config(), without.ir());
+
+    // then the stale rule set goes, and the other conditions stay
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(reader.conditions(policy))
+                    .extracting(Condition::type)
+                    .doesNotContain(WafStatus.WAF_RULE_SET)
+                    .contains(Conditions.RESOLVED_REFS));
+  }
+
   private static final ResolvedIr NOTHING = new ResolvedIr(List.of(), List.of());
 
   private static EndpointDiscovery.Discovered discovered(

@@ -36,6 +36,7 @@ import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.resolve.Resolver;
+import io.meshgate.xds.resolve.WafModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -55,6 +56,18 @@ public final class Cases {
    * no cert dirs.
    */
   public static final KeyLoader KEYS = testKeys();
+
+  /**
+   * The WAF module every case's replica is configured with (MESHGATE_WAF_MODULE_URL and _SHA256):
+   * the output of a case without a WAF policy does not depend on it.
+   */
+  public static final WafModule WAF_MODULE =
+      new WafModule(
+          "https://files.example.com/coraza-proxy-wasm-0.6.0.wasm",
+          "5f1a1e0c2f7b1c4e9d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e");
+
+  /** The translation settings of every case: the default mesh settings, and {@link #WAF_MODULE}. */
+  public static final MeshSettings SETTINGS = MeshSettings.DEFAULTS.withWaf(WAF_MODULE);
 
   private Cases() {}
 
@@ -222,7 +235,7 @@ public final class Cases {
             inputs.config(),
             inputs.endpoints(),
             inputs.keys(),
-            MeshSettings.DEFAULTS,
+            SETTINGS,
             inputs.identities(),
             inputs.issuers());
     return new Translated(inputs, ir, envoy(ir, inputs.keys(), inputs.identities()));
