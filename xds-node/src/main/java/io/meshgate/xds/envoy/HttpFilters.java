@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
 import io.meshgate.xds.ir.ExtAuthIr;
 import io.meshgate.xds.ir.FaultIr;
+import io.meshgate.xds.ir.HmacServiceIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.OAuth2Ir;
@@ -29,8 +30,9 @@ import java.util.List;
  *
  * <p>Envoy gets: CORS, client-address rules, OIDC login (one {@code oauth2} filter per policy, only
  * where used), API keys, basic auth, removal of client-sent copies of verified headers, JWT
- * authentication, authorization on verified identity (RBAC), external authorization (one filter per
- * service, only where used), local rate limit, fault injection, router. CORS comes first: a
+ * authentication, authorization on verified identity (RBAC), meshgate's HMAC signature check (only
+ * where used), external authorization (one filter per service, only where used), local rate limit,
+ * fault injection, router. CORS comes first: a
  * browser's preflight carries no credentials and must be answered without them (Envoy Gateway puts
  * it first too); an actual cross-origin request passes on and meets every check below.
  * Client-address rules come next: a refused address costs no token verification and no rate-limit
@@ -52,7 +54,10 @@ import java.util.List;
  * authorization comes after both: the service decides on a verified identity, and a request that is
  * refused anyway never costs a call to it; it comes before the rate limit, so a request the service
  * refuses spends no token (the other way round, refused requests would drain the bucket of the
- * callers it lets in). Rate limiting comes before faults so a limited request is answered 429 at
+ * callers it lets in). The HMAC signature check is one more external authorization, meshgate's own,
+ * placed before the others: a request whose signature fails costs no call to an operator's service,
+ * and that service may rely on the verified keyid ({@code x-meshgate-signature-keyid}). Rate limiting
+ * comes before faults so a limited request is answered 429 at
  * once and never waits out an injected delay; the router is always last (Envoy and gRPC both
  * require it).
  *
@@ -93,6 +98,7 @@ final class HttpFilters {
    * @param jwt the JWT providers and requirements of the listener's routes; null: none
    * @param extAuth the external authorization services the listener's routes name; empty: none
    * @param oauth2 the OIDC logins the listener's routes enable, one filter each
+   * @param hmac meshgate's signature service, when a route demands HMAC signatures; null: none does
    */
   static List<HttpFilter> chain(
       ProxyKind kind,
@@ -100,7 +106,8 @@ final class HttpFilters {
       LocalRateLimitIr rateLimit,
       JwtAuthnIr jwt,
       List<ExtAuthIr> extAuth,
-      List<OAuth2Ir> oauth2) {
+      List<OAuth2Ir> oauth2,
+      HmacServiceIr hmac) {
     List<HttpFilter> chain = new ArrayList<>();
     if (kind == ProxyKind.ENVOY) {
       chain.add(filter(CORS, Any.pack(CrossOrigin.filter())));
@@ -124,6 +131,10 @@ final class HttpFilters {
     }
     if (kind == ProxyKind.ENVOY) {
       chain.add(filter(AUTHORIZATION, Any.pack(Authorization.filter())));
+      if (hmac != null) {
+        // Off by default: only the routes whose policy demands signatures turn it on.
+        chain.add(disabled(HmacSignatures.FILTER, Any.pack(HmacSignatures.filter(hmac))));
+      }
       // Off by default: only the routes that name a service turn its filter on.
       for (ExtAuthIr service : extAuth) {
         chain.add(

@@ -55,6 +55,8 @@ public record FilterChainIr(
      * @param oauth2 the OIDC logins the route table's routes enable, by filter name
      * @param xffTrustedHops how many proxies in front append to X-Forwarded-For, all trusted: the
      *     client's address is that many entries from the right; null: the TCP peer is the client
+     * @param hmac meshgate's HMAC signature service, when a route of the table demands signatures;
+     *     null: none does
      */
     record Http(
         String routeTable,
@@ -62,8 +64,20 @@ public record FilterChainIr(
         JwtAuthnIr jwt,
         List<ExtAuthIr> extAuth,
         List<OAuth2Ir> oauth2,
-        Integer xffTrustedHops)
+        Integer xffTrustedHops,
+        HmacServiceIr hmac)
         implements Target {
+      /** Without HMAC signatures. */
+      public Http(
+          String routeTable,
+          LocalRateLimitIr rateLimit,
+          JwtAuthnIr jwt,
+          List<ExtAuthIr> extAuth,
+          List<OAuth2Ir> oauth2,
+          Integer xffTrustedHops) {
+        this(routeTable, rateLimit, jwt, extAuth, oauth2, xffTrustedHops, null);
+      }
+
       /** Without JWT authentication. */
       public Http(String routeTable, LocalRateLimitIr rateLimit) {
         this(routeTable, rateLimit, null);

@@ -55,4 +55,8 @@ public record RoutePolicyIr(
   public ExtAuthRouteIr extAuth() {
     return security == null ? null : security.extAuth();
   }
+
+  public HmacIr hmac() {
+    return security == null ? null : security.hmac();
+  }
 }

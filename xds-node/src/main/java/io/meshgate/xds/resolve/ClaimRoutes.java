@@ -7,6 +7,7 @@ import io.meshgate.xds.ir.ApiKeyAuthIr;
 import io.meshgate.xds.ir.BasicAuthIr;
 import io.meshgate.xds.ir.CorsIr;
 import io.meshgate.xds.ir.ExtAuthRouteIr;
+import io.meshgate.xds.ir.HmacIr;
 import io.meshgate.xds.ir.IpAccessIr;
 import io.meshgate.xds.ir.JwtProviderIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
@@ -178,14 +179,22 @@ final class ClaimRoutes {
       ApiKeyAuthIr apiKeyAuth,
       BasicAuthIr basicAuth,
       JwtRequirementIr jwt,
-      ExtAuthRouteIr extAuth) {
+      ExtAuthRouteIr extAuth,
+      HmacIr hmac) {
     static FixedByFirstMatch of(RouteIr route) {
       RoutePolicyIr p = route.policy();
       if (p == null) {
-        return new FixedByFirstMatch(null, null, null, null, null, null, null);
+        return new FixedByFirstMatch(null, null, null, null, null, null, null, null);
       }
       return new FixedByFirstMatch(
-          p.cors(), p.ipAccess(), p.oauth2(), p.apiKeyAuth(), p.basicAuth(), p.jwt(), p.extAuth());
+          p.cors(),
+          p.ipAccess(),
+          p.oauth2(),
+          p.apiKeyAuth(),
+          p.basicAuth(),
+          p.jwt(),
+          p.extAuth(),
+          p.hmac());
     }
 
     /** The field name of the first part (chain order) in which the two differ. */
@@ -207,6 +216,9 @@ final class ClaimRoutes {
       }
       if (!Objects.equals(jwt, other.jwt)) {
         return "jwt";
+      }
+      if (!Objects.equals(hmac, other.hmac)) {
+        return "hmac";
       }
       return "extAuth";
     }

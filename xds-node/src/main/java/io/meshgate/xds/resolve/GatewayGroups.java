@@ -27,6 +27,7 @@ import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.JwtProviderIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
+import io.meshgate.xds.ir.HmacServiceIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.MeshTlsIr;
 import io.meshgate.xds.ir.OAuth2Ir;
@@ -281,7 +282,8 @@ final class GatewayGroups {
                       jwtAuthn(hosts),
                       extAuth(hosts),
                       oauth2(hosts),
-                      ClientAddresses.trustedHopsOfHttpPort(gateway, port.number))));
+                      ClientAddresses.trustedHopsOfHttpPort(gateway, port.number),
+                      hmacService(hosts))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -350,7 +352,8 @@ final class GatewayGroups {
                   jwtAuthn(virtualHosts),
                   extAuth(virtualHosts),
                   oauth2(virtualHosts),
-                  ClientAddresses.trustedHops(gateway, listener.name())));
+                  ClientAddresses.trustedHops(gateway, listener.name()),
+                  hmacService(virtualHosts)));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);
@@ -554,11 +557,26 @@ final class GatewayGroups {
       return List.copyOf(services.values());
     }
 
+    /** meshgate's signature service, when a route of the table demands HMAC signatures. */
+    private HmacServiceIr hmacService(List<VirtualHostIr> hosts) {
+      for (VirtualHostIr host : hosts) {
+        for (RouteIr route : host.routes()) {
+          if (route.policy() != null && route.policy().hmac() != null) {
+            return SignaturePolicies.service(context);
+          }
+        }
+      }
+      return null;
+    }
+
     /**
      * The SecurityPolicy a route takes its {@code extAuth} from becomes a source of the port; the
      * service's Backend becomes a cluster of the group even when no route sends traffic to it.
      */
     private void servedExtAuth(Port port, RouteIr route) {
+      if (route.policy() != null && route.policy().hmac() != null) {
+        port.addSource(route.policy().hmac().policy());
+      }
       if (route.policy() == null || route.policy().extAuth() == null) {
         return;
       }

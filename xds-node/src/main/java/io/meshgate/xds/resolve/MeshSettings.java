@@ -5,11 +5,13 @@ import static java.util.Objects.requireNonNull;
 import io.meshgate.config.model.Patterns;
 
 /**
- * The mesh-wide settings translation needs: the trust domain every SPIFFE ID is in, and whether an
- * in-mesh Backend that no Allow permission targets accepts every mesh caller or none. Every replica
- * must run with the same settings, or their translations differ.
+ * The mesh-wide settings translation needs: the trust domain every SPIFFE ID is in, whether an
+ * in-mesh Backend that no Allow permission targets accepts every mesh caller or none, and where
+ * gateways reach the edge services meshgate runs. Every replica must run with the same settings, or
+ * their translations differ.
  */
-public record MeshSettings(String trustDomain, DefaultPermission defaultPermission) {
+public record MeshSettings(
+    String trustDomain, DefaultPermission defaultPermission, EdgeAddresses edge) {
   /** The trust domain when none is set. */
   public static final String DEFAULT_TRUST_DOMAIN = "meshgate.local";
 
@@ -25,7 +27,18 @@ public record MeshSettings(String trustDomain, DefaultPermission defaultPermissi
     DENY
   }
 
+  /** With the edge services at their default addresses. */
+  public MeshSettings(String trustDomain, DefaultPermission defaultPermission) {
+    this(trustDomain, defaultPermission, EdgeAddresses.DEFAULTS);
+  }
+
+  /** The same, with the edge services at {@code edge}. */
+  public MeshSettings withEdge(EdgeAddresses edge) {
+    return new MeshSettings(trustDomain, defaultPermission, edge);
+  }
+
   public MeshSettings {
+    requireNonNull(edge, "edge");
     requireNonNull(trustDomain, "trustDomain");
     requireNonNull(defaultPermission, "defaultPermission");
     if (trustDomain.isEmpty()

@@ -50,7 +50,7 @@ import org.jspecify.annotations.Nullable;
  * the most specific attachment wins: rule over route over listener over Gateway; docs/traffic-
  * policy.md spells it out. A SecurityPolicy's {@code jwt} is taken whole from the most specific
  * level that sets it, and so are {@code cors}, {@code ipAccess}, {@code apiKeyAuth}, {@code
- * basicAuth} and {@code extAuth} (docs/security-policy.md).
+ * basicAuth}, {@code extAuth} and {@code hmac} (docs/security-policy.md).
  */
 final class Policies {
   /** Oldest first; equal (or absent) timestamps fall back to namespace/name. */
@@ -76,6 +76,7 @@ final class Policies {
   private final Map<ResourceKey, OidcPolicies.Oidc> oidc;
   private final Map<String, OidcPolicies.Oidc.Required> oidcByFilter = new HashMap<>();
   private final Map<ResourceKey, AuthorizationIr> authorization;
+  private final Map<ResourceKey, SignaturePolicies.Hmac> hmac;
 
   Policies(Context context) {
     this.context = context;
@@ -98,6 +99,7 @@ final class Policies {
         .map(o -> (OidcPolicies.Oidc.Required) o)
         .forEach(o -> oidcByFilter.put(o.login().name(), o));
     this.authorization = AuthorizationPolicies.of(context);
+    this.hmac = SignaturePolicies.of(context);
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -337,6 +339,12 @@ final class Policies {
   /** An OIDC login a route enables, by its filter's name. */
   OidcPolicies.Oidc.Required oidcLogin(String filter) {
     return Objects.requireNonNull(oidcByFilter.get(filter), filter);
+  }
+
+  /** The HMAC signatures a route demands, as {@link #jwt} finds its JWT. */
+  Optional<SignaturePolicies.Hmac> hmac(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(hmac, gateway, listener, route, ruleName);
   }
 
   /** Who may call a route, as {@link #jwt} finds its JWT. */

@@ -32,6 +32,7 @@ import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
+import io.meshgate.xds.ir.HmacIr;
 import io.meshgate.xds.ir.HeaderValueIr;
 import io.meshgate.xds.ir.IpAccessIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
@@ -463,8 +464,10 @@ final class RouteRules {
       CredentialPolicies.Basic basic,
       ExtAuthPolicies.Ext ext,
       OidcPolicies.Oidc oidc,
-      AuthorizationPolicies.Authz authorization) {
-    static final Security NONE = new Security(null, null, null, null, null, null, null, null);
+      AuthorizationPolicies.Authz authorization,
+      SignaturePolicies.Hmac hmac) {
+    static final Security NONE =
+        new Security(null, null, null, null, null, null, null, null, null);
 
     boolean broken() {
       return jwt instanceof JwtPolicies.Jwt.Broken
@@ -473,7 +476,8 @@ final class RouteRules {
           || basic instanceof CredentialPolicies.Basic.Broken
           || ext instanceof ExtAuthPolicies.Ext.Broken
           || oidc instanceof OidcPolicies.Oidc.Broken
-          || authorization instanceof AuthorizationPolicies.Authz.Broken;
+          || authorization instanceof AuthorizationPolicies.Authz.Broken
+          || hmac instanceof SignaturePolicies.Hmac.Broken;
     }
 
     /** What the route's Envoy does about external authorization; null: nothing is asked. */
@@ -523,7 +527,8 @@ final class RouteRules {
         policies.basicAuth(gateway, listener, route, ruleName).orElse(null),
         policies.extAuth(gateway, listener, route, ruleName).orElse(null),
         policies.oidc(gateway, listener, route, ruleName).orElse(null),
-        authorization);
+        authorization,
+        policies.hmac(gateway, listener, route, ruleName).orElse(null));
   }
 
   /**
@@ -573,6 +578,8 @@ final class RouteRules {
         security.authorization() instanceof AuthorizationPolicies.Authz.Enforced enforced
             ? enforced.authorization()
             : null;
+    HmacIr hmac =
+        security.hmac() instanceof SignaturePolicies.Hmac.Checked checked ? checked.hmac() : null;
     RouteSecurityIr routeSecurity =
         RouteSecurityIr.orNull(
             security.cors(),
@@ -582,7 +589,8 @@ final class RouteRules {
             basic,
             requirement,
             authorization,
-            security.extAuth());
+            security.extAuth(),
+            hmac);
     if (idle == null && rateLimit == null && fault == null && routeSecurity == null) {
       return null;
     }
