@@ -131,7 +131,11 @@ class LayeringTest {
         .resideInAPackage("io.meshgate..")
         .and()
         .resideOutsideOfPackages(
-            "io.meshgate.xds.envoy..", "io.meshgate.xds.snapshot..", "io.meshgate.xds.serve..")
+            "io.meshgate.xds.envoy..",
+            "io.meshgate.xds.snapshot..",
+            "io.meshgate.xds.serve..",
+            // The edge services implement Envoy's service APIs (ext_authz, rate limit).
+            "io.meshgate.edge..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.envoyproxy..")
