@@ -32,8 +32,7 @@ public record HmacAuth(
         @Doc(
             "How far created may be from meshgate's clock either way; also the longest a signature is accepted. 1s to 1h.")
         String maxSkew,
-    @Doc(
-            "Every signature carries a nonce, accepted once across replicas (Redis). Default false.")
+    @Doc("Every signature carries a nonce, accepted once across replicas (Redis). Default false.")
         Boolean requireNonce,
     @Doc(
             "When Redis cannot answer for a nonce, let a validly signed request through instead of answering 503. Default false.")

@@ -8,10 +8,10 @@ import io.meshgate.config.model.BackendTlsValidation;
 import io.meshgate.config.model.ConsistentHash;
 import io.meshgate.config.model.ExtAuth;
 import io.meshgate.config.model.ExtAuthProtocol;
-import io.meshgate.config.model.HmacAuth;
 import io.meshgate.config.model.FaultAbort;
 import io.meshgate.config.model.HealthCheck;
 import io.meshgate.config.model.HealthCheckType;
+import io.meshgate.config.model.HmacAuth;
 import io.meshgate.config.model.HttpPathMatch;
 import io.meshgate.config.model.IpAccess;
 import io.meshgate.config.model.JwtExtractFrom;
@@ -332,8 +332,7 @@ final class PolicyRules {
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < hmac.components().size(); i++) {
       if (!seen.add(hmac.components().get(i))) {
-        problems.add(
-            "/spec/hmac/components/" + i, "duplicate component", hmac.components().get(i));
+        problems.add("/spec/hmac/components/" + i, "duplicate component", hmac.components().get(i));
       }
     }
     if (SpecRules.longer(hmac.maxSkew(), "1h")) {

@@ -14,8 +14,8 @@ import java.util.Optional;
  * Envoy's {@code CheckRequest} as a {@link SignedRequest}. Envoy sends the headers either as {@code
  * header_map} (with {@code encode_raw_headers}, each value of a repeated field apart, which the
  * signature base needs) or as {@code headers} (repeated fields already joined by {@code ","});
- * pseudo-headers are dropped, since the derived components come from method, path, host and
- * scheme. The body is {@code raw_body} (with {@code pack_as_bytes}) or {@code body}.
+ * pseudo-headers are dropped, since the derived components come from method, path, host and scheme.
+ * The body is {@code raw_body} (with {@code pack_as_bytes}) or {@code body}.
  */
 final class CheckRequests {
   /** The context extension naming the policy, set per route by Envoy's {@code check_settings}. */

@@ -51,8 +51,7 @@ public final class HmacAuthorizationService extends AuthorizationGrpc.Authorizat
   private final Clock clock;
   private final ThrottledWarning storeWarning;
 
-  public HmacAuthorizationService(
-      Supplier<HmacPolicies> policies, NonceStore nonces, Clock clock) {
+  public HmacAuthorizationService(Supplier<HmacPolicies> policies, NonceStore nonces, Clock clock) {
     this.policies = requireNonNull(policies, "policies");
     this.nonces = requireNonNull(nonces, "nonces");
     this.clock = requireNonNull(clock, "clock");

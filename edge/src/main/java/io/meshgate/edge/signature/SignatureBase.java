@@ -20,13 +20,7 @@ import java.util.Set;
 public final class SignatureBase {
   static final Set<String> DERIVED =
       Set.of(
-          "@method",
-          "@target-uri",
-          "@authority",
-          "@scheme",
-          "@path",
-          "@query",
-          "@request-target");
+          "@method", "@target-uri", "@authority", "@scheme", "@path", "@query", "@request-target");
 
   private SignatureBase() {}
 

@@ -206,8 +206,7 @@ public final class SignatureVerifier {
               : Reason.BODY_NOT_RECEIVED);
     }
     byte[] body = request.body().get();
-    if (body.length > policy.maxBodyBytes()
-        || announcedLength(request).orElse(0L) > body.length) {
+    if (body.length > policy.maxBodyBytes() || announcedLength(request).orElse(0L) > body.length) {
       // Envoy sent part of a larger body: what was not received cannot be verified.
       return Optional.of(Reason.BODY_TOO_LARGE);
     }

@@ -21,8 +21,7 @@ final class StructuredFields {
   private StructuredFields() {}
 
   /** One bare item: integer, decimal, string, token, byte sequence or boolean. */
-  sealed interface BareItem
-      permits SfInteger, SfDecimal, SfString, SfToken, SfBytes, SfBoolean {}
+  sealed interface BareItem permits SfInteger, SfDecimal, SfString, SfToken, SfBytes, SfBoolean {}
 
   record SfInteger(long value) implements BareItem {}
 
@@ -188,7 +187,8 @@ final class StructuredFields {
           throw new ParseException("duplicate member '" + key + "'");
         }
         if (members.size() > limits.members()) {
-          throw new ParseException(ParseException.Kind.TOO_MANY_MEMBERS, "more than " + limits.members() + " members");
+          throw new ParseException(
+              ParseException.Kind.TOO_MANY_MEMBERS, "more than " + limits.members() + " members");
         }
         skipOws();
         if (atEnd()) {
@@ -223,7 +223,9 @@ final class StructuredFields {
         BareItem value = bareItem();
         items.add(new Item(value, parameters()));
         if (items.size() > limits.innerListItems()) {
-          throw new ParseException(ParseException.Kind.TOO_MANY_ITEMS, "more than " + limits.innerListItems() + " inner list items");
+          throw new ParseException(
+              ParseException.Kind.TOO_MANY_ITEMS,
+              "more than " + limits.innerListItems() + " inner list items");
         }
         if (atEnd() || (peek() != ' ' && peek() != ')')) {
           throw new ParseException("expected ' ' or ')' at " + pos);
@@ -247,7 +249,9 @@ final class StructuredFields {
           throw new ParseException("duplicate parameter '" + key + "'");
         }
         if (parameters.size() > limits.parameters()) {
-          throw new ParseException(ParseException.Kind.TOO_MANY_PARAMETERS, "more than " + limits.parameters() + " parameters");
+          throw new ParseException(
+              ParseException.Kind.TOO_MANY_PARAMETERS,
+              "more than " + limits.parameters() + " parameters");
         }
       }
       return parameters;

@@ -113,9 +113,7 @@ class SignatureVerifierTest {
 
     // then
     assertThat(verdict)
-        .isEqualTo(
-            new Verified(
-                "sig-b25", "test-shared-secret", Optional.empty(), RFC_CREATED));
+        .isEqualTo(new Verified("sig-b25", "test-shared-secret", Optional.empty(), RFC_CREATED));
   }
 
   @Test
@@ -182,8 +180,7 @@ class SignatureVerifierTest {
 
   @Test
   void headerValuesAreTrimmedAndJoinedWithCommaSpace() {
-    SignedRequest request =
-        request("GET", "/", "a.example", "X-Tags", "  one ", "x-tags", "two\t");
+    SignedRequest request = request("GET", "/", "a.example", "X-Tags", "  one ", "x-tags", "two\t");
 
     String base = SignatureBase.forClient(request, List.of("x-tags"), "").orElseThrow();
 
@@ -392,11 +389,7 @@ class SignatureVerifierTest {
   @Test
   void refusesAnUnknownKeyid() {
     SignedRequest signed =
-        sign(
-            request("GET", "/", "shop.example.com"),
-            CLIENT_KEY,
-            BASIC,
-            params(NOW, "client-2"));
+        sign(request("GET", "/", "shop.example.com"), CLIENT_KEY, BASIC, params(NOW, "client-2"));
 
     assertThat(reason(verify(signed))).isEqualTo(Reason.UNKNOWN_KEY);
   }
@@ -452,8 +445,7 @@ class SignatureVerifierTest {
     assertThat(reason(SignatureVerifier.verify(policy, without, NOW)))
         .isEqualTo(Reason.MISSING_NONCE);
     assertThat(SignatureVerifier.verify(policy, with, NOW))
-        .isInstanceOfSatisfying(
-            Verified.class, v -> assertThat(v.nonce()).contains("n-1"));
+        .isInstanceOfSatisfying(Verified.class, v -> assertThat(v.nonce()).contains("n-1"));
   }
 
   @Test
@@ -568,8 +560,7 @@ class SignatureVerifierTest {
     assertThat(reason(verify(huge))).isEqualTo(Reason.FIELD_TOO_LARGE);
     assertThat(reason(verify(withHeader(signedGet(), "signature-input", five.toString()))))
         .isEqualTo(Reason.TOO_MANY_SIGNATURES);
-    assertThat(
-            reason(verify(withHeader(signedGet(), "signature-input", components.toString()))))
+    assertThat(reason(verify(withHeader(signedGet(), "signature-input", components.toString()))))
         .isEqualTo(Reason.TOO_MANY_COMPONENTS);
   }
 
@@ -582,8 +573,7 @@ class SignatureVerifierTest {
 
   @Test
   void refusesAHeaderValueWithALineBreakSoNoLineCanBeInjectedIntoTheBase() {
-    SignedRequest request =
-        request("GET", "/", "shop.example.com", "X-A", "v\n\"@method\": POST");
+    SignedRequest request = request("GET", "/", "shop.example.com", "X-A", "v\n\"@method\": POST");
     SignedRequest signed =
         withHeader(
             withHeader(
@@ -611,8 +601,8 @@ class SignatureVerifierTest {
             "signature",
             "bad=:AAAA:, " + good.first("signature").orElseThrow());
 
-    assertThat(verify(both)).isInstanceOfSatisfying(
-        Verified.class, v -> assertThat(v.label()).isEqualTo("sig1"));
+    assertThat(verify(both))
+        .isInstanceOfSatisfying(Verified.class, v -> assertThat(v.label()).isEqualTo("sig1"));
   }
 
   @Test
@@ -621,7 +611,6 @@ class SignatureVerifierTest {
       assertThat(reason.text()).doesNotContain("\n").doesNotContain("@signature-params");
       assertThat(reason.text().length()).isLessThan(80);
     }
-    assertThat(HmacKey.of(CLIENT_KEY).toString())
-        .doesNotContain(new String(CLIENT_KEY, UTF_8));
+    assertThat(HmacKey.of(CLIENT_KEY).toString()).doesNotContain(new String(CLIENT_KEY, UTF_8));
   }
 }

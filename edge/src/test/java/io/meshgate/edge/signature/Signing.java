@@ -27,7 +27,10 @@ final class Signing {
     return new HmacPolicy(
         "shop/signed",
         Map.of(
-            "client-1", HmacKey.of(CLIENT_KEY), "test-shared-secret", HmacKey.of(RFC_SHARED_SECRET)),
+            "client-1",
+            HmacKey.of(CLIENT_KEY),
+            "test-shared-secret",
+            HmacKey.of(RFC_SHARED_SECRET)),
         List.of("@method", "@path", "@authority"),
         Duration.ofSeconds(300),
         nonce,

@@ -32,15 +32,14 @@ import java.util.List;
  * where used), API keys, basic auth, removal of client-sent copies of verified headers, JWT
  * authentication, authorization on verified identity (RBAC), meshgate's HMAC signature check (only
  * where used), external authorization (one filter per service, only where used), local rate limit,
- * fault injection, router. CORS comes first: a
- * browser's preflight carries no credentials and must be answered without them (Envoy Gateway puts
- * it first too); an actual cross-origin request passes on and meets every check below.
- * Client-address rules come next: a refused address costs no token verification and no rate-limit
- * token, and learns nothing of how the route authenticates (403, never 401). OIDC login comes
- * before the other authentication: a browser without a session is sent to its provider before
- * anything asks it for credentials, and the access token the login forwards as {@code
- * Authorization: Bearer} is then there for JWT authentication to verify. Authentication comes
- * before the rest: an unauthenticated request costs no rate-limit token (count callers, not
+ * fault injection, router. CORS comes first: a browser's preflight carries no credentials and must
+ * be answered without them (Envoy Gateway puts it first too); an actual cross-origin request passes
+ * on and meets every check below. Client-address rules come next: a refused address costs no token
+ * verification and no rate-limit token, and learns nothing of how the route authenticates (403,
+ * never 401). OIDC login comes before the other authentication: a browser without a session is sent
+ * to its provider before anything asks it for credentials, and the access token the login forwards
+ * as {@code Authorization: Bearer} is then there for JWT authentication to verify. Authentication
+ * comes before the rest: an unauthenticated request costs no rate-limit token (count callers, not
  * anonymous noise) and never waits out an injected delay, and every later filter that reads
  * identity — the claims JWT authentication copies into headers — sees only verified values. The
  * authentication filters are alternatives a route picks from (a policy may set several; each that
@@ -56,10 +55,9 @@ import java.util.List;
  * refuses spends no token (the other way round, refused requests would drain the bucket of the
  * callers it lets in). The HMAC signature check is one more external authorization, meshgate's own,
  * placed before the others: a request whose signature fails costs no call to an operator's service,
- * and that service may rely on the verified keyid ({@code x-meshgate-signature-keyid}). Rate limiting
- * comes before faults so a limited request is answered 429 at
- * once and never waits out an injected delay; the router is always last (Envoy and gRPC both
- * require it).
+ * and that service may rely on the verified keyid ({@code x-meshgate-signature-keyid}). Rate
+ * limiting comes before faults so a limited request is answered 429 at once and never waits out an
+ * injected delay; the router is always last (Envoy and gRPC both require it).
  *
  * <p>Every filter is in the chain whether or not a route uses it (CORS and the address rules in
  * sidecars' outbound chains too, where no route configures them), configured per route (or per

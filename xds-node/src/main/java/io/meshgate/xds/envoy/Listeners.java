@@ -20,8 +20,8 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.meshgate.xds.ir.ApiListenerIr;
 import io.meshgate.xds.ir.ExtAuthIr;
-import io.meshgate.xds.ir.HmacServiceIr;
 import io.meshgate.xds.ir.FilterChainIr;
+import io.meshgate.xds.ir.HmacServiceIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;

@@ -42,8 +42,7 @@ public record RouteSecurityIr(
       JwtRequirementIr jwt,
       AuthorizationIr authorization,
       ExtAuthRouteIr extAuth) {
-    return orNull(
-        cors, ipAccess, oauth2, apiKeyAuth, basicAuth, jwt, authorization, extAuth, null);
+    return orNull(cors, ipAccess, oauth2, apiKeyAuth, basicAuth, jwt, authorization, extAuth, null);
   }
 
   /** Null when every part is unset: a route without security carries none. */

@@ -12,12 +12,12 @@ import java.util.Optional;
 /**
  * The edge services {@code meshgate node} runs beside the gateways' Envoys, from the environment:
  * the HMAC signature service on {@code MESHGATE_AUTHZ_ADDR} (default {@value
- * AuthzServer#DEFAULT_ADDRESS}; {@code off}: not run here), and the Redis it keeps nonces in ({@code
- * MESHGATE_REDIS}, {@code MESHGATE_REDIS_CA}).
+ * AuthzServer#DEFAULT_ADDRESS}; {@code off}: not run here), and the Redis it keeps nonces in
+ * ({@code MESHGATE_REDIS}, {@code MESHGATE_REDIS_CA}).
  *
  * @param authz where this replica serves the signature service; empty: it does not
- * @param addresses where the gateways' Envoys reach the services (the same address; the default when
- *     the service is off here, so the translation of every replica agrees)
+ * @param addresses where the gateways' Envoys reach the services (the same address; the default
+ *     when the service is off here, so the translation of every replica agrees)
  */
 public record EdgeSettings(
     Optional<InetSocketAddress> authz, EdgeAddresses addresses, RedisSettings redis) {

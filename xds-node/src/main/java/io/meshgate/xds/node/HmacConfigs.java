@@ -20,8 +20,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The signature service's policies, derived from the resolved IR and the key ring in this one place:
- * every HMAC policy a route of some group names (Envoy's check names the same {@code
+ * The signature service's policies, derived from the resolved IR and the key ring in this one
+ * place: every HMAC policy a route of some group names (Envoy's check names the same {@code
  * <namespace>/<policy>}, so Envoy's config and the service's cannot disagree), with its keys read
  * from the ring by the reference and fingerprint the IR holds. Pure: no I/O, no clock.
  */

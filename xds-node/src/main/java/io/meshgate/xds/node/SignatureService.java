@@ -26,10 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * meshgate's HMAC signature service inside {@code meshgate node}: fed by every build of the
- * pipeline ({@link HmacConfigs} derives its policies from the resolved IR and the key ring), started
- * on {@code MESHGATE_AUTHZ_ADDR} at the first build whose routes demand signatures (a replica
- * without such a policy opens no port), connected to Redis at the first build with a policy that
- * requires nonces, and stopped with the node.
+ * pipeline ({@link HmacConfigs} derives its policies from the resolved IR and the key ring),
+ * started on {@code MESHGATE_AUTHZ_ADDR} at the first build whose routes demand signatures (a
+ * replica without such a policy opens no port), connected to Redis at the first build with a policy
+ * that requires nonces, and stopped with the node.
  *
  * <p>Threading: {@link #built} runs on the pipeline's thread; the service reads the policies
  * through an atomic reference, so a call sees one build's policies whole.
@@ -94,7 +94,8 @@ public final class SignatureService implements Pipeline.BuildListener, AutoClose
                 address, new HmacAuthorizationService(policies::get, new Nonces(), clock));
         log.info("HMAC signature service listening on {}:{}", address.getHostString(), port());
       } catch (RuntimeException e) {
-        // Tried again at the next build; until then the routes answer 503 (Envoy's status_on_error).
+        // Tried again at the next build; until then the routes answer 503 (Envoy's
+        // status_on_error).
         log.error("cannot start the HMAC signature service on {}: {}", address, e.getMessage());
       }
     }

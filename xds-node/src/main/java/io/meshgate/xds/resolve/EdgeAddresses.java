@@ -4,9 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Where a gateway's Envoy reaches the edge services meshgate runs beside it: the HMAC signature
- * service ({@code MESHGATE_AUTHZ_ADDR}, default {@value #DEFAULT_AUTHZ}). Envoy reaches each through
- * a STATIC cluster, so the host is an IP address. Every replica must run with the same addresses, or
- * their translations differ.
+ * service ({@code MESHGATE_AUTHZ_ADDR}, default {@value #DEFAULT_AUTHZ}). Envoy reaches each
+ * through a STATIC cluster, so the host is an IP address. Every replica must run with the same
+ * addresses, or their translations differ.
  */
 public record EdgeAddresses(String authzHost, int authzPort) {
   public static final String DEFAULT_AUTHZ = "127.0.0.1:18082";
@@ -32,7 +32,11 @@ public record EdgeAddresses(String authzHost, int authzPort) {
     int colon = hostPort.lastIndexOf(':');
     if (colon <= 0 || colon == hostPort.length() - 1) {
       throw new IllegalArgumentException(
-          "MESHGATE_AUTHZ_ADDR: '" + hostPort + "' (expected: host:port, like " + DEFAULT_AUTHZ + ")");
+          "MESHGATE_AUTHZ_ADDR: '"
+              + hostPort
+              + "' (expected: host:port, like "
+              + DEFAULT_AUTHZ
+              + ")");
     }
     String host = hostPort.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {

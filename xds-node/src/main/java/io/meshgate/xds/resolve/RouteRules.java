@@ -32,8 +32,8 @@ import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
-import io.meshgate.xds.ir.HmacIr;
 import io.meshgate.xds.ir.HeaderValueIr;
+import io.meshgate.xds.ir.HmacIr;
 import io.meshgate.xds.ir.IpAccessIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
@@ -466,8 +466,7 @@ final class RouteRules {
       OidcPolicies.Oidc oidc,
       AuthorizationPolicies.Authz authorization,
       SignaturePolicies.Hmac hmac) {
-    static final Security NONE =
-        new Security(null, null, null, null, null, null, null, null, null);
+    static final Security NONE = new Security(null, null, null, null, null, null, null, null, null);
 
     boolean broken() {
       return jwt instanceof JwtPolicies.Jwt.Broken

@@ -511,7 +511,9 @@ class KeyLeakTest {
     assertThat(leaksIn(debug, forms)).as("/debug/snapshots").isEmpty();
   }
 
-  /** The shared keys of the golden case gateway-hmac-signatures, as its sealed Secrets hold them. */
+  /**
+   * The shared keys of the golden case gateway-hmac-signatures, as its sealed Secrets hold them.
+   */
   private static final List<String> HMAC_KEYS =
       List.of(
           "partner-1 shared key, TEST ONLY, 32+ bytes",
@@ -541,7 +543,8 @@ class KeyLeakTest {
     store.replaceAll(build.snapshots());
     KeyLoader keys = KeyLoader.of(Cases.testUnsealer(), CertificateDirs.none());
     HmacPolicies derived;
-    try (Pipeline pipeline = new Pipeline(new SnapshotStore(), Duration.ZERO, Duration.ofMillis(10), keys);
+    try (Pipeline pipeline =
+            new Pipeline(new SnapshotStore(), Duration.ZERO, Duration.ofMillis(10), keys);
         SignatureService service =
             SignatureService.attach(
                     new EdgeSettings(
@@ -559,12 +562,14 @@ class KeyLeakTest {
 
     // then: the service's policies hold the keys (a signature by partner-1 verifies)...
     SignedRequest request =
-        new SignedRequest("GET", "https", "api.example.com", "/payments/status", Map.of(), Optional.empty());
+        new SignedRequest(
+            "GET", "https", "api.example.com", "/payments/status", Map.of(), Optional.empty());
     Instant now = Instant.parse("2026-12-07T10:00:00Z");
     String params = ";created=" + now.getEpochSecond() + ";keyid=\"partner-1\";nonce=\"n\"";
     List<String> covered = List.of("@method", "@path", "@authority");
     byte[] signature =
-        hmacSha256(HMAC_KEYS.get(0), SignatureBase.forClient(request, covered, params).orElseThrow());
+        hmacSha256(
+            HMAC_KEYS.get(0), SignatureBase.forClient(request, covered, params).orElseThrow());
     SignedRequest signed =
         new SignedRequest(
             "GET",

@@ -57,7 +57,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SignatureServiceIT {
   @RegisterExtension static RedisServer redis = RedisServer.local();
 
-  private static final Path CASE = Path.of("src/test/resources/golden/envoy/gateway-hmac-signatures");
+  private static final Path CASE =
+      Path.of("src/test/resources/golden/envoy/gateway-hmac-signatures");
   private static final Instant NOW = Instant.parse("2026-12-07T10:00:00Z");
   private static final byte[] PARTNER_1 =
       "partner-1 shared key, TEST ONLY, 32+ bytes".getBytes(UTF_8);
@@ -181,8 +182,7 @@ class SignatureServiceIT {
     CheckResponse replayed = check(signed(payments, "/payments/7", PARTNER_2, "partner-2", "n-1"));
     CheckResponse otherKeyOnStatus =
         check(signed(status, "/payments/status", PARTNER_2, "partner-2", "n-2"));
-    CheckResponse wrongKey =
-        check(signed(payments, "/payments/7", PARTNER_2, "partner-1", "n-3"));
+    CheckResponse wrongKey = check(signed(payments, "/payments/7", PARTNER_2, "partner-1", "n-3"));
 
     // then
     assertThat(payments).containsEntry("meshgate-hmac-policy", "default/payments-signed");
