@@ -81,7 +81,14 @@ public final class SignatureService implements Pipeline.BuildListener, AutoClose
     if (closed) {
       return;
     }
-    HmacPolicies current = HmacConfigs.from(resolved, keys.ringFor(config));
+    HmacPolicies current;
+    try {
+      current = HmacConfigs.from(resolved, keys.ringFor(config));
+    } catch (RuntimeException e) {
+      // A bug here must not stop the pipeline's other listeners; the last policies stay.
+      log.error("HMAC signature policies not updated for revision {}", config.revision(), e);
+      return;
+    }
     policies.set(current);
     if (current.needNonces() && nonces.get() == null) {
       log.info("HMAC signature policies require nonces: connecting to {}", redis);
