@@ -33,8 +33,11 @@ class LayeringTest {
   private static final String CLI = "io.meshgate.xds.cli..";
   private static final String STANDALONE = "io.meshgate.xds.standalone..";
 
-  // The stages that promise pure translation: same input, same bytes, on every replica.
-  private static final String[] PURE = {RESOLVE, ENVOY, IR};
+  private static final String EDGE = "io.meshgate.xds.edge..";
+
+  // The stages that promise pure translation: same input, same bytes, on every replica; edge
+  // derives the edge services' configs from the IR as envoy derives Envoy's.
+  private static final String[] PURE = {RESOLVE, ENVOY, IR, EDGE};
 
   // What reads key material from files or unseals it, nested types included; by name, as KeyLoader
   // is still being written (issue 17).
@@ -130,11 +133,11 @@ class LayeringTest {
         .that()
         .resideInAPackage("io.meshgate..")
         .and()
+        // The edge module serves Envoy's own service protocols (rate limits, authorization).
         .resideOutsideOfPackages(
             "io.meshgate.xds.envoy..",
             "io.meshgate.xds.snapshot..",
             "io.meshgate.xds.serve..",
-            // The edge services implement Envoy's service APIs (ext_authz, rate limit).
             "io.meshgate.edge..")
         .should()
         .dependOnClassesThat()

@@ -11,6 +11,7 @@ import io.meshgate.edge.signature.HmacPolicies;
 import io.meshgate.edge.signature.NonceStore;
 import io.meshgate.edge.signature.NonceUse;
 import io.meshgate.edge.signature.RedisNonces;
+import io.meshgate.xds.edge.HmacConfigs;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.pipeline.Pipeline;

@@ -44,6 +44,7 @@ import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IssuedIdentity;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.testkit.ConsulApiDouble;
+import io.meshgate.xds.edge.HmacConfigs;
 import io.meshgate.xds.ir.IrYaml;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.keys.KeyLoader;

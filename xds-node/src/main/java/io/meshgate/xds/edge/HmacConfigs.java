@@ -1,4 +1,4 @@
-package io.meshgate.xds.node;
+package io.meshgate.xds.edge;
 
 import io.meshgate.edge.signature.HmacKey;
 import io.meshgate.edge.signature.HmacPolicies;
@@ -25,10 +25,11 @@ import java.util.TreeMap;
  * <namespace>/<policy>}, so Envoy's config and the service's cannot disagree), with its keys read
  * from the ring by the reference and fingerprint the IR holds. Pure: no I/O, no clock.
  */
-final class HmacConfigs {
+public final class HmacConfigs {
   private HmacConfigs() {}
 
-  static HmacPolicies from(ResolvedIr resolved, KeyRing keys) {
+  /** The policies of every signed route of the build. */
+  public static HmacPolicies from(ResolvedIr resolved, KeyRing keys) {
     Map<String, HmacPolicy> byName = new TreeMap<>();
     for (ProxyGroupIr group : resolved.groups()) {
       for (RouteTableIr table : group.routeTables()) {
