@@ -24,6 +24,13 @@ public final class Patterns {
   /** An HTTP header name (RFC 7230 token). */
   public static final String HEADER_NAME = "^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$";
 
+  /**
+   * A component an HTTP message signature (RFC 9421) covers: a derived component meshgate verifies,
+   * or a lower-case header field name.
+   */
+  public static final String SIGNATURE_COMPONENT =
+      "^(@(method|target-uri|authority|scheme|path|query|request-target)|[a-z0-9!#$%&'*+\\-.^_`|~]+)$";
+
   /** An API group: empty (Kubernetes core) or a DNS name. */
   public static final String GROUP =
       "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";

@@ -13,6 +13,7 @@ import io.meshgate.config.model.GlobalRateLimit;
 import io.meshgate.config.model.GlobalRateLimitRule;
 import io.meshgate.config.model.HealthCheck;
 import io.meshgate.config.model.HealthCheckType;
+import io.meshgate.config.model.HmacAuth;
 import io.meshgate.config.model.HttpPathMatch;
 import io.meshgate.config.model.IpAccess;
 import io.meshgate.config.model.JwtExtractFrom;
@@ -35,6 +36,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -305,6 +307,9 @@ final class PolicyRules {
     if (policy.waf() != null) {
       WafRules.check(policy.waf(), problems);
     }
+    if (policy.hmac() != null) {
+      checkHmac(policy.hmac(), problems);
+    }
     if (policy.oidc() != null) {
       checkOidc(policy.oidc(), problems);
     }
@@ -385,6 +390,37 @@ final class PolicyRules {
     }
     if (SpecRules.longer(ext.timeout(), "60s")) {
       problems.add("/spec/extAuth/timeout", "must be at most 60s", ext.timeout());
+    }
+  }
+
+  /**
+   * A signature must pin the request's method and path, or a captured signature would authorize
+   * another method or path on the same host; the skew is bounded, since it is also how long a
+   * signature is accepted.
+   */
+  private static void checkHmac(HmacAuth hmac, Problems problems) {
+    List<String> required = hmac.required();
+    boolean path =
+        required.contains("@path")
+            || required.contains("@target-uri")
+            || required.contains("@request-target");
+    if (!required.contains("@method") || !path) {
+      problems.add(
+          "/spec/hmac/components",
+          "must include @method and one of @path, @request-target or @target-uri: a signature"
+              + " that covers neither could be replayed on another method or path",
+          null);
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < hmac.components().size(); i++) {
+      if (!seen.add(hmac.components().get(i))) {
+        problems.add("/spec/hmac/components/" + i, "duplicate component", hmac.components().get(i));
+      }
+    }
+    if (SpecRules.longer(hmac.maxSkew(), "1h")) {
+      problems.add("/spec/hmac/maxSkew", "must be at most 1h", hmac.maxSkew());
+    } else if (SpecRules.longer("1s", hmac.maxSkew())) {
+      problems.add("/spec/hmac/maxSkew", "must be at least 1s", hmac.maxSkew());
     }
   }
 

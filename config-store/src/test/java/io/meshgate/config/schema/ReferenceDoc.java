@@ -116,6 +116,11 @@ public final class ReferenceDoc {
               "HEADER_NAME",
               "An HTTP header name (RFC 7230 token): letters, digits and ``!#$%&'*+-.^_`|~``."),
           Map.entry(
+              "SIGNATURE_COMPONENT",
+              "A component an HTTP message signature covers: `@method`, `@target-uri`, `@authority`,"
+                  + " `@scheme`, `@path`, `@query`, `@request-target`, or a header name in lower"
+                  + " case."),
+          Map.entry(
               "GROUP",
               "An API group: empty for Kubernetes' core group, else a lowercase DNS name such as"
                   + " `gateway.networking.k8s.io` or `meshgate.io`."),

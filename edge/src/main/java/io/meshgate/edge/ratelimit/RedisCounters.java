@@ -3,14 +3,10 @@ package io.meshgate.edge.ratelimit;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.SslOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.meshgate.edge.ratelimit.Decisions.Increment;
@@ -68,9 +64,9 @@ public final class RedisCounters implements AutoCloseable {
 
   private RedisCounters(RedisSettings settings) {
     this.settings = requireNonNull(settings, "settings");
-    this.uri = redisUri(settings);
+    this.uri = RedisClients.uri(settings);
     this.client = RedisClient.create();
-    client.setOptions(options(settings));
+    client.setOptions(RedisClients.options(settings));
     this.scriptSha = sha1Hex(SCRIPT);
   }
 
@@ -191,43 +187,6 @@ public final class RedisCounters implements AutoCloseable {
     return error instanceof CompletionException && error.getCause() != null
         ? error.getCause()
         : error;
-  }
-
-  private static ClientOptions options(RedisSettings settings) {
-    ClientOptions.Builder options =
-        ClientOptions.builder()
-            .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
-            .socketOptions(
-                SocketOptions.builder()
-                    .connectTimeout(RedisSettings.DEFAULT_CONNECT_TIMEOUT)
-                    .build());
-    settings
-        .caFile()
-        .ifPresent(
-            ca -> options.sslOptions(SslOptions.builder().trustManager(ca.toFile()).build()));
-    return options.build();
-  }
-
-  private static RedisURI redisUri(RedisSettings settings) {
-    RedisURI.Builder uri =
-        RedisURI.builder()
-            .withHost(settings.host())
-            .withPort(settings.port())
-            .withDatabase(settings.database())
-            .withSsl(settings.transport() == RedisSettings.Transport.TLS)
-            .withTimeout(settings.commandTimeout());
-    String password = settings.password();
-    if (password != null) {
-      if (settings.username().isPresent()) {
-        uri.withAuthentication(settings.username().get(), password);
-      } else {
-        // AUTH password alone: Redis' default user, and Redis before 6 (no ACL users).
-        uri.withPassword(password.toCharArray());
-      }
-    }
-    return uri.build();
   }
 
   private static String sha1Hex(String script) {

@@ -12,21 +12,21 @@ import org.slf4j.Logger;
  * A WARN at most once per interval: Redis down under load would otherwise log once per request. The
  * next warning after a quiet interval says how many were left out. Thread-safe.
  */
-final class ThrottledWarning {
+public final class ThrottledWarning {
   private final Logger log;
   private final Clock clock;
   private final Duration interval;
   private @Nullable Instant lastLogged;
   private long suppressed;
 
-  ThrottledWarning(Logger log, Clock clock, Duration interval) {
+  public ThrottledWarning(Logger log, Clock clock, Duration interval) {
     this.log = requireNonNull(log, "log");
     this.clock = requireNonNull(clock, "clock");
     this.interval = requireNonNull(interval, "interval");
   }
 
   /** Logs {@code message} unless one was logged less than the interval ago. */
-  synchronized void warn(String message) {
+  public synchronized void warn(String message) {
     Instant now = clock.instant();
     if (lastLogged != null && now.isBefore(lastLogged.plus(interval))) {
       suppressed++;

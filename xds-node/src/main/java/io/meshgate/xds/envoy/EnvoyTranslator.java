@@ -12,6 +12,7 @@ import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.DnsClusterIr;
 import io.meshgate.xds.ir.FilterChainIr;
+import io.meshgate.xds.ir.HmacServiceIr;
 import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.OAuth2Ir;
@@ -25,6 +26,7 @@ import io.meshgate.xds.keys.KeyRing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -93,6 +95,15 @@ public final class EnvoyTranslator {
           cache.get(
               Cluster.class, null, cluster, () -> packed(Clusters.dns(cluster), Cluster::getName)));
     }
+    hmacService(group)
+        .ifPresent(
+            service ->
+                clusters.add(
+                    cache.get(
+                        Cluster.class,
+                        null,
+                        service,
+                        () -> packed(HmacSignatures.cluster(service), Cluster::getName))));
     List<EnvoyResource> secrets = new ArrayList<>();
     for (CertificateIr certificate : group.certificates()) {
       // Keyed by the certificate and its material: a rotated file or key is a new Secret only.
@@ -152,6 +163,20 @@ public final class EnvoyTranslator {
                           () -> packed(Secrets.bundle(bundle), Secret::getName))));
     }
     return new GroupResources(group.name(), listeners, routes, clusters, endpoints, secrets);
+  }
+
+  /** meshgate's signature service, when a chain of the group checks HMAC signatures. */
+  private static Optional<HmacServiceIr> hmacService(ProxyGroupIr group) {
+    for (ListenerIr listener : group.listeners()) {
+      if (listener instanceof PortListenerIr port) {
+        for (FilterChainIr chain : port.chains()) {
+          if (chain.target() instanceof FilterChainIr.Target.Http http && http.hmac() != null) {
+            return Optional.of(http.hmac());
+          }
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   private static <M extends Message> EnvoyResource packed(M resource, Function<M, String> name) {

@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.type.v3.TokenBucket;
 import io.meshgate.xds.ir.ExtAuthIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.GlobalRateLimitIr;
+import io.meshgate.xds.ir.HmacServiceIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.OAuth2Ir;
@@ -32,19 +33,20 @@ import java.util.List;
  * <p>Envoy gets: CORS, client-address rules, the WAF (one wasm filter per set of directives, only
  * where used), OIDC login (one {@code oauth2} filter per policy, only where used), API keys, basic
  * auth, removal of client-sent copies of verified headers, JWT authentication, authorization on
- * verified identity (RBAC), external authorization (one filter per service, only where used), local
- * rate limit, global rate limits (one filter per failure mode, only where used), fault injection,
- * router. CORS comes first: a browser's preflight carries no credentials and must be answered
- * without them (Envoy Gateway puts it first too); an actual cross-origin request passes on and
- * meets every check below. Client-address rules come next: a refused address costs no token
- * verification and no rate-limit token, and learns nothing of how the route authenticates (403,
- * never 401). The WAF comes right after them and before every authentication: an attack payload is
- * refused before any credential check parses it or calls out (a login redirect, a token fetch, an
- * authorization service), and a refused address costs no inspection, the most expensive filter in
- * the chain. OIDC login comes before the other authentication: a browser without a session is sent
- * to its provider before anything asks it for credentials, and the access token the login forwards
- * as {@code Authorization: Bearer} is then there for JWT authentication to verify. Authentication
- * comes before the rest: an unauthenticated request costs no rate-limit token (count callers, not
+ * verified identity (RBAC), meshgate's HMAC signature check (only where used), external
+ * authorization (one filter per service, only where used), local rate limit, global rate limits
+ * (one filter per failure mode, only where used), fault injection, router. CORS comes first: a
+ * browser's preflight carries no credentials and must be answered without them (Envoy Gateway puts
+ * it first too); an actual cross-origin request passes on and meets every check below.
+ * Client-address rules come next: a refused address costs no token verification and no rate-limit
+ * token, and learns nothing of how the route authenticates (403, never 401). The WAF comes right
+ * after them and before every authentication: an attack payload is refused before any credential
+ * check parses it or calls out (a login redirect, a token fetch, an authorization service), and a
+ * refused address costs no inspection, the most expensive filter in the chain. OIDC login comes
+ * before the other authentication: a browser without a session is sent to its provider before
+ * anything asks it for credentials, and the access token the login forwards as {@code
+ * Authorization: Bearer} is then there for JWT authentication to verify. Authentication comes
+ * before the rest: an unauthenticated request costs no rate-limit token (count callers, not
  * anonymous noise) and never waits out an injected delay, and every later filter that reads
  * identity — the claims JWT authentication copies into headers — sees only verified values. The
  * authentication filters are alternatives a route picks from (a policy may set several; each that
@@ -58,10 +60,13 @@ import java.util.List;
  * authorization comes after both: the service decides on a verified identity, and a request that is
  * refused anyway never costs a call to it; it comes before the rate limit, so a request the service
  * refuses spends no token (the other way round, refused requests would drain the bucket of the
- * callers it lets in). The local bucket comes before the global limits: it costs no call, and a
- * flood it refuses never reaches the service or Redis. Rate limiting comes before faults so a
- * limited request is answered 429 at once and never waits out an injected delay; the router is
- * always last (Envoy and gRPC both require it).
+ * callers it lets in). The HMAC signature check is one more external authorization, meshgate's own,
+ * placed before the others: a request whose signature fails costs no call to an operator's service,
+ * and that service may rely on the verified keyid ({@code x-meshgate-signature-keyid}). The local
+ * bucket comes before the global limits: it costs no call, and a flood it refuses never reaches the
+ * service or Redis. Rate limiting comes before faults so a limited request is answered 429 at once
+ * and never waits out an injected delay; the router is always last (Envoy and gRPC both require
+ * it).
  *
  * <p>Every filter is in the chain whether or not a route uses it (CORS and the address rules in
  * sidecars' outbound chains too, where no route configures them), configured per route (or per
@@ -103,6 +108,7 @@ final class HttpFilters {
    * @param oauth2 the OIDC logins the listener's routes enable, one filter each
    * @param globalRateLimits the rate limit filters the listener's routes' global limits need
    * @param waf the WAFs the listener's routes are inspected by, one filter each; empty: none
+   * @param hmac meshgate's signature service, when a route demands HMAC signatures; null: none does
    */
   static List<HttpFilter> chain(
       ProxyKind kind,
@@ -112,7 +118,8 @@ final class HttpFilters {
       List<ExtAuthIr> extAuth,
       List<OAuth2Ir> oauth2,
       List<GlobalRateLimitIr.Stage> globalRateLimits,
-      List<WafIr> waf) {
+      List<WafIr> waf,
+      HmacServiceIr hmac) {
     List<HttpFilter> chain = new ArrayList<>();
     if (kind == ProxyKind.ENVOY) {
       chain.add(filter(CORS, Any.pack(CrossOrigin.filter())));
@@ -140,6 +147,10 @@ final class HttpFilters {
     }
     if (kind == ProxyKind.ENVOY) {
       chain.add(filter(AUTHORIZATION, Any.pack(Authorization.filter())));
+      if (hmac != null) {
+        // Off by default: only the routes whose policy demands signatures turn it on.
+        chain.add(disabled(HmacSignatures.FILTER, Any.pack(HmacSignatures.filter(hmac))));
+      }
       // Off by default: only the routes that name a service turn its filter on.
       for (ExtAuthIr service : extAuth) {
         chain.add(

@@ -22,6 +22,7 @@ import io.meshgate.xds.ir.ApiListenerIr;
 import io.meshgate.xds.ir.ExtAuthIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.GlobalRateLimitIr;
+import io.meshgate.xds.ir.HmacServiceIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.ListenerIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
@@ -110,7 +111,8 @@ final class Listeners {
               target.extAuth(),
               target.oauth2(),
               target.globalRateLimits(),
-              target.waf())
+              target.waf(),
+              target.hmac())
               .toBuilder();
       if (target.xffTrustedHops() != null) {
         // The client (remote_ip) is the entry that many from the right of X-Forwarded-For as it
@@ -197,7 +199,8 @@ final class Listeners {
                             List.of(),
                             List.of(),
                             List.of(),
-                            List.of()))))
+                            List.of(),
+                            null))))
         .build();
   }
 
@@ -210,13 +213,14 @@ final class Listeners {
       List<ExtAuthIr> extAuth,
       List<OAuth2Ir> oauth2,
       List<GlobalRateLimitIr.Stage> globalRateLimits,
-      List<WafIr> waf) {
+      List<WafIr> waf,
+      HmacServiceIr hmac) {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
         .addAllHttpFilters(
             HttpFilters.chain(
-                kind, statPrefix, rateLimit, jwt, extAuth, oauth2, globalRateLimits, waf))
+                kind, statPrefix, rateLimit, jwt, extAuth, oauth2, globalRateLimits, waf, hmac))
         .build();
   }
 }

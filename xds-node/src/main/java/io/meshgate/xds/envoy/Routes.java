@@ -137,6 +137,10 @@ final class Routes {
       builder.putTypedPerFilterConfig(
           HttpFilters.AUTHORIZATION, Any.pack(Authorization.perRoute(policy.authorization())));
     }
+    if (policy != null && policy.hmac() != null && kind == ProxyKind.ENVOY) {
+      builder.putTypedPerFilterConfig(
+          HmacSignatures.FILTER, Any.pack(HmacSignatures.perRoute(policy.hmac())));
+    }
     if (policy != null
         && policy.extAuth() instanceof ExtAuthRouteIr.Check check
         && kind == ProxyKind.ENVOY) {

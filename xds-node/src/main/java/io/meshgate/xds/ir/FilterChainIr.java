@@ -58,6 +58,8 @@ public record FilterChainIr(
      * @param globalRateLimits the rate limit filters the route table's global limits need, in stage
      *     order; empty: none
      * @param waf the WAFs the route table's routes are inspected by, sorted by name; empty: none
+     * @param hmac meshgate's HMAC signature service, when a route of the table demands signatures;
+     *     null: none does
      */
     record Http(
         String routeTable,
@@ -67,9 +69,10 @@ public record FilterChainIr(
         List<OAuth2Ir> oauth2,
         Integer xffTrustedHops,
         List<GlobalRateLimitIr.Stage> globalRateLimits,
-        List<WafIr> waf)
+        List<WafIr> waf,
+        HmacServiceIr hmac)
         implements Target {
-      /** Without global rate limits or a WAF. */
+      /** Without global rate limits, a WAF or HMAC signatures. */
       public Http(
           String routeTable,
           LocalRateLimitIr rateLimit,
@@ -77,7 +80,16 @@ public record FilterChainIr(
           List<ExtAuthIr> extAuth,
           List<OAuth2Ir> oauth2,
           Integer xffTrustedHops) {
-        this(routeTable, rateLimit, jwt, extAuth, oauth2, xffTrustedHops, List.of(), List.of());
+        this(
+            routeTable,
+            rateLimit,
+            jwt,
+            extAuth,
+            oauth2,
+            xffTrustedHops,
+            List.of(),
+            List.of(),
+            null);
       }
 
       /** Without JWT authentication. */

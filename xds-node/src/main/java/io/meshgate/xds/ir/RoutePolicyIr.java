@@ -71,4 +71,8 @@ public record RoutePolicyIr(
   public WafRouteIr waf() {
     return security == null ? null : security.waf();
   }
+
+  public HmacIr hmac() {
+    return security == null ? null : security.hmac();
+  }
 }

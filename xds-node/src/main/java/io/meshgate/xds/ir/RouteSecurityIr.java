@@ -4,9 +4,10 @@ package io.meshgate.xds.ir;
  * What SecurityPolicies ask of a route, in the order of the filter chain that enforces it: the
  * client addresses allowed, the OIDC login ({@code oauth2}: the name of the connection manager's
  * filter to enable on the route), the API keys and basic-auth users it takes, the JWT a request
- * must carry, who may call (authorization), the external authorization, and the CORS policy; and
- * the WAF (which runs right after the client-address rules). Null parts are unset; a route that
- * asks nothing has no RouteSecurityIr at all.
+ * must carry, who may call (authorization), the external authorization, and the CORS policy; the
+ * WAF (which runs right after the client-address rules), and the HMAC message signatures meshgate's
+ * signature service verifies. Null parts are unset; a route that asks nothing has no
+ * RouteSecurityIr at all.
  */
 public record RouteSecurityIr(
     CorsIr cors,
@@ -17,9 +18,10 @@ public record RouteSecurityIr(
     JwtRequirementIr jwt,
     AuthorizationIr authorization,
     ExtAuthRouteIr extAuth,
-    WafRouteIr waf) {
+    WafRouteIr waf,
+    HmacIr hmac) {
 
-  /** Without a WAF. */
+  /** Without a WAF or HMAC signatures. */
   public RouteSecurityIr(
       CorsIr cors,
       IpAccessIr ipAccess,
@@ -29,7 +31,7 @@ public record RouteSecurityIr(
       JwtRequirementIr jwt,
       AuthorizationIr authorization,
       ExtAuthRouteIr extAuth) {
-    this(cors, ipAccess, oauth2, apiKeyAuth, basicAuth, jwt, authorization, extAuth, null);
+    this(cors, ipAccess, oauth2, apiKeyAuth, basicAuth, jwt, authorization, extAuth, null, null);
   }
 
   /** Null when every part is unset: a route without security carries none. */
@@ -42,10 +44,11 @@ public record RouteSecurityIr(
       JwtRequirementIr jwt,
       AuthorizationIr authorization,
       ExtAuthRouteIr extAuth) {
-    return orNull(cors, ipAccess, oauth2, apiKeyAuth, basicAuth, jwt, authorization, extAuth, null);
+    return orNull(
+        cors, ipAccess, oauth2, apiKeyAuth, basicAuth, jwt, authorization, extAuth, null, null);
   }
 
-  /** Null when every part is unset, with a WAF. */
+  /** Null when every part is unset, with a WAF and HMAC signatures. */
   public static RouteSecurityIr orNull(
       CorsIr cors,
       IpAccessIr ipAccess,
@@ -55,19 +58,20 @@ public record RouteSecurityIr(
       JwtRequirementIr jwt,
       AuthorizationIr authorization,
       ExtAuthRouteIr extAuth,
-      WafRouteIr waf) {
+      WafRouteIr waf,
+      HmacIr hmac) {
     RouteSecurityIr security =
         new RouteSecurityIr(
-            cors, ipAccess, oauth2, apiKeyAuth, basicAuth, jwt, authorization, extAuth, waf);
+            cors, ipAccess, oauth2, apiKeyAuth, basicAuth, jwt, authorization, extAuth, waf, hmac);
     return security.equals(NONE) ? null : security;
   }
 
   private static final RouteSecurityIr NONE =
-      new RouteSecurityIr(null, null, null, null, null, null, null, null, null);
+      new RouteSecurityIr(null, null, null, null, null, null, null, null, null, null);
 
   /** The same, without API keys or basic-auth users (for a route that carries none). */
   public RouteSecurityIr withoutCredentials() {
     return new RouteSecurityIr(
-        cors, ipAccess, oauth2, null, null, jwt, authorization, extAuth, waf);
+        cors, ipAccess, oauth2, null, null, jwt, authorization, extAuth, waf, hmac);
   }
 }

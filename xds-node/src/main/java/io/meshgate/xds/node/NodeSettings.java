@@ -391,7 +391,7 @@ public record NodeSettings(
     return new MeshSettings(
         meshCa.trustDomain(),
         meshDefaultPermission,
-        new EdgeServices(rateLimit.envoyEndpoints()),
+        EdgeServices.DEFAULTS.withRateLimit(rateLimit.envoyEndpoints()),
         wafModule.orElse(null));
   }
 }

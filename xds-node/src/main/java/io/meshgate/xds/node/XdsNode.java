@@ -78,6 +78,7 @@ public final class XdsNode implements AutoCloseable {
   private final Applier applier;
   private final SnapshotStore store = new SnapshotStore();
   private final Pipeline pipeline;
+  private final Optional<SignatureService> signatures;
   private final EndpointDiscovery discovery;
   private final ConfigView view;
   private final TokenKeysView tokenKeys;
@@ -133,18 +134,21 @@ public final class XdsNode implements AutoCloseable {
     this.bridgeSources =
         BridgeSources.of(
             settings.consul(), settings.istio(), settings.istioPluggedCa(), bridgeTokens);
+    KeyLoader keys = keyLoader(settings);
+    EdgeSettings edge = EdgeSettings.fromEnvironment(System.getenv());
     this.pipeline =
         new Pipeline(
             store,
             settings.quiet(),
             settings.max(),
-            keyLoader(settings),
-            settings.mesh(),
+            keys,
+            settings.mesh().withEdge(settings.mesh().edge().withAuthz(edge.envoyAddress())),
             source,
             bridgeSources,
             // OIDC issuers' discovery documents and remote JWT key sets, with the JDK's trust store
             // (or the CA a key set's provider names).
             IssuerDiscovery.start(IssuerDiscovery.Settings.DEFAULTS));
+    this.signatures = SignatureService.attach(edge, keys, pipeline, Clock.systemUTC());
     XdsSecurity security = settings.security();
     // Watched, so a key deleted by 'token rotate-key --revoke' is refused within a second.
     this.tokenKeys = TokenKeysView.open(etcd);
@@ -480,6 +484,7 @@ public final class XdsNode implements AutoCloseable {
       applier.close();
     }
     discovery.close();
+    signatures.ifPresent(SignatureService::close);
     pipeline.close();
     try {
       xds.awaitTermination(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);

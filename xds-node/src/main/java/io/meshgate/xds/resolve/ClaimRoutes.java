@@ -7,6 +7,7 @@ import io.meshgate.xds.ir.ApiKeyAuthIr;
 import io.meshgate.xds.ir.BasicAuthIr;
 import io.meshgate.xds.ir.CorsIr;
 import io.meshgate.xds.ir.ExtAuthRouteIr;
+import io.meshgate.xds.ir.HmacIr;
 import io.meshgate.xds.ir.IpAccessIr;
 import io.meshgate.xds.ir.JwtProviderIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
@@ -180,11 +181,12 @@ final class ClaimRoutes {
       BasicAuthIr basicAuth,
       JwtRequirementIr jwt,
       ExtAuthRouteIr extAuth,
-      String waf) {
+      String waf,
+      HmacIr hmac) {
     static FixedByFirstMatch of(RouteIr route) {
       RoutePolicyIr p = route.policy();
       if (p == null) {
-        return new FixedByFirstMatch(null, null, null, null, null, null, null, null);
+        return new FixedByFirstMatch(null, null, null, null, null, null, null, null, null);
       }
       // The WAF runs before JWT: which filter inspects the request is fixed by the first match.
       String waf = p.waf() instanceof WafRouteIr.Inspect inspect ? inspect.name() : null;
@@ -196,7 +198,8 @@ final class ClaimRoutes {
           p.basicAuth(),
           p.jwt(),
           p.extAuth(),
-          waf);
+          waf,
+          p.hmac());
     }
 
     /** The field name of the first part (chain order) in which the two differ. */
@@ -221,6 +224,9 @@ final class ClaimRoutes {
       }
       if (!Objects.equals(jwt, other.jwt)) {
         return "jwt";
+      }
+      if (!Objects.equals(hmac, other.hmac)) {
+        return "hmac";
       }
       return "extAuth";
     }

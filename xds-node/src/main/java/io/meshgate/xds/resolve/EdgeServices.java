@@ -11,17 +11,27 @@ import java.util.regex.Pattern;
  *
  * @param rateLimit the rate limit services' addresses (gRPC, HTTP/2, plaintext); empty: none runs,
  *     and a global rate limit is a Problem whose requests meet the policy's failure mode
+ * @param authz the HMAC signature service's address ({@code MESHGATE_AUTHZ_ADDR}, default {@code
+ *     127.0.0.1:18082})
  */
-public record EdgeServices(List<Address> rateLimit) {
-  /** One service on this host's loopback at the default port, as {@code meshgate node} runs it. */
+public record EdgeServices(List<Address> rateLimit, Address authz) {
+  /** Each service on this host's loopback at its default port, as {@code meshgate node} runs it. */
   public static final EdgeServices DEFAULTS =
-      new EdgeServices(List.of(new Address("127.0.0.1", 18081)));
-
-  /** No service runs. */
-  public static final EdgeServices NONE = new EdgeServices(List.of());
+      new EdgeServices(List.of(new Address("127.0.0.1", 18081)), new Address("127.0.0.1", 18082));
 
   public EdgeServices {
     rateLimit = List.copyOf(rateLimit);
+    requireNonNull(authz, "authz");
+  }
+
+  /** The same, with the rate limit services at these addresses. */
+  public EdgeServices withRateLimit(List<Address> addresses) {
+    return new EdgeServices(addresses, authz);
+  }
+
+  /** The same, with the signature service at this address. */
+  public EdgeServices withAuthz(Address address) {
+    return new EdgeServices(rateLimit, address);
   }
 
   /** An IP address and a port (Envoy takes endpoints as addresses, not names). */

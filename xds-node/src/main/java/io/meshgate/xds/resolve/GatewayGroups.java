@@ -24,6 +24,7 @@ import io.meshgate.xds.ir.ExtAuthIr;
 import io.meshgate.xds.ir.ExtAuthRouteIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.GlobalRateLimitIr;
+import io.meshgate.xds.ir.HmacServiceIr;
 import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.JwtProviderIr;
@@ -287,7 +288,8 @@ final class GatewayGroups {
                       oauth2(hosts),
                       ClientAddresses.trustedHopsOfHttpPort(gateway, port.number),
                       globalRateLimits(hosts),
-                      waf(hosts))));
+                      waf(hosts),
+                      hmacService(hosts))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -358,7 +360,8 @@ final class GatewayGroups {
                   oauth2(virtualHosts),
                   ClientAddresses.trustedHops(gateway, listener.name()),
                   globalRateLimits(virtualHosts),
-                  waf(virtualHosts)));
+                  waf(virtualHosts),
+                  hmacService(virtualHosts)));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);
@@ -614,11 +617,26 @@ final class GatewayGroups {
       return List.copyOf(services.values());
     }
 
+    /** meshgate's signature service, when a route of the table demands HMAC signatures. */
+    private HmacServiceIr hmacService(List<VirtualHostIr> hosts) {
+      for (VirtualHostIr host : hosts) {
+        for (RouteIr route : host.routes()) {
+          if (route.policy() != null && route.policy().hmac() != null) {
+            return SignaturePolicies.service(context);
+          }
+        }
+      }
+      return null;
+    }
+
     /**
      * The SecurityPolicy a route takes its {@code extAuth} from becomes a source of the port; the
      * service's Backend becomes a cluster of the group even when no route sends traffic to it.
      */
     private void servedExtAuth(Port port, RouteIr route) {
+      if (route.policy() != null && route.policy().hmac() != null) {
+        port.addSource(route.policy().hmac().policy());
+      }
       if (route.policy() == null || route.policy().extAuth() == null) {
         return;
       }

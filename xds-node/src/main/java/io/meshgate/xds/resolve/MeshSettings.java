@@ -51,6 +51,7 @@ public record MeshSettings(
   }
 
   public MeshSettings {
+    requireNonNull(edge, "edge");
     requireNonNull(trustDomain, "trustDomain");
     requireNonNull(defaultPermission, "defaultPermission");
     requireNonNull(edge, "edge");

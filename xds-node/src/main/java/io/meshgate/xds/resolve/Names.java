@@ -141,6 +141,11 @@ final class Names {
     return policy.namespace() + "/" + policy.name();
   }
 
+  /** {@code NS/POLICY}: a SecurityPolicy's HMAC signatures, as the signature service knows them. */
+  static String hmacPolicy(ResourceKey policy) {
+    return policy.namespace() + "/" + policy.name();
+  }
+
   /** {@code NS/POLICY}: the external authorization service of a SecurityPolicy. */
   static String extAuth(ResourceKey policy) {
     return policy.namespace() + "/" + policy.name();

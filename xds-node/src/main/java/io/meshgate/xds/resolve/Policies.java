@@ -51,7 +51,7 @@ import org.jspecify.annotations.Nullable;
  * the most specific attachment wins: rule over route over listener over Gateway; docs/traffic-
  * policy.md spells it out. A SecurityPolicy's {@code jwt} is taken whole from the most specific
  * level that sets it, and so are {@code cors}, {@code ipAccess}, {@code apiKeyAuth}, {@code
- * basicAuth}, {@code extAuth} and {@code waf} (docs/security-policy.md, docs/waf.md).
+ * basicAuth}, {@code extAuth}, {@code waf} and {@code hmac} (docs/security-policy.md, docs/waf.md).
  */
 final class Policies {
   /** Oldest first; equal (or absent) timestamps fall back to namespace/name. */
@@ -80,6 +80,7 @@ final class Policies {
   private final Map<ResourceKey, GlobalRateLimitIr> globalRateLimits = new HashMap<>();
   private final Map<ResourceKey, WafPolicies.Inspection> waf;
   private final Map<String, WafPolicies.Inspection.Inspected> wafByName = new HashMap<>();
+  private final Map<ResourceKey, SignaturePolicies.Hmac> hmac;
 
   Policies(Context context) {
     this.context = context;
@@ -110,6 +111,7 @@ final class Policies {
         .filter(w -> w instanceof WafPolicies.Inspection.Inspected)
         .map(w -> (WafPolicies.Inspection.Inspected) w)
         .forEach(w -> wafByName.putIfAbsent(w.waf().name(), w));
+    this.hmac = SignaturePolicies.of(context);
     jwt.values().stream()
         .filter(j -> j instanceof JwtPolicies.Jwt.Required)
         .map(j -> (JwtPolicies.Jwt.Required) j)
@@ -355,6 +357,12 @@ final class Policies {
   /** An OIDC login a route enables, by its filter's name. */
   OidcPolicies.Oidc.Required oidcLogin(String filter) {
     return Objects.requireNonNull(oidcByFilter.get(filter), filter);
+  }
+
+  /** The HMAC signatures a route demands, as {@link #jwt} finds its JWT. */
+  Optional<SignaturePolicies.Hmac> hmac(
+      Resource gateway, String listener, Resource route, String ruleName) {
+    return mostSpecific(hmac, gateway, listener, route, ruleName);
   }
 
   /** Who may call a route, as {@link #jwt} finds its JWT. */

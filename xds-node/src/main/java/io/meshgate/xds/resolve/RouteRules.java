@@ -35,6 +35,7 @@ import io.meshgate.xds.ir.HashOnIr;
 import io.meshgate.xds.ir.HeaderMatchIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.HeaderValueIr;
+import io.meshgate.xds.ir.HmacIr;
 import io.meshgate.xds.ir.IpAccessIr;
 import io.meshgate.xds.ir.JwtRequirementIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
@@ -471,8 +472,10 @@ final class RouteRules {
       ExtAuthPolicies.Ext ext,
       OidcPolicies.Oidc oidc,
       AuthorizationPolicies.Authz authorization,
-      WafPolicies.Inspection waf) {
-    static final Security NONE = new Security(null, null, null, null, null, null, null, null, null);
+      WafPolicies.Inspection waf,
+      SignaturePolicies.Hmac hmac) {
+    static final Security NONE =
+        new Security(null, null, null, null, null, null, null, null, null, null);
 
     boolean broken() {
       return jwt instanceof JwtPolicies.Jwt.Broken
@@ -482,7 +485,8 @@ final class RouteRules {
           || ext instanceof ExtAuthPolicies.Ext.Broken
           || oidc instanceof OidcPolicies.Oidc.Broken
           || authorization instanceof AuthorizationPolicies.Authz.Broken
-          || waf instanceof WafPolicies.Inspection.Broken;
+          || waf instanceof WafPolicies.Inspection.Broken
+          || hmac instanceof SignaturePolicies.Hmac.Broken;
     }
 
     /** What the route's Envoy does about the WAF; null: nothing is asked. */
@@ -544,7 +548,8 @@ final class RouteRules {
         policies.extAuth(gateway, listener, route, ruleName).orElse(null),
         policies.oidc(gateway, listener, route, ruleName).orElse(null),
         authorization,
-        policies.waf(gateway, listener, route, ruleName).orElse(null));
+        policies.waf(gateway, listener, route, ruleName).orElse(null),
+        policies.hmac(gateway, listener, route, ruleName).orElse(null));
   }
 
   /**
@@ -594,6 +599,8 @@ final class RouteRules {
         security.authorization() instanceof AuthorizationPolicies.Authz.Enforced enforced
             ? enforced.authorization()
             : null;
+    HmacIr hmac =
+        security.hmac() instanceof SignaturePolicies.Hmac.Checked checked ? checked.hmac() : null;
     RouteSecurityIr routeSecurity =
         RouteSecurityIr.orNull(
             security.cors(),
@@ -604,7 +611,8 @@ final class RouteRules {
             requirement,
             authorization,
             security.extAuth(),
-            security.wafRoute());
+            security.wafRoute(),
+            hmac);
     GlobalRateLimitIr global = chain.globalRateLimit();
     if (global != null && kind == ProxyKind.PROXYLESS) {
       context.problem(

@@ -32,12 +32,19 @@ import io.grpc.stub.StreamObserver;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.discovery.consul.ConsulSettings;
+import io.meshgate.edge.ratelimit.RedisSettings;
+import io.meshgate.edge.signature.HmacPolicies;
+import io.meshgate.edge.signature.SignatureBase;
+import io.meshgate.edge.signature.SignatureVerifier;
+import io.meshgate.edge.signature.SignedRequest;
+import io.meshgate.edge.signature.Verdict;
 import io.meshgate.meshbridge.consul.ConsulConnectSource;
 import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IssuedIdentity;
 import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.testkit.ConsulApiDouble;
+import io.meshgate.xds.edge.HmacConfigs;
 import io.meshgate.xds.ir.IrYaml;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.keys.KeyLoader;
@@ -45,6 +52,7 @@ import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.pipeline.SnapshotBuilder;
+import io.meshgate.xds.resolve.EdgeServices;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.security.ProxyAuthenticator;
@@ -67,6 +75,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -500,6 +509,103 @@ class KeyLeakTest {
     assertThat(leaksIn(inputs.toString(), forms)).as("inputs toString").isEmpty();
     String debug = debugSnapshots(store);
     assertThat(debug).contains(group);
+    assertThat(leaksIn(debug, forms)).as("/debug/snapshots").isEmpty();
+  }
+
+  /**
+   * The shared keys of the golden case gateway-hmac-signatures, as its sealed Secrets hold them.
+   */
+  private static final List<String> HMAC_KEYS =
+      List.of(
+          "partner-1 shared key, TEST ONLY, 32+ bytes",
+          "partner-2 shared key, TEST ONLY, 32+ bytes",
+          "too-short");
+
+  @Test
+  void hmacKeysReachOnlyTheSignatureServiceNeverEnvoyTheIrTheLogsOrDebug() throws Exception {
+    // given: the HMAC golden case; every form a key could take in a text
+    ConfigSnapshot config =
+        Cases.snapshot(
+            Files.readString(GOLDEN.resolve("envoy/gateway-hmac-signatures/input.yaml")));
+    List<String> forms = new ArrayList<>();
+    for (String key : HMAC_KEYS) {
+      byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+      forms.add(key);
+      forms.add(Base64.getEncoder().encodeToString(bytes));
+      forms.add(HexFormat.of().formatHex(bytes));
+    }
+    assertThat(leaksIn(config.toString(), forms)).as("the sealed input").isEmpty();
+
+    // when: a build as the pipeline makes it, and the pipeline's own run feeding the node's
+    // signature service (it logs its start and its Redis connection)
+    Inputs inputs = Cases.inputs(config);
+    SnapshotBuilder.Build build = new SnapshotBuilder().build(inputs);
+    SnapshotStore store = new SnapshotStore();
+    store.replaceAll(build.snapshots());
+    KeyLoader keys = KeyLoader.of(Cases.testUnsealer(), CertificateDirs.none());
+    HmacPolicies derived;
+    try (Pipeline pipeline =
+            new Pipeline(new SnapshotStore(), Duration.ZERO, Duration.ofMillis(10), keys);
+        SignatureService service =
+            SignatureService.attach(
+                    new EdgeSettings(
+                        Optional.of(new InetSocketAddress("127.0.0.1", 0)),
+                        EdgeServices.DEFAULTS.authz(),
+                        RedisSettings.parse("redis://127.0.0.1:1")),
+                    keys,
+                    pipeline,
+                    Clock.systemUTC())
+                .orElseThrow()) {
+      pipeline.accept(config);
+      await().until(() -> service.port().isPresent());
+      derived = HmacConfigs.from(build.resolved(), inputs.keys());
+    }
+
+    // then: the service's policies hold the keys (a signature by partner-1 verifies)...
+    SignedRequest request =
+        new SignedRequest(
+            "GET", "https", "api.example.com", "/payments/status", Map.of(), Optional.empty());
+    Instant now = Instant.parse("2026-12-07T10:00:00Z");
+    String params = ";created=" + now.getEpochSecond() + ";keyid=\"partner-1\";nonce=\"n\"";
+    List<String> covered = List.of("@method", "@path", "@authority");
+    byte[] signature =
+        hmacSha256(
+            HMAC_KEYS.get(0), SignatureBase.forClient(request, covered, params).orElseThrow());
+    SignedRequest signed =
+        new SignedRequest(
+            "GET",
+            "https",
+            "api.example.com",
+            "/payments/status",
+            Map.of(
+                "signature-input", List.of("s=(\"@method\" \"@path\" \"@authority\")" + params),
+                "signature", List.of("s=:" + Base64.getEncoder().encodeToString(signature) + ":")),
+            Optional.empty());
+    assertThat(
+            SignatureVerifier.verify(
+                derived.find("default/status-signed").orElseThrow(), signed, now))
+        .isInstanceOf(Verdict.Verified.class);
+    // ...and nothing else does: every Envoy resource, the IR, problems, logs, toStrings, /debug
+    String envoy = build.snapshots().toString();
+    for (String type :
+        List.of(TypeUrls.LISTENER, TypeUrls.ROUTE, TypeUrls.CLUSTER, TypeUrls.SECRET)) {
+      envoy +=
+          store.get("gateway/default/edge").orElseThrow().type(type).resources().values().stream()
+              .map(r -> r.resource().toString())
+              .reduce("", String::concat);
+    }
+    assertThat(envoy).contains("meshgate-hmac");
+    assertThat(leaksIn(envoy, forms)).as("Envoy resources").isEmpty();
+    String logged = logged();
+    assertThat(logged).contains("HMAC signature service listening").contains("connecting to");
+    assertThat(leaksIn(logged, forms)).as("log output").isEmpty();
+    assertThat(leaksIn(IrYaml.write(build.resolved().groups()), forms)).as("IR").isEmpty();
+    assertThat(leaksIn(build.resolved().toString(), forms)).as("IR toString").isEmpty();
+    assertThat(leaksIn(build.resolved().problems().toString(), forms)).as("problems").isEmpty();
+    assertThat(leaksIn(inputs.toString() + inputs.keys(), forms)).as("inputs").isEmpty();
+    assertThat(leaksIn(derived.toString(), forms)).as("the service's policies").isEmpty();
+    String debug = debugSnapshots(store);
+    assertThat(debug).contains("gateway/default/edge");
     assertThat(leaksIn(debug, forms)).as("/debug/snapshots").isEmpty();
   }
 
