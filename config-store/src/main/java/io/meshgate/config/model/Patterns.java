@@ -66,4 +66,7 @@ public final class Patterns {
 
   /** A CIDR block, IPv4 or IPv6 (the address itself is checked in Java). */
   public static final String CIDR = "^[0-9a-fA-F:.]+/[0-9]{1,3}$";
+
+  /** A JSON Pointer (RFC 6901) to a member below the root: {@code /a/b/0}. */
+  public static final String JSON_POINTER = "^(/([^~/]|~[01])+)+$";
 }

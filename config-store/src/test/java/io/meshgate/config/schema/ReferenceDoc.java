@@ -86,6 +86,10 @@ public final class ReferenceDoc {
   private static final Map<String, String> PATTERN_MEANINGS =
       Map.ofEntries(
           Map.entry(
+              "JSON_POINTER",
+              "A JSON Pointer (RFC 6901) below the root: `/user/name`, `/items/0`; `~1` is `/` and"
+                  + " `~0` is `~` inside a name."),
+          Map.entry(
               "SCOPE",
               "An OAuth scope (RFC 6749 section 3.3): printable ASCII without spaces, `\"` or `\\`:"
                   + " `orders:write`."),
