@@ -7,14 +7,14 @@ import io.meshgate.config.model.Constraint.Size;
 import java.util.List;
 
 /**
- * Responses Envoy keeps in memory and serves again, as their Cache-Control allows. Routes behind
- * authentication are never cached (docs/transform-policy.md says why).
+ * Responses Envoy keeps in memory and serves again, as their Cache-Control allows: GET responses
+ * are stored, GET and HEAD requests answered from them (Envoy's filter decides the methods; there
+ * is no field for them). Routes behind authentication are never cached (docs/transform-policy.md
+ * says why).
  */
 @Doc(
-    "Responses Envoy keeps in memory and serves again, as their Cache-Control allows. Never on routes behind authentication.")
+    "Responses Envoy keeps in memory and serves again, as their Cache-Control allows: GET responses are stored, GET and HEAD requests answered from them. Never on routes behind authentication.")
 public record ResponseCache(
-    @Doc("Methods whose responses may be cached: GET, HEAD (default both).") @Size(max = 2)
-        List<HttpMethod> methods,
     @Doc(
             "Request headers a response may name in Vary; a response that varies on any other header is not cached.")
         @Size(max = 16)
@@ -24,7 +24,6 @@ public record ResponseCache(
         @Range(min = 1, max = 16777216)
         Integer maxBodyBytes) {
   public ResponseCache {
-    methods = Copies.list(methods);
     varyHeaders = Copies.list(varyHeaders);
   }
 }

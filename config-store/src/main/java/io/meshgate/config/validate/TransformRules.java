@@ -4,7 +4,6 @@ import io.meshgate.config.model.BodyOperation;
 import io.meshgate.config.model.BodyOperationType;
 import io.meshgate.config.model.HeaderModifier;
 import io.meshgate.config.model.HttpHeader;
-import io.meshgate.config.model.HttpMethod;
 import io.meshgate.config.model.Template;
 import io.meshgate.config.model.TransformPolicySpec;
 import java.util.HashMap;
@@ -27,17 +26,6 @@ final class TransformRules {
       }
       checkHeaders(policy.headers().request(), "/spec/headers/request", problems);
       checkHeaders(policy.headers().response(), "/spec/headers/response", problems);
-    }
-    if (policy.cache() != null) {
-      List<HttpMethod> methods = policy.cache().methods();
-      for (int i = 0; i < methods.size(); i++) {
-        if (methods.get(i) != HttpMethod.GET && methods.get(i) != HttpMethod.HEAD) {
-          problems.add(
-              "/spec/cache/methods/" + i,
-              "only GET and HEAD responses are cacheable",
-              methods.get(i).name());
-        }
-      }
     }
     if (policy.body() != null) {
       if (policy.body().request().isEmpty() && policy.body().response().isEmpty()) {

@@ -1,6 +1,10 @@
 package io.meshgate.xds.envoy;
 
 import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.extensions.filters.http.cache.v3.CacheConfig;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -57,6 +61,10 @@ public final class EnvoyTypes {
           .add(ExtAuthzPerRoute.getDescriptor())
           .add(HeaderMutation.getDescriptor())
           .add(HeaderMutationPerRoute.getDescriptor())
+          .add(CacheConfig.getDescriptor())
+          .add(SimpleHttpCacheConfig.getDescriptor())
+          .add(ExternalProcessor.getDescriptor())
+          .add(ExtProcPerRoute.getDescriptor())
           .add(UpstreamTlsContext.getDescriptor())
           .add(DownstreamTlsContext.getDescriptor())
           .add(Secret.getDescriptor())

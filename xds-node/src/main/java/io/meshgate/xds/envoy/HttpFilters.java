@@ -10,12 +10,15 @@ import io.envoyproxy.envoy.extensions.common.ratelimit.v3.XRateLimitHeadersRFCVe
 import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
+import io.meshgate.xds.ir.CacheIr;
 import io.meshgate.xds.ir.ExtAuthIr;
+import io.meshgate.xds.ir.ExtProcIr;
 import io.meshgate.xds.ir.FaultIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.LocalRateLimitIr;
@@ -30,7 +33,9 @@ import java.util.List;
  * <p>Envoy gets: CORS, client-address rules, OIDC login (one {@code oauth2} filter per policy, only
  * where used), API keys, basic auth, removal of client-sent copies of verified headers, JWT
  * authentication, authorization on verified identity (RBAC), external authorization (one filter per
- * service, only where used), local rate limit, fault injection, router. CORS comes first: a
+ * service, only where used), local rate limit, header mutation, response caches (one per policy,
+ * only where used), body transformation (ext_proc, only where used), fault injection, router. CORS
+ * comes first: a
  * browser's preflight carries no credentials and must be answered without them (Envoy Gateway puts
  * it first too); an actual cross-origin request passes on and meets every check below.
  * Client-address rules come next: a refused address costs no token verification and no rate-limit
@@ -53,8 +58,11 @@ import java.util.List;
  * refused anyway never costs a call to it; it comes before the rate limit, so a request the service
  * refuses spends no token (the other way round, refused requests would drain the bucket of the
  * callers it lets in). Rate limiting comes before faults so a limited request is answered 429 at
- * once and never waits out an injected delay; the router is always last (Envoy and gRPC both
- * require it).
+ * once and never waits out an injected delay. Header mutation comes after every check, so its
+ * values read only verified claims and a refused request is never transformed; it comes before the
+ * cache, so a response served from the cache gets the same response headers as a fresh one. The
+ * cache comes before body transformation, so it stores the transformed response and a hit costs
+ * no call to the body service. The router is always last (Envoy and gRPC both require it).
  *
  * <p>Every filter is in the chain whether or not a route uses it (CORS and the address rules in
  * sidecars' outbound chains too, where no route configures them), configured per route (or per
@@ -80,6 +88,8 @@ final class HttpFilters {
   static final String JWT_AUTHN = JwtAuthn.NAME;
   static final String AUTHORIZATION = Authorization.NAME;
   static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
+  static final String HEADER_MUTATION = Transforms.HEADER_MUTATION;
+  static final String EXT_PROC = Transforms.EXT_PROC;
   static final String FAULT = "envoy.filters.http.fault";
   static final String ROUTER = "envoy.filters.http.router";
 
@@ -101,6 +111,24 @@ final class HttpFilters {
       JwtAuthnIr jwt,
       List<ExtAuthIr> extAuth,
       List<OAuth2Ir> oauth2) {
+    return chain(kind, statPrefix, rateLimit, jwt, extAuth, oauth2, List.of(), null);
+  }
+
+  /**
+   * The chain of a listener whose routes may also cache and transform bodies.
+   *
+   * @param caches the response caches the listener's routes use, one filter each
+   * @param extProc meshgate's body service when a route transforms bodies; null: none
+   */
+  static List<HttpFilter> chain(
+      ProxyKind kind,
+      String statPrefix,
+      LocalRateLimitIr rateLimit,
+      JwtAuthnIr jwt,
+      List<ExtAuthIr> extAuth,
+      List<OAuth2Ir> oauth2,
+      List<CacheIr> caches,
+      ExtProcIr extProc) {
     List<HttpFilter> chain = new ArrayList<>();
     if (kind == ProxyKind.ENVOY) {
       chain.add(filter(CORS, Any.pack(CrossOrigin.filter())));
@@ -138,6 +166,16 @@ final class HttpFilters {
               ? LocalRateLimit.newBuilder().setStatPrefix(statPrefix).build()
               : rateLimit(rateLimit, statPrefix);
       chain.add(filter(LOCAL_RATE_LIMIT, Any.pack(config)));
+      // Configured per route only: a route without mutations passes through it untouched.
+      chain.add(filter(HEADER_MUTATION, Any.pack(HeaderMutation.getDefaultInstance())));
+      // Off in the chain, on for the routes whose policy caches (Transforms.enabled()).
+      for (CacheIr cache : caches) {
+        chain.add(disabled(cache.name(), Any.pack(Transforms.cacheFilter(cache))));
+      }
+      if (extProc != null) {
+        // Off in the chain; a route that transforms bodies turns it on with its overrides.
+        chain.add(disabled(EXT_PROC, Any.pack(Transforms.extProcFilter(extProc))));
+      }
     }
     chain.add(filter(FAULT, Any.pack(HTTPFault.getDefaultInstance())));
     chain.add(filter(ROUTER, Any.pack(Router.getDefaultInstance())));

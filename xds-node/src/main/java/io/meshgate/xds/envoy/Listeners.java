@@ -19,7 +19,9 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.meshgate.xds.ir.ApiListenerIr;
+import io.meshgate.xds.ir.CacheIr;
 import io.meshgate.xds.ir.ExtAuthIr;
+import io.meshgate.xds.ir.ExtProcIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.ListenerIr;
@@ -106,7 +108,9 @@ final class Listeners {
               target.rateLimit(),
               target.jwt(),
               target.extAuth(),
-              target.oauth2())
+              target.oauth2(),
+              target.caches(),
+              target.extProc())
               .toBuilder();
       if (target.xffTrustedHops() != null) {
         // The client (remote_ip) is the entry that many from the right of X-Forwarded-For as it
@@ -191,7 +195,9 @@ final class Listeners {
                             null,
                             null,
                             List.of(),
-                            List.of()))))
+                            List.of(),
+                            List.of(),
+                            null))))
         .build();
   }
 
@@ -202,11 +208,15 @@ final class Listeners {
       LocalRateLimitIr rateLimit,
       JwtAuthnIr jwt,
       List<ExtAuthIr> extAuth,
-      List<OAuth2Ir> oauth2) {
+      List<OAuth2Ir> oauth2,
+      List<CacheIr> caches,
+      ExtProcIr extProc) {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
-        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, rateLimit, jwt, extAuth, oauth2))
+        .addAllHttpFilters(
+            HttpFilters.chain(
+                kind, statPrefix, rateLimit, jwt, extAuth, oauth2, caches, extProc))
         .build();
   }
 }

@@ -55,6 +55,10 @@ public record FilterChainIr(
      * @param oauth2 the OIDC logins the route table's routes enable, by filter name
      * @param xffTrustedHops how many proxies in front append to X-Forwarded-For, all trusted: the
      *     client's address is that many entries from the right; null: the TCP peer is the client
+     * @param caches the response caches the route table's routes use, one filter each, sorted by
+     *     name; empty: none
+     * @param extProc meshgate's body service, when a route of the table transforms bodies; null:
+     *     none
      */
     record Http(
         String routeTable,
@@ -62,8 +66,21 @@ public record FilterChainIr(
         JwtAuthnIr jwt,
         List<ExtAuthIr> extAuth,
         List<OAuth2Ir> oauth2,
-        Integer xffTrustedHops)
+        Integer xffTrustedHops,
+        List<CacheIr> caches,
+        ExtProcIr extProc)
         implements Target {
+      /** Without caches or body transformation. */
+      public Http(
+          String routeTable,
+          LocalRateLimitIr rateLimit,
+          JwtAuthnIr jwt,
+          List<ExtAuthIr> extAuth,
+          List<OAuth2Ir> oauth2,
+          Integer xffTrustedHops) {
+        this(routeTable, rateLimit, jwt, extAuth, oauth2, xffTrustedHops, List.of(), null);
+      }
+
       /** Without JWT authentication. */
       public Http(String routeTable, LocalRateLimitIr rateLimit) {
         this(routeTable, rateLimit, null);
@@ -78,6 +95,7 @@ public record FilterChainIr(
         requireNonNull(routeTable, "routeTable");
         extAuth = Lists.copy(extAuth);
         oauth2 = Lists.copy(oauth2);
+        caches = Lists.copy(caches);
       }
     }
 

@@ -3,12 +3,23 @@ package io.meshgate.xds.ir;
 /**
  * What policies add to a route beyond its timeout and retry: from TrafficPolicies an idle timeout,
  * a token bucket of its own, and fault injection; from SecurityPolicies everything {@link
- * RouteSecurityIr} holds. Null parts are unset. The accessors named after the security parts read
+ * RouteSecurityIr} holds; from TransformPolicies what {@link TransformIr} holds. Null parts are
+ * unset. The accessors named after the security parts read
  * through {@code security} (null when it is).
  */
 public record RoutePolicyIr(
-    Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault, RouteSecurityIr security) {
+    Long idleTimeoutMillis,
+    LocalRateLimitIr rateLimit,
+    FaultIr fault,
+    RouteSecurityIr security,
+    TransformIr transform) {
   public static final RoutePolicyIr NONE = new RoutePolicyIr(null, null, null, null);
+
+  /** Without a TransformPolicy. */
+  public RoutePolicyIr(
+      Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault, RouteSecurityIr security) {
+    this(idleTimeoutMillis, rateLimit, fault, security, null);
+  }
 
   /** Without a SecurityPolicy. */
   public RoutePolicyIr(Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault) {
@@ -21,7 +32,8 @@ public record RoutePolicyIr(
         idleTimeoutMillis,
         rateLimit,
         fault,
-        security == null ? null : security.withoutCredentials());
+        security == null ? null : security.withoutCredentials(),
+        transform);
   }
 
   public CorsIr cors() {

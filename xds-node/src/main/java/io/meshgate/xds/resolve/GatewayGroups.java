@@ -281,7 +281,9 @@ final class GatewayGroups {
                       jwtAuthn(hosts),
                       extAuth(hosts),
                       oauth2(hosts),
-                      ClientAddresses.trustedHopsOfHttpPort(gateway, port.number))));
+                      ClientAddresses.trustedHopsOfHttpPort(gateway, port.number),
+                      TransformPolicies.caches(hosts),
+                      TransformPolicies.extProc(hosts))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -350,7 +352,9 @@ final class GatewayGroups {
                   jwtAuthn(virtualHosts),
                   extAuth(virtualHosts),
                   oauth2(virtualHosts),
-                  ClientAddresses.trustedHops(gateway, listener.name())));
+                  ClientAddresses.trustedHops(gateway, listener.name()),
+                  TransformPolicies.caches(virtualHosts),
+                  TransformPolicies.extProc(virtualHosts)));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);
@@ -578,6 +582,7 @@ final class GatewayGroups {
       for (VirtualHostIr host : hosts) {
         host.routes().stream().map(RouteIr::source).forEach(port::addSource);
       }
+      TransformPolicies.sources(hosts).forEach(port::addSource);
       for (VirtualHostIr host : hosts) {
         for (RouteIr route : host.routes()) {
           if (route.policy() != null && route.policy().cors() != null) {

@@ -93,8 +93,10 @@ final class RouteRules {
       String at = "/spec/rules/" + r;
       Policies.Chain chain = context.policies().chain(gateway, listener, route, rule.name());
       Security security = security(gateway, listener, route, rule.name());
+      TransformPolicies.Outcome transform =
+          transform(gateway, listener, route, rule.name(), r, security);
       RouteActionIr action =
-          secured(action(route, rule.backendRefs(), rule.filters(), at), security);
+          secured(action(route, rule.backendRefs(), rule.filters(), at), security, transform);
       HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
       HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
       // The route's own Gateway API fields are the most specific of all.
@@ -107,7 +109,7 @@ final class RouteRules {
               ? null
               : millis(rule.timeouts().backendRequest());
       RetryIr retry = rule.retry() != null ? retry(rule, perTry) : retry(chain, perTry);
-      RoutePolicyIr policy = policy(route, chain, security, at);
+      RoutePolicyIr policy = policy(route, chain, security, at, transform);
       List<HttpRouteMatch> matches =
           rule.matches().isEmpty()
               ? List.of(new HttpRouteMatch(null, null, null, null))
@@ -163,9 +165,11 @@ final class RouteRules {
       Long timeout = policyTimeout(chain, PolicyTimeouts::request);
       RetryIr retry = retry(chain, null);
       Security security = security(gateway, listener, route, rule.name());
-      RoutePolicyIr policy = policy(route, chain, security, at);
+      TransformPolicies.Outcome transform =
+          transform(gateway, listener, route, rule.name(), r, security);
+      RoutePolicyIr policy = policy(route, chain, security, at, transform);
       RouteActionIr action =
-          secured(action(route, rule.backendRefs(), rule.filters(), at), security);
+          secured(action(route, rule.backendRefs(), rule.filters(), at), security, transform);
       HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
       HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
       List<GrpcRouteMatch> matches =
@@ -531,15 +535,54 @@ final class RouteRules {
    * for a backend that does not resolve. Left open, a typo in a key set's URL or a client block
    * would make a protected API public.
    */
-  private static RouteActionIr secured(RouteActionIr action, Security security) {
-    return security.broken() ? new RouteActionIr.DirectResponse(500, "") : action;
+  private static RouteActionIr secured(
+      RouteActionIr action, Security security, TransformPolicies.Outcome transform) {
+    return security.broken() || transform.broken()
+        ? new RouteActionIr.DirectResponse(500, "")
+        : action;
+  }
+
+  /** What TransformPolicies do to a rule's routes; the callers decide what values may name. */
+  private TransformPolicies.Outcome transform(
+      Resource gateway,
+      String listener,
+      Resource route,
+      String ruleName,
+      int rule,
+      Security security) {
+    TransformPolicies.Callers callers =
+        security.jwt() instanceof JwtPolicies.Jwt.Required
+            ? TransformPolicies.Callers.JWT
+            : security.apiKeys() instanceof CredentialPolicies.ApiKeys.Checked
+                    || security.basic() instanceof CredentialPolicies.Basic.Checked
+                    || security.oidc() instanceof OidcPolicies.Oidc.Required
+                    || security.ext() instanceof ExtAuthPolicies.Ext.Checked
+                ? TransformPolicies.Callers.OTHER_CREDENTIALS
+                : TransformPolicies.Callers.ANYONE;
+    return TransformPolicies.of(
+        context,
+        context.policies().transforms(gateway, listener, route, ruleName),
+        callers,
+        kind,
+        route.kind().wireName()
+            + " "
+            + route.key().namespace()
+            + "/"
+            + route.key().name()
+            + " rule "
+            + rule);
   }
 
   /**
    * Idle timeout, the route's own bucket and faults, and what SecurityPolicies ask; null when no
    * policy sets any.
    */
-  private RoutePolicyIr policy(Resource route, Policies.Chain chain, Security security, String at) {
+  private RoutePolicyIr policy(
+      Resource route,
+      Policies.Chain chain,
+      Security security,
+      String at,
+      TransformPolicies.Outcome transform) {
     Long idle = policyTimeout(chain, PolicyTimeouts::idle);
     LocalRateLimitIr rateLimit = chain.routeRateLimit();
     if (rateLimit != null && kind == ProxyKind.PROXYLESS) {
@@ -583,10 +626,14 @@ final class RouteRules {
             requirement,
             authorization,
             security.extAuth());
-    if (idle == null && rateLimit == null && fault == null && routeSecurity == null) {
+    if (idle == null
+        && rateLimit == null
+        && fault == null
+        && routeSecurity == null
+        && transform.transform() == null) {
       return null;
     }
-    return new RoutePolicyIr(idle, rateLimit, fault, routeSecurity);
+    return new RoutePolicyIr(idle, rateLimit, fault, routeSecurity, transform.transform());
   }
 
   private static Long millisOrNull(String duration) {
