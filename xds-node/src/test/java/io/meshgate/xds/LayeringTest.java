@@ -131,7 +131,11 @@ class LayeringTest {
         .resideInAPackage("io.meshgate..")
         .and()
         .resideOutsideOfPackages(
-            "io.meshgate.xds.envoy..", "io.meshgate.xds.snapshot..", "io.meshgate.xds.serve..")
+            "io.meshgate.xds.envoy..",
+            "io.meshgate.xds.snapshot..",
+            "io.meshgate.xds.serve..",
+            // The edge module implements Envoy's own services (ext_proc, rate limit): their stubs.
+            "io.meshgate.edge..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.envoyproxy..")

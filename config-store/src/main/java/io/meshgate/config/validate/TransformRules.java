@@ -48,7 +48,9 @@ final class TransformRules {
       String first = seen.putIfAbsent(name, "remove/" + i);
       if (first != null) {
         problems.add(
-            at + "/remove/" + i, "header also set or added (" + first + ")", modifier.remove().get(i));
+            at + "/remove/" + i,
+            "header also set or added (" + first + ")",
+            modifier.remove().get(i));
       }
       checkName(name, at + "/remove/" + i, problems);
     }

@@ -19,10 +19,10 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Applies operations to a JSON body: pure (no I/O, no clock), bounded in size (the
- * transformation's {@code maxBytes}) and in nesting depth ({@link #MAX_DEPTH}). Operations run in
- * order on one parsed tree; one whose field is absent (a Move or Remove of nothing, a Set below a
- * scalar or past an array's end) changes nothing and is listed as skipped.
+ * Applies operations to a JSON body: pure (no I/O, no clock), bounded in size (the transformation's
+ * {@code maxBytes}) and in nesting depth ({@link #MAX_DEPTH}). Operations run in order on one
+ * parsed tree; one whose field is absent (a Move or Remove of nothing, a Set below a scalar or past
+ * an array's end) changes nothing and is listed as skipped.
  */
 public final class JsonTransformer {
   /** Deeper documents are refused: a parser's stack is a resource a client must not size. */
@@ -92,14 +92,20 @@ public final class JsonTransformer {
     }
     if (body.length > maxBytes) {
       return new Refused(
-          Refusal.TOO_LARGE, "body: " + body.length + " bytes (expected: at most " + maxBytes + ")");
+          Refusal.TOO_LARGE,
+          "body: " + body.length + " bytes (expected: at most " + maxBytes + ")");
     }
     JsonNode root;
     try {
       root = json.readTree(body);
     } catch (StreamConstraintsException e) {
       return new Refused(
-          Refusal.TOO_DEEP, "body: nested deeper than " + MAX_DEPTH + " levels (expected: at most " + MAX_DEPTH + ")");
+          Refusal.TOO_DEEP,
+          "body: nested deeper than "
+              + MAX_DEPTH
+              + " levels (expected: at most "
+              + MAX_DEPTH
+              + ")");
     } catch (IOException e) {
       return new Refused(Refusal.NOT_JSON, "body: not valid JSON");
     }

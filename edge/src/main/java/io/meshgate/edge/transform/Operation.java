@@ -33,7 +33,8 @@ public sealed interface Operation {
   static JsonPointer pointer(String text) {
     JsonPointer pointer = JsonPointer.compile(text);
     if (pointer.matches()) {
-      throw new IllegalArgumentException("pointer: '' (expected: a member below the root, like /a)");
+      throw new IllegalArgumentException(
+          "pointer: '' (expected: a member below the root, like /a)");
     }
     return pointer;
   }

@@ -27,8 +27,7 @@ public final class TransformServer implements AutoCloseable {
   /** Serves {@code service} on {@code address} (port 0 picks a free one). */
   public static TransformServer start(InetSocketAddress address, TransformService service) {
     requireNonNull(address, "address");
-    Server server =
-        NettyServerBuilder.forAddress(address).addService(service.definition()).build();
+    Server server = NettyServerBuilder.forAddress(address).addService(service.definition()).build();
     try {
       server.start();
     } catch (IOException e) {

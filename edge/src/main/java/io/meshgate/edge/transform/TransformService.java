@@ -42,11 +42,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code envoy.service.ext_proc.v3.ExternalProcessor/Process}: one bidi stream per HTTP request,
- * in Envoy's order — request headers, request body (buffered whole), response headers, response
- * body — each answered at once. The transformation is the one Envoy names in the stream's gRPC
- * initial metadata ({@value #TRANSFORM_METADATA}), looked up in the current config when the stream
- * opens.
+ * {@code envoy.service.ext_proc.v3.ExternalProcessor/Process}: one bidi stream per HTTP request, in
+ * Envoy's order — request headers, request body (buffered whole), response headers, response body —
+ * each answered at once. The transformation is the one Envoy names in the stream's gRPC initial
+ * metadata ({@value #TRANSFORM_METADATA}), looked up in the current config when the stream opens.
  *
  * <p>What a client sees: a transformed body with a matching {@code content-length}; a request body
  * that is not declared JSON answered 415, one larger than the transformation's bound 413, one that
@@ -257,7 +256,9 @@ public final class TransformService extends ExternalProcessorGrpc.ExternalProces
     }
   }
 
-  /** Header names lower-case; the value from {@code raw_value} (current Envoys) or {@code value}. */
+  /**
+   * Header names lower-case; the value from {@code raw_value} (current Envoys) or {@code value}.
+   */
   static Map<String, String> headers(HttpHeaders headers) {
     HeaderMap map = headers.getHeaders();
     Map<String, String> out = new HashMap<>();
@@ -291,7 +292,9 @@ public final class TransformService extends ExternalProcessorGrpc.ExternalProces
       case STRING_VALUE -> value.getStringValue();
       case NUMBER_VALUE -> {
         double d = value.getNumberValue();
-        yield d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+        yield d == Math.rint(d) && Math.abs(d) < 1e15
+            ? Long.toString((long) d)
+            : Double.toString(d);
       }
       case BOOL_VALUE -> Boolean.toString(value.getBoolValue());
       case LIST_VALUE ->

@@ -20,7 +20,8 @@ class JsonTransformerTest {
     // given
     List<Operation> ops =
         List.of(
-            new Operation.Move(Operation.pointer("/customerName"), Operation.pointer("/customer/name")),
+            new Operation.Move(
+                Operation.pointer("/customerName"), Operation.pointer("/customer/name")),
             new Operation.Remove(Operation.pointer("/debug")),
             new Operation.Set(
                 Operation.pointer("/customer/id"),
@@ -124,7 +125,8 @@ class JsonTransformerTest {
   @Test
   void oversizedDeepAndMalformedJsonBodiesAreRefusedWithoutTheirContent() {
     List<Operation> ops = List.of(new Operation.Remove(Operation.pointer("/a")));
-    String deep = "[".repeat(JsonTransformer.MAX_DEPTH + 1) + "]".repeat(JsonTransformer.MAX_DEPTH + 1);
+    String deep =
+        "[".repeat(JsonTransformer.MAX_DEPTH + 1) + "]".repeat(JsonTransformer.MAX_DEPTH + 1);
 
     assertThat(transformer.transform(bytes("{\"a\":\"secret\"}"), JSON, ops, 5, REQUEST))
         .isEqualTo(

@@ -40,7 +40,8 @@ class TransformServiceTest {
       new Transformation(
           "shop/orders",
           List.of(
-              new Operation.Move(Operation.pointer("/customerName"), Operation.pointer("/customer/name")),
+              new Operation.Move(
+                  Operation.pointer("/customerName"), Operation.pointer("/customer/name")),
               new Operation.Remove(Operation.pointer("/debug")),
               new Operation.Set(
                   Operation.pointer("/customer/id"),
@@ -75,7 +76,8 @@ class TransformServiceTest {
     // when: request headers (with the verified payload), body, response headers, body
     stream.send(
         ProcessingRequest.newBuilder()
-            .setRequestHeaders(headers(":method", "POST", ":path", "/orders", "content-type", "application/json"))
+            .setRequestHeaders(
+                headers(":method", "POST", ":path", "/orders", "content-type", "application/json"))
             .setMetadataContext(claims("sub", "alice"))
             .build());
     ProcessingResponse requestHeaders = stream.next();
@@ -106,7 +108,8 @@ class TransformServiceTest {
     Stream refused = open("shop/orders");
     refused.send(
         ProcessingRequest.newBuilder()
-            .setRequestHeaders(headers(":method", "POST", ":path", "/orders", "content-type", "text/plain"))
+            .setRequestHeaders(
+                headers(":method", "POST", ":path", "/orders", "content-type", "text/plain"))
             .build());
     refused.next();
     refused.send(body(true, "{\"debug\":1}"));
@@ -117,7 +120,10 @@ class TransformServiceTest {
     assertThat(refused.completed()).isTrue();
 
     Stream html = open("shop/orders");
-    html.send(ProcessingRequest.newBuilder().setRequestHeaders(headers(":method", "GET", ":path", "/orders")).build());
+    html.send(
+        ProcessingRequest.newBuilder()
+            .setRequestHeaders(headers(":method", "GET", ":path", "/orders"))
+            .build());
     html.next();
     html.send(
         ProcessingRequest.newBuilder()
@@ -132,8 +138,7 @@ class TransformServiceTest {
 
   @Test
   void anOversizedRequestIs413AnInvalidOne400AndAnInvalidResponse502() throws Exception {
-    ProcessingResponse large =
-        requestBodyAnswer("{\"customerName\":\"" + "a".repeat(100) + "\"}");
+    ProcessingResponse large = requestBodyAnswer("{\"customerName\":\"" + "a".repeat(100) + "\"}");
     assertThat(large.getImmediateResponse().getStatus().getCode())
         .isEqualTo(StatusCode.PayloadTooLarge);
     assertThat(large.getImmediateResponse().getBody().toStringUtf8()).doesNotContain("aaaa");
@@ -143,7 +148,10 @@ class TransformServiceTest {
         .isEqualTo(StatusCode.BadRequest);
 
     Stream stream = open("shop/orders");
-    stream.send(ProcessingRequest.newBuilder().setRequestHeaders(headers(":method", "GET", ":path", "/")).build());
+    stream.send(
+        ProcessingRequest.newBuilder()
+            .setRequestHeaders(headers(":method", "GET", ":path", "/"))
+            .build());
     stream.next();
     stream.send(
         ProcessingRequest.newBuilder()
@@ -161,7 +169,8 @@ class TransformServiceTest {
     Stream stream = open("shop/orders");
     stream.send(
         ProcessingRequest.newBuilder()
-            .setRequestHeaders(headers(":method", "POST", ":path", "/orders", "content-type", "application/json"))
+            .setRequestHeaders(
+                headers(":method", "POST", ":path", "/orders", "content-type", "application/json"))
             .build());
     stream.next();
 
@@ -170,23 +179,29 @@ class TransformServiceTest {
     ProcessingResponse answer = stream.next();
 
     // then
-    assertThat(bodyOf(answer.getRequestBody())).isEqualTo("{\"total\":3,\"customer\":{\"id\":\"\"}}");
+    assertThat(bodyOf(answer.getRequestBody()))
+        .isEqualTo("{\"total\":3,\"customer\":{\"id\":\"\"}}");
     stream.complete();
   }
 
   @Test
   void anUnknownTransformationIs503AndANewConfigServesNewStreams() throws Exception {
     Stream unknown = open("shop/other");
-    unknown.send(ProcessingRequest.newBuilder().setRequestHeaders(headers(":method", "GET", ":path", "/")).build());
+    unknown.send(
+        ProcessingRequest.newBuilder()
+            .setRequestHeaders(headers(":method", "GET", ":path", "/"))
+            .build());
     assertThat(unknown.next().getImmediateResponse().getStatus().getCode())
         .isEqualTo(StatusCode.ServiceUnavailable);
 
     // when the node hands over a config that has it
     config.set(
-        TransformConfig.of(
-            List.of(new Transformation("shop/other", List.of(), List.of(), 10))));
+        TransformConfig.of(List.of(new Transformation("shop/other", List.of(), List.of(), 10))));
     Stream known = open("shop/other");
-    known.send(ProcessingRequest.newBuilder().setRequestHeaders(headers(":method", "GET", ":path", "/")).build());
+    known.send(
+        ProcessingRequest.newBuilder()
+            .setRequestHeaders(headers(":method", "GET", ":path", "/"))
+            .build());
 
     // then
     assertThat(known.next().hasRequestHeaders()).isTrue();
@@ -197,7 +212,8 @@ class TransformServiceTest {
     Stream stream = open("shop/orders");
     stream.send(
         ProcessingRequest.newBuilder()
-            .setRequestHeaders(headers(":method", "POST", ":path", "/orders", "content-type", "application/json"))
+            .setRequestHeaders(
+                headers(":method", "POST", ":path", "/orders", "content-type", "application/json"))
             .build());
     stream.next();
     stream.send(body(true, json));
@@ -284,7 +300,9 @@ class TransformServiceTest {
 
   private static Metadata claims(String name, String value) {
     Struct payload =
-        Struct.newBuilder().putFields(name, Value.newBuilder().setStringValue(value).build()).build();
+        Struct.newBuilder()
+            .putFields(name, Value.newBuilder().setStringValue(value).build())
+            .build();
     return Metadata.newBuilder()
         .putFilterMetadata(
             TransformService.CLAIMS_NAMESPACE,
@@ -300,7 +318,12 @@ class TransformServiceTest {
   }
 
   private static String contentLength(BodyResponse response) {
-    return response.getResponse().getHeaderMutation().getSetHeaders(0).getHeader().getRawValue()
+    return response
+        .getResponse()
+        .getHeaderMutation()
+        .getSetHeaders(0)
+        .getHeader()
+        .getRawValue()
         .toStringUtf8();
   }
 }

@@ -35,12 +35,11 @@ import java.util.List;
  * authentication, authorization on verified identity (RBAC), external authorization (one filter per
  * service, only where used), local rate limit, header mutation, response caches (one per policy,
  * only where used), body transformation (ext_proc, only where used), fault injection, router. CORS
- * comes first: a
- * browser's preflight carries no credentials and must be answered without them (Envoy Gateway puts
- * it first too); an actual cross-origin request passes on and meets every check below.
- * Client-address rules come next: a refused address costs no token verification and no rate-limit
- * token, and learns nothing of how the route authenticates (403, never 401). OIDC login comes
- * before the other authentication: a browser without a session is sent to its provider before
+ * comes first: a browser's preflight carries no credentials and must be answered without them
+ * (Envoy Gateway puts it first too); an actual cross-origin request passes on and meets every check
+ * below. Client-address rules come next: a refused address costs no token verification and no
+ * rate-limit token, and learns nothing of how the route authenticates (403, never 401). OIDC login
+ * comes before the other authentication: a browser without a session is sent to its provider before
  * anything asks it for credentials, and the access token the login forwards as {@code
  * Authorization: Bearer} is then there for JWT authentication to verify. Authentication comes
  * before the rest: an unauthenticated request costs no rate-limit token (count callers, not
@@ -61,8 +60,8 @@ import java.util.List;
  * once and never waits out an injected delay. Header mutation comes after every check, so its
  * values read only verified claims and a refused request is never transformed; it comes before the
  * cache, so a response served from the cache gets the same response headers as a fresh one. The
- * cache comes before body transformation, so it stores the transformed response and a hit costs
- * no call to the body service. The router is always last (Envoy and gRPC both require it).
+ * cache comes before body transformation, so it stores the transformed response and a hit costs no
+ * call to the body service. The router is always last (Envoy and gRPC both require it).
  *
  * <p>Every filter is in the chain whether or not a route uses it (CORS and the address rules in
  * sidecars' outbound chains too, where no route configures them), configured per route (or per

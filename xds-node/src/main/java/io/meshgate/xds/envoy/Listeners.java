@@ -215,8 +215,7 @@ final class Listeners {
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
         .addAllHttpFilters(
-            HttpFilters.chain(
-                kind, statPrefix, rateLimit, jwt, extAuth, oauth2, caches, extProc))
+            HttpFilters.chain(kind, statPrefix, rateLimit, jwt, extAuth, oauth2, caches, extProc))
         .build();
   }
 }

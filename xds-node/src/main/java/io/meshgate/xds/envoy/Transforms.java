@@ -40,8 +40,8 @@ import java.util.List;
  * What TransformPolicies become in Envoy: header mutation per route ({@code
  * envoy.filters.http.header_mutation}, always in the chain, configured per route), one response
  * cache filter per policy ({@code envoy.filters.http.cache} with the in-memory simple cache; its
- * config cannot live per route, so it is in the chains whose routes use it, disabled, and enabled by
- * those routes), and body transformation by meshgate's external processing service ({@code
+ * config cannot live per route, so it is in the chains whose routes use it, disabled, and enabled
+ * by those routes), and body transformation by meshgate's external processing service ({@code
  * envoy.filters.http.ext_proc}, in the chains whose routes use it, disabled, and enabled per route
  * with overrides that name the transformation).
  */
@@ -85,8 +85,8 @@ final class Transforms {
 
   /**
    * Envoy skips a value that renders empty (a claim or header that is absent), which for a set
-   * would leave the client's own copy in place: a set whose value has references removes the
-   * header first, so the upstream sees meshgate's value or none.
+   * would leave the client's own copy in place: a set whose value has references removes the header
+   * first, so the upstream sees meshgate's value or none.
    */
   private static List<HeaderMutation> mutations(HeaderMutationIr mutation) {
     if (mutation.op() == HeaderTransformIr.Op.SET && !Template.parse(mutation.value()).literal()) {

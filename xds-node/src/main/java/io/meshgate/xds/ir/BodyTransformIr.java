@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * A route's JSON body transformation, done by meshgate's external processing service.
  *
- * @param name {@code <namespace>/<policy>}: how Envoy names the transformation to the service
- *     (gRPC initial metadata {@code x-meshgate-transform}) and how the service finds it
+ * @param name {@code <namespace>/<policy>}: how Envoy names the transformation to the service (gRPC
+ *     initial metadata {@code x-meshgate-transform}) and how the service finds it
  * @param request operations on the request body, in order; empty: the request body is not sent
  * @param response operations on the response body, in order; empty: the response body is not sent
  * @param maxBytes the largest body transformed

@@ -4,8 +4,8 @@ package io.meshgate.xds.ir;
  * What policies add to a route beyond its timeout and retry: from TrafficPolicies an idle timeout,
  * a token bucket of its own, and fault injection; from SecurityPolicies everything {@link
  * RouteSecurityIr} holds; from TransformPolicies what {@link TransformIr} holds. Null parts are
- * unset. The accessors named after the security parts read
- * through {@code security} (null when it is).
+ * unset. The accessors named after the security parts read through {@code security} (null when it
+ * is).
  */
 public record RoutePolicyIr(
     Long idleTimeoutMillis,

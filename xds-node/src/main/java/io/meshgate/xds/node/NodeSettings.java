@@ -68,6 +68,8 @@ import java.util.Optional;
  * @param istioPluggedCa the Istio plugged-in CA files this node signs Istio bridges' identities
  *     with, and the Istio namespace it may issue in ({@code MESHGATE_ISTIO_CACERTS_DIR}, {@code
  *     MESHGATE_ISTIO_CACERTS_NAMESPACE}; default: none)
+ * @param bodyTransformAddress where the body transformation service listens ({@link
+ *     BodyTransformation}); empty: not started
  */
 public record NodeSettings(
     String kafka,
@@ -94,8 +96,10 @@ public record NodeSettings(
     MeshCaSettings meshCa,
     MeshSettings.DefaultPermission meshDefaultPermission,
     Optional<IstioAccess> istio,
-    Optional<IstioPluggedCa> istioPluggedCa) {
+    Optional<IstioPluggedCa> istioPluggedCa,
+    Optional<InetSocketAddress> bodyTransformAddress) {
   public NodeSettings {
+    requireNonNull(bodyTransformAddress, "bodyTransformAddress");
     requireNonNull(istio, "istio");
     requireNonNull(istioPluggedCa, "istioPluggedCa");
     requireNonNull(meshDefaultPermission, "meshDefaultPermission");
@@ -167,6 +171,7 @@ public record NodeSettings(
     private Duration meshCertTtl = MeshCaSettings.DEFAULT_LEAF_TTL;
     private MeshSettings.DefaultPermission meshDefaultPermission =
         MeshSettings.DefaultPermission.DENY;
+    private InetSocketAddress bodyTransformAddress;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -299,6 +304,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** Runs the body transformation service there ({@code MESHGATE_EXTPROC_ADDR}). */
+    public Builder bodyTransform(InetSocketAddress address) {
+      this.bodyTransformAddress = requireNonNull(address, "address");
+      return this;
+    }
+
     /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
     public Builder adminTokenFile(Path adminTokenFile) {
       this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
@@ -336,7 +347,8 @@ public record NodeSettings(
           new MeshCaSettings(trustDomain, meshCertTtl),
           meshDefaultPermission,
           Optional.ofNullable(istio),
-          Optional.ofNullable(istioPluggedCa));
+          Optional.ofNullable(istioPluggedCa),
+          Optional.ofNullable(bodyTransformAddress));
     }
   }
 

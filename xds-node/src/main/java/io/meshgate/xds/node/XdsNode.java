@@ -96,6 +96,7 @@ public final class XdsNode implements AutoCloseable {
   private final SharedRejections rejections;
   private final Optional<MeshCaSource> meshCa;
   private final BridgeSources bridgeSources;
+  private final Optional<BodyTransformation> bodyTransformation;
 
   /** Ends streams whose proxy token stopped being valid, every second. */
   private final ScheduledExecutorService credentialSweep =
@@ -219,6 +220,8 @@ public final class XdsNode implements AutoCloseable {
         new Leadership(etcd, Keyspace.LEADER, settings.replicaId(), LEADER_TTL).start();
     this.status = new StatusWriter(etcd, leadership, Clock.systemUTC());
     pipeline.onBuilt(status::offer);
+    this.bodyTransformation =
+        settings.bodyTransformAddress().map(at -> BodyTransformation.start(at, pipeline));
     this.acks =
         new AckReporter(
             etcd,
@@ -468,6 +471,7 @@ public final class XdsNode implements AutoCloseable {
     }
     discovery.close();
     pipeline.close();
+    bodyTransformation.ifPresent(BodyTransformation::close);
     try {
       xds.awaitTermination(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {

@@ -42,7 +42,8 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * TrafficPolicies, SecurityPolicies, TransformPolicies and BackendTLSPolicies by what they attach to.
+ * TrafficPolicies, SecurityPolicies, TransformPolicies and BackendTLSPolicies by what they attach
+ * to.
  *
  * <p>A target is a Gateway, one of its listeners (sectionName), an HTTPRoute or GRPCRoute, one of
  * its named rules (sectionName), or a Backend. Where several policies of one kind attach to the

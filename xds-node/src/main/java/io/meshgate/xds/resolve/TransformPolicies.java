@@ -133,9 +133,25 @@ final class TransformPolicies {
     }
     boolean fillable = true;
     fillable &=
-        values(context, policy, modifier.set(), at + "/set/", HeaderTransformIr.Op.SET, callers, routeName, mutations);
+        values(
+            context,
+            policy,
+            modifier.set(),
+            at + "/set/",
+            HeaderTransformIr.Op.SET,
+            callers,
+            routeName,
+            mutations);
     fillable &=
-        values(context, policy, modifier.add(), at + "/add/", HeaderTransformIr.Op.ADD, callers, routeName, mutations);
+        values(
+            context,
+            policy,
+            modifier.add(),
+            at + "/add/",
+            HeaderTransformIr.Op.ADD,
+            callers,
+            routeName,
+            mutations);
     for (String name : modifier.remove()) {
       mutations.add(
           new HeaderMutationIr(HeaderTransformIr.Op.REMOVE, name.toLowerCase(Locale.ROOT), null));
