@@ -60,8 +60,9 @@ import java.util.List;
  * once and never waits out an injected delay. Header mutation comes after every check, so its
  * values read only verified claims and a refused request is never transformed; it comes before the
  * cache, so a response served from the cache gets the same response headers as a fresh one. The
- * cache comes before body transformation, so it stores the transformed response and a hit costs no
- * call to the body service. The router is always last (Envoy and gRPC both require it).
+ * cache comes before body transformation and fault injection: Envoy sends a cacheable request past
+ * the filters after the cache, so no route has both a cache and body transformation (resolve
+ * leaves the cache off there). The router is always last (Envoy and gRPC both require it).
  *
  * <p>Every filter is in the chain whether or not a route uses it (CORS and the address rules in
  * sidecars' outbound chains too, where no route configures them), configured per route (or per

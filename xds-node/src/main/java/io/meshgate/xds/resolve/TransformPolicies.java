@@ -91,6 +91,19 @@ final class TransformPolicies {
     if (broken[0]) {
       return new Outcome(null, true);
     }
+    if (cache != null && body != null) {
+      // Envoy's cache sends a cacheable request on through the router's upstream filters only, past
+      // the filters after it in the chain: the body service would never see what gets cached.
+      context.problem(
+          cacheAt,
+          "/spec/cache",
+          ProblemReason.INVALID,
+          "route "
+              + routeName
+              + " transforms bodies, and Envoy's cache would store and serve responses the"
+              + " transformation never saw; not cached there");
+      cache = null;
+    }
     return new Outcome(TransformIr.orNull(headers, cache, body), false);
   }
 

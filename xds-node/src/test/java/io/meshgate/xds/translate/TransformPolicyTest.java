@@ -171,6 +171,48 @@ class TransformPolicyTest {
   }
 
   @Test
+  void aRouteThatTransformsBodiesIsNeverCached() throws Exception {
+    // given a Gateway-wide cache and a route that transforms its bodies
+    String yaml =
+        GATEWAY_AND_ROUTES
+            + """
+            ---
+            apiVersion: meshgate.io/v1alpha1
+            kind: TransformPolicy
+            metadata: {name: edge}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge}]
+              cache: {}
+            ---
+            apiVersion: meshgate.io/v1alpha1
+            kind: TransformPolicy
+            metadata: {name: shop}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: shop}]
+              body:
+                response: [{type: Remove, path: /internal}]
+            """;
+
+    // when
+    Cases.Translated translated = Cases.translate(yaml);
+    GroupResources group = EdgeGateway.of(translated);
+
+    // then
+    assertThat(route(group, "/shop").getTypedPerFilterConfigMap())
+        .containsOnlyKeys("envoy.filters.http.ext_proc");
+    assertThat(route(group, "/plain").getTypedPerFilterConfigMap())
+        .containsOnlyKeys("meshgate.cache/default/edge");
+    assertThat(translated.ir().problems())
+        .isNotEmpty()
+        .allSatisfy(
+            p -> {
+              assertThat(p.source().name()).isEqualTo("edge");
+              assertThat(p.path()).isEqualTo("/spec/cache");
+              assertThat(p.message()).contains("transforms bodies");
+            });
+  }
+
+  @Test
   void proxylessClientsGetNoTransformationAndThePolicySaysSo() {
     // given a mesh route of a Backend, which proxyless clients use, with a TransformPolicy
     String yaml =
