@@ -61,8 +61,8 @@ import java.util.List;
  * values read only verified claims and a refused request is never transformed; it comes before the
  * cache, so a response served from the cache gets the same response headers as a fresh one. The
  * cache comes before body transformation and fault injection: Envoy sends a cacheable request past
- * the filters after the cache, so no route has both a cache and body transformation (resolve
- * leaves the cache off there). The router is always last (Envoy and gRPC both require it).
+ * the filters after the cache, so no route has both a cache and body transformation (resolve leaves
+ * the cache off there). The router is always last (Envoy and gRPC both require it).
  *
  * <p>Every filter is in the chain whether or not a route uses it (CORS and the address rules in
  * sidecars' outbound chains too, where no route configures them), configured per route (or per

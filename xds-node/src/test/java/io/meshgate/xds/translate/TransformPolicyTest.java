@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * TransformPolicy through the production entry: which level wins, what fails closed, and which
- * routes meet which filter (gateway-transform-headers, gateway-cache and gateway-transform-body show
- * the whole output).
+ * routes meet which filter (gateway-transform-headers, gateway-cache and gateway-transform-body
+ * show the whole output).
  */
 class TransformPolicyTest {
   private static final String GATEWAY_AND_ROUTES =
