@@ -48,11 +48,12 @@ import org.slf4j.LoggerFactory;
  * metadata ({@value #TRANSFORM_METADATA}), looked up in the current config when the stream opens.
  *
  * <p>What a client sees: a transformed body with a matching {@code content-length}; a request body
- * that is not declared JSON answered 415, one larger than the transformation's bound 413, one that
- * is not valid JSON or too deep 400; a response that cannot be transformed 502 (non-JSON responses
- * pass unchanged: an upstream's error page stays readable). An unknown transformation is answered
- * 503: Envoy and this service disagree, and forwarding untransformed could leak what the policy
- * removes.
+ * that is not declared JSON, or is compressed, answered 415, one larger than the transformation's
+ * bound 413, one that is not valid JSON or too deep 400; a response that cannot be transformed
+ * (invalid, too deep or large, compressed) 502, while non-JSON responses pass unchanged (an
+ * upstream's error page stays readable). Where responses are transformed, the request goes upstream
+ * without {@code accept-encoding}. An unknown transformation is answered 503: Envoy and this
+ * service disagree, and forwarding untransformed could leak what the policy removes.
  *
  * <p>Threading: each message is handled on the gRPC thread that delivers it, without blocking
  * (parsing and rewriting a bounded body; no I/O).
@@ -99,6 +100,8 @@ public final class TransformService extends ExternalProcessorGrpc.ExternalProces
     private RequestData request = RequestData.NONE;
     private @Nullable String requestType;
     private @Nullable String responseType;
+    private boolean requestEncoded;
+    private boolean responseEncoded;
     private boolean done;
 
     Exchange(
@@ -124,6 +127,7 @@ public final class TransformService extends ExternalProcessorGrpc.ExternalProces
         case REQUEST_HEADERS -> {
           Map<String, String> headers = headers(message.getRequestHeaders());
           requestType = headers.get("content-type");
+          requestEncoded = encoded(headers);
           request =
               new RequestData(
                   headers,
@@ -131,13 +135,13 @@ public final class TransformService extends ExternalProcessorGrpc.ExternalProces
                   headers.getOrDefault(":method", ""),
                   claims(message));
           out.onNext(
-              ProcessingResponse.newBuilder()
-                  .setRequestHeaders(HeadersResponse.getDefaultInstance())
-                  .build());
+              ProcessingResponse.newBuilder().setRequestHeaders(requestHeadersResponse()).build());
         }
         case REQUEST_BODY -> requestBody(message.getRequestBody().getBody().toByteArray());
         case RESPONSE_HEADERS -> {
-          responseType = headers(message.getResponseHeaders()).get("content-type");
+          Map<String, String> headers = headers(message.getResponseHeaders());
+          responseType = headers.get("content-type");
+          responseEncoded = encoded(headers);
           out.onNext(
               ProcessingResponse.newBuilder()
                   .setResponseHeaders(HeadersResponse.getDefaultInstance())
@@ -158,12 +162,37 @@ public final class TransformService extends ExternalProcessorGrpc.ExternalProces
       }
     }
 
+    /**
+     * When responses are transformed, the upstream is asked for an uncompressed body: the
+     * transformer reads JSON, not gzip.
+     */
+    private HeadersResponse requestHeadersResponse() {
+      if (transformation.response().isEmpty()) {
+        return HeadersResponse.getDefaultInstance();
+      }
+      return HeadersResponse.newBuilder()
+          .setResponse(
+              CommonResponse.newBuilder()
+                  .setHeaderMutation(
+                      HeaderMutation.newBuilder().addRemoveHeaders("accept-encoding")))
+          .build();
+    }
+
     private void requestBody(byte[] body) {
-      if (body.length > 0
-          && !transformation.request().isEmpty()
-          && !JsonTransformer.isJson(requestType)) {
+      if (body.length == 0 || transformation.request().isEmpty()) {
+        out.onNext(
+            ProcessingResponse.newBuilder()
+                .setRequestBody(BodyResponse.getDefaultInstance())
+                .build());
+        return;
+      }
+      if (!JsonTransformer.isJson(requestType)) {
         // Undeclared JSON would reach an upstream that parses it anyway, untransformed.
         immediate(StatusCode.UnsupportedMediaType, "transform_request_not_json");
+        return;
+      }
+      if (requestEncoded) {
+        immediate(StatusCode.UnsupportedMediaType, "transform_request_encoded");
         return;
       }
       JsonTransformer.Result result =
@@ -182,6 +211,18 @@ public final class TransformService extends ExternalProcessorGrpc.ExternalProces
     }
 
     private void responseBody(byte[] body) {
+      if (transformation.response().isEmpty()) {
+        out.onNext(
+            ProcessingResponse.newBuilder()
+                .setResponseBody(BodyResponse.getDefaultInstance())
+                .build());
+        return;
+      }
+      if (responseEncoded && body.length > 0 && JsonTransformer.isJson(responseType)) {
+        // The upstream compressed despite the request without accept-encoding: fail closed.
+        immediate(StatusCode.BadGateway, "transform_response_encoded");
+        return;
+      }
       JsonTransformer.Result result =
           transformer.transform(
               body, responseType, transformation.response(), transformation.maxBytes(), request);
@@ -254,6 +295,12 @@ public final class TransformService extends ExternalProcessorGrpc.ExternalProces
         out.onCompleted();
       }
     }
+  }
+
+  /** Whether a {@code content-encoding} other than identity is set: the body is not plain JSON. */
+  private static boolean encoded(Map<String, String> headers) {
+    String encoding = headers.get("content-encoding");
+    return encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity");
   }
 
   /**

@@ -185,6 +185,45 @@ class TransformServiceTest {
   }
 
   @Test
+  void responsesAreAskedForUncompressedAndACompressedJsonResponseIs502() throws Exception {
+    // given a request that accepts gzip
+    Stream stream = open("shop/orders");
+    stream.send(
+        ProcessingRequest.newBuilder()
+            .setRequestHeaders(headers(":method", "GET", ":path", "/", "accept-encoding", "gzip"))
+            .build());
+
+    // then the upstream is asked without accept-encoding
+    assertThat(
+            stream
+                .next()
+                .getRequestHeaders()
+                .getResponse()
+                .getHeaderMutation()
+                .getRemoveHeadersList())
+        .containsExactly("accept-encoding");
+
+    // and a JSON response compressed anyway is not passed on untransformed
+    stream.send(
+        ProcessingRequest.newBuilder()
+            .setResponseHeaders(
+                headers(
+                    ":status",
+                    "200",
+                    "content-type",
+                    "application/json",
+                    "content-encoding",
+                    "gzip"))
+            .build());
+    stream.next();
+    stream.send(body(false, "\u001f\u008b..."));
+    ProcessingResponse answer = stream.next();
+    assertThat(answer.getImmediateResponse().getStatus().getCode())
+        .isEqualTo(StatusCode.BadGateway);
+    assertThat(answer.getImmediateResponse().getDetails()).isEqualTo("transform_response_encoded");
+  }
+
+  @Test
   void anUnknownTransformationIs503AndANewConfigServesNewStreams() throws Exception {
     Stream unknown = open("shop/other");
     unknown.send(
