@@ -74,10 +74,19 @@ final class TransformRules {
     }
   }
 
-  /** Pseudo-headers and Host steer routing and are Envoy's own: header_mutation refuses them. */
+  /**
+   * Pseudo-headers and Host steer routing; content-length and transfer-encoding frame the body.
+   * Envoy owns them, and header_mutation would only break the request.
+   */
   private static void checkName(String name, String at, Problems problems) {
-    if (name.startsWith(":") || name.equals("host")) {
-      problems.add(at, "pseudo-headers and host cannot be transformed", name);
+    if (name.startsWith(":")
+        || name.equals("host")
+        || name.equals("content-length")
+        || name.equals("transfer-encoding")) {
+      problems.add(
+          at,
+          "pseudo-headers, host, content-length and transfer-encoding cannot be transformed",
+          name);
     }
   }
 

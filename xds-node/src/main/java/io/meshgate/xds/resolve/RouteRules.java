@@ -550,6 +550,10 @@ final class RouteRules {
       String ruleName,
       int rule,
       Security security) {
+    if (security.broken()) {
+      // The route answers 500 for its security: nothing to transform, no call to the body service.
+      return TransformPolicies.Outcome.NONE;
+    }
     TransformPolicies.Callers callers =
         security.jwt() instanceof JwtPolicies.Jwt.Required
             ? TransformPolicies.Callers.JWT
