@@ -31,6 +31,8 @@ public enum Kind {
       BackendTlsPolicySpec.class),
   TRAFFIC_POLICY("TrafficPolicy", Groups.MESHGATE, List.of("v1alpha1"), TrafficPolicySpec.class),
   SECURITY_POLICY("SecurityPolicy", Groups.MESHGATE, List.of("v1alpha1"), SecurityPolicySpec.class),
+  TRANSFORM_POLICY(
+      "TransformPolicy", Groups.MESHGATE, List.of("v1alpha1"), TransformPolicySpec.class),
   BACKEND("Backend", Groups.MESHGATE, List.of("v1alpha1"), BackendSpec.class),
   WORKLOAD("Workload", Groups.MESHGATE, List.of("v1alpha1"), WorkloadSpec.class),
   SIDECAR("Sidecar", Groups.MESHGATE, List.of("v1alpha1"), SidecarSpec.class),

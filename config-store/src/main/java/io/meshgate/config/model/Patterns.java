@@ -76,4 +76,7 @@ public final class Patterns {
 
   /** A WAF rule tag as the Core Rule Set writes them: attack-sqli, paranoia-level/2, OWASP_CRS. */
   public static final String WAF_TAG = "^[A-Za-z0-9][A-Za-z0-9_./:-]*$";
+
+  /** A JSON Pointer (RFC 6901) to a member below the root: {@code /a/b/0}. */
+  public static final String JSON_POINTER = "^(/([^~/]|~[01])+)+$";
 }

@@ -11,6 +11,7 @@ public sealed interface Spec
         BackendTlsPolicySpec,
         TrafficPolicySpec,
         SecurityPolicySpec,
+        TransformPolicySpec,
         BackendSpec,
         WorkloadSpec,
         SidecarSpec,

@@ -555,8 +555,7 @@ final class PolicyRules {
     }
   }
 
-  private static void checkTargets(
-      List<PolicyTargetRef> targets, boolean backendsToo, Problems problems) {
+  static void checkTargets(List<PolicyTargetRef> targets, boolean backendsToo, Problems problems) {
     for (int i = 0; i < targets.size(); i++) {
       PolicyTargetRef target = targets.get(i);
       boolean route =

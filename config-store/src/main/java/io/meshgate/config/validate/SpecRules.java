@@ -16,6 +16,7 @@ import io.meshgate.config.model.TcpRouteSpec;
 import io.meshgate.config.model.TlsRouteSpec;
 import io.meshgate.config.model.TrafficPermissionSpec;
 import io.meshgate.config.model.TrafficPolicySpec;
+import io.meshgate.config.model.TransformPolicySpec;
 import io.meshgate.config.model.WorkloadSpec;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -44,6 +45,8 @@ final class SpecRules {
       PolicyRules.check(policy, problems);
     } else if (spec instanceof SecurityPolicySpec policy) {
       PolicyRules.check(policy, problems);
+    } else if (spec instanceof TransformPolicySpec policy) {
+      TransformRules.check(policy, problems);
     } else if (spec instanceof BackendSpec backend) {
       BackendRules.check(backend, problems);
     } else if (spec instanceof WorkloadSpec workload) {

@@ -90,6 +90,10 @@ public final class ReferenceDoc {
               "A WAF rule tag as the Core Rule Set writes them: letters, digits, `_`, `.`, `/`, `:`"
                   + " and `-`, starting with a letter or digit: `attack-sqli`, `paranoia-level/2`."),
           Map.entry(
+              "JSON_POINTER",
+              "A JSON Pointer (RFC 6901) below the root: `/user/name`, `/items/0`; `~1` is `/` and"
+                  + " `~0` is `~` inside a name."),
+          Map.entry(
               "SCOPE",
               "An OAuth scope (RFC 6749 section 3.3): printable ASCII without spaces, `\"` or `\\`:"
                   + " `orders:write`."),

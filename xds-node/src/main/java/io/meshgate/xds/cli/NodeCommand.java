@@ -7,6 +7,7 @@ import io.meshgate.meshbridge.meshca.MeshCaSettings;
 import io.meshgate.xds.identity.IstioAccess;
 import io.meshgate.xds.identity.IstioPluggedCa;
 import io.meshgate.xds.keys.CertificateDirs;
+import io.meshgate.xds.node.BodyTransformation;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.RateLimitSettings;
 import io.meshgate.xds.node.ServingLimits;
@@ -383,6 +384,11 @@ final class NodeCommand implements Callable<Integer> {
     Optional.ofNullable(System.getenv("MESHGATE_DNS_SERVERS"))
         .filter(v -> !v.isBlank())
         .ifPresent(builder::dnsServers);
+    try {
+      BodyTransformation.addressFromEnvironment(System.getenv()).ifPresent(builder::bodyTransform);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     NodeSettings settings = builder.build();
     log.info(
         "meshgate node {} starting: kafka={} etcd={} replica-id={} xds={} admin={}",

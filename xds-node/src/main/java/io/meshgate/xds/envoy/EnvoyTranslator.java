@@ -11,6 +11,7 @@ import io.meshgate.meshbridge.identity.SpiffeId;
 import io.meshgate.xds.ir.CertificateIr;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.DnsClusterIr;
+import io.meshgate.xds.ir.ExtProcIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.HmacServiceIr;
 import io.meshgate.xds.ir.IdentityIr;
@@ -104,6 +105,14 @@ public final class EnvoyTranslator {
                         null,
                         service,
                         () -> packed(HmacSignatures.cluster(service), Cluster::getName))));
+    for (ExtProcIr service : extProcServices(group)) {
+      clusters.add(
+          cache.get(
+              Cluster.class,
+              null,
+              service,
+              () -> packed(Transforms.extProcCluster(service), Cluster::getName)));
+    }
     List<EnvoyResource> secrets = new ArrayList<>();
     for (CertificateIr certificate : group.certificates()) {
       // Keyed by the certificate and its material: a rotated file or key is a new Secret only.
@@ -177,6 +186,21 @@ public final class EnvoyTranslator {
       }
     }
     return Optional.empty();
+  }
+
+  /** meshgate's body service, once, when a chain of the group uses it. */
+  private static List<ExtProcIr> extProcServices(ProxyGroupIr group) {
+    Map<String, ExtProcIr> services = new TreeMap<>();
+    for (ListenerIr listener : group.listeners()) {
+      if (listener instanceof PortListenerIr port) {
+        for (FilterChainIr chain : port.chains()) {
+          if (chain.target() instanceof FilterChainIr.Target.Http http && http.extProc() != null) {
+            services.put(http.extProc().cluster(), http.extProc());
+          }
+        }
+      }
+    }
+    return List.copyOf(services.values());
   }
 
   private static <M extends Message> EnvoyResource packed(M resource, Function<M, String> name) {

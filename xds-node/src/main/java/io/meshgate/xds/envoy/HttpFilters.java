@@ -10,13 +10,16 @@ import io.envoyproxy.envoy.extensions.common.ratelimit.v3.XRateLimitHeadersRFCVe
 import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
+import io.meshgate.xds.ir.CacheIr;
 import io.meshgate.xds.ir.ExtAuthIr;
 import io.meshgate.xds.ir.FaultIr;
+import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.GlobalRateLimitIr;
 import io.meshgate.xds.ir.HmacServiceIr;
 import io.meshgate.xds.ir.JwtAuthnIr;
@@ -35,16 +38,17 @@ import java.util.List;
  * auth, removal of client-sent copies of verified headers, JWT authentication, authorization on
  * verified identity (RBAC), meshgate's HMAC signature check (only where used), external
  * authorization (one filter per service, only where used), local rate limit, global rate limits
- * (one filter per failure mode, only where used), fault injection, router. CORS comes first: a
- * browser's preflight carries no credentials and must be answered without them (Envoy Gateway puts
- * it first too); an actual cross-origin request passes on and meets every check below.
- * Client-address rules come next: a refused address costs no token verification and no rate-limit
- * token, and learns nothing of how the route authenticates (403, never 401). The WAF comes right
- * after them and before every authentication: an attack payload is refused before any credential
- * check parses it or calls out (a login redirect, a token fetch, an authorization service), and a
- * refused address costs no inspection, the most expensive filter in the chain. OIDC login comes
- * before the other authentication: a browser without a session is sent to its provider before
- * anything asks it for credentials, and the access token the login forwards as {@code
+ * (one filter per failure mode, only where used), header mutation, response caches (one per policy,
+ * only where used), body transformation (ext_proc, only where used), fault injection, router. CORS
+ * comes first: a browser's preflight carries no credentials and must be answered without them
+ * (Envoy Gateway puts it first too); an actual cross-origin request passes on and meets every check
+ * below. Client-address rules come next: a refused address costs no token verification and no
+ * rate-limit token, and learns nothing of how the route authenticates (403, never 401). The WAF
+ * comes right after them and before every authentication: an attack payload is refused before any
+ * credential check parses it or calls out (a login redirect, a token fetch, an authorization
+ * service), and a refused address costs no inspection, the most expensive filter in the chain. OIDC
+ * login comes before the other authentication: a browser without a session is sent to its provider
+ * before anything asks it for credentials, and the access token the login forwards as {@code
  * Authorization: Bearer} is then there for JWT authentication to verify. Authentication comes
  * before the rest: an unauthenticated request costs no rate-limit token (count callers, not
  * anonymous noise) and never waits out an injected delay, and every later filter that reads
@@ -65,8 +69,12 @@ import java.util.List;
  * and that service may rely on the verified keyid ({@code x-meshgate-signature-keyid}). The local
  * bucket comes before the global limits: it costs no call, and a flood it refuses never reaches the
  * service or Redis. Rate limiting comes before faults so a limited request is answered 429 at once
- * and never waits out an injected delay; the router is always last (Envoy and gRPC both require
- * it).
+ * and never waits out an injected delay. Header mutation comes after every check, so its values
+ * read only verified claims and a refused request is never transformed; it comes before the cache,
+ * so a response served from the cache gets the same response headers as a fresh one. The cache
+ * comes before body transformation and fault injection: Envoy sends a cacheable request past the
+ * filters after the cache, so no route has both a cache and body transformation (resolve leaves the
+ * cache off there). The router is always last (Envoy and gRPC both require it).
  *
  * <p>Every filter is in the chain whether or not a route uses it (CORS and the address rules in
  * sidecars' outbound chains too, where no route configures them), configured per route (or per
@@ -93,42 +101,34 @@ final class HttpFilters {
   static final String JWT_AUTHN = JwtAuthn.NAME;
   static final String AUTHORIZATION = Authorization.NAME;
   static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
+  static final String HEADER_MUTATION = Transforms.HEADER_MUTATION;
+  static final String EXT_PROC = Transforms.EXT_PROC;
   static final String FAULT = "envoy.filters.http.fault";
   static final String ROUTER = "envoy.filters.http.router";
 
   private HttpFilters() {}
 
   /**
-   * The chain of a listener.
-   *
-   * @param rateLimit the bucket every request on the listener shares; null: none (routes and hosts
-   *     may still have their own)
-   * @param jwt the JWT providers and requirements of the listener's routes; null: none
-   * @param extAuth the external authorization services the listener's routes name; empty: none
-   * @param oauth2 the OIDC logins the listener's routes enable, one filter each
-   * @param globalRateLimits the rate limit filters the listener's routes' global limits need
-   * @param waf the WAFs the listener's routes are inspected by, one filter each; empty: none
-   * @param hmac meshgate's signature service, when a route demands HMAC signatures; null: none does
+   * The chain of a listener's HTTP connection manager: what its route table's routes need (the
+   * target's shared bucket, JWT providers, authorization services, OIDC logins, global rate limit
+   * stages, WAFs, the signature service, caches and the body service; see {@link
+   * FilterChainIr.Target.Http}).
    */
   static List<HttpFilter> chain(
-      ProxyKind kind,
-      String statPrefix,
-      LocalRateLimitIr rateLimit,
-      JwtAuthnIr jwt,
-      List<ExtAuthIr> extAuth,
-      List<OAuth2Ir> oauth2,
-      List<GlobalRateLimitIr.Stage> globalRateLimits,
-      List<WafIr> waf,
-      HmacServiceIr hmac) {
+      ProxyKind kind, String statPrefix, FilterChainIr.Target.Http target) {
+    LocalRateLimitIr rateLimit = target.rateLimit();
+    JwtAuthnIr jwt = target.jwt();
+    List<ExtAuthIr> extAuth = target.extAuth();
+    HmacServiceIr hmac = target.hmac();
     List<HttpFilter> chain = new ArrayList<>();
     if (kind == ProxyKind.ENVOY) {
       chain.add(filter(CORS, Any.pack(CrossOrigin.filter())));
       chain.add(filter(IP_ACCESS, Any.pack(IpRules.filter())));
-      for (WafIr firewall : waf) {
+      for (WafIr firewall : target.waf()) {
         // Off in the chain, on for the routes whose policy asks for it (WebFirewall.enabled()).
         chain.add(disabled(firewall.name(), Any.pack(WebFirewall.filter(firewall))));
       }
-      for (OAuth2Ir login : oauth2) {
+      for (OAuth2Ir login : target.oauth2()) {
         // Off in the chain, on for the routes of its policy (OidcLogin.enabled()): a request on
         // any other route never meets it.
         chain.add(disabled(login.name(), Any.pack(OidcLogin.filter(login))));
@@ -167,10 +167,20 @@ final class HttpFilters {
       chain.add(filter(LOCAL_RATE_LIMIT, Any.pack(config)));
       // Only where a route has global limits: the filter names meshgate's service, whose
       // cluster a group has only then. A route without limits is never counted.
-      for (GlobalRateLimitIr.Stage stage : globalRateLimits) {
+      for (GlobalRateLimitIr.Stage stage : target.globalRateLimits()) {
         chain.add(
             filter(
                 GlobalRateLimitFilter.name(stage), Any.pack(GlobalRateLimitFilter.filter(stage))));
+      }
+      // Configured per route only: a route without mutations passes through it untouched.
+      chain.add(filter(HEADER_MUTATION, Any.pack(HeaderMutation.getDefaultInstance())));
+      // Off in the chain, on for the routes whose policy caches (Transforms.enabled()).
+      for (CacheIr cache : target.caches()) {
+        chain.add(disabled(cache.name(), Any.pack(Transforms.cacheFilter(cache))));
+      }
+      if (target.extProc() != null) {
+        // Off in the chain; a route that transforms bodies turns it on with its overrides.
+        chain.add(disabled(EXT_PROC, Any.pack(Transforms.extProcFilter(target.extProc()))));
       }
     }
     chain.add(filter(FAULT, Any.pack(HTTPFault.getDefaultInstance())));

@@ -19,19 +19,11 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.meshgate.xds.ir.ApiListenerIr;
-import io.meshgate.xds.ir.ExtAuthIr;
 import io.meshgate.xds.ir.FilterChainIr;
-import io.meshgate.xds.ir.GlobalRateLimitIr;
-import io.meshgate.xds.ir.HmacServiceIr;
-import io.meshgate.xds.ir.JwtAuthnIr;
 import io.meshgate.xds.ir.ListenerIr;
-import io.meshgate.xds.ir.LocalRateLimitIr;
-import io.meshgate.xds.ir.OAuth2Ir;
 import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProxyKind;
-import io.meshgate.xds.ir.WafIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
-import java.util.List;
 
 /**
  * Listeners: a port with its filter chains (HTTP or TCP, plaintext or TLS by SNI), or an API
@@ -102,18 +94,7 @@ final class Listeners {
     }
     if (chain.target() instanceof FilterChainIr.Target.Http target) {
       HttpConnectionManager.Builder trusting =
-          connectionManager(
-              chain.name(),
-              target.routeTable(),
-              kind,
-              target.rateLimit(),
-              target.jwt(),
-              target.extAuth(),
-              target.oauth2(),
-              target.globalRateLimits(),
-              target.waf(),
-              target.hmac())
-              .toBuilder();
+          connectionManager(chain.name(), kind, target).toBuilder();
       if (target.xffTrustedHops() != null) {
         // The client (remote_ip) is the entry that many from the right of X-Forwarded-For as it
         // arrives: the one the trusted proxies wrote. Envoy appends the TCP peer when forwarding.
@@ -192,35 +173,20 @@ final class Listeners {
                     Any.pack(
                         connectionManager(
                             listener.name(),
-                            listener.routeTable(),
                             kind,
-                            null,
-                            null,
-                            List.of(),
-                            List.of(),
-                            List.of(),
-                            List.of(),
-                            null))))
+                            new FilterChainIr.Target.Http(listener.routeTable(), null)))))
         .build();
   }
 
   private static HttpConnectionManager connectionManager(
-      String statPrefix,
-      String routeTable,
-      ProxyKind kind,
-      LocalRateLimitIr rateLimit,
-      JwtAuthnIr jwt,
-      List<ExtAuthIr> extAuth,
-      List<OAuth2Ir> oauth2,
-      List<GlobalRateLimitIr.Stage> globalRateLimits,
-      List<WafIr> waf,
-      HmacServiceIr hmac) {
+      String statPrefix, ProxyKind kind, FilterChainIr.Target.Http target) {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
-        .setRds(Rds.newBuilder().setConfigSource(ConfigSources.ADS).setRouteConfigName(routeTable))
-        .addAllHttpFilters(
-            HttpFilters.chain(
-                kind, statPrefix, rateLimit, jwt, extAuth, oauth2, globalRateLimits, waf, hmac))
+        .setRds(
+            Rds.newBuilder()
+                .setConfigSource(ConfigSources.ADS)
+                .setRouteConfigName(target.routeTable()))
+        .addAllHttpFilters(HttpFilters.chain(kind, statPrefix, target))
         .build();
   }
 }

@@ -147,6 +147,9 @@ final class Routes {
       builder.putTypedPerFilterConfig(
           ExternalAuth.filterName(check.name()), Any.pack(ExternalAuth.perRoute()));
     }
+    if (policy != null && kind == ProxyKind.ENVOY) {
+      Transforms.perRoute(builder, policy.transform());
+    }
     if (policy != null && policy.fault() != null) {
       builder.putTypedPerFilterConfig(
           HttpFilters.FAULT, Any.pack(HttpFilters.fault(policy.fault())));

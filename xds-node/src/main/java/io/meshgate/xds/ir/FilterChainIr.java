@@ -60,6 +60,10 @@ public record FilterChainIr(
      * @param waf the WAFs the route table's routes are inspected by, sorted by name; empty: none
      * @param hmac meshgate's HMAC signature service, when a route of the table demands signatures;
      *     null: none does
+     * @param caches the response caches the route table's routes use, one filter each, sorted by
+     *     name; empty: none
+     * @param extProc meshgate's body service, when a route of the table transforms bodies; null:
+     *     none
      */
     record Http(
         String routeTable,
@@ -70,9 +74,11 @@ public record FilterChainIr(
         Integer xffTrustedHops,
         List<GlobalRateLimitIr.Stage> globalRateLimits,
         List<WafIr> waf,
-        HmacServiceIr hmac)
+        HmacServiceIr hmac,
+        List<CacheIr> caches,
+        ExtProcIr extProc)
         implements Target {
-      /** Without global rate limits, a WAF or HMAC signatures. */
+      /** Without global rate limits, a WAF, HMAC signatures, caches or body transformation. */
       public Http(
           String routeTable,
           LocalRateLimitIr rateLimit,
@@ -88,6 +94,8 @@ public record FilterChainIr(
             oauth2,
             xffTrustedHops,
             List.of(),
+            List.of(),
+            null,
             List.of(),
             null);
       }
@@ -108,6 +116,7 @@ public record FilterChainIr(
         oauth2 = Lists.copy(oauth2);
         globalRateLimits = Lists.copy(globalRateLimits);
         waf = Lists.copy(waf);
+        caches = Lists.copy(caches);
       }
     }
 

@@ -3,27 +3,28 @@ package io.meshgate.xds.ir;
 /**
  * What policies add to a route beyond its timeout and retry: from TrafficPolicies an idle timeout,
  * a token bucket of its own, fault injection and the limits counted across replicas ({@code
- * globalRateLimit}); from SecurityPolicies everything {@link RouteSecurityIr} holds. Null parts are
- * unset. The accessors named after the security parts read through {@code security} (null when it
- * is).
+ * globalRateLimit}); from SecurityPolicies everything {@link RouteSecurityIr} holds; from
+ * TransformPolicies what {@link TransformIr} holds. Null parts are unset. The accessors named after
+ * the security parts read through {@code security} (null when it is).
  */
 public record RoutePolicyIr(
     Long idleTimeoutMillis,
     LocalRateLimitIr rateLimit,
     FaultIr fault,
     RouteSecurityIr security,
-    GlobalRateLimitIr globalRateLimit) {
-  public static final RoutePolicyIr NONE = new RoutePolicyIr(null, null, null, null, null);
+    GlobalRateLimitIr globalRateLimit,
+    TransformIr transform) {
+  public static final RoutePolicyIr NONE = new RoutePolicyIr(null, null, null, null, null, null);
 
-  /** Without a SecurityPolicy. */
+  /** Without a SecurityPolicy, global rate limits or a TransformPolicy. */
   public RoutePolicyIr(Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault) {
-    this(idleTimeoutMillis, rateLimit, fault, null, null);
+    this(idleTimeoutMillis, rateLimit, fault, null, null, null);
   }
 
-  /** Without global rate limits. */
+  /** Without global rate limits or a TransformPolicy. */
   public RoutePolicyIr(
       Long idleTimeoutMillis, LocalRateLimitIr rateLimit, FaultIr fault, RouteSecurityIr security) {
-    this(idleTimeoutMillis, rateLimit, fault, security, null);
+    this(idleTimeoutMillis, rateLimit, fault, security, null, null);
   }
 
   /** The same, without API keys or basic-auth users (for a route that carries none). */
@@ -33,7 +34,8 @@ public record RoutePolicyIr(
         rateLimit,
         fault,
         security == null ? null : security.withoutCredentials(),
-        globalRateLimit);
+        globalRateLimit,
+        transform);
   }
 
   public CorsIr cors() {

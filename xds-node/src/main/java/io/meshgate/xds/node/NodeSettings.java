@@ -75,6 +75,8 @@ import java.util.Optional;
  *     MESHGATE_RLS_ENDPOINTS}); default: none
  * @param wafModule the WAF's wasm module Envoys load ({@code MESHGATE_WAF_MODULE_URL}, {@code
  *     MESHGATE_WAF_MODULE_SHA256}; default: none, and a SecurityPolicy's waf fails closed)
+ * @param bodyTransformAddress where the body transformation service listens ({@link
+ *     BodyTransformation}); empty: not started
  */
 public record NodeSettings(
     String kafka,
@@ -103,10 +105,12 @@ public record NodeSettings(
     Optional<IstioAccess> istio,
     Optional<IstioPluggedCa> istioPluggedCa,
     RateLimitSettings rateLimit,
-    Optional<WafModule> wafModule) {
+    Optional<WafModule> wafModule,
+    Optional<InetSocketAddress> bodyTransformAddress) {
   public NodeSettings {
     requireNonNull(rateLimit, "rateLimit");
     requireNonNull(wafModule, "wafModule");
+    requireNonNull(bodyTransformAddress, "bodyTransformAddress");
     requireNonNull(istio, "istio");
     requireNonNull(istioPluggedCa, "istioPluggedCa");
     requireNonNull(meshDefaultPermission, "meshDefaultPermission");
@@ -180,6 +184,7 @@ public record NodeSettings(
         MeshSettings.DefaultPermission.DENY;
     private RateLimitSettings rateLimit = RateLimitSettings.OFF;
     private WafModule wafModule;
+    private InetSocketAddress bodyTransformAddress;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -324,6 +329,12 @@ public record NodeSettings(
       return this;
     }
 
+    /** Runs the body transformation service there ({@code MESHGATE_EXTPROC_ADDR}). */
+    public Builder bodyTransform(InetSocketAddress address) {
+      this.bodyTransformAddress = requireNonNull(address, "address");
+      return this;
+    }
+
     /** The file holding the admin bearer token ({@code MESHGATE_ADMIN_TOKEN_FILE}). */
     public Builder adminTokenFile(Path adminTokenFile) {
       this.adminTokenFile = requireNonNull(adminTokenFile, "adminTokenFile");
@@ -363,7 +374,8 @@ public record NodeSettings(
           Optional.ofNullable(istio),
           Optional.ofNullable(istioPluggedCa),
           rateLimit,
-          Optional.ofNullable(wafModule));
+          Optional.ofNullable(wafModule),
+          Optional.ofNullable(bodyTransformAddress));
     }
   }
 
@@ -391,7 +403,13 @@ public record NodeSettings(
     return new MeshSettings(
         meshCa.trustDomain(),
         meshDefaultPermission,
-        EdgeServices.DEFAULTS.withRateLimit(rateLimit.envoyEndpoints()),
+        bodyTransformAddress
+            .filter(a -> a.getAddress() != null && !a.getAddress().isAnyLocalAddress())
+            .filter(a -> a.getPort() > 0)
+            .map(a -> new EdgeServices.Address(a.getAddress().getHostAddress(), a.getPort()))
+            .map(EdgeServices.DEFAULTS::withExtProc)
+            .orElse(EdgeServices.DEFAULTS)
+            .withRateLimit(rateLimit.envoyEndpoints()),
         wafModule.orElse(null));
   }
 }

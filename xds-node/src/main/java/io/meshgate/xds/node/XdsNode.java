@@ -99,6 +99,7 @@ public final class XdsNode implements AutoCloseable {
   private final Optional<MeshCaSource> meshCa;
   private final BridgeSources bridgeSources;
   private final Optional<RateLimitServer> rateLimits;
+  private final Optional<BodyTransformation> bodyTransformation;
 
   /** Ends streams whose proxy token stopped being valid, every second. */
   private final ScheduledExecutorService credentialSweep =
@@ -226,6 +227,8 @@ public final class XdsNode implements AutoCloseable {
     this.status = new StatusWriter(etcd, leadership, Clock.systemUTC());
     pipeline.onBuilt(status::offer);
     this.rateLimits = RateLimitServer.start(settings.rateLimit(), pipeline);
+    this.bodyTransformation =
+        settings.bodyTransformAddress().map(at -> BodyTransformation.start(at, pipeline));
     this.acks =
         new AckReporter(
             etcd,
@@ -486,6 +489,7 @@ public final class XdsNode implements AutoCloseable {
     discovery.close();
     signatures.ifPresent(SignatureService::close);
     pipeline.close();
+    bodyTransformation.ifPresent(BodyTransformation::close);
     try {
       xds.awaitTermination(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {

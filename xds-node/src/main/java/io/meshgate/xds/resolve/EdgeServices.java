@@ -13,25 +13,36 @@ import java.util.regex.Pattern;
  *     and a global rate limit is a Problem whose requests meet the policy's failure mode
  * @param authz the HMAC signature service's address ({@code MESHGATE_AUTHZ_ADDR}, default {@code
  *     127.0.0.1:18082})
+ * @param extProc the body transformation service's address ({@code MESHGATE_EXTPROC_ADDR}, default
+ *     {@code 127.0.0.1:18083})
  */
-public record EdgeServices(List<Address> rateLimit, Address authz) {
+public record EdgeServices(List<Address> rateLimit, Address authz, Address extProc) {
   /** Each service on this host's loopback at its default port, as {@code meshgate node} runs it. */
   public static final EdgeServices DEFAULTS =
-      new EdgeServices(List.of(new Address("127.0.0.1", 18081)), new Address("127.0.0.1", 18082));
+      new EdgeServices(
+          List.of(new Address("127.0.0.1", 18081)),
+          new Address("127.0.0.1", 18082),
+          new Address("127.0.0.1", 18083));
 
   public EdgeServices {
     rateLimit = List.copyOf(rateLimit);
     requireNonNull(authz, "authz");
+    requireNonNull(extProc, "extProc");
   }
 
   /** The same, with the rate limit services at these addresses. */
   public EdgeServices withRateLimit(List<Address> addresses) {
-    return new EdgeServices(addresses, authz);
+    return new EdgeServices(addresses, authz, extProc);
   }
 
   /** The same, with the signature service at this address. */
   public EdgeServices withAuthz(Address address) {
-    return new EdgeServices(rateLimit, address);
+    return new EdgeServices(rateLimit, address, extProc);
+  }
+
+  /** The same, with the body transformation service at this address. */
+  public EdgeServices withExtProc(Address address) {
+    return new EdgeServices(rateLimit, authz, address);
   }
 
   /** An IP address and a port (Envoy takes endpoints as addresses, not names). */

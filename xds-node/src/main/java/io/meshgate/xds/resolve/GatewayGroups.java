@@ -289,7 +289,9 @@ final class GatewayGroups {
                       ClientAddresses.trustedHopsOfHttpPort(gateway, port.number),
                       globalRateLimits(hosts),
                       waf(hosts),
-                      hmacService(hosts))));
+                      hmacService(hosts),
+                      TransformPolicies.caches(hosts),
+                      TransformPolicies.extProc(hosts, context.mesh.edge().extProc()))));
           served(port, hosts);
         }
         port.bySni.values().stream().distinct().forEach(chains::add);
@@ -361,7 +363,9 @@ final class GatewayGroups {
                   ClientAddresses.trustedHops(gateway, listener.name()),
                   globalRateLimits(virtualHosts),
                   waf(virtualHosts),
-                  hmacService(virtualHosts)));
+                  hmacService(virtualHosts),
+                  TransformPolicies.caches(virtualHosts),
+                  TransformPolicies.extProc(virtualHosts, context.mesh.edge().extProc())));
       if (port.claim(chain, gateway, at + "/hostname")) {
         tables.add(new RouteTableIr(name, virtualHosts));
         served(port, virtualHosts);
@@ -656,6 +660,7 @@ final class GatewayGroups {
       for (VirtualHostIr host : hosts) {
         host.routes().stream().map(RouteIr::source).forEach(port::addSource);
       }
+      TransformPolicies.sources(hosts).forEach(port::addSource);
       for (VirtualHostIr host : hosts) {
         for (RouteIr route : host.routes()) {
           if (route.policy() != null && route.policy().cors() != null) {

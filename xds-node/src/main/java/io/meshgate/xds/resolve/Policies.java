@@ -17,6 +17,7 @@ import io.meshgate.config.model.SecretSpec;
 import io.meshgate.config.model.SecurityPolicySpec;
 import io.meshgate.config.model.SubjectAltName;
 import io.meshgate.config.model.TrafficPolicySpec;
+import io.meshgate.config.model.TransformPolicySpec;
 import io.meshgate.xds.ir.AuthorizationIr;
 import io.meshgate.xds.ir.ClusterPolicyIr;
 import io.meshgate.xds.ir.ClusterPolicyIr.UpstreamTlsIr;
@@ -42,7 +43,8 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * TrafficPolicies, SecurityPolicies and BackendTLSPolicies by what they attach to.
+ * TrafficPolicies, SecurityPolicies, TransformPolicies and BackendTLSPolicies by what they attach
+ * to.
  *
  * <p>A target is a Gateway, one of its listeners (sectionName), an HTTPRoute or GRPCRoute, one of
  * its named rules (sectionName), or a Backend. Where several policies of one kind attach to the
@@ -66,6 +68,7 @@ final class Policies {
   private final Map<Target, Resource> traffic = new HashMap<>();
   private final Map<Target, Resource> backendTls = new HashMap<>();
   private final Map<Target, Resource> security = new HashMap<>();
+  private final Map<Target, Resource> transform = new HashMap<>();
   private final Map<ResourceKey, JwtPolicies.Jwt> jwt;
   private final Map<String, JwtPolicies.Jwt.Required> jwtByRequirement = new HashMap<>();
   private final Map<ResourceKey, CorsIr> cors;
@@ -87,6 +90,7 @@ final class Policies {
     index(Kind.TRAFFIC_POLICY, traffic);
     index(Kind.BACKEND_TLS_POLICY, backendTls);
     index(Kind.SECURITY_POLICY, security);
+    index(Kind.TRANSFORM_POLICY, transform);
     this.jwt = JwtPolicies.of(context);
     this.cors = CorsPolicies.of(context);
     this.ipAccess = IpAccessPolicies.of(context);
@@ -126,6 +130,7 @@ final class Policies {
           switch (kind) {
             case TRAFFIC_POLICY -> policy.spec(TrafficPolicySpec.class).targetRefs();
             case SECURITY_POLICY -> policy.spec(SecurityPolicySpec.class).targetRefs();
+            case TRANSFORM_POLICY -> policy.spec(TransformPolicySpec.class).targetRefs();
             default -> policy.spec(BackendTlsPolicySpec.class).targetRefs();
           };
       for (int i = 0; i < targets.size(); i++) {
@@ -395,6 +400,11 @@ final class Policies {
       found = set == null ? found : set;
     }
     return Optional.ofNullable(found);
+  }
+
+  /** The TransformPolicies of a route, least specific first; arguments as for {@link #chain}. */
+  List<Resource> transforms(Resource gateway, String listener, Resource route, String ruleName) {
+    return levels(transform, gateway, listener, route, ruleName).policies();
   }
 
   /** A JWT requirement a route names, with its providers and their key sets' clusters. */

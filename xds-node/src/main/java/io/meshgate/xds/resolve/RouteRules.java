@@ -99,8 +99,10 @@ final class RouteRules {
       String at = "/spec/rules/" + r;
       Policies.Chain chain = context.policies().chain(gateway, listener, route, rule.name());
       Security security = security(gateway, listener, route, rule.name());
+      TransformPolicies.Outcome transform =
+          transform(gateway, listener, route, rule.name(), r, security);
       RouteActionIr action =
-          secured(action(route, rule.backendRefs(), rule.filters(), at), security);
+          secured(action(route, rule.backendRefs(), rule.filters(), at), security, transform);
       HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
       HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
       // The route's own Gateway API fields are the most specific of all.
@@ -113,7 +115,7 @@ final class RouteRules {
               ? null
               : millis(rule.timeouts().backendRequest());
       RetryIr retry = rule.retry() != null ? retry(rule, perTry) : retry(chain, perTry);
-      RoutePolicyIr policy = policy(route, chain, security, at);
+      RoutePolicyIr policy = policy(route, chain, security, at, transform);
       List<HttpRouteMatch> matches =
           rule.matches().isEmpty()
               ? List.of(new HttpRouteMatch(null, null, null, null))
@@ -163,9 +165,11 @@ final class RouteRules {
       Long timeout = policyTimeout(chain, PolicyTimeouts::request);
       RetryIr retry = retry(chain, null);
       Security security = security(gateway, listener, route, rule.name());
-      RoutePolicyIr policy = policy(route, chain, security, at);
+      TransformPolicies.Outcome transform =
+          transform(gateway, listener, route, rule.name(), r, security);
+      RoutePolicyIr policy = policy(route, chain, security, at, transform);
       RouteActionIr action =
-          secured(action(route, rule.backendRefs(), rule.filters(), at), security);
+          secured(action(route, rule.backendRefs(), rule.filters(), at), security, transform);
       HeaderOpsIr request = headerOps(rule.filters(), RouteFilterType.REQUEST_HEADER_MODIFIER);
       HeaderOpsIr response = headerOps(rule.filters(), RouteFilterType.RESPONSE_HEADER_MODIFIER);
       List<GrpcRouteMatch> matches =
@@ -557,15 +561,58 @@ final class RouteRules {
    * for a backend that does not resolve. Left open, a typo in a key set's URL or a client block
    * would make a protected API public.
    */
-  private static RouteActionIr secured(RouteActionIr action, Security security) {
-    return security.broken() ? new RouteActionIr.DirectResponse(500, "") : action;
+  private static RouteActionIr secured(
+      RouteActionIr action, Security security, TransformPolicies.Outcome transform) {
+    return security.broken() || transform.broken()
+        ? new RouteActionIr.DirectResponse(500, "")
+        : action;
+  }
+
+  /** What TransformPolicies do to a rule's routes; the callers decide what values may name. */
+  private TransformPolicies.Outcome transform(
+      Resource gateway,
+      String listener,
+      Resource route,
+      String ruleName,
+      int rule,
+      Security security) {
+    if (security.broken()) {
+      // The route answers 500 for its security: nothing to transform, no call to the body service.
+      return TransformPolicies.Outcome.NONE;
+    }
+    TransformPolicies.Callers callers =
+        security.jwt() instanceof JwtPolicies.Jwt.Required
+            ? TransformPolicies.Callers.JWT
+            : security.apiKeys() instanceof CredentialPolicies.ApiKeys.Checked
+                    || security.basic() instanceof CredentialPolicies.Basic.Checked
+                    || security.oidc() instanceof OidcPolicies.Oidc.Required
+                    || security.ext() instanceof ExtAuthPolicies.Ext.Checked
+                ? TransformPolicies.Callers.OTHER_CREDENTIALS
+                : TransformPolicies.Callers.ANYONE;
+    return TransformPolicies.of(
+        context,
+        context.policies().transforms(gateway, listener, route, ruleName),
+        callers,
+        kind,
+        route.kind().wireName()
+            + " "
+            + route.key().namespace()
+            + "/"
+            + route.key().name()
+            + " rule "
+            + rule);
   }
 
   /**
    * Idle timeout, the route's own bucket and faults, and what SecurityPolicies ask; null when no
    * policy sets any.
    */
-  private RoutePolicyIr policy(Resource route, Policies.Chain chain, Security security, String at) {
+  private RoutePolicyIr policy(
+      Resource route,
+      Policies.Chain chain,
+      Security security,
+      String at,
+      TransformPolicies.Outcome transform) {
     Long idle = policyTimeout(chain, PolicyTimeouts::idle);
     LocalRateLimitIr rateLimit = chain.routeRateLimit();
     if (rateLimit != null && kind == ProxyKind.PROXYLESS) {
@@ -646,10 +693,11 @@ final class RouteRules {
         && rateLimit == null
         && fault == null
         && routeSecurity == null
-        && global == null) {
+        && global == null
+        && transform.transform() == null) {
       return null;
     }
-    return new RoutePolicyIr(idle, rateLimit, fault, routeSecurity, global);
+    return new RoutePolicyIr(idle, rateLimit, fault, routeSecurity, global, transform.transform());
   }
 
   private static Long millisOrNull(String duration) {

@@ -134,6 +134,7 @@ class SecurityPolicyExtAuthTest {
             "envoy.filters.http.rbac",
             FILTER,
             "envoy.filters.http.local_ratelimit",
+            "envoy.filters.http.header_mutation",
             "envoy.filters.http.fault",
             "envoy.filters.http.router");
     HttpFilter extAuthz =

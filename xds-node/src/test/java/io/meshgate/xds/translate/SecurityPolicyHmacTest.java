@@ -117,6 +117,7 @@ class SecurityPolicyHmacTest {
             FILTER,
             "envoy.filters.http.ext_authz/default/gateway-policy",
             "envoy.filters.http.local_ratelimit",
+            "envoy.filters.http.header_mutation",
             "envoy.filters.http.fault",
             "envoy.filters.http.router");
     assertThat(

@@ -99,6 +99,7 @@ class SecurityPolicyJwtTest {
             "envoy.filters.http.jwt_authn",
             "envoy.filters.http.rbac",
             "envoy.filters.http.local_ratelimit",
+            "envoy.filters.http.header_mutation",
             "envoy.filters.http.fault",
             "envoy.filters.http.router");
   }

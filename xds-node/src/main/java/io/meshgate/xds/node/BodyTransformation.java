@@ -1,0 +1,168 @@
+package io.meshgate.xds.node;
+
+import static java.util.Objects.requireNonNull;
+
+import io.meshgate.config.model.Template;
+import io.meshgate.edge.transform.Operation;
+import io.meshgate.edge.transform.TransformConfig;
+import io.meshgate.edge.transform.TransformServer;
+import io.meshgate.edge.transform.TransformService;
+import io.meshgate.edge.transform.Transformation;
+import io.meshgate.xds.ir.BodyTransformIr;
+import io.meshgate.xds.ir.BodyTransformIr.BodyOperationIr;
+import io.meshgate.xds.ir.ProxyGroupIr;
+import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.ir.RouteIr;
+import io.meshgate.xds.ir.RouteTableIr;
+import io.meshgate.xds.ir.VirtualHostIr;
+import io.meshgate.xds.pipeline.Pipeline;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * meshgate's body transformation service ({@code edge.transform}) inside {@code meshgate node}:
+ * started when {@code MESHGATE_EXTPROC=on} or {@code MESHGATE_EXTPROC_ADDR} is set, fed after each
+ * build with the transformations of the resolved IR ({@link #config}, the one place that derives
+ * them, from the same IR Envoy's ext_proc config is translated from), stopped with the node.
+ *
+ * <p>Threading: the pipeline's thread swaps the config (an atomic reference); gRPC threads read it
+ * when a stream opens.
+ */
+public final class BodyTransformation implements AutoCloseable {
+  public static final String ENABLED_ENV = "MESHGATE_EXTPROC";
+
+  private static final Logger log = LoggerFactory.getLogger(BodyTransformation.class);
+
+  private final TransformServer server;
+  private final AtomicReference<TransformConfig> config;
+
+  private BodyTransformation(TransformServer server, AtomicReference<TransformConfig> config) {
+    this.server = server;
+    this.config = config;
+  }
+
+  /**
+   * Where to serve, from the environment: {@code MESHGATE_EXTPROC_ADDR} (which turns the service
+   * on), else {@code MESHGATE_EXTPROC=on} at the default {@value TransformServer#DEFAULT_ADDRESS};
+   * empty: off.
+   */
+  public static Optional<InetSocketAddress> addressFromEnvironment(Map<String, String> env) {
+    String address = env.get(TransformServer.ADDRESS_ENV);
+    if (address != null && !address.isBlank()) {
+      return Optional.of(TransformServer.parseAddress(address.trim()));
+    }
+    String enabled = env.getOrDefault(ENABLED_ENV, "off").trim().toLowerCase(Locale.ROOT);
+    switch (enabled) {
+      case "on", "true", "1":
+        return Optional.of(TransformServer.parseAddress(TransformServer.DEFAULT_ADDRESS));
+      case "off", "false", "0", "":
+        return Optional.empty();
+      default:
+        throw new IllegalArgumentException(
+            ENABLED_ENV + ": '" + enabled + "' (expected: on or off)");
+    }
+  }
+
+  /** Serves on {@code address} and follows {@code pipeline}'s builds. */
+  public static BodyTransformation start(InetSocketAddress address, Pipeline pipeline) {
+    requireNonNull(pipeline, "pipeline");
+    AtomicReference<TransformConfig> config = new AtomicReference<>(TransformConfig.EMPTY);
+    TransformServer server = TransformServer.start(address, new TransformService(config::get));
+    pipeline.onBuilt(
+        (snapshot, resolved, discovered) -> {
+          TransformConfig next = config(resolved);
+          if (!next.equals(config.getAndSet(next))) {
+            log.info("body transformations: {}", next);
+          }
+        });
+    log.info("body transformation service on {}:{}", address.getHostString(), server.port());
+    return new BodyTransformation(server, config);
+  }
+
+  /** The transformations the routes of every group name: pure, from the IR alone. */
+  public static TransformConfig config(ResolvedIr resolved) {
+    List<Transformation> transformations = new ArrayList<>();
+    for (ProxyGroupIr group : resolved.groups()) {
+      for (RouteTableIr table : group.routeTables()) {
+        for (VirtualHostIr host : table.virtualHosts()) {
+          for (RouteIr route : host.routes()) {
+            if (route.policy() != null
+                && route.policy().transform() != null
+                && route.policy().transform().body() != null) {
+              transformations.add(transformation(route.policy().transform().body()));
+            }
+          }
+        }
+      }
+    }
+    return TransformConfig.of(transformations);
+  }
+
+  static Transformation transformation(BodyTransformIr body) {
+    return new Transformation(
+        body.name(), operations(body.request()), operations(body.response()), body.maxBytes());
+  }
+
+  private static List<Operation> operations(List<BodyOperationIr> ops) {
+    List<Operation> operations = new ArrayList<>();
+    for (BodyOperationIr op : ops) {
+      operations.add(
+          switch (op.op()) {
+            case MOVE ->
+                new Operation.Move(Operation.pointer(op.from()), Operation.pointer(op.path()));
+            case REMOVE -> new Operation.Remove(Operation.pointer(op.path()));
+            case SET -> new Operation.Set(Operation.pointer(op.path()), template(op.value()));
+          });
+    }
+    return operations;
+  }
+
+  /** The policy's template in the service's terms; {@code ${client.ip}} is refused upstream. */
+  private static io.meshgate.edge.transform.Template template(String value) {
+    List<io.meshgate.edge.transform.Template.Part> parts = new ArrayList<>();
+    for (Template.Part part : Template.parse(value).parts()) {
+      if (part instanceof Template.Literal literal) {
+        parts.add(new io.meshgate.edge.transform.Template.Literal(literal.text()));
+      } else if (part instanceof Template.RequestHeader header) {
+        parts.add(new io.meshgate.edge.transform.Template.Header(header.name()));
+      } else if (part instanceof Template.RequestPath) {
+        parts.add(new io.meshgate.edge.transform.Template.Path());
+      } else if (part instanceof Template.RequestMethod) {
+        parts.add(new io.meshgate.edge.transform.Template.Method());
+      } else if (part instanceof Template.Claim claim) {
+        parts.add(new io.meshgate.edge.transform.Template.Claim(claim.name()));
+      } else {
+        throw new IllegalArgumentException(
+            "${client.ip} in body value '" + value + "' (validation refuses it)");
+      }
+    }
+    return new io.meshgate.edge.transform.Template(parts);
+  }
+
+  /** The transformations served now. */
+  TransformConfig current() {
+    return config.get();
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return server.port();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+
+  /** Whether the service has stopped (its port closed). */
+  boolean stopped() {
+    return server.terminated();
+  }
+}
