@@ -3,12 +3,9 @@ package io.meshgate.edge.ratelimit;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.StringCodec;
 import io.meshgate.edge.ratelimit.Decisions.Increment;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,10 +16,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Fixed-window counters in one Redis (a primary; Redis Cluster is not supported yet, since one
@@ -55,26 +49,17 @@ public final class RedisCounters implements AutoCloseable {
       return counts
       """;
 
-  private final RedisSettings settings;
-  private final RedisClient client;
-  private final RedisURI uri;
+  private final RedisConnection connection;
   private final String scriptSha;
-  private final AtomicReference<CompletableFuture<StatefulRedisConnection<String, String>>>
-      connection = new AtomicReference<>();
 
-  private RedisCounters(RedisSettings settings) {
-    this.settings = requireNonNull(settings, "settings");
-    this.uri = RedisClients.uri(settings);
-    this.client = RedisClient.create();
-    client.setOptions(RedisClients.options(settings));
+  private RedisCounters(RedisConnection connection) {
+    this.connection = connection;
     this.scriptSha = sha1Hex(SCRIPT);
   }
 
   /** Counters in the Redis the settings name; connects in the background, never blocks. */
   public static RedisCounters connect(RedisSettings settings) {
-    RedisCounters counters = new RedisCounters(settings);
-    counters.connection();
-    return counters;
+    return new RedisCounters(RedisConnection.open(requireNonNull(settings, "settings")));
   }
 
   /**
@@ -85,19 +70,11 @@ public final class RedisCounters implements AutoCloseable {
    * answered by their failure modes.
    */
   public boolean awaitConnected(Duration timeout) {
-    try {
-      connection().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      return true;
-    } catch (ExecutionException | TimeoutException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return connection.awaitConnected(timeout);
   }
 
   public RedisSettings settings() {
-    return settings;
+    return connection.settings();
   }
 
   /**
@@ -113,10 +90,11 @@ public final class RedisCounters implements AutoCloseable {
       args[2 * i] = Long.toString(increment.addend());
       args[2 * i + 1] = Long.toString(increment.ttlSeconds());
     }
-    return connection()
+    return connection
+        .get()
         .thenCompose(redis -> run(redis, keys, args))
         .thenApply(RedisCounters::counts)
-        .orTimeout(settings.commandTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        .orTimeout(connection.settings().commandTimeout().toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private CompletionStage<List<Object>> run(
@@ -146,41 +124,12 @@ public final class RedisCounters implements AutoCloseable {
    * Never waits; starts an attempt when the last one failed.
    */
   public boolean connected() {
-    CompletableFuture<StatefulRedisConnection<String, String>> current = connection();
-    return current.isDone() && !current.isCompletedExceptionally() && current.join().isOpen();
-  }
-
-  /** The connection, or a new attempt when there is none and the last attempt failed. */
-  private CompletableFuture<StatefulRedisConnection<String, String>> connection() {
-    while (true) {
-      CompletableFuture<StatefulRedisConnection<String, String>> current = connection.get();
-      if (current != null && !current.isCompletedExceptionally()) {
-        return current;
-      }
-      CompletableFuture<StatefulRedisConnection<String, String>> next = new CompletableFuture<>();
-      if (connection.compareAndSet(current, next)) {
-        client
-            .connectAsync(StringCodec.UTF8, uri)
-            .whenComplete(
-                (redis, error) -> {
-                  if (error != null) {
-                    next.completeExceptionally(error);
-                  } else {
-                    next.complete(redis);
-                  }
-                });
-        return next;
-      }
-    }
+    return connection.connected();
   }
 
   @Override
   public void close() {
-    CompletableFuture<StatefulRedisConnection<String, String>> current = connection.get();
-    if (current != null) {
-      current.thenAccept(StatefulRedisConnection::close);
-    }
-    client.shutdown(0, 2, TimeUnit.SECONDS);
+    connection.close();
   }
 
   private static Throwable unwrap(Throwable error) {

@@ -1,14 +1,8 @@
 package io.meshgate.edge.signature;
 
-import static java.util.Objects.requireNonNull;
-
 import io.grpc.BindableService;
-import io.grpc.Server;
-import io.grpc.netty.NettyServerBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.meshgate.edge.EdgeServer;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The HMAC signature service on its own gRPC server, as Envoy's {@code meshgate/authz} cluster
@@ -19,63 +13,33 @@ public final class AuthzServer implements AutoCloseable {
   public static final String ADDRESS_ENV = "MESHGATE_AUTHZ_ADDR";
   public static final String DEFAULT_ADDRESS = "127.0.0.1:18082";
 
-  private final Server server;
+  private final EdgeServer server;
 
-  private AuthzServer(Server server) {
+  private AuthzServer(EdgeServer server) {
     this.server = server;
   }
 
-  /** Serves {@code service} on {@code address} (port 0 picks a free one). */
+  /**
+   * Serves {@code service} and its health on {@code address} (port 0 picks a free one). It is
+   * SERVING while it runs: a signature is checked in memory, and a policy's nonces meet its failure
+   * mode when Redis is down.
+   */
   public static AuthzServer start(InetSocketAddress address, BindableService service) {
-    requireNonNull(address, "address");
-    Server server = NettyServerBuilder.forAddress(address).addService(service).build();
-    try {
-      server.start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot serve the HMAC signature service on " + address, e);
-    }
-    return new AuthzServer(server);
+    return new AuthzServer(
+        EdgeServer.start("the HMAC signature service", address, service.bindService(), () -> true));
   }
 
   /** {@code host:port}, as {@code MESHGATE_AUTHZ_ADDR} takes it. */
   public static InetSocketAddress parseAddress(String hostPort) {
-    requireNonNull(hostPort, "hostPort");
-    int colon = hostPort.lastIndexOf(':');
-    if (colon <= 0 || colon == hostPort.length() - 1) {
-      throw new IllegalArgumentException(
-          ADDRESS_ENV + ": '" + hostPort + "' (expected: host:port, like " + DEFAULT_ADDRESS + ")");
-    }
-    String host = hostPort.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
-    try {
-      port = Integer.parseInt(hostPort.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          ADDRESS_ENV + ": port '" + hostPort.substring(colon + 1) + "' (expected: 0..65535)");
-    }
-    if (port < 0 || port > 65_535) {
-      throw new IllegalArgumentException(ADDRESS_ENV + ": port " + port + " (expected: 0..65535)");
-    }
-    return new InetSocketAddress(host, port);
+    return EdgeServer.parseAddress(ADDRESS_ENV, DEFAULT_ADDRESS, hostPort);
   }
 
   public int port() {
-    return server.getPort();
+    return server.port();
   }
 
   @Override
   public void close() {
-    server.shutdown();
-    try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-        server.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      server.shutdownNow();
-    }
+    server.close();
   }
 }

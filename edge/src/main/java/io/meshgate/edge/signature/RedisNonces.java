@@ -3,22 +3,15 @@ package io.meshgate.edge.signature;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.StringCodec;
-import io.meshgate.edge.ratelimit.RedisClients;
+import io.meshgate.edge.ratelimit.RedisConnection;
 import io.meshgate.edge.ratelimit.RedisSettings;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Nonces accepted once across every replica sharing one Redis: {@code SET key 1 NX PX window}, one
@@ -34,42 +27,25 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class RedisNonces implements NonceStore, AutoCloseable {
   static final String KEY_PREFIX = "meshgate:hmac:nonce:";
 
-  private final RedisSettings settings;
-  private final RedisClient client;
-  private final RedisURI uri;
-  private final AtomicReference<CompletableFuture<StatefulRedisConnection<String, String>>>
-      connection = new AtomicReference<>();
+  private final RedisConnection connection;
 
-  private RedisNonces(RedisSettings settings) {
-    this.settings = requireNonNull(settings, "settings");
-    this.uri = RedisClients.uri(settings);
-    this.client = RedisClient.create();
-    client.setOptions(RedisClients.options(settings));
+  private RedisNonces(RedisConnection connection) {
+    this.connection = connection;
   }
 
   /** Nonces in the Redis the settings name; connects in the background, never blocks. */
   public static RedisNonces connect(RedisSettings settings) {
-    RedisNonces nonces = new RedisNonces(settings);
-    nonces.connection();
-    return nonces;
+    return new RedisNonces(RedisConnection.open(requireNonNull(settings, "settings")));
   }
 
   /** Waits up to {@code timeout} for a connection; true when connected (a readiness check). */
   public boolean awaitConnected(Duration timeout) {
-    try {
-      connection().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      return true;
-    } catch (ExecutionException | TimeoutException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return connection.awaitConnected(timeout);
   }
 
   @Override
   public String describe() {
-    return "Redis at " + settings.host() + ":" + settings.port();
+    return "Redis at " + connection.settings().host() + ":" + connection.settings().port();
   }
 
   @Override
@@ -77,10 +53,11 @@ public final class RedisNonces implements NonceStore, AutoCloseable {
       String policy, String keyid, String nonce, Duration window) {
     String key = key(policy, keyid, nonce);
     SetArgs args = SetArgs.Builder.nx().px(Math.max(1, window.toMillis()));
-    return connection()
+    return connection
+        .get()
         .thenCompose(redis -> redis.async().set(key, "1", args))
         .thenApply(reply -> "OK".equals(reply) ? NonceUse.FIRST : NonceUse.REPLAYED)
-        .orTimeout(settings.commandTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        .orTimeout(connection.settings().commandTimeout().toNanos(), TimeUnit.NANOSECONDS);
   }
 
   static String key(String policy, String keyid, String nonce) {
@@ -99,35 +76,8 @@ public final class RedisNonces implements NonceStore, AutoCloseable {
     }
   }
 
-  private CompletableFuture<StatefulRedisConnection<String, String>> connection() {
-    while (true) {
-      CompletableFuture<StatefulRedisConnection<String, String>> current = connection.get();
-      if (current != null && !current.isCompletedExceptionally()) {
-        return current;
-      }
-      CompletableFuture<StatefulRedisConnection<String, String>> next = new CompletableFuture<>();
-      if (connection.compareAndSet(current, next)) {
-        client
-            .connectAsync(StringCodec.UTF8, uri)
-            .whenComplete(
-                (redis, error) -> {
-                  if (error != null) {
-                    next.completeExceptionally(error);
-                  } else {
-                    next.complete(redis);
-                  }
-                });
-        return next;
-      }
-    }
-  }
-
   @Override
   public void close() {
-    CompletableFuture<StatefulRedisConnection<String, String>> current = connection.get();
-    if (current != null) {
-      current.thenAccept(StatefulRedisConnection::close);
-    }
-    client.shutdown(0, 2, TimeUnit.SECONDS);
+    connection.close();
   }
 }

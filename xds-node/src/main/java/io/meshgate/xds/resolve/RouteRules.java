@@ -587,6 +587,7 @@ final class RouteRules {
                     || security.basic() instanceof CredentialPolicies.Basic.Checked
                     || security.oidc() instanceof OidcPolicies.Oidc.Required
                     || security.ext() instanceof ExtAuthPolicies.Ext.Checked
+                    || security.hmac() instanceof SignaturePolicies.Hmac.Checked
                 ? TransformPolicies.Callers.OTHER_CREDENTIALS
                 : TransformPolicies.Callers.ANYONE;
     return TransformPolicies.of(

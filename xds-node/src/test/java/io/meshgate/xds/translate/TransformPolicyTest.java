@@ -11,6 +11,9 @@ import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.RouteIr;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -209,6 +212,56 @@ class TransformPolicyTest {
               assertThat(p.source().name()).isEqualTo("edge");
               assertThat(p.path()).isEqualTo("/spec/cache");
               assertThat(p.message()).contains("transforms bodies");
+            });
+  }
+
+  @Test
+  void aRouteThatDemandsSignaturesIsNeverCached() throws Exception {
+    // given a Gateway-wide cache, and signatures on shop: a signed response is one caller's
+    String hmacCase =
+        Files.readString(
+            Path.of("src/test/resources/golden/envoy/gateway-hmac-signatures/input.yaml"));
+    String sealedKeys =
+        Arrays.stream(hmacCase.split("\n---\n"))
+            .filter(doc -> doc.contains("name: partner-hmac-keys}\ntype: Opaque"))
+            .findFirst()
+            .orElseThrow();
+    String yaml =
+        GATEWAY_AND_ROUTES
+            + """
+            ---
+            apiVersion: meshgate.io/v1alpha1
+            kind: TransformPolicy
+            metadata: {name: edge}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge}]
+              cache: {}
+            ---
+            apiVersion: meshgate.io/v1alpha1
+            kind: SecurityPolicy
+            metadata: {name: shop}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: shop}]
+              hmac: {keys: {name: partner-hmac-keys}}
+            ---
+            """
+            + sealedKeys;
+
+    // when
+    Cases.Translated translated = Cases.translate(yaml);
+    GroupResources group = EdgeGateway.of(translated);
+
+    // then the signed route checks signatures and is not cached; the unsigned one is cached
+    assertThat(route(group, "/shop").getTypedPerFilterConfigMap())
+        .doesNotContainKey("meshgate.cache/default/edge")
+        .containsKey("envoy.filters.http.ext_authz/meshgate-hmac");
+    assertThat(route(group, "/plain").getTypedPerFilterConfigMap())
+        .containsOnlyKeys("meshgate.cache/default/edge");
+    assertThat(translated.ir().problems())
+        .anySatisfy(
+            p -> {
+              assertThat(p.path()).isEqualTo("/spec/cache");
+              assertThat(p.message()).contains("behind authentication");
             });
   }
 
