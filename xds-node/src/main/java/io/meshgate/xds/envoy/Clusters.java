@@ -45,6 +45,7 @@ final class Clusters {
   static final String SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
   private static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 5_000;
+  private static final long EDGE_CONNECT_TIMEOUT_MILLIS = 1_000;
 
   private Clusters() {}
 
@@ -65,14 +66,7 @@ final class Clusters {
                         : policy.connectTimeoutMillis()))
             .setLbPolicy(lbPolicy(policy.loadBalancing()));
     if (cluster.protocol() == UpstreamProtocol.HTTP2) {
-      builder.putTypedExtensionProtocolOptions(
-          HTTP_PROTOCOL_OPTIONS,
-          Any.pack(
-              HttpProtocolOptions.newBuilder()
-                  .setExplicitHttpConfig(
-                      HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                          .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
-                  .build()));
+      builder.putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, http2());
     }
     if (policy.healthCheck() != null) {
       builder.addHealthChecks(healthCheck(policy.healthCheck(), cluster.protocol()));
@@ -116,6 +110,49 @@ final class Clusters {
   }
 
   /**
+   * A STATIC cluster of one address, HTTP/2: how Envoy reaches a gRPC service meshgate runs beside
+   * it (the signature and body services). Short connect timeout: the service is near.
+   */
+  static Cluster edgeService(String name, String host, int port) {
+    return Cluster.newBuilder()
+        .setName(name)
+        .setType(Cluster.DiscoveryType.STATIC)
+        .setConnectTimeout(Durations.fromMillis(EDGE_CONNECT_TIMEOUT_MILLIS))
+        .setLoadAssignment(oneAddress(name, host, port))
+        .putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, http2())
+        .build();
+  }
+
+  /** Explicit HTTP/2 to the upstream (gRPC needs it). */
+  private static Any http2() {
+    return Any.pack(
+        HttpProtocolOptions.newBuilder()
+            .setExplicitHttpConfig(
+                HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                    .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+            .build());
+  }
+
+  /** A load assignment of one address, for clusters whose endpoints are in their own config. */
+  private static ClusterLoadAssignment oneAddress(String name, String host, int port) {
+    return ClusterLoadAssignment.newBuilder()
+        .setClusterName(name)
+        .addEndpoints(
+            LocalityLbEndpoints.newBuilder()
+                .addLbEndpoints(
+                    LbEndpoint.newBuilder()
+                        .setEndpoint(
+                            Endpoint.newBuilder()
+                                .setAddress(
+                                    Address.newBuilder()
+                                        .setSocketAddress(
+                                            SocketAddress.newBuilder()
+                                                .setAddress(host)
+                                                .setPortValue(port))))))
+        .build();
+  }
+
+  /**
    * A cluster Envoy resolves itself: LOGICAL_DNS, as Envoy recommends for large web services
    * reached by name (an issuer's key set behind a CDN has many addresses; Envoy connects to the
    * first the resolver gives and never holds a pool per address). IPv4 first: a host that publishes
@@ -133,21 +170,7 @@ final class Clusters {
             .setType(Cluster.DiscoveryType.LOGICAL_DNS)
             .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
             .setConnectTimeout(Durations.fromMillis(DEFAULT_CONNECT_TIMEOUT_MILLIS))
-            .setLoadAssignment(
-                ClusterLoadAssignment.newBuilder()
-                    .setClusterName(cluster.name())
-                    .addEndpoints(
-                        LocalityLbEndpoints.newBuilder()
-                            .addLbEndpoints(
-                                LbEndpoint.newBuilder()
-                                    .setEndpoint(
-                                        Endpoint.newBuilder()
-                                            .setAddress(
-                                                Address.newBuilder()
-                                                    .setSocketAddress(
-                                                        SocketAddress.newBuilder()
-                                                            .setAddress(cluster.host())
-                                                            .setPortValue(cluster.port())))))));
+            .setLoadAssignment(oneAddress(cluster.name(), cluster.host(), cluster.port()));
     if (cluster.tls() != null) {
       builder.setTransportSocket(
           TransportSocket.newBuilder()

@@ -1,22 +1,13 @@
 package io.meshgate.xds.envoy;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
-import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.BufferSettings;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.CheckSettings;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.meshgate.xds.ir.HmacIr;
@@ -45,7 +36,6 @@ final class HmacSignatures {
   static final long TIMEOUT_MILLIS = 1_000;
 
   /** A connection on loopback is made at once or not at all. */
-  static final long CONNECT_TIMEOUT_MILLIS = 1_000;
 
   private HmacSignatures() {}
 
@@ -83,33 +73,6 @@ final class HmacSignatures {
 
   /** The STATIC cluster to the service, HTTP/2 (gRPC). */
   static Cluster cluster(HmacServiceIr service) {
-    return Cluster.newBuilder()
-        .setName(service.cluster())
-        .setType(Cluster.DiscoveryType.STATIC)
-        .setConnectTimeout(Durations.fromMillis(CONNECT_TIMEOUT_MILLIS))
-        .setLoadAssignment(
-            ClusterLoadAssignment.newBuilder()
-                .setClusterName(service.cluster())
-                .addEndpoints(
-                    LocalityLbEndpoints.newBuilder()
-                        .addLbEndpoints(
-                            LbEndpoint.newBuilder()
-                                .setEndpoint(
-                                    Endpoint.newBuilder()
-                                        .setAddress(
-                                            Address.newBuilder()
-                                                .setSocketAddress(
-                                                    SocketAddress.newBuilder()
-                                                        .setAddress(service.address())
-                                                        .setPortValue(service.port())))))))
-        .putTypedExtensionProtocolOptions(
-            Clusters.HTTP_PROTOCOL_OPTIONS,
-            Any.pack(
-                HttpProtocolOptions.newBuilder()
-                    .setExplicitHttpConfig(
-                        HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                            .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
-                    .build()))
-        .build();
+    return Clusters.edgeService(service.cluster(), service.address(), service.port());
   }
 }

@@ -4,16 +4,9 @@ import com.google.protobuf.Any;
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation;
-import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.http.cache.v3.CacheConfig;
@@ -25,7 +18,6 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.Mutations;
 import io.envoyproxy.envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.meshgate.config.model.Template;
 import io.meshgate.xds.ir.BodyTransformIr;
@@ -221,33 +213,6 @@ final class Transforms {
 
   /** The body service's cluster: one address, HTTP/2 (gRPC). */
   static Cluster extProcCluster(ExtProcIr service) {
-    return Cluster.newBuilder()
-        .setName(service.cluster())
-        .setType(Cluster.DiscoveryType.STATIC)
-        .setConnectTimeout(Durations.fromMillis(1_000))
-        .putTypedExtensionProtocolOptions(
-            Clusters.HTTP_PROTOCOL_OPTIONS,
-            Any.pack(
-                HttpProtocolOptions.newBuilder()
-                    .setExplicitHttpConfig(
-                        HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                            .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
-                    .build()))
-        .setLoadAssignment(
-            ClusterLoadAssignment.newBuilder()
-                .setClusterName(service.cluster())
-                .addEndpoints(
-                    LocalityLbEndpoints.newBuilder()
-                        .addLbEndpoints(
-                            LbEndpoint.newBuilder()
-                                .setEndpoint(
-                                    Endpoint.newBuilder()
-                                        .setAddress(
-                                            Address.newBuilder()
-                                                .setSocketAddress(
-                                                    SocketAddress.newBuilder()
-                                                        .setAddress(service.host())
-                                                        .setPortValue(service.port())))))))
-        .build();
+    return Clusters.edgeService(service.cluster(), service.host(), service.port());
   }
 }
