@@ -132,7 +132,7 @@ public final class JsonTransformer {
       return remove(root, remove.path()) ? null : "Remove " + remove.path() + ": absent";
     }
     if (operation instanceof Operation.Set set) {
-      return put(root, set.path(), TextNode.valueOf(set.value().fill(request)))
+      return put(root, set.path(), TextNode.valueOf(TemplateFill.fill(set.value(), request)))
           ? null
           : "Set " + set.path() + ": no object or array to hold it";
     }

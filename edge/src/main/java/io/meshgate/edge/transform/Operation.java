@@ -3,6 +3,7 @@ package io.meshgate.edge.transform;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonPointer;
+import io.meshgate.config.model.Template;
 
 /** One change to a JSON document, by JSON Pointer (RFC 6901). */
 public sealed interface Operation {

@@ -2,6 +2,7 @@ package io.meshgate.edge.transform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshgate.config.model.Template;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -31,11 +32,11 @@ class JsonTransformerTest {
                 new Template(
                     List.of(
                         new Template.Literal("gw "),
-                        new Template.Header("x-channel"),
+                        new Template.RequestHeader("x-channel"),
                         new Template.Literal(" "),
-                        new Template.Method(),
+                        new Template.RequestMethod(),
                         new Template.Literal(" "),
-                        new Template.Path()))));
+                        new Template.RequestPath()))));
 
     // when
     JsonTransformer.Result result =
@@ -104,9 +105,11 @@ class JsonTransformerTest {
     Template template =
         new Template(
             List.of(
-                new Template.Header("x-none"), new Template.Literal("|"), new Template.Claim("x")));
+                new Template.RequestHeader("x-none"),
+                new Template.Literal("|"),
+                new Template.Claim("x")));
 
-    assertThat(template.fill(RequestData.NONE)).isEqualTo("|");
+    assertThat(TemplateFill.fill(template, RequestData.NONE)).isEqualTo("|");
   }
 
   @Test

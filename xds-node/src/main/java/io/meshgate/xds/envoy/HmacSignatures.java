@@ -36,7 +36,6 @@ final class HmacSignatures {
   static final long TIMEOUT_MILLIS = 1_000;
 
   /** A connection on loopback is made at once or not at all. */
-
   private HmacSignatures() {}
 
   static ExtAuthz filter(HmacServiceIr service) {

@@ -118,32 +118,10 @@ public final class BodyTransformation implements AutoCloseable {
             case MOVE ->
                 new Operation.Move(Operation.pointer(op.from()), Operation.pointer(op.path()));
             case REMOVE -> new Operation.Remove(Operation.pointer(op.path()));
-            case SET -> new Operation.Set(Operation.pointer(op.path()), template(op.value()));
+            case SET -> new Operation.Set(Operation.pointer(op.path()), Template.parse(op.value()));
           });
     }
     return operations;
-  }
-
-  /** The policy's template in the service's terms; {@code ${client.ip}} is refused upstream. */
-  private static io.meshgate.edge.transform.Template template(String value) {
-    List<io.meshgate.edge.transform.Template.Part> parts = new ArrayList<>();
-    for (Template.Part part : Template.parse(value).parts()) {
-      if (part instanceof Template.Literal literal) {
-        parts.add(new io.meshgate.edge.transform.Template.Literal(literal.text()));
-      } else if (part instanceof Template.RequestHeader header) {
-        parts.add(new io.meshgate.edge.transform.Template.Header(header.name()));
-      } else if (part instanceof Template.RequestPath) {
-        parts.add(new io.meshgate.edge.transform.Template.Path());
-      } else if (part instanceof Template.RequestMethod) {
-        parts.add(new io.meshgate.edge.transform.Template.Method());
-      } else if (part instanceof Template.Claim claim) {
-        parts.add(new io.meshgate.edge.transform.Template.Claim(claim.name()));
-      } else {
-        throw new IllegalArgumentException(
-            "${client.ip} in body value '" + value + "' (validation refuses it)");
-      }
-    }
-    return new io.meshgate.edge.transform.Template(parts);
   }
 
   /** The transformations served now. */
