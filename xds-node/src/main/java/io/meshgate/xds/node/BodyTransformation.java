@@ -2,23 +2,12 @@ package io.meshgate.xds.node;
 
 import static java.util.Objects.requireNonNull;
 
-import io.meshgate.config.model.Template;
-import io.meshgate.edge.transform.Operation;
 import io.meshgate.edge.transform.TransformConfig;
 import io.meshgate.edge.transform.TransformServer;
 import io.meshgate.edge.transform.TransformService;
-import io.meshgate.edge.transform.Transformation;
-import io.meshgate.xds.ir.BodyTransformIr;
-import io.meshgate.xds.ir.BodyTransformIr.BodyOperationIr;
-import io.meshgate.xds.ir.ProxyGroupIr;
-import io.meshgate.xds.ir.ResolvedIr;
-import io.meshgate.xds.ir.RouteIr;
-import io.meshgate.xds.ir.RouteTableIr;
-import io.meshgate.xds.ir.VirtualHostIr;
+import io.meshgate.xds.edge.TransformConfigs;
 import io.meshgate.xds.pipeline.Pipeline;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -29,8 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * meshgate's body transformation service ({@code edge.transform}) inside {@code meshgate node}:
  * started when {@code MESHGATE_EXTPROC=on} or {@code MESHGATE_EXTPROC_ADDR} is set, fed after each
- * build with the transformations of the resolved IR ({@link #config}, the one place that derives
- * them, from the same IR Envoy's ext_proc config is translated from), stopped with the node.
+ * build with the transformations of the resolved IR ({@link TransformConfigs}, the one place that
+ * derives them, from the same IR Envoy's ext_proc config is translated from), stopped with the
+ * node.
  *
  * <p>Threading: the pipeline's thread swaps the config (an atomic reference); gRPC threads read it
  * when a stream opens.
@@ -77,51 +67,13 @@ public final class BodyTransformation implements AutoCloseable {
     TransformServer server = TransformServer.start(address, new TransformService(config::get));
     pipeline.onBuilt(
         (snapshot, resolved, discovered) -> {
-          TransformConfig next = config(resolved);
+          TransformConfig next = TransformConfigs.of(resolved);
           if (!next.equals(config.getAndSet(next))) {
             log.info("body transformations: {}", next);
           }
         });
     log.info("body transformation service on {}:{}", address.getHostString(), server.port());
     return new BodyTransformation(server, config);
-  }
-
-  /** The transformations the routes of every group name: pure, from the IR alone. */
-  public static TransformConfig config(ResolvedIr resolved) {
-    List<Transformation> transformations = new ArrayList<>();
-    for (ProxyGroupIr group : resolved.groups()) {
-      for (RouteTableIr table : group.routeTables()) {
-        for (VirtualHostIr host : table.virtualHosts()) {
-          for (RouteIr route : host.routes()) {
-            if (route.policy() != null
-                && route.policy().transform() != null
-                && route.policy().transform().body() != null) {
-              transformations.add(transformation(route.policy().transform().body()));
-            }
-          }
-        }
-      }
-    }
-    return TransformConfig.of(transformations);
-  }
-
-  static Transformation transformation(BodyTransformIr body) {
-    return new Transformation(
-        body.name(), operations(body.request()), operations(body.response()), body.maxBytes());
-  }
-
-  private static List<Operation> operations(List<BodyOperationIr> ops) {
-    List<Operation> operations = new ArrayList<>();
-    for (BodyOperationIr op : ops) {
-      operations.add(
-          switch (op.op()) {
-            case MOVE ->
-                new Operation.Move(Operation.pointer(op.from()), Operation.pointer(op.path()));
-            case REMOVE -> new Operation.Remove(Operation.pointer(op.path()));
-            case SET -> new Operation.Set(Operation.pointer(op.path()), Template.parse(op.value()));
-          });
-    }
-    return operations;
   }
 
   /** The transformations served now. */

@@ -26,6 +26,7 @@ import io.meshgate.edge.transform.TransformConfig;
 import io.meshgate.edge.transform.TransformService;
 import io.meshgate.edge.transform.Transformation;
 import io.meshgate.testkit.GoldenFiles;
+import io.meshgate.xds.edge.TransformConfigs;
 import io.meshgate.xds.envoy.EnvoyResource;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.keys.CertificateDirs;
@@ -54,7 +55,7 @@ class BodyTransformationTest {
     Cases.Translated translated = Cases.translateCase(BODY_CASE);
 
     // when
-    TransformConfig config = BodyTransformation.config(translated.ir());
+    TransformConfig config = TransformConfigs.of(translated.ir());
 
     // then every name Envoy sends as initial metadata is one the service serves, and no other
     Set<String> named = new TreeSet<>();
