@@ -2,7 +2,6 @@ package io.meshgate.xds.cli;
 
 import io.meshgate.discovery.consul.ConsulSettings;
 import io.meshgate.discovery.nomad.NomadSettings;
-import io.meshgate.edge.ratelimit.RedisSettings;
 import io.meshgate.meshbridge.meshca.MeshCaSettings;
 import io.meshgate.xds.identity.IstioAccess;
 import io.meshgate.xds.identity.IstioPluggedCa;
@@ -11,9 +10,9 @@ import io.meshgate.xds.node.BodyTransformation;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.RateLimitSettings;
 import io.meshgate.xds.node.ServingLimits;
+import io.meshgate.xds.node.SignatureSettings;
 import io.meshgate.xds.node.XdsNode;
 import io.meshgate.xds.node.XdsSecurity;
-import io.meshgate.xds.resolve.EdgeServices;
 import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.resolve.WafModule;
 import java.net.InetAddress;
@@ -279,20 +278,9 @@ final class NodeCommand implements Callable<Integer> {
     return certDirsPerNamespace ? CertificateDirs.perNamespace(dirs) : CertificateDirs.shared(dirs);
   }
 
-  /**
-   * The rate limit service: served when a Redis is named ({@code MESHGATE_REDIS}) and {@code
-   * --rls-addr} is not {@code off}; Envoy is told {@code --rls-endpoints}, or this node's address.
-   */
   private RateLimitSettings rateLimitSettings(Map<String, String> environment) {
     try {
-      List<EdgeServices.Address> endpoints =
-          rlsEndpoints == null ? List.of() : RateLimitSettings.endpoints(rlsEndpoints);
-      boolean redis = environment.containsKey(RedisSettings.URI_ENV);
-      if (!redis || "off".equals(rlsAddress)) {
-        return RateLimitSettings.elsewhere(endpoints);
-      }
-      return RateLimitSettings.serving(
-          NodeSettings.address(rlsAddress), RedisSettings.fromEnvironment(environment), endpoints);
+      return RateLimitSettings.of(environment, rlsAddress, rlsEndpoints);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--rls-addr, --rls-endpoints, MESHGATE_REDIS: " + e.getMessage());
@@ -386,6 +374,7 @@ final class NodeCommand implements Callable<Integer> {
         .ifPresent(builder::dnsServers);
     try {
       BodyTransformation.addressFromEnvironment(System.getenv()).ifPresent(builder::bodyTransform);
+      builder.signatures(SignatureSettings.fromEnvironment(System.getenv()));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

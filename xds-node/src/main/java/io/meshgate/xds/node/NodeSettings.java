@@ -21,6 +21,7 @@ import io.meshgate.xds.security.TokenIssuer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -77,6 +78,8 @@ import java.util.Optional;
  *     MESHGATE_WAF_MODULE_SHA256}; default: none, and a SecurityPolicy's waf fails closed)
  * @param bodyTransformAddress where the body transformation service listens ({@link
  *     BodyTransformation}); empty: not started
+ * @param signatures the HMAC signature service ({@code MESHGATE_AUTHZ_ADDR}) and the Redis of its
+ *     nonces
  */
 public record NodeSettings(
     String kafka,
@@ -106,8 +109,10 @@ public record NodeSettings(
     Optional<IstioPluggedCa> istioPluggedCa,
     RateLimitSettings rateLimit,
     Optional<WafModule> wafModule,
-    Optional<InetSocketAddress> bodyTransformAddress) {
+    Optional<InetSocketAddress> bodyTransformAddress,
+    SignatureSettings signatures) {
   public NodeSettings {
+    requireNonNull(signatures, "signatures");
     requireNonNull(rateLimit, "rateLimit");
     requireNonNull(wafModule, "wafModule");
     requireNonNull(bodyTransformAddress, "bodyTransformAddress");
@@ -185,6 +190,7 @@ public record NodeSettings(
     private RateLimitSettings rateLimit = RateLimitSettings.OFF;
     private WafModule wafModule;
     private InetSocketAddress bodyTransformAddress;
+    private SignatureSettings signatures = SignatureSettings.fromEnvironment(Map.of());
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -329,6 +335,15 @@ public record NodeSettings(
       return this;
     }
 
+    /**
+     * The HMAC signature service ({@code MESHGATE_AUTHZ_ADDR}, its Redis; default: on the default
+     * address, started at the first policy that asks for signatures).
+     */
+    public Builder signatures(SignatureSettings signatures) {
+      this.signatures = requireNonNull(signatures, "signatures");
+      return this;
+    }
+
     /** Runs the body transformation service there ({@code MESHGATE_EXTPROC_ADDR}). */
     public Builder bodyTransform(InetSocketAddress address) {
       this.bodyTransformAddress = requireNonNull(address, "address");
@@ -375,7 +390,8 @@ public record NodeSettings(
           Optional.ofNullable(istioPluggedCa),
           rateLimit,
           Optional.ofNullable(wafModule),
-          Optional.ofNullable(bodyTransformAddress));
+          Optional.ofNullable(bodyTransformAddress),
+          signatures);
     }
   }
 
@@ -409,7 +425,8 @@ public record NodeSettings(
             .map(a -> new EdgeServices.Address(a.getAddress().getHostAddress(), a.getPort()))
             .map(EdgeServices.DEFAULTS::withExtProc)
             .orElse(EdgeServices.DEFAULTS)
-            .withRateLimit(rateLimit.envoyEndpoints()),
+            .withRateLimit(rateLimit.envoyEndpoints())
+            .withAuthz(signatures.envoyAddress()),
         wafModule.orElse(null));
   }
 }

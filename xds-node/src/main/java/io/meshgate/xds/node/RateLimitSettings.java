@@ -3,11 +3,14 @@ package io.meshgate.xds.node;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.edge.ratelimit.RedisSettings;
+import io.meshgate.edge.ratelimit.RlsServer;
 import io.meshgate.xds.resolve.EdgeServices;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * meshgate's global rate limit service on this node, and where Envoy reaches it.
@@ -64,6 +67,27 @@ public record RateLimitSettings(
   /** Served elsewhere (another node, or {@code meshgate} run for the service alone). */
   public static RateLimitSettings elsewhere(List<EdgeServices.Address> envoyEndpoints) {
     return new RateLimitSettings(Optional.empty(), Optional.empty(), envoyEndpoints);
+  }
+
+  /**
+   * Served when a Redis is named ({@code MESHGATE_REDIS}) and {@code address} is not {@code off};
+   * Envoy is told {@code endpoints} ({@code ip:port,...}), or the served address.
+   *
+   * @param address {@code MESHGATE_RLS_ADDR}: {@code host:port} or {@code off}
+   * @param endpoints {@code MESHGATE_RLS_ENDPOINTS}; null: none given
+   * @throws IllegalArgumentException naming what is wrong
+   */
+  public static RateLimitSettings of(
+      Map<String, String> environment, String address, @Nullable String endpoints) {
+    List<EdgeServices.Address> envoyEndpoints =
+        endpoints == null ? List.of() : endpoints(endpoints);
+    if (!environment.containsKey(RedisSettings.URI_ENV) || "off".equals(address.trim())) {
+      return elsewhere(envoyEndpoints);
+    }
+    return serving(
+        RlsServer.parseAddress(address.trim()),
+        RedisSettings.fromEnvironment(environment),
+        envoyEndpoints);
   }
 
   /** {@code host:port,host:port}. */

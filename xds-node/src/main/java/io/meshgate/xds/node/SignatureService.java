@@ -61,7 +61,7 @@ public final class SignatureService implements Pipeline.BuildListener, AutoClose
    * off.
    */
   public static Optional<SignatureService> attach(
-      EdgeSettings settings, KeyLoader keys, Pipeline pipeline, Clock clock) {
+      SignatureSettings settings, KeyLoader keys, Pipeline pipeline, Clock clock) {
     if (settings.authz().isEmpty()) {
       log.info(
           "MESHGATE_AUTHZ_ADDR=off: no HMAC signature service on this replica; routes that demand"

@@ -136,20 +136,20 @@ public final class XdsNode implements AutoCloseable {
         BridgeSources.of(
             settings.consul(), settings.istio(), settings.istioPluggedCa(), bridgeTokens);
     KeyLoader keys = keyLoader(settings);
-    EdgeSettings edge = EdgeSettings.fromEnvironment(System.getenv());
     this.pipeline =
         new Pipeline(
             store,
             settings.quiet(),
             settings.max(),
             keys,
-            settings.mesh().withEdge(settings.mesh().edge().withAuthz(edge.envoyAddress())),
+            settings.mesh(),
             source,
             bridgeSources,
             // OIDC issuers' discovery documents and remote JWT key sets, with the JDK's trust store
             // (or the CA a key set's provider names).
             IssuerDiscovery.start(IssuerDiscovery.Settings.DEFAULTS));
-    this.signatures = SignatureService.attach(edge, keys, pipeline, Clock.systemUTC());
+    this.signatures =
+        SignatureService.attach(settings.signatures(), keys, pipeline, Clock.systemUTC());
     XdsSecurity security = settings.security();
     // Watched, so a key deleted by 'token rotate-key --revoke' is refused within a second.
     this.tokenKeys = TokenKeysView.open(etcd);

@@ -16,9 +16,13 @@ import io.meshgate.config.store.EtcdConnection;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
+import io.meshgate.edge.ratelimit.RlsServer;
 import io.meshgate.embedded.KraftBroker;
 import io.meshgate.embedded.LocalEtcd;
+import io.meshgate.xds.node.BodyTransformation;
 import io.meshgate.xds.node.NodeSettings;
+import io.meshgate.xds.node.RateLimitSettings;
+import io.meshgate.xds.node.SignatureSettings;
 import io.meshgate.xds.node.XdsNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,19 +110,27 @@ public final class Standalone implements AutoCloseable {
       Path sealDir = settings.dataDir().resolve("seal");
       ensureSealKey(sealDir, client);
       boolean firstStart = isEmpty(client);
-      XdsNode node =
-          XdsNode.start(
-              NodeSettings.builder(kafka.bootstrapServers(), etcd.endpoints(), "standalone")
-                  .xdsAddress(new InetSocketAddress("127.0.0.1", settings.xdsPort()))
-                  .adminAddress(new InetSocketAddress("127.0.0.1", settings.adminPort()))
-                  .sealKey(sealDir.resolve(SealKeyPair.PRIVATE_FILE))
-                  .etcdConnection(connection)
-                  .build());
-      started.add(node);
+      NodeSettings.Builder node =
+          NodeSettings.builder(kafka.bootstrapServers(), etcd.endpoints(), "standalone")
+              .xdsAddress(new InetSocketAddress("127.0.0.1", settings.xdsPort()))
+              .adminAddress(new InetSocketAddress("127.0.0.1", settings.adminPort()))
+              .sealKey(sealDir.resolve(SealKeyPair.PRIVATE_FILE))
+              .etcdConnection(connection)
+              // The edge services as a node takes them from the environment.
+              .rateLimit(
+                  RateLimitSettings.of(
+                      System.getenv(),
+                      System.getenv()
+                          .getOrDefault(RlsServer.ADDRESS_ENV, RlsServer.DEFAULT_ADDRESS),
+                      System.getenv("MESHGATE_RLS_ENDPOINTS")))
+              .signatures(SignatureSettings.fromEnvironment(System.getenv()));
+      BodyTransformation.addressFromEnvironment(System.getenv()).ifPresent(node::bodyTransform);
+      XdsNode replica = XdsNode.start(node.build());
+      started.add(replica);
       if (settings.examples() && firstStart) {
         publishExamples(kafka.bootstrapServers());
       }
-      return new Standalone(kafka, etcd, client, node, sealDir, connection);
+      return new Standalone(kafka, etcd, client, replica, sealDir, connection);
     } catch (RuntimeException e) {
       closeAll(started);
       throw e;

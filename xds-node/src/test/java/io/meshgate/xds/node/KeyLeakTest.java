@@ -548,7 +548,7 @@ class KeyLeakTest {
             new Pipeline(new SnapshotStore(), Duration.ZERO, Duration.ofMillis(10), keys);
         SignatureService service =
             SignatureService.attach(
-                    new EdgeSettings(
+                    new SignatureSettings(
                         Optional.of(new InetSocketAddress("127.0.0.1", 0)),
                         EdgeServices.DEFAULTS.authz(),
                         RedisSettings.parse("redis://127.0.0.1:1")),

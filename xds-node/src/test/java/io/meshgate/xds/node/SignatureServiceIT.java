@@ -74,8 +74,8 @@ class SignatureServiceIT {
   void startNodeParts() throws Exception {
     KeyLoader keys = KeyLoader.of(Cases.testUnsealer(), CertificateDirs.none());
     pipeline = new Pipeline(store, Duration.ZERO, Duration.ofMillis(10), keys);
-    EdgeSettings settings =
-        new EdgeSettings(
+    SignatureSettings settings =
+        new SignatureSettings(
             Optional.of(new InetSocketAddress("127.0.0.1", 0)),
             EdgeServices.DEFAULTS.authz(),
             RedisSettings.parse(redis.uri()));

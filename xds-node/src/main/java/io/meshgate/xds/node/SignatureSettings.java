@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The edge services {@code meshgate node} runs beside the gateways' Envoys, from the environment:
- * the HMAC signature service on {@code MESHGATE_AUTHZ_ADDR} (default {@value
+ * The HMAC signature service {@code meshgate node} runs beside the gateways' Envoys, from the
+ * environment: the service on {@code MESHGATE_AUTHZ_ADDR} (default {@value
  * AuthzServer#DEFAULT_ADDRESS}; {@code off}: not run here), and the Redis it keeps nonces in
  * ({@code MESHGATE_REDIS}, {@code MESHGATE_REDIS_CA}).
  *
@@ -19,23 +19,23 @@ import java.util.Optional;
  * @param envoyAddress where the gateways' Envoys reach the service (the same address; the default
  *     when the service is off here, so the translation of every replica agrees)
  */
-public record EdgeSettings(
+public record SignatureSettings(
     Optional<InetSocketAddress> authz, EdgeServices.Address envoyAddress, RedisSettings redis) {
   public static final String OFF = "off";
 
-  public EdgeSettings {
+  public SignatureSettings {
     requireNonNull(authz, "authz");
     requireNonNull(envoyAddress, "envoyAddress");
     requireNonNull(redis, "redis");
   }
 
-  public static EdgeSettings fromEnvironment(Map<String, String> environment) {
+  public static SignatureSettings fromEnvironment(Map<String, String> environment) {
     String authz = environment.getOrDefault(AuthzServer.ADDRESS_ENV, AuthzServer.DEFAULT_ADDRESS);
     RedisSettings redis = RedisSettings.fromEnvironment(environment);
     if (OFF.equals(authz.trim())) {
-      return new EdgeSettings(Optional.empty(), EdgeServices.DEFAULTS.authz(), redis);
+      return new SignatureSettings(Optional.empty(), EdgeServices.DEFAULTS.authz(), redis);
     }
-    return new EdgeSettings(
+    return new SignatureSettings(
         Optional.of(AuthzServer.parseAddress(authz.trim())), authzAddress(authz.trim()), redis);
   }
 

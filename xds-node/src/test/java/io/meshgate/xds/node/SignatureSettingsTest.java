@@ -6,10 +6,10 @@ import io.meshgate.xds.resolve.EdgeServices;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class EdgeSettingsTest {
+class SignatureSettingsTest {
   @Test
   void theSignatureServiceRunsOnLoopbackByDefault() {
-    EdgeSettings settings = EdgeSettings.fromEnvironment(Map.of());
+    SignatureSettings settings = SignatureSettings.fromEnvironment(Map.of());
 
     assertThat(settings.authz()).hasValueSatisfying(a -> assertThat(a.getPort()).isEqualTo(18082));
     assertThat(settings.authz().get().getHostString()).isEqualTo("127.0.0.1");
@@ -19,7 +19,8 @@ class EdgeSettingsTest {
 
   @Test
   void offRunsNoServiceAndEnvoyKeepsTheDefaultAddress() {
-    EdgeSettings settings = EdgeSettings.fromEnvironment(Map.of("MESHGATE_AUTHZ_ADDR", "off"));
+    SignatureSettings settings =
+        SignatureSettings.fromEnvironment(Map.of("MESHGATE_AUTHZ_ADDR", "off"));
 
     assertThat(settings.authz()).isEmpty();
     assertThat(settings.envoyAddress()).isEqualTo(EdgeServices.DEFAULTS.authz());
@@ -27,8 +28,8 @@ class EdgeSettingsTest {
 
   @Test
   void anAddressIsWhereTheServiceListensAndWhereEnvoyCallsIt() {
-    EdgeSettings settings =
-        EdgeSettings.fromEnvironment(
+    SignatureSettings settings =
+        SignatureSettings.fromEnvironment(
             Map.of("MESHGATE_AUTHZ_ADDR", "10.0.0.5:9000", "MESHGATE_REDIS", "redis://r:6380"));
 
     assertThat(settings.authz().get().getPort()).isEqualTo(9000);
