@@ -28,7 +28,16 @@ final class RateLimitServer implements AutoCloseable {
 
   private RateLimitServer(RateLimitSettings settings, Pipeline pipeline) {
     this.counters = RedisCounters.connect(settings.redis().orElseThrow());
-    pipeline.onBuilt((snapshot, resolved, outside) -> config.set(RateLimitRules.of(resolved)));
+    pipeline.onBuilt(
+        (snapshot, resolved, outside) -> {
+          try {
+            config.set(RateLimitRules.of(resolved));
+          } catch (IllegalArgumentException e) {
+            // Validation refuses what would make rules the service cannot hold; should one slip
+            // through, the service keeps the rules it has rather than stopping the build.
+            log.error("rate limit rules not updated, the previous ones stay: {}", e.getMessage());
+          }
+        });
     this.server =
         RlsServer.start(
             settings.serve().orElseThrow(),
