@@ -108,6 +108,17 @@ class DistributionIT {
   }
 
   @Test
+  void nodeHelpNamesEverySettingWithoutPicocliWarnings() throws Exception {
+    // when
+    Run run = run(withJavaHome(), home.resolve("bin/meshgate").toString(), "node", "--help");
+
+    // then
+    assertThat(run.err()).isEmpty();
+    assertThat(run.out()).contains("MESHGATE_XDS_ADDR").contains("MESHGATE_MAX_CONNECTION_AGE");
+    assertThat(run.exitCode()).isZero();
+  }
+
+  @Test
   void launcherFindsJavaOnThePathThroughASymlinkedLauncher() throws Exception {
     // given: java on the PATH only, and the launcher linked from elsewhere as packages do
     Path bin = Files.createDirectories(dir.resolve("path"));
@@ -139,11 +150,49 @@ class DistributionIT {
   }
 
   @Test
+  void gatewayUnitWritesEnvoysBootstrapWithTheArchive() throws Exception {
+    // given: the unit's ExecStartPre as systemd hands it to sh ($$ is $, %t is the runtime root)
+    String unit = Files.readString(home.resolve("systemd/envoy-gateway.service"));
+    String line =
+        unit.lines()
+            .filter(l -> l.startsWith("ExecStartPre=/bin/sh -c '"))
+            .findFirst()
+            .orElseThrow();
+    String script =
+        line.substring("ExecStartPre=/bin/sh -c '".length(), line.length() - 1)
+            .replace("$$", "$")
+            .replace("%t", dir.toString())
+            .replace("/opt/meshgate", home.toString());
+    Files.createDirectories(dir.resolve("envoy-gateway"));
+    Map<String, String> environment =
+        Map.of(
+            "JAVA_HOME", JAVA_HOME.toString(),
+            "PATH", SYSTEM_PATH,
+            "MESHGATE_GATEWAY", "web",
+            "MESHGATE_GATEWAY_NAMESPACE", "shop",
+            "MESHGATE_NODE_ID", "vm-7-gateway",
+            "MESHGATE_XDS", "10.0.0.1:18000,10.0.0.2:18000",
+            "MESHGATE_BOOTSTRAP_FLAGS", "--zone eu-west-1a --envoy-admin-port 9902");
+
+    // when
+    Run run = run(environment, "/bin/sh", "-c", script);
+
+    // then
+    assertThat(run.exitCode()).as("stderr: %s", run.err()).isZero();
+    String bootstrap = Files.readString(dir.resolve("envoy-gateway/bootstrap.yaml"));
+    assertThat(bootstrap)
+        .contains("vm-7-gateway")
+        .contains("10.0.0.1")
+        .contains("10.0.0.2")
+        .contains("eu-west-1a")
+        .contains("9902");
+  }
+
+  @Test
   void launcherRefusesAJavaOlderThan17AndSaysWhichItFound() throws Exception {
     // given: a JAVA_HOME whose java says it is Java 11
     Path oldJava = dir.resolve("jdk-11");
-    executable(
-        "jdk-11/bin/java", "#!/bin/sh\necho 'openjdk version \"11.0.22\" 2024-01-16' >&2\n");
+    executable("jdk-11/bin/java", "#!/bin/sh\necho 'openjdk version \"11.0.22\" 2024-01-16' >&2\n");
 
     // when
     Run run =

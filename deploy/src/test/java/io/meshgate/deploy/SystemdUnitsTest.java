@@ -118,9 +118,9 @@ class SystemdUnitsTest {
     // then
     assertThat(service.get("ExecStartPre"))
         .contains("/opt/meshgate/bin/meshgate bootstrap --gateway")
-        .contains("> \"$RUNTIME_DIRECTORY/bootstrap.yaml\"");
+        .endsWith("> %t/envoy-gateway/bootstrap.yaml'");
     assertThat(service.get("ExecStart"))
-        .startsWith("/usr/bin/envoy --config-path ${RUNTIME_DIRECTORY}/bootstrap.yaml");
+        .startsWith("/usr/bin/envoy --config-path %t/envoy-gateway/bootstrap.yaml");
     assertThat(service)
         .containsEntry("User", "meshgate")
         .containsEntry("RuntimeDirectory", "envoy-gateway")
