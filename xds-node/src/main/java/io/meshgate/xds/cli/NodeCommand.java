@@ -170,7 +170,7 @@ final class NodeCommand implements Callable<Integer> {
       defaultValue = "30m",
       converter = DurationConverter.class,
       description =
-          "Proxies are asked to reconnect after about this long (±10 % jitter), so they spread over replicas (env MESHGATE_MAX_CONNECTION_AGE; default ${DEFAULT-VALUE}).")
+          "Proxies are asked to reconnect after about this long (±10 %% jitter), so they spread over replicas (env MESHGATE_MAX_CONNECTION_AGE; default ${DEFAULT-VALUE}).")
   Duration maxConnectionAge;
 
   @Option(
