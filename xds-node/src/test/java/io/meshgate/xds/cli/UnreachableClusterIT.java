@@ -48,8 +48,7 @@ class UnreachableClusterIT {
 
   @BeforeAll
   static void stopKafkaAndEtcd() {
-    CliRun keys =
-        CliRun.run("seal-key", "create", "--out", dir.resolve("offline-keys").toString());
+    CliRun keys = CliRun.run("seal-key", "create", "--out", dir.resolve("offline-keys").toString());
     assertThat(keys.exit()).as(keys.err()).isZero();
     kafkaAddress = kafka.bootstrapServers();
     etcdAddress = etcd.endpointList();
@@ -132,7 +131,10 @@ class UnreachableClusterIT {
     CliRun run = cli(Map.of("MESHGATE_KAFKA", kafkaAddress), "delete", "backend/api", "-n", "shop");
 
     assertThat(run.exit()).isEqualTo(Meshgate.EXIT_RUNTIME_ERROR);
-    assertThat(lines(run.err())).singleElement().asString().startsWith("meshgate: cannot reach Kafka at " + kafkaAddress + " within 2s");
+    assertThat(lines(run.err()))
+        .singleElement()
+        .asString()
+        .startsWith("meshgate: cannot reach Kafka at " + kafkaAddress + " within 2s");
   }
 
   @Test
@@ -183,8 +185,8 @@ class UnreachableClusterIT {
 
   /** Runs the CLI with --timeout 2s, failing the test if it has not returned within the guard. */
   private static CliRun cli(Map<String, String> environment, String... args) {
-    String[] withTimeout = Stream.concat(Stream.of(args), Stream.of("--timeout", "2s"))
-        .toArray(String[]::new);
+    String[] withTimeout =
+        Stream.concat(Stream.of(args), Stream.of("--timeout", "2s")).toArray(String[]::new);
     CompletableFuture<CliRun> running =
         CompletableFuture.supplyAsync(
             () -> CliRun.run(environment, dir.resolve("no-config.yaml"), withTimeout));
