@@ -188,7 +188,7 @@ final class ApplyCommand implements Callable<Integer> {
             historyLimit,
             etcdLimits.limits());
     try (Client etcd = cluster.etcdClient()) {
-      return TransactionCheck.limitProblems(etcd, cluster.timeout, planner, changeset);
+      return TransactionCheck.limitProblems(etcd, cluster.timeout(), planner, changeset);
     } catch (RuntimeException e) {
       PrintWriter err = spec.commandLine().getErr();
       err.println(
@@ -250,8 +250,9 @@ final class ApplyCommand implements Callable<Integer> {
       Map<ResourceKey, ConfigEvent> published,
       Wait wait) {
     PrintWriter out = spec.commandLine().getOut();
+    cluster.awaitKafka();
     try (EventPublisher publisher =
-        EventPublisher.connect(cluster.kafka, cluster.kafkaClient(), cluster.timeout)) {
+        EventPublisher.connect(cluster.kafka, cluster.kafkaClient(), cluster.timeout())) {
       publisher.publish(events);
     }
     if (wait == Wait.NONE) {
@@ -262,11 +263,11 @@ final class ApplyCommand implements Callable<Integer> {
       return Meshgate.EXIT_OK;
     }
     try (Client etcd = cluster.etcdClient()) {
-      int accepted = OutcomeWait.await(etcd, published, cluster.timeout, out);
+      int accepted = OutcomeWait.await(etcd, published, cluster.timeout(), out);
       if (accepted != Meshgate.EXIT_OK || wait != Wait.PROGRAMMED) {
         return accepted;
       }
-      return OutcomeWait.awaitProgrammed(etcd, published, cluster.timeout, out);
+      return OutcomeWait.awaitProgrammed(etcd, published, cluster.timeout(), out);
     }
   }
 

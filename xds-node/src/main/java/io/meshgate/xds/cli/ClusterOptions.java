@@ -34,13 +34,6 @@ final class ClusterOptions {
           "etcd endpoints, comma-separated (env MESHGATE_ETCD; default ${DEFAULT-VALUE}).")
   String etcd;
 
-  @Option(
-      names = "--timeout",
-      defaultValue = "30s",
-      converter = DurationConverter.class,
-      description = "How long to wait for Kafka, etcd and --wait (default ${DEFAULT-VALUE}).")
-  Duration timeout;
-
   @Mixin EtcdAccessOptions etcdAccess;
 
   EtcdConnection etcdConnection() {
@@ -52,7 +45,18 @@ final class ClusterOptions {
     return kafkaConfig == null ? KafkaClientConfig.none() : KafkaClientConfig.load(kafkaConfig);
   }
 
+  /** {@code --timeout}: how long to wait for Kafka, etcd and {@code --wait}. */
+  Duration timeout() {
+    return etcdAccess.timeout;
+  }
+
+  /** A client of {@code --etcd} that answered within {@code --timeout}; the caller closes it. */
   Client etcdClient() {
-    return etcdConnection().connectFailingFast();
+    return etcdAccess.client(etcd);
+  }
+
+  /** Returns when Kafka answers; throws {@link Reachability.Unreachable} when it does not. */
+  void awaitKafka() {
+    Reachability.kafka(kafka, kafkaClient(), timeout());
   }
 }

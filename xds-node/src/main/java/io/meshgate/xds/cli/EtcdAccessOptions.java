@@ -1,16 +1,29 @@
 package io.meshgate.xds.cli;
 
+import io.etcd.jetcd.Client;
 import io.meshgate.config.store.EtcdConnection;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
- * TLS and an etcd user for whatever etcd endpoints a command is given: every command that reaches
- * etcd mixes these in (through {@link ClusterOptions} or beside its own {@code --etcd}).
+ * TLS, an etcd user and how long to wait for an answer, for whatever etcd endpoints a command is
+ * given: every command that reaches etcd mixes these in (through {@link ClusterOptions} or beside
+ * its own {@code --etcd}).
  */
 final class EtcdAccessOptions {
+  @Option(
+      names = "--timeout",
+      descriptionKey = "connect-timeout",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description =
+          "How long to wait for Kafka and etcd to answer, and for --wait (env"
+              + " MESHGATE_CONNECT_TIMEOUT; default ${DEFAULT-VALUE}).")
+  Duration timeout = Duration.ofSeconds(10);
+
   @Option(
       names = "--etcd-ca",
       descriptionKey = "etcd-ca",
@@ -53,5 +66,14 @@ final class EtcdAccessOptions {
         Optional.ofNullable(privateKey),
         Optional.ofNullable(user),
         Optional.ofNullable(passwordFile));
+  }
+
+  /**
+   * A client of {@code endpoints} that answered within {@code --timeout}; the caller closes it.
+   *
+   * @throws Reachability.Unreachable when etcd did not answer
+   */
+  Client client(String endpoints) {
+    return Reachability.etcd(connection(endpoints), endpoints, timeout);
   }
 }

@@ -19,8 +19,8 @@ final class EtcdOptions {
 
   @Mixin EtcdAccessOptions etcdAccess;
 
-  /** A client for {@code --etcd}; fails at once when etcd cannot be reached. */
+  /** A client for {@code --etcd} that answered within {@code --timeout}; the caller closes it. */
   Client client() {
-    return etcdAccess.connection(etcd).connectFailingFast();
+    return etcdAccess.client(etcd);
   }
 }

@@ -65,7 +65,7 @@ final class GetCommand implements Callable<Integer> {
     KindName kindName = KindName.kindOrNamed(spec.commandLine(), target);
     PrintWriter out = spec.commandLine().getOut();
     try (Client etcd = cluster.etcdClient()) {
-      StoreReader reader = new StoreReader(etcd, cluster.timeout);
+      StoreReader reader = new StoreReader(etcd, cluster.timeout());
       List<Resource> resources;
       if (kindName.name() != null) {
         Optional<Resource> one = reader.resource(kindName.key(namespace));

@@ -41,7 +41,7 @@ final class HistoryCommand implements Callable<Integer> {
     ResourceKey key = KindName.named(spec.commandLine(), target).key(namespace);
     PrintWriter out = spec.commandLine().getOut();
     try (Client etcd = cluster.etcdClient()) {
-      List<HistoryEntry> history = new StoreReader(etcd, cluster.timeout).history(key);
+      List<HistoryEntry> history = new StoreReader(etcd, cluster.timeout()).history(key);
       if (history.isEmpty()) {
         spec.commandLine().getErr().println(key + ": not stored, so no history");
         return Meshgate.EXIT_RUNTIME_ERROR;

@@ -41,6 +41,13 @@ public final class Meshgate implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.Option(
+      names = {"-v", "--verbose"},
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "Show what the Kafka, etcd and gRPC client libraries log (commands run once hide it).")
+  boolean verbose;
+
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
@@ -54,6 +61,8 @@ public final class Meshgate implements Runnable {
   static CommandLine commandLine(ConfigDefaults defaults) {
     return new CommandLine(new Meshgate())
         .setDefaultValueProvider(defaults)
+        .setExecutionStrategy(
+            parseResult -> CliLogging.execute(parseResult, new CommandLine.RunLast()))
         .setExecutionExceptionHandler(
             (exception, commandLine, parseResult) -> {
               commandLine.getErr().println("meshgate: " + reason(exception));

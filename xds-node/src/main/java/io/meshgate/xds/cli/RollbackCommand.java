@@ -55,7 +55,7 @@ final class RollbackCommand implements Callable<Integer> {
     Resource restored;
     long revision;
     try (Client etcd = cluster.etcdClient()) {
-      StoreReader reader = new StoreReader(etcd, cluster.timeout);
+      StoreReader reader = new StoreReader(etcd, cluster.timeout());
       List<HistoryEntry> history = reader.history(key);
       if (history.isEmpty()) {
         spec.commandLine().getErr().println(key + ": not stored, so nothing to roll back");

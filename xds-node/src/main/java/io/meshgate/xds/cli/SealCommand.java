@@ -145,7 +145,7 @@ final class SealCommand implements Callable<Integer> {
     if (publicKeyFile != null) {
       return SealKeys.readPublic(publicKeyFile);
     }
-    try (Client client = etcdAccess.connection(etcd).connectFailingFast()) {
+    try (Client client = etcdAccess.client(etcd)) {
       GetResponse response =
           client
               .getKVClient()

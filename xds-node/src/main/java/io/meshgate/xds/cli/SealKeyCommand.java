@@ -95,7 +95,7 @@ final class SealKeyCommand implements Runnable {
         SealKeyPair pair = create(stdout);
         return done(stdout, pair);
       }
-      try (Client client = etcdAccess.connection(etcd).connectFailingFast()) {
+      try (Client client = etcdAccess.client(etcd)) {
         KV kv = client.getKVClient();
         ByteSequence key = ByteSequence.from(Keyspace.SEAL_PUBLIC, UTF_8);
         List<KeyValue> published = kv.get(key).get(30, TimeUnit.SECONDS).getKvs();

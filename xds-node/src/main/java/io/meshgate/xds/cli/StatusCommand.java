@@ -53,7 +53,7 @@ final class StatusCommand implements Callable<Integer> {
     ResourceKey key = kindName.key(namespace);
     PrintWriter out = spec.commandLine().getOut();
     try (Client etcd = cluster.etcdClient()) {
-      StoreReader reader = new StoreReader(etcd, cluster.timeout);
+      StoreReader reader = new StoreReader(etcd, cluster.timeout());
       Optional<ApplierStatus> status = reader.status(key);
       Optional<Resource> resource = reader.resource(key);
       List<String> pending = pending(key, reader);
@@ -123,9 +123,9 @@ final class StatusCommand implements Callable<Integer> {
           cluster.kafkaClient(),
           key,
           reader,
-          cluster.timeout.compareTo(Duration.ofSeconds(5)) > 0
+          cluster.timeout().compareTo(Duration.ofSeconds(5)) > 0
               ? Duration.ofSeconds(5)
-              : cluster.timeout);
+              : cluster.timeout());
     } catch (RuntimeException e) {
       spec.commandLine()
           .getErr()

@@ -290,8 +290,8 @@ class KafkaSecurityIT {
     // then
     assertThat(run.exit()).isEqualTo(Meshgate.EXIT_RUNTIME_ERROR);
     assertThat(run.err())
-        .contains("was not acknowledged by Kafka within 3 s")
-        .contains("security.protocol is the listener's");
+        .contains("cannot reach Kafka at " + kafka.bootstrapServers(KafkaBroker.SSL) + " within 3s")
+        .contains("a TLS listener needs the client's security.protocol");
   }
 
   @Test
