@@ -8,9 +8,9 @@ import java.util.TreeMap;
 
 /**
  * Validated resources from files as the pipeline would see them stored: each at generation 1, in
- * file order (the first document is the oldest, which decides "oldest wins" conflicts as the
- * order of {@code apply} would). A later document with the same kind, namespace and name replaces
- * the earlier one, as a second {@code apply} would.
+ * file order (the first document is the oldest, which decides "oldest wins" conflicts as the order
+ * of {@code apply} would). A later document with the same kind, namespace and name replaces the
+ * earlier one, as a second {@code apply} would.
  */
 final class FileSnapshot {
   private FileSnapshot() {}

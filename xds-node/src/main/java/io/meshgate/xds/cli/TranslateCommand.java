@@ -1,5 +1,7 @@
 package io.meshgate.xds.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.seal.Unsealer;
@@ -8,12 +10,14 @@ import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.resolve.MeshSettings;
 import io.meshgate.xds.snapshot.GroupSnapshot;
+import io.meshgate.xds.snapshot.SnapshotDump;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,8 +25,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code meshgate translate -f FILE|DIR|-}: config files through the pipeline's build, offline,
  * like {@code egctl x translate}. Reads and validates the files as {@code validate} does, builds
- * once ({@link OfflineTranslation}) and prints the Envoy resources per group ({@link
- * TranslationDump}) on stdout and every Problem on stderr. Needs no Kafka and no etcd.
+ * once ({@link OfflineTranslation}) and prints the Envoy resources per group ({@link SnapshotDump})
+ * on stdout and every Problem on stderr. Needs no Kafka and no etcd.
  */
 @Command(
     name = "translate",
@@ -89,10 +93,16 @@ final class TranslateCommand implements Callable<Integer> {
       return Meshgate.EXIT_RUNTIME_ERROR;
     }
     OfflineTranslation translation;
+    // The Problems on stderr are this command's report. The pipeline also logs some of them as
+    // WARN lines (a key it cannot open), which would say them twice: only errors are logged here.
+    Logger logger = (Logger) LoggerFactory.getLogger("io.meshgate");
+    Level level = logger.getLevel();
+    logger.setLevel(Level.ERROR);
     try (KeyLoader keys = keyLoader()) {
       translation =
-          OfflineTranslation.of(
-              FileSnapshot.of(checked.resources()), keys, MeshSettings.DEFAULTS);
+          OfflineTranslation.of(FileSnapshot.of(checked.resources()), keys, MeshSettings.DEFAULTS);
+    } finally {
+      logger.setLevel(level);
     }
     List<GroupSnapshot> shown = translation.snapshots();
     if (group != null) {
@@ -108,7 +118,7 @@ final class TranslateCommand implements Callable<Integer> {
         return Meshgate.EXIT_RUNTIME_ERROR;
       }
     }
-    ObjectNode dump = TranslationDump.of(shown);
+    ObjectNode dump = SnapshotDump.of(shown);
     out.print(
         format.equals("json")
             ? Mappers.json().writerWithDefaultPrettyPrinter().writeValueAsString(dump) + "\n"

@@ -23,9 +23,9 @@ class TranslateCommandTest {
   @TempDir Path dir;
 
   /**
-   * Whole-pipeline golden cases whose goldens do not depend on what an offline run cannot have:
-   * the test mesh CA's identities (mesh and bridge cases), the test WAF module, or what OIDC
-   * discovery fetched ({@code issuers.yaml}, {@code key-sets.yaml}).
+   * Whole-pipeline golden cases whose goldens do not depend on what an offline run cannot have: the
+   * test mesh CA's identities (mesh and bridge cases), the test WAF module, or what OIDC discovery
+   * fetched ({@code issuers.yaml}, {@code key-sets.yaml}).
    */
   static Stream<String> goldenCases() {
     return Stream.of(
@@ -56,10 +56,13 @@ class TranslateCommandTest {
     assertThat(run.exit()).isEqualTo(problems.isEmpty() ? 0 : 2);
     JsonNode printed = Mappers.yaml().readTree(run.out());
     for (String part : List.of("listeners", "routes", "clusters", "endpoints")) {
-      JsonNode golden = Mappers.yaml().readTree(GOLDEN.resolve(name).resolve(part + ".yaml").toFile());
+      JsonNode golden =
+          Mappers.yaml().readTree(GOLDEN.resolve(name).resolve(part + ".yaml").toFile());
       assertThat(names(printed)).as("groups").isEqualTo(names(golden));
       for (String group : names(golden)) {
-        assertThat(printed.get(group).get(part)).as("%s of %s", part, group).isEqualTo(golden.get(group));
+        assertThat(printed.get(group).get(part))
+            .as("%s of %s", part, group)
+            .isEqualTo(golden.get(group));
       }
     }
     Path secrets = GOLDEN.resolve(name).resolve("secrets.yaml");
@@ -151,7 +154,8 @@ class TranslateCommandTest {
 
     // then
     assertThat(run.exit()).isZero();
-    JsonNode secrets = Mappers.yaml().readTree(run.out()).get("gateway/default/edge").get("secrets");
+    JsonNode secrets =
+        Mappers.yaml().readTree(run.out()).get("gateway/default/edge").get("secrets");
     assertThat(secrets).isNotEmpty();
     for (JsonNode secret : secrets) {
       assertThat(names(secret)).containsExactly("name", "holds", "fingerprint");
@@ -264,8 +268,7 @@ class TranslateCommandTest {
 
     // then
     assertThat(run.err())
-        .isEqualTo(
-            Files.readString(GOLDEN.resolve("gateway-jwt-authentication/problems.txt")));
+        .isEqualTo(Files.readString(GOLDEN.resolve("gateway-jwt-authentication/problems.txt")));
     assertThat(Mappers.yaml().readTree(run.out()).has("gateway/default/edge")).isTrue();
   }
 

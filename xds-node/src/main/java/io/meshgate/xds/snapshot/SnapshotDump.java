@@ -1,4 +1,4 @@
-package io.meshgate.xds.cli;
+package io.meshgate.xds.snapshot;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,24 +9,22 @@ import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.xds.envoy.EnvoyTypes;
-import io.meshgate.xds.snapshot.GroupSnapshot;
-import io.meshgate.xds.snapshot.TypeUrls;
-import io.meshgate.xds.snapshot.VersionedResource;
 import java.util.List;
 
 /**
- * Group snapshots as {@code meshgate translate} prints them: by group, then by type (listeners,
- * routes, clusters, endpoints, secrets), each resource as an Envoy config dump shows it (an Any
- * with its {@code @type}, printed with {@link EnvoyTypes#REGISTRY}, as the golden files are).
- * A Secret is never printed: only its name, what it holds and a fingerprint (its xDS version, a
- * hash of its bytes), so the output can be shared and diffed.
+ * Group snapshots as {@code meshgate translate} prints them (and as tools that show what a group is
+ * served may): by group, then by type (listeners, routes, clusters, endpoints, secrets), each
+ * resource as an Envoy config dump shows it (an Any with its {@code @type}, printed with {@link
+ * EnvoyTypes#REGISTRY}, as the golden files are). A Secret is never printed: only its name, what it
+ * holds and a fingerprint (its xDS version, a hash of its bytes), so the output can be shared and
+ * diffed.
  */
-final class TranslationDump {
+public final class SnapshotDump {
   /** A type printed in full, under its key. */
-  record Part(String key, String typeUrl) {}
+  public record Part(String key, String typeUrl) {}
 
   /** The types printed in full, in the order of the golden files' names. */
-  static final List<Part> PARTS =
+  public static final List<Part> PARTS =
       List.of(
           new Part("listeners", TypeUrls.LISTENER),
           new Part("routes", TypeUrls.ROUTE),
@@ -36,9 +34,9 @@ final class TranslationDump {
   private static final JsonFormat.Printer PRINTER =
       JsonFormat.printer().usingTypeRegistry(EnvoyTypes.REGISTRY);
 
-  private TranslationDump() {}
+  private SnapshotDump() {}
 
-  static ObjectNode of(List<GroupSnapshot> snapshots) {
+  public static ObjectNode of(List<GroupSnapshot> snapshots) {
     ObjectNode byGroup = Mappers.json().createObjectNode();
     for (GroupSnapshot snapshot : snapshots) {
       ObjectNode group = byGroup.putObject(snapshot.group());
