@@ -9,6 +9,7 @@ import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.keys.CertificateDirs;
 import io.meshgate.xds.keys.KeyLoader;
 import io.meshgate.xds.resolve.MeshSettings;
+import io.meshgate.xds.resolve.WafModule;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.SnapshotDump;
 import java.io.IOException;
@@ -79,11 +80,32 @@ final class TranslateCommand implements Callable<Integer> {
               + " replica without the key reports. Key material is never printed.")
   @Nullable Path sealKey;
 
+  @Option(
+      names = "--waf-module-url",
+      descriptionKey = "waf-module-url",
+      description =
+          "The WAF module the replicas are configured with, as on meshgate node (env"
+              + " MESHGATE_WAF_MODULE_URL; default: none, and SecurityPolicies with a waf get a"
+              + " Problem).")
+  @Nullable String wafModuleUrl;
+
+  @Option(
+      names = "--waf-module-sha256",
+      descriptionKey = "waf-module-sha256",
+      description = "The SHA-256 of that module (env MESHGATE_WAF_MODULE_SHA256).")
+  @Nullable String wafModuleSha256;
+
   @Override
   public Integer call() throws IOException {
     if (!format.equals("yaml") && !format.equals("json")) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "-o: " + format + " (expected: yaml or json)");
+    }
+    MeshSettings mesh = MeshSettings.DEFAULTS;
+    try {
+      mesh = WafModule.of(wafModuleUrl, wafModuleSha256).map(mesh::withWaf).orElse(mesh);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -99,8 +121,7 @@ final class TranslateCommand implements Callable<Integer> {
     Level level = logger.getLevel();
     logger.setLevel(Level.ERROR);
     try (KeyLoader keys = keyLoader()) {
-      translation =
-          OfflineTranslation.of(FileSnapshot.of(checked.resources()), keys, MeshSettings.DEFAULTS);
+      translation = OfflineTranslation.of(FileSnapshot.of(checked.resources()), keys, mesh);
     } finally {
       logger.setLevel(level);
     }

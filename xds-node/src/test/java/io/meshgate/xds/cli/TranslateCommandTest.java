@@ -20,6 +20,11 @@ class TranslateCommandTest {
   private static final Path GOLDEN = Path.of("src/test/resources/golden/envoy");
   private static final String SEAL_KEY = "src/test/resources/test-keys/seal.key";
 
+  // The module of every golden case's replica (translate.Cases.WAF_MODULE).
+  private static final String WAF_URL = "https://files.example.com/coraza-proxy-wasm-0.6.0.wasm";
+  private static final String WAF_SHA256 =
+      "5f1a1e0c2f7b1c4e9d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e";
+
   @TempDir Path dir;
 
   /**
@@ -37,7 +42,9 @@ class TranslateCommandTest {
         "gateway-api-keys-and-basic-auth",
         "gateways-sharing-an-address",
         "policy-conflict-oldest-wins",
-        "backend-tls-policy");
+        "backend-tls-policy",
+        "gateway-waf-crs-block",
+        "gateway-waf-detection-only-with-exclusions");
   }
 
   @ParameterizedTest
@@ -48,7 +55,17 @@ class TranslateCommandTest {
     Path input = GOLDEN.resolve(name).resolve("input.yaml");
 
     // when
-    CliRun run = CliRun.run("translate", "-f", input.toString(), "--seal-key", SEAL_KEY);
+    CliRun run =
+        CliRun.run(
+            "translate",
+            "-f",
+            input.toString(),
+            "--seal-key",
+            SEAL_KEY,
+            "--waf-module-url",
+            WAF_URL,
+            "--waf-module-sha256",
+            WAF_SHA256);
 
     // then
     String problems = Files.readString(GOLDEN.resolve(name).resolve("problems.txt"));
@@ -142,6 +159,35 @@ class TranslateCommandTest {
     // then
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err()).contains("-o: xml (expected: yaml or json)");
+  }
+
+  @Test
+  void withoutAWafModuleAWafPolicyGetsTheServersProblem() {
+    // when
+    CliRun run =
+        CliRun.run(
+            "translate", "-f", GOLDEN.resolve("gateway-waf-crs-block/input.yaml").toString());
+
+    // then
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).contains("(WafModuleUnavailable)");
+  }
+
+  @Test
+  void aWafUrlWithoutItsSha256IsAUsageError() {
+    // when
+    CliRun run =
+        CliRun.run(
+            "translate",
+            "-f",
+            GOLDEN.resolve("gateway-waf-crs-block/input.yaml").toString(),
+            "--waf-module-url",
+            WAF_URL);
+
+    // then
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err())
+        .contains("MESHGATE_WAF_MODULE_URL and MESHGATE_WAF_MODULE_SHA256 go together");
   }
 
   @Test
