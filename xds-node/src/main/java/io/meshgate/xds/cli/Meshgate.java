@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       RegisterCommand.class,
       IdentityCommand.class,
       ValidateCommand.class,
+      TranslateCommand.class,
       ApplyCommand.class,
       DeleteCommand.class,
       GetCommand.class,
