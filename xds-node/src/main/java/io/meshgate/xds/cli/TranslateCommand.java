@@ -37,12 +37,15 @@ import picocli.CommandLine.Option;
           + " Kafka, no etcd): listeners, routes, clusters and endpoints in full, Secrets as name"
           + " and fingerprint only. Every Problem the server would report is printed on stderr,"
           + " one per line.",
-      "Exit 0 when there are no Problems, 2 when there are, 1 when the input cannot be read or a"
-          + " document is invalid (the violations are printed as validate prints them)."
+      "Exit 0 when there are no Problems, 4 when there are, 3 when a document is invalid (the"
+          + " violations are printed as validate prints them), 1 when the input cannot be read or"
+          + " --group names no group, 2 on a usage error."
     })
 final class TranslateCommand implements Callable<Integer> {
-  /** Translated, and the server would report Problems. */
-  static final int EXIT_PROBLEMS = 2;
+  /**
+   * Translated, and the server would report Problems (apart from usage errors and invalid input).
+   */
+  static final int EXIT_PROBLEMS = 4;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -112,7 +115,7 @@ final class TranslateCommand implements Callable<Integer> {
     CheckedDocuments checked = CheckedDocuments.check(InputFiles.read(files, recursive, System.in));
     if (!checked.allValid()) {
       checked.report(err, false);
-      return Meshgate.EXIT_RUNTIME_ERROR;
+      return Meshgate.EXIT_INVALID;
     }
     OfflineTranslation translation;
     // The Problems on stderr are this command's report. The pipeline also logs some of them as

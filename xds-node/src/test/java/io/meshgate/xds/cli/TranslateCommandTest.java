@@ -70,7 +70,7 @@ class TranslateCommandTest {
     // then
     String problems = Files.readString(GOLDEN.resolve(name).resolve("problems.txt"));
     assertThat(run.err()).isEqualTo(problems);
-    assertThat(run.exit()).isEqualTo(problems.isEmpty() ? 0 : 2);
+    assertThat(run.exit()).isEqualTo(problems.isEmpty() ? 0 : TranslateCommand.EXIT_PROBLEMS);
     JsonNode printed = Mappers.yaml().readTree(run.out());
     for (String part : List.of("listeners", "routes", "clusters", "endpoints")) {
       JsonNode golden =
@@ -169,7 +169,7 @@ class TranslateCommandTest {
             "translate", "-f", GOLDEN.resolve("gateway-waf-crs-block/input.yaml").toString());
 
     // then
-    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.exit()).isEqualTo(TranslateCommand.EXIT_PROBLEMS);
     assertThat(run.err()).contains("(WafModuleUnavailable)");
   }
 
@@ -221,7 +221,7 @@ class TranslateCommandTest {
     CliRun run = CliRun.run("translate", "-f", input.toString());
 
     // then
-    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.exit()).isEqualTo(TranslateCommand.EXIT_PROBLEMS);
     assertThat(run.err())
         .contains(
             "Gateway/default/edge /spec/listeners/1/tls/certificateRefs/0: Secret"
@@ -233,7 +233,7 @@ class TranslateCommandTest {
   }
 
   @Test
-  void aConfigWithAProblemExitsTwoAndPrintsItAsStatusDoes() throws Exception {
+  void aConfigWithAProblemExitsFourAndPrintsItAsStatusDoes() throws Exception {
     // given
     Path file =
         write(
@@ -258,13 +258,13 @@ class TranslateCommandTest {
     CliRun run = CliRun.run("translate", "-f", file.toString());
 
     // then
-    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.exit()).isEqualTo(TranslateCommand.EXIT_PROBLEMS);
     assertThat(run.err()).startsWith("HTTPRoute/shop/web /spec/rules/0/backendRefs/0");
     assertThat(Mappers.yaml().readTree(run.out()).has("gateway/shop/edge")).isTrue();
   }
 
   @Test
-  void anInvalidDocumentExitsOneWithTheValidatorsFieldPath() throws Exception {
+  void anInvalidDocumentExitsThreeWithTheValidatorsFieldPath() throws Exception {
     // given
     Path file =
         write(
@@ -282,7 +282,7 @@ class TranslateCommandTest {
     CliRun run = CliRun.run("translate", "-f", file.toString());
 
     // then
-    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.exit()).isEqualTo(Meshgate.EXIT_INVALID);
     assertThat(run.out()).isEmpty();
     assertThat(run.err()).contains(file + "#0").contains("/spec/rules/0/backendRefs/0/weight");
   }
