@@ -73,7 +73,7 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
                           + ":"
                           + counters.settings().port()
                           + " did not count ("
-                          + describe(error)
+                          + RedisConnection.describe(error)
                           + "); each limit's failure mode answers");
                   respond(responseObserver, Decisions.answerUnavailable(plan, now));
                 } else {
@@ -93,15 +93,5 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
       StreamObserver<RateLimitResponse> observer, RateLimitResponse response) {
     observer.onNext(response);
     observer.onCompleted();
-  }
-
-  // The exception's type and message: Lettuce's messages name the address, never the password.
-  private static String describe(Throwable error) {
-    Throwable cause = error;
-    while (cause.getCause() != null && cause.getCause() != cause) {
-      cause = cause.getCause();
-    }
-    return cause.getClass().getSimpleName()
-        + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
   }
 }

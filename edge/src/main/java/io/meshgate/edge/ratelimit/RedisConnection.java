@@ -100,4 +100,17 @@ public final class RedisConnection implements AutoCloseable {
     }
     client.shutdown(0, 2, TimeUnit.SECONDS);
   }
+
+  /**
+   * What went wrong talking to Redis, for a log line: the root cause's type and message. Lettuce's
+   * messages name the address, never the password.
+   */
+  public static String describe(Throwable error) {
+    Throwable cause = error;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause.getClass().getSimpleName()
+        + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+  }
 }

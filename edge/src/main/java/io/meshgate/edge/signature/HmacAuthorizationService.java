@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import io.meshgate.edge.ratelimit.RedisConnection;
 import io.meshgate.edge.ratelimit.ThrottledWarning;
 import io.meshgate.edge.signature.Verdict.Rejected;
 import io.meshgate.edge.signature.Verdict.Verified;
@@ -88,7 +89,7 @@ public final class HmacAuthorizationService extends AuthorizationGrpc.Authorizat
                   storeWarning.warn(
                       nonces.describe()
                           + " did not answer for a nonce ("
-                          + describe(error)
+                          + RedisConnection.describe(error)
                           + "); policy "
                           + p.name()
                           + " "
@@ -150,15 +151,5 @@ public final class HmacAuthorizationService extends AuthorizationGrpc.Authorizat
   private static void respond(StreamObserver<CheckResponse> observer, CheckResponse response) {
     observer.onNext(response);
     observer.onCompleted();
-  }
-
-  // The exception's type and message: Lettuce's messages name the address, never the password.
-  private static String describe(Throwable error) {
-    Throwable cause = error;
-    while (cause.getCause() != null && cause.getCause() != cause) {
-      cause = cause.getCause();
-    }
-    return cause.getClass().getSimpleName()
-        + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
   }
 }

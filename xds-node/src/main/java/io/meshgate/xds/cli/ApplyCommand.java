@@ -69,17 +69,7 @@ final class ApplyCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster;
 
-  @Option(
-      names = {"-f", "--filename"},
-      required = true,
-      description =
-          "A file, a directory of *.yaml/*.yml/*.json, or - for standard input. Repeatable.")
-  List<String> files;
-
-  @Option(
-      names = {"-R", "--recursive"},
-      description = "Read directories recursively.")
-  boolean recursive;
+  @Mixin InputFileOptions input;
 
   @Option(
       names = "--dry-run",
@@ -130,7 +120,7 @@ final class ApplyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    CheckedDocuments checked = CheckedDocuments.check(InputFiles.read(files, recursive, System.in));
+    CheckedDocuments checked = input.read();
     if (!checked.allValid()) {
       checked.report(out, false);
       out.println("nothing was published");

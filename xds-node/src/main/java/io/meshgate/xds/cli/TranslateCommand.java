@@ -21,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,17 +50,7 @@ final class TranslateCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = {"-f", "--filename"},
-      required = true,
-      description =
-          "A file, a directory of *.yaml/*.yml/*.json, or - for standard input. Repeatable.")
-  List<String> files;
-
-  @Option(
-      names = {"-R", "--recursive"},
-      description = "Read directories recursively.")
-  boolean recursive;
+  @Mixin InputFileOptions input;
 
   @Option(
       names = "--group",
@@ -112,7 +103,7 @@ final class TranslateCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    CheckedDocuments checked = CheckedDocuments.check(InputFiles.read(files, recursive, System.in));
+    CheckedDocuments checked = input.read();
     if (!checked.allValid()) {
       checked.report(err, false);
       return Meshgate.EXIT_INVALID;

@@ -1,10 +1,9 @@
 package io.meshgate.xds.cli;
 
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code meshgate validate -f FILE|DIR|-}: the server's validation, offline. */
 @Command(
@@ -18,21 +17,11 @@ import picocli.CommandLine.Option;
 final class ValidateCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = {"-f", "--filename"},
-      required = true,
-      description =
-          "A file, a directory of *.yaml/*.yml/*.json, or - for standard input. Repeatable.")
-  List<String> files;
-
-  @Option(
-      names = {"-R", "--recursive"},
-      description = "Read directories recursively.")
-  boolean recursive;
+  @Mixin InputFileOptions input;
 
   @Override
   public Integer call() {
-    CheckedDocuments checked = CheckedDocuments.check(InputFiles.read(files, recursive, System.in));
+    CheckedDocuments checked = input.read();
     checked.report(spec.commandLine().getOut(), true);
     return checked.allValid() ? Meshgate.EXIT_OK : Meshgate.EXIT_INVALID;
   }

@@ -6,16 +6,13 @@ import io.meshgate.edge.signature.HmacPolicy;
 import io.meshgate.edge.signature.NonceRule;
 import io.meshgate.edge.signature.StoreFailure;
 import io.meshgate.xds.ir.HmacIr;
-import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
-import io.meshgate.xds.ir.RouteIr;
-import io.meshgate.xds.ir.RouteTableIr;
-import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.keys.KeyMaterial;
 import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.keys.SecretValue;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -31,18 +28,11 @@ public final class HmacConfigs {
   /** The policies of every signed route of the build. */
   public static HmacPolicies from(ResolvedIr resolved, KeyRing keys) {
     Map<String, HmacPolicy> byName = new TreeMap<>();
-    for (ProxyGroupIr group : resolved.groups()) {
-      for (RouteTableIr table : group.routeTables()) {
-        for (VirtualHostIr host : table.virtualHosts()) {
-          for (RouteIr route : host.routes()) {
-            HmacIr hmac = route.policy() == null ? null : route.policy().hmac();
-            if (hmac != null && !byName.containsKey(hmac.name())) {
-              byName.put(hmac.name(), policy(hmac, keys));
-            }
-          }
-        }
-      }
-    }
+    resolved
+        .routes()
+        .map(route -> route.policy() == null ? null : route.policy().hmac())
+        .filter(Objects::nonNull)
+        .forEach(hmac -> byName.computeIfAbsent(hmac.name(), name -> policy(hmac, keys)));
     return new HmacPolicies(byName);
   }
 

@@ -8,16 +8,13 @@ import io.meshgate.edge.ratelimit.Limit;
 import io.meshgate.edge.ratelimit.RateLimitConfig;
 import io.meshgate.edge.ratelimit.Unit;
 import io.meshgate.xds.ir.GlobalRateLimitIr;
-import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.RateLimitRuleIr;
 import io.meshgate.xds.ir.RateLimitSelectorIr;
 import io.meshgate.xds.ir.ResolvedIr;
-import io.meshgate.xds.ir.RouteIr;
-import io.meshgate.xds.ir.RouteTableIr;
-import io.meshgate.xds.ir.VirtualHostIr;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -31,21 +28,16 @@ public final class RateLimitRules {
 
   public static RateLimitConfig of(ResolvedIr resolved) {
     Map<String, DescriptorRule> byId = new TreeMap<>();
-    for (ProxyGroupIr group : resolved.groups()) {
-      for (RouteTableIr table : group.routeTables()) {
-        for (VirtualHostIr host : table.virtualHosts()) {
-          for (RouteIr route : host.routes()) {
-            if (route.policy() == null || route.policy().globalRateLimit() == null) {
-              continue;
-            }
-            GlobalRateLimitIr limits = route.policy().globalRateLimit();
-            for (RateLimitRuleIr rule : limits.rules()) {
-              byId.computeIfAbsent(rule.id(), id -> rule(rule, limits.failClosed()));
-            }
-          }
-        }
-      }
-    }
+    resolved
+        .routes()
+        .map(route -> route.policy() == null ? null : route.policy().globalRateLimit())
+        .filter(Objects::nonNull)
+        .forEach(
+            limits -> {
+              for (RateLimitRuleIr rule : limits.rules()) {
+                byId.computeIfAbsent(rule.id(), id -> rule(rule, limits.failClosed()));
+              }
+            });
     if (byId.isEmpty()) {
       return RateLimitConfig.empty();
     }

@@ -6,11 +6,7 @@ import io.meshgate.edge.transform.TransformConfig;
 import io.meshgate.edge.transform.Transformation;
 import io.meshgate.xds.ir.BodyTransformIr;
 import io.meshgate.xds.ir.BodyTransformIr.BodyOperationIr;
-import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
-import io.meshgate.xds.ir.RouteIr;
-import io.meshgate.xds.ir.RouteTableIr;
-import io.meshgate.xds.ir.VirtualHostIr;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,20 +19,13 @@ public final class TransformConfigs {
 
   /** The transformations the routes of every group name: pure, from the IR alone. */
   public static TransformConfig of(ResolvedIr resolved) {
-    List<Transformation> transformations = new ArrayList<>();
-    for (ProxyGroupIr group : resolved.groups()) {
-      for (RouteTableIr table : group.routeTables()) {
-        for (VirtualHostIr host : table.virtualHosts()) {
-          for (RouteIr route : host.routes()) {
-            if (route.policy() != null
-                && route.policy().transform() != null
-                && route.policy().transform().body() != null) {
-              transformations.add(transformation(route.policy().transform().body()));
-            }
-          }
-        }
-      }
-    }
+    List<Transformation> transformations =
+        resolved
+            .routes()
+            .map(route -> route.policy() == null ? null : route.policy().transform())
+            .filter(t -> t != null && t.body() != null)
+            .map(t -> transformation(t.body()))
+            .toList();
     return TransformConfig.of(transformations);
   }
 

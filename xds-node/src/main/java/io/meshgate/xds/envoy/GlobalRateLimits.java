@@ -125,26 +125,12 @@ final class GlobalRateLimits {
   static String pathWithQuery(PathMatchIr match) {
     String query = "(\\?.*)?";
     if (match instanceof PathMatchIr.Exact exact) {
-      return quote(exact.value()) + query;
+      return Routes.quote(exact.value()) + query;
     }
     if (match instanceof PathMatchIr.Prefix prefix) {
-      String value = prefix.value();
-      while (value.endsWith("/")) {
-        value = value.substring(0, value.length() - 1);
-      }
-      return value.isEmpty() ? "/.*" : quote(value) + "([/?].*)?";
+      String value = Routes.trimTrailingSlashes(prefix.value());
+      return value.isEmpty() ? "/.*" : Routes.quote(value) + "([/?].*)?";
     }
     return "(?:" + match.value() + ")" + query;
-  }
-
-  private static String quote(String literal) {
-    StringBuilder quoted = new StringBuilder();
-    for (char c : literal.toCharArray()) {
-      if ("\\.+*?()|[]{}^$".indexOf(c) >= 0) {
-        quoted.append('\\');
-      }
-      quoted.append(c);
-    }
-    return quoted.toString();
   }
 }

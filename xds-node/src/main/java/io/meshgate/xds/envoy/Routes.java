@@ -375,7 +375,7 @@ final class Routes {
     return regex.build();
   }
 
-  private static String trimTrailingSlashes(String path) {
+  static String trimTrailingSlashes(String path) {
     int end = path.length();
     while (end > 0 && path.charAt(end - 1) == '/') {
       end--;
@@ -384,7 +384,7 @@ final class Routes {
   }
 
   /** RE2 escaping for a literal path. */
-  private static String quote(String literal) {
+  static String quote(String literal) {
     StringBuilder quoted = new StringBuilder();
     for (char c : literal.toCharArray()) {
       if ("\\.+*?()|[]{}^$".indexOf(c) >= 0) {
