@@ -12,6 +12,7 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.AppliedOffset;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.config.store.StoredValues;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +57,7 @@ final class AppliedLog {
     }
     KeyValue kv = response.getKvs().get(0);
     return new StoredOffset(
-        Long.parseLong(kv.getValue().toString(StandardCharsets.UTF_8)), kv.getModRevision());
+        AppliedOffset.parse(kv.getValue().getBytes()).offset(), kv.getModRevision());
   }
 
   /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.etcd.jetcd.Client;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.Reason;
+import io.meshgate.config.store.AppliedOffset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -376,7 +377,13 @@ public final class Applier implements AutoCloseable {
           header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8));
     }
     return new IncomingRecord(
-        record.topic(), record.partition(), record.offset(), record.key(), headers, record.value());
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        record.timestamp() < 0 ? AppliedOffset.NO_TIMESTAMP : record.timestamp(),
+        record.key(),
+        headers,
+        record.value());
   }
 
   private static byte[] json(Object value) {

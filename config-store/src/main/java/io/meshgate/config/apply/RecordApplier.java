@@ -6,6 +6,7 @@ import io.meshgate.config.model.EventRecord;
 import io.meshgate.config.model.Outcome;
 import io.meshgate.config.model.Reason;
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.AppliedOffset;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -50,7 +51,14 @@ final class RecordApplier {
       }
       PartitionOffset at =
           new PartitionOffset(
-              record.topic(), record.partition(), record.offset(), stored.modRevision());
+              record.topic(),
+              record.partition(),
+              new AppliedOffset(
+                  record.offset(),
+                  record.timestamp(),
+                  AppliedOffset.traceparent(
+                      record.headers().get(AppliedOffset.TRACEPARENT_HEADER))),
+              stored.modRevision());
       Map<ResourceKey, Current> current = Map.of();
       Plan plan = null;
       Plan landed;

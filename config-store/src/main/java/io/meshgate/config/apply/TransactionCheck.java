@@ -4,6 +4,7 @@ import io.etcd.jetcd.Client;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.model.Reason;
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.AppliedOffset;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ public final class TransactionCheck {
             ConfigEvent.TOPIC,
             ANY_PARTITION,
             Long.MAX_VALUE,
+            AppliedOffset.NO_TIMESTAMP,
             event.key(),
             event.headers(),
             event.value());
@@ -43,6 +45,7 @@ public final class TransactionCheck {
     return planner.limitProblems(
         decoded,
         current,
-        new PartitionOffset(ConfigEvent.TOPIC, ANY_PARTITION, Long.MAX_VALUE, Long.MAX_VALUE));
+        new PartitionOffset(
+            ConfigEvent.TOPIC, ANY_PARTITION, AppliedOffset.LARGEST, Long.MAX_VALUE));
   }
 }

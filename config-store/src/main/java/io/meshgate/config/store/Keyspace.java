@@ -66,6 +66,11 @@ public final class Keyspace {
     return ROOT + "offsets/" + topic + "/" + partition;
   }
 
+  /** Every partition's last applied offset. */
+  public static String offsetsPrefix() {
+    return ROOT + "offsets/";
+  }
+
   /** One generation of a resource's history. */
   public static String history(ResourceKey key, String uid, long generation) {
     return historyPrefix(key, uid) + String.format("%020d", generation);

@@ -107,7 +107,7 @@ public final class StoreReader {
   /** A partition's last applied offset, or -1. */
   public long appliedOffset(String topic, int partition) {
     return first(Keyspace.offset(topic, partition))
-        .map(kv -> Long.parseLong(kv.getValue().toString(StandardCharsets.UTF_8)))
+        .map(kv -> AppliedOffset.parse(kv.getValue().getBytes()).offset())
         .orElse(-1L);
   }
 

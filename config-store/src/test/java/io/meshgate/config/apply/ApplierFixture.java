@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
@@ -105,7 +106,13 @@ final class ApplierFixture implements AutoCloseable {
         .headers()
         .forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
     return new IncomingRecord(
-        record.topic(), record.partition(), record.offset(), record.key(), headers, record.value());
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        record.timestamp(),
+        record.key(),
+        headers,
+        record.value());
   }
 
   ConfigEvent publish(ConfigEvent event) {
@@ -113,12 +120,13 @@ final class ApplierFixture implements AutoCloseable {
     return event;
   }
 
-  void send(String key, Map<String, String> headers, byte[] value) {
+  /** Publishes one record and returns where it landed and its timestamp. */
+  RecordMetadata send(String key, Map<String, String> headers, byte[] value) {
     ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
     headers.forEach(
         (k, v) -> record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
     try {
-      producer.send(record).get(30, TimeUnit.SECONDS);
+      return producer.send(record).get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("cannot publish", e);
     }

@@ -4,6 +4,7 @@ import static io.meshgate.config.apply.ApplierFixture.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.etcd.jetcd.ByteSequence;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.model.ApplierStatus;
 import io.meshgate.config.model.BackendSpec;
@@ -13,6 +14,8 @@ import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Outcome;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.AppliedOffset;
+import io.meshgate.config.store.Keyspace;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import java.nio.charset.StandardCharsets;
@@ -23,11 +26,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +62,54 @@ class ApplierIT {
         .until(
             () -> fixture.reader.status(key).filter(s -> s.hasEvent(eventId)).orElse(null),
             s -> s != null);
+  }
+
+  @Test
+  void theStoredOffsetCarriesTheRecordsTimestampAndAValidTraceContextOnly() throws Exception {
+    // given
+    fixture.start("a");
+    Resource traced = backend(fixture.ns, "traced", "traced.example.com");
+    Resource forged = backend(fixture.ns, "forged", "forged.example.com");
+    String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    // when: one record with a W3C trace context, one with a malformed one
+    ConfigEvent first = fixture.encoder.applied(traced, OptionalLong.empty());
+    Map<String, String> firstHeaders = new LinkedHashMap<>(first.headers());
+    firstHeaders.put(AppliedOffset.TRACEPARENT_HEADER, traceparent);
+    RecordMetadata sent = fixture.send(first.key(), firstHeaders, first.value());
+    statusOnceRecorded(traced.key(), first.id());
+    AppliedOffset afterFirst = storedOffset(sent.partition());
+
+    ConfigEvent second = fixture.encoder.applied(forged, OptionalLong.empty());
+    Map<String, String> secondHeaders = new LinkedHashMap<>(second.headers());
+    secondHeaders.put(AppliedOffset.TRACEPARENT_HEADER, "00-" + "x".repeat(900));
+    RecordMetadata sentSecond = fixture.send(second.key(), secondHeaders, second.value());
+    statusOnceRecorded(forged.key(), second.id());
+    AppliedOffset afterSecond = storedOffset(sentSecond.partition());
+
+    // then
+    assertThat(afterFirst)
+        .isEqualTo(new AppliedOffset(sent.offset(), sent.timestamp(), Optional.of(traceparent)));
+    assertThat(afterSecond)
+        .isEqualTo(
+            new AppliedOffset(sentSecond.offset(), sentSecond.timestamp(), Optional.empty()));
+    assertThat(fixture.reader.appliedOffset(fixture.topic, sentSecond.partition()))
+        .isEqualTo(sentSecond.offset());
+  }
+
+  private AppliedOffset storedOffset(int partition) throws Exception {
+    return AppliedOffset.parse(
+        fixture
+            .etcd
+            .getKVClient()
+            .get(
+                ByteSequence.from(
+                    Keyspace.offset(fixture.topic, partition), StandardCharsets.UTF_8))
+            .get(10, TimeUnit.SECONDS)
+            .getKvs()
+            .get(0)
+            .getValue()
+            .getBytes());
   }
 
   @Test

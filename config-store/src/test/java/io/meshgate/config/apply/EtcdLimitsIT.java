@@ -12,6 +12,7 @@ import io.meshgate.config.model.Outcome;
 import io.meshgate.config.model.Reason;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.AppliedOffset;
 import io.meshgate.embedded.LocalEtcd;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
@@ -329,7 +330,7 @@ class EtcdLimitsIT {
         .plan(
             event,
             Map.of(resource.key(), Current.absent(resource.key())),
-            new PartitionOffset("config-00000000", 0, 100, 100))
+            new PartitionOffset("config-00000000", 0, AppliedOffset.LARGEST, 100))
         .cost()
         .bytes();
   }

@@ -28,7 +28,8 @@ class EventDecoderTest {
           new BackendSpec(null, null, null, null, new DnsSource("a.example.com", 443), null, null));
 
   private static IncomingRecord record(ConfigEvent event) {
-    return new IncomingRecord("meshgate.config", 0, 7, event.key(), event.headers(), event.value());
+    return new IncomingRecord(
+        "meshgate.config", 0, 7, 1_700_000_000_000L, event.key(), event.headers(), event.value());
   }
 
   private static IncomingRecord with(ConfigEvent event, String header, String value, byte[] body) {
@@ -38,7 +39,8 @@ class EventDecoderTest {
     } else {
       headers.put(header, value);
     }
-    return new IncomingRecord("meshgate.config", 0, 7, event.key(), headers, body);
+    return new IncomingRecord(
+        "meshgate.config", 0, 7, 1_700_000_000_000L, event.key(), headers, body);
   }
 
   private static DecodedEvent.Rejected rejected(IncomingRecord record) {
@@ -108,7 +110,8 @@ class EventDecoderTest {
   void aKeyOtherThanTheNamespaceIsRejected() {
     ConfigEvent event = ENCODER.applied(BACKEND, OptionalLong.empty());
     IncomingRecord record =
-        new IncomingRecord("meshgate.config", 0, 7, "other", event.headers(), event.value());
+        new IncomingRecord(
+            "meshgate.config", 0, 7, 1_700_000_000_000L, "other", event.headers(), event.value());
 
     assertThat(rejected(record).reasons().get(0).message())
         .startsWith("record key 'other' is not the resource's namespace 'shop'");

@@ -1,11 +1,13 @@
 package io.meshgate.config.apply;
 
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.AppliedOffset;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.config.store.StoredValues;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -56,8 +58,12 @@ final class MemoryEtcd {
   PartitionOffset next(String topic) {
     String key = Keyspace.offset(topic, 0);
     byte[] stored = get(key);
-    long offset = stored == null ? 0 : Long.parseLong(new String(stored)) + 1;
-    return new PartitionOffset(topic, 0, offset, modRevision(key));
+    long offset = stored == null ? 0 : AppliedOffset.parse(stored).offset() + 1;
+    return new PartitionOffset(
+        topic,
+        0,
+        new AppliedOffset(offset, AppliedOffset.NO_TIMESTAMP, Optional.empty()),
+        modRevision(key));
   }
 
   Current read(ResourceKey key) {

@@ -9,7 +9,13 @@ import org.junit.jupiter.api.Test;
 class RejectedCopyTest {
   private static IncomingRecord record(String subject, String value) {
     return new IncomingRecord(
-        "t", 0, 7, "ns", Map.of("ce_subject", subject), value.getBytes(StandardCharsets.UTF_8));
+        "t",
+        0,
+        7,
+        1_700_000_000_000L,
+        "ns",
+        Map.of("ce_subject", subject),
+        value.getBytes(StandardCharsets.UTF_8));
   }
 
   private static String text(RejectedCopy copy) {

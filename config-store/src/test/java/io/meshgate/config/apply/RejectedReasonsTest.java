@@ -50,6 +50,7 @@ class RejectedReasonsTest {
             "meshgate.config",
             0,
             7,
+            1_700_000_000_000L,
             event.key(),
             event.headers(),
             broken.getBytes(StandardCharsets.UTF_8));

@@ -31,6 +31,7 @@ import io.meshgate.xds.identity.BridgeTokens;
 import io.meshgate.xds.identity.IdentityService;
 import io.meshgate.xds.issuers.IssuerDiscovery;
 import io.meshgate.xds.keys.KeyLoader;
+import io.meshgate.xds.pipeline.AppliedRecords;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.register.ConsulGatewayRegistrations;
 import io.meshgate.xds.register.RegistrationService;
@@ -81,6 +82,10 @@ public final class XdsNode implements AutoCloseable {
   private final Optional<SignatureService> signatures;
   private final EndpointDiscovery discovery;
   private final ConfigView view;
+
+  /** The events applied while this replica runs, by etcd revision (convergence, traces). */
+  private final AppliedRecords applied;
+
   private final TokenKeysView tokenKeys;
   private final AdsService ads;
   private final RegistrationService registrations;
@@ -114,6 +119,7 @@ public final class XdsNode implements AutoCloseable {
     Optional<AdminToken> adminToken = adminToken(settings);
     StartWarnings.of(settings).forEach(log::warn);
     this.etcd = settings.etcdConnection().connect();
+    this.applied = AppliedRecords.open(etcd);
     this.applier =
         runApplier
             ? new Applier(
@@ -479,6 +485,7 @@ public final class XdsNode implements AutoCloseable {
     status.close();
     leadership.close();
     view.close();
+    applied.close();
     registered.close();
     tokenKeys.close();
     meshCa.ifPresent(MeshCaSource::close);
