@@ -21,6 +21,8 @@ import io.meshgate.discovery.RegistrationView;
 import io.meshgate.discovery.consul.ConsulClient;
 import io.meshgate.discovery.dns.DnsResolver;
 import io.meshgate.discovery.nomad.NomadClient;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.meshgate.edge.ServiceHealth;
 import io.meshgate.edge.ratelimit.RateLimitConfig;
 import io.meshgate.meshbridge.consul.AgentServices;
 import io.meshgate.meshbridge.identity.IdentitySource;
@@ -58,6 +60,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -201,6 +204,12 @@ public final class XdsNode implements AutoCloseable {
               .addService(ServerInterceptors.intercept(registrations, new ProxyAuthenticator()))
               // Proxyless services' agents fetch their identities there too.
               .addService(ServerInterceptors.intercept(identities, new ProxyAuthenticator()))
+              // For Consul's, Nomad's and Kubernetes' gRPC checks: SERVING while the port takes
+              // streams (readiness is /readyz); no credential, as an orchestrator has none.
+              .addService(
+                  new ServiceHealth(
+                      Map.of(
+                          "", () -> true, AggregatedDiscoveryServiceGrpc.SERVICE_NAME, () -> true)))
               // grpc-java adds ±10 % jitter to the age, so proxies do not all reconnect at once.
               .maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
               .maxConnectionAgeGrace(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
