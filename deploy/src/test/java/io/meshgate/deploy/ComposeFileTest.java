@@ -78,7 +78,8 @@ class ComposeFileTest {
 
     // when / then
     assertThat(DeployFiles.settings()).containsAll(named);
-    assertThat(DeployFiles.settingNames(Files.readString(COMPOSE))).isSubsetOf(DeployFiles.settings());
+    assertThat(DeployFiles.settingNames(Files.readString(COMPOSE)))
+        .isSubsetOf(DeployFiles.settings());
     assertThat(services.at("/xds-2/environment/MESHGATE_XDS_ADDR").asText())
         .isEqualTo("0.0.0.0:" + xds);
     assertThat(services.at("/xds-3/environment/MESHGATE_ADMIN_ADDR").isMissingNode())

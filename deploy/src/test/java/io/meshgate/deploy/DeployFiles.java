@@ -54,8 +54,8 @@ final class DeployFiles {
   }
 
   /**
-   * The documents of a YAML file as trees. SnakeYAML reads them, not Jackson's YAML parser:
-   * compose files use anchors and merge keys ({@code <<: *replica}), which Jackson does not expand.
+   * The documents of a YAML file as trees. SnakeYAML reads them, not Jackson's YAML parser: compose
+   * files use anchors and merge keys ({@code <<: *replica}), which Jackson does not expand.
    */
   static List<JsonNode> yaml(Path file) throws IOException {
     Yaml yaml = new Yaml(new SafeConstructor(new LoaderOptions()));

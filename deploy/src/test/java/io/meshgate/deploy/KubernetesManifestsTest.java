@@ -98,7 +98,8 @@ class KubernetesManifestsTest {
     assertThat(statefulSet.at("/spec/replicas").asInt()).isEqualTo(3);
     assertThat(statefulSet.at("/spec/updateStrategy/type").asText()).isEqualTo("RollingUpdate");
     assertThat(budget.at("/spec/maxUnavailable").asInt()).isEqualTo(1);
-    assertThat(statefulSet.at("/spec/template/spec/topologySpreadConstraints/0/topologyKey").asText())
+    assertThat(
+            statefulSet.at("/spec/template/spec/topologySpreadConstraints/0/topologyKey").asText())
         .isEqualTo("kubernetes.io/hostname");
     assertThat(budget.at("/spec/selector")).isEqualTo(statefulSet.at("/spec/selector"));
   }

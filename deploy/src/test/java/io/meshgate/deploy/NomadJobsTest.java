@@ -98,7 +98,8 @@ class NomadJobsTest {
     // {{- trims the whitespace before the action, -}} the whitespace after it.
     text = text.replaceAll("\\s*\\{\\{-\\s*", "{{").replaceAll("\\s*-}}\\s*", "}}");
     Matcher range =
-        Pattern.compile("\\{\\{range (\\w+) \"meshgate-xds\" \\}\\}(.*?)\\{\\{end \\}\\}", Pattern.DOTALL)
+        Pattern.compile(
+                "\\{\\{range (\\w+) \"meshgate-xds\" \\}\\}(.*?)\\{\\{end \\}\\}", Pattern.DOTALL)
             .matcher(text);
     assertThat(range.find()).as("the template ranges over the registered replicas").isTrue();
     StringBuilder endpoints = new StringBuilder();
@@ -144,7 +145,8 @@ class NomadJobsTest {
     assertThat(job).containsPattern("auto_revert\\s*=\\s*true");
     assertThat(job).containsPattern("operator\\s*=\\s*\"distinct_hosts\"");
     assertThat(job).containsPattern("driver\\s*=\\s*\"exec\"");
-    assertThat(job).containsPattern("command\\s*=\\s*\"local/meshgate-\\$\\{var.version}/bin/meshgate\"");
+    assertThat(job)
+        .containsPattern("command\\s*=\\s*\"local/meshgate-\\$\\{var.version}/bin/meshgate\"");
   }
 
   @Test
@@ -260,8 +262,7 @@ class NomadJobsTest {
     // when / then
     assertThat(variableDefault(job, "service_provider")).isEqualTo("consul");
     assertThat(job)
-        .contains(
-            "services = var.service_provider == \"nomad\" ? \"nomadService\" : \"service\"");
+        .contains("services = var.service_provider == \"nomad\" ? \"nomadService\" : \"service\"");
     assertThat(job).contains("{{- range ${local.services} \"meshgate-xds\" }}");
     assertThat(Files.readString(XDS_JOB)).contains("name     = \"meshgate-xds\"");
   }

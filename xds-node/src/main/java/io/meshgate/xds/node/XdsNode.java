@@ -2,6 +2,7 @@ package io.meshgate.xds.node;
 
 import static java.util.Objects.requireNonNull;
 
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.etcd.jetcd.Client;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -21,7 +22,6 @@ import io.meshgate.discovery.RegistrationView;
 import io.meshgate.discovery.consul.ConsulClient;
 import io.meshgate.discovery.dns.DnsResolver;
 import io.meshgate.discovery.nomad.NomadClient;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.meshgate.edge.ServiceHealth;
 import io.meshgate.edge.ratelimit.RateLimitConfig;
 import io.meshgate.meshbridge.consul.AgentServices;
