@@ -33,6 +33,17 @@ variable "service_provider" {
   default     = "consul"
 }
 
+variable "task_uid" {
+  type        = number
+  description = "The user the exec driver runs the task as (nobody, 65534, unless the task sets user): it owns the rendered credentials."
+  default     = 65534
+}
+
+variable "task_gid" {
+  type    = number
+  default = 65534
+}
+
 variable "datacenters" {
   type    = list(string)
   default = ["dc1"]
@@ -163,6 +174,8 @@ job "meshgate-xds" {
       template {
         destination = "secrets/admin.token"
         perms       = "0600"
+        uid         = var.task_uid
+        gid         = var.task_gid
         change_mode = "restart"
         data        = <<-EOT
         {{- with nomadVar "nomad/jobs/meshgate-xds" }}{{ .admin_token }}{{ end }}
@@ -174,6 +187,8 @@ job "meshgate-xds" {
       template {
         destination = "secrets/xds/tls.crt"
         perms       = "0600"
+        uid         = var.task_uid
+        gid         = var.task_gid
         change_mode = "restart"
         data        = <<-EOT
         {{- with nomadVar "nomad/jobs/meshgate-xds" }}{{ .xds_tls_crt }}{{ end }}
@@ -183,6 +198,8 @@ job "meshgate-xds" {
       template {
         destination = "secrets/xds/tls.key"
         perms       = "0600"
+        uid         = var.task_uid
+        gid         = var.task_gid
         change_mode = "restart"
         data        = <<-EOT
         {{- with nomadVar "nomad/jobs/meshgate-xds" }}{{ .xds_tls_key }}{{ end }}
