@@ -16,6 +16,22 @@ ensure_etcd() {
   return 1
 }
 
+# etcdctl, for the etcd backup and restore test (deploy EtcdBackupRestoreIT); Debian ships it apart
+# from the server, in etcd-client.
+ensure_etcdctl() {
+  if command -v etcdctl >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "meshgate: installing etcd-client (apt-get) ..." >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-client >&2
+    return 0
+  fi
+  echo "meshgate: etcdctl is missing (the etcd backup and restore test runs it). Install it with:" >&2
+  echo "  sudo apt-get install -y etcd-client" >&2
+  return 1
+}
+
 ensure_redis() {
   if [ -n "${MESHGATE_REDIS_BIN:-}" ] || command -v redis-server >/dev/null 2>&1; then
     return 0

@@ -53,7 +53,11 @@ class NodeEnvFileTest {
         .toList();
   }
 
-  private static Map<String, String> documented() throws IOException {
+  /**
+   * The settings node.env lists, with their defaults; the other tests check it is all the node
+   * reads.
+   */
+  static Map<String, String> documented() throws IOException {
     Map<String, String> settings = new LinkedHashMap<>();
     for (String line : Files.readAllLines(NODE_ENV)) {
       Matcher setting = SETTING.matcher(line);

@@ -2,6 +2,7 @@ package io.meshgate.xds.node;
 
 import static java.util.Objects.requireNonNull;
 
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.etcd.jetcd.Client;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -21,6 +22,7 @@ import io.meshgate.discovery.RegistrationView;
 import io.meshgate.discovery.consul.ConsulClient;
 import io.meshgate.discovery.dns.DnsResolver;
 import io.meshgate.discovery.nomad.NomadClient;
+import io.meshgate.edge.ServiceHealth;
 import io.meshgate.edge.ratelimit.RateLimitConfig;
 import io.meshgate.meshbridge.consul.AgentServices;
 import io.meshgate.meshbridge.identity.IdentitySource;
@@ -59,6 +61,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -207,6 +210,12 @@ public final class XdsNode implements AutoCloseable {
               .addService(ServerInterceptors.intercept(registrations, new ProxyAuthenticator()))
               // Proxyless services' agents fetch their identities there too.
               .addService(ServerInterceptors.intercept(identities, new ProxyAuthenticator()))
+              // For Consul's, Nomad's and Kubernetes' gRPC checks: SERVING while the port takes
+              // streams (readiness is /readyz); no credential, as an orchestrator has none.
+              .addService(
+                  new ServiceHealth(
+                      Map.of(
+                          "", () -> true, AggregatedDiscoveryServiceGrpc.SERVICE_NAME, () -> true)))
               // grpc-java adds ±10 % jitter to the age, so proxies do not all reconnect at once.
               .maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
               .maxConnectionAgeGrace(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
