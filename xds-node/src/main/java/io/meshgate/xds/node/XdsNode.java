@@ -31,6 +31,7 @@ import io.meshgate.xds.identity.BridgeTokens;
 import io.meshgate.xds.identity.IdentityService;
 import io.meshgate.xds.issuers.IssuerDiscovery;
 import io.meshgate.xds.keys.KeyLoader;
+import io.meshgate.xds.metrics.NodeMetrics;
 import io.meshgate.xds.pipeline.AppliedRecords;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.register.ConsulGatewayRegistrations;
@@ -50,6 +51,8 @@ import io.meshgate.xds.status.AckReporter;
 import io.meshgate.xds.status.Leadership;
 import io.meshgate.xds.status.SharedRejections;
 import io.meshgate.xds.status.StatusWriter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -106,6 +109,12 @@ public final class XdsNode implements AutoCloseable {
   private final Optional<RateLimitServer> rateLimits;
   private final Optional<BodyTransformation> bodyTransformation;
 
+  /** Every meter of this replica, served on the admin port's /metrics. */
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  private final NodeMetrics metrics;
+
   /** Ends streams whose proxy token stopped being valid, every second. */
   private final ScheduledExecutorService credentialSweep =
       Executors.newSingleThreadScheduledExecutor(
@@ -120,6 +129,8 @@ public final class XdsNode implements AutoCloseable {
     StartWarnings.of(settings).forEach(log::warn);
     this.etcd = settings.etcdConnection().connect();
     this.applied = AppliedRecords.open(etcd);
+    this.metrics =
+        NodeMetrics.register(registry, applied, store, () -> meshCa().map(MeshCaSource::roots));
     this.applier =
         runApplier
             ? new Applier(
@@ -131,7 +142,7 @@ public final class XdsNode implements AutoCloseable {
                     () -> UUID.randomUUID().toString(),
                     settings.historyLimit(),
                     settings.etcdLimits()),
-                Applier.Hooks.NONE)
+                metrics.applier())
             : null;
     this.meshCa = meshCa(settings, etcd);
     // The mesh CA, where this replica runs one: Envoys' identities and proxyless services' CSRs.
@@ -154,6 +165,7 @@ public final class XdsNode implements AutoCloseable {
             // OIDC issuers' discovery documents and remote JWT key sets, with the JDK's trust store
             // (or the CA a key set's provider names).
             IssuerDiscovery.start(IssuerDiscovery.Settings.DEFAULTS));
+    pipeline.metrics(metrics.pipeline());
     this.signatures =
         SignatureService.attach(settings.signatures(), keys, pipeline, Clock.systemUTC());
     XdsSecurity security = settings.security();
@@ -199,6 +211,7 @@ public final class XdsNode implements AutoCloseable {
             ConsulGatewayRegistrations.DEFAULT_TTL,
             bridgeTokens);
     ads.streamEvents(StreamEvents.all(List.of(sidecars, consulGateways)));
+    ads.metrics(metrics.serve());
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(settings.xdsAddress())
@@ -261,6 +274,7 @@ public final class XdsNode implements AutoCloseable {
     // that names it, so the build waits for Consul's first answer.
     this.registered = RegistrationView.open(etcd, pipeline::accept);
     admin.serveRegistrations(registered::current);
+    admin.serveMetrics(registry::scrape);
     this.view =
         ConfigView.open(
             etcd,
@@ -317,6 +331,12 @@ public final class XdsNode implements AutoCloseable {
       return Optional.empty();
     }
     return Optional.of(AdminToken.read(settings.adminTokenFile().get(), log::warn));
+  }
+
+  /** The mesh CA, once the constructor has opened it (the metrics ask at each scrape). */
+  private Optional<MeshCaSource> meshCa() {
+    Optional<MeshCaSource> open = meshCa;
+    return open == null ? Optional.empty() : open;
   }
 
   /** The config as this replica's view holds it; empty until the view is open. */
@@ -509,6 +529,8 @@ public final class XdsNode implements AutoCloseable {
     // After the proxies' streams: an Envoy still draining keeps asking for its limits.
     rateLimits.ifPresent(RateLimitServer::close);
     admin.close();
+    metrics.close();
+    registry.close();
     etcd.close();
   }
 }
