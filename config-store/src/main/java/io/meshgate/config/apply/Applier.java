@@ -234,11 +234,13 @@ public final class Applier implements AutoCloseable {
   private boolean applyOrPause(
       TopicPartition partition, ConsumerRecord<String, byte[]> record, long polledAt) {
     try {
-      RecordApplier.Done done = recordApplier.apply(toIncoming(record));
+      IncomingRecord incoming = toIncoming(record);
+      RecordApplier.Done done = recordApplier.apply(incoming);
       hooks.applied(
           new AppliedEvent(
               partition.topic(),
               partition.partition(),
+              incoming.timestamp(),
               done.result(),
               Duration.ofNanos(System.nanoTime() - polledAt),
               Duration.ofNanos(done.transactionNanos())));

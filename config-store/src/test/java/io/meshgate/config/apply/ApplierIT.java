@@ -150,6 +150,7 @@ class ApplierIT {
         .allSatisfy(
             e -> {
               assertThat(e.topic()).isEqualTo(fixture.topic);
+              assertThat(e.recordTimestamp()).isPositive();
               assertThat(e.transaction()).isPositive();
               assertThat(e.apply()).isGreaterThanOrEqualTo(e.transaction());
             });

@@ -23,8 +23,11 @@ final class ApplierMeters implements Applier.Hooks {
   private final Timer transaction;
   private final Map<Integer, AtomicLong> lag = new ConcurrentHashMap<>();
 
-  ApplierMeters(MeterRegistry registry) {
+  private final EventAges ages;
+
+  ApplierMeters(MeterRegistry registry, EventAges ages) {
     this.registry = registry;
+    this.ages = ages;
     for (AppliedEvent.Result result : AppliedEvent.Result.values()) {
       events.put(
           result,
@@ -51,6 +54,7 @@ final class ApplierMeters implements Applier.Hooks {
     apply.record(event.apply());
     if (event.result() != AppliedEvent.Result.SKIPPED) {
       transaction.record(event.transaction());
+      ages.observe(EventAges.Stage.APPLIED, event.recordTimestamp());
     }
   }
 

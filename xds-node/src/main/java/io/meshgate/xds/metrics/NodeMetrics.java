@@ -38,6 +38,7 @@ public final class NodeMetrics implements AutoCloseable {
   static final String PUSH_QUEUE = "meshgate.xds.push.queue";
   static final String REFUSED = "meshgate.xds.streams.refused";
   static final String CONVERGENCE = "meshgate.config.convergence";
+  static final String EVENT_AGE = "meshgate.config.event.age";
 
   // The applier.
   static final String APPLIER_EVENTS = "meshgate.applier.events";
@@ -60,6 +61,7 @@ public final class NodeMetrics implements AutoCloseable {
   /** The longest a response may be: gRPC's default maximum message size. */
   static final double MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
+  private final EventAges ages;
   private final XdsMeters serve;
   private final ApplierMeters applier;
   private final PipelineMeters pipeline;
@@ -72,9 +74,10 @@ public final class NodeMetrics implements AutoCloseable {
       Supplier<Optional<RootSet>> meshCaRoots,
       Clock clock) {
     requireNonNull(registry, "registry");
+    this.ages = new EventAges(registry, clock);
     this.serve = new XdsMeters(registry, applied, clock);
-    this.applier = new ApplierMeters(registry);
-    this.pipeline = new PipelineMeters(registry, store, meshCaRoots, clock);
+    this.applier = new ApplierMeters(registry, ages);
+    this.pipeline = new PipelineMeters(registry, store, meshCaRoots, clock, applied, ages);
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -97,7 +100,15 @@ public final class NodeMetrics implements AutoCloseable {
       SnapshotStore store,
       Supplier<Optional<RootSet>> meshCaRoots) {
     requireNonNull(applied, "applied");
-    return new NodeMetrics(registry, applied::between, store, meshCaRoots, Clock.systemUTC());
+    NodeMetrics metrics =
+        new NodeMetrics(registry, applied::between, store, meshCaRoots, Clock.systemUTC());
+    applied.onApplied(metrics::seen);
+    return metrics;
+  }
+
+  /** This replica's watch told it of an applied event (on the watch's thread). */
+  void seen(AppliedRecords.Applied applied) {
+    ages.observe(EventAges.Stage.SEEN, applied.recordTimestamp());
   }
 
   /** For tests: the applied events as a function, and a clock of their own. */

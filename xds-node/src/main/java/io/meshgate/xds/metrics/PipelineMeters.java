@@ -6,6 +6,7 @@ import io.meshgate.meshbridge.identity.IdentitySnapshot;
 import io.meshgate.meshbridge.identity.IssuedIdentity;
 import io.meshgate.meshbridge.meshca.MeshCaRoot;
 import io.meshgate.meshbridge.meshca.RootSet;
+import io.meshgate.xds.pipeline.AppliedRecords;
 import io.meshgate.xds.pipeline.PipelineMetrics;
 import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.snapshot.GroupSnapshot;
@@ -51,14 +52,23 @@ final class PipelineMeters implements PipelineMetrics {
       new AtomicReference<>(Optional.empty());
   private final SnapshotStore store;
   private final Clock clock;
+  private final Convergence.Events applied;
+  private final EventAges ages;
+
+  /** The revision of the last build told; pipeline thread only. */
+  private long builtRevision = -1;
 
   PipelineMeters(
       MeterRegistry registry,
       SnapshotStore store,
       Supplier<Optional<RootSet>> meshCaRoots,
-      Clock clock) {
+      Clock clock,
+      Convergence.Events applied,
+      EventAges ages) {
     this.store = store;
     this.clock = clock;
+    this.applied = applied;
+    this.ages = ages;
     this.complete = builds(registry, "complete");
     this.partial = builds(registry, "partial");
     this.build =
@@ -148,6 +158,13 @@ final class PipelineMeters implements PipelineMetrics {
     groups.set(store.groups().size());
     this.discovered.set(discovered);
     this.workloadExpiry.set(earliestExpiry(identities));
+    long revision = store.revision();
+    if (revision > builtRevision) {
+      for (AppliedRecords.Applied event : applied.between(builtRevision, revision)) {
+        ages.observe(EventAges.Stage.BUILT, event.recordTimestamp());
+      }
+      builtRevision = revision;
+    }
   }
 
   private static Optional<Instant> earliestExpiry(Identities identities) {

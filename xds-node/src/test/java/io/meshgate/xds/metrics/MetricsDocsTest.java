@@ -72,6 +72,7 @@ class MetricsDocsTest {
             new AppliedEvent(
                 "meshgate.config",
                 0,
+                now.toEpochMilli() - 100,
                 AppliedEvent.Result.ACCEPTED,
                 Duration.ofMillis(12),
                 Duration.ofMillis(3)));
