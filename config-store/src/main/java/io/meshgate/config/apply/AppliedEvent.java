@@ -32,7 +32,9 @@ public record AppliedEvent(
     ACCEPTED,
     /** Its transaction landed and recorded the event Rejected. */
     REJECTED,
-    /** Its event had been applied before (the same id): the transaction recorded the offset only. */
+    /**
+     * Its event had been applied before (the same id): the transaction recorded the offset only.
+     */
     DUPLICATE,
     /** etcd already held its offset: nothing was written. */
     SKIPPED

@@ -64,9 +64,7 @@ public final class Applier implements AutoCloseable {
   private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-  /**
-   * Test seams and metrics; every method runs on the applier's thread and must return at once.
-   */
+  /** Test seams and metrics; every method runs on the applier's thread and must return at once. */
   public interface Hooks {
     Hooks NONE = new Hooks() {};
 

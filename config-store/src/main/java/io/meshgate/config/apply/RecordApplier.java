@@ -40,9 +40,7 @@ final class RecordApplier {
     this.rejected = requireNonNull(rejected, "rejected");
   }
 
-  /**
-   * How a record ended, and how long its landed transaction took (0 when skipped).
-   */
+  /** How a record ended, and how long its landed transaction took (0 when skipped). */
   record Done(AppliedEvent.Result result, long transactionNanos) {}
 
   Done apply(IncomingRecord record) {

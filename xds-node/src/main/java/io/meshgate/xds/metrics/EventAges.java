@@ -45,8 +45,6 @@ final class EventAges {
       return;
     }
     // A producer's clock ahead of this replica's would give a negative age: count it as zero.
-    timers
-        .get(stage)
-        .record(Math.max(0, clock.millis() - recordTimestamp), TimeUnit.MILLISECONDS);
+    timers.get(stage).record(Math.max(0, clock.millis() - recordTimestamp), TimeUnit.MILLISECONDS);
   }
 }

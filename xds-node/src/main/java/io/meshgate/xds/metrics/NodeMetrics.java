@@ -22,10 +22,10 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Every meter of one replica, registered on its {@link MeterRegistry}: the names below (Micrometer's
- * dotted form; Prometheus gets them with underscores, base units and {@code _total} on counters, as
- * docs/metrics.md lists them), JVM and process meters from Micrometer's binders, and the
- * implementations the stages are handed ({@link #serve()}, {@link #pipeline()}, {@link
+ * Every meter of one replica, registered on its {@link MeterRegistry}: the names below
+ * (Micrometer's dotted form; Prometheus gets them with underscores, base units and {@code _total}
+ * on counters, as docs/metrics.md lists them), JVM and process meters from Micrometer's binders,
+ * and the implementations the stages are handed ({@link #serve()}, {@link #pipeline()}, {@link
  * #applier()}).
  */
 public final class NodeMetrics implements AutoCloseable {

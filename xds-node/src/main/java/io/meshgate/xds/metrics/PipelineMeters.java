@@ -192,8 +192,7 @@ final class PipelineMeters implements PipelineMetrics {
 
   /** NaN when nothing is known: Prometheus shows no value rather than a made-up one. */
   private double secondsUntil(Optional<Instant> at) {
-    return at.map(t -> Duration.between(clock.instant(), t).toMillis() / 1000.0)
-        .orElse(Double.NaN);
+    return at.map(t -> Duration.between(clock.instant(), t).toMillis() / 1000.0).orElse(Double.NaN);
   }
 
   private double staleSeconds(String kind) {

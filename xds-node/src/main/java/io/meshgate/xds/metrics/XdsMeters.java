@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The ADS streams' meters. Per type URL they are resolved once, at registration (a type URL a
- * proxy makes up counts as {@code other}); ACKs and NACKs by group once per group and type. A
- * response costs a map lookup, a counter and a summary; nothing else is allocated.
+ * The ADS streams' meters. Per type URL they are resolved once, at registration (a type URL a proxy
+ * makes up counts as {@code other}); ACKs and NACKs by group once per group and type. A response
+ * costs a map lookup, a counter and a summary; nothing else is allocated.
  */
 final class XdsMeters implements ServeMetrics {
   static final String OTHER = "other";

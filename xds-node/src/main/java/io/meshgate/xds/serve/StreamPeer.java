@@ -1,7 +1,7 @@
 package io.meshgate.xds.serve;
 
-import io.envoyproxy.envoy.config.core.v3.Node;
 import com.google.protobuf.MessageLite;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.security.Authorizer;
@@ -253,8 +253,8 @@ final class StreamPeer {
   }
 
   /**
-   * The admitted stream asked for {@code typeUrl} for the first time; it counts as connected for
-   * it until it ends. Where the baseline of its convergence is set, on its first type.
+   * The admitted stream asked for {@code typeUrl} for the first time; it counts as connected for it
+   * until it ends. Where the baseline of its convergence is set, on its first type.
    */
   void subscribed(String typeUrl, long revision) {
     if (subscribed.isEmpty()) {
@@ -273,8 +273,7 @@ final class StreamPeer {
    * Tells the metrics when the proxy newly holds everything of its group's current snapshot (see
    * {@link Synced}): the config events up to that snapshot's revision reached it now.
    */
-  void checkSynced(
-      @Nullable GroupSnapshot snapshot, Map<String, ? extends TypeProgress> types) {
+  void checkSynced(@Nullable GroupSnapshot snapshot, Map<String, ? extends TypeProgress> types) {
     if (closed || snapshot == null || snapshot.revision() <= syncedRevision) {
       return;
     }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * only series docs/metrics.md lists.
  */
 class GrafanaDashboardTest {
-  private static final Path DASHBOARD = Path.of("..", "deploy", "grafana", "meshgate-dashboard.json");
+  private static final Path DASHBOARD =
+      Path.of("..", "deploy", "grafana", "meshgate-dashboard.json");
 
   private static final Pattern METRIC =
       Pattern.compile("\\b((?:meshgate|jvm|process|system)_[a-z0-9_]+)\\b");

@@ -50,12 +50,7 @@ class MetricsDocsTest {
             (after, upTo) ->
                 List.of(
                     new AppliedRecords.Applied(
-                        upTo,
-                        "meshgate.config",
-                        0,
-                        1,
-                        now.toEpochMilli() - 250,
-                        Optional.empty())),
+                        upTo, "meshgate.config", 0, 1, now.toEpochMilli() - 250, Optional.empty())),
             new SnapshotStore(),
             Optional::empty,
             Clock.fixed(now, ZoneOffset.UTC));

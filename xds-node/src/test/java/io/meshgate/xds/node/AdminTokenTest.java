@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin port with a bearer token: {@code /debug} needs it, the probes and {@code /metrics} do
- * not; off loopback a
- * node refuses to start without one; the token shows in no log line and no {@code toString}.
+ * not; off loopback a node refuses to start without one; the token shows in no log line and no
+ * {@code toString}.
  */
 class AdminTokenTest {
   private static final String TOKEN = "s3cret-admin-token-4f9a";
@@ -120,7 +120,8 @@ class AdminTokenTest {
     // given an admin port with a token, serving a scrape
     AdminToken token = AdminToken.read(tokenFile(TOKEN + "\n", "rw-------"), warning -> {});
     try (AdminServer admin = adminWith(Optional.of(token))) {
-      admin.serveMetrics(() -> "# TYPE meshgate_pipeline_groups gauge\nmeshgate_pipeline_groups 2.0\n");
+      admin.serveMetrics(
+          () -> "# TYPE meshgate_pipeline_groups gauge\nmeshgate_pipeline_groups 2.0\n");
 
       // when Prometheus scrapes without the token
       HttpResponse<String> metrics = get(admin, "/metrics");

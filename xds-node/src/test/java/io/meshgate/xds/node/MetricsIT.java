@@ -41,9 +41,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A replica's {@code /metrics} after a config change through Kafka reached one proxy that ACKs
- * and one that NACKs: the series docs/metrics.md lists, with values that match what happened, and
- * no proxy's node id anywhere.
+ * A replica's {@code /metrics} after a config change through Kafka reached one proxy that ACKs and
+ * one that NACKs: the series docs/metrics.md lists, with values that match what happened, and no
+ * proxy's node id anywhere.
  */
 class MetricsIT {
   @RegisterExtension static KafkaBroker kafka = KafkaBroker.create();
@@ -110,7 +110,8 @@ class MetricsIT {
               .usePlaintext()
               .build();
       requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(this);
-      requests.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(TypeUrls.LISTENER).build());
+      requests.onNext(
+          DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(TypeUrls.LISTENER).build());
     }
 
     @Override
@@ -122,8 +123,7 @@ class MetricsIT {
               .setTypeUrl(response.getTypeUrl())
               .setResponseNonce(response.getNonce());
       if (nacks) {
-        answer.setErrorDetail(
-            Status.newBuilder().setCode(3).setMessage("refused by MetricsIT"));
+        answer.setErrorDetail(Status.newBuilder().setCode(3).setMessage("refused by MetricsIT"));
       } else {
         answer.setVersionInfo(response.getVersionInfo());
       }
@@ -200,7 +200,10 @@ class MetricsIT {
             .atMost(Duration.ofSeconds(30))
             .until(
                 () ->
-                    value(get(node, "/metrics").body(), "meshgate_config_convergence_seconds_count", Map.of())
+                    value(
+                                get(node, "/metrics").body(),
+                                "meshgate_config_convergence_seconds_count",
+                                Map.of())
                             >= 1
                         && value(
                                 get(node, "/metrics").body(),
@@ -236,7 +239,8 @@ class MetricsIT {
             .isEqualTo(responses);
         // both streams connected, state of the world
         assertThat(
-                value(scrape, "meshgate_xds_streams", Map.of("type", "Listener", "protocol", "sotw")))
+                value(
+                    scrape, "meshgate_xds_streams", Map.of("type", "Listener", "protocol", "sotw")))
             .isEqualTo(2);
         // convergence: the ACKing proxy took the events (three records), the NACKing one did not
         double converged = value(scrape, "meshgate_config_convergence_seconds_count", Map.of());
@@ -255,19 +259,23 @@ class MetricsIT {
             .isGreaterThanOrEqualTo(3);
         assertThat(value(scrape, "meshgate_applier_etcd_transaction_seconds_count", Map.of()))
             .isGreaterThanOrEqualTo(3);
-        assertThat(value(scrape, "meshgate_applier_lag_records", Map.of())).isGreaterThanOrEqualTo(0);
+        assertThat(value(scrape, "meshgate_applier_lag_records", Map.of()))
+            .isGreaterThanOrEqualTo(0);
         // builds, each stage timed, and the Gateway's group with its listener
         assertThat(value(scrape, "meshgate_pipeline_builds_total", Map.of("outcome", "complete")))
             .isGreaterThanOrEqualTo(1);
         for (String stage : List.of("resolve", "translate", "validate", "pack")) {
           assertThat(
                   value(
-                      scrape, "meshgate_pipeline_build_stage_seconds_count", Map.of("stage", stage)))
+                      scrape,
+                      "meshgate_pipeline_build_stage_seconds_count",
+                      Map.of("stage", stage)))
               .as(stage)
               .isGreaterThanOrEqualTo(1);
         }
         assertThat(value(scrape, "meshgate_pipeline_groups", Map.of())).isGreaterThanOrEqualTo(1);
-        assertThat(value(scrape, "meshgate_pipeline_resources", listeners)).isGreaterThanOrEqualTo(1);
+        assertThat(value(scrape, "meshgate_pipeline_resources", listeners))
+            .isGreaterThanOrEqualTo(1);
         // the JVM's and the process's own
         assertThat(value(scrape, "jvm_memory_used_bytes", Map.of("area", "heap"))).isGreaterThan(0);
         assertThat(value(scrape, "process_uptime_seconds", Map.of())).isGreaterThan(0);

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What both stream kinds tell {@link ServeMetrics}: types subscribed while connected, each response
- * and its size, ACKs and NACKs by type and group, refusals by reason, and when a proxy comes to hold
- * everything of a newer snapshot (convergence).
+ * and its size, ACKs and NACKs by type and group, refusals by reason, and when a proxy comes to
+ * hold everything of a newer snapshot (convergence).
  */
 class StreamMetricsTest {
   /** Records every call, as the node's meters would count them. */
@@ -39,7 +39,8 @@ class StreamMetricsTest {
 
     @Override
     public void subscribed(String typeUrl, boolean delta) {
-      connected.computeIfAbsent(typeUrl + (delta ? "/delta" : "/sotw"), k -> new AtomicLong())
+      connected
+          .computeIfAbsent(typeUrl + (delta ? "/delta" : "/sotw"), k -> new AtomicLong())
           .incrementAndGet();
     }
 
