@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -63,7 +64,7 @@ public final class Applier implements AutoCloseable {
   private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-  /** Test seams; both run on the applier's thread. */
+  /** Test seams and metrics; every method runs on the applier's thread and must return at once. */
   public interface Hooks {
     Hooks NONE = new Hooks() {};
 
@@ -75,6 +76,15 @@ public final class Applier implements AutoCloseable {
 
     /** When etcd failed and every partition was paused. */
     default void paused() {}
+
+    /** Every record the applier is done with: applied, rejected, a duplicate or skipped. */
+    default void applied(AppliedEvent event) {}
+
+    /**
+     * After each poll, for each assigned partition whose lag the consumer knows: the log end offset
+     * less the consumer's position, from the consumer's last fetch (no extra request to Kafka).
+     */
+    default void lag(String topic, int partition, long records) {}
   }
 
   private final ApplierSettings settings;
@@ -182,17 +192,19 @@ public final class Applier implements AutoCloseable {
           log.info("applier {}: Kafka accepts its credentials again", settings.clientId());
           kafkaProblem = null;
         }
+        long polledAt = System.nanoTime();
         for (TopicPartition partition : records.partitions()) {
           if (needsSeek.contains(partition)) {
             continue;
           }
           for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
-            if (!applyOrPause(partition, record)) {
+            if (!applyOrPause(partition, record, polledAt)) {
               break;
             }
           }
         }
         commitProgress();
+        reportLag();
       }
     } catch (WakeupException e) {
       if (running) {
@@ -217,9 +229,19 @@ public final class Applier implements AutoCloseable {
   /**
    * @return false when etcd failed and the partitions were paused
    */
-  private boolean applyOrPause(TopicPartition partition, ConsumerRecord<String, byte[]> record) {
+  private boolean applyOrPause(
+      TopicPartition partition, ConsumerRecord<String, byte[]> record, long polledAt) {
     try {
-      recordApplier.apply(toIncoming(record));
+      IncomingRecord incoming = toIncoming(record);
+      RecordApplier.Done done = recordApplier.apply(incoming);
+      hooks.applied(
+          new AppliedEvent(
+              partition.topic(),
+              partition.partition(),
+              incoming.timestamp(),
+              done.result(),
+              Duration.ofNanos(System.nanoTime() - polledAt),
+              Duration.ofNanos(done.transactionNanos())));
       toCommit.put(partition, new OffsetAndMetadata(record.offset() + 1));
       backoff = MIN_BACKOFF;
       return true;
@@ -232,6 +254,16 @@ public final class Applier implements AutoCloseable {
           backoff.toMillis());
       pauseEverything();
       return false;
+    }
+  }
+
+  /** The consumer's own lag per assigned partition, as of its last fetch. */
+  private void reportLag() {
+    for (TopicPartition partition : consumer.assignment()) {
+      OptionalLong lag = consumer.currentLag(partition);
+      if (lag.isPresent()) {
+        hooks.lag(partition.topic(), partition.partition(), lag.getAsLong());
+      }
     }
   }
 

@@ -40,14 +40,17 @@ final class RecordApplier {
     this.rejected = requireNonNull(rejected, "rejected");
   }
 
-  void apply(IncomingRecord record) {
+  /** How a record ended, and how long its landed transaction took (0 when skipped). */
+  record Done(AppliedEvent.Result result, long transactionNanos) {}
+
+  Done apply(IncomingRecord record) {
     DecodedEvent event = EventDecoder.decode(record);
     boolean copied = false;
     while (true) {
       AppliedLog.StoredOffset stored = applied.offset(record.topic(), record.partition());
       if (stored.offset() >= record.offset()) {
         hooks.skipped(record);
-        return;
+        return new Done(AppliedEvent.Result.SKIPPED, 0);
       }
       PartitionOffset at =
           new PartitionOffset(
@@ -62,10 +65,12 @@ final class RecordApplier {
       Map<ResourceKey, Current> current = Map.of();
       Plan plan = null;
       Plan landed;
+      long transactionStarted = System.nanoTime();
       try {
         current = applied.current(Planner.keysOf(event));
         plan = planner.plan(event, current, at);
         copied |= copyIfRejected(record, event, plan, copied);
+        transactionStarted = System.nanoTime();
         landed = applied.commit(plan) ? plan : null;
       } catch (EtcdRefusedException refusal) {
         // etcd refused the request itself: the same request would be refused again, so the event
@@ -83,15 +88,24 @@ final class RecordApplier {
                 ? planner.unrecorded(at) // the refused request was a read: nothing was read
                 : planner.refuse(event, current, at, reasons);
         copied |= copyIfRejected(record, event, rejection, copied, reasons);
+        transactionStarted = System.nanoTime();
         landed = commitRejection(rejection, at);
       }
       if (landed != null) {
+        long transactionNanos = System.nanoTime() - transactionStarted;
         report(record, event, landed);
         hooks.afterTransaction(record);
-        return;
+        return new Done(result(landed), transactionNanos);
       }
       // A guard failed: another applier (during a rebalance) or a user's write moved something.
     }
+  }
+
+  private static AppliedEvent.Result result(Plan landed) {
+    if (landed.rejected()) {
+      return AppliedEvent.Result.REJECTED;
+    }
+    return landed.duplicate() ? AppliedEvent.Result.DUPLICATE : AppliedEvent.Result.ACCEPTED;
   }
 
   /**

@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -110,6 +112,49 @@ class ApplierIT {
             .get(0)
             .getValue()
             .getBytes());
+  }
+
+  @Test
+  void theHooksHearEachRecordsOutcomeItsTimingsAndTheLag() {
+    // given an applier whose hooks record what they hear
+    List<AppliedEvent> heard = new CopyOnWriteArrayList<>();
+    Map<Integer, Long> lag = new ConcurrentHashMap<>();
+    fixture.start(
+        "a",
+        new Applier.Hooks() {
+          @Override
+          public void applied(AppliedEvent event) {
+            heard.add(event);
+          }
+
+          @Override
+          public void lag(String topic, int partition, long records) {
+            lag.put(partition, records);
+          }
+        });
+    Resource api = backend(fixture.ns, "api", "api.example.com");
+
+    // when one event is published, then the same event again
+    ConfigEvent event = fixture.publish(fixture.encoder.applied(api, OptionalLong.empty()));
+    fixture.publish(event);
+
+    // then the first is accepted and the second a duplicate, each timed, and the lag is known
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(heard)
+                    .extracting(AppliedEvent::result)
+                    .containsExactly(AppliedEvent.Result.ACCEPTED, AppliedEvent.Result.DUPLICATE));
+    assertThat(heard)
+        .allSatisfy(
+            e -> {
+              assertThat(e.topic()).isEqualTo(fixture.topic);
+              assertThat(e.recordTimestamp()).isPositive();
+              assertThat(e.transaction()).isPositive();
+              assertThat(e.apply()).isGreaterThanOrEqualTo(e.transaction());
+            });
+    await().atMost(Duration.ofSeconds(30)).until(() -> lag.values().stream().anyMatch(l -> l == 0));
   }
 
   @Test

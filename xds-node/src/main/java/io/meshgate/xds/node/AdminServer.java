@@ -34,6 +34,11 @@ import java.util.function.Supplier;
  * Authorization: Bearer <token>}, else 401 with {@code WWW-Authenticate: Bearer} and no detail.
  * {@code /healthz} and {@code /readyz} stay open: orchestrators probe without tokens, and they show
  * only up/down and the not-ready reason (docs/security.md).
+ *
+ * <p>{@code /metrics} (Prometheus text, once {@link #serveMetrics} is called) stays open too, like
+ * {@code /healthz}: Prometheus scrapes without the token. It holds no node id, resource name,
+ * version, nonce or secret; its labels are bounded (type, group, outcome, reason, stage, source
+ * kind, partition). docs/metrics.md lists every series.
  */
 final class AdminServer implements AutoCloseable {
   private final HttpServer server;
@@ -91,6 +96,15 @@ final class AdminServer implements AutoCloseable {
             token,
             exchange ->
                 reply(exchange, 200, registrations(registrations.get()), "application/json")));
+  }
+
+  /** The content type of Prometheus' text format, which {@code /metrics} answers in. */
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+  /** Serves {@code /metrics}, without the admin token: what {@code scrape} gives, as it is. */
+  void serveMetrics(Supplier<String> scrape) {
+    server.createContext(
+        "/metrics", exchange -> reply(exchange, 200, scrape.get(), PROMETHEUS_TEXT));
   }
 
   private static String registrations(Registrations registrations) {

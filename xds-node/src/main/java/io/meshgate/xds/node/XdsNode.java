@@ -33,6 +33,7 @@ import io.meshgate.xds.identity.BridgeTokens;
 import io.meshgate.xds.identity.IdentityService;
 import io.meshgate.xds.issuers.IssuerDiscovery;
 import io.meshgate.xds.keys.KeyLoader;
+import io.meshgate.xds.metrics.NodeMetrics;
 import io.meshgate.xds.pipeline.AppliedRecords;
 import io.meshgate.xds.pipeline.Pipeline;
 import io.meshgate.xds.register.ConsulGatewayRegistrations;
@@ -52,6 +53,8 @@ import io.meshgate.xds.status.AckReporter;
 import io.meshgate.xds.status.Leadership;
 import io.meshgate.xds.status.SharedRejections;
 import io.meshgate.xds.status.StatusWriter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -109,6 +112,12 @@ public final class XdsNode implements AutoCloseable {
   private final Optional<RateLimitServer> rateLimits;
   private final Optional<BodyTransformation> bodyTransformation;
 
+  /** Every meter of this replica, served on the admin port's /metrics. */
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  private final NodeMetrics metrics;
+
   /** Ends streams whose proxy token stopped being valid, every second. */
   private final ScheduledExecutorService credentialSweep =
       Executors.newSingleThreadScheduledExecutor(
@@ -123,6 +132,8 @@ public final class XdsNode implements AutoCloseable {
     StartWarnings.of(settings).forEach(log::warn);
     this.etcd = settings.etcdConnection().connect();
     this.applied = AppliedRecords.open(etcd);
+    this.metrics =
+        NodeMetrics.register(registry, applied, store, () -> meshCa().map(MeshCaSource::roots));
     this.applier =
         runApplier
             ? new Applier(
@@ -134,7 +145,7 @@ public final class XdsNode implements AutoCloseable {
                     () -> UUID.randomUUID().toString(),
                     settings.historyLimit(),
                     settings.etcdLimits()),
-                Applier.Hooks.NONE)
+                metrics.applier())
             : null;
     this.meshCa = meshCa(settings, etcd);
     // The mesh CA, where this replica runs one: Envoys' identities and proxyless services' CSRs.
@@ -157,6 +168,7 @@ public final class XdsNode implements AutoCloseable {
             // OIDC issuers' discovery documents and remote JWT key sets, with the JDK's trust store
             // (or the CA a key set's provider names).
             IssuerDiscovery.start(IssuerDiscovery.Settings.DEFAULTS));
+    pipeline.metrics(metrics.pipeline());
     this.signatures =
         SignatureService.attach(settings.signatures(), keys, pipeline, Clock.systemUTC());
     XdsSecurity security = settings.security();
@@ -202,6 +214,7 @@ public final class XdsNode implements AutoCloseable {
             ConsulGatewayRegistrations.DEFAULT_TTL,
             bridgeTokens);
     ads.streamEvents(StreamEvents.all(List.of(sidecars, consulGateways)));
+    ads.metrics(metrics.serve());
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(settings.xdsAddress())
@@ -270,6 +283,7 @@ public final class XdsNode implements AutoCloseable {
     // that names it, so the build waits for Consul's first answer.
     this.registered = RegistrationView.open(etcd, pipeline::accept);
     admin.serveRegistrations(registered::current);
+    admin.serveMetrics(registry::scrape);
     this.view =
         ConfigView.open(
             etcd,
@@ -326,6 +340,12 @@ public final class XdsNode implements AutoCloseable {
       return Optional.empty();
     }
     return Optional.of(AdminToken.read(settings.adminTokenFile().get(), log::warn));
+  }
+
+  /** The mesh CA, once the constructor has opened it (the metrics ask at each scrape). */
+  private Optional<MeshCaSource> meshCa() {
+    Optional<MeshCaSource> open = meshCa;
+    return open == null ? Optional.empty() : open;
   }
 
   /** The config as this replica's view holds it; empty until the view is open. */
@@ -518,6 +538,8 @@ public final class XdsNode implements AutoCloseable {
     // After the proxies' streams: an Envoy still draining keeps asking for its limits.
     rateLimits.ifPresent(RateLimitServer::close);
     admin.close();
+    metrics.close();
+    registry.close();
     etcd.close();
   }
 }

@@ -63,6 +63,7 @@ public final class Pipeline implements AutoCloseable {
   private final @Nullable IdentitySource identities;
   private final BridgeSources bridges;
   private final List<BuildListener> builtListeners = new CopyOnWriteArrayList<>();
+  private volatile PipelineMetrics metrics = PipelineMetrics.NONE;
 
   /** What a build was made from and what it found, for the status writer. */
   @FunctionalInterface
@@ -216,6 +217,11 @@ public final class Pipeline implements AutoCloseable {
     builtListeners.add(listener);
   }
 
+  /** Tells {@code metrics} of every build from now on. */
+  public void metrics(PipelineMetrics metrics) {
+    this.metrics = requireNonNull(metrics, "metrics");
+  }
+
   /** The etcd revision of the config the current snapshots were built from; -1 before the first. */
   public long builtRevision() {
     return builtRevision;
@@ -264,11 +270,12 @@ public final class Pipeline implements AutoCloseable {
                 ring,
                 issued,
                 discovered));
-    store.replaceAll(build.snapshots());
+    store.replaceAll(build.snapshots(), input.config().revision());
     lastResolved = build.resolved();
     builtRevision = input.config().revision();
     rebuilds++;
     builtListeners.forEach(l -> l.built(input.config(), build.resolved(), outside));
+    metrics.built(build, issued, outside, System.nanoTime() - started);
     log.debug(
         "rebuilt revision {} in {} ms: {} groups, {} translated, {} problems, {}",
         input.config().revision(),

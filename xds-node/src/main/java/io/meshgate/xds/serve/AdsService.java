@@ -68,6 +68,11 @@ public final class AdsService
     streams.events(requireNonNull(events, "events"));
   }
 
+  /** Tells {@code metrics} what streams do from now on: pushes, ACKs, NACKs, refusals. */
+  public void metrics(ServeMetrics metrics) {
+    streams.metrics(requireNonNull(metrics, "metrics"));
+  }
+
   /** Ends every open stream with UNAVAILABLE: this replica is stopping. */
   public void endAllStreams() {
     streams.endAll(Status.UNAVAILABLE.withDescription("this xDS replica is shutting down"));

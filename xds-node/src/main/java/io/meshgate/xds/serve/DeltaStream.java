@@ -99,6 +99,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     if (state == null) {
       state = new TypeState();
       types.put(typeUrl, state);
+      peer.subscribed(typeUrl, store.revision());
       state.known.putAll(request.getInitialResourceVersionsMap());
       // The legacy wildcard: a first request that names nothing asks for all (where "all"
       // exists).
@@ -123,6 +124,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
           }
         }
         state.basis = state.pendingBasis;
+        peer.ackReceived(typeUrl);
         if (state.acked()) {
           peer.accepted(typeUrl, state.sentVersion);
         }
@@ -150,11 +152,21 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
       state.known.remove(name);
     }
     send(typeUrl, state);
+    checkSynced();
   }
 
   @Override
   public synchronized void groupChanged() {
     sendAll();
+    // A delta stream may need nothing sent for a new version: it holds it already.
+    checkSynced();
+  }
+
+  private void checkSynced() {
+    String group = peer.group();
+    if (group != null) {
+      peer.checkSynced(store.served(group).orElse(null), types);
+    }
   }
 
   /** gRPC's ready handler: the proxy reads again; it gets the newest of what it missed. */
@@ -225,10 +237,11 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
             .addAllResources(updated)
             .addAllRemovedResources(removed)
             .build();
+    long queued = SotwStream.queuedNanos(store, snapshot, state, version);
     state.sent(version, snapshot.revision(), response.getNonce(), changes.keySet(), complete);
     state.pendingChanges = changes;
     state.pendingBasis = complete ? version : null;
-    peer.deliver(responses, response, this);
+    peer.deliver(responses, response, this, typeUrl, queued);
   }
 
   /**

@@ -86,6 +86,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
     if (state == null) {
       state = new TypeState();
       types.put(typeUrl, state);
+      peer.subscribed(typeUrl, store.revision());
       if (!request.getVersionInfo().isEmpty()) {
         // It holds config from an earlier stream: what it rejected there, it rejects still. A
         // proxy that starts empty (a new process) may accept it, and is sent it.
@@ -110,12 +111,16 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
       // nonce is a subscription change, handled below.
       if (request.hasErrorDetail()) {
         peer.rejected(typeUrl, state.nacked(request.getErrorDetail().getMessage()));
-      } else if (state.acked()) {
-        peer.accepted(typeUrl, state.sentVersion);
+      } else {
+        peer.ackReceived(typeUrl);
+        if (state.acked()) {
+          peer.accepted(typeUrl, state.sentVersion);
+        }
       }
     }
     subscribe(typeUrl, state, request.getResourceNamesList());
     send(typeUrl, state);
+    checkSynced();
   }
 
   private static void subscribe(String typeUrl, TypeState state, List<String> requested) {
@@ -136,6 +141,15 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
   @Override
   public synchronized void groupChanged() {
     sendAll();
+    // A delta stream may need nothing sent for a new version: it holds it already.
+    checkSynced();
+  }
+
+  private void checkSynced() {
+    String group = peer.group();
+    if (group != null) {
+      peer.checkSynced(store.served(group).orElse(null), types);
+    }
   }
 
   /** gRPC's ready handler: the proxy reads again; it gets the newest of what it missed. */
@@ -217,6 +231,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
       }
       answered = Set.copyOf(all);
     }
+    long queued = queuedNanos(store, snapshot, state, version);
     DiscoveryResponse.Builder response =
         DiscoveryResponse.newBuilder()
             .setTypeUrl(typeUrl)
@@ -239,7 +254,20 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
         version,
         response.getNonce(),
         response.getResourcesCount());
-    peer.deliver(responses, response.build(), this);
+    peer.deliver(responses, response.build(), this, typeUrl, queued);
+  }
+
+  /**
+   * For a push of a new version to a stream that was sent an earlier one: how long since the
+   * snapshot holding it was published; -1 for a first answer or a changed subscription.
+   */
+  static long queuedNanos(
+      SnapshotStore store, GroupSnapshot snapshot, TypeProgress state, String version) {
+    if (state.sentVersion == null || version.equals(state.sentVersion)) {
+      return -1;
+    }
+    long published = store.publishedAt(snapshot.group());
+    return published < 0 ? -1 : Math.max(0, System.nanoTime() - published);
   }
 
   private static String shortType(String typeUrl) {

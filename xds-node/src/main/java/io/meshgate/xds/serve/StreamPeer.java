@@ -1,11 +1,13 @@
 package io.meshgate.xds.serve;
 
+import com.google.protobuf.MessageLite;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.security.ProxyAuthenticator;
+import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -45,6 +47,16 @@ final class StreamPeer {
   private boolean anonymous;
   private boolean secretsRefused;
   private boolean closed;
+
+  /** The type URLs this stream asked for, as counted in the metrics' connected streams. */
+  private final List<String> subscribed = new ArrayList<>(TypeUrls.ALL.size());
+
+  /**
+   * The etcd revision as of which the proxy holds everything its group's config gives it: at
+   * admission, the revision of the latest build (it has nothing of earlier events to converge to);
+   * then the revision of each snapshot it fully synced to.
+   */
+  private long syncedRevision = -1;
 
   private StreamPeer(
       Streams streams,
@@ -102,6 +114,7 @@ final class StreamPeer {
     int idBytes = node.getId().getBytes(StandardCharsets.UTF_8).length;
     if (idBytes > MAX_NODE_ID_BYTES) {
       log.warn("stream {} refused: a node id of {} bytes", id, idBytes);
+      streams.metrics().refused(ServeMetrics.Refusal.INVALID_NODE);
       closed = true;
       responses.onError(
           Status.INVALID_ARGUMENT
@@ -118,6 +131,7 @@ final class StreamPeer {
     Authorizer.Decision decision = authorizer.decide(identity, nodeId, ProxyGroups.claimed(node));
     if (decision instanceof Authorizer.Decision.Denied denied) {
       log.warn("stream {} refused: {}", id, denied.status().getDescription());
+      streams.metrics().refused(ServeMetrics.Refusal.DENIED);
       closed = true;
       responses.onError(denied.status().asRuntimeException());
       return false;
@@ -135,6 +149,12 @@ final class StreamPeer {
               : Status.UNAVAILABLE.withDescription(
                   "too many new streams on this replica; retry with backoff");
       log.debug("stream {} refused: {}", id, refusal.getDescription());
+      streams
+          .metrics()
+          .refused(
+              outcome == StreamAdmission.Outcome.FULL
+                  ? ServeMetrics.Refusal.FULL
+                  : ServeMetrics.Refusal.TOO_FAST);
       closed = true;
       responses.onError(refusal.asRuntimeException());
       return false;
@@ -172,9 +192,16 @@ final class StreamPeer {
    * write, or the call is already closed) is closed here: the failure never reaches the caller,
    * which may be the pipeline pushing to a whole group.
    */
-  <R> boolean deliver(StreamObserver<R> responses, R response, Streams.Stream stream) {
+  <R extends MessageLite> boolean deliver(
+      StreamObserver<R> responses,
+      R response,
+      Streams.Stream stream,
+      String typeUrl,
+      long queuedNanos) {
     try {
       responses.onNext(response);
+      // The size is memoized by the message: gRPC's marshaller computed it already.
+      streams.metrics().pushed(typeUrl, response.getSerializedSize(), queuedNanos);
       return true;
     } catch (RuntimeException e) {
       log.info("stream {} (node {}) failed on a send and is closed: {}", id, nodeId, e.toString());
@@ -202,6 +229,9 @@ final class StreamPeer {
       return;
     }
     closed = true;
+    boolean delta = protocol == Protocol.DELTA;
+    subscribed.forEach(typeUrl -> streams.metrics().unsubscribed(typeUrl, delta));
+    subscribed.clear();
     if (group != null) {
       streams.remove(group, stream);
       streams.events().closed(id);
@@ -222,8 +252,41 @@ final class StreamPeer {
     }
   }
 
-  /** The proxy NACKed: logged, and remembered past this stream. */
+  /**
+   * The admitted stream asked for {@code typeUrl} for the first time; it counts as connected for it
+   * until it ends. Where the baseline of its convergence is set, on its first type.
+   */
+  void subscribed(String typeUrl, long revision) {
+    if (subscribed.isEmpty()) {
+      syncedRevision = revision;
+    }
+    subscribed.add(typeUrl);
+    streams.metrics().subscribed(typeUrl, protocol == Protocol.DELTA);
+  }
+
+  /** The proxy ACKed a response of {@code typeUrl} (complete or not). */
+  void ackReceived(String typeUrl) {
+    streams.metrics().acked(typeUrl, group);
+  }
+
+  /**
+   * Tells the metrics when the proxy newly holds everything of its group's current snapshot (see
+   * {@link Synced}): the config events up to that snapshot's revision reached it now.
+   */
+  void checkSynced(@Nullable GroupSnapshot snapshot, Map<String, ? extends TypeProgress> types) {
+    if (closed || snapshot == null || snapshot.revision() <= syncedRevision) {
+      return;
+    }
+    if (Synced.holdsAll(snapshot, types)) {
+      long from = syncedRevision;
+      syncedRevision = snapshot.revision();
+      streams.metrics().converged(from, syncedRevision);
+    }
+  }
+
+  /** The proxy NACKed: logged, counted, and remembered past this stream. */
   void rejected(String typeUrl, Rejections.Rejection rejection) {
+    streams.metrics().nacked(typeUrl, group);
     log.warn(
         "node {} ({}) rejected {} version {}: {}",
         nodeId,

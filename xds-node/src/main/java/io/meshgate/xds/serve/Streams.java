@@ -41,6 +41,7 @@ final class Streams {
       new ConcurrentHashMap<>();
   private final StreamAdmission admission;
   private volatile StreamEvents events = StreamEvents.NONE;
+  private volatile ServeMetrics metrics = ServeMetrics.NONE;
 
   Streams(StreamAdmission admission) {
     this.admission = admission;
@@ -53,6 +54,15 @@ final class Streams {
 
   StreamEvents events() {
     return events;
+  }
+
+  /** Who counts what streams do from now on. */
+  void metrics(ServeMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  ServeMetrics metrics() {
+    return metrics;
   }
 
   /** A stream whose credential stops being valid at {@code until}, signed by key {@code kid}. */

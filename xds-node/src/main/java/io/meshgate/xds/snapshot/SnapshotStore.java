@@ -37,6 +37,12 @@ public final class SnapshotStore {
 
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
 
+  /** Per group: {@link System#nanoTime()} when its current content was published. */
+  private final Map<String, Long> publishedAt = new ConcurrentHashMap<>();
+
+  /** The etcd revision of the last build published; -1 before the first. */
+  private volatile long revision = -1;
+
   public Optional<GroupSnapshot> get(String group) {
     return Optional.ofNullable(groups.get(group));
   }
@@ -57,6 +63,23 @@ public final class SnapshotStore {
   /** Whether a change of {@code changed} may change what streams of {@code group} are served. */
   public static boolean affects(String changed, String group) {
     return changed.equals(group) || changed.equals(PROXYLESS) && group.startsWith(PROXYLESS + "/");
+  }
+
+  /**
+   * The etcd revision of the config the last build was made from (every group's snapshot holds all
+   * of it, or kept its last good content); -1 before the first build is published.
+   */
+  public long revision() {
+    return revision;
+  }
+
+  /**
+   * When the current content of {@code group} was published, as {@link System#nanoTime()}; -1 when
+   * the store holds no such group.
+   */
+  public long publishedAt(String group) {
+    Long at = publishedAt.get(group);
+    return at == null ? -1 : at;
   }
 
   public Set<String> groups() {
@@ -99,6 +122,16 @@ public final class SnapshotStore {
    * Replaces all groups; groups not given are removed. Returns the groups whose content changed.
    */
   public Set<String> replaceAll(Collection<GroupSnapshot> snapshots) {
+    return replaceAll(
+        snapshots, snapshots.stream().mapToLong(GroupSnapshot::revision).max().orElse(revision));
+  }
+
+  /**
+   * As {@link #replaceAll(Collection)}, for a build made from the config at etcd revision {@code
+   * builtRevision}. Returns the groups whose content changed.
+   */
+  public Set<String> replaceAll(Collection<GroupSnapshot> snapshots, long builtRevision) {
+    long now = System.nanoTime();
     Set<String> changed = new HashSet<>();
     Set<String> seen = new HashSet<>();
     for (GroupSnapshot snapshot : snapshots) {
@@ -110,15 +143,18 @@ public final class SnapshotStore {
       groups.put(snapshot.group(), snapshot);
       if (!snapshot.sameContentAs(previous)) {
         changed.add(snapshot.group());
+        publishedAt.put(snapshot.group(), now);
       }
     }
     for (String group : Set.copyOf(groups.keySet())) {
       if (!seen.contains(group)) {
         groups.remove(group);
         steps.remove(group);
+        publishedAt.remove(group);
         changed.add(group);
       }
     }
+    revision = builtRevision;
     changed.forEach(group -> listeners.forEach(l -> l.accept(group)));
     return changed;
   }

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin port with a bearer token: {@code /debug} needs it, the probes do not; off loopback a
- * node refuses to start without one; the token shows in no log line and no {@code toString}.
+ * The admin port with a bearer token: {@code /debug} needs it, the probes and {@code /metrics} do
+ * not; off loopback a node refuses to start without one; the token shows in no log line and no
+ * {@code toString}.
  */
 class AdminTokenTest {
   private static final String TOKEN = "s3cret-admin-token-4f9a";
@@ -112,6 +113,25 @@ class AdminTokenTest {
       assertThat(healthy.statusCode()).isEqualTo(200);
     }
     assertThat(loggedText()).doesNotContain(TOKEN);
+  }
+
+  @Test
+  void metricsAnswerWithoutTheTokenInPrometheusTextFormat() throws Exception {
+    // given an admin port with a token, serving a scrape
+    AdminToken token = AdminToken.read(tokenFile(TOKEN + "\n", "rw-------"), warning -> {});
+    try (AdminServer admin = adminWith(Optional.of(token))) {
+      admin.serveMetrics(
+          () -> "# TYPE meshgate_pipeline_groups gauge\nmeshgate_pipeline_groups 2.0\n");
+
+      // when Prometheus scrapes without the token
+      HttpResponse<String> metrics = get(admin, "/metrics");
+
+      // then it gets the scrape, as Prometheus' text format
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.headers().firstValue("Content-Type"))
+          .contains("text/plain; version=0.0.4; charset=utf-8");
+      assertThat(metrics.body()).contains("meshgate_pipeline_groups 2.0");
+    }
   }
 
   @Test

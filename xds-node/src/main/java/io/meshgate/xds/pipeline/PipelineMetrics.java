@@ -1,0 +1,25 @@
+package io.meshgate.xds.pipeline;
+
+import io.meshgate.discovery.EndpointDiscovery;
+import io.meshgate.meshbridge.identity.Identities;
+
+/**
+ * What the pipeline tells the node's metrics after each build, on its thread: an implementation
+ * only counts and keeps what it needs, never blocks.
+ */
+public interface PipelineMetrics {
+  PipelineMetrics NONE = (build, identities, discovered, nanos) -> {};
+
+  /**
+   * One build was published.
+   *
+   * @param identities the workload certificates the build was given (their expiry)
+   * @param discovered what the outside sources held at the build (their staleness)
+   * @param nanos the whole rebuild, inputs gathered to snapshots published
+   */
+  void built(
+      SnapshotBuilder.Build build,
+      Identities identities,
+      EndpointDiscovery.Discovered discovered,
+      long nanos);
+}
