@@ -93,6 +93,38 @@ final class AdminServer implements AutoCloseable {
                 reply(exchange, 200, registrations(registrations.get()), "application/json")));
   }
 
+  /**
+   * Serves {@code /debug/proxies} (each stream's per-type state) and {@code
+   * /debug/config?node=NODE} (what that node's streams were sent; 404 when it has none here).
+   */
+  void serveProxies(ProxyPages pages) {
+    server.createContext(
+        "/debug/proxies",
+        guarded(token, exchange -> reply(exchange, 200, pretty(pages.proxies()), JSON)));
+    server.createContext(
+        "/debug/config",
+        guarded(
+            token,
+            exchange -> {
+              Optional<String> node =
+                  ProxyPages.nodeParameter(exchange.getRequestURI().getRawQuery());
+              if (node.isEmpty()) {
+                reply(exchange, 400, "{\"error\": \"?node=NODE is required\"}\n", JSON);
+                return;
+              }
+              Optional<ObjectNode> config = pages.config(node.get());
+              if (config.isEmpty()) {
+                ObjectNode missing = Mappers.json().createObjectNode();
+                missing.put("error", "no stream of node " + node.get() + " on this replica");
+                reply(exchange, 404, pretty(missing), JSON);
+                return;
+              }
+              reply(exchange, 200, pretty(config.get()), JSON);
+            }));
+  }
+
+  private static final String JSON = "application/json";
+
   private static String registrations(Registrations registrations) {
     ObjectNode root = Mappers.json().createObjectNode();
     root.put("revision", registrations.revision());

@@ -80,6 +80,12 @@ import java.util.Optional;
  *     BodyTransformation}); empty: not started
  * @param signatures the HMAC signature service ({@code MESHGATE_AUTHZ_ADDR}) and the Redis of its
  *     nonces
+ * @param adminGrpcAddress where Envoy's Client Status Discovery Service is served ({@code
+ *     MESHGATE_ADMIN_GRPC_ADDR}; default 127.0.0.1:19001; empty: off); off loopback it needs the
+ *     admin token, as /debug does
+ * @param adminAdvertise the admin HTTP address this replica writes into its member key for {@code
+ *     meshgate proxy-status} ({@code MESHGATE_ADMIN_ADVERTISE}, {@code host:port}; default: the
+ *     admin address it binds)
  */
 public record NodeSettings(
     String kafka,
@@ -110,8 +116,12 @@ public record NodeSettings(
     RateLimitSettings rateLimit,
     Optional<WafModule> wafModule,
     Optional<InetSocketAddress> bodyTransformAddress,
-    SignatureSettings signatures) {
+    SignatureSettings signatures,
+    Optional<InetSocketAddress> adminGrpcAddress,
+    Optional<String> adminAdvertise) {
   public NodeSettings {
+    requireNonNull(adminGrpcAddress, "adminGrpcAddress");
+    requireNonNull(adminAdvertise, "adminAdvertise");
     requireNonNull(signatures, "signatures");
     requireNonNull(rateLimit, "rateLimit");
     requireNonNull(wafModule, "wafModule");
@@ -191,6 +201,9 @@ public record NodeSettings(
     private WafModule wafModule;
     private InetSocketAddress bodyTransformAddress;
     private SignatureSettings signatures = SignatureSettings.fromEnvironment(Map.of());
+    private Optional<InetSocketAddress> adminGrpcAddress =
+        Optional.of(new InetSocketAddress("127.0.0.1", DEFAULT_ADMIN_GRPC_PORT));
+    private String adminAdvertise;
 
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
@@ -217,7 +230,27 @@ public record NodeSettings(
     /** Both on loopback, on ports the system picks: for tests and several replicas on one host. */
     public Builder anyLoopbackPorts() {
       return xdsAddress(new InetSocketAddress("127.0.0.1", 0))
-          .adminAddress(new InetSocketAddress("127.0.0.1", 0));
+          .adminAddress(new InetSocketAddress("127.0.0.1", 0))
+          .adminGrpcAddress(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** Where CSDS is served ({@code MESHGATE_ADMIN_GRPC_ADDR}). */
+    public Builder adminGrpcAddress(InetSocketAddress address) {
+      this.adminGrpcAddress = Optional.of(requireNonNull(address, "address"));
+      return this;
+    }
+
+    /** CSDS is not served ({@code MESHGATE_ADMIN_GRPC_ADDR=off}). */
+    public Builder noAdminGrpc() {
+      this.adminGrpcAddress = Optional.empty();
+      return this;
+    }
+
+    /** The admin address other machines reach ({@code MESHGATE_ADMIN_ADVERTISE}, host:port). */
+    public Builder adminAdvertise(String hostPort) {
+      address(requireNonNull(hostPort, "hostPort"));
+      this.adminAdvertise = hostPort;
+      return this;
     }
 
     public Builder holdoff(Duration quiet, Duration max) {
@@ -391,9 +424,14 @@ public record NodeSettings(
           rateLimit,
           Optional.ofNullable(wafModule),
           Optional.ofNullable(bodyTransformAddress),
-          signatures);
+          signatures,
+          adminGrpcAddress,
+          Optional.ofNullable(adminAdvertise));
     }
   }
+
+  /** CSDS's default port, next to the admin HTTP's 19000. */
+  public static final int DEFAULT_ADMIN_GRPC_PORT = 19001;
 
   /** Kafka and etcd addresses as logged: a password in a URL's user info becomes {@code ***}. */
   public static String redacted(String addresses) {

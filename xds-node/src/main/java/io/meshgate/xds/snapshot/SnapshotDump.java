@@ -54,6 +54,14 @@ public final class SnapshotDump {
     return byGroup;
   }
 
+  /**
+   * One resource of type {@code typeUrl} as {@link #of} prints it: a Secret redacted to its name,
+   * what it holds and its fingerprint, any other type in full.
+   */
+  public static ObjectNode resource(String typeUrl, VersionedResource resource) {
+    return typeUrl.equals(TypeUrls.SECRET) ? redacted(resource) : dumped(resource.resource());
+  }
+
   private static ObjectNode dumped(Any resource) {
     try {
       return (ObjectNode) Mappers.json().readTree(PRINTER.print(resource));

@@ -31,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -162,6 +163,11 @@ public final class Standalone implements AutoCloseable {
 
   public InetSocketAddress adminAddress() {
     return node.adminAddress();
+  }
+
+  /** Where CSDS is served (127.0.0.1:19001 by default). */
+  public Optional<InetSocketAddress> adminGrpcAddress() {
+    return node.adminGrpcAddress();
   }
 
   public XdsNode node() {
