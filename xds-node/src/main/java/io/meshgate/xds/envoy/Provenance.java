@@ -87,11 +87,19 @@ public record Provenance(
     List<String> owner = group.ownedBy().map(Provenance::label).map(List::of).orElse(List.of());
     Map<String, List<String>> listeners = new TreeMap<>();
     Map<String, List<String>> secrets = new TreeMap<>();
+    List<String> services = new ArrayList<>();
     for (ListenerIr listener : group.listeners()) {
       listeners.put(listener.name(), labels(owner, listener.sources()));
       if (listener instanceof PortListenerIr port) {
         for (FilterChainIr chain : port.chains()) {
           if (chain.target() instanceof FilterChainIr.Target.Http http) {
+            // meshgate's own services are there because of the group: its owner stands for them.
+            if (http.hmac() != null) {
+              services.add(http.hmac().cluster());
+            }
+            if (http.extProc() != null) {
+              services.add(http.extProc().cluster());
+            }
             for (OAuth2Ir login : http.oauth2()) {
               secrets.put(login.clientSecret().name(), secret(owner, login.clientSecret()));
               secrets.put(login.hmacSecret().name(), secret(owner, login.hmacSecret()));
@@ -117,6 +125,7 @@ public record Provenance(
     for (DnsClusterIr cluster : group.dnsClusters()) {
       clusters.put(cluster.name(), labels(owner, cluster.sources()));
     }
+    services.forEach(name -> clusters.putIfAbsent(name, owner));
     for (CertificateIr certificate : group.certificates()) {
       secrets.put(certificate.name(), withOwner(owner, certificate(certificate)));
     }

@@ -12,6 +12,7 @@ import io.meshgate.xds.serve.ProxyConfig;
 import io.meshgate.xds.serve.ProxyStatus;
 import io.meshgate.xds.serve.StreamStatus;
 import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.snapshot.TypeUrls;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -77,7 +78,7 @@ final class ProxyPages {
     return Optional.of(root);
   }
 
-  private Optional<Provenance> provenance(String group) {
+  private Optional<ProxyConfig.Sources> provenance(String group) {
     ResolvedIr ir = resolved.get();
     if (ir == null) {
       return Optional.empty();
@@ -88,8 +89,20 @@ final class ProxyPages {
         .map(ProxyPages::provenanceOf);
   }
 
-  private static Provenance provenanceOf(ProxyGroupIr group) {
-    return Provenance.of(group);
+  private static ProxyConfig.Sources provenanceOf(ProxyGroupIr group) {
+    Provenance provenance = Provenance.of(group);
+    return (typeUrl, name) -> provenance.of(part(typeUrl), name);
+  }
+
+  private static Provenance.Part part(String typeUrl) {
+    return switch (typeUrl) {
+      case TypeUrls.LISTENER -> Provenance.Part.LISTENERS;
+      case TypeUrls.ROUTE -> Provenance.Part.ROUTES;
+      case TypeUrls.CLUSTER -> Provenance.Part.CLUSTERS;
+      case TypeUrls.ENDPOINT -> Provenance.Part.ENDPOINTS;
+      case TypeUrls.SECRET -> Provenance.Part.SECRETS;
+      default -> throw new IllegalArgumentException("typeUrl: " + typeUrl + " (expected: xDS)");
+    };
   }
 
   /** The {@code node} parameter of a raw query string; empty when absent or blank. */

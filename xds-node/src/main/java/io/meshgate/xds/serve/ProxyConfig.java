@@ -3,7 +3,6 @@ package io.meshgate.xds.serve;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshgate.config.codec.Mappers;
-import io.meshgate.xds.envoy.Provenance;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.SnapshotDump;
 import io.meshgate.xds.snapshot.TypeResources;
@@ -22,17 +21,27 @@ import java.util.Optional;
  * are not shown (the version it holds is). Pure.
  */
 public final class ProxyConfig {
-  /** A part of the output: its key, its type and the provenance it reads. */
-  private record Part(String key, String typeUrl, Provenance.Part provenance) {}
+  /** A part of the output: its key and its type. */
+  private record Part(String key, String typeUrl) {}
+
+  /**
+   * Where a resource came from: the config resources named as {@code HTTPRoute default/web
+   * (generation 3)}. The node derives it from the IR (envoy's Provenance); serve does not see the
+   * envoy stage.
+   */
+  @FunctionalInterface
+  public interface Sources {
+    List<String> of(String typeUrl, String name);
+  }
 
   /** In the order {@code meshgate translate} prints them. */
   private static final List<Part> PARTS =
       List.of(
-          new Part("listeners", TypeUrls.LISTENER, Provenance.Part.LISTENERS),
-          new Part("routes", TypeUrls.ROUTE, Provenance.Part.ROUTES),
-          new Part("clusters", TypeUrls.CLUSTER, Provenance.Part.CLUSTERS),
-          new Part("endpoints", TypeUrls.ENDPOINT, Provenance.Part.ENDPOINTS),
-          new Part("secrets", TypeUrls.SECRET, Provenance.Part.SECRETS));
+          new Part("listeners", TypeUrls.LISTENER),
+          new Part("routes", TypeUrls.ROUTE),
+          new Part("clusters", TypeUrls.CLUSTER),
+          new Part("endpoints", TypeUrls.ENDPOINT),
+          new Part("secrets", TypeUrls.SECRET));
 
   /** The part keys, as {@code proxy-config} takes them. */
   public static final List<String> KEYS = PARTS.stream().map(Part::key).toList();
@@ -41,11 +50,11 @@ public final class ProxyConfig {
 
   /**
    * @param snapshot the group's current snapshot (empty: none yet)
-   * @param provenance where the group's resources came from (empty: the replica has no IR for the
+   * @param sources where the group's resources came from (empty: the replica has no IR for the
    *     group, and {@code from} is left out)
    */
   public static ObjectNode of(
-      StreamStatus stream, Optional<GroupSnapshot> snapshot, Optional<Provenance> provenance) {
+      StreamStatus stream, Optional<GroupSnapshot> snapshot, Optional<Sources> sources) {
     ObjectNode root = Mappers.json().createObjectNode();
     root.put("node", stream.nodeId());
     root.put("group", stream.group());
@@ -70,10 +79,10 @@ public final class ProxyConfig {
         ObjectNode entry = resources.addObject();
         entry.put("name", resource.name());
         entry.put("version", resource.version());
-        provenance.ifPresent(
+        sources.ifPresent(
             p -> {
               ArrayNode from = entry.putArray("from");
-              p.of(part.provenance(), resource.name()).forEach(from::add);
+              p.of(part.typeUrl(), resource.name()).forEach(from::add);
             });
         entry.set("resource", SnapshotDump.resource(part.typeUrl(), resource));
       }
