@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.snapshot.GroupSnapshot;
+import io.meshgate.xds.snapshot.SensitiveFields;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeResources;
 import io.meshgate.xds.snapshot.TypeUrls;
@@ -35,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * Envoy's Client Status Discovery Service: what each stream connected to this replica holds, one
  * {@link ClientConfig} per stream, one {@link ClientConfig.GenericXdsConfig} per resource it asked
  * for. A Secret's contents are never sent: its {@code xds_config} is a Secret holding only its
- * name. Contents are sent only for resources the proxy holds at the group's current version (the
+ * name; other resources come with the fields Envoy marks sensitive redacted. Contents are sent only for resources the proxy holds at the group's current version (the
  * replica keeps no older ones). {@code node_matchers} take an exact {@code node_id}; none matches
  * every client.
  */
@@ -203,12 +204,15 @@ public final class ClientStatusService
     return configs;
   }
 
-  /** A Secret as its name only: CSDS answers whoever holds the admin token, never with keys. */
+  /**
+   * A Secret as its name only, other resources without the fields Envoy marks sensitive: CSDS
+   * answers whoever holds the admin token, never with keys or credentials.
+   */
   private static Any shown(String typeUrl, VersionedResource resource) {
     if (typeUrl.equals(TypeUrls.SECRET)) {
       return Any.pack(Secret.newBuilder().setName(resource.name()).build());
     }
-    return resource.resource();
+    return SensitiveFields.redacted(resource.resource());
   }
 
   private static void at(ClientConfig.GenericXdsConfig.Builder config, @Nullable Instant at) {

@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.api_key_auth.v3.Credential;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.meshgate.xds.snapshot.GroupSnapshot;
@@ -119,6 +124,46 @@ class ProxyConfigTest {
     assertThat(config.path("clusters").path("version").asText()).isEqualTo("cv1");
     assertThat(config.path("clusters").path("resources")).isEmpty();
     assertThat(config.has("listeners")).as("never asked for").isFalse();
+  }
+
+  @Test
+  void anApiKeyInARoutesPerFilterConfigIsRedactedAsEnvoysConfigDumpDoes() {
+    // given: a route table whose route carries an API key (a sensitive field) in an Any
+    Any apiKeys =
+        Any.pack(
+            ApiKeyAuthPerRoute.newBuilder()
+                .addCredentials(Credential.newBuilder().setKey("sk-live-123").setClient("shop"))
+                .addAllowedClients("shop")
+                .build());
+    Any routes =
+        Any.pack(
+            RouteConfiguration.newBuilder()
+                .setName("default/edge/443")
+                .addVirtualHosts(
+                    VirtualHost.newBuilder()
+                        .setName("edge")
+                        .addDomains("*")
+                        .addRoutes(
+                            Route.newBuilder()
+                                .setName("keys")
+                                .putTypedPerFilterConfig("envoy.filters.http.api_key_auth", apiKeys)))
+                .build());
+    GroupSnapshot snapshot =
+        new GroupSnapshot(
+            GROUP,
+            3,
+            Map.of(
+                TypeUrls.ROUTE,
+                type(TypeUrls.ROUTE, "rv9", new VersionedResource("default/edge/443", "r9", routes))));
+    StreamStatus stream =
+        new StreamStatus(
+            9, "edge-3", GROUP, false, List.of(synced(TypeUrls.ROUTE, "rv9", Set.of("default/edge/443"))));
+
+    // when
+    String shown = ProxyConfig.of(stream, Optional.of(snapshot), Optional.empty()).toString();
+
+    // then
+    assertThat(shown).doesNotContain("sk-live-123").contains("[redacted]").contains("allowedClients");
   }
 
   @Test
