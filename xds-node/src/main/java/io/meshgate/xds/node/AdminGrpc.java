@@ -11,9 +11,11 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -21,7 +23,8 @@ import java.util.Optional;
  * MESHGATE_ADMIN_GRPC_ADDR}, default 127.0.0.1:19001). A port of its own because the admin HTTP
  * server (the JDK's) speaks HTTP/1.1 only, and gRPC needs HTTP/2. The rule of {@code /debug}
  * holds: with an {@link AdminToken}, every call must carry {@code authorization: Bearer <token>}
- * (checked per call, in constant time), else UNAUTHENTICATED with no detail.
+ * (checked per call, in constant time), else UNAUTHENTICATED with no detail. gRPC server reflection
+ * (v1) is served beside CSDS, behind the same token, so {@code grpcurl} needs no .proto files.
  */
 final class AdminGrpc implements AutoCloseable {
   static final Metadata.Key<String> AUTHORIZATION =
@@ -32,10 +35,13 @@ final class AdminGrpc implements AutoCloseable {
   AdminGrpc(InetSocketAddress address, BindableService csds, Optional<AdminToken> token) {
     requireNonNull(token, "token");
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
-    builder.addService(
-        token.isEmpty()
-            ? ServerInterceptors.intercept(csds)
-            : ServerInterceptors.intercept(csds, new TokenCheck(token.get())));
+    // Server reflection, so grpcurl needs no .proto files; behind the token like CSDS itself.
+    for (BindableService service : List.of(csds, ProtoReflectionServiceV1.newInstance())) {
+      builder.addService(
+          token.isEmpty()
+              ? ServerInterceptors.intercept(service)
+              : ServerInterceptors.intercept(service, new TokenCheck(token.get())));
+    }
     try {
       server = builder.build().start();
     } catch (IOException e) {

@@ -10,7 +10,12 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.serve.ClientStatusService;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import java.net.InetSocketAddress;
@@ -18,6 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +41,41 @@ class AdminGrpcTest {
     Metadata headers = new Metadata();
     headers.put(AdminGrpc.AUTHORIZATION, authorization);
     return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  private static List<String> reflectedServices(ManagedChannel channel, String authorization)
+      throws Exception {
+    Metadata headers = new Metadata();
+    if (authorization != null) {
+      headers.put(AdminGrpc.AUTHORIZATION, authorization);
+    }
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse value) {
+                    answer.complete(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    answer.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    try {
+      return answer.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+          .map(ServiceResponse::getName)
+          .toList();
+    } finally {
+      requests.onCompleted();
+    }
   }
 
   @Test
@@ -64,6 +106,12 @@ class AdminGrpcTest {
         }
         assertThat(stub(channel, "Bearer s3cret-token").fetchClientStatus(all).getConfigList())
             .isEmpty();
+
+        // and server reflection (what grpcurl asks first) lists CSDS, with the token only
+        assertThat(reflectedServices(channel, "Bearer s3cret-token"))
+            .contains("envoy.service.status.v3.ClientStatusDiscoveryService");
+        assertThatThrownBy(() -> reflectedServices(channel, null))
+            .hasMessageContaining("UNAUTHENTICATED");
       } finally {
         channel.shutdownNow();
       }
