@@ -139,7 +139,8 @@ final class Reachability {
             + address
             + ": "
             + why
-            + " (its --admin-advertise; the token: MESHGATE_ADMIN_TOKEN_FILE)");
+            + " (is it running? the address is its --admin-advertise; the token:"
+            + " MESHGATE_ADMIN_TOKEN_FILE)");
   }
 
   /** A duration as it is written on the command line: {@code 10s}, {@code 1500ms}, {@code 2m}. */

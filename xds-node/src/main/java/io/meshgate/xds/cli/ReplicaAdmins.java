@@ -12,6 +12,7 @@ import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.store.Keyspace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -133,7 +134,9 @@ final class ReplicaAdmins {
           address,
           cause instanceof HttpTimeoutException
               ? "no answer within " + Reachability.text(timeout)
-              : "no answer (" + cause.getClass().getSimpleName() + ")");
+              : cause instanceof ConnectException
+                  ? "connection refused"
+                  : "no answer (" + cause.getClass().getSimpleName() + ")");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while asking " + url, e);
