@@ -26,9 +26,11 @@ import java.util.function.Supplier;
 /**
  * Admin HTTP: {@code /healthz} (the process runs), {@code /readyz} (the first full load from etcd
  * has been translated, etcd answers and Kafka accepts the applier; else 503 with the reason),
- * {@code /debug/snapshots} (groups and their per-type versions) and {@code /debug/streams} (each
- * ADS stream's per-type state). No resource bodies: nothing here can leak a key. Binds to loopback
- * unless told otherwise.
+ * {@code /debug/snapshots} (groups and their per-type versions), {@code /debug/streams} (each ADS
+ * stream's per-type state), and, once {@link #serveProxies} is called, {@code /debug/proxies} and
+ * {@code /debug/config}. Only {@code /debug/config} shows resource bodies, and never a Secret's
+ * contents or a field Envoy marks sensitive: nothing here can leak a key. Binds to loopback unless
+ * told otherwise.
  *
  * <p>With an {@link AdminToken}, {@code /debug} answers only requests that carry {@code
  * Authorization: Bearer <token>}, else 401 with {@code WWW-Authenticate: Bearer} and no detail.
