@@ -103,7 +103,9 @@ final class ProxyConfigCommand implements Callable<Integer> {
           "meshgate: node "
               + node
               + " is not connected to any replica"
-              + (asked.isEmpty() ? " (etcd lists no replica)" : " (asked " + String.join(", ", asked) + ")")
+              + (asked.isEmpty()
+                  ? " (etcd lists no replica)"
+                  : " (asked " + String.join(", ", asked) + ")")
               + (unreachable.isEmpty() ? "" : ", or to one that did not answer"));
       err.flush();
       return Meshgate.EXIT_RUNTIME_ERROR;

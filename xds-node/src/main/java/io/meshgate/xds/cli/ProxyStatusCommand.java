@@ -73,7 +73,8 @@ final class ProxyStatusCommand implements Callable<Integer> {
       String lastAck,
       boolean fromSummary) {
     String[] cells() {
-      List<String> cells = new ArrayList<>(List.of(node, group, replica + (fromSummary ? "*" : "")));
+      List<String> cells =
+          new ArrayList<>(List.of(node, group, replica + (fromSummary ? "*" : "")));
       TYPES.forEach(t -> cells.add(states.getOrDefault(t, "-")));
       cells.add(version);
       cells.add(lastAck);
@@ -110,7 +111,8 @@ final class ProxyStatusCommand implements Callable<Integer> {
         }
       }
     }
-    rows.sort(Comparator.comparing(Row::node).thenComparing(Row::group).thenComparing(Row::replica));
+    rows.sort(
+        Comparator.comparing(Row::node).thenComparing(Row::group).thenComparing(Row::replica));
     if (format.equals("table")) {
       if (rows.isEmpty()) {
         out.println("No proxy is connected.");

@@ -60,7 +60,9 @@ final class ReplicaAdmins {
     this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
   }
 
-  /** Reads the token file (one line) now: a missing file is the command's error, not a replica's. */
+  /**
+   * Reads the token file (one line) now: a missing file is the command's error, not a replica's.
+   */
   static ReplicaAdmins of(Client etcd, Duration timeout, @Nullable Path tokenFile) {
     Optional<String> token = Optional.empty();
     if (tokenFile != null) {

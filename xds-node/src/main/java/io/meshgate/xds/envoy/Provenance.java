@@ -30,9 +30,9 @@ import java.util.TreeSet;
  * source reads {@code HTTPRoute default/web (generation 3)}; the group's owner (its Gateway or
  * Sidecar) comes first, as every resource of the group exists because of it.
  *
- * <p>What the IR does not record is not named: policies (SecurityPolicy, TrafficPolicy) that
- * shaped a route are not listed, and a Secret names the Kubernetes Secret or file it holds,
- * without a generation.
+ * <p>What the IR does not record is not named: policies (SecurityPolicy, TrafficPolicy) that shaped
+ * a route are not listed, and a Secret names the Kubernetes Secret or file it holds, without a
+ * generation.
  */
 public record Provenance(
     List<String> owner,

@@ -21,10 +21,10 @@ import java.util.Optional;
 /**
  * The admin gRPC port: Envoy's Client Status Discovery Service ({@code --admin-grpc-addr}, {@code
  * MESHGATE_ADMIN_GRPC_ADDR}, default 127.0.0.1:19001). A port of its own because the admin HTTP
- * server (the JDK's) speaks HTTP/1.1 only, and gRPC needs HTTP/2. The rule of {@code /debug}
- * holds: with an {@link AdminToken}, every call must carry {@code authorization: Bearer <token>}
- * (checked per call, in constant time), else UNAUTHENTICATED with no detail. gRPC server reflection
- * (v1) is served beside CSDS, behind the same token, so {@code grpcurl} needs no .proto files.
+ * server (the JDK's) speaks HTTP/1.1 only, and gRPC needs HTTP/2. The rule of {@code /debug} holds:
+ * with an {@link AdminToken}, every call must carry {@code authorization: Bearer <token>} (checked
+ * per call, in constant time), else UNAUTHENTICATED with no detail. gRPC server reflection (v1) is
+ * served beside CSDS, behind the same token, so {@code grpcurl} needs no .proto files.
  */
 final class AdminGrpc implements AutoCloseable {
   static final Metadata.Key<String> AUTHORIZATION =

@@ -55,8 +55,7 @@ final class ProxyPages {
     for (StreamStatus stream : streams.get()) {
       proxies.add(
           Mappers.json()
-              .valueToTree(
-                  ProxyStatus.of(stream, store.get(stream.group()), clock.instant())));
+              .valueToTree(ProxyStatus.of(stream, store.get(stream.group()), clock.instant())));
     }
     return root;
   }
@@ -72,8 +71,7 @@ final class ProxyPages {
     root.put("replica", replicaId);
     ArrayNode configs = root.putArray("streams");
     for (StreamStatus stream : matching) {
-      configs.add(
-          ProxyConfig.of(stream, store.get(stream.group()), provenance(stream.group())));
+      configs.add(ProxyConfig.of(stream, store.get(stream.group()), provenance(stream.group())));
     }
     return Optional.of(root);
   }

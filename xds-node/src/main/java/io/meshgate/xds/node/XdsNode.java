@@ -230,9 +230,7 @@ public final class XdsNode implements AutoCloseable {
     this.adminGrpc =
         settings
             .adminGrpcAddress()
-            .map(
-                at ->
-                    new AdminGrpc(at, new ClientStatusService(ads::streams, store), adminToken));
+            .map(at -> new AdminGrpc(at, new ClientStatusService(ads::streams, store), adminToken));
     this.leadership =
         new Leadership(etcd, Keyspace.LEADER, settings.replicaId(), LEADER_TTL).start();
     this.status = new StatusWriter(etcd, leadership, Clock.systemUTC());

@@ -36,9 +36,9 @@ import org.jspecify.annotations.Nullable;
  * Envoy's Client Status Discovery Service: what each stream connected to this replica holds, one
  * {@link ClientConfig} per stream, one {@link ClientConfig.GenericXdsConfig} per resource it asked
  * for. A Secret's contents are never sent: its {@code xds_config} is a Secret holding only its
- * name; other resources come with the fields Envoy marks sensitive redacted. Contents are sent only for resources the proxy holds at the group's current version (the
- * replica keeps no older ones). {@code node_matchers} take an exact {@code node_id}; none matches
- * every client.
+ * name; other resources come with the fields Envoy marks sensitive redacted. Contents are sent only
+ * for resources the proxy holds at the group's current version (the replica keeps no older ones).
+ * {@code node_matchers} take an exact {@code node_id}; none matches every client.
  */
 public final class ClientStatusService
     extends ClientStatusDiscoveryServiceGrpc.ClientStatusDiscoveryServiceImplBase {
@@ -114,8 +114,7 @@ public final class ClientStatusService
     for (StreamStatus stream : streams.get()) {
       if (wanted.isEmpty() || wanted.contains(stream.nodeId())) {
         response.addConfig(
-            clientConfig(
-                stream, store.get(stream.group()), !request.getExcludeResourceContents()));
+            clientConfig(stream, store.get(stream.group()), !request.getExcludeResourceContents()));
       }
     }
     return response.build();
@@ -143,12 +142,10 @@ public final class ClientStatusService
       TypeStatus type, Optional<TypeResources> current, boolean contents) {
     SyncState state = SyncState.of(type, current.map(TypeResources::version).orElse(null));
     Set<String> names = new TreeSet<>(type.names());
-    current.ifPresent(
-        c -> ProxyConfig.held(type, c).forEach(r -> names.add(r.name())));
+    current.ifPresent(c -> ProxyConfig.held(type, c).forEach(r -> names.add(r.name())));
     List<ClientConfig.GenericXdsConfig> configs = new ArrayList<>();
     for (String name : names) {
-      VersionedResource resource =
-          current.map(c -> c.resources().get(name)).orElse(null);
+      VersionedResource resource = current.map(c -> c.resources().get(name)).orElse(null);
       ClientConfig.GenericXdsConfig.Builder config =
           ClientConfig.GenericXdsConfig.newBuilder().setTypeUrl(type.typeUrl()).setName(name);
       if (resource == null) {

@@ -15,10 +15,10 @@ import java.util.Optional;
  * What one stream was sent, as {@code /debug/config?node=NODE} shows it and {@code meshgate
  * proxy-config} prints it: per part (listeners, routes, clusters, endpoints, secrets) the type's
  * {@link SyncState}, the version the proxy holds and, when it holds the group's current version,
- * each resource it asked for as {@link SnapshotDump} prints it (a Secret as its name, what it
- * holds and a fingerprint), annotated with the config resources it came from. A replica keeps only
- * its current snapshots: of a type the proxy does not hold at the current version, the resources
- * are not shown (the version it holds is). Pure.
+ * each resource it asked for as {@link SnapshotDump} prints it (a Secret as its name, what it holds
+ * and a fingerprint), annotated with the config resources it came from. A replica keeps only its
+ * current snapshots: of a type the proxy does not hold at the current version, the resources are
+ * not shown (the version it holds is). Pure.
  */
 public final class ProxyConfig {
   /** A part of the output: its key and its type. */

@@ -59,8 +59,7 @@ public record ProxyStatus(
   }
 
   /** A stream's state against its group's snapshot (empty: none yet), at {@code now}. Pure. */
-  public static ProxyStatus of(
-      StreamStatus stream, Optional<GroupSnapshot> snapshot, Instant now) {
+  public static ProxyStatus of(StreamStatus stream, Optional<GroupSnapshot> snapshot, Instant now) {
     List<TypeState> types = new ArrayList<>();
     for (String typeUrl : TypeUrls.ALL) {
       for (TypeStatus type : stream.types()) {

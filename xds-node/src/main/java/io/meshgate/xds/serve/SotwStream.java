@@ -119,8 +119,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
       // The answer to the pending response: an ACK or a NACK. A later request with the same
       // nonce is a subscription change, handled below.
       if (request.hasErrorDetail()) {
-        peer.rejected(
-            typeUrl, state.nacked(request.getErrorDetail().getMessage(), peer.now()));
+        peer.rejected(typeUrl, state.nacked(request.getErrorDetail().getMessage(), peer.now()));
       } else if (state.acked(peer.now())) {
         peer.accepted(typeUrl, state.sentVersion);
       }

@@ -108,8 +108,11 @@ public final class SensitiveFields {
     }
     try {
       Message inner = walk(DynamicMessage.parseFrom(type, any.getValue()), hidden);
-      Any shown = Any.newBuilder().setTypeUrl(any.getTypeUrl()).setValue(inner.toByteString()).build();
-      return message instanceof Any ? shown : DynamicMessage.parseFrom(message.getDescriptorForType(), shown.toByteString());
+      Any shown =
+          Any.newBuilder().setTypeUrl(any.getTypeUrl()).setValue(inner.toByteString()).build();
+      return message instanceof Any
+          ? shown
+          : DynamicMessage.parseFrom(message.getDescriptorForType(), shown.toByteString());
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("an Any that does not parse", e);
     }

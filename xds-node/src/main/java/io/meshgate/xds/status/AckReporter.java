@@ -75,6 +75,7 @@ public final class AckReporter implements AutoCloseable {
       requireNonNull(adminGrpc, "adminGrpc");
     }
   }
+
   private long lease;
   private AutoCloseable keepAlive;
 

@@ -7,7 +7,10 @@ import io.meshgate.config.codec.Mappers;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** proxy-status's rows, from a replica's /debug/proxies and, when it does not answer, its ACK summary. */
+/**
+ * proxy-status's rows, from a replica's /debug/proxies and, when it does not answer, its ACK
+ * summary.
+ */
 class ProxyStatusRowsTest {
   private static JsonNode json(String text) throws Exception {
     return Mappers.json().readTree(text);
@@ -59,13 +62,22 @@ class ProxyStatusRowsTest {
 
     List<ProxyStatusCommand.Row> rows = ProxyStatusCommand.summaryRows(summary);
 
-    assertThat(rows).extracting(ProxyStatusCommand.Row::node)
+    assertThat(rows)
+        .extracting(ProxyStatusCommand.Row::node)
         .containsExactly("grpc-9", "a", "b", "c", "+1 more");
     assertThat(rows.get(0).cells())
         .containsExactly("grpc-9", "proxyless", "r2*", "?", "NACKED", "?", "?", "?", "30", "?");
     assertThat(rows.get(4).cells())
         .containsExactly(
-            "+1 more", "proxyless", "r2*", "SYNCED", "SYNCED", "SYNCED", "SYNCED", "SYNCED", "31",
+            "+1 more",
+            "proxyless",
+            "r2*",
+            "SYNCED",
+            "SYNCED",
+            "SYNCED",
+            "SYNCED",
+            "SYNCED",
+            "31",
             "?");
   }
 

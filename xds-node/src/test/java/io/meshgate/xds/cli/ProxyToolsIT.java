@@ -98,9 +98,7 @@ class ProxyToolsIT {
     await()
         .atMost(WAIT)
         .until(
-            () ->
-                List.of(a, b).stream()
-                    .allMatch(r -> r.snapshots().get("proxyless").isPresent()));
+            () -> List.of(a, b).stream().allMatch(r -> r.snapshots().get("proxyless").isPresent()));
   }
 
   @AfterAll
@@ -274,11 +272,9 @@ class ProxyToolsIT {
       for (ClientConfig.GenericXdsConfig config : grpcConfig.getGenericXdsConfigsList()) {
         assertThat(config.getConfigStatus()).as(config.getName()).isEqualTo(ConfigStatus.SYNCED);
         assertThat(config.getClientStatus()).isEqualTo(ClientResourceStatus.ACKED);
-        assertThat(config.getVersionInfo())
-            .isEqualTo(held.type(config.getTypeUrl()).version());
+        assertThat(config.getVersionInfo()).isEqualTo(held.type(config.getTypeUrl()).version());
         assertThat(config.getXdsConfig())
-            .isEqualTo(
-                held.type(config.getTypeUrl()).resources().get(config.getName()).resource());
+            .isEqualTo(held.type(config.getTypeUrl()).resources().get(config.getName()).resource());
       }
 
       // and CSDS at B: the NACKed route, an ERROR with the client's detail
@@ -316,8 +312,7 @@ class ProxyToolsIT {
   }
 
   @Test
-  void aReplicaWhoseAdminDoesNotAnswerIsNamedAndItsProxiesComeFromItsAckSummary()
-      throws Exception {
+  void aReplicaWhoseAdminDoesNotAnswerIsNamedAndItsProxiesComeFromItsAckSummary() throws Exception {
     // given: replica C advertises an admin address where nothing listens
     XdsNode c =
         XdsNode.startServingOnly(

@@ -15,7 +15,9 @@ class AdminAdvertiseTest {
   @Test
   void theAdvertisedHostCarriesBothPorts() {
     NodeSettings settings =
-        NodeSettings.builder("k:9092", "http://e:2379", "r1").adminAdvertise("10.0.0.5:19000").build();
+        NodeSettings.builder("k:9092", "http://e:2379", "r1")
+            .adminAdvertise("10.0.0.5:19000")
+            .build();
 
     AckReporter.Advertised advertised = XdsNode.advertised(settings, ADMIN, Optional.of(CSDS));
 

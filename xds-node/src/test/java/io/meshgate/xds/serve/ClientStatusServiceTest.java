@@ -155,7 +155,8 @@ class ClientStatusServiceTest {
     assertThat(c1.getClientStatus()).isEqualTo(ClientResourceStatus.ACKED);
     assertThat(c1.getVersionInfo()).isEqualTo(clusters);
     assertThat(c1.getXdsConfig())
-        .isEqualTo(store.get(GROUP).orElseThrow().type(TypeUrls.CLUSTER).resources().get("c1").resource());
+        .isEqualTo(
+            store.get(GROUP).orElseThrow().type(TypeUrls.CLUSTER).resources().get("c1").resource());
     assertThat(c1.getLastUpdated().getSeconds()).isEqualTo(T0.getEpochSecond());
     assertThat(resource(client, "c2").getConfigStatus()).isEqualTo(ConfigStatus.SYNCED);
 
@@ -192,8 +193,7 @@ class ClientStatusServiceTest {
             .findFirst()
             .orElseThrow();
     assertThat(resource(envoy2, "c1").getConfigStatus()).isEqualTo(ConfigStatus.STALE);
-    assertThat(resource(envoy2, "c1").getClientStatus())
-        .isEqualTo(ClientResourceStatus.REQUESTED);
+    assertThat(resource(envoy2, "c1").getClientStatus()).isEqualTo(ClientResourceStatus.REQUESTED);
     all.getConfigList()
         .forEach(
             c -> c.getGenericXdsConfigsList().forEach(x -> assertThat(x.hasXdsConfig()).isFalse()));
@@ -252,8 +252,7 @@ class ClientStatusServiceTest {
   }
 
   @Test
-  void proxyStatusSaysSyncedNackedAndStalePerTypeWithTheSecondsSinceTheLastAck()
-      throws Exception {
+  void proxyStatusSaysSyncedNackedAndStalePerTypeWithTheSecondsSinceTheLastAck() throws Exception {
     // given
     ackedClustersAndNackedRoute();
     SimulatedProxy waiting = SimulatedProxy.Sotw.open(channel, node("envoy-3"));
@@ -285,16 +284,14 @@ class ClientStatusServiceTest {
 
   private static Map<String, ProxyStatus.TypeState> byType(ProxyStatus proxy) {
     return proxy.types().stream()
-        .collect(
-            Collectors.toMap(ProxyStatus.TypeState::type, t -> t, (a, b) -> a));
+        .collect(Collectors.toMap(ProxyStatus.TypeState::type, t -> t, (a, b) -> a));
   }
 
   @Test
   void syncStateFollowsTheCurrentVersion() {
     TypeStatus acked = new TypeStatus(TypeUrls.ROUTE, "v2", null, "v2", null, null, 1, "v2", 7);
     TypeStatus inFlight = new TypeStatus(TypeUrls.ROUTE, "v2", "n", "v1", null, null, 2, "v1", 6);
-    TypeStatus rejected =
-        new TypeStatus(TypeUrls.ROUTE, "v2", null, "v1", "v2", "bad", 2, "v1", 6);
+    TypeStatus rejected = new TypeStatus(TypeUrls.ROUTE, "v2", null, "v1", "v2", "bad", 2, "v1", 6);
     TypeStatus nothing = new TypeStatus(TypeUrls.ROUTE, null, null, null, null, null, 0, null, -1);
 
     assertThat(SyncState.of(acked, "v2")).isEqualTo(SyncState.SYNCED);

@@ -46,9 +46,13 @@ class ProxyConfigTest {
                   TypeUrls.ROUTE,
                   "rv1",
                   new VersionedResource(
-                      "default/edge/443", "r1", GroupConfig.any(TypeUrls.ROUTE, "default/edge/443", "a")),
+                      "default/edge/443",
+                      "r1",
+                      GroupConfig.any(TypeUrls.ROUTE, "default/edge/443", "a")),
                   new VersionedResource(
-                      "default/other/80", "r2", GroupConfig.any(TypeUrls.ROUTE, "default/other/80", "a"))),
+                      "default/other/80",
+                      "r2",
+                      GroupConfig.any(TypeUrls.ROUTE, "default/other/80", "a"))),
               TypeUrls.SECRET,
               type(
                   TypeUrls.SECRET,
@@ -78,8 +82,8 @@ class ProxyConfigTest {
 
   private static TypeStatus synced(String typeUrl, String version, Set<String> names) {
     return new TypeStatus(
-        typeUrl, version, null, version, null, null, 1, version, 12, null, null, null, false,
-        names, Set.of());
+        typeUrl, version, null, version, null, null, 1, version, 12, null, null, null, false, names,
+        Set.of());
   }
 
   @Test
@@ -146,7 +150,8 @@ class ProxyConfigTest {
                         .addRoutes(
                             Route.newBuilder()
                                 .setName("keys")
-                                .putTypedPerFilterConfig("envoy.filters.http.api_key_auth", apiKeys)))
+                                .putTypedPerFilterConfig(
+                                    "envoy.filters.http.api_key_auth", apiKeys)))
                 .build());
     GroupSnapshot snapshot =
         new GroupSnapshot(
@@ -154,23 +159,37 @@ class ProxyConfigTest {
             3,
             Map.of(
                 TypeUrls.ROUTE,
-                type(TypeUrls.ROUTE, "rv9", new VersionedResource("default/edge/443", "r9", routes))));
+                type(
+                    TypeUrls.ROUTE,
+                    "rv9",
+                    new VersionedResource("default/edge/443", "r9", routes))));
     StreamStatus stream =
         new StreamStatus(
-            9, "edge-3", GROUP, false, List.of(synced(TypeUrls.ROUTE, "rv9", Set.of("default/edge/443"))));
+            9,
+            "edge-3",
+            GROUP,
+            false,
+            List.of(synced(TypeUrls.ROUTE, "rv9", Set.of("default/edge/443"))));
 
     // when
     String shown = ProxyConfig.of(stream, Optional.of(snapshot), Optional.empty()).toString();
 
     // then
-    assertThat(shown).doesNotContain("sk-live-123").contains("[redacted]").contains("allowedClients");
+    assertThat(shown)
+        .doesNotContain("sk-live-123")
+        .contains("[redacted]")
+        .contains("allowedClients");
   }
 
   @Test
   void withoutTheGroupsIrTheResourcesAreShownWithoutFrom() {
     StreamStatus stream =
         new StreamStatus(
-            8, "edge-2", GROUP, true, List.of(synced(TypeUrls.ROUTE, "rv1", Set.of("default/edge/443"))));
+            8,
+            "edge-2",
+            GROUP,
+            true,
+            List.of(synced(TypeUrls.ROUTE, "rv1", Set.of("default/edge/443"))));
 
     JsonNode config = ProxyConfig.of(stream, Optional.of(SNAPSHOT), Optional.empty());
 

@@ -47,14 +47,9 @@ class ProvenanceTest {
   }
 
   private static void traced(
-      String group,
-      String what,
-      List<EnvoyResource> resources,
-      Map<String, List<String>> byName) {
+      String group, String what, List<EnvoyResource> resources, Map<String, List<String>> byName) {
     for (EnvoyResource resource : resources) {
-      assertThat(byName)
-          .as("%s %s %s", group, what, resource.name())
-          .containsKey(resource.name());
+      assertThat(byName).as("%s %s %s", group, what, resource.name()).containsKey(resource.name());
       if (!resource.name().startsWith("meshgate/")) {
         // meshgate's own clusters (the one answering 503 for a missing backend) come from no
         // resource; in a group without an owner (proxyless) they name none.
