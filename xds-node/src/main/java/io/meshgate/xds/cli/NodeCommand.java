@@ -88,10 +88,9 @@ final class NodeCommand implements Callable<Integer> {
   @Option(
       names = "--admin-grpc-addr",
       descriptionKey = "admin-grpc-addr",
-      defaultValue = "127.0.0.1:19001",
       description =
-          "Where Envoy's Client Status Discovery Service (CSDS) is served, over gRPC (env MESHGATE_ADMIN_GRPC_ADDR; default ${DEFAULT-VALUE}; off: not served). Off loopback it requires --admin-token-file, as /debug does.")
-  String adminGrpcAddress;
+          "Where Envoy's Client Status Discovery Service (CSDS) is served, over gRPC (env MESHGATE_ADMIN_GRPC_ADDR; default: --admin-addr's host and the next port, 127.0.0.1:19001; off: not served). Off loopback it requires --admin-token-file, as /debug does.")
+  @Nullable String adminGrpcAddress;
 
   @Option(
       names = "--admin-advertise",
@@ -351,9 +350,9 @@ final class NodeCommand implements Callable<Integer> {
       builder.adminTokenFile(adminTokenFile);
     }
     try {
-      if (adminGrpcAddress.equals("off")) {
+      if ("off".equals(adminGrpcAddress)) {
         builder.noAdminGrpc();
-      } else {
+      } else if (adminGrpcAddress != null) {
         builder.adminGrpcAddress(NodeSettings.address(adminGrpcAddress));
       }
       if (adminAdvertise != null) {

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One replica's settings. Build them with {@link #builder}: every setting but the three that name
@@ -81,8 +82,8 @@ import java.util.Optional;
  * @param signatures the HMAC signature service ({@code MESHGATE_AUTHZ_ADDR}) and the Redis of its
  *     nonces
  * @param adminGrpcAddress where Envoy's Client Status Discovery Service is served ({@code
- *     MESHGATE_ADMIN_GRPC_ADDR}; default 127.0.0.1:19001; empty: off); off loopback it needs the
- *     admin token, as /debug does
+ *     MESHGATE_ADMIN_GRPC_ADDR}; default: the admin address's host and the next port, so
+ *     127.0.0.1:19001; empty: off); off loopback it needs the admin token, as /debug does
  * @param adminAdvertise the admin HTTP address this replica writes into its member key for {@code
  *     meshgate proxy-status} ({@code MESHGATE_ADMIN_ADVERTISE}, {@code host:port}; default: the
  *     admin address it binds)
@@ -201,8 +202,10 @@ public record NodeSettings(
     private WafModule wafModule;
     private InetSocketAddress bodyTransformAddress;
     private SignatureSettings signatures = SignatureSettings.fromEnvironment(Map.of());
-    private Optional<InetSocketAddress> adminGrpcAddress =
-        Optional.of(new InetSocketAddress("127.0.0.1", DEFAULT_ADMIN_GRPC_PORT));
+
+    /** Null: the admin address's host and the next port ({@link #adminGrpcNextTo}). */
+    private @Nullable Optional<InetSocketAddress> adminGrpcAddress;
+
     private String adminAdvertise;
 
     private Builder(String kafka, String etcd, String replicaId) {
@@ -230,8 +233,7 @@ public record NodeSettings(
     /** Both on loopback, on ports the system picks: for tests and several replicas on one host. */
     public Builder anyLoopbackPorts() {
       return xdsAddress(new InetSocketAddress("127.0.0.1", 0))
-          .adminAddress(new InetSocketAddress("127.0.0.1", 0))
-          .adminGrpcAddress(new InetSocketAddress("127.0.0.1", 0));
+          .adminAddress(new InetSocketAddress("127.0.0.1", 0));
     }
 
     /** Where CSDS is served ({@code MESHGATE_ADMIN_GRPC_ADDR}). */
@@ -425,13 +427,22 @@ public record NodeSettings(
           Optional.ofNullable(wafModule),
           Optional.ofNullable(bodyTransformAddress),
           signatures,
-          adminGrpcAddress,
+          adminGrpcAddress != null ? adminGrpcAddress : Optional.of(adminGrpcNextTo(adminAddress)),
           Optional.ofNullable(adminAdvertise));
     }
   }
 
-  /** CSDS's default port, next to the admin HTTP's 19000. */
-  public static final int DEFAULT_ADMIN_GRPC_PORT = 19001;
+  /**
+   * CSDS's default address: the admin HTTP's host and the next port (127.0.0.1:19000 gives
+   * 127.0.0.1:19001), an ephemeral one when the admin port is (0: tests and several replicas on one
+   * host), so one setting places both and they need the token alike.
+   */
+  public static InetSocketAddress adminGrpcNextTo(InetSocketAddress admin) {
+    int port = admin.getPort() == 0 ? 0 : admin.getPort() + 1;
+    return admin.getAddress() != null
+        ? new InetSocketAddress(admin.getAddress(), port)
+        : new InetSocketAddress(admin.getHostString(), port);
+  }
 
   /** Kafka and etcd addresses as logged: a password in a URL's user info becomes {@code ***}. */
   public static String redacted(String addresses) {

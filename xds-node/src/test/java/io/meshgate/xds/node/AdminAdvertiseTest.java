@@ -26,6 +26,30 @@ class AdminAdvertiseTest {
   }
 
   @Test
+  void csdsDefaultsToTheAdminHostAndTheNextPortAndAnEphemeralPortStaysEphemeral() {
+    assertThat(NodeSettings.builder("k:9092", "http://e:2379", "r1").build().adminGrpcAddress())
+        .contains(new InetSocketAddress("127.0.0.1", 19001));
+    assertThat(
+            NodeSettings.builder("k:9092", "http://e:2379", "r1")
+                .adminAddress(new InetSocketAddress("0.0.0.0", 9000))
+                .build()
+                .adminGrpcAddress())
+        .contains(new InetSocketAddress("0.0.0.0", 9001));
+    assertThat(
+            NodeSettings.builder("k:9092", "http://e:2379", "r1")
+                .anyLoopbackPorts()
+                .build()
+                .adminGrpcAddress())
+        .contains(new InetSocketAddress("127.0.0.1", 0));
+    assertThat(
+            NodeSettings.builder("k:9092", "http://e:2379", "r1")
+                .noAdminGrpc()
+                .build()
+                .adminGrpcAddress())
+        .isEmpty();
+  }
+
+  @Test
   void withoutAnAdvertisedAddressTheBoundOnesAreWrittenAndCsdsOffIsLeftOut() {
     NodeSettings settings = NodeSettings.builder("k:9092", "http://e:2379", "r1").build();
 
