@@ -19,7 +19,9 @@ import io.envoyproxy.envoy.service.status.v3.ConfigStatus;
 import io.envoyproxy.envoy.type.matcher.v3.NodeMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.codec.YamlDocuments;
@@ -27,23 +29,32 @@ import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.seal.SealKeyPair;
+import io.meshgate.config.seal.Sealer;
+import io.meshgate.config.seal.Unsealer;
 import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.XdsNode;
+import io.meshgate.xds.security.TokenIssuer;
+import io.meshgate.xds.security.TokenKeys;
 import io.meshgate.xds.serve.ProxyGroups;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.testing.EchoServers;
 import io.meshgate.xds.testing.GrpcXdsClient;
+import io.meshgate.xds.translate.Cases;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -136,30 +147,41 @@ class ProxyToolsIT {
     final Node node;
 
     NackingClient(XdsNode replica, String nodeId) {
+      this(replica, nodeId, ProxyGroups.PROXYLESS, "true", null);
+    }
+
+    /** A client of the group {@code groupKey: groupValue}, with a proxy token when not null. */
+    NackingClient(
+        XdsNode replica, String nodeId, String groupKey, String groupValue, String token) {
       node =
           Node.newBuilder()
               .setId(nodeId)
               .setMetadata(
                   Struct.newBuilder()
-                      .putFields(
-                          ProxyGroups.PROXYLESS, Value.newBuilder().setStringValue("true").build()))
+                      .putFields(groupKey, Value.newBuilder().setStringValue(groupValue).build()))
               .build();
       channel = NettyChannelBuilder.forAddress(replica.xdsAddress()).usePlaintext().build();
+      var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
+      if (token != null) {
+        Metadata headers = new Metadata();
+        headers.put(
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+      }
       requests =
-          AggregatedDiscoveryServiceGrpc.newStub(channel)
-              .streamAggregatedResources(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(DiscoveryResponse value) {
-                      received.add(value);
-                    }
+          stub.streamAggregatedResources(
+              new StreamObserver<>() {
+                @Override
+                public void onNext(DiscoveryResponse value) {
+                  received.add(value);
+                }
 
-                    @Override
-                    public void onError(Throwable t) {}
+                @Override
+                public void onError(Throwable t) {}
 
-                    @Override
-                    public void onCompleted() {}
-                  });
+                @Override
+                public void onCompleted() {}
+              });
     }
 
     /** Asks for the route and NACKs what it is sent. */
@@ -179,6 +201,23 @@ class ProxyToolsIT {
               .addResourceNames("echo.default")
               .setResponseNonce(response.getNonce())
               .setErrorDetail(Status.newBuilder().setCode(3).setMessage(detail))
+              .build());
+    }
+
+    /** Asks for a Secret by name and ACKs what it is sent. */
+    void ackSecret(String name) throws InterruptedException {
+      DiscoveryRequest.Builder ask =
+          DiscoveryRequest.newBuilder()
+              .setNode(node)
+              .setTypeUrl(TypeUrls.SECRET)
+              .addResourceNames(name);
+      requests.onNext(ask.build());
+      DiscoveryResponse response = received.poll(20, TimeUnit.SECONDS);
+      assertThat(response).as("a secret response").isNotNull();
+      assertThat(response.getResourcesCount()).isEqualTo(1);
+      requests.onNext(
+          ask.setVersionInfo(response.getVersionInfo())
+              .setResponseNonce(response.getNonce())
               .build());
     }
 
@@ -308,6 +347,77 @@ class ProxyToolsIT {
       assertThat(nowhere.err().strip())
           .startsWith("meshgate: node nobody-" + RUN + " is not connected to any replica")
           .doesNotContain("\n");
+    }
+  }
+
+  @Test
+  void proxyConfigShowsASecretAGatewayHoldsAsItsFingerprintNeverItsKey() throws Exception {
+    // given: replica D holds the test seal key, a Gateway terminates TLS with a sealed Secret, and
+    // a proxy of that Gateway (a proxy token: Secrets go only to streams with a credential) holds
+    // the Secret
+    Path keys = Path.of(Cases.TEST_KEYS);
+    publish(
+        Files.readString(keys.resolve("edge.example.com.sealed.yaml"))
+            + """
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: edge}
+            spec:
+              listeners:
+                - name: edge
+                  port: 443
+                  protocol: HTTPS
+                  hostname: edge.example.com
+                  tls: {certificateRefs: [{name: edge.example.com}]}
+            """);
+    XdsNode d =
+        XdsNode.startServingOnly(
+            NodeSettings.builder(kafka.bootstrapServers(), etcd.endpointList(), "d-" + RUN)
+                .anyLoopbackPorts()
+                .sealKey(keys.resolve("seal.key"))
+                .build());
+    SealKeyPair seal = SealKeyPair.generate();
+    TokenKeys tokenKeys = new TokenKeys(etcd.client(), Clock.systemUTC());
+    tokenKeys.create(new Sealer(seal.publicKey()));
+    String token =
+        new TokenIssuer(
+                tokenKeys.currentSigningKey(new Unsealer(seal.privateKey())).orElseThrow(),
+                Clock.systemUTC())
+            .create("gateway/default/edge", Optional.of("edge-"), Duration.ofMinutes(10));
+    String secret = "secret/default/edge.example.com";
+    try (NackingClient edge =
+        new NackingClient(d, "edge-" + RUN, ProxyGroups.GATEWAY, "default/edge", token)) {
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  d.snapshots()
+                      .get("gateway/default/edge")
+                      .map(g -> g.type(TypeUrls.SECRET).resources().containsKey(secret))
+                      .orElse(false));
+      edge.ackSecret(secret);
+
+      // when
+      CliRun run = cli("proxy-config", "edge-" + RUN, "secrets");
+
+      // then: the Secret's name, what it holds, its fingerprint and where it came from; no key
+      assertThat(run.exit()).as(run.err()).isZero();
+      assertThat(run.out())
+          .contains(secret)
+          .contains("tlsCertificate")
+          .contains("fingerprint:")
+          .contains("Secret default/edge.example.com")
+          .contains("Gateway default/edge (generation")
+          .doesNotContain("PRIVATE KEY")
+          .doesNotContain("BEGIN CERTIFICATE");
+      for (String line : Files.readAllLines(keys.resolve("edge.example.com.key"))) {
+        if (!line.startsWith("-----") && !line.isBlank()) {
+          assertThat(run.out()).doesNotContain(line);
+        }
+      }
+    } finally {
+      d.close();
     }
   }
 
