@@ -66,8 +66,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * proxy-status, proxy-config and CSDS against real replicas on one etcd: grpc-java's xDS client on
- * replica A, an ADS client that NACKs its route on replica B, and a replica C whose advertised
- * admin address answers nothing.
+ * replica A, an ADS client that NACKs its route on replica B, a Gateway proxy holding a sealed
+ * certificate on replica D (which holds the seal key), and a replica C whose advertised admin
+ * address answers nothing.
  */
 class ProxyToolsIT {
   @RegisterExtension static KafkaBroker kafka = KafkaBroker.create();
