@@ -9,6 +9,7 @@ import com.google.protobuf.Value;
 import com.google.rpc.Status;
 import io.envoyproxy.envoy.admin.v3.ClientResourceStatus;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -417,6 +418,16 @@ class ProxyToolsIT {
           assertThat(run.out()).doesNotContain(line);
         }
       }
+
+      // and CSDS shows the Secret SYNCED as a Secret holding only its name
+      ClientConfig.GenericXdsConfig held =
+          csds(d, "edge-" + RUN).getGenericXdsConfigsList().stream()
+              .filter(c -> c.getName().equals(secret))
+              .findFirst()
+              .orElseThrow();
+      assertThat(held.getConfigStatus()).isEqualTo(ConfigStatus.SYNCED);
+      assertThat(held.getXdsConfig().unpack(Secret.class))
+          .isEqualTo(Secret.newBuilder().setName(secret).build());
     } finally {
       d.close();
     }
