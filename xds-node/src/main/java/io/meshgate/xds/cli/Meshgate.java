@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       DeleteCommand.class,
       GetCommand.class,
       StatusCommand.class,
+      ProxyStatusCommand.class,
+      ProxyConfigCommand.class,
       HistoryCommand.class,
       DiffCommand.class,
       RollbackCommand.class,

@@ -86,6 +86,20 @@ final class NodeCommand implements Callable<Integer> {
   String adminAddress;
 
   @Option(
+      names = "--admin-grpc-addr",
+      descriptionKey = "admin-grpc-addr",
+      description =
+          "Where Envoy's Client Status Discovery Service (CSDS) is served, over gRPC (env MESHGATE_ADMIN_GRPC_ADDR; default: --admin-addr's host and the next port, 127.0.0.1:19001; off: not served). Off loopback it requires --admin-token-file, as /debug does.")
+  @Nullable String adminGrpcAddress;
+
+  @Option(
+      names = "--admin-advertise",
+      descriptionKey = "admin-advertise",
+      description =
+          "The admin address host:port other machines reach this replica's admin port at, written to etcd for meshgate proxy-status and proxy-config (env MESHGATE_ADMIN_ADVERTISE; default: --admin-addr).")
+  @Nullable String adminAdvertise;
+
+  @Option(
       names = "--admin-token-file",
       descriptionKey = "admin-token-file",
       description =
@@ -335,6 +349,19 @@ final class NodeCommand implements Callable<Integer> {
     if (adminTokenFile != null) {
       builder.adminTokenFile(adminTokenFile);
     }
+    try {
+      if ("off".equals(adminGrpcAddress)) {
+        builder.noAdminGrpc();
+      } else if (adminGrpcAddress != null) {
+        builder.adminGrpcAddress(NodeSettings.address(adminGrpcAddress));
+      }
+      if (adminAdvertise != null) {
+        builder.adminAdvertise(adminAdvertise);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--admin-grpc-addr, --admin-advertise: " + e.getMessage());
+    }
     if ((istioTokenFile == null) != (istioCaFile == null)) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
@@ -410,6 +437,7 @@ final class NodeCommand implements Callable<Integer> {
                 + node.xdsAddress()
                 + " (admin "
                 + node.adminAddress()
+                + node.adminGrpcAddress().map(a -> ", CSDS " + a).orElse("")
                 + ")");
     spec.commandLine().getOut().flush();
     stopped.await();

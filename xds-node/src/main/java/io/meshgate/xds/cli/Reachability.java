@@ -126,6 +126,23 @@ final class Reachability {
             + " (is it running? MESHGATE_ETCD)");
   }
 
+  /**
+   * A replica's admin HTTP did not answer (or refused), for proxy-status and proxy-config.
+   *
+   * @param why what happened, e.g. "no answer within 10s" or "401: the admin token was refused"
+   */
+  static Unreachable adminUnreachable(String replica, String address, String why) {
+    return new Unreachable(
+        "cannot reach replica "
+            + replica
+            + "'s admin at "
+            + address
+            + ": "
+            + why
+            + " (is it running? the address is its --admin-advertise; the token:"
+            + " MESHGATE_ADMIN_TOKEN_FILE)");
+  }
+
   /** A duration as it is written on the command line: {@code 10s}, {@code 1500ms}, {@code 2m}. */
   static String text(Duration duration) {
     if (duration.toMillis() % 1_000 != 0) {

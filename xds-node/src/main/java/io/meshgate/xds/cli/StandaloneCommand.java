@@ -128,7 +128,16 @@ final class StandaloneCommand implements Callable<Integer> {
     out.println(
         "  admin: http://127.0.0.1:"
             + standalone.adminAddress().getPort()
-            + "/readyz, /debug/snapshots, /debug/streams");
+            + "/readyz, /debug/snapshots, /debug/streams, /debug/proxies");
+    standalone
+        .adminGrpcAddress()
+        .ifPresent(
+            csds ->
+                out.println(
+                    "  CSDS:  127.0.0.1:"
+                        + csds.getPort()
+                        + "   (Envoy's Client Status Discovery Service, gRPC; meshgate"
+                        + " proxy-status)"));
     out.println(
         "  sealing key: "
             + standalone.sealKey()

@@ -26,9 +26,11 @@ import java.util.function.Supplier;
 /**
  * Admin HTTP: {@code /healthz} (the process runs), {@code /readyz} (the first full load from etcd
  * has been translated, etcd answers and Kafka accepts the applier; else 503 with the reason),
- * {@code /debug/snapshots} (groups and their per-type versions) and {@code /debug/streams} (each
- * ADS stream's per-type state). No resource bodies: nothing here can leak a key. Binds to loopback
- * unless told otherwise.
+ * {@code /debug/snapshots} (groups and their per-type versions), {@code /debug/streams} (each ADS
+ * stream's per-type state), and, once {@link #serveProxies} is called, {@code /debug/proxies} and
+ * {@code /debug/config}. Only {@code /debug/config} shows resource bodies, and never a Secret's
+ * contents or a field Envoy marks sensitive: nothing here can leak a key. Binds to loopback unless
+ * told otherwise.
  *
  * <p>With an {@link AdminToken}, {@code /debug} answers only requests that carry {@code
  * Authorization: Bearer <token>}, else 401 with {@code WWW-Authenticate: Bearer} and no detail.
@@ -106,6 +108,38 @@ final class AdminServer implements AutoCloseable {
     server.createContext(
         "/metrics", exchange -> reply(exchange, 200, scrape.get(), PROMETHEUS_TEXT));
   }
+
+  /**
+   * Serves {@code /debug/proxies} (each stream's per-type state) and {@code
+   * /debug/config?node=NODE} (what that node's streams were sent; 404 when it has none here).
+   */
+  void serveProxies(ProxyPages pages) {
+    server.createContext(
+        "/debug/proxies",
+        guarded(token, exchange -> reply(exchange, 200, pretty(pages.proxies()), JSON)));
+    server.createContext(
+        "/debug/config",
+        guarded(
+            token,
+            exchange -> {
+              Optional<String> node =
+                  ProxyPages.nodeParameter(exchange.getRequestURI().getRawQuery());
+              if (node.isEmpty()) {
+                reply(exchange, 400, "{\"error\": \"?node=NODE is required\"}\n", JSON);
+                return;
+              }
+              Optional<ObjectNode> config = pages.config(node.get());
+              if (config.isEmpty()) {
+                ObjectNode missing = Mappers.json().createObjectNode();
+                missing.put("error", "no stream of node " + node.get() + " on this replica");
+                reply(exchange, 404, pretty(missing), JSON);
+                return;
+              }
+              reply(exchange, 200, pretty(config.get()), JSON);
+            }));
+  }
+
+  private static final String JSON = "application/json";
 
   private static String registrations(Registrations registrations) {
     ObjectNode root = Mappers.json().createObjectNode();

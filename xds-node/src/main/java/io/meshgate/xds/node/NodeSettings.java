@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One replica's settings. Build them with {@link #builder}: every setting but the three that name
@@ -80,6 +81,12 @@ import java.util.Optional;
  *     BodyTransformation}); empty: not started
  * @param signatures the HMAC signature service ({@code MESHGATE_AUTHZ_ADDR}) and the Redis of its
  *     nonces
+ * @param adminGrpcAddress where Envoy's Client Status Discovery Service is served ({@code
+ *     MESHGATE_ADMIN_GRPC_ADDR}; default: the admin address's host and the next port, so
+ *     127.0.0.1:19001; empty: off); off loopback it needs the admin token, as /debug does
+ * @param adminAdvertise the admin HTTP address this replica writes into its member key for {@code
+ *     meshgate proxy-status} ({@code MESHGATE_ADMIN_ADVERTISE}, {@code host:port}; default: the
+ *     admin address it binds)
  */
 public record NodeSettings(
     String kafka,
@@ -110,8 +117,12 @@ public record NodeSettings(
     RateLimitSettings rateLimit,
     Optional<WafModule> wafModule,
     Optional<InetSocketAddress> bodyTransformAddress,
-    SignatureSettings signatures) {
+    SignatureSettings signatures,
+    Optional<InetSocketAddress> adminGrpcAddress,
+    Optional<String> adminAdvertise) {
   public NodeSettings {
+    requireNonNull(adminGrpcAddress, "adminGrpcAddress");
+    requireNonNull(adminAdvertise, "adminAdvertise");
     requireNonNull(signatures, "signatures");
     requireNonNull(rateLimit, "rateLimit");
     requireNonNull(wafModule, "wafModule");
@@ -192,6 +203,11 @@ public record NodeSettings(
     private InetSocketAddress bodyTransformAddress;
     private SignatureSettings signatures = SignatureSettings.fromEnvironment(Map.of());
 
+    /** Null: the admin address's host and the next port ({@link #adminGrpcNextTo}). */
+    private @Nullable Optional<InetSocketAddress> adminGrpcAddress;
+
+    private String adminAdvertise;
+
     private Builder(String kafka, String etcd, String replicaId) {
       this.kafka = requireNonNull(kafka, "kafka");
       this.etcd = requireNonNull(etcd, "etcd");
@@ -218,6 +234,25 @@ public record NodeSettings(
     public Builder anyLoopbackPorts() {
       return xdsAddress(new InetSocketAddress("127.0.0.1", 0))
           .adminAddress(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** Where CSDS is served ({@code MESHGATE_ADMIN_GRPC_ADDR}). */
+    public Builder adminGrpcAddress(InetSocketAddress address) {
+      this.adminGrpcAddress = Optional.of(requireNonNull(address, "address"));
+      return this;
+    }
+
+    /** CSDS is not served ({@code MESHGATE_ADMIN_GRPC_ADDR=off}). */
+    public Builder noAdminGrpc() {
+      this.adminGrpcAddress = Optional.empty();
+      return this;
+    }
+
+    /** The admin address other machines reach ({@code MESHGATE_ADMIN_ADVERTISE}, host:port). */
+    public Builder adminAdvertise(String hostPort) {
+      address(requireNonNull(hostPort, "hostPort"));
+      this.adminAdvertise = hostPort;
+      return this;
     }
 
     public Builder holdoff(Duration quiet, Duration max) {
@@ -391,8 +426,22 @@ public record NodeSettings(
           rateLimit,
           Optional.ofNullable(wafModule),
           Optional.ofNullable(bodyTransformAddress),
-          signatures);
+          signatures,
+          adminGrpcAddress != null ? adminGrpcAddress : Optional.of(adminGrpcNextTo(adminAddress)),
+          Optional.ofNullable(adminAdvertise));
     }
+  }
+
+  /**
+   * CSDS's default address: the admin HTTP's host and the next port (127.0.0.1:19000 gives
+   * 127.0.0.1:19001), an ephemeral one when the admin port is (0: tests and several replicas on one
+   * host), so one setting places both and they need the token alike.
+   */
+  public static InetSocketAddress adminGrpcNextTo(InetSocketAddress admin) {
+    int port = admin.getPort() == 0 ? 0 : admin.getPort() + 1;
+    return admin.getAddress() != null
+        ? new InetSocketAddress(admin.getAddress(), port)
+        : new InetSocketAddress(admin.getHostString(), port);
   }
 
   /** Kafka and etcd addresses as logged: a password in a URL's user info becomes {@code ***}. */

@@ -46,6 +46,7 @@ import io.meshgate.xds.security.TokenCheck;
 import io.meshgate.xds.security.TokenKeysView;
 import io.meshgate.xds.security.TokenVerifier;
 import io.meshgate.xds.serve.AdsService;
+import io.meshgate.xds.serve.ClientStatusService;
 import io.meshgate.xds.serve.StreamAdmission;
 import io.meshgate.xds.serve.StreamEvents;
 import io.meshgate.xds.snapshot.SnapshotStore;
@@ -101,6 +102,7 @@ public final class XdsNode implements AutoCloseable {
   private final ConsulGatewayRegistrations consulGateways;
   private final Server xds;
   private final AdminServer admin;
+  private final Optional<AdminGrpc> adminGrpc;
   private final ServingLimits limits;
   private final EtcdHealth etcdHealth;
   private final Leadership leadership;
@@ -250,6 +252,13 @@ public final class XdsNode implements AutoCloseable {
     this.etcdHealth = new EtcdHealth(etcd, Duration.ofSeconds(1));
     this.admin =
         new AdminServer(settings.adminAddress(), this::notReadyReason, store, ads, adminToken);
+    admin.serveProxies(
+        new ProxyPages(
+            settings.replicaId(), ads::streams, store, pipeline::lastResolved, Clock.systemUTC()));
+    this.adminGrpc =
+        settings
+            .adminGrpcAddress()
+            .map(at -> new AdminGrpc(at, new ClientStatusService(ads::streams, store), adminToken));
     this.leadership =
         new Leadership(etcd, Keyspace.LEADER, settings.replicaId(), LEADER_TTL).start();
     this.status = new StatusWriter(etcd, leadership, Clock.systemUTC());
@@ -265,7 +274,8 @@ public final class XdsNode implements AutoCloseable {
             ads::streams,
             pipeline::builtRevision,
             Duration.ofMillis(500),
-            Duration.ofSeconds(10));
+            Duration.ofSeconds(10),
+            advertised(settings, admin.address(), adminGrpc.map(AdminGrpc::address)));
     this.discovery =
         new EndpointDiscovery(
             new EndpointDiscovery.Clients(
@@ -337,6 +347,17 @@ public final class XdsNode implements AutoCloseable {
                 + " is not a loopback one: set an admin token file (--admin-token-file,"
                 + " MESHGATE_ADMIN_TOKEN_FILE) or bind the admin port to 127.0.0.1");
       }
+      Optional<InetSocketAddress> grpc = settings.adminGrpcAddress();
+      if (grpc.isPresent()
+          && (grpc.get().getAddress() == null || !grpc.get().getAddress().isLoopbackAddress())) {
+        // CSDS shows what /debug shows, and resources besides.
+        throw new IllegalStateException(
+            "admin gRPC address "
+                + grpc.get()
+                + " is not a loopback one: set an admin token file (--admin-token-file,"
+                + " MESHGATE_ADMIN_TOKEN_FILE), bind it to 127.0.0.1 or turn it off"
+                + " (MESHGATE_ADMIN_GRPC_ADDR=off)");
+      }
       return Optional.empty();
     }
     return Optional.of(AdminToken.read(settings.adminTokenFile().get(), log::warn));
@@ -346,6 +367,28 @@ public final class XdsNode implements AutoCloseable {
   private Optional<MeshCaSource> meshCa() {
     Optional<MeshCaSource> open = meshCa;
     return open == null ? Optional.empty() : open;
+  }
+
+  /**
+   * What the member key says of the admin endpoints: the advertised admin address (default: the
+   * bound one), and CSDS's port on the advertised host (default: the host it binds).
+   */
+  static AckReporter.Advertised advertised(
+      NodeSettings settings, InetSocketAddress admin, Optional<InetSocketAddress> grpc) {
+    String adminAt = settings.adminAdvertise().orElse(hostPort(admin));
+    Optional<String> grpcAt =
+        grpc.map(
+            g ->
+                settings
+                    .adminAdvertise()
+                    .map(a -> NodeSettings.address(a).getHostString() + ":" + g.getPort())
+                    .orElse(hostPort(g)));
+    return new AckReporter.Advertised(Optional.of(adminAt), grpcAt);
+  }
+
+  private static String hostPort(InetSocketAddress address) {
+    String host = address.getHostString();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
   /** The config as this replica's view holds it; empty until the view is open. */
@@ -463,6 +506,11 @@ public final class XdsNode implements AutoCloseable {
     return admin.address();
   }
 
+  /** Where CSDS is served; empty when it is off. */
+  public Optional<InetSocketAddress> adminGrpcAddress() {
+    return adminGrpc.map(AdminGrpc::address);
+  }
+
   public SnapshotStore snapshots() {
     return store;
   }
@@ -537,6 +585,7 @@ public final class XdsNode implements AutoCloseable {
     xds.shutdownNow();
     // After the proxies' streams: an Envoy still draining keeps asking for its limits.
     rateLimits.ifPresent(RateLimitServer::close);
+    adminGrpc.ifPresent(AdminGrpc::close);
     admin.close();
     metrics.close();
     registry.close();

@@ -14,6 +14,7 @@ import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.snapshot.SnapshotStore;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Predicate;
@@ -55,10 +56,20 @@ public final class AdsService
       Authorizer authorizer,
       StreamAdmission admission,
       Rejections rejections) {
+    this(store, authorizer, admission, rejections, Clock.systemUTC());
+  }
+
+  /** As above, with the clock the per-type times of sends, ACKs and NACKs are read from. */
+  public AdsService(
+      SnapshotStore store,
+      Authorizer authorizer,
+      StreamAdmission admission,
+      Rejections rejections,
+      Clock clock) {
     this.store = store;
     this.authorizer = authorizer;
     this.admission = admission;
-    this.streams = new Streams(admission);
+    this.streams = new Streams(admission, requireNonNull(clock, "clock"));
     this.rejections = rejections;
     store.onChange(streams::groupChanged);
   }

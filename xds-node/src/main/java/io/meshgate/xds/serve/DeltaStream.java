@@ -61,6 +61,16 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     /** The basis once the pending response is ACKed (null: none, as when it was incomplete). */
     @Nullable String pendingBasis;
 
+    @Override
+    boolean wildcard() {
+      return wildcard;
+    }
+
+    @Override
+    Set<String> names() {
+      return names;
+    }
+
     /** The subscription changed: what the proxy holds is compared in full once more. */
     void resubscribed() {
       basis = null;
@@ -114,7 +124,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     String nonce = request.getResponseNonce();
     if (!nonce.isEmpty() && nonce.equals(state.pendingNonce)) {
       if (request.hasErrorDetail()) {
-        peer.rejected(typeUrl, state.nacked(request.getErrorDetail().getMessage()));
+        peer.rejected(typeUrl, state.nacked(request.getErrorDetail().getMessage(), peer.now()));
       } else {
         for (Map.Entry<String, String> change : state.pendingChanges.entrySet()) {
           if (change.getValue() == null) {
@@ -125,7 +135,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
         }
         state.basis = state.pendingBasis;
         peer.ackReceived(typeUrl);
-        if (state.acked()) {
+        if (state.acked(peer.now())) {
           peer.accepted(typeUrl, state.sentVersion);
         }
       }
@@ -238,7 +248,8 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
             .addAllRemovedResources(removed)
             .build();
     long queued = SotwStream.queuedNanos(store, snapshot, state, version);
-    state.sent(version, snapshot.revision(), response.getNonce(), changes.keySet(), complete);
+    state.sent(
+        version, snapshot.revision(), response.getNonce(), changes.keySet(), complete, peer.now());
     state.pendingChanges = changes;
     state.pendingBasis = complete ? version : null;
     peer.deliver(responses, response, this, typeUrl, queued);

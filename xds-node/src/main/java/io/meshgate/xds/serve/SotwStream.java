@@ -56,6 +56,16 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
     Set<String> answered = Set.of();
 
     boolean answeredWildcard;
+
+    @Override
+    boolean wildcard() {
+      return wildcard;
+    }
+
+    @Override
+    Set<String> names() {
+      return names;
+    }
   }
 
   private final ServerCallStreamObserver<DiscoveryResponse> responses;
@@ -110,10 +120,10 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
       // The answer to the pending response: an ACK or a NACK. A later request with the same
       // nonce is a subscription change, handled below.
       if (request.hasErrorDetail()) {
-        peer.rejected(typeUrl, state.nacked(request.getErrorDetail().getMessage()));
+        peer.rejected(typeUrl, state.nacked(request.getErrorDetail().getMessage(), peer.now()));
       } else {
         peer.ackReceived(typeUrl);
-        if (state.acked()) {
+        if (state.acked(peer.now())) {
           peer.accepted(typeUrl, state.sentVersion);
         }
       }
@@ -243,7 +253,8 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
         snapshot.revision(),
         response.getNonce(),
         selected.stream().map(VersionedResource::name).toList(),
-        complete);
+        complete,
+        peer.now());
     state.sentNonce = response.getNonce();
     state.answered = answered;
     state.answeredWildcard = state.wildcard;

@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -318,5 +319,10 @@ final class StreamPeer {
 
   long id() {
     return id;
+  }
+
+  /** The time on the replica's clock, for the per-type times /debug and CSDS show. */
+  Instant now() {
+    return streams.clock().instant();
   }
 }

@@ -2,6 +2,7 @@ package io.meshgate.xds.serve;
 
 import io.grpc.Status;
 import io.meshgate.xds.snapshot.SnapshotStore;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -43,8 +44,16 @@ final class Streams {
   private volatile StreamEvents events = StreamEvents.NONE;
   private volatile ServeMetrics metrics = ServeMetrics.NONE;
 
-  Streams(StreamAdmission admission) {
+  private final Clock clock;
+
+  Streams(StreamAdmission admission, Clock clock) {
     this.admission = admission;
+    this.clock = clock;
+  }
+
+  /** The clock the streams read the times of sends, ACKs and NACKs from. */
+  Clock clock() {
+    return clock;
   }
 
   /** Who is told of streams opened and closed from now on. */

@@ -1,5 +1,6 @@
 package io.meshgate.xds.serve;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
@@ -54,9 +55,30 @@ abstract class TypeProgress {
 
   int responses;
 
+  /** When the last response was sent; null before the first. */
+  @Nullable Instant sentAt;
+
+  /** When the proxy last ACKed a response of this type on this stream; null before the first. */
+  @Nullable Instant ackedAt;
+
+  /** When the proxy last NACKed (or the rejection was inherited); null when never. */
+  @Nullable Instant nackedAt;
+
+  /** Whether the proxy asks for every resource of the type. */
+  abstract boolean wildcard();
+
+  /** The names the proxy asks for ("*" left out); with {@link #wildcard()}, beside all others. */
+  abstract Set<String> names();
+
   /** A response went out; the next one of this type waits for its ACK or NACK. */
   final void sent(
-      String version, long revision, String nonce, Collection<String> names, boolean complete) {
+      String version,
+      long revision,
+      String nonce,
+      Collection<String> names,
+      boolean complete,
+      Instant at) {
+    sentAt = at;
     sentVersion = version;
     sentRevision = revision;
     pendingNonce = nonce;
@@ -69,8 +91,9 @@ abstract class TypeProgress {
    * The pending response was ACKed. Returns whether the proxy now holds all it asked for of its
    * version; then a rejection of that very version no longer holds either.
    */
-  final boolean acked() {
+  final boolean acked(Instant at) {
     pendingNonce = null;
+    ackedAt = at;
     ackedVersion = sentVersion;
     if (!pendingComplete) {
       return false;
@@ -86,8 +109,9 @@ abstract class TypeProgress {
   }
 
   /** The pending response was NACKed: what the proxy rejected, to remember past this stream. */
-  final Rejections.Rejection nacked(String detail) {
+  final Rejections.Rejection nacked(String detail, Instant at) {
     pendingNonce = null;
+    nackedAt = at;
     Set<String> rejected = new HashSet<>(pendingNames);
     if (sentVersion.equals(nackedVersion)) {
       rejected.addAll(rejectedNames); // a second NACK at the same version adds to the first
@@ -120,6 +144,12 @@ abstract class TypeProgress {
         nackDetail,
         responses,
         syncedVersion,
-        ackedRevision);
+        ackedRevision,
+        sentAt,
+        ackedAt,
+        nackedAt,
+        wildcard(),
+        names(),
+        rejectedNames);
   }
 }

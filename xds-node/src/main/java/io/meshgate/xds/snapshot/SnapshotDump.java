@@ -54,6 +54,18 @@ public final class SnapshotDump {
     return byGroup;
   }
 
+  /**
+   * One served resource as an operator may see it ({@code /debug/config}): a Secret redacted to its
+   * name, what it holds and its fingerprint, any other type in full but for the fields Envoy marks
+   * sensitive (API keys and basic-auth users in routes), which read {@code [redacted]} as in
+   * Envoy's own config dump ({@link SensitiveFields}).
+   */
+  public static ObjectNode resource(String typeUrl, VersionedResource resource) {
+    return typeUrl.equals(TypeUrls.SECRET)
+        ? redacted(resource)
+        : dumped(SensitiveFields.redacted(resource.resource()));
+  }
+
   private static ObjectNode dumped(Any resource) {
     try {
       return (ObjectNode) Mappers.json().readTree(PRINTER.print(resource));

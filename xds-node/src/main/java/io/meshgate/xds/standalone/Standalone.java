@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -162,6 +163,11 @@ public final class Standalone implements AutoCloseable {
 
   public InetSocketAddress adminAddress() {
     return node.adminAddress();
+  }
+
+  /** Where CSDS is served (127.0.0.1:19001 by default). */
+  public Optional<InetSocketAddress> adminGrpcAddress() {
+    return node.adminGrpcAddress();
   }
 
   public XdsNode node() {

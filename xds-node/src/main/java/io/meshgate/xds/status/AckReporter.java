@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,6 +58,24 @@ public final class AckReporter implements AutoCloseable {
             return t;
           });
   private final Map<String, String> written = new HashMap<>();
+  private final Advertised advertised;
+
+  /**
+   * Where the replica's admin endpoints are reached, written into its member key for {@code
+   * meshgate proxy-status} and {@code proxy-config}.
+   *
+   * @param admin the admin HTTP address, {@code host:port} (empty: not written)
+   * @param adminGrpc the CSDS address, {@code host:port} (empty: CSDS is off)
+   */
+  public record Advertised(Optional<String> admin, Optional<String> adminGrpc) {
+    public static final Advertised NONE = new Advertised(Optional.empty(), Optional.empty());
+
+    public Advertised {
+      requireNonNull(admin, "admin");
+      requireNonNull(adminGrpc, "adminGrpc");
+    }
+  }
+
   private long lease;
   private AutoCloseable keepAlive;
 
@@ -68,6 +87,19 @@ public final class AckReporter implements AutoCloseable {
       LongSupplier builtRevision,
       Duration period,
       Duration ttl) {
+    this(etcd, replicaId, store, streams, builtRevision, period, ttl, Advertised.NONE);
+  }
+
+  public AckReporter(
+      Client etcd,
+      String replicaId,
+      SnapshotStore store,
+      Supplier<List<StreamStatus>> streams,
+      LongSupplier builtRevision,
+      Duration period,
+      Duration ttl,
+      Advertised advertised) {
+    this.advertised = requireNonNull(advertised, "advertised");
     this.etcd = requireNonNull(etcd, "etcd");
     this.replicaId = requireNonNull(replicaId, "replicaId");
     this.store = requireNonNull(store, "store");
@@ -88,6 +120,8 @@ public final class AckReporter implements AutoCloseable {
       Map<String, String> next = new TreeMap<>();
       ObjectNode member = Mappers.json().createObjectNode();
       member.put("replica", replicaId).put("builtRevision", builtRevision.getAsLong());
+      advertised.admin().ifPresent(a -> member.put("admin", a));
+      advertised.adminGrpc().ifPresent(a -> member.put("adminGrpc", a));
       next.put(Keyspace.member(replicaId), member.toString());
       summaries(replicaId, store, streams.get())
           .forEach((group, json) -> next.put(Keyspace.acks(replicaId, group), json));

@@ -24,6 +24,8 @@ class EtcdAccessOptionsTest {
         List.of(
             List.of("get"),
             List.of("status"),
+            List.of("proxy-status"),
+            List.of("proxy-config", "edge-1"),
             List.of("node"),
             List.of("seal"),
             List.of("seal-key", "create"),

@@ -32,6 +32,43 @@ class NodeAdminTokenTest {
   }
 
   @Test
+  void aNodeWithItsCsdsPortOffLoopbackAndNoTokenFileExits1NamingTheSetting() {
+    // when
+    CliRun run =
+        CliRun.run(
+            "node",
+            "--replica-id",
+            "admin-grpc-test",
+            "--xds-addr",
+            "127.0.0.1:0",
+            "--admin-addr",
+            "127.0.0.1:0",
+            "--admin-grpc-addr",
+            "0.0.0.0:0");
+
+    // then
+    assertThat(run.exit()).isEqualTo(Meshgate.EXIT_RUNTIME_ERROR);
+    assertThat(run.err())
+        .contains("admin gRPC address")
+        .contains("--admin-token-file")
+        .contains("MESHGATE_ADMIN_GRPC_ADDR=off");
+  }
+
+  @Test
+  void theCsdsAddressAndTheAdvertisedAdminComeFromTheEnvironmentOrTheFlags() {
+    NodeCommand fromEnv =
+        parsedNode(
+            Map.of(
+                "MESHGATE_ADMIN_GRPC_ADDR", "off", "MESHGATE_ADMIN_ADVERTISE", "10.0.0.5:19000"));
+    NodeCommand byDefault = parsedNode(Map.of());
+
+    assertThat(fromEnv.adminGrpcAddress).isEqualTo("off");
+    assertThat(fromEnv.adminAdvertise).isEqualTo("10.0.0.5:19000");
+    assertThat(byDefault.adminGrpcAddress).as("derived from --admin-addr").isNull();
+    assertThat(byDefault.adminAdvertise).isNull();
+  }
+
+  @Test
   void aNodeWithItsAdminPortOffLoopbackAndNoTokenFileExits1NamingTheSetting() {
     // when
     CliRun run =

@@ -57,8 +57,12 @@ import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.serve.AdsService;
+import io.meshgate.xds.serve.ProxyConfig;
 import io.meshgate.xds.serve.ProxyGroups;
+import io.meshgate.xds.serve.StreamStatus;
+import io.meshgate.xds.serve.TypeStatus;
 import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.snapshot.TypeResources;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.snapshot.VersionedResource;
 import io.meshgate.xds.translate.BridgeConfigs;
@@ -161,6 +165,10 @@ class KeyLeakTest {
     assertThat(leaks).isEmpty();
   }
 
+  private static TypeResources served(SnapshotStore store) {
+    return store.get("gateway/default/edge").orElseThrow().type(TypeUrls.SECRET);
+  }
+
   @Test
   void theKeyReachesTheSecretButNotTheLogsTheIrOrDebug() throws Exception {
     List<String> keyLines = keyLines();
@@ -215,12 +223,44 @@ class KeyLeakTest {
     assertThat(translated).contains("2 secrets");
     assertThat(leaksIn(translated, keyLines)).as("translation toString").isEmpty();
 
+    // ...nor what /debug/config and proxy-config show of a proxy holding the Secrets...
+    StreamStatus holder =
+        new StreamStatus(
+            1,
+            "edge-1",
+            "gateway/default/edge",
+            false,
+            List.of(
+                new TypeStatus(
+                    TypeUrls.SECRET,
+                    served(store).version(),
+                    null,
+                    served(store).version(),
+                    null,
+                    null,
+                    1,
+                    served(store).version(),
+                    1,
+                    null,
+                    null,
+                    null,
+                    false,
+                    served(store).resources().keySet(),
+                    Set.of())));
+    String shown =
+        ProxyConfig.of(holder, store.get("gateway/default/edge"), Optional.empty()).toString();
+    assertThat(shown).contains("secret/default/edge.example.com").contains("tlsCertificate");
+    assertThat(leaksIn(shown, keyLines)).as("/debug/config").isEmpty();
+
     // ...and /debug, on every path it serves
     try (AdminServer admin =
         new AdminServer(
             new InetSocketAddress("127.0.0.1", 0), Optional::empty, store, new AdsService(store))) {
+      admin.serveProxies(
+          new ProxyPages("r1", List::of, store, () -> build.resolved(), Clock.systemUTC()));
       HttpClient http = HttpClient.newHttpClient();
-      for (String path : List.of("/debug/snapshots", "/debug/streams", "/healthz", "/readyz")) {
+      for (String path :
+          List.of("/debug/snapshots", "/debug/streams", "/debug/proxies", "/healthz", "/readyz")) {
         HttpResponse<String> response =
             http.send(
                 HttpRequest.newBuilder(

@@ -10,6 +10,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -115,7 +116,7 @@ class StreamsTest {
   void aStreamThatThrowsOnAChangeIsEndedAndDroppedAndNothingReachesThePipeline() {
     // given: a registry holding a good stream, a broken one, and a good one
     StreamAdmission admission = new StreamAdmission(1_000);
-    Streams streams = new Streams(admission);
+    Streams streams = new Streams(admission, Clock.systemUTC());
     List<String> told = new ArrayList<>();
     TestStream good1 = new TestStream(1, told, false);
     TestStream broken = new TestStream(2, told, true);
