@@ -175,7 +175,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
   private void checkSynced() {
     String group = peer.group();
     if (group != null) {
-      peer.checkSynced(store.served(group).orElse(null), types);
+      peer.checkSynced(store, store.served(group).orElse(null), types);
     }
   }
 

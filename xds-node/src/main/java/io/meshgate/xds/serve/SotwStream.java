@@ -158,7 +158,7 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
   private void checkSynced() {
     String group = peer.group();
     if (group != null) {
-      peer.checkSynced(store.served(group).orElse(null), types);
+      peer.checkSynced(store, store.served(group).orElse(null), types);
     }
   }
 

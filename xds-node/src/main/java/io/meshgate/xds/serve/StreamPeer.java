@@ -8,6 +8,7 @@ import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.PeerIdentity;
 import io.meshgate.xds.security.ProxyAuthenticator;
 import io.meshgate.xds.snapshot.GroupSnapshot;
+import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -274,14 +275,22 @@ final class StreamPeer {
    * Tells the metrics when the proxy newly holds everything of its group's current snapshot (see
    * {@link Synced}): the config events up to that snapshot's revision reached it now.
    */
-  void checkSynced(@Nullable GroupSnapshot snapshot, Map<String, ? extends TypeProgress> types) {
+  void checkSynced(
+      SnapshotStore store,
+      @Nullable GroupSnapshot snapshot,
+      Map<String, ? extends TypeProgress> types) {
     if (closed || snapshot == null || snapshot.revision() <= syncedRevision) {
       return;
     }
     if (Synced.holdsAll(snapshot, types)) {
       long from = syncedRevision;
       syncedRevision = snapshot.revision();
-      streams.metrics().converged(from, syncedRevision);
+      // Only the builds that changed what it holds: an event that left its group as it was did not
+      // have to reach it.
+      for (SnapshotStore.RevisionWindow window :
+          store.changesBetween(snapshot.group(), from, syncedRevision)) {
+        streams.metrics().converged(window.after(), window.upTo());
+      }
     }
   }
 

@@ -43,6 +43,18 @@ public final class SnapshotStore {
   /** The etcd revision of the last build published; -1 before the first. */
   private volatile long revision = -1;
 
+  /** Builds kept per group that changed it: a proxy further behind is counted for these only. */
+  public static final int CHANGES_KEPT = 16;
+
+  /**
+   * The config events one build newly contained: those applied after revision {@code after} (the
+   * build before it) and at or before {@code upTo} (its own).
+   */
+  public record RevisionWindow(long after, long upTo) {}
+
+  /** Per group: the last builds that changed its content, oldest first (replaced, never edited). */
+  private final Map<String, List<RevisionWindow>> changes = new ConcurrentHashMap<>();
+
   public Optional<GroupSnapshot> get(String group) {
     return Optional.ofNullable(groups.get(group));
   }
@@ -80,6 +92,24 @@ public final class SnapshotStore {
   public long publishedAt(String group) {
     Long at = publishedAt.get(group);
     return at == null ? -1 : at;
+  }
+
+  /**
+   * The builds after revision {@code after} and at or before {@code upTo} that changed {@code
+   * group}'s content, each as the window of events it newly contained, cut to that range. Events in
+   * builds that left the group as it was are not in any: they did not change what its proxies hold
+   * (docs/metrics.md, "Config convergence seconds").
+   */
+  public List<RevisionWindow> changesBetween(String group, long after, long upTo) {
+    List<RevisionWindow> between = new ArrayList<>();
+    for (RevisionWindow window : changes.getOrDefault(group, List.of())) {
+      long from = Math.max(window.after(), after);
+      long to = Math.min(window.upTo(), upTo);
+      if (to > from) {
+        between.add(new RevisionWindow(from, to));
+      }
+    }
+    return between;
   }
 
   public Set<String> groups() {
@@ -132,6 +162,7 @@ public final class SnapshotStore {
    */
   public Set<String> replaceAll(Collection<GroupSnapshot> snapshots, long builtRevision) {
     long now = System.nanoTime();
+    long before = revision;
     Set<String> changed = new HashSet<>();
     Set<String> seen = new HashSet<>();
     for (GroupSnapshot snapshot : snapshots) {
@@ -144,6 +175,11 @@ public final class SnapshotStore {
       if (!snapshot.sameContentAs(previous)) {
         changed.add(snapshot.group());
         publishedAt.put(snapshot.group(), now);
+        if (builtRevision > before) {
+          changes.put(
+              snapshot.group(),
+              kept(changes.get(snapshot.group()), new RevisionWindow(before, builtRevision)));
+        }
       }
     }
     for (String group : Set.copyOf(groups.keySet())) {
@@ -151,12 +187,19 @@ public final class SnapshotStore {
         groups.remove(group);
         steps.remove(group);
         publishedAt.remove(group);
+        changes.remove(group);
         changed.add(group);
       }
     }
     revision = builtRevision;
     changed.forEach(group -> listeners.forEach(l -> l.accept(group)));
     return changed;
+  }
+
+  private static List<RevisionWindow> kept(List<RevisionWindow> kept, RevisionWindow next) {
+    List<RevisionWindow> all = new ArrayList<>(kept == null ? List.of() : kept);
+    all.add(next);
+    return List.copyOf(all.subList(Math.max(0, all.size() - CHANGES_KEPT), all.size()));
   }
 
   /** The group's steps with the one from {@code previous} to {@code next} for each changed type. */

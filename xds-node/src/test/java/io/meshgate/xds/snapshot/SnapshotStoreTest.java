@@ -20,6 +20,37 @@ class SnapshotStoreTest {
   private long revision;
 
   @Test
+  void onlyTheBuildsThatChangedAGroupHoldEventsItsProxiesConvergeOn() {
+    // given revision 1, then 2 and 3 with the same content, then 4 with a change
+    publish(Map.of("a", "1"));
+    publish(Map.of());
+    publish(Map.of());
+    publish(Map.of("a", "2"));
+
+    // then a proxy that held revision 1 and now holds 4 converged on the events of build 4 only
+    assertThat(store.changesBetween(GROUP, 1, 4))
+        .containsExactly(new SnapshotStore.RevisionWindow(3, 4));
+    // a proxy that joined at revision 2 too; one that joined at 0 also on build 1's
+    assertThat(store.changesBetween(GROUP, 2, 4))
+        .containsExactly(new SnapshotStore.RevisionWindow(3, 4));
+    assertThat(store.changesBetween(GROUP, 0, 4))
+        .containsExactly(
+            new SnapshotStore.RevisionWindow(0, 1), new SnapshotStore.RevisionWindow(3, 4));
+    assertThat(store.changesBetween(GROUP, 4, 4)).isEmpty();
+    assertThat(store.changesBetween("another/group", 0, 4)).isEmpty();
+  }
+
+  @Test
+  void aGroupKeepsItsLastChangesOnly() {
+    for (int i = 0; i < SnapshotStore.CHANGES_KEPT + 5; i++) {
+      publish(Map.of("a", Integer.toString(i)));
+    }
+
+    assertThat(store.changesBetween(GROUP, 0, revision)).hasSize(SnapshotStore.CHANGES_KEPT);
+    assertThat(store.changesBetween(GROUP, 0, revision).get(0).after()).isEqualTo(5);
+  }
+
+  @Test
   void aStepNamesTheAddedChangedAndRemovedResources() {
     // given
     String first = publish(Map.of("a", "1", "b", "1", "c", "1"));
@@ -94,7 +125,7 @@ class SnapshotStoreTest {
                 type(TypeUrls.ENDPOINT, endpoints),
                 TypeUrls.CLUSTER,
                 type(TypeUrls.CLUSTER, clusters)));
-    store.replaceAll(List.of(snapshot));
+    store.replaceAll(List.of(snapshot), revision);
     return snapshot.type(TypeUrls.ENDPOINT).version();
   }
 
