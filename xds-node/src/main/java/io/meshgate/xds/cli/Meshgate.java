@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       DeleteCommand.class,
       GetCommand.class,
       StatusCommand.class,
+      CheckCommand.class,
       HistoryCommand.class,
       DiffCommand.class,
       RollbackCommand.class,

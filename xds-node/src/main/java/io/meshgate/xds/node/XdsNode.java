@@ -235,15 +235,6 @@ public final class XdsNode implements AutoCloseable {
     this.rateLimits = RateLimitServer.start(settings.rateLimit(), pipeline);
     this.bodyTransformation =
         settings.bodyTransformAddress().map(at -> BodyTransformation.start(at, pipeline));
-    this.acks =
-        new AckReporter(
-            etcd,
-            settings.replicaId(),
-            store,
-            ads::streams,
-            pipeline::builtRevision,
-            Duration.ofMillis(500),
-            Duration.ofSeconds(10));
     this.discovery =
         new EndpointDiscovery(
             new EndpointDiscovery.Clients(
@@ -255,6 +246,16 @@ public final class XdsNode implements AutoCloseable {
                     .orElseGet(DnsResolver::system)),
             pipeline::accept,
             Clock.systemUTC());
+    this.acks =
+        new AckReporter(
+            etcd,
+            settings.replicaId(),
+            store,
+            ads::streams,
+            pipeline::builtRevision,
+            discovery::sources,
+            Duration.ofMillis(500),
+            Duration.ofSeconds(10));
     settings.consul().ifPresent(c -> log.info("watching Consul services at {}", c));
     settings.nomad().ifPresent(n -> log.info("watching Nomad services at {}", n));
     // Discovery first: a new Consul Backend's pending state reaches the pipeline before the config
