@@ -113,7 +113,7 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     String nonce = request.getResponseNonce();
     if (!nonce.isEmpty() && nonce.equals(state.pendingNonce)) {
       if (request.hasErrorDetail()) {
-        peer.rejected(typeUrl, state.nacked(request.getErrorDetail().getMessage()));
+        peer.rejected(typeUrl, nonce, state.nacked(request.getErrorDetail().getMessage()));
       } else {
         for (Map.Entry<String, String> change : state.pendingChanges.entrySet()) {
           if (change.getValue() == null) {
