@@ -63,9 +63,19 @@ public final class Applier implements AutoCloseable {
   private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-  /** Test seams; both run on the applier's thread. */
+  /** Seams for tests and tracing; all run on the applier's thread. */
   public interface Hooks {
     Hooks NONE = new Hooks() {};
+
+    /**
+     * The W3C trace context to store with the record's offset, asked once per record the applier
+     * applies (not for one it skips), before its transaction. By default the record's own {@code
+     * traceparent} header when it is valid; a tracer returns the context of the span it starts for
+     * the apply, so the replicas continue the trace from there.
+     */
+    default Optional<String> traceparent(IncomingRecord record) {
+      return AppliedOffset.traceparent(record.headers().get(AppliedOffset.TRACEPARENT_HEADER));
+    }
 
     /** After an event's transaction commits, before the Kafka commit. */
     default void afterTransaction(IncomingRecord record) {}

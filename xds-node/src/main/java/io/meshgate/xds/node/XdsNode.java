@@ -50,6 +50,9 @@ import io.meshgate.xds.status.AckReporter;
 import io.meshgate.xds.status.Leadership;
 import io.meshgate.xds.status.SharedRejections;
 import io.meshgate.xds.status.StatusWriter;
+import io.meshgate.xds.trace.ApplySpans;
+import io.meshgate.xds.trace.ReplicaSpans;
+import io.meshgate.xds.trace.Tracing;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -58,6 +61,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -100,6 +104,7 @@ public final class XdsNode implements AutoCloseable {
   private final Leadership leadership;
   private final StatusWriter status;
   private final AckReporter acks;
+  private final Tracing tracing;
   private final SharedRejections rejections;
   private final Optional<MeshCaSource> meshCa;
   private final BridgeSources bridgeSources;
@@ -115,7 +120,11 @@ public final class XdsNode implements AutoCloseable {
             return t;
           });
 
-  private XdsNode(NodeSettings settings, boolean runApplier) {
+  private XdsNode(NodeSettings settings, boolean runApplier, Tracing tracing) {
+    this.tracing = requireNonNull(tracing, "tracing");
+    if (tracing.on()) {
+      log.info("tracing config events with OpenTelemetry (OTEL_* settings; docs/tracing.md)");
+    }
     Optional<AdminToken> adminToken = adminToken(settings);
     StartWarnings.of(settings).forEach(log::warn);
     this.etcd = settings.etcdConnection().connect();
@@ -131,7 +140,7 @@ public final class XdsNode implements AutoCloseable {
                     () -> UUID.randomUUID().toString(),
                     settings.historyLimit(),
                     settings.etcdLimits()),
-                Applier.Hooks.NONE)
+                tracing.on() ? new ApplySpans(tracing) : Applier.Hooks.NONE)
             : null;
     this.meshCa = meshCa(settings, etcd);
     // The mesh CA, where this replica runs one: Envoys' identities and proxyless services' CSRs.
@@ -198,7 +207,14 @@ public final class XdsNode implements AutoCloseable {
             settings.replicaId(),
             ConsulGatewayRegistrations.DEFAULT_TTL,
             bridgeTokens);
-    ads.streamEvents(StreamEvents.all(List.of(sidecars, consulGateways)));
+    List<StreamEvents> streamEvents = new ArrayList<>(List.of(sidecars, consulGateways));
+    if (tracing.on()) {
+      ReplicaSpans spans =
+          new ReplicaSpans(tracing, applied, pipeline::buildStartedNanos, Clock.systemUTC());
+      pipeline.onBuilt(spans);
+      streamEvents.add(spans);
+    }
+    ads.streamEvents(StreamEvents.all(streamEvents));
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(settings.xdsAddress())
@@ -396,12 +412,17 @@ public final class XdsNode implements AutoCloseable {
 
   /** A full replica: applier, view, pipeline, ADS and admin. */
   public static XdsNode start(NodeSettings settings) {
-    return new XdsNode(requireNonNull(settings, "settings"), true);
+    return start(settings, Tracing.fromEnvironment());
+  }
+
+  /** A full replica tracing with {@code tracing} (tests: an in-memory exporter); it closes it. */
+  public static XdsNode start(NodeSettings settings, Tracing tracing) {
+    return new XdsNode(requireNonNull(settings, "settings"), true, tracing);
   }
 
   /** Serving only, without an applier (tests that run several replicas on one etcd). */
   public static XdsNode startServingOnly(NodeSettings settings) {
-    return new XdsNode(requireNonNull(settings, "settings"), false);
+    return new XdsNode(requireNonNull(settings, "settings"), false, Tracing.fromEnvironment());
   }
 
   /**
@@ -511,5 +532,7 @@ public final class XdsNode implements AutoCloseable {
     rateLimits.ifPresent(RateLimitServer::close);
     admin.close();
     etcd.close();
+    // Last: the spans of the final pushes are exported too.
+    tracing.close();
   }
 }

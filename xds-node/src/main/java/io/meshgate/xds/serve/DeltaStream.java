@@ -228,7 +228,9 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     state.sent(version, snapshot.revision(), response.getNonce(), changes.keySet(), complete);
     state.pendingChanges = changes;
     state.pendingBasis = complete ? version : null;
-    peer.deliver(responses, response, this);
+    if (peer.deliver(responses, response, this)) {
+      peer.sent(typeUrl, snapshot.revision());
+    }
   }
 
   /**

@@ -253,7 +253,9 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
             version,
             response.getNonce(),
             response.getResourcesCount());
-    peer.deliver(responses, response.build(), this);
+    if (peer.deliver(responses, response.build(), this)) {
+      peer.sent(typeUrl, snapshot.revision());
+    }
   }
 
   private static String shortType(String typeUrl) {

@@ -187,6 +187,13 @@ final class StreamPeer {
     }
   }
 
+  /** A response built from a snapshot of {@code revision} went out on this stream. */
+  void sent(String typeUrl, long revision) {
+    if (group != null) {
+      streams.events().sent(id, group, typeUrl, revision);
+    }
+  }
+
   boolean closed() {
     return closed;
   }
