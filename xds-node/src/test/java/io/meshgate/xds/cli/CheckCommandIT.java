@@ -164,6 +164,38 @@ class CheckCommandIT {
 
   @Test
   @Order(4)
+  void aReplicaBehindTheConfigAndAStaleDiscoverySourceFail() throws Exception {
+    // given: a member key as a replica that stopped building, whose Consul watch is silent, writes
+    // it
+    awaitPassing();
+    String key = Keyspace.member("check-stale");
+    put(
+        key,
+        """
+        {"replica": "check-stale", "builtRevision": 1,
+         "sources": {"consul": {"watches": 2, "stale": 1, "staleSince": "2026-12-06T18:02:44Z"},
+                     "dns": {"watches": 1, "stale": 0}}}
+        """);
+    try {
+      // when
+      CliRun check = cli("check");
+
+      // then
+      assertThat(check.exit()).isEqualTo(Meshgate.EXIT_RUNTIME_ERROR);
+      assertThat(check.out())
+          .containsPattern(
+              "✗ replicas: 1 of 2 replicas are behind the config's revision \\d+: check-stale built"
+                  + " revision 1\n")
+          .contains(
+              "✗ discovery: replica check-stale: 1 of 2 consul sources do not answer, since"
+                  + " 2026-12-06T18:02:44Z (");
+    } finally {
+      etcd.client().getKVClient().delete(ByteSequence.from(key, UTF_8)).get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(5)
   void anExpiredCertificateFailsAndOneExpiringSoonWarns() throws Exception {
     // given
     awaitPassing();
