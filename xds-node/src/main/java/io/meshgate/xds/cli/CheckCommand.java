@@ -439,14 +439,14 @@ final class CheckCommand implements Callable<Integer> {
       report.accept(
           CheckLine.fail(
               "applier",
-              total + " events wait to be applied (over " + maxLag + ")",
+              events(total) + " not applied yet (over --max-lag " + maxLag + ")",
               "the applier falls behind the publishers; see its apply latency and etcd's"));
     } else {
       report.accept(
           CheckLine.pass(
               "applier",
-              total
-                  + " events on their way (published less than "
+              events(total)
+                  + " on their way (published less than "
                   + Reachability.text(stuckAfter)
                   + " ago)"));
     }
@@ -832,6 +832,10 @@ final class CheckCommand implements Callable<Integer> {
     List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
     node.fields().forEachRemaining(fields::add);
     return fields;
+  }
+
+  private static String events(long count) {
+    return count == 1 ? "1 event" : count + " events";
   }
 
   private static String sample(List<String> items) {

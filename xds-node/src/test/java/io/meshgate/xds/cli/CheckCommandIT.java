@@ -240,6 +240,43 @@ class CheckCommandIT {
     }
   }
 
+  @Test
+  @Order(6)
+  void eventsTheApplierDoesNotTakeCountAsLagThenFailAsStuck() throws Exception {
+    // given: no applier (the only replica stops), and an event published after it
+    node.close();
+    node = null;
+    Path backend = dir.resolve("late.yaml");
+    Files.writeString(
+        backend,
+        """
+        apiVersion: meshgate.io/v1alpha1
+        kind: Backend
+        metadata: {name: late}
+        spec: {static: {endpoints: [{address: 10.0.0.6, port: 50051}]}}
+        """);
+    CliRun published = cli("apply", "-f", backend.toString());
+    assertThat(published.exit()).as(published.err()).isZero();
+
+    // when, then: it waits, under --max-lag and younger than --stuck-after
+    CliRun young = cli("check", "--stuck-after", "1h");
+    assertThat(young.out())
+        .contains("✓ applier: 1 event on their way (published less than 1h ago)")
+        .contains("✗ replicas: no replica reports to etcd");
+    // over --max-lag
+    assertThat(cli("check", "--stuck-after", "1h", "--max-lag", "0").out())
+        .contains("✗ applier: 1 event not applied yet (over --max-lag 0)");
+    // older than --stuck-after: stuck, naming the partition and the offset
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(cli("check", "--stuck-after", "1s").out())
+                    .containsPattern(
+                        "✗ applier: events are not applied: partition \\d \\(offset \\d+,"
+                            + " published \\d+s ago, 1 waiting\\)"));
+  }
+
   /** Runs {@code check} until it exits 0, for what a replica reports every 500 ms. */
   private static CliRun awaitPassing() {
     CliRun[] last = new CliRun[1];
