@@ -210,7 +210,8 @@ public final class XdsNode implements AutoCloseable {
     List<StreamEvents> streamEvents = new ArrayList<>(List.of(sidecars, consulGateways));
     if (tracing.on()) {
       ReplicaSpans spans =
-          new ReplicaSpans(tracing, applied, pipeline::buildStartedNanos, Clock.systemUTC());
+          new ReplicaSpans(
+              tracing, applied::between, pipeline::buildStartedNanos, Clock.systemUTC());
       pipeline.onBuilt(spans);
       streamEvents.add(spans);
     }

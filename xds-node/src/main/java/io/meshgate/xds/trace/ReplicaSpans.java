@@ -35,8 +35,14 @@ public final class ReplicaSpans implements Pipeline.BuildListener, StreamEvents 
   /** Build spans kept waiting for a first push (a group no proxy is connected to gets none). */
   static final int MAX_AWAITING = 1024;
 
+  /** The applied events a build from {@code upTo} newly holds: {@link AppliedRecords#between}. */
+  @FunctionalInterface
+  public interface AppliedEvents {
+    List<AppliedRecords.Applied> between(long after, long upTo);
+  }
+
   private final Tracer tracer;
-  private final AppliedRecords applied;
+  private final AppliedEvents applied;
   private final LongSupplier buildStartedNanos;
   private final Clock clock;
 
@@ -59,7 +65,7 @@ public final class ReplicaSpans implements Pipeline.BuildListener, StreamEvents 
   private volatile long highestSent = -1;
 
   public ReplicaSpans(
-      Tracing tracing, AppliedRecords applied, LongSupplier buildStartedNanos, Clock clock) {
+      Tracing tracing, AppliedEvents applied, LongSupplier buildStartedNanos, Clock clock) {
     this.tracer = requireNonNull(tracing, "tracing").tracer();
     this.applied = requireNonNull(applied, "applied");
     this.buildStartedNanos = requireNonNull(buildStartedNanos, "buildStartedNanos");
