@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -277,6 +278,30 @@ class CheckCommandIT {
                             + " published \\d+s ago, 1 waiting\\)"));
   }
 
+  @Test
+  @Order(7)
+  void withKafkaStoppedItFailsNamingKafkaWithinTheTimeoutAndStillChecksEtcd() {
+    // given
+    String address = kafka.bootstrapServers();
+    kafka.stop();
+
+    // when
+    long started = System.nanoTime();
+    CliRun check = cli(Map.of("MESHGATE_KAFKA", address), "check", "--timeout", "2s");
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    // then
+    assertThat(check.exit()).isEqualTo(Meshgate.EXIT_RUNTIME_ERROR);
+    assertThat(check.out())
+        .contains("✓ etcd: 1 of 1 members answer")
+        .contains(
+            "✗ kafka: no broker answers at "
+                + address
+                + " within 2s\n"
+                + "    hint: is Kafka running there?");
+    assertThat(took).isLessThan(Duration.ofSeconds(15));
+  }
+
   /** Runs {@code check} until it exits 0, for what a replica reports every 500 ms. */
   private static CliRun awaitPassing() {
     CliRun[] last = new CliRun[1];
@@ -292,10 +317,13 @@ class CheckCommandIT {
   }
 
   private static CliRun cli(String... args) {
-    return CliRun.run(
-        Map.of("MESHGATE_KAFKA", kafka.bootstrapServers(), "MESHGATE_ETCD", etcd.endpointList()),
-        dir.resolve("no-config.yaml"),
-        args);
+    return cli(Map.of("MESHGATE_KAFKA", kafka.bootstrapServers()), args);
+  }
+
+  private static CliRun cli(Map<String, String> kafkaAt, String... args) {
+    Map<String, String> environment = new HashMap<>(kafkaAt);
+    environment.put("MESHGATE_ETCD", etcd.endpointList());
+    return CliRun.run(environment, dir.resolve("no-config.yaml"), args);
   }
 
   private static void put(String key, String value) throws Exception {
