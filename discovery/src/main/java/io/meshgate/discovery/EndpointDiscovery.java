@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -507,6 +508,17 @@ public final class EndpointDiscovery implements AutoCloseable {
     }
     return new Part(
         EndpointSnapshot.merged(all), state(every), every.stream().map(Watch::summary).toList());
+  }
+
+  /**
+   * The state of every source watched now, sorted by name: for what a replica reports of its
+   * sources (the kind is the name's first segment: {@code consul}, {@code nomad}, {@code dns}).
+   */
+  public synchronized List<SourceState> sources() {
+    return watches.values().stream()
+        .map(Watch::state)
+        .sorted(Comparator.comparing(SourceState::source))
+        .toList();
   }
 
   /** The state of one Backend's sources, if it names any. */

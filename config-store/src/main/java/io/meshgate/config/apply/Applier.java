@@ -64,9 +64,22 @@ public final class Applier implements AutoCloseable {
   private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-  /** Test seams and metrics; every method runs on the applier's thread and must return at once. */
+  /**
+   * Seams for tests, metrics and tracing; every method runs on the applier's thread and must return
+   * at once.
+   */
   public interface Hooks {
     Hooks NONE = new Hooks() {};
+
+    /**
+     * The W3C trace context to store with the record's offset, asked once per record the applier
+     * applies (not for one it skips), before its transaction. By default the record's own {@code
+     * traceparent} header when it is valid; a tracer returns the context of the span it starts for
+     * the apply, so the replicas continue the trace from there.
+     */
+    default Optional<String> traceparent(IncomingRecord record) {
+      return AppliedOffset.traceparent(record.headers().get(AppliedOffset.TRACEPARENT_HEADER));
+    }
 
     /** After an event's transaction commits, before the Kafka commit. */
     default void afterTransaction(IncomingRecord record) {}
@@ -85,6 +98,50 @@ public final class Applier implements AutoCloseable {
      * less the consumer's position, from the consumer's last fetch (no extra request to Kafka).
      */
     default void lag(String topic, int partition, long records) {}
+
+    /**
+     * These hooks, then {@code next}'s, for every call; the trace context stored is this one's (put
+     * the tracer first).
+     */
+    default Hooks andThen(Hooks next) {
+      Hooks first = this;
+      return new Hooks() {
+        @Override
+        public Optional<String> traceparent(IncomingRecord record) {
+          return first.traceparent(record);
+        }
+
+        @Override
+        public void afterTransaction(IncomingRecord record) {
+          first.afterTransaction(record);
+          next.afterTransaction(record);
+        }
+
+        @Override
+        public void skipped(IncomingRecord record) {
+          first.skipped(record);
+          next.skipped(record);
+        }
+
+        @Override
+        public void paused() {
+          first.paused();
+          next.paused();
+        }
+
+        @Override
+        public void applied(AppliedEvent event) {
+          first.applied(event);
+          next.applied(event);
+        }
+
+        @Override
+        public void lag(String topic, int partition, long records) {
+          first.lag(topic, partition, records);
+          next.lag(topic, partition, records);
+        }
+      };
+    }
   }
 
   private final ApplierSettings settings;

@@ -9,6 +9,7 @@ import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.AppliedOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,21 +47,24 @@ final class RecordApplier {
   Done apply(IncomingRecord record) {
     DecodedEvent event = EventDecoder.decode(record);
     boolean copied = false;
+    Optional<String> traceparent = Optional.empty();
+    boolean traced = false;
     while (true) {
       AppliedLog.StoredOffset stored = applied.offset(record.topic(), record.partition());
       if (stored.offset() >= record.offset()) {
         hooks.skipped(record);
         return new Done(AppliedEvent.Result.SKIPPED, 0);
       }
+      if (!traced) {
+        // Once per record, not per guard retry: a tracer starts its apply span here.
+        traceparent = hooks.traceparent(record).flatMap(AppliedOffset::traceparent);
+        traced = true;
+      }
       PartitionOffset at =
           new PartitionOffset(
               record.topic(),
               record.partition(),
-              new AppliedOffset(
-                  record.offset(),
-                  record.timestamp(),
-                  AppliedOffset.traceparent(
-                      record.headers().get(AppliedOffset.TRACEPARENT_HEADER))),
+              new AppliedOffset(record.offset(), record.timestamp(), traceparent),
               stored.modRevision());
       Map<ResourceKey, Current> current = Map.of();
       Plan plan = null;

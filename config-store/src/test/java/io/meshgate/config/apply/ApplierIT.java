@@ -99,6 +99,35 @@ class ApplierIT {
         .isEqualTo(sentSecond.offset());
   }
 
+  @Test
+  void theStoredTraceContextIsTheOneTheHookGivesAskedOnceForTheRecord() throws Exception {
+    // given: a tracer's hook, which would start its apply span as a child of the header's context
+    String header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    String applySpan = "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01";
+    List<String> asked = new CopyOnWriteArrayList<>();
+    fixture.start(
+        "a",
+        new Applier.Hooks() {
+          @Override
+          public Optional<String> traceparent(IncomingRecord record) {
+            asked.add(record.headers().get(AppliedOffset.TRACEPARENT_HEADER));
+            return Optional.of(applySpan);
+          }
+        });
+    Resource traced = backend(fixture.ns, "traced", "traced.example.com");
+
+    // when
+    ConfigEvent event = fixture.encoder.applied(traced, OptionalLong.empty());
+    Map<String, String> headers = new LinkedHashMap<>(event.headers());
+    headers.put(AppliedOffset.TRACEPARENT_HEADER, header);
+    RecordMetadata sent = fixture.send(event.key(), headers, event.value());
+    statusOnceRecorded(traced.key(), event.id());
+
+    // then: the hook's context is stored, not the header's
+    assertThat(storedOffset(sent.partition()).traceparent()).contains(applySpan);
+    assertThat(asked).containsExactly(header);
+  }
+
   private AppliedOffset storedOffset(int partition) throws Exception {
     return AppliedOffset.parse(
         fixture

@@ -11,6 +11,8 @@ import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.model.Reason;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
+import io.meshgate.xds.trace.PublishSpans;
+import io.meshgate.xds.trace.Tracing;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -241,9 +243,12 @@ final class ApplyCommand implements Callable<Integer> {
       Wait wait) {
     PrintWriter out = spec.commandLine().getOut();
     cluster.awaitKafka();
-    try (EventPublisher publisher =
-        EventPublisher.connect(cluster.kafka, cluster.kafkaClient(), cluster.timeout())) {
-      publisher.publish(events);
+    // With OTEL_EXPORTER_OTLP_ENDPOINT set, each event's trace starts here (docs/tracing.md).
+    try (Tracing tracing = Tracing.fromEnvironment();
+        PublishSpans traced = PublishSpans.start(tracing, events);
+        EventPublisher publisher =
+            EventPublisher.connect(cluster.kafka, cluster.kafkaClient(), cluster.timeout())) {
+      publisher.publish(traced.events());
     }
     if (wait == Wait.NONE) {
       for (ConfigEvent event : events) {

@@ -9,6 +9,7 @@ import java.util.Set;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
 /**
@@ -24,6 +25,38 @@ final class CliLogging {
 
   /** Runs the parsed command with library logging off unless it is a service or -v was given. */
   static int execute(ParseResult parseResult, CommandLine.IExecutionStrategy next) {
+    Runnable restore = format(parseResult).apply();
+    try {
+      return executeQuietly(parseResult, next);
+    } finally {
+      restore.run();
+    }
+  }
+
+  /**
+   * {@code --log-format} where it was given (before or after the command), else its default: the
+   * environment's {@code MESHGATE_LOG_FORMAT}, the config file, or text.
+   */
+  static LogFormat format(ParseResult parseResult) {
+    String value = null;
+    for (ParseResult r = parseResult; r != null; r = r.subcommand()) {
+      if (r.hasMatchedOption("--log-format")) {
+        value = r.matchedOptionValue("--log-format", null);
+      }
+    }
+    if (value == null) {
+      OptionSpec option = parseResult.commandSpec().findOption("--log-format");
+      value = option == null || option.getValue() == null ? "text" : option.getValue().toString();
+    }
+    try {
+      return LogFormat.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          parseResult.commandSpec().commandLine(), "--log-format: " + e.getMessage());
+    }
+  }
+
+  private static int executeQuietly(ParseResult parseResult, CommandLine.IExecutionStrategy next) {
     if (!quiet(parseResult)) {
       return next.execute(parseResult);
     }

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       ProxyStatusCommand.class,
       ProxyConfigCommand.class,
+      CheckCommand.class,
       HistoryCommand.class,
       DiffCommand.class,
       RollbackCommand.class,
@@ -50,6 +51,17 @@ public final class Meshgate implements Runnable {
       description =
           "Show what the Kafka, etcd and gRPC client libraries log (commands run once hide it).")
   boolean verbose;
+
+  @CommandLine.Option(
+      names = "--log-format",
+      descriptionKey = "log-format",
+      scope = CommandLine.ScopeType.INHERIT,
+      defaultValue = "text",
+      paramLabel = "text|json",
+      description =
+          "How log lines are written: text, or json (one JSON object per line) (env"
+              + " MESHGATE_LOG_FORMAT; default ${DEFAULT-VALUE}).")
+  String logFormat;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));

@@ -47,14 +47,7 @@ final class Reachability {
    */
   static void kafka(String bootstrapServers, KafkaClientConfig client, Duration timeout) {
     int millis = millis(timeout);
-    Map<String, Object> config = new HashMap<>();
-    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
-    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
-    Map<String, Object> merged = client.over(config);
-    // A producer's properties file may hold producer settings the admin client does not know.
-    merged.keySet().retainAll(AdminClientConfig.configNames());
-    try (Admin admin = Admin.create(merged)) {
+    try (Admin admin = Admin.create(adminConfig(bootstrapServers, client, timeout))) {
       admin
           .describeCluster(new DescribeClusterOptions().timeoutMs(millis))
           .clusterId()
@@ -70,6 +63,20 @@ final class Reachability {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reaching Kafka", e);
     }
+  }
+
+  /** An admin client's settings: {@code --kafka}, the client's file and {@code timeout}. */
+  static Map<String, Object> adminConfig(
+      String bootstrapServers, KafkaClientConfig client, Duration timeout) {
+    int millis = millis(timeout);
+    Map<String, Object> config = new HashMap<>();
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+    Map<String, Object> merged = client.over(config);
+    // A producer's properties file may hold producer settings the admin client does not know.
+    merged.keySet().retainAll(AdminClientConfig.configNames());
+    return merged;
   }
 
   /**
@@ -158,7 +165,7 @@ final class Reachability {
     return seconds + "s";
   }
 
-  private static int millis(Duration timeout) {
+  static int millis(Duration timeout) {
     return (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
   }
 

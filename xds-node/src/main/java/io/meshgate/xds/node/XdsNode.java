@@ -54,6 +54,9 @@ import io.meshgate.xds.status.AckReporter;
 import io.meshgate.xds.status.Leadership;
 import io.meshgate.xds.status.SharedRejections;
 import io.meshgate.xds.status.StatusWriter;
+import io.meshgate.xds.trace.ApplySpans;
+import io.meshgate.xds.trace.ReplicaSpans;
+import io.meshgate.xds.trace.Tracing;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.ssl.ClientAuth;
@@ -64,6 +67,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -108,6 +112,7 @@ public final class XdsNode implements AutoCloseable {
   private final Leadership leadership;
   private final StatusWriter status;
   private final AckReporter acks;
+  private final Tracing tracing;
   private final SharedRejections rejections;
   private final Optional<MeshCaSource> meshCa;
   private final BridgeSources bridgeSources;
@@ -129,7 +134,11 @@ public final class XdsNode implements AutoCloseable {
             return t;
           });
 
-  private XdsNode(NodeSettings settings, boolean runApplier) {
+  private XdsNode(NodeSettings settings, boolean runApplier, Tracing tracing) {
+    this.tracing = requireNonNull(tracing, "tracing");
+    if (tracing.on()) {
+      log.info("tracing config events with OpenTelemetry (OTEL_* settings; docs/tracing.md)");
+    }
     Optional<AdminToken> adminToken = adminToken(settings);
     StartWarnings.of(settings).forEach(log::warn);
     this.etcd = settings.etcdConnection().connect();
@@ -147,7 +156,9 @@ public final class XdsNode implements AutoCloseable {
                     () -> UUID.randomUUID().toString(),
                     settings.historyLimit(),
                     settings.etcdLimits()),
-                metrics.applier())
+                tracing.on()
+                    ? new ApplySpans(tracing).andThen(metrics.applier())
+                    : metrics.applier())
             : null;
     this.meshCa = meshCa(settings, etcd);
     // The mesh CA, where this replica runs one: Envoys' identities and proxyless services' CSRs.
@@ -215,7 +226,15 @@ public final class XdsNode implements AutoCloseable {
             settings.replicaId(),
             ConsulGatewayRegistrations.DEFAULT_TTL,
             bridgeTokens);
-    ads.streamEvents(StreamEvents.all(List.of(sidecars, consulGateways)));
+    List<StreamEvents> streamEvents = new ArrayList<>(List.of(sidecars, consulGateways));
+    if (tracing.on()) {
+      ReplicaSpans spans =
+          new ReplicaSpans(
+              tracing, applied::between, pipeline::buildStartedNanos, Clock.systemUTC());
+      pipeline.onBuilt(spans);
+      streamEvents.add(spans);
+    }
+    ads.streamEvents(StreamEvents.all(streamEvents));
     ads.metrics(metrics.serve());
     try {
       NettyServerBuilder builder =
@@ -266,16 +285,6 @@ public final class XdsNode implements AutoCloseable {
     this.rateLimits = RateLimitServer.start(settings.rateLimit(), pipeline);
     this.bodyTransformation =
         settings.bodyTransformAddress().map(at -> BodyTransformation.start(at, pipeline));
-    this.acks =
-        new AckReporter(
-            etcd,
-            settings.replicaId(),
-            store,
-            ads::streams,
-            pipeline::builtRevision,
-            Duration.ofMillis(500),
-            Duration.ofSeconds(10),
-            advertised(settings, admin.address(), adminGrpc.map(AdminGrpc::address)));
     this.discovery =
         new EndpointDiscovery(
             new EndpointDiscovery.Clients(
@@ -287,6 +296,17 @@ public final class XdsNode implements AutoCloseable {
                     .orElseGet(DnsResolver::system)),
             pipeline::accept,
             Clock.systemUTC());
+    this.acks =
+        new AckReporter(
+            etcd,
+            settings.replicaId(),
+            store,
+            ads::streams,
+            pipeline::builtRevision,
+            discovery::sources,
+            Duration.ofMillis(500),
+            Duration.ofSeconds(10),
+            advertised(settings, admin.address(), adminGrpc.map(AdminGrpc::address)));
     settings.consul().ifPresent(c -> log.info("watching Consul services at {}", c));
     settings.nomad().ifPresent(n -> log.info("watching Nomad services at {}", n));
     // Discovery first: a new Consul Backend's pending state reaches the pipeline before the config
@@ -467,12 +487,17 @@ public final class XdsNode implements AutoCloseable {
 
   /** A full replica: applier, view, pipeline, ADS and admin. */
   public static XdsNode start(NodeSettings settings) {
-    return new XdsNode(requireNonNull(settings, "settings"), true);
+    return start(settings, Tracing.fromEnvironment());
+  }
+
+  /** A full replica tracing with {@code tracing} (tests: an in-memory exporter); it closes it. */
+  public static XdsNode start(NodeSettings settings, Tracing tracing) {
+    return new XdsNode(requireNonNull(settings, "settings"), true, tracing);
   }
 
   /** Serving only, without an applier (tests that run several replicas on one etcd). */
   public static XdsNode startServingOnly(NodeSettings settings) {
-    return new XdsNode(requireNonNull(settings, "settings"), false);
+    return new XdsNode(requireNonNull(settings, "settings"), false, Tracing.fromEnvironment());
   }
 
   /**
@@ -590,5 +615,7 @@ public final class XdsNode implements AutoCloseable {
     metrics.close();
     registry.close();
     etcd.close();
+    // Last: the spans of the final pushes are exported too.
+    tracing.close();
   }
 }

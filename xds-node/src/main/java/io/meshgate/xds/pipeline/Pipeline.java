@@ -105,6 +105,7 @@ public final class Pipeline implements AutoCloseable {
   private volatile long builtRevision = -1;
   private volatile @Nullable ResolvedIr lastResolved;
   private volatile long rebuilds;
+  private volatile long buildStartedNanos;
 
   /** Without key material: listeners with certificates are left out, with a Problem. */
   public Pipeline(SnapshotStore store, Duration quiet, Duration max) {
@@ -231,6 +232,14 @@ public final class Pipeline implements AutoCloseable {
     return rebuilds;
   }
 
+  /**
+   * When the latest build started, in {@link System#nanoTime()}: a build listener reads it for the
+   * build it is told of (a trace's build span).
+   */
+  public long buildStartedNanos() {
+    return buildStartedNanos;
+  }
+
   /** The last resolution's IR and problems (for /debug and the status writer). */
   public @Nullable ResolvedIr lastResolved() {
     return lastResolved;
@@ -253,6 +262,7 @@ public final class Pipeline implements AutoCloseable {
     } else if (waitForSources(outside)) {
       return;
     }
+    buildStartedNanos = started;
     KeyRing ring = keys.ringFor(input.config());
     IssuerSnapshot discovered = issuers.snapshotFor(input.config());
     Identities issued =

@@ -124,7 +124,8 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
     String nonce = request.getResponseNonce();
     if (!nonce.isEmpty() && nonce.equals(state.pendingNonce)) {
       if (request.hasErrorDetail()) {
-        peer.rejected(typeUrl, state.nacked(request.getErrorDetail().getMessage(), peer.now()));
+        peer.rejected(
+            typeUrl, nonce, state.nacked(request.getErrorDetail().getMessage(), peer.now()));
       } else {
         for (Map.Entry<String, String> change : state.pendingChanges.entrySet()) {
           if (change.getValue() == null) {
@@ -252,7 +253,9 @@ final class DeltaStream implements StreamObserver<DeltaDiscoveryRequest>, Stream
         version, snapshot.revision(), response.getNonce(), changes.keySet(), complete, peer.now());
     state.pendingChanges = changes;
     state.pendingBasis = complete ? version : null;
-    peer.deliver(responses, response, this, typeUrl, queued);
+    if (peer.deliver(responses, response, this, typeUrl, queued)) {
+      peer.sent(typeUrl, snapshot.revision());
+    }
   }
 
   /**

@@ -104,15 +104,22 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
       }
     }
     String nonce = request.getResponseNonce();
-    log.debug(
-        "stream {} request {} names={} version={} nonce={} (pending {}){}",
-        peer.id(),
-        shortType(typeUrl),
-        request.getResourceNamesList(),
-        request.getVersionInfo(),
-        nonce,
-        state.pendingNonce,
-        request.hasErrorDetail() ? " NACK" : "");
+    log.atDebug()
+        .addKeyValue("node", peer.nodeId())
+        .addKeyValue("group", peer.group())
+        .addKeyValue("typeUrl", typeUrl)
+        .addKeyValue("version", request.getVersionInfo())
+        .addKeyValue("nonce", nonce)
+        .addKeyValue("stream", peer.id())
+        .log(
+            "stream {} request {} names={} version={} nonce={} (pending {}){}",
+            peer.id(),
+            shortType(typeUrl),
+            request.getResourceNamesList(),
+            request.getVersionInfo(),
+            nonce,
+            state.pendingNonce,
+            request.hasErrorDetail() ? " NACK" : "");
     if (!nonce.isEmpty() && state.sentNonce != null && !nonce.equals(state.sentNonce)) {
       return; // answers an older response; the proxy will answer the latest one too
     }
@@ -120,7 +127,8 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
       // The answer to the pending response: an ACK or a NACK. A later request with the same
       // nonce is a subscription change, handled below.
       if (request.hasErrorDetail()) {
-        peer.rejected(typeUrl, state.nacked(request.getErrorDetail().getMessage(), peer.now()));
+        peer.rejected(
+            typeUrl, nonce, state.nacked(request.getErrorDetail().getMessage(), peer.now()));
       } else {
         peer.ackReceived(typeUrl);
         if (state.acked(peer.now())) {
@@ -258,14 +266,23 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, Streams.Stre
     state.sentNonce = response.getNonce();
     state.answered = answered;
     state.answeredWildcard = state.wildcard;
-    log.debug(
-        "stream {} response {} version={} nonce={} resources={}",
-        peer.id(),
-        shortType(typeUrl),
-        version,
-        response.getNonce(),
-        response.getResourcesCount());
-    peer.deliver(responses, response.build(), this, typeUrl, queued);
+    log.atDebug()
+        .addKeyValue("node", peer.nodeId())
+        .addKeyValue("group", peer.group())
+        .addKeyValue("typeUrl", typeUrl)
+        .addKeyValue("version", version)
+        .addKeyValue("nonce", response.getNonce())
+        .addKeyValue("stream", peer.id())
+        .log(
+            "stream {} response {} version={} nonce={} resources={}",
+            peer.id(),
+            shortType(typeUrl),
+            version,
+            response.getNonce(),
+            response.getResourcesCount());
+    if (peer.deliver(responses, response.build(), this, typeUrl, queued)) {
+      peer.sent(typeUrl, snapshot.revision());
+    }
   }
 
   /**

@@ -34,6 +34,11 @@ public interface StreamEvents {
       public void closed(long id) {
         each.forEach(e -> e.closed(id));
       }
+
+      @Override
+      public void sent(long id, String group, String typeUrl, long revision) {
+        each.forEach(e -> e.sent(id, group, typeUrl, revision));
+      }
     };
   }
 
@@ -58,4 +63,11 @@ public interface StreamEvents {
 
   /** The stream {@code id} ended, by either side. */
   void closed(long id);
+
+  /**
+   * A response of {@code typeUrl}, from the group's snapshot built from etcd revision {@code
+   * revision}, was handed to stream {@code id}'s transport (first pushes, for traces). Called for
+   * every response: return at once.
+   */
+  default void sent(long id, String group, String typeUrl, long revision) {}
 }

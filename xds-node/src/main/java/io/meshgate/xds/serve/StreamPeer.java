@@ -164,13 +164,17 @@ final class StreamPeer {
     anonymous = allowed.anonymous();
     group = admittedGroup;
     streams.events().opened(new StreamEvents.Opened(id, group, nodeId, anonymous, remote));
-    log.info(
-        "stream {} opened: node {} in group {} ({}, {})",
-        id,
-        nodeId,
-        group,
-        protocol.description,
-        allowed.credential());
+    log.atInfo()
+        .addKeyValue("node", nodeId)
+        .addKeyValue("group", group)
+        .addKeyValue("stream", id)
+        .log(
+            "stream {} opened: node {} in group {} ({}, {})",
+            id,
+            nodeId,
+            group,
+            protocol.description,
+            allowed.credential());
     return true;
   }
 
@@ -212,6 +216,13 @@ final class StreamPeer {
     }
   }
 
+  /** A response built from a snapshot of {@code revision} went out on this stream. */
+  void sent(String typeUrl, long revision) {
+    if (group != null) {
+      streams.events().sent(id, group, typeUrl, revision);
+    }
+  }
+
   boolean closed() {
     return closed;
   }
@@ -237,7 +248,11 @@ final class StreamPeer {
     if (group != null) {
       streams.remove(group, stream);
       streams.events().closed(id);
-      log.info("stream {} closed: node {} in group {}", id, nodeId, group);
+      log.atInfo()
+          .addKeyValue("node", nodeId)
+          .addKeyValue("group", group)
+          .addKeyValue("stream", id)
+          .log("stream {} closed: node {} in group {}", id, nodeId, group);
     }
   }
 
@@ -294,16 +309,29 @@ final class StreamPeer {
     }
   }
 
-  /** The proxy NACKed: logged, counted, and remembered past this stream. */
-  void rejected(String typeUrl, Rejections.Rejection rejection) {
+  /**
+   * The proxy NACKed the response {@code nonce}: counted, logged at WARN with the stream's fields
+   * as key-value pairs (JSON logs show them as fields; the plain format shows the message only),
+   * and remembered past this stream.
+   */
+  void rejected(String typeUrl, String nonce, Rejections.Rejection rejection) {
     streams.metrics().nacked(typeUrl, group);
-    log.warn(
-        "node {} ({}) rejected {} version {}: {}",
-        nodeId,
-        group,
-        typeUrl,
-        rejection.version(),
-        ErrorDetails.cut(rejection.detail()));
+    String detail = ErrorDetails.cut(rejection.detail());
+    log.atWarn()
+        .addKeyValue("node", nodeId)
+        .addKeyValue("group", group)
+        .addKeyValue("typeUrl", typeUrl)
+        .addKeyValue("version", rejection.version())
+        .addKeyValue("nonce", nonce)
+        .addKeyValue("stream", id)
+        .addKeyValue("errorDetail", detail)
+        .log(
+            "node {} ({}) rejected {} version {}: {}",
+            nodeId,
+            group,
+            typeUrl,
+            rejection.version(),
+            detail);
     rejections.remember(group, nodeId, typeUrl, rejection);
   }
 

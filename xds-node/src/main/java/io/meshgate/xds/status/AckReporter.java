@@ -11,6 +11,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.store.Keyspace;
+import io.meshgate.discovery.EndpointDiscovery.SourceState;
 import io.meshgate.xds.serve.ErrorDetails;
 import io.meshgate.xds.serve.StreamStatus;
 import io.meshgate.xds.serve.TypeStatus;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
@@ -49,6 +51,7 @@ public final class AckReporter implements AutoCloseable {
   private final SnapshotStore store;
   private final Supplier<List<StreamStatus>> streams;
   private final LongSupplier builtRevision;
+  private final Supplier<List<SourceState>> sources;
   private final Duration ttl;
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(
@@ -85,27 +88,18 @@ public final class AckReporter implements AutoCloseable {
       SnapshotStore store,
       Supplier<List<StreamStatus>> streams,
       LongSupplier builtRevision,
-      Duration period,
-      Duration ttl) {
-    this(etcd, replicaId, store, streams, builtRevision, period, ttl, Advertised.NONE);
-  }
-
-  public AckReporter(
-      Client etcd,
-      String replicaId,
-      SnapshotStore store,
-      Supplier<List<StreamStatus>> streams,
-      LongSupplier builtRevision,
+      Supplier<List<SourceState>> sources,
       Duration period,
       Duration ttl,
       Advertised advertised) {
-    this.advertised = requireNonNull(advertised, "advertised");
     this.etcd = requireNonNull(etcd, "etcd");
     this.replicaId = requireNonNull(replicaId, "replicaId");
     this.store = requireNonNull(store, "store");
     this.streams = requireNonNull(streams, "streams");
     this.builtRevision = requireNonNull(builtRevision, "builtRevision");
+    this.sources = requireNonNull(sources, "sources");
     this.ttl = requireNonNull(ttl, "ttl");
+    this.advertised = requireNonNull(advertised, "advertised");
     thread.scheduleWithFixedDelay(this::report, 0, period.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -122,6 +116,7 @@ public final class AckReporter implements AutoCloseable {
       member.put("replica", replicaId).put("builtRevision", builtRevision.getAsLong());
       advertised.admin().ifPresent(a -> member.put("admin", a));
       advertised.adminGrpc().ifPresent(a -> member.put("adminGrpc", a));
+      member.set("sources", sources(sources.get()));
       next.put(Keyspace.member(replicaId), member.toString());
       summaries(replicaId, store, streams.get())
           .forEach((group, json) -> next.put(Keyspace.acks(replicaId, group), json));
@@ -147,6 +142,32 @@ public final class AckReporter implements AutoCloseable {
       log.debug("ACK summary not written, retrying: {}", e.toString());
       lease = 0;
     }
+  }
+
+  /**
+   * Per source kind (consul, consul-connect, nomad, dns): how many are watched, how many do not
+   * answer, and since when the one stale longest has not ({@code meshgate check} reads it). A time,
+   * not an age, so the member key changes only when a source's state does.
+   */
+  static ObjectNode sources(List<SourceState> states) {
+    Map<String, List<SourceState>> byKind = new TreeMap<>();
+    for (SourceState state : states) {
+      String kind = state.source().substring(0, Math.max(0, state.source().indexOf('/')));
+      byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(state);
+    }
+    ObjectNode sources = Mappers.json().createObjectNode();
+    byKind.forEach(
+        (kind, watches) -> {
+          ObjectNode entry = sources.putObject(kind);
+          entry.put("watches", watches.size());
+          entry.put("stale", watches.stream().filter(w -> w.staleSince() != null).count());
+          watches.stream()
+              .map(SourceState::staleSince)
+              .filter(Objects::nonNull)
+              .min(Comparator.naturalOrder())
+              .ifPresent(since -> entry.put("staleSince", since.toString()));
+        });
+    return sources;
   }
 
   /**

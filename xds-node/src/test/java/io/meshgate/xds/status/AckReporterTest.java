@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.model.ConditionStatus;
+import io.meshgate.discovery.EndpointDiscovery.SourceState;
 import io.meshgate.xds.serve.StreamStatus;
 import io.meshgate.xds.serve.TypeStatus;
 import io.meshgate.xds.snapshot.GroupSnapshot;
@@ -12,6 +13,7 @@ import io.meshgate.xds.snapshot.SnapshotStore;
 import io.meshgate.xds.snapshot.TypeResources;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -167,5 +169,28 @@ class AckReporterTest {
       assertThat(reported).as("written at %d", written).isBetween(exact, 1_250L);
       assertThat(programmed.message()).contains(" of 1250 connected proxies");
     }
+  }
+
+  @Test
+  void theMemberKeyCountsSourcesByKindAndSaysSinceWhenTheOldestStaleOneIsSilent() {
+    // given
+    Instant earlier = Instant.parse("2026-12-06T18:00:00Z");
+    Instant later = Instant.parse("2026-12-06T18:05:00Z");
+    List<SourceState> states =
+        List.of(
+            new SourceState("consul/dc1/web", 12, earlier, null, null),
+            new SourceState("consul/dc2/web", 9, earlier, later, "connection refused"),
+            new SourceState("consul/dc3/web", 4, earlier, earlier, "connection refused"),
+            new SourceState("dns/api.example.com", 0, earlier, null, null));
+
+    // when
+    JsonNode sources = AckReporter.sources(states);
+
+    // then
+    assertThat(sources.toString())
+        .isEqualTo(
+            "{\"consul\":{\"watches\":3,\"stale\":2,\"staleSince\":\"2026-12-06T18:00:00Z\"},"
+                + "\"dns\":{\"watches\":1,\"stale\":0}}");
+    assertThat(AckReporter.sources(List.of()).toString()).isEqualTo("{}");
   }
 }
