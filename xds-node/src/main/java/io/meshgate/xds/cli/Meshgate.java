@@ -1,5 +1,12 @@
 package io.meshgate.xds.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -64,7 +71,16 @@ public final class Meshgate implements Runnable {
   String logFormat;
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    // UTF-8 whatever the locale, as Java 18 and later write by default: under a C or POSIX locale
+    // (systemd units, containers, ssh without LANG) Java 17 would print check's ✓ and ✗, and any
+    // name outside ASCII, as '?'.
+    System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.out), true, UTF_8));
+    System.setErr(new PrintStream(new FileOutputStream(FileDescriptor.err), true, UTF_8));
+    System.exit(
+        commandLine()
+            .setOut(new PrintWriter(new OutputStreamWriter(System.out, UTF_8), true))
+            .setErr(new PrintWriter(new OutputStreamWriter(System.err, UTF_8), true))
+            .execute(args));
   }
 
   /** The configured command line, for main and for tests. */
