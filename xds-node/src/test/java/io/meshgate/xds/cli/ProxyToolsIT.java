@@ -25,16 +25,9 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.config.codec.Mappers;
-import io.meshgate.config.codec.YamlDocuments;
-import io.meshgate.config.event.ConfigEvent;
-import io.meshgate.config.event.EventEncoder;
-import io.meshgate.config.event.EventPublisher;
-import io.meshgate.config.model.Resource;
 import io.meshgate.config.seal.SealKeyPair;
 import io.meshgate.config.seal.Sealer;
 import io.meshgate.config.seal.Unsealer;
-import io.meshgate.config.validate.ResourceValidator;
-import io.meshgate.config.validate.Validation;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import io.meshgate.xds.node.NodeSettings;
@@ -46,17 +39,16 @@ import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.testing.EchoServers;
 import io.meshgate.xds.testing.GrpcXdsClient;
+import io.meshgate.xds.testing.PublishedYaml;
 import io.meshgate.xds.translate.Cases;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -121,17 +113,7 @@ class ProxyToolsIT {
   }
 
   private static void publish(String yaml) {
-    EventEncoder encoder = EventEncoder.forSource("proxy-tools-it");
-    List<ConfigEvent> events = new ArrayList<>();
-    for (var document : YamlDocuments.read("-", yaml)) {
-      Resource resource =
-          ((Validation.Valid) ResourceValidator.get().validate(document.tree())).resource();
-      events.add(encoder.applied(resource, OptionalLong.empty()));
-    }
-    try (EventPublisher publisher =
-        new EventPublisher(kafka.bootstrapServers(), Duration.ofSeconds(30), Map.of())) {
-      publisher.publish(events);
-    }
+    PublishedYaml.publish(kafka.bootstrapServers(), "proxy-tools-it", yaml);
   }
 
   private static CliRun cli(String... args) {

@@ -13,27 +13,19 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.meshgate.config.codec.YamlDocuments;
-import io.meshgate.config.event.ConfigEvent;
-import io.meshgate.config.event.EventEncoder;
-import io.meshgate.config.event.EventPublisher;
-import io.meshgate.config.model.Resource;
-import io.meshgate.config.validate.ResourceValidator;
-import io.meshgate.config.validate.Validation;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import io.meshgate.xds.serve.ProxyGroups;
 import io.meshgate.xds.snapshot.TypeUrls;
+import io.meshgate.xds.testing.PublishedYaml;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -72,17 +64,7 @@ class MetricsIT {
   private static final String GROUP = "gateway/default/edge";
 
   private static void publish(String yaml) {
-    EventEncoder encoder = EventEncoder.forSource("metrics-it");
-    List<ConfigEvent> events = new ArrayList<>();
-    for (var document : YamlDocuments.read("-", yaml)) {
-      Resource resource =
-          ((Validation.Valid) ResourceValidator.get().validate(document.tree())).resource();
-      events.add(encoder.applied(resource, OptionalLong.empty()));
-    }
-    try (EventPublisher publisher =
-        new EventPublisher(kafka.bootstrapServers(), Duration.ofSeconds(30), Map.of())) {
-      publisher.publish(events);
-    }
+    PublishedYaml.publish(kafka.bootstrapServers(), "metrics-it", yaml);
   }
 
   private static Node gateway(String id) {

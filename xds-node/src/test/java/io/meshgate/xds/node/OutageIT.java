@@ -11,28 +11,18 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.meshgate.config.codec.YamlDocuments;
-import io.meshgate.config.event.ConfigEvent;
-import io.meshgate.config.event.EventEncoder;
-import io.meshgate.config.event.EventPublisher;
-import io.meshgate.config.model.Resource;
-import io.meshgate.config.validate.ResourceValidator;
-import io.meshgate.config.validate.Validation;
 import io.meshgate.embedded.EtcdMember;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import io.meshgate.xds.testing.EchoServers;
 import io.meshgate.xds.testing.GrpcXdsClient;
+import io.meshgate.xds.testing.PublishedYaml;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -75,17 +65,7 @@ class OutageIT {
   }
 
   private static void publish(String yaml) {
-    EventEncoder encoder = EventEncoder.forSource("outage-it");
-    List<ConfigEvent> events = new ArrayList<>();
-    for (var document : YamlDocuments.read("-", yaml)) {
-      Resource resource =
-          ((Validation.Valid) ResourceValidator.get().validate(document.tree())).resource();
-      events.add(encoder.applied(resource, OptionalLong.empty()));
-    }
-    try (EventPublisher publisher =
-        new EventPublisher(kafka.bootstrapServers(), Duration.ofSeconds(30), Map.of())) {
-      publisher.publish(events);
-    }
+    PublishedYaml.publish(kafka.bootstrapServers(), "outage-it", yaml);
   }
 
   private static NodeSettings settings(String id) {

@@ -17,30 +17,22 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.meshgate.config.codec.Mappers;
-import io.meshgate.config.codec.YamlDocuments;
-import io.meshgate.config.event.ConfigEvent;
-import io.meshgate.config.event.EventEncoder;
-import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.model.Kind;
-import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.StoreReader;
-import io.meshgate.config.validate.ResourceValidator;
-import io.meshgate.config.validate.Validation;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import io.meshgate.xds.cli.LogFormat;
 import io.meshgate.xds.node.NodeSettings;
 import io.meshgate.xds.node.XdsNode;
 import io.meshgate.xds.snapshot.TypeUrls;
+import io.meshgate.xds.testing.PublishedYaml;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -194,16 +186,6 @@ class NackLogIT {
   }
 
   private static void publish(String yaml) {
-    EventEncoder encoder = EventEncoder.forSource("nack-log-it");
-    List<ConfigEvent> events = new ArrayList<>();
-    for (var document : YamlDocuments.read("-", yaml)) {
-      Resource resource =
-          ((Validation.Valid) ResourceValidator.get().validate(document.tree())).resource();
-      events.add(encoder.applied(resource, OptionalLong.empty()));
-    }
-    try (EventPublisher publisher =
-        new EventPublisher(kafka.bootstrapServers(), Duration.ofSeconds(30), Map.of())) {
-      publisher.publish(events);
-    }
+    PublishedYaml.publish(kafka.bootstrapServers(), "nack-log-it", yaml);
   }
 }

@@ -9,18 +9,11 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
-import io.meshgate.config.codec.YamlDocuments;
-import io.meshgate.config.event.ConfigEvent;
-import io.meshgate.config.event.EventEncoder;
-import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.model.Condition;
 import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.Kind;
-import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.StoreReader;
-import io.meshgate.config.validate.ResourceValidator;
-import io.meshgate.config.validate.Validation;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import io.meshgate.xds.node.NodeSettings;
@@ -28,14 +21,12 @@ import io.meshgate.xds.node.XdsNode;
 import io.meshgate.xds.snapshot.TypeUrls;
 import io.meshgate.xds.testing.EchoServers;
 import io.meshgate.xds.testing.GrpcXdsClient;
+import io.meshgate.xds.testing.PublishedYaml;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,17 +82,7 @@ class ProgrammedIT {
   }
 
   private static void publish(String yaml) {
-    EventEncoder encoder = EventEncoder.forSource("programmed-it");
-    List<ConfigEvent> events = new ArrayList<>();
-    for (var document : YamlDocuments.read("-", yaml)) {
-      Resource resource =
-          ((Validation.Valid) ResourceValidator.get().validate(document.tree())).resource();
-      events.add(encoder.applied(resource, OptionalLong.empty()));
-    }
-    try (EventPublisher publisher =
-        new EventPublisher(kafka.bootstrapServers(), Duration.ofSeconds(30), Map.of())) {
-      publisher.publish(events);
-    }
+    PublishedYaml.publish(kafka.bootstrapServers(), "programmed-it", yaml);
   }
 
   private static Optional<Condition> programmed() {
