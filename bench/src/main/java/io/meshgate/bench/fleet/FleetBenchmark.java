@@ -62,8 +62,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>{@code BENCH_KAFKA_SECURITY=sasl_ssl} feeds the replicas through a SASL_SSL listener with
  * ACLs, see {@link BenchKafka}.
  *
- * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm|churn|tls|nack]}; results to stdout and
- * {@code bench/results/fleet-DATE.json}.
+ * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm|churn|tls|nack|idle]}; results to stdout and
+ * {@code bench/results/fleet-DATE[-TAG].json} (env {@code BENCH_TAG}).
  */
 public final class FleetBenchmark {
   private static final int STREAMS_PER_CONNECTION = 100;
@@ -230,6 +230,16 @@ public final class FleetBenchmark {
         int version = 0;
         publishAll(producer, version);
         setFloor(floorIn, floorOut, version);
+        if (args.length > 2 && args[2].equals("idle")) {
+          for (int n : sizes) {
+            for (String protocol : protocols) {
+              rows.addAll(
+                  idle(oursPort, ours.pid(), floorPort, floor.pid(), n, protocol, version));
+            }
+          }
+          write(rows);
+          return;
+        }
         ServerSide oursNacks = prefix -> nackedStreams(adminPort, prefix);
         ServerSide floorNacks = prefix -> floorNacks(floorIn, floorOut);
         if (args.length > 2 && args[2].equals("nack")) {
@@ -623,6 +633,72 @@ public final class FleetBenchmark {
         .start();
   }
 
+  /** Windows of idle CPU per server and fleet (env BENCH_SAMPLES, at least 5). */
+  private static final int IDLE_SAMPLES = Math.max(5, SAMPLES);
+
+  private static final int IDLE_WINDOW_SECONDS = 10;
+
+  /** After the fleet synced and before the first window: the ACKs' status writes settle. */
+  private static final int IDLE_SETTLE_SECONDS = 10;
+
+  /**
+   * Scenario "idle" (issue 24 §4): what a server spends with nothing changing. For each server,
+   * {@value #IDLE_WINDOW_SECONDS}-s windows of its process CPU (user + system, {@code /proc}), in %
+   * of one core: meshgate with no client (its own loops: the baseline), meshgate with N clients
+   * connected and synced, the floor with the same N. One row per window. With {@code
+   * BENCH_IDLE_JFR=1}, after meshgate's windows, a 30-s JFR profile of the idle replica with its N
+   * clients to {@code bench/target/xds-node-idle-N.jfr} (outside the measured windows).
+   */
+  private static List<Row> idle(
+      int oursPort, long oursPid, int floorPort, long floorPid, int n, String protocol, int version)
+      throws Exception {
+    boolean delta = protocol.equals("delta");
+    List<Row> rows = new ArrayList<>();
+    Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SETTLE_SECONDS));
+    rows.addAll(idleWindows("meshgate-idle-no-clients", protocol, 0, oursPid));
+    Fleet fleet = new Fleet(oursPort, n, delta);
+    fleet.awaitMarker("bench-v" + version, 300);
+    Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SETTLE_SECONDS));
+    rows.addAll(idleWindows("meshgate-idle", protocol, n, oursPid));
+    if (System.getenv("BENCH_IDLE_JFR") != null) {
+      Path jfr = Path.of("bench/target/xds-node-idle-" + n + ".jfr").toAbsolutePath();
+      run(
+          true,
+          "jcmd",
+          Long.toString(oursPid),
+          "JFR.start",
+          "name=idle",
+          "settings=profile",
+          "filename=" + jfr);
+      Thread.sleep(30_000);
+      run(true, "jcmd", Long.toString(oursPid), "JFR.stop", "name=idle");
+      System.out.println("idle profile: " + jfr);
+    }
+    fleet.close();
+    Fleet floorFleet = new Fleet(floorPort, n, delta);
+    floorFleet.awaitMarker("bench-v" + version, 300);
+    Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SETTLE_SECONDS));
+    rows.addAll(idleWindows("floor-idle", protocol, n, floorPid));
+    floorFleet.close();
+    return rows;
+  }
+
+  private static List<Row> idleWindows(String target, String protocol, int n, long pid)
+      throws Exception {
+    List<Row> rows = new ArrayList<>();
+    for (int window = 0; window < IDLE_SAMPLES; window++) {
+      long before = cpuTicks(pid);
+      Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_WINDOW_SECONDS));
+      double percent =
+          (cpuTicks(pid) - before) * 100.0 / ProcessFigures.TICKS_PER_SECOND / IDLE_WINDOW_SECONDS;
+      Row row =
+          new Row(target, protocol, n, 0, 0, 0, 0, -1, -1, -1, percent, Nacks.NONE);
+      rows.add(row);
+      System.out.printf("%s %s %d clients: idle CPU %.1f %% of a core%n", target, protocol, n, percent);
+    }
+    return rows;
+  }
+
   interface Tick {
     void apply(int tick) throws Exception;
   }
@@ -860,7 +936,8 @@ public final class FleetBenchmark {
               i == rows.size() - 1 ? "" : ","));
     }
     json.append("  ]\n}\n");
-    Path file = dir.resolve("fleet-" + LocalDate.now() + ".json");
+    String tag = System.getenv().getOrDefault("BENCH_TAG", "");
+    Path file = dir.resolve("fleet-" + LocalDate.now() + (tag.isEmpty() ? "" : "-" + tag) + ".json");
     Files.writeString(file, json);
     System.out.println("results: " + file);
   }
