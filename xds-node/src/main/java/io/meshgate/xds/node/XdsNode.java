@@ -271,7 +271,7 @@ public final class XdsNode implements AutoCloseable {
             etcd,
             settings.replicaId(),
             store,
-            ads::streams,
+            ads.groupStatuses(),
             pipeline::builtRevision,
             Duration.ofMillis(500),
             Duration.ofSeconds(10),
