@@ -210,11 +210,17 @@ public final class FleetBenchmark {
           for (String protocol : protocols) {
             rows.add(
                 churn(
-                    "meshgate", oursPort, sizes.get(0), protocol, t -> publishChurn(producer, t)));
+                    "meshgate",
+                    oursPort,
+                    adminPort,
+                    sizes.get(0),
+                    protocol,
+                    t -> publishChurn(producer, t)));
             rows.add(
                 churn(
                     "floor",
                     floorPort,
+                    -1,
                     sizes.get(0),
                     protocol,
                     t -> {
@@ -708,9 +714,14 @@ public final class FleetBenchmark {
   /**
    * Scenario 3: N clients holding the 1,000 assignments of the churn config; then one tick per
    * second for {@value #CHURN_SECONDS} s, each changing 1 % of the 20,000 endpoints. Reported: the
-   * bytes each client received per second.
+   * bytes each client received per second; beside it (printed, issue 24 §3) the EDS responses each
+   * client received per tick, the lower bound (the bytes of the assignments that changed, at the
+   * size the client received them) and, for meshgate ({@code adminPort} ≥ 0), its builds and EDS
+   * responses over the window from its own counters ({@code meshgate_pipeline_builds_total}, {@code
+   * meshgate_xds_responses_total}).
    */
-  private static Row churn(String target, int port, int n, String protocol, Tick tick)
+  private static Row churn(
+      String target, int port, int adminPort, int n, String protocol, Tick tick)
       throws Exception {
     Map<String, List<String>> names =
         Map.of(
@@ -742,6 +753,8 @@ public final class FleetBenchmark {
     }
     Thread.sleep(2_000);
     long before = clients.stream().mapToLong(FleetClient::bytesReceived).sum();
+    long responsesBefore = clients.stream().mapToLong(FleetClient::endpointResponses).sum();
+    Map<String, Double> countersBefore = adminPort < 0 ? Map.of() : churnCounters(adminPort);
     long start = System.nanoTime();
     for (int t = 1; t <= CHURN_SECONDS; t++) {
       tick.apply(t);
@@ -752,6 +765,40 @@ public final class FleetBenchmark {
     }
     Thread.sleep(3_000); // the last tick's pushes
     long bytes = clients.stream().mapToLong(FleetClient::bytesReceived).sum() - before;
+    long responses =
+        clients.stream().mapToLong(FleetClient::endpointResponses).sum() - responsesBefore;
+    Map<String, Double> countersAfter = adminPort < 0 ? Map.of() : churnCounters(adminPort);
+    // The lower bound: each tick's changed assignments, once each, at the size received.
+    FleetClient first = clients.get(0);
+    long lowerBound = 0;
+    for (int t = 1; t <= CHURN_SECONDS; t++) {
+      for (int b = 0; b < FleetConfig.CHURN_BACKENDS; b++) {
+        if (FleetConfig.changedAt(b, t)) {
+          lowerBound += first.assignmentBytes("default/svc-" + b);
+        }
+      }
+    }
+    long lowerBoundPerSecond = lowerBound / CHURN_SECONDS;
+    System.out.printf(
+        "%s %s churn: %.2f EDS responses per client per tick; lower bound %d bytes per client per"
+            + " second (%d bytes received: %.2fx)%n",
+        target,
+        protocol,
+        responses / (double) n / CHURN_SECONDS,
+        lowerBoundPerSecond,
+        bytes / n / CHURN_SECONDS,
+        bytes / (double) n / CHURN_SECONDS / lowerBoundPerSecond);
+    if (adminPort >= 0) {
+      System.out.printf(
+          "%s %s churn, the replica's counters: %.0f builds (%.2f per tick), %.0f EDS responses"
+              + " (%.2f per stream per tick)%n",
+          target,
+          protocol,
+          countersAfter.get("builds") - countersBefore.get("builds"),
+          (countersAfter.get("builds") - countersBefore.get("builds")) / CHURN_SECONDS,
+          countersAfter.get("eds") - countersBefore.get("eds"),
+          (countersAfter.get("eds") - countersBefore.get("eds")) / n / CHURN_SECONDS);
+    }
     clients.forEach(FleetClient::close);
     channels.forEach(ManagedChannel::shutdownNow);
     long perClientPerSecond = bytes / n / CHURN_SECONDS;
@@ -759,6 +806,38 @@ public final class FleetBenchmark {
         target + " " + protocol + " churn: " + perClientPerSecond + " bytes per client per second");
     return new Row(
         target + "-churn", protocol, n, 0, 0, 0, 0, -1, -1, perClientPerSecond, -1, Nacks.NONE);
+  }
+
+  /**
+   * The replica's builds (every outcome) and EDS responses (both protocols) so far, from its
+   * {@code /metrics}: {@code builds}, {@code eds}.
+   */
+  private static Map<String, Double> churnCounters(int adminPort) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "/metrics answered " + response.statusCode() + " (expected: 200)");
+    }
+    double builds = 0;
+    double eds = 0;
+    for (String line : response.body().split("\n")) {
+      if (line.startsWith("#")) {
+        continue;
+      }
+      double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      if (line.startsWith("meshgate_pipeline_builds_total")) {
+        builds += value;
+      } else if (line.startsWith("meshgate_xds_responses_total")
+          && line.contains("type=\"ClusterLoadAssignment\"")) {
+        eds += value;
+      }
+    }
+    return Map.of("builds", builds, "eds", eds);
   }
 
   /** Tick 0: every churn Backend; tick t: the 200 that change. */

@@ -65,6 +65,10 @@ final class FleetClient {
 
   private volatile String rejectedMarker;
   private volatile long bytesReceived;
+  private volatile int endpointResponses;
+
+  /** The serialized size of each assignment last received, by name: the EDS lower bound. */
+  private final Map<String, Integer> assignmentBytes = new ConcurrentHashMap<>();
   private final java.util.Set<String> endpointNames = ConcurrentHashMap.newKeySet();
   private volatile int lastSotwEndpoints;
   // Written only by the stream's callbacks, which gRPC runs one at a time.
@@ -155,6 +159,16 @@ final class FleetClient {
 
   long bytesReceived() {
     return bytesReceived;
+  }
+
+  /** EDS responses received on this stream. */
+  int endpointResponses() {
+    return endpointResponses;
+  }
+
+  /** The size of assignment {@code name} as last received (its {@code Any}); 0 if never. */
+  int assignmentBytes(String name) {
+    return assignmentBytes.getOrDefault(name, 0);
   }
 
   /** How many of its assignments the client holds. */
@@ -278,6 +292,14 @@ final class FleetClient {
     }
   }
 
+  private static String assignmentName(Any any) {
+    try {
+      return any.unpack(ClusterLoadAssignment.class).getClusterName();
+    } catch (InvalidProtocolBufferException e) {
+      return "";
+    }
+  }
+
   private static Status errorDetail(String refusal) {
     return Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(refusal).build();
   }
@@ -310,6 +332,12 @@ final class FleetClient {
       answered(markers, refusal, nowMicros());
       if (refusal == null && typeUrl.equals(ENDPOINT)) {
         lastSotwEndpoints = response.getResourcesCount();
+      }
+      if (typeUrl.equals(ENDPOINT)) {
+        endpointResponses++;
+        for (Any any : response.getResourcesList()) {
+          assignmentBytes.put(assignmentName(any), any.getSerializedSize());
+        }
       }
     }
 
@@ -345,6 +373,12 @@ final class FleetClient {
       answered(markers, refusal, nowMicros());
       if (refusal == null && typeUrl.equals(ENDPOINT)) {
         response.getResourcesList().forEach(r -> endpointNames.add(r.getName()));
+      }
+      if (typeUrl.equals(ENDPOINT)) {
+        endpointResponses++;
+        response
+            .getResourcesList()
+            .forEach(r -> assignmentBytes.put(r.getName(), r.getResource().getSerializedSize()));
       }
     }
 
