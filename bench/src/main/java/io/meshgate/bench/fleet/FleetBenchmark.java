@@ -754,6 +754,7 @@ public final class FleetBenchmark {
     Thread.sleep(2_000);
     long before = clients.stream().mapToLong(FleetClient::bytesReceived).sum();
     long responsesBefore = clients.stream().mapToLong(FleetClient::endpointResponses).sum();
+    long resourcesBefore = clients.stream().mapToLong(FleetClient::endpointResources).sum();
     Map<String, Double> countersBefore = adminPort < 0 ? Map.of() : churnCounters(adminPort);
     long start = System.nanoTime();
     for (int t = 1; t <= CHURN_SECONDS; t++) {
@@ -767,6 +768,8 @@ public final class FleetBenchmark {
     long bytes = clients.stream().mapToLong(FleetClient::bytesReceived).sum() - before;
     long responses =
         clients.stream().mapToLong(FleetClient::endpointResponses).sum() - responsesBefore;
+    long resources =
+        clients.stream().mapToLong(FleetClient::endpointResources).sum() - resourcesBefore;
     Map<String, Double> countersAfter = adminPort < 0 ? Map.of() : churnCounters(adminPort);
     // The lower bound: each tick's changed assignments, once each, at the size received.
     FleetClient first = clients.get(0);
@@ -780,11 +783,13 @@ public final class FleetBenchmark {
     }
     long lowerBoundPerSecond = lowerBound / CHURN_SECONDS;
     System.out.printf(
-        "%s %s churn: %.2f EDS responses per client per tick; lower bound %d bytes per client per"
-            + " second (%d bytes received: %.2fx)%n",
+        "%s %s churn: %.2f EDS responses and %.1f assignments per client per tick (%d changed);"
+            + " lower bound %d bytes per client per second (%d bytes received: %.2fx)%n",
         target,
         protocol,
         responses / (double) n / CHURN_SECONDS,
+        resources / (double) n / CHURN_SECONDS,
+        FleetConfig.CHURN_PER_TICK,
         lowerBoundPerSecond,
         bytes / n / CHURN_SECONDS,
         bytes / (double) n / CHURN_SECONDS / lowerBoundPerSecond);

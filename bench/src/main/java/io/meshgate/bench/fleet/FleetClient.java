@@ -66,6 +66,7 @@ final class FleetClient {
   private volatile String rejectedMarker;
   private volatile long bytesReceived;
   private volatile int endpointResponses;
+  private volatile long endpointResources;
 
   /** The serialized size of each assignment last received, by name: the EDS lower bound. */
   private final Map<String, Integer> assignmentBytes = new ConcurrentHashMap<>();
@@ -159,6 +160,11 @@ final class FleetClient {
 
   long bytesReceived() {
     return bytesReceived;
+  }
+
+  /** Assignments (and, in delta, removals) the EDS responses on this stream carried. */
+  long endpointResources() {
+    return endpointResources;
   }
 
   /** EDS responses received on this stream. */
@@ -335,6 +341,7 @@ final class FleetClient {
       }
       if (typeUrl.equals(ENDPOINT)) {
         endpointResponses++;
+        endpointResources += response.getResourcesCount();
         for (Any any : response.getResourcesList()) {
           assignmentBytes.put(assignmentName(any), any.getSerializedSize());
         }
@@ -376,6 +383,7 @@ final class FleetClient {
       }
       if (typeUrl.equals(ENDPOINT)) {
         endpointResponses++;
+        endpointResources += response.getResourcesCount() + response.getRemovedResourcesCount();
         response
             .getResourcesList()
             .forEach(r -> assignmentBytes.put(r.getName(), r.getResource().getSerializedSize()));
