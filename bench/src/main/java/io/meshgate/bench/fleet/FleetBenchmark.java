@@ -62,8 +62,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>{@code BENCH_KAFKA_SECURITY=sasl_ssl} feeds the replicas through a SASL_SSL listener with
  * ACLs, see {@link BenchKafka}.
  *
- * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm|churn|tls|nack|idle]}; results to stdout and
- * {@code bench/results/fleet-DATE[-TAG].json} (env {@code BENCH_TAG}).
+ * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm|churn|tls|nack|idle]}; results to stdout
+ * and {@code bench/results/fleet-DATE[-TAG].json} (env {@code BENCH_TAG}).
  */
 public final class FleetBenchmark {
   private static final int STREAMS_PER_CONNECTION = 100;
@@ -239,8 +239,7 @@ public final class FleetBenchmark {
         if (args.length > 2 && args[2].equals("idle")) {
           for (int n : sizes) {
             for (String protocol : protocols) {
-              rows.addAll(
-                  idle(oursPort, ours.pid(), floorPort, floor.pid(), n, protocol, version));
+              rows.addAll(idle(oursPort, ours.pid(), floorPort, floor.pid(), n, protocol, version));
             }
           }
           write(rows);
@@ -697,10 +696,10 @@ public final class FleetBenchmark {
       Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_WINDOW_SECONDS));
       double percent =
           (cpuTicks(pid) - before) * 100.0 / ProcessFigures.TICKS_PER_SECOND / IDLE_WINDOW_SECONDS;
-      Row row =
-          new Row(target, protocol, n, 0, 0, 0, 0, -1, -1, -1, percent, Nacks.NONE);
+      Row row = new Row(target, protocol, n, 0, 0, 0, 0, -1, -1, -1, percent, Nacks.NONE);
       rows.add(row);
-      System.out.printf("%s %s %d clients: idle CPU %.1f %% of a core%n", target, protocol, n, percent);
+      System.out.printf(
+          "%s %s %d clients: idle CPU %.1f %% of a core%n", target, protocol, n, percent);
     }
     return rows;
   }
@@ -721,8 +720,7 @@ public final class FleetBenchmark {
    * meshgate_xds_responses_total}).
    */
   private static Row churn(
-      String target, int port, int adminPort, int n, String protocol, Tick tick)
-      throws Exception {
+      String target, int port, int adminPort, int n, String protocol, Tick tick) throws Exception {
     Map<String, List<String>> names =
         Map.of(
             FleetClient.ENDPOINT,
@@ -814,8 +812,8 @@ public final class FleetBenchmark {
   }
 
   /**
-   * The replica's builds (every outcome) and EDS responses (both protocols) so far, from its
-   * {@code /metrics}: {@code builds}, {@code eds}.
+   * The replica's builds (every outcome) and EDS responses (both protocols) so far, from its {@code
+   * /metrics}: {@code builds}, {@code eds}.
    */
   private static Map<String, Double> churnCounters(int adminPort) throws Exception {
     HttpResponse<String> response =
@@ -1021,7 +1019,8 @@ public final class FleetBenchmark {
     }
     json.append("  ]\n}\n");
     String tag = System.getenv().getOrDefault("BENCH_TAG", "");
-    Path file = dir.resolve("fleet-" + LocalDate.now() + (tag.isEmpty() ? "" : "-" + tag) + ".json");
+    Path file =
+        dir.resolve("fleet-" + LocalDate.now() + (tag.isEmpty() ? "" : "-" + tag) + ".json");
     Files.writeString(file, json);
     System.out.println("results: " + file);
   }

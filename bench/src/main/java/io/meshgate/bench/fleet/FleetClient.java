@@ -70,6 +70,7 @@ final class FleetClient {
 
   /** The serialized size of each assignment last received, by name: the EDS lower bound. */
   private final Map<String, Integer> assignmentBytes = new ConcurrentHashMap<>();
+
   private final java.util.Set<String> endpointNames = ConcurrentHashMap.newKeySet();
   private volatile int lastSotwEndpoints;
   // Written only by the stream's callbacks, which gRPC runs one at a time.

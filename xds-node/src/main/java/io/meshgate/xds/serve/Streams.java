@@ -47,6 +47,7 @@ final class Streams implements GroupStatuses {
 
   /** Groups whose streams changed since {@link #takeChanged} last drained them. */
   private final Set<String> changed = ConcurrentHashMap.newKeySet();
+
   private final StreamAdmission admission;
   private volatile StreamEvents events = StreamEvents.NONE;
   private volatile ServeMetrics metrics = ServeMetrics.NONE;
@@ -175,10 +176,10 @@ final class Streams implements GroupStatuses {
         }
         credentialsChecked.incrementAndGet();
         end(
-          entry,
-          "the proxy token's signing key "
-              + entry.kid().get()
-              + " was revoked; reconnect with a token from the current key");
+            entry,
+            "the proxy token's signing key "
+                + entry.kid().get()
+                + " was revoked; reconnect with a token from the current key");
         ended++;
       }
     }

@@ -90,7 +90,9 @@ class CredentialSweepTest {
 
     // then
     assertThat(ended).isEqualTo(2);
-    assertThat(first.statuses).singleElement().extracting(Status::getCode)
+    assertThat(first.statuses)
+        .singleElement()
+        .extracting(Status::getCode)
         .isEqualTo(Status.Code.UNAUTHENTICATED);
     assertThat(second.statuses).hasSize(1);
     assertThat(streams.credentialsChecked()).isEqualTo(2);
