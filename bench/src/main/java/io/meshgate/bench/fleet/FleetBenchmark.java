@@ -62,8 +62,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>{@code BENCH_KAFKA_SECURITY=sasl_ssl} feeds the replicas through a SASL_SSL listener with
  * ACLs, see {@link BenchKafka}.
  *
- * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm|churn|tls|nack]}; results to stdout and
- * {@code bench/results/fleet-DATE.json}.
+ * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm|churn|tls|nack|idle]}; results to stdout
+ * and {@code bench/results/fleet-DATE[-TAG].json} (env {@code BENCH_TAG}).
  */
 public final class FleetBenchmark {
   private static final int STREAMS_PER_CONNECTION = 100;
@@ -210,11 +210,17 @@ public final class FleetBenchmark {
           for (String protocol : protocols) {
             rows.add(
                 churn(
-                    "meshgate", oursPort, sizes.get(0), protocol, t -> publishChurn(producer, t)));
+                    "meshgate",
+                    oursPort,
+                    adminPort,
+                    sizes.get(0),
+                    protocol,
+                    t -> publishChurn(producer, t)));
             rows.add(
                 churn(
                     "floor",
                     floorPort,
+                    -1,
                     sizes.get(0),
                     protocol,
                     t -> {
@@ -230,6 +236,15 @@ public final class FleetBenchmark {
         int version = 0;
         publishAll(producer, version);
         setFloor(floorIn, floorOut, version);
+        if (args.length > 2 && args[2].equals("idle")) {
+          for (int n : sizes) {
+            for (String protocol : protocols) {
+              rows.addAll(idle(oursPort, ours.pid(), floorPort, floor.pid(), n, protocol, version));
+            }
+          }
+          write(rows);
+          return;
+        }
         ServerSide oursNacks = prefix -> nackedStreams(adminPort, prefix);
         ServerSide floorNacks = prefix -> floorNacks(floorIn, floorOut);
         if (args.length > 2 && args[2].equals("nack")) {
@@ -623,6 +638,72 @@ public final class FleetBenchmark {
         .start();
   }
 
+  /** Windows of idle CPU per server and fleet (env BENCH_SAMPLES, at least 5). */
+  private static final int IDLE_SAMPLES = Math.max(5, SAMPLES);
+
+  private static final int IDLE_WINDOW_SECONDS = 10;
+
+  /** After the fleet synced and before the first window: the ACKs' status writes settle. */
+  private static final int IDLE_SETTLE_SECONDS = 10;
+
+  /**
+   * Scenario "idle" (issue 24 §4): what a server spends with nothing changing. For each server,
+   * {@value #IDLE_WINDOW_SECONDS}-s windows of its process CPU (user + system, {@code /proc}), in %
+   * of one core: meshgate with no client (its own loops: the baseline), meshgate with N clients
+   * connected and synced, the floor with the same N. One row per window. With {@code
+   * BENCH_IDLE_JFR=1}, after meshgate's windows, a 30-s JFR profile of the idle replica with its N
+   * clients to {@code bench/target/xds-node-idle-N.jfr} (outside the measured windows).
+   */
+  private static List<Row> idle(
+      int oursPort, long oursPid, int floorPort, long floorPid, int n, String protocol, int version)
+      throws Exception {
+    boolean delta = protocol.equals("delta");
+    List<Row> rows = new ArrayList<>();
+    Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SETTLE_SECONDS));
+    rows.addAll(idleWindows("meshgate-idle-no-clients", protocol, 0, oursPid));
+    Fleet fleet = new Fleet(oursPort, n, delta);
+    fleet.awaitMarker("bench-v" + version, 300);
+    Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SETTLE_SECONDS));
+    rows.addAll(idleWindows("meshgate-idle", protocol, n, oursPid));
+    if (System.getenv("BENCH_IDLE_JFR") != null) {
+      Path jfr = Path.of("bench/target/xds-node-idle-" + n + ".jfr").toAbsolutePath();
+      run(
+          true,
+          "jcmd",
+          Long.toString(oursPid),
+          "JFR.start",
+          "name=idle",
+          "settings=profile",
+          "filename=" + jfr);
+      Thread.sleep(30_000);
+      run(true, "jcmd", Long.toString(oursPid), "JFR.stop", "name=idle");
+      System.out.println("idle profile: " + jfr);
+    }
+    fleet.close();
+    Fleet floorFleet = new Fleet(floorPort, n, delta);
+    floorFleet.awaitMarker("bench-v" + version, 300);
+    Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SETTLE_SECONDS));
+    rows.addAll(idleWindows("floor-idle", protocol, n, floorPid));
+    floorFleet.close();
+    return rows;
+  }
+
+  private static List<Row> idleWindows(String target, String protocol, int n, long pid)
+      throws Exception {
+    List<Row> rows = new ArrayList<>();
+    for (int window = 0; window < IDLE_SAMPLES; window++) {
+      long before = cpuTicks(pid);
+      Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_WINDOW_SECONDS));
+      double percent =
+          (cpuTicks(pid) - before) * 100.0 / ProcessFigures.TICKS_PER_SECOND / IDLE_WINDOW_SECONDS;
+      Row row = new Row(target, protocol, n, 0, 0, 0, 0, -1, -1, -1, percent, Nacks.NONE);
+      rows.add(row);
+      System.out.printf(
+          "%s %s %d clients: idle CPU %.1f %% of a core%n", target, protocol, n, percent);
+    }
+    return rows;
+  }
+
   interface Tick {
     void apply(int tick) throws Exception;
   }
@@ -632,10 +713,14 @@ public final class FleetBenchmark {
   /**
    * Scenario 3: N clients holding the 1,000 assignments of the churn config; then one tick per
    * second for {@value #CHURN_SECONDS} s, each changing 1 % of the 20,000 endpoints. Reported: the
-   * bytes each client received per second.
+   * bytes each client received per second; beside it (printed, issue 24 §3) the EDS responses each
+   * client received per tick, the lower bound (the bytes of the assignments that changed, at the
+   * size the client received them) and, for meshgate ({@code adminPort} ≥ 0), its builds and EDS
+   * responses over the window from its own counters ({@code meshgate_pipeline_builds_total}, {@code
+   * meshgate_xds_responses_total}).
    */
-  private static Row churn(String target, int port, int n, String protocol, Tick tick)
-      throws Exception {
+  private static Row churn(
+      String target, int port, int adminPort, int n, String protocol, Tick tick) throws Exception {
     Map<String, List<String>> names =
         Map.of(
             FleetClient.ENDPOINT,
@@ -666,6 +751,9 @@ public final class FleetBenchmark {
     }
     Thread.sleep(2_000);
     long before = clients.stream().mapToLong(FleetClient::bytesReceived).sum();
+    long responsesBefore = clients.stream().mapToLong(FleetClient::endpointResponses).sum();
+    long resourcesBefore = clients.stream().mapToLong(FleetClient::endpointResources).sum();
+    Map<String, Double> countersBefore = adminPort < 0 ? Map.of() : churnCounters(adminPort);
     long start = System.nanoTime();
     for (int t = 1; t <= CHURN_SECONDS; t++) {
       tick.apply(t);
@@ -676,6 +764,44 @@ public final class FleetBenchmark {
     }
     Thread.sleep(3_000); // the last tick's pushes
     long bytes = clients.stream().mapToLong(FleetClient::bytesReceived).sum() - before;
+    long responses =
+        clients.stream().mapToLong(FleetClient::endpointResponses).sum() - responsesBefore;
+    long resources =
+        clients.stream().mapToLong(FleetClient::endpointResources).sum() - resourcesBefore;
+    Map<String, Double> countersAfter = adminPort < 0 ? Map.of() : churnCounters(adminPort);
+    // The lower bound: each tick's changed assignments, once each, at the size received.
+    FleetClient first = clients.get(0);
+    long lowerBound = 0;
+    for (int t = 1; t <= CHURN_SECONDS; t++) {
+      for (int b = 0; b < FleetConfig.CHURN_BACKENDS; b++) {
+        if (FleetConfig.changedAt(b, t)) {
+          lowerBound += first.assignmentBytes("default/svc-" + b);
+        }
+      }
+    }
+    long lowerBoundPerSecond = lowerBound / CHURN_SECONDS;
+    System.out.printf(
+        "%s %s churn: %.2f EDS responses and %.1f assignments per client per tick (%d changed);"
+            + " lower bound %d bytes per client per second (%d bytes received: %.2fx)%n",
+        target,
+        protocol,
+        responses / (double) n / CHURN_SECONDS,
+        resources / (double) n / CHURN_SECONDS,
+        FleetConfig.CHURN_PER_TICK,
+        lowerBoundPerSecond,
+        bytes / n / CHURN_SECONDS,
+        bytes / (double) n / CHURN_SECONDS / lowerBoundPerSecond);
+    if (adminPort >= 0) {
+      System.out.printf(
+          "%s %s churn, the replica's counters: %.0f builds (%.2f per tick), %.0f EDS responses"
+              + " (%.2f per stream per tick)%n",
+          target,
+          protocol,
+          countersAfter.get("builds") - countersBefore.get("builds"),
+          (countersAfter.get("builds") - countersBefore.get("builds")) / CHURN_SECONDS,
+          countersAfter.get("eds") - countersBefore.get("eds"),
+          (countersAfter.get("eds") - countersBefore.get("eds")) / n / CHURN_SECONDS);
+    }
     clients.forEach(FleetClient::close);
     channels.forEach(ManagedChannel::shutdownNow);
     long perClientPerSecond = bytes / n / CHURN_SECONDS;
@@ -683,6 +809,38 @@ public final class FleetBenchmark {
         target + " " + protocol + " churn: " + perClientPerSecond + " bytes per client per second");
     return new Row(
         target + "-churn", protocol, n, 0, 0, 0, 0, -1, -1, perClientPerSecond, -1, Nacks.NONE);
+  }
+
+  /**
+   * The replica's builds (every outcome) and EDS responses (both protocols) so far, from its {@code
+   * /metrics}: {@code builds}, {@code eds}.
+   */
+  private static Map<String, Double> churnCounters(int adminPort) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "/metrics answered " + response.statusCode() + " (expected: 200)");
+    }
+    double builds = 0;
+    double eds = 0;
+    for (String line : response.body().split("\n")) {
+      if (line.startsWith("#")) {
+        continue;
+      }
+      double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      if (line.startsWith("meshgate_pipeline_builds_total")) {
+        builds += value;
+      } else if (line.startsWith("meshgate_xds_responses_total")
+          && line.contains("type=\"ClusterLoadAssignment\"")) {
+        eds += value;
+      }
+    }
+    return Map.of("builds", builds, "eds", eds);
   }
 
   /** Tick 0: every churn Backend; tick t: the 200 that change. */
@@ -860,7 +1018,9 @@ public final class FleetBenchmark {
               i == rows.size() - 1 ? "" : ","));
     }
     json.append("  ]\n}\n");
-    Path file = dir.resolve("fleet-" + LocalDate.now() + ".json");
+    String tag = System.getenv().getOrDefault("BENCH_TAG", "");
+    Path file =
+        dir.resolve("fleet-" + LocalDate.now() + (tag.isEmpty() ? "" : "-" + tag) + ".json");
     Files.writeString(file, json);
     System.out.println("results: " + file);
   }

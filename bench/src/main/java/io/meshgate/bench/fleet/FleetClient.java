@@ -65,6 +65,12 @@ final class FleetClient {
 
   private volatile String rejectedMarker;
   private volatile long bytesReceived;
+  private volatile int endpointResponses;
+  private volatile long endpointResources;
+
+  /** The serialized size of each assignment last received, by name: the EDS lower bound. */
+  private final Map<String, Integer> assignmentBytes = new ConcurrentHashMap<>();
+
   private final java.util.Set<String> endpointNames = ConcurrentHashMap.newKeySet();
   private volatile int lastSotwEndpoints;
   // Written only by the stream's callbacks, which gRPC runs one at a time.
@@ -155,6 +161,21 @@ final class FleetClient {
 
   long bytesReceived() {
     return bytesReceived;
+  }
+
+  /** Assignments (and, in delta, removals) the EDS responses on this stream carried. */
+  long endpointResources() {
+    return endpointResources;
+  }
+
+  /** EDS responses received on this stream. */
+  int endpointResponses() {
+    return endpointResponses;
+  }
+
+  /** The size of assignment {@code name} as last received (its {@code Any}); 0 if never. */
+  int assignmentBytes(String name) {
+    return assignmentBytes.getOrDefault(name, 0);
   }
 
   /** How many of its assignments the client holds. */
@@ -278,6 +299,14 @@ final class FleetClient {
     }
   }
 
+  private static String assignmentName(Any any) {
+    try {
+      return any.unpack(ClusterLoadAssignment.class).getClusterName();
+    } catch (InvalidProtocolBufferException e) {
+      return "";
+    }
+  }
+
   private static Status errorDetail(String refusal) {
     return Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(refusal).build();
   }
@@ -310,6 +339,13 @@ final class FleetClient {
       answered(markers, refusal, nowMicros());
       if (refusal == null && typeUrl.equals(ENDPOINT)) {
         lastSotwEndpoints = response.getResourcesCount();
+      }
+      if (typeUrl.equals(ENDPOINT)) {
+        endpointResponses++;
+        endpointResources += response.getResourcesCount();
+        for (Any any : response.getResourcesList()) {
+          assignmentBytes.put(assignmentName(any), any.getSerializedSize());
+        }
       }
     }
 
@@ -345,6 +381,13 @@ final class FleetClient {
       answered(markers, refusal, nowMicros());
       if (refusal == null && typeUrl.equals(ENDPOINT)) {
         response.getResourcesList().forEach(r -> endpointNames.add(r.getName()));
+      }
+      if (typeUrl.equals(ENDPOINT)) {
+        endpointResponses++;
+        endpointResources += response.getResourcesCount() + response.getRemovedResourcesCount();
+        response
+            .getResourcesList()
+            .forEach(r -> assignmentBytes.put(r.getName(), r.getResource().getSerializedSize()));
       }
     }
 

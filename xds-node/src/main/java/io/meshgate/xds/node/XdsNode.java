@@ -301,7 +301,7 @@ public final class XdsNode implements AutoCloseable {
             etcd,
             settings.replicaId(),
             store,
-            ads::streams,
+            ads.groupStatuses(),
             pipeline::builtRevision,
             discovery::sources,
             Duration.ofMillis(500),

@@ -7,10 +7,11 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Decides when to rebuild after changes. A change after a quiet period rebuilds at once (the
- * leading edge: a lone change is not delayed). Changes during a burst coalesce: the rebuild waits
- * until {@code quiet} has passed without a change, but never longer than {@code max} after the
- * first change it holds, so a steady stream of changes still gets rebuilds.
+ * Decides when to rebuild after changes. A change long enough after the last rebuild rebuilds at
+ * once (the leading edge: a lone change is not delayed) — for a config change, {@code max} after
+ * it, so that bursts a second apart get one rebuild each. Changes during a burst coalesce: the
+ * rebuild waits until {@code quiet} has passed without a change, but never longer than {@code max}
+ * after the first change it holds, so a steady stream of changes still gets rebuilds.
  *
  * <p>Two windows: the config's, for config and key changes, and the <em>endpoint holdoff</em>, a
  * shorter one for changes of endpoint input only (discovery's answers, registrations), so that
@@ -97,7 +98,7 @@ public final class Holdoff {
 
   private void hold(Window window) {
     Instant now = scheduler.now();
-    if (pending == null && !now.isBefore(lastRebuild.plus(window.quiet()))) {
+    if (pending == null && !now.isBefore(lastRebuild.plus(leadingEdgeAfter(window)))) {
       run();
       return;
     }
@@ -114,6 +115,18 @@ public final class Holdoff {
       pending.cancel();
     }
     pending = scheduler.schedule(this::run, Duration.between(now, at));
+  }
+
+  /**
+   * How long after a rebuild a change may rebuild at once. A config change: the config's maximum,
+   * so that steady churn (a burst every second, as an applier applying a publisher's batch) gets
+   * one rebuild per burst, not a rebuild for its first change and another for the rest; a lone
+   * change after a second of calm is still built at once, and one sooner waits the quiet time. An
+   * endpoint change: the endpoint quiet time, so that a lone endpoint flip reaches the proxies at
+   * once (issue 18's latency), at the cost of that pair of rebuilds under endpoint bursts.
+   */
+  private Duration leadingEdgeAfter(Window window) {
+    return window == config ? config.max() : window.quiet();
   }
 
   private void run() {

@@ -143,7 +143,12 @@ public final class AdsService
     return stream;
   }
 
-  /** Every open stream's state, for /debug and the status loop. */
+  /** The open streams' statuses by group, and which groups changed: for the ACK reporter. */
+  public GroupStatuses groupStatuses() {
+    return streams;
+  }
+
+  /** Every open stream's state, for /debug, CSDS and the proxy pages. */
   public List<StreamStatus> streams() {
     return streams.statuses();
   }

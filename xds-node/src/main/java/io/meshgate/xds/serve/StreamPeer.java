@@ -208,6 +208,7 @@ final class StreamPeer {
       responses.onNext(response);
       // The size is memoized by the message: gRPC's marshaller computed it already.
       streams.metrics().pushed(typeUrl, response.getSerializedSize(), queuedNanos);
+      statusChanged();
       return true;
     } catch (RuntimeException e) {
       log.info("stream {} (node {}) failed on a send and is closed: {}", id, nodeId, e.toString());
@@ -225,6 +226,13 @@ final class StreamPeer {
 
   boolean closed() {
     return closed;
+  }
+
+  /** Marks the admitted group's ACK summary due (see {@link GroupStatuses}). */
+  private void statusChanged() {
+    if (group != null && !closed) {
+      streams.changed(group);
+    }
   }
 
   /** The admitted group; null before the first request. */
@@ -294,6 +302,9 @@ final class StreamPeer {
       SnapshotStore store,
       @Nullable GroupSnapshot snapshot,
       Map<String, ? extends TypeProgress> types) {
+    // Called after every request and every change of the group, with the stream's lock held:
+    // what the proxy holds may have changed, so its group's ACK summary is due again.
+    statusChanged();
     if (closed || snapshot == null || snapshot.revision() <= syncedRevision) {
       return;
     }

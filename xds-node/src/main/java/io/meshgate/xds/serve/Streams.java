@@ -5,11 +5,15 @@ import io.meshgate.xds.snapshot.SnapshotStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The open streams, by group, so a group's change reaches exactly its streams. Thread-safe: streams
  * come and go on gRPC's threads while the pipeline pushes.
  */
-final class Streams {
+final class Streams implements GroupStatuses {
   private static final Logger log = LoggerFactory.getLogger(Streams.class);
 
   /** A stream that can be told its group changed. */
@@ -40,6 +44,10 @@ final class Streams {
 
   private final Map<String, ConcurrentSkipListMap<Long, Stream>> byGroup =
       new ConcurrentHashMap<>();
+
+  /** Groups whose streams changed since {@link #takeChanged} last drained them. */
+  private final Set<String> changed = ConcurrentHashMap.newKeySet();
+
   private final StreamAdmission admission;
   private volatile StreamEvents events = StreamEvents.NONE;
   private volatile ServeMetrics metrics = ServeMetrics.NONE;
@@ -79,6 +87,17 @@ final class Streams {
 
   private final Map<Long, Expiring> expiring = new ConcurrentHashMap<>();
 
+  /** The same entries, soonest expiry first: a sweep looks at those due and one more. */
+  private final ConcurrentSkipListSet<Expiring> byExpiry =
+      new ConcurrentSkipListSet<>(
+          Comparator.comparing(Expiring::until).thenComparingLong(e -> e.stream().id()));
+
+  /** Stream ids by the key that signed their token: a revocation sweep asks once per key. */
+  private final Map<String, Set<Long>> byKid = new ConcurrentHashMap<>();
+
+  /** Entries the credential sweeps looked at: a counter, for tests. */
+  private final AtomicLong credentialsChecked = new AtomicLong();
+
   /**
    * Registers a stream whose proxy was authorized, if the replica's admission takes it; it counts
    * against the admission until {@link #remove}.
@@ -98,10 +117,44 @@ final class Streams {
     StreamAdmission.Outcome outcome = admission.open();
     if (outcome == StreamAdmission.Outcome.ADMITTED) {
       add(group, stream);
-      validUntil.ifPresent(
-          until -> expiring.put(stream.id(), new Expiring(group, stream, until, kid)));
+      validUntil.ifPresent(until -> track(new Expiring(group, stream, until, kid)));
     }
     return outcome;
+  }
+
+  private void track(Expiring entry) {
+    long id = entry.stream().id();
+    expiring.put(id, entry);
+    byExpiry.add(entry);
+    entry
+        .kid()
+        .ifPresent(
+            kid ->
+                byKid.compute(
+                    kid,
+                    (k, ids) -> {
+                      Set<Long> all = ids == null ? ConcurrentHashMap.newKeySet() : ids;
+                      all.add(id);
+                      return all;
+                    }));
+  }
+
+  private void untrack(long id) {
+    Expiring entry = expiring.remove(id);
+    if (entry == null) {
+      return;
+    }
+    byExpiry.remove(entry);
+    entry
+        .kid()
+        .ifPresent(
+            kid ->
+                byKid.computeIfPresent(
+                    kid,
+                    (k, ids) -> {
+                      ids.remove(id);
+                      return ids.isEmpty() ? null : ids;
+                    }));
   }
 
   /**
@@ -112,16 +165,23 @@ final class Streams {
    */
   int endRevoked(Predicate<String> liveKid) {
     int ended = 0;
-    for (Expiring entry : List.copyOf(expiring.values())) {
-      if (entry.kid().isEmpty() || liveKid.test(entry.kid().get())) {
+    for (String kid : List.copyOf(byKid.keySet())) {
+      if (liveKid.test(kid)) {
         continue;
       }
-      end(
-          entry,
-          "the proxy token's signing key "
-              + entry.kid().get()
-              + " was revoked; reconnect with a token from the current key");
-      ended++;
+      for (Long id : List.copyOf(byKid.getOrDefault(kid, Set.of()))) {
+        Expiring entry = expiring.get(id);
+        if (entry == null) {
+          continue; // ended meanwhile
+        }
+        credentialsChecked.incrementAndGet();
+        end(
+            entry,
+            "the proxy token's signing key "
+                + entry.kid().get()
+                + " was revoked; reconnect with a token from the current key");
+        ended++;
+      }
     }
     return ended;
   }
@@ -143,9 +203,11 @@ final class Streams {
    */
   int endExpired(Instant now) {
     int ended = 0;
-    for (Expiring entry : List.copyOf(expiring.values())) {
+    // Soonest first, and only those due: a sweep costs what it ends, not what is open.
+    for (Expiring entry : byExpiry) {
+      credentialsChecked.incrementAndGet();
       if (now.isBefore(entry.until())) {
-        continue;
+        break;
       }
       end(
           entry,
@@ -166,6 +228,7 @@ final class Streams {
           map.put(stream.id(), stream);
           return map;
         });
+    changed.add(group);
   }
 
   void remove(String group, Stream stream) {
@@ -176,8 +239,9 @@ final class Streams {
           removed[0] = streams.remove(stream.id(), stream);
           return streams.isEmpty() ? null : streams;
         });
-    expiring.remove(stream.id());
+    untrack(stream.id());
     if (removed[0]) {
+      changed.add(group);
       admission.closed();
     }
   }
@@ -201,6 +265,8 @@ final class Streams {
     if (streams == null) {
       return;
     }
+    // Its snapshot changed: whether its proxies are synced did, even where nothing is sent.
+    changed.add(group);
     for (Stream stream : streams.values()) {
       try {
         stream.groupChanged();
@@ -230,5 +296,37 @@ final class Streams {
         .map(Stream::status)
         .sorted(Comparator.comparingLong(StreamStatus::id))
         .toList();
+  }
+
+  /** How many credential entries the sweeps looked at so far. */
+  long credentialsChecked() {
+    return credentialsChecked.get();
+  }
+
+  /** What a stream of {@code group} holds or was sent changed: its ACK summary is due again. */
+  void changed(String group) {
+    changed.add(group);
+  }
+
+  @Override
+  public Set<String> takeChanged() {
+    Set<String> taken = new HashSet<>();
+    for (String group : changed) {
+      if (changed.remove(group)) {
+        taken.add(group);
+      }
+    }
+    return taken;
+  }
+
+  @Override
+  public Set<String> groups() {
+    return Set.copyOf(byGroup.keySet());
+  }
+
+  @Override
+  public List<StreamStatus> statuses(String group) {
+    ConcurrentSkipListMap<Long, Stream> streams = byGroup.get(group);
+    return streams == null ? List.of() : streams.values().stream().map(Stream::status).toList();
   }
 }

@@ -13,6 +13,7 @@ import io.meshgate.config.codec.Mappers;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.discovery.EndpointDiscovery.SourceState;
 import io.meshgate.xds.serve.ErrorDetails;
+import io.meshgate.xds.serve.GroupStatuses;
 import io.meshgate.xds.serve.StreamStatus;
 import io.meshgate.xds.serve.TypeStatus;
 import io.meshgate.xds.snapshot.GroupSnapshot;
@@ -40,16 +41,17 @@ import org.slf4j.LoggerFactory;
  * What this replica's proxies hold, for the status leader: under a lease of the replica's own, the
  * revision its snapshots were built from ({@code /meshgate/v1/members/<replica>}) and, per group
  * with connected proxies, each proxy's state ({@code /meshgate/v1/acks/<replica>/<group>}; format
- * in docs/status.md). Written only when it changed, at most every {@code period}; a replica that
- * dies takes its keys with its lease.
+ * in docs/status.md). Written only when it changed, at most every {@code period}: a group's summary
+ * is recomputed only when its streams opened, closed or changed what they hold ({@link
+ * GroupStatuses}), so an idle replica reads no stream. A replica that dies takes its keys with its
+ * lease.
  */
 public final class AckReporter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AckReporter.class);
 
   private final Client etcd;
   private final String replicaId;
-  private final SnapshotStore store;
-  private final Supplier<List<StreamStatus>> streams;
+  private final AckSummaries summaries;
   private final LongSupplier builtRevision;
   private final Supplier<List<SourceState>> sources;
   private final Duration ttl;
@@ -86,7 +88,7 @@ public final class AckReporter implements AutoCloseable {
       Client etcd,
       String replicaId,
       SnapshotStore store,
-      Supplier<List<StreamStatus>> streams,
+      GroupStatuses streams,
       LongSupplier builtRevision,
       Supplier<List<SourceState>> sources,
       Duration period,
@@ -94,8 +96,7 @@ public final class AckReporter implements AutoCloseable {
       Advertised advertised) {
     this.etcd = requireNonNull(etcd, "etcd");
     this.replicaId = requireNonNull(replicaId, "replicaId");
-    this.store = requireNonNull(store, "store");
-    this.streams = requireNonNull(streams, "streams");
+    this.summaries = new AckSummaries(replicaId, store, streams);
     this.builtRevision = requireNonNull(builtRevision, "builtRevision");
     this.sources = requireNonNull(sources, "sources");
     this.ttl = requireNonNull(ttl, "ttl");
@@ -105,43 +106,53 @@ public final class AckReporter implements AutoCloseable {
 
   private void report() {
     try {
-      if (lease == 0) {
+      boolean fresh = lease == 0;
+      if (fresh) {
         closeKeepAlive();
         lease = etcd.getLeaseClient().grant(ttl.toSeconds()).get(5, TimeUnit.SECONDS).getID();
         keepAlive = etcd.getLeaseClient().keepAlive(lease, NoOpObserver.INSTANCE);
         written.clear();
       }
-      Map<String, String> next = new TreeMap<>();
       ObjectNode member = Mappers.json().createObjectNode();
       member.put("replica", replicaId).put("builtRevision", builtRevision.getAsLong());
       advertised.admin().ifPresent(a -> member.put("admin", a));
       advertised.adminGrpc().ifPresent(a -> member.put("adminGrpc", a));
       member.set("sources", sources(sources.get()));
-      next.put(Keyspace.member(replicaId), member.toString());
-      summaries(replicaId, store, streams.get())
-          .forEach((group, json) -> next.put(Keyspace.acks(replicaId, group), json));
-      for (Map.Entry<String, String> entry : next.entrySet()) {
-        if (!entry.getValue().equals(written.get(entry.getKey()))) {
-          etcd.getKVClient()
-              .put(
-                  bytes(entry.getKey()),
-                  bytes(entry.getValue()),
-                  PutOption.builder().withLeaseId(lease).build())
-              .get(5, TimeUnit.SECONDS);
-          written.put(entry.getKey(), entry.getValue());
-        }
+      put(Keyspace.member(replicaId), member.toString());
+      // Only the groups whose streams changed: with proxies that hold still, nothing is read. Under
+      // a new lease nothing written is left, so every group is due.
+      AckSummaries.Due due = fresh ? summaries.all() : summaries.changed();
+      for (Map.Entry<String, String> summary : due.summaries().entrySet()) {
+        put(Keyspace.acks(replicaId, summary.getKey()), summary.getValue());
       }
-      for (String key : List.copyOf(written.keySet())) {
-        if (!next.containsKey(key)) {
+      for (String group : due.gone()) {
+        String key = Keyspace.acks(replicaId, group);
+        if (written.containsKey(key)) {
           etcd.getKVClient().delete(bytes(key)).get(5, TimeUnit.SECONDS);
           written.remove(key);
         }
       }
     } catch (Exception e) {
-      // etcd is away, or the lease expired with it: start over with a new lease.
+      // etcd is away, or the lease expired with it: start over with a new lease, and every group.
       log.debug("ACK summary not written, retrying: {}", e.toString());
       lease = 0;
     }
+  }
+
+  /** Writes the key under the lease unless it already holds this value. */
+  private void put(String key, String value) throws Exception {
+    if (value.equals(written.get(key))) {
+      return;
+    }
+    etcd.getKVClient()
+        .put(bytes(key), bytes(value), PutOption.builder().withLeaseId(lease).build())
+        .get(5, TimeUnit.SECONDS);
+    written.put(key, value);
+  }
+
+  /** How many stream statuses the reporter read so far: zero more while proxies hold still. */
+  long statusesRead() {
+    return summaries.statusesRead();
   }
 
   /**

@@ -104,6 +104,62 @@ class HoldoffTest {
   }
 
   @Test
+  void burstsASecondApartGetOneRebuildEachAfterTheFirst() {
+    // given: a first burst after a long calm (its first change rebuilds at once, the rest after)
+    burst();
+    scheduler.advance(Duration.ofMillis(600));
+    assertThat(rebuilds).hasSize(2);
+
+    // when: four more bursts, one a second: 20 changes 20 ms apart each (as an applier applying a
+    // publisher's batch), then calm until the next
+    List<Integer> perBurst = new ArrayList<>();
+    for (int b = 0; b < 4; b++) {
+      int before = rebuilds.size();
+      burst();
+      scheduler.advance(Duration.ofMillis(600));
+      perBurst.add(rebuilds.size() - before);
+    }
+
+    // then: each burst is one rebuild, 100 ms after its last change: one push per type per window
+    assertThat(perBurst).containsExactly(1, 1, 1, 1);
+    for (int i = 2; i < rebuilds.size(); i++) {
+      assertThat(Duration.between(rebuilds.get(i - 1), rebuilds.get(i)))
+          .isEqualTo(Duration.ofSeconds(1));
+    }
+  }
+
+  /** 20 changes 20 ms apart: 400 ms. */
+  private void burst() {
+    for (int i = 0; i < 20; i++) {
+      holdoff.changed();
+      scheduler.advance(Duration.ofMillis(20));
+    }
+  }
+
+  @Test
+  void aLoneChangeAMaximumAfterTheLastRebuildRebuildsAtOnceAndOneSoonerWaitsTheQuietTime() {
+    // given
+    holdoff.changed();
+    scheduler.advance(Duration.ofMillis(500));
+
+    // when: half a second after the rebuild
+    holdoff.changed();
+
+    // then: it waits the quiet time
+    assertThat(rebuilds).hasSize(1);
+    scheduler.advance(Duration.ofMillis(100));
+    assertThat(rebuilds).hasSize(2);
+
+    // when: a second after that rebuild
+    scheduler.advance(Duration.ofSeconds(1));
+    holdoff.changed();
+
+    // then: at once
+    assertThat(rebuilds).hasSize(3);
+    assertThat(rebuilds.get(2)).isEqualTo(scheduler.now());
+  }
+
+  @Test
   void aChangeRightAfterARebuildWaitsForTheQuietPeriod() {
     holdoff.changed();
     scheduler.advance(Duration.ofMillis(30));
