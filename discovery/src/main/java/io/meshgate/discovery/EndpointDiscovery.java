@@ -206,6 +206,34 @@ public final class EndpointDiscovery implements AutoCloseable {
     this(new Clients(consul, nomad, DnsResolver.system()), listener, clock);
   }
 
+  /** What one answer of an outside source was, for metrics. */
+  public enum SyncOutcome {
+    /** It answered with endpoints other than its last answer's (or its first). */
+    CHANGED,
+    /** It answered, with the same endpoints (a blocking query's timeout, a recovery). */
+    UNCHANGED,
+    /** It did not answer, or answered with an error. */
+    FAILED
+  }
+
+  /**
+   * Told each answer of an outside source, on the source's thread: the kind of source ({@code
+   * consul}, {@code consul-connect}, {@code nomad}, {@code dns}) and what it answered.
+   */
+  @FunctionalInterface
+  public interface Syncs {
+    Syncs NONE = (kind, outcome) -> {};
+
+    void synced(String kind, SyncOutcome outcome);
+  }
+
+  private volatile Syncs syncs = Syncs.NONE;
+
+  /** Tells {@code syncs} of every answer from now on. */
+  public void onSync(Syncs syncs) {
+    this.syncs = requireNonNull(syncs, "syncs");
+  }
+
   public EndpointDiscovery(Clients clients, Consumer<Discovered> listener, Clock clock) {
     this.clients = requireNonNull(clients, "clients");
     this.listener = requireNonNull(listener, "listener");
@@ -240,6 +268,11 @@ public final class EndpointDiscovery implements AutoCloseable {
 
     SourceState state() {
       return new SourceState(name, index, changedAt, staleSince, problem);
+    }
+
+    /** The kind of source, as its name starts: {@code consul}, {@code nomad}, ... */
+    String kind() {
+      return name.substring(0, name.indexOf('/'));
     }
 
     SourceSummary summary() {
@@ -370,6 +403,7 @@ public final class EndpointDiscovery implements AutoCloseable {
           watch.staleSince = null;
           watch.problem = null;
           outdate(watch);
+          syncs.synced(watch.kind(), news ? SyncOutcome.CHANGED : SyncOutcome.UNCHANGED);
         }
         publish();
       }
@@ -381,6 +415,7 @@ public final class EndpointDiscovery implements AutoCloseable {
           watch.problem = null;
           outdate(watch);
         }
+        syncs.synced(watch.kind(), SyncOutcome.UNCHANGED);
         log.info("{} answers again, with no change", watch.name);
         publish();
       }
@@ -397,6 +432,7 @@ public final class EndpointDiscovery implements AutoCloseable {
           // Published with the next snapshot, whichever source it comes from.
           outdate(watch);
         }
+        syncs.synced(watch.kind(), SyncOutcome.FAILED);
         if (first) {
           log.warn(
               "{} does not answer; its {} endpoints are kept, stale: {}",

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -234,17 +235,21 @@ class ConsulDiscoveryTest {
   @Test
   void anAgentThatGoesAwayLeavesTheEndpointsStaleAndItsReturnClearsTheMark() {
     assumeTrue(consul.isDouble(), "needs the double: stops and restarts the agent");
+    List<String> syncs = new CopyOnWriteArrayList<>();
+    discovery.onSync((kind, outcome) -> syncs.add(kind + " " + outcome));
     register(1, "10.0.0.1");
     discovery.configChanged(config());
     await().atMost(SOON).until(() -> web().size() == 1);
+    assertThat(syncs).first().isEqualTo("consul CHANGED");
 
     // when Consul stops answering
     consul.theDouble().stop();
 
-    // then: the endpoint stays, marked stale with the reason
+    // then: the endpoint stays, marked stale with the reason, and the answers count as failed
     await().atMost(SOON).until(() -> latest.get().states().get(WEB).staleSince() != null);
     assertThat(web()).hasSize(1);
     assertThat(latest.get().states().get(WEB).problem()).isNotBlank();
+    assertThat(syncs).contains("consul FAILED");
 
     // when it is back, with a change made meanwhile
     consul.theDouble().start();
@@ -253,6 +258,7 @@ class ConsulDiscoveryTest {
     // then
     await().atMost(Duration.ofSeconds(40)).until(() -> web().size() == 2);
     assertThat(latest.get().states().get(WEB).staleSince()).isNull();
+    assertThat(syncs).last().isEqualTo("consul CHANGED");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.meshgate.xds.metrics;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.apply.Applier;
+import io.meshgate.discovery.EndpointDiscovery;
 import io.meshgate.meshbridge.meshca.RootSet;
 import io.meshgate.xds.pipeline.AppliedRecords;
 import io.meshgate.xds.pipeline.PipelineMetrics;
@@ -56,6 +57,7 @@ public final class NodeMetrics implements AutoCloseable {
   // Discovery and identities.
   static final String DISCOVERY_STALE = "meshgate.discovery.stale";
   static final String DISCOVERY_SOURCES = "meshgate.discovery.sources";
+  static final String DISCOVERY_SYNCS = "meshgate.discovery.syncs";
   static final String CERT_EXPIRY = "meshgate.identity.cert.expiry";
 
   /** The longest a response may be: gRPC's default maximum message size. */
@@ -65,6 +67,7 @@ public final class NodeMetrics implements AutoCloseable {
   private final XdsMeters serve;
   private final ApplierMeters applier;
   private final PipelineMeters pipeline;
+  private final DiscoveryMeters discovery;
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
   private NodeMetrics(
@@ -78,6 +81,7 @@ public final class NodeMetrics implements AutoCloseable {
     this.serve = new XdsMeters(registry, applied, clock);
     this.applier = new ApplierMeters(registry, ages);
     this.pipeline = new PipelineMeters(registry, store, meshCaRoots, clock, applied, ages);
+    this.discovery = new DiscoveryMeters(registry);
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -119,6 +123,11 @@ public final class NodeMetrics implements AutoCloseable {
       Supplier<Optional<RootSet>> meshCaRoots,
       Clock clock) {
     return new NodeMetrics(registry, applied, store, meshCaRoots, clock);
+  }
+
+  /** What outside sources answer: hand to {@code EndpointDiscovery.onSync}. */
+  public EndpointDiscovery.Syncs discovery() {
+    return discovery;
   }
 
   /** What the ADS streams tell: hand to {@code AdsService.metrics}. */

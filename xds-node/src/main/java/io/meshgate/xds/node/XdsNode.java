@@ -296,6 +296,7 @@ public final class XdsNode implements AutoCloseable {
                     .orElseGet(DnsResolver::system)),
             pipeline::accept,
             Clock.systemUTC());
+    discovery.onSync(metrics.discovery());
     this.acks =
         new AckReporter(
             etcd,
