@@ -7,15 +7,21 @@ import io.meshgate.config.model.Outcome;
 import io.meshgate.config.model.Reason;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.AppliedOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies one record: decode, read, plan, set a rejected record aside, then the guarded
- * transaction, retried until it lands. A record whose offset etcd already holds is skipped: that is
+ * Applies records: decode, read, plan, set a rejected record aside, then the guarded transaction,
+ * retried until it lands. {@link #applyAll} applies a poll's consecutive records of one partition in
+ * as few transactions as etcd's limits and the records' keys allow ({@link Batch}); {@link #apply}
+ * one record alone. A record whose offset etcd already holds is skipped: that is
  * what makes redelivery, replays and rebalances harmless. An outage of etcd escapes as {@link
  * EtcdUnavailableException} (the applier pauses and retries); a request etcd refuses as such ends
  * the event Rejected, since a retry would be refused too.
@@ -43,25 +49,155 @@ final class RecordApplier {
   /** How a record ended, and how long its landed transaction took (0 when skipped). */
   record Done(AppliedEvent.Result result, long transactionNanos) {}
 
+  /** Hears each record of {@link #applyAll} as it is done, in order. */
+  interface Finished {
+    void done(IncomingRecord record, Done done);
+  }
+
+  /**
+   * Applies consecutive records of one partition, in order, each exactly once, and reports each as
+   * soon as the transaction that holds it lands. Records are batched: as many consecutive records
+   * as touch disjoint keys and fit etcd's limits together go in one transaction that records the
+   * last one's offset. Should etcd refuse a batch's request as such, its records are applied one
+   * by one, so that only the record etcd refuses ends Rejected for it.
+   *
+   * @throws EtcdUnavailableException when etcd does not answer; the records reported before stay
+   *     applied, the others are not
+   */
+  void applyAll(List<IncomingRecord> records, Finished finished) {
+    Set<Long> copied = new HashSet<>();
+    int next = 0;
+    while (next < records.size()) {
+      next = applyBatch(records, next, finished, copied);
+    }
+  }
+
+  /**
+   * One attempt at the batch that starts at {@code from}.
+   *
+   * @return the index of the first record not yet done (the same {@code from} when a guard failed)
+   */
+  private int applyBatch(
+      List<IncomingRecord> records, int from, Finished finished, Set<Long> copied) {
+    IncomingRecord head = records.get(from);
+    AppliedLog.StoredOffset stored = applied.offset(head.topic(), head.partition());
+    while (from < records.size() && records.get(from).offset() <= stored.offset()) {
+      hooks.skipped(records.get(from));
+      finished.done(records.get(from), new Done(AppliedEvent.Result.SKIPPED, 0));
+      from++;
+    }
+    if (from == records.size()) {
+      return from;
+    }
+    // Which records may share the transaction: consecutive, on keys no earlier one touches.
+    List<IncomingRecord> candidates = new ArrayList<>();
+    List<DecodedEvent> events = new ArrayList<>();
+    List<ResourceKey> keys = new ArrayList<>();
+    Set<ResourceKey> seen = new HashSet<>();
+    for (int i = from; i < records.size() && candidates.size() < planner.limits().maxTxnOps(); i++) {
+      DecodedEvent event = EventDecoder.decode(records.get(i));
+      List<ResourceKey> touched = Planner.keysOf(event);
+      if (!candidates.isEmpty() && touched.stream().anyMatch(seen::contains)) {
+        break;
+      }
+      candidates.add(records.get(i));
+      events.add(event);
+      for (ResourceKey key : touched) {
+        if (seen.add(key)) {
+          keys.add(key);
+        }
+      }
+    }
+    if (candidates.size() == 1) {
+      IncomingRecord alone = candidates.get(0);
+      finished.done(alone, apply(alone, copied.contains(alone.offset())));
+      return from + 1;
+    }
+    Batch batch = new Batch(planner.limits());
+    long transactionStarted;
+    boolean landed;
+    try {
+      Map<ResourceKey, Current> current = applied.current(keys);
+      for (int i = 0; i < candidates.size(); i++) {
+        IncomingRecord record = candidates.get(i);
+        DecodedEvent event = events.get(i);
+        List<ResourceKey> touched = Planner.keysOf(event);
+        Map<ResourceKey, Current> read = new LinkedHashMap<>();
+        touched.forEach(k -> read.put(k, current.get(k)));
+        Plan plan = planner.plan(event, read, offsetOf(record, stored));
+        if (!batch.add(record, touched, plan)) {
+          break;
+        }
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        IncomingRecord record = batch.records().get(i);
+        if (!copied.contains(record.offset())
+            && copyIfRejected(record, events.get(i), batch.plans().get(i), false)) {
+          copied.add(record.offset());
+        }
+      }
+      hooks.planned(batch.records());
+      transactionStarted = System.nanoTime();
+      landed = applied.commit(batch.merged());
+    } catch (EtcdRefusedException refusal) {
+      // etcd refused the batch's request as such (its limits are below meshgate's, or a read was
+      // refused): nothing of it landed. One record at a time, each refusal rejects one record only.
+      log.warn(
+          "etcd refused a batch of {} records ({}/{}@{}): {}; applying them one by one",
+          Math.max(batch.size(), candidates.size()),
+          head.topic(),
+          head.partition(),
+          head.offset(),
+          refusal.getMessage());
+      int upTo = batch.isEmpty() ? candidates.size() : batch.size();
+      for (IncomingRecord record : candidates.subList(0, upTo)) {
+        finished.done(record, apply(record, copied.contains(record.offset())));
+      }
+      return from + upTo;
+    }
+    if (!landed) {
+      // A guard failed: another applier (during a rebalance) or a user's write moved something.
+      // Read the offset and the state again and replan; what landed meanwhile is skipped.
+      return from;
+    }
+    long transactionNanos = System.nanoTime() - transactionStarted;
+    for (int i = 0; i < batch.size(); i++) {
+      IncomingRecord record = batch.records().get(i);
+      Plan plan = batch.plans().get(i);
+      report(record, events.get(i), plan);
+      hooks.afterTransaction(record);
+      finished.done(record, new Done(result(plan), transactionNanos));
+    }
+    return from + batch.size();
+  }
+
+  private static PartitionOffset offsetOf(IncomingRecord record, AppliedLog.StoredOffset stored) {
+    return new PartitionOffset(
+        record.topic(),
+        record.partition(),
+        new AppliedOffset(
+            record.offset(),
+            record.timestamp(),
+            AppliedOffset.traceparent(record.headers().get(AppliedOffset.TRACEPARENT_HEADER))),
+        stored.modRevision());
+  }
+
   Done apply(IncomingRecord record) {
+    return apply(record, false);
+  }
+
+  /**
+   * @param copied whether the record was copied to the rejected topic already
+   */
+  private Done apply(IncomingRecord record, boolean copied) {
     DecodedEvent event = EventDecoder.decode(record);
-    boolean copied = false;
     while (true) {
       AppliedLog.StoredOffset stored = applied.offset(record.topic(), record.partition());
       if (stored.offset() >= record.offset()) {
         hooks.skipped(record);
         return new Done(AppliedEvent.Result.SKIPPED, 0);
       }
-      PartitionOffset at =
-          new PartitionOffset(
-              record.topic(),
-              record.partition(),
-              new AppliedOffset(
-                  record.offset(),
-                  record.timestamp(),
-                  AppliedOffset.traceparent(
-                      record.headers().get(AppliedOffset.TRACEPARENT_HEADER))),
-              stored.modRevision());
+      PartitionOffset at = offsetOf(record, stored);
       Map<ResourceKey, Current> current = Map.of();
       Plan plan = null;
       Plan landed;
@@ -70,6 +206,7 @@ final class RecordApplier {
         current = applied.current(Planner.keysOf(event));
         plan = planner.plan(event, current, at);
         copied |= copyIfRejected(record, event, plan, copied);
+        hooks.planned(List.of(record));
         transactionStarted = System.nanoTime();
         landed = applied.commit(plan) ? plan : null;
       } catch (EtcdRefusedException refusal) {
