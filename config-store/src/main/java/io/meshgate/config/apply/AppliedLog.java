@@ -83,8 +83,7 @@ final class AppliedLog {
     }
     try {
       for (int c = 0; c < pending.size(); c++) {
-        List<ResourceKey> some =
-            keys.subList(c * chunk, Math.min(keys.size(), (c + 1) * chunk));
+        List<ResourceKey> some = keys.subList(c * chunk, Math.min(keys.size(), (c + 1) * chunk));
         TxnResponse response = await(pending.get(c));
         List<GetResponse> results = response.getGetResponses();
         for (int i = 0; i < some.size(); i++) {

@@ -50,8 +50,8 @@ final class Batch {
    * Adds the record and its plan (made at the record's offset, guarded on the same stored offset as
    * the batch's other plans) if the transaction still fits the limits.
    *
-   * @return false, and nothing added, when the record's keys overlap the batch's or the
-   *     transaction would pass the limits with it
+   * @return false, and nothing added, when the record's keys overlap the batch's or the transaction
+   *     would pass the limits with it
    */
   boolean add(IncomingRecord record, List<ResourceKey> touched, Plan plan) {
     if (!disjoint(touched)) {

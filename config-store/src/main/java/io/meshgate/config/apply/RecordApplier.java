@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies records: decode, read, plan, set a rejected record aside, then the guarded transaction,
- * retried until it lands. {@link #applyAll} applies a poll's consecutive records of one partition in
- * as few transactions as etcd's limits and the records' keys allow ({@link Batch}); {@link #apply}
- * one record alone. A record whose offset etcd already holds is skipped: that is
- * what makes redelivery, replays and rebalances harmless. An outage of etcd escapes as {@link
+ * retried until it lands. {@link #applyAll} applies a poll's consecutive records of one partition
+ * in as few transactions as etcd's limits and the records' keys allow ({@link Batch}); {@link
+ * #apply} one record alone. A record whose offset etcd already holds is skipped: that is what makes
+ * redelivery, replays and rebalances harmless. An outage of etcd escapes as {@link
  * EtcdUnavailableException} (the applier pauses and retries); a request etcd refuses as such ends
  * the event Rejected, since a retry would be refused too.
  */
@@ -58,8 +58,8 @@ final class RecordApplier {
    * Applies consecutive records of one partition, in order, each exactly once, and reports each as
    * soon as the transaction that holds it lands. Records are batched: as many consecutive records
    * as touch disjoint keys and fit etcd's limits together go in one transaction that records the
-   * last one's offset. Should etcd refuse a batch's request as such, its records are applied one
-   * by one, so that only the record etcd refuses ends Rejected for it.
+   * last one's offset. Should etcd refuse a batch's request as such, its records are applied one by
+   * one, so that only the record etcd refuses ends Rejected for it.
    *
    * @throws EtcdUnavailableException when etcd does not answer; the records reported before stay
    *     applied, the others are not
@@ -94,7 +94,9 @@ final class RecordApplier {
     List<DecodedEvent> events = new ArrayList<>();
     List<ResourceKey> keys = new ArrayList<>();
     Set<ResourceKey> seen = new HashSet<>();
-    for (int i = from; i < records.size() && candidates.size() < planner.limits().maxTxnOps(); i++) {
+    for (int i = from;
+        i < records.size() && candidates.size() < planner.limits().maxTxnOps();
+        i++) {
       DecodedEvent event = EventDecoder.decode(records.get(i));
       List<ResourceKey> touched = Planner.keysOf(event);
       if (!candidates.isEmpty() && touched.stream().anyMatch(seen::contains)) {
