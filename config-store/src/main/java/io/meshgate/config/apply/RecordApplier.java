@@ -8,6 +8,7 @@ import io.meshgate.config.model.Reason;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.AppliedOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,9 +67,11 @@ final class RecordApplier {
    */
   void applyAll(List<IncomingRecord> records, Finished finished) {
     Set<Long> copied = new HashSet<>();
+    // Decoded once: a record that does not fit one batch is looked at again for the next.
+    Map<Long, DecodedEvent> decoded = new HashMap<>();
     int next = 0;
     while (next < records.size()) {
-      next = applyBatch(records, next, finished, copied);
+      next = applyBatch(records, next, finished, copied, decoded);
     }
   }
 
@@ -78,7 +81,11 @@ final class RecordApplier {
    * @return the index of the first record not yet done (the same {@code from} when a guard failed)
    */
   private int applyBatch(
-      List<IncomingRecord> records, int from, Finished finished, Set<Long> copied) {
+      List<IncomingRecord> records,
+      int from,
+      Finished finished,
+      Set<Long> copied,
+      Map<Long, DecodedEvent> decoded) {
     IncomingRecord head = records.get(from);
     AppliedLog.StoredOffset stored = applied.offset(head.topic(), head.partition());
     while (from < records.size() && records.get(from).offset() <= stored.offset()) {
@@ -97,7 +104,9 @@ final class RecordApplier {
     for (int i = from;
         i < records.size() && candidates.size() < planner.limits().maxTxnOps();
         i++) {
-      DecodedEvent event = EventDecoder.decode(records.get(i));
+      IncomingRecord candidate = records.get(i);
+      DecodedEvent event =
+          decoded.computeIfAbsent(candidate.offset(), o -> EventDecoder.decode(candidate));
       List<ResourceKey> touched = Planner.keysOf(event);
       if (!candidates.isEmpty() && touched.stream().anyMatch(seen::contains)) {
         break;
@@ -112,7 +121,7 @@ final class RecordApplier {
     }
     if (candidates.size() == 1) {
       IncomingRecord alone = candidates.get(0);
-      finished.done(alone, apply(alone, copied.contains(alone.offset())));
+      finished.done(alone, apply(alone, events.get(0), stored, copied.contains(alone.offset())));
       return from + 1;
     }
     Batch batch = new Batch(planner.limits());
@@ -152,8 +161,10 @@ final class RecordApplier {
           head.offset(),
           refusal.getMessage());
       int upTo = batch.isEmpty() ? candidates.size() : batch.size();
-      for (IncomingRecord record : candidates.subList(0, upTo)) {
-        finished.done(record, apply(record, copied.contains(record.offset())));
+      for (int i = 0; i < upTo; i++) {
+        IncomingRecord record = candidates.get(i);
+        finished.done(
+            record, apply(record, events.get(i), null, copied.contains(record.offset())));
       }
       return from + upTo;
     }
@@ -185,16 +196,25 @@ final class RecordApplier {
   }
 
   Done apply(IncomingRecord record) {
-    return apply(record, false);
+    return apply(record, EventDecoder.decode(record), null, false);
   }
 
   /**
+   * @param event the record, decoded
+   * @param read the partition's stored offset as just read, or null to read it first
    * @param copied whether the record was copied to the rejected topic already
    */
-  private Done apply(IncomingRecord record, boolean copied) {
-    DecodedEvent event = EventDecoder.decode(record);
+  private Done apply(
+      IncomingRecord record,
+      DecodedEvent event,
+      AppliedLog.@Nullable StoredOffset read,
+      boolean copied) {
+    AppliedLog.StoredOffset fresh = read;
     while (true) {
-      AppliedLog.StoredOffset stored = applied.offset(record.topic(), record.partition());
+      // The offset read by the caller serves the first attempt only; a failed guard reads again.
+      AppliedLog.StoredOffset stored =
+          fresh != null ? fresh : applied.offset(record.topic(), record.partition());
+      fresh = null;
       if (stored.offset() >= record.offset()) {
         hooks.skipped(record);
         return new Done(AppliedEvent.Result.SKIPPED, 0);

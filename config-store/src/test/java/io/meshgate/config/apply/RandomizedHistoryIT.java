@@ -74,10 +74,27 @@ class RandomizedHistoryIT {
     int runs = Integer.getInteger("meshgate.random.runs", 50);
     long base = Long.getLong("meshgate.random.seed", new Random().nextLong());
     Random seeds = new Random(base);
-    return Stream.iterate(base, s -> seeds.nextLong())
-        .limit(runs)
-        .map(seed -> DynamicTest.dynamicTest("seed " + seed, () -> run(seed)));
+    Stream<DynamicTest> seeded =
+        Stream.iterate(base, s -> seeds.nextLong())
+            .limit(runs)
+            .map(seed -> DynamicTest.dynamicTest("seed " + seed, () -> run(seed)));
+    if (runs < 10) {
+      return seeded; // a rerun of one seed need not batch
+    }
+    // Dynamic tests run in order: this one after every seeded run.
+    return Stream.concat(
+        seeded,
+        Stream.of(
+            DynamicTest.dynamicTest(
+                "the runs batched: several records shared a transaction",
+                () ->
+                    assertThat(SHARED_TRANSACTIONS.get())
+                        .as("transactions of several records over %d runs", runs)
+                        .isPositive())));
   }
+
+  /** Transactions of the first appliers that held several records, over all runs. */
+  private static final AtomicInteger SHARED_TRANSACTIONS = new AtomicInteger();
 
   /** What the model expects of one key: its spec's hostname and generation, or absent. */
   private record Expected(String hostname, long generation) {}
@@ -116,6 +133,7 @@ class RandomizedHistoryIT {
         if (records.size() < 2) {
           return;
         }
+        SHARED_TRANSACTIONS.incrementAndGet();
         int batch = batches.incrementAndGet();
         if (crash == Crash.BEFORE_BATCH_COMMIT && batch == at) {
           throw new SimulatedCrash();
