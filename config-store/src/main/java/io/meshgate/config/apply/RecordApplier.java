@@ -163,8 +163,7 @@ final class RecordApplier {
       int upTo = batch.isEmpty() ? candidates.size() : batch.size();
       for (int i = 0; i < upTo; i++) {
         IncomingRecord record = candidates.get(i);
-        finished.done(
-            record, apply(record, events.get(i), null, copied.contains(record.offset())));
+        finished.done(record, apply(record, events.get(i), null, copied.contains(record.offset())));
       }
       return from + upTo;
     }
