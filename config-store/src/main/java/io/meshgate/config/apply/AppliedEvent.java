@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param recordTimestamp the record's Kafka timestamp in ms, or {@code AppliedOffset.NO_TIMESTAMP}
  * @param apply from the poll that returned the record to the commit of its transaction (for a
  *     skipped record, to the read that found its offset stored)
- * @param transaction the etcd transaction that landed (its guarded write alone); zero when skipped
+ * @param transaction the etcd transaction that landed (its guarded write alone; for a record
+ *     applied in a batch, the batch's one transaction); zero when skipped
  */
 public record AppliedEvent(
     String topic,

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The applier's etcd side: reads of offsets and current state, and the one guarded transaction that
- * writes an event's effect together with its partition's offset.
+ * writes an event's effect (or a batch of consecutive events' effects) together with its
+ * partition's offset.
  */
 final class AppliedLog {
   /** A partition's stored offset and the mod revision that guards it. */
@@ -68,6 +69,9 @@ final class AppliedLog {
   Map<ResourceKey, Current> current(List<ResourceKey> keys) {
     Map<ResourceKey, Current> current = new LinkedHashMap<>();
     int chunk = Math.max(1, Math.min(READ_CHUNK, limits.maxTxnOps() / 2));
+    // Every chunk is sent before the first answer is awaited: a batch's reads cost one round trip,
+    // not one per chunk.
+    List<CompletableFuture<TxnResponse>> pending = new ArrayList<>();
     for (int from = 0; from < keys.size(); from += chunk) {
       List<ResourceKey> some = keys.subList(from, Math.min(keys.size(), from + chunk));
       List<Op> gets = new ArrayList<>();
@@ -75,23 +79,30 @@ final class AppliedLog {
         gets.add(Op.get(bytes(Keyspace.resource(key)), GetOption.DEFAULT));
         gets.add(Op.get(bytes(Keyspace.status(key)), GetOption.DEFAULT));
       }
-      TxnResponse response =
-          await(client.getKVClient().txn().Then(gets.toArray(Op[]::new)).commit());
-      List<GetResponse> results = response.getGetResponses();
-      for (int i = 0; i < some.size(); i++) {
-        KeyValue r = first(results.get(2 * i));
-        KeyValue s = first(results.get(2 * i + 1));
-        current.put(
-            some.get(i),
-            new Current(
-                some.get(i),
-                r == null
-                    ? null
-                    : StoredValues.resource(r.getValue().getBytes(), r.getModRevision()),
-                r == null ? 0 : r.getModRevision(),
-                s == null ? null : StoredValues.status(s.getValue().getBytes()),
-                s == null ? 0 : s.getModRevision()));
+      pending.add(client.getKVClient().txn().Then(gets.toArray(Op[]::new)).commit());
+    }
+    try {
+      for (int c = 0; c < pending.size(); c++) {
+        List<ResourceKey> some = keys.subList(c * chunk, Math.min(keys.size(), (c + 1) * chunk));
+        TxnResponse response = await(pending.get(c));
+        List<GetResponse> results = response.getGetResponses();
+        for (int i = 0; i < some.size(); i++) {
+          KeyValue r = first(results.get(2 * i));
+          KeyValue s = first(results.get(2 * i + 1));
+          current.put(
+              some.get(i),
+              new Current(
+                  some.get(i),
+                  r == null
+                      ? null
+                      : StoredValues.resource(r.getValue().getBytes(), r.getModRevision()),
+                  r == null ? 0 : r.getModRevision(),
+                  s == null ? null : StoredValues.status(s.getValue().getBytes()),
+                  s == null ? 0 : s.getModRevision()));
+        }
       }
+    } finally {
+      pending.forEach(f -> f.cancel(true));
     }
     return current;
   }

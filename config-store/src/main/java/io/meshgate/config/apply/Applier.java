@@ -46,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * Consumes {@code meshgate.config} in the group {@code meshgate-appliers} and applies each event to
  * etcd exactly once.
  *
+ * <p>A poll's consecutive records of one partition are applied in as few etcd transactions as
+ * etcd's limits and their keys allow (a batch: records on disjoint keys, the last one's offset);
+ * every record still gets its own outcome, status and history entry, and the hooks hear each one.
+ *
  * <p>etcd, not Kafka, holds the truth about progress: each partition's last applied offset is
  * written in the same transaction as the event's effect, and on assignment the applier seeks to
  * that offset + 1. So redelivery, replays, rebalances and a crash between the etcd write and the
@@ -73,16 +77,27 @@ public final class Applier implements AutoCloseable {
 
     /**
      * The W3C trace context to store with the record's offset, asked once per record the applier
-     * applies (not for one it skips), before its transaction. By default the record's own {@code
-     * traceparent} header when it is valid; a tracer returns the context of the span it starts for
-     * the apply, so the replicas continue the trace from there.
+     * applies (not for one it skips), before its transaction (with a batch, the last record's is
+     * stored; every record's is asked). By default the record's own {@code traceparent} header when
+     * it is valid; a tracer returns the context of the span it starts for the apply, so the
+     * replicas continue the trace from there.
      */
     default Optional<String> traceparent(IncomingRecord record) {
       return AppliedOffset.traceparent(record.headers().get(AppliedOffset.TRACEPARENT_HEADER));
     }
 
-    /** After an event's transaction commits, before the Kafka commit. */
+    /**
+     * After the transaction that applied the record commits, before the Kafka commit. With a batch
+     * (consecutive records of a partition in one transaction), once per record of it, in order,
+     * after the one commit.
+     */
     default void afterTransaction(IncomingRecord record) {}
+
+    /**
+     * After a transaction is planned, before it is sent: the records it applies, in order (one, or
+     * a batch).
+     */
+    default void planned(List<IncomingRecord> records) {}
 
     /** For a record whose offset etcd already holds: applied before, skipped now. */
     default void skipped(IncomingRecord record) {}
@@ -109,6 +124,12 @@ public final class Applier implements AutoCloseable {
         @Override
         public Optional<String> traceparent(IncomingRecord record) {
           return first.traceparent(record);
+        }
+
+        @Override
+        public void planned(List<IncomingRecord> records) {
+          first.planned(records);
+          next.planned(records);
         }
 
         @Override
@@ -254,11 +275,7 @@ public final class Applier implements AutoCloseable {
           if (needsSeek.contains(partition)) {
             continue;
           }
-          for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
-            if (!applyOrPause(partition, record, polledAt)) {
-              break;
-            }
-          }
+          applyOrPause(partition, records.records(partition), polledAt);
         }
         commitProgress();
         reportLag();
@@ -283,34 +300,34 @@ public final class Applier implements AutoCloseable {
     }
   }
 
-  /**
-   * @return false when etcd failed and the partitions were paused
-   */
-  private boolean applyOrPause(
-      TopicPartition partition, ConsumerRecord<String, byte[]> record, long polledAt) {
+  /** Applies a poll's records of one partition, in batches; pauses everything when etcd fails. */
+  private void applyOrPause(
+      TopicPartition partition, List<ConsumerRecord<String, byte[]>> records, long polledAt) {
+    List<IncomingRecord> incoming = new ArrayList<>(records.size());
+    records.forEach(r -> incoming.add(toIncoming(r)));
     try {
-      IncomingRecord incoming = toIncoming(record);
-      RecordApplier.Done done = recordApplier.apply(incoming);
-      hooks.applied(
-          new AppliedEvent(
-              partition.topic(),
-              partition.partition(),
-              incoming.timestamp(),
-              done.result(),
-              Duration.ofNanos(System.nanoTime() - polledAt),
-              Duration.ofNanos(done.transactionNanos())));
-      toCommit.put(partition, new OffsetAndMetadata(record.offset() + 1));
-      backoff = MIN_BACKOFF;
-      return true;
+      recordApplier.applyAll(
+          incoming,
+          (record, done) -> {
+            hooks.applied(
+                new AppliedEvent(
+                    partition.topic(),
+                    partition.partition(),
+                    record.timestamp(),
+                    done.result(),
+                    Duration.ofNanos(System.nanoTime() - polledAt),
+                    Duration.ofNanos(done.transactionNanos())));
+            toCommit.put(partition, new OffsetAndMetadata(record.offset() + 1));
+            backoff = MIN_BACKOFF;
+          });
     } catch (EtcdUnavailableException e) {
       log.warn(
-          "etcd unavailable while applying {}@{}: {}; pausing, retry in {} ms",
+          "etcd unavailable while applying {} from offset {}: {}; pausing, retry in {} ms",
           partition,
-          record.offset(),
+          records.get(0).offset(),
           e.getMessage(),
           backoff.toMillis());
       pauseEverything();
-      return false;
     }
   }
 

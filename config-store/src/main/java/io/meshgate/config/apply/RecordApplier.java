@@ -7,17 +7,24 @@ import io.meshgate.config.model.Outcome;
 import io.meshgate.config.model.Reason;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.AppliedOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies one record: decode, read, plan, set a rejected record aside, then the guarded
- * transaction, retried until it lands. A record whose offset etcd already holds is skipped: that is
- * what makes redelivery, replays and rebalances harmless. An outage of etcd escapes as {@link
+ * Applies records: decode, read, plan, set a rejected record aside, then the guarded transaction,
+ * retried until it lands. {@link #applyAll} applies a poll's consecutive records of one partition
+ * in as few transactions as etcd's limits and the records' keys allow ({@link Batch}); {@link
+ * #apply} one record alone. A record whose offset etcd already holds is skipped: that is what makes
+ * redelivery, replays and rebalances harmless. An outage of etcd escapes as {@link
  * EtcdUnavailableException} (the applier pauses and retries); a request etcd refuses as such ends
  * the event Rejected, since a retry would be refused too.
  */
@@ -34,6 +41,15 @@ final class RecordApplier {
   private final Applier.Hooks hooks;
   private final RejectedSink rejected;
 
+  /**
+   * The trace context each record in flight stores, by position: asked of the hooks once per
+   * record, kept while etcd retries and guards fail, dropped once the record is done.
+   */
+  private final Map<String, Optional<String>> traces = new HashMap<>();
+
+  /** Past this many records in flight (records of revoked partitions never done), start over. */
+  private static final int MAX_TRACES = 10_000;
+
   RecordApplier(AppliedLog applied, Planner planner, Applier.Hooks hooks, RejectedSink rejected) {
     this.applied = requireNonNull(applied, "applied");
     this.planner = requireNonNull(planner, "planner");
@@ -44,28 +60,200 @@ final class RecordApplier {
   /** How a record ended, and how long its landed transaction took (0 when skipped). */
   record Done(AppliedEvent.Result result, long transactionNanos) {}
 
+  /** Hears each record of {@link #applyAll} as it is done, in order. */
+  interface Finished {
+    void done(IncomingRecord record, Done done);
+  }
+
+  /**
+   * Applies consecutive records of one partition, in order, each exactly once, and reports each as
+   * soon as the transaction that holds it lands. Records are batched: as many consecutive records
+   * as touch disjoint keys and fit etcd's limits together go in one transaction that records the
+   * last one's offset. Should etcd refuse a batch's request as such, its records are applied one by
+   * one, so that only the record etcd refuses ends Rejected for it.
+   *
+   * @throws EtcdUnavailableException when etcd does not answer; the records reported before stay
+   *     applied, the others are not
+   */
+  void applyAll(List<IncomingRecord> records, Finished finished) {
+    Set<Long> copied = new HashSet<>();
+    // Decoded once: a record that does not fit one batch is looked at again for the next.
+    Map<Long, DecodedEvent> decoded = new HashMap<>();
+    int next = 0;
+    while (next < records.size()) {
+      next = applyBatch(records, next, finished, copied, decoded);
+    }
+    records.forEach(r -> traces.remove(r.position()));
+  }
+
+  /**
+   * One attempt at the batch that starts at {@code from}.
+   *
+   * @return the index of the first record not yet done (the same {@code from} when a guard failed)
+   */
+  private int applyBatch(
+      List<IncomingRecord> records,
+      int from,
+      Finished finished,
+      Set<Long> copied,
+      Map<Long, DecodedEvent> decoded) {
+    IncomingRecord head = records.get(from);
+    AppliedLog.StoredOffset stored = applied.offset(head.topic(), head.partition());
+    while (from < records.size() && records.get(from).offset() <= stored.offset()) {
+      hooks.skipped(records.get(from));
+      finished.done(records.get(from), new Done(AppliedEvent.Result.SKIPPED, 0));
+      from++;
+    }
+    if (from == records.size()) {
+      return from;
+    }
+    // Which records may share the transaction: consecutive, on keys no earlier one touches.
+    List<IncomingRecord> candidates = new ArrayList<>();
+    List<DecodedEvent> events = new ArrayList<>();
+    List<ResourceKey> keys = new ArrayList<>();
+    Set<ResourceKey> seen = new HashSet<>();
+    for (int i = from;
+        i < records.size() && candidates.size() < planner.limits().maxTxnOps();
+        i++) {
+      IncomingRecord candidate = records.get(i);
+      DecodedEvent event =
+          decoded.computeIfAbsent(candidate.offset(), o -> EventDecoder.decode(candidate));
+      List<ResourceKey> touched = Planner.keysOf(event);
+      if (!candidates.isEmpty() && touched.stream().anyMatch(seen::contains)) {
+        break;
+      }
+      candidates.add(records.get(i));
+      events.add(event);
+      for (ResourceKey key : touched) {
+        if (seen.add(key)) {
+          keys.add(key);
+        }
+      }
+    }
+    if (candidates.size() == 1) {
+      IncomingRecord alone = candidates.get(0);
+      finished.done(alone, apply(alone, events.get(0), stored, copied.contains(alone.offset())));
+      return from + 1;
+    }
+    Batch batch = new Batch(planner.limits());
+    long transactionStarted;
+    boolean landed;
+    try {
+      Map<ResourceKey, Current> current = applied.current(keys);
+      long timestamp = AppliedOffset.NO_TIMESTAMP;
+      for (int i = 0; i < candidates.size(); i++) {
+        IncomingRecord record = candidates.get(i);
+        timestamp = oldest(timestamp, record.timestamp());
+        DecodedEvent event = events.get(i);
+        List<ResourceKey> touched = Planner.keysOf(event);
+        Map<ResourceKey, Current> read = new LinkedHashMap<>();
+        touched.forEach(k -> read.put(k, current.get(k)));
+        Plan plan = planner.plan(event, read, offsetOf(record, stored, timestamp));
+        if (!batch.add(record, touched, plan)) {
+          break;
+        }
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        IncomingRecord record = batch.records().get(i);
+        if (!copied.contains(record.offset())
+            && copyIfRejected(record, events.get(i), batch.plans().get(i), false)) {
+          copied.add(record.offset());
+        }
+      }
+      hooks.planned(batch.records());
+      transactionStarted = System.nanoTime();
+      landed = applied.commit(batch.merged());
+    } catch (EtcdRefusedException refusal) {
+      // etcd refused the batch's request as such (its limits are below meshgate's, or a read was
+      // refused): nothing of it landed. One record at a time, each refusal rejects one record only.
+      log.warn(
+          "etcd refused a batch of {} records ({}/{}@{}): {}; applying them one by one",
+          Math.max(batch.size(), candidates.size()),
+          head.topic(),
+          head.partition(),
+          head.offset(),
+          refusal.getMessage());
+      int upTo = batch.isEmpty() ? candidates.size() : batch.size();
+      for (int i = 0; i < upTo; i++) {
+        IncomingRecord record = candidates.get(i);
+        finished.done(record, apply(record, events.get(i), null, copied.contains(record.offset())));
+      }
+      return from + upTo;
+    }
+    if (!landed) {
+      // A guard failed: another applier (during a rebalance) or a user's write moved something.
+      // Read the offset and the state again and replan; what landed meanwhile is skipped.
+      return from;
+    }
+    long transactionNanos = System.nanoTime() - transactionStarted;
+    for (int i = 0; i < batch.size(); i++) {
+      IncomingRecord record = batch.records().get(i);
+      Plan plan = batch.plans().get(i);
+      report(record, events.get(i), plan);
+      hooks.afterTransaction(record);
+      finished.done(record, new Done(result(plan), transactionNanos));
+    }
+    return from + batch.size();
+  }
+
+  /**
+   * The offset a transaction that ends with {@code record} stores: its offset and trace context
+   * (asked of the hooks once per record, not per guard retry: a tracer starts its apply span
+   * there), and {@code timestamp}, the oldest Kafka timestamp among the records the transaction
+   * applies, so that a replica measures convergence from the oldest event a batch holds.
+   */
+  private PartitionOffset offsetOf(
+      IncomingRecord record, AppliedLog.StoredOffset stored, long timestamp) {
+    if (traces.size() > MAX_TRACES) {
+      traces.clear();
+    }
+    Optional<String> traceparent =
+        traces.computeIfAbsent(
+            record.position(), p -> hooks.traceparent(record).flatMap(AppliedOffset::traceparent));
+    return new PartitionOffset(
+        record.topic(),
+        record.partition(),
+        new AppliedOffset(record.offset(), timestamp, traceparent),
+        stored.modRevision());
+  }
+
+  /** The older of two Kafka timestamps, either of which may be missing. */
+  private static long oldest(long a, long b) {
+    if (a == AppliedOffset.NO_TIMESTAMP) {
+      return b;
+    }
+    return b == AppliedOffset.NO_TIMESTAMP ? a : Math.min(a, b);
+  }
+
   Done apply(IncomingRecord record) {
-    DecodedEvent event = EventDecoder.decode(record);
-    boolean copied = false;
-    Optional<String> traceparent = Optional.empty();
-    boolean traced = false;
+    try {
+      return apply(record, EventDecoder.decode(record), null, false);
+    } finally {
+      traces.remove(record.position());
+    }
+  }
+
+  /**
+   * @param event the record, decoded
+   * @param read the partition's stored offset as just read, or null to read it first
+   * @param copied whether the record was copied to the rejected topic already
+   */
+  private Done apply(
+      IncomingRecord record,
+      DecodedEvent event,
+      AppliedLog.@Nullable StoredOffset read,
+      boolean copied) {
+    AppliedLog.StoredOffset fresh = read;
     while (true) {
-      AppliedLog.StoredOffset stored = applied.offset(record.topic(), record.partition());
+      // The offset read by the caller serves the first attempt only; a failed guard reads again.
+      AppliedLog.StoredOffset stored =
+          fresh != null ? fresh : applied.offset(record.topic(), record.partition());
+      fresh = null;
       if (stored.offset() >= record.offset()) {
         hooks.skipped(record);
         return new Done(AppliedEvent.Result.SKIPPED, 0);
       }
-      if (!traced) {
-        // Once per record, not per guard retry: a tracer starts its apply span here.
-        traceparent = hooks.traceparent(record).flatMap(AppliedOffset::traceparent);
-        traced = true;
-      }
-      PartitionOffset at =
-          new PartitionOffset(
-              record.topic(),
-              record.partition(),
-              new AppliedOffset(record.offset(), record.timestamp(), traceparent),
-              stored.modRevision());
+      PartitionOffset at = offsetOf(record, stored, record.timestamp());
       Map<ResourceKey, Current> current = Map.of();
       Plan plan = null;
       Plan landed;
@@ -74,6 +262,7 @@ final class RecordApplier {
         current = applied.current(Planner.keysOf(event));
         plan = planner.plan(event, current, at);
         copied |= copyIfRejected(record, event, plan, copied);
+        hooks.planned(List.of(record));
         transactionStarted = System.nanoTime();
         landed = applied.commit(plan) ? plan : null;
       } catch (EtcdRefusedException refusal) {

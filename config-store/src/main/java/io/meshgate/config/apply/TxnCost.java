@@ -58,6 +58,18 @@ public record TxnCost(int comparisons, int operations, long bytes) {
         request.getCompareCount(), request.getSuccessCount(), request.getSerializedSize());
   }
 
+  /** The cost of one transaction holding both parts (repeated fields encode element by element). */
+  TxnCost plus(TxnCost other) {
+    return new TxnCost(
+        comparisons + other.comparisons, operations + other.operations, bytes + other.bytes);
+  }
+
+  /** The cost left when a part of this transaction is taken out. */
+  TxnCost minus(TxnCost part) {
+    return new TxnCost(
+        comparisons - part.comparisons, operations - part.operations, bytes - part.bytes);
+  }
+
   /** Whether etcd, with these limits, takes the transaction. */
   public boolean fits(EtcdLimits limits) {
     return problems(limits, "this event").isEmpty();

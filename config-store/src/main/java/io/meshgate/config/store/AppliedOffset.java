@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * seconds, the event's trace).
  *
  * @param recordTimestamp the Kafka record's timestamp (ms since the epoch), or {@link
- *     #NO_TIMESTAMP}
+ *     #NO_TIMESTAMP}; for a batch (a poll's consecutive records of the partition in one
+ *     transaction), the oldest timestamp among its records
  * @param traceparent the record's {@code traceparent} header when it is a valid W3C trace context
  */
 public record AppliedOffset(long offset, long recordTimestamp, Optional<String> traceparent) {

@@ -24,6 +24,11 @@ class ApplierHooksTest {
       }
 
       @Override
+      public void planned(List<IncomingRecord> records) {
+        calls.add(name + " planned " + records.size());
+      }
+
+      @Override
       public void afterTransaction(IncomingRecord record) {
         calls.add(name + " afterTransaction");
       }
@@ -60,18 +65,20 @@ class ApplierHooksTest {
             "t", 0, 7, 1_700_000_000_000L, "ns", Map.of(), "{}".getBytes(StandardCharsets.UTF_8));
 
     Optional<String> stored = hooks.traceparent(record);
+    hooks.planned(List.of(record));
     hooks.afterTransaction(record);
     hooks.skipped(record);
     hooks.paused();
     hooks.applied(
-        new AppliedEvent(
-            "t", 0, 1L, AppliedEvent.Result.ACCEPTED, Duration.ZERO, Duration.ZERO));
+        new AppliedEvent("t", 0, 1L, AppliedEvent.Result.ACCEPTED, Duration.ZERO, Duration.ZERO));
     hooks.lag("t", 0, 3);
 
     assertThat(stored).contains(SPAN);
     assertThat(calls)
         .containsExactly(
             "tracer traceparent",
+            "tracer planned 1",
+            "metrics planned 1",
             "tracer afterTransaction",
             "metrics afterTransaction",
             "tracer skipped",

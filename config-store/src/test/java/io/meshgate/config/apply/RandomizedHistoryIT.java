@@ -39,10 +39,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The exactly-once proof, randomized: each run publishes a random sequence of upserts, deletes and
  * changesets over 12 keys in 3 namespaces, with redelivered events, while faults are injected — an
- * applier crashing between its etcd transaction and its Kafka commit, a second applier joining and
- * the first leaving (rebalances), an etcd member killed — and then replays the whole topic. After
- * each run etcd must equal a simple model, every event must have exactly one recorded outcome per
- * resource it touched, and generations must only grow within one life.
+ * applier crashing between its etcd transaction and its Kafka commit, or inside a batch (with a
+ * batch of several records planned but not yet sent, or right after such a batch commits, as if its
+ * answer were lost), a second applier joining and the first leaving (rebalances), an etcd member
+ * killed — and then replays the whole topic. Half the runs start the first applier only after a
+ * quarter of the events are published, so that its polls return several records of a partition and
+ * the applier batches them. After each run etcd must equal a simple model, every event must have
+ * exactly one recorded outcome per resource it touched, and generations must only grow within one
+ * life.
  *
  * <p>The appliers plan within {@link #LIMITS}, 10 etcd operations per transaction, so changesets of
  * three or four items land on both sides of the limit: the model counts each changeset's operations
@@ -70,15 +74,85 @@ class RandomizedHistoryIT {
     int runs = Integer.getInteger("meshgate.random.runs", 50);
     long base = Long.getLong("meshgate.random.seed", new Random().nextLong());
     Random seeds = new Random(base);
-    return Stream.iterate(base, s -> seeds.nextLong())
-        .limit(runs)
-        .map(seed -> DynamicTest.dynamicTest("seed " + seed, () -> run(seed)));
+    Stream<DynamicTest> seeded =
+        Stream.iterate(base, s -> seeds.nextLong())
+            .limit(runs)
+            .map(seed -> DynamicTest.dynamicTest("seed " + seed, () -> run(seed)));
+    if (runs < 10) {
+      return seeded; // a rerun of one seed need not batch
+    }
+    // Dynamic tests run in order: this one after every seeded run.
+    return Stream.concat(
+        seeded,
+        Stream.of(
+            DynamicTest.dynamicTest(
+                "the runs batched: several records shared a transaction",
+                () ->
+                    assertThat(SHARED_TRANSACTIONS.get())
+                        .as("transactions of several records over %d runs", runs)
+                        .isPositive())));
   }
+
+  /** Transactions of the first appliers that held several records, over all runs. */
+  private static final AtomicInteger SHARED_TRANSACTIONS = new AtomicInteger();
 
   /** What the model expects of one key: its spec's hostname and generation, or absent. */
   private record Expected(String hostname, long generation) {}
 
   private static final class SimulatedCrash extends Error {}
+
+  /** Where the first applier dies, if it does. */
+  private enum Crash {
+    NONE,
+    /** After the c-th transaction, before the Kafka commit (inside a batch: after its commit). */
+    AFTER_TRANSACTION,
+    /** With the c-th batch of several records planned, before its commit is sent. */
+    BEFORE_BATCH_COMMIT,
+    /** Right after the c-th batch of several records commits, before any of it is handled. */
+    BATCH_ANSWER_LOST
+  }
+
+  private static Crash crash(Random random) {
+    double p = random.nextDouble();
+    if (p < 0.3) {
+      return Crash.NONE;
+    }
+    return p < 0.6
+        ? Crash.AFTER_TRANSACTION
+        : p < 0.8 ? Crash.BEFORE_BATCH_COMMIT : Crash.BATCH_ANSWER_LOST;
+  }
+
+  /** Hooks that throw {@link SimulatedCrash} where {@code crash} says, the {@code at}-th time. */
+  private static Applier.Hooks crashing(Crash crash, int at) {
+    AtomicInteger transactions = new AtomicInteger();
+    AtomicInteger batches = new AtomicInteger();
+    AtomicInteger lostAt = new AtomicInteger(-1);
+    return new Applier.Hooks() {
+      @Override
+      public void planned(List<IncomingRecord> records) {
+        if (records.size() < 2) {
+          return;
+        }
+        SHARED_TRANSACTIONS.incrementAndGet();
+        int batch = batches.incrementAndGet();
+        if (crash == Crash.BEFORE_BATCH_COMMIT && batch == at) {
+          throw new SimulatedCrash();
+        }
+        if (crash == Crash.BATCH_ANSWER_LOST && batch == at) {
+          lostAt.set(transactions.get() + 1);
+        }
+      }
+
+      @Override
+      public void afterTransaction(IncomingRecord record) {
+        int transaction = transactions.incrementAndGet();
+        if ((crash == Crash.AFTER_TRANSACTION && transaction == at)
+            || (crash == Crash.BATCH_ANSWER_LOST && transaction == lostAt.get())) {
+          throw new SimulatedCrash();
+        }
+      }
+    };
+  }
 
   private void run(long seed) throws Exception {
     Random random = new Random(seed);
@@ -92,26 +166,24 @@ class RandomizedHistoryIT {
       java.util.Set<String> overLimit = new java.util.HashSet<>();
       List<ConfigEvent> published = new ArrayList<>();
 
-      // faults: a crash after the c-th transaction, a rebalance, an etcd member kill
-      int crashAt = random.nextDouble() < 0.7 ? 1 + random.nextInt(OPERATIONS) : -1;
+      // faults: a crash (after the c-th transaction, or inside the c-th batch of several
+      // records), a rebalance, an etcd member kill; and a backlog, so that batches form
+      Crash crash = crash(random);
+      int crashAt =
+          crash == Crash.AFTER_TRANSACTION ? 1 + random.nextInt(OPERATIONS) : 1 + random.nextInt(2);
       boolean rebalance = random.nextBoolean();
       boolean killMember = random.nextDouble() < 0.2;
-      AtomicInteger transactions = new AtomicInteger();
+      boolean backlog = random.nextBoolean();
+      Applier.Hooks crashing = crashing(crash, crashAt);
       Applier first =
-          fixture.start(
-              "first",
-              new Applier.Hooks() {
-                @Override
-                public void afterTransaction(IncomingRecord record) {
-                  if (transactions.incrementAndGet() == crashAt) {
-                    throw new SimulatedCrash();
-                  }
-                }
-              },
-              ApplierFixture.planner(LIMITS));
+          backlog ? null : fixture.start("first", crashing, ApplierFixture.planner(LIMITS));
       EtcdMember killed = null;
 
       for (int op = 0; op < OPERATIONS; op++) {
+        if (backlog && op == OPERATIONS / 4) {
+          // the first quarter waits in Kafka: the first polls return several records per partition
+          first = fixture.start("first", crashing, ApplierFixture.planner(LIMITS));
+        }
         if (rebalance && op == OPERATIONS / 3) {
           fixture.start("second", LIMITS);
         }
@@ -178,12 +250,14 @@ class RandomizedHistoryIT {
         }
       }
 
+      Applier started = first;
       // the crashed applier is replaced (its partitions go to a successor); the member comes back
       await()
           .atMost(Duration.ofSeconds(60))
-          .until(() -> first.failure() instanceof SimulatedCrash || allRecorded(fixture, eventsOf));
-      if (first.failure() instanceof SimulatedCrash) {
-        first.close();
+          .until(
+              () -> started.failure() instanceof SimulatedCrash || allRecorded(fixture, eventsOf));
+      if (started.failure() instanceof SimulatedCrash) {
+        started.close();
         fixture.start("successor", LIMITS);
       }
       if (killed != null) {

@@ -10,8 +10,9 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The applier's span of each event it applies, {@code apply}: a child of the context in the
@@ -26,7 +27,12 @@ public final class ApplySpans implements Applier.Hooks {
   static final int MAX_ID_CHARS = 128;
 
   private final Tracer tracer;
-  private @Nullable Span open;
+
+  /**
+   * The spans of records not committed yet, by position: several while a batch is planned (the
+   * applier asks every record of it before the one commit).
+   */
+  private final Map<String, Span> open = new HashMap<>();
 
   public ApplySpans(Tracing tracing) {
     this.tracer = requireNonNull(tracing, "tracing").tracer();
@@ -34,10 +40,11 @@ public final class ApplySpans implements Applier.Hooks {
 
   @Override
   public Optional<String> traceparent(IncomingRecord record) {
-    if (open != null) {
+    Span again = open.remove(position(record));
+    if (again != null) {
       // The same record again, after an etcd outage paused the applier.
-      open.setStatus(StatusCode.ERROR, "not committed; the applier retries the event");
-      open.end();
+      again.setStatus(StatusCode.ERROR, "not committed; the applier retries the event");
+      again.end();
     }
     Span span =
         tracer
@@ -52,16 +59,20 @@ public final class ApplySpans implements Applier.Hooks {
                 "messaging.destination.partition.id", Integer.toString(record.partition()))
             .setAttribute("messaging.kafka.offset", record.offset())
             .startSpan();
-    open = span;
+    open.put(position(record), span);
     return Optional.of(Tracing.traceparent(span));
   }
 
   @Override
   public void afterTransaction(IncomingRecord record) {
-    if (open != null) {
-      open.end();
-      open = null;
+    Span span = open.remove(position(record));
+    if (span != null) {
+      span.end();
     }
+  }
+
+  private static String position(IncomingRecord record) {
+    return record.topic() + "/" + record.partition() + "/" + record.offset();
   }
 
   private static String id(IncomingRecord record) {
