@@ -1,6 +1,8 @@
 package io.meshgate.xds.serve;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.time.Instant;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -32,9 +34,10 @@ public record TypeStatus(
     int responses,
     @Nullable String syncedVersion,
     long ackedRevision,
-    @Nullable Instant sentAt,
-    @Nullable Instant ackedAt,
-    @Nullable Instant nackedAt,
+    // As ISO-8601 text in /debug/streams: the shared mapper has no java.time module.
+    @JsonSerialize(using = ToStringSerializer.class) @Nullable Instant sentAt,
+    @JsonSerialize(using = ToStringSerializer.class) @Nullable Instant ackedAt,
+    @JsonSerialize(using = ToStringSerializer.class) @Nullable Instant nackedAt,
     boolean wildcard,
     @JsonIgnore Set<String> names,
     @JsonIgnore Set<String> rejectedNames) {
