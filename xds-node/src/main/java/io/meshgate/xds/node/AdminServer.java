@@ -22,6 +22,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Admin HTTP: {@code /healthz} (the process runs), {@code /readyz} (the first full load from etcd
@@ -43,6 +45,8 @@ import java.util.function.Supplier;
  * kind, partition). docs/metrics.md lists every series.
  */
 final class AdminServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
   private final HttpServer server;
   private final Optional<AdminToken> token;
 
@@ -67,8 +71,8 @@ final class AdminServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot bind admin HTTP to " + address, e);
     }
-    server.createContext("/healthz", exchange -> reply(exchange, 200, "ok\n", "text/plain"));
-    server.createContext(
+    context("/healthz", exchange -> reply(exchange, 200, "ok\n", "text/plain"));
+    context(
         "/readyz",
         exchange -> {
           Optional<String> reason = notReadyReason.get();
@@ -78,10 +82,10 @@ final class AdminServer implements AutoCloseable {
               reason.map(r -> "not ready: " + r + "\n").orElse("ready\n"),
               "text/plain");
         });
-    server.createContext(
+    context(
         "/debug/snapshots",
         guarded(token, exchange -> reply(exchange, 200, snapshots(store), "application/json")));
-    server.createContext(
+    context(
         "/debug/streams",
         guarded(token, exchange -> reply(exchange, 200, streams(ads), "application/json")));
     server.start();
@@ -92,7 +96,7 @@ final class AdminServer implements AutoCloseable {
    * checked health, the node they registered through and since when.
    */
   void serveRegistrations(Supplier<Registrations> registrations) {
-    server.createContext(
+    context(
         "/debug/registrations",
         guarded(
             token,
@@ -105,8 +109,7 @@ final class AdminServer implements AutoCloseable {
 
   /** Serves {@code /metrics}, without the admin token: what {@code scrape} gives, as it is. */
   void serveMetrics(Supplier<String> scrape) {
-    server.createContext(
-        "/metrics", exchange -> reply(exchange, 200, scrape.get(), PROMETHEUS_TEXT));
+    context("/metrics", exchange -> reply(exchange, 200, scrape.get(), PROMETHEUS_TEXT));
   }
 
   /**
@@ -114,10 +117,10 @@ final class AdminServer implements AutoCloseable {
    * /debug/config?node=NODE} (what that node's streams were sent; 404 when it has none here).
    */
   void serveProxies(ProxyPages pages) {
-    server.createContext(
+    context(
         "/debug/proxies",
         guarded(token, exchange -> reply(exchange, 200, pretty(pages.proxies()), JSON)));
-    server.createContext(
+    context(
         "/debug/config",
         guarded(
             token,
@@ -157,6 +160,27 @@ final class AdminServer implements AutoCloseable {
       entry.put("agent", registration.instance());
     }
     return pretty(root);
+  }
+
+  /**
+   * Serves {@code handler} at {@code path}. A handler that fails answers 500 and is logged: the
+   * JDK's server would close the connection without a word.
+   */
+  private void context(String path, HttpHandler handler) {
+    server.createContext(
+        path,
+        exchange -> {
+          try {
+            handler.handle(exchange);
+          } catch (RuntimeException e) {
+            log.warn("admin {} failed: {}", path, e.toString());
+            reply(
+                exchange,
+                500,
+                "internal error: " + e.getClass().getSimpleName() + " (see the replica's log)\n",
+                "text/plain");
+          }
+        });
   }
 
   private static HttpHandler guarded(Optional<AdminToken> token, HttpHandler handler) {

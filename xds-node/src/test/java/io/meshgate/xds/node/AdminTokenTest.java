@@ -135,6 +135,22 @@ class AdminTokenTest {
   }
 
   @Test
+  void aPageThatFailsAnswers500AndIsLoggedInsteadOfAClosedConnection() throws Exception {
+    try (AdminServer admin = adminWith(Optional.empty())) {
+      admin.serveMetrics(
+          () -> {
+            throw new IllegalStateException("a meter that cannot be read");
+          });
+
+      HttpResponse<String> metrics = get(admin, "/metrics");
+
+      assertThat(metrics.statusCode()).isEqualTo(500);
+      assertThat(metrics.body()).contains("IllegalStateException");
+    }
+    assertThat(loggedText()).contains("admin /metrics failed", "a meter that cannot be read");
+  }
+
+  @Test
   void withoutATokenDebugIsOpenOnLoopback() throws Exception {
     try (AdminServer admin = adminWith(Optional.empty())) {
       assertThat(get(admin, "/debug/streams").statusCode()).isEqualTo(200);
