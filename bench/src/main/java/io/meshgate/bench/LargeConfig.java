@@ -2,6 +2,7 @@ package io.meshgate.bench;
 
 import io.meshgate.config.codec.Document;
 import io.meshgate.config.codec.YamlDocuments;
+import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
@@ -38,9 +39,17 @@ public final class LargeConfig {
     return build(-1);
   }
 
-  /** The same config with route {@code route}'s first path changed. */
-  public ConfigSnapshot withChangedRoute(int route) {
-    return build(route);
+  /**
+   * {@code base} with route {@code route}'s first path changed, as a replica's etcd view would hold
+   * it: the changed route is a new resource at the next revision, every other resource the same
+   * instance as in {@code base}.
+   */
+  public ConfigSnapshot withChangedRoute(ConfigSnapshot base, int route) {
+    ResourceKey key = new ResourceKey(Kind.HTTP_ROUTE, "default", "route-" + route);
+    Resource changed = build(route).get(key).orElseThrow();
+    TreeMap<ResourceKey, Resource> resources = new TreeMap<>(base.resources());
+    resources.put(key, changed);
+    return new ConfigSnapshot(base.revision() + 1, resources);
   }
 
   private ConfigSnapshot build(int changedRoute) {

@@ -1,6 +1,10 @@
 package io.meshgate.bench;
 
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.DiscoveredEndpoint;
+import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.envoy.EnvoyResource;
@@ -16,6 +20,7 @@ import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.resolve.Resolver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -36,7 +41,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code full}: a fresh builder, so everything is resolved, translated and packed.
  *   <li>{@code oneChangedRoute}: a warm builder given configs that alternate in one rule's path, so
- *       every build follows a build that differed from it in exactly one route.
+ *       every build follows a build that differed from it in exactly one route (every other
+ *       resource the same instance, as a replica's etcd view keeps them).
+ *   <li>{@code oneDiscoveredEndpoint}: a warm builder given endpoints that alternate in one
+ *       endpoint a discovery source reports for one Backend (an EDS-only change).
  *   <li>{@code resolveOnly}: the baseline both include: resolving the config to IR.
  *   <li>{@code envoyRulesCheck}: Envoy's validation rules ({@link PgvRules}) over every resource of
  *       one full build, the part of {@code full} that checks them (a warm build checks only the
@@ -55,6 +63,9 @@ public class TranslationBenchmark {
   private ConfigSnapshot config;
   private ConfigSnapshot changed;
   private SnapshotBuilder warm;
+  private SnapshotBuilder warmEndpoints;
+  private EndpointSnapshot endpoints;
+  private EndpointSnapshot moreEndpoints;
   private boolean flip;
   private List<EnvoyResource> built;
 
@@ -62,9 +73,19 @@ public class TranslationBenchmark {
   public void setUp() {
     LargeConfig large = LargeConfig.issue8();
     config = large.snapshot();
-    changed = large.withChangedRoute(0);
+    changed = large.withChangedRoute(config, 0);
     warm = new SnapshotBuilder();
     warm.build(Inputs.withoutKeys(config));
+    EndpointSnapshot listed = StaticEndpointSource.from(config);
+    endpoints = listed;
+    moreEndpoints =
+        listed.with(
+            new EndpointSnapshot(
+                Map.of(
+                    new ResourceKey(Kind.BACKEND, "default", "svc-0"),
+                    List.of(new DiscoveredEndpoint("10.99.0.1", 8080, 1, "", "", "consul")))));
+    warmEndpoints = new SnapshotBuilder();
+    warmEndpoints.build(new Inputs(config, endpoints, KeyRing.empty()));
     ResolvedIr ir = Resolver.resolve(config, StaticEndpointSource.from(config));
     TranslationCache cache = new TranslationCache();
     built = new ArrayList<>();
@@ -97,6 +118,13 @@ public class TranslationBenchmark {
   public SnapshotBuilder.Build oneChangedRoute() {
     flip = !flip;
     return warm.build(Inputs.withoutKeys(flip ? changed : config));
+  }
+
+  @Benchmark
+  public SnapshotBuilder.Build oneDiscoveredEndpoint() {
+    flip = !flip;
+    return warmEndpoints.build(
+        new Inputs(config, flip ? moreEndpoints : endpoints, KeyRing.empty()));
   }
 
   @Benchmark

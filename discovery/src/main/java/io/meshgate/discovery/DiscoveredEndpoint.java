@@ -45,7 +45,9 @@ public record DiscoveredEndpoint(
       throw new IllegalArgumentException("priority: " + priority + " (expected: >= 0)");
     }
     metadata =
-        metadata == null ? Map.of() : Collections.unmodifiableSortedMap(new TreeMap<>(metadata));
+        metadata == null || metadata.isEmpty()
+            ? Map.of()
+            : Collections.unmodifiableSortedMap(new TreeMap<>(metadata));
     if (!EndpointMetadata.within(metadata)) {
       throw new IllegalArgumentException(
           "metadata: "

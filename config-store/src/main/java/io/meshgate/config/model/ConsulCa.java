@@ -11,9 +11,9 @@ import io.meshgate.config.model.Constraint.Size;
 @Doc("Consul Connect's CA, reached over Consul's HTTP API.")
 public record ConsulCa(
     @Required @Pattern(value = Patterns.HTTP_URL, maxLength = 1024) String address,
-    @Size(min = 1, max = 256) String datacenter,
+    @Pattern(value = Patterns.CONSUL_NAME, maxLength = 253) String datacenter,
     @Doc("Key default: token.") SecretRef token,
-    @Size(min = 1, max = 256) String namespace,
+    @Pattern(value = Patterns.CONSUL_NAME, maxLength = 253) String namespace,
     @Size(min = 1, max = 256) String partition) {
   public ConsulCa {
     requireNonNull(address, "address");

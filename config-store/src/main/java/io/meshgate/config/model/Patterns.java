@@ -11,6 +11,12 @@ public final class Patterns {
   /** RFC 1123 label: namespaces, port names. */
   public static final String LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
+  /**
+   * A name Consul's SPIFFE IDs carry (datacenter, namespace): lowercase letters, digits, '.', '_'
+   * and '-', starting and ending with a letter or digit.
+   */
+  public static final String CONSUL_NAME = "^[a-z0-9]([a-z0-9._-]{0,251}[a-z0-9])?$";
+
   /** Gateway API hostname: a DNS name, optionally with one leading wildcard label. */
   public static final String HOSTNAME =
       "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";

@@ -86,6 +86,10 @@ public final class ReferenceDoc {
   private static final Map<String, String> PATTERN_MEANINGS =
       Map.ofEntries(
           Map.entry(
+              "CONSUL_NAME",
+              "A name Consul's SPIFFE IDs carry: lowercase letters, digits, `.`, `_` and `-`,"
+                  + " starting and ending with a letter or digit: `dc1`, `default`."),
+          Map.entry(
               "WAF_TAG",
               "A WAF rule tag as the Core Rule Set writes them: letters, digits, `_`, `.`, `/`, `:`"
                   + " and `-`, starting with a letter or digit: `attack-sqli`, `paranoia-level/2`."),

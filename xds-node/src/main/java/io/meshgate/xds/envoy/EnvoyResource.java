@@ -3,6 +3,8 @@ package io.meshgate.xds.envoy;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnsafeByteOperations;
@@ -32,6 +34,18 @@ public record EnvoyResource(String name, String version, Any packed) {
             .setTypeUrl(TYPE_URL_PREFIX + resource.getDescriptorForType().getFullName())
             .setValue(UnsafeByteOperations.unsafeWrap(bytes))
             .build());
+  }
+
+  /**
+   * A resource from its deterministic serialisation, written elsewhere (a route configuration put
+   * together from its virtual hosts' cached bytes): the same name, version and Any as {@link #of}
+   * gives for the message these bytes are.
+   */
+  static EnvoyResource ofBytes(String name, Descriptors.Descriptor type, ByteString bytes) {
+    return new EnvoyResource(
+        name,
+        Versions.ofBytes(bytes),
+        Any.newBuilder().setTypeUrl(TYPE_URL_PREFIX + type.getFullName()).setValue(bytes).build());
   }
 
   /** The resource as its message type (for tests and inspection; serving sends {@link #packed}). */

@@ -1,10 +1,14 @@
 package io.meshgate.xds.envoy;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
+import com.google.protobuf.UnsafeByteOperations;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.meshbridge.identity.SpiffeId;
@@ -22,8 +26,11 @@ import io.meshgate.xds.ir.PortListenerIr;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RouteTableIr;
+import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.keys.KeyMaterial;
 import io.meshgate.xds.keys.KeyRing;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,11 +74,11 @@ public final class EnvoyTranslator {
     List<EnvoyResource> routes = new ArrayList<>();
     for (RouteTableIr table : group.routeTables()) {
       routes.add(
-          cache.get(
+          cache.byReference(
               RouteConfiguration.class,
               kind,
               table,
-              () -> packed(Routes.of(table, kind, keys), RouteConfiguration::getName)));
+              () -> routeConfiguration(table, kind, keys, cache)));
     }
     List<EnvoyResource> clusters = new ArrayList<>();
     List<EnvoyResource> endpoints = new ArrayList<>();
@@ -201,6 +208,42 @@ public final class EnvoyTranslator {
       }
     }
     return List.copyOf(services.values());
+  }
+
+  /**
+   * A route configuration put together from its virtual hosts' bytes, each translated and
+   * serialised once and cached: one changed route re-translates its virtual host only. The bytes
+   * are those of {@link Routes#of}'s message serialised deterministically (its name, field 1, then
+   * each virtual host, field 2, in order; {@code RouteAssemblyTest} holds the two equal).
+   */
+  private static EnvoyResource routeConfiguration(
+      RouteTableIr table, ProxyKind kind, KeyRing keys, TranslationCache cache) {
+    List<ByteString> hosts = new ArrayList<>(table.virtualHosts().size());
+    int size = CodedOutputStream.computeStringSize(1, table.name());
+    for (VirtualHostIr host : table.virtualHosts()) {
+      ByteString bytes =
+          cache.part(
+              VirtualHost.class,
+              kind,
+              table.name(),
+              host,
+              () -> Versions.byteString(Routes.virtualHost(host, table.name(), kind, keys)));
+      hosts.add(bytes);
+      size += CodedOutputStream.computeBytesSize(2, bytes);
+    }
+    byte[] out = new byte[size];
+    CodedOutputStream coded = CodedOutputStream.newInstance(out);
+    try {
+      coded.writeString(1, table.name());
+      for (ByteString host : hosts) {
+        coded.writeBytes(2, host);
+      }
+      coded.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return EnvoyResource.ofBytes(
+        table.name(), RouteConfiguration.getDescriptor(), UnsafeByteOperations.unsafeWrap(out));
   }
 
   private static <M extends Message> EnvoyResource packed(M resource, Function<M, String> name) {

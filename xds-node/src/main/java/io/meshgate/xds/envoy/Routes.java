@@ -58,21 +58,26 @@ final class Routes {
   static RouteConfiguration of(RouteTableIr table, ProxyKind kind, KeyRing keys) {
     RouteConfiguration.Builder config = RouteConfiguration.newBuilder().setName(table.name());
     for (VirtualHostIr host : table.virtualHosts()) {
-      VirtualHost.Builder vhost =
-          VirtualHost.newBuilder().setName(host.name()).addAllDomains(host.domains());
-      if (host.rateLimit() != null && kind == ProxyKind.ENVOY) {
-        vhost.putTypedPerFilterConfig(
-            HttpFilters.LOCAL_RATE_LIMIT,
-            Any.pack(HttpFilters.rateLimit(host.rateLimit(), table.name() + "/" + host.name())));
-      }
-      if (host.access() != null) {
-        vhost.putTypedPerFilterConfig(Access.DENY, Access.denyPerHost(host.access()));
-        vhost.putTypedPerFilterConfig(Access.ALLOW, Access.allowPerHost(host.access()));
-      }
-      host.routes().forEach(r -> vhost.addRoutes(route(r, kind, keys)));
-      config.addVirtualHosts(vhost);
+      config.addVirtualHosts(virtualHost(host, table.name(), kind, keys));
     }
     return config.build();
+  }
+
+  /** One virtual host of the route configuration {@code table} names. */
+  static VirtualHost virtualHost(VirtualHostIr host, String table, ProxyKind kind, KeyRing keys) {
+    VirtualHost.Builder vhost =
+        VirtualHost.newBuilder().setName(host.name()).addAllDomains(host.domains());
+    if (host.rateLimit() != null && kind == ProxyKind.ENVOY) {
+      vhost.putTypedPerFilterConfig(
+          HttpFilters.LOCAL_RATE_LIMIT,
+          Any.pack(HttpFilters.rateLimit(host.rateLimit(), table + "/" + host.name())));
+    }
+    if (host.access() != null) {
+      vhost.putTypedPerFilterConfig(Access.DENY, Access.denyPerHost(host.access()));
+      vhost.putTypedPerFilterConfig(Access.ALLOW, Access.allowPerHost(host.access()));
+    }
+    host.routes().forEach(r -> vhost.addRoutes(route(r, kind, keys)));
+    return vhost.build();
   }
 
   private static Route route(RouteIr route, ProxyKind kind, KeyRing keys) {

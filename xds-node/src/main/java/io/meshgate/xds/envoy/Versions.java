@@ -1,7 +1,9 @@
 package io.meshgate.xds.envoy;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,6 +32,13 @@ public final class Versions {
     return HexFormat.of().formatHex(digest.digest(), 0, 8);
   }
 
+  /** The version of a resource from its deterministic serialisation. */
+  static String ofBytes(ByteString bytes) {
+    MessageDigest digest = sha256();
+    digest.update(bytes.asReadOnlyByteBuffer());
+    return HexFormat.of().formatHex(digest.digest(), 0, 8);
+  }
+
   /**
    * The version of a set from its members' names and versions: equal to no other set's, and cheap,
    * as no resource is serialised again.
@@ -41,6 +50,11 @@ public final class Versions {
       digest.update((byte) '\n');
     }
     return HexFormat.of().formatHex(digest.digest(), 0, 8);
+  }
+
+  /** The deterministic serialisation of a message, as a {@link ByteString}. */
+  static ByteString byteString(Message message) {
+    return UnsafeByteOperations.unsafeWrap(bytes(message));
   }
 
   static byte[] bytes(Message message) {

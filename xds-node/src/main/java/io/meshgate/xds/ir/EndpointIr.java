@@ -22,8 +22,12 @@ public record EndpointIr(
   public EndpointIr {
     requireNonNull(address, "address");
     health = health == null ? Health.HEALTHY : health;
+    // Empty is Map.of(): most endpoints have no metadata, and an empty TreeMap costs an iterator
+    // in every hashCode.
     metadata =
-        metadata == null ? Map.of() : Collections.unmodifiableSortedMap(new TreeMap<>(metadata));
+        metadata == null || metadata.isEmpty()
+            ? Map.of()
+            : Collections.unmodifiableSortedMap(new TreeMap<>(metadata));
   }
 
   /** An endpoint without metadata. */

@@ -15,6 +15,7 @@ import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.resolve.MeshSettings;
+import io.meshgate.xds.resolve.ResolveCache;
 import io.meshgate.xds.resolve.Resolver;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import java.util.ArrayList;
@@ -51,6 +52,7 @@ public final class SnapshotBuilder {
   private final Map<String, ProxyGroupIr> lastIr = new HashMap<>();
   private final Map<String, GroupSnapshot> lastSnapshots = new HashMap<>();
   private final TranslationCache cache = new TranslationCache();
+  private final ResolveCache resolveCache = new ResolveCache();
   private final GroupTranslator translator;
   private final MeshSettings mesh;
   // The identities of the last build: a group whose IR is unchanged is translated again when they
@@ -118,7 +120,9 @@ public final class SnapshotBuilder {
             inputs.keys(),
             mesh,
             inputs.identities(),
-            inputs.issuers());
+            inputs.issuers(),
+            resolveCache);
+    resolveCache.endBuild();
     long resolveNanos = System.nanoTime() - started;
     long translateNanos = 0;
     long validateNanos = 0;

@@ -19,6 +19,7 @@ import io.meshgate.xds.ir.LocalityIr;
 import io.meshgate.xds.ir.MeshTlsIr;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyKind;
+import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.UpstreamProtocol;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -279,16 +280,33 @@ final class Clusters {
       }
     }
     BackendProtocol protocol = backend.spec(BackendSpec.class).protocol();
-    UpstreamProtocol upstream = upstream(protocol);
-    clusters.put(
-        name,
-        new ClusterIr(
+    ClusterInput input =
+        new ClusterInput(
             name,
-            upstream,
-            localities(endpoints, settings.failoverZones()),
+            upstream(protocol),
+            endpoints,
+            settings.failoverZones(),
             policy,
-            List.of(Context.source(backend))));
+            Context.source(backend));
+    clusters.put(name, context.cache.get(new CachedCluster(name, kind), input, ClusterInput::ir));
     return name;
+  }
+
+  /** A cluster in the resolve cache: its name and the kind of proxy it is resolved for. */
+  private record CachedCluster(String name, ProxyKind kind) {}
+
+  /** Everything a cluster's IR is made of, once its policy and endpoints are decided. */
+  private record ClusterInput(
+      String name,
+      UpstreamProtocol upstream,
+      List<DiscoveredEndpoint> endpoints,
+      List<String> failoverZones,
+      @Nullable ClusterPolicyIr policy,
+      SourceRef source) {
+    ClusterIr ir() {
+      return new ClusterIr(
+          name, upstream, localities(endpoints, failoverZones), policy, List.of(source));
+    }
   }
 
   /**
@@ -372,30 +390,19 @@ final class Clusters {
    */
   private static List<LocalityIr> localities(
       List<DiscoveredEndpoint> endpoints, List<String> failoverZones) {
-    Map<String, List<DiscoveredEndpoint>> byLocality = new TreeMap<>();
+    Map<Locality, List<DiscoveredEndpoint>> byLocality = new TreeMap<>(Locality.ORDER);
     for (DiscoveredEndpoint e : endpoints) {
       byLocality
-          .computeIfAbsent(
-              String.format("%08d", e.priority()) + "\u0000" + e.region() + "\u0000" + e.zone(),
-              k -> new ArrayList<>())
+          .computeIfAbsent(new Locality(e.priority(), e.region(), e.zone()), k -> new ArrayList<>())
           .add(e);
     }
     List<LocalityIr> localities = new ArrayList<>();
     for (List<DiscoveredEndpoint> group : byLocality.values()) {
-      List<EndpointIr> ir =
-          group.stream()
-              .map(
-                  e ->
-                      new EndpointIr(
-                          e.address(),
-                          e.port(),
-                          e.weight(),
-                          EndpointIr.Health.valueOf(e.health().name()),
-                          e.metadata()))
-              .distinct()
-              .sorted(Comparator.comparing(EndpointIr::address).thenComparingInt(EndpointIr::port))
-              .toList();
-      int weight = ir.stream().mapToInt(EndpointIr::weight).sum();
+      List<EndpointIr> ir = distinctSorted(group);
+      int weight = 0;
+      for (EndpointIr e : ir) {
+        weight += e.weight();
+      }
       String zone = group.get(0).zone();
       int zonePriority =
           failoverZones.isEmpty()
@@ -412,6 +419,47 @@ final class Clusters {
                 new LocalityIr(
                     l.region(), l.zone(), l.weight(), used.indexOf(l.priority()), l.endpoints()))
         .toList();
+  }
+
+  /** A locality's place: priority first, then region and zone (as text, in that order). */
+  private record Locality(int priority, String region, String zone) {
+    static final Comparator<Locality> ORDER =
+        Comparator.comparingInt(Locality::priority)
+            .thenComparing(Locality::region)
+            .thenComparing(Locality::zone);
+  }
+
+  /**
+   * One locality's endpoints as IR, sorted by address and port, each distinct endpoint once (the
+   * first of equal ones): sorting is stable, so equal endpoints share a run of one address and
+   * port, and only such a run is searched for an earlier equal one.
+   */
+  private static List<EndpointIr> distinctSorted(List<DiscoveredEndpoint> endpoints) {
+    List<EndpointIr> all = new ArrayList<>(endpoints.size());
+    for (DiscoveredEndpoint e : endpoints) {
+      all.add(
+          new EndpointIr(
+              e.address(),
+              e.port(),
+              e.weight(),
+              EndpointIr.Health.valueOf(e.health().name()),
+              e.metadata()));
+    }
+    all.sort(Comparator.comparing(EndpointIr::address).thenComparingInt(EndpointIr::port));
+    List<EndpointIr> distinct = new ArrayList<>(all.size());
+    int run = 0;
+    for (EndpointIr e : all) {
+      if (!distinct.isEmpty()) {
+        EndpointIr last = distinct.get(distinct.size() - 1);
+        if (last.port() != e.port() || !last.address().equals(e.address())) {
+          run = distinct.size();
+        }
+      }
+      if (!distinct.subList(run, distinct.size()).contains(e)) {
+        distinct.add(e);
+      }
+    }
+    return List.copyOf(distinct);
   }
 
   /**

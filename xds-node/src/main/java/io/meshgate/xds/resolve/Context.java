@@ -7,7 +7,9 @@ import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ProblemReason;
+import io.meshgate.xds.ir.RouteTableIr;
 import io.meshgate.xds.ir.SourceRef;
+import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.issuers.IssuerSnapshot;
 import io.meshgate.xds.keys.KeyRing;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 /** The inputs of one resolution, and the problems it collects (deduplicated, in order found). */
@@ -28,10 +31,13 @@ final class Context {
   final MeshSettings mesh;
   final Identities identities;
   final IssuerSnapshot issuers;
+  final ResolveCache cache;
   private final Set<Problem> problems = new LinkedHashSet<>();
   private final List<String> failed = new ArrayList<>();
   private Policies policies;
   private final Map<String, Object> memos = new HashMap<>();
+  // Where the Problems raised now are noted too (a route's resolution being recorded); or null.
+  private @Nullable List<Problem> recording;
 
   Context(
       ConfigSnapshot config,
@@ -39,13 +45,15 @@ final class Context {
       KeyRing keys,
       MeshSettings mesh,
       Identities identities,
-      IssuerSnapshot issuers) {
+      IssuerSnapshot issuers,
+      ResolveCache cache) {
     this.config = config;
     this.endpoints = endpoints;
     this.keys = keys;
     this.mesh = mesh;
     this.identities = identities;
     this.issuers = issuers;
+    this.cache = cache;
   }
 
   /** The config's mesh bridges, indexed on first use (their Problems are found once). */
@@ -76,6 +84,52 @@ final class Context {
     return (T) memos.computeIfAbsent(name, n -> compute.get());
   }
 
+  /**
+   * A group's route table as the last build had it where equal, host by host: the same instances,
+   * so what follows resolve compares and finds them by reference ({@link ResolveCache}).
+   */
+  RouteTableIr kept(String group, RouteTableIr table) {
+    List<VirtualHostIr> hosts = new ArrayList<>(table.virtualHosts().size());
+    for (VirtualHostIr host : table.virtualHosts()) {
+      hosts.add(cache.get(List.of("virtual host", group, table.name(), host.name()), host, h -> h));
+    }
+    return cache.get(
+        List.of("route table", group, table.name()), new RouteTableIr(table.name(), hosts), t -> t);
+  }
+
+  /**
+   * A token for everything a gateway route's resolution may read besides the route and its Gateway
+   * (see {@link ResolveCache#environment}): the same instance as the last resolution's while none
+   * of it changed.
+   */
+  Object environment() {
+    return memo("environment", () -> cache.environment(config, keys, mesh, identities, issuers));
+  }
+
+  /** Runs {@code work}, noting in {@code into} every Problem it raises too. */
+  <T> T recording(List<Problem> into, Supplier<T> work) {
+    List<Problem> outer = recording;
+    recording = into;
+    try {
+      return work.get();
+    } finally {
+      recording = outer;
+    }
+  }
+
+  /** Runs {@code work} without noting its Problems for a recording around it. */
+  <T> T notRecording(Supplier<T> work) {
+    return recording(null, work);
+  }
+
+  /** Raises a Problem noted earlier (a route reused from the last resolution raises its own). */
+  void raise(Problem problem) {
+    problems.add(problem);
+    if (recording != null) {
+      recording.add(problem);
+    }
+  }
+
   void problemIf(
       boolean condition, Resource resource, String path, ProblemReason reason, String message) {
     if (condition) {
@@ -85,7 +139,7 @@ final class Context {
 
   /** A problem with a resource: a JSON pointer into it, the reason, and what is wrong. */
   void problem(Resource resource, String path, ProblemReason reason, String message) {
-    problems.add(Problem.of(source(resource), path, reason, message));
+    raise(Problem.of(source(resource), path, reason, message));
   }
 
   /**

@@ -44,10 +44,12 @@ import io.meshgate.xds.ir.WafIr;
 import io.meshgate.xds.ir.WafRouteIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -159,7 +161,10 @@ final class GatewayGroups {
     private final Map<String, DnsClusterIr> dnsClusters = new TreeMap<>();
     // A route is fine if its hostnames fit at least one listener it names (Gateway API).
     private final Map<Resource, List<GatewayListener>> unfitting = new LinkedHashMap<>();
-    private final Set<Resource> attachedSomewhere = new HashSet<>();
+    // By reference: one resolution holds one instance per resource, and hashing a whole route
+    // costs what resolving it does.
+    private final Set<Resource> attachedSomewhere =
+        Collections.newSetFromMap(new IdentityHashMap<>());
 
     GatewayGroup(Resource gateway, Set<String> portsLeftOut) {
       this.gateway = gateway;
@@ -274,7 +279,7 @@ final class GatewayGroups {
                       virtualHosts(port.hosts, port.hostListeners),
                       policies::credentialBytes),
                   policies::jwtRequirement);
-          tables.add(new RouteTableIr(name, hosts));
+          tables.add(kept(name, hosts));
           chains.add(
               new FilterChainIr(
                   name,
@@ -312,6 +317,10 @@ final class GatewayGroups {
           identities(),
           List.copyOf(dnsClusters.values()),
           Context.source(gateway));
+    }
+
+    private RouteTableIr kept(String name, List<VirtualHostIr> hosts) {
+      return context.kept(Names.gatewayGroup(gateway.key()), new RouteTableIr(name, hosts));
     }
 
     /** meshgate's mesh identity if a cluster needs it, then one per bridged mesh reached. */
@@ -367,7 +376,7 @@ final class GatewayGroups {
                   TransformPolicies.caches(virtualHosts),
                   TransformPolicies.extProc(virtualHosts, context.mesh.edge().extProc())));
       if (port.claim(chain, gateway, at + "/hostname")) {
-        tables.add(new RouteTableIr(name, virtualHosts));
+        tables.add(kept(name, virtualHosts));
         served(port, virtualHosts);
       }
     }

@@ -85,7 +85,10 @@ final class ProxylessGroup {
                 Context.source(backend)));
       }
       listeners.add(new ApiListenerIr(name, name, sources));
-      tables.add(new RouteTableIr(name, List.of(new VirtualHostIr(name, List.of(name), routes))));
+      tables.add(
+          context.kept(
+              Names.PROXYLESS_GROUP,
+              new RouteTableIr(name, List.of(new VirtualHostIr(name, List.of(name), routes)))));
     }
     return new ProxyGroupIr(
         Names.PROXYLESS_GROUP,
@@ -157,15 +160,17 @@ final class ProxylessGroup {
                 null,
                 Context.source(backend));
         tables.add(
-            new RouteTableIr(
-                table,
-                List.of(
-                    new VirtualHostIr(
-                        table,
-                        List.of("*"),
-                        List.of(serve),
-                        null,
-                        context.access().of(backend.key())))));
+            context.kept(
+                Names.PROXYLESS_GROUP + "/servers",
+                new RouteTableIr(
+                    table,
+                    List.of(
+                        new VirtualHostIr(
+                            table,
+                            List.of("*"),
+                            List.of(serve),
+                            null,
+                            context.access().of(backend.key()))))));
         listeners.add(
             new PortListenerIr(
                 name,

@@ -62,7 +62,22 @@ public final class Resolver {
       MeshSettings mesh,
       Identities identities,
       IssuerSnapshot issuers) {
-    Context context = new Context(config, endpoints, keys, mesh, identities, issuers);
+    return resolve(config, endpoints, keys, mesh, identities, issuers, ResolveCache.fresh());
+  }
+
+  /**
+   * @param cache what the last resolution computed that this one may reuse (a pipeline keeps one
+   *     from build to build); the result is the same with any cache, only its cost differs
+   */
+  public static ResolvedIr resolve(
+      ConfigSnapshot config,
+      EndpointSnapshot endpoints,
+      KeyRing keys,
+      MeshSettings mesh,
+      Identities identities,
+      IssuerSnapshot issuers,
+      ResolveCache cache) {
+    Context context = new Context(config, endpoints, keys, mesh, identities, issuers, cache);
     context.bridges();
     List<ProxyGroupIr> groups = new ArrayList<>(new GatewayGroups(context).resolve());
     groups.addAll(new SidecarGroups(context).resolve());

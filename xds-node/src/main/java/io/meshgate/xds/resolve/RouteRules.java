@@ -16,6 +16,7 @@ import io.meshgate.config.model.PolicyTimeouts;
 import io.meshgate.config.model.RequestMirror;
 import io.meshgate.config.model.RequestRedirect;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.model.RetryPolicy;
 import io.meshgate.config.model.RouteFilter;
 import io.meshgate.config.model.RouteFilterType;
@@ -42,6 +43,7 @@ import io.meshgate.xds.ir.LocalRateLimitIr;
 import io.meshgate.xds.ir.MirrorIr;
 import io.meshgate.xds.ir.PathMatchIr;
 import io.meshgate.xds.ir.PathRewriteIr;
+import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyKind;
 import io.meshgate.xds.ir.RateLimitRuleIr;
@@ -63,6 +65,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * HTTPRoute and GRPCRoute rules to routes: one route per match (a rule without matches matches the
@@ -78,6 +82,8 @@ final class RouteRules {
   private final Context context;
   private final Clusters clusters;
   private final ProxyKind kind;
+  // The backendRefs a route being recorded resolves; null when none is.
+  private @Nullable List<ClusterCall> clusterCalls;
 
   RouteRules(Context context, Clusters clusters, ProxyKind kind) {
     this.context = context;
@@ -92,6 +98,85 @@ final class RouteRules {
    * @param listener that listener's name
    */
   List<Candidate> http(Resource route, Resource gateway, String listener) {
+    return unit("http", route, gateway, listener, () -> computeHttp(route, gateway, listener));
+  }
+
+  /** The routes of a GRPCRoute's rules; {@code gateway} and {@code listener} as for HTTP. */
+  List<Candidate> grpc(Resource route, Resource gateway, String listener) {
+    return unit("grpc", route, gateway, listener, () -> computeGrpc(route, gateway, listener));
+  }
+
+  /**
+   * A route's routes on one Gateway listener, as the last build resolved them when neither the
+   * route nor the Gateway changed and nothing else they may read did ({@link
+   * ResolveCache#environment}): then only its side effects are done again — its backendRefs are
+   * resolved to this group's clusters in the same order (so each cluster and its Problems come out
+   * as a full resolution gives them) and its own Problems are raised again. Proxyless routes are
+   * always resolved (whether a Backend is a mesh target depends on every route).
+   */
+  private List<Candidate> unit(
+      String form,
+      Resource route,
+      @Nullable Resource gateway,
+      String listener,
+      Supplier<List<Candidate>> compute) {
+    if (kind == ProxyKind.PROXYLESS || gateway == null) {
+      return compute.get();
+    }
+    boolean[] computed = {false};
+    ResolvedRoute resolved =
+        context.cache.get(
+            new KeptRoutes(form, gateway.key(), listener, route.key()),
+            new RouteInput(route, gateway, context.environment()),
+            input -> {
+              computed[0] = true;
+              return record(compute);
+            });
+    if (!computed[0]) {
+      for (ClusterCall call : resolved.clusterCalls()) {
+        context.notRecording(() -> clusters.resolve(route, call.ref(), call.path()));
+      }
+      resolved.problems().forEach(context::raise);
+    }
+    return resolved.candidates();
+  }
+
+  private ResolvedRoute record(Supplier<List<Candidate>> compute) {
+    List<Problem> problems = new ArrayList<>();
+    List<ClusterCall> calls = new ArrayList<>();
+    List<ClusterCall> outer = clusterCalls;
+    clusterCalls = calls;
+    try {
+      List<Candidate> candidates = context.recording(problems, compute);
+      return new ResolvedRoute(candidates, problems, calls);
+    } finally {
+      clusterCalls = outer;
+    }
+  }
+
+  /** A backendRef resolved to a cluster, noted for a route being recorded. */
+  private Optional<String> resolveCluster(Resource route, BackendRef ref, String path) {
+    if (clusterCalls != null) {
+      clusterCalls.add(new ClusterCall(ref, path));
+    }
+    // The cluster's Problems belong to whichever route resolves it first: not recorded.
+    return context.notRecording(() -> clusters.resolve(route, ref, path));
+  }
+
+  /** A route's routes in the resolve cache: the form, where they attach, and the route. */
+  private record KeptRoutes(String form, ResourceKey gateway, String listener, ResourceKey route) {}
+
+  /** What a route's routes are resolved from. */
+  private record RouteInput(Resource route, Resource gateway, Object environment) {}
+
+  /** A backendRef the route resolved, and where in the route it is. */
+  private record ClusterCall(BackendRef ref, String path) {}
+
+  /** A route's routes, the Problems it raised itself, and the backendRefs it resolved. */
+  private record ResolvedRoute(
+      List<Candidate> candidates, List<Problem> problems, List<ClusterCall> clusterCalls) {}
+
+  private List<Candidate> computeHttp(Resource route, Resource gateway, String listener) {
     HttpRouteSpec spec = route.spec(HttpRouteSpec.class);
     List<Candidate> candidates = new ArrayList<>();
     for (int r = 0; r < spec.rules().size(); r++) {
@@ -131,16 +216,19 @@ final class RouteRules {
         RouteMatchIr routeMatch =
             new RouteMatchIr(path, headers, values(match.queryParams(), false));
         RouteIr ir =
-            new RouteIr(
-                Names.route(route.key(), r, m),
-                routeMatch,
-                action,
-                request,
-                response,
-                timeout,
-                retry,
-                policy,
-                Context.source(route));
+            kept(
+                gateway,
+                listener,
+                new RouteIr(
+                    Names.route(route.key(), r, m),
+                    routeMatch,
+                    action,
+                    request,
+                    response,
+                    timeout,
+                    retry,
+                    policy,
+                    Context.source(route)));
         candidates.add(
             new Candidate(
                 ir,
@@ -154,8 +242,7 @@ final class RouteRules {
     return candidates;
   }
 
-  /** The routes of a GRPCRoute's rules; {@code gateway} and {@code listener} as for HTTP. */
-  List<Candidate> grpc(Resource route, Resource gateway, String listener) {
+  private List<Candidate> computeGrpc(Resource route, Resource gateway, String listener) {
     GrpcRouteSpec spec = route.spec(GrpcRouteSpec.class);
     List<Candidate> candidates = new ArrayList<>();
     for (int r = 0; r < spec.rules().size(); r++) {
@@ -179,22 +266,40 @@ final class RouteRules {
         RouteMatchIr routeMatch =
             new RouteMatchIr(grpcPath(match.method()), values(match.headers(), true), List.of());
         RouteIr ir =
-            new RouteIr(
-                Names.route(route.key(), r, m),
-                routeMatch,
-                action,
-                request,
-                response,
-                timeout,
-                retry,
-                policy,
-                Context.source(route));
+            kept(
+                gateway,
+                listener,
+                new RouteIr(
+                    Names.route(route.key(), r, m),
+                    routeMatch,
+                    action,
+                    request,
+                    response,
+                    timeout,
+                    retry,
+                    policy,
+                    Context.source(route)));
         candidates.add(
             new Candidate(ir, route.key(), route.metadata().creationTimestamp(), r, m, false));
       }
     }
     return candidates;
   }
+
+  /**
+   * The route as the last build had it when it is equal (the same instance, so what follows resolve
+   * finds it by reference), else this one.
+   */
+  private RouteIr kept(@Nullable Resource gateway, String listener, RouteIr route) {
+    return context.cache.get(
+        new KeptRoute(kind, gateway == null ? null : gateway.key(), listener, route.name()),
+        route,
+        r -> r);
+  }
+
+  /** A route in the resolve cache: where it attaches and its name. */
+  private record KeptRoute(
+      ProxyKind kind, @Nullable ResourceKey gateway, String listener, String name) {}
 
   /** gRPC calls are POSTs to {@code /package.Service/Method}. */
   static PathMatchIr pathMatch(HttpPathMatch path) {
@@ -294,7 +399,7 @@ final class RouteRules {
     Map<String, Integer> weights = new LinkedHashMap<>();
     for (int b = 0; b < refs.size(); b++) {
       BackendRef ref = refs.get(b);
-      Optional<String> cluster = clusters.resolve(route, ref, at + "/backendRefs/" + b);
+      Optional<String> cluster = resolveCluster(route, ref, at + "/backendRefs/" + b);
       if (cluster.isPresent() && ref.weight() > 0) {
         weights.merge(clusters.usable(cluster.get()), ref.weight(), Integer::sum);
       }
@@ -338,8 +443,7 @@ final class RouteRules {
     }
     int n = numerator;
     int d = denominator;
-    return clusters
-        .resolve(route, mirror.backendRef(), at + "/requestMirror/backendRef")
+    return resolveCluster(route, mirror.backendRef(), at + "/requestMirror/backendRef")
         .map(cluster -> new MirrorIr(cluster, n, d));
   }
 

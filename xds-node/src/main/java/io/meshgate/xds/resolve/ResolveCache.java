@@ -1,0 +1,147 @@
+package io.meshgate.xds.resolve;
+
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.meshbridge.identity.Identities;
+import io.meshgate.xds.issuers.IssuerSnapshot;
+import io.meshgate.xds.keys.KeyRing;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one resolution computed that the next may reuse: pure parts of resolution, each kept with
+ * the exact input it was computed from. A part whose input equals the kept one's gets the kept
+ * result back — the same instance, so the IR of what did not change is identical from build to
+ * build, and the stages after resolve compare and look it up by reference, not by walking it.
+ * Inputs compare with {@code equals} (records: every field; lists and records answer at once for
+ * the same instance), so no field can be left out. Only the parts the last build used are kept, so
+ * the cache never outgrows the config. Not thread-safe: one pipeline thread owns it.
+ *
+ * <p>A cache never changes a result, only how often it is computed: a resolution with a warm cache
+ * equals one with a fresh cache ({@code IncrementalBuildTest} checks it over random change
+ * sequences).
+ */
+public final class ResolveCache {
+  /** One kept part: the input it was computed from and its result. */
+  private record Kept(Object input, Object result) {}
+
+  private Map<Object, Kept> previous = new HashMap<>();
+  private Map<Object, Kept> current = new HashMap<>();
+  private @Nullable Environment environment;
+  private Object environmentToken = new Object();
+  private long hits;
+  private long misses;
+
+  /** A cache that is used for one resolution only: nothing is reused. */
+  public static ResolveCache fresh() {
+    return new ResolveCache();
+  }
+
+  /** An empty cache, for a pipeline to keep from build to build. */
+  public ResolveCache() {}
+
+  /**
+   * The result of {@code compute} for {@code input}, from the last build when {@code name} had an
+   * equal input there.
+   *
+   * @param name the part, unique within one build (a cluster's name and its group's proxy kind,
+   *     say); two computations of one name in one build must have equal inputs or they recompute
+   */
+  @SuppressWarnings("unchecked")
+  <I, O> O get(Object name, I input, Function<I, O> compute) {
+    Kept kept = current.get(name);
+    if (kept != null && kept.input().equals(input)) {
+      return (O) kept.result();
+    }
+    Kept last = previous.get(name);
+    O result;
+    if (last != null && last.input().equals(input)) {
+      result = (O) last.result();
+      hits++;
+    } else {
+      result = compute.apply(input);
+      misses++;
+    }
+    current.put(name, new Kept(input, result));
+    return result;
+  }
+
+  /**
+   * A token for everything a gateway route's resolution may read besides the route itself and its
+   * Gateway: every resource but HTTPRoutes and GRPCRoutes (compared by reference, as the etcd view
+   * keeps an unchanged resource's instance), key material, mesh settings, identities and issuers
+   * (compared by value). The same token as last time while all of that is unchanged; a new one when
+   * any of it changed, so every route is resolved again. Endpoints are not part of it: what a
+   * gateway route resolves to names clusters, whatever their endpoints, and a reused route resolves
+   * its clusters again ({@code RouteRules}), so an endpoint change re-resolves the clusters it
+   * reaches and no route.
+   */
+  Object environment(
+      ConfigSnapshot config,
+      KeyRing keys,
+      MeshSettings mesh,
+      Identities identities,
+      IssuerSnapshot issuers) {
+    Environment now = new Environment(config, keys, mesh, identities, issuers);
+    if (environment == null || !environment.sameAs(now)) {
+      environmentToken = new Object();
+    }
+    environment = now;
+    return environmentToken;
+  }
+
+  private record Environment(
+      ConfigSnapshot config,
+      KeyRing keys,
+      MeshSettings mesh,
+      Identities identities,
+      IssuerSnapshot issuers) {
+    private static final Set<Kind> ROUTES = EnumSet.of(Kind.HTTP_ROUTE, Kind.GRPC_ROUTE);
+
+    boolean sameAs(Environment other) {
+      if (!(mesh.equals(other.mesh)
+          && keys.equals(other.keys)
+          && identities.equals(other.identities)
+          && issuers.equals(other.issuers))) {
+        return false;
+      }
+      for (Kind kind : Kind.values()) {
+        if (ROUTES.contains(kind)) {
+          continue;
+        }
+        List<Resource> these = config.ofKind(kind);
+        List<Resource> those = other.config.ofKind(kind);
+        if (these.size() != those.size()) {
+          return false;
+        }
+        for (int i = 0; i < these.size(); i++) {
+          if (these.get(i) != those.get(i)) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+  }
+
+  /** Ends a build: what it used is what the next build may reuse. */
+  public void endBuild() {
+    previous = current;
+    current = new HashMap<>();
+  }
+
+  /** Parts reused and computed since the cache was made (for tests and benchmarks). */
+  public long hits() {
+    return hits;
+  }
+
+  public long misses() {
+    return misses;
+  }
+}
