@@ -316,7 +316,14 @@ public final class FleetBenchmark {
               Trail trail = Trail.of(adminPort, scrapeBefore, n, latency, publishedMicros);
               trails.add(trail);
               System.out.println(
-                  "trail meshgate " + protocol + " " + n + " sample " + (sample + 1) + ": " + trail);
+                  "trail meshgate "
+                      + protocol
+                      + " "
+                      + n
+                      + " sample "
+                      + (sample + 1)
+                      + ": "
+                      + trail);
               rows.add(
                   row(
                           "meshgate",
@@ -738,11 +745,11 @@ public final class FleetBenchmark {
    * client holds the state after its last (each assignment's highest port tells which change it
    * is), so every change published in it is delivered in it. Reported per window (issue 24 §3): the
    * bytes each client received per second of ticks; the EDS bytes per changed assignment delivered
-   * (an assignment received that differs from the one the client held) against the lower bound,
-   * the mean size of the assignments that changed as the client received them; how long after the
-   * last tick the last client held it; the EDS responses per client per tick; and, for meshgate
-   * ({@code adminPort} ≥ 0), its builds and EDS responses over the window from its own counters
-   * ({@code meshgate_pipeline_builds_total}, {@code meshgate_xds_responses_total}).
+   * (an assignment received that differs from the one the client held) against the lower bound, the
+   * mean size of the assignments that changed as the client received them; how long after the last
+   * tick the last client held it; the EDS responses per client per tick; and, for meshgate ({@code
+   * adminPort} ≥ 0), its builds and EDS responses over the window from its own counters ({@code
+   * meshgate_pipeline_builds_total}, {@code meshgate_xds_responses_total}).
    */
   private static List<Row> churn(
       String target, int port, int adminPort, int n, String protocol, Tick tick, int firstTick)
@@ -812,7 +819,8 @@ public final class FleetBenchmark {
     long arrival = awaitChurnState(clients, last, CHURN_ARRIVAL_SECONDS);
     long bytes = clients.stream().mapToLong(FleetClient::bytesReceived).sum() - before;
     long edsBytes = clients.stream().mapToLong(FleetClient::endpointBytes).sum() - edsBefore;
-    long changed = clients.stream().mapToLong(FleetClient::assignmentsChanged).sum() - changedBefore;
+    long changed =
+        clients.stream().mapToLong(FleetClient::assignmentsChanged).sum() - changedBefore;
     long unchanged =
         clients.stream().mapToLong(FleetClient::assignmentsUnchanged).sum() - unchangedBefore;
     long responses =

@@ -14,12 +14,14 @@ import java.util.function.ToDoubleFunction;
  * when the replica's watch told it ({@code seen}) and when a build containing it was published
  * ({@code built}) — {@code meshgate_config_event_age_seconds{stage}}, one observation each, so the
  * sum is the age —; the builds and their time over the window ({@code
- * meshgate_pipeline_builds_total}, {@code meshgate_pipeline_build_seconds}); the route pushes'
- * queue time ({@code meshgate_xds_push_queue_seconds{type="RouteConfiguration"}}: mean and the
- * bucket holding the p99); convergence ({@code meshgate_config_convergence_seconds}: one
+ * meshgate_pipeline_builds_total}, {@code meshgate_pipeline_build_seconds}), and of that time what
+ * resolve, translate, validate and pack took ({@code meshgate_pipeline_build_stage_seconds}; the
+ * rest is publishing, which includes the sends to every stream of a changed group); the route
+ * pushes' queue time ({@code meshgate_xds_push_queue_seconds{type="RouteConfiguration"}}: mean and
+ * the bucket holding the p99); convergence ({@code meshgate_config_convergence_seconds}: one
  * observation per stream, mean and the buckets holding p50 and p99). From the bench's clients,
- * which ACK each response at once and note when: the first ACK (the first push as a client got
- * it), p50, p99 and the last.
+ * which ACK each response at once and note when: the first ACK (the first push as a client got it),
+ * p50, p99 and the last.
  */
 record Trail(
     double applied,
@@ -28,6 +30,7 @@ record Trail(
     double ageObservations,
     double builds,
     double buildMs,
+    double stagesMs,
     double pushes,
     double pushQueueMeanMs,
     double pushQueueP99BoundMs,
@@ -47,11 +50,10 @@ record Trail(
 
   /**
    * The trail of the change published at {@code publishedMicros} (its record timestamp) that the
-   * {@code n} clients ACKed at {@code acks}; waits (at most 10 s) until the replica has counted
-   * the convergence of all {@code n} streams.
+   * {@code n} clients ACKed at {@code acks}; waits (at most 10 s) until the replica has counted the
+   * convergence of all {@code n} streams.
    */
-  static Trail of(
-      int adminPort, ReplicaScrape before, int n, List<Long> acks, long publishedMicros)
+  static Trail of(int adminPort, ReplicaScrape before, int n, List<Long> acks, long publishedMicros)
       throws Exception {
     ReplicaScrape after = ReplicaScrape.of(adminPort);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -66,7 +68,10 @@ record Trail(
     var convergence = after.since(before, CONVERGENCE, null);
     var build = after.since(before, "meshgate_pipeline_build_seconds", null);
     double[] ms =
-        acks.stream().mapToDouble(a -> Math.max(0, a - publishedMicros) / 1000.0).sorted().toArray();
+        acks.stream()
+            .mapToDouble(a -> Math.max(0, a - publishedMicros) / 1000.0)
+            .sorted()
+            .toArray();
     return new Trail(
         applied.meanMs(),
         seen.meanMs(),
@@ -75,6 +80,7 @@ record Trail(
         after.value("meshgate_pipeline_builds_total", null)
             - before.value("meshgate_pipeline_builds_total", null),
         build.sumSeconds() * 1000,
+        after.since(before, "meshgate_pipeline_build_stage_seconds", null).sumSeconds() * 1000,
         push.count(),
         push.meanMs(),
         push.boundMs(0.99),
@@ -96,7 +102,7 @@ record Trail(
   public String toString() {
     return String.format(
         "applied %.0f ms, seen %.0f, built %.0f (ages, %.0f observation(s) per stage; %.0f"
-            + " build(s), %.1f ms building); first ACK %.0f, p50 %.0f, p99 %.0f, last %.0f"
+            + " build(s), %.1f ms building, of which %.1f ms in resolve, translate, validate and pack); first ACK %.0f, p50 %.0f, p99 %.0f, last %.0f"
             + " (clients); route pushes %.0f, queue mean %.1f ms, p99 <= %.0f; convergence %.0f"
             + " streams, mean %.0f ms, p50 <= %.0f, p99 <= %.0f (replica)",
         applied,
@@ -105,6 +111,7 @@ record Trail(
         ageObservations,
         builds,
         buildMs,
+        stagesMs,
         firstAck,
         p50Ack,
         p99Ack,
@@ -129,6 +136,8 @@ record Trail(
     parts.add(stage("p99 ACK", trails, Trail::p99Ack));
     parts.add(stage("last ACK", trails, Trail::lastAck));
     parts.add(stage("builds", trails, Trail::builds));
+    parts.add(stage("build ms", trails, Trail::buildMs));
+    parts.add(stage("of which stages ms", trails, Trail::stagesMs));
     return "trail "
         + row
         + ", median / largest over "
