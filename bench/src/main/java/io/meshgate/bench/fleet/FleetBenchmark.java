@@ -207,16 +207,21 @@ public final class FleetBenchmark {
           return;
         }
         if (args.length > 2 && args[2].equals("churn")) {
+          // Each fleet starts from the state its server was left in: no tick goes back.
+          int oursTick = 0;
+          int floorTick = 0;
           for (String protocol : protocols) {
-            rows.add(
+            List<Row> oursRows =
                 churn(
                     "meshgate",
                     oursPort,
                     adminPort,
                     sizes.get(0),
                     protocol,
-                    t -> publishChurn(producer, t)));
-            rows.add(
+                    t -> publishChurn(producer, t),
+                    oursTick);
+            oursTick += SAMPLES * CHURN_SECONDS;
+            List<Row> floors =
                 churn(
                     "floor",
                     floorPort,
@@ -227,8 +232,13 @@ public final class FleetBenchmark {
                       floorIn.write("churn " + t + "\n");
                       floorIn.flush();
                       expectLine(floorOut, "churn " + t);
-                    }));
-            rows.subList(rows.size() - 2, rows.size()).forEach(System.out::println);
+                    },
+                    floorTick);
+            floorTick += SAMPLES * CHURN_SECONDS;
+            rows.addAll(oursRows);
+            rows.addAll(floors);
+            oursRows.forEach(System.out::println);
+            floors.forEach(System.out::println);
           }
           write(rows);
           return;
@@ -295,12 +305,25 @@ public final class FleetBenchmark {
             double steady = (cpuTicks(ours.pid()) - idleBefore) / 100.0 / 10 * 100;
             // BENCH_SAMPLES changes in a row on the same fleet, each a row of its own.
             int oursFirst = rows.size();
+            List<Trail> trails = new ArrayList<>();
             for (int sample = 0; sample < SAMPLES; sample++) {
               version++;
               long cpuBefore = cpuTicks(ours.pid());
+              ReplicaScrape scrapeBefore = ReplicaScrape.of(adminPort);
               long publishedMicros = publishRoutes(producer, version);
               List<Long> latency = fleet.awaitMarker("bench-v" + version, 120);
               double cpu = (cpuTicks(ours.pid()) - cpuBefore) / 100.0;
+              Trail trail = Trail.of(adminPort, scrapeBefore, n, latency, publishedMicros);
+              trails.add(trail);
+              System.out.println(
+                  "trail meshgate "
+                      + protocol
+                      + " "
+                      + n
+                      + " sample "
+                      + (sample + 1)
+                      + ": "
+                      + trail);
               rows.add(
                   row(
                           "meshgate",
@@ -315,6 +338,7 @@ public final class FleetBenchmark {
               System.out.println(rows.get(rows.size() - 1));
               Thread.sleep(1_000);
             }
+            System.out.println(Trail.summary("meshgate " + protocol + " " + n, trails));
             withNacks(rows, oursFirst, fleet, oursNacks.read(Fleet.NODE_PREFIX).since(oursBefore));
             setFloor(floorIn, floorOut, version);
             fleet.close();
@@ -710,24 +734,33 @@ public final class FleetBenchmark {
 
   private static final int CHURN_SECONDS = 20;
 
+  /** How long the bench waits, after the last tick, for every client to hold its changes. */
+  private static final int CHURN_ARRIVAL_SECONDS = 120;
+
   /**
-   * Scenario 3: N clients holding the 1,000 assignments of the churn config; then one tick per
-   * second for {@value #CHURN_SECONDS} s, each changing 1 % of the 20,000 endpoints. Reported: the
-   * bytes each client received per second; beside it (printed, issue 24 §3) the EDS responses each
-   * client received per tick, the lower bound (the bytes of the assignments that changed, at the
-   * size the client received them) and, for meshgate ({@code adminPort} ≥ 0), its builds and EDS
-   * responses over the window from its own counters ({@code meshgate_pipeline_builds_total}, {@code
-   * meshgate_xds_responses_total}).
+   * Scenario 3: N clients holding the 1,000 assignments of the churn config; then, {@code
+   * BENCH_SAMPLES} times on the same clients, a window of {@value #CHURN_SECONDS} ticks one second
+   * apart, each changing 1 % of the 20,000 endpoints (ticks go on counting from window to window).
+   * A window opens once every client holds the state before its first tick, and closes once every
+   * client holds the state after its last (each assignment's highest port tells which change it
+   * is), so every change published in it is delivered in it. Reported per window (issue 24 §3): the
+   * bytes each client received per second of ticks; the EDS bytes per changed assignment delivered
+   * (an assignment received that differs from the one the client held) against the lower bound, the
+   * mean size of the assignments that changed as the client received them; how long after the last
+   * tick the last client held it; the EDS responses per client per tick; and, for meshgate ({@code
+   * adminPort} ≥ 0), its builds and EDS responses over the window from its own counters ({@code
+   * meshgate_pipeline_builds_total}, {@code meshgate_xds_responses_total}).
    */
-  private static Row churn(
-      String target, int port, int adminPort, int n, String protocol, Tick tick) throws Exception {
+  private static List<Row> churn(
+      String target, int port, int adminPort, int n, String protocol, Tick tick, int firstTick)
+      throws Exception {
     Map<String, List<String>> names =
         Map.of(
             FleetClient.ENDPOINT,
             java.util.stream.IntStream.range(0, FleetConfig.CHURN_BACKENDS)
                 .mapToObj(b -> "default/svc-" + b)
                 .toList());
-    tick.apply(0);
+    tick.apply(firstTick);
     List<FleetClient> clients = new ArrayList<>();
     List<ManagedChannel> channels = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -742,73 +775,140 @@ public final class FleetBenchmark {
       client.connect(channels.get(channels.size() - 1));
       clients.add(client);
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-    while (clients.stream().anyMatch(c -> c.endpointsHeld() < FleetConfig.CHURN_BACKENDS)) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("churn clients never held all 1,000 assignments");
-      }
-      Thread.sleep(50);
-    }
+    List<Row> rows = new ArrayList<>();
+    long held = awaitChurnState(clients, firstTick, 300);
+    System.out.printf(
+        "%s %s churn: %d clients hold tick %d (%.1f s)%n",
+        target, protocol, n, firstTick, held / 1e9);
     Thread.sleep(2_000);
+    for (int sample = 0; sample < SAMPLES; sample++) {
+      int from = firstTick + sample * CHURN_SECONDS;
+      rows.add(churnWindow(target, adminPort, n, protocol, tick, clients, from));
+    }
+    clients.forEach(FleetClient::close);
+    channels.forEach(ManagedChannel::shutdownNow);
+    return rows;
+  }
+
+  /** One churn window, ticks {@code from + 1} to {@code from + CHURN_SECONDS}; see churn. */
+  private static Row churnWindow(
+      String target,
+      int adminPort,
+      int n,
+      String protocol,
+      Tick tick,
+      List<FleetClient> clients,
+      int from)
+      throws Exception {
+    int last = from + CHURN_SECONDS;
     long before = clients.stream().mapToLong(FleetClient::bytesReceived).sum();
+    long edsBefore = clients.stream().mapToLong(FleetClient::endpointBytes).sum();
+    long changedBefore = clients.stream().mapToLong(FleetClient::assignmentsChanged).sum();
+    long unchangedBefore = clients.stream().mapToLong(FleetClient::assignmentsUnchanged).sum();
     long responsesBefore = clients.stream().mapToLong(FleetClient::endpointResponses).sum();
-    long resourcesBefore = clients.stream().mapToLong(FleetClient::endpointResources).sum();
     Map<String, Double> countersBefore = adminPort < 0 ? Map.of() : churnCounters(adminPort);
     long start = System.nanoTime();
-    for (int t = 1; t <= CHURN_SECONDS; t++) {
+    for (int t = from + 1; t <= last; t++) {
       tick.apply(t);
-      long next = start + TimeUnit.SECONDS.toNanos(t);
-      while (System.nanoTime() < next) {
+      long next = start + TimeUnit.SECONDS.toNanos(t - from);
+      while (System.nanoTime() < next && t < last) {
         Thread.sleep(10);
       }
     }
-    Thread.sleep(3_000); // the last tick's pushes
+    // The last tick is published: wait until every client holds it.
+    long arrival = awaitChurnState(clients, last, CHURN_ARRIVAL_SECONDS);
     long bytes = clients.stream().mapToLong(FleetClient::bytesReceived).sum() - before;
+    long edsBytes = clients.stream().mapToLong(FleetClient::endpointBytes).sum() - edsBefore;
+    long changed =
+        clients.stream().mapToLong(FleetClient::assignmentsChanged).sum() - changedBefore;
+    long unchanged =
+        clients.stream().mapToLong(FleetClient::assignmentsUnchanged).sum() - unchangedBefore;
     long responses =
         clients.stream().mapToLong(FleetClient::endpointResponses).sum() - responsesBefore;
-    long resources =
-        clients.stream().mapToLong(FleetClient::endpointResources).sum() - resourcesBefore;
     Map<String, Double> countersAfter = adminPort < 0 ? Map.of() : churnCounters(adminPort);
     // The lower bound: each tick's changed assignments, once each, at the size received.
     FleetClient first = clients.get(0);
     long lowerBound = 0;
-    for (int t = 1; t <= CHURN_SECONDS; t++) {
+    long changes = 0;
+    for (int t = from + 1; t <= last; t++) {
       for (int b = 0; b < FleetConfig.CHURN_BACKENDS; b++) {
         if (FleetConfig.changedAt(b, t)) {
           lowerBound += first.assignmentBytes("default/svc-" + b);
+          changes++;
         }
       }
     }
-    long lowerBoundPerSecond = lowerBound / CHURN_SECONDS;
+    double assignmentMean = lowerBound / (double) changes;
+    double perChange = edsBytes / (double) changed;
+    long perClientPerSecond = bytes / n / CHURN_SECONDS;
     System.out.printf(
-        "%s %s churn: %.2f EDS responses and %.1f assignments per client per tick (%d changed);"
-            + " lower bound %d bytes per client per second (%d bytes received: %.2fx)%n",
+        "%s %s churn, ticks %d-%d: the last tick held by every client %.2f s after it was"
+            + " published; %.1f of %d changes delivered per client (%.1f assignments sent again);"
+            + " %.2f EDS responses per client per tick; %d bytes per client per second; EDS %.1f"
+            + " bytes per changed assignment delivered, lower bound %.1f (mean changed"
+            + " assignment): %.3fx%n",
         target,
         protocol,
+        from + 1,
+        last,
+        arrival / 1e9,
+        changed / (double) n,
+        changes,
+        unchanged / (double) n,
         responses / (double) n / CHURN_SECONDS,
-        resources / (double) n / CHURN_SECONDS,
-        FleetConfig.CHURN_PER_TICK,
-        lowerBoundPerSecond,
-        bytes / n / CHURN_SECONDS,
-        bytes / (double) n / CHURN_SECONDS / lowerBoundPerSecond);
+        perClientPerSecond,
+        perChange,
+        assignmentMean,
+        perChange / assignmentMean);
     if (adminPort >= 0) {
       System.out.printf(
-          "%s %s churn, the replica's counters: %.0f builds (%.2f per tick), %.0f EDS responses"
-              + " (%.2f per stream per tick)%n",
+          "%s %s churn, ticks %d-%d, the replica's counters: %.0f builds (%.2f per tick), %.0f EDS"
+              + " responses (%.2f per stream per tick)%n",
           target,
           protocol,
+          from + 1,
+          last,
           countersAfter.get("builds") - countersBefore.get("builds"),
           (countersAfter.get("builds") - countersBefore.get("builds")) / CHURN_SECONDS,
           countersAfter.get("eds") - countersBefore.get("eds"),
           (countersAfter.get("eds") - countersBefore.get("eds")) / n / CHURN_SECONDS);
     }
-    clients.forEach(FleetClient::close);
-    channels.forEach(ManagedChannel::shutdownNow);
-    long perClientPerSecond = bytes / n / CHURN_SECONDS;
-    System.out.println(
-        target + " " + protocol + " churn: " + perClientPerSecond + " bytes per client per second");
     return new Row(
         target + "-churn", protocol, n, 0, 0, 0, 0, -1, -1, perClientPerSecond, -1, Nacks.NONE);
+  }
+
+  /**
+   * Waits until every client holds every churn assignment as of {@code tick}; the nanoseconds it
+   * waited.
+   */
+  private static long awaitChurnState(List<FleetClient> clients, int tick, int timeoutSeconds)
+      throws InterruptedException {
+    int[] ports = new int[FleetConfig.CHURN_BACKENDS];
+    for (int b = 0; b < ports.length; b++) {
+      ports[b] = 9000 + FleetConfig.lastTick(b, tick);
+    }
+    long start = System.nanoTime();
+    long deadline = start + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    for (FleetClient client : clients) {
+      for (int b = 0; b < ports.length; b++) {
+        while (client.assignmentPort("default/svc-" + b) != ports[b]) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(
+                "churn clients never held tick "
+                    + tick
+                    + " (svc-"
+                    + b
+                    + " at "
+                    + client.assignmentPort("default/svc-" + b)
+                    + ", expected "
+                    + ports[b]
+                    + ")");
+          }
+          Thread.sleep(5);
+        }
+      }
+    }
+    return System.nanoTime() - start;
   }
 
   /**

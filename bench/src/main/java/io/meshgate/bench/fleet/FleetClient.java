@@ -71,6 +71,16 @@ final class FleetClient {
   /** The serialized size of each assignment last received, by name: the EDS lower bound. */
   private final Map<String, Integer> assignmentBytes = new ConcurrentHashMap<>();
 
+  /**
+   * The highest endpoint port of each assignment held, by name: in the churn config, {@code 9000 +}
+   * the last tick that changed it, so it tells which change a client holds.
+   */
+  private final Map<String, Integer> assignmentPorts = new ConcurrentHashMap<>();
+
+  private volatile long endpointBytes;
+  private volatile long assignmentsChanged;
+  private volatile long assignmentsUnchanged;
+
   private final java.util.Set<String> endpointNames = ConcurrentHashMap.newKeySet();
   private volatile int lastSotwEndpoints;
   // Written only by the stream's callbacks, which gRPC runs one at a time.
@@ -176,6 +186,50 @@ final class FleetClient {
   /** The size of assignment {@code name} as last received (its {@code Any}); 0 if never. */
   int assignmentBytes(String name) {
     return assignmentBytes.getOrDefault(name, 0);
+  }
+
+  /** The highest endpoint port of assignment {@code name} as held; -1 if never received. */
+  int assignmentPort(String name) {
+    return assignmentPorts.getOrDefault(name, -1);
+  }
+
+  /** Bytes of the EDS responses received (whole responses, as serialized). */
+  long endpointBytes() {
+    return endpointBytes;
+  }
+
+  /** Assignments received that differed from the one held (by their highest port): changes. */
+  long assignmentsChanged() {
+    return assignmentsChanged;
+  }
+
+  /** Assignments received equal (by their highest port) to the one held: sent again. */
+  long assignmentsUnchanged() {
+    return assignmentsUnchanged;
+  }
+
+  /** Counts an assignment received, as a change or as the one held sent again. */
+  private void heldAssignment(String name, ClusterLoadAssignment assignment) {
+    int port =
+        assignment.getEndpointsList().stream()
+            .flatMap(l -> l.getLbEndpointsList().stream())
+            .mapToInt(e -> e.getEndpoint().getAddress().getSocketAddress().getPortValue())
+            .max()
+            .orElse(0);
+    Integer before = assignmentPorts.put(name, port);
+    if (before == null || before != port) {
+      assignmentsChanged++;
+    } else {
+      assignmentsUnchanged++;
+    }
+  }
+
+  private static ClusterLoadAssignment assignment(Any any) {
+    try {
+      return any.unpack(ClusterLoadAssignment.class);
+    } catch (InvalidProtocolBufferException e) {
+      return ClusterLoadAssignment.getDefaultInstance();
+    }
   }
 
   /** How many of its assignments the client holds. */
@@ -299,14 +353,6 @@ final class FleetClient {
     }
   }
 
-  private static String assignmentName(Any any) {
-    try {
-      return any.unpack(ClusterLoadAssignment.class).getClusterName();
-    } catch (InvalidProtocolBufferException e) {
-      return "";
-    }
-  }
-
   private static Status errorDetail(String refusal) {
     return Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(refusal).build();
   }
@@ -342,9 +388,12 @@ final class FleetClient {
       }
       if (typeUrl.equals(ENDPOINT)) {
         endpointResponses++;
+        endpointBytes += response.getSerializedSize();
         endpointResources += response.getResourcesCount();
         for (Any any : response.getResourcesList()) {
-          assignmentBytes.put(assignmentName(any), any.getSerializedSize());
+          ClusterLoadAssignment assignment = assignment(any);
+          assignmentBytes.put(assignment.getClusterName(), any.getSerializedSize());
+          heldAssignment(assignment.getClusterName(), assignment);
         }
       }
     }
@@ -384,10 +433,15 @@ final class FleetClient {
       }
       if (typeUrl.equals(ENDPOINT)) {
         endpointResponses++;
+        endpointBytes += response.getSerializedSize();
         endpointResources += response.getResourcesCount() + response.getRemovedResourcesCount();
         response
             .getResourcesList()
-            .forEach(r -> assignmentBytes.put(r.getName(), r.getResource().getSerializedSize()));
+            .forEach(
+                r -> {
+                  assignmentBytes.put(r.getName(), r.getResource().getSerializedSize());
+                  heldAssignment(r.getName(), assignment(r.getResource()));
+                });
       }
     }
 
