@@ -14,7 +14,10 @@ import java.util.TreeMap;
  * events: one Gateway with an HTTP listener, {@code backends} Backends with {@code endpoints}
  * static endpoints each, and {@code routes} HTTPRoutes of {@code rulesPerRoute} rules each (one
  * hostname per route; rule 0 splits 90/10 between two backends). {@link #withChangedRoute} gives
- * the same config with one rule's path changed, one revision later.
+ * the same config with one rule's path changed, {@link #withChangedEndpoint} with one Backend's
+ * first endpoint moved, each one revision later.
+ *
+ * <p>{@link MeshConfig} is the mesh's counterpart: sidecars, each its own group.
  */
 public final class LargeConfig {
   private final int backends;
@@ -34,16 +37,29 @@ public final class LargeConfig {
     return new LargeConfig(1_000, 20, 1_000, 5);
   }
 
+  /**
+   * 5,000 clusters, 10,000 routes, 50,000 endpoints on one gateway: issue 24 §6's size (2,000
+   * HTTPRoutes of 5 rules, 5,000 Backends of 10 endpoints).
+   */
+  public static LargeConfig issue24Gateway() {
+    return new LargeConfig(5_000, 10, 2_000, 5);
+  }
+
   public ConfigSnapshot snapshot() {
-    return build(-1);
+    return build(-1, -1);
   }
 
   /** The same config with route {@code route}'s first path changed. */
   public ConfigSnapshot withChangedRoute(int route) {
-    return build(route);
+    return build(route, -1);
   }
 
-  private ConfigSnapshot build(int changedRoute) {
+  /** The same config with Backend {@code backend}'s first endpoint at another address. */
+  public ConfigSnapshot withChangedEndpoint(int backend) {
+    return build(-1, backend);
+  }
+
+  private ConfigSnapshot build(int changedRoute, int changedBackend) {
     StringBuilder yaml = new StringBuilder();
     yaml.append(
         """
@@ -62,7 +78,7 @@ public final class LargeConfig {
             .append('.')
             .append(b % 250)
             .append('.')
-            .append(e + 1)
+            .append(b == changedBackend && e == 0 ? 250 : e + 1)
             .append(", port: 8080}");
       }
       yaml.append("]}}\n");
@@ -87,7 +103,7 @@ public final class LargeConfig {
         }
       }
     }
-    return parse(yaml.toString(), changedRoute >= 0 ? 2 : 1);
+    return parse(yaml.toString(), changedRoute >= 0 || changedBackend >= 0 ? 2 : 1);
   }
 
   /** Validates every document, as the applier would, and stores it at {@code revision}. */
