@@ -1,6 +1,8 @@
 package io.meshgate.bench;
 
 import io.meshgate.config.store.ConfigSnapshot;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A mesh config of a given size, built through the same parser and validator as published events
@@ -55,8 +57,25 @@ public final class MeshConfig {
     return callers;
   }
 
+  /** The upstream services (their indices) sidecar {@code sidecar} declares. */
+  public List<Integer> upstreamsOf(int sidecar) {
+    List<Integer> services = new ArrayList<>();
+    for (int u = 1; u <= upstreams; u++) {
+      services.add((sidecar % this.services + u) % this.services);
+    }
+    return services;
+  }
+
   public ConfigSnapshot snapshot() {
     return build(Change.NONE);
+  }
+
+  /**
+   * The config as YAML documents with service 0's first endpoint on {@code port} (otherwise 21000):
+   * a change one service makes that its callers can tell apart, for the fleet bench.
+   */
+  public String yamlWithFirstEndpointPort(int port) {
+    return yaml(Change.NONE, port);
   }
 
   public ConfigSnapshot withChangedEndpoint() {
@@ -74,6 +93,10 @@ public final class MeshConfig {
   }
 
   private ConfigSnapshot build(Change change) {
+    return LargeConfig.parse(yaml(change, 21000), change == Change.NONE ? 1 : 2);
+  }
+
+  private String yaml(Change change, int firstPort) {
     StringBuilder yaml = new StringBuilder();
     int instances = Math.max(1, (sidecars + services - 1) / services);
     for (int s = 0; s < services; s++) {
@@ -89,7 +112,9 @@ public final class MeshConfig {
             .append(s % 250)
             .append('.')
             .append(host)
-            .append(", port: 21000}");
+            .append(", port: ")
+            .append(s == 0 && e == 0 ? firstPort : 21000)
+            .append('}');
       }
       yaml.append("]}\n");
       yaml.append("---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n");
@@ -110,14 +135,15 @@ public final class MeshConfig {
       yaml.append("metadata: {name: sidecar-").append(i).append("}\nspec:\n");
       yaml.append("  service: svc-").append(own).append('\n');
       yaml.append("  inbound: {port: 21000, localPort: 8080}\n  upstreams:\n");
-      for (int u = 1; u <= upstreams; u++) {
+      int port = 9001;
+      for (int service : upstreamsOf(i)) {
         yaml.append("    - {backend: svc-")
-            .append((own + u) % services)
+            .append(service)
             .append(", localBindPort: ")
-            .append(9000 + u)
+            .append(port++)
             .append("}\n");
       }
     }
-    return LargeConfig.parse(yaml.toString(), change == Change.NONE ? 1 : 2);
+    return yaml.toString();
   }
 }

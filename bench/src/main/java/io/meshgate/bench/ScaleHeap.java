@@ -1,9 +1,13 @@
 package io.meshgate.bench;
 
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.xds.ir.ResolvedIr;
 import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.pipeline.SnapshotBuilder;
+import io.meshgate.xds.resolve.Resolver;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +28,7 @@ public final class ScaleHeap {
 
   private ScaleHeap() {}
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     MeshConfig mesh = MeshConfig.issue24();
     for (int run = 1; run <= RUNS; run++) {
       long withSidecars = retained(mesh.snapshot(), "mesh (2,000 sidecars)");
@@ -39,6 +43,7 @@ public final class ScaleHeap {
           mesh.sidecars());
       retained(LargeConfig.issue24Gateway().snapshot(), "gateway (10,000 routes)");
     }
+    irAndHistogram(mesh.snapshot());
     System.out.println("service 0's endpoint reaches " + mesh.callersOf(0) + " sidecars");
     changes("mesh one endpoint", mesh.snapshot(), mesh.withChangedEndpoint());
     changes("mesh one route", mesh.snapshot(), mesh.withChangedRoute());
@@ -60,13 +65,19 @@ public final class ScaleHeap {
             .flatMap(s -> s.types().values().stream())
             .mapToLong(t -> t.resources().size())
             .sum();
+    SnapshotBuilder.StageTimes t = build.times();
     System.out.printf(
         Locale.ROOT,
-        "%s: %d groups, %d resources, first build %d ms, retained %.1f MiB (%d bytes)%n",
+        "%s: %d groups, %d resources, first build %d ms (resolve %.0f, translate %.0f, validate"
+            + " %.0f, pack %.0f ms), retained %.1f MiB (%d bytes)%n",
         label,
         build.snapshots().size(),
         resources,
         millis,
+        t.resolve() / 1e6,
+        t.translate() / 1e6,
+        t.validate() / 1e6,
+        t.pack() / 1e6,
         (after - before) / 1024.0 / 1024.0,
         after - before);
     // Held until here, so the second measurement sees them.
@@ -74,6 +85,37 @@ public final class ScaleHeap {
       System.out.print("");
     }
     return after - before;
+  }
+
+  /**
+   * The heap's profile: what the resolved IR alone retains (the builder keeps each group's last
+   * IR), then the top of a class histogram ({@code jcmd GC.class_histogram}, live objects) while
+   * this process holds a builder and its build of {@code config}.
+   */
+  private static void irAndHistogram(ConfigSnapshot config) throws Exception {
+    long before = usedAfterGc();
+    ResolvedIr ir = Resolver.resolve(config, StaticEndpointSource.from(config));
+    long after = usedAfterGc();
+    System.out.printf(
+        Locale.ROOT,
+        "resolved IR alone: %d groups, retained %.1f MiB%n",
+        ir.groups().size(),
+        (after - before) / 1024.0 / 1024.0);
+    SnapshotBuilder builder = new SnapshotBuilder();
+    SnapshotBuilder.Build build = builder.build(Inputs.withoutKeys(config));
+    Process jcmd =
+        new ProcessBuilder(
+                "jcmd", Long.toString(ProcessHandle.current().pid()), "GC.class_histogram")
+            .redirectErrorStream(true)
+            .start();
+    List<String> lines =
+        new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    jcmd.waitFor();
+    System.out.println("class histogram with the mesh's builder and build (top 25):");
+    lines.stream().limit(28).forEach(System.out::println);
+    if (builder.hashCode() == build.hashCode() || ir.hashCode() == 0) {
+      System.out.print("");
+    }
   }
 
   /** On a warm builder, builds alternating between the two configs; prints the last few. */
