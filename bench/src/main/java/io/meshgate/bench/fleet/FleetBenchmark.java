@@ -244,7 +244,7 @@ public final class FleetBenchmark {
         }
         if (args.length > 2 && args[2].equals("mesh")) {
           for (String protocol : protocols) {
-            rows.addAll(mesh(producer, oursPort, ours.pid(), sizes.get(0), protocol));
+            rows.addAll(mesh(producer, oursPort, adminPort, ours.pid(), sizes.get(0), protocol));
           }
           write(rows);
           return;
@@ -750,7 +750,12 @@ public final class FleetBenchmark {
    * holds only the proxyless fleet's snapshots.
    */
   private static List<Row> mesh(
-      KafkaProducer<String, byte[]> producer, int port, long pid, int n, String protocol)
+      KafkaProducer<String, byte[]> producer,
+      int port,
+      int adminPort,
+      long pid,
+      int n,
+      String protocol)
       throws Exception {
     MeshConfig mesh = new MeshConfig(n, MESH_SERVICES, MESH_UPSTREAMS);
     long heapBefore = heapUsedBytes(pid);
@@ -800,6 +805,7 @@ public final class FleetBenchmark {
     List<Row> rows = new ArrayList<>();
     for (int version = 1; version <= Math.max(5, SAMPLES); version++) {
       long cpuBefore = cpuTicks(pid);
+      Map<String, Double> countersBefore = buildCounters(adminPort);
       long published =
           publishMesh(
               producer,
@@ -808,6 +814,12 @@ public final class FleetBenchmark {
               r -> r.kind().wireName().equals("Backend") && r.metadata().name().equals("svc-0"));
       List<Long> latency = Fleet.awaitMarker("bench-v" + version, 120, affected);
       double cpu = (cpuTicks(pid) - cpuBefore) / 100.0;
+      Map<String, Double> countersAfter = buildCounters(adminPort);
+      System.out.printf(
+          "  change %d: %.0f builds, %.2f s in builds (the replica's meshgate_pipeline_build)%n",
+          version,
+          countersAfter.get("builds") - countersBefore.get("builds"),
+          countersAfter.get("seconds") - countersBefore.get("seconds"));
       rows.add(
           row(
               "meshgate-mesh",
@@ -828,6 +840,33 @@ public final class FleetBenchmark {
     System.out.println("  NACKs sent by the sidecars: " + fleet.nacks());
     fleet.close();
     return rows;
+  }
+
+  /**
+   * The replica's builds so far and the seconds they took, from its {@code /metrics} ({@code
+   * meshgate_pipeline_build_seconds} count and sum): {@code builds}, {@code seconds}.
+   */
+  private static Map<String, Double> buildCounters(int adminPort) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "/metrics answered " + response.statusCode() + " (expected: 200)");
+    }
+    double builds = 0;
+    double seconds = 0;
+    for (String line : response.body().split("\n")) {
+      if (line.startsWith("meshgate_pipeline_build_seconds_count")) {
+        builds += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      } else if (line.startsWith("meshgate_pipeline_build_seconds_sum")) {
+        seconds += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return Map.of("builds", builds, "seconds", seconds);
   }
 
   /** Publishes the mesh's resources {@code which} at marker {@code version}; the last timestamp. */
