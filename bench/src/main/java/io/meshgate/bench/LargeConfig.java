@@ -2,7 +2,6 @@ package io.meshgate.bench;
 
 import io.meshgate.config.codec.Document;
 import io.meshgate.config.codec.YamlDocuments;
-import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
@@ -15,7 +14,10 @@ import java.util.TreeMap;
  * events: one Gateway with an HTTP listener, {@code backends} Backends with {@code endpoints}
  * static endpoints each, and {@code routes} HTTPRoutes of {@code rulesPerRoute} rules each (one
  * hostname per route; rule 0 splits 90/10 between two backends). {@link #withChangedRoute} gives
- * the same config with one rule's path changed, one revision later.
+ * the same config with one rule's path changed, {@link #withChangedEndpoint} with one Backend's
+ * first endpoint moved, each one revision later.
+ *
+ * <p>{@link MeshConfig} is the mesh's counterpart: sidecars, each its own group.
  */
 public final class LargeConfig {
   private final int backends;
@@ -35,24 +37,53 @@ public final class LargeConfig {
     return new LargeConfig(1_000, 20, 1_000, 5);
   }
 
+  /**
+   * 5,000 clusters, 10,000 routes, 50,000 endpoints on one gateway: issue 24 §6's size (2,000
+   * HTTPRoutes of 5 rules, 5,000 Backends of 10 endpoints).
+   */
+  public static LargeConfig issue24Gateway() {
+    return new LargeConfig(5_000, 10, 2_000, 5);
+  }
+
   public ConfigSnapshot snapshot() {
-    return build(-1);
+    return build(-1, -1);
   }
 
   /**
    * {@code base} with route {@code route}'s first path changed, as a replica's etcd view would hold
-   * it: the changed route is a new resource at the next revision, every other resource the same
-   * instance as in {@code base}.
+   * it: see {@link #sharing}.
    */
   public ConfigSnapshot withChangedRoute(ConfigSnapshot base, int route) {
-    ResourceKey key = new ResourceKey(Kind.HTTP_ROUTE, "default", "route-" + route);
-    Resource changed = build(route).get(key).orElseThrow();
-    TreeMap<ResourceKey, Resource> resources = new TreeMap<>(base.resources());
-    resources.put(key, changed);
-    return new ConfigSnapshot(base.revision() + 1, resources);
+    return sharing(base, build(route, -1));
   }
 
-  private ConfigSnapshot build(int changedRoute) {
+  /** {@code base} with Backend {@code backend}'s first endpoint at another address, shared. */
+  public ConfigSnapshot withChangedEndpoint(ConfigSnapshot base, int backend) {
+    return sharing(base, build(-1, backend));
+  }
+
+  /**
+   * {@code changed} as a replica's etcd view holds it after {@code base}: a resource whose content
+   * did not change is {@code base}'s very instance (the view hands unchanged resources on), only
+   * the changed ones are new, at the next revision.
+   */
+  public static ConfigSnapshot sharing(ConfigSnapshot base, ConfigSnapshot changed) {
+    TreeMap<ResourceKey, Resource> resources = new TreeMap<>();
+    changed
+        .resources()
+        .forEach(
+            (key, resource) -> {
+              Resource before = base.resources().get(key);
+              resources.put(
+                  key,
+                  before != null && before.withMetadata(resource.metadata()).equals(resource)
+                      ? before
+                      : resource);
+            });
+    return new ConfigSnapshot(Math.max(base.revision() + 1, changed.revision()), resources);
+  }
+
+  private ConfigSnapshot build(int changedRoute, int changedBackend) {
     StringBuilder yaml = new StringBuilder();
     yaml.append(
         """
@@ -71,7 +102,7 @@ public final class LargeConfig {
             .append('.')
             .append(b % 250)
             .append('.')
-            .append(e + 1)
+            .append(b == changedBackend && e == 0 ? 250 : e + 1)
             .append(", port: 8080}");
       }
       yaml.append("]}}\n");
@@ -96,7 +127,7 @@ public final class LargeConfig {
         }
       }
     }
-    return parse(yaml.toString(), changedRoute >= 0 ? 2 : 1);
+    return parse(yaml.toString(), changedRoute >= 0 || changedBackend >= 0 ? 2 : 1);
   }
 
   /** Validates every document, as the applier would, and stores it at {@code revision}. */

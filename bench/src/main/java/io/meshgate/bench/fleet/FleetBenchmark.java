@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.meshgate.bench.BenchKafka;
 import io.meshgate.bench.LargeConfig;
+import io.meshgate.bench.MeshConfig;
 import io.meshgate.bench.ProcessFigures;
 import io.meshgate.config.event.ConfigEvent;
 import io.meshgate.config.event.EventEncoder;
@@ -62,8 +63,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>{@code BENCH_KAFKA_SECURITY=sasl_ssl} feeds the replicas through a SASL_SSL listener with
  * ACLs, see {@link BenchKafka}.
  *
- * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm|churn|tls|nack|idle]}; results to stdout
- * and {@code bench/results/fleet-DATE[-TAG].json} (env {@code BENCH_TAG}).
+ * <p>With {@code mesh}, N sidecars each its own group and one service's change, see {@link #mesh}.
+ *
+ * <p>{@code BENCH_SERVER_CPUS=0 taskset -c 1 bin/bench-fleet ...} pins the replicas and the floor
+ * to CPU 0 and the bench JVM (clients and Kafka) and etcd to CPU 1.
+ *
+ * <p>{@code bin/bench-fleet [N,N,...] [sotw,delta] [storm|churn|tls|nack|idle|mesh]}; results to
+ * stdout and {@code bench/results/fleet-DATE[-TAG].json} (env {@code BENCH_TAG}).
  */
 public final class FleetBenchmark {
   private static final int STREAMS_PER_CONNECTION = 100;
@@ -171,14 +177,17 @@ public final class FleetBenchmark {
               adminPort,
               "--max-new-streams-per-second",
               "100000");
+      List<String> floorCommand = new ArrayList<>(serverCpus());
+      floorCommand.addAll(
+          List.of(
+              "java",
+              "-Xmx1g",
+              "-cp",
+              classpath,
+              "io.meshgate.bench.fleet.FloorServer",
+              Integer.toString(floorPort)));
       Process floor =
-          new ProcessBuilder(
-                  "java",
-                  "-Xmx1g",
-                  "-cp",
-                  classpath,
-                  "io.meshgate.bench.fleet.FloorServer",
-                  Integer.toString(floorPort))
+          new ProcessBuilder(floorCommand)
               .redirectError(Path.of("bench/target/floor.log").toFile())
               .start();
       BufferedReader floorOut =
@@ -239,6 +248,13 @@ public final class FleetBenchmark {
             rows.addAll(floors);
             oursRows.forEach(System.out::println);
             floors.forEach(System.out::println);
+          }
+          write(rows);
+          return;
+        }
+        if (args.length > 2 && args[2].equals("mesh")) {
+          for (String protocol : protocols) {
+            rows.addAll(mesh(producer, oursPort, adminPort, ours.pid(), sizes.get(0), protocol));
           }
           write(rows);
           return;
@@ -629,7 +645,8 @@ public final class FleetBenchmark {
       int adminPort,
       String... options)
       throws Exception {
-    List<String> command = new ArrayList<>(List.of("java", "-Xmx1g"));
+    List<String> command = new ArrayList<>(serverCpus());
+    command.addAll(List.of("java", "-Xmx1g"));
     if (System.getenv("BENCH_JFR") != null) {
       command.add(
           "-XX:StartFlightRecording=filename=bench/target/xds-node-"
@@ -660,6 +677,16 @@ public final class FleetBenchmark {
         .redirectErrorStream(true)
         .redirectOutput(Path.of("bench/target/xds-node-" + replicaId + ".log").toFile())
         .start();
+  }
+
+  /**
+   * {@code taskset -c CPUS} when {@code BENCH_SERVER_CPUS} is set: the replicas and the floor run
+   * on those CPUs, apart from the bench JVM (clients, Kafka) and etcd, which keep the affinity the
+   * bench was started with ({@code taskset -c 1 bin/bench-fleet ...}).
+   */
+  private static List<String> serverCpus() {
+    String cpus = System.getenv("BENCH_SERVER_CPUS");
+    return cpus == null || cpus.isBlank() ? List.of() : List.of("taskset", "-c", cpus.trim());
   }
 
   /** Windows of idle CPU per server and fleet (env BENCH_SAMPLES, at least 5). */
@@ -726,6 +753,155 @@ public final class FleetBenchmark {
           "%s %s %d clients: idle CPU %.1f %% of a core%n", target, protocol, n, percent);
     }
     return rows;
+  }
+
+  /** Services and upstreams per sidecar in the mesh scenario (issue 24 §6). */
+  private static final int MESH_SERVICES = 200;
+
+  private static final int MESH_UPSTREAMS = 20;
+
+  /**
+   * Scenario "mesh" (issue 24 §6): {@link MeshConfig} with N sidecars (200 services, 20 upstreams
+   * each) published to the replica, and N clients, each the Envoy of one Sidecar (its own group),
+   * subscribing to its 20 upstreams' clusters and assignments. Then BENCH_SAMPLES times (at least
+   * 5) one service changes: service 0's first endpoint moves to port {@link
+   * FleetClient#MARKER_PORT_BASE} + V; latency runs from the Kafka record's timestamp to each
+   * affected sidecar's (those calling service 0) ACK of the assignment holding it. Heap per
+   * sidecar: the replica's heap after a full GC with the mesh published and every client synced,
+   * minus before the mesh was published, over N (config, snapshots and a stream each). With {@code
+   * BENCH_MESH_JFR=1}, a JFR profile ({@code settings=profile}) of the replica from the first
+   * change to the last, to {@code bench/target/xds-node-mesh-N.jfr}. No floor: {@link FloorServer}
+   * holds only the proxyless fleet's snapshots.
+   */
+  private static List<Row> mesh(
+      KafkaProducer<String, byte[]> producer,
+      int port,
+      int adminPort,
+      long pid,
+      int n,
+      String protocol)
+      throws Exception {
+    MeshConfig mesh = new MeshConfig(n, MESH_SERVICES, MESH_UPSTREAMS);
+    long heapBefore = heapUsedBytes(pid);
+    publishMesh(producer, mesh, 0, resource -> true);
+    List<FleetClient> clients = new ArrayList<>();
+    List<FleetClient> affected = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      List<Integer> upstreams = mesh.upstreamsOf(i);
+      FleetClient client =
+          FleetClient.sidecar(
+              "mesh-" + i,
+              "sidecar-" + i,
+              protocol.equals("delta"),
+              upstreams.stream().map(s -> "default/svc-" + s).toList());
+      clients.add(client);
+      if (upstreams.contains(0)) {
+        affected.add(client);
+      }
+    }
+    long connecting = System.nanoTime();
+    Fleet fleet = new Fleet(port, clients);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
+    while (clients.stream().anyMatch(c -> c.endpointsHeld() < MESH_UPSTREAMS)) {
+      if (System.nanoTime() > deadline) {
+        long missing = clients.stream().filter(c -> c.endpointsHeld() < MESH_UPSTREAMS).count();
+        throw new IllegalStateException(missing + " sidecars never held their 20 assignments");
+      }
+      Thread.sleep(50);
+    }
+    Fleet.awaitMarker("bench-v0", 60, affected);
+    System.out.printf(
+        "mesh: %d sidecars synced %d s after connecting; %d call service 0%n",
+        n, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - connecting), affected.size());
+    long heapAfter = heapUsedBytes(pid);
+    Path jfr = Path.of("bench/target/xds-node-mesh-" + n + ".jfr").toAbsolutePath();
+    boolean profiled = System.getenv("BENCH_MESH_JFR") != null;
+    if (profiled) {
+      run(
+          true,
+          "jcmd",
+          Long.toString(pid),
+          "JFR.start",
+          "name=mesh",
+          "settings=profile",
+          "filename=" + jfr);
+    }
+    List<Row> rows = new ArrayList<>();
+    for (int version = 1; version <= Math.max(5, SAMPLES); version++) {
+      long cpuBefore = cpuTicks(pid);
+      Map<String, Double> countersBefore = buildCounters(adminPort);
+      long published =
+          publishMesh(
+              producer,
+              mesh,
+              version,
+              r -> r.kind().wireName().equals("Backend") && r.metadata().name().equals("svc-0"));
+      List<Long> latency = Fleet.awaitMarker("bench-v" + version, 120, affected);
+      double cpu = (cpuTicks(pid) - cpuBefore) / 100.0;
+      Map<String, Double> countersAfter = buildCounters(adminPort);
+      System.out.printf(
+          "  change %d: %.0f builds, %.2f s in builds (the replica's meshgate_pipeline_build)%n",
+          version,
+          countersAfter.get("builds") - countersBefore.get("builds"),
+          countersAfter.get("seconds") - countersBefore.get("seconds"));
+      rows.add(
+          row(
+              "meshgate-mesh",
+              protocol,
+              affected.size(),
+              latency,
+              published,
+              cpu,
+              (heapAfter - heapBefore) / n,
+              -1));
+      System.out.println(rows.get(rows.size() - 1));
+      Thread.sleep(1_000);
+    }
+    if (profiled) {
+      run(true, "jcmd", Long.toString(pid), "JFR.stop", "name=mesh");
+      System.out.println("profile of the changes: " + jfr);
+    }
+    System.out.println("  NACKs sent by the sidecars: " + fleet.nacks());
+    fleet.close();
+    return rows;
+  }
+
+  /**
+   * The replica's builds so far and the seconds they took, from its {@code /metrics} ({@code
+   * meshgate_pipeline_build_seconds} count and sum): {@code builds}, {@code seconds}.
+   */
+  private static Map<String, Double> buildCounters(int adminPort) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "/metrics answered " + response.statusCode() + " (expected: 200)");
+    }
+    double builds = 0;
+    double seconds = 0;
+    for (String line : response.body().split("\n")) {
+      if (line.startsWith("meshgate_pipeline_build_seconds_count")) {
+        builds += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      } else if (line.startsWith("meshgate_pipeline_build_seconds_sum")) {
+        seconds += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return Map.of("builds", builds, "seconds", seconds);
+  }
+
+  /** Publishes the mesh's resources {@code which} at marker {@code version}; the last timestamp. */
+  private static long publishMesh(
+      KafkaProducer<String, byte[]> producer,
+      MeshConfig mesh,
+      int version,
+      Predicate<Resource> which)
+      throws Exception {
+    String yaml = mesh.yamlWithFirstEndpointPort(FleetClient.MARKER_PORT_BASE + version);
+    return publish(producer, yaml, which);
   }
 
   interface Tick {
@@ -1023,9 +1199,19 @@ public final class FleetBenchmark {
   private static long publish(
       KafkaProducer<String, byte[]> producer, int version, Predicate<Resource> which)
       throws Exception {
+    return publish(producer, FleetConfig.yaml(version), which);
+  }
+
+  /**
+   * Publishes the documents of {@code yaml} that {@code which} picks, in order; the timestamp of
+   * the last record (epoch micros). All are sent before the first acknowledgement is awaited.
+   */
+  private static long publish(
+      KafkaProducer<String, byte[]> producer, String yaml, Predicate<Resource> which)
+      throws Exception {
     EventEncoder encoder = EventEncoder.forSource("bench-fleet");
-    long timestamp = 0;
-    for (Resource resource : LargeConfig.parse(FleetConfig.yaml(version), 1).resources().values()) {
+    List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
+    for (Resource resource : LargeConfig.parse(yaml, 1).resources().values()) {
       if (!which.test(resource)) {
         continue;
       }
@@ -1034,8 +1220,11 @@ public final class FleetBenchmark {
               resource.withMetadata(resource.metadata().withoutBookkeeping()),
               OptionalLong.empty());
       ProducerRecord<String, byte[]> record = EventPublisher.record(event);
-      RecordMetadata metadata = producer.send(record).get(30, TimeUnit.SECONDS);
-      timestamp = metadata.timestamp() * 1000;
+      sent.add(producer.send(record));
+    }
+    long timestamp = 0;
+    for (java.util.concurrent.Future<RecordMetadata> metadata : sent) {
+      timestamp = Math.max(timestamp, metadata.get(30, TimeUnit.SECONDS).timestamp() * 1000);
     }
     return timestamp;
   }
@@ -1167,6 +1356,22 @@ public final class FleetBenchmark {
       }
     }
 
+    /** The clients given, unconnected, over connections of {@value #STREAMS_PER_CONNECTION}. */
+    Fleet(int port, List<FleetClient> unconnected) {
+      for (int i = 0; i < unconnected.size(); i++) {
+        if (i % STREAMS_PER_CONNECTION == 0) {
+          channels.add(
+              NettyChannelBuilder.forAddress("127.0.0.1", port)
+                  .maxInboundMessageSize(16 << 20)
+                  .usePlaintext()
+                  .build());
+        }
+        FleetClient client = unconnected.get(i);
+        client.connect(channels.get(channels.size() - 1));
+        clients.add(client);
+      }
+    }
+
     /** Waits until every client ACKed or NACKed the marker; the times it did (epoch micros). */
     List<Long> awaitAnswer(String marker, int timeoutSeconds) throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
@@ -1191,6 +1396,12 @@ public final class FleetBenchmark {
 
     /** Waits until every client ACKed the marker; their ACK times (epoch micros). */
     List<Long> awaitMarker(String marker, int timeoutSeconds) throws InterruptedException {
+      return awaitMarker(marker, timeoutSeconds, clients);
+    }
+
+    /** Waits until each of {@code clients} ACKed the marker; their ACK times (epoch micros). */
+    static List<Long> awaitMarker(String marker, int timeoutSeconds, List<FleetClient> clients)
+        throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
       while (clients.stream().anyMatch(c -> c.acked(marker) == null)) {
         if (System.nanoTime() > deadline) {

@@ -31,7 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * it at once or NACKs it (with the previously accepted version and an error detail, as Envoy does),
  * and records when a route table holding a marker string first arrived and was ACKed or NACKed. A
  * client made with {@link #rejects} also refuses the route table carrying one marker: the injected
- * rejection of the {@code nack} scenario. Thread-safe.
+ * rejection of the {@code nack} scenario. A client made with {@link #sidecar} is one sidecar's
+ * Envoy instead, subscribing to its upstreams' clusters and assignments, and reads its marker from
+ * an assignment: an endpoint on port {@value #MARKER_PORT_BASE} + N is marker {@code bench-vN}.
+ * Thread-safe.
  */
 final class FleetClient {
   static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
@@ -54,8 +57,12 @@ final class FleetClient {
           CLUSTER, Cluster.class,
           ENDPOINT, ClusterLoadAssignment.class);
 
+  /** An endpoint on this port plus N marks the assignment holding it as {@code bench-vN}. */
+  static final int MARKER_PORT_BASE = 30_000;
+
   private final Node node;
   private final boolean delta;
+  private final boolean endpointMarkers;
   private final Map<String, List<String>> names;
   private final Map<String, Long> markerAckedMicros = new ConcurrentHashMap<>();
   private final Map<String, Long> markerNackedMicros = new ConcurrentHashMap<>();
@@ -100,8 +107,7 @@ final class FleetClient {
 
   /** A client subscribing to these names per type (and only to these types). */
   FleetClient(String nodeId, boolean delta, Map<String, List<String>> names) {
-    this.names = names;
-    this.node =
+    this(
         Node.newBuilder()
             .setId(nodeId)
             .setCluster("proxyless")
@@ -109,8 +115,35 @@ final class FleetClient {
                 Struct.newBuilder()
                     .putFields(
                         "meshgate.io/proxyless", Value.newBuilder().setStringValue("true").build()))
-            .build();
+            .build(),
+        delta,
+        names,
+        false);
+  }
+
+  private FleetClient(
+      Node node, boolean delta, Map<String, List<String>> names, boolean endpointMarkers) {
+    this.node = node;
     this.delta = delta;
+    this.names = names;
+    this.endpointMarkers = endpointMarkers;
+  }
+
+  /**
+   * The Envoy of Sidecar {@code sidecar} (namespace default; node metadata {@code
+   * meshgate.io/sidecar}), subscribing to the clusters and assignments named {@code clusters}.
+   */
+  static FleetClient sidecar(String nodeId, String sidecar, boolean delta, List<String> clusters) {
+    Node node =
+        Node.newBuilder()
+            .setId(nodeId)
+            .setCluster(sidecar)
+            .setMetadata(
+                Struct.newBuilder()
+                    .putFields(
+                        "meshgate.io/sidecar", Value.newBuilder().setStringValue(sidecar).build()))
+            .build();
+    return new FleetClient(node, delta, Map.of(CLUSTER, clusters, ENDPOINT, clusters), true);
   }
 
   /** This client also refuses any route table carrying {@code marker}. Call before connecting. */
@@ -293,9 +326,27 @@ final class FleetClient {
     }
   }
 
-  /** The markers ({@code bench-vN}) the route tables among {@code resources} carry. */
-  private static Set<String> markers(String typeUrl, List<Any> resources) {
+  /**
+   * The markers ({@code bench-vN}) the route tables among {@code resources} carry, and for a
+   * sidecar client those of its assignments.
+   */
+  private Set<String> markers(String typeUrl, List<Any> resources) {
     Set<String> found = new HashSet<>();
+    if (endpointMarkers && typeUrl.equals(ENDPOINT)) {
+      for (Any resource : resources) {
+        try {
+          ClusterLoadAssignment assignment = resource.unpack(ClusterLoadAssignment.class);
+          assignment.getEndpointsList().stream()
+              .flatMap(locality -> locality.getLbEndpointsList().stream())
+              .mapToInt(e -> e.getEndpoint().getAddress().getSocketAddress().getPortValue())
+              .filter(port -> port >= MARKER_PORT_BASE)
+              .forEach(port -> found.add("bench-v" + (port - MARKER_PORT_BASE)));
+        } catch (InvalidProtocolBufferException e) {
+          // rejection() refuses it
+        }
+      }
+      return found;
+    }
     if (!typeUrl.equals(ROUTE)) {
       return found;
     }

@@ -1,0 +1,105 @@
+package io.meshgate.bench;
+
+import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.StaticEndpointSource;
+import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.pipeline.Inputs;
+import io.meshgate.xds.pipeline.SnapshotBuilder;
+import io.meshgate.xds.resolve.Resolver;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * The scale the mesh brings (issue 24 §6), through {@link SnapshotBuilder#build} as a replica's
+ * pipeline runs it, on two configs ({@code shape}):
+ *
+ * <ul>
+ *   <li>{@code mesh}: {@link MeshConfig#issue24()} — 2,000 sidecars, each its own group, 200
+ *       services, 20 upstreams per sidecar (goals: full ≤ 2 s, one change ≤ 50 ms).
+ *   <li>{@code gateway}: {@link LargeConfig#issue24Gateway()} — 10,000 routes, 5,000 clusters,
+ *       50,000 endpoints on one gateway.
+ * </ul>
+ *
+ * <p>{@code full}: a fresh builder. {@code oneEndpoint} / {@code oneRoute}: a warm builder fed
+ * configs that alternate in one service's first endpoint / one route's path, so every build follows
+ * one that differed from it in exactly that. {@code resolveOnly}: the baseline all include. The
+ * heap the builds retain is {@link ScaleHeap}'s ({@code bin/bench heap}).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, time = 5)
+@Measurement(iterations = 5, time = 5)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
+@State(Scope.Thread)
+public class MeshScaleBenchmark {
+  @Param({"mesh", "gateway"})
+  public String shape;
+
+  private ConfigSnapshot config;
+  private ConfigSnapshot changed;
+  private SnapshotBuilder warm;
+  private boolean flip;
+
+  @Setup(Level.Trial)
+  public void setUp(BenchmarkParams params) {
+    String benchmark = params.getBenchmark();
+    if (shape.equals("mesh")) {
+      MeshConfig mesh = MeshConfig.issue24();
+      config = mesh.snapshot();
+      changed =
+          benchmark.endsWith("oneRoute")
+              ? mesh.withChangedRoute(config)
+              : mesh.withChangedEndpoint(config);
+    } else {
+      LargeConfig gateway = LargeConfig.issue24Gateway();
+      config = gateway.snapshot();
+      changed =
+          benchmark.endsWith("oneRoute")
+              ? gateway.withChangedRoute(config, 0)
+              : gateway.withChangedEndpoint(config, 0);
+    }
+    // Only the warm benchmarks keep a built builder: a second copy of every snapshot would skew
+    // the others' garbage collection.
+    if (benchmark.endsWith("oneRoute") || benchmark.endsWith("oneEndpoint")) {
+      warm = new SnapshotBuilder();
+      warm.build(Inputs.withoutKeys(config));
+      warm.build(Inputs.withoutKeys(changed));
+    }
+  }
+
+  @Benchmark
+  public SnapshotBuilder.Build full() {
+    return new SnapshotBuilder().build(Inputs.withoutKeys(config));
+  }
+
+  @Benchmark
+  public SnapshotBuilder.Build oneEndpoint() {
+    flip = !flip;
+    return warm.build(Inputs.withoutKeys(flip ? config : changed));
+  }
+
+  @Benchmark
+  public SnapshotBuilder.Build oneRoute() {
+    flip = !flip;
+    return warm.build(Inputs.withoutKeys(flip ? config : changed));
+  }
+
+  @Benchmark
+  public ResolvedIr resolveOnly() {
+    return Resolver.resolve(config, StaticEndpointSource.from(config));
+  }
+}
