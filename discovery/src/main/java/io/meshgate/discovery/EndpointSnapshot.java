@@ -57,6 +57,11 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
         return false;
       }
     }
+    if (endpoints.isEmpty()
+        || endpoints.get(0).priority() == endpoints.get(endpoints.size() - 1).priority()) {
+      // One priority (the common case): sorted strictly by address and port, so each is once.
+      return true;
+    }
     if (endpoints.size() <= 16) {
       for (int i = 0; i < endpoints.size(); i++) {
         for (int j = i + 1; j < endpoints.size(); j++) {

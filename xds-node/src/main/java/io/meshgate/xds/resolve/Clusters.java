@@ -288,12 +288,40 @@ final class Clusters {
             settings.failoverZones(),
             policy,
             Context.source(backend));
-    clusters.put(name, context.cache.get(new CachedCluster(name, kind), input, ClusterInput::ir));
+    clusters.put(
+        name,
+        context.cache.get(
+            new CachedCluster(name, kind, clientTls),
+            input,
+            in -> in.ir(localities(backend.key(), port, in.endpoints(), in.failoverZones()))));
     return name;
   }
 
-  /** A cluster in the resolve cache: its name and the kind of proxy it is resolved for. */
-  private record CachedCluster(String name, ProxyKind kind) {}
+  /**
+   * A Backend's endpoints (those on {@code port}, or all) as localities: computed once per
+   * resolution however many groups send to the Backend, and kept from the last resolution while its
+   * endpoints are equal, so the clusters of every group share one instance.
+   */
+  private List<LocalityIr> localities(
+      ResourceKey backend,
+      @Nullable Integer port,
+      List<DiscoveredEndpoint> endpoints,
+      List<String> failoverZones) {
+    return context.cache.get(
+        new CachedLocalities(backend, port),
+        new LocalitiesInput(endpoints, failoverZones),
+        in -> localities(in.endpoints(), in.failoverZones()));
+  }
+
+  /**
+   * A cluster in the resolve cache: its name, the kind of proxy and how the group's proxies present
+   * themselves (sidecars each their own identity).
+   */
+  private record CachedCluster(String name, ProxyKind kind, @Nullable MeshTlsIr clientTls) {}
+
+  private record CachedLocalities(ResourceKey backend, @Nullable Integer port) {}
+
+  private record LocalitiesInput(List<DiscoveredEndpoint> endpoints, List<String> failoverZones) {}
 
   /** Everything a cluster's IR is made of, once its policy and endpoints are decided. */
   private record ClusterInput(
@@ -303,9 +331,8 @@ final class Clusters {
       List<String> failoverZones,
       @Nullable ClusterPolicyIr policy,
       SourceRef source) {
-    ClusterIr ir() {
-      return new ClusterIr(
-          name, upstream, localities(endpoints, failoverZones), policy, List.of(source));
+    ClusterIr ir(List<LocalityIr> localities) {
+      return new ClusterIr(name, upstream, localities, policy, List.of(source));
     }
   }
 
