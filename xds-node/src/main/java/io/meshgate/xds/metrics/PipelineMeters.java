@@ -42,6 +42,7 @@ final class PipelineMeters implements PipelineMetrics {
 
   private final Counter complete;
   private final Counter partial;
+  private final Counter failed;
   private final Timer build;
   private final Map<String, Timer> stages = new HashMap<>();
   private final AtomicLong groups = new AtomicLong();
@@ -71,6 +72,7 @@ final class PipelineMeters implements PipelineMetrics {
     this.ages = ages;
     this.complete = builds(registry, "complete");
     this.partial = builds(registry, "partial");
+    this.failed = builds(registry, "failed");
     this.build =
         Timer.builder(NodeMetrics.BUILD)
             .description("One rebuild, inputs gathered to snapshots published")
@@ -126,10 +128,15 @@ final class PipelineMeters implements PipelineMetrics {
   private static Counter builds(MeterRegistry registry, String outcome) {
     return Counter.builder(NodeMetrics.BUILDS)
         .description(
-            "Builds published: complete, or partial when a group failed and kept its last good"
-                + " snapshot")
+            "Builds: complete, or partial when a group failed and kept its last good snapshot,"
+                + " or failed as a whole (nothing published)")
         .tag("outcome", outcome)
         .register(registry);
+  }
+
+  @Override
+  public void failed() {
+    failed.increment();
   }
 
   @Override

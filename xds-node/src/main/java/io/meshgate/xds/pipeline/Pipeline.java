@@ -106,6 +106,8 @@ public final class Pipeline implements AutoCloseable {
   private volatile @Nullable ResolvedIr lastResolved;
   private volatile long rebuilds;
   private volatile long buildStartedNanos;
+  // The config revision whose rebuild last failed (logged at ERROR once); confined to the thread.
+  private long failedRevision = -1;
 
   /** Without key material: listeners with certificates are left out, with a Problem. */
   public Pipeline(SnapshotStore store, Duration quiet, Duration max) {
@@ -245,7 +247,33 @@ public final class Pipeline implements AutoCloseable {
     return lastResolved;
   }
 
+  /**
+   * One rebuild, guarded: a rebuild that throws (a bug, or stored config an earlier release
+   * accepted and this one cannot use) publishes nothing — every proxy keeps its last good config —
+   * and is logged once per config revision at ERROR (again at DEBUG while the same revision keeps
+   * failing, as every endpoint change retries it); the next change tries again.
+   */
   private void rebuild() {
+    try {
+      build();
+    } catch (RuntimeException e) {
+      ConfigSnapshot config = latest;
+      long revision = config == null ? -1 : config.revision();
+      metrics.failed();
+      if (revision != failedRevision) {
+        failedRevision = revision;
+        log.error(
+            "building config revision {} failed; every proxy keeps its last good config until a"
+                + " later revision builds",
+            revision,
+            e);
+      } else {
+        log.debug("building config revision {} failed again", revision, e);
+      }
+    }
+  }
+
+  private void build() {
     ConfigSnapshot config = latest;
     if (config == null) {
       return;

@@ -22,4 +22,10 @@ public interface PipelineMetrics {
       Identities identities,
       EndpointDiscovery.Discovered discovered,
       long nanos);
+
+  /**
+   * A rebuild failed as a whole (a bug, or stored config an earlier release accepted that this one
+   * cannot use): nothing was published, every proxy keeps its last good config.
+   */
+  default void failed() {}
 }
