@@ -35,8 +35,6 @@ public final class ResolveCache {
   private Map<Object, Kept> current = new HashMap<>();
   private @Nullable Environment environment;
   private Object environmentToken = new Object();
-  private long hits;
-  private long misses;
 
   /** A cache that is used for one resolution only: nothing is reused. */
   public static ResolveCache fresh() {
@@ -60,14 +58,8 @@ public final class ResolveCache {
       return (O) kept.result();
     }
     Kept last = previous.get(name);
-    O result;
-    if (last != null && last.input().equals(input)) {
-      result = (O) last.result();
-      hits++;
-    } else {
-      result = compute.apply(input);
-      misses++;
-    }
+    O result =
+        last != null && last.input().equals(input) ? (O) last.result() : compute.apply(input);
     current.put(name, new Kept(input, result));
     return result;
   }
@@ -134,14 +126,5 @@ public final class ResolveCache {
   public void endBuild() {
     previous = current;
     current = new HashMap<>();
-  }
-
-  /** Parts reused and computed since the cache was made (for tests and benchmarks). */
-  public long hits() {
-    return hits;
-  }
-
-  public long misses() {
-    return misses;
   }
 }
