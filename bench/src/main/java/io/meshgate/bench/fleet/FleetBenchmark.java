@@ -871,26 +871,10 @@ public final class FleetBenchmark {
    * meshgate_pipeline_build_seconds} count and sum): {@code builds}, {@code seconds}.
    */
   private static Map<String, Double> buildCounters(int adminPort) throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200) {
-      throw new IllegalStateException(
-          "/metrics answered " + response.statusCode() + " (expected: 200)");
-    }
-    double builds = 0;
-    double seconds = 0;
-    for (String line : response.body().split("\n")) {
-      if (line.startsWith("meshgate_pipeline_build_seconds_count")) {
-        builds += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      } else if (line.startsWith("meshgate_pipeline_build_seconds_sum")) {
-        seconds += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return Map.of("builds", builds, "seconds", seconds);
+    ReplicaScrape scrape = ReplicaScrape.of(adminPort);
+    return Map.of(
+        "builds", scrape.value("meshgate_pipeline_build_seconds_count", null),
+        "seconds", scrape.value("meshgate_pipeline_build_seconds_sum", null));
   }
 
   /** Publishes the mesh's resources {@code which} at marker {@code version}; the last timestamp. */
@@ -1092,31 +1076,10 @@ public final class FleetBenchmark {
    * /metrics}: {@code builds}, {@code eds}.
    */
   private static Map<String, Double> churnCounters(int adminPort) throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200) {
-      throw new IllegalStateException(
-          "/metrics answered " + response.statusCode() + " (expected: 200)");
-    }
-    double builds = 0;
-    double eds = 0;
-    for (String line : response.body().split("\n")) {
-      if (line.startsWith("#")) {
-        continue;
-      }
-      double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      if (line.startsWith("meshgate_pipeline_builds_total")) {
-        builds += value;
-      } else if (line.startsWith("meshgate_xds_responses_total")
-          && line.contains("type=\"ClusterLoadAssignment\"")) {
-        eds += value;
-      }
-    }
-    return Map.of("builds", builds, "eds", eds);
+    ReplicaScrape scrape = ReplicaScrape.of(adminPort);
+    return Map.of(
+        "builds", scrape.value("meshgate_pipeline_builds_total", null),
+        "eds", scrape.value("meshgate_xds_responses_total", "type=\"ClusterLoadAssignment\""));
   }
 
   /** Tick 0: every churn Backend; tick t: the 200 that change. */
