@@ -14,11 +14,14 @@ import io.meshgate.xds.serve.AdsService;
 import io.meshgate.xds.serve.StreamStatus;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import io.meshgate.xds.snapshot.SnapshotStore;
+import io.meshgate.xds.snapshot.TypeResources;
 import io.meshgate.xds.snapshot.TypeUrls;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -28,11 +31,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Admin HTTP: {@code /healthz} (the process runs), {@code /readyz} (the first full load from etcd
  * has been translated, etcd answers and Kafka accepts the applier; else 503 with the reason),
- * {@code /debug/snapshots} (groups and their per-type versions), {@code /debug/streams} (each ADS
- * stream's per-type state), and, once {@link #serveProxies} is called, {@code /debug/proxies} and
- * {@code /debug/config}. Only {@code /debug/config} shows resource bodies, and never a Secret's
- * contents or a field Envoy marks sensitive: nothing here can leak a key. Binds to loopback unless
- * told otherwise.
+ * {@code /debug/snapshots} (groups and their per-type versions; with {@code ?group=NAME}, that
+ * group's resources by name and version), {@code /debug/streams} (each ADS stream's per-type
+ * state), and, once {@link #serveProxies} is called, {@code /debug/proxies} and {@code
+ * /debug/config}. Only {@code /debug/config} shows resource bodies, and never a Secret's contents
+ * or a field Envoy marks sensitive: nothing here can leak a key. Binds to loopback unless told
+ * otherwise.
  *
  * <p>With an {@link AdminToken}, {@code /debug} answers only requests that carry {@code
  * Authorization: Bearer <token>}, else 401 with {@code WWW-Authenticate: Bearer} and no detail.
@@ -84,7 +88,21 @@ final class AdminServer implements AutoCloseable {
         });
     context(
         "/debug/snapshots",
-        guarded(token, exchange -> reply(exchange, 200, snapshots(store), "application/json")));
+        guarded(
+            token,
+            exchange -> {
+              Optional<String> group = queryParameter(exchange.getRequestURI(), "group");
+              if (group.isEmpty()) {
+                reply(exchange, 200, snapshots(store), "application/json");
+                return;
+              }
+              Optional<GroupSnapshot> snapshot = store.get(group.get());
+              if (snapshot.isEmpty()) {
+                reply(exchange, 404, "no group " + group.get() + "\n", "text/plain");
+                return;
+              }
+              reply(exchange, 200, resources(snapshot.get()), "application/json");
+            }));
     context(
         "/debug/streams",
         guarded(token, exchange -> reply(exchange, 200, streams(ads), "application/json")));
@@ -220,6 +238,42 @@ final class AdminServer implements AutoCloseable {
               }
             });
     return pretty(root);
+  }
+
+  /**
+   * One group's resources: per type, the set's version and each resource's name and version (a
+   * content hash of the bytes proxies are sent), never the resources themselves.
+   */
+  private static String resources(GroupSnapshot snapshot) {
+    ObjectNode root = Mappers.json().createObjectNode();
+    root.put("name", snapshot.group());
+    root.put("revision", snapshot.revision());
+    ObjectNode types = root.putObject("types");
+    for (String type : TypeUrls.ALL) {
+      TypeResources resources = snapshot.type(type);
+      ObjectNode node = types.putObject(type.substring(type.lastIndexOf('.') + 1));
+      node.put("version", resources.version());
+      ObjectNode named = node.putObject("resources");
+      resources.resources().forEach((name, resource) -> named.put(name, resource.version()));
+    }
+    return pretty(root);
+  }
+
+  /** The first value of a query parameter, decoded; empty when absent or blank. */
+  static Optional<String> queryParameter(URI uri, String name) {
+    String query = uri.getRawQuery();
+    if (query == null) {
+      return Optional.empty();
+    }
+    for (String pair : query.split("&")) {
+      int equals = pair.indexOf('=');
+      String key = equals < 0 ? pair : pair.substring(0, equals);
+      if (key.equals(name) && equals >= 0) {
+        String value = URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+        return value.isBlank() ? Optional.empty() : Optional.of(value);
+      }
+    }
+    return Optional.empty();
   }
 
   private static String streams(AdsService ads) {
