@@ -1,0 +1,278 @@
+package io.meshgate.chaos;
+
+import static java.util.Objects.requireNonNull;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.meshgate.config.model.ApplierStatus;
+import io.meshgate.config.model.EventRecord;
+import io.meshgate.config.model.Outcome;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
+import io.meshgate.config.store.HistoryEntry;
+import io.meshgate.config.store.Keyspace;
+import io.meshgate.config.store.StoreReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What must hold after a run, checked from what was recorded: etcd (through a client of its own),
+ * the replicas' admin endpoints and the simulated proxies. Each finding is a sentence naming what
+ * broke; none means the run passed.
+ */
+final class Checker {
+  /**
+   * The short type names of the replicas' {@code /debug/snapshots?group=} and the proxies' types.
+   */
+  private static final Map<String, String> SHORT_TYPES =
+      Map.of(
+          SimulatedEnvoy.LISTENER, "Listener",
+          SimulatedEnvoy.ROUTE, "RouteConfiguration",
+          SimulatedEnvoy.CLUSTER, "Cluster",
+          SimulatedEnvoy.ENDPOINT, "ClusterLoadAssignment");
+
+  private final ChaosCluster cluster;
+  private final ConfigStream stream;
+  private final List<SimulatedEnvoy> proxies;
+  private final StoreReader reader;
+  private final String group = "gateway/" + ConfigStream.GATEWAY;
+
+  Checker(ChaosCluster cluster, ConfigStream stream, List<SimulatedEnvoy> proxies) {
+    this.cluster = requireNonNull(cluster, "cluster");
+    this.stream = requireNonNull(stream, "stream");
+    this.proxies = List.copyOf(proxies);
+    this.reader = new StoreReader(cluster.etcdClient(), Duration.ofSeconds(10));
+  }
+
+  /** True once every event published has its outcome recorded. */
+  boolean allRecorded() {
+    for (Map.Entry<ResourceKey, List<String>> entry : stream.eventsOf().entrySet()) {
+      List<String> ids = entry.getValue();
+      String last = ids.get(ids.size() - 1);
+      try {
+        if (!reader.status(entry.getKey()).map(s -> s.hasEvent(last)).orElse(false)) {
+          return false;
+        }
+      } catch (RuntimeException e) {
+        return false; // etcd not back yet
+      }
+    }
+    return true;
+  }
+
+  /** Findings about the replicas and proxies not agreeing yet; empty when they converged. */
+  List<String> convergence() {
+    List<String> findings = new ArrayList<>();
+    Map<String, Map<String, String>> first = null;
+    String firstId = null;
+    for (Replica replica : cluster.replicas()) {
+      Optional<Map<String, Map<String, String>>> versions = replica.groupVersions();
+      if (versions.isEmpty()) {
+        findings.add("replica " + replica.id() + " does not answer /debug/snapshots");
+        continue;
+      }
+      if (first == null) {
+        first = versions.get();
+        firstId = replica.id();
+      } else if (!first.equals(versions.get())) {
+        findings.add(
+            "replicas "
+                + firstId
+                + " and "
+                + replica.id()
+                + " serve different versions: "
+                + first
+                + " vs "
+                + versions.get());
+      }
+    }
+    if (!findings.isEmpty()) {
+      return findings;
+    }
+    Optional<Map<String, Map<String, String>>> served = cluster.replica(0).groupResources(group);
+    if (served.isEmpty()) {
+      return List.of("replica r0 serves no group " + group);
+    }
+    for (SimulatedEnvoy proxy : proxies) {
+      for (Map.Entry<String, String> type : SHORT_TYPES.entrySet()) {
+        Map<String, String> held = new TreeMap<>(proxy.held(type.getKey()));
+        Map<String, String> expected = served.get().getOrDefault(type.getValue(), Map.of());
+        if (!held.equals(expected)) {
+          findings.add(
+              proxy
+                  + " holds "
+                  + type.getValue()
+                  + " "
+                  + held
+                  + " but the replicas serve "
+                  + expected);
+        }
+      }
+    }
+    return findings;
+  }
+
+  /** Everything else, once the run settled. */
+  List<String> findings() {
+    List<String> findings = new ArrayList<>();
+    // a run that exercised nothing proves nothing
+    if (stream.published().size() < 20) {
+      findings.add("only " + stream.published().size() + " events published");
+    }
+    for (SimulatedEnvoy proxy : proxies) {
+      if (proxy.held(SimulatedEnvoy.LISTENER).isEmpty()
+          || proxy.held(SimulatedEnvoy.CLUSTER).isEmpty()) {
+        findings.add(proxy + " holds no listener or no cluster");
+      }
+    }
+    outcomesAndModel(findings);
+    for (SimulatedEnvoy proxy : proxies) {
+      proxy.violations().forEach(v -> findings.add(proxy + ": " + v));
+    }
+    statusWritesInsideTerms(findings);
+    return findings;
+  }
+
+  private void outcomesAndModel(List<String> findings) {
+    Map<ResourceKey, Resource> model = stream.model();
+    for (Map.Entry<ResourceKey, List<String>> entry : stream.eventsOf().entrySet()) {
+      ResourceKey key = entry.getKey();
+      List<String> ids = entry.getValue();
+      Optional<ApplierStatus> status = reader.status(key);
+      if (status.isEmpty()) {
+        findings.add(key + ": no status, " + ids.size() + " events published");
+        continue;
+      }
+      // every event exactly once, in publish order (the status keeps the newest MAX_EVENTS)
+      List<String> recorded = status.get().events().stream().map(EventRecord::id).toList();
+      List<String> expected = ids.subList(Math.max(0, ids.size() - recorded.size()), ids.size());
+      if (!recorded.equals(expected)
+          || recorded.size() < Math.min(ids.size(), ApplierStatus.MAX_EVENTS)) {
+        findings.add(key + ": outcomes recorded for " + recorded + " but published " + ids);
+      }
+      for (EventRecord record : status.get().events()) {
+        var published = stream.find(record.id());
+        if (published.isEmpty()) {
+          findings.add(key + ": an outcome for an event never published: " + record.id());
+          continue;
+        }
+        boolean rejected = record.outcome() == Outcome.REJECTED;
+        boolean mustReject = published.get().expected() == ConfigStream.Expected.REJECTED;
+        if (rejected != mustReject) {
+          findings.add(
+              key
+                  + ": "
+                  + published.get().describe()
+                  + " ended "
+                  + record.outcome()
+                  + " "
+                  + record.reasons());
+        }
+      }
+      // etcd equals the model
+      Optional<Resource> stored = reader.resource(key);
+      Resource want = model.get(key);
+      if (stored.isPresent() != (want != null)) {
+        findings.add(key + (want == null ? " exists but the model deleted it" : " is missing"));
+      } else if (want != null && !stored.get().spec().equals(want.spec())) {
+        findings.add(
+            key + ": stored spec " + stored.get().spec() + " but the model has " + want.spec());
+      }
+      if (stored.isPresent()) {
+        List<HistoryEntry> history = reader.history(key);
+        for (int i = 1; i < history.size(); i++) {
+          if (history.get(i).generation() != history.get(i - 1).generation() + 1) {
+            findings.add(key + ": history generations not consecutive: " + history);
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Every write of a condition happened while some replica led: at its revision the leader key
+   * existed. (A fenced write can only land then; an unfenced one from a deposed leader could land
+   * in a gap between terms.) Read from etcd's history, which meshgate never compacts.
+   */
+  private void statusWritesInsideTerms(List<String> findings) {
+    Client etcd = cluster.etcdClient();
+    long head;
+    try {
+      head =
+          etcd.getKVClient()
+              .get(ByteSequence.from(Keyspace.LEADER, StandardCharsets.UTF_8))
+              .get(10, TimeUnit.SECONDS)
+              .getHeader()
+              .getRevision();
+    } catch (Exception e) {
+      findings.add("etcd did not answer for the history check: " + e);
+      return;
+    }
+    List<long[]> terms = new ArrayList<>(); // [created, deleted or MAX]
+    List<Long> conditionWrites = new ArrayList<>();
+    CountDownLatch done = new CountDownLatch(1);
+    ByteSequence root = ByteSequence.from(Keyspace.ROOT, StandardCharsets.UTF_8);
+    String conditions = Keyspace.ROOT + "conditions/";
+    try (Watch.Watcher watcher =
+        etcd.getWatchClient()
+            .watch(
+                root,
+                WatchOption.builder().isPrefix(true).withRevision(1).build(),
+                response -> {
+                  for (WatchEvent event : response.getEvents()) {
+                    String key = event.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
+                    long revision = event.getKeyValue().getModRevision();
+                    if (key.equals(Keyspace.LEADER)) {
+                      if (event.getEventType() == WatchEvent.EventType.PUT
+                          && event.getKeyValue().getVersion() == 1) {
+                        terms.add(new long[] {revision, Long.MAX_VALUE});
+                      } else if (event.getEventType() == WatchEvent.EventType.DELETE
+                          && !terms.isEmpty()) {
+                        terms.get(terms.size() - 1)[1] = revision;
+                      }
+                    } else if (key.startsWith(conditions)) {
+                      conditionWrites.add(revision);
+                    }
+                    if (revision >= head) {
+                      done.countDown();
+                    }
+                  }
+                })) {
+      if (!done.await(60, TimeUnit.SECONDS)) {
+        findings.add("etcd's history up to revision " + head + " not read within 60 s");
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    for (long revision : conditionWrites) {
+      boolean inside = terms.stream().anyMatch(t -> revision > t[0] && revision < t[1]);
+      if (!inside) {
+        findings.add(
+            "a condition written at revision "
+                + revision
+                + " outside every leader's term "
+                + describe(terms));
+      }
+    }
+  }
+
+  private static String describe(List<long[]> terms) {
+    return terms.stream()
+        .map(t -> "[" + t[0] + ", " + (t[1] == Long.MAX_VALUE ? "now" : t[1]) + ")")
+        .toList()
+        .toString();
+  }
+}
