@@ -8,7 +8,10 @@ import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.meshgate.config.model.ApplierStatus;
+import io.meshgate.config.model.Condition;
+import io.meshgate.config.model.ConditionStatus;
 import io.meshgate.config.model.EventRecord;
+import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Outcome;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
@@ -119,7 +122,42 @@ final class Checker {
         }
       }
     }
+    if (findings.isEmpty()) {
+      programmed(findings);
+    }
     return findings;
+  }
+
+  /**
+   * Programmed on status matches what the proxies hold: every Gateway and HTTPRoute that exists is
+   * Programmed for its current generation once every proxy holds what the replicas serve.
+   */
+  private void programmed(List<String> findings) {
+    for (Map.Entry<ResourceKey, Resource> entry : stream.model().entrySet()) {
+      ResourceKey key = entry.getKey();
+      if (key.kind() != Kind.GATEWAY && key.kind() != Kind.HTTP_ROUTE) {
+        continue;
+      }
+      Optional<Resource> stored = reader.resource(key);
+      if (stored.isEmpty()) {
+        findings.add(key + " is not stored");
+        continue;
+      }
+      long generation = stored.get().metadata().generation();
+      Optional<Condition> programmed =
+          reader.conditions(key).stream().filter(c -> c.type().equals("Programmed")).findFirst();
+      if (programmed.isEmpty()
+          || programmed.get().status() != ConditionStatus.TRUE
+          || programmed.get().observedGeneration() == null
+          || programmed.get().observedGeneration() != generation) {
+        findings.add(
+            key
+                + " generation "
+                + generation
+                + " is held by every proxy, but its Programmed condition is "
+                + programmed.map(Object::toString).orElse("absent"));
+      }
+    }
   }
 
   /** Everything else, once the run settled. */
