@@ -219,4 +219,60 @@ class BatchedApplyIT {
     awaitAllRecorded(events);
     assertEachAppliedOnce(events, stale);
   }
+
+  @Test
+  void anOffsetMovedBehindTheAppliersBackFailsTheGuardItRemembersAndWhatLandedMeanwhileIsSkipped() {
+    // given an applier that applied the partition's first record, so it knows the stored offset
+    // without reading it, and four records on distinct keys of one partition
+    List<IncomingRecord> records = new ArrayList<>();
+    List<ConfigEvent> events = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      ConfigEvent event =
+          fixture.encoder.applied(
+              backend(fixture.ns, "r" + i, "h" + i + ".example.com"), OptionalLong.empty());
+      events.add(event);
+      records.add(
+          new IncomingRecord(
+              fixture.topic,
+              0,
+              i,
+              System.currentTimeMillis(),
+              event.key(),
+              event.headers(),
+              event.value()));
+    }
+    RecordApplier first = recordApplier();
+    List<AppliedEvent.Result> firstHeard = new ArrayList<>();
+    first.applyAll(records.subList(0, 1), (record, done) -> firstHeard.add(done.result()));
+
+    // when another applier (a rebalance) applies the next two, then the first is given all three
+    RecordApplier other = recordApplier();
+    other.applyAll(records.subList(1, 3), (record, done) -> {});
+    List<AppliedEvent.Result> heard = new ArrayList<>();
+    first.applyAll(records.subList(1, 4), (record, done) -> heard.add(done.result()));
+
+    // then the offset it remembered no longer guards: it reads the offset again, skips the two the
+    // other one applied, and applies the last; each event is recorded once
+    assertThat(firstHeard).containsExactly(AppliedEvent.Result.ACCEPTED);
+    assertThat(heard)
+        .containsExactly(
+            AppliedEvent.Result.SKIPPED, AppliedEvent.Result.SKIPPED, AppliedEvent.Result.ACCEPTED);
+    for (int i = 0; i < 4; i++) {
+      assertThat(fixture.reader.status(key(i)).orElseThrow().events())
+          .as("r%d's outcomes", i)
+          .extracting(EventRecord::id)
+          .containsExactly(events.get(i).id());
+    }
+    assertThat(fixture.reader.appliedOffset(fixture.topic, 0)).isEqualTo(3);
+  }
+
+  private RecordApplier recordApplier() {
+    return new RecordApplier(
+        new AppliedLog(etcd.client(), Duration.ofSeconds(5), EtcdLimits.defaults()),
+        ApplierFixture.planner(EtcdLimits.defaults()),
+        Applier.Hooks.NONE,
+        (record, reasons) -> {
+          throw new AssertionError("nothing is rejected here");
+        });
+  }
 }
