@@ -3,6 +3,11 @@
 
   bench/jfr-wall.py FILE.jfr THREAD [FRAME ...]
 
+Record with, e.g. (JDK 17 takes event settings on the command line):
+  java -XX:StartFlightRecording:settings=profile,jdk.ExecutionSample#period=2ms,\
+jdk.NativeMethodSample#period=2ms,jdk.ThreadPark#threshold=0ms,jdk.JavaMonitorWait#threshold=0ms,\
+filename=FILE.jfr ...
+
 THREAD is a regular expression on the thread's name (e.g. meshgate-applier). Each FRAME is a method's
 qualified name or a prefix of one (e.g. io.meshgate.config.apply.AppliedLog.commit); a wait or a
 sample is charged to the first FRAME its stack holds, innermost first, else to "(other)".
@@ -52,6 +57,8 @@ def frames(event):
 
 
 def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
     path, thread, wanted = sys.argv[1], re.compile(sys.argv[2]), sys.argv[3:]
 
     def charge(stack):
