@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -31,6 +32,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -53,8 +55,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       max, from the send's completion to the status watch event.
  * </ul>
  *
- * Each for 1 and 6 partitions (6 namespaces' keys spread over them). Run with {@code
- * bin/bench-applier [events] [rate] [seconds]}.
+ * Each for 1 and 6 partitions (6 namespaces' keys spread over them), or the topic sizes given. Run
+ * with {@code bin/bench-applier [events] [rate] [seconds] [partitions,...]}; {@code events} 0 skips
+ * the burst (after the warm-up event), {@code rate} 0 the paced run.
  *
  * <p>{@code BENCH_KAFKA_SECURITY=sasl_ssl} runs the same against a broker's SASL_SSL listener
  * (SCRAM-SHA-512, ACLs): the bench's producer, admin and applier take their client properties from
@@ -68,6 +71,10 @@ public final class ApplierThroughput {
     int events = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
     int rate = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+    int[] topics =
+        Arrays.stream((args.length > 3 ? args[3] : "1,6").split(","))
+            .mapToInt(Integer::parseInt)
+            .toArray();
     try (BenchKafka kafka = BenchKafka.fromEnvironment();
         LocalEtcd etcd = LocalEtcd.start(1);
         Client client = Client.builder().endpoints(etcd.endpoints().split(",")).build()) {
@@ -77,11 +84,13 @@ public final class ApplierThroughput {
           Runtime.getRuntime().maxMemory() >> 20,
           System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
           kafka.describe());
-      for (int partitions : new int[] {1, 6}) {
+      for (int partitions : topics) {
         Run run = new Run(kafka, client, partitions);
         try {
           run.burst(events);
-          run.paced(rate, seconds);
+          if (rate > 0) {
+            run.paced(rate, seconds);
+          }
         } finally {
           run.close();
         }
@@ -214,6 +223,9 @@ public final class ApplierThroughput {
       ConfigEvent warm = event(-1);
       send(warm);
       awaitAccepted(List.of(warm.id()), Duration.ofSeconds(60));
+      if (count == 0) {
+        return;
+      }
       List<String> ids = new ArrayList<>();
       long start = System.nanoTime();
       for (int i = 0; i < count; i++) {
@@ -244,8 +256,11 @@ public final class ApplierThroughput {
       long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
       long next = System.nanoTime();
       for (int i = 0; i < rate * seconds; i++) {
-        while (System.nanoTime() < next) {
-          Thread.onSpinWait();
+        // Parked, not spinning: a spin takes one of the machine's cores from the broker, etcd and
+        // the applier it measures. parkNanos may wake late; the schedule stays absolute, so a late
+        // wake-up makes the sends it owes at once and the rate holds over the run.
+        for (long wait = next - System.nanoTime(); wait > 0; wait = next - System.nanoTime()) {
+          LockSupport.parkNanos(wait);
         }
         next += intervalNanos;
         ConfigEvent event = event(1_000_000 + i);

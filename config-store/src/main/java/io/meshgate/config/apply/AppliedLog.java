@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -112,10 +113,11 @@ final class AppliedLog {
    * offset is applied once, and what the planner read, so a concurrent applier of the same
    * partition, during a rebalance, cannot interleave).
    *
-   * @return false when a guard failed; read again and replan
+   * @return the revision the transaction created (the mod revision of every key it wrote, the
+   *     partition's offset among them), or empty when a guard failed; read again and replan
    * @throws EtcdRefusedException when etcd refuses the transaction as such
    */
-  boolean commit(Plan plan) {
+  OptionalLong commit(Plan plan) {
     List<Cmp> guards = new ArrayList<>();
     for (Plan.Guard guard : plan.guards()) {
       guards.add(
@@ -141,7 +143,9 @@ final class AppliedLog {
                 .If(guards.toArray(Cmp[]::new))
                 .Then(writes.toArray(Op[]::new))
                 .commit());
-    return response.isSucceeded();
+    return response.isSucceeded()
+        ? OptionalLong.of(response.getHeader().getRevision())
+        : OptionalLong.empty();
   }
 
   private static KeyValue first(GetResponse response) {

@@ -47,8 +47,10 @@ import org.slf4j.LoggerFactory;
  * etcd exactly once.
  *
  * <p>A poll's consecutive records of one partition are applied in as few etcd transactions as
- * etcd's limits and their keys allow (a batch: records on disjoint keys, the last one's offset);
- * every record still gets its own outcome, status and history entry, and the hooks hear each one.
+ * etcd's limits and their keys allow (a batch: records on disjoint keys, the last one's offset),
+ * and the batches of a poll's partitions share a transaction where they fit (each with its own
+ * offset guard and offset); every record still gets its own outcome, status and history entry, and
+ * the hooks hear each one.
  *
  * <p>etcd, not Kafka, holds the truth about progress: each partition's last applied offset is
  * written in the same transaction as the event's effect, and on assignment the applier seeks to
@@ -88,14 +90,15 @@ public final class Applier implements AutoCloseable {
 
     /**
      * After the transaction that applied the record commits, before the Kafka commit. With a batch
-     * (consecutive records of a partition in one transaction), once per record of it, in order,
-     * after the one commit.
+     * (consecutive records of a partition, or of several partitions, in one transaction), once per
+     * record of it, in the order {@link #planned} gave them, after the one commit.
      */
     default void afterTransaction(IncomingRecord record) {}
 
     /**
-     * After a transaction is planned, before it is sent: the records it applies, in order (one, or
-     * a batch).
+     * After a transaction is planned, before it is sent: the records it applies (one, or a batch,
+     * which may hold several partitions' records: each partition's in order, one partition after
+     * the other).
      */
     default void planned(List<IncomingRecord> records) {}
 
@@ -271,11 +274,14 @@ public final class Applier implements AutoCloseable {
           kafkaProblem = null;
         }
         long polledAt = System.nanoTime();
+        List<List<ConsumerRecord<String, byte[]>>> poll = new ArrayList<>();
         for (TopicPartition partition : records.partitions()) {
-          if (needsSeek.contains(partition)) {
-            continue;
+          if (!needsSeek.contains(partition)) {
+            poll.add(records.records(partition));
           }
-          applyOrPause(partition, records.records(partition), polledAt);
+        }
+        if (!poll.isEmpty()) {
+          applyOrPause(poll, polledAt);
         }
         commitProgress();
         reportLag();
@@ -300,31 +306,47 @@ public final class Applier implements AutoCloseable {
     }
   }
 
-  /** Applies a poll's records of one partition, in batches; pauses everything when etcd fails. */
-  private void applyOrPause(
-      TopicPartition partition, List<ConsumerRecord<String, byte[]>> records, long polledAt) {
-    List<IncomingRecord> incoming = new ArrayList<>(records.size());
-    records.forEach(r -> incoming.add(toIncoming(r)));
+  /**
+   * Applies a poll's records (one list per partition), the batches of several partitions in one
+   * transaction where they fit; pauses everything when etcd fails.
+   */
+  private void applyOrPause(List<List<ConsumerRecord<String, byte[]>>> poll, long polledAt) {
+    List<List<IncomingRecord>> incoming = new ArrayList<>(poll.size());
+    for (List<ConsumerRecord<String, byte[]>> records : poll) {
+      List<IncomingRecord> partition = new ArrayList<>(records.size());
+      records.forEach(r -> partition.add(toIncoming(r)));
+      incoming.add(partition);
+    }
     try {
-      recordApplier.applyAll(
+      recordApplier.applyPoll(
           incoming,
           (record, done) -> {
             hooks.applied(
                 new AppliedEvent(
-                    partition.topic(),
-                    partition.partition(),
+                    record.topic(),
+                    record.partition(),
                     record.timestamp(),
                     done.result(),
                     Duration.ofNanos(System.nanoTime() - polledAt),
                     Duration.ofNanos(done.transactionNanos())));
-            toCommit.put(partition, new OffsetAndMetadata(record.offset() + 1));
+            toCommit.put(
+                new TopicPartition(record.topic(), record.partition()),
+                new OffsetAndMetadata(record.offset() + 1));
             backoff = MIN_BACKOFF;
           });
     } catch (EtcdUnavailableException e) {
+      List<String> from = new ArrayList<>();
+      poll.forEach(
+          records ->
+              from.add(
+                  records.get(0).topic()
+                      + "-"
+                      + records.get(0).partition()
+                      + "@"
+                      + records.get(0).offset()));
       log.warn(
-          "etcd unavailable while applying {} from offset {}: {}; pausing, retry in {} ms",
-          partition,
-          records.get(0).offset(),
+          "etcd unavailable while applying a poll of {}: {}; pausing, retry in {} ms",
+          from,
           e.getMessage(),
           backoff.toMillis());
       pauseEverything();
@@ -399,6 +421,7 @@ public final class Applier implements AutoCloseable {
 
   private void pauseEverything() {
     hooks.paused();
+    recordApplier.forgetOffsets();
     Set<TopicPartition> assigned = consumer.assignment();
     consumer.pause(assigned);
     needsSeek.addAll(assigned);
@@ -458,6 +481,8 @@ public final class Applier implements AutoCloseable {
       // Paused until seeked from etcd, so no record is read from Kafka's committed offset.
       consumer.pause(partitions);
       needsSeek.addAll(partitions);
+      // Another applier may have written these partitions' offsets since this one last did.
+      recordApplier.forgetOffsets();
       retryAtNanos = System.nanoTime();
       seekFromEtcd();
       log.info("applier {} assigned {}", settings.clientId(), partitions);

@@ -23,9 +23,14 @@ import java.util.Set;
  *
  * <p>Records join only while the transaction fits the limits: a plan that would pass them closes
  * the batch before it, and starts the next one (alone it always fits, {@link Planner#plan}).
+ *
+ * <p>Batches of different partitions may share one transaction ({@link #together}): each keeps its
+ * own offset guard and offset write, and a batch made {@linkplain #Batch(EtcdLimits, TxnCost)
+ * beside others} fits the limits with them, so it may stay empty.
  */
 final class Batch {
   private final EtcdLimits limits;
+  private final TxnCost besides;
   private final List<IncomingRecord> records = new ArrayList<>();
   private final List<Plan> plans = new ArrayList<>();
   private final Set<ResourceKey> keys = new HashSet<>();
@@ -33,7 +38,16 @@ final class Batch {
   private TxnCost cost = new TxnCost(0, 0, 0);
 
   Batch(EtcdLimits limits) {
+    this(limits, new TxnCost(0, 0, 0));
+  }
+
+  /**
+   * A batch for a transaction that holds other partitions' batches already, costing {@code
+   * besides}: a record joins only if the whole transaction still fits, its first record too.
+   */
+  Batch(EtcdLimits limits, TxnCost besides) {
     this.limits = requireNonNull(limits, "limits");
+    this.besides = requireNonNull(besides, "besides");
   }
 
   /** Whether a record touching {@code touched} may join: no key of the batch among them. */
@@ -62,7 +76,8 @@ final class Batch {
     // to the cost of the whole request exactly (BatchTest checks it against the merged plan).
     TxnCost stripped = plan.cost().minus(offset);
     TxnCost next = withoutOffset.plus(stripped).plus(offset);
-    if (!records.isEmpty() && !next.fits(limits)) {
+    boolean alone = records.isEmpty() && besides.equals(new TxnCost(0, 0, 0));
+    if (!alone && !besides.plus(next).fits(limits)) {
       return false;
     }
     records.add(record);
@@ -89,7 +104,7 @@ final class Batch {
     return List.copyOf(plans);
   }
 
-  /** What the batch's transaction costs, summed from its plans. */
+  /** What the batch's transaction costs, summed from its plans (without the others beside it). */
   TxnCost cost() {
     return cost;
   }
@@ -111,6 +126,29 @@ final class Batch {
     List<Plan.Write> last = plans.get(plans.size() - 1).writes();
     writes.add(last.get(last.size() - 1));
     boolean rejected = plans.stream().allMatch(Plan::rejected);
+    return new Plan(guards, writes, outcomes, rejected);
+  }
+
+  /**
+   * One transaction for batches of different partitions, on keys no two of them share: each batch's
+   * guards (its offset guard first) and writes (its offset last), one batch after the other. Its
+   * cost is the sum of theirs, as protocol buffers encode repeated elements one by one.
+   */
+  static Plan together(List<Batch> batches) {
+    if (batches.size() == 1) {
+      return batches.get(0).merged();
+    }
+    List<Plan.Guard> guards = new ArrayList<>();
+    List<Plan.Write> writes = new ArrayList<>();
+    Map<ResourceKey, EventRecord> outcomes = new LinkedHashMap<>();
+    boolean rejected = true;
+    for (Batch batch : batches) {
+      Plan merged = batch.merged();
+      guards.addAll(merged.guards());
+      writes.addAll(merged.writes());
+      outcomes.putAll(merged.outcomes());
+      rejected &= merged.rejected();
+    }
     return new Plan(guards, writes, outcomes, rejected);
   }
 

@@ -7,6 +7,7 @@ import io.meshgate.config.model.Outcome;
 import io.meshgate.config.model.Reason;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.AppliedOffset;
+import io.meshgate.config.store.Keyspace;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -23,10 +25,13 @@ import org.slf4j.LoggerFactory;
  * Applies records: decode, read, plan, set a rejected record aside, then the guarded transaction,
  * retried until it lands. {@link #applyAll} applies a poll's consecutive records of one partition
  * in as few transactions as etcd's limits and the records' keys allow ({@link Batch}); {@link
- * #apply} one record alone. A record whose offset etcd already holds is skipped: that is what makes
- * redelivery, replays and rebalances harmless. An outage of etcd escapes as {@link
- * EtcdUnavailableException} (the applier pauses and retries); a request etcd refuses as such ends
- * the event Rejected, since a retry would be refused too.
+ * #applyPoll} those of several partitions, their batches sharing transactions; {@link #apply} one
+ * record alone. Each partition's stored offset is kept from the answer of the transaction that
+ * wrote it, so a batch after the first reads no offset (its guard still catches one that moved). A
+ * record whose offset etcd already holds is skipped: that is what makes redelivery, replays and
+ * rebalances harmless. An outage of etcd escapes as {@link EtcdUnavailableException} (the applier
+ * pauses and retries); a request etcd refuses as such ends the event Rejected, since a retry would
+ * be refused too.
  */
 final class RecordApplier {
   private static final Logger log = LoggerFactory.getLogger(RecordApplier.class);
@@ -49,6 +54,14 @@ final class RecordApplier {
 
   /** Past this many records in flight (records of revoked partitions never done), start over. */
   private static final int MAX_TRACES = 10_000;
+
+  /**
+   * Each partition's stored offset as this applier last read or wrote it (the mod revision from the
+   * answer of the transaction that wrote it), by offset key: the next batch's offset guard without
+   * a read. It is only a guess: should another applier have moved the offset (a rebalance), the
+   * guard fails and the partition's entry is forgotten.
+   */
+  private final Map<String, AppliedLog.StoredOffset> lastKnown = new HashMap<>();
 
   RecordApplier(AppliedLog applied, Planner planner, Applier.Hooks hooks, RejectedSink rejected) {
     this.applied = requireNonNull(applied, "applied");
@@ -80,10 +93,232 @@ final class RecordApplier {
     // Decoded once: a record that does not fit one batch is looked at again for the next.
     Map<Long, DecodedEvent> decoded = new HashMap<>();
     int next = 0;
-    while (next < records.size()) {
-      next = applyBatch(records, next, finished, copied, decoded);
+    try {
+      while (next < records.size()) {
+        next = applyBatch(records, next, finished, copied, decoded);
+      }
+    } catch (EtcdUnavailableException e) {
+      // A transaction may have landed without its answer: what this applier knew is stale.
+      forget(records.get(0));
+      throw e;
     }
     records.forEach(r -> traces.remove(r.position()));
+  }
+
+  /**
+   * Applies a poll's records of several partitions as {@link #applyAll} does for one, with the
+   * batches of different partitions in one transaction: each partition's consecutive records, each
+   * partition with its own offset guard and offset write, every record's plan as if alone, on keys
+   * no other record of the transaction touches, within etcd's limits. A partition whose next record
+   * touches a key that another partition's batch holds waits for the next transaction; so does one
+   * that would pass the limits. Should etcd refuse such a transaction as such, the rest of the poll
+   * is applied one partition at a time, as {@link #applyAll} does.
+   *
+   * @param partitions each partition's records of the poll, in order; one list per partition
+   * @throws EtcdUnavailableException when etcd does not answer; the records reported before stay
+   *     applied, the others are not
+   */
+  void applyPoll(List<List<IncomingRecord>> partitions, Finished finished) {
+    List<List<IncomingRecord>> poll = partitions.stream().filter(r -> !r.isEmpty()).toList();
+    if (poll.size() <= 1) {
+      poll.forEach(records -> applyAll(records, finished));
+      return;
+    }
+    int[] next = new int[poll.size()];
+    List<Set<Long>> copied = new ArrayList<>();
+    List<Map<Long, DecodedEvent>> decoded = new ArrayList<>();
+    for (int p = 0; p < poll.size(); p++) {
+      copied.add(new HashSet<>());
+      decoded.add(new HashMap<>());
+    }
+    boolean together = true;
+    try {
+      while (true) {
+        List<Integer> open = new ArrayList<>();
+        for (int p = 0; p < poll.size(); p++) {
+          if (next[p] < poll.get(p).size()) {
+            open.add(p);
+          }
+        }
+        if (open.isEmpty()) {
+          break;
+        }
+        if (together && open.size() > 1) {
+          together = applyTogether(poll, open, next, finished, copied, decoded);
+        } else {
+          int p = open.get(0);
+          next[p] = applyBatch(poll.get(p), next[p], finished, copied.get(p), decoded.get(p));
+        }
+      }
+    } catch (EtcdUnavailableException e) {
+      poll.forEach(records -> forget(records.get(0)));
+      throw e;
+    }
+    poll.forEach(records -> records.forEach(r -> traces.remove(r.position())));
+  }
+
+  /**
+   * One attempt at a transaction for the open partitions' next records; advances {@code next} past
+   * the records done (none when a guard failed).
+   *
+   * @return false when etcd refused the transaction (nothing of it landed): apply the rest one
+   *     partition at a time
+   */
+  private boolean applyTogether(
+      List<List<IncomingRecord>> poll,
+      List<Integer> open,
+      int[] next,
+      Finished finished,
+      List<Set<Long>> copied,
+      List<Map<Long, DecodedEvent>> decoded) {
+    Map<Integer, AppliedLog.StoredOffset> stored = new HashMap<>();
+    for (int p : open) {
+      List<IncomingRecord> records = poll.get(p);
+      AppliedLog.StoredOffset offset = storedOffset(records.get(next[p]));
+      while (next[p] < records.size() && records.get(next[p]).offset() <= offset.offset()) {
+        hooks.skipped(records.get(next[p]));
+        finished.done(records.get(next[p]), new Done(AppliedEvent.Result.SKIPPED, 0));
+        next[p]++;
+      }
+      stored.put(p, offset);
+    }
+    // Which records may share the transaction: each partition's consecutive records, on keys no
+    // record before them (of any partition) touches; as many as etcd's operations, in all.
+    Map<Integer, List<IncomingRecord>> candidates = new LinkedHashMap<>();
+    Map<Integer, List<DecodedEvent>> events = new HashMap<>();
+    List<ResourceKey> keys = new ArrayList<>();
+    Set<ResourceKey> seen = new HashSet<>();
+    int count = 0;
+    for (int p : open) {
+      List<IncomingRecord> records = poll.get(p);
+      Map<Long, DecodedEvent> decodedHere = decoded.get(p);
+      for (int i = next[p]; i < records.size() && count < planner.limits().maxTxnOps(); i++) {
+        IncomingRecord candidate = records.get(i);
+        DecodedEvent event =
+            decodedHere.computeIfAbsent(candidate.offset(), o -> EventDecoder.decode(candidate));
+        List<ResourceKey> touched = Planner.keysOf(event);
+        if (touched.stream().anyMatch(seen::contains)) {
+          break;
+        }
+        candidates.computeIfAbsent(p, x -> new ArrayList<>()).add(candidate);
+        events.computeIfAbsent(p, x -> new ArrayList<>()).add(event);
+        count++;
+        for (ResourceKey key : touched) {
+          if (seen.add(key)) {
+            keys.add(key);
+          }
+        }
+      }
+    }
+    if (candidates.isEmpty()) {
+      return true; // every open partition's records were skipped
+    }
+    List<Batch> batches = new ArrayList<>();
+    List<Integer> batchPartitions = new ArrayList<>();
+    List<IncomingRecord> planned = new ArrayList<>();
+    OptionalLong landed;
+    long transactionStarted;
+    try {
+      Map<ResourceKey, Current> current = applied.current(keys);
+      TxnCost besides = new TxnCost(0, 0, 0);
+      for (Map.Entry<Integer, List<IncomingRecord>> entry : candidates.entrySet()) {
+        int p = entry.getKey();
+        Batch batch = new Batch(planner.limits(), besides);
+        long timestamp = AppliedOffset.NO_TIMESTAMP;
+        for (int i = 0; i < entry.getValue().size(); i++) {
+          IncomingRecord record = entry.getValue().get(i);
+          timestamp = oldest(timestamp, record.timestamp());
+          DecodedEvent event = events.get(p).get(i);
+          List<ResourceKey> touched = Planner.keysOf(event);
+          Map<ResourceKey, Current> read = new LinkedHashMap<>();
+          touched.forEach(k -> read.put(k, current.get(k)));
+          Plan plan = planner.plan(event, read, offsetOf(record, stored.get(p), timestamp));
+          if (!batch.add(record, touched, plan)) {
+            break;
+          }
+        }
+        if (batch.isEmpty()) {
+          continue;
+        }
+        batches.add(batch);
+        batchPartitions.add(p);
+        besides = besides.plus(batch.cost());
+        for (int i = 0; i < batch.size(); i++) {
+          IncomingRecord record = batch.records().get(i);
+          if (!copied.get(p).contains(record.offset())
+              && copyIfRejected(record, events.get(p).get(i), batch.plans().get(i), false)) {
+            copied.get(p).add(record.offset());
+          }
+          planned.add(record);
+        }
+      }
+      hooks.planned(planned);
+      transactionStarted = System.nanoTime();
+      landed = applied.commit(Batch.together(batches));
+    } catch (EtcdRefusedException refusal) {
+      log.warn(
+          "etcd refused a transaction of {} partitions' records ({}): {}; applying them one"
+              + " partition at a time",
+          candidates.size(),
+          planned.isEmpty() ? "a read" : planned.size() + " records",
+          refusal.getMessage());
+      return false;
+    }
+    if (landed.isEmpty()) {
+      // A guard failed: read the offsets and the state again and replan; what landed meanwhile
+      // (another applier's transaction, during a rebalance) is skipped.
+      batchPartitions.forEach(p -> forget(poll.get(p).get(0)));
+      return true;
+    }
+    long transactionNanos = System.nanoTime() - transactionStarted;
+    for (int b = 0; b < batches.size(); b++) {
+      Batch batch = batches.get(b);
+      int p = batchPartitions.get(b);
+      remember(batch.records().get(batch.size() - 1), landed.getAsLong());
+      for (int i = 0; i < batch.size(); i++) {
+        IncomingRecord record = batch.records().get(i);
+        Plan plan = batch.plans().get(i);
+        report(record, events.get(p).get(i), plan);
+        hooks.afterTransaction(record);
+        finished.done(record, new Done(result(plan), transactionNanos));
+      }
+      next[p] += batch.size();
+    }
+    return true;
+  }
+
+  /** Forgets every partition's stored offset: the next batch of each reads it from etcd. */
+  void forgetOffsets() {
+    lastKnown.clear();
+  }
+
+  /**
+   * The stored offset of {@code head}'s partition, for a batch that starts with it: as this applier
+   * last knew it if that is below head's offset (the usual case: head is the next record after the
+   * last batch), else read from etcd. A record is never skipped on what the applier remembers, only
+   * on what it just read; a remembered offset that etcd no longer holds fails the batch's offset
+   * guard (its mod revision moved) and is forgotten.
+   */
+  private AppliedLog.StoredOffset storedOffset(IncomingRecord head) {
+    String key = Keyspace.offset(head.topic(), head.partition());
+    AppliedLog.StoredOffset known = lastKnown.get(key);
+    if (known != null && known.offset() < head.offset()) {
+      return known;
+    }
+    AppliedLog.StoredOffset read = applied.offset(head.topic(), head.partition());
+    lastKnown.put(key, read);
+    return read;
+  }
+
+  /** A transaction that ends with {@code last} landed at {@code revision}. */
+  private void remember(IncomingRecord last, long revision) {
+    lastKnown.put(
+        Keyspace.offset(last.topic(), last.partition()),
+        new AppliedLog.StoredOffset(last.offset(), revision));
+  }
+
+  private void forget(IncomingRecord record) {
+    lastKnown.remove(Keyspace.offset(record.topic(), record.partition()));
   }
 
   /**
@@ -98,7 +333,7 @@ final class RecordApplier {
       Set<Long> copied,
       Map<Long, DecodedEvent> decoded) {
     IncomingRecord head = records.get(from);
-    AppliedLog.StoredOffset stored = applied.offset(head.topic(), head.partition());
+    AppliedLog.StoredOffset stored = storedOffset(head);
     while (from < records.size() && records.get(from).offset() <= stored.offset()) {
       hooks.skipped(records.get(from));
       finished.done(records.get(from), new Done(AppliedEvent.Result.SKIPPED, 0));
@@ -137,7 +372,7 @@ final class RecordApplier {
     }
     Batch batch = new Batch(planner.limits());
     long transactionStarted;
-    boolean landed;
+    OptionalLong landed;
     try {
       Map<ResourceKey, Current> current = applied.current(keys);
       long timestamp = AppliedOffset.NO_TIMESTAMP;
@@ -180,12 +415,14 @@ final class RecordApplier {
       }
       return from + upTo;
     }
-    if (!landed) {
+    if (landed.isEmpty()) {
       // A guard failed: another applier (during a rebalance) or a user's write moved something.
       // Read the offset and the state again and replan; what landed meanwhile is skipped.
+      forget(head);
       return from;
     }
     long transactionNanos = System.nanoTime() - transactionStarted;
+    remember(batch.records().get(batch.size() - 1), landed.getAsLong());
     for (int i = 0; i < batch.size(); i++) {
       IncomingRecord record = batch.records().get(i);
       Plan plan = batch.plans().get(i);
@@ -228,10 +465,16 @@ final class RecordApplier {
   Done apply(IncomingRecord record) {
     try {
       return apply(record, EventDecoder.decode(record), null, false);
+    } catch (EtcdUnavailableException e) {
+      forget(record);
+      throw e;
     } finally {
       traces.remove(record.position());
     }
   }
+
+  /** A plan that landed, and the revision its transaction created. */
+  private record Landed(Plan plan, long revision) {}
 
   /**
    * @param event the record, decoded
@@ -256,7 +499,7 @@ final class RecordApplier {
       PartitionOffset at = offsetOf(record, stored, record.timestamp());
       Map<ResourceKey, Current> current = Map.of();
       Plan plan = null;
-      Plan landed;
+      Landed landed;
       long transactionStarted = System.nanoTime();
       try {
         current = applied.current(Planner.keysOf(event));
@@ -264,7 +507,8 @@ final class RecordApplier {
         copied |= copyIfRejected(record, event, plan, copied);
         hooks.planned(List.of(record));
         transactionStarted = System.nanoTime();
-        landed = applied.commit(plan) ? plan : null;
+        OptionalLong revision = applied.commit(plan);
+        landed = revision.isPresent() ? new Landed(plan, revision.getAsLong()) : null;
       } catch (EtcdRefusedException refusal) {
         // etcd refused the request itself: the same request would be refused again, so the event
         // ends Rejected, with etcd's answer, and the partition moves on.
@@ -286,11 +530,13 @@ final class RecordApplier {
       }
       if (landed != null) {
         long transactionNanos = System.nanoTime() - transactionStarted;
-        report(record, event, landed);
+        remember(record, landed.revision());
+        report(record, event, landed.plan());
         hooks.afterTransaction(record);
-        return new Done(result(landed), transactionNanos);
+        return new Done(result(landed.plan()), transactionNanos);
       }
       // A guard failed: another applier (during a rebalance) or a user's write moved something.
+      forget(record);
     }
   }
 
@@ -308,11 +554,12 @@ final class RecordApplier {
    *
    * @return the plan that landed, or null when a guard failed
    */
-  private @Nullable Plan commitRejection(Plan rejection, PartitionOffset at) {
+  private @Nullable Landed commitRejection(Plan rejection, PartitionOffset at) {
     Plan attempt = rejection;
     while (true) {
       try {
-        return applied.commit(attempt) ? attempt : null;
+        OptionalLong revision = applied.commit(attempt);
+        return revision.isPresent() ? new Landed(attempt, revision.getAsLong()) : null;
       } catch (EtcdRefusedException again) {
         if (attempt.writes().size() == 1) {
           throw new EtcdUnavailableException(

@@ -266,4 +266,134 @@ class BatchTest {
     assertThat(etcd.read(key("c")).status().event("e2").orElseThrow().outcome())
         .isEqualTo(Outcome.ACCEPTED);
   }
+
+  private PartitionOffset at(int partition, long offset) {
+    return new PartitionOffset(
+        TOPIC,
+        partition,
+        new AppliedOffset(offset, 1_000 + offset, Optional.empty()),
+        etcd.modRevision(Keyspace.offset(TOPIC, partition)));
+  }
+
+  /** One record of {@code partition} at {@code offset}, planned on what etcd holds now. */
+  private boolean add(
+      Batch batch, Planner planner, int partition, long offset, DecodedEvent event) {
+    List<ResourceKey> keys = Planner.keysOf(event);
+    return batch.add(
+        new IncomingRecord(TOPIC, partition, offset, 1_000 + offset, NS, Map.of(), new byte[0]),
+        keys,
+        planner.plan(event, etcd.read(keys), at(partition, offset)));
+  }
+
+  @Test
+  void twoPartitionsBatchesInOneTransactionEachRecordTheirOwnOffsetAndCostTheirSum() {
+    // given a batch of partition 0 and one of partition 1 beside it, on other keys
+    Planner planner = planner(EtcdLimits.defaults());
+    Batch first = new Batch(planner.limits());
+    assertThat(
+            add(
+                first,
+                planner,
+                0,
+                4,
+                new DecodedEvent.Applied(meta("e0"), backend("a", "a.example.com", 0))))
+        .isTrue();
+    assertThat(
+            add(
+                first,
+                planner,
+                0,
+                5,
+                new DecodedEvent.Applied(meta("e1"), backend("b", "b.example.com", 0))))
+        .isTrue();
+    Batch second = new Batch(planner.limits(), first.cost());
+    assertThat(add(second, planner, 1, 9, new DecodedEvent.Deleted(meta("e2"), key("c")))).isTrue();
+
+    // when they are committed as one
+    Plan together = Batch.together(List.of(first, second));
+    assertThat(together.cost()).isEqualTo(first.cost().plus(second.cost()));
+    assertThat(etcd.commit(together)).isTrue();
+
+    // then each record has its outcome and each partition its own last offset
+    assertThat(etcd.read(key("a")).status().event("e0").orElseThrow().outcome())
+        .isEqualTo(Outcome.ACCEPTED);
+    assertThat(etcd.read(key("b")).status().event("e1").orElseThrow().outcome())
+        .isEqualTo(Outcome.ACCEPTED);
+    assertThat(etcd.read(key("c")).status().event("e2").orElseThrow().outcome())
+        .isEqualTo(Outcome.DELETED);
+    assertThat(AppliedOffset.parse(etcd.get(Keyspace.offset(TOPIC, 0))).offset()).isEqualTo(5);
+    assertThat(AppliedOffset.parse(etcd.get(Keyspace.offset(TOPIC, 1))).offset()).isEqualTo(9);
+  }
+
+  @Test
+  void aMovedOffsetOfOnePartitionLandsNothingOfTheTransactionItShares() {
+    // given two partitions' batches planned together
+    Planner planner = planner(EtcdLimits.defaults());
+    Batch first = new Batch(planner.limits());
+    add(
+        first,
+        planner,
+        0,
+        0,
+        new DecodedEvent.Applied(meta("e0"), backend("a", "a.example.com", 0)));
+    Batch second = new Batch(planner.limits(), first.cost());
+    add(
+        second,
+        planner,
+        1,
+        0,
+        new DecodedEvent.Applied(meta("e1"), backend("b", "b.example.com", 0)));
+
+    // when another applier records partition 1's offset first
+    assertThat(etcd.commit(planner.unrecorded(at(1, 0)))).isTrue();
+
+    // then the shared transaction fails its guard and writes nothing, partition 0's part neither
+    assertThat(etcd.commit(Batch.together(List.of(first, second)))).isFalse();
+    assertThat(etcd.read(key("a")).resource()).isNull();
+    assertThat(etcd.get(Keyspace.offset(TOPIC, 0))).isNull();
+  }
+
+  @Test
+  void aBatchBesideOthersTakesNoRecordThatWouldPassTheLimitsOfTheWhole() {
+    // given a limit of 8 operations and a batch of partition 0 that takes 7 (two new resources:
+    // resource, status and history each, and the offset)
+    Planner planner = planner(new EtcdLimits(8, EtcdLimits.DEFAULT_MAX_REQUEST_BYTES));
+    Batch first = new Batch(planner.limits());
+    add(
+        first,
+        planner,
+        0,
+        0,
+        new DecodedEvent.Applied(meta("e0"), backend("a", "a.example.com", 0)));
+    add(
+        first,
+        planner,
+        0,
+        1,
+        new DecodedEvent.Applied(meta("e1"), backend("b", "b.example.com", 0)));
+    assertThat(first.cost().operations()).isEqualTo(7);
+
+    // when partition 1's first record (4 operations with its offset) is offered beside it
+    Batch second = new Batch(planner.limits(), first.cost());
+    boolean added =
+        add(
+            second,
+            planner,
+            1,
+            0,
+            new DecodedEvent.Applied(meta("e2"), backend("c", "c.example.com", 0)));
+
+    // then it waits for a transaction of its own: alone it fits, beside the first it does not
+    assertThat(added).isFalse();
+    assertThat(second.isEmpty()).isTrue();
+    Batch alone = new Batch(planner.limits());
+    assertThat(
+            add(
+                alone,
+                planner,
+                1,
+                0,
+                new DecodedEvent.Applied(meta("e2"), backend("c", "c.example.com", 0))))
+        .isTrue();
+  }
 }

@@ -6,6 +6,7 @@ import io.etcd.jetcd.Client;
 import io.meshgate.config.store.AppliedOffset;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.config.store.PrefixView;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,13 +27,14 @@ import org.slf4j.LoggerFactory;
  * first push belong to.
  *
  * <p>Only events applied after the first listing count: what was applied before this replica
- * started has no convergence to measure here. The latest {@link #KEPT} are kept; older ones are
- * forgotten (a proxy that ACKs after that many further events is counted for the kept ones).
+ * started has no convergence to measure here. Those of the latest {@link #KEPT} revisions are kept;
+ * older ones are forgotten (a proxy that ACKs after that many further events is counted for the
+ * kept ones).
  */
 public final class AppliedRecords implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AppliedRecords.class);
 
-  /** How many applied events are kept for lookups by revision. */
+  /** How many revisions' applied events are kept for lookups by revision. */
   public static final int KEPT = 4096;
 
   /**
@@ -55,7 +57,12 @@ public final class AppliedRecords implements AutoCloseable {
     }
   }
 
-  private final ConcurrentSkipListMap<Long, Applied> recent = new ConcurrentSkipListMap<>();
+  /**
+   * By revision: one transaction may record the offsets of several partitions (the applier puts a
+   * poll's partitions in one), so a revision holds one event per partition it recorded.
+   */
+  private final ConcurrentSkipListMap<Long, List<Applied>> recent = new ConcurrentSkipListMap<>();
+
   private final List<Consumer<Applied>> listeners = new CopyOnWriteArrayList<>();
   private final PrefixView<Applied> view;
 
@@ -93,7 +100,9 @@ public final class AppliedRecords implements AutoCloseable {
     if (upTo <= after) {
       return List.of();
     }
-    return List.copyOf(recent.subMap(after, false, upTo, true).values());
+    List<Applied> applied = new ArrayList<>();
+    recent.subMap(after, false, upTo, true).values().forEach(applied::addAll);
+    return applied;
   }
 
   static @Nullable Applied decode(String key, byte[] value, long modRevision) {
@@ -125,12 +134,19 @@ public final class AppliedRecords implements AutoCloseable {
         .sorted(Comparator.comparingLong(Applied::revision))
         .forEach(
             applied -> {
-              recent.put(applied.revision(), applied);
+              recent.merge(
+                  applied.revision(),
+                  List.of(applied),
+                  (kept, more) -> {
+                    List<Applied> both = new ArrayList<>(kept);
+                    both.addAll(more);
+                    return List.copyOf(both);
+                  });
               delivered = applied.revision();
               listeners.forEach(l -> l.accept(applied));
             });
     while (recent.size() > KEPT) {
-      Map.Entry<Long, Applied> oldest = recent.pollFirstEntry();
+      Map.Entry<Long, List<Applied>> oldest = recent.pollFirstEntry();
       if (oldest == null) {
         break;
       }

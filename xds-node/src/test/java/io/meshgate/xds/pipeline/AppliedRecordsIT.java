@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
 import io.meshgate.config.store.AppliedOffset;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.testkit.EtcdCluster;
@@ -62,6 +64,46 @@ class AppliedRecordsIT {
       assertThat(records.between(first, second)).containsExactly(nine);
       assertThat(records.between(first - 1, first)).containsExactly(four);
       assertThat(records.between(second, second)).isEmpty();
+    }
+  }
+
+  @Test
+  void aTransactionThatRecordsSeveralPartitionsOffsetsTellsAndKeepsOneEventPerPartition()
+      throws Exception {
+    // given a replica listening
+    String topic = "applied-" + System.nanoTime();
+    List<AppliedRecords.Applied> told = new CopyOnWriteArrayList<>();
+    try (AppliedRecords records = AppliedRecords.open(etcd.client())) {
+      records.onApplied(told::add);
+      await().atMost(Duration.ofSeconds(10)).until(records::listening);
+
+      // when one transaction records the offsets of two partitions (an applier's poll of both)
+      long revision =
+          etcd.client()
+              .getKVClient()
+              .txn()
+              .Then(
+                  Op.put(
+                      ByteSequence.from(Keyspace.offset(topic, 0), StandardCharsets.UTF_8),
+                      ByteSequence.from(new AppliedOffset(5, 1_000L, Optional.empty()).toBytes()),
+                      PutOption.DEFAULT),
+                  Op.put(
+                      ByteSequence.from(Keyspace.offset(topic, 3), StandardCharsets.UTF_8),
+                      ByteSequence.from(new AppliedOffset(8, 1_500L, Optional.empty()).toBytes()),
+                      PutOption.DEFAULT))
+              .commit()
+              .get(10, TimeUnit.SECONDS)
+              .getHeader()
+              .getRevision();
+
+      // then both are told and found at that revision
+      AppliedRecords.Applied five =
+          new AppliedRecords.Applied(revision, topic, 0, 5, 1_000L, Optional.empty());
+      AppliedRecords.Applied eight =
+          new AppliedRecords.Applied(revision, topic, 3, 8, 1_500L, Optional.empty());
+      await().atMost(Duration.ofSeconds(10)).until(() -> told.size() >= 2);
+      assertThat(told).containsExactlyInAnyOrder(five, eight);
+      assertThat(records.between(revision - 1, revision)).containsExactlyInAnyOrder(five, eight);
     }
   }
 }
