@@ -36,6 +36,7 @@ public final class ChaosCluster implements AutoCloseable {
   private final List<FaultProxy> adsLinks = new ArrayList<>();
   private final Timeline timeline;
   private Client client;
+  private EtcdHistory history;
 
   private ChaosCluster(EtcdCluster etcd, KafkaBroker kafka, Timeline timeline) {
     this.etcd = etcd;
@@ -55,6 +56,7 @@ public final class ChaosCluster implements AutoCloseable {
     try {
       cluster.etcd.start();
       cluster.kafka.start();
+      cluster.history = new EtcdHistory(cluster.etcdClient());
       timeline.log(
           "cluster",
           "etcd " + cluster.etcd.endpointList() + ", Kafka " + cluster.kafka.bootstrapServers());
@@ -129,6 +131,11 @@ public final class ChaosCluster implements AutoCloseable {
     return client;
   }
 
+  /** What the run's etcd history watch recorded. */
+  EtcdHistory history() {
+    return history;
+  }
+
   /** The replica that leads status writing now, as etcd holds it. */
   public Optional<Integer> statusLeader() {
     try {
@@ -201,6 +208,9 @@ public final class ChaosCluster implements AutoCloseable {
     replicas.parallelStream().forEach(Replica::close);
     adsLinks.forEach(FaultProxy::close);
     etcdLinks.forEach(links -> links.forEach(FaultProxy::close));
+    if (history != null) {
+      history.close();
+    }
     if (client != null) {
       client.close();
     }

@@ -3,10 +3,6 @@ package io.meshgate.chaos;
 import static java.util.Objects.requireNonNull;
 
 import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.watch.WatchEvent;
 import io.meshgate.config.model.ApplierStatus;
 import io.meshgate.config.model.Condition;
 import io.meshgate.config.model.ConditionStatus;
@@ -25,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -241,14 +236,15 @@ final class Checker {
   /**
    * Every write of a condition happened while some replica led: at its revision the leader key
    * existed. (A fenced write can only land then; an unfenced one from a deposed leader could land
-   * in a gap between terms.) Read from etcd's history, which meshgate never compacts.
+   * in a gap between terms.) Read from the run's {@link EtcdHistory}.
    */
   private void statusWritesInsideTerms(List<String> findings) {
-    Client etcd = cluster.etcdClient();
     long head;
     try {
       head =
-          etcd.getKVClient()
+          cluster
+              .etcdClient()
+              .getKVClient()
               .get(ByteSequence.from(Keyspace.LEADER, StandardCharsets.UTF_8))
               .get(10, TimeUnit.SECONDS)
               .getHeader()
@@ -257,45 +253,18 @@ final class Checker {
       findings.add("etcd did not answer for the history check: " + e);
       return;
     }
-    List<long[]> terms = new ArrayList<>(); // [created, deleted or MAX]
-    List<Long> conditionWrites = new ArrayList<>();
-    CountDownLatch done = new CountDownLatch(1);
-    ByteSequence root = ByteSequence.from(Keyspace.ROOT, StandardCharsets.UTF_8);
-    String conditions = Keyspace.ROOT + "conditions/";
-    try (Watch.Watcher watcher =
-        etcd.getWatchClient()
-            .watch(
-                root,
-                WatchOption.builder().isPrefix(true).withRevision(1).build(),
-                response -> {
-                  for (WatchEvent event : response.getEvents()) {
-                    String key = event.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
-                    long revision = event.getKeyValue().getModRevision();
-                    if (key.equals(Keyspace.LEADER)) {
-                      if (event.getEventType() == WatchEvent.EventType.PUT
-                          && event.getKeyValue().getVersion() == 1) {
-                        terms.add(new long[] {revision, Long.MAX_VALUE});
-                      } else if (event.getEventType() == WatchEvent.EventType.DELETE
-                          && !terms.isEmpty()) {
-                        terms.get(terms.size() - 1)[1] = revision;
-                      }
-                    } else if (key.startsWith(conditions)) {
-                      conditionWrites.add(revision);
-                    }
-                    if (revision >= head) {
-                      done.countDown();
-                    }
-                  }
-                })) {
-      if (!done.await(60, TimeUnit.SECONDS)) {
-        findings.add("etcd's history up to revision " + head + " not read within 60 s");
-        return;
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    EtcdHistory history = cluster.history();
+    if (!history.awaitRevision(head, Duration.ofSeconds(30))) {
+      findings.add(
+          "etcd's history watch reached revision "
+              + history.lastRevision()
+              + " of "
+              + head
+              + history.failure().map(f -> " (" + f + ")").orElse(""));
       return;
     }
-    for (long revision : conditionWrites) {
+    List<long[]> terms = history.terms();
+    for (long revision : history.conditionWrites()) {
       boolean inside = terms.stream().anyMatch(t -> revision > t[0] && revision < t[1]);
       if (!inside) {
         findings.add(
