@@ -41,6 +41,11 @@ import java.util.List;
  * longer is the child's (its parent is now another process), and exits without signalling a pid
  * that may since name something else. So no watchdog outlives its child by more than a moment.
  *
+ * <p>{@link Process#destroy()} on the JDK's own process closes the child's input after sending
+ * SIGTERM, which the watchdog would take for the JVM's death and answer with SIGKILL, cutting short
+ * the orderly stop the caller asked for. So {@link #start} returns a process whose {@code
+ * destroy()} only sends SIGTERM, through {@link ProcessHandle#destroy()}, and leaves the pipe open.
+ *
  * <p>Costs and limits: one small {@code sh} process per child. The child's standard input is {@code
  * /dev/null}, so the builder's input must stay {@link ProcessBuilder.Redirect#PIPE} and the caller
  * must neither write to nor close {@link Process#getOutputStream()} (closing it kills the child). A
@@ -89,7 +94,7 @@ public final class Tether {
     List<String> command = builder.command();
     builder.command(command(command));
     try {
-      return builder.start();
+      return new TetheredProcess(builder.start());
     } finally {
       builder.command(command);
     }

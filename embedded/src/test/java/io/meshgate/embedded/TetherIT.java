@@ -85,6 +85,29 @@ class TetherIT {
   }
 
   @Test
+  void destroyLetsTheChildStopInItsOwnTime() throws Exception {
+    // given: a child that takes a while over SIGTERM and then exits with 7
+    Process child =
+        Tether.start(
+            new ProcessBuilder(
+                "sh", "-c", "trap 'sleep 1; exit 7' TERM; echo up; while :; do sleep 0.1; done"));
+    try {
+      assertThat(
+              new BufferedReader(new InputStreamReader(child.getInputStream(), UTF_8)).readLine())
+          .isEqualTo("up");
+
+      // when
+      child.destroy();
+
+      // then: it ran its own stop to the end; the watchdog did not kill it (that would be 137)
+      assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(child.exitValue()).isEqualTo(7);
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  @Test
   void aChildEndedOnPurposeTakesItsWatchdogWithIt() throws Exception {
     // given: a tethered child and its watchdog
     Process sleep = Tether.start(new ProcessBuilder("sleep", "600"));
