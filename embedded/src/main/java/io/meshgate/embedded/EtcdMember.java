@@ -14,13 +14,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * One etcd process of a {@link LocalEtcd} cluster. It can be stopped (SIGTERM), killed (SIGKILL)
- * and started again on the same ports and data directory.
+ * and started again on the same ports and data directory. It is {@link Tether tethered}: it dies
+ * with the JVM that started it, even one killed with SIGKILL.
  */
 public final class EtcdMember {
   private static final Pattern MEMBER_ID = Pattern.compile("\"member_id\"\\s*:\\s*\"?(\\d+)");
@@ -130,12 +132,13 @@ public final class EtcdMember {
         }
       }
       command.addAll(flags);
+      // Tethered: a JVM killed with SIGKILL takes its members with it (see Tether).
       process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(
-                  ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()))
-              .start();
+          Tether.start(
+              new ProcessBuilder(command)
+                  .redirectErrorStream(true)
+                  .redirectOutput(
+                      ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile())));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start etcd member " + name, e);
     }
@@ -153,6 +156,11 @@ public final class EtcdMember {
 
   public synchronized boolean isRunning() {
     return process != null && process.isAlive();
+  }
+
+  /** The etcd process's pid while it runs; empty when it does not. */
+  public synchronized OptionalLong pid() {
+    return isRunning() ? OptionalLong.of(process.pid()) : OptionalLong.empty();
   }
 
   /** True when the member answers {@code /health} with {@code "health":"true"}. */

@@ -3,6 +3,7 @@ package io.meshgate.testkit;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.meshgate.embedded.FreePorts;
+import io.meshgate.embedded.Tether;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -29,7 +31,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Starts Debian's {@code redis-server} (or {@code MESHGATE_REDIS_BIN}) on a free loopback port
  * in a temporary directory, with no persistence ({@code --save '' --appendonly no}): a killed
  * server comes back empty, as a crashed cache would. It can be killed (SIGKILL) and started again
- * on the same port. A missing binary fails with the install command.
+ * on the same port. A missing binary fails with the install command. The process is {@link Tether
+ * tethered}: it dies with the test JVM, even one killed with SIGKILL.
  */
 public final class RedisServer implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
   /** The command that installs the binary on Debian and Ubuntu. */
@@ -128,11 +131,13 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
                 "no"));
       }
       command.addAll(extraArguments);
+      // Tethered: a test JVM killed with SIGKILL takes its redis with it (see Tether).
       process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
-              .start();
+          Tether.start(
+              new ProcessBuilder(command)
+                  .redirectErrorStream(true)
+                  .redirectOutput(
+                      ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start redis-server", e);
     }
@@ -159,6 +164,11 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
 
   public synchronized boolean isRunning() {
     return process != null && process.isAlive();
+  }
+
+  /** The redis-server process's pid while it runs; empty when it does not. */
+  public synchronized OptionalLong pid() {
+    return isRunning() ? OptionalLong.of(process.pid()) : OptionalLong.empty();
   }
 
   public int port() {

@@ -10,6 +10,7 @@ import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.model.Resource;
 import io.meshgate.embedded.LocalEtcd;
+import io.meshgate.embedded.Tether;
 import io.meshgate.testkit.ConsulApiDouble;
 import io.meshgate.testkit.ConsulApiDouble.CheckStatus;
 import io.meshgate.testkit.ConsulApiDouble.Instance;
@@ -394,7 +395,8 @@ public final class DiscoveryChurnBenchmark {
             .redirectErrorStream(true)
             .redirectOutput(Path.of("bench/target/xds-node-discovery.log").toFile());
     builder.environment().put("CONSUL_HTTP_ADDR", consul.address());
-    return builder.start();
+    // Tethered: a bench killed with SIGKILL takes its replica with it.
+    return Tether.start(builder);
   }
 
   private static int freePort() throws Exception {

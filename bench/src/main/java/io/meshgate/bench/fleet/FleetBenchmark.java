@@ -13,6 +13,7 @@ import io.meshgate.config.event.EventEncoder;
 import io.meshgate.config.event.EventPublisher;
 import io.meshgate.config.model.Resource;
 import io.meshgate.embedded.LocalEtcd;
+import io.meshgate.embedded.Tether;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.InputStreamReader;
@@ -186,6 +187,8 @@ public final class FleetBenchmark {
               classpath,
               "io.meshgate.bench.fleet.FloorServer",
               Integer.toString(floorPort)));
+      // Not tethered: the floor reads its commands on its input and returns at end-of-file, which
+      // a bench that dies (even by SIGKILL) delivers, so it ends with the bench already.
       Process floor =
           new ProcessBuilder(floorCommand)
               .redirectError(Path.of("bench/target/floor.log").toFile())
@@ -673,10 +676,11 @@ public final class FleetBenchmark {
         .propertiesFile()
         .ifPresent(file -> command.addAll(List.of("--kafka-config", file.toString())));
     command.addAll(List.of(options));
-    return new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(Path.of("bench/target/xds-node-" + replicaId + ".log").toFile())
-        .start();
+    // Tethered: a bench killed with SIGKILL takes its replicas with it.
+    return Tether.start(
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(Path.of("bench/target/xds-node-" + replicaId + ".log").toFile()));
   }
 
   /**

@@ -3,6 +3,7 @@ package io.meshgate.xds.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.meshgate.embedded.Tether;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ class NodeProcessIT {
             .redirectOutput(log.toFile());
     builder.environment().put("MESHGATE_KAFKA", kafka.bootstrapServers());
     builder.environment().put("MESHGATE_ETCD", etcd.endpointList());
-    Process node = builder.start();
+    Process node = Tether.start(builder);
     try {
       await()
           .atMost(Duration.ofSeconds(60))
