@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshgate.config.codec.Mappers;
+import io.meshgate.embedded.Tether;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -101,11 +102,12 @@ public final class Replica implements AutoCloseable {
                 "--admin-grpc-addr",
                 "off"));
     try {
+      // tethered: a killed test or bin/chaos JVM leaves no replica behind
       process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
+          Tether.start(
+              new ProcessBuilder(command)
+                  .redirectErrorStream(true)
+                  .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())));
       paused = false;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start replica " + id, e);
