@@ -274,29 +274,18 @@ public final class SimulatedEnvoy implements AutoCloseable {
     }
 
     StreamObserver<DeltaDiscoveryResponse> deltaObserver() {
-      return new StreamObserver<>() {
-        @Override
-        public void onNext(DeltaDiscoveryResponse response) {
-          onDelta(Stream.this, response);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          ended(Stream.this, t.toString());
-        }
-
-        @Override
-        public void onCompleted() {
-          ended(Stream.this, "completed by the server");
-        }
-      };
+      return observer(response -> onDelta(this, response));
     }
 
     StreamObserver<DiscoveryResponse> sotwObserver() {
+      return observer(response -> onSotw(this, response));
+    }
+
+    private <T> StreamObserver<T> observer(java.util.function.Consumer<T> onResponse) {
       return new StreamObserver<>() {
         @Override
-        public void onNext(DiscoveryResponse response) {
-          onSotw(Stream.this, response);
+        public void onNext(T response) {
+          onResponse.accept(response);
         }
 
         @Override
