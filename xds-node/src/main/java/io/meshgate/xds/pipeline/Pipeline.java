@@ -183,6 +183,7 @@ public final class Pipeline implements AutoCloseable {
   /** Takes a config snapshot (any thread); the rebuild follows on the pipeline's thread. */
   public void accept(ConfigSnapshot snapshot) {
     latest = requireNonNull(snapshot, "snapshot");
+    metrics.changed(PipelineMetrics.Input.CONFIG);
     thread.execute(holdoff::changed);
   }
 
@@ -192,6 +193,7 @@ public final class Pipeline implements AutoCloseable {
    */
   public void accept(Registrations registered) {
     registrations = requireNonNull(registered, "registered");
+    metrics.changed(PipelineMetrics.Input.REGISTRATIONS);
     thread.execute(holdoff::endpointsChanged);
   }
 
@@ -201,6 +203,7 @@ public final class Pipeline implements AutoCloseable {
    */
   public void accept(EndpointDiscovery.Discovered endpoints) {
     discovered = requireNonNull(endpoints, "endpoints");
+    metrics.changed(PipelineMetrics.Input.DISCOVERY);
     thread.execute(holdoff::endpointsChanged);
   }
 
@@ -209,6 +212,7 @@ public final class Pipeline implements AutoCloseable {
    * certificates: the next rebuild reads them.
    */
   private void keysChanged() {
+    metrics.changed(PipelineMetrics.Input.KEYS);
     thread.execute(holdoff::changed);
   }
 
@@ -254,6 +258,10 @@ public final class Pipeline implements AutoCloseable {
    * failing, as every endpoint change retries it); the next change tries again.
    */
   private void rebuild() {
+    Holdoff.Release release = holdoff.lastRelease();
+    if (release != null) {
+      metrics.released(release);
+    }
     try {
       build();
     } catch (RuntimeException e) {
