@@ -28,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,6 +109,10 @@ public final class Pipeline implements AutoCloseable {
   private volatile long buildStartedNanos;
   // The config revision whose rebuild last failed (logged at ERROR once); confined to the thread.
   private long failedRevision = -1;
+  // Changes accepted so far (counted after their input is written), and how many of them the last
+  // published build had read; the latter confined to the thread.
+  private final AtomicLong changes = new AtomicLong();
+  private long builtChanges;
 
   /** Without key material: listeners with certificates are left out, with a Problem. */
   public Pipeline(SnapshotStore store, Duration quiet, Duration max) {
@@ -184,7 +189,7 @@ public final class Pipeline implements AutoCloseable {
   public void accept(ConfigSnapshot snapshot) {
     latest = requireNonNull(snapshot, "snapshot");
     metrics.changed(PipelineMetrics.Input.CONFIG);
-    thread.execute(holdoff::changed);
+    wake(holdoff::changed);
   }
 
   /**
@@ -194,7 +199,7 @@ public final class Pipeline implements AutoCloseable {
   public void accept(Registrations registered) {
     registrations = requireNonNull(registered, "registered");
     metrics.changed(PipelineMetrics.Input.REGISTRATIONS);
-    thread.execute(holdoff::endpointsChanged);
+    wake(holdoff::endpointsChanged);
   }
 
   /**
@@ -204,7 +209,7 @@ public final class Pipeline implements AutoCloseable {
   public void accept(EndpointDiscovery.Discovered endpoints) {
     discovered = requireNonNull(endpoints, "endpoints");
     metrics.changed(PipelineMetrics.Input.DISCOVERY);
-    thread.execute(holdoff::endpointsChanged);
+    wake(holdoff::endpointsChanged);
   }
 
   /**
@@ -213,7 +218,24 @@ public final class Pipeline implements AutoCloseable {
    */
   private void keysChanged() {
     metrics.changed(PipelineMetrics.Input.KEYS);
-    thread.execute(holdoff::changed);
+    wake(holdoff::changed);
+  }
+
+  /**
+   * Tells the holdoff of a change (any thread, after the change's input was written), on the
+   * pipeline's thread — unless a build published since has read it already. A change that comes
+   * while a build runs waits on the thread until that build is over; were it handed to the holdoff
+   * then, a build that took longer than the holdoff's leading edge would have each such change
+   * start another whole rebuild, one after the other, of inputs the first of them already read.
+   */
+  private void wake(Runnable hold) {
+    long change = changes.incrementAndGet();
+    thread.execute(
+        () -> {
+          if (change > builtChanges) {
+            hold.run();
+          }
+        });
   }
 
   /**
@@ -282,6 +304,8 @@ public final class Pipeline implements AutoCloseable {
   }
 
   private void build() {
+    // Read before the inputs: every change counted up to here has written its input already.
+    long readChanges = changes.get();
     ConfigSnapshot config = latest;
     if (config == null) {
       return;
@@ -317,6 +341,7 @@ public final class Pipeline implements AutoCloseable {
                 issued,
                 discovered));
     store.replaceAll(build.snapshots(), input.config().revision());
+    builtChanges = readChanges;
     lastResolved = build.resolved();
     builtRevision = input.config().revision();
     rebuilds++;
