@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -842,12 +843,29 @@ public final class FleetBenchmark {
               r -> r.kind().wireName().equals("Backend") && r.metadata().name().equals("svc-0"));
       List<Long> latency = Fleet.awaitMarker("bench-v" + version, 120, affected);
       double cpu = (cpuTicks(pid) - cpuBefore) / 100.0;
+      // The sidecars ACK while the build is still sending to other streams; the build is counted
+      // only once it has sent to all of them. Wait for the change's own build to be counted.
       Map<String, Double> countersAfter = buildCounters(adminPort);
+      long counted = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (countersAfter.get("built").equals(countersBefore.get("built"))
+          && System.nanoTime() < counted) {
+        Thread.sleep(20);
+        countersAfter = buildCounters(adminPort);
+      }
       System.out.printf(
-          "  change %d: %.0f builds, %.2f s in builds (the replica's meshgate_pipeline_build)%n",
+          "  change %d: %.0f builds, %.2f s in builds (the replica's meshgate_pipeline_build);"
+              + " %.0f of them built this change (meshgate_config_event_age_seconds"
+              + "{stage=\"built\"}), counted %.0f ms after the last affected ACK%n",
           version,
           countersAfter.get("builds") - countersBefore.get("builds"),
-          countersAfter.get("seconds") - countersBefore.get("seconds"));
+          countersAfter.get("seconds") - countersBefore.get("seconds"),
+          countersAfter.get("built") - countersBefore.get("built"),
+          (FleetClient.nowMicros() - Collections.max(latency)) / 1000.0);
+      System.out.printf(
+          "  change %d: the holdoff was woken by %s and started %s rebuilds%n",
+          version,
+          since(countersBefore, countersAfter, CHANGES, "input"),
+          since(countersBefore, countersAfter, RELEASES, "by"));
       rows.add(
           row(
               "meshgate-mesh",
@@ -876,9 +894,12 @@ public final class FleetBenchmark {
    */
   private static Map<String, Double> buildCounters(int adminPort) throws Exception {
     ReplicaScrape scrape = ReplicaScrape.of(adminPort);
-    return Map.of(
-        "builds", scrape.value("meshgate_pipeline_build_seconds_count", null),
-        "seconds", scrape.value("meshgate_pipeline_build_seconds_sum", null));
+    Map<String, Double> counters = new java.util.TreeMap<>(holdoffCounters(scrape));
+    counters.put("builds", scrape.value("meshgate_pipeline_build_seconds_count", null));
+    counters.put("seconds", scrape.value("meshgate_pipeline_build_seconds_sum", null));
+    counters.put(
+        "built", scrape.value("meshgate_config_event_age_seconds_count", "stage=\"built\""));
+    return counters;
   }
 
   /** Publishes the mesh's resources {@code which} at marker {@code version}; the last timestamp. */
@@ -979,6 +1000,9 @@ public final class FleetBenchmark {
         Thread.sleep(10);
       }
     }
+    // A tick is published once every record of it is acknowledged; on a busy machine that takes
+    // longer than the second between ticks, and the window stretches.
+    double tickSeconds = (System.nanoTime() - start) / 1e9;
     // The last tick is published: wait until every client holds it.
     long arrival = awaitChurnState(clients, last, CHURN_ARRIVAL_SECONDS);
     long bytes = clients.stream().mapToLong(FleetClient::bytesReceived).sum() - before;
@@ -1025,6 +1049,8 @@ public final class FleetBenchmark {
         assignmentMean,
         perChange / assignmentMean);
     if (adminPort >= 0) {
+      double builds = countersAfter.get("builds") - countersBefore.get("builds");
+      double seen = countersAfter.get("seen") - countersBefore.get("seen");
       System.out.printf(
           "%s %s churn, ticks %d-%d, the replica's counters: %.0f builds (%.2f per tick), %.0f EDS"
               + " responses (%.2f per stream per tick)%n",
@@ -1032,10 +1058,38 @@ public final class FleetBenchmark {
           protocol,
           from + 1,
           last,
-          countersAfter.get("builds") - countersBefore.get("builds"),
-          (countersAfter.get("builds") - countersBefore.get("builds")) / CHURN_SECONDS,
+          builds,
+          builds / CHURN_SECONDS,
           countersAfter.get("eds") - countersBefore.get("eds"),
           (countersAfter.get("eds") - countersBefore.get("eds")) / n / CHURN_SECONDS);
+      System.out.printf(
+          "%s %s churn, ticks %d-%d: %d ticks published in %.1f s (%.2f s a tick); %.2f builds"
+              + " per second of ticks, %.1f s building (%.0f ms a build); %.0f applier"
+              + " transactions seen (%.1f per tick, %.1f per build), mean age when applied"
+              + " %.0f ms, when built %.0f ms%n",
+          target,
+          protocol,
+          from + 1,
+          last,
+          CHURN_SECONDS,
+          tickSeconds,
+          tickSeconds / (CHURN_SECONDS - 1),
+          builds / tickSeconds,
+          countersAfter.get("buildSeconds") - countersBefore.get("buildSeconds"),
+          (countersAfter.get("buildSeconds") - countersBefore.get("buildSeconds")) / builds * 1000,
+          seen,
+          seen / CHURN_SECONDS,
+          seen / builds,
+          meanMs(countersBefore, countersAfter, "applied"),
+          meanMs(countersBefore, countersAfter, "built"));
+      System.out.printf(
+          "%s %s churn, ticks %d-%d: the holdoff was woken by %s and started %s rebuilds%n",
+          target,
+          protocol,
+          from + 1,
+          last,
+          since(countersBefore, countersAfter, CHANGES, "input"),
+          since(countersBefore, countersAfter, RELEASES, "by"));
     }
     return new Row(
         target + "-churn", protocol, n, 0, 0, 0, 0, -1, -1, perClientPerSecond, -1, Nacks.NONE);
@@ -1081,9 +1135,58 @@ public final class FleetBenchmark {
    */
   private static Map<String, Double> churnCounters(int adminPort) throws Exception {
     ReplicaScrape scrape = ReplicaScrape.of(adminPort);
-    return Map.of(
-        "builds", scrape.value("meshgate_pipeline_builds_total", null),
-        "eds", scrape.value("meshgate_xds_responses_total", "type=\"ClusterLoadAssignment\""));
+    String age = "meshgate_config_event_age_seconds";
+    Map<String, Double> counters = new java.util.TreeMap<>(holdoffCounters(scrape));
+    counters.putAll(
+        Map.of(
+            "builds", scrape.value("meshgate_pipeline_builds_total", null),
+            "buildSeconds", scrape.value("meshgate_pipeline_build_seconds_sum", null),
+            "eds", scrape.value("meshgate_xds_responses_total", "type=\"ClusterLoadAssignment\""),
+            "seen", scrape.value(age + "_count", "stage=\"seen\""),
+            "applied", scrape.value(age + "_count", "stage=\"applied\""),
+            "appliedSeconds", scrape.value(age + "_sum", "stage=\"applied\""),
+            "built", scrape.value(age + "_count", "stage=\"built\""),
+            "builtSeconds", scrape.value(age + "_sum", "stage=\"built\"")));
+    return counters;
+  }
+
+  /** The holdoff's changes by input and its releases by reason, keyed for {@link #since}. */
+  private static Map<String, Double> holdoffCounters(ReplicaScrape scrape) {
+    Map<String, Double> counters = new java.util.TreeMap<>();
+    for (String input : List.of("config", "keys", "registrations", "discovery")) {
+      counters.put(CHANGES + " input=" + input, scrape.value(CHANGES, "input=\"" + input + "\""));
+    }
+    for (String by : List.of("leading_edge", "quiet", "max")) {
+      counters.put(RELEASES + " by=" + by, scrape.value(RELEASES, "by=\"" + by + "\""));
+    }
+    return counters;
+  }
+
+  private static final String CHANGES = "meshgate_pipeline_changes_total";
+
+  private static final String RELEASES = "meshgate_pipeline_holdoff_releases_total";
+
+  /** The increase of each series of {@code name} between two churnCounters, as "label N, ...". */
+  private static String since(
+      Map<String, Double> before, Map<String, Double> after, String name, String label) {
+    List<String> parts = new ArrayList<>();
+    for (var entry : after.entrySet()) {
+      if (entry.getKey().startsWith(name + " " + label + "=")) {
+        parts.add(
+            String.format(
+                "%.0f %s",
+                entry.getValue() - before.get(entry.getKey()),
+                entry.getKey().substring(name.length() + label.length() + 2)));
+      }
+    }
+    return String.join(", ", parts);
+  }
+
+  /** The mean of a {@code meshgate_config_event_age_seconds} stage between two churnCounters. */
+  private static double meanMs(
+      Map<String, Double> before, Map<String, Double> after, String stage) {
+    double count = after.get(stage) - before.get(stage);
+    return (after.get(stage + "Seconds") - before.get(stage + "Seconds")) / count * 1000;
   }
 
   /** Tick 0: every churn Backend; tick t: the 200 that change. */

@@ -49,6 +49,8 @@ public final class NodeMetrics implements AutoCloseable {
 
   // The pipeline.
   static final String BUILDS = "meshgate.pipeline.builds";
+  static final String CHANGES = "meshgate.pipeline.changes";
+  static final String HOLDOFF_RELEASES = "meshgate.pipeline.holdoff.releases";
   static final String BUILD = "meshgate.pipeline.build";
   static final String BUILD_STAGE = "meshgate.pipeline.build.stage";
   static final String GROUPS = "meshgate.pipeline.groups";

@@ -7,6 +7,7 @@ import io.meshgate.meshbridge.identity.IssuedIdentity;
 import io.meshgate.meshbridge.meshca.MeshCaRoot;
 import io.meshgate.meshbridge.meshca.RootSet;
 import io.meshgate.xds.pipeline.AppliedRecords;
+import io.meshgate.xds.pipeline.Holdoff;
 import io.meshgate.xds.pipeline.PipelineMetrics;
 import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.snapshot.GroupSnapshot;
@@ -19,8 +20,10 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +47,9 @@ final class PipelineMeters implements PipelineMetrics {
   private final Counter partial;
   private final Counter failed;
   private final Timer build;
+  private final Map<PipelineMetrics.Input, Counter> changes =
+      new EnumMap<>(PipelineMetrics.Input.class);
+  private final Map<Holdoff.Release, Counter> releases = new EnumMap<>(Holdoff.Release.class);
   private final Map<String, Timer> stages = new HashMap<>();
   private final AtomicLong groups = new AtomicLong();
   private final Map<String, AtomicLong> resources = new HashMap<>();
@@ -78,6 +84,22 @@ final class PipelineMeters implements PipelineMetrics {
             .description("One rebuild, inputs gathered to snapshots published")
             .serviceLevelObjectives(NodeMetrics.latencyBuckets())
             .register(registry);
+    for (PipelineMetrics.Input input : PipelineMetrics.Input.values()) {
+      changes.put(
+          input,
+          Counter.builder(NodeMetrics.CHANGES)
+              .description("Changes of the pipeline's inputs, each of which wakes the holdoff")
+              .tag("input", input.name().toLowerCase(Locale.ROOT))
+              .register(registry));
+    }
+    for (Holdoff.Release release : Holdoff.Release.values()) {
+      releases.put(
+          release,
+          Counter.builder(NodeMetrics.HOLDOFF_RELEASES)
+              .description("Rebuilds the holdoff started, by what started them")
+              .tag("by", release.name().toLowerCase(Locale.ROOT))
+              .register(registry));
+    }
     for (String stage : STAGES) {
       stages.put(
           stage,
@@ -132,6 +154,16 @@ final class PipelineMeters implements PipelineMetrics {
                 + " or failed as a whole (nothing published)")
         .tag("outcome", outcome)
         .register(registry);
+  }
+
+  @Override
+  public void changed(PipelineMetrics.Input input) {
+    changes.get(input).increment();
+  }
+
+  @Override
+  public void released(Holdoff.Release release) {
+    releases.get(release).increment();
   }
 
   @Override

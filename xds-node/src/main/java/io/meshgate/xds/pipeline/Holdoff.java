@@ -33,6 +33,16 @@ public final class Holdoff {
    */
   public static final Duration ENDPOINT_MAX = Duration.ofMillis(100);
 
+  /** Why the holdoff started a rebuild. */
+  public enum Release {
+    /** A change long enough after the last rebuild: rebuilt at once. */
+    LEADING_EDGE,
+    /** The changes held were followed by the quiet time without another change. */
+    QUIET,
+    /** The changes held kept coming: the longest delay after the first of them ran out. */
+    MAX
+  }
+
   /** A quiet time and a longest delay. */
   public record Window(Duration quiet, Duration max) {
     public Window {
@@ -65,6 +75,8 @@ public final class Holdoff {
   private @Nullable Window held;
 
   private Scheduler.@Nullable Cancellable pending;
+
+  private @Nullable Release lastRelease;
 
   /** With the endpoint holdoff's defaults, capped by the config's window. */
   public Holdoff(Duration quiet, Duration max, Scheduler scheduler, Runnable rebuild) {
@@ -99,7 +111,7 @@ public final class Holdoff {
   private void hold(Window window) {
     Instant now = scheduler.now();
     if (pending == null && !now.isBefore(lastRebuild.plus(leadingEdgeAfter(window)))) {
-      run();
+      run(Release.LEADING_EDGE);
       return;
     }
     if (firstHeld == null) {
@@ -110,11 +122,17 @@ public final class Holdoff {
     }
     Instant byQuiet = now.plus(held.quiet());
     Instant byMax = firstHeld.plus(held.max());
-    Instant at = byQuiet.isBefore(byMax) ? byQuiet : byMax;
+    Release release = byQuiet.isBefore(byMax) ? Release.QUIET : Release.MAX;
+    Instant at = release == Release.QUIET ? byQuiet : byMax;
     if (pending != null) {
       pending.cancel();
     }
-    pending = scheduler.schedule(this::run, Duration.between(now, at));
+    pending = scheduler.schedule(() -> run(release), Duration.between(now, at));
+  }
+
+  /** Why the latest rebuild was started; null before the first. Read on the holdoff's thread. */
+  public @Nullable Release lastRelease() {
+    return lastRelease;
   }
 
   /**
@@ -129,11 +147,12 @@ public final class Holdoff {
     return window == config ? config.max() : window.quiet();
   }
 
-  private void run() {
+  private void run(Release release) {
     pending = null;
     firstHeld = null;
     held = null;
     lastRebuild = scheduler.now();
+    lastRelease = release;
     rebuild.run();
   }
 }

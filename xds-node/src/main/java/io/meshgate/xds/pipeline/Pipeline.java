@@ -28,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,6 +109,10 @@ public final class Pipeline implements AutoCloseable {
   private volatile long buildStartedNanos;
   // The config revision whose rebuild last failed (logged at ERROR once); confined to the thread.
   private long failedRevision = -1;
+  // Changes accepted so far (counted after their input is written), and how many of them the last
+  // published build had read; the latter confined to the thread.
+  private final AtomicLong changes = new AtomicLong();
+  private long builtChanges;
 
   /** Without key material: listeners with certificates are left out, with a Problem. */
   public Pipeline(SnapshotStore store, Duration quiet, Duration max) {
@@ -183,7 +188,8 @@ public final class Pipeline implements AutoCloseable {
   /** Takes a config snapshot (any thread); the rebuild follows on the pipeline's thread. */
   public void accept(ConfigSnapshot snapshot) {
     latest = requireNonNull(snapshot, "snapshot");
-    thread.execute(holdoff::changed);
+    metrics.changed(PipelineMetrics.Input.CONFIG);
+    wake(holdoff::changed);
   }
 
   /**
@@ -192,7 +198,8 @@ public final class Pipeline implements AutoCloseable {
    */
   public void accept(Registrations registered) {
     registrations = requireNonNull(registered, "registered");
-    thread.execute(holdoff::endpointsChanged);
+    metrics.changed(PipelineMetrics.Input.REGISTRATIONS);
+    wake(holdoff::endpointsChanged);
   }
 
   /**
@@ -201,7 +208,8 @@ public final class Pipeline implements AutoCloseable {
    */
   public void accept(EndpointDiscovery.Discovered endpoints) {
     discovered = requireNonNull(endpoints, "endpoints");
-    thread.execute(holdoff::endpointsChanged);
+    metrics.changed(PipelineMetrics.Input.DISCOVERY);
+    wake(holdoff::endpointsChanged);
   }
 
   /**
@@ -209,7 +217,25 @@ public final class Pipeline implements AutoCloseable {
    * certificates: the next rebuild reads them.
    */
   private void keysChanged() {
-    thread.execute(holdoff::changed);
+    metrics.changed(PipelineMetrics.Input.KEYS);
+    wake(holdoff::changed);
+  }
+
+  /**
+   * Tells the holdoff of a change (any thread, after the change's input was written), on the
+   * pipeline's thread — unless a build published since has read it already. A change that comes
+   * while a build runs waits on the thread until that build is over; were it handed to the holdoff
+   * then, a build that took longer than the holdoff's leading edge would have each such change
+   * start another whole rebuild, one after the other, of inputs the first of them already read.
+   */
+  private void wake(Runnable hold) {
+    long change = changes.incrementAndGet();
+    thread.execute(
+        () -> {
+          if (change > builtChanges) {
+            hold.run();
+          }
+        });
   }
 
   /**
@@ -254,6 +280,10 @@ public final class Pipeline implements AutoCloseable {
    * failing, as every endpoint change retries it); the next change tries again.
    */
   private void rebuild() {
+    Holdoff.Release release = holdoff.lastRelease();
+    if (release != null) {
+      metrics.released(release);
+    }
     try {
       build();
     } catch (RuntimeException e) {
@@ -274,6 +304,8 @@ public final class Pipeline implements AutoCloseable {
   }
 
   private void build() {
+    // Read before the inputs: every change counted up to here has written its input already.
+    long readChanges = changes.get();
     ConfigSnapshot config = latest;
     if (config == null) {
       return;
@@ -309,6 +341,7 @@ public final class Pipeline implements AutoCloseable {
                 issued,
                 discovered));
     store.replaceAll(build.snapshots(), input.config().revision());
+    builtChanges = readChanges;
     lastResolved = build.resolved();
     builtRevision = input.config().revision();
     rebuilds++;

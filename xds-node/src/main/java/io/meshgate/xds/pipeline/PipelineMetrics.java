@@ -23,6 +23,24 @@ public interface PipelineMetrics {
       EndpointDiscovery.Discovered discovered,
       long nanos);
 
+  /** What woke the holdoff: an input of the pipeline changed (any thread). */
+  enum Input {
+    /** A new config snapshot from the view. */
+    CONFIG,
+    /** Key material, an identity source or an issuer's discovery document. */
+    KEYS,
+    /** The Workloads agents hold registered. */
+    REGISTRATIONS,
+    /** What the outside sources (Consul, Nomad, DNS) hold. */
+    DISCOVERY
+  }
+
+  /** An input changed; the holdoff decides when it is built (any thread). */
+  default void changed(Input input) {}
+
+  /** The holdoff started a rebuild, for this reason (on the pipeline's thread). */
+  default void released(Holdoff.Release release) {}
+
   /**
    * A rebuild failed as a whole (a bug, or stored config an earlier release accepted that this one
    * cannot use): nothing was published, every proxy keeps its last good config.

@@ -12,12 +12,16 @@ import org.junit.jupiter.api.Test;
 class HoldoffTest {
   private final ManualScheduler scheduler = new ManualScheduler();
   private final List<Instant> rebuilds = new ArrayList<>();
+  private final List<Holdoff.Release> releases = new ArrayList<>();
   private final Holdoff holdoff =
       new Holdoff(
           Duration.ofMillis(100),
           Duration.ofSeconds(1),
           scheduler,
-          () -> rebuilds.add(scheduler.now()));
+          () -> {
+            rebuilds.add(scheduler.now());
+            releases.add(this.holdoff.lastRelease());
+          });
 
   @Test
   void aChangeAfterAQuietPeriodRebuildsAtOnce() {
@@ -87,6 +91,51 @@ class HoldoffTest {
       assertThat(Duration.between(rebuilds.get(i - 1), rebuilds.get(i)))
           .isEqualTo(Duration.ofSeconds(1));
     }
+  }
+
+  @Test
+  void eachRebuildSaysWhatStartedIt() {
+    // a lone change; a change held until the quiet time; a steady stream held until the maximum
+    holdoff.changed();
+    scheduler.advance(Duration.ofMillis(500));
+    holdoff.changed();
+    scheduler.advance(Duration.ofMillis(100));
+    for (int i = 0; i < 30; i++) {
+      scheduler.advance(Duration.ofMillis(50));
+      holdoff.changed();
+    }
+
+    assertThat(releases)
+        .containsExactly(Holdoff.Release.LEADING_EDGE, Holdoff.Release.QUIET, Holdoff.Release.MAX);
+  }
+
+  @Test
+  void aBurstWhoseChangesComeFurtherApartThanTheQuietTimeRebuildsAtEachGap() {
+    // given: a rebuild, then calm
+    holdoff.changed();
+    scheduler.advance(Duration.ofSeconds(2));
+    int before = rebuilds.size();
+
+    // when: one second's changes arrive as 8 changes 125 ms apart (an applier's transactions on a
+    // busy machine, issue 24 §3's state-of-the-world churn)
+    for (int i = 0; i < 8; i++) {
+      holdoff.changed();
+      scheduler.advance(Duration.ofMillis(125));
+    }
+    scheduler.advance(Duration.ofSeconds(2));
+
+    // then: the first at once, each later one after the quiet time: 8 rebuilds, not one
+    assertThat(rebuilds.size() - before).isEqualTo(8);
+    assertThat(releases.subList(before, releases.size()))
+        .containsExactly(
+            Holdoff.Release.LEADING_EDGE,
+            Holdoff.Release.QUIET,
+            Holdoff.Release.QUIET,
+            Holdoff.Release.QUIET,
+            Holdoff.Release.QUIET,
+            Holdoff.Release.QUIET,
+            Holdoff.Release.QUIET,
+            Holdoff.Release.QUIET);
   }
 
   /** 20 changes 20 ms apart: 400 ms. */
