@@ -3,6 +3,7 @@ package io.meshgate.chaos;
 import static java.util.Objects.requireNonNull;
 
 import io.meshgate.config.event.EventPublisher;
+import io.meshgate.testkit.grpc.EchoServers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +13,8 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One seeded run: the cluster starts, proxies connect, the producer publishes throughout while the
+ * One seeded run: the cluster starts, proxies connect and proxyless gRPC clients call an echo
+ * server through it ({@link GrpcCallers}), the producer publishes throughout while the
  * nemesis brings the profile's faults, everything is healed, and after the cluster had {@link
  * #CONVERGENCE} to settle the checker reads what happened. The seed fixes the events, the faults,
  * their order and their lengths; the timing of processes does not repeat exactly, so a rerun of a
@@ -59,6 +61,8 @@ public final class ChaosRun {
       }
       ConfigStream stream = new ConfigStream(new Random(random.nextLong()), timeline);
       List<SimulatedEnvoy> proxies = new ArrayList<>();
+      EchoServers echo = EchoServers.named("echo");
+      GrpcCallers callers = null;
       try (ChaosCluster cluster = ChaosCluster.start(3, jar, dir, timeline);
           EventPublisher publisher =
               new EventPublisher(
@@ -66,6 +70,9 @@ public final class ChaosRun {
                   Duration.ofSeconds(5),
                   Map.of("max.block.ms", "5000", "delivery.timeout.ms", "5000"))) {
         stream.publish(publisher, stream.gateway(), () -> false);
+        echo.start();
+        stream.publish(publisher, stream.echoBackend(echo.address("echo").getPort()), () -> false);
+        callers = new GrpcCallers(cluster.adsAddresses(), timeline).start();
         List<String> addresses = cluster.adsAddresses();
         for (int i = 0; i < profile.proxies; i++) {
           SimulatedEnvoy.Protocol protocol =
@@ -114,11 +121,17 @@ public final class ChaosRun {
           notYet.forEach(f -> findings.add("after " + CONVERGENCE.toSeconds() + " s: " + f));
         }
         findings.addAll(checker.findings());
+        findings.addAll(callers.findings());
+        timeline.log("run", "gRPC calls: " + callers.summary());
         for (Replica replica : cluster.replicas()) {
           timeline.log("run", replica.id() + " serves " + replica.groupVersions().orElse(Map.of()));
         }
       } finally {
         proxies.forEach(SimulatedEnvoy::close);
+        if (callers != null) {
+          callers.close();
+        }
+        echo.close();
       }
       findings.forEach(f -> timeline.log("FINDING", f));
       timeline.log(

@@ -86,6 +86,32 @@ public final class ConfigStream {
         List.of());
   }
 
+  /**
+   * The Backend the proxyless gRPC clients call ({@value GrpcCallers#TARGET}), pointing at the echo
+   * server on {@code port}; no later event touches it.
+   */
+  public Published echoBackend(int port) {
+    Resource backend =
+        parse(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Backend
+            metadata: {name: echo, namespace: %s}
+            spec:
+              protocol: GRPC
+              static:
+                endpoints: [{address: 127.0.0.1, port: %d}]
+            """
+                .formatted(GrpcCallers.NAMESPACE, port));
+    return record(
+        encoder.applied(backend, OptionalLong.empty()),
+        "apply " + backend.key() + " (the echo server)",
+        List.of(backend.key()),
+        Expected.APPLIED,
+        List.of(backend),
+        List.of());
+  }
+
   /** The next random event; the model already counts it. */
   public Published next() {
     String ns = NAMESPACES.get(random.nextInt(NAMESPACES.size()));

@@ -35,7 +35,7 @@ import io.meshgate.xds.ir.IpAccessIr;
 import io.meshgate.xds.ir.IpAccessIr.CidrIr;
 import io.meshgate.xds.ir.PathMatchIr;
 import io.meshgate.xds.ir.SourceRef;
-import io.meshgate.xds.testing.EchoServers;
+import io.meshgate.testkit.grpc.EchoServers;
 import io.meshgate.xds.testing.XdsServerFixture;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -4,6 +4,9 @@ import static io.meshgate.xds.testing.XdsServerFixture.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.meshgate.testkit.grpc.EchoServers;
+import io.meshgate.testkit.grpc.GrpcXdsClient;
+import io.meshgate.testkit.grpc.Tally;
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.meshgate.testkit.grpc.EchoServers;
+import io.meshgate.testkit.grpc.GrpcXdsClient;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.etcd.jetcd.Client;
 import io.grpc.Grpc;

@@ -3,6 +3,9 @@ package io.meshgate.xds.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.meshgate.testkit.grpc.EchoServers;
+import io.meshgate.testkit.grpc.GrpcXdsClient;
+import io.meshgate.testkit.grpc.Tally;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;

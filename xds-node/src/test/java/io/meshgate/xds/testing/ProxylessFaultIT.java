@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import io.meshgate.testkit.grpc.EchoServers;
+import io.meshgate.testkit.grpc.GrpcXdsClient;
+import io.meshgate.testkit.grpc.Tally;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;

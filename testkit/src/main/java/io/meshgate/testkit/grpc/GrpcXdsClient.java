@@ -1,4 +1,4 @@
-package io.meshgate.xds.testing;
+package io.meshgate.testkit.grpc;
 
 import static java.util.Objects.requireNonNull;
 
