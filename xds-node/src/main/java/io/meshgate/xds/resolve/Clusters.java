@@ -235,7 +235,7 @@ final class Clusters {
         endpoints = List.of();
         closed.add(name);
       }
-      policy = proxyless(backend, policy, ProxylessGroup.isMeshTarget(context, backend.key()));
+      policy = proxyless(backend, policy, MeshRoutes.isTarget(context, backend.key()));
     }
     BackendMesh mesh = backend.spec(BackendSpec.class).mesh();
     Optional<Bridges.Bridge> bridge = context.bridges().of(backend.key());

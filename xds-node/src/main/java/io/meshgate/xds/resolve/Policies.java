@@ -407,6 +407,14 @@ final class Policies {
     return levels(transform, gateway, listener, route, ruleName).policies();
   }
 
+  /**
+   * The SecurityPolicies that target a route or its rule {@code ruleName} (null: none), least
+   * specific first.
+   */
+  List<Resource> securityOf(Resource route, String ruleName) {
+    return levels(security, null, null, route, ruleName).policies();
+  }
+
   /** A JWT requirement a route names, with its providers and their key sets' clusters. */
   JwtPolicies.Jwt.Required jwtRequirement(String name) {
     return Objects.requireNonNull(jwtByRequirement.get(name), name);

@@ -3,12 +3,8 @@ package io.meshgate.xds.resolve;
 import io.meshgate.config.model.BackendMesh;
 import io.meshgate.config.model.BackendProtocol;
 import io.meshgate.config.model.BackendSpec;
-import io.meshgate.config.model.GrpcRouteSpec;
-import io.meshgate.config.model.HttpRouteSpec;
 import io.meshgate.config.model.Kind;
-import io.meshgate.config.model.ParentRef;
 import io.meshgate.config.model.Resource;
-import io.meshgate.config.model.ResourceKey;
 import io.meshgate.xds.ir.ApiListenerIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
@@ -27,7 +23,6 @@ import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -58,7 +53,7 @@ final class ProxylessGroup {
       }
       String name = Names.apiListener(backend.key());
       List<Candidate> candidates = new ArrayList<>();
-      for (Resource route : meshRoutes(context).getOrDefault(backend.key(), List.of())) {
+      for (Resource route : MeshRoutes.of(context, backend.key())) {
         candidates.addAll(
             route.kind() == Kind.HTTP_ROUTE
                 ? rules.http(route, null, null)
@@ -196,41 +191,5 @@ final class ProxylessGroup {
               null));
     }
     return groups;
-  }
-
-  /** Whether any HTTPRoute or GRPCRoute names this Backend as its parent (mesh style). */
-  static boolean isMeshTarget(Context context, ResourceKey backend) {
-    return meshRoutes(context).containsKey(backend);
-  }
-
-  /**
-   * HTTPRoutes, then GRPCRoutes, by the Backend they name as a parent (kind Backend, or Service):
-   * one pass over the routes instead of one per Backend.
-   */
-  private static Map<ResourceKey, List<Resource>> meshRoutes(Context context) {
-    return context.memo(
-        "meshRoutes",
-        () -> {
-          Map<ResourceKey, List<Resource>> byBackend = new HashMap<>();
-          List<Resource> routes = new ArrayList<>(context.config.ofKind(Kind.HTTP_ROUTE));
-          routes.addAll(context.config.ofKind(Kind.GRPC_ROUTE));
-          for (Resource route : routes) {
-            List<ParentRef> parents =
-                route.kind() == Kind.HTTP_ROUTE
-                    ? route.spec(HttpRouteSpec.class).parentRefs()
-                    : route.spec(GrpcRouteSpec.class).parentRefs();
-            parents.stream()
-                .filter(ParentRef::isBackend)
-                .map(
-                    p ->
-                        new ResourceKey(
-                            Kind.BACKEND,
-                            p.namespace() == null ? route.metadata().namespace() : p.namespace(),
-                            p.name()))
-                .distinct()
-                .forEach(key -> byBackend.computeIfAbsent(key, k -> new ArrayList<>()).add(route));
-          }
-          return byBackend;
-        });
   }
 }

@@ -11,6 +11,7 @@ import io.meshgate.config.model.HttpPathMatch;
 import io.meshgate.config.model.HttpRouteMatch;
 import io.meshgate.config.model.HttpRouteRule;
 import io.meshgate.config.model.HttpRouteSpec;
+import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.PathModifier;
 import io.meshgate.config.model.PolicyTimeouts;
 import io.meshgate.config.model.RequestMirror;
@@ -107,27 +108,43 @@ final class RouteRules {
   }
 
   /**
-   * A route's routes on one Gateway listener, as the last build resolved them when neither the
-   * route nor the Gateway changed and nothing else they may read did ({@link
-   * ResolveCache#environment}): then only its side effects are done again — its backendRefs are
-   * resolved to this group's clusters in the same order (so each cluster and its Problems come out
-   * as a full resolution gives them) and its own Problems are raised again. Proxyless routes are
-   * always resolved (whether a Backend is a mesh target depends on every route).
+   * The routes of a mesh-style HTTPRoute or GRPCRoute (one attached to a Backend) on a sidecar's
+   * outbound listener to that Backend. No Gateway is in the path: no policy attached to a Gateway
+   * or its listeners applies, and no SecurityPolicy (a sidecar is the caller's own proxy, not a
+   * gateway in front of a service); TrafficPolicies and TransformPolicies on the route do.
+   *
+   * @param sidecar the Sidecar whose group the routes are for
+   * @param listener the name of its outbound listener to the Backend
+   */
+  List<Candidate> sidecar(Resource route, Resource sidecar, String listener) {
+    return route.kind() == Kind.HTTP_ROUTE
+        ? unit("http", route, sidecar, listener, () -> computeHttp(route, null, listener))
+        : unit("grpc", route, sidecar, listener, () -> computeGrpc(route, null, listener));
+  }
+
+  /**
+   * A route's routes on one Gateway listener or sidecar outbound listener (of {@code parent}, the
+   * Gateway or the Sidecar), as the last build resolved them when neither the route nor the parent
+   * changed and nothing else they may read did ({@link ResolveCache#environment}): then only its
+   * side effects are done again — its backendRefs are resolved to this group's clusters in the same
+   * order (so each cluster and its Problems come out as a full resolution gives them) and its own
+   * Problems are raised again. Proxyless routes are always resolved (whether a Backend is a mesh
+   * target depends on every route).
    */
   private List<Candidate> unit(
       String form,
       Resource route,
-      @Nullable Resource gateway,
+      @Nullable Resource parent,
       String listener,
       Supplier<List<Candidate>> compute) {
-    if (kind == ProxyKind.PROXYLESS || gateway == null) {
+    if (kind == ProxyKind.PROXYLESS || parent == null) {
       return compute.get();
     }
     boolean[] computed = {false};
     ResolvedRoute resolved =
         context.cache.get(
-            new KeptRoutes(form, gateway.key(), listener, route.key()),
-            new RouteInput(route, gateway, context.environment()),
+            new KeptRoutes(form, parent.key(), listener, route.key()),
+            new RouteInput(route, parent, context.environment()),
             input -> {
               computed[0] = true;
               return record(compute);
@@ -163,11 +180,14 @@ final class RouteRules {
     return context.notRecording(() -> clusters.resolve(route, ref, path));
   }
 
-  /** A route's routes in the resolve cache: the form, where they attach, and the route. */
-  private record KeptRoutes(String form, ResourceKey gateway, String listener, ResourceKey route) {}
+  /**
+   * A route's routes in the resolve cache: the form, where they attach (a Gateway's or a Sidecar's
+   * listener), and the route.
+   */
+  private record KeptRoutes(String form, ResourceKey parent, String listener, ResourceKey route) {}
 
   /** What a route's routes are resolved from. */
-  private record RouteInput(Resource route, Resource gateway, Object environment) {}
+  private record RouteInput(Resource route, Resource parent, Object environment) {}
 
   /** A backendRef the route resolved, and where in the route it is. */
   private record ClusterCall(BackendRef ref, String path) {}
@@ -625,10 +645,26 @@ final class RouteRules {
 
   /**
    * What SecurityPolicies ask of a rule's routes. Only Gateways' Envoys apply them: a proxyless
-   * gRPC client is the caller, not a gateway in front of one ({@code gateway} is null for it).
+   * gRPC client or a sidecar is the caller's side, not a gateway in front of a service ({@code
+   * gateway} is null for them). A sidecar is told so with a Problem on each policy that targets the
+   * route or rule (its traffic by the route passes unchecked); proxyless clients never were.
    */
   private Security security(Resource gateway, String listener, Resource route, String ruleName) {
     if (gateway == null) {
+      if (kind == ProxyKind.ENVOY) {
+        for (Resource policy : context.policies().securityOf(route, ruleName)) {
+          context.problem(
+              policy,
+              "/spec",
+              ProblemReason.UNSUPPORTED_VALUE,
+              "sidecars do not apply SecurityPolicies; not applied to what sidecars send by "
+                  + route.kind().wireName()
+                  + " "
+                  + route.key().namespace()
+                  + "/"
+                  + route.key().name());
+        }
+      }
       return Security.NONE;
     }
     Policies policies = context.policies();

@@ -12,6 +12,7 @@ import io.meshgate.config.model.SidecarUpstream;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.xds.ir.AccessIr;
 import io.meshgate.xds.ir.FilterChainIr;
+import io.meshgate.xds.ir.GlobalRateLimitIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
 import io.meshgate.xds.ir.IdentityIr;
 import io.meshgate.xds.ir.ListenerIr;
@@ -25,11 +26,15 @@ import io.meshgate.xds.ir.RouteActionIr;
 import io.meshgate.xds.ir.RouteIr;
 import io.meshgate.xds.ir.RouteMatchIr;
 import io.meshgate.xds.ir.RouteTableIr;
+import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,7 +42,10 @@ import org.jspecify.annotations.Nullable;
  * sidecar's port forwarding to the local application, and for each declared upstream a listener on
  * its local bind address and port forwarding to the upstream Backend's cluster. HTTP, HTTP/2 and
  * gRPC go through a connection manager (access logs, retries and policies apply); TCP through a TCP
- * proxy.
+ * proxy. An HTTP, HTTP/2 or gRPC upstream that mesh-style routes are attached to (HTTPRoutes and
+ * GRPCRoutes whose parentRef is the Backend, as Gateway API's GAMMA attaches them to a Service) is
+ * routed by their rules instead, as a Gateway listener would route them: matches, weighted
+ * backendRefs, filters, timeouts and retries, and the clusters of every Backend they name.
  *
  * <p>A sidecar is in the mesh: it holds the SPIFFE identity of its service account (SDS Secrets
  * from the mesh CA), its inbound listener requires callers' mesh certificates and lets in only
@@ -77,6 +85,7 @@ final class SidecarGroups {
         new MeshTlsIr(
             MeshTlsIr.Delivery.SDS, identity.spiffeId(), identity.trustBundle(), List.of());
     Clusters clusters = new Clusters(context, ProxyKind.ENVOY, tls);
+    RouteRules rules = new RouteRules(context, clusters, ProxyKind.ENVOY);
     List<ListenerIr> listeners = new ArrayList<>();
     List<RouteTableIr> tables = new ArrayList<>();
 
@@ -147,11 +156,29 @@ final class SidecarGroups {
                 + upstream.localBindPort());
         continue;
       }
-      String cluster = clusters.cluster(backend.get(), null, sidecar, at);
+      String name = Names.sidecarOutbound(key, backendKey);
       BackendProtocol protocol = backend.get().spec(BackendSpec.class).protocol();
+      List<Resource> routes = MeshRoutes.of(context, backendKey);
+      if (protocol == BackendProtocol.TCP) {
+        for (Resource route : routes) {
+          context.problem(
+              route,
+              MeshRoutes.parentRefPath(route, backendKey),
+              ProblemReason.UNSUPPORTED_VALUE,
+              "Backend "
+                  + backendKey.namespace()
+                  + "/"
+                  + backendKey.name()
+                  + " speaks TCP; sidecars forward its connections without this route's rules");
+        }
+      } else if (!routes.isEmpty()) {
+        listeners.add(routed(name, upstream, routes, sidecar, rules, clusters, tables));
+        continue;
+      }
+      String cluster = clusters.cluster(backend.get(), null, sidecar, at);
       listeners.add(
           listener(
-              Names.sidecarOutbound(key, backendKey),
+              name,
               upstream.localBindAddress(),
               upstream.localBindPort(),
               protocol,
@@ -220,6 +247,65 @@ final class SidecarGroups {
         inbound.port(),
         List.of(new FilterChainIr(name, List.of(), List.of(), target, tls)),
         List.of(Context.source(sidecar)));
+  }
+
+  /**
+   * A plaintext HTTP listener to an upstream that mesh-style routes are attached to: its route
+   * table holds their routes, in Gateway API's precedence, on one virtual host for every authority
+   * (the application dials a local port, whatever name it uses). A request no route matches is
+   * answered 404, as on a Gateway. The chain holds the filters the routes' policies need (global
+   * rate limits, with meshgate's rate limit service as a cluster; response caches; the body
+   * service), as a Gateway listener's does.
+   */
+  private PortListenerIr routed(
+      String name,
+      SidecarUpstream upstream,
+      List<Resource> routes,
+      Resource sidecar,
+      RouteRules rules,
+      Clusters clusters,
+      List<RouteTableIr> tables) {
+    List<Candidate> candidates = new ArrayList<>();
+    for (Resource route : routes) {
+      candidates.addAll(rules.sidecar(route, sidecar, name));
+    }
+    List<RouteIr> ordered =
+        candidates.stream().sorted(Candidate.PRECEDENCE).map(Candidate::route).toList();
+    List<VirtualHostIr> hosts = List.of(new VirtualHostIr(name, List.of("*"), ordered));
+    Set<GlobalRateLimitIr.Stage> stages = EnumSet.noneOf(GlobalRateLimitIr.Stage.class);
+    for (RouteIr route : ordered) {
+      if (route.policy() != null && route.policy().globalRateLimit() != null) {
+        stages.add(route.policy().globalRateLimit().stage());
+      }
+    }
+    if (!stages.isEmpty()) {
+      clusters.edgeService(
+          Names.RATE_LIMIT_CLUSTER, context.mesh.edge().rateLimit(), sidecar, "rate limit");
+    }
+    tables.add(context.kept(Names.sidecarGroup(sidecar.key()), new RouteTableIr(name, hosts)));
+    Set<SourceRef> sources = new LinkedHashSet<>();
+    sources.add(Context.source(sidecar));
+    ordered.forEach(route -> sources.add(route.source()));
+    sources.addAll(TransformPolicies.sources(hosts));
+    FilterChainIr.Target target =
+        new FilterChainIr.Target.Http(
+            name,
+            null,
+            null,
+            List.of(),
+            List.of(),
+            null,
+            List.copyOf(stages),
+            List.of(),
+            null,
+            TransformPolicies.caches(hosts),
+            TransformPolicies.extProc(hosts, context.mesh.edge().extProc()));
+    return new PortListenerIr(
+        name,
+        upstream.localBindAddress(),
+        upstream.localBindPort(),
+        List.of(new FilterChainIr(name, List.of(), List.of(), target)),
+        List.copyOf(sources));
   }
 
   /** A plaintext listener forwarding everything to one cluster, over HTTP or TCP. */
