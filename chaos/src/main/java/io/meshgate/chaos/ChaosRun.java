@@ -14,11 +14,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One seeded run: the cluster starts, proxies connect and proxyless gRPC clients call an echo
- * server through it ({@link GrpcCallers}), the producer publishes throughout while the
- * nemesis brings the profile's faults, everything is healed, and after the cluster had {@link
- * #CONVERGENCE} to settle the checker reads what happened. The seed fixes the events, the faults,
- * their order and their lengths; the timing of processes does not repeat exactly, so a rerun of a
- * seed is the same schedule, not the same interleaving.
+ * server through it ({@link GrpcCallers}), the producer publishes throughout while the nemesis
+ * brings the profile's faults, everything is healed, and after the cluster had {@link #CONVERGENCE}
+ * to settle the checker reads what happened. The seed fixes the events, the faults, their order and
+ * their lengths; the timing of processes does not repeat exactly, so a rerun of a seed is the same
+ * schedule, not the same interleaving.
  */
 public final class ChaosRun {
   /**

@@ -13,10 +13,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Proxyless gRPC clients making real calls through every fault: grpc-java's own xDS client
  * (grpc-xds), one per replica, each resolving {@code xds:///}{@value #TARGET} through that
- * replica's ADS fault proxy and calling the echo server the Backend names, five times a second.
- * The Backend does not change during a run, so once a client has its config, a control plane
- * that is down, paused, cut off or behind must not cost it a call: grpc-xds keeps what it holds
- * while its stream is gone, and a replica must never serve it less than the config it had.
+ * replica's ADS fault proxy and calling the echo server the Backend names, five times a second. The
+ * Backend does not change during a run, so once a client has its config, a control plane that is
+ * down, paused, cut off or behind must not cost it a call: grpc-xds keeps what it holds while its
+ * stream is gone, and a replica must never serve it less than the config it had.
  */
 final class GrpcCallers implements AutoCloseable {
   static final String NAMESPACE = "chaos-echo";
@@ -48,8 +48,7 @@ final class GrpcCallers implements AutoCloseable {
     for (int i = 0; i < adsAddresses.size(); i++) {
       String[] hostPort = adsAddresses.get(i).split(":");
       GrpcXdsClient client =
-          GrpcXdsClient.connectTo(
-                  new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
+          GrpcXdsClient.connectTo(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
               .nodeId("grpc-" + i)
               .nodeCluster("proxyless")
               .metadata("meshgate.io/proxyless", "true")

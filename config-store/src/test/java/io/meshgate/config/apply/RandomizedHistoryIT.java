@@ -54,9 +54,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * of it applied.
  *
  * <p>Each run is a dynamic test named by its seed; rerun one with {@code
- * -Dmeshgate.random.seed=SEED -Dmeshgate.random.runs=1}. The suite runs 20 (new seeds each time); the long run is {@code
- * mvn -o verify -pl config-store -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
- * -Dit.test=RandomizedHistoryIT -Dmeshgate.random.runs=1000 -Dfailsafe.timeout=0}.
+ * -Dmeshgate.random.seed=SEED -Dmeshgate.random.runs=1}. The suite runs 20 (new seeds each time);
+ * the long run is {@code mvn -o verify -pl config-store -Dtest=NONE
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=RandomizedHistoryIT -Dmeshgate.random.runs=1000
+ * -Dfailsafe.timeout=0}.
  */
 class RandomizedHistoryIT {
   @RegisterExtension static KafkaBroker kafka = KafkaBroker.embedded();

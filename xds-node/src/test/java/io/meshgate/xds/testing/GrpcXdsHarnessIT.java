@@ -4,9 +4,6 @@ import static io.meshgate.xds.testing.XdsServerFixture.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.meshgate.testkit.grpc.EchoServers;
-import io.meshgate.testkit.grpc.GrpcXdsClient;
-import io.meshgate.testkit.grpc.Tally;
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
@@ -39,6 +36,9 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.grpc.ManagedChannel;
+import io.meshgate.testkit.grpc.EchoServers;
+import io.meshgate.testkit.grpc.GrpcXdsClient;
+import io.meshgate.testkit.grpc.Tally;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.meshgate.testkit.grpc.EchoServers;
-import io.meshgate.testkit.grpc.GrpcXdsClient;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.etcd.jetcd.Client;
 import io.grpc.Grpc;
@@ -39,6 +37,7 @@ import io.meshgate.meshbridge.meshca.MeshCaRoots;
 import io.meshgate.meshbridge.meshca.MeshCaSettings;
 import io.meshgate.meshbridge.meshca.MeshCaSource;
 import io.meshgate.testkit.EtcdCluster;
+import io.meshgate.testkit.grpc.EchoServers;
 import io.meshgate.xds.agent.IdentityAgent;
 import io.meshgate.xds.agent.IdentityFiles;
 import io.meshgate.xds.agent.RegistrationAgent;

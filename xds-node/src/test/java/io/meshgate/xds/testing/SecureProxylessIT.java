@@ -3,14 +3,14 @@ package io.meshgate.xds.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.meshgate.testkit.grpc.EchoServers;
-import io.meshgate.testkit.grpc.GrpcXdsClient;
-import io.meshgate.testkit.grpc.Tally;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.testkit.grpc.EchoServers;
+import io.meshgate.testkit.grpc.GrpcXdsClient;
+import io.meshgate.testkit.grpc.Tally;
 import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.security.Authorizer;
 import io.meshgate.xds.security.ProxyAuthenticator;
