@@ -73,6 +73,7 @@ public final class ChaosCluster implements AutoCloseable {
                 "r" + r,
                 jar,
                 dir.resolve("replica-r" + r + ".log"),
+                kafkaConfig(dir),
                 cluster.kafka.bootstrapServers(),
                 String.join(",", links.stream().map(l -> "http://" + l.address()).toList()),
                 xds,
@@ -136,8 +137,11 @@ public final class ChaosCluster implements AutoCloseable {
     return history;
   }
 
+  /** A status leader: the replica's index and its term (the election key's create revision). */
+  record Leader(int replica, long term) {}
+
   /** The replica that leads status writing now, as etcd holds it. */
-  public Optional<Integer> statusLeader() {
+  Optional<Leader> statusLeader() {
     try {
       List<KeyValue> kvs =
           etcdClient()
@@ -151,7 +155,7 @@ public final class ChaosCluster implements AutoCloseable {
       String id = kvs.get(0).getValue().toString(StandardCharsets.UTF_8);
       for (int r = 0; r < replicas.size(); r++) {
         if (replicas.get(r).id().equals(id)) {
-          return Optional.of(r);
+          return Optional.of(new Leader(r, kvs.get(0).getCreateRevision()));
         }
       }
       return Optional.empty();
@@ -216,6 +220,23 @@ public final class ChaosCluster implements AutoCloseable {
     }
     kafka.close();
     etcd.close();
+  }
+
+  /**
+   * The replicas' Kafka client settings: a 10-s consumer session (Kafka's default is 45 s), so that
+   * the partitions of a replica killed with SIGKILL move to the others within the run's bounds, as
+   * an operator who wants faster failover sets it.
+   */
+  private static Path kafkaConfig(Path dir) {
+    try {
+      java.nio.file.Files.createDirectories(dir);
+      Path file = dir.resolve("kafka-client.properties");
+      java.nio.file.Files.writeString(
+          file, "session.timeout.ms=10000\nheartbeat.interval.ms=2000\n");
+      return file;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   static int freePort() {

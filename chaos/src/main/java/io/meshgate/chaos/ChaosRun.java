@@ -24,8 +24,9 @@ public final class ChaosRun {
   /**
    * How long after the last heal every event must have its outcome, the replicas must agree and
    * every proxy must hold what they serve. A replica killed with {@code kill -9} holds its Kafka
-   * partitions until its consumer session times out (Kafka's default: 45 s), and a restarted JVM
-   * needs ~15 s on two cores before it serves; 120 s covers both twice over.
+   * partitions until its consumer session times out (the suite's replicas: 10 s; Kafka's default,
+   * 45 s, is allowed for as well), and a restarted JVM needs ~15 s on two cores before it serves;
+   * 120 s covers both twice over.
    */
   public static final Duration CONVERGENCE = Duration.ofSeconds(120);
 
@@ -97,7 +98,7 @@ public final class ChaosRun {
                 "chaos-producer");
         producer.start();
 
-        ChaosCluster.sleep(3_000);
+        ChaosCluster.sleep(2_000);
         new Nemesis(cluster, timeline).run(faults, profile.gap);
         faultsOver.set(true);
         join(producer);

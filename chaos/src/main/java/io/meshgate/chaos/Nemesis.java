@@ -16,6 +16,9 @@ final class Nemesis {
   private final ChaosCluster cluster;
   private final Timeline timeline;
 
+  /** The term of the last status leader killed: a later "the status leader" means its successor. */
+  private long killedTerm = -1;
+
   Nemesis(ChaosCluster cluster, Timeline timeline) {
     this.cluster = requireNonNull(cluster, "cluster");
     this.timeline = requireNonNull(timeline, "timeline");
@@ -32,7 +35,11 @@ final class Nemesis {
   void bring(Fault fault) {
     timeline.log("nemesis", "BEGIN " + fault.describe());
     if (fault instanceof Fault.KillReplica kill) {
-      Replica replica = cluster.replica(replicaIndex(kill.replica()));
+      int index = replicaIndex(kill.replica());
+      if (kill.replica() == Fault.STATUS_LEADER) {
+        killedTerm = cluster.statusLeader().map(ChaosCluster.Leader::term).orElse(-1L);
+      }
+      Replica replica = cluster.replica(index);
       timeline.log("nemesis", "kill -9 " + replica.id());
       replica.kill();
       ChaosCluster.sleep(kill.lasting().toMillis());
@@ -102,10 +109,16 @@ final class Nemesis {
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
-      Optional<Integer> leader = cluster.statusLeader();
-      if (leader.isPresent()) {
-        timeline.log("nemesis", "the status leader is r" + leader.get());
-        return leader.get();
+      Optional<ChaosCluster.Leader> leader = cluster.statusLeader();
+      if (leader.isPresent() && leader.get().term() != killedTerm) {
+        timeline.log(
+            "nemesis",
+            "the status leader is r"
+                + leader.get().replica()
+                + " (term "
+                + leader.get().term()
+                + ")");
+        return leader.get().replica();
       }
       ChaosCluster.sleep(200);
     }

@@ -11,14 +11,15 @@ import java.util.Random;
  * bin/chaos}'s.
  */
 public enum Profile {
-  /** Two faults on the status path, about a minute of faults: fits in the test command. */
-  SHORT(24, 2, Duration.ofSeconds(4)) {
+  /** Two faults on the status path, about 20 s of faults: fits in the test command. */
+  SHORT(24, 2, Duration.ofSeconds(2)) {
     @Override
     List<Fault> faults(Random random, int replicas) {
-      // the nastiest pair: the status leader killed, then a replica paused holding its streams
+      // the nastiest pair: the status leader killed, then the next leader paused for more than its
+      // lease's TTL (5 s) while it holds its lease, partitions and streams
       return List.of(
-          new Fault.KillReplica(Fault.STATUS_LEADER, Duration.ofSeconds(4 + random.nextInt(4))),
-          new Fault.PauseReplica(random.nextInt(replicas), Duration.ofSeconds(20)));
+          new Fault.KillReplica(Fault.STATUS_LEADER, Duration.ofSeconds(3 + random.nextInt(3))),
+          new Fault.PauseReplica(Fault.STATUS_LEADER, Duration.ofSeconds(12)));
     }
   },
   /** Every kind of fault, in a seeded order. */

@@ -35,6 +35,7 @@ public final class Replica implements AutoCloseable {
   private final String id;
   private final Path jar;
   private final Path log;
+  private final Path kafkaConfig;
   private final String kafka;
   private final String etcdEndpoints;
   private final int xdsPort;
@@ -46,6 +47,7 @@ public final class Replica implements AutoCloseable {
       String id,
       Path jar,
       Path log,
+      Path kafkaConfig,
       String kafka,
       String etcdEndpoints,
       int xdsPort,
@@ -53,6 +55,7 @@ public final class Replica implements AutoCloseable {
     this.id = requireNonNull(id, "id");
     this.jar = requireNonNull(jar, "jar");
     this.log = requireNonNull(log, "log");
+    this.kafkaConfig = requireNonNull(kafkaConfig, "kafkaConfig");
     this.kafka = requireNonNull(kafka, "kafka");
     this.etcdEndpoints = requireNonNull(etcdEndpoints, "etcdEndpoints");
     this.xdsPort = xdsPort;
@@ -93,6 +96,8 @@ public final class Replica implements AutoCloseable {
                 id,
                 "--kafka",
                 kafka,
+                "--kafka-config",
+                kafkaConfig.toString(),
                 "--etcd",
                 etcdEndpoints,
                 "--xds-addr",

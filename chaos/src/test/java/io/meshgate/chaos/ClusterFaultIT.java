@@ -9,13 +9,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The fault suite's short profile, in the test command: three {@code meshgate node} processes, a
- * 3-member etcd, a Kafka broker and {@link Profile#SHORT}'s proxies, the status leader killed and a
- * replica paused while events flow. The seed is random per run and printed; rerun one with {@code
- * -Dmeshgate.chaos.seed=SEED}. The timeline is {@code chaos/target/chaos/timeline-SEED.log}.
+ * 3-member etcd, a Kafka broker, {@link Profile#SHORT}'s proxies and three grpc-java xDS clients;
+ * the status leader killed, then its successor paused for 12 s, while events flow. The seed is
+ * random per run and printed; rerun one with {@code -Dmeshgate.chaos.seed=SEED}. The timeline is
+ * {@code chaos/target/chaos/timeline-SEED.log}.
  */
 class ClusterFaultIT {
   @Test
-  void theClusterConvergesAndLosesNothingWhileTheStatusLeaderIsKilledAndAReplicaPaused() {
+  void theClusterConvergesAndLosesNothingWhileTheStatusLeaderIsKilledAndItsSuccessorPaused() {
     long seed = Long.getLong("meshgate.chaos.seed", new Random().nextLong());
     Path jar = Path.of("../xds-node/target/meshgate.jar");
     assertThat(Files.isRegularFile(jar)).as("the built jar at " + jar.toAbsolutePath()).isTrue();

@@ -54,7 +54,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * of it applied.
  *
  * <p>Each run is a dynamic test named by its seed; rerun one with {@code
- * -Dmeshgate.random.seed=SEED -Dmeshgate.random.runs=1}. The suite runs 20 (new seeds each time);
+ * -Dmeshgate.random.seed=SEED -Dmeshgate.random.runs=1}. The suite runs 15 (new seeds each time);
  * the long run is {@code mvn -o verify -pl config-store -Dtest=NONE
  * -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=RandomizedHistoryIT -Dmeshgate.random.runs=1000
  * -Dfailsafe.timeout=0}.
@@ -72,7 +72,7 @@ class RandomizedHistoryIT {
 
   @TestFactory
   Stream<DynamicTest> randomRunsMatchTheModel() {
-    int runs = Integer.getInteger("meshgate.random.runs", 20);
+    int runs = Integer.getInteger("meshgate.random.runs", 15);
     long base = Long.getLong("meshgate.random.seed", new Random().nextLong());
     Random seeds = new Random(base);
     Stream<DynamicTest> seeded =
