@@ -89,13 +89,26 @@ final class Context {
    * so what follows resolve compares and finds them by reference ({@link ResolveCache}).
    */
   RouteTableIr kept(String group, RouteTableIr table) {
+    return kept(new GroupTable(group, table.name()), table);
+  }
+
+  /** As {@link #kept(String, RouteTableIr)}, the table kept under {@code key}. */
+  RouteTableIr kept(Object key, RouteTableIr table) {
     List<VirtualHostIr> hosts = new ArrayList<>(table.virtualHosts().size());
     for (VirtualHostIr host : table.virtualHosts()) {
-      hosts.add(cache.get(List.of("virtual host", group, table.name(), host.name()), host, h -> h));
+      hosts.add(cache.get(new KeptHost(key, host.name()), host, h -> h));
     }
-    return cache.get(
-        List.of("route table", group, table.name()), new RouteTableIr(table.name(), hosts), t -> t);
+    return cache.get(new KeptTable(key), new RouteTableIr(table.name(), hosts), t -> t);
   }
+
+  /** A route table by its group and name. */
+  private record GroupTable(String group, String table) {}
+
+  /** A kept route table's virtual host. */
+  private record KeptHost(Object table, String host) {}
+
+  /** A kept route table. */
+  private record KeptTable(Object table) {}
 
   /**
    * A token for everything a gateway route's resolution may read besides the route and its Gateway

@@ -124,7 +124,9 @@ public final class ResolveCache {
 
   /** Ends a build: what it used is what the next build may reuse. */
   public void endBuild() {
+    int size = current.size();
     previous = current;
-    current = new HashMap<>();
+    // Sized for a build like this one, so that the next does not grow it step by step.
+    current = new HashMap<>((int) (size / 0.75f) + 1);
   }
 }

@@ -80,6 +80,12 @@ final class RouteRules {
       Map.of(
           500, "internal", 503, "unavailable", 504, "deadline-exceeded", 429, "resource-exhausted");
 
+  /**
+   * The listener argument of a sidecar's route resolution: a level of policy only with a Gateway,
+   * so one name stands for every sidecar listener.
+   */
+  private static final String SIDECAR_LISTENERS = "sidecars";
+
   private final Context context;
   private final Clusters clusters;
   private final ProxyKind kind;
@@ -99,12 +105,12 @@ final class RouteRules {
    * @param listener that listener's name
    */
   List<Candidate> http(Resource route, Resource gateway, String listener) {
-    return unit("http", route, gateway, listener, () -> computeHttp(route, gateway, listener));
+    return onGateway("http", route, gateway, listener, () -> computeHttp(route, gateway, listener));
   }
 
   /** The routes of a GRPCRoute's rules; {@code gateway} and {@code listener} as for HTTP. */
   List<Candidate> grpc(Resource route, Resource gateway, String listener) {
-    return unit("grpc", route, gateway, listener, () -> computeGrpc(route, gateway, listener));
+    return onGateway("grpc", route, gateway, listener, () -> computeGrpc(route, gateway, listener));
   }
 
   /**
@@ -113,45 +119,60 @@ final class RouteRules {
    * or its listeners applies, and no SecurityPolicy (a sidecar is the caller's own proxy, not a
    * gateway in front of a service); TrafficPolicies and TransformPolicies on the route do.
    *
-   * @param sidecar the Sidecar whose group the routes are for
-   * @param listener the name of its outbound listener to the Backend
+   * <p>Nothing in them depends on the sidecar or its listener (no Gateway, no listener level of
+   * policy; a Backend's cluster has the same name in every group), so a route is resolved once per
+   * build for all the sidecars that call its Backend, and each sidecar replays only its side
+   * effects (see {@link #unit}): in a mesh, one route serves hundreds of sidecars.
    */
-  List<Candidate> sidecar(Resource route, Resource sidecar, String listener) {
+  List<Candidate> sidecar(Resource route) {
     return route.kind() == Kind.HTTP_ROUTE
-        ? unit("http", route, sidecar, listener, () -> computeHttp(route, null, listener))
-        : unit("grpc", route, sidecar, listener, () -> computeGrpc(route, null, listener));
+        ? unit(
+            new MeshRoutesKept("http", route.key()),
+            new RouteInput(route, null, context.environment()),
+            () -> computeHttp(route, null, SIDECAR_LISTENERS))
+        : unit(
+            new MeshRoutesKept("grpc", route.key()),
+            new RouteInput(route, null, context.environment()),
+            () -> computeGrpc(route, null, SIDECAR_LISTENERS));
+  }
+
+  /** A route's routes on one listener of a Gateway; proxyless routes are always resolved. */
+  private List<Candidate> onGateway(
+      String form,
+      Resource route,
+      @Nullable Resource gateway,
+      String listener,
+      Supplier<List<Candidate>> compute) {
+    if (kind == ProxyKind.PROXYLESS || gateway == null) {
+      // Whether a Backend is a mesh target depends on every route.
+      return compute.get();
+    }
+    return unit(
+        new KeptRoutes(form, gateway.key(), listener, route.key()),
+        new RouteInput(route, gateway, context.environment()),
+        compute);
   }
 
   /**
-   * A route's routes on one Gateway listener or sidecar outbound listener (of {@code parent}, the
-   * Gateway or the Sidecar), as the last build resolved them when neither the route nor the parent
-   * changed and nothing else they may read did ({@link ResolveCache#environment}): then only its
-   * side effects are done again — its backendRefs are resolved to this group's clusters in the same
-   * order (so each cluster and its Problems come out as a full resolution gives them) and its own
-   * Problems are raised again. Proxyless routes are always resolved (whether a Backend is a mesh
-   * target depends on every route).
+   * A route's routes, as the last build (or this one, for another group) resolved them from an
+   * equal input — the route, its Gateway if any, and everything else they may read ({@link
+   * ResolveCache#environment}) unchanged: then only its side effects are done again, in this group
+   * — its backendRefs are resolved to this group's clusters in the same order (so each cluster and
+   * its Problems come out as a full resolution gives them) and its own Problems are raised again.
    */
-  private List<Candidate> unit(
-      String form,
-      Resource route,
-      @Nullable Resource parent,
-      String listener,
-      Supplier<List<Candidate>> compute) {
-    if (kind == ProxyKind.PROXYLESS || parent == null) {
-      return compute.get();
-    }
+  private List<Candidate> unit(Object key, RouteInput input, Supplier<List<Candidate>> compute) {
     boolean[] computed = {false};
     ResolvedRoute resolved =
         context.cache.get(
-            new KeptRoutes(form, parent.key(), listener, route.key()),
-            new RouteInput(route, parent, context.environment()),
-            input -> {
+            key,
+            input,
+            in -> {
               computed[0] = true;
               return record(compute);
             });
     if (!computed[0]) {
       for (ClusterCall call : resolved.clusterCalls()) {
-        context.notRecording(() -> clusters.resolve(route, call.ref(), call.path()));
+        context.notRecording(() -> clusters.resolve(input.route(), call.ref(), call.path()));
       }
       resolved.problems().forEach(context::raise);
     }
@@ -186,8 +207,11 @@ final class RouteRules {
    */
   private record KeptRoutes(String form, ResourceKey parent, String listener, ResourceKey route) {}
 
-  /** What a route's routes are resolved from. */
-  private record RouteInput(Resource route, Resource parent, Object environment) {}
+  /** A mesh-style route's routes in the resolve cache, one entry for every sidecar. */
+  private record MeshRoutesKept(String form, ResourceKey route) {}
+
+  /** What a route's routes are resolved from; no Gateway for sidecars. */
+  private record RouteInput(Resource route, @Nullable Resource gateway, Object environment) {}
 
   /** A backendRef the route resolved, and where in the route it is. */
   private record ClusterCall(BackendRef ref, String path) {}

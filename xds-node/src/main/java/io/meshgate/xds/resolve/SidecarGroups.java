@@ -172,7 +172,7 @@ final class SidecarGroups {
                   + " speaks TCP; sidecars forward its connections without this route's rules");
         }
       } else if (!routes.isEmpty()) {
-        listeners.add(routed(name, upstream, routes, sidecar, rules, clusters, tables));
+        listeners.add(routed(name, upstream, backendKey, routes, sidecar, rules, clusters, tables));
         continue;
       }
       String cluster = clusters.cluster(backend.get(), null, sidecar, at);
@@ -260,6 +260,7 @@ final class SidecarGroups {
   private PortListenerIr routed(
       String name,
       SidecarUpstream upstream,
+      ResourceKey backend,
       List<Resource> routes,
       Resource sidecar,
       RouteRules rules,
@@ -267,7 +268,7 @@ final class SidecarGroups {
       List<RouteTableIr> tables) {
     List<Candidate> candidates = new ArrayList<>();
     for (Resource route : routes) {
-      candidates.addAll(rules.sidecar(route, sidecar, name));
+      candidates.addAll(rules.sidecar(route));
     }
     List<RouteIr> ordered =
         candidates.stream().sorted(Candidate.PRECEDENCE).map(Candidate::route).toList();
@@ -282,7 +283,8 @@ final class SidecarGroups {
       clusters.edgeService(
           Names.RATE_LIMIT_CLUSTER, context.mesh.edge().rateLimit(), sidecar, "rate limit");
     }
-    tables.add(context.kept(Names.sidecarGroup(sidecar.key()), new RouteTableIr(name, hosts)));
+    tables.add(
+        context.kept(new UpstreamTable(sidecar.key(), backend), new RouteTableIr(name, hosts)));
     Set<SourceRef> sources = new LinkedHashSet<>();
     sources.add(Context.source(sidecar));
     ordered.forEach(route -> sources.add(route.source()));
@@ -307,6 +309,12 @@ final class SidecarGroups {
         List.of(new FilterChainIr(name, List.of(), List.of(), target)),
         List.copyOf(sources));
   }
+
+  /**
+   * Where a sidecar's route table to an upstream is kept from build to build: keys whose strings
+   * are the config's own, so a lookup hashes and compares no string built for it.
+   */
+  private record UpstreamTable(ResourceKey sidecar, ResourceKey backend) {}
 
   /** A plaintext listener forwarding everything to one cluster, over HTTP or TCP. */
   private static PortListenerIr listener(

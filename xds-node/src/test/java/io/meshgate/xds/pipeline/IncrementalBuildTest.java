@@ -61,9 +61,33 @@ class IncrementalBuildTest {
   void aWarmBuilderBuildsWhatAFreshOneBuilds(int seed) {
     Random random = new Random(seed);
     List<Path> cases = cases();
+    changesInSequence(
+        random, cases.get(random.nextInt(cases.size())), cases.get(random.nextInt(cases.size())));
+  }
+
+  /**
+   * The same property where one route's resolution serves many groups: sidecars calling Backends
+   * that mesh-style routes are attached to share each route's resolution within a build and across
+   * builds, and their route tables are kept by sidecar and Backend.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("meshSeeds")
+  void aWarmBuilderBuildsWhatAFreshOneBuildsForSidecarsOnMeshRoutes(int seed) {
+    Random random = new Random(seed);
+    List<Path> cases = cases();
+    Path mesh =
+        cases.stream().filter(p -> p.endsWith("sidecar-mesh-routes")).findFirst().orElseThrow();
+    changesInSequence(random, mesh, cases.get(random.nextInt(cases.size())));
+  }
+
+  static IntStream meshSeeds() {
+    return IntStream.range(1_000, 1_000 + Integer.getInteger("meshgate.incremental.runs", 10));
+  }
+
+  private static void changesInSequence(Random random, Path first, Path second) {
     List<JsonNode> pool = new ArrayList<>();
-    pool.addAll(documents(cases.get(random.nextInt(cases.size()))));
-    pool.addAll(documents(cases.get(random.nextInt(cases.size()))));
+    pool.addAll(documents(first));
+    pool.addAll(documents(second));
 
     TreeMap<ResourceKey, Resource> present = new TreeMap<>();
     long revision = 0;
@@ -92,7 +116,7 @@ class IncrementalBuildTest {
       SnapshotBuilder.Build incremental = warm.build(inputs);
       SnapshotBuilder.Build full = new SnapshotBuilder(Cases.SETTINGS).build(inputs);
 
-      String at = "seed " + seed + ", step " + step;
+      String at = first.getFileName() + " and " + second.getFileName() + ", step " + step;
       assertThat(incremental.resolved()).as(at).isEqualTo(full.resolved());
       assertThat(served(incremental)).as(at).isEqualTo(served(full));
 

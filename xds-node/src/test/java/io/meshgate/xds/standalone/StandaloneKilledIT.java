@@ -19,6 +19,7 @@ import io.meshgate.embedded.FreePorts;
 import io.meshgate.embedded.Tether;
 import io.meshgate.xds.serve.ProxyGroups;
 import io.meshgate.xds.snapshot.TypeUrls;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,6 +34,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,16 +130,25 @@ class StandaloneKilledIT {
   }
 
   /** Ready on /readyz, past its start-up (the examples published), and serving them over ADS. */
-  private void awaitServingTheExamples(Process standalone, Path log) {
-    await()
-        .atMost(START_TIMEOUT)
-        .pollInterval(Duration.ofMillis(500))
-        .failFast("the standalone process exited", () -> !standalone.isAlive())
-        .until(
-            () ->
-                Files.readString(log).contains("meshgate standalone is running")
-                    && ready()
-                    && proxylessListeners().contains("echo.default"));
+  private void awaitServingTheExamples(Process standalone, Path log) throws IOException {
+    try {
+      await()
+          .atMost(START_TIMEOUT)
+          .pollInterval(Duration.ofMillis(500))
+          .failFast("the standalone process exited", () -> !standalone.isAlive())
+          .until(
+              () ->
+                  Files.readString(log).contains("meshgate standalone is running")
+                      && ready()
+                      && proxylessListeners().contains("echo.default"));
+    } catch (ConditionTimeoutException | TerminalFailureException e) {
+      throw new AssertionError(e.getMessage() + "; its output ends with:\n" + tail(log), e);
+    }
+  }
+
+  private static String tail(Path log) throws IOException {
+    List<String> lines = Files.readAllLines(log);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
   }
 
   private boolean ready() {
@@ -148,7 +160,7 @@ class StandaloneKilledIT {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       return response.statusCode() == 200;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -13,9 +13,12 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.xds.envoy.GroupResources;
+import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyGroupIr;
+import io.meshgate.xds.ir.RouteIr;
+import io.meshgate.xds.ir.RouteTableIr;
 import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.snapshot.GroupSnapshot;
@@ -209,6 +212,41 @@ class SidecarMeshRoutesTest {
         .filter(s -> s.group().equals(group))
         .findFirst()
         .orElseThrow();
+  }
+
+  @Test
+  void aRouteIsResolvedOnceForAllTheSidecarsThatCallItsBackend() {
+    // given a third sidecar that calls api too
+    String jobs =
+        """
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Sidecar
+        metadata: {name: jobs}
+        spec:
+          service: batch
+          inbound: {port: 21000, localPort: 8080}
+          upstreams:
+            - {backend: api, localBindPort: 7000}
+        """;
+
+    // when
+    Map<String, ProxyGroupIr> groups = groups(Cases.translate(MESH + API_SPLIT + jobs));
+
+    // then both sidecars hold the one resolution of the route: the same instance
+    RouteTableIr web =
+        (RouteTableIr) table(groups, "sidecar/default/web", "default/web/outbound/default/api");
+    RouteTableIr other =
+        (RouteTableIr) table(groups, "sidecar/default/jobs", "default/jobs/outbound/default/api");
+    RouteIr route = web.virtualHosts().get(0).routes().get(0);
+    assertThat(other.virtualHosts().get(0).routes()).singleElement().isSameAs(route);
+    // ... and each has the clusters the route sends to in its own group
+    for (String group : List.of("sidecar/default/web", "sidecar/default/jobs")) {
+      assertThat(groups.get(group).clusters())
+          .extracting(ClusterIr::name)
+          .as(group)
+          .contains("default/api-v1", "default/api-v2");
+    }
   }
 
   @Test
