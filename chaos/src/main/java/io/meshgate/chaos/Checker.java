@@ -234,9 +234,11 @@ final class Checker {
   }
 
   /**
-   * Every write of a condition happened while some replica led: at its revision the leader key
-   * existed. (A fenced write can only land then; an unfenced one from a deposed leader could land
-   * in a gap between terms.) Read from the run's {@link EtcdHistory}.
+   * One status leader at a time, its writes fenced: every transaction that wrote conditions carries
+   * the writer's stamp ({@code Keyspace.CONDITIONS_WRITER}), and the term it names was current at
+   * the transaction's revision and was won by the replica it names. A deposed leader's write that
+   * slipped past its fence would name a term that had ended, or land in a gap between terms. Read
+   * from the run's {@link EtcdHistory}.
    */
   private void statusWritesInsideTerms(List<String> findings) {
     long head;
@@ -263,23 +265,35 @@ final class Checker {
               + history.failure().map(f -> " (" + f + ")").orElse(""));
       return;
     }
-    List<long[]> terms = history.terms();
-    for (long revision : history.conditionWrites()) {
-      boolean inside = terms.stream().anyMatch(t -> revision > t[0] && revision < t[1]);
-      if (!inside) {
+    List<EtcdHistory.Term> terms = history.terms();
+    if (history.conditionWrites().isEmpty()) {
+      findings.add("no condition was written during the run: the leader check saw nothing");
+    }
+    for (EtcdHistory.ConditionWrite write : history.conditionWrites()) {
+      long revision = write.revision();
+      EtcdHistory.Stamp stamp = write.stamp();
+      Optional<EtcdHistory.Term> current =
+          terms.stream().filter(t -> t.holds(revision)).findFirst();
+      if (current.isEmpty()) {
         findings.add(
             "a condition written at revision "
                 + revision
                 + " outside every leader's term "
-                + describe(terms));
+                + terms);
+      } else if (stamp == null) {
+        findings.add("conditions written at revision " + revision + " without the writer's stamp");
+      } else if (stamp.term() != current.get().created()
+          || !current.get().replica().equals(stamp.replica())) {
+        findings.add(
+            "conditions written at revision "
+                + revision
+                + " by "
+                + stamp.replica()
+                + " in term "
+                + stamp.term()
+                + ", while the term was "
+                + current.get());
       }
     }
-  }
-
-  private static String describe(List<long[]> terms) {
-    return terms.stream()
-        .map(t -> "[" + t[0] + ", " + (t[1] == Long.MAX_VALUE ? "now" : t[1]) + ")")
-        .toList()
-        .toString();
   }
 }

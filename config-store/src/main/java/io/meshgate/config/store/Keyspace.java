@@ -20,6 +20,12 @@ public final class Keyspace {
   public static final String LEADER = ROOT + "leader";
 
   /**
+   * Who wrote the conditions: the status leader's replica id and term, put by every fenced
+   * transaction that writes conditions, so that etcd's history names the term of each such write.
+   */
+  public static final String CONDITIONS_WRITER = ROOT + "conditions-writer";
+
+  /**
    * The mesh CA's roots: one JSON value holding every root, oldest first, each with its private key
    * sealed for the cluster's seal key. One value, so that a rotation is one guarded write.
    */

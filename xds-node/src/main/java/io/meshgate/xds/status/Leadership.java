@@ -73,7 +73,20 @@ public final class Leadership implements AutoCloseable {
 
   /** The guard a leader's writes carry: the election key still holds this replica's term. */
   public Cmp fence() {
-    return new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(leadingRevision));
+    return fence(leadingRevision);
+  }
+
+  /**
+   * The guard of writes meant for {@code term} ({@link #term()} as read before them): the election
+   * key still holds that term.
+   */
+  public Cmp fence(long term) {
+    return new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(term));
+  }
+
+  /** The replica this election campaigns for. */
+  public String replicaId() {
+    return replicaId;
   }
 
   /** The current leader's replica id, as etcd holds it; empty when none leads. */

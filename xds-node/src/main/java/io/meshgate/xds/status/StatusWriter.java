@@ -54,6 +54,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StatusWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
+  // Condition writes per transaction; each transaction adds the writer's stamp.
   private static final int OPS_PER_TXN = 100;
   private static final Duration PAGE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -236,12 +237,15 @@ public final class StatusWriter implements AutoCloseable {
         ops.add(Op.delete(bytes(Keyspace.conditions(gone)), DeleteOption.DEFAULT));
       }
     }
+    // The term this reconciliation read: its fence and its stamp name the same one.
+    Op stamp = writerStamp(now.term());
     for (int i = 0; i < ops.size(); i += OPS_PER_TXN) {
-      List<Op> batch = ops.subList(i, Math.min(ops.size(), i + OPS_PER_TXN));
+      List<Op> batch = new ArrayList<>(ops.subList(i, Math.min(ops.size(), i + OPS_PER_TXN)));
+      batch.add(stamp);
       TxnResponse response =
           etcd.getKVClient()
               .txn()
-              .If(leadership.fence())
+              .If(leadership.fence(now.term()))
               .Then(batch.toArray(Op[]::new))
               .commit()
               .get(10, TimeUnit.SECONDS);
@@ -253,6 +257,21 @@ public final class StatusWriter implements AutoCloseable {
       log.debug("wrote {} condition changes at revision {}", ops.size(), input.config().revision());
     }
     seen = now;
+  }
+
+  /**
+   * The put that names this replica and its term as the writer of a transaction's conditions
+   * ({@link Keyspace#CONDITIONS_WRITER}): with the fence, every condition write in etcd's history
+   * carries the term it was made in, and a checker can tell that term was current then.
+   */
+  private Op writerStamp(long term) {
+    ObjectNode stamp = Mappers.json().createObjectNode();
+    stamp.put("replica", leadership.replicaId());
+    stamp.put("term", term);
+    return Op.put(
+        bytes(Keyspace.CONDITIONS_WRITER),
+        ByteSequence.from(stamp.toString(), StandardCharsets.UTF_8),
+        PutOption.DEFAULT);
   }
 
   /**

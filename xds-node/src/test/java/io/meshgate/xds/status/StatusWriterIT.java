@@ -4,10 +4,12 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.meshgate.config.codec.Mappers;
@@ -27,6 +29,7 @@ import io.meshgate.xds.translate.Cases;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +82,41 @@ class StatusWriterIT {
 
     // then: the gone resource's conditions are deleted
     await().atMost(WAIT).until(() -> storedConditions() == 0);
+  }
+
+  @Test
+  void everyTransactionWritingConditionsNamesItsWriterAndTerm() throws Exception {
+    // given
+    ConfigSnapshot config =
+        Cases.snapshot(
+            """
+            apiVersion: meshgate.io/v1alpha1
+            kind: Backend
+            metadata: {name: web, namespace: shop}
+            spec: {static: {endpoints: [{address: 10.0.0.1, port: 8080}]}}
+            """);
+    lead();
+
+    // when the leader writes the Backend's conditions
+    writer.offer(config, NOTHING);
+    await().atMost(WAIT).until(() -> storedConditions() == 1);
+
+    // then the same transaction (one revision) put the stamp: this replica and its term
+    Map<String, KeyValue> stored = new HashMap<>();
+    for (KeyValue kv :
+        kv().get(bytes(Keyspace.ROOT), GetOption.builder().isPrefix(true).build())
+            .get(10, TimeUnit.SECONDS)
+            .getKvs()) {
+      stored.put(kv.getKey().toString(UTF_8), kv);
+    }
+    KeyValue stamp = stored.get(Keyspace.CONDITIONS_WRITER);
+    JsonNode written = Mappers.json().readTree(stamp.getValue().getBytes());
+    assertThat(written.path("replica").asText()).isEqualTo("a");
+    assertThat(written.path("term").asLong())
+        .isEqualTo(stored.get(Keyspace.LEADER).getCreateRevision())
+        .isEqualTo(leadership.term());
+    assertThat(stamp.getModRevision())
+        .isEqualTo(stored.get(Keyspace.conditions(backend("web"))).getModRevision());
   }
 
   @Test
