@@ -39,6 +39,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class Clusters {
   private final Context context;
+  // The group's own cache (its scope, for a sidecar), as it was when the group began.
+  private final ResolveCache cache;
   private final ProxyKind kind;
   private final Map<String, ClusterIr> clusters = new TreeMap<>();
   // Clusters left without endpoints on purpose (TLS that cannot be verified or, for gRPC, done).
@@ -77,6 +79,7 @@ final class Clusters {
     this.bridgeIdentities = Map.copyOf(bridgeIdentities);
     this.proxies = proxies;
     this.context = context;
+    this.cache = context.cache;
     this.kind = kind;
     this.clientTls = clientTls;
   }
@@ -207,7 +210,7 @@ final class Clusters {
     if (clusters.containsKey(name)) {
       return name;
     }
-    List<DiscoveredEndpoint> endpoints = context.endpoints.endpoints(backend.key());
+    List<DiscoveredEndpoint> endpoints = context.endpoints(backend.key());
     if (port != null) {
       List<DiscoveredEndpoint> onPort = endpoints.stream().filter(e -> e.port() == port).toList();
       if (onPort.isEmpty() && !endpoints.isEmpty()) {
@@ -290,7 +293,7 @@ final class Clusters {
             Context.source(backend));
     clusters.put(
         name,
-        context.cache.get(
+        cache.get(
             new CachedCluster(name, kind, clientTls),
             input,
             in -> in.ir(localities(backend.key(), port, in.endpoints(), in.failoverZones()))));
@@ -307,7 +310,7 @@ final class Clusters {
       @Nullable Integer port,
       List<DiscoveredEndpoint> endpoints,
       List<String> failoverZones) {
-    return context.cache.get(
+    return context.root.get(
         new CachedLocalities(backend, port),
         new LocalitiesInput(endpoints, failoverZones),
         in -> localities(in.endpoints(), in.failoverZones()));

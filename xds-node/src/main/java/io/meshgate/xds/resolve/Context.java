@@ -3,6 +3,7 @@ package io.meshgate.xds.resolve;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.ir.Problem;
@@ -31,13 +32,24 @@ final class Context {
   final MeshSettings mesh;
   final Identities identities;
   final IssuerSnapshot issuers;
-  final ResolveCache cache;
+
+  /** The build's cache: parts shared by every group (localities, routes, the environment). */
+  final ResolveCache root;
+
+  /**
+   * Where the group being resolved keeps its own parts: {@link #root}, or the group's scope while
+   * {@link #inScope} runs.
+   */
+  ResolveCache cache;
+
   private final Set<Problem> problems = new LinkedHashSet<>();
   private final List<String> failed = new ArrayList<>();
   private Policies policies;
   private final Map<String, Object> memos = new HashMap<>();
   // Where the Problems raised now are noted too (a route's resolution being recorded); or null.
   private @Nullable List<Problem> recording;
+  // What a group being resolved as a whole raised and read; null when none is.
+  private @Nullable GroupReads groupReads;
 
   Context(
       ConfigSnapshot config,
@@ -53,6 +65,7 @@ final class Context {
     this.mesh = mesh;
     this.identities = identities;
     this.issuers = issuers;
+    this.root = cache;
     this.cache = cache;
   }
 
@@ -68,6 +81,70 @@ final class Context {
 
   Optional<Resource> get(ResourceKey key) {
     return config.get(key);
+  }
+
+  /** A Backend's endpoints; noted as read by the group being resolved as a whole, if any. */
+  List<DiscoveredEndpoint> endpoints(ResourceKey backend) {
+    List<DiscoveredEndpoint> found = endpoints.endpoints(backend);
+    if (groupReads != null) {
+      groupReads.endpoints().putIfAbsent(backend, found);
+    }
+    return found;
+  }
+
+  /**
+   * What one group's resolution raised (every Problem, those of the clusters it resolved too) and
+   * which Backends' endpoints it read, as they were.
+   */
+  record GroupReads(List<Problem> problems, Map<ResourceKey, List<DiscoveredEndpoint>> endpoints) {
+    /** Whether every Backend's endpoints it read are still what they were. */
+    boolean unchangedIn(EndpointSnapshot now) {
+      for (Map.Entry<ResourceKey, List<DiscoveredEndpoint>> read : endpoints.entrySet()) {
+        if (!now.endpoints(read.getKey()).equals(read.getValue())) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Runs {@code work} (one group's whole resolution), noting what it raises and reads in {@code
+   * into}.
+   */
+  <T> T readingGroup(GroupReads into, Supplier<T> work) {
+    GroupReads outer = groupReads;
+    groupReads = into;
+    try {
+      return work.get();
+    } finally {
+      groupReads = outer;
+    }
+  }
+
+  /**
+   * Runs {@code work} with {@link #cache} the scope of {@code name} ({@link ResolveCache#scope}):
+   * one group's own parts in a cache of their own, found without searching every group's.
+   */
+  <T> T inScope(Object name, Supplier<T> work) {
+    ResolveCache outer = cache;
+    cache = root.scope(name);
+    try {
+      return work.get();
+    } finally {
+      cache = outer;
+    }
+  }
+
+  /** Runs {@code work} with {@link #cache} the root: parts shared by every group. */
+  <T> T atRoot(Supplier<T> work) {
+    ResolveCache outer = cache;
+    cache = root;
+    try {
+      return work.get();
+    } finally {
+      cache = outer;
+    }
   }
 
   /** The policies by target, indexed on first use (their Problems are found once). */
@@ -116,7 +193,7 @@ final class Context {
    * of it changed.
    */
   Object environment() {
-    return memo("environment", () -> cache.environment(config, keys, mesh, identities, issuers));
+    return memo("environment", () -> root.environment(config, keys, mesh, identities, issuers));
   }
 
   /** Runs {@code work}, noting in {@code into} every Problem it raises too. */
@@ -140,6 +217,9 @@ final class Context {
     problems.add(problem);
     if (recording != null) {
       recording.add(problem);
+    }
+    if (groupReads != null) {
+      groupReads.problems().add(problem);
     }
   }
 

@@ -8,10 +8,12 @@ import io.meshgate.xds.issuers.IssuerSnapshot;
 import io.meshgate.xds.keys.KeyRing;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,6 +35,10 @@ public final class ResolveCache {
 
   private Map<Object, Kept> previous = new HashMap<>();
   private Map<Object, Kept> current = new HashMap<>();
+  // Scopes by name: those this build resolved in (ended with it) and those it carried unused.
+  private Map<Object, ResolveCache> previousScopes = new HashMap<>();
+  private Map<Object, ResolveCache> currentScopes = new HashMap<>();
+  private final Set<Object> carried = new HashSet<>();
   private @Nullable Environment environment;
   private Object environmentToken = new Object();
 
@@ -51,17 +57,59 @@ public final class ResolveCache {
    * @param name the part, unique within one build (a cluster's name and its group's proxy kind,
    *     say); two computations of one name in one build must have equal inputs or they recompute
    */
-  @SuppressWarnings("unchecked")
   <I, O> O get(Object name, I input, Function<I, O> compute) {
+    return get(name, input, result -> true, compute);
+  }
+
+  /**
+   * As {@link #get(Object, Object, Function)}, reusing a kept result only while {@code stillValid}
+   * holds for it too: for a result whose inputs are only known once it is computed (what it read,
+   * kept in the result).
+   */
+  @SuppressWarnings("unchecked")
+  <I, O> O get(Object name, I input, Predicate<O> stillValid, Function<I, O> compute) {
     Kept kept = current.get(name);
-    if (kept != null && kept.input().equals(input)) {
+    if (kept != null && kept.input().equals(input) && stillValid.test((O) kept.result())) {
       return (O) kept.result();
     }
     Kept last = previous.get(name);
     O result =
-        last != null && last.input().equals(input) ? (O) last.result() : compute.apply(input);
+        last != null && last.input().equals(input) && stillValid.test((O) last.result())
+            ? (O) last.result()
+            : compute.apply(input);
     current.put(name, new Kept(input, result));
     return result;
+  }
+
+  /**
+   * The cache of one group's own parts, {@code name} naming the group: what its last resolution
+   * kept, in maps of its own, so that looking a part up does not search (and miss in the processor
+   * caches of) the parts of thousands of groups. Ended with this cache's build.
+   */
+  ResolveCache scope(Object name) {
+    ResolveCache scope = currentScopes.get(name);
+    if (scope == null) {
+      scope = previousScopes.get(name);
+      if (scope == null) {
+        scope = new ResolveCache();
+      }
+      currentScopes.put(name, scope);
+    }
+    carried.remove(name);
+    return scope;
+  }
+
+  /**
+   * Keeps the scope of {@code name} for the next build as the last one left it: its group was
+   * reused whole this build, so nothing in the scope was used, and all of it is what the group's
+   * next resolution may reuse.
+   */
+  void carry(Object name) {
+    ResolveCache scope = previousScopes.get(name);
+    if (scope != null && !currentScopes.containsKey(name)) {
+      currentScopes.put(name, scope);
+      carried.add(name);
+    }
   }
 
   /**
@@ -128,5 +176,14 @@ public final class ResolveCache {
     previous = current;
     // Sized for a build like this one, so that the next does not grow it step by step.
     current = new HashMap<>((int) (size / 0.75f) + 1);
+    currentScopes.forEach(
+        (name, scope) -> {
+          if (!carried.contains(name)) {
+            scope.endBuild();
+          }
+        });
+    carried.clear();
+    previousScopes = currentScopes;
+    currentScopes = new HashMap<>((int) (previousScopes.size() / 0.75f) + 1);
   }
 }

@@ -125,15 +125,18 @@ final class RouteRules {
    * effects (see {@link #unit}): in a mesh, one route serves hundreds of sidecars.
    */
   List<Candidate> sidecar(Resource route) {
-    return route.kind() == Kind.HTTP_ROUTE
-        ? unit(
-            new MeshRoutesKept("http", route.key()),
-            new RouteInput(route, null, context.environment()),
-            () -> computeHttp(route, null, SIDECAR_LISTENERS))
-        : unit(
-            new MeshRoutesKept("grpc", route.key()),
-            new RouteInput(route, null, context.environment()),
-            () -> computeGrpc(route, null, SIDECAR_LISTENERS));
+    // Kept at the root, where every sidecar finds it; the clusters stay the sidecar's own.
+    return context.atRoot(
+        () ->
+            route.kind() == Kind.HTTP_ROUTE
+                ? unit(
+                    new MeshRoutesKept("http", route.key()),
+                    new RouteInput(route, null, context.environment()),
+                    () -> computeHttp(route, null, SIDECAR_LISTENERS))
+                : unit(
+                    new MeshRoutesKept("grpc", route.key()),
+                    new RouteInput(route, null, context.environment()),
+                    () -> computeGrpc(route, null, SIDECAR_LISTENERS)));
   }
 
   /** A route's routes on one listener of a Gateway; proxyless routes are always resolved. */

@@ -10,6 +10,7 @@ import io.meshgate.config.model.SidecarInbound;
 import io.meshgate.config.model.SidecarSpec;
 import io.meshgate.config.model.SidecarUpstream;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.xds.ir.AccessIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.GlobalRateLimitIr;
@@ -31,6 +32,7 @@ import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -60,16 +62,75 @@ final class SidecarGroups {
   }
 
   List<ProxyGroupIr> resolve() {
+    // The indexes every group reads, built (and their Problems raised) before any group's
+    // resolution is recorded: a recorded group holds only what its own inputs caused.
+    context.policies();
+    context.access();
     List<ProxyGroupIr> groups = new ArrayList<>();
     for (Resource sidecar : context.config.ofKind(Kind.SIDECAR)) {
       ProxyGroupIr group =
-          context.isolated(Names.sidecarGroup(sidecar.key()), sidecar, () -> group(sidecar));
+          context.isolated(Names.sidecarGroup(sidecar.key()), sidecar, () -> reused(sidecar));
       if (group != null) {
         groups.add(group);
       }
     }
     return groups;
   }
+
+  /**
+   * A sidecar's group as the last build resolved it — the same instance, so nothing after resolve
+   * looks at it again — when nothing it was resolved from changed: the Sidecar, everything but
+   * routes ({@link ResolveCache#environment}), the mesh-style routes of each of its upstreams, and
+   * the endpoints of every Backend it read. Its Problems are raised again. Otherwise it is resolved
+   * in its own scope of the cache, where its clusters and route tables are kept from build to
+   * build. In a mesh of thousands of sidecars, a route's change resolves the sidecars that call its
+   * Backend, and an endpoint's change (from a discovery source) those that send to it.
+   */
+  private ProxyGroupIr reused(Resource sidecar) {
+    SidecarScope scope = new SidecarScope(sidecar.key());
+    boolean[] computed = {false};
+    ResolvedSidecar resolved =
+        context.root.get(
+            scope,
+            new SidecarInput(sidecar, context.environment(), upstreamRoutes(sidecar)),
+            kept -> kept.reads().unchangedIn(context.endpoints),
+            input -> {
+              computed[0] = true;
+              Context.GroupReads reads =
+                  new Context.GroupReads(
+                      new ArrayList<>(), new HashMap<ResourceKey, List<DiscoveredEndpoint>>());
+              ProxyGroupIr group =
+                  context.inScope(scope, () -> context.readingGroup(reads, () -> group(sidecar)));
+              return new ResolvedSidecar(group, reads);
+            });
+    if (!computed[0]) {
+      context.root.carry(scope);
+      resolved.reads().problems().forEach(context::raise);
+    }
+    return resolved.group();
+  }
+
+  /** The mesh-style routes attached to each upstream's Backend, in the upstreams' order. */
+  private List<List<Resource>> upstreamRoutes(Resource sidecar) {
+    SidecarSpec spec = sidecar.spec(SidecarSpec.class);
+    List<List<Resource>> routes = new ArrayList<>(spec.upstreams().size());
+    for (SidecarUpstream upstream : spec.upstreams()) {
+      String namespace =
+          upstream.namespace() == null ? sidecar.metadata().namespace() : upstream.namespace();
+      routes.add(
+          MeshRoutes.of(context, new ResourceKey(Kind.BACKEND, namespace, upstream.backend())));
+    }
+    return routes;
+  }
+
+  /** A sidecar's group in the resolve cache, and the scope its own parts are kept in. */
+  private record SidecarScope(ResourceKey sidecar) {}
+
+  /** What a sidecar's group is resolved from, besides the endpoints it reads. */
+  private record SidecarInput(Resource sidecar, Object environment, List<List<Resource>> routes) {}
+
+  /** A sidecar's group, with the Problems it raised and the endpoints it read. */
+  private record ResolvedSidecar(ProxyGroupIr group, Context.GroupReads reads) {}
 
   private ProxyGroupIr group(Resource sidecar) {
     SidecarSpec spec = sidecar.spec(SidecarSpec.class);

@@ -11,7 +11,13 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.DiscoveredEndpoint;
+import io.meshgate.discovery.EndpointSnapshot;
+import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.envoy.GroupResources;
 import io.meshgate.xds.ir.ClusterIr;
 import io.meshgate.xds.ir.Problem;
@@ -19,11 +25,13 @@ import io.meshgate.xds.ir.ProblemReason;
 import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.RouteIr;
 import io.meshgate.xds.ir.RouteTableIr;
+import io.meshgate.xds.issuers.IssuerSnapshot;
 import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.snapshot.GroupSnapshot;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -169,6 +177,52 @@ class SidecarMeshRoutesTest {
         .isSameAs(snapshot(first, "sidecar/default/batch").types());
     assertThat(snapshot(changed, "sidecar/default/web").types())
         .isNotEqualTo(snapshot(first, "sidecar/default/web").types());
+  }
+
+  @Test
+  void aWarmBuilderResolvesAgainOnlyTheSidecarsAChangeReaches() {
+    // given a warm builder, and a discovery source reporting an endpoint of api-v1
+    ConfigSnapshot config = Cases.snapshot(MESH + API_SPLIT);
+    SnapshotBuilder builder = new SnapshotBuilder(Cases.SETTINGS);
+    Map<String, ProxyGroupIr> first = groups(builder.build(withDiscovered(config, "10.0.9.1")));
+
+    // when the endpoint moves (api-v1 is reached by web's route to api, batch never sends to it)
+    Map<String, ProxyGroupIr> moved = groups(builder.build(withDiscovered(config, "10.0.9.2")));
+
+    // then batch's group is the last build's instance, web's is resolved again
+    assertThat(moved.get("sidecar/default/batch")).isSameAs(first.get("sidecar/default/batch"));
+    assertThat(moved.get("sidecar/default/web")).isNotEqualTo(first.get("sidecar/default/web"));
+
+    // when api's route changes (the other resources keep their instances, as the etcd view does)
+    ResourceKey api = new ResourceKey(Kind.HTTP_ROUTE, "default", "api");
+    TreeMap<ResourceKey, Resource> resources = new TreeMap<>(config.resources());
+    resources.put(api, Cases.snapshot(API_SPLIT.replace("/v2", "/v3")).get(api).orElseThrow());
+    ConfigSnapshot routeChanged = new ConfigSnapshot(config.revision() + 1, resources);
+    Map<String, ProxyGroupIr> rerouted =
+        groups(builder.build(withDiscovered(routeChanged, "10.0.9.2")));
+
+    // then the same: only web, which calls api, is resolved again
+    assertThat(rerouted.get("sidecar/default/batch")).isSameAs(first.get("sidecar/default/batch"));
+    assertThat(rerouted.get("sidecar/default/web")).isNotEqualTo(moved.get("sidecar/default/web"));
+  }
+
+  private static Inputs withDiscovered(ConfigSnapshot config, String address) {
+    ResourceKey apiV1 = new ResourceKey(Kind.BACKEND, "default", "api-v1");
+    return new Inputs(
+        config,
+        StaticEndpointSource.from(config)
+            .with(
+                new EndpointSnapshot(
+                    Map.of(
+                        apiV1,
+                        List.of(new DiscoveredEndpoint(address, 21000, 1, "", "", "consul"))))),
+        Cases.KEYS.ringFor(config),
+        TestIdentities.forConfig(config),
+        IssuerSnapshot.empty());
+  }
+
+  private static Map<String, ProxyGroupIr> groups(SnapshotBuilder.Build build) {
+    return build.resolved().groups().stream().collect(Collectors.toMap(ProxyGroupIr::name, g -> g));
   }
 
   @Test
