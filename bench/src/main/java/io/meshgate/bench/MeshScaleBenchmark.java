@@ -1,11 +1,18 @@
 package io.meshgate.bench;
 
+import io.meshgate.config.model.Kind;
+import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.DiscoveredEndpoint;
+import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.ir.ResolvedIr;
+import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.resolve.Resolver;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -34,7 +41,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *
  * <p>{@code full}: a fresh builder. {@code oneEndpoint} / {@code oneRoute}: a warm builder fed
  * configs that alternate in one service's first endpoint / one route's path, so every build follows
- * one that differed from it in exactly that. {@code resolveOnly}: the baseline all include. The
+ * one that differed from it in exactly that. {@code oneDiscoveredEndpoint}: the same with the
+ * config unchanged and one endpoint a discovery source reports (Consul, say) for service 0 moving
+ * instead. {@code resolveOnly}: the baseline all include. The
  * heap the builds retain is {@link ScaleHeap}'s ({@code bin/bench heap}).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +61,7 @@ public class MeshScaleBenchmark {
   private ConfigSnapshot config;
   private ConfigSnapshot changed;
   private SnapshotBuilder warm;
+  private Inputs[] discovered;
   private boolean flip;
 
   @Setup(Level.Trial)
@@ -79,6 +89,27 @@ public class MeshScaleBenchmark {
       warm.build(Inputs.withoutKeys(config));
       warm.build(Inputs.withoutKeys(changed));
     }
+    if (benchmark.endsWith("oneDiscoveredEndpoint")) {
+      ResourceKey first = config.ofKind(Kind.BACKEND).get(0).key();
+      discovered = new Inputs[2];
+      for (int i = 0; i < 2; i++) {
+        discovered[i] =
+            new Inputs(
+                config,
+                StaticEndpointSource.from(config)
+                    .with(
+                        new EndpointSnapshot(
+                            Map.of(
+                                first,
+                                List.of(
+                                    new DiscoveredEndpoint(
+                                        "10.99.0.1", 30_001 + i, 1, "", "", "consul"))))),
+                KeyRing.empty());
+      }
+      warm = new SnapshotBuilder();
+      warm.build(discovered[0]);
+      warm.build(discovered[1]);
+    }
   }
 
   @Benchmark
@@ -96,6 +127,12 @@ public class MeshScaleBenchmark {
   public SnapshotBuilder.Build oneRoute() {
     flip = !flip;
     return warm.build(Inputs.withoutKeys(flip ? config : changed));
+  }
+
+  @Benchmark
+  public SnapshotBuilder.Build oneDiscoveredEndpoint() {
+    flip = !flip;
+    return warm.build(discovered[flip ? 0 : 1]);
   }
 
   @Benchmark
