@@ -1,6 +1,6 @@
 package io.meshgate.testkit.ads;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static java.util.Objects.requireNonNull;
 
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -19,20 +19,21 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A real gRPC ADS server on loopback whose responses the test sends by hand: it queues every
- * request it receives and answers nothing by itself. Holds one stream of each variant at a time
- * (the last).
+ * A real gRPC ADS server on loopback whose responses a test sends by hand: it queues every request
+ * it receives and answers nothing by itself. Responses go to the stream of each variant opened
+ * last. For tests of ADS clients ({@link AdsClient} and its users).
  */
-final class ScriptedAdsServer implements AutoCloseable {
+public final class ScriptedAdsServer implements AutoCloseable {
   private final BlockingQueue<DiscoveryRequest> sotwRequests = new LinkedBlockingQueue<>();
   private final BlockingQueue<DeltaDiscoveryRequest> deltaRequests = new LinkedBlockingQueue<>();
-  private volatile StreamObserver<DiscoveryResponse> sotw;
-  private volatile StreamObserver<DeltaDiscoveryResponse> delta;
+  private volatile @Nullable StreamObserver<DiscoveryResponse> sotw;
+  private volatile @Nullable StreamObserver<DeltaDiscoveryResponse> delta;
   private final Server server;
 
-  ScriptedAdsServer() throws IOException {
+  public ScriptedAdsServer() throws IOException {
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .addService(new Service())
@@ -40,35 +41,48 @@ final class ScriptedAdsServer implements AutoCloseable {
             .start();
   }
 
-  ManagedChannel channel() {
+  /** {@code 127.0.0.1:PORT}. */
+  public String address() {
+    return "127.0.0.1:" + server.getPort();
+  }
+
+  /** A new plaintext channel to it; the caller shuts it down. */
+  public ManagedChannel channel() {
     return NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
   }
 
-  /** The next state-of-the-world request, waiting up to 5 s. */
-  DiscoveryRequest nextSotw() throws InterruptedException {
+  /** The next state-of-the-world request; fails the test if none comes within 5 s. */
+  public DiscoveryRequest nextSotw() throws InterruptedException {
     DiscoveryRequest request = sotwRequests.poll(5, TimeUnit.SECONDS);
-    assertThat(request).as("a state-of-the-world request within 5 s").isNotNull();
+    if (request == null) {
+      throw new AssertionError("no state-of-the-world request within 5 s");
+    }
     return request;
   }
 
-  /** The next delta request, waiting up to 5 s. */
-  DeltaDiscoveryRequest nextDelta() throws InterruptedException {
+  /** The next delta request; fails the test if none comes within 5 s. */
+  public DeltaDiscoveryRequest nextDelta() throws InterruptedException {
     DeltaDiscoveryRequest request = deltaRequests.poll(5, TimeUnit.SECONDS);
-    assertThat(request).as("a delta request within 5 s").isNotNull();
+    if (request == null) {
+      throw new AssertionError("no delta request within 5 s");
+    }
     return request;
   }
 
-  void send(DiscoveryResponse response) {
-    sotw.onNext(response);
+  /** Sends on the state-of-the-world stream opened last. */
+  public void send(DiscoveryResponse response) {
+    requireNonNull(sotw, "no state-of-the-world stream yet").onNext(response);
   }
 
-  void send(DeltaDiscoveryResponse response) {
-    delta.onNext(response);
+  /** Sends on the delta stream opened last. */
+  public void send(DeltaDiscoveryResponse response) {
+    requireNonNull(delta, "no delta stream yet").onNext(response);
   }
 
   /** Ends the current delta stream with UNAVAILABLE, as a replica going away does. */
-  void failDelta() {
-    delta.onError(Status.UNAVAILABLE.withDescription("scripted").asRuntimeException());
+  public void failDelta() {
+    requireNonNull(delta, "no delta stream yet")
+        .onError(Status.UNAVAILABLE.withDescription("scripted").asRuntimeException());
   }
 
   @Override
