@@ -258,7 +258,7 @@ public final class AdsClient {
         return;
       }
       var type = ResourceType.of(response.getTypeUrl());
-      from.lastNonce.put(type.orElse(null), response.getNonce());
+      type.ifPresent(t -> from.lastNonce.put(t, response.getNonce()));
       DiscoveryRequest.Builder request;
       if (refusal == null) {
         ResourceType accepted = type.orElseThrow();
@@ -312,7 +312,7 @@ public final class AdsClient {
   /** One stream's request side and per-stream state; guarded by the client. */
   private final class Stream {
     final int number;
-    final Map<@Nullable ResourceType, String> lastNonce = new HashMap<>();
+    final Map<ResourceType, String> lastNonce = new HashMap<>();
     boolean nodeSent;
     @Nullable StreamObserver<DeltaDiscoveryRequest> deltaRequests;
     @Nullable StreamObserver<DiscoveryRequest> sotwRequests;
