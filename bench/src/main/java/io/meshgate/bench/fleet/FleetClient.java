@@ -5,43 +5,41 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import com.google.rpc.Code;
-import com.google.rpc.Status;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
-import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Channel;
-import io.grpc.stub.StreamObserver;
+import io.meshgate.testkit.ads.AdsClient;
+import io.meshgate.testkit.ads.AdsObserver;
+import io.meshgate.testkit.ads.Answer;
+import io.meshgate.testkit.ads.NodeSent;
+import io.meshgate.testkit.ads.Protocol;
+import io.meshgate.testkit.ads.Received;
+import io.meshgate.testkit.ads.ResourceType;
+import io.meshgate.testkit.ads.StreamEnd;
+import io.meshgate.testkit.ads.Subscription;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One simulated proxy of the proxyless group: subscribes to the listener, route table, cluster and
- * assignment of one Backend, checks every response by unpacking each resource into its type, ACKs
- * it at once or NACKs it (with the previously accepted version and an error detail, as Envoy does),
- * and records when a route table holding a marker string first arrived and was ACKed or NACKed. A
- * client made with {@link #rejects} also refuses the route table carrying one marker: the injected
- * rejection of the {@code nack} scenario. A client made with {@link #sidecar} is one sidecar's
- * Envoy instead, subscribing to its upstreams' clusters and assignments, and reads its marker from
- * an assignment: an endpoint on port {@value #MARKER_PORT_BASE} + N is marker {@code bench-vN}.
- * Thread-safe.
+ * assignment of one Backend over testkit's {@link AdsClient} (which unpacks every resource into its
+ * type, ACKs a response at once or NACKs it with the previously accepted version and an error
+ * detail, as Envoy does), and records when a route table holding a marker string first arrived and
+ * was ACKed or NACKed. A client made with {@link #rejects} also refuses the route table carrying
+ * one marker: the injected rejection of the {@code nack} scenario. A client made with {@link
+ * #sidecar} is one sidecar's Envoy instead, subscribing to its upstreams' clusters and assignments,
+ * and reads its marker from an assignment: an endpoint on port {@value #MARKER_PORT_BASE} + N is
+ * marker {@code bench-vN}. Every request carries the node. Thread-safe.
  */
 final class FleetClient {
-  static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
-  static final String ROUTE = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
-  static final String CLUSTER = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
-  static final String ENDPOINT =
-      "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+  static final String LISTENER = ResourceType.LISTENER.typeUrl();
+  static final String ROUTE = ResourceType.ROUTE.typeUrl();
+  static final String CLUSTER = ResourceType.CLUSTER.typeUrl();
+  static final String ENDPOINT = ResourceType.ENDPOINT.typeUrl();
 
   private static final Map<String, List<String>> NAMES =
       Map.of(
@@ -50,25 +48,19 @@ final class FleetClient {
           CLUSTER, List.of("default/echo"),
           ENDPOINT, List.of("default/echo"));
 
-  private static final Map<String, Class<? extends Message>> TYPES =
-      Map.of(
-          LISTENER, Listener.class,
-          ROUTE, RouteConfiguration.class,
-          CLUSTER, Cluster.class,
-          ENDPOINT, ClusterLoadAssignment.class);
+  /** The order of the first requests on a stream. */
+  private static final List<ResourceType> REQUEST_ORDER =
+      List.of(
+          ResourceType.CLUSTER, ResourceType.ENDPOINT, ResourceType.LISTENER, ResourceType.ROUTE);
 
   /** An endpoint on this port plus N marks the assignment holding it as {@code bench-vN}. */
   static final int MARKER_PORT_BASE = 30_000;
 
-  private final Node node;
   private final boolean delta;
   private final boolean endpointMarkers;
-  private final Map<String, List<String>> names;
+  private final AdsClient ads;
   private final Map<String, Long> markerAckedMicros = new ConcurrentHashMap<>();
   private final Map<String, Long> markerNackedMicros = new ConcurrentHashMap<>();
-
-  /** The last version accepted per type (state of the world): what a NACK reports holding. */
-  private final Map<String, String> acceptedVersions = new ConcurrentHashMap<>();
 
   private volatile String rejectedMarker;
   private volatile long bytesReceived;
@@ -88,17 +80,15 @@ final class FleetClient {
   private volatile long assignmentsChanged;
   private volatile long assignmentsUnchanged;
 
-  private final java.util.Set<String> endpointNames = ConcurrentHashMap.newKeySet();
+  private final Set<String> endpointNames = ConcurrentHashMap.newKeySet();
   private volatile int lastSotwEndpoints;
-  // Written only by the stream's callbacks, which gRPC runs one at a time.
+  // Written only by the stream's callbacks, which the AdsClient makes one at a time.
   private volatile int nacks;
   private volatile int resentAfterNack;
-  private StreamObserver<DiscoveryRequest> sotw;
-  private StreamObserver<DeltaDiscoveryRequest> deltaRequests;
   private volatile Throwable error;
   private volatile int refusals;
   private volatile boolean closed;
-  private Channel channel;
+  private volatile Channel channel;
   private int attempt;
 
   FleetClient(String nodeId, boolean delta) {
@@ -123,10 +113,18 @@ final class FleetClient {
 
   private FleetClient(
       Node node, boolean delta, Map<String, List<String>> names, boolean endpointMarkers) {
-    this.node = node;
     this.delta = delta;
-    this.names = names;
     this.endpointMarkers = endpointMarkers;
+    AdsClient.Builder builder =
+        AdsClient.builder(node, delta ? Protocol.DELTA : Protocol.SOTW)
+            .nodeSent(NodeSent.ON_EVERY_REQUEST)
+            .observer(new Observer());
+    for (ResourceType type : REQUEST_ORDER) {
+      if (names.containsKey(type.typeUrl())) {
+        builder.subscribe(type, Subscription.named(names.get(type.typeUrl())));
+      }
+    }
+    this.ads = builder.build();
   }
 
   /**
@@ -153,43 +151,12 @@ final class FleetClient {
   }
 
   /**
-   * Opens the stream; when it fails, opens it again after a jittered exponential backoff (250 ms
-   * doubling to 4 s), as Envoy and gRPC do.
+   * Opens the stream (from nothing, as at first); when it fails, opens it again after a jittered
+   * exponential backoff (250 ms doubling to 4 s), as Envoy and gRPC do.
    */
   void connect(Channel channel) {
     this.channel = channel;
-    var stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
-    if (delta) {
-      deltaRequests = stub.deltaAggregatedResources(new DeltaObserver());
-      for (String type : List.of(CLUSTER, ENDPOINT, LISTENER, ROUTE)) {
-        if (!names.containsKey(type)) {
-          continue;
-        }
-        synchronized (this) {
-          deltaRequests.onNext(
-              DeltaDiscoveryRequest.newBuilder()
-                  .setNode(node)
-                  .setTypeUrl(type)
-                  .addAllResourceNamesSubscribe(names.get(type))
-                  .build());
-        }
-      }
-    } else {
-      sotw = stub.streamAggregatedResources(new SotwObserver());
-      for (String type : List.of(CLUSTER, ENDPOINT, LISTENER, ROUTE)) {
-        if (!names.containsKey(type)) {
-          continue;
-        }
-        synchronized (this) {
-          sotw.onNext(
-              DiscoveryRequest.newBuilder()
-                  .setNode(node)
-                  .setTypeUrl(type)
-                  .addAllResourceNames(names.get(type))
-                  .build());
-        }
-      }
-    }
+    ads.open(channel);
   }
 
   static long nowMicros() {
@@ -257,6 +224,7 @@ final class FleetClient {
     }
   }
 
+  /** The assignment in {@code any}; the AdsClient unpacked it already, so this reads its cache. */
   private static ClusterLoadAssignment assignment(Any any) {
     try {
       return any.unpack(ClusterLoadAssignment.class);
@@ -316,33 +284,28 @@ final class FleetClient {
 
   void close() {
     closed = true;
-    synchronized (this) {
-      if (sotw != null) {
-        sotw.onCompleted();
-      }
-      if (deltaRequests != null) {
-        deltaRequests.onCompleted();
-      }
-    }
+    ads.close();
   }
 
   /**
-   * The markers ({@code bench-vN}) the route tables among {@code resources} carry, and for a
-   * sidecar client those of its assignments.
+   * The markers ({@code bench-vN}) the route tables among {@code received}'s resources carry, and
+   * for a sidecar client those of its assignments.
    */
-  private Set<String> markers(String typeUrl, List<Any> resources) {
+  private Set<String> markers(Received received) {
     Set<String> found = new HashSet<>();
+    String typeUrl = received.typeUrl();
     if (endpointMarkers && typeUrl.equals(ENDPOINT)) {
-      for (Any resource : resources) {
+      for (Received.Delivered resource : received.resources()) {
         try {
-          ClusterLoadAssignment assignment = resource.unpack(ClusterLoadAssignment.class);
+          ClusterLoadAssignment assignment =
+              resource.resource().unpack(ClusterLoadAssignment.class);
           assignment.getEndpointsList().stream()
               .flatMap(locality -> locality.getLbEndpointsList().stream())
               .mapToInt(e -> e.getEndpoint().getAddress().getSocketAddress().getPortValue())
               .filter(port -> port >= MARKER_PORT_BASE)
               .forEach(port -> found.add("bench-v" + (port - MARKER_PORT_BASE)));
         } catch (InvalidProtocolBufferException e) {
-          // rejection() refuses it
+          // the AdsClient refuses it
         }
       }
       return found;
@@ -350,8 +313,8 @@ final class FleetClient {
     if (!typeUrl.equals(ROUTE)) {
       return found;
     }
-    for (Any resource : resources) {
-      String text = resource.getValue().toStringUtf8();
+    for (Received.Delivered resource : received.resources()) {
+      String text = resource.resource().getValue().toStringUtf8();
       int at = text.indexOf("bench-v");
       if (at >= 0) {
         int end = at + "bench-v".length();
@@ -364,35 +327,9 @@ final class FleetClient {
     return found;
   }
 
-  /**
-   * Why the client refuses a response, or null when it accepts it: every resource must be of the
-   * response's type and unpack into it; and a client made with {@link #rejects} refuses its marker.
-   */
-  private String rejection(String typeUrl, List<Any> resources, Set<String> markers) {
-    Class<? extends Message> type = TYPES.get(typeUrl);
-    if (type == null) {
-      return "unexpected type " + typeUrl;
-    }
-    for (Any resource : resources) {
-      if (!resource.getTypeUrl().equals(typeUrl)) {
-        return "a " + resource.getTypeUrl() + " in a response of " + typeUrl;
-      }
-      try {
-        resource.unpack(type);
-      } catch (InvalidProtocolBufferException e) {
-        return "cannot unpack a " + typeUrl + ": " + e.getMessage();
-      }
-    }
-    String refused = rejectedMarker;
-    if (refused != null && markers.contains(refused)) {
-      return "the bench refuses the route table carrying " + refused;
-    }
-    return null;
-  }
-
   /** Records what a response's markers and the client's answer to it tell. */
-  private void answered(Set<String> markers, String refusal, long at) {
-    if (refusal == null) {
+  private void answered(Set<String> markers, boolean accepted, long at) {
+    if (accepted) {
       markers.forEach(m -> markerAckedMicros.putIfAbsent(m, at));
       return;
     }
@@ -404,104 +341,49 @@ final class FleetClient {
     }
   }
 
-  private static Status errorDetail(String refusal) {
-    return Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(refusal).build();
-  }
-
-  private final class SotwObserver implements StreamObserver<DiscoveryResponse> {
+  /** The bench's side of the stream: its injected refusal, markers, timing and EDS counters. */
+  private final class Observer implements AdsObserver {
     @Override
-    public void onNext(DiscoveryResponse response) {
+    public Optional<String> refusal(Received received, Map<String, Message> unpacked) {
+      String refused = rejectedMarker;
+      if (refused != null && markers(received).contains(refused)) {
+        return Optional.of("the bench refuses the route table carrying " + refused);
+      }
+      return Optional.empty();
+    }
+
+    @Override
+    public void answered(Answer answer) {
+      long at = nowMicros();
+      Received received = answer.received();
       attempt = 0;
-      bytesReceived += response.getSerializedSize();
-      String typeUrl = response.getTypeUrl();
-      Set<String> markers = markers(typeUrl, response.getResourcesList());
-      String refusal = rejection(typeUrl, response.getResourcesList(), markers);
-      DiscoveryRequest.Builder answer =
-          DiscoveryRequest.newBuilder()
-              .setNode(node)
-              .setTypeUrl(typeUrl)
-              .addAllResourceNames(names.get(typeUrl))
-              .setResponseNonce(response.getNonce());
-      if (refusal == null) {
-        acceptedVersions.put(typeUrl, response.getVersionInfo());
-        answer.setVersionInfo(response.getVersionInfo());
-      } else {
-        answer
-            .setVersionInfo(acceptedVersions.getOrDefault(typeUrl, ""))
-            .setErrorDetail(errorDetail(refusal));
+      bytesReceived += received.bytes();
+      boolean accepted = answer instanceof Answer.Accepted;
+      FleetClient.this.answered(markers(received), accepted, at);
+      if (!received.typeUrl().equals(ENDPOINT)) {
+        return;
       }
-      synchronized (FleetClient.this) {
-        sotw.onNext(answer.build());
-      }
-      answered(markers, refusal, nowMicros());
-      if (refusal == null && typeUrl.equals(ENDPOINT)) {
-        lastSotwEndpoints = response.getResourcesCount();
-      }
-      if (typeUrl.equals(ENDPOINT)) {
-        endpointResponses++;
-        endpointBytes += response.getSerializedSize();
-        endpointResources += response.getResourcesCount();
-        for (Any any : response.getResourcesList()) {
-          ClusterLoadAssignment assignment = assignment(any);
-          assignmentBytes.put(assignment.getClusterName(), any.getSerializedSize());
-          heldAssignment(assignment.getClusterName(), assignment);
+      if (accepted) {
+        if (delta) {
+          received.resources().forEach(r -> endpointNames.add(r.name()));
+        } else {
+          lastSotwEndpoints = received.resources().size();
         }
       }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      retry(t);
-    }
-
-    @Override
-    public void onCompleted() {}
-  }
-
-  private final class DeltaObserver implements StreamObserver<DeltaDiscoveryResponse> {
-    @Override
-    public void onNext(DeltaDiscoveryResponse response) {
-      attempt = 0;
-      bytesReceived += response.getSerializedSize();
-      String typeUrl = response.getTypeUrl();
-      List<Any> resources = response.getResourcesList().stream().map(r -> r.getResource()).toList();
-      Set<String> markers = markers(typeUrl, resources);
-      String refusal = rejection(typeUrl, resources, markers);
-      DeltaDiscoveryRequest.Builder answer =
-          DeltaDiscoveryRequest.newBuilder()
-              .setNode(node)
-              .setTypeUrl(typeUrl)
-              .setResponseNonce(response.getNonce());
-      if (refusal != null) {
-        answer.setErrorDetail(errorDetail(refusal));
-      }
-      synchronized (FleetClient.this) {
-        deltaRequests.onNext(answer.build());
-      }
-      answered(markers, refusal, nowMicros());
-      if (refusal == null && typeUrl.equals(ENDPOINT)) {
-        response.getResourcesList().forEach(r -> endpointNames.add(r.getName()));
-      }
-      if (typeUrl.equals(ENDPOINT)) {
-        endpointResponses++;
-        endpointBytes += response.getSerializedSize();
-        endpointResources += response.getResourcesCount() + response.getRemovedResourcesCount();
-        response
-            .getResourcesList()
-            .forEach(
-                r -> {
-                  assignmentBytes.put(r.getName(), r.getResource().getSerializedSize());
-                  heldAssignment(r.getName(), assignment(r.getResource()));
-                });
+      endpointResponses++;
+      endpointBytes += received.bytes();
+      endpointResources += received.resources().size() + received.removed().size();
+      for (Received.Delivered resource : received.resources()) {
+        assignmentBytes.put(resource.name(), resource.resource().getSerializedSize());
+        heldAssignment(resource.name(), assignment(resource.resource()));
       }
     }
 
     @Override
-    public void onError(Throwable t) {
-      retry(t);
+    public void ended(StreamEnd end) {
+      if (end instanceof StreamEnd.Failed failed) {
+        retry(failed.error());
+      }
     }
-
-    @Override
-    public void onCompleted() {}
   }
 }
