@@ -133,12 +133,15 @@ class LayeringTest {
         .that()
         .resideInAPackage("io.meshgate..")
         .and()
-        // The edge module serves Envoy's own service protocols (rate limits, authorization).
+        // The edge module serves Envoy's own service protocols (rate limits, authorization);
+        // testkit's ADS client speaks to meshgate as an Envoy does, for the bench and the fault
+        // suite.
         .resideOutsideOfPackages(
             "io.meshgate.xds.envoy..",
             "io.meshgate.xds.snapshot..",
             "io.meshgate.xds.serve..",
-            "io.meshgate.edge..")
+            "io.meshgate.edge..",
+            "io.meshgate.testkit.ads..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.envoyproxy..")
