@@ -43,8 +43,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * configs that alternate in one service's first endpoint / one route's path, so every build follows
  * one that differed from it in exactly that. {@code oneDiscoveredEndpoint}: the same with the
  * config unchanged and one endpoint a discovery source reports (Consul, say) for service 0 moving
- * instead. {@code resolveOnly}: the baseline all include. The
- * heap the builds retain is {@link ScaleHeap}'s ({@code bin/bench heap}).
+ * instead. {@code resolveOnly}: the baseline all include. The heap the builds retain is {@link
+ * ScaleHeap}'s ({@code bin/bench heap}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
