@@ -23,7 +23,7 @@ public enum Profile {
     }
   },
   /** Every kind of fault, in a seeded order. */
-  LONG(120, 8, Duration.ofSeconds(8)) {
+  LONG(300, 8, Duration.ofSeconds(8)) {
     @Override
     List<Fault> faults(Random random, int replicas) {
       List<Fault> all =
