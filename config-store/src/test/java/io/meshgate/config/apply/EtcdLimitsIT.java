@@ -17,11 +17,15 @@ import io.meshgate.embedded.LocalEtcd;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -304,7 +308,16 @@ class EtcdLimitsIT {
 
   /** A new Backend whose applier transaction the planner measures at about {@code bytes}. */
   private static Resource measuredAt(String ns, String name, long bytes) {
-    Planner planner = ApplierFixture.planner(EtcdLimits.defaults());
+    // A clock with every digit of its nanoseconds set: the timestamps the planner writes are then
+    // as
+    // long as they get (a real clock's drop trailing zeros), so two measurements of one resource
+    // agree, and the applier's own plan measures no more than this one.
+    Planner planner =
+        new Planner(
+            Clock.fixed(Instant.parse("2026-12-07T12:34:56.123456789Z"), ZoneOffset.UTC),
+            () -> UUID.randomUUID().toString(),
+            Planner.DEFAULT_HISTORY,
+            EtcdLimits.defaults());
     int low = 0;
     int high = (int) bytes;
     while (low < high) {
