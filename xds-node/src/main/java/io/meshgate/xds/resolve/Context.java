@@ -127,19 +127,17 @@ final class Context {
    * one group's own parts in a cache of their own, found without searching every group's.
    */
   <T> T inScope(Object name, Supplier<T> work) {
-    ResolveCache outer = cache;
-    cache = root.scope(name);
-    try {
-      return work.get();
-    } finally {
-      cache = outer;
-    }
+    return withCache(root.scope(name), work);
   }
 
   /** Runs {@code work} with {@link #cache} the root: parts shared by every group. */
   <T> T atRoot(Supplier<T> work) {
+    return withCache(root, work);
+  }
+
+  private <T> T withCache(ResolveCache using, Supplier<T> work) {
     ResolveCache outer = cache;
-    cache = root;
+    cache = using;
     try {
       return work.get();
     } finally {
