@@ -47,7 +47,11 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
     for (DiscoveredEndpoint e : endpoints) {
       byAddress.merge(e.address() + "|" + e.port(), e, EndpointSnapshot::both);
     }
-    return byAddress.values().stream().sorted(ORDER).toList();
+    List<DiscoveredEndpoint> sorted = new ArrayList<>(byAddress.values());
+    sorted.sort(ORDER);
+    // Immutable without nulls, so that merging it again (a snapshot made from this one's lists)
+    // keeps this very instance.
+    return List.copyOf(sorted);
   }
 
   /** Sorted, and one endpoint per address and port: merging would give this very list. */
@@ -153,6 +157,25 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
     byBackend.forEach((k, v) -> both.put(k, new ArrayList<>(v)));
     other.byBackend.forEach((k, v) -> both.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
     return new EndpointSnapshot(both);
+  }
+
+  /**
+   * This snapshot with each Backend's list that equals {@code previous}'s replaced by that very
+   * instance: an unchanged Backend keeps its list from snapshot to snapshot, so whoever compares
+   * what a Backend had with what it has compares one reference, not every endpoint. Equal to this
+   * snapshot.
+   */
+  public EndpointSnapshot sharing(EndpointSnapshot previous) {
+    if (previous == this || previous.byBackend.isEmpty() || byBackend.isEmpty()) {
+      return this;
+    }
+    Map<ResourceKey, List<DiscoveredEndpoint>> shared = new TreeMap<>(byBackend);
+    shared.replaceAll(
+        (backend, now) -> {
+          List<DiscoveredEndpoint> before = previous.byBackend.get(backend);
+          return before != null && before.equals(now) ? before : now;
+        });
+    return new EndpointSnapshot(shared);
   }
 
   /** The endpoints of a Backend; empty when none is known. */

@@ -196,4 +196,50 @@ class EndpointSnapshotTest {
     assertThat(EndpointSnapshot.merged(merged)).isEqualTo(merged);
     assertThat(new EndpointSnapshot(Map.of(WEB, merged)).endpoints(WEB)).isEqualTo(merged);
   }
+
+  @Test
+  void aMergedListIsKeptAsItIsByTheNextSnapshotMadeFromIt() {
+    List<DiscoveredEndpoint> merged =
+        EndpointSnapshot.merged(
+            List.of(
+                endpoint("10.0.0.2", 1, "", "static", EndpointHealth.HEALTHY, 0),
+                endpoint("10.0.0.1", 1, "", "static", EndpointHealth.HEALTHY, 0)));
+
+    assertThat(new EndpointSnapshot(Map.of(WEB, merged)).endpoints(WEB)).isSameAs(merged);
+  }
+
+  @Test
+  void sharingKeepsTheLastInstanceOfEveryUnchangedBackendAndTheNewOneOfAChangedBackend() {
+    // given: two snapshots made anew, in which web is equal and api moved one endpoint
+    ResourceKey api = new ResourceKey(Kind.BACKEND, "default", "api");
+    EndpointSnapshot before =
+        new EndpointSnapshot(
+            Map.of(
+                WEB,
+                    new ArrayList<>(
+                        List.of(endpoint("10.0.0.1", 1, "", "static", EndpointHealth.HEALTHY, 0))),
+                api,
+                    new ArrayList<>(
+                        List.of(
+                            endpoint("10.0.1.1", 1, "", "static", EndpointHealth.HEALTHY, 0)))));
+    EndpointSnapshot now =
+        new EndpointSnapshot(
+            Map.of(
+                WEB,
+                    new ArrayList<>(
+                        List.of(endpoint("10.0.0.1", 1, "", "static", EndpointHealth.HEALTHY, 0))),
+                api,
+                    new ArrayList<>(
+                        List.of(
+                            endpoint("10.0.1.2", 1, "", "static", EndpointHealth.HEALTHY, 0)))));
+    assertThat(now.endpoints(WEB)).isNotSameAs(before.endpoints(WEB));
+
+    // when
+    EndpointSnapshot shared = now.sharing(before);
+
+    // then: equal to what it was made from; web's list is the last one's, api's the new one
+    assertThat(shared).isEqualTo(now);
+    assertThat(shared.endpoints(WEB)).isSameAs(before.endpoints(WEB));
+    assertThat(shared.endpoints(api)).isSameAs(now.endpoints(api));
+  }
 }

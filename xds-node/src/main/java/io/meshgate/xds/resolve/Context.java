@@ -1,5 +1,6 @@
 package io.meshgate.xds.resolve;
 
+import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
@@ -60,7 +61,7 @@ final class Context {
       IssuerSnapshot issuers,
       ResolveCache cache) {
     this.config = config;
-    this.endpoints = endpoints;
+    this.endpoints = cache.endpoints(endpoints);
     this.keys = keys;
     this.mesh = mesh;
     this.identities = identities;
@@ -79,8 +80,19 @@ final class Context {
     return memo("meshAccess", () -> new MeshAccess(this));
   }
 
+  /** A resource by its key; a Backend is noted as read by the group being resolved, if any. */
   Optional<Resource> get(ResourceKey key) {
-    return config.get(key);
+    Optional<Resource> found = config.get(key);
+    if (key.kind() == Kind.BACKEND) {
+      noteBackend(key, found);
+    }
+    return found;
+  }
+
+  private void noteBackend(ResourceKey key, Optional<Resource> found) {
+    if (groupReads != null) {
+      groupReads.backends().putIfAbsent(key, found);
+    }
   }
 
   /** A Backend's endpoints; noted as read by the group being resolved as a whole, if any. */
@@ -93,14 +105,31 @@ final class Context {
   }
 
   /**
-   * What one group's resolution raised (every Problem, those of the clusters it resolved too) and
-   * which Backends' endpoints it read, as they were.
+   * What one group's resolution raised (every Problem, those of the clusters it resolved too), and
+   * which Backends and Backends' endpoints it read, as they were.
    */
-  record GroupReads(List<Problem> problems, Map<ResourceKey, List<DiscoveredEndpoint>> endpoints) {
-    /** Whether every Backend's endpoints it read are still what they were. */
-    boolean unchangedIn(EndpointSnapshot now) {
+  record GroupReads(
+      List<Problem> problems,
+      Map<ResourceKey, Optional<Resource>> backends,
+      Map<ResourceKey, List<DiscoveredEndpoint>> endpoints) {
+    static GroupReads empty() {
+      return new GroupReads(new ArrayList<>(), new HashMap<>(), new HashMap<>());
+    }
+
+    /**
+     * Whether every Backend it read is still the same instance (the etcd view keeps an unchanged
+     * resource's instance), or still absent, and every Backend's endpoints it read still equal: the
+     * same list, as the cache shares an unchanged Backend's ({@link ResolveCache#endpoints}).
+     */
+    boolean unchangedIn(ConfigSnapshot config, EndpointSnapshot now) {
+      for (Map.Entry<ResourceKey, Optional<Resource>> read : backends.entrySet()) {
+        if (config.get(read.getKey()).orElse(null) != read.getValue().orElse(null)) {
+          return false;
+        }
+      }
       for (Map.Entry<ResourceKey, List<DiscoveredEndpoint>> read : endpoints.entrySet()) {
-        if (!now.endpoints(read.getKey()).equals(read.getValue())) {
+        List<DiscoveredEndpoint> found = now.endpoints(read.getKey());
+        if (found != read.getValue() && !found.equals(read.getValue())) {
           return false;
         }
       }
@@ -192,6 +221,16 @@ final class Context {
    */
   Object environment() {
     return memo("environment", () -> root.environment(config, keys, mesh, identities, issuers));
+  }
+
+  /**
+   * As {@link #environment()}, without Backends ({@link ResolveCache#environmentButBackends}): for
+   * a sidecar's group, which notes the Backends it reads.
+   */
+  Object environmentButBackends() {
+    return memo(
+        "environmentButBackends",
+        () -> root.environmentButBackends(config, keys, mesh, identities, issuers));
   }
 
   /** Runs {@code work}, noting in {@code into} every Problem it raises too. */

@@ -3,6 +3,7 @@ package io.meshgate.xds.resolve;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.issuers.IssuerSnapshot;
 import io.meshgate.xds.keys.KeyRing;
@@ -39,8 +40,10 @@ public final class ResolveCache {
   private Map<Object, ResolveCache> previousScopes = new HashMap<>();
   private Map<Object, ResolveCache> currentScopes = new HashMap<>();
   private final Set<Object> carried = new HashSet<>();
-  private @Nullable Environment environment;
-  private Object environmentToken = new Object();
+  private final Token butRoutes = new Token(EnumSet.of(Kind.HTTP_ROUTE, Kind.GRPC_ROUTE));
+  private final Token butRoutesAndBackends =
+      new Token(EnumSet.of(Kind.HTTP_ROUTE, Kind.GRPC_ROUTE, Kind.BACKEND));
+  private @Nullable EndpointSnapshot endpoints;
 
   /** A cache that is used for one resolution only: nothing is reused. */
   public static ResolveCache fresh() {
@@ -113,6 +116,17 @@ public final class ResolveCache {
   }
 
   /**
+   * {@code now}, with each Backend's endpoint list that equals the last build's replaced by that
+   * very instance ({@link EndpointSnapshot#sharing}): what compares a Backend's endpoints with the
+   * last build's — a cluster's input, a reused group's reads — then compares one reference.
+   */
+  EndpointSnapshot endpoints(EndpointSnapshot now) {
+    EndpointSnapshot shared = endpoints == null ? now : now.sharing(endpoints);
+    endpoints = shared;
+    return shared;
+  }
+
+  /**
    * A token for everything a gateway route's resolution may read besides the route itself and its
    * Gateway: every resource but HTTPRoutes and GRPCRoutes (compared by reference, as the etcd view
    * keeps an unchanged resource's instance), key material, mesh settings, identities and issuers
@@ -128,12 +142,40 @@ public final class ResolveCache {
       MeshSettings mesh,
       Identities identities,
       IssuerSnapshot issuers) {
-    Environment now = new Environment(config, keys, mesh, identities, issuers);
-    if (environment == null || !environment.sameAs(now)) {
-      environmentToken = new Object();
+    return butRoutes.of(new Environment(config, keys, mesh, identities, issuers));
+  }
+
+  /**
+   * As {@link #environment}, with Backends left out too: for a part that notes every Backend it
+   * reads and checks those itself (a sidecar's group, {@code SidecarGroups}), so that one Backend's
+   * change reaches only the parts that read it.
+   */
+  Object environmentButBackends(
+      ConfigSnapshot config,
+      KeyRing keys,
+      MeshSettings mesh,
+      Identities identities,
+      IssuerSnapshot issuers) {
+    return butRoutesAndBackends.of(new Environment(config, keys, mesh, identities, issuers));
+  }
+
+  /** One environment token, for everything but the kinds {@code ignored}. */
+  private static final class Token {
+    private final Set<Kind> ignored;
+    private @Nullable Environment last;
+    private Object token = new Object();
+
+    Token(Set<Kind> ignored) {
+      this.ignored = ignored;
     }
-    environment = now;
-    return environmentToken;
+
+    Object of(Environment now) {
+      if (last == null || !last.sameAs(now, ignored)) {
+        token = new Object();
+      }
+      last = now;
+      return token;
+    }
   }
 
   private record Environment(
@@ -142,9 +184,7 @@ public final class ResolveCache {
       MeshSettings mesh,
       Identities identities,
       IssuerSnapshot issuers) {
-    private static final Set<Kind> ROUTES = EnumSet.of(Kind.HTTP_ROUTE, Kind.GRPC_ROUTE);
-
-    boolean sameAs(Environment other) {
+    boolean sameAs(Environment other, Set<Kind> ignored) {
       if (!(mesh.equals(other.mesh)
           && keys.equals(other.keys)
           && identities.equals(other.identities)
@@ -152,7 +192,7 @@ public final class ResolveCache {
         return false;
       }
       for (Kind kind : Kind.values()) {
-        if (ROUTES.contains(kind)) {
+        if (ignored.contains(kind)) {
           continue;
         }
         List<Resource> these = config.ofKind(kind);

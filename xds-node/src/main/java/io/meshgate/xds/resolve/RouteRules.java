@@ -162,6 +162,8 @@ final class RouteRules {
    * ResolveCache#environment}) unchanged: then only its side effects are done again, in this group
    * — its backendRefs are resolved to this group's clusters in the same order (so each cluster and
    * its Problems come out as a full resolution gives them) and its own Problems are raised again.
+   * Resolving those backendRefs again is also how a sidecar's group notes the Backends the route
+   * reads: a route reads Backends only through them.
    */
   private List<Candidate> unit(Object key, RouteInput input, Supplier<List<Candidate>> compute) {
     boolean[] computed = {false};

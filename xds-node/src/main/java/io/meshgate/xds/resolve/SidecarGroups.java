@@ -10,7 +10,6 @@ import io.meshgate.config.model.SidecarInbound;
 import io.meshgate.config.model.SidecarSpec;
 import io.meshgate.config.model.SidecarUpstream;
 import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.xds.ir.AccessIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.GlobalRateLimitIr;
@@ -32,7 +31,6 @@ import io.meshgate.xds.ir.VirtualHostIr;
 import io.meshgate.xds.ir.WeightedClusterIr;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -80,11 +78,12 @@ final class SidecarGroups {
   /**
    * A sidecar's group as the last build resolved it — the same instance, so nothing after resolve
    * looks at it again — when nothing it was resolved from changed: the Sidecar, everything but
-   * routes ({@link ResolveCache#environment}), the mesh-style routes of each of its upstreams, and
-   * the endpoints of every Backend it read. Its Problems are raised again. Otherwise it is resolved
-   * in its own scope of the cache, where its clusters and route tables are kept from build to
-   * build. In a mesh of thousands of sidecars, a route's change resolves the sidecars that call its
-   * Backend, and an endpoint's change (from a discovery source) those that send to it.
+   * routes and Backends ({@link ResolveCache#environmentButBackends}), the mesh-style routes of
+   * each of its upstreams, every Backend it read (the same instance, or still absent) and those
+   * Backends' endpoints. Its Problems are raised again. Otherwise it is resolved in its own scope
+   * of the cache, where its clusters and route tables are kept from build to build. In a mesh of
+   * thousands of sidecars, a route's change resolves the sidecars that call its Backend, and a
+   * Backend's change or its endpoints' (from its spec or a discovery source) those that send to it.
    */
   private ProxyGroupIr reused(Resource sidecar) {
     SidecarScope scope = new SidecarScope(sidecar.key());
@@ -92,13 +91,11 @@ final class SidecarGroups {
     ResolvedSidecar resolved =
         context.root.get(
             scope,
-            new SidecarInput(sidecar, context.environment(), upstreamRoutes(sidecar)),
-            kept -> kept.reads().unchangedIn(context.endpoints),
+            new SidecarInput(sidecar, context.environmentButBackends(), upstreamRoutes(sidecar)),
+            kept -> kept.reads().unchangedIn(context.config, context.endpoints),
             input -> {
               computed[0] = true;
-              Context.GroupReads reads =
-                  new Context.GroupReads(
-                      new ArrayList<>(), new HashMap<ResourceKey, List<DiscoveredEndpoint>>());
+              Context.GroupReads reads = Context.GroupReads.empty();
               ProxyGroupIr group =
                   context.inScope(scope, () -> context.readingGroup(reads, () -> group(sidecar)));
               return new ResolvedSidecar(group, reads);

@@ -204,6 +204,20 @@ class SidecarMeshRoutesTest {
     // then the same: only web, which calls api, is resolved again
     assertThat(rerouted.get("sidecar/default/batch")).isSameAs(first.get("sidecar/default/batch"));
     assertThat(rerouted.get("sidecar/default/web")).isNotEqualTo(moved.get("sidecar/default/web"));
+
+    // when api-v1's own spec changes (a static endpoint moves)
+    ResourceKey apiV1 = new ResourceKey(Kind.BACKEND, "default", "api-v1");
+    resources.put(
+        apiV1, Cases.snapshot(MESH.replace("10.0.1.1", "10.0.1.9")).get(apiV1).orElseThrow());
+    ConfigSnapshot backendChanged = new ConfigSnapshot(config.revision() + 2, resources);
+    Map<String, ProxyGroupIr> respecified =
+        groups(builder.build(withDiscovered(backendChanged, "10.0.9.2")));
+
+    // then only web, which reads api-v1 through api's route, is resolved again
+    assertThat(respecified.get("sidecar/default/batch"))
+        .isSameAs(first.get("sidecar/default/batch"));
+    assertThat(respecified.get("sidecar/default/web"))
+        .isNotEqualTo(rerouted.get("sidecar/default/web"));
   }
 
   private static Inputs withDiscovered(ConfigSnapshot config, String address) {
