@@ -84,17 +84,12 @@ final class Names {
   }
 
   /**
-   * {@code NS/NAME/outbound/BACKEND_NS/BACKEND}: a sidecar's listener (and route table) for one
-   * upstream.
+   * {@code outbound/BACKEND_NS/BACKEND}: a sidecar's listener (and route table) for one upstream.
+   * Not the sidecar's name: an Envoy holds one sidecar's resources, and without it the sidecars
+   * that call a Backend alike get the same resources, translated, checked and packed once a build.
    */
-  static String sidecarOutbound(ResourceKey sidecar, ResourceKey backend) {
-    return sidecar.namespace()
-        + "/"
-        + sidecar.name()
-        + "/outbound/"
-        + backend.namespace()
-        + "/"
-        + backend.name();
+  static String sidecarOutbound(ResourceKey backend) {
+    return "outbound/" + backend.namespace() + "/" + backend.name();
   }
 
   /**

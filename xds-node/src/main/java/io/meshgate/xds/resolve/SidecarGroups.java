@@ -214,7 +214,7 @@ final class SidecarGroups {
                 + upstream.localBindPort());
         continue;
       }
-      String name = Names.sidecarOutbound(key, backendKey);
+      String name = Names.sidecarOutbound(backendKey);
       BackendProtocol protocol = backend.get().spec(BackendSpec.class).protocol();
       List<Resource> routes = MeshRoutes.of(context, backendKey);
       if (protocol == BackendProtocol.TCP) {

@@ -128,7 +128,7 @@ class SidecarMeshRoutesTest {
     GroupResources web = group(translated, "sidecar/default/web");
 
     // then the listener to api routes by the rule, and the split's clusters are mTLS clusters
-    Route route = routes(web, "default/web/outbound/default/api").get(0);
+    Route route = routes(web, "outbound/default/api").get(0);
     assertThat(route.getMatch().getPathSeparatedPrefix()).isEqualTo("/v2");
     assertThat(route.getRoute().getWeightedClusters().getClustersList())
         .extracting(WeightedCluster.ClusterWeight::getName, c -> c.getWeight().getValue())
@@ -157,8 +157,8 @@ class SidecarMeshRoutesTest {
     // then batch (which never calls api) is equal, and web's listener to reviews is too
     assertThat(after.get("sidecar/default/batch")).isEqualTo(before.get("sidecar/default/batch"));
     assertThat(after.get("sidecar/default/web")).isNotEqualTo(before.get("sidecar/default/web"));
-    assertThat(table(after, "sidecar/default/web", "default/web/outbound/default/reviews"))
-        .isEqualTo(table(before, "sidecar/default/web", "default/web/outbound/default/reviews"));
+    assertThat(table(after, "sidecar/default/web", "outbound/default/reviews"))
+        .isEqualTo(table(before, "sidecar/default/web", "outbound/default/reviews"));
   }
 
   @Test
@@ -302,10 +302,9 @@ class SidecarMeshRoutesTest {
     Map<String, ProxyGroupIr> groups = groups(Cases.translate(MESH + API_SPLIT + jobs));
 
     // then both sidecars hold the one resolution of the route: the same instance
-    RouteTableIr web =
-        (RouteTableIr) table(groups, "sidecar/default/web", "default/web/outbound/default/api");
+    RouteTableIr web = (RouteTableIr) table(groups, "sidecar/default/web", "outbound/default/api");
     RouteTableIr other =
-        (RouteTableIr) table(groups, "sidecar/default/jobs", "default/jobs/outbound/default/api");
+        (RouteTableIr) table(groups, "sidecar/default/jobs", "outbound/default/api");
     RouteIr route = web.virtualHosts().get(0).routes().get(0);
     assertThat(other.virtualHosts().get(0).routes()).singleElement().isSameAs(route);
     // ... and each has the clusters the route sends to in its own group
@@ -339,8 +338,7 @@ class SidecarMeshRoutesTest {
     Cases.Translated translated = Cases.translate(yaml);
 
     // then
-    List<Route> routes =
-        routes(group(translated, "sidecar/default/web"), "default/web/outbound/default/api");
+    List<Route> routes = routes(group(translated, "sidecar/default/web"), "outbound/default/api");
     assertThat(routes)
         .hasSize(2)
         .allSatisfy(r -> assertThat(r.getDirectResponse().getStatus()).isEqualTo(500));
@@ -373,16 +371,14 @@ class SidecarMeshRoutesTest {
 
     // then the cache is in the listener to api (off), and turned on by the route
     List<String> filters =
-        connectionManager(web, "default/web/outbound/default/api").getHttpFiltersList().stream()
+        connectionManager(web, "outbound/default/api").getHttpFiltersList().stream()
             .map(HttpFilter::getName)
             .toList();
     assertThat(filters).contains("meshgate.cache/default/api");
-    assertThat(routes(web, "default/web/outbound/default/api").get(0).getTypedPerFilterConfigMap())
+    assertThat(routes(web, "outbound/default/api").get(0).getTypedPerFilterConfigMap())
         .containsKey("meshgate.cache/default/api");
     assertThat(
-            connectionManager(web, "default/web/outbound/default/reviews")
-                .getHttpFiltersList()
-                .stream()
+            connectionManager(web, "outbound/default/reviews").getHttpFiltersList().stream()
                 .map(HttpFilter::getName))
         .doesNotContain("meshgate.cache/default/api");
   }
