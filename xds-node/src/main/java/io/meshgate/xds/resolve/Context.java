@@ -16,6 +16,7 @@ import io.meshgate.xds.issuers.IssuerSnapshot;
 import io.meshgate.xds.keys.KeyRing;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,10 @@ import org.slf4j.LoggerFactory;
 final class Context {
   final ConfigSnapshot config;
   final EndpointSnapshot endpoints;
+
+  /** The Backends and endpoints that changed since the cache's last build. */
+  final ResolveCache.Changes changes;
+
   final KeyRing keys;
   final MeshSettings mesh;
   final Identities identities;
@@ -61,7 +66,8 @@ final class Context {
       IssuerSnapshot issuers,
       ResolveCache cache) {
     this.config = config;
-    this.endpoints = cache.endpoints(endpoints);
+    this.changes = cache.changes(config, endpoints);
+    this.endpoints = changes.endpoints();
     this.keys = keys;
     this.mesh = mesh;
     this.identities = identities;
@@ -84,14 +90,14 @@ final class Context {
   Optional<Resource> get(ResourceKey key) {
     Optional<Resource> found = config.get(key);
     if (key.kind() == Kind.BACKEND) {
-      noteBackend(key, found);
+      noteBackend(key);
     }
     return found;
   }
 
-  private void noteBackend(ResourceKey key, Optional<Resource> found) {
+  private void noteBackend(ResourceKey key) {
     if (groupReads != null) {
-      groupReads.backends().putIfAbsent(key, found);
+      groupReads.backends().add(key);
     }
   }
 
@@ -99,41 +105,23 @@ final class Context {
   List<DiscoveredEndpoint> endpoints(ResourceKey backend) {
     List<DiscoveredEndpoint> found = endpoints.endpoints(backend);
     if (groupReads != null) {
-      groupReads.endpoints().putIfAbsent(backend, found);
+      groupReads.endpoints().add(backend);
     }
     return found;
   }
 
   /**
-   * What one group's resolution raised (every Problem, those of the clusters it resolved too), and
-   * which Backends and Backends' endpoints it read, as they were.
+   * What one group's resolution raised (every Problem, those of the clusters it resolved too), the
+   * Backends it read (found or not) and the Backends whose endpoints it read.
    */
-  record GroupReads(
-      List<Problem> problems,
-      Map<ResourceKey, Optional<Resource>> backends,
-      Map<ResourceKey, List<DiscoveredEndpoint>> endpoints) {
+  record GroupReads(List<Problem> problems, Set<ResourceKey> backends, Set<ResourceKey> endpoints) {
     static GroupReads empty() {
-      return new GroupReads(new ArrayList<>(), new HashMap<>(), new HashMap<>());
+      return new GroupReads(new ArrayList<>(), new HashSet<>(), new HashSet<>());
     }
 
-    /**
-     * Whether every Backend it read is still the same instance (the etcd view keeps an unchanged
-     * resource's instance), or still absent, and every Backend's endpoints it read still equal: the
-     * same list, as the cache shares an unchanged Backend's ({@link ResolveCache#endpoints}).
-     */
-    boolean unchangedIn(ConfigSnapshot config, EndpointSnapshot now) {
-      for (Map.Entry<ResourceKey, Optional<Resource>> read : backends.entrySet()) {
-        if (config.get(read.getKey()).orElse(null) != read.getValue().orElse(null)) {
-          return false;
-        }
-      }
-      for (Map.Entry<ResourceKey, List<DiscoveredEndpoint>> read : endpoints.entrySet()) {
-        List<DiscoveredEndpoint> found = now.endpoints(read.getKey());
-        if (found != read.getValue() && !found.equals(read.getValue())) {
-          return false;
-        }
-      }
-      return true;
+    /** Whether none of what it read changed since the last build ({@link ResolveCache#changes}). */
+    boolean unchangedIn(ResolveCache.Changes changes) {
+      return !changes.reach(backends, endpoints);
     }
   }
 

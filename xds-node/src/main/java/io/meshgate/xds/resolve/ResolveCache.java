@@ -2,6 +2,7 @@ package io.meshgate.xds.resolve;
 
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.meshbridge.identity.Identities;
@@ -43,7 +44,12 @@ public final class ResolveCache {
   private final Token butRoutes = new Token(EnumSet.of(Kind.HTTP_ROUTE, Kind.GRPC_ROUTE));
   private final Token butRoutesAndBackends =
       new Token(EnumSet.of(Kind.HTTP_ROUTE, Kind.GRPC_ROUTE, Kind.BACKEND));
-  private @Nullable EndpointSnapshot endpoints;
+  // What the last completed build read, for the Backends and endpoints each build changed.
+  private List<Resource> backendsBuilt = List.of();
+  private EndpointSnapshot endpointsBuilt = EndpointSnapshot.empty();
+  // What this build reads, the next build's baseline once this one completes.
+  private @Nullable List<Resource> backendsNow;
+  private @Nullable EndpointSnapshot endpointsNow;
 
   /** A cache that is used for one resolution only: nothing is reused. */
   public static ResolveCache fresh() {
@@ -116,14 +122,93 @@ public final class ResolveCache {
   }
 
   /**
-   * {@code now}, with each Backend's endpoint list that equals the last build's replaced by that
-   * very instance ({@link EndpointSnapshot#sharing}): what compares a Backend's endpoints with the
-   * last build's — a cluster's input, a reused group's reads — then compares one reference.
+   * What this build changed since the last completed build, in the Backends and their endpoints:
+   * {@code endpoints} is returned as the build's endpoints, with each Backend's list that equals
+   * the last build's replaced by that very instance ({@link EndpointSnapshot#sharing}); then a
+   * Backend whose list is not the last one's changed. Computed once per build, in one pass over
+   * each: what notes the Backends and endpoints it read (a sidecar's group) checks them against
+   * these sets instead of looking each one up.
    */
-  EndpointSnapshot endpoints(EndpointSnapshot now) {
-    EndpointSnapshot shared = endpoints == null ? now : now.sharing(endpoints);
-    endpoints = shared;
-    return shared;
+  Changes changes(ConfigSnapshot config, EndpointSnapshot endpoints) {
+    if (backendsNow != null) {
+      // The last build started and never ended (it threw): what it kept was computed from inputs
+      // no baseline describes, so nothing kept is reused, and everything counts as changed.
+      previous = new HashMap<>();
+      current = new HashMap<>();
+      previousScopes = new HashMap<>();
+      currentScopes = new HashMap<>();
+      carried.clear();
+      backendsBuilt = List.of();
+      endpointsBuilt = EndpointSnapshot.empty();
+    }
+    EndpointSnapshot shared = endpoints.sharing(endpointsBuilt);
+    Set<ResourceKey> changedEndpoints = new HashSet<>();
+    shared
+        .byBackend()
+        .forEach(
+            (backend, list) -> {
+              if (endpointsBuilt.byBackend().get(backend) != list) {
+                changedEndpoints.add(backend);
+              }
+            });
+    endpointsBuilt.byBackend().keySet().stream()
+        .filter(backend -> !shared.byBackend().containsKey(backend))
+        .forEach(changedEndpoints::add);
+    backendsNow = config.ofKind(Kind.BACKEND);
+    endpointsNow = shared;
+    return new Changes(changed(backendsBuilt, backendsNow), changedEndpoints, shared);
+  }
+
+  /**
+   * The Backends and endpoints a build changed since the last completed one.
+   *
+   * @param endpoints the build's endpoints, sharing unchanged lists with the last build
+   */
+  record Changes(
+      Set<ResourceKey> backends, Set<ResourceKey> endpointsOf, EndpointSnapshot endpoints) {
+    /**
+     * Whether what a part read — the Backends {@code backendsRead} and the endpoints of {@code
+     * endpointsRead} — is different now.
+     */
+    boolean reach(Set<ResourceKey> backendsRead, Set<ResourceKey> endpointsRead) {
+      return intersect(backends, backendsRead) || intersect(endpointsOf, endpointsRead);
+    }
+
+    private static boolean intersect(Set<ResourceKey> a, Set<ResourceKey> b) {
+      Set<ResourceKey> smaller = a.size() <= b.size() ? a : b;
+      Set<ResourceKey> larger = smaller == a ? b : a;
+      for (ResourceKey key : smaller) {
+        if (larger.contains(key)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** The keys of the resources added, removed or replaced between two lists sorted by key. */
+  private static Set<ResourceKey> changed(List<Resource> before, List<Resource> now) {
+    Set<ResourceKey> changed = new HashSet<>();
+    int b = 0;
+    int n = 0;
+    while (b < before.size() || n < now.size()) {
+      int order =
+          b == before.size()
+              ? 1
+              : n == now.size() ? -1 : before.get(b).key().compareTo(now.get(n).key());
+      if (order < 0) {
+        changed.add(before.get(b++).key());
+      } else if (order > 0) {
+        changed.add(now.get(n++).key());
+      } else {
+        if (before.get(b) != now.get(n)) {
+          changed.add(now.get(n).key());
+        }
+        b++;
+        n++;
+      }
+    }
+    return changed;
   }
 
   /**
@@ -212,6 +297,12 @@ public final class ResolveCache {
 
   /** Ends a build: what it used is what the next build may reuse. */
   public void endBuild() {
+    if (backendsNow != null && endpointsNow != null) {
+      backendsBuilt = backendsNow;
+      endpointsBuilt = endpointsNow;
+    }
+    backendsNow = null;
+    endpointsNow = null;
     int size = current.size();
     previous = current;
     // Sized for a build like this one, so that the next does not grow it step by step.

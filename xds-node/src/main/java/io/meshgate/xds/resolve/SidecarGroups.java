@@ -92,7 +92,7 @@ final class SidecarGroups {
         context.root.get(
             scope,
             new SidecarInput(sidecar, context.environmentButBackends(), upstreamRoutes(sidecar)),
-            kept -> kept.reads().unchangedIn(context.config, context.endpoints),
+            kept -> kept.reads().unchangedIn(context.changes),
             input -> {
               computed[0] = true;
               Context.GroupReads reads = Context.GroupReads.empty();
