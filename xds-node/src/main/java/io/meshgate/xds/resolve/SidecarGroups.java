@@ -341,10 +341,13 @@ final class SidecarGroups {
       clusters.edgeService(
           Names.RATE_LIMIT_CLUSTER, context.mesh.edge().rateLimit(), sidecar, "rate limit");
     }
-    tables.add(
-        context.kept(new UpstreamTable(sidecar.key(), backend), new RouteTableIr(name, hosts)));
+    // Kept at the root: every sidecar that calls the Backend holds the same table, one instance,
+    // so its route configuration is assembled and packed once a build.
+    RouteTableIr table = new RouteTableIr(name, hosts);
+    tables.add(context.atRoot(() -> context.kept(new UpstreamTable(backend), table)));
+    // Not the sidecar: the group's owner stands for it (Provenance), and without it the sidecars
+    // that call the Backend alike hold equal listeners, translated once.
     Set<SourceRef> sources = new LinkedHashSet<>();
-    sources.add(Context.source(sidecar));
     ordered.forEach(route -> sources.add(route.source()));
     sources.addAll(TransformPolicies.sources(hosts));
     FilterChainIr.Target target =
@@ -369,12 +372,16 @@ final class SidecarGroups {
   }
 
   /**
-   * Where a sidecar's route table to an upstream is kept from build to build: keys whose strings
-   * are the config's own, so a lookup hashes and compares no string built for it.
+   * Where the route table of the mesh-style routes of a Backend is kept, for every sidecar that
+   * calls it: a key whose strings are the config's own, so a lookup hashes and compares no string
+   * built for it.
    */
-  private record UpstreamTable(ResourceKey sidecar, ResourceKey backend) {}
+  private record UpstreamTable(ResourceKey backend) {}
 
-  /** A plaintext listener forwarding everything to one cluster, over HTTP or TCP. */
+  /**
+   * A plaintext listener forwarding everything to one cluster, over HTTP or TCP; equal for every
+   * sidecar that binds the Backend to the same address and port.
+   */
   private static PortListenerIr listener(
       String name,
       String address,
@@ -390,12 +397,13 @@ final class SidecarGroups {
       tables.add(everythingTo(name, cluster, sidecar, null));
       target = new FilterChainIr.Target.Http(name, null);
     }
+    // No sources: the group's owner, the Sidecar, stands for it (as for a routed listener).
     return new PortListenerIr(
         name,
         address,
         port,
         List.of(new FilterChainIr(name, List.of(), List.of(), target)),
-        List.of(Context.source(sidecar)));
+        List.of());
   }
 
   /** A route table named {@code name} sending every request to {@code cluster}. */

@@ -283,6 +283,44 @@ class SidecarMeshRoutesTest {
   }
 
   @Test
+  void sidecarsThatCallABackendAlikeShareOneListenerAndOneRouteConfiguration() {
+    // given web and jobs, both binding api to port 9191 (web calls reviews too)
+    String jobs =
+        """
+        ---
+        apiVersion: meshgate.io/v1alpha1
+        kind: Sidecar
+        metadata: {name: jobs}
+        spec:
+          service: batch
+          inbound: {port: 21000, localPort: 8080}
+          upstreams:
+            - {backend: api, localBindPort: 9191}
+        """;
+
+    // when built as the pipeline builds
+    SnapshotBuilder.Build build =
+        new SnapshotBuilder(Cases.SETTINGS)
+            .build(Cases.inputs(Cases.snapshot(MESH + API_SPLIT + jobs)));
+
+    // then both groups hold the very same packed listener and route configuration for api
+    Map<String, GroupSnapshot> snapshots =
+        build.snapshots().stream().collect(Collectors.toMap(GroupSnapshot::group, g -> g));
+    for (String type :
+        List.of(
+            "type.googleapis.com/envoy.config.listener.v3.Listener",
+            "type.googleapis.com/envoy.config.route.v3.RouteConfiguration")) {
+      assertThat(resource(snapshots.get("sidecar/default/jobs"), type, "outbound/default/api"))
+          .as(type)
+          .isSameAs(resource(snapshots.get("sidecar/default/web"), type, "outbound/default/api"));
+    }
+  }
+
+  private static Object resource(GroupSnapshot group, String type, String name) {
+    return group.types().get(type).resources().get(name).resource();
+  }
+
+  @Test
   void aRouteIsResolvedOnceForAllTheSidecarsThatCallItsBackend() {
     // given a third sidecar that calls api too
     String jobs =
