@@ -212,26 +212,8 @@ class EndpointSnapshotTest {
   void sharingKeepsTheLastInstanceOfEveryUnchangedBackendAndTheNewOneOfAChangedBackend() {
     // given: two snapshots made anew, in which web is equal and api moved one endpoint
     ResourceKey api = new ResourceKey(Kind.BACKEND, "default", "api");
-    EndpointSnapshot before =
-        new EndpointSnapshot(
-            Map.of(
-                WEB,
-                    new ArrayList<>(
-                        List.of(endpoint("10.0.0.1", 1, "", "static", EndpointHealth.HEALTHY, 0))),
-                api,
-                    new ArrayList<>(
-                        List.of(
-                            endpoint("10.0.1.1", 1, "", "static", EndpointHealth.HEALTHY, 0)))));
-    EndpointSnapshot now =
-        new EndpointSnapshot(
-            Map.of(
-                WEB,
-                    new ArrayList<>(
-                        List.of(endpoint("10.0.0.1", 1, "", "static", EndpointHealth.HEALTHY, 0))),
-                api,
-                    new ArrayList<>(
-                        List.of(
-                            endpoint("10.0.1.2", 1, "", "static", EndpointHealth.HEALTHY, 0)))));
+    EndpointSnapshot before = webAndApi(api, "10.0.1.1");
+    EndpointSnapshot now = webAndApi(api, "10.0.1.2");
     assertThat(now.endpoints(WEB)).isNotSameAs(before.endpoints(WEB));
 
     // when
@@ -241,5 +223,17 @@ class EndpointSnapshotTest {
     assertThat(shared).isEqualTo(now);
     assertThat(shared.endpoints(WEB)).isSameAs(before.endpoints(WEB));
     assertThat(shared.endpoints(api)).isSameAs(now.endpoints(api));
+  }
+
+  /** web at 10.0.0.1 and api at {@code apiAddress}, each list made anew. */
+  private static EndpointSnapshot webAndApi(ResourceKey api, String apiAddress) {
+    return new EndpointSnapshot(
+        Map.of(
+            WEB,
+            new ArrayList<>(
+                List.of(endpoint("10.0.0.1", 1, "", "static", EndpointHealth.HEALTHY, 0))),
+            api,
+            new ArrayList<>(
+                List.of(endpoint(apiAddress, 1, "", "static", EndpointHealth.HEALTHY, 0)))));
   }
 }

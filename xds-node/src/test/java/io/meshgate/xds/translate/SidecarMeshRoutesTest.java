@@ -285,18 +285,7 @@ class SidecarMeshRoutesTest {
   @Test
   void sidecarsThatCallABackendAlikeShareOneListenerAndOneRouteConfiguration() {
     // given web and jobs, both binding api to port 9191 (web calls reviews too)
-    String jobs =
-        """
-        ---
-        apiVersion: meshgate.io/v1alpha1
-        kind: Sidecar
-        metadata: {name: jobs}
-        spec:
-          service: batch
-          inbound: {port: 21000, localPort: 8080}
-          upstreams:
-            - {backend: api, localBindPort: 9191}
-        """;
+    String jobs = jobsCalling("api", 9191);
 
     // when built as the pipeline builds
     SnapshotBuilder.Build build =
@@ -316,15 +305,9 @@ class SidecarMeshRoutesTest {
     }
   }
 
-  private static Object resource(GroupSnapshot group, String type, String name) {
-    return group.types().get(type).resources().get(name).resource();
-  }
-
-  @Test
-  void aRouteIsResolvedOnceForAllTheSidecarsThatCallItsBackend() {
-    // given a third sidecar that calls api too
-    String jobs =
-        """
+  /** A Sidecar jobs (service batch) with one upstream, {@code backend} bound to {@code port}. */
+  private static String jobsCalling(String backend, int port) {
+    return """
         ---
         apiVersion: meshgate.io/v1alpha1
         kind: Sidecar
@@ -333,8 +316,19 @@ class SidecarMeshRoutesTest {
           service: batch
           inbound: {port: 21000, localPort: 8080}
           upstreams:
-            - {backend: api, localBindPort: 7000}
-        """;
+            - {backend: %s, localBindPort: %d}
+        """
+        .formatted(backend, port);
+  }
+
+  private static Object resource(GroupSnapshot group, String type, String name) {
+    return group.types().get(type).resources().get(name).resource();
+  }
+
+  @Test
+  void aRouteIsResolvedOnceForAllTheSidecarsThatCallItsBackend() {
+    // given a third sidecar that calls api too
+    String jobs = jobsCalling("api", 7000);
 
     // when
     Map<String, ProxyGroupIr> groups = groups(Cases.translate(MESH + API_SPLIT + jobs));
