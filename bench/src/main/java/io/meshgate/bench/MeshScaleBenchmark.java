@@ -7,7 +7,6 @@ import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.xds.ir.ResolvedIr;
-import io.meshgate.xds.keys.KeyRing;
 import io.meshgate.xds.pipeline.Inputs;
 import io.meshgate.xds.pipeline.SnapshotBuilder;
 import io.meshgate.xds.resolve.Resolver;
@@ -44,7 +43,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * one that differed from it in exactly that. {@code oneDiscoveredEndpoint}: the same with the
  * config unchanged and one endpoint a discovery source reports (Consul, say) for service 0 moving
  * instead. {@code resolveOnly}: the baseline all include. The heap the builds retain is {@link
- * ScaleHeap}'s ({@code bin/bench heap}).
+ * ScaleHeap}'s ({@code bin/bench heap}). The warm builds' inputs are made as the pipeline makes
+ * them ({@link PipelineInputs}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -61,7 +61,8 @@ public class MeshScaleBenchmark {
   private ConfigSnapshot config;
   private ConfigSnapshot changed;
   private SnapshotBuilder warm;
-  private Inputs[] discovered;
+  private PipelineInputs inputs;
+  private EndpointSnapshot[] discovered;
   private boolean flip;
 
   @Setup(Level.Trial)
@@ -86,29 +87,24 @@ public class MeshScaleBenchmark {
     // the others' garbage collection.
     if (benchmark.endsWith("oneRoute") || benchmark.endsWith("oneEndpoint")) {
       warm = new SnapshotBuilder();
-      warm.build(Inputs.withoutKeys(config));
-      warm.build(Inputs.withoutKeys(changed));
+      inputs = new PipelineInputs();
+      warm.build(inputs.of(config));
+      warm.build(inputs.of(changed));
     }
     if (benchmark.endsWith("oneDiscoveredEndpoint")) {
       ResourceKey first = config.ofKind(Kind.BACKEND).get(0).key();
-      discovered = new Inputs[2];
+      discovered = new EndpointSnapshot[2];
       for (int i = 0; i < 2; i++) {
         discovered[i] =
-            new Inputs(
-                config,
-                StaticEndpointSource.from(config)
-                    .with(
-                        new EndpointSnapshot(
-                            Map.of(
-                                first,
-                                List.of(
-                                    new DiscoveredEndpoint(
-                                        "10.99.0.1", 30_001 + i, 1, "", "", "consul"))))),
-                KeyRing.empty());
+            new EndpointSnapshot(
+                Map.of(
+                    first,
+                    List.of(new DiscoveredEndpoint("10.99.0.1", 30_001 + i, 1, "", "", "consul"))));
       }
       warm = new SnapshotBuilder();
-      warm.build(discovered[0]);
-      warm.build(discovered[1]);
+      inputs = new PipelineInputs();
+      warm.build(inputs.of(config, discovered[0]));
+      warm.build(inputs.of(config, discovered[1]));
     }
   }
 
@@ -120,19 +116,19 @@ public class MeshScaleBenchmark {
   @Benchmark
   public SnapshotBuilder.Build oneEndpoint() {
     flip = !flip;
-    return warm.build(Inputs.withoutKeys(flip ? config : changed));
+    return warm.build(inputs.of(flip ? config : changed));
   }
 
   @Benchmark
   public SnapshotBuilder.Build oneRoute() {
     flip = !flip;
-    return warm.build(Inputs.withoutKeys(flip ? config : changed));
+    return warm.build(inputs.of(flip ? config : changed));
   }
 
   @Benchmark
   public SnapshotBuilder.Build oneDiscoveredEndpoint() {
     flip = !flip;
-    return warm.build(discovered[flip ? 0 : 1]);
+    return warm.build(inputs.of(config, discovered[flip ? 0 : 1]));
   }
 
   @Benchmark

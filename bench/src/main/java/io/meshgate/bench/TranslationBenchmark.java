@@ -42,7 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code full}: a fresh builder, so everything is resolved, translated and packed.
  *   <li>{@code oneChangedRoute}: a warm builder given configs that alternate in one rule's path, so
  *       every build follows a build that differed from it in exactly one route (every other
- *       resource the same instance, as a replica's etcd view keeps them).
+ *       resource the same instance, as a replica's etcd view keeps them), and inputs made as the
+ *       pipeline makes them ({@link PipelineInputs}).
  *   <li>{@code oneDiscoveredEndpoint}: a warm builder given endpoints that alternate in one
  *       endpoint a discovery source reports for one Backend (an EDS-only change).
  *   <li>{@code resolveOnly}: the baseline both include: resolving the config to IR.
@@ -64,8 +65,9 @@ public class TranslationBenchmark {
   private ConfigSnapshot changed;
   private SnapshotBuilder warm;
   private SnapshotBuilder warmEndpoints;
-  private EndpointSnapshot endpoints;
-  private EndpointSnapshot moreEndpoints;
+  private PipelineInputs warmInputs;
+  private PipelineInputs warmEndpointsInputs;
+  private EndpointSnapshot consul;
   private boolean flip;
   private List<EnvoyResource> built;
 
@@ -75,17 +77,16 @@ public class TranslationBenchmark {
     config = large.snapshot();
     changed = large.withChangedRoute(config, 0);
     warm = new SnapshotBuilder();
-    warm.build(Inputs.withoutKeys(config));
-    EndpointSnapshot listed = StaticEndpointSource.from(config);
-    endpoints = listed;
-    moreEndpoints =
-        listed.with(
-            new EndpointSnapshot(
-                Map.of(
-                    new ResourceKey(Kind.BACKEND, "default", "svc-0"),
-                    List.of(new DiscoveredEndpoint("10.99.0.1", 8080, 1, "", "", "consul")))));
+    warmInputs = new PipelineInputs();
+    warm.build(warmInputs.of(config));
+    consul =
+        new EndpointSnapshot(
+            Map.of(
+                new ResourceKey(Kind.BACKEND, "default", "svc-0"),
+                List.of(new DiscoveredEndpoint("10.99.0.1", 8080, 1, "", "", "consul"))));
     warmEndpoints = new SnapshotBuilder();
-    warmEndpoints.build(new Inputs(config, endpoints, KeyRing.empty()));
+    warmEndpointsInputs = new PipelineInputs();
+    warmEndpoints.build(warmEndpointsInputs.of(config));
     ResolvedIr ir = Resolver.resolve(config, StaticEndpointSource.from(config));
     TranslationCache cache = new TranslationCache();
     built = new ArrayList<>();
@@ -117,14 +118,14 @@ public class TranslationBenchmark {
   @Benchmark
   public SnapshotBuilder.Build oneChangedRoute() {
     flip = !flip;
-    return warm.build(Inputs.withoutKeys(flip ? changed : config));
+    return warm.build(warmInputs.of(flip ? changed : config));
   }
 
   @Benchmark
   public SnapshotBuilder.Build oneDiscoveredEndpoint() {
     flip = !flip;
     return warmEndpoints.build(
-        new Inputs(config, flip ? moreEndpoints : endpoints, KeyRing.empty()));
+        warmEndpointsInputs.of(config, flip ? consul : EndpointSnapshot.empty()));
   }
 
   @Benchmark

@@ -153,9 +153,19 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
     if (byBackend.isEmpty()) {
       return other;
     }
-    Map<ResourceKey, List<DiscoveredEndpoint>> both = new TreeMap<>();
-    byBackend.forEach((k, v) -> both.put(k, new ArrayList<>(v)));
-    other.byBackend.forEach((k, v) -> both.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+    // A Backend only one side knows keeps that side's list, the very instance (merged already, so
+    // the constructor keeps it): whoever compares it with the last build's compares a reference.
+    Map<ResourceKey, List<DiscoveredEndpoint>> both = new TreeMap<>(byBackend);
+    other.byBackend.forEach(
+        (k, v) ->
+            both.merge(
+                k,
+                v,
+                (mine, theirs) -> {
+                  List<DiscoveredEndpoint> all = new ArrayList<>(mine);
+                  all.addAll(theirs);
+                  return all;
+                }));
     return new EndpointSnapshot(both);
   }
 
@@ -170,12 +180,18 @@ public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBack
       return this;
     }
     Map<ResourceKey, List<DiscoveredEndpoint>> shared = new TreeMap<>(byBackend);
+    boolean[] replaced = {false};
     shared.replaceAll(
         (backend, now) -> {
           List<DiscoveredEndpoint> before = previous.byBackend.get(backend);
-          return before != null && before.equals(now) ? before : now;
+          if (before != null && before != now && before.equals(now)) {
+            replaced[0] = true;
+            return before;
+          }
+          return now;
         });
-    return new EndpointSnapshot(shared);
+    // Every list already the last one's or new: this very snapshot, without merging it again.
+    return replaced[0] ? new EndpointSnapshot(shared) : this;
   }
 
   /** The endpoints of a Backend; empty when none is known. */

@@ -23,11 +23,25 @@ import java.util.Optional;
  * by a Backend's {@code workloads} selector — {@code Workload} resources published like any other
  * (only Passing ones) and Workloads agents hold registered, with the health their checks report. A
  * registration replaces a published Workload of the same namespace and name: it is what the VM says
- * about itself now. A Workload's labels become its endpoint's metadata as they are. Pure: the same
- * inputs give the same snapshot.
+ * about itself now. A Workload's labels become its endpoint's metadata as they are.
+ *
+ * <p>An instance kept from config to config (a pipeline's) remembers each Backend's listed
+ * endpoints with the resource they came from: a Backend whose resource is the same instance as last
+ * time (the etcd view keeps an unchanged resource's instance) gets its list back as the same
+ * instance, without listing and merging it again, and when no Backend's list changed the snapshot
+ * is the last one itself. Whoever compares endpoints from build to build then compares references.
+ * The result is always what a fresh source gives for the same inputs. Not thread-safe: one pipeline
+ * thread owns an instance.
  */
 public final class StaticEndpointSource {
-  private StaticEndpointSource() {}
+  /** A Backend's {@code static} endpoints, merged, and the resource they were listed from. */
+  private record Listed(Resource backend, List<DiscoveredEndpoint> endpoints) {}
+
+  private Map<ResourceKey, Listed> listed = Map.of();
+  private EndpointSnapshot last = EndpointSnapshot.empty();
+
+  /** A source that remembers nothing yet. */
+  public StaticEndpointSource() {}
 
   /** Without registrations: what the config lists itself. */
   public static EndpointSnapshot from(ConfigSnapshot config) {
@@ -35,28 +49,67 @@ public final class StaticEndpointSource {
   }
 
   public static EndpointSnapshot from(ConfigSnapshot config, Registrations registrations) {
+    return new StaticEndpointSource().endpoints(config, registrations);
+  }
+
+  /**
+   * The endpoints {@code config} lists and the registered Workloads it picks; equal to {@link
+   * #from(ConfigSnapshot, Registrations)}, sharing unchanged Backends' lists with the last call.
+   */
+  public EndpointSnapshot endpoints(ConfigSnapshot config, Registrations registrations) {
     Map<ResourceKey, List<DiscoveredEndpoint>> endpoints = new HashMap<>();
+    Map<ResourceKey, Listed> nowListed = new HashMap<>();
     List<Candidate> workloads = candidates(config, registrations);
     Map<ResourceKey, List<DiscoveredEndpoint>> bySidecars = sidecarEndpoints(config, registrations);
+    boolean asLast = true;
     for (Resource backend : config.ofKind(Kind.BACKEND)) {
       BackendSpec spec = backend.spec(BackendSpec.class);
-      List<DiscoveredEndpoint> found = new ArrayList<>();
-      if (spec.staticEndpoints() != null) {
-        for (StaticEndpoint e : spec.staticEndpoints().endpoints()) {
-          found.add(
-              new DiscoveredEndpoint(
-                  e.address(), e.port(), e.weight(), e.zone(), e.region(), "static"));
-        }
+      List<DiscoveredEndpoint> own = listed(backend, spec);
+      if (!own.isEmpty()) {
+        nowListed.put(backend.key(), new Listed(backend, own));
       }
+      List<DiscoveredEndpoint> found = own;
+      List<DiscoveredEndpoint> others = new ArrayList<>();
       if (spec.workloads() != null) {
-        found.addAll(selected(backend, spec.workloads(), workloads));
+        others.addAll(selected(backend, spec.workloads(), workloads));
       }
-      found.addAll(bySidecars.getOrDefault(backend.key(), List.of()));
+      others.addAll(bySidecars.getOrDefault(backend.key(), List.of()));
+      if (!others.isEmpty()) {
+        found = new ArrayList<>(own);
+        found.addAll(others);
+      }
       if (!found.isEmpty()) {
         endpoints.put(backend.key(), found);
+        asLast &= found == last.byBackend().get(backend.key());
       }
     }
-    return new EndpointSnapshot(endpoints);
+    listed = nowListed;
+    if (asLast && endpoints.size() == last.byBackend().size()) {
+      return last;
+    }
+    last = new EndpointSnapshot(endpoints);
+    return last;
+  }
+
+  /**
+   * A Backend's {@code static} endpoints, merged as a snapshot holds them (so a snapshot made from
+   * the list keeps it): the last call's list when the Backend is the same resource.
+   */
+  private List<DiscoveredEndpoint> listed(Resource backend, BackendSpec spec) {
+    Listed before = listed.get(backend.key());
+    if (before != null && before.backend() == backend) {
+      return before.endpoints();
+    }
+    if (spec.staticEndpoints() == null) {
+      return List.of();
+    }
+    List<DiscoveredEndpoint> found = new ArrayList<>();
+    for (StaticEndpoint e : spec.staticEndpoints().endpoints()) {
+      found.add(
+          new DiscoveredEndpoint(
+              e.address(), e.port(), e.weight(), e.zone(), e.region(), "static"));
+    }
+    return EndpointSnapshot.merged(found);
   }
 
   /**

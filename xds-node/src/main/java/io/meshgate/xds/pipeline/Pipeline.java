@@ -87,11 +87,15 @@ public final class Pipeline implements AutoCloseable {
       EndpointSnapshot endpoints,
       Set<SpiffeId> identities,
       Set<SpiffeId> targets) {
-    static ConfigInput of(ConfigSnapshot config, Registrations registrations, MeshSettings mesh) {
+    static ConfigInput of(
+        ConfigSnapshot config,
+        Registrations registrations,
+        MeshSettings mesh,
+        StaticEndpointSource listed) {
       return new ConfigInput(
           config,
           registrations,
-          StaticEndpointSource.from(config, registrations),
+          listed.endpoints(config, registrations),
           MeshIdentities.requiredBy(config, mesh),
           MeshIdentities.bridgeTargets(config));
     }
@@ -99,8 +103,9 @@ public final class Pipeline implements AutoCloseable {
 
   private volatile @Nullable ConfigSnapshot latest;
   private volatile Registrations registrations = Registrations.empty();
-  // Confined to the pipeline's thread.
+  // Confined to the pipeline's thread; the listed endpoints shared from one input to the next.
   private @Nullable ConfigInput input;
+  private final StaticEndpointSource listed = new StaticEndpointSource();
   private volatile EndpointDiscovery.Discovered discovered = EndpointDiscovery.Discovered.empty();
   private volatile long pendingSince;
   private volatile long builtRevision = -1;
@@ -312,7 +317,7 @@ public final class Pipeline implements AutoCloseable {
     }
     Registrations registered = registrations;
     if (input == null || input.config() != config || input.registrations() != registered) {
-      input = ConfigInput.of(config, registered, mesh);
+      input = ConfigInput.of(config, registered, mesh, listed);
     }
     ConfigInput input = this.input;
     long started = System.nanoTime();

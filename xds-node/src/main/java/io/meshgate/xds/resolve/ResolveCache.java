@@ -143,17 +143,19 @@ public final class ResolveCache {
     }
     EndpointSnapshot shared = endpoints.sharing(endpointsBuilt);
     Set<ResourceKey> changedEndpoints = new HashSet<>();
-    shared
-        .byBackend()
-        .forEach(
-            (backend, list) -> {
-              if (endpointsBuilt.byBackend().get(backend) != list) {
-                changedEndpoints.add(backend);
-              }
-            });
-    endpointsBuilt.byBackend().keySet().stream()
-        .filter(backend -> !shared.byBackend().containsKey(backend))
-        .forEach(changedEndpoints::add);
+    if (shared != endpointsBuilt) {
+      shared
+          .byBackend()
+          .forEach(
+              (backend, list) -> {
+                if (endpointsBuilt.byBackend().get(backend) != list) {
+                  changedEndpoints.add(backend);
+                }
+              });
+      endpointsBuilt.byBackend().keySet().stream()
+          .filter(backend -> !shared.byBackend().containsKey(backend))
+          .forEach(changedEndpoints::add);
+    }
     backendsNow = config.ofKind(Kind.BACKEND);
     endpointsNow = shared;
     return new Changes(changed(backendsBuilt, backendsNow), changedEndpoints, shared);

@@ -16,6 +16,7 @@ import io.meshgate.config.validate.ResourceValidator;
 import io.meshgate.config.validate.Validation;
 import io.meshgate.discovery.DiscoveredEndpoint;
 import io.meshgate.discovery.EndpointSnapshot;
+import io.meshgate.discovery.Registrations;
 import io.meshgate.discovery.StaticEndpointSource;
 import io.meshgate.testkit.GoldenFiles;
 import io.meshgate.xds.issuers.IssuerSnapshot;
@@ -101,22 +102,33 @@ class IncrementalBuildTest {
       }
     }
     SnapshotBuilder warm = new SnapshotBuilder(Cases.SETTINGS);
+    // Kept from config to config as the pipeline keeps it: unchanged Backends keep their lists.
+    StaticEndpointSource listed = new StaticEndpointSource();
     // What a discovery source reports besides the config's own endpoints (Consul, say).
     Map<ResourceKey, List<DiscoveredEndpoint>> discovered = new TreeMap<>();
     int changed = 0;
     for (int step = 0; step < STEPS; step++) {
       ConfigSnapshot config = new ConfigSnapshot(revision, present);
+      EndpointSnapshot outside = new EndpointSnapshot(discovered);
       Inputs inputs =
           new Inputs(
               config,
-              StaticEndpointSource.from(config).with(new EndpointSnapshot(discovered)),
+              StaticEndpointSource.from(config).with(outside),
               Cases.KEYS.ringFor(config),
               TestIdentities.forConfig(config),
               IssuerSnapshot.empty());
-      SnapshotBuilder.Build incremental = warm.build(inputs);
+      Inputs kept =
+          new Inputs(
+              config,
+              listed.endpoints(config, Registrations.empty()).with(outside),
+              inputs.keys(),
+              inputs.identities(),
+              inputs.issuers());
+      SnapshotBuilder.Build incremental = warm.build(kept);
       SnapshotBuilder.Build full = new SnapshotBuilder(Cases.SETTINGS).build(inputs);
 
       String at = first.getFileName() + " and " + second.getFileName() + ", step " + step;
+      assertThat(kept.endpoints()).as(at).isEqualTo(inputs.endpoints());
       assertThat(incremental.resolved()).as(at).isEqualTo(full.resolved());
       assertThat(served(incremental)).as(at).isEqualTo(served(full));
 
@@ -186,6 +198,8 @@ class IncrementalBuildTest {
       present.put(resource.key(), resource);
     }
     SnapshotBuilder warm = new SnapshotBuilder(Cases.SETTINGS);
+    // Kept from config to config as the pipeline keeps it: unchanged Backends keep their lists.
+    StaticEndpointSource listed = new StaticEndpointSource();
     SnapshotBuilder.Build first = warm.build(Cases.inputs(new ConfigSnapshot(revision, present)));
     SnapshotBuilder.Build second =
         warm.build(Cases.inputs(new ConfigSnapshot(revision + 1, present)));
