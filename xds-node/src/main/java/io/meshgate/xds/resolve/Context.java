@@ -9,6 +9,7 @@ import io.meshgate.discovery.EndpointSnapshot;
 import io.meshgate.meshbridge.identity.Identities;
 import io.meshgate.xds.ir.Problem;
 import io.meshgate.xds.ir.ProblemReason;
+import io.meshgate.xds.ir.ProxyGroupIr;
 import io.meshgate.xds.ir.RouteTableIr;
 import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.VirtualHostIr;
@@ -124,6 +125,38 @@ final class Context {
       return !changes.reach(backends, endpoints);
     }
   }
+
+  /**
+   * A group as the last build resolved it — the same instance, so nothing after resolve looks at it
+   * again, and its Problems raised again — while {@code input} (what the group is resolved from,
+   * besides the Backends and endpoints it reads) equals the last one's and none of the Backends and
+   * endpoints it read changed ({@link GroupReads#unchangedIn}). Otherwise {@code resolution} runs
+   * in the group's own scope of the cache ({@link #inScope}), noting what it raises and reads.
+   *
+   * @param scope the group in the root cache and the name of its scope
+   */
+  ProxyGroupIr reusedGroup(Object scope, Object input, Supplier<ProxyGroupIr> resolution) {
+    boolean[] computed = {false};
+    ResolvedGroup resolved =
+        root.get(
+            scope,
+            input,
+            kept -> kept.reads().unchangedIn(changes),
+            in -> {
+              computed[0] = true;
+              GroupReads reads = GroupReads.empty();
+              ProxyGroupIr group = inScope(scope, () -> readingGroup(reads, resolution));
+              return new ResolvedGroup(group, reads);
+            });
+    if (!computed[0]) {
+      root.carry(scope);
+      resolved.reads().problems().forEach(this::raise);
+    }
+    return resolved.group();
+  }
+
+  /** A group resolved as a whole, with what it raised and read. */
+  private record ResolvedGroup(ProxyGroupIr group, GroupReads reads) {}
 
   /**
    * Runs {@code work} (one group's whole resolution), noting what it raises and reads in {@code

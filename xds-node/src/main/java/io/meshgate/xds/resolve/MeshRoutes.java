@@ -7,6 +7,7 @@ import io.meshgate.config.model.ParentRef;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,11 @@ final class MeshRoutes {
   /** The routes attached to {@code backend}: HTTPRoutes first, then GRPCRoutes, each in order. */
   static List<Resource> of(Context context, ResourceKey backend) {
     return index(context).getOrDefault(backend, List.of());
+  }
+
+  /** Every Backend's routes, as {@link #of} gives them; the same map for one resolution. */
+  static Map<ResourceKey, List<Resource>> all(Context context) {
+    return index(context);
   }
 
   /** Whether any HTTPRoute or GRPCRoute names this Backend as its parent. */
@@ -58,7 +64,7 @@ final class MeshRoutes {
                 .distinct()
                 .forEach(key -> byBackend.computeIfAbsent(key, k -> new ArrayList<>()).add(route));
           }
-          return byBackend;
+          return Collections.unmodifiableMap(byBackend);
         });
   }
 

@@ -5,6 +5,7 @@ import io.meshgate.config.model.BackendProtocol;
 import io.meshgate.config.model.BackendSpec;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
+import io.meshgate.config.model.ResourceKey;
 import io.meshgate.xds.ir.ApiListenerIr;
 import io.meshgate.xds.ir.FilterChainIr;
 import io.meshgate.xds.ir.HeaderOpsIr;
@@ -40,7 +41,28 @@ final class ProxylessGroup {
     this.context = context;
   }
 
+  /**
+   * The group as the last build resolved it ({@link Context#reusedGroup}) while everything but
+   * routes ({@link Context#environment()}, Backends among it), the mesh-style routes and the
+   * endpoints it read are unchanged: a gateway route's change leaves it as it was. The indexes it
+   * reads are built (their Problems raised) before, so that its recorded Problems are its own.
+   */
   ProxyGroupIr resolve() {
+    context.policies();
+    context.access();
+    return context.reusedGroup(
+        new ProxylessScope(),
+        new ProxylessInput(context.environment(), MeshRoutes.all(context)),
+        this::group);
+  }
+
+  /** The shared proxyless group in the resolve cache, and the scope its own parts are kept in. */
+  private record ProxylessScope() {}
+
+  /** What the proxyless group is resolved from, besides the endpoints it reads. */
+  private record ProxylessInput(Object environment, Map<ResourceKey, List<Resource>> meshRoutes) {}
+
+  private ProxyGroupIr group() {
     // Every proxyless client presents the identity in its certificate files to in-mesh Backends.
     Clusters clusters = new Clusters(context, ProxyKind.PROXYLESS, MeshTlsIr.provider(List.of()));
     RouteRules rules = new RouteRules(context, clusters, ProxyKind.PROXYLESS);

@@ -86,25 +86,10 @@ final class SidecarGroups {
    * Backend's change or its endpoints' (from its spec or a discovery source) those that send to it.
    */
   private ProxyGroupIr reused(Resource sidecar) {
-    SidecarScope scope = new SidecarScope(sidecar.key());
-    boolean[] computed = {false};
-    ResolvedSidecar resolved =
-        context.root.get(
-            scope,
-            new SidecarInput(sidecar, context.environmentButBackends(), upstreamRoutes(sidecar)),
-            kept -> kept.reads().unchangedIn(context.changes),
-            input -> {
-              computed[0] = true;
-              Context.GroupReads reads = Context.GroupReads.empty();
-              ProxyGroupIr group =
-                  context.inScope(scope, () -> context.readingGroup(reads, () -> group(sidecar)));
-              return new ResolvedSidecar(group, reads);
-            });
-    if (!computed[0]) {
-      context.root.carry(scope);
-      resolved.reads().problems().forEach(context::raise);
-    }
-    return resolved.group();
+    return context.reusedGroup(
+        new SidecarScope(sidecar.key()),
+        new SidecarInput(sidecar, context.environmentButBackends(), upstreamRoutes(sidecar)),
+        () -> group(sidecar));
   }
 
   /** The mesh-style routes attached to each upstream's Backend, in the upstreams' order. */
@@ -125,9 +110,6 @@ final class SidecarGroups {
 
   /** What a sidecar's group is resolved from, besides the endpoints it reads. */
   private record SidecarInput(Resource sidecar, Object environment, List<List<Resource>> routes) {}
-
-  /** A sidecar's group, with the Problems it raised and the endpoints it read. */
-  private record ResolvedSidecar(ProxyGroupIr group, Context.GroupReads reads) {}
 
   private ProxyGroupIr group(Resource sidecar) {
     SidecarSpec spec = sidecar.spec(SidecarSpec.class);
