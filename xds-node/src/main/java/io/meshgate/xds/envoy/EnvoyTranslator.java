@@ -84,13 +84,13 @@ public final class EnvoyTranslator {
     List<EnvoyResource> endpoints = new ArrayList<>();
     for (ClusterIr cluster : group.clusters()) {
       // A Cluster is made from all but the endpoints: an endpoint change leaves it as it was.
-      ClusterIr withoutEndpoints = cluster.withoutEndpoints();
       clusters.add(
-          cache.get(
+          cache.getPart(
               Cluster.class,
               null,
-              withoutEndpoints,
-              () -> packed(Clusters.eds(withoutEndpoints), Cluster::getName)));
+              cluster,
+              cluster::withoutEndpoints,
+              withoutEndpoints -> packed(Clusters.eds(withoutEndpoints), Cluster::getName)));
       endpoints.add(
           cache.get(
               ClusterLoadAssignment.class,

@@ -6,6 +6,7 @@ import io.meshgate.xds.ir.ProxyKind;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -95,7 +96,34 @@ public final class TranslationCache {
       @Nullable ProxyKind kind,
       Object input,
       Supplier<EnvoyResource> translate) {
-    return (EnvoyResource) lookup(type, kind, "", input, translate::get);
+    return (EnvoyResource) lookup(type, kind, "", input, () -> input, translate::get);
+  }
+
+  /**
+   * As {@link #get}, for a resource translated from a part of {@code whole} only: found by {@code
+   * whole}'s reference, else by the part's value, so a resource whose whole changed elsewhere (a
+   * Cluster, whose cluster IR's endpoints changed) is not translated again. The part is made only
+   * when the reference is not found.
+   */
+  <P> EnvoyResource getPart(
+      Class<? extends Message> type,
+      @Nullable ProxyKind kind,
+      Object whole,
+      Supplier<P> part,
+      Function<P, EnvoyResource> translate) {
+    Object[] made = {null};
+    return (EnvoyResource)
+        lookup(
+            type,
+            kind,
+            "",
+            whole,
+            () -> made[0] = part.get(),
+            () -> {
+              @SuppressWarnings("unchecked")
+              P input = (P) made[0];
+              return translate.apply(input);
+            });
   }
 
   /**
@@ -108,7 +136,7 @@ public final class TranslationCache {
       String scope,
       Object input,
       Supplier<ByteString> translate) {
-    return (ByteString) lookup(type, kind, scope, input, translate::get);
+    return (ByteString) lookup(type, kind, scope, input, () -> input, translate::get);
   }
 
   /**
@@ -136,13 +164,19 @@ public final class TranslationCache {
     return (EnvoyResource) entry.value();
   }
 
+  /**
+   * @param reference what the entry is found by first, by reference
+   * @param input what it is found by next, by value, and translated from: made only when the
+   *     reference is not found
+   */
   private Object lookup(
       Class<? extends Message> type,
       @Nullable ProxyKind kind,
       String scope,
-      Object input,
+      Object reference,
+      Supplier<Object> input,
       Supplier<Object> translate) {
-    Ref ref = new Ref(type, kind, scope, input);
+    Ref ref = new Ref(type, kind, scope, reference);
     Entry entry = currentRefs.get(ref);
     if (entry != null) {
       return entry.value();
@@ -151,7 +185,7 @@ public final class TranslationCache {
     if (entry != null) {
       hits++;
     } else {
-      Key key = new Key(type, kind, scope, input);
+      Key key = new Key(type, kind, scope, input.get());
       Object value = current.get(key);
       if (value == null) {
         value = previous.get(key);

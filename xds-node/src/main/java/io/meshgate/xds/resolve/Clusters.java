@@ -173,6 +173,14 @@ final class Clusters {
    * resolve.
    */
   Optional<String> resolve(Resource route, BackendRef ref, String path) {
+    return backend(route, ref, path).map(backend -> cluster(backend, ref.port(), route, path));
+  }
+
+  /**
+   * The Backend a backendRef of {@code route} names, or empty (with a Problem) when it may not name
+   * it or it does not exist. Its cluster is {@link #cluster}'s.
+   */
+  Optional<Resource> backend(Resource route, BackendRef ref, String path) {
     String namespace = ref.namespace() == null ? route.metadata().namespace() : ref.namespace();
     ResourceKey key = new ResourceKey(Kind.BACKEND, namespace, ref.name());
     String group = ref.group();
@@ -201,7 +209,7 @@ final class Clusters {
           "backend '" + ref.name() + "' not found in namespace " + namespace);
       return Optional.empty();
     }
-    return Optional.of(cluster(backend.get(), ref.port(), route, path));
+    return backend;
   }
 
   /** The cluster of a Backend (all its endpoints, or those on {@code port}). */

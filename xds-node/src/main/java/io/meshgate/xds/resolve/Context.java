@@ -96,7 +96,8 @@ final class Context {
     return found;
   }
 
-  private void noteBackend(ResourceKey key) {
+  /** Notes a Backend as read by the group being resolved, if any, as {@link #get} does. */
+  void noteBackend(ResourceKey key) {
     if (groupReads != null) {
       groupReads.backends().add(key);
     }

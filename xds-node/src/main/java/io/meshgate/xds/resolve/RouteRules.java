@@ -177,7 +177,7 @@ final class RouteRules {
             });
     if (!computed[0]) {
       for (ClusterCall call : resolved.clusterCalls()) {
-        context.notRecording(() -> clusters.resolve(input.route(), call.ref(), call.path()));
+        context.notRecording(() -> replay(input.route(), call));
       }
       resolved.problems().forEach(context::raise);
     }
@@ -199,11 +199,29 @@ final class RouteRules {
 
   /** A backendRef resolved to a cluster, noted for a route being recorded. */
   private Optional<String> resolveCluster(Resource route, BackendRef ref, String path) {
+    // The cluster's Problems belong to whichever route resolves it first: not recorded. Nor are
+    // those of a backendRef that does not resolve: a replay raises them again (see replay).
+    Optional<Resource> backend = context.notRecording(() -> clusters.backend(route, ref, path));
     if (clusterCalls != null) {
-      clusterCalls.add(new ClusterCall(ref, path));
+      clusterCalls.add(new ClusterCall(ref, path, backend.orElse(null)));
     }
-    // The cluster's Problems belong to whichever route resolves it first: not recorded.
-    return context.notRecording(() -> clusters.resolve(route, ref, path));
+    return backend.map(
+        b -> context.notRecording(() -> clusters.cluster(b, ref.port(), route, path)));
+  }
+
+  /**
+   * A reused route's backendRef resolved again to this group's cluster. Its Backend is the one the
+   * route's resolution found: the route's input holds every Backend and ReferenceGrant by reference
+   * ({@link ResolveCache#environment}), so looking it up again would find the same. It is noted as
+   * read, as a lookup notes it. A backendRef that did not resolve is resolved again, for its
+   * Problem.
+   */
+  private Optional<String> replay(Resource route, ClusterCall call) {
+    if (call.backend() == null) {
+      return clusters.resolve(route, call.ref(), call.path());
+    }
+    context.noteBackend(call.backend().key());
+    return Optional.of(clusters.cluster(call.backend(), call.ref().port(), route, call.path()));
   }
 
   /**
@@ -218,8 +236,11 @@ final class RouteRules {
   /** What a route's routes are resolved from; no Gateway for sidecars. */
   private record RouteInput(Resource route, @Nullable Resource gateway, Object environment) {}
 
-  /** A backendRef the route resolved, and where in the route it is. */
-  private record ClusterCall(BackendRef ref, String path) {}
+  /**
+   * A backendRef the route resolved, where in the route it is, and the Backend it found (null: it
+   * did not resolve).
+   */
+  private record ClusterCall(BackendRef ref, String path, @Nullable Resource backend) {}
 
   /** A route's routes, the Problems it raised itself, and the backendRefs it resolved. */
   private record ResolvedRoute(
