@@ -18,10 +18,30 @@ import java.util.TreeSet;
  */
 public record EndpointSnapshot(Map<ResourceKey, List<DiscoveredEndpoint>> byBackend) {
   public EndpointSnapshot {
-    // From a map sorted by the keys' natural order (discovery's), TreeMap copies in linear time.
-    TreeMap<ResourceKey, List<DiscoveredEndpoint>> copy = new TreeMap<>(byBackend);
-    copy.replaceAll((k, v) -> merged(v));
+    // Sorted by Backend, in a hash map that keeps that order: every build looks up each Backend's
+    // endpoints, thousands of times, and iterates them in order. A map in order already (a
+    // snapshot's, or discovery's sorted one) is copied without sorting it again.
+    Map<ResourceKey, List<DiscoveredEndpoint>> sorted =
+        inOrder(byBackend) ? byBackend : new TreeMap<>(byBackend);
+    Map<ResourceKey, List<DiscoveredEndpoint>> copy = new LinkedHashMap<>(capacity(sorted.size()));
+    sorted.forEach((k, v) -> copy.put(k, merged(v)));
     byBackend = Collections.unmodifiableMap(copy);
+  }
+
+  private static boolean inOrder(Map<ResourceKey, ?> map) {
+    ResourceKey last = null;
+    for (ResourceKey key : map.keySet()) {
+      if (last != null && last.compareTo(key) >= 0) {
+        return false;
+      }
+      last = key;
+    }
+    return true;
+  }
+
+  /** A hash map's initial capacity for {@code size} entries without rehashing. */
+  private static int capacity(int size) {
+    return (int) (size / 0.75f) + 1;
   }
 
   private static final Comparator<DiscoveredEndpoint> ORDER =

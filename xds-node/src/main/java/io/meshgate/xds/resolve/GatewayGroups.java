@@ -276,7 +276,7 @@ final class GatewayGroups {
                   CredentialPolicies.withinBudget(
                       context,
                       name,
-                      virtualHosts(port.hosts, port.hostListeners),
+                      virtualHosts(name, port.hosts, port.hostListeners),
                       policies::credentialBytes),
                   policies::jwtRequirement);
           tables.add(kept(name, hosts));
@@ -356,7 +356,10 @@ final class GatewayGroups {
               context,
               name,
               CredentialPolicies.withinBudget(
-                  context, name, virtualHosts(hosts, hostListeners), policies::credentialBytes),
+                  context,
+                  name,
+                  virtualHosts(name, hosts, hostListeners),
+                  policies::credentialBytes),
               policies::jwtRequirement);
       FilterChainIr chain =
           new FilterChainIr(
@@ -710,19 +713,21 @@ final class GatewayGroups {
       }
     }
 
+    /**
+     * The virtual hosts of route table {@code table}, each host's routes in precedence order. A
+     * host's order is the last build's list while its candidates are (resolve hands a reused
+     * route's candidates over as the same instances, so that compares references): one route's
+     * change sorts its own host again, not every host of the Gateway.
+     */
     private List<VirtualHostIr> virtualHosts(
-        Map<String, List<Candidate>> hosts, Map<String, String> hostListeners) {
+        String table, Map<String, List<Candidate>> hosts, Map<String, String> hostListeners) {
       List<VirtualHostIr> result = new ArrayList<>();
       for (Map.Entry<String, List<Candidate>> host : hosts.entrySet()) {
-        // A route on two listeners that bring the same host is there twice; the first listener's
-        // (spec order) stays. Route names are unique per route, rule and match.
-        Set<String> seen = new HashSet<>();
         List<RouteIr> ordered =
-            host.getValue().stream()
-                .filter(c -> seen.add(c.route().name()))
-                .sorted(Candidate.PRECEDENCE)
-                .map(Candidate::route)
-                .toList();
+            context.cache.get(
+                new HostOrder(table, host.getKey()),
+                List.copyOf(host.getValue()),
+                GatewayGroup::inPrecedence);
         result.add(
             new VirtualHostIr(
                 host.getKey(),
@@ -731,6 +736,20 @@ final class GatewayGroups {
                 policies.gatewayRateLimit(gateway.key(), hostListeners.get(host.getKey()))));
       }
       return result;
+    }
+
+    /** A host's routes in a route table, in precedence order, in the resolve cache. */
+    private record HostOrder(String table, String host) {}
+
+    private static List<RouteIr> inPrecedence(List<Candidate> candidates) {
+      // A route on two listeners that bring the same host is there twice; the first listener's
+      // (spec order) stays. Route names are unique per route, rule and match.
+      Set<String> seen = new HashSet<>();
+      return candidates.stream()
+          .filter(c -> seen.add(c.route().name()))
+          .sorted(Candidate.PRECEDENCE)
+          .map(Candidate::route)
+          .toList();
     }
 
     private void reportUnfitting() {
