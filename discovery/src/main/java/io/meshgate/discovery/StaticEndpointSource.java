@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Endpoints that need no outside system: those listed in a Backend ({@code static}), and VMs picked
@@ -29,9 +30,10 @@ import java.util.Optional;
  * endpoints with the resource they came from: a Backend whose resource is the same instance as last
  * time (the etcd view keeps an unchanged resource's instance) gets its list back as the same
  * instance, without listing and merging it again, and when no Backend's list changed the snapshot
- * is the last one itself. Whoever compares endpoints from build to build then compares references.
- * The result is always what a fresh source gives for the same inputs. Not thread-safe: one pipeline
- * thread owns an instance.
+ * is the last one itself — at once when no Backend, Workload or Sidecar changed (the same
+ * instances) and the registrations are the same. Whoever compares endpoints from build to build
+ * then compares references. The result is always what a fresh source gives for the same inputs. Not
+ * thread-safe: one pipeline thread owns an instance.
  */
 public final class StaticEndpointSource {
   /** A Backend's {@code static} endpoints, merged, and the resource they were listed from. */
@@ -39,6 +41,9 @@ public final class StaticEndpointSource {
 
   private Map<ResourceKey, Listed> listed = Map.of();
   private EndpointSnapshot last = EndpointSnapshot.empty();
+  // What the last call read: the Backends, Workloads and Sidecars, and the registrations.
+  private List<List<Resource>> lastRead = List.of();
+  private @Nullable Registrations lastRegistrations;
 
   /** A source that remembers nothing yet. */
   public StaticEndpointSource() {}
@@ -57,12 +62,22 @@ public final class StaticEndpointSource {
    * #from(ConfigSnapshot, Registrations)}, sharing unchanged Backends' lists with the last call.
    */
   public EndpointSnapshot endpoints(ConfigSnapshot config, Registrations registrations) {
+    List<List<Resource>> read =
+        List.of(
+            config.ofKind(Kind.BACKEND), config.ofKind(Kind.WORKLOAD), config.ofKind(Kind.SIDECAR));
+    if (registrations == lastRegistrations && sameInstances(read, lastRead)) {
+      // Nothing it is made from changed (a route's change, say): the last snapshot as it was.
+      return last;
+    }
+    lastRegistrations = registrations;
+    lastRead = read;
     Map<ResourceKey, List<DiscoveredEndpoint>> endpoints = new HashMap<>();
     Map<ResourceKey, Listed> nowListed = new HashMap<>();
-    List<Candidate> workloads = candidates(config, registrations);
-    Map<ResourceKey, List<DiscoveredEndpoint>> bySidecars = sidecarEndpoints(config, registrations);
+    List<Candidate> workloads = candidates(read.get(1), registrations);
+    Map<ResourceKey, List<DiscoveredEndpoint>> bySidecars =
+        sidecarEndpoints(read.get(2), registrations);
     boolean asLast = true;
-    for (Resource backend : config.ofKind(Kind.BACKEND)) {
+    for (Resource backend : read.get(0)) {
       BackendSpec spec = backend.spec(BackendSpec.class);
       List<DiscoveredEndpoint> own = listed(backend, spec);
       if (!own.isEmpty()) {
@@ -89,6 +104,26 @@ public final class StaticEndpointSource {
     }
     last = new EndpointSnapshot(endpoints);
     return last;
+  }
+
+  /** Whether each list holds the very resources of the last call's, in the same order. */
+  private static boolean sameInstances(List<List<Resource>> now, List<List<Resource>> before) {
+    if (before.size() != now.size()) {
+      return false;
+    }
+    for (int kind = 0; kind < now.size(); kind++) {
+      List<Resource> a = now.get(kind);
+      List<Resource> b = before.get(kind);
+      if (a.size() != b.size()) {
+        return false;
+      }
+      for (int i = 0; i < a.size(); i++) {
+        if (a.get(i) != b.get(i)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /**
@@ -118,9 +153,9 @@ public final class StaticEndpointSource {
    */
   private record Candidate(Resource workload, EndpointHealth health, String source) {}
 
-  private static List<Candidate> candidates(ConfigSnapshot config, Registrations registrations) {
+  private static List<Candidate> candidates(List<Resource> published, Registrations registrations) {
     List<Candidate> candidates = new ArrayList<>();
-    for (Resource workload : config.ofKind(Kind.WORKLOAD)) {
+    for (Resource workload : published) {
       if (registrations.get(workload.key()).isPresent()) {
         continue;
       }
@@ -153,9 +188,9 @@ public final class StaticEndpointSource {
    * of Backends.
    */
   private static Map<ResourceKey, List<DiscoveredEndpoint>> sidecarEndpoints(
-      ConfigSnapshot config, Registrations registrations) {
+      List<Resource> sidecars, Registrations registrations) {
     Map<ResourceKey, ResourceKey> serviceOf = new HashMap<>();
-    for (Resource sidecar : config.ofKind(Kind.SIDECAR)) {
+    for (Resource sidecar : sidecars) {
       serviceOf.put(
           sidecar.key(),
           new ResourceKey(

@@ -2,10 +2,13 @@ package io.meshgate.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshgate.config.model.HealthStatus;
 import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
+import io.meshgate.config.store.Registration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -87,6 +90,45 @@ class StaticEndpointSourceTest {
         .isEqualTo(first.endpoints(VMS))
         .extracting(DiscoveredEndpoint::address)
         .containsExactly("10.0.2.1", "10.0.2.9");
+  }
+
+  @Test
+  void aRegistrationIsPickedThoughTheConfigKeptItsInstances() {
+    StaticEndpointSource kept = new StaticEndpointSource();
+    EndpointSnapshot first = kept.endpoints(CONFIG, Registrations.empty());
+    Resource vm =
+        TestConfigs.snapshot(
+                """
+                apiVersion: meshgate.io/v1alpha1
+                kind: Workload
+                metadata: {name: vm-2, namespace: shop, labels: {app: vms}}
+                spec: {address: 10.0.2.2, ports: [{name: http, port: 8080}]}
+                """)
+            .resources()
+            .values()
+            .iterator()
+            .next();
+    Registrations registered =
+        Registrations.of(
+            1,
+            Map.of(
+                vm.key(),
+                new Registration(
+                    vm,
+                    "agent-1",
+                    HealthStatus.PASSING,
+                    "",
+                    "replica-0",
+                    Instant.parse("2026-12-08T00:00:00Z"))));
+
+    EndpointSnapshot second = kept.endpoints(CONFIG, registered);
+
+    assertThat(second).isEqualTo(StaticEndpointSource.from(CONFIG, registered));
+    assertThat(second.endpoints(VMS))
+        .extracting(DiscoveredEndpoint::address)
+        .containsExactly("10.0.2.1", "10.0.2.2", "10.0.2.9");
+    assertThat(second.endpoints(WEB)).isSameAs(first.endpoints(WEB));
+    assertThat(kept.endpoints(CONFIG, registered)).isSameAs(second);
   }
 
   @Test

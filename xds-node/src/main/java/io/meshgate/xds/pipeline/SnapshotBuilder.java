@@ -59,7 +59,10 @@ public final class SnapshotBuilder {
   // changed (a re-issued certificate is an SDS-only change of its group).
   private Identities lastIdentities = Identities.empty();
   // Resources (type URL and version, a hash of their bytes) that passed Envoy's validation rules.
-  private final Set<String> valid = new HashSet<>();
+  private final Set<Checked> valid = new HashSet<>();
+
+  /** A resource by its type URL and version, a hash of its bytes (both hash once, as strings). */
+  private record Checked(String typeUrl, String version) {}
 
   /** How many checked resources are remembered before the memory starts over. */
   static final int MAX_REMEMBERED_VALID = 200_000;
@@ -227,7 +230,7 @@ public final class SnapshotBuilder {
             resources.secrets());
     for (List<EnvoyResource> type : types) {
       for (EnvoyResource resource : type) {
-        String key = resource.packed().getTypeUrl() + "@" + resource.version();
+        Checked key = new Checked(resource.packed().getTypeUrl(), resource.version());
         if (valid.contains(key)) {
           continue;
         }
