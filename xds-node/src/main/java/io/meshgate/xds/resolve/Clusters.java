@@ -23,6 +23,7 @@ import io.meshgate.xds.ir.SourceRef;
 import io.meshgate.xds.ir.UpstreamProtocol;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,8 @@ final class Clusters {
   // The group's own cache (its scope, for a sidecar), as it was when the group began.
   private final ResolveCache cache;
   private final ProxyKind kind;
-  private final Map<String, ClusterIr> clusters = new TreeMap<>();
+  // By name; sorted once, when the group takes them (all): routes look names up thousands of times.
+  private final Map<String, ClusterIr> clusters = new HashMap<>();
   // Clusters left without endpoints on purpose (TLS that cannot be verified or, for gRPC, done).
   private final Set<String> closed = new HashSet<>();
   // How this group's proxies present themselves to in-mesh Backends; null: they cannot.
@@ -214,7 +216,11 @@ final class Clusters {
 
   /** The cluster of a Backend (all its endpoints, or those on {@code port}). */
   String cluster(Resource backend, Integer port, Resource referrer, String path) {
-    String name = Names.cluster(backend.key(), port);
+    return cluster(Names.cluster(backend.key(), port), backend, port, referrer, path);
+  }
+
+  /** As {@link #cluster(Resource, Integer, Resource, String)}, its name made already. */
+  String cluster(String name, Resource backend, Integer port, Resource referrer, String path) {
     if (clusters.containsKey(name)) {
       return name;
     }
@@ -561,6 +567,6 @@ final class Clusters {
   }
 
   List<ClusterIr> all() {
-    return List.copyOf(clusters.values());
+    return List.copyOf(new TreeMap<>(clusters).values());
   }
 }

@@ -202,11 +202,18 @@ final class RouteRules {
     // The cluster's Problems belong to whichever route resolves it first: not recorded. Nor are
     // those of a backendRef that does not resolve: a replay raises them again (see replay).
     Optional<Resource> backend = context.notRecording(() -> clusters.backend(route, ref, path));
-    if (clusterCalls != null) {
-      clusterCalls.add(new ClusterCall(ref, path, backend.orElse(null)));
+    if (backend.isEmpty()) {
+      if (clusterCalls != null) {
+        clusterCalls.add(new ClusterCall(ref, path, null, null));
+      }
+      return Optional.empty();
     }
-    return backend.map(
-        b -> context.notRecording(() -> clusters.cluster(b, ref.port(), route, path)));
+    String name = Names.cluster(backend.get().key(), ref.port());
+    if (clusterCalls != null) {
+      clusterCalls.add(new ClusterCall(ref, path, backend.get(), name));
+    }
+    return Optional.of(
+        context.notRecording(() -> clusters.cluster(name, backend.get(), ref.port(), route, path)));
   }
 
   /**
@@ -221,7 +228,8 @@ final class RouteRules {
       return clusters.resolve(route, call.ref(), call.path());
     }
     context.noteBackend(call.backend().key());
-    return Optional.of(clusters.cluster(call.backend(), call.ref().port(), route, call.path()));
+    return Optional.of(
+        clusters.cluster(call.cluster(), call.backend(), call.ref().port(), route, call.path()));
   }
 
   /**
@@ -237,10 +245,11 @@ final class RouteRules {
   private record RouteInput(Resource route, @Nullable Resource gateway, Object environment) {}
 
   /**
-   * A backendRef the route resolved, where in the route it is, and the Backend it found (null: it
-   * did not resolve).
+   * A backendRef the route resolved, where in the route it is, the Backend it found and its
+   * cluster's name (both null: it did not resolve).
    */
-  private record ClusterCall(BackendRef ref, String path, @Nullable Resource backend) {}
+  private record ClusterCall(
+      BackendRef ref, String path, @Nullable Resource backend, @Nullable String cluster) {}
 
   /** A route's routes, the Problems it raised itself, and the backendRefs it resolved. */
   private record ResolvedRoute(
