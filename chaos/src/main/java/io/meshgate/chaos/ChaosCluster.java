@@ -7,10 +7,10 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.meshgate.config.store.Keyspace;
 import io.meshgate.embedded.EtcdMember;
+import io.meshgate.embedded.FreePorts;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.FaultProxy;
 import io.meshgate.testkit.KafkaBroker;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,7 +67,10 @@ public final class ChaosCluster implements AutoCloseable {
           links.add(FaultProxy.to("r" + r + "-etcd" + m, "127.0.0.1", port));
         }
         cluster.etcdLinks.add(links);
-        int xds = freePort();
+        // Below the kernel's ephemeral range (FreePorts): a port picked by binding port 0 was
+        // taken by another process's outgoing connection before the replica bound it (a long run's
+        // start failed so on 2026-12-08, while the machine also ran tests).
+        int xds = FreePorts.pick();
         Replica replica =
             new Replica(
                 "r" + r,
@@ -77,7 +80,7 @@ public final class ChaosCluster implements AutoCloseable {
                 cluster.kafka.bootstrapServers(),
                 String.join(",", links.stream().map(l -> "http://" + l.address()).toList()),
                 xds,
-                freePort());
+                FreePorts.pick());
         cluster.replicas.add(replica);
         cluster.adsLinks.add(FaultProxy.to("ads-r" + r, "127.0.0.1", xds));
       }
@@ -234,15 +237,6 @@ public final class ChaosCluster implements AutoCloseable {
       java.nio.file.Files.writeString(
           file, "session.timeout.ms=10000\nheartbeat.interval.ms=2000\n");
       return file;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
