@@ -771,12 +771,13 @@ public final class FleetBenchmark {
    * subscribing to its 20 upstreams' clusters and assignments. Then BENCH_SAMPLES times (at least
    * 5) one service changes: service 0's first endpoint moves to port {@link
    * FleetClient#MARKER_PORT_BASE} + V; latency runs from the Kafka record's timestamp to each
-   * affected sidecar's (those calling service 0) ACK of the assignment holding it. Heap per
-   * sidecar: the replica's heap after a full GC with the mesh published and every client synced,
-   * minus before the mesh was published, over N (config, snapshots and a stream each). With {@code
-   * BENCH_MESH_JFR=1}, a JFR profile ({@code settings=profile}) of the replica from the first
-   * change to the last, to {@code bench/target/xds-node-mesh-N.jfr}. No floor: {@link FloorServer}
-   * holds only the proxyless fleet's snapshots.
+   * affected sidecar's (those calling service 0) ACK of the assignment holding it; the first change
+   * waits until the sidecars' registrations have settled ({@link #awaitRegistrationsSettled}). Heap
+   * per sidecar: the replica's heap after a full GC with the mesh published, every client synced
+   * and registered, minus before the mesh was published, over N (config, snapshots and a stream
+   * each). With {@code BENCH_MESH_JFR=1}, a JFR profile ({@code settings=profile}) of the replica
+   * from the first change to the last, to {@code bench/target/xds-node-mesh-N.jfr}. No floor:
+   * {@link FloorServer} holds only the proxyless fleet's snapshots.
    */
   private static List<Row> mesh(
       KafkaProducer<String, byte[]> producer,
@@ -818,6 +819,7 @@ public final class FleetBenchmark {
     System.out.printf(
         "mesh: %d sidecars synced %d s after connecting; %d call service 0%n",
         n, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - connecting), affected.size());
+    awaitRegistrationsSettled(adminPort);
     long heapAfter = heapUsedBytes(pid);
     Path jfr = Path.of("bench/target/xds-node-mesh-" + n + ".jfr").toAbsolutePath();
     boolean profiled = System.getenv("BENCH_MESH_JFR") != null;
@@ -886,6 +888,40 @@ public final class FleetBenchmark {
     System.out.println("  NACKs sent by the sidecars: " + fleet.nacks());
     fleet.close();
     return rows;
+  }
+
+  /**
+   * Waits until the sidecars' registrations have stopped reaching the replica's pipeline ({@code
+   * meshgate_pipeline_changes_total{input="registrations"}} unmoved for 3 s; at most 300 s). Each
+   * sidecar's stream registers its inbound endpoint one etcd round trip at a time, so the last
+   * registrations arrive well after every sidecar holds its assignments, and each batch wakes an
+   * endpoint build: a change made while they still arrive measures that tail, not the change (seen
+   * on 2026-12-08, when it lasted from one change of a run to all five).
+   */
+  private static void awaitRegistrationsSettled(int adminPort) throws Exception {
+    long started = System.nanoTime();
+    long deadline = started + TimeUnit.SECONDS.toNanos(300);
+    double seen = registrationChanges(adminPort);
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() - quietSince < TimeUnit.SECONDS.toNanos(3)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      double now = registrationChanges(adminPort);
+      if (now != seen) {
+        seen = now;
+        quietSince = System.nanoTime();
+      }
+    }
+    System.out.printf(
+        "mesh: registrations settled %d s after the fleet synced (%.0f registration changes reached"
+            + " the pipeline in all)%s%n",
+        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started),
+        seen,
+        System.nanoTime() >= deadline ? "; gave up waiting after 300 s" : "");
+  }
+
+  private static double registrationChanges(int adminPort) throws Exception {
+    return ReplicaScrape.of(adminPort).value(CHANGES, "input=\"registrations\"");
   }
 
   /**
