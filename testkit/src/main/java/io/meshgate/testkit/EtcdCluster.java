@@ -99,7 +99,13 @@ public final class EtcdCluster implements BeforeAllCallback, AfterAllCallback, A
 
   /** A client of the caller's own, still closed after the test class. */
   public synchronized Client newClient() {
-    Client created = Client.builder().endpoints(endpoints().toArray(String[]::new)).build();
+    // Without pings on an idle connection, which etcd answers with GOAWAY too_many_pings
+    // (EtcdConnection says why).
+    Client created =
+        Client.builder()
+            .endpoints(endpoints().toArray(String[]::new))
+            .keepaliveWithoutCalls(false)
+            .build();
     clients.add(created);
     return created;
   }

@@ -188,7 +188,13 @@ public record EtcdConnection(
   }
 
   private ClientBuilder builder() {
-    ClientBuilder builder = Client.builder().endpoints(endpoints.toArray(URI[]::new));
+    ClientBuilder builder =
+        Client.builder()
+            .endpoints(endpoints.toArray(URI[]::new))
+            // etcd refuses pings on a connection without calls (its keepalive policy does not
+            // permit them without a stream) and answers a client that sends them anyway with
+            // GOAWAY too_many_pings, dropping the connection; jetcd sends them by default.
+            .keepaliveWithoutCalls(false);
     if (tls()) {
       try {
         SslContextBuilder ssl = GrpcSslContexts.forClient();
