@@ -2,6 +2,7 @@ package io.meshgate.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshgate.embedded.Tether;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,7 +57,7 @@ class DistributionIT {
     builder.environment().clear();
     builder.environment().putAll(environment);
     builder.redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
-    Process process = builder.start();
+    Process process = Tether.start(builder);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s returns", List.of(command)).isTrue();
     return new Run(
         process.exitValue(),

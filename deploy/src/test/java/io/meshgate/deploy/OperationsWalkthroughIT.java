@@ -13,6 +13,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.meshgate.embedded.FreePorts;
+import io.meshgate.embedded.Tether;
 import io.meshgate.testkit.EtcdCluster;
 import io.meshgate.testkit.KafkaBroker;
 import io.meshgate.xds.serve.ProxyGroups;
@@ -121,7 +122,9 @@ class OperationsWalkthroughIT {
     builder
         .redirectOutput(dir.resolve(id + ".out").toFile())
         .redirectError(dir.resolve(id + ".err").toFile());
-    replicas.add(builder.start());
+    // Tethered: a killed test JVM takes its replicas with it (bin/meshgate execs the JVM, so the
+    // tether's SIGKILL reaches it).
+    replicas.add(Tether.start(builder));
     return replica;
   }
 
@@ -136,7 +139,7 @@ class OperationsWalkthroughIT {
     builder
         .redirectOutput(dir.resolve(name + ".out").toFile())
         .redirectError(dir.resolve(name + ".err").toFile());
-    Process process = builder.start();
+    Process process = Tether.start(builder);
     assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s returns", command).isTrue();
     return new Run(
         process.exitValue(),
