@@ -32,6 +32,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -80,11 +81,17 @@ public final class StatusWriter implements AutoCloseable {
   private volatile Input lastWritten;
   private volatile long lastWrittenTerm = -1;
 
+  /**
+   * @param groups the groups each resource reaches ({@link Conditions#groupsOf}), computed once per
+   *     build: proxies' ACKs move the fleet without a build, and each reconciliation they start
+   *     reads the same input
+   */
   private record Input(
       ConfigSnapshot config,
       ResolvedIr resolved,
       Map<ResourceKey, Conditions.Freshness> sources,
-      Map<ResourceKey, List<EndpointSourceStatus>> endpoints) {}
+      Map<ResourceKey, List<EndpointSourceStatus>> endpoints,
+      Map<ResourceKey, Set<String>> groups) {}
 
   /** What the key of one resource holds: the conditions and, for a Backend, its sources. */
   private record Stored(List<Condition> conditions, List<EndpointSourceStatus> endpoints) {}
@@ -137,7 +144,12 @@ public final class StatusWriter implements AutoCloseable {
     discovered
         .sources()
         .forEach((backend, summaries) -> endpoints.put(backend, endpointSources(summaries)));
-    return new Input(offer.config(), offer.resolved(), freshness, endpoints);
+    return new Input(
+        offer.config(),
+        offer.resolved(),
+        freshness,
+        endpoints,
+        Conditions.groupsOf(offer.resolved(), offer.config().resources().values()));
   }
 
   /** As {@code status.endpoints} shows them: times in seconds, no index where there is none. */
@@ -188,7 +200,7 @@ public final class StatusWriter implements AutoCloseable {
     Map<ResourceKey, List<Conditions.Desired>> desired = new LinkedHashMap<>();
     Conditions.resolvedRefs(resources, input.resolved().problems())
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
-    Conditions.programmed(resources, Conditions.groupsOf(input.resolved(), resources), fleet)
+    Conditions.programmed(resources, input.groups(), fleet)
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
     Conditions.endpointsStale(resources, input.sources())
         .forEach((k, d) -> desired.computeIfAbsent(k, x -> new ArrayList<>()).add(d));
