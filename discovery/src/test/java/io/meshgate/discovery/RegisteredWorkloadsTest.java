@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshgate.config.model.HealthStatus;
 import io.meshgate.config.model.Kind;
-import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
 import io.meshgate.config.store.Registration;
-import java.time.Instant;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Workloads agents registered, picked by a Backend's selector beside published ones. */
@@ -30,24 +27,10 @@ class RegisteredWorkloadsTest {
           spec: {address: 10.0.0.1, ports: [{name: http, port: 8080}]}
           """);
 
-  private static Registration registered(String yaml, HealthStatus health) {
-    Resource workload = TestConfigs.snapshot(yaml).ofKind(Kind.WORKLOAD).get(0);
-    return new Registration(
-        workload, "agent-1", health, "", "replica-0", Instant.parse("2026-12-06T00:00:00Z"));
-  }
-
-  private static Registrations of(Registration... registrations) {
-    Map<ResourceKey, Registration> byWorkload = new java.util.TreeMap<>();
-    for (Registration r : registrations) {
-      byWorkload.put(r.key(), r);
-    }
-    return Registrations.of(7, byWorkload);
-  }
-
   @Test
   void aRegisteredWorkloadIsAnEndpointWithTheHealthItsAgentReports() {
     Registration passing =
-        registered(
+        TestConfigs.registered(
             """
             apiVersion: meshgate.io/v1alpha1
             kind: Workload
@@ -56,7 +39,7 @@ class RegisteredWorkloadsTest {
             """,
             HealthStatus.PASSING);
     Registration critical =
-        registered(
+        TestConfigs.registered(
             """
             apiVersion: meshgate.io/v1alpha1
             kind: Workload
@@ -65,7 +48,7 @@ class RegisteredWorkloadsTest {
             """,
             HealthStatus.CRITICAL);
     Registration warning =
-        registered(
+        TestConfigs.registered(
             """
             apiVersion: meshgate.io/v1alpha1
             kind: Workload
@@ -74,7 +57,9 @@ class RegisteredWorkloadsTest {
             """,
             HealthStatus.WARNING);
 
-    assertThat(StaticEndpointSource.from(CONFIG, of(passing, critical, warning)).endpoints(WEB))
+    assertThat(
+            StaticEndpointSource.from(CONFIG, TestConfigs.registrations(passing, critical, warning))
+                .endpoints(WEB))
         .extracting(e -> e.address() + ":" + e.port() + " " + e.source() + " " + e.health())
         .containsExactlyInAnyOrder(
             "10.0.0.1:8080 workload/vm-1 HEALTHY",
@@ -86,7 +71,7 @@ class RegisteredWorkloadsTest {
   @Test
   void aRegistrationReplacesThePublishedWorkloadOfTheSameName() {
     Registration moved =
-        registered(
+        TestConfigs.registered(
             """
             apiVersion: meshgate.io/v1alpha1
             kind: Workload
@@ -95,7 +80,7 @@ class RegisteredWorkloadsTest {
             """,
             HealthStatus.PASSING);
 
-    assertThat(StaticEndpointSource.from(CONFIG, of(moved)).endpoints(WEB))
+    assertThat(StaticEndpointSource.from(CONFIG, TestConfigs.registrations(moved)).endpoints(WEB))
         .extracting(e -> e.address() + " " + e.source())
         .containsExactly("10.0.0.9 registered/vm-1");
   }
@@ -103,7 +88,7 @@ class RegisteredWorkloadsTest {
   @Test
   void registrationsOfOtherNamespacesOrLabelsAreNotPicked() {
     Registration elsewhere =
-        registered(
+        TestConfigs.registered(
             """
             apiVersion: meshgate.io/v1alpha1
             kind: Workload
@@ -112,7 +97,7 @@ class RegisteredWorkloadsTest {
             """,
             HealthStatus.PASSING);
     Registration otherApp =
-        registered(
+        TestConfigs.registered(
             """
             apiVersion: meshgate.io/v1alpha1
             kind: Workload
@@ -121,7 +106,9 @@ class RegisteredWorkloadsTest {
             """,
             HealthStatus.PASSING);
 
-    assertThat(StaticEndpointSource.from(CONFIG, of(elsewhere, otherApp)).endpoints(WEB))
+    assertThat(
+            StaticEndpointSource.from(CONFIG, TestConfigs.registrations(elsewhere, otherApp))
+                .endpoints(WEB))
         .extracting(DiscoveredEndpoint::address)
         .containsExactly("10.0.0.1");
   }
@@ -147,7 +134,7 @@ class RegisteredWorkloadsTest {
             spec: {service: api, inbound: {port: 15006, localPort: 8080}}
             """);
     Registration sidecar =
-        registered(
+        TestConfigs.registered(
             """
             apiVersion: meshgate.io/v1alpha1
             kind: Workload
@@ -156,7 +143,8 @@ class RegisteredWorkloadsTest {
             """,
             HealthStatus.PASSING);
 
-    EndpointSnapshot endpoints = StaticEndpointSource.from(config, of(sidecar));
+    EndpointSnapshot endpoints =
+        StaticEndpointSource.from(config, TestConfigs.registrations(sidecar));
 
     assertThat(endpoints.endpoints(new ResourceKey(Kind.BACKEND, "shop", "api")))
         .extracting(e -> e.address() + ":" + e.port() + " " + e.source())

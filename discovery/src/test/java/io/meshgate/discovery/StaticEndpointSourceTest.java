@@ -7,8 +7,6 @@ import io.meshgate.config.model.Kind;
 import io.meshgate.config.model.Resource;
 import io.meshgate.config.model.ResourceKey;
 import io.meshgate.config.store.ConfigSnapshot;
-import io.meshgate.config.store.Registration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -96,30 +94,16 @@ class StaticEndpointSourceTest {
   void aRegistrationIsPickedThoughTheConfigKeptItsInstances() {
     StaticEndpointSource kept = new StaticEndpointSource();
     EndpointSnapshot first = kept.endpoints(CONFIG, Registrations.empty());
-    Resource vm =
-        TestConfigs.snapshot(
+    Registrations registered =
+        TestConfigs.registrations(
+            TestConfigs.registered(
                 """
                 apiVersion: meshgate.io/v1alpha1
                 kind: Workload
                 metadata: {name: vm-2, namespace: shop, labels: {app: vms}}
                 spec: {address: 10.0.2.2, ports: [{name: http, port: 8080}]}
-                """)
-            .resources()
-            .values()
-            .iterator()
-            .next();
-    Registrations registered =
-        Registrations.of(
-            1,
-            Map.of(
-                vm.key(),
-                new Registration(
-                    vm,
-                    "agent-1",
-                    HealthStatus.PASSING,
-                    "",
-                    "replica-0",
-                    Instant.parse("2026-12-08T00:00:00Z"))));
+                """,
+                HealthStatus.PASSING));
 
     EndpointSnapshot second = kept.endpoints(CONFIG, registered);
 
